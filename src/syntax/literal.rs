@@ -1,0 +1,317 @@
+//! Lexical literals: numbers with units, escapes, block-string dedent, and the
+//! comment scanner. Pure functions over text, unit-tested here.
+
+use std::time::Duration;
+
+/// What a number token (`42`, `2.5`, `150ms`, `99.5%`, `64KB`) means.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NumberLiteral {
+    Int(i64),
+    Float(f64),
+    Duration(Duration),
+    Percent(f64),
+    Size(u64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NumberError {
+    /// The unit is not one of ours; `suggestion` is the unit the user likely meant.
+    UnknownUnit {
+        unit: String,
+        suggestion: Option<&'static str>,
+    },
+    OutOfRange,
+    PercentOver100,
+}
+
+pub const DURATION_UNITS: &[&str] = &["ms", "s", "m", "h"];
+pub const SIZE_UNITS: &[&str] = &["B", "KB", "MB", "GB"];
+
+pub fn parse_number(token: &str) -> Result<NumberLiteral, NumberError> {
+    let digits_end = token
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.'))
+        .map_or(token.len(), |(index, _)| index);
+    let (number, unit) = token.split_at(digits_end);
+    let is_fraction = number.contains('.');
+    let value: f64 = number.parse().map_err(|_| NumberError::OutOfRange)?;
+    if !value.is_finite() {
+        return Err(NumberError::OutOfRange);
+    }
+    match unit {
+        "" if is_fraction => Ok(NumberLiteral::Float(value)),
+        "" => number
+            .parse::<i64>()
+            .map(NumberLiteral::Int)
+            .map_err(|_| NumberError::OutOfRange),
+        "%" => {
+            if value > 100.0 {
+                Err(NumberError::PercentOver100)
+            } else {
+                Ok(NumberLiteral::Percent(value / 100.0))
+            }
+        }
+        "ms" | "s" | "m" | "h" => {
+            let seconds = value
+                * match unit {
+                    "ms" => 0.001,
+                    "s" => 1.0,
+                    "m" => 60.0,
+                    _ => 3600.0,
+                };
+            Duration::try_from_secs_f64(seconds)
+                .map(NumberLiteral::Duration)
+                .map_err(|_| NumberError::OutOfRange)
+        }
+        "B" | "KB" | "MB" | "GB" => {
+            let factor = match unit {
+                "B" => 1.0,
+                "KB" => 1024.0,
+                "MB" => 1024.0 * 1024.0,
+                _ => 1024.0 * 1024.0 * 1024.0,
+            };
+            let bytes = (value * factor).round();
+            if bytes > u64::MAX as f64 {
+                Err(NumberError::OutOfRange)
+            } else {
+                Ok(NumberLiteral::Size(bytes as u64))
+            }
+        }
+        other => Err(NumberError::UnknownUnit {
+            unit: other.to_string(),
+            suggestion: suggest_unit(other),
+        }),
+    }
+}
+
+fn suggest_unit(unit: &str) -> Option<&'static str> {
+    let lower = unit.to_ascii_lowercase();
+    let by_spelling = match lower.as_str() {
+        "sec" | "secs" | "second" | "seconds" => Some("s"),
+        "msec" | "msecs" | "millis" | "milliseconds" => Some("ms"),
+        "min" | "mins" | "minute" | "minutes" => Some("m"),
+        "hr" | "hrs" | "hour" | "hours" => Some("h"),
+        "kib" | "k" => Some("KB"),
+        "mib" => Some("MB"),
+        "gib" | "g" => Some("GB"),
+        "bytes" | "byte" => Some("B"),
+        _ => None,
+    };
+    by_spelling.or_else(|| {
+        DURATION_UNITS
+            .iter()
+            .chain(SIZE_UNITS)
+            .find(|known| known.eq_ignore_ascii_case(unit))
+            .copied()
+    })
+}
+
+/// Writes a duration as a literal that reads back (`150ms`, `1.5s`, `2m`).
+pub fn format_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    let millis = seconds * 1000.0;
+    if seconds >= 3600.0 && seconds % 3600.0 == 0.0 {
+        format!("{}h", seconds / 3600.0)
+    } else if seconds >= 60.0 && seconds % 60.0 == 0.0 {
+        format!("{}m", seconds / 60.0)
+    } else if millis < 1000.0 {
+        format!("{}ms", trim_float(millis))
+    } else {
+        format!("{}s", trim_float(seconds))
+    }
+}
+
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)];
+    for (unit, factor) in UNITS {
+        if bytes >= factor && bytes % factor == 0 {
+            return format!("{}{unit}", bytes / factor);
+        }
+    }
+    format!("{bytes}B")
+}
+
+pub fn format_percent(fraction: f64) -> String {
+    format!("{}%", trim_float((fraction * 100.0 * 1000.0).round() / 1000.0))
+}
+
+/// A float as written: no trailing `.0` noise beyond what reads back as a float.
+pub fn trim_float(value: f64) -> String {
+    let text = format!("{value:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_string()
+}
+
+/// The character an escape stands for, `None` for an escape we do not know.
+pub fn unescape(escaped: char) -> Option<char> {
+    match escaped {
+        'n' => Some('\n'),
+        't' => Some('\t'),
+        '"' => Some('"'),
+        '\\' => Some('\\'),
+        '{' => Some('{'),
+        _ => None,
+    }
+}
+
+/// The text of a `"""` block string: the line break after the opening quotes and
+/// the one before the closing quotes dropped, then the common indentation of the
+/// non-blank lines removed (GRAMMAR-NOTES.md §1).
+pub fn dedent_block(raw: &str) -> String {
+    let mut text = raw;
+    if let Some(rest) = text.strip_prefix("\r\n").or_else(|| text.strip_prefix('\n')) {
+        text = rest;
+    }
+    if let Some(last_break) = text.rfind('\n') {
+        if text[last_break + 1..].trim().is_empty() {
+            text = &text[..last_break];
+            text = text.strip_suffix('\r').unwrap_or(text);
+        }
+    }
+    let indent = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start_matches([' ', '\t']).len())
+        .min()
+        .unwrap_or(0);
+    text.split('\n')
+        .map(|line| {
+            if line.trim().is_empty() {
+                ""
+            } else {
+                line.get(indent..).unwrap_or(line)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A `#` comment found in source: byte range of the whole comment, `#` included.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommentRange {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Finds every comment, skipping `#` inside strings (and strings inside `{{ }}`).
+pub fn scan_comments(source: &str) -> Vec<CommentRange> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Context {
+        Code,
+        Line,
+        Block,
+        Interpolation,
+    }
+    let bytes = source.as_bytes();
+    let mut stack = vec![Context::Code];
+    let mut comments = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        let context = *stack.last().unwrap_or(&Context::Code);
+        let rest = &bytes[index..];
+        match context {
+            Context::Code | Context::Interpolation => {
+                if rest.starts_with(b"#") {
+                    let end = source[index..].find('\n').map_or(source.len(), |offset| index + offset);
+                    comments.push(CommentRange { start: index, end });
+                    index = end;
+                    continue;
+                } else if rest.starts_with(b"\"\"\"") {
+                    stack.push(Context::Block);
+                    index += 3;
+                    continue;
+                } else if rest.starts_with(b"\"") {
+                    stack.push(Context::Line);
+                } else if context == Context::Interpolation && rest.starts_with(b"}}") {
+                    stack.pop();
+                    index += 2;
+                    continue;
+                }
+            }
+            Context::Line | Context::Block => {
+                if rest.starts_with(b"\\") {
+                    index += 2;
+                    continue;
+                } else if rest.starts_with(b"{{") {
+                    stack.push(Context::Interpolation);
+                    index += 2;
+                    continue;
+                } else if context == Context::Block && rest.starts_with(b"\"\"\"") {
+                    stack.pop();
+                    index += 3;
+                    continue;
+                } else if context == Context::Line && (rest.starts_with(b"\"") || rest.starts_with(b"\n")) {
+                    stack.pop();
+                }
+            }
+        }
+        index += 1;
+    }
+    comments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_units() {
+        assert_eq!(parse_number("42"), Ok(NumberLiteral::Int(42)));
+        assert_eq!(parse_number("2.5"), Ok(NumberLiteral::Float(2.5)));
+        assert_eq!(parse_number("150ms"), Ok(NumberLiteral::Duration(Duration::from_millis(150))));
+        assert_eq!(parse_number("1.5s"), Ok(NumberLiteral::Duration(Duration::from_millis(1500))));
+        assert_eq!(parse_number("2m"), Ok(NumberLiteral::Duration(Duration::from_secs(120))));
+        assert_eq!(parse_number("1h"), Ok(NumberLiteral::Duration(Duration::from_secs(3600))));
+        assert_eq!(parse_number("99%"), Ok(NumberLiteral::Percent(0.99)));
+        assert_eq!(parse_number("99.5%"), Ok(NumberLiteral::Percent(0.995)));
+        assert_eq!(parse_number("100%"), Ok(NumberLiteral::Percent(1.0)));
+        assert_eq!(parse_number("512B"), Ok(NumberLiteral::Size(512)));
+        assert_eq!(parse_number("64KB"), Ok(NumberLiteral::Size(65536)));
+        assert_eq!(parse_number("10MB"), Ok(NumberLiteral::Size(10 << 20)));
+        assert_eq!(parse_number("1GB"), Ok(NumberLiteral::Size(1 << 30)));
+    }
+
+    #[test]
+    fn bad_units_suggest_the_right_one() {
+        let suggestion = |token| match parse_number(token) {
+            Err(NumberError::UnknownUnit { suggestion, .. }) => suggestion,
+            other => panic!("{token}: {other:?}"),
+        };
+        assert_eq!(suggestion("5sec"), Some("s"));
+        assert_eq!(suggestion("10mb"), Some("MB"));
+        assert_eq!(suggestion("2M"), Some("m"));
+        assert_eq!(suggestion("1e3"), None);
+        assert_eq!(parse_number("101%"), Err(NumberError::PercentOver100));
+        assert_eq!(parse_number("99999999999999999999"), Err(NumberError::OutOfRange));
+    }
+
+    #[test]
+    fn literals_read_back() {
+        assert_eq!(format_duration(Duration::from_millis(150)), "150ms");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(format_duration(Duration::from_secs(5)), "5s");
+        assert_eq!(format_duration(Duration::from_secs(120)), "2m");
+        assert_eq!(format_duration(Duration::from_secs(3600)), "1h");
+        assert_eq!(format_size(65536), "64KB");
+        assert_eq!(format_size(1000), "1000B");
+        assert_eq!(format_percent(0.995), "99.5%");
+        assert_eq!(format_percent(1.0), "100%");
+    }
+
+    #[test]
+    fn block_strings_lose_common_indentation() {
+        assert_eq!(dedent_block("\n    SELECT *\n      FROM t\n    "), "SELECT *\n  FROM t");
+        assert_eq!(dedent_block("one line"), "one line");
+        assert_eq!(dedent_block("\n  a\n\n  b\n"), "a\n\nb");
+    }
+
+    #[test]
+    fn comments_skip_strings() {
+        let source = "let a = \"# not\" # yes\n\"\"\"\n# no {{ \"#\" }}\n\"\"\" # last";
+        let found: Vec<&str> = scan_comments(source)
+            .iter()
+            .map(|range| &source[range.start..range.end])
+            .collect();
+        assert_eq!(found, vec!["# yes", "# last"]);
+    }
+}
