@@ -3,4 +3,9 @@
 //! docs/ARCHITECTURE.md for the map.
 
 pub mod diagnostics;
+pub mod backends;
+pub mod check;
+pub mod cli;
+pub mod run;
 pub mod syntax;
+pub mod types;

@@ -82,7 +82,8 @@ pub fn sort_by_position(diagnostics: &mut [Diagnostic]) {
 
 /// The closest candidate to `wanted` by edit distance, for "did you mean".
 pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (wanted.chars().count() / 3).max(1);
+    let length = wanted.chars().count();
+    let limit = if length <= 3 { 1 } else { (length / 3).max(2) };
     candidates
         .into_iter()
         .filter(|candidate| *candidate != wanted)

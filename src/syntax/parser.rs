@@ -157,6 +157,20 @@ fn next_item_line(source: &str, offset: usize) -> usize {
     source.len()
 }
 
+/// `text` without trailing whitespace and trailing `#` comments.
+fn trim_trailing_trivia(text: &str) -> &str {
+    let mut text = text.trim_end();
+    loop {
+        let line_start = text.rfind('\n').map_or(0, |index| index + 1);
+        match literal::scan_comments(&text[line_start..]).first() {
+            Some(comment) if line_start + comment.start > 0 || line_start > 0 => {
+                text = text[..line_start + comment.start].trim_end();
+            }
+            _ => return text,
+        }
+    }
+}
+
 /// The offset where bracket nesting first exceeds the limit, if it does.
 fn too_deep_at(source: &str) -> Option<usize> {
     let mut depth: usize = 0;
@@ -381,9 +395,12 @@ struct Lowerer {
 }
 
 impl Lowerer {
+    /// The span of a pair without the whitespace and comments that pest's implicit
+    /// trivia leaves at its end.
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let span = pair.as_span();
-        Span::new(self.file, self.base + span.start(), self.base + span.end())
+        let text = trim_trailing_trivia(pair.as_str());
+        Span::new(self.file, self.base + span.start(), self.base + span.start() + text.len())
     }
 
     fn report(&self, diagnostic: Diagnostic) {
@@ -982,6 +999,7 @@ impl Lowerer {
             return self.missing(span, "an expression");
         };
         let mut expr = self.primary(primary);
+        let span = expr.span;
         for postfix in parts {
             let postfix_span = self.span(&postfix);
             let rule = postfix.as_rule();

@@ -1,0 +1,86 @@
+//! What a backend declares about its steps, for the checker: the clauses it takes,
+//! the options of its block, and the fields of its result record. Pure data.
+
+use crate::types::Type;
+
+#[derive(Clone, Debug)]
+pub enum ValueSpec {
+    /// Takes no value (`insecure`).
+    Flag,
+    /// One value that fits one of these types.
+    OneOf(Vec<Type>),
+    /// `rate N per D`
+    Rate,
+    /// `ramp from A to B over D`
+    Ramp,
+    /// `check { condition … }`
+    Check,
+    /// `ready http|tcp|log TARGET [within D]`
+    Ready,
+}
+
+#[derive(Clone, Debug)]
+pub struct OptionSpec {
+    pub name: &'static str,
+    pub value: ValueSpec,
+    /// Options that set a request body exclude one another.
+    pub sets_body: bool,
+}
+
+impl OptionSpec {
+    pub fn value(name: &'static str, types: Vec<Type>) -> OptionSpec {
+        OptionSpec {
+            name,
+            value: ValueSpec::OneOf(types),
+            sets_body: false,
+        }
+    }
+
+    pub fn flag(name: &'static str) -> OptionSpec {
+        OptionSpec {
+            name,
+            value: ValueSpec::Flag,
+            sets_body: false,
+        }
+    }
+
+    pub fn body(name: &'static str, types: Vec<Type>) -> OptionSpec {
+        OptionSpec {
+            sets_body: true,
+            ..OptionSpec::value(name, types)
+        }
+    }
+
+    pub fn special(name: &'static str, value: ValueSpec) -> OptionSpec {
+        OptionSpec {
+            name,
+            value,
+            sets_body: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct StepSchema {
+    /// The backend's name, as the user sees it in messages (`http`, `run`, `sql`).
+    pub name: &'static str,
+    /// What the step's first operand must be: a URL or command (string), a
+    /// database, a Redis connection.
+    pub target: Type,
+    /// The clauses after the target.
+    pub clauses: Vec<OptionSpec>,
+    /// The options of its `{ … }` block (`load`).
+    pub block_options: Vec<OptionSpec>,
+    /// The fields it yields (in a `ws` block: what each `receive` yields).
+    pub result: Vec<(&'static str, Type)>,
+}
+
+impl StepSchema {
+    pub fn result_type(&self) -> Type {
+        Type::Record(self.result.iter().map(|(name, ty)| (name.to_string(), ty.clone())).collect())
+    }
+
+    pub fn field_names(&self) -> Vec<&'static str> {
+        self.result.iter().map(|(name, _)| *name).collect()
+    }
+}

@@ -1,0 +1,22 @@
+//! Checking: loading a program's modules, resolving names, typing expressions and
+//! steps, and every rule of LANGUAGE.md §10. Pure apart from the `SourceLoader` the
+//! caller passes in. Must not import `run`.
+
+pub mod builtins;
+pub mod checker;
+pub mod program;
+
+use crate::diagnostics::{Diagnostic, sort_by_position};
+use program::{Program, SourceLoader, UnreadableFile};
+use std::path::PathBuf;
+
+/// Loads the files (and what they import), parses and checks them.
+pub fn check_files(entries: &[PathBuf], loader: &mut dyn SourceLoader) -> Result<(Program, Vec<Diagnostic>), UnreadableFile> {
+    let (program, mut diagnostics) = program::load(entries, loader)?;
+    // Files that do not parse are checked anyway: the checker reports what it can
+    // on the items that did parse.
+    diagnostics.extend(checker::check(&program));
+    sort_by_position(&mut diagnostics);
+    diagnostics.dedup();
+    Ok((program, diagnostics))
+}

@@ -1,0 +1,336 @@
+//! Loading a program: the entry files and every module they import, relative files
+//! and the embedded stdlib, each parsed once. File access goes through the
+//! `SourceLoader` trait so that this stays testable without a disk and the only IO
+//! lives at the edge (the CLI's loader).
+
+use crate::diagnostics::{Diagnostic, codes};
+use crate::syntax::ast::{Import, Item, SourceFile};
+use crate::syntax::source_map::SourceMap;
+use crate::syntax::span::FileId;
+use crate::syntax::{self};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+/// The stdlib modules, embedded in the binary.
+pub const STDLIB: &[(&str, &str)] = &[
+    ("std/http", include_str!("../../stdlib/http.rit")),
+    ("std/wait", include_str!("../../stdlib/wait.rit")),
+    ("std/webhooks", include_str!("../../stdlib/webhooks.rit")),
+];
+
+pub trait SourceLoader {
+    /// The text of a file, or a plain-words reason it cannot be read.
+    fn read(&mut self, path: &Path) -> Result<String, String>;
+    /// A key that is equal for two paths of the same file.
+    fn canonical(&mut self, path: &Path) -> PathBuf {
+        normalize(path)
+    }
+}
+
+/// Reads from the real file system.
+pub struct DiskLoader;
+
+impl SourceLoader for DiskLoader {
+    fn read(&mut self, path: &Path) -> Result<String, String> {
+        std::fs::read_to_string(path).map_err(|error| error.to_string())
+    }
+
+    fn canonical(&mut self, path: &Path) -> PathBuf {
+        std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path))
+    }
+}
+
+/// Removes `.` and `a/..` without touching the disk.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleId(pub usize);
+
+pub struct Module {
+    pub id: ModuleId,
+    pub file: FileId,
+    /// The name shown to users: the path as given, or `std/http`.
+    pub name: String,
+    /// The folder that relative paths in this module resolve against; `None` for
+    /// the stdlib (which resolves against the folder of the file that runs).
+    pub dir: Option<PathBuf>,
+    pub ast: SourceFile,
+    pub imports: Vec<ResolvedImport>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResolvedImport {
+    pub import: Import,
+    /// `None` when the module could not be loaded (already reported).
+    pub module: Option<ModuleId>,
+}
+
+pub struct Program {
+    pub sources: SourceMap,
+    pub modules: Vec<Module>,
+    /// The files the user named, in order.
+    pub entries: Vec<ModuleId>,
+}
+
+impl Program {
+    pub fn module(&self, id: ModuleId) -> &Module {
+        &self.modules[id.0]
+    }
+
+    /// Modules in an order where each comes after what it imports.
+    pub fn dependency_order(&self) -> Vec<ModuleId> {
+        let mut order = Vec::new();
+        let mut state = vec![0u8; self.modules.len()];
+        for module in &self.modules {
+            self.visit(module.id, &mut state, &mut order);
+        }
+        order
+    }
+
+    fn visit(&self, id: ModuleId, state: &mut [u8], order: &mut Vec<ModuleId>) {
+        if state[id.0] != 0 {
+            return;
+        }
+        state[id.0] = 1;
+        for import in &self.modules[id.0].imports {
+            if let Some(dependency) = import.module {
+                self.visit(dependency, state, order);
+            }
+        }
+        state[id.0] = 2;
+        order.push(id);
+    }
+}
+
+/// Why an entry file could not be read at all (a usage error, not a diagnostic).
+#[derive(Debug)]
+pub struct UnreadableFile {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+pub fn load(
+    entries: &[PathBuf],
+    loader: &mut dyn SourceLoader,
+) -> Result<(Program, Vec<Diagnostic>), UnreadableFile> {
+    let mut builder = Builder {
+        loader,
+        program: Program {
+            sources: SourceMap::default(),
+            modules: Vec::new(),
+            entries: Vec::new(),
+        },
+        by_key: HashMap::new(),
+        diagnostics: Vec::new(),
+    };
+    for entry in entries {
+        let source = builder.loader.read(entry).map_err(|reason| UnreadableFile {
+            path: entry.clone(),
+            reason,
+        })?;
+        let key = builder.loader.canonical(entry);
+        let id = match builder.by_key.get(&key) {
+            Some(id) => *id,
+            None => {
+                let dir = entry.parent().map(Path::to_path_buf).unwrap_or_default();
+                builder.add(key, entry.display().to_string(), Some(dir), source)
+            }
+        };
+        if !builder.program.entries.contains(&id) {
+            builder.program.entries.push(id);
+        }
+    }
+    builder.detect_cycles();
+    let Builder {
+        program, diagnostics, ..
+    } = builder;
+    Ok((program, diagnostics))
+}
+
+struct Builder<'a> {
+    loader: &'a mut dyn SourceLoader,
+    program: Program,
+    by_key: HashMap<PathBuf, ModuleId>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Builder<'_> {
+    fn add(&mut self, key: PathBuf, name: String, dir: Option<PathBuf>, source: String) -> ModuleId {
+        let file = self.program.sources.add(name.clone(), source);
+        let parsed = syntax::parse(file, self.program.sources.source(file));
+        self.diagnostics.extend(parsed.diagnostics);
+        let id = ModuleId(self.program.modules.len());
+        self.by_key.insert(key, id);
+        let imports: Vec<Import> = parsed
+            .file
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Import(import) => Some(import.clone()),
+                _ => None,
+            })
+            .collect();
+        self.program.modules.push(Module {
+            id,
+            file,
+            name,
+            dir: dir.clone(),
+            ast: parsed.file,
+            imports: Vec::new(),
+        });
+        let resolved = imports
+            .into_iter()
+            .map(|import| {
+                let module = self.resolve(&import, dir.as_deref());
+                ResolvedImport { import, module }
+            })
+            .collect();
+        self.program.modules[id.0].imports = resolved;
+        id
+    }
+
+    fn resolve(&mut self, import: &Import, dir: Option<&Path>) -> Option<ModuleId> {
+        let span = import.path.span;
+        let Some(path) = import.path.as_plain_text() else {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::IMPORT_NOT_ALLOWED,
+                    "an import path cannot be interpolated",
+                    span,
+                    "a path with `{{ }}`",
+                )
+                .with_help("write the path literally: `import \"./helpers.rit\"`"),
+            );
+            return None;
+        };
+        if let Some(name) = path.strip_prefix("std/").map(|_| path.as_str()) {
+            let key = PathBuf::from(format!("<stdlib>/{name}"));
+            if let Some(id) = self.by_key.get(&key) {
+                return Some(*id);
+            }
+            let Some((_, source)) = STDLIB.iter().find(|(std_name, _)| *std_name == name) else {
+                let candidates: Vec<&str> = STDLIB.iter().map(|(name, _)| *name).collect();
+                let mut diagnostic = Diagnostic::error(
+                    codes::MODULE_NOT_FOUND,
+                    format!("there is no standard module `{name}`"),
+                    span,
+                    "not in the standard library",
+                );
+                diagnostic = match crate::diagnostics::did_you_mean(name, candidates.iter().copied()) {
+                    Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
+                    None => diagnostic.with_help(format!("standard modules: {}", candidates.join(", "))),
+                };
+                self.diagnostics.push(diagnostic);
+                return None;
+            };
+            return Some(self.add(key, name.to_string(), None, source.to_string()));
+        }
+        if path.contains("://") || Path::new(&path).is_absolute() {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::IMPORT_NOT_ALLOWED,
+                    "imports take a relative path or a `std/` module",
+                    span,
+                    "a URL or an absolute path",
+                )
+                .with_help("copy the module next to this file and import it as `./name.rit`"),
+            );
+            return None;
+        }
+        let Some(dir) = dir else {
+            self.diagnostics.push(Diagnostic::error(
+                codes::IMPORT_NOT_ALLOWED,
+                "a standard module can import only other standard modules",
+                span,
+                "a relative import",
+            ));
+            return None;
+        };
+        let full = dir.join(&path);
+        let key = self.loader.canonical(&full);
+        if let Some(id) = self.by_key.get(&key) {
+            return Some(*id);
+        }
+        match self.loader.read(&full) {
+            Ok(source) => {
+                let name = normalize(&full).display().to_string();
+                let module_dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
+                Some(self.add(key, name, Some(module_dir), source))
+            }
+            Err(reason) => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::MODULE_NOT_FOUND,
+                        format!("cannot read module `{path}`"),
+                        span,
+                        format!("looked for {} ({reason})", normalize(&full).display()),
+                    )
+                    .with_help("paths are relative to the folder of the importing file"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Reports each import that closes a cycle, at that import.
+    fn detect_cycles(&mut self) {
+        let count = self.program.modules.len();
+        let mut state = vec![0u8; count];
+        let mut stack = Vec::new();
+        for start in 0..count {
+            self.cycle_visit(ModuleId(start), &mut state, &mut stack);
+        }
+    }
+
+    fn cycle_visit(&mut self, id: ModuleId, state: &mut [u8], stack: &mut Vec<ModuleId>) {
+        if state[id.0] != 0 {
+            return;
+        }
+        state[id.0] = 1;
+        stack.push(id);
+        let imports = self.program.modules[id.0].imports.clone();
+        for import in imports {
+            let Some(target) = import.module else { continue };
+            match state[target.0] {
+                0 => self.cycle_visit(target, state, stack),
+                1 => {
+                    let cycle_start = stack.iter().position(|m| *m == target).unwrap_or(0);
+                    let mut names: Vec<String> = stack[cycle_start..]
+                        .iter()
+                        .map(|m| self.program.modules[m.0].name.clone())
+                        .collect();
+                    names.push(self.program.modules[target.0].name.clone());
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::IMPORT_CYCLE,
+                            "import cycle",
+                            import.import.path.span,
+                            "this import closes the cycle",
+                        )
+                        .with_help(format!(
+                            "{}; move what they share into a module that none of them imports back",
+                            names.join(" imports ")
+                        )),
+                    );
+                }
+                _ => {}
+            }
+        }
+        stack.pop();
+        state[id.0] = 2;
+    }
+}

@@ -1,0 +1,64 @@
+//! The command line: argument parsing (clap) and one file per subcommand. This is
+//! the edge where files, environment, terminal and exit codes are handled.
+
+mod check;
+mod explain;
+mod files;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit codes of CLI.md.
+pub mod exit {
+    pub const PASSED: u8 = 0;
+    pub const FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const INTERRUPTED: u8 = 3;
+}
+
+#[derive(Parser)]
+#[command(name = "ritc", version, about = "Compile and run .rit runtime integration checks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and type-check files or folders (*.rit, recursively) and print diagnostics.
+    Check(check::CheckArgs),
+    /// Print the long explanation of a diagnostic code (e.g. `ritc explain E0201`).
+    Explain(explain::ExplainArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { exit::USAGE } else { exit::PASSED });
+        }
+    };
+    let code = match cli.command {
+        Command::Check(args) => run_with_big_stack(move || check::run(args)),
+        Command::Explain(args) => explain::run(args),
+    };
+    ExitCode::from(code)
+}
+
+/// Deeply nested input recurses deeply in the parser and the checker; a large
+/// stack keeps that a diagnostic instead of an overflow.
+fn run_with_big_stack(job: impl FnOnce() -> u8 + Send + 'static) -> u8 {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(job)
+        .ok()
+        .and_then(|handle| handle.join().ok())
+        .unwrap_or(exit::USAGE)
+}
+
+/// Colour only on a terminal, and never when NO_COLOR is set.
+pub fn use_color_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}

@@ -1,0 +1,189 @@
+//! The static types of `.rit` (GRAMMAR-NOTES.md §3), shared by the checker and by
+//! the backends' declared schemas. Pure data.
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Type {
+    String,
+    Int,
+    Float,
+    /// int or float (only in `fn` signatures).
+    Number,
+    Bool,
+    Null,
+    Duration,
+    Percent,
+    Size,
+    Bytes,
+    /// Dynamic: checked where it is used, when the test runs.
+    Json,
+    List(Box<Type>),
+    /// An object with string keys and values of one type (`map`, `object`).
+    Map(Box<Type>),
+    /// An object with known fields (a step's result, `latency`, an object literal).
+    Record(Vec<(String, Type)>),
+    Database,
+    Redis,
+    File,
+    Schema,
+    Service,
+    /// A module imported with `as`.
+    Module,
+    Function,
+    /// The type of something already reported as an error: accepted everywhere so
+    /// that one mistake gives one diagnostic.
+    Unknown,
+}
+
+impl Type {
+    pub fn list(item: Type) -> Type {
+        Type::List(Box::new(item))
+    }
+
+    pub fn map(value: Type) -> Type {
+        Type::Map(Box::new(value))
+    }
+
+    pub fn record(fields: &[(&str, Type)]) -> Type {
+        Type::Record(fields.iter().map(|(name, ty)| (name.to_string(), ty.clone())).collect())
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Type::Int | Type::Float | Type::Number)
+    }
+
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self, Type::Json | Type::Unknown)
+    }
+
+    pub fn is_object(&self) -> bool {
+        matches!(self, Type::Map(_) | Type::Record(_))
+    }
+
+    /// Whether a value of type `self` may stand where `expected` is wanted.
+    pub fn fits(&self, expected: &Type) -> bool {
+        if self.is_dynamic() || expected.is_dynamic() || self == expected {
+            return true;
+        }
+        match (self, expected) {
+            (Type::Int | Type::Float, Type::Number) => true,
+            (Type::Int, Type::Float) => true,
+            (Type::Number, Type::Int | Type::Float) => true,
+            (Type::List(item), Type::List(wanted)) => item.fits(wanted),
+            (Type::Map(value), Type::Map(wanted)) => value.fits(wanted),
+            (Type::Record(fields), Type::Map(wanted)) => fields.iter().all(|(_, ty)| ty.fits(wanted)),
+            (Type::Map(value), Type::Record(_)) => value.is_dynamic(),
+            (Type::Record(fields), Type::Record(wanted)) => wanted
+                .iter()
+                .all(|(name, ty)| fields.iter().any(|(have, have_ty)| have == name && have_ty.fits(ty))),
+            _ => false,
+        }
+    }
+
+    /// The common type of two values (list items, `??` branches).
+    pub fn join(&self, other: &Type) -> Type {
+        if self == other || other == &Type::Unknown {
+            return self.clone();
+        }
+        match (self, other) {
+            (Type::Unknown, _) => other.clone(),
+            (Type::Int, Type::Float) | (Type::Float, Type::Int) => Type::Float,
+            (Type::Null, other) | (other, Type::Null) => other.clone(),
+            (a, b) if a.is_object() && b.is_object() => Type::map(Type::Json),
+            _ => Type::Json,
+        }
+    }
+
+    /// A type named in a signature or `let x: T` (`list<string>`).
+    pub fn from_name(name: &str, arguments: &[Type]) -> Option<Type> {
+        Some(match (name, arguments) {
+            ("string", []) => Type::String,
+            ("int", []) => Type::Int,
+            ("float", []) => Type::Float,
+            ("number", []) => Type::Number,
+            ("bool", []) => Type::Bool,
+            ("null", []) => Type::Null,
+            ("duration", []) => Type::Duration,
+            ("percent", []) => Type::Percent,
+            ("size", []) => Type::Size,
+            ("bytes", []) => Type::Bytes,
+            ("json", []) => Type::Json,
+            ("list" | "array", []) => Type::list(Type::Json),
+            ("list" | "array", [item]) => Type::list(item.clone()),
+            ("object" | "map" | "record", []) => Type::map(Type::Json),
+            ("map", [value]) => Type::map(value.clone()),
+            ("database", []) => Type::Database,
+            ("redis", []) => Type::Redis,
+            ("file", []) => Type::File,
+            ("schema", []) => Type::Schema,
+            ("service", []) => Type::Service,
+            _ => return None,
+        })
+    }
+
+    /// The article-and-name form used in messages: "an int", "a string".
+    pub fn with_article(&self) -> String {
+        let name = self.to_string();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        format!("{article} {name}")
+    }
+}
+
+/// The names `is` accepts.
+pub const IS_TYPE_NAMES: &[&str] = &["string", "int", "float", "number", "bool", "null", "object", "array"];
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::String => write!(f, "string"),
+            Type::Int => write!(f, "int"),
+            Type::Float => write!(f, "float"),
+            Type::Number => write!(f, "number"),
+            Type::Bool => write!(f, "bool"),
+            Type::Null => write!(f, "null"),
+            Type::Duration => write!(f, "duration"),
+            Type::Percent => write!(f, "percent"),
+            Type::Size => write!(f, "size"),
+            Type::Bytes => write!(f, "bytes"),
+            Type::Json => write!(f, "json"),
+            Type::List(item) => write!(f, "list<{item}>"),
+            Type::Map(value) => write!(f, "map<{value}>"),
+            Type::Record(fields) => {
+                let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
+                write!(f, "record {{{}}}", names.join(", "))
+            }
+            Type::Database => write!(f, "database"),
+            Type::Redis => write!(f, "redis"),
+            Type::File => write!(f, "file"),
+            Type::Schema => write!(f, "schema"),
+            Type::Service => write!(f, "service"),
+            Type::Module => write!(f, "module"),
+            Type::Function => write!(f, "function"),
+            Type::Unknown => write!(f, "unknown"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitting() {
+        assert!(Type::Int.fits(&Type::Number));
+        assert!(Type::Json.fits(&Type::String));
+        assert!(!Type::String.fits(&Type::Int));
+        assert!(Type::list(Type::String).fits(&Type::list(Type::Json)));
+        assert!(Type::record(&[("a", Type::Int)]).fits(&Type::map(Type::Json)));
+        assert!(!Type::Duration.fits(&Type::Int));
+    }
+
+    #[test]
+    fn names_and_articles() {
+        assert_eq!(Type::from_name("list", &[Type::String]), Some(Type::list(Type::String)));
+        assert_eq!(Type::from_name("strng", &[]), None);
+        assert_eq!(Type::Int.with_article(), "an int");
+        assert_eq!(Type::String.with_article(), "a string");
+    }
+}
