@@ -1,0 +1,700 @@
+//! The HTTP client under the `http` step and the `load` step: turns an [`HttpRequest`]
+//! into bytes on the wire and the answer into an [`HttpResponse`], keeps one cookie jar
+//! per test ([`HttpSession`]) and renders an exchange for `-v`. It knows nothing of the
+//! `.rit` syntax or the checker; it must not import `syntax` or `check`.
+//!
+//! Choices the spec leaves open, written down here:
+//! - Query pairs are form-urlencoded (a space becomes `+`), as browsers, `requests`
+//!   and k6 do, and are appended after the URL's own query.
+//! - A `content-type` given in `headers` wins over the one a `json` or `form` body
+//!   implies; with `multipart` it is dropped, because the boundary must be ours.
+//! - No `accept-encoding` is sent and bodies are never decompressed: `body` is the
+//!   bytes the server sent.
+//! - A redirect chain longer than 10 fails the step with the `Redirect` kind.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use reqwest::cookie::{CookieStore as _, Jar};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Url, redirect};
+
+use crate::run::value::FilePart;
+
+/// The `user-agent` sent unless the script gives its own.
+pub const USER_AGENT: &str = concat!("ritc/", env!("CARGO_PKG_VERSION"));
+
+/// How many redirects `follow redirects` follows before it gives up.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// Bodies longer than this are cut in `-v` output.
+const DESCRIBED_BODY_LIMIT: usize = 8 * 1024;
+
+/// One HTTP request as the interpreter has evaluated it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, … as written in the script.
+    pub method: String,
+    pub url: String,
+    /// Sent in order; a name given twice is sent twice.
+    pub headers: Vec<(String, String)>,
+    /// Appended to the URL's own query, form-urlencoded.
+    pub query: Vec<(String, String)>,
+    pub body: RequestBody,
+    /// Bounds the whole exchange: connecting, sending and reading the body.
+    pub timeout: Duration,
+    pub follow_redirects: bool,
+    /// Accept invalid certificates and host names.
+    pub insecure: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RequestBody {
+    None,
+    /// Sent compact, with `content-type: application/json` unless one is given.
+    Json(serde_json::Value),
+    /// Sent as `application/x-www-form-urlencoded`.
+    Form(Vec<(String, String)>),
+    /// Sent as `multipart/form-data`.
+    Multipart(Vec<MultipartField>),
+    /// Sent as is; a content type only if the script gives one in `headers`.
+    Raw(Vec<u8>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum MultipartField {
+    Text { name: String, value: String },
+    File { name: String, part: FilePart },
+}
+
+/// What came back, with the body read in full.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Names lowercased, in the order first received; a header received several
+    /// times appears once, its values joined with `", "`.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// From the moment the request is sent until the body has been read.
+    pub duration: Duration,
+    /// The URL that answered, after any redirect followed.
+    pub url: String,
+    /// The cookies the session's jar would send to `url` after this response.
+    pub cookies: Vec<(String, String)>,
+}
+
+impl HttpResponse {
+    /// The value of a header by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HttpErrorKind {
+    /// The TCP connection could not be made (refused, unreachable, name not resolved).
+    Connect,
+    /// The step's timeout ran out before the body was read.
+    Timeout,
+    /// The TLS handshake failed, most often because the certificate was not trusted.
+    Tls,
+    /// More than [`MAX_REDIRECTS`] redirects, or a redirect that could not be followed.
+    Redirect,
+    /// The connection broke while the body was sent or read.
+    Body,
+    /// The request could not be built: a bad URL, method or header.
+    InvalidRequest,
+    Other,
+}
+
+impl HttpErrorKind {
+    /// A short lowercase name, used as a key of the `load` step's `errors` map.
+    pub fn label(self) -> &'static str {
+        match self {
+            HttpErrorKind::Connect => "connect",
+            HttpErrorKind::Timeout => "timeout",
+            HttpErrorKind::Tls => "tls",
+            HttpErrorKind::Redirect => "redirect",
+            HttpErrorKind::Body => "body",
+            HttpErrorKind::InvalidRequest => "invalid request",
+            HttpErrorKind::Other => "other",
+        }
+    }
+}
+
+/// Why no response could be had. The message is plain words for a user and names
+/// the URL, e.g. `connection refused (http://127.0.0.1:1/x)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpError {
+    pub kind: HttpErrorKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+impl HttpError {
+    fn invalid_request(message: impl Into<String>) -> HttpError {
+        HttpError {
+            kind: HttpErrorKind::InvalidRequest,
+            message: message.into(),
+        }
+    }
+
+    fn timed_out(timeout: Duration, url: &str) -> HttpError {
+        HttpError {
+            kind: HttpErrorKind::Timeout,
+            message: format!("timed out after {} ({url})", describe_duration(timeout)),
+        }
+    }
+
+    /// Maps an error of reqwest to a kind and a plain message naming `url` (the
+    /// URL that was asked for; reqwest's own, if it has one, is the redirect target).
+    pub fn from_reqwest(error: &reqwest::Error, url: &str, timeout: Duration) -> HttpError {
+        let url = error.url().map_or_else(|| url.to_owned(), Url::to_string);
+        let causes = cause_chain(error, &url);
+        let kind = classify(error, &causes);
+        let cause_text = causes.join(": ");
+        let message = match kind {
+            HttpErrorKind::Timeout => return HttpError::timed_out(timeout, &url),
+            HttpErrorKind::Connect if error.is_dns() => {
+                // The resolver's own words are the innermost cause; the layers above
+                // only repeat "dns error".
+                let reason = causes.last().map_or("unknown host", String::as_str);
+                format!("could not resolve the host name: {reason} ({url})")
+            }
+            HttpErrorKind::Connect
+                if io_error_kind(error) == Some(std::io::ErrorKind::ConnectionRefused) =>
+            {
+                format!("connection refused ({url})")
+            }
+            HttpErrorKind::Connect => format!("could not connect: {cause_text} ({url})"),
+            HttpErrorKind::Tls => format!("TLS handshake failed: {cause_text} ({url})"),
+            HttpErrorKind::Redirect if cause_text == "too many redirects" => {
+                format!("too many redirects: more than {MAX_REDIRECTS} ({url})")
+            }
+            HttpErrorKind::Redirect => format!("could not follow a redirect: {cause_text} ({url})"),
+            HttpErrorKind::Body => {
+                format!("the connection broke during the exchange: {cause_text} ({url})")
+            }
+            HttpErrorKind::InvalidRequest => format!("invalid request: {cause_text} ({url})"),
+            HttpErrorKind::Other if cause_text.is_empty() => format!("request failed ({url})"),
+            HttpErrorKind::Other => format!("request failed: {cause_text} ({url})"),
+        };
+        HttpError { kind, message }
+    }
+}
+
+fn classify(error: &reqwest::Error, causes: &[String]) -> HttpErrorKind {
+    if error.is_builder() {
+        HttpErrorKind::InvalidRequest
+    } else if error.is_timeout() {
+        HttpErrorKind::Timeout
+    } else if error.is_redirect() {
+        HttpErrorKind::Redirect
+    } else if causes.iter().any(|cause| mentions_tls(cause)) {
+        // native-tls wraps OpenSSL's errors in its own type, which this crate cannot
+        // name, so TLS failures are recognised by the words OpenSSL, Secure Transport
+        // and SChannel use. This is checked before `is_connect`, which is also true for
+        // a handshake that failed.
+        HttpErrorKind::Tls
+    } else if error.is_connect() {
+        HttpErrorKind::Connect
+    } else if error.is_body() || error.is_decode() || error.is_request() {
+        HttpErrorKind::Body
+    } else {
+        HttpErrorKind::Other
+    }
+}
+
+fn mentions_tls(cause: &str) -> bool {
+    let lower = cause.to_ascii_lowercase();
+    ["ssl", "tls", "certificate", "handshake", "x509"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
+/// The messages of an error's sources, innermost last, without reqwest's and hyper's
+/// generic wrappers, without the URL (the caller adds it once) and without repeats.
+fn cause_chain(error: &reqwest::Error, url: &str) -> Vec<String> {
+    const GENERIC: [&str; 4] = [
+        "client error (Connect)",
+        "client error (SendRequest)",
+        "error sending request",
+        "request or response body error",
+    ];
+    let mut causes: Vec<String> = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause
+            .to_string()
+            .replace(&format!(" for url ({url})"), "")
+            .replace(url, "");
+        let text = text.trim().to_owned();
+        let is_repeat = causes.iter().any(|earlier| earlier.contains(&text));
+        if !text.is_empty() && !GENERIC.contains(&text.as_str()) && !is_repeat {
+            causes.push(text);
+        }
+        source = cause.source();
+    }
+    causes
+}
+
+fn io_error_kind(error: &reqwest::Error) -> Option<std::io::ErrorKind> {
+    let mut source = error.source();
+    while let Some(cause) = source {
+        if let Some(io_error) = cause.downcast_ref::<std::io::Error>() {
+            return Some(io_error.kind());
+        }
+        source = cause.source();
+    }
+    None
+}
+
+/// One per test: the cookie jar lives as long as the session, so cookies last for
+/// one test. A client is built on first use for each combination of
+/// `follow redirects` and `insecure`; all of them share the jar and keep their
+/// connections open for the next request.
+pub struct HttpSession {
+    jar: Arc<Jar>,
+    clients: Mutex<HashMap<ClientOptions, reqwest::Client>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct ClientOptions {
+    follow_redirects: bool,
+    insecure: bool,
+}
+
+impl Default for HttpSession {
+    fn default() -> HttpSession {
+        HttpSession::new()
+    }
+}
+
+impl std::fmt::Debug for HttpSession {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("HttpSession")
+            .field("jar", &self.jar)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpSession {
+    pub fn new() -> HttpSession {
+        HttpSession {
+            jar: Arc::new(Jar::default()),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Sends one request and reads the whole response.
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let options = ClientOptions {
+            follow_redirects: request.follow_redirects,
+            insecure: request.insecure,
+        };
+        let client = self.client(options)?;
+        let timeout = request.timeout;
+        let url_text = request.url.clone();
+        // reqwest's timeout already covers the body; the outer one makes sure that no
+        // step outlives its timeout whatever happens inside.
+        let exchange = exchange(&client, &request);
+        let response = match tokio::time::timeout(timeout, exchange).await {
+            Ok(result) => result?,
+            Err(_elapsed) => return Err(HttpError::timed_out(timeout, &url_text)),
+        };
+        let cookies = Url::parse(&response.url)
+            .ok()
+            .and_then(|final_url| self.jar.cookies(&final_url))
+            .map(|header| parse_cookie_header(&header))
+            .unwrap_or_default();
+        Ok(HttpResponse {
+            cookies,
+            ..response
+        })
+    }
+
+    fn client(&self, options: ClientOptions) -> Result<reqwest::Client, HttpError> {
+        // A panic elsewhere while the lock was held leaves the map consistent.
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(client) = clients.get(&options) {
+            return Ok(client.clone());
+        }
+        let client = client_builder(options)
+            .cookie_provider(Arc::clone(&self.jar))
+            .build()
+            .map_err(|error| client_build_error(&error))?;
+        clients.insert(options, client.clone());
+        Ok(client)
+    }
+}
+
+/// Sends the request on `client` and reads the body; `cookies` is left empty.
+async fn exchange(
+    client: &reqwest::Client,
+    request: &HttpRequest,
+) -> Result<HttpResponse, HttpError> {
+    let prepared = prepare_request(client, request)?;
+    let sent_at = Instant::now();
+    let response = prepared
+        .send()
+        .await
+        .map_err(|error| HttpError::from_reqwest(&error, &request.url, request.timeout))?;
+    let status = response.status().as_u16();
+    let headers = joined_headers(response.headers());
+    let final_url = response.url().to_string();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| HttpError::from_reqwest(&error, &final_url, request.timeout))?;
+    let duration = sent_at.elapsed();
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: body.to_vec(),
+        duration,
+        url: final_url,
+        cookies: Vec::new(),
+    })
+}
+
+/// Builds the request on `client`: method, URL with the query, headers, body and
+/// timeout. The `load` step sends the same requests through this.
+pub fn prepare_request(
+    client: &reqwest::Client,
+    request: &HttpRequest,
+) -> Result<reqwest::RequestBuilder, HttpError> {
+    let method = Method::from_bytes(request.method.as_bytes()).map_err(|_| {
+        HttpError::invalid_request(format!("invalid HTTP method \"{}\"", request.method))
+    })?;
+    let url = request_url(request)?;
+    let is_multipart = matches!(request.body, RequestBody::Multipart(_));
+    let mut headers = HeaderMap::new();
+    for (name, value) in &request.headers {
+        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            HttpError::invalid_request(format!("invalid header name \"{name}\" ({url})"))
+        })?;
+        if is_multipart && header_name == CONTENT_TYPE {
+            continue;
+        }
+        let header_value = HeaderValue::from_str(value).map_err(|_| {
+            HttpError::invalid_request(format!("invalid value for header \"{name}\" ({url})"))
+        })?;
+        headers.append(header_name, header_value);
+    }
+    // Headers go first so that `json` and `form` keep a content type the script gave.
+    let builder = client
+        .request(method, url)
+        .headers(headers)
+        .timeout(request.timeout);
+    let builder = match &request.body {
+        RequestBody::None => builder,
+        RequestBody::Json(value) => builder.json(value),
+        RequestBody::Form(pairs) => builder.form(pairs),
+        RequestBody::Raw(bytes) => builder.body(bytes.clone()),
+        RequestBody::Multipart(fields) => builder.multipart(multipart_form(fields)?),
+    };
+    Ok(builder)
+}
+
+fn multipart_form(fields: &[MultipartField]) -> Result<reqwest::multipart::Form, HttpError> {
+    let mut form = reqwest::multipart::Form::new();
+    for field in fields {
+        form = match field {
+            MultipartField::Text { name, value } => form.text(name.clone(), value.clone()),
+            MultipartField::File { name, part } => {
+                let file_part = reqwest::multipart::Part::bytes(part.content.clone())
+                    .file_name(part.name.clone())
+                    .mime_str(&part.content_type)
+                    .map_err(|_| {
+                        HttpError::invalid_request(format!(
+                            "invalid content type \"{}\" for the file part \"{name}\"",
+                            part.content_type
+                        ))
+                    })?;
+                form.part(name.clone(), file_part)
+            }
+        };
+    }
+    Ok(form)
+}
+
+/// The URL that will be requested: the script's URL with the query pairs appended.
+fn request_url(request: &HttpRequest) -> Result<Url, HttpError> {
+    let mut url = Url::parse(&request.url).map_err(|error| {
+        HttpError::invalid_request(format!("invalid URL \"{}\": {error}", request.url))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(HttpError::invalid_request(format!(
+            "unsupported URL scheme \"{}\", expected http or https ({})",
+            url.scheme(),
+            request.url
+        )));
+    }
+    if !request.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(request.query.iter());
+    }
+    Ok(url)
+}
+
+fn joined_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .keys()
+        .map(|name| {
+            let values: Vec<String> = headers
+                .get_all(name)
+                .iter()
+                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                .collect();
+            (name.as_str().to_owned(), values.join(", "))
+        })
+        .collect()
+}
+
+/// Splits a `cookie` request header (`a=1; b=2`) into pairs.
+fn parse_cookie_header(header: &HeaderValue) -> Vec<(String, String)> {
+    String::from_utf8_lossy(header.as_bytes())
+        .split(';')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => (name.to_owned(), value.to_owned()),
+            None => (pair.to_owned(), String::new()),
+        })
+        .collect()
+}
+
+fn client_builder(options: ClientOptions) -> reqwest::ClientBuilder {
+    let policy = if options.follow_redirects {
+        redirect::Policy::limited(MAX_REDIRECTS)
+    } else {
+        redirect::Policy::none()
+    };
+    // A run must reach the services it names, not a proxy set for the shell.
+    let builder = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .no_proxy()
+        .redirect(policy)
+        .tcp_nodelay(true);
+    if options.insecure {
+        builder
+            .tls_danger_accept_invalid_certs(true)
+            .tls_danger_accept_invalid_hostnames(true)
+    } else {
+        builder
+    }
+}
+
+fn client_build_error(error: &reqwest::Error) -> HttpError {
+    let mut message = String::from("could not set up the HTTP client");
+    let mut source: Option<&dyn StdError> = Some(error);
+    while let Some(cause) = source {
+        let _ = write!(message, ": {cause}");
+        source = cause.source();
+    }
+    HttpError {
+        kind: HttpErrorKind::Other,
+        message,
+    }
+}
+
+/// A client for the `load` step: no cookie jar, and a pool that keeps up to
+/// `max_connections` idle connections per host so the workers reuse them.
+pub fn load_client(
+    insecure: bool,
+    follow_redirects: bool,
+    max_connections: usize,
+) -> Result<reqwest::Client, HttpError> {
+    client_builder(ClientOptions {
+        follow_redirects,
+        insecure,
+    })
+    .pool_max_idle_per_host(max_connections)
+    .build()
+    .map_err(|error| client_build_error(&error))
+}
+
+/// Renders a request and its response for `-v`, in the style of `curl -v`: `>` lines
+/// for what was sent, `<` lines for what came back, each body after a bare `>` or `<`
+/// line. Every occurrence of each secret, also in its percent-encoded, form-encoded and
+/// JSON-escaped forms, reads `***`. Bodies longer than 8 KiB are cut, after masking.
+pub fn describe_exchange(
+    request: &HttpRequest,
+    response: Option<&HttpResponse>,
+    secrets: &[String],
+) -> String {
+    let mask = SecretMask::new(secrets);
+    let mut text = String::new();
+    let url = request_url(request).map_or_else(|_| request.url.clone(), |url| url.to_string());
+    let _ = writeln!(text, "> {} {url}", request.method);
+    for (name, value) in &request.headers {
+        let _ = writeln!(text, "> {}: {value}", name.to_ascii_lowercase());
+    }
+    let has_content_type = request
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    let implied_content_type = match &request.body {
+        RequestBody::Json(_) if !has_content_type => Some("application/json"),
+        RequestBody::Form(_) if !has_content_type => Some("application/x-www-form-urlencoded"),
+        RequestBody::Multipart(_) => Some("multipart/form-data"),
+        _ => None,
+    };
+    if let Some(content_type) = implied_content_type {
+        let _ = writeln!(text, "> content-type: {content_type}");
+    }
+    let mut described = mask.apply(&text);
+    push_body(
+        &mut described,
+        ">",
+        &describe_request_body(&request.body),
+        &mask,
+    );
+    if let Some(response) = response {
+        let mut head = String::new();
+        let _ = writeln!(
+            head,
+            "< {} ({})",
+            response.status,
+            describe_duration(response.duration)
+        );
+        if response.url != url {
+            let _ = writeln!(head, "< url: {}", response.url);
+        }
+        for (name, value) in &response.headers {
+            let _ = writeln!(head, "< {name}: {value}");
+        }
+        described.push_str(&mask.apply(&head));
+        push_body(&mut described, "<", &describe_bytes(&response.body), &mask);
+    }
+    described
+}
+
+/// Appends a body after a bare `marker` line, masked and then cut to the limit, so
+/// that a cut never leaves the first half of a secret in view.
+fn push_body(described: &mut String, marker: &str, body: &str, mask: &SecretMask) {
+    if body.is_empty() {
+        return;
+    }
+    let masked = mask.apply(body);
+    described.push_str(marker);
+    described.push('\n');
+    if masked.len() > DESCRIBED_BODY_LIMIT {
+        let mut cut = DESCRIBED_BODY_LIMIT;
+        while !masked.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        described.push_str(masked.get(..cut).unwrap_or_default());
+        let _ = writeln!(described, "\n[… {} more bytes]", masked.len() - cut);
+    } else {
+        described.push_str(&masked);
+        if !masked.ends_with('\n') {
+            described.push('\n');
+        }
+    }
+}
+
+fn describe_request_body(body: &RequestBody) -> String {
+    match body {
+        RequestBody::None => String::new(),
+        RequestBody::Json(value) => value.to_string(),
+        RequestBody::Form(pairs) => url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter())
+            .finish(),
+        RequestBody::Raw(bytes) => describe_bytes(bytes),
+        RequestBody::Multipart(fields) => {
+            let mut text = String::new();
+            for field in fields {
+                match field {
+                    MultipartField::Text { name, value } => {
+                        let _ = writeln!(text, "[part \"{name}\"]\n{value}");
+                    }
+                    MultipartField::File { name, part } => {
+                        let _ = writeln!(
+                            text,
+                            "[part \"{name}\": file \"{}\", {}, {} bytes]",
+                            part.name,
+                            part.content_type,
+                            part.content.len()
+                        );
+                        if std::str::from_utf8(&part.content).is_ok() {
+                            let _ = writeln!(text, "{}", describe_bytes(&part.content));
+                        }
+                    }
+                }
+            }
+            text
+        }
+    }
+}
+
+fn describe_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => format!("[{} bytes of binary data]", bytes.len()),
+    }
+}
+
+/// The secrets to hide, with the forms each takes in URLs, forms and JSON strings,
+/// longest first so that a secret that contains another is masked whole.
+struct SecretMask {
+    variants: Vec<String>,
+}
+
+impl SecretMask {
+    fn new(secrets: &[String]) -> SecretMask {
+        let mut variants: Vec<String> = Vec::new();
+        for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+            let percent_encoded =
+                percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
+            let form_encoded: String =
+                url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            let json_quoted = serde_json::Value::String(secret.clone()).to_string();
+            let json_escaped = json_quoted
+                .strip_prefix('"')
+                .and_then(|inner| inner.strip_suffix('"'))
+                .unwrap_or(secret)
+                .to_owned();
+            variants.extend([secret.clone(), percent_encoded, form_encoded, json_escaped]);
+        }
+        variants.sort_by_key(|variant| std::cmp::Reverse(variant.len()));
+        variants.dedup();
+        SecretMask { variants }
+    }
+
+    fn apply(&self, text: &str) -> String {
+        self.variants
+            .iter()
+            .fold(text.to_owned(), |masked, variant| {
+                masked.replace(variant.as_str(), "***")
+            })
+    }
+}
+
+/// `150ms`, `2s`, `1.5s`: the way durations are written in `.rit` files.
+fn describe_duration(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis < 1000 {
+        format!("{millis}ms")
+    } else if millis.is_multiple_of(1000) {
+        format!("{}s", millis / 1000)
+    } else {
+        format!("{:.3}s", duration.as_secs_f64())
+            .trim_end_matches('0')
+            .to_owned()
+    }
+}
