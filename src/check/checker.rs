@@ -1769,6 +1769,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 Type::Bool
             }
             ExprKind::Paren(inner) => self.expr(inner),
+            ExprKind::Invalid => Type::Unknown,
         }
     }
 

@@ -32,7 +32,13 @@ pub struct DiskLoader;
 
 impl SourceLoader for DiskLoader {
     fn read(&mut self, path: &Path) -> Result<String, String> {
-        std::fs::read_to_string(path).map_err(|error| error.to_string())
+        std::fs::read_to_string(path).map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            std::io::ErrorKind::IsADirectory => "it is a folder".to_string(),
+            std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+            _ => error.to_string(),
+        })
     }
 
     fn canonical(&mut self, path: &Path) -> PathBuf {
@@ -277,7 +283,7 @@ impl Builder<'_> {
                         codes::MODULE_NOT_FOUND,
                         format!("cannot read module `{path}`"),
                         span,
-                        format!("looked for {} ({reason})", normalize(&full).display()),
+                        format!("looked for {}: {reason}", normalize(&full).display()),
                     )
                     .with_help("paths are relative to the folder of the importing file"),
                 );

@@ -369,6 +369,9 @@ pub enum ExprKind {
     },
     Exists(Box<Expr>),
     Paren(Box<Expr>),
+    /// Stands in for an expression that was already reported as an error, so that
+    /// one mistake gives one diagnostic.
+    Invalid,
 }
 
 impl Expr {

@@ -425,7 +425,7 @@ impl Lowerer {
             format!("{what} is missing here"),
         ));
         Expr {
-            kind: ExprKind::Null,
+            kind: ExprKind::Invalid,
             span: span.synthetic_at(),
         }
     }
@@ -1086,7 +1086,7 @@ impl Lowerer {
             }),
             _ => {
                 self.unexpected(&pair);
-                ExprKind::Null
+                ExprKind::Invalid
             }
         };
         Expr { kind, span }
@@ -1114,7 +1114,7 @@ impl Lowerer {
                     None => diagnostic.with_help("durations use ms s m h, sizes B KB MB GB, and percentages %"),
                 };
                 self.report(diagnostic);
-                ExprKind::Int(0)
+                ExprKind::Invalid
             }
             Err(NumberError::OutOfRange) => {
                 self.report(Diagnostic::error(
@@ -1123,7 +1123,7 @@ impl Lowerer {
                     span,
                     "does not fit in 64 bits",
                 ));
-                ExprKind::Int(0)
+                ExprKind::Invalid
             }
             Err(NumberError::PercentOver100) => {
                 self.report(
@@ -1135,7 +1135,7 @@ impl Lowerer {
                     )
                     .with_help("a percentage is a fraction from 0% to 100%"),
                 );
-                ExprKind::Percent(1.0)
+                ExprKind::Invalid
             }
         }
     }
