@@ -203,6 +203,12 @@ pub fn type_name_with_article(value: &Value) -> String {
 pub fn equals(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Json(left), Value::Json(right)) => json_equals(left, right),
+        // A NaN or infinite float has no JSON form (it would read as null): unequal.
+        (Value::Json(_), Value::Float(float)) | (Value::Float(float), Value::Json(_))
+            if !float.is_finite() =>
+        {
+            false
+        }
         (Value::Json(left), other) | (other, Value::Json(left)) => {
             json_equals(left, &to_json(other))
         }
@@ -712,17 +718,23 @@ fn regex_cache() -> &'static Mutex<HashMap<String, Arc<Regex>>> {
 
 /// Compiles a pattern (Rust `regex` syntax), reusing one compiled before.
 pub fn compile_regex(pattern: &str) -> Result<Arc<Regex>, EvalError> {
-    let mut cache = regex_cache()
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(regex) = cache.get(pattern) {
-        return Ok(Arc::clone(regex));
+    {
+        let cache = regex_cache()
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(regex) = cache.get(pattern) {
+            return Ok(Arc::clone(regex));
+        }
     }
+    // Compiled outside the lock: a large pattern must not hold up other tests.
     let regex = regex::RegexBuilder::new(pattern)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|error| EvalError(format!("invalid regular expression: {error}")))?;
     let regex = Arc::new(regex);
+    let mut cache = regex_cache()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if cache.len() >= REGEX_CACHE_LIMIT {
         cache.clear();
     }
@@ -1126,6 +1138,7 @@ mod tests {
             &Value::Json(json!(u64::MAX))
         ));
         assert!(equals(&Value::Json(json!("150ms")), &ms(150)));
+        assert!(!equals(&Value::Json(json!(null)), &Value::Float(f64::NAN)));
     }
 
     #[test]

@@ -206,6 +206,9 @@ mod tests {
         assert!(error.0.contains("not a valid JSON Schema"), "{error}");
         let dangling = schema(json!({"$ref": "#/$defs/nothing"}));
         assert!(conforms(&Value::Int(1), &dangling).is_err());
+        // Remote references are not fetched: an error, never a network call.
+        let remote = schema(json!({"$ref": "https://example.invalid/user.json"}));
+        assert!(conforms(&Value::Int(1), &remote).is_err());
     }
 
     #[test]
