@@ -3,6 +3,8 @@
 //! docs/ARCHITECTURE.md for the map.
 
 pub mod diagnostics;
+pub mod plan;
+pub mod report;
 pub mod backends;
 pub mod check;
 pub mod cli;

@@ -1,6 +1,6 @@
 //! The `load` backend: many HTTP requests, measured.
 
-use super::schema::{OptionSpec, StepSchema, ValueSpec};
+use super::schema::{TargetText, OptionSpec, StepSchema, ValueSpec};
 use crate::types::Type;
 
 pub fn schema() -> StepSchema {
@@ -16,6 +16,7 @@ pub fn schema() -> StepSchema {
     block_options.extend(super::http::request_clauses());
     StepSchema {
         name: "load",
+        target_text: TargetText::Plain,
         target: Type::String,
         clauses: super::http::request_clauses(),
         block_options,

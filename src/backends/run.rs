@@ -1,11 +1,12 @@
 //! The `run` backend: a shell command.
 
-use super::schema::{OptionSpec, StepSchema};
+use super::schema::{TargetText, OptionSpec, StepSchema};
 use crate::types::Type;
 
 pub fn schema() -> StepSchema {
     StepSchema {
         name: "run",
+        target_text: TargetText::Shell,
         target: Type::String,
         clauses: vec![
             OptionSpec::value("timeout", vec![Type::Duration]),
@@ -21,4 +22,101 @@ pub fn schema() -> StepSchema {
             ("duration", Type::Duration),
         ],
     }
+}
+
+use super::step::{Backend, StepError, StepErrorKind, StepInput, StepOutput, TestResources};
+use crate::run::operators::{to_text, type_name_with_article};
+use crate::run::process::{CommandError, CommandSpec, run_command};
+use crate::run::value::Value;
+use futures_util::future::BoxFuture;
+
+pub struct RunBackend;
+
+impl Backend for RunBackend {
+    fn schema(&self) -> StepSchema {
+        schema()
+    }
+
+    fn execute<'a>(&'a self, input: StepInput, _test: &'a TestResources) -> BoxFuture<'a, Result<StepOutput, StepError>> {
+        Box::pin(async move {
+            let usage = |message: String| StepError::new(StepErrorKind::Usage, message);
+            let command = to_text(&input.target).map_err(|error| usage(error.0))?;
+            let env = match input.option("env") {
+                None => Vec::new(),
+                Some(Value::Object(entries)) => entries
+                    .iter()
+                    .map(|(key, value)| Ok((key.clone(), to_text(value).map_err(|error| usage(error.0))?)))
+                    .collect::<Result<_, StepError>>()?,
+                Some(other) => return Err(usage(format!("`env` takes an object, not {}", type_name_with_article(other)))),
+            };
+            let cwd = match input.option("cwd") {
+                Some(value) => input.base_dir.join(to_text(value).map_err(|error| usage(error.0))?),
+                None => input.base_dir.clone(),
+            };
+            let stdin = match input.option("stdin") {
+                None => None,
+                Some(Value::Bytes(bytes)) => Some(bytes.clone()),
+                Some(other) => Some(to_text(other).map_err(|error| usage(error.0))?.into_bytes()),
+            };
+            let spec = CommandSpec {
+                command: command.clone(),
+                env,
+                cwd,
+                stdin,
+                timeout: input.timeout,
+            };
+            let output = run_command(&spec).await.map_err(|error| match error {
+                CommandError::Spawn(message) => StepError::new(StepErrorKind::Command, format!("cannot run `{command}`: {message}")),
+                CommandError::TimedOut { after, stdout, stderr } => StepError {
+                    kind: StepErrorKind::Timeout,
+                    message: format!(
+                        "`{command}` did not finish within {}; its process group was ended",
+                        crate::syntax::literal::format_duration(after)
+                    ),
+                    detail: Some(output_tail(&stdout, &stderr)),
+                },
+            })?;
+            if output.exit != 0 && !input.status_checked {
+                return Err(StepError {
+                    kind: StepErrorKind::Command,
+                    message: format!("`{command}` exited with status {}", output.exit),
+                    detail: Some(output_tail(&output.stdout, &output.stderr)),
+                });
+            }
+            let exchange = format!(
+                "$ {command}\nexit {}\n{}",
+                output.exit,
+                output_tail(&output.stdout, &output.stderr)
+            );
+            Ok(StepOutput {
+                fields: vec![
+                    ("exit".to_string(), Ok(Value::Int(i64::from(output.exit)))),
+                    ("stdout".to_string(), Ok(Value::String(String::from_utf8_lossy(&output.stdout).into_owned()))),
+                    ("stderr".to_string(), Ok(Value::String(String::from_utf8_lossy(&output.stderr).into_owned()))),
+                    ("duration".to_string(), Ok(Value::Duration(output.duration))),
+                ],
+                exchange: Some(exchange),
+            })
+        })
+    }
+}
+
+/// The last lines of a command's output, for a failure.
+fn output_tail(stdout: &[u8], stderr: &[u8]) -> String {
+    let tail = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes);
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(10)..].join("\n")
+    };
+    let mut out = String::new();
+    if !stdout.is_empty() {
+        out.push_str(&format!("stdout:\n{}\n", tail(stdout)));
+    }
+    if !stderr.is_empty() {
+        out.push_str(&format!("stderr:\n{}\n", tail(stderr)));
+    }
+    if out.is_empty() {
+        out.push_str("(no output)");
+    }
+    out
 }

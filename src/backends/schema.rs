@@ -60,6 +60,15 @@ impl OptionSpec {
     }
 }
 
+/// How `{{ }}` in a step's target is inserted (GRAMMAR-NOTES.md §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetText {
+    /// As plain text (URLs).
+    Plain,
+    /// Each value as one shell word, quoted (`run`).
+    Shell,
+}
+
 #[derive(Clone, Debug)]
 pub struct StepSchema {
     /// The backend's name, as the user sees it in messages (`http`, `run`, `sql`).
@@ -67,6 +76,7 @@ pub struct StepSchema {
     /// What the step's first operand must be: a URL or command (string), a
     /// database, a Redis connection.
     pub target: Type,
+    pub target_text: TargetText,
     /// The clauses after the target.
     pub clauses: Vec<OptionSpec>,
     /// The options of its `{ … }` block (`load`).

@@ -1,11 +1,12 @@
 //! The `sql` backend: one statement on a database.
 
-use super::schema::{OptionSpec, StepSchema};
+use super::schema::{TargetText, OptionSpec, StepSchema};
 use crate::types::Type;
 
 pub fn schema() -> StepSchema {
     StepSchema {
         name: "sql",
+        target_text: TargetText::Plain,
         target: Type::Database,
         clauses: vec![OptionSpec::value("timeout", vec![Type::Duration])],
         block_options: Vec::new(),

@@ -1,11 +1,12 @@
 //! The `ws` backend: a WebSocket conversation (`send`, `receive`, `close`).
 
-use super::schema::{OptionSpec, StepSchema};
+use super::schema::{TargetText, OptionSpec, StepSchema};
 use crate::types::Type;
 
 pub fn schema() -> StepSchema {
     StepSchema {
         name: "ws",
+        target_text: TargetText::Plain,
         target: Type::String,
         clauses: vec![
             OptionSpec::value("headers", vec![Type::map(Type::Json)]),

@@ -4,6 +4,7 @@
 mod check;
 mod explain;
 mod files;
+mod run;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ struct Cli {
 enum Command {
     /// Parse and type-check files or folders (*.rit, recursively) and print diagnostics.
     Check(check::CheckArgs),
+    /// Check, then run the tests against the real services.
+    Run(run::RunArgs),
     /// Print the long explanation of a diagnostic code (e.g. `ritc explain E0201`).
     Explain(explain::ExplainArgs),
 }
@@ -42,6 +45,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => run_with_big_stack(move || check::run(args)),
         Command::Explain(args) => explain::run(args),
+        Command::Run(args) => run_with_big_stack(move || run::run(args)),
     };
     ExitCode::from(code)
 }

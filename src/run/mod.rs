@@ -7,3 +7,7 @@ pub mod schema;
 pub mod value;
 pub mod process;
 pub mod services;
+pub mod evaluate;
+pub mod interpreter;
+pub mod outcome;
+pub mod runner;

@@ -1,0 +1,151 @@
+//! The runtime side of a backend: the one trait every step kind implements, what
+//! the interpreter hands it and what it gives back. A backend knows nothing of the
+//! interpreter: it gets evaluated values and returns its result record.
+
+use super::http_client::HttpSession;
+use super::schema::StepSchema;
+use crate::run::value::Value;
+use futures_util::future::BoxFuture;
+use std::any::Any;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A piece of a `sql` or `redis` command: literal text, or a value to bind.
+#[derive(Clone, Debug)]
+pub enum CommandPart {
+    Text(String),
+    Value(Value),
+}
+
+/// One step, its expressions evaluated.
+pub struct StepInput {
+    /// `GET`, `POST`, … for HTTP steps.
+    pub method: Option<&'static str>,
+    /// The URL, the shell command (interpolations already quoted), the database or
+    /// the Redis connection.
+    pub target: Value,
+    /// The command of `sql` and `redis`, in parts, so the backend binds values its
+    /// own way.
+    pub command: Option<Vec<CommandPart>>,
+    /// Clauses by name; `None` for flags.
+    pub options: Vec<(String, Option<Value>)>,
+    pub timeout: Duration,
+    /// The folder of the file that holds the step.
+    pub base_dir: PathBuf,
+    /// An expectation right after the step reads its status field (`exit`), so a
+    /// failing status is not an error by itself.
+    pub status_checked: bool,
+}
+
+impl StepInput {
+    pub fn option(&self, name: &str) -> Option<&Value> {
+        self.options
+            .iter()
+            .find(|(option, _)| option == name)
+            .and_then(|(_, value)| value.as_ref())
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        self.options.iter().any(|(option, _)| option == name)
+    }
+}
+
+/// A field of a result: its value, or why reading it fails (a body that is not
+/// JSON fails only when `json` is read).
+pub type FieldValue = Result<Value, String>;
+
+pub struct StepOutput {
+    pub fields: Vec<(String, FieldValue)>,
+    /// For `-v`: the request and response, secrets not yet masked.
+    pub exchange: Option<String>,
+}
+
+/// What kind of trouble a step ran into; reports turn it into a suggestion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepErrorKind {
+    Connection,
+    Timeout,
+    Tls,
+    Protocol,
+    Database,
+    Command,
+    Usage,
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct StepError {
+    pub kind: StepErrorKind,
+    pub message: String,
+    /// Extra lines (a command's output, the frames that did arrive).
+    pub detail: Option<String>,
+}
+
+impl StepError {
+    pub fn new(kind: StepErrorKind, message: impl Into<String>) -> StepError {
+        StepError {
+            kind,
+            message: message.into(),
+            detail: None,
+        }
+    }
+}
+
+/// What lives as long as one test: the cookie jar, and whatever a backend keeps
+/// per test (the SQL connection of a test, …) under its own key.
+#[derive(Default)]
+pub struct TestResources {
+    pub http: HttpSession,
+    extensions: Mutex<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl TestResources {
+    /// The value a backend keeps under `key` for this test, made on first use.
+    pub fn extension<T: Any + Send + Sync>(&self, key: &'static str, make: impl FnOnce() -> T) -> Arc<T> {
+        let mut extensions = match self.extensions.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(existing) = extensions.get(key).and_then(|value| Arc::clone(value).downcast::<T>().ok()) {
+            return existing;
+        }
+        let made = Arc::new(make());
+        extensions.insert(key, made.clone());
+        made
+    }
+}
+
+/// A step kind. The checker reads `schema`; the interpreter calls `execute`.
+pub trait Backend: Send + Sync {
+    fn schema(&self) -> StepSchema;
+    fn execute<'a>(&'a self, input: StepInput, test: &'a TestResources) -> BoxFuture<'a, Result<StepOutput, StepError>>;
+    /// Called once at the end of a run (close pools and connections).
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// The backends of one run, by name.
+#[derive(Clone, Default)]
+pub struct Registry {
+    backends: HashMap<&'static str, Arc<dyn Backend>>,
+}
+
+impl Registry {
+    pub fn register(&mut self, backend: Arc<dyn Backend>) {
+        self.backends.insert(backend.schema().name, backend);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Backend>> {
+        self.backends.get(name)
+    }
+
+    pub async fn shutdown(&self) {
+        for backend in self.backends.values() {
+            backend.shutdown().await;
+        }
+    }
+}

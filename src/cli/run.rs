@@ -1,0 +1,227 @@
+//! `ritc run`: check, plan, run, report; exit 0, 1, 2 or 3.
+
+use super::{exit, files};
+use crate::check::{self, program::DiskLoader};
+use crate::diagnostics::{Severity, render};
+use crate::report::Reporter;
+use crate::report::mask::Masker;
+use crate::report::terminal::TerminalReporter;
+use crate::run::outcome::Event;
+use crate::run::runner::{self, RunOptions, Selection};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Files or folders to run (folders: every *.rit inside, recursively).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Only tests whose name (or `suite/test`) matches this glob.
+    #[arg(long = "test", value_name = "GLOB")]
+    test_glob: Option<String>,
+    /// Only tests with this tag (repeatable: any of them).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Only the tests of this checkpoint.
+    #[arg(long)]
+    checkpoint: Option<String>,
+    /// Only the tests of checkpoints of this stage.
+    #[arg(long)]
+    stage: Option<String>,
+    /// Override a param: `--param base=http://localhost:4000` (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_pair)]
+    params: Vec<(String, String)>,
+    /// `KEY=VALUE` lines added to the run's environment.
+    #[arg(long, value_name = "FILE")]
+    env_file: Option<PathBuf>,
+    /// Run up to N tests at a time.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    jobs: usize,
+    /// The default step timeout.
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    timeout: Duration,
+    /// Stop starting tests after the first failure.
+    #[arg(long)]
+    fail_fast: bool,
+    /// Assume the services are already running (their readiness is still awaited).
+    #[arg(long)]
+    no_start: bool,
+    /// Only slice K of N deterministic slices of the selected tests (K from 0).
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
+    /// Let file(), read() and schema() reach outside the suite's folder.
+    #[arg(long)]
+    allow_read: bool,
+    /// Show requests and responses (secrets masked).
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got {text:?}")),
+    }
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    match crate::syntax::literal::parse_number(text) {
+        Ok(crate::syntax::literal::NumberLiteral::Duration(duration)) => Ok(duration),
+        _ => Err(format!("expected a duration such as 30s or 500ms, got {text:?}")),
+    }
+}
+
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let invalid = || format!("expected K/N with 0 <= K < N, got {text:?}");
+    let (index, count) = text.split_once('/').ok_or_else(invalid)?;
+    let index: usize = index.trim().parse().map_err(|_| invalid())?;
+    let count: usize = count.trim().parse().map_err(|_| invalid())?;
+    if count == 0 || index >= count {
+        return Err(invalid());
+    }
+    Ok((index, count))
+}
+
+/// Reads `KEY=VALUE` lines; `#` comments and blank lines are skipped, values may
+/// be quoted.
+fn read_env_file(path: &PathBuf) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let mut pairs = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(format!("{}:{}: expected KEY=VALUE", path.display(), number + 1));
+        };
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            .unwrap_or(value);
+        pairs.push((key.trim().to_string(), value.to_string()));
+    }
+    Ok(pairs)
+}
+
+pub fn run(args: RunArgs) -> u8 {
+    let files = match files::collect(&args.paths) {
+        Ok(files) => files,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
+    let (program, diagnostics) = match check::check_files(&files, &mut DiskLoader) {
+        Ok(checked) => checked,
+        Err(unreadable) => {
+            eprintln!("error: cannot read {}: {}", unreadable.path.display(), unreadable.reason);
+            return exit::USAGE;
+        }
+    };
+    let color = super::use_color_on_stderr();
+    if !diagnostics.is_empty() {
+        render::human_to_stderr(&program.sources, &diagnostics, color);
+    }
+    if diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error) {
+        eprintln!("error: the files do not check; nothing was run");
+        return exit::USAGE;
+    }
+    let mut env: HashMap<String, String> = std::env::vars().collect();
+    if let Some(path) = &args.env_file {
+        match read_env_file(path) {
+            Ok(pairs) => {
+                for (key, value) in pairs {
+                    // SAFETY: no other thread runs yet (the runtime starts below), so
+                    // changing the process environment here races with nothing. The
+                    // env file must reach services and commands started later.
+                    unsafe { std::env::set_var(&key, &value) };
+                    env.insert(key, value);
+                }
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let suite_root = files
+        .first()
+        .and_then(|file| file.parent())
+        .map(|dir| if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir.to_path_buf() })
+        .unwrap_or_else(|| PathBuf::from("."));
+    let suite_root = std::fs::canonicalize(&suite_root).unwrap_or(suite_root);
+    let plan = Arc::new(crate::plan::lower(&program));
+    let sources = Arc::new(program.sources);
+    let options = RunOptions {
+        params: args.params,
+        env,
+        jobs: args.jobs,
+        default_timeout: args.timeout,
+        fail_fast: args.fail_fast,
+        no_start: args.no_start,
+        allow_read: args.allow_read,
+        verbose: args.verbose,
+        selection: Selection {
+            test_glob: args.test_glob,
+            tags: args.tags,
+            checkpoint: args.checkpoint,
+            stage: args.stage,
+            shard: args.shard,
+        },
+        suite_root,
+        secrets_out: None,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return exit::USAGE;
+        }
+    };
+    let live = {
+        use std::io::IsTerminal;
+        std::io::stderr().is_terminal()
+    };
+    let verbose = options.verbose;
+    let mut options = options;
+    let code = runtime.block_on(async move {
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Event>();
+        let reporter_sources = Arc::clone(&sources);
+        let (masker_sender, masker_receiver) = tokio::sync::oneshot::channel::<Masker>();
+        let reporter = tokio::spawn(async move {
+            let masker = masker_receiver.await.unwrap_or_default();
+            let mut terminal = TerminalReporter::new(reporter_sources, masker, color, live, verbose);
+            while let Some(event) = receiver.recv().await {
+                terminal.event(&event);
+            }
+        });
+        let (secrets_sender, secrets_receiver) = tokio::sync::oneshot::channel::<Vec<String>>();
+        options.secrets_out = Some(secrets_sender);
+        tokio::spawn(async move {
+            let secrets = secrets_receiver.await.unwrap_or_default();
+            let _ = masker_sender.send(Masker::new(secrets));
+        });
+        let result = runner::run(plan, sources, options, sender).await;
+        let _ = reporter.await;
+        match result {
+            Err(usage) => {
+                eprintln!("error: {}", usage.0);
+                exit::USAGE
+            }
+            Ok(result) if result.interrupted => exit::INTERRUPTED,
+            Ok(result) if result.summary.failed > 0 => exit::FAILED,
+            Ok(_) => exit::PASSED,
+        }
+    });
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    // A safety net: nothing started by this run outlives it.
+    crate::run::process::kill_all_process_groups();
+    code
+}
+

@@ -1,0 +1,535 @@
+//! Lowering a checked program into the plan. Assumes the checker found no error:
+//! anything it cannot make sense of becomes a `null` literal rather than a panic.
+
+use super::*;
+use crate::check::program::Program;
+use crate::syntax::ast;
+use std::collections::HashMap;
+
+pub fn lower(program: &Program) -> Plan {
+    // The functions each module can call by bare name, and by alias.
+    let own_functions: Vec<HashMap<String, usize>> = program
+        .modules
+        .iter()
+        .map(|module| {
+            module
+                .ast
+                .items
+                .iter()
+                .filter_map(|item| match item {
+                    ast::Item::Fn(function) => Some(function.name.name.clone()),
+                    _ => None,
+                })
+                .enumerate()
+                .map(|(index, name)| (name, index))
+                .collect()
+        })
+        .collect();
+    let modules = program
+        .modules
+        .iter()
+        .map(|module| {
+            let open_imports: Vec<ModuleIndex> = module
+                .imports
+                .iter()
+                .filter(|import| import.import.alias.is_none())
+                .filter_map(|import| import.module.map(|id| id.0))
+                .collect();
+            let aliased_imports: Vec<(String, ModuleIndex)> = module
+                .imports
+                .iter()
+                .filter_map(|import| Some((import.import.alias.as_ref()?.name.clone(), import.module?.0)))
+                .collect();
+            let mut visible: HashMap<String, (ModuleIndex, usize)> = HashMap::new();
+            for imported in &open_imports {
+                for (name, index) in &own_functions[*imported] {
+                    visible.insert(name.clone(), (*imported, *index));
+                }
+            }
+            for (name, index) in &own_functions[module.id.0] {
+                visible.insert(name.clone(), (module.id.0, *index));
+            }
+            let lowerer = Lowerer {
+                functions: &visible,
+                aliases: &aliased_imports,
+                own_functions: &own_functions,
+            };
+            lowerer.module(module, open_imports.clone(), aliased_imports.clone())
+        })
+        .collect();
+    let suites = program
+        .entries
+        .iter()
+        .map(|id| {
+            let module = program.module(*id);
+            let aliased: Vec<(String, ModuleIndex)> = module
+                .imports
+                .iter()
+                .filter_map(|import| Some((import.import.alias.as_ref()?.name.clone(), import.module?.0)))
+                .collect();
+            let mut visible: HashMap<String, (ModuleIndex, usize)> = HashMap::new();
+            for import in module.imports.iter().filter(|import| import.import.alias.is_none()) {
+                if let Some(imported) = import.module {
+                    for (name, index) in &own_functions[imported.0] {
+                        visible.insert(name.clone(), (imported.0, *index));
+                    }
+                }
+            }
+            for (name, index) in &own_functions[id.0] {
+                visible.insert(name.clone(), (id.0, *index));
+            }
+            let lowerer = Lowerer {
+                functions: &visible,
+                aliases: &aliased,
+                own_functions: &own_functions,
+            };
+            lowerer.suite(id.0, module)
+        })
+        .collect();
+    Plan { modules, suites }
+}
+
+struct Lowerer<'a> {
+    functions: &'a HashMap<String, (ModuleIndex, usize)>,
+    aliases: &'a [(String, ModuleIndex)],
+    own_functions: &'a [HashMap<String, usize>],
+}
+
+impl Lowerer<'_> {
+    fn module(
+        &self,
+        module: &crate::check::program::Module,
+        open_imports: Vec<ModuleIndex>,
+        aliased_imports: Vec<(String, ModuleIndex)>,
+    ) -> ModulePlan {
+        let mut bindings = Vec::new();
+        let mut functions = Vec::new();
+        let mut services = Vec::new();
+        for item in &module.ast.items {
+            match item {
+                ast::Item::Binding(binding) => bindings.push(GlobalBinding {
+                    kind: match binding.kind {
+                        ast::BindingKind::Param => BindingKind::Param,
+                        ast::BindingKind::Let => BindingKind::Let,
+                        ast::BindingKind::Secret => BindingKind::Secret,
+                    },
+                    name: binding.name.name.clone(),
+                    value: match &binding.value {
+                        Some(ast::BindingValue::Expr(expr)) => Some(self.expr(expr)),
+                        _ => None,
+                    },
+                    type_name: binding.declared_type.as_ref().map(|ty| ty.name.name.clone()),
+                    span: binding.span,
+                }),
+                ast::Item::Fn(function) => functions.push(Function {
+                    name: function.name.name.clone(),
+                    parameters: function.params.iter().map(|param| param.name.name.clone()).collect(),
+                    body: self.block(&function.body),
+                    span: function.span,
+                }),
+                ast::Item::Service(service) => {
+                    let option = |name: &str| service.options.iter().find(|option| option.name.name == name);
+                    let value = |name: &str| match option(name).map(|option| &option.arguments) {
+                        Some(ast::ClauseArguments::Value(expr)) => Some(self.expr(expr)),
+                        _ => None,
+                    };
+                    let ready = match option("ready").map(|option| &option.arguments) {
+                        Some(ast::ClauseArguments::Ready { probe, target, within }) => Some(ReadyPlan {
+                            probe: probe.name.clone(),
+                            target: self.expr(target),
+                            within: within.as_ref().map(|within| self.expr(within)),
+                        }),
+                        _ => None,
+                    };
+                    services.push(ServicePlan {
+                        name: service.name.name.clone(),
+                        command: self.template_of(&service.command),
+                        env: value("env"),
+                        cwd: value("cwd"),
+                        ready,
+                        span: service.span,
+                    });
+                }
+                _ => {}
+            }
+        }
+        ModulePlan {
+            name: module.name.clone(),
+            dir: module.dir.clone(),
+            bindings,
+            functions,
+            services,
+            open_imports,
+            aliased_imports,
+        }
+    }
+
+    fn suite(&self, module_index: ModuleIndex, module: &crate::check::program::Module) -> Suite {
+        let mut suite = Suite {
+            module: module_index,
+            name: std::path::Path::new(&module.name)
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_else(|| module.name.clone()),
+            setup: None,
+            teardown: None,
+            tests: Vec::new(),
+        };
+        for item in &module.ast.items {
+            match item {
+                ast::Item::Suite(name) => suite.name = plain(name),
+                ast::Item::Setup(block) => suite.setup = Some(self.block(block)),
+                ast::Item::Teardown(block) => suite.teardown = Some(self.block(block)),
+                ast::Item::Test(test) => suite.tests.push(self.test(test, None)),
+                ast::Item::Checkpoint(checkpoint) => {
+                    let info = CheckpointInfo {
+                        name: plain(&checkpoint.name),
+                        stage: checkpoint.stage.as_ref().and_then(|stage| match &stage.kind {
+                            ast::ExprKind::String(text) => text.as_plain_text(),
+                            _ => None,
+                        }),
+                        on_failure: match checkpoint.on_failure.as_ref().map(|action| action.name.as_str()) {
+                            Some("stop") => FailureAction::Stop,
+                            Some("warn") => FailureAction::Warn,
+                            _ => FailureAction::Continue,
+                        },
+                    };
+                    for test in &checkpoint.tests {
+                        suite.tests.push(self.test(test, Some(info.clone())));
+                    }
+                }
+                _ => {}
+            }
+        }
+        suite
+    }
+
+    fn test(&self, test: &ast::TestDef, checkpoint: Option<CheckpointInfo>) -> TestPlan {
+        let attribute = |name: &str| test.attributes.iter().find(|attribute| attribute.name.name == name);
+        let tags = match attribute("tags").and_then(|attribute| attribute.value.as_ref()).map(|value| &value.kind) {
+            Some(ast::ExprKind::List(items)) => items
+                .iter()
+                .filter_map(|item| match &item.kind {
+                    ast::ExprKind::String(text) => text.as_plain_text(),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let skip = attribute("skip").map(|attribute| match attribute.value.as_ref().map(|value| &value.kind) {
+            Some(ast::ExprKind::String(text)) => text.as_plain_text().unwrap_or_default(),
+            _ => String::new(),
+        });
+        TestPlan {
+            name: plain(&test.name),
+            span: test.name.span,
+            checkpoint,
+            timeout: attribute("timeout").and_then(|a| a.value.as_ref()).map(|value| self.expr(value)),
+            retry: attribute("retry").and_then(|a| a.value.as_ref()).map(|value| self.expr(value)),
+            retry_every: attribute("retry").and_then(|a| a.every.as_ref()).map(|value| self.expr(value)),
+            tags,
+            skip,
+            body: self.block(&test.body),
+        }
+    }
+
+    fn block(&self, block: &ast::Block) -> Block {
+        let statements = &block.statements;
+        Block {
+            statements: statements
+                .iter()
+                .enumerate()
+                .map(|(index, statement)| self.statement(statement, &statements[index + 1..]))
+                .collect(),
+        }
+    }
+
+    /// `following` are the statements after this one, to see whether a `run`
+    /// step's exit status is checked.
+    fn statement(&self, statement: &ast::Statement, following: &[ast::Statement]) -> Statement {
+        let kind = match &statement.kind {
+            ast::StatementKind::Expect { condition, warn_only } => StatementKind::Expect {
+                condition: self.expr(condition),
+                warn_only: *warn_only,
+            },
+            ast::StatementKind::Let { name, value, .. } => match value {
+                ast::BindingValue::Expr(expr) => StatementKind::Let {
+                    name: name.name.clone(),
+                    value: self.expr(expr),
+                },
+                ast::BindingValue::Step(step) => StatementKind::Step {
+                    step: Box::new(self.step(step, following)),
+                    bind: Some(name.name.clone()),
+                },
+            },
+            ast::StatementKind::Assign { name, value } => StatementKind::Assign {
+                name: name.name.clone(),
+                value: self.expr(value),
+            },
+            ast::StatementKind::Step(step) => StatementKind::Step {
+                step: Box::new(self.step(step, following)),
+                bind: None,
+            },
+            ast::StatementKind::For {
+                variable,
+                iterable,
+                body,
+            } => StatementKind::For {
+                variable: variable.name.clone(),
+                iterable: self.expr(iterable),
+                body: self.block(body),
+            },
+            ast::StatementKind::If {
+                condition,
+                then_block,
+                else_branch,
+            } => StatementKind::If {
+                condition: self.expr(condition),
+                then_block: self.block(then_block),
+                else_block: else_branch.as_ref().map(|branch| match branch {
+                    ast::ElseBranch::Block(block) => self.block(block),
+                    ast::ElseBranch::If(statement) => Block {
+                        statements: vec![self.statement(statement, &[])],
+                    },
+                }),
+            },
+            ast::StatementKind::Eventually { within, every, body } => StatementKind::Eventually {
+                within: self.expr(within),
+                every: self.expr(every),
+                body: self.block(body),
+            },
+            ast::StatementKind::Retry { attempts, every, body } => StatementKind::Retry {
+                attempts: self.expr(attempts),
+                every: every.as_ref().map(|every| self.expr(every)),
+                body: self.block(body),
+            },
+            ast::StatementKind::Return(value) => StatementKind::Return(value.as_ref().map(|v| self.expr(v))),
+            ast::StatementKind::Send(value) => StatementKind::Send(self.expr(value)),
+            ast::StatementKind::Receive { until, timeout } => StatementKind::Receive {
+                until: until.as_ref().map(|v| self.expr(v)),
+                timeout: timeout.as_ref().map(|v| self.expr(v)),
+            },
+            ast::StatementKind::Close(code) => StatementKind::Close(code.as_ref().map(|v| self.expr(v))),
+            ast::StatementKind::Call(expr) => StatementKind::Evaluate(self.expr(expr)),
+        };
+        Statement {
+            kind,
+            span: statement.span,
+        }
+    }
+
+    fn step(&self, step: &ast::Step, following: &[ast::Statement]) -> StepPlan {
+        let options = step
+            .clauses
+            .iter()
+            .chain(step.options.iter().filter(|option| {
+                !["concurrency", "requests", "duration", "rate", "ramp", "warmup", "check"]
+                    .contains(&option.name.name.as_str())
+            }))
+            .map(|clause| StepOption {
+                name: clause.name.name.clone(),
+                value: match &clause.arguments {
+                    ast::ClauseArguments::Value(value) => Some(self.expr(value)),
+                    _ => None,
+                },
+            })
+            .collect();
+        let load = matches!(step.kind, ast::StepKind::Load(_)).then(|| {
+            let value = |name: &str| {
+                step.options.iter().find(|option| option.name.name == name).and_then(|option| match &option.arguments {
+                    ast::ClauseArguments::Value(value) => Some(self.expr(value)),
+                    _ => None,
+                })
+            };
+            let mut plan = LoadPlan {
+                concurrency: value("concurrency"),
+                requests: value("requests"),
+                duration: value("duration"),
+                rate: None,
+                ramp: None,
+                warmup: value("warmup"),
+                checks: Vec::new(),
+            };
+            for option in &step.options {
+                match &option.arguments {
+                    ast::ClauseArguments::Rate { count, period } => plan.rate = Some((self.expr(count), self.expr(period))),
+                    ast::ClauseArguments::Ramp { from, to, over } => {
+                        plan.ramp = Some((self.expr(from), self.expr(to), self.expr(over)))
+                    }
+                    ast::ClauseArguments::Check(conditions) => {
+                        plan.checks.extend(conditions.iter().map(|condition| self.expr(condition)))
+                    }
+                    _ => {}
+                }
+            }
+            plan
+        });
+        let exit_checked = following
+            .iter()
+            .take_while(|statement| matches!(statement.kind, ast::StatementKind::Expect { .. }))
+            .any(|statement| match &statement.kind {
+                ast::StatementKind::Expect { condition, .. } => reads_name(condition, "exit"),
+                _ => false,
+            });
+        StepPlan {
+            backend: step.kind.backend_name(),
+            method: match step.kind {
+                ast::StepKind::Http(method) | ast::StepKind::Load(method) => Some(method.as_str()),
+                _ => None,
+            },
+            target: self.expr(&step.target),
+            command: step.command.as_ref().map(|command| self.template(command)),
+            options,
+            block: step.block.as_ref().map(|block| self.block(block)),
+            load,
+            exit_checked,
+            span: step.span,
+        }
+    }
+
+    fn template(&self, string: &ast::StringLit) -> Template {
+        Template {
+            parts: string
+                .parts
+                .iter()
+                .map(|part| match part {
+                    ast::StringPart::Text(text) => TemplatePart::Text(text.clone()),
+                    ast::StringPart::Interpolation(expr) => TemplatePart::Value(self.expr(expr)),
+                })
+                .collect(),
+            span: string.span,
+        }
+    }
+
+    /// A template from an expression that is usually a string literal; anything
+    /// else becomes one interpolated value.
+    fn template_of(&self, expr: &ast::Expr) -> Template {
+        match &expr.kind {
+            ast::ExprKind::String(string) => self.template(string),
+            _ => Template {
+                parts: vec![TemplatePart::Value(self.expr(expr))],
+                span: expr.span,
+            },
+        }
+    }
+
+    fn expr(&self, expr: &ast::Expr) -> Expr {
+        use ast::ExprKind as A;
+        let kind = match &expr.kind {
+            A::Int(value) => ExprKind::Literal(Literal::Int(*value)),
+            A::Float(value) => ExprKind::Literal(Literal::Float(*value)),
+            A::Duration(value) => ExprKind::Literal(Literal::Duration(*value)),
+            A::Percent(value) => ExprKind::Literal(Literal::Percent(*value)),
+            A::Size(value) => ExprKind::Literal(Literal::Size(*value)),
+            A::Bool(value) => ExprKind::Literal(Literal::Bool(*value)),
+            A::Null | A::Invalid => ExprKind::Literal(Literal::Null),
+            A::String(string) => ExprKind::String(self.template(string)),
+            A::List(items) => ExprKind::List(items.iter().map(|item| self.expr(item)).collect()),
+            A::Object(entries) => ExprKind::Object(
+                entries
+                    .iter()
+                    .map(|entry| (entry.key.clone(), self.expr(&entry.value)))
+                    .collect(),
+            ),
+            A::Name(name) => ExprKind::Name(name.name.clone()),
+            A::Member { target, name } => match &target.kind {
+                A::Name(module) if self.alias(&module.name).is_some() => ExprKind::Qualified {
+                    module: self.alias(&module.name).unwrap_or_default(),
+                    name: name.name.clone(),
+                },
+                _ => ExprKind::Member(Box::new(self.expr(target)), name.name.clone()),
+            },
+            A::Index { target, index } => ExprKind::Index(Box::new(self.expr(target)), Box::new(self.expr(index))),
+            A::Call { callee, arguments } => {
+                let callee = match &callee.kind {
+                    A::Name(name) => match self.functions.get(&name.name) {
+                        Some((module, index)) => Callee::Function {
+                            module: *module,
+                            index: *index,
+                        },
+                        None => Callee::Core(name.name.clone()),
+                    },
+                    A::Member { target, name } => match &target.kind {
+                        A::Name(module) => match self
+                            .alias(&module.name)
+                            .and_then(|module| Some((module, *self.own_functions.get(module)?.get(&name.name)?)))
+                        {
+                            Some((module, index)) => Callee::Function { module, index },
+                            None => Callee::Core(name.name.clone()),
+                        },
+                        _ => Callee::Core(String::new()),
+                    },
+                    _ => Callee::Core(String::new()),
+                };
+                ExprKind::Call {
+                    callee,
+                    positional: arguments
+                        .iter()
+                        .filter(|argument| argument.name.is_none())
+                        .map(|argument| self.expr(&argument.value))
+                        .collect(),
+                    named: arguments
+                        .iter()
+                        .filter_map(|argument| Some((argument.name.as_ref()?.name.clone(), self.expr(&argument.value))))
+                        .collect(),
+                }
+            }
+            A::Unary { operator, operand } => match operator {
+                ast::UnaryOperator::Not => ExprKind::Not(Box::new(self.expr(operand))),
+                ast::UnaryOperator::Negate => ExprKind::Negate(Box::new(self.expr(operand))),
+            },
+            A::Binary {
+                operator, left, right, ..
+            } => ExprKind::Binary {
+                operator: binary(*operator),
+                left: Box::new(self.expr(left)),
+                right: Box::new(self.expr(right)),
+            },
+            A::Is { operand, type_name } => ExprKind::Is(Box::new(self.expr(operand)), type_name.name.clone()),
+            A::Exists(operand) => ExprKind::Exists(Box::new(self.expr(operand))),
+            A::Paren(inner) => return self.expr(inner),
+        };
+        Expr { kind, span: expr.span }
+    }
+
+    fn alias(&self, name: &str) -> Option<ModuleIndex> {
+        self.aliases.iter().find(|(alias, _)| alias == name).map(|(_, module)| *module)
+    }
+}
+
+fn binary(operator: ast::BinaryOperator) -> BinaryOperator {
+    use ast::BinaryOperator as A;
+    match operator {
+        A::Coalesce => BinaryOperator::Coalesce,
+        A::Or => BinaryOperator::Or,
+        A::And => BinaryOperator::And,
+        A::Equal => BinaryOperator::Equal,
+        A::NotEqual => BinaryOperator::NotEqual,
+        A::Less => BinaryOperator::Less,
+        A::LessOrEqual => BinaryOperator::LessOrEqual,
+        A::Greater => BinaryOperator::Greater,
+        A::GreaterOrEqual => BinaryOperator::GreaterOrEqual,
+        A::Contains => BinaryOperator::Contains,
+        A::Matches => BinaryOperator::Matches,
+        A::In => BinaryOperator::In,
+        A::Conforms => BinaryOperator::Conforms,
+        A::Add => BinaryOperator::Add,
+        A::Subtract => BinaryOperator::Subtract,
+        A::Multiply => BinaryOperator::Multiply,
+        A::Divide => BinaryOperator::Divide,
+    }
+}
+
+fn plain(string: &ast::StringLit) -> String {
+    string.as_plain_text().unwrap_or_default()
+}
+
+fn reads_name(expr: &ast::Expr, wanted: &str) -> bool {
+    let mut found = false;
+    crate::check::checker::visit_expr(expr, &mut |node| {
+        if let ast::ExprKind::Name(name) = &node.kind {
+            found |= name.name == wanted;
+        }
+    });
+    found
+}

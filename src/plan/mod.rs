@@ -1,0 +1,271 @@
+//! The plan: what the interpreter runs. Lowered from a checked program by `lower`;
+//! calls resolved to their function, step clauses sorted into options, each `run`
+//! step told whether an expectation reads its `exit`. The interpreter reads only
+//! this, never the AST or the checker.
+
+mod lower;
+
+pub use lower::lower;
+
+use crate::syntax::span::Span;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub type ModuleIndex = usize;
+
+pub struct Plan {
+    pub modules: Vec<ModulePlan>,
+    /// One per file the user named, in order.
+    pub suites: Vec<Suite>,
+}
+
+pub struct ModulePlan {
+    pub name: String,
+    /// Relative paths resolve here; `None` for the stdlib.
+    pub dir: Option<PathBuf>,
+    /// Top-level `param`, `let` and `secret`, in file order.
+    pub bindings: Vec<GlobalBinding>,
+    pub functions: Vec<Function>,
+    pub services: Vec<ServicePlan>,
+    /// Modules imported without `as`: their names are visible here.
+    pub open_imports: Vec<ModuleIndex>,
+    /// Modules imported with `as`, by alias.
+    pub aliased_imports: Vec<(String, ModuleIndex)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BindingKind {
+    Param,
+    Let,
+    Secret,
+}
+
+pub struct GlobalBinding {
+    pub kind: BindingKind,
+    pub name: String,
+    /// `param` with a declared type and no default must be given.
+    pub value: Option<Expr>,
+    /// The declared or inferred type's name, for reading `--param` values.
+    pub type_name: Option<String>,
+    pub span: Span,
+}
+
+pub struct Function {
+    pub name: String,
+    pub parameters: Vec<String>,
+    pub body: Block,
+    pub span: Span,
+}
+
+pub struct ServicePlan {
+    pub name: String,
+    pub command: Template,
+    pub env: Option<Expr>,
+    pub cwd: Option<Expr>,
+    pub ready: Option<ReadyPlan>,
+    pub span: Span,
+}
+
+pub struct ReadyPlan {
+    /// `http`, `tcp` or `log`.
+    pub probe: String,
+    pub target: Expr,
+    pub within: Option<Expr>,
+}
+
+pub struct Suite {
+    pub module: ModuleIndex,
+    pub name: String,
+    pub setup: Option<Block>,
+    pub teardown: Option<Block>,
+    pub tests: Vec<TestPlan>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureAction {
+    Stop,
+    Warn,
+    Continue,
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckpointInfo {
+    pub name: String,
+    pub stage: Option<String>,
+    pub on_failure: FailureAction,
+}
+
+pub struct TestPlan {
+    pub name: String,
+    pub span: Span,
+    pub checkpoint: Option<CheckpointInfo>,
+    pub timeout: Option<Expr>,
+    pub retry: Option<Expr>,
+    pub retry_every: Option<Expr>,
+    pub tags: Vec<String>,
+    pub skip: Option<String>,
+    pub body: Block,
+}
+
+pub struct Block {
+    pub statements: Vec<Statement>,
+}
+
+pub struct Statement {
+    pub kind: StatementKind,
+    pub span: Span,
+}
+
+pub enum StatementKind {
+    Expect { condition: Expr, warn_only: bool },
+    Let { name: String, value: Expr },
+    /// `let r = <step>` or a bare step.
+    Step { step: Box<StepPlan>, bind: Option<String> },
+    Assign { name: String, value: Expr },
+    For { variable: String, iterable: Expr, body: Block },
+    If { condition: Expr, then_block: Block, else_block: Option<Block> },
+    Eventually { within: Expr, every: Expr, body: Block },
+    Retry { attempts: Expr, every: Option<Expr>, body: Block },
+    Return(Option<Expr>),
+    Send(Expr),
+    Receive { until: Option<Expr>, timeout: Option<Expr> },
+    Close(Option<Expr>),
+    /// A call made for its effect.
+    Evaluate(Expr),
+}
+
+pub struct StepPlan {
+    /// The backend's name (`http`, `run`, `sql`, `redis`, `ws`, `load`).
+    pub backend: &'static str,
+    pub method: Option<&'static str>,
+    pub target: Expr,
+    /// The command of `sql` and `redis`.
+    pub command: Option<Template>,
+    pub options: Vec<StepOption>,
+    /// The statements of a `ws` block.
+    pub block: Option<Block>,
+    /// The `load` model and its `check` conditions.
+    pub load: Option<LoadPlan>,
+    /// For `run`: an expectation right after the step reads `exit`, which lifts the
+    /// rule that a non-zero exit fails the step.
+    pub exit_checked: bool,
+    pub span: Span,
+}
+
+pub struct StepOption {
+    pub name: String,
+    /// `None` for a flag (`insecure`, `follow redirects`).
+    pub value: Option<Expr>,
+}
+
+pub struct LoadPlan {
+    pub concurrency: Option<Expr>,
+    pub requests: Option<Expr>,
+    pub duration: Option<Expr>,
+    pub rate: Option<(Expr, Expr)>,
+    pub ramp: Option<(Expr, Expr, Expr)>,
+    pub warmup: Option<Expr>,
+    pub checks: Vec<Expr>,
+}
+
+/// A string with `{{ }}` parts, inserted by context when the plan is run.
+#[derive(Clone)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+    pub span: Span,
+}
+
+#[derive(Clone)]
+pub enum TemplatePart {
+    Text(String),
+    Value(Expr),
+}
+
+#[derive(Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone)]
+pub enum Literal {
+    Int(i64),
+    Float(f64),
+    Duration(Duration),
+    Percent(f64),
+    Size(u64),
+    Bool(bool),
+    Null,
+}
+
+#[derive(Clone)]
+pub enum ExprKind {
+    Literal(Literal),
+    String(Template),
+    List(Vec<Expr>),
+    Object(Vec<(String, Expr)>),
+    /// A local, a field of the last step, or a global of the current module.
+    Name(String),
+    /// A name of a module imported with `as`.
+    Qualified { module: ModuleIndex, name: String },
+    Member(Box<Expr>, String),
+    Index(Box<Expr>, Box<Expr>),
+    Call { callee: Callee, positional: Vec<Expr>, named: Vec<(String, Expr)> },
+    Not(Box<Expr>),
+    Negate(Box<Expr>),
+    Binary { operator: BinaryOperator, left: Box<Expr>, right: Box<Expr> },
+    Is(Box<Expr>, String),
+    Exists(Box<Expr>),
+}
+
+#[derive(Clone, Debug)]
+pub enum Callee {
+    Core(String),
+    Function { module: ModuleIndex, index: usize },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOperator {
+    Coalesce,
+    Or,
+    And,
+    Equal,
+    NotEqual,
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+    Contains,
+    Matches,
+    In,
+    Conforms,
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+}
+
+impl BinaryOperator {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOperator::Coalesce => "??",
+            BinaryOperator::Or => "or",
+            BinaryOperator::And => "and",
+            BinaryOperator::Equal => "==",
+            BinaryOperator::NotEqual => "!=",
+            BinaryOperator::Less => "<",
+            BinaryOperator::LessOrEqual => "<=",
+            BinaryOperator::Greater => ">",
+            BinaryOperator::GreaterOrEqual => ">=",
+            BinaryOperator::Contains => "contains",
+            BinaryOperator::Matches => "matches",
+            BinaryOperator::In => "in",
+            BinaryOperator::Conforms => "conforms",
+            BinaryOperator::Add => "+",
+            BinaryOperator::Subtract => "-",
+            BinaryOperator::Multiply => "*",
+            BinaryOperator::Divide => "/",
+        }
+    }
+}

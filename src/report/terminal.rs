@@ -1,0 +1,208 @@
+//! The terminal reporter: a spinner with the step in flight (on a terminal), one
+//! line per finished test with its time, each failure explained under its source
+//! line, and a summary. Output of parallel tests stays grouped per test.
+
+use super::Reporter;
+use super::mask::Masker;
+use crate::run::outcome::{Event, Failure, TestOutcome, TestStatus};
+use crate::syntax::literal::format_duration;
+use crate::syntax::source_map::SourceMap;
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::term;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct TerminalReporter {
+    sources: Arc<SourceMap>,
+    masker: Masker,
+    color: bool,
+    verbose: bool,
+    spinner: Option<ProgressBar>,
+    /// `-v` exchanges, kept until their test finishes so output stays grouped.
+    exchanges: HashMap<(String, String), Vec<String>>,
+}
+
+impl TerminalReporter {
+    pub fn new(sources: Arc<SourceMap>, masker: Masker, color: bool, live: bool, verbose: bool) -> TerminalReporter {
+        let spinner = live.then(|| {
+            let spinner = ProgressBar::new_spinner();
+            spinner.set_style(
+                ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            spinner.enable_steady_tick(Duration::from_millis(100));
+            spinner
+        });
+        TerminalReporter {
+            sources,
+            masker,
+            color,
+            verbose,
+            spinner,
+            exchanges: HashMap::new(),
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+
+    fn print(&self, text: &str) {
+        let text = self.masker.mask(text);
+        match &self.spinner {
+            Some(spinner) => spinner.suspend(|| {
+                let _ = writeln!(std::io::stderr(), "{text}");
+            }),
+            None => {
+                let _ = writeln!(std::io::stderr(), "{text}");
+            }
+        }
+    }
+
+    fn test_finished(&mut self, outcome: &TestOutcome) {
+        let (mark, color) = match outcome.status {
+            TestStatus::Passed => ("✓", "32"),
+            TestStatus::Failed => ("✗", "31"),
+            TestStatus::Skipped => ("-", "33"),
+            TestStatus::Warned => ("!", "33"),
+        };
+        let mut text = format!(
+            "{} {} / {} {}",
+            self.paint(color, mark),
+            outcome.suite,
+            outcome.name,
+            self.paint("2", &format!("({})", format_duration(round_to_millis(outcome.duration))))
+        );
+        if outcome.attempts > 1 {
+            text.push_str(&format!(" after {} attempts", outcome.attempts));
+        }
+        if let Some(reason) = &outcome.skip_reason {
+            text.push_str(&format!(" skipped: {reason}"));
+        }
+        if let Some(exchanges) = self.exchanges.remove(&(outcome.suite.clone(), outcome.name.clone())) {
+            for exchange in exchanges {
+                text.push('\n');
+                text.push_str(&indent(&exchange, "    "));
+            }
+        }
+        for warning in &outcome.warnings {
+            text.push_str(&format!("\n  {} {warning}", self.paint("33", "warning:")));
+        }
+        if let Some(failure) = &outcome.failure {
+            text.push('\n');
+            text.push_str(&self.render_failure(failure));
+            if !outcome.service_log.is_empty() {
+                text.push_str("  service log (last lines):\n");
+                for line in &outcome.service_log {
+                    text.push_str(&format!("    {line}\n"));
+                }
+            }
+        }
+        self.print(text.trim_end());
+    }
+
+    /// A failure rendered like a compile error: message, source line, values.
+    pub fn render_failure(&self, failure: &Failure) -> String {
+        let mut notes = Vec::new();
+        if let Some(detail) = &failure.detail {
+            notes.push(detail.clone());
+        }
+        for other in &failure.also {
+            notes.push(format!("also: {} ({})", other.message, self.sources.file_line(other.span)));
+        }
+        if let Some(suggestion) = failure.suggestion() {
+            notes.push(format!("suggestion: {suggestion}"));
+        }
+        let label = match &failure.expected {
+            Some(_) => "this expectation failed".to_string(),
+            None => "failed here".to_string(),
+        };
+        let diagnostic = cs::Diagnostic::error()
+            .with_message(failure.message.clone())
+            .with_labels(vec![cs::Label::primary(failure.span.file.0 as usize, failure.span.range()).with_message(label)])
+            .with_notes(notes);
+        let config = term::Config {
+            chars: term::Chars::ascii(),
+            ..term::Config::default()
+        };
+        match term::emit_into_string(&config, self.sources.codespan_files(), &diagnostic) {
+            Ok(text) => indent(&text, "  "),
+            Err(_) => format!("  {}: {}\n", self.sources.file_line(failure.span), failure.message),
+        }
+    }
+}
+
+fn round_to_millis(duration: Duration) -> Duration {
+    Duration::from_millis(duration.as_millis() as u64)
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines().map(|line| format!("{prefix}{line}\n")).collect()
+}
+
+impl Reporter for TerminalReporter {
+    fn event(&mut self, event: &Event) {
+        match event {
+            Event::RunStarted { files, tests, .. } => {
+                self.print(&format!("running {tests} test{} from {}", if *tests == 1 { "" } else { "s" }, files.join(", ")));
+            }
+            Event::ServiceStarting { name } => {
+                if let Some(spinner) = &self.spinner {
+                    spinner.set_message(format!("starting service {name}"));
+                }
+            }
+            Event::ServiceReady { name, after } => {
+                self.print(&format!("  service {name} ready ({})", format_duration(round_to_millis(*after))));
+            }
+            Event::TestStarted { suite, name } => {
+                if let Some(spinner) = &self.spinner {
+                    spinner.set_message(self.masker.mask(&format!("{suite} / {name}")));
+                }
+            }
+            Event::StepStarted { suite, test, description } => {
+                if let Some(spinner) = &self.spinner {
+                    spinner.set_message(self.masker.mask(&format!("{suite} / {test}: {description}")));
+                }
+            }
+            Event::Exchange { suite, test, text } => {
+                if self.verbose {
+                    self.exchanges.entry((suite.clone(), test.clone())).or_default().push(text.clone());
+                }
+            }
+            Event::TestFinished(outcome) => self.test_finished(outcome),
+            Event::RunProblem { message, detail } => {
+                let mut text = format!("{} {message}", self.paint("31", "error:"));
+                if let Some(detail) = detail {
+                    text.push('\n');
+                    text.push_str(&indent(detail, "  "));
+                }
+                self.print(text.trim_end());
+            }
+            Event::RunFinished { summary } => {
+                if let Some(spinner) = self.spinner.take() {
+                    spinner.finish_and_clear();
+                }
+                let verdict = if summary.interrupted {
+                    self.paint("31", "INTERRUPTED")
+                } else if summary.failed > 0 {
+                    self.paint("31", "FAILED")
+                } else if summary.stopped_early || summary.warnings > 0 {
+                    self.paint("33", "PARTIAL")
+                } else {
+                    self.paint("32", "PASSED")
+                };
+                self.print(&format!(
+                    "\n{verdict}: {} passed, {} failed, {} skipped, {} warning{} in {}",
+                    summary.passed,
+                    summary.failed,
+                    summary.skipped,
+                    summary.warnings,
+                    if summary.warnings == 1 { "" } else { "s" },
+                    format_duration(round_to_millis(summary.duration))
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! Evaluating plan expressions to values, synchronously. Calls of user functions
+//! (which may perform steps) are run by the interpreter first and handed in as
+//! results, so that this stays plain code usable anywhere, including inside a
+//! `load` check on every response.
+
+use super::functions::{self, FunctionContext};
+use super::operators::{self, ArithOp, EvalError};
+use super::outcome::{Failure, FailureKind};
+use super::value::Value;
+use crate::backends::step::CommandPart;
+use crate::plan::{BinaryOperator, Callee, Expr, ExprKind, Literal, Template, TemplatePart};
+use crate::syntax::source_map::SourceMap;
+use std::collections::HashMap;
+
+/// Where names are looked up: locals, the last step's fields, globals.
+pub trait Names {
+    /// `None` when the name is unknown; `Some(Err)` for a field that cannot be read
+    /// (a `json` of a body that is not JSON).
+    fn lookup(&self, name: &str) -> Option<Result<Value, String>>;
+    /// A global of a module imported with `as`.
+    fn qualified(&self, module: usize, name: &str) -> Option<Value>;
+}
+
+/// How `{{ }}` is written into a template.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TextContext {
+    Plain,
+    Shell,
+}
+
+pub struct Evaluator<'a> {
+    pub names: &'a dyn Names,
+    pub sources: &'a SourceMap,
+    pub functions: &'a FunctionContext<'a>,
+    /// Results of user-function calls, by the address of their call expression.
+    pub call_results: &'a HashMap<usize, Value>,
+}
+
+/// The verdict of an expectation, with the operands it read.
+pub struct Verdict {
+    pub held: bool,
+    pub actual: Vec<(String, String)>,
+    pub detail: Option<String>,
+}
+
+pub fn expr_key(expr: &Expr) -> usize {
+    expr as *const Expr as usize
+}
+
+impl Evaluator<'_> {
+    fn source(&self, expr: &Expr) -> String {
+        self.sources.text(expr.span).to_string()
+    }
+
+    fn fail(&self, expr: &Expr, message: impl Into<String>) -> Box<Failure> {
+        Box::new(Failure::new(FailureKind::Evaluation, expr.span, message))
+    }
+
+    fn eval_error(&self, expr: &Expr, error: EvalError) -> Box<Failure> {
+        self.fail(expr, format!("`{}`: {}", self.source(expr), error.0))
+    }
+
+    /// The value of `expr`; a missing path is a failure.
+    pub fn value(&self, expr: &Expr) -> Result<Value, Box<Failure>> {
+        match self.path(expr)? {
+            Some(value) => Ok(value),
+            None => Err(self.fail(expr, format!("`{}` is missing", self.source(expr)))),
+        }
+    }
+
+    /// The value of `expr`, or `None` when it is a path that does not resolve.
+    pub fn path(&self, expr: &Expr) -> Result<Option<Value>, Box<Failure>> {
+        Ok(Some(match &expr.kind {
+            ExprKind::Literal(literal) => match literal {
+                Literal::Int(value) => Value::Int(*value),
+                Literal::Float(value) => Value::Float(*value),
+                Literal::Duration(value) => Value::Duration(*value),
+                Literal::Percent(value) => Value::Percent(*value),
+                Literal::Size(value) => Value::Size(*value),
+                Literal::Bool(value) => Value::Bool(*value),
+                Literal::Null => Value::Null,
+            },
+            ExprKind::String(template) => Value::String(self.template(template, TextContext::Plain)?),
+            ExprKind::List(items) => Value::List(items.iter().map(|item| self.value(item)).collect::<Result<_, _>>()?),
+            ExprKind::Object(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(key, value)| Ok((key.clone(), self.value(value)?)))
+                    .collect::<Result<_, Box<Failure>>>()?,
+            ),
+            ExprKind::Name(name) => match self.names.lookup(name) {
+                Some(Ok(value)) => value,
+                Some(Err(message)) => return Err(self.fail(expr, format!("`{name}` cannot be read: {message}"))),
+                None => return Err(self.fail(expr, format!("`{name}` has no value here"))),
+            },
+            ExprKind::Qualified { module, name } => match self.names.qualified(*module, name) {
+                Some(value) => value,
+                None => return Err(self.fail(expr, format!("`{}` has no value here", self.source(expr)))),
+            },
+            ExprKind::Member(target, name) => match self.path(target)? {
+                Some(value) => return Ok(operators::member(&value, name)),
+                None => return Ok(None),
+            },
+            ExprKind::Index(target, index) => {
+                let Some(value) = self.path(target)? else { return Ok(None) };
+                let index_value = self.value(index)?;
+                return operators::index(&value, &index_value).map_err(|error| self.eval_error(expr, error));
+            }
+            ExprKind::Call {
+                callee,
+                positional,
+                named,
+            } => match callee {
+                Callee::Function { .. } => match self.call_results.get(&expr_key(expr)) {
+                    Some(value) => value.clone(),
+                    None => return Err(self.fail(expr, "this call was not made (internal error)")),
+                },
+                Callee::Core(name) => {
+                    let positional = positional.iter().map(|argument| self.value(argument)).collect::<Result<Vec<_>, _>>()?;
+                    let named = named
+                        .iter()
+                        .map(|(name, argument)| Ok((name.clone(), self.value(argument)?)))
+                        .collect::<Result<Vec<_>, Box<Failure>>>()?;
+                    functions::call(name, positional, named, self.functions).map_err(|error| self.eval_error(expr, error))?
+                }
+            },
+            ExprKind::Not(operand) => {
+                let value = self.value(operand)?;
+                Value::Bool(!operators::truthy(&value).map_err(|error| self.eval_error(operand, error))?)
+            }
+            ExprKind::Negate(operand) => {
+                let value = self.value(operand)?;
+                operators::arithmetic(ArithOp::Multiply, &value, &Value::Int(-1)).map_err(|error| self.eval_error(expr, error))?
+            }
+            ExprKind::Binary { operator, left, right } => return self.binary(expr, *operator, left, right).map(Some),
+            ExprKind::Is(operand, type_name) => {
+                let value = self.value(operand)?;
+                Value::Bool(operators::is_type(&value, type_name))
+            }
+            ExprKind::Exists(operand) => Value::Bool(self.path(operand)?.is_some()),
+        }))
+    }
+
+    fn binary(&self, expr: &Expr, operator: BinaryOperator, left: &Expr, right: &Expr) -> Result<Value, Box<Failure>> {
+        use BinaryOperator::*;
+        let error = |error: EvalError| self.eval_error(expr, error);
+        match operator {
+            Coalesce => match self.path(left)? {
+                Some(value) if !is_null(&value) => Ok(value),
+                _ => self.value(right),
+            },
+            Or | And => {
+                let left_value = self.value(left)?;
+                let left_true = operators::truthy(&left_value).map_err(|e| self.eval_error(left, e))?;
+                if (operator == Or) == left_true {
+                    return Ok(Value::Bool(left_true));
+                }
+                let right_value = self.value(right)?;
+                Ok(Value::Bool(operators::truthy(&right_value).map_err(|e| self.eval_error(right, e))?))
+            }
+            _ => {
+                let a = self.value(left)?;
+                let b = self.value(right)?;
+                let ordering = |a: &Value, b: &Value| operators::compare(a, b).map_err(error);
+                Ok(match operator {
+                    Equal => Value::Bool(operators::equals(&a, &b)),
+                    NotEqual => Value::Bool(!operators::equals(&a, &b)),
+                    Less => Value::Bool(ordering(&a, &b)?.is_lt()),
+                    LessOrEqual => Value::Bool(ordering(&a, &b)?.is_le()),
+                    Greater => Value::Bool(ordering(&a, &b)?.is_gt()),
+                    GreaterOrEqual => Value::Bool(ordering(&a, &b)?.is_ge()),
+                    Contains => Value::Bool(operators::contains(&a, &b).map_err(error)?),
+                    In => Value::Bool(operators::contains(&b, &a).map_err(error)?),
+                    Matches => Value::Bool(operators::matches(&a, &b).map_err(error)?),
+                    Conforms => Value::Bool(super::schema::conforms(&a, &b).map_err(error)?.is_empty()),
+                    Add => operators::arithmetic(ArithOp::Add, &a, &b).map_err(error)?,
+                    Subtract => operators::arithmetic(ArithOp::Subtract, &a, &b).map_err(error)?,
+                    Multiply => operators::arithmetic(ArithOp::Multiply, &a, &b).map_err(error)?,
+                    Divide => operators::arithmetic(ArithOp::Divide, &a, &b).map_err(error)?,
+                    Coalesce | Or | And => Value::Null,
+                })
+            }
+        }
+    }
+
+    /// A template as text: plain, or each value shell-quoted.
+    pub fn template(&self, template: &Template, context: TextContext) -> Result<String, Box<Failure>> {
+        let mut text = String::new();
+        for part in &template.parts {
+            match part {
+                TemplatePart::Text(piece) => text.push_str(piece),
+                TemplatePart::Value(expr) => {
+                    let value = self.value(expr)?;
+                    let written = operators::to_text(&value).map_err(|error| self.eval_error(expr, error))?;
+                    match context {
+                        TextContext::Plain => text.push_str(&written),
+                        TextContext::Shell => text.push_str(&super::process::shell_quote(&written)),
+                    }
+                }
+            }
+        }
+        Ok(text)
+    }
+
+    /// A template as parts, each `{{ }}` a value, for `sql` and `redis`.
+    pub fn command_parts(&self, template: &Template) -> Result<Vec<CommandPart>, Box<Failure>> {
+        template
+            .parts
+            .iter()
+            .map(|part| match part {
+                TemplatePart::Text(text) => Ok(CommandPart::Text(text.clone())),
+                TemplatePart::Value(expr) => Ok(CommandPart::Value(self.value(expr)?)),
+            })
+            .collect()
+    }
+
+    /// Evaluates an expectation and explains it: each operand with its value.
+    pub fn expectation(&self, condition: &Expr) -> Result<Verdict, Box<Failure>> {
+        let mut actual = Vec::new();
+        self.collect_operands(condition, &mut actual);
+        let mut detail = None;
+        let held = match self.value(condition) {
+            Ok(value) => operators::truthy(&value).map_err(|error| {
+                let mut failure = self.eval_error(condition, error);
+                failure.actual = actual.clone();
+                failure
+            })?,
+            Err(mut failure) => {
+                failure.actual = actual;
+                return Err(failure);
+            }
+        };
+        if !held
+            && let ExprKind::Binary {
+                operator: BinaryOperator::Conforms,
+                left,
+                right,
+            } = &condition.kind
+            && let (Ok(instance), Ok(schema)) = (self.value(left), self.value(right))
+            && let Ok(violations) = super::schema::conforms(&instance, &schema)
+        {
+            detail = Some(
+                violations
+                    .iter()
+                    .map(|violation| format!("at {}: {}", violation.pointer, violation.message))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
+        Ok(Verdict { held, actual, detail })
+    }
+
+    /// The operands worth showing: names, paths, calls and arithmetic, each once.
+    fn collect_operands(&self, expr: &Expr, actual: &mut Vec<(String, String)>) {
+        let record = |expr: &Expr, actual: &mut Vec<(String, String)>| {
+            let source = self.source(expr);
+            if actual.iter().any(|(known, _)| *known == source) {
+                return;
+            }
+            let shown = match self.path(expr) {
+                Ok(Some(value)) => operators::describe(&value),
+                Ok(None) => "missing".to_string(),
+                Err(failure) => format!("not computable ({})", failure.message),
+            };
+            actual.push((source, shown));
+        };
+        match &expr.kind {
+            ExprKind::Binary { operator, left, right } => {
+                if matches!(
+                    operator,
+                    BinaryOperator::Add | BinaryOperator::Subtract | BinaryOperator::Multiply | BinaryOperator::Divide
+                ) {
+                    record(expr, actual);
+                }
+                self.collect_operands(left, actual);
+                self.collect_operands(right, actual);
+            }
+            ExprKind::Not(inner) | ExprKind::Negate(inner) | ExprKind::Is(inner, _) | ExprKind::Exists(inner) => {
+                self.collect_operands(inner, actual)
+            }
+            ExprKind::Name(_) | ExprKind::Qualified { .. } | ExprKind::Member(..) | ExprKind::Index(..) | ExprKind::Call { .. } => {
+                record(expr, actual)
+            }
+            ExprKind::String(template) if template.parts.iter().any(|part| matches!(part, TemplatePart::Value(_))) => {
+                record(expr, actual)
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_null(value: &Value) -> bool {
+    matches!(value, Value::Null | Value::Json(serde_json::Value::Null))
+}
+
+/// "status == 201: status was 409, …" from a verdict.
+pub fn explain(source: &str, actual: &[(String, String)]) -> String {
+    let shown: Vec<String> = actual
+        .iter()
+        .map(|(name, value)| {
+            if value == "missing" {
+                format!("{name} is missing")
+            } else {
+                format!("{name} was {value}")
+            }
+        })
+        .collect();
+    if shown.is_empty() {
+        format!("{source} did not hold")
+    } else {
+        format!("{source}: {}", shown.join(", "))
+    }
+}

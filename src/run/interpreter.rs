@@ -1,0 +1,699 @@
+//! The interpreter: runs the statements of one test (or `setup`, `teardown`, a
+//! `fn`) against the outside world. Scopes, the last step's fields, expectation
+//! groups, control forms, user-function calls and steps through the backends.
+
+use super::evaluate::{Evaluator, Names, TextContext, Verdict, expr_key, explain};
+use super::functions::FunctionContext;
+use super::operators::{self, describe};
+use super::outcome::{Event, Failure, FailureKind};
+use super::services::Services;
+use super::value::Value;
+use crate::backends::schema::TargetText;
+use crate::backends::step::{FieldValue, Registry, StepError, StepInput, TestResources};
+use crate::plan::{Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan, TemplatePart};
+use crate::syntax::literal::format_duration;
+use crate::syntax::source_map::SourceMap;
+use futures_util::future::BoxFuture;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// User functions may call each other; this bounds the depth.
+const MAX_CALL_DEPTH: usize = 64;
+
+/// What does not change during a run.
+pub struct RunShared {
+    pub plan: Arc<Plan>,
+    pub sources: Arc<SourceMap>,
+    pub registry: Registry,
+    pub services: Services,
+    pub settings: Settings,
+    /// Every secret's text, replaced by `***` in everything reported.
+    pub secrets: Vec<String>,
+    pub events: UnboundedSender<Event>,
+}
+
+pub struct Settings {
+    pub default_timeout: Duration,
+    pub allow_read: bool,
+    /// Reads outside this folder need `--allow-read`.
+    pub suite_root: PathBuf,
+    pub temp_dir: PathBuf,
+    /// The run's environment: the process environment and `--env-file`.
+    pub env: HashMap<String, String>,
+    pub verbose: bool,
+}
+
+impl RunShared {
+    pub fn env_var(&self, name: &str) -> Option<String> {
+        self.settings.env.get(name).cloned()
+    }
+}
+
+pub enum Flow {
+    Next,
+    Return(Value),
+}
+
+pub type Outcome<T> = Result<T, Box<Failure>>;
+
+enum Slot {
+    Value(Value),
+    Field(FieldValue),
+}
+
+struct Frame {
+    module: usize,
+    scopes: Vec<Vec<(String, Slot)>>,
+}
+
+/// The state of one test attempt (or one `setup`/`teardown`).
+pub struct TestContext {
+    shared: Arc<RunShared>,
+    /// This test's own copy of every module's top-level values.
+    pub globals: Vec<HashMap<String, Value>>,
+    frames: Vec<Frame>,
+    resources: TestResources,
+    /// The folder of the suite's file, for paths named in the stdlib.
+    suite_dir: PathBuf,
+    pub suite: String,
+    pub test: String,
+    pub warnings: Vec<String>,
+    pub loads: Vec<serde_json::Value>,
+}
+
+impl TestContext {
+    pub fn new(shared: Arc<RunShared>, globals: Vec<HashMap<String, Value>>, module: usize, suite: String, test: String) -> TestContext {
+        let suite_dir = shared.plan.modules.get(module).and_then(|m| m.dir.clone()).unwrap_or_default();
+        TestContext {
+            shared,
+            globals,
+            frames: vec![Frame {
+                module,
+                scopes: vec![Vec::new()],
+            }],
+            resources: TestResources::default(),
+            suite_dir,
+            suite,
+            test,
+            warnings: Vec::new(),
+            loads: Vec::new(),
+        }
+    }
+
+    fn frame(&self) -> &Frame {
+        // There is always at least one frame: `new` makes it and calls pop only
+        // what they pushed.
+        self.frames.last().unwrap_or_else(|| unreachable!("a test context always has a frame"))
+    }
+
+    fn frame_mut(&mut self) -> &mut Frame {
+        self.frames.last_mut().unwrap_or_else(|| unreachable!("a test context always has a frame"))
+    }
+
+    fn module_dir(&self) -> PathBuf {
+        let module = self.frame().module;
+        self.shared
+            .plan
+            .modules
+            .get(module)
+            .and_then(|m| m.dir.clone())
+            .unwrap_or_else(|| self.suite_dir.clone())
+    }
+
+    // ------------------------------------------------------------ scopes
+
+    fn push_scope(&mut self) {
+        self.frame_mut().scopes.push(Vec::new());
+    }
+
+    /// Pops a scope; the fields of a step made in it stay visible after it (what
+    /// `eventually` and `retry` need; elsewhere the checker makes sure they are
+    /// not read).
+    fn pop_scope(&mut self) {
+        let frame = self.frame_mut();
+        let Some(scope) = frame.scopes.pop() else { return };
+        let fields: Vec<(String, Slot)> = scope.into_iter().filter(|(_, slot)| matches!(slot, Slot::Field(_))).collect();
+        if let Some(outer) = frame.scopes.last_mut() {
+            outer.extend(fields);
+        } else {
+            frame.scopes.push(fields);
+        }
+    }
+
+    fn declare(&mut self, name: &str, value: Value) {
+        let frame = self.frame_mut();
+        if frame.scopes.is_empty() {
+            frame.scopes.push(Vec::new());
+        }
+        if let Some(scope) = frame.scopes.last_mut() {
+            scope.push((name.to_string(), Slot::Value(value)));
+        }
+    }
+
+    fn set_fields(&mut self, fields: Vec<(String, FieldValue)>) {
+        let frame = self.frame_mut();
+        for scope in &mut frame.scopes {
+            scope.retain(|(_, slot)| !matches!(slot, Slot::Field(_)));
+        }
+        if frame.scopes.is_empty() {
+            frame.scopes.push(Vec::new());
+        }
+        if let Some(scope) = frame.scopes.last_mut() {
+            scope.extend(fields.into_iter().map(|(name, value)| (name, Slot::Field(value))));
+        }
+    }
+
+    fn assign(&mut self, name: &str, value: Value) -> bool {
+        let module = self.frame().module;
+        let frame = self.frame_mut();
+        for scope in frame.scopes.iter_mut().rev() {
+            for (slot_name, slot) in scope.iter_mut().rev() {
+                if slot_name == name && let Slot::Value(existing) = slot {
+                    *existing = value;
+                    return true;
+                }
+            }
+        }
+        let mut modules = vec![module];
+        modules.extend(self.shared.plan.modules.get(module).map(|m| m.open_imports.clone()).unwrap_or_default());
+        for candidate in modules {
+            if let Some(slot) = self.globals.get_mut(candidate).and_then(|globals| globals.get_mut(name)) {
+                *slot = value;
+                return true;
+            }
+        }
+        false
+    }
+
+    // ------------------------------------------------------------ evaluation
+
+    /// Evaluates an expression: user-function calls in it first, then the rest.
+    pub fn evaluate<'a>(&'a mut self, expr: &'a Expr) -> BoxFuture<'a, Outcome<Value>> {
+        Box::pin(async move {
+            let results = self.run_calls(expr).await?;
+            self.with_evaluator(&results, |evaluator| evaluator.value(expr))
+        })
+    }
+
+    async fn verdict(&mut self, condition: &Expr) -> Outcome<Verdict> {
+        let results = self.run_calls(condition).await?;
+        self.with_evaluator(&results, |evaluator| evaluator.expectation(condition))
+    }
+
+    async fn text(&mut self, expr: &Expr, context: TextContext) -> Outcome<String> {
+        let results = self.run_calls(expr).await?;
+        self.with_evaluator(&results, |evaluator| match &expr.kind {
+            ExprKind::String(template) => evaluator.template(template, context),
+            _ => {
+                let value = evaluator.value(expr)?;
+                operators::to_text(&value).map_err(|error| Box::new(Failure::new(FailureKind::Evaluation, expr.span, error.0)))
+            }
+        })
+    }
+
+    fn with_evaluator<T>(&self, results: &HashMap<usize, Value>, job: impl FnOnce(&Evaluator) -> T) -> T {
+        let shared = Arc::clone(&self.shared);
+        let env = |name: &str| shared.env_var(name);
+        let logs = |name: &str| shared.services.logs(name);
+        let base_dir = self.module_dir();
+        let context = FunctionContext {
+            base_dir: &base_dir,
+            suite_root: &shared.settings.suite_root,
+            allow_read: shared.settings.allow_read,
+            temp_dir: &shared.settings.temp_dir,
+            env: &env,
+            logs: &logs,
+        };
+        let evaluator = Evaluator {
+            names: self,
+            sources: &shared.sources,
+            functions: &context,
+            call_results: results,
+        };
+        job(&evaluator)
+    }
+
+    /// Makes every user-function call in `expr` (innermost first) and returns
+    /// their results by call expression.
+    fn run_calls<'a>(&'a mut self, expr: &'a Expr) -> BoxFuture<'a, Outcome<HashMap<usize, Value>>> {
+        Box::pin(async move {
+            let mut results = HashMap::new();
+            if contains_user_call(expr) {
+                self.collect_calls(expr, &mut results).await?;
+            }
+            Ok(results)
+        })
+    }
+
+    fn collect_calls<'a>(&'a mut self, expr: &'a Expr, results: &'a mut HashMap<usize, Value>) -> BoxFuture<'a, Outcome<()>> {
+        Box::pin(async move {
+            for child in children(expr) {
+                if contains_user_call(child) {
+                    self.collect_calls(child, results).await?;
+                }
+            }
+            if let ExprKind::Call {
+                callee: Callee::Function { module, index },
+                positional,
+                named,
+            } = &expr.kind
+            {
+                let (positional_values, named_values) = self.with_evaluator(results, |evaluator| -> Outcome<_> {
+                    let positional = positional.iter().map(|a| evaluator.value(a)).collect::<Result<Vec<_>, _>>()?;
+                    let named = named
+                        .iter()
+                        .map(|(name, a)| Ok((name.clone(), evaluator.value(a)?)))
+                        .collect::<Result<Vec<_>, Box<Failure>>>()?;
+                    Ok((positional, named))
+                })?;
+                let value = self.call_function(expr, *module, *index, positional_values, named_values).await?;
+                results.insert(expr_key(expr), value);
+            }
+            Ok(())
+        })
+    }
+
+    async fn call_function(
+        &mut self,
+        call: &Expr,
+        module: usize,
+        index: usize,
+        positional: Vec<Value>,
+        named: Vec<(String, Value)>,
+    ) -> Outcome<Value> {
+        if self.frames.len() > MAX_CALL_DEPTH {
+            return Err(Box::new(Failure::new(
+                FailureKind::Evaluation,
+                call.span,
+                format!("functions call each other more than {MAX_CALL_DEPTH} deep"),
+            )));
+        }
+        let shared = Arc::clone(&self.shared);
+        let Some(function) = shared.plan.modules.get(module).and_then(|m| m.functions.get(index)) else {
+            return Err(Box::new(Failure::new(FailureKind::Evaluation, call.span, "unknown function")));
+        };
+        let mut scope = Vec::new();
+        let mut positional = positional.into_iter();
+        for parameter in &function.parameters {
+            let value = named
+                .iter()
+                .find(|(name, _)| name == parameter)
+                .map(|(_, value)| value.clone())
+                .or_else(|| positional.next())
+                .unwrap_or(Value::Null);
+            scope.push((parameter.clone(), Slot::Value(value)));
+        }
+        self.frames.push(Frame {
+            module,
+            scopes: vec![scope],
+        });
+        let result = self.run_block(&function.body).await;
+        self.frames.pop();
+        match result? {
+            Flow::Return(value) => Ok(value),
+            Flow::Next => Ok(Value::Null),
+        }
+    }
+
+    // ------------------------------------------------------------ statements
+
+    /// Runs a block in a new scope.
+    pub fn run_block<'a>(&'a mut self, block: &'a Block) -> BoxFuture<'a, Outcome<Flow>> {
+        Box::pin(async move {
+            self.push_scope();
+            let result = self.run_statements(&block.statements).await;
+            self.pop_scope();
+            result
+        })
+    }
+
+    async fn run_statements(&mut self, statements: &[Statement]) -> Outcome<Flow> {
+        let mut index = 0;
+        while index < statements.len() {
+            let end = statements[index..]
+                .iter()
+                .position(|statement| !matches!(statement.kind, StatementKind::Expect { .. }))
+                .map_or(statements.len(), |offset| index + offset);
+            if end > index {
+                self.expectation_group(&statements[index..end]).await?;
+                index = end;
+                continue;
+            }
+            if let Flow::Return(value) = self.run_statement(&statements[index]).await? {
+                return Ok(Flow::Return(value));
+            }
+            index += 1;
+        }
+        Ok(Flow::Next)
+    }
+
+    /// Consecutive expectations are all evaluated and reported; then the test
+    /// stops if one failed.
+    async fn expectation_group(&mut self, group: &[Statement]) -> Outcome<()> {
+        let mut failures: Vec<Failure> = Vec::new();
+        for statement in group {
+            let StatementKind::Expect { condition, warn_only } = &statement.kind else { continue };
+            let source = self.shared.sources.text(condition.span).to_string();
+            let failure = match self.verdict(condition).await {
+                Ok(verdict) if verdict.held => None,
+                Ok(verdict) => Some(Failure {
+                    kind: FailureKind::Expectation,
+                    span: statement.span,
+                    message: explain(&source, &verdict.actual),
+                    expected: Some(source.clone()),
+                    actual: verdict.actual,
+                    detail: verdict.detail,
+                    also: Vec::new(),
+                }),
+                Err(mut failure) => {
+                    failure.span = statement.span;
+                    failure.expected = Some(source.clone());
+                    Some(*failure)
+                }
+            };
+            if let Some(failure) = failure {
+                if *warn_only {
+                    let location = self.shared.sources.file_line(statement.span);
+                    self.warnings.push(format!("{location}: {}", failure.message));
+                } else {
+                    failures.push(failure);
+                }
+            }
+        }
+        let mut failures = failures.into_iter();
+        match failures.next() {
+            None => Ok(()),
+            Some(mut first) => {
+                first.also = failures.collect();
+                Err(Box::new(first))
+            }
+        }
+    }
+
+    fn run_statement<'a>(&'a mut self, statement: &'a Statement) -> BoxFuture<'a, Outcome<Flow>> {
+        Box::pin(async move {
+            match &statement.kind {
+                StatementKind::Expect { .. } => {
+                    self.expectation_group(std::slice::from_ref(statement)).await?;
+                }
+                StatementKind::Let { name, value } => {
+                    let value = self.evaluate(value).await?;
+                    self.declare(name, value);
+                }
+                StatementKind::Assign { name, value } => {
+                    let value = self.evaluate(value).await?;
+                    if !self.assign(name, value) {
+                        return Err(Box::new(Failure::new(
+                            FailureKind::Evaluation,
+                            statement.span,
+                            format!("`{name}` is not declared"),
+                        )));
+                    }
+                }
+                StatementKind::Step { step, bind } => {
+                    let record = self.run_step(step).await?;
+                    if let Some(name) = bind {
+                        self.declare(name, record);
+                    }
+                }
+                StatementKind::For { variable, iterable, body } => {
+                    let items = match self.evaluate(iterable).await? {
+                        Value::List(items) => items,
+                        Value::Json(serde_json::Value::Array(items)) => items.into_iter().map(Value::Json).collect(),
+                        other => {
+                            return Err(Box::new(Failure::new(
+                                FailureKind::Evaluation,
+                                iterable.span,
+                                format!("`for` needs a list, and this is {}", describe(&other)),
+                            )));
+                        }
+                    };
+                    for item in items {
+                        self.push_scope();
+                        self.declare(variable, item);
+                        let flow = self.run_statements(&body.statements).await;
+                        self.pop_scope();
+                        if let Flow::Return(value) = flow? {
+                            return Ok(Flow::Return(value));
+                        }
+                    }
+                }
+                StatementKind::If {
+                    condition,
+                    then_block,
+                    else_block,
+                } => {
+                    let value = self.evaluate(condition).await?;
+                    let holds = operators::truthy(&value)
+                        .map_err(|error| Box::new(Failure::new(FailureKind::Evaluation, condition.span, error.0)))?;
+                    let branch = if holds { Some(then_block) } else { else_block.as_ref() };
+                    if let Some(block) = branch {
+                        return self.run_block(block).await;
+                    }
+                }
+                StatementKind::Eventually { within, every, body } => {
+                    let within = self.duration(within).await?;
+                    let every = self.duration(every).await?;
+                    let started = Instant::now();
+                    loop {
+                        match self.run_block(body).await {
+                            Ok(Flow::Return(value)) => return Ok(Flow::Return(value)),
+                            Ok(Flow::Next) => break,
+                            Err(mut failure) => {
+                                if started.elapsed() + every > within {
+                                    failure.message = format!(
+                                        "still failing after {} (`eventually within {}`): {}",
+                                        format_duration(started.elapsed()),
+                                        format_duration(within),
+                                        failure.message
+                                    );
+                                    return Err(failure);
+                                }
+                                tokio::time::sleep(every).await;
+                            }
+                        }
+                    }
+                }
+                StatementKind::Retry { attempts, every, body } => {
+                    let retries = match self.evaluate(attempts).await? {
+                        Value::Int(count) => count.max(0) as u64,
+                        _ => 0,
+                    };
+                    let every = match every {
+                        Some(every) => self.duration(every).await?,
+                        None => Duration::ZERO,
+                    };
+                    let mut attempt = 0;
+                    loop {
+                        match self.run_block(body).await {
+                            Ok(flow) => return Ok(flow),
+                            Err(mut failure) => {
+                                if attempt >= retries {
+                                    failure.message = format!("failed {} times: {}", attempt + 1, failure.message);
+                                    return Err(failure);
+                                }
+                                attempt += 1;
+                                tokio::time::sleep(every).await;
+                            }
+                        }
+                    }
+                }
+                StatementKind::Return(value) => {
+                    let value = match value {
+                        Some(value) => self.evaluate(value).await?,
+                        None => Value::Null,
+                    };
+                    return Ok(Flow::Return(value));
+                }
+                StatementKind::Send(_) | StatementKind::Receive { .. } | StatementKind::Close(_) => {
+                    return Err(Box::new(Failure::new(
+                        FailureKind::Evaluation,
+                        statement.span,
+                        "`send`, `receive` and `close` work only inside a `ws` block",
+                    )));
+                }
+                StatementKind::Evaluate(expr) => {
+                    self.evaluate(expr).await?;
+                }
+            }
+            Ok(Flow::Next)
+        })
+    }
+
+    async fn duration(&mut self, expr: &Expr) -> Outcome<Duration> {
+        match self.evaluate(expr).await? {
+            Value::Duration(duration) => Ok(duration),
+            other => Err(Box::new(Failure::new(
+                FailureKind::Evaluation,
+                expr.span,
+                format!("expected a duration, found {}", describe(&other)),
+            ))),
+        }
+    }
+
+    // ------------------------------------------------------------ steps
+
+    /// Runs a step through its backend and puts its fields in scope; returns
+    /// the result as a record (for `let r = <step>`).
+    async fn run_step(&mut self, step: &StepPlan) -> Outcome<Value> {
+        let shared = Arc::clone(&self.shared);
+        let Some(backend) = shared.registry.get(step.backend) else {
+            return Err(Box::new(Failure::new(
+                FailureKind::Evaluation,
+                step.span,
+                format!("`{}` steps are not supported by this build of ritc yet", step.backend),
+            )));
+        };
+        let schema = backend.schema();
+        let target = match schema.target_text {
+            TargetText::Shell => Value::String(self.text(&step.target, TextContext::Shell).await?),
+            TargetText::Plain => self.evaluate(&step.target).await?,
+        };
+        let command = match &step.command {
+            Some(template) => {
+                let mut results = HashMap::new();
+                for part in &template.parts {
+                    if let TemplatePart::Value(expr) = part {
+                        results.extend(self.run_calls(expr).await?);
+                    }
+                }
+                Some(self.with_evaluator(&results, |evaluator| evaluator.command_parts(template))?)
+            }
+            None => None,
+        };
+        let mut options = Vec::new();
+        for option in &step.options {
+            let value = match &option.value {
+                Some(expr) => Some(self.evaluate(expr).await?),
+                None => None,
+            };
+            options.push((option.name.clone(), value));
+        }
+        let timeout = match options.iter().find(|(name, _)| name == "timeout") {
+            Some((_, Some(Value::Duration(timeout)))) => *timeout,
+            _ => shared.settings.default_timeout,
+        };
+        let description = match (&step.method, &target) {
+            (Some(method), Value::String(url)) => format!("{method} {url}"),
+            (_, Value::String(text)) => format!("{} {text}", step.backend),
+            _ => step.backend.to_string(),
+        };
+        let _ = shared.events.send(Event::StepStarted {
+            suite: self.suite.clone(),
+            test: self.test.clone(),
+            description,
+        });
+        let input = StepInput {
+            method: step.method,
+            target,
+            command,
+            options,
+            timeout,
+            base_dir: self.module_dir(),
+            status_checked: step.exit_checked,
+        };
+        let output = backend.execute(input, &self.resources).await.map_err(|error| step_failure(step, error))?;
+        if shared.settings.verbose
+            && let Some(text) = output.exchange
+        {
+            let _ = shared.events.send(Event::Exchange {
+                suite: self.suite.clone(),
+                test: self.test.clone(),
+                text,
+            });
+        }
+        let record = Value::Object(
+            output
+                .fields
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone().unwrap_or(Value::Null)))
+                .collect(),
+        );
+        self.set_fields(output.fields);
+        Ok(record)
+    }
+}
+
+fn step_failure(step: &StepPlan, error: StepError) -> Box<Failure> {
+    Box::new(Failure::new(FailureKind::Step(error.kind), step.span, error.message).with_detail(error.detail))
+}
+
+impl Names for TestContext {
+    fn lookup(&self, name: &str) -> Option<Result<Value, String>> {
+        let frame = self.frame();
+        for scope in frame.scopes.iter().rev() {
+            for (slot_name, slot) in scope.iter().rev() {
+                if slot_name == name {
+                    return Some(match slot {
+                        Slot::Value(value) => Ok(value.clone()),
+                        Slot::Field(value) => value.clone(),
+                    });
+                }
+            }
+        }
+        let plan = &self.shared.plan;
+        let mut modules = vec![frame.module];
+        modules.extend(plan.modules.get(frame.module).map(|m| m.open_imports.clone()).unwrap_or_default());
+        for module in &modules {
+            if let Some(value) = self.globals.get(*module).and_then(|globals| globals.get(name)) {
+                return Some(Ok(value.clone()));
+            }
+        }
+        for module in modules {
+            if plan
+                .modules
+                .get(module)
+                .is_some_and(|m| m.services.iter().any(|service| service.name == name))
+            {
+                return Some(Ok(Value::Service(name.into())));
+            }
+        }
+        None
+    }
+
+    fn qualified(&self, module: usize, name: &str) -> Option<Value> {
+        if let Some(value) = self.globals.get(module).and_then(|globals| globals.get(name)) {
+            return Some(value.clone());
+        }
+        self.shared
+            .plan
+            .modules
+            .get(module)
+            .filter(|m| m.services.iter().any(|service| service.name == name))
+            .map(|_| Value::Service(name.into()))
+    }
+}
+
+fn children(expr: &Expr) -> Vec<&Expr> {
+    match &expr.kind {
+        ExprKind::String(template) => template
+            .parts
+            .iter()
+            .filter_map(|part| match part {
+                TemplatePart::Value(expr) => Some(expr),
+                TemplatePart::Text(_) => None,
+            })
+            .collect(),
+        ExprKind::List(items) => items.iter().collect(),
+        ExprKind::Object(entries) => entries.iter().map(|(_, value)| value).collect(),
+        ExprKind::Member(target, _) => vec![target],
+        ExprKind::Index(target, index) => vec![target, index],
+        ExprKind::Call { positional, named, .. } => positional.iter().chain(named.iter().map(|(_, value)| value)).collect(),
+        ExprKind::Not(inner) | ExprKind::Negate(inner) | ExprKind::Is(inner, _) | ExprKind::Exists(inner) => vec![inner],
+        ExprKind::Binary { left, right, .. } => vec![left, right],
+        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Qualified { .. } => Vec::new(),
+    }
+}
+
+fn contains_user_call(expr: &Expr) -> bool {
+    matches!(
+        expr.kind,
+        ExprKind::Call {
+            callee: Callee::Function { .. },
+            ..
+        }
+    ) || children(expr).into_iter().any(contains_user_call)
+}

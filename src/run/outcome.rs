@@ -1,0 +1,159 @@
+//! What running produces: failures as data (not errors), test outcomes, and the
+//! events the runner sends to reporters.
+
+use crate::backends::step::StepErrorKind;
+use crate::plan::FailureAction;
+use crate::syntax::span::Span;
+use std::time::{Duration, SystemTime};
+
+/// Why a failure happened, for its suggestion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// An expectation did not hold.
+    Expectation,
+    /// A step could not be carried out.
+    Step(StepErrorKind),
+    /// A value could not be computed (a missing path, a json of the wrong kind).
+    Evaluation,
+    /// The test's own timeout.
+    TestTimeout,
+    /// A service stopped or never became ready.
+    Service,
+    /// The run was interrupted while the test ran.
+    Interrupted,
+}
+
+/// A failure, located at the statement that failed, explained with actual values.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub span: Span,
+    /// One line: "status == 201: status was 409".
+    pub message: String,
+    /// The expectation as written, when the failure is one.
+    pub expected: Option<String>,
+    /// Each operand and its value: ("status", "409").
+    pub actual: Vec<(String, String)>,
+    /// More lines (a command's output, a response body, schema violations).
+    pub detail: Option<String>,
+    /// Other expectations of the same group that failed too.
+    pub also: Vec<Failure>,
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, span: Span, message: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            span,
+            message: message.into(),
+            expected: None,
+            actual: Vec::new(),
+            detail: None,
+            also: Vec::new(),
+        }
+    }
+
+    pub fn with_detail(mut self, detail: Option<String>) -> Failure {
+        self.detail = detail;
+        self
+    }
+
+    /// A suggestion from the kind of failure and the values seen (CLI.md).
+    pub fn suggestion(&self) -> Option<String> {
+        let actual_status = self
+            .actual
+            .iter()
+            .find(|(name, _)| name == "status" || name.ends_with(".status"))
+            .and_then(|(_, value)| value.parse::<u16>().ok());
+        Some(match self.kind {
+            FailureKind::Step(StepErrorKind::Connection) => {
+                "the service is not up: look at its readiness probe and its log".to_string()
+            }
+            FailureKind::Step(StepErrorKind::Timeout) | FailureKind::TestTimeout => {
+                "raise the step's `timeout` if the work is slow, or look at the service's health and log".to_string()
+            }
+            FailureKind::Step(StepErrorKind::Tls) => {
+                "the certificate is not trusted: fix it, or add `insecure` to this step if that is intended".to_string()
+            }
+            FailureKind::Step(StepErrorKind::Command) => {
+                "the command failed: read its output above; add `expect exit == N` if a non-zero exit is expected".to_string()
+            }
+            FailureKind::Step(StepErrorKind::Database) => {
+                "check the database URL, that the server is up, and the statement".to_string()
+            }
+            FailureKind::Service => "the service did not start: read its log tail".to_string(),
+            FailureKind::Expectation => match actual_status {
+                Some(401 | 403) => "the request was refused: check the token, credentials or signature".to_string(),
+                Some(404) => "the resource was not found: check the URL and that it was created first".to_string(),
+                Some(status) if status >= 500 => "the service failed: read the service log tail".to_string(),
+                _ if self.message.contains("latency") || self.message.contains("duration") => {
+                    "too slow: look at caching, query plans and connection pool sizes".to_string()
+                }
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestStatus {
+    Passed,
+    Failed,
+    Skipped,
+    /// Failed in a checkpoint whose failure action is `warn`.
+    Warned,
+}
+
+#[derive(Clone, Debug)]
+pub struct TestOutcome {
+    pub suite: String,
+    pub name: String,
+    pub file: String,
+    pub line: usize,
+    pub status: TestStatus,
+    pub duration: Duration,
+    pub attempts: u32,
+    pub failure: Option<Failure>,
+    /// `warn expect` that did not hold, as messages.
+    pub warnings: Vec<String>,
+    pub skip_reason: Option<String>,
+    pub checkpoint: Option<(String, Option<String>, FailureAction)>,
+    pub tags: Vec<String>,
+    /// The last lines of the services' logs, attached to failures.
+    pub service_log: Vec<String>,
+    /// Load results measured in this test, for reports.
+    pub loads: Vec<serde_json::Value>,
+}
+
+/// What happened, in order, for reporters. Reporters never call back.
+#[derive(Clone, Debug)]
+pub enum Event {
+    RunStarted { files: Vec<String>, tests: usize, started: SystemTime },
+    ServiceStarting { name: String },
+    ServiceReady { name: String, after: Duration },
+    TestStarted { suite: String, name: String },
+    StepStarted { suite: String, test: String, description: String },
+    /// `-v`: a step's request and response, secrets masked.
+    Exchange { suite: String, test: String, text: String },
+    TestFinished(Box<TestOutcome>),
+    /// A problem outside any test (setup, teardown, a service).
+    RunProblem { message: String, detail: Option<String> },
+    RunFinished { summary: Summary },
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Summary {
+    pub total_tests: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub warnings: usize,
+    /// The run was stopped before every selected test ran.
+    pub stopped_early: bool,
+    pub interrupted: bool,
+    #[serde(skip)]
+    pub duration: Duration,
+}

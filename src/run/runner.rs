@@ -1,0 +1,764 @@
+//! A whole run: top-level values, services, setup, the selected tests (in
+//! parallel up to `--jobs`), checkpoints' failure actions, teardown, and the end
+//! of every started process, also after Ctrl-C and SIGTERM.
+
+use super::evaluate::{Evaluator, Names, TextContext};
+use super::functions::FunctionContext;
+use super::interpreter::{RunShared, Settings, TestContext};
+use super::operators::{describe, to_text};
+use super::outcome::{Event, Failure, FailureKind, Summary, TestOutcome, TestStatus};
+use super::services::{ReadyProbe, ServiceSpec, Services};
+use super::value::Value;
+use crate::plan::{BindingKind, FailureAction, Plan, TestPlan};
+use crate::syntax::source_map::SourceMap;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
+
+/// Which tests to run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub test_glob: Option<String>,
+    pub tags: Vec<String>,
+    pub checkpoint: Option<String>,
+    pub stage: Option<String>,
+    /// `(K, N)`: only slice K of N.
+    pub shard: Option<(usize, usize)>,
+}
+
+pub struct RunOptions {
+    pub params: Vec<(String, String)>,
+    /// The process environment plus `--env-file`.
+    pub env: HashMap<String, String>,
+    pub jobs: usize,
+    pub default_timeout: Duration,
+    pub fail_fast: bool,
+    pub no_start: bool,
+    pub allow_read: bool,
+    pub verbose: bool,
+    pub selection: Selection,
+    /// Reads outside this folder need `allow_read`.
+    pub suite_root: PathBuf,
+    /// Receives the secrets' values once they are computed, before any event, so
+    /// that reporters can mask them.
+    pub secrets_out: Option<tokio::sync::oneshot::Sender<Vec<String>>>,
+}
+
+/// A problem that stops the run before any test: exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+pub struct RunResult {
+    pub summary: Summary,
+    pub interrupted: bool,
+}
+
+/// Tests of the plan that the selection keeps, as (suite index, test index).
+pub fn select(plan: &Plan, selection: &Selection) -> Result<Vec<(usize, usize)>, UsageError> {
+    let glob = match &selection.test_glob {
+        Some(pattern) => Some(
+            globset::Glob::new(pattern)
+                .map_err(|error| UsageError(format!("--test {pattern:?} is not a valid glob: {error}")))?
+                .compile_matcher(),
+        ),
+        None => None,
+    };
+    let mut selected = Vec::new();
+    for (suite_index, suite) in plan.suites.iter().enumerate() {
+        for (test_index, test) in suite.tests.iter().enumerate() {
+            let qualified = format!("{}/{}", suite.name, test.name);
+            let keep = glob
+                .as_ref()
+                .is_none_or(|glob| glob.is_match(&test.name) || glob.is_match(&qualified))
+                && (selection.tags.is_empty() || selection.tags.iter().any(|tag| test.tags.contains(tag)))
+                && selection
+                    .checkpoint
+                    .as_ref()
+                    .is_none_or(|name| test.checkpoint.as_ref().is_some_and(|checkpoint| &checkpoint.name == name))
+                && selection.stage.as_ref().is_none_or(|stage| {
+                    test.checkpoint
+                        .as_ref()
+                        .is_some_and(|checkpoint| checkpoint.stage.as_ref() == Some(stage))
+                });
+            if keep {
+                selected.push((suite_index, test_index));
+            }
+        }
+    }
+    if let Some((index, count)) = selection.shard {
+        selected = selected
+            .into_iter()
+            .enumerate()
+            .filter(|(position, _)| position % count == index)
+            .map(|(_, test)| test)
+            .collect();
+    }
+    Ok(selected)
+}
+
+/// Modules in an order where each comes after what it imports.
+fn dependency_order(plan: &Plan) -> Vec<usize> {
+    fn visit(plan: &Plan, module: usize, seen: &mut HashSet<usize>, order: &mut Vec<usize>) {
+        if !seen.insert(module) {
+            return;
+        }
+        if let Some(plan_module) = plan.modules.get(module) {
+            let imports = plan_module
+                .open_imports
+                .iter()
+                .copied()
+                .chain(plan_module.aliased_imports.iter().map(|(_, module)| *module));
+            for imported in imports {
+                visit(plan, imported, seen, order);
+            }
+        }
+        order.push(module);
+    }
+    let mut seen = HashSet::new();
+    let mut order = Vec::new();
+    for module in 0..plan.modules.len() {
+        visit(plan, module, &mut seen, &mut order);
+    }
+    order
+}
+
+/// Globals while top-level values are computed: a module's own and what it imports.
+struct GlobalNames<'a> {
+    plan: &'a Plan,
+    module: usize,
+    globals: &'a [HashMap<String, Value>],
+}
+
+impl Names for GlobalNames<'_> {
+    fn lookup(&self, name: &str) -> Option<Result<Value, String>> {
+        let mut modules = vec![self.module];
+        modules.extend(self.plan.modules.get(self.module).map(|m| m.open_imports.clone()).unwrap_or_default());
+        for module in &modules {
+            if let Some(value) = self.globals.get(*module).and_then(|globals| globals.get(name)) {
+                return Some(Ok(value.clone()));
+            }
+        }
+        for module in modules {
+            if self
+                .plan
+                .modules
+                .get(module)
+                .is_some_and(|m| m.services.iter().any(|service| service.name == name))
+            {
+                return Some(Ok(Value::Service(name.into())));
+            }
+        }
+        None
+    }
+
+    fn qualified(&self, module: usize, name: &str) -> Option<Value> {
+        self.globals.get(module).and_then(|globals| globals.get(name)).cloned()
+    }
+}
+
+/// Reads a `--param` value as the type of the param's default.
+fn read_param(text: &str, default: Option<&Value>, type_name: Option<&str>) -> Result<Value, String> {
+    let kind = match (type_name, default) {
+        (Some(name), _) => name.to_string(),
+        (None, Some(value)) => super::operators::type_name(value).to_string(),
+        (None, None) => "string".to_string(),
+    };
+    match kind.as_str() {
+        "int" => text.trim().parse::<i64>().map(Value::Int).map_err(|_| format!("{text:?} is not an int")),
+        "float" | "number" => text.trim().parse::<f64>().map(Value::Float).map_err(|_| format!("{text:?} is not a number")),
+        "bool" => match text.trim() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("{text:?} is not `true` or `false`")),
+        },
+        "duration" | "percent" | "size" => match crate::syntax::literal::parse_number(text.trim()) {
+            Ok(crate::syntax::literal::NumberLiteral::Duration(value)) if kind == "duration" => Ok(Value::Duration(value)),
+            Ok(crate::syntax::literal::NumberLiteral::Percent(value)) if kind == "percent" => Ok(Value::Percent(value)),
+            Ok(crate::syntax::literal::NumberLiteral::Size(value)) if kind == "size" => Ok(Value::Size(value)),
+            _ => Err(format!("{text:?} is not a {kind} (write it as in a script: `5s`, `99%`, `64KB`)")),
+        },
+        _ => Ok(Value::String(text.to_string())),
+    }
+}
+
+struct Computed {
+    globals: Vec<HashMap<String, Value>>,
+    secrets: Vec<String>,
+}
+
+/// Computes every module's top-level values once, a module's before its importer's.
+fn compute_globals(plan: &Plan, sources: &SourceMap, options: &RunOptions, temp_dir: &std::path::Path) -> Result<Computed, UsageError> {
+    let mut globals: Vec<HashMap<String, Value>> = vec![HashMap::new(); plan.modules.len()];
+    let mut secrets = Vec::new();
+    let known_params: HashSet<&str> = plan
+        .modules
+        .iter()
+        .flat_map(|module| module.bindings.iter())
+        .filter(|binding| binding.kind == BindingKind::Param)
+        .map(|binding| binding.name.as_str())
+        .collect();
+    for (name, _) in &options.params {
+        if !known_params.contains(name.as_str()) {
+            let mut names: Vec<&str> = known_params.iter().copied().collect();
+            names.sort();
+            let hint = match crate::diagnostics::did_you_mean(name, names.iter().copied()) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None if names.is_empty() => "these files declare no `param`".to_string(),
+                None => format!("params: {}", names.join(", ")),
+            };
+            return Err(UsageError(format!("--param {name}: there is no param named `{name}`; {hint}")));
+        }
+    }
+    let no_services = |_: &str| None;
+    let env = |name: &str| options.env.get(name).cloned();
+    for module in dependency_order(plan) {
+        let Some(module_plan) = plan.modules.get(module) else { continue };
+        let base_dir = module_plan.dir.clone().unwrap_or_else(|| options.suite_root.clone());
+        for binding in &module_plan.bindings {
+            let context = FunctionContext {
+                base_dir: &base_dir,
+                suite_root: &options.suite_root,
+                allow_read: options.allow_read,
+                temp_dir,
+                env: &env,
+                logs: &no_services,
+            };
+            let names = GlobalNames {
+                plan,
+                module,
+                globals: &globals,
+            };
+            let no_calls = HashMap::new();
+            let evaluator = Evaluator {
+                names: &names,
+                sources,
+                functions: &context,
+                call_results: &no_calls,
+            };
+            let location = sources.file_line(binding.span);
+            let default = match &binding.value {
+                Some(expr) => Some(evaluator.value(expr).map_err(|failure| {
+                    UsageError(format!("{location}: cannot compute `{}`: {}", binding.name, failure.message))
+                })),
+                None => None,
+            };
+            let value = if binding.kind == BindingKind::Param {
+                let override_text = options
+                    .params
+                    .iter()
+                    .rev()
+                    .find(|(name, _)| *name == binding.name)
+                    .map(|(_, value)| value.clone())
+                    .or_else(|| options.env.get(&format!("RIT_PARAM_{}", binding.name.to_uppercase())).cloned());
+                match override_text {
+                    Some(text) => {
+                        let default_value = default.as_ref().and_then(|value| value.as_ref().ok());
+                        read_param(&text, default_value, binding.type_name.as_deref())
+                            .map_err(|message| UsageError(format!("--param {}: {message}", binding.name)))?
+                    }
+                    None => match default {
+                        Some(value) => value?,
+                        None => {
+                            return Err(UsageError(format!(
+                                "{location}: param `{}` has no default: give it with --param {}=VALUE or RIT_PARAM_{}",
+                                binding.name,
+                                binding.name,
+                                binding.name.to_uppercase()
+                            )));
+                        }
+                    },
+                }
+            } else {
+                match default {
+                    Some(value) => value?,
+                    None => Value::Null,
+                }
+            };
+            if binding.kind == BindingKind::Secret
+                && let Ok(text) = to_text(&value)
+                && !text.is_empty()
+            {
+                secrets.push(text);
+            }
+            if let Some(module_globals) = globals.get_mut(module) {
+                module_globals.insert(binding.name.clone(), value);
+            }
+        }
+    }
+    Ok(Computed { globals, secrets })
+}
+
+/// The services to start: those of every module the run loads, in dependency
+/// order then declaration order, each once.
+async fn start_services(shared: &RunShared, globals: &[HashMap<String, Value>], no_start: bool) -> Result<(), Failure> {
+    let plan = &shared.plan;
+    for module in dependency_order(plan) {
+        let Some(module_plan) = plan.modules.get(module) else { continue };
+        let base_dir = module_plan.dir.clone().unwrap_or_else(|| shared.settings.suite_root.clone());
+        for service in &module_plan.services {
+            let env = |name: &str| shared.env_var(name);
+            let no_logs = |_: &str| None;
+            let context = FunctionContext {
+                base_dir: &base_dir,
+                suite_root: &shared.settings.suite_root,
+                allow_read: shared.settings.allow_read,
+                temp_dir: &shared.settings.temp_dir,
+                env: &env,
+                logs: &no_logs,
+            };
+            let names = GlobalNames { plan, module, globals };
+            let no_calls = HashMap::new();
+            let evaluator = Evaluator {
+                names: &names,
+                sources: &shared.sources,
+                functions: &context,
+                call_results: &no_calls,
+            };
+            let spec = (|| -> Result<ServiceSpec, Box<Failure>> {
+                let command = evaluator.template(&service.command, TextContext::Shell)?;
+                let env = match &service.env {
+                    Some(expr) => match evaluator.value(expr)? {
+                        Value::Object(entries) => entries
+                            .into_iter()
+                            .map(|(key, value)| {
+                                let text = to_text(&value).map_err(|error| {
+                                    Box::new(Failure::new(FailureKind::Evaluation, expr.span, error.0))
+                                })?;
+                                Ok((key, text))
+                            })
+                            .collect::<Result<Vec<_>, Box<Failure>>>()?,
+                        other => {
+                            return Err(Box::new(Failure::new(
+                                FailureKind::Evaluation,
+                                expr.span,
+                                format!("`env` takes an object, not {}", describe(&other)),
+                            )));
+                        }
+                    },
+                    None => Vec::new(),
+                };
+                let cwd = match &service.cwd {
+                    Some(expr) => base_dir.join(to_text(&evaluator.value(expr)?).unwrap_or_default()),
+                    None => base_dir.clone(),
+                };
+                let (ready, ready_within) = match &service.ready {
+                    Some(ready) => {
+                        let target = to_text(&evaluator.value(&ready.target)?).unwrap_or_default();
+                        let within = match &ready.within {
+                            Some(expr) => match evaluator.value(expr)? {
+                                Value::Duration(duration) => duration,
+                                _ => super::services::DEFAULT_READY_WITHIN,
+                            },
+                            None => super::services::DEFAULT_READY_WITHIN,
+                        };
+                        let probe = match ready.probe.as_str() {
+                            "tcp" => ReadyProbe::Tcp(target),
+                            "log" => ReadyProbe::Log(target),
+                            _ => ReadyProbe::Http(target),
+                        };
+                        (Some(probe), within)
+                    }
+                    None => (None, super::services::DEFAULT_READY_WITHIN),
+                };
+                Ok(ServiceSpec {
+                    name: service.name.clone(),
+                    command,
+                    env,
+                    cwd,
+                    ready,
+                    ready_within,
+                })
+            })()
+            .map_err(|failure| *failure)?;
+            let _ = shared.events.send(Event::ServiceStarting { name: service.name.clone() });
+            let started = Instant::now();
+            shared.services.start(spec, no_start).await.map_err(|error| {
+                let mut failure = Failure::new(FailureKind::Service, service.span, format!("service `{}` {}", error.service, error.message));
+                if !error.log_tail.is_empty() {
+                    failure.detail = Some(format!("last lines of its log:\n{}", error.log_tail.join("\n")));
+                }
+                failure
+            })?;
+            let _ = shared.events.send(Event::ServiceReady {
+                name: service.name.clone(),
+                after: started.elapsed(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Runs the plan. Returns a usage error before anything starts when a param or a
+/// top-level value cannot be computed.
+pub async fn run(
+    plan: Arc<Plan>,
+    sources: Arc<SourceMap>,
+    mut options: RunOptions,
+    events: UnboundedSender<Event>,
+) -> Result<RunResult, UsageError> {
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let selected = select(&plan, &options.selection)?;
+    let temp = tempfile::Builder::new()
+        .prefix("ritc-run-")
+        .tempdir()
+        .map_err(|error| UsageError(format!("cannot create a temporary folder: {error}")))?;
+    let computed = compute_globals(&plan, &sources, &options, temp.path());
+    if let Some(secrets_out) = options.secrets_out.take() {
+        let _ = secrets_out.send(computed.as_ref().map(|computed| computed.secrets.clone()).unwrap_or_default());
+    }
+    let computed = computed?;
+    let services = Services::new(temp.path().join("logs"));
+    let shared = Arc::new(RunShared {
+        plan: Arc::clone(&plan),
+        sources: Arc::clone(&sources),
+        registry: crate::backends::registry(),
+        services: services.clone(),
+        settings: Settings {
+            default_timeout: options.default_timeout,
+            allow_read: options.allow_read,
+            suite_root: options.suite_root.clone(),
+            temp_dir: temp.path().to_path_buf(),
+            env: options.env.clone(),
+            verbose: options.verbose,
+        },
+        secrets: computed.secrets.clone(),
+        events: events.clone(),
+    });
+    let files: Vec<String> = plan
+        .suites
+        .iter()
+        .filter_map(|suite| plan.modules.get(suite.module).map(|module| module.name.clone()))
+        .collect();
+    let _ = events.send(Event::RunStarted {
+        files,
+        tests: selected.len(),
+        started: started_at,
+    });
+
+    // Ctrl-C and SIGTERM end the run: running tests are dropped (which ends their
+    // processes), teardown still runs, services are stopped.
+    let (interrupt_sender, interrupt) = watch::channel(false);
+    let signal_task = tokio::spawn(async move {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match terminate.as_mut() {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminated => {}
+        }
+        let _ = interrupt_sender.send(true);
+    });
+
+    let mut summary = Summary {
+        total_tests: selected.len(),
+        ..Summary::default()
+    };
+    let service_start = {
+        let mut interrupted = interrupt.clone();
+        tokio::select! {
+            result = start_services(&shared, &computed.globals, options.no_start) => Some(result),
+            _ = interrupted.wait_for(|stopped| *stopped) => None,
+        }
+    };
+    let mut interrupted = service_start.is_none();
+    match service_start {
+        Some(Err(failure)) => {
+            let location = sources.file_line(failure.span);
+            let _ = events.send(Event::RunProblem {
+                message: format!("{location}: {}", failure.message),
+                detail: failure.detail.clone(),
+            });
+            summary.failed = selected.len();
+            summary.stopped_early = true;
+        }
+        Some(Ok(())) => {
+            let outcome = run_suites(&shared, &computed.globals, &selected, &options, interrupt.clone()).await;
+            summary.passed = outcome.passed;
+            summary.failed = outcome.failed;
+            summary.skipped = outcome.skipped;
+            summary.warnings = outcome.warnings;
+            summary.stopped_early = outcome.stopped_early;
+            interrupted |= outcome.interrupted;
+        }
+        None => {}
+    }
+    services.stop_all().await;
+    shared.registry.shutdown().await;
+    signal_task.abort();
+    summary.interrupted = interrupted;
+    if interrupted {
+        summary.stopped_early = true;
+    }
+    summary.duration = started.elapsed();
+    let _ = events.send(Event::RunFinished { summary: summary.clone() });
+    drop(temp);
+    Ok(RunResult { summary, interrupted })
+}
+
+#[derive(Default)]
+struct SuitesOutcome {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    warnings: usize,
+    stopped_early: bool,
+    interrupted: bool,
+}
+
+async fn run_suites(
+    shared: &Arc<RunShared>,
+    initial_globals: &[HashMap<String, Value>],
+    selected: &[(usize, usize)],
+    options: &RunOptions,
+    interrupt: watch::Receiver<bool>,
+) -> SuitesOutcome {
+    let mut outcome = SuitesOutcome::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let plan = Arc::clone(&shared.plan);
+    for (suite_index, suite) in plan.suites.iter().enumerate() {
+        let tests: Vec<usize> = selected
+            .iter()
+            .filter(|(index, _)| *index == suite_index)
+            .map(|(_, test)| *test)
+            .collect();
+        if tests.is_empty() {
+            continue;
+        }
+        let mut globals = initial_globals.to_vec();
+        let mut setup_failure = None;
+        if let Some(setup) = &suite.setup {
+            let mut context = TestContext::new(Arc::clone(shared), globals.clone(), suite.module, suite.name.clone(), "setup".to_string());
+            let mut interrupted = interrupt.clone();
+            let result = tokio::select! {
+                result = context.run_block(setup) => Some(result),
+                _ = interrupted.wait_for(|stopped| *stopped) => None,
+            };
+            match result {
+                Some(Ok(_)) => globals = context.globals,
+                Some(Err(failure)) => setup_failure = Some(*failure),
+                None => outcome.interrupted = true,
+            }
+        }
+        if !outcome.interrupted && !stop.load(Ordering::SeqCst) {
+            let globals = Arc::new(globals.clone());
+            let semaphore = Arc::new(tokio::sync::Semaphore::new(options.jobs.max(1)));
+            let mut running = tokio::task::JoinSet::new();
+            for test_index in tests {
+                let Ok(permit) = Arc::clone(&semaphore).acquire_owned().await else { break };
+                if stop.load(Ordering::SeqCst) || *interrupt.borrow() {
+                    outcome.stopped_early = true;
+                    break;
+                }
+                let shared = Arc::clone(shared);
+                let globals = Arc::clone(&globals);
+                let stop = Arc::clone(&stop);
+                let setup_failure = setup_failure.clone();
+                let mut interrupted = interrupt.clone();
+                let fail_fast = options.fail_fast;
+                running.spawn(async move {
+                    let result = {
+                        let test_future = run_test(&shared, &globals, suite_index, test_index, setup_failure);
+                        tokio::select! {
+                            result = test_future => Some(result),
+                            _ = interrupted.wait_for(|stopped| *stopped) => None,
+                        }
+                    };
+                    drop(permit);
+                    let test_outcome = match result {
+                        Some(test_outcome) => test_outcome,
+                        None => interrupted_outcome(&shared, suite_index, test_index),
+                    };
+                    let stops_run = test_outcome.status == TestStatus::Failed
+                        && (fail_fast
+                            || test_outcome
+                                .checkpoint
+                                .as_ref()
+                                .is_some_and(|(_, _, action)| *action == FailureAction::Stop));
+                    if stops_run {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    let _ = shared.events.send(Event::TestFinished(Box::new(test_outcome.clone())));
+                    test_outcome
+                });
+            }
+            while let Some(joined) = running.join_next().await {
+                let Ok(test_outcome) = joined else { continue };
+                match test_outcome.status {
+                    TestStatus::Passed => outcome.passed += 1,
+                    TestStatus::Failed => outcome.failed += 1,
+                    TestStatus::Skipped => outcome.skipped += 1,
+                    TestStatus::Warned => outcome.warnings += 1,
+                }
+                if matches!(test_outcome.failure.as_ref().map(|f| f.kind), Some(FailureKind::Interrupted)) {
+                    outcome.interrupted = true;
+                }
+                if test_outcome.status == TestStatus::Passed && !test_outcome.warnings.is_empty() {
+                    outcome.warnings += test_outcome.warnings.len();
+                }
+            }
+        }
+        if stop.load(Ordering::SeqCst) {
+            outcome.stopped_early = true;
+        }
+        // Teardown always runs, after failures and interruptions too.
+        if let Some(teardown) = &suite.teardown {
+            let mut context = TestContext::new(Arc::clone(shared), initial_globals.to_vec(), suite.module, suite.name.clone(), "teardown".to_string());
+            if let Err(failure) = context.run_block(teardown).await {
+                let location = shared.sources.file_line(failure.span);
+                let _ = shared.events.send(Event::RunProblem {
+                    message: format!("{location}: teardown of {}: {}", suite.name, failure.message),
+                    detail: failure.detail.clone(),
+                });
+                outcome.failed += 1;
+            }
+        }
+        if outcome.interrupted {
+            outcome.stopped_early = true;
+            break;
+        }
+    }
+    outcome
+}
+
+fn base_outcome(shared: &RunShared, suite_index: usize, test: &TestPlan) -> TestOutcome {
+    let suite = &shared.plan.suites[suite_index];
+    TestOutcome {
+        suite: suite.name.clone(),
+        name: test.name.clone(),
+        file: shared.sources.name(test.span.file).to_string(),
+        line: shared.sources.start(test.span).line,
+        status: TestStatus::Passed,
+        duration: Duration::ZERO,
+        attempts: 0,
+        failure: None,
+        warnings: Vec::new(),
+        skip_reason: None,
+        checkpoint: test
+            .checkpoint
+            .as_ref()
+            .map(|checkpoint| (checkpoint.name.clone(), checkpoint.stage.clone(), checkpoint.on_failure)),
+        tags: test.tags.clone(),
+        service_log: Vec::new(),
+        loads: Vec::new(),
+    }
+}
+
+fn interrupted_outcome(shared: &RunShared, suite_index: usize, test_index: usize) -> TestOutcome {
+    let test = &shared.plan.suites[suite_index].tests[test_index];
+    let mut outcome = base_outcome(shared, suite_index, test);
+    outcome.status = TestStatus::Failed;
+    outcome.failure = Some(Failure::new(FailureKind::Interrupted, test.span, "the run was interrupted while this test ran"));
+    outcome
+}
+
+async fn run_test(
+    shared: &Arc<RunShared>,
+    globals: &[HashMap<String, Value>],
+    suite_index: usize,
+    test_index: usize,
+    setup_failure: Option<Failure>,
+) -> TestOutcome {
+    let suite = &shared.plan.suites[suite_index];
+    let test = &suite.tests[test_index];
+    let mut outcome = base_outcome(shared, suite_index, test);
+    if let Some(reason) = &test.skip {
+        outcome.status = TestStatus::Skipped;
+        outcome.skip_reason = Some(reason.clone());
+        return outcome;
+    }
+    if let Some(failure) = setup_failure {
+        outcome.status = TestStatus::Failed;
+        let mut failure = failure;
+        failure.message = format!("setup failed: {}", failure.message);
+        outcome.failure = Some(failure);
+        return outcome;
+    }
+    let _ = shared.events.send(Event::TestStarted {
+        suite: suite.name.clone(),
+        name: test.name.clone(),
+    });
+    let started = Instant::now();
+    // Attributes are computed from the top-level values.
+    let mut attributes = TestContext::new(Arc::clone(shared), globals.to_vec(), suite.module, suite.name.clone(), test.name.clone());
+    let mut attribute = async |expr: &Option<crate::plan::Expr>| match expr {
+        Some(expr) => attributes.evaluate(expr).await.ok(),
+        None => None,
+    };
+    let timeout = match attribute(&test.timeout).await {
+        Some(Value::Duration(duration)) => Some(duration),
+        _ => None,
+    };
+    let retries = match attribute(&test.retry).await {
+        Some(Value::Int(count)) => count.max(0) as u32,
+        _ => 0,
+    };
+    let every = match attribute(&test.retry_every).await {
+        Some(Value::Duration(duration)) => duration,
+        _ => Duration::ZERO,
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut context = TestContext::new(Arc::clone(shared), globals.to_vec(), suite.module, suite.name.clone(), test.name.clone());
+        let body = context.run_block(&test.body);
+        let result = match timeout {
+            Some(limit) => match tokio::time::timeout(limit, body).await {
+                Ok(result) => result.map(|_| ()),
+                Err(_) => Err(Box::new(Failure::new(
+                    FailureKind::TestTimeout,
+                    test.span,
+                    format!("the test did not finish within its timeout of {}", crate::syntax::literal::format_duration(limit)),
+                ))),
+            },
+            None => body.await.map(|_| ()),
+        };
+        outcome.warnings = std::mem::take(&mut context.warnings);
+        outcome.loads = std::mem::take(&mut context.loads);
+        match result {
+            Ok(()) => {
+                outcome.failure = None;
+                break;
+            }
+            Err(failure) => {
+                outcome.failure = Some(*failure);
+                if attempt > retries {
+                    break;
+                }
+                tokio::time::sleep(every).await;
+            }
+        }
+    }
+    outcome.attempts = attempt;
+    outcome.duration = started.elapsed();
+    if outcome.failure.is_some() {
+        outcome.status = match outcome.checkpoint.as_ref().map(|(_, _, action)| *action) {
+            Some(FailureAction::Warn) => TestStatus::Warned,
+            _ => TestStatus::Failed,
+        };
+        outcome.service_log = shared
+            .services
+            .log_tails(10)
+            .into_iter()
+            .flat_map(|(name, lines)| lines.into_iter().map(move |line| format!("[{name}] {line}")))
+            .collect();
+        if let Some(failure) = outcome.failure.as_mut() {
+            let dead = shared.services.exited();
+            if !dead.is_empty() {
+                let names: Vec<String> = dead.iter().map(|(name, status)| format!("`{name}` (exit status {status})")).collect();
+                failure.message = format!("{} — and service {} stopped while it ran", failure.message, names.join(", "));
+            }
+        }
+    }
+    outcome
+}
