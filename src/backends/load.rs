@@ -47,3 +47,33 @@ pub fn schema() -> StepSchema {
         ],
     }
 }
+
+use super::http_client::{HttpRequest, HttpResponse};
+use super::step::{FieldValue, StepError, StepErrorKind};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Whether one response passes the `check { }` conditions: `Err` carries the
+/// failed condition's text, counted under `check failed: EXPR`.
+pub type CheckFn = Arc<dyn Fn(&HttpResponse) -> Result<(), String> + Send + Sync>;
+
+/// The load model of one `load` step, evaluated.
+#[derive(Clone, Debug, Default)]
+pub struct LoadSpec {
+    pub concurrency: Option<u64>,
+    pub requests: Option<u64>,
+    pub duration: Option<Duration>,
+    /// `rate N per D`
+    pub rate: Option<(u64, Duration)>,
+    /// `ramp from A to B over D`
+    pub ramp: Option<(u64, u64, Duration)>,
+    pub warmup: Option<Duration>,
+    /// Bounds each request.
+    pub timeout: Duration,
+}
+
+/// Runs the load and gives the result record of LANGUAGE.md §3.
+pub async fn run_load(spec: LoadSpec, request: HttpRequest, check: Option<CheckFn>) -> Result<Vec<(String, FieldValue)>, StepError> {
+    let _ = (spec, request, check);
+    Err(StepError::new(StepErrorKind::Other, "load steps are not implemented yet"))
+}

@@ -9,7 +9,9 @@ use super::outcome::{Event, Failure, FailureKind};
 use super::services::Services;
 use super::value::Value;
 use crate::backends::schema::TargetText;
-use crate::backends::step::{FieldValue, Registry, StepError, StepInput, TestResources};
+use crate::backends::load::{CheckFn, LoadSpec};
+use crate::backends::step::{FieldValue, Registry, StepError, StepErrorKind, StepInput, TestResources};
+use crate::backends::ws::{Frame, Outgoing, WsConnection};
 use crate::plan::{Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan, TemplatePart};
 use crate::syntax::literal::format_duration;
 use crate::syntax::source_map::SourceMap;
@@ -64,7 +66,7 @@ enum Slot {
     Field(FieldValue),
 }
 
-struct Frame {
+struct CallFrame {
     module: usize,
     scopes: Vec<Vec<(String, Slot)>>,
 }
@@ -74,7 +76,7 @@ pub struct TestContext {
     shared: Arc<RunShared>,
     /// This test's own copy of every module's top-level values.
     pub globals: Vec<HashMap<String, Value>>,
-    frames: Vec<Frame>,
+    frames: Vec<CallFrame>,
     resources: TestResources,
     /// The folder of the suite's file, for paths named in the stdlib.
     suite_dir: PathBuf,
@@ -82,6 +84,8 @@ pub struct TestContext {
     pub test: String,
     pub warnings: Vec<String>,
     pub loads: Vec<serde_json::Value>,
+    /// The open WebSockets of the `ws` blocks being run, innermost last.
+    websockets: Vec<WsConnection>,
 }
 
 impl TestContext {
@@ -90,7 +94,7 @@ impl TestContext {
         TestContext {
             shared,
             globals,
-            frames: vec![Frame {
+            frames: vec![CallFrame {
                 module,
                 scopes: vec![Vec::new()],
             }],
@@ -100,16 +104,17 @@ impl TestContext {
             test,
             warnings: Vec::new(),
             loads: Vec::new(),
+            websockets: Vec::new(),
         }
     }
 
-    fn frame(&self) -> &Frame {
+    fn frame(&self) -> &CallFrame {
         // There is always at least one frame: `new` makes it and calls pop only
         // what they pushed.
         self.frames.last().unwrap_or_else(|| unreachable!("a test context always has a frame"))
     }
 
-    fn frame_mut(&mut self) -> &mut Frame {
+    fn frame_mut(&mut self) -> &mut CallFrame {
         self.frames.last_mut().unwrap_or_else(|| unreachable!("a test context always has a frame"))
     }
 
@@ -306,7 +311,7 @@ impl TestContext {
                 .unwrap_or(Value::Null);
             scope.push((parameter.clone(), Slot::Value(value)));
         }
-        self.frames.push(Frame {
+        self.frames.push(CallFrame {
             module,
             scopes: vec![scope],
         });
@@ -508,12 +513,34 @@ impl TestContext {
                     };
                     return Ok(Flow::Return(value));
                 }
-                StatementKind::Send(_) | StatementKind::Receive { .. } | StatementKind::Close(_) => {
-                    return Err(Box::new(Failure::new(
-                        FailureKind::Evaluation,
-                        statement.span,
-                        "`send`, `receive` and `close` work only inside a `ws` block",
-                    )));
+                StatementKind::Send(value) => {
+                    let value = self.evaluate(value).await?;
+                    let message = match value {
+                        Value::Bytes(bytes) => Outgoing::Binary(bytes),
+                        Value::String(text) => Outgoing::Text(text),
+                        Value::Json(serde_json::Value::String(text)) => Outgoing::Text(text),
+                        other => Outgoing::Text(operators::to_json(&other).to_string()),
+                    };
+                    let connection = self.websocket(statement)?;
+                    connection.send(message).await.map_err(|error| ws_failure(statement, error))?;
+                }
+                StatementKind::Receive { until, timeout } => {
+                    let timeout = match timeout {
+                        Some(timeout) => self.duration(timeout).await?,
+                        None => self.shared.settings.default_timeout,
+                    };
+                    self.receive(statement, until.as_ref(), timeout).await?;
+                }
+                StatementKind::Close(code) => {
+                    let code = match code {
+                        Some(code) => match self.evaluate(code).await? {
+                            Value::Int(code) => u16::try_from(code).unwrap_or(1000),
+                            _ => 1000,
+                        },
+                        None => 1000,
+                    };
+                    let connection = self.websocket(statement)?;
+                    connection.close(code).await.map_err(|error| ws_failure(statement, error))?;
                 }
                 StatementKind::Evaluate(expr) => {
                     self.evaluate(expr).await?;
@@ -534,11 +561,261 @@ impl TestContext {
         }
     }
 
+    // ------------------------------------------------------------ WebSocket
+
+    fn websocket(&mut self, statement: &Statement) -> Outcome<&mut WsConnection> {
+        self.websockets.last_mut().ok_or_else(|| {
+            Box::new(Failure::new(FailureKind::Evaluation, statement.span, "no WebSocket is open here"))
+        })
+    }
+
+    /// `receive [until E] [timeout D]`: the next frame, or the first for which E
+    /// holds; its fields are then in scope.
+    async fn receive(&mut self, statement: &Statement, until: Option<&Expr>, timeout: Duration) -> Outcome<()> {
+        let started = Instant::now();
+        let mut skipped: Vec<String> = Vec::new();
+        loop {
+            let remaining = timeout.saturating_sub(started.elapsed());
+            let connection = self.websocket(statement)?;
+            let frame = match connection.receive(remaining).await {
+                Ok(frame) => frame,
+                Err(mut error) => {
+                    if !skipped.is_empty() {
+                        let arrived = format!("frames that arrived and did not match:\n{}", skipped.join("\n"));
+                        error.detail = Some(match error.detail {
+                            Some(detail) => format!("{detail}\n{arrived}"),
+                            None => arrived,
+                        });
+                    }
+                    return Err(ws_failure(statement, error));
+                }
+            };
+            let shown = match &frame {
+                Frame::Text(text) => text.clone(),
+                Frame::Binary(bytes) => format!("<{} bytes of binary data>", bytes.len()),
+                Frame::Closed(code) => format!("<closed with code {code}>"),
+            };
+            self.set_fields(frame_fields(&frame));
+            let Some(until) = until else { return Ok(()) };
+            let matched = match self.evaluate(until).await {
+                Ok(value) => operators::truthy(&value).unwrap_or(false),
+                Err(_) => false,
+            };
+            if matched {
+                return Ok(());
+            }
+            if matches!(frame, Frame::Closed(_)) {
+                return Err(Box::new(Failure::new(
+                    FailureKind::Step(StepErrorKind::Protocol),
+                    statement.span,
+                    "the server closed the WebSocket before a frame matched `until`",
+                )
+                .with_detail(Some(format!("frames that arrived:\n{}", skipped.join("\n"))))));
+            }
+            skipped.push(shown);
+        }
+    }
+
+    async fn run_websocket(&mut self, step: &StepPlan) -> Outcome<Value> {
+        let url = self.text(&step.target, TextContext::Plain).await?;
+        let mut headers = Vec::new();
+        let mut timeout = self.shared.settings.default_timeout;
+        let mut insecure = false;
+        for option in &step.options {
+            match (option.name.as_str(), &option.value) {
+                ("headers", Some(expr)) => {
+                    if let Value::Object(entries) = self.evaluate(expr).await? {
+                        for (name, value) in entries {
+                            let text = operators::to_text(&value)
+                                .map_err(|error| Box::new(Failure::new(FailureKind::Evaluation, expr.span, error.0)))?;
+                            headers.push((name, text));
+                        }
+                    }
+                }
+                ("timeout", Some(expr)) => timeout = self.duration(expr).await?,
+                ("insecure", _) => insecure = true,
+                _ => {}
+            }
+        }
+        let _ = self.shared.events.send(Event::StepStarted {
+            suite: self.suite.clone(),
+            test: self.test.clone(),
+            description: format!("ws {url}"),
+        });
+        let connection = WsConnection::connect(&url, &headers, insecure, timeout)
+            .await
+            .map_err(|error| step_failure(step, error))?;
+        self.websockets.push(connection);
+        self.set_fields(Vec::new());
+        let result = match &step.block {
+            Some(block) => self.run_block(block).await,
+            None => Ok(Flow::Next),
+        };
+        if let Some(mut connection) = self.websockets.pop() {
+            let _ = connection.close(1000).await;
+        }
+        self.set_fields(Vec::new());
+        result?;
+        Ok(Value::Null)
+    }
+
+    // ------------------------------------------------------------ load
+
+    async fn run_load(&mut self, step: &StepPlan) -> Outcome<Value> {
+        let Some(load) = &step.load else {
+            return Err(Box::new(Failure::new(FailureKind::Evaluation, step.span, "a `load` step without its options")));
+        };
+        let count = |value: Value, span| match value {
+            Value::Int(count) if count >= 0 => Ok(count as u64),
+            other => Err(Box::new(Failure::new(
+                FailureKind::Evaluation,
+                span,
+                format!("expected a count, found {}", describe(&other)),
+            ))),
+        };
+        let mut spec = LoadSpec {
+            timeout: self.shared.settings.default_timeout,
+            ..LoadSpec::default()
+        };
+        if let Some(expr) = &load.concurrency {
+            spec.concurrency = Some(count(self.evaluate(expr).await?, expr.span)?);
+        }
+        if let Some(expr) = &load.requests {
+            spec.requests = Some(count(self.evaluate(expr).await?, expr.span)?);
+        }
+        if let Some(expr) = &load.duration {
+            spec.duration = Some(self.duration(expr).await?);
+        }
+        if let Some(expr) = &load.warmup {
+            spec.warmup = Some(self.duration(expr).await?);
+        }
+        if let Some((number, period)) = &load.rate {
+            spec.rate = Some((count(self.evaluate(number).await?, number.span)?, self.duration(period).await?));
+        }
+        if let Some((from, to, over)) = &load.ramp {
+            spec.ramp = Some((
+                count(self.evaluate(from).await?, from.span)?,
+                count(self.evaluate(to).await?, to.span)?,
+                self.duration(over).await?,
+            ));
+        }
+        let target = self.evaluate(&step.target).await?;
+        let mut options = Vec::new();
+        for option in &step.options {
+            let value = match &option.value {
+                Some(expr) => Some(self.evaluate(expr).await?),
+                None => None,
+            };
+            if option.name == "timeout"
+                && let Some(Value::Duration(timeout)) = &value
+            {
+                spec.timeout = *timeout;
+            }
+            options.push((option.name.clone(), value));
+        }
+        let input = StepInput {
+            method: step.method,
+            target,
+            command: None,
+            options,
+            timeout: spec.timeout,
+            base_dir: self.module_dir(),
+            status_checked: false,
+        };
+        let request = crate::backends::http::build_request(&input).map_err(|error| step_failure(step, error))?;
+        let check = (!load.checks.is_empty()).then(|| self.check_function(&load.checks));
+        let _ = self.shared.events.send(Event::StepStarted {
+            suite: self.suite.clone(),
+            test: self.test.clone(),
+            description: format!("load {} {}", request.method, request.url),
+        });
+        let fields = crate::backends::load::run_load(spec, request, check)
+            .await
+            .map_err(|error| step_failure(step, error))?;
+        let record = Value::Object(
+            fields
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone().unwrap_or(Value::Null)))
+                .collect(),
+        );
+        self.loads.push(operators::to_json(&record));
+        self.set_fields(fields);
+        Ok(record)
+    }
+
+    /// The `check { }` of a load as a plain function of each response: the
+    /// names visible here are copied once, and each response's HTTP fields are
+    /// laid over them.
+    fn check_function(&self, checks: &[Expr]) -> CheckFn {
+        let mut visible: HashMap<String, Value> = HashMap::new();
+        let plan = &self.shared.plan;
+        let frame = self.frame();
+        let mut modules = vec![frame.module];
+        modules.extend(plan.modules.get(frame.module).map(|m| m.open_imports.clone()).unwrap_or_default());
+        for module in modules.iter().rev() {
+            if let Some(globals) = self.globals.get(*module) {
+                visible.extend(globals.iter().map(|(name, value)| (name.clone(), value.clone())));
+            }
+        }
+        for scope in &frame.scopes {
+            for (name, slot) in scope {
+                if let Slot::Value(value) = slot {
+                    visible.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        let checks: Vec<Expr> = checks.to_vec();
+        let shared = Arc::clone(&self.shared);
+        let base_dir = self.module_dir();
+        let qualified = self.globals.clone();
+        Arc::new(move |response| {
+            let fields: HashMap<String, FieldValue> = crate::backends::http::response_fields(response).into_iter().collect();
+            let names = CheckNames {
+                visible: &visible,
+                fields: &fields,
+                qualified: &qualified,
+            };
+            let env = |name: &str| shared.env_var(name);
+            let logs = |name: &str| shared.services.logs(name);
+            let context = FunctionContext {
+                base_dir: &base_dir,
+                suite_root: &shared.settings.suite_root,
+                allow_read: shared.settings.allow_read,
+                temp_dir: &shared.settings.temp_dir,
+                env: &env,
+                logs: &logs,
+            };
+            let no_calls = HashMap::new();
+            let evaluator = Evaluator {
+                names: &names,
+                sources: &shared.sources,
+                functions: &context,
+                call_results: &no_calls,
+            };
+            for check in &checks {
+                let holds = evaluator
+                    .value(check)
+                    .ok()
+                    .and_then(|value| operators::truthy(&value).ok())
+                    .unwrap_or(false);
+                if !holds {
+                    return Err(shared.sources.text(check.span).to_string());
+                }
+            }
+            Ok(())
+        })
+    }
+
     // ------------------------------------------------------------ steps
 
     /// Runs a step through its backend and puts its fields in scope; returns
     /// the result as a record (for `let r = <step>`).
     async fn run_step(&mut self, step: &StepPlan) -> Outcome<Value> {
+        match step.backend {
+            "ws" => return self.run_websocket(step).await,
+            "load" => return self.run_load(step).await,
+            _ => {}
+        }
         let shared = Arc::clone(&self.shared);
         let Some(backend) = shared.registry.get(step.backend) else {
             return Err(Box::new(Failure::new(
@@ -614,6 +891,53 @@ impl TestContext {
         );
         self.set_fields(output.fields);
         Ok(record)
+    }
+}
+
+fn ws_failure(statement: &Statement, error: StepError) -> Box<Failure> {
+    Box::new(Failure::new(FailureKind::Step(error.kind), statement.span, error.message).with_detail(error.detail))
+}
+
+/// The fields a `receive` yields (LANGUAGE.md §3).
+fn frame_fields(frame: &Frame) -> Vec<(String, FieldValue)> {
+    let (message, binary, closed, code) = match frame {
+        Frame::Text(text) => (text.clone(), Vec::new(), false, 0),
+        Frame::Binary(bytes) => (String::new(), bytes.clone(), false, 0),
+        Frame::Closed(code) => (String::new(), Vec::new(), true, i64::from(*code)),
+    };
+    let json = match frame {
+        Frame::Text(text) => serde_json::from_str(text)
+            .map(Value::Json)
+            .map_err(|error| format!("the message is not JSON ({error})")),
+        _ => Err("the last frame was not a text message".to_string()),
+    };
+    vec![
+        ("message".to_string(), Ok(Value::String(message))),
+        ("json".to_string(), json),
+        ("binary".to_string(), Ok(Value::Bytes(binary))),
+        ("closed".to_string(), Ok(Value::Bool(closed))),
+        ("close_code".to_string(), Ok(Value::Int(code))),
+    ]
+}
+
+/// Names inside a load `check`: each response's HTTP fields over a copy of what
+/// was visible at the step.
+struct CheckNames<'a> {
+    visible: &'a HashMap<String, Value>,
+    fields: &'a HashMap<String, FieldValue>,
+    qualified: &'a [HashMap<String, Value>],
+}
+
+impl Names for CheckNames<'_> {
+    fn lookup(&self, name: &str) -> Option<Result<Value, String>> {
+        if let Some(value) = self.fields.get(name) {
+            return Some(value.clone());
+        }
+        self.visible.get(name).cloned().map(Ok)
+    }
+
+    fn qualified(&self, module: usize, name: &str) -> Option<Value> {
+        self.qualified.get(module).and_then(|globals| globals.get(name)).cloned()
     }
 }
 
