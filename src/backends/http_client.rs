@@ -306,12 +306,20 @@ impl HttpSession {
             follow_redirects: request.follow_redirects,
             insecure: request.insecure,
         };
-        let client = self.client(options)?;
+        // Without redirects, a client shared by the whole process serves every
+        // session (building one loads the system's certificates, which costs tens
+        // of milliseconds) and this session's jar is applied by hand. A redirect
+        // chain needs the jar inside the client to see cookies set on the way.
+        let (client, manual_jar) = if options.follow_redirects {
+            (self.client(options)?, None)
+        } else {
+            (shared_client(options)?, Some(self.jar.as_ref()))
+        };
         let timeout = request.timeout;
         let url_text = request.url.clone();
         // reqwest's timeout already covers the body; the outer one makes sure that no
         // step outlives its timeout whatever happens inside.
-        let exchange = exchange(&client, &request);
+        let exchange = exchange(&client, &request, manual_jar);
         let response = match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result?,
             Err(_elapsed) => return Err(HttpError::timed_out(timeout, &url_text)),
@@ -342,17 +350,57 @@ impl HttpSession {
     }
 }
 
+/// One shared client per combination of options, for the whole process.
+fn shared_client(options: ClientOptions) -> Result<reqwest::Client, HttpError> {
+    static CLIENTS: std::sync::OnceLock<Mutex<HashMap<ClientOptions, reqwest::Client>>> =
+        std::sync::OnceLock::new();
+    let mut clients = CLIENTS
+        .get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(client) = clients.get(&options) {
+        return Ok(client.clone());
+    }
+    let client = client_builder(options)
+        .build()
+        .map_err(|error| client_build_error(&error))?;
+    clients.insert(options, client.clone());
+    Ok(client)
+}
+
 /// Sends the request on `client` and reads the body; `cookies` is left empty.
+/// With `manual_jar`, the jar's cookies are sent (unless the script set a
+/// `Cookie` header) and the response's `Set-Cookie` headers stored in it.
 async fn exchange(
     client: &reqwest::Client,
     request: &HttpRequest,
+    manual_jar: Option<&Jar>,
 ) -> Result<HttpResponse, HttpError> {
-    let prepared = prepare_request(client, request)?;
+    let mut prepared = prepare_request(client, request)?;
+    if let Some(jar) = manual_jar {
+        let has_cookie_header = request
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("cookie"));
+        if !has_cookie_header
+            && let Ok(url) = request_url(request)
+            && let Some(cookies) = jar.cookies(&url)
+        {
+            prepared = prepared.header(reqwest::header::COOKIE, cookies);
+        }
+    }
     let sent_at = Instant::now();
     let response = prepared
         .send()
         .await
         .map_err(|error| HttpError::from_reqwest(&error, &request.url, request.timeout))?;
+    if let Some(jar) = manual_jar {
+        let mut set_cookies = response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter();
+        jar.set_cookies(&mut set_cookies, response.url());
+    }
     let status = response.status().as_u16();
     let headers = joined_headers(response.headers());
     let final_url = response.url().to_string();
