@@ -152,7 +152,7 @@ pub fn load(
         let id = match builder.by_key.get(&key) {
             Some(id) => *id,
             None => {
-                let dir = entry.parent().map(Path::to_path_buf).unwrap_or_default();
+                let dir = builder.folder_of(entry);
                 builder.add(key, entry.display().to_string(), Some(dir), source)
             }
         };
@@ -175,6 +175,13 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// The folder a file's relative paths resolve against, made absolute so that
+    /// commands and files resolve the same whatever the working directory.
+    fn folder_of(&mut self, file: &Path) -> PathBuf {
+        let parent = file.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        self.loader.canonical(parent)
+    }
+
     fn add(&mut self, key: PathBuf, name: String, dir: Option<PathBuf>, source: String) -> ModuleId {
         let file = self.program.sources.add(name.clone(), source);
         let parsed = syntax::parse(file, self.program.sources.source(file));
@@ -274,7 +281,7 @@ impl Builder<'_> {
         match self.loader.read(&full) {
             Ok(source) => {
                 let name = normalize(&full).display().to_string();
-                let module_dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
+                let module_dir = self.folder_of(&full);
                 Some(self.add(key, name, Some(module_dir), source))
             }
             Err(reason) => {

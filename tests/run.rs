@@ -1,0 +1,517 @@
+//! `ritc run` end to end, as a user runs it: the real binary on `.rit` files
+//! against real processes (the demo service, shell commands, a TCP listener
+//! that never answers), including the failure paths and an interrupted run.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn ritc() -> &'static str {
+    env!("CARGO_BIN_EXE_ritc")
+}
+
+fn demo_binary() -> PathBuf {
+    // The demo is a workspace member; `cargo test` builds it into the same folder.
+    let path = Path::new(ritc()).with_file_name("rit-demo");
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "rit-demo"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo build -p rit-demo");
+        assert!(status.success());
+    }
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A folder with `.rit` files, removed at the end of the test.
+struct Suite {
+    dir: tempfile::TempDir,
+}
+
+impl Suite {
+    fn new() -> Suite {
+        Suite {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(ritc())
+            .arg("run")
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The demo API on a free port, killed when dropped.
+struct Demo {
+    child: Child,
+    port: u16,
+}
+
+impl Demo {
+    fn start(temp: &Path) -> Demo {
+        let mut child = Command::new(demo_binary())
+            .args(["serve", "--port", "0"])
+            .env("DATABASE_URL", format!("sqlite://{}/demo.db?mode=rwc", temp.display()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let port = line.trim().rsplit(':').next().unwrap().parse().unwrap();
+        Demo { child, port }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn normative_examples_run_green_against_the_demo_service() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let demo = demo_binary();
+    let output = Command::new(ritc())
+        .args(["run", "health.rit", "auth_flow.rit", "microservices.rit", "upload.rit", "webhooks.rit"])
+        .arg("--param")
+        .arg(format!("demo={}", demo.display()))
+        .arg("--param")
+        .arg(format!("port={}", free_port()))
+        .arg("--param")
+        .arg(format!("inventory_port={}", free_port()))
+        .current_dir(&examples)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("12 passed, 0 failed"), "{all}");
+    assert!(all.contains("✓ Authentication Flow / Register, log in, read the profile"), "{all}");
+}
+
+#[test]
+fn a_failed_expectation_names_the_line_and_the_actual_value() {
+    let temp = tempfile::tempdir().unwrap();
+    let demo = Demo::start(temp.path());
+    let suite = Suite::new();
+    suite.file(
+        "fail.rit",
+        &format!(
+            "let base = \"http://127.0.0.1:{}\"\n\ntest \"created\" {{\n  GET \"{{{{base}}}}/health\"\n  expect status == 201\n  expect json.status == \"healthy\"\n}}\n",
+            demo.port
+        ),
+    );
+    let output = suite.run(&["fail.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("status == 201: status was 200"), "{all}");
+    assert!(all.contains("fail.rit:5"), "{all}");
+    assert!(all.contains("0 passed, 1 failed"), "{all}");
+}
+
+#[test]
+fn connection_refused_fails_with_a_suggestion() {
+    let suite = Suite::new();
+    suite.file(
+        "refused.rit",
+        &format!(
+            "test \"down\" {{\n  GET \"http://127.0.0.1:{}/health\" timeout 2s\n  expect status == 200\n}}\n",
+            free_port()
+        ),
+    );
+    let output = suite.run(&["refused.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("connection refused"), "{all}");
+    assert!(all.contains("the service is not up"), "{all}");
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    // Accepts connections and never writes a byte.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let holder = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(1) {
+            held.push(stream);
+            std::thread::sleep(Duration::from_secs(3));
+        }
+    });
+    let suite = Suite::new();
+    suite.file(
+        "slow.rit",
+        &format!("test \"slow\" {{\n  GET \"http://127.0.0.1:{port}/\" timeout 300ms\n  expect status == 200\n}}\n"),
+    );
+    let output = suite.run(&["slow.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("timed out") || all.contains("timeout"), "{all}");
+    drop(holder);
+}
+
+#[test]
+fn reading_json_from_a_non_json_body_fails_the_statement() {
+    let temp = tempfile::tempdir().unwrap();
+    let demo = Demo::start(temp.path());
+    let suite = Suite::new();
+    suite.file(
+        "html.rit",
+        &format!(
+            "test \"html\" {{\n  GET \"http://127.0.0.1:{}/\"\n  expect status == 200\n  expect json.title == \"x\"\n}}\n",
+            demo.port
+        ),
+    );
+    let output = suite.run(&["html.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("not JSON"), "{all}");
+    assert!(all.contains("html.rit:4"), "{all}");
+}
+
+#[test]
+fn run_steps_quote_interpolations_and_check_the_exit_status() {
+    let suite = Suite::new();
+    suite.file(
+        "shell.rit",
+        r#"let hostile = "it's $(echo pwned); `id` && rm -rf / # \"quoted\" *"
+test "the value arrives verbatim" {
+  run "printf %s {{hostile}}"
+  expect stdout == hostile
+}
+test "a non-zero exit fails the step" {
+  run "exit 3"
+  expect stdout == ""
+}
+test "an expectation on exit lifts the rule" {
+  run "echo out; echo err >&2; exit 3"
+  expect exit == 3
+  expect stdout == "out\n"
+  expect stderr == "err\n"
+}
+"#,
+    );
+    let output = suite.run(&["shell.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("✓ shell / the value arrives verbatim"), "{all}");
+    assert!(all.contains("✗ shell / a non-zero exit fails the step"), "{all}");
+    assert!(all.contains("exited with status 3"), "{all}");
+    assert!(all.contains("✓ shell / an expectation on exit lifts the rule"), "{all}");
+}
+
+#[test]
+fn a_service_that_dies_before_it_is_ready_stops_the_run_with_its_log() {
+    let suite = Suite::new();
+    suite.file(
+        "dies.rit",
+        &format!(
+            "service broken = \"echo starting up; echo boom >&2; exit 3\" {{\n  ready http \"http://127.0.0.1:{}/health\" within 10s\n}}\ntest \"never runs\" {{\n  run \"true\"\n  expect exit == 0\n}}\n",
+            free_port()
+        ),
+    );
+    let started = Instant::now();
+    let output = suite.run(&["dies.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("boom"), "{all}");
+    assert!(all.contains("broken"), "{all}");
+    // Fails at once, not after the 10 s readiness limit.
+    assert!(started.elapsed() < Duration::from_secs(8), "{all}");
+}
+
+#[test]
+fn a_service_that_never_becomes_ready_fails_after_its_limit() {
+    let suite = Suite::new();
+    suite.file(
+        "never.rit",
+        &format!(
+            "service idle = \"sleep 30\" {{\n  ready tcp \"127.0.0.1:{}\" within 1s\n}}\ntest \"never runs\" {{\n  run \"true\"\n  expect exit == 0\n}}\n",
+            free_port()
+        ),
+    );
+    let output = suite.run(&["never.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("idle"), "{all}");
+    assert!(all.contains("ready"), "{all}");
+}
+
+#[test]
+fn params_come_from_the_command_line_the_environment_and_env_files() {
+    let suite = Suite::new();
+    suite.file(
+        "params.rit",
+        r#"param greeting = "hello"
+param count = 1
+param token: string
+test "params" {
+  run "printf %s {{greeting}}-{{count}}-{{token}}-{{env("FROM_FILE", "none")}}"
+  expect stdout == "bonjour-3-abc-yes"
+}
+"#,
+    );
+    suite.file("vars.env", "# a comment\nRIT_PARAM_TOKEN=abc\nFROM_FILE=\"yes\"\n");
+    let output = suite.run(&["params.rit", "--param", "greeting=bonjour", "--param", "count=3", "--env-file", "vars.env"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+
+    let missing = suite.run(&["params.rit"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
+    assert!(text(&missing).contains("param `token` has no default"), "{}", text(&missing));
+
+    let unknown = suite.run(&["params.rit", "--param", "greting=x", "--param", "token=t"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown).contains("did you mean `greeting`?"), "{}", text(&unknown));
+
+    let not_an_int = suite.run(&["params.rit", "--param", "count=many", "--param", "token=t"]);
+    assert_eq!(not_an_int.status.code(), Some(2));
+    assert!(text(&not_an_int).contains("is not an int"), "{}", text(&not_an_int));
+}
+
+#[test]
+fn a_file_that_does_not_check_is_not_run() {
+    let suite = Suite::new();
+    suite.file("bad.rit", "test \"x\" {\n  run \"touch ran\"\n  expect exti == 0\n}\n");
+    let output = suite.run(&["bad.rit"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("E0201"), "{}", text(&output));
+    assert!(!suite.dir.path().join("ran").exists());
+}
+
+#[test]
+fn selection_by_name_tag_checkpoint_and_stage() {
+    let suite = Suite::new();
+    suite.file(
+        "select.rit",
+        r#"test "alpha" tags ["smoke"] {
+  run "true"
+  expect exit == 0
+}
+test "beta" {
+  run "true"
+  expect exit == 0
+}
+checkpoint "Ready" stage "post-backend" on failure continue {
+  test "gamma" {
+    run "true"
+    expect exit == 0
+  }
+}
+"#,
+    );
+    let count = |args: &[&str]| {
+        let mut all = vec!["select.rit"];
+        all.extend_from_slice(args);
+        let output = suite.run(&all);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        text(&output).matches('✓').count()
+    };
+    assert_eq!(count(&[]), 3);
+    assert_eq!(count(&["--test", "b*"]), 1);
+    assert_eq!(count(&["--tag", "smoke"]), 1);
+    assert_eq!(count(&["--checkpoint", "Ready"]), 1);
+    assert_eq!(count(&["--stage", "post-backend"]), 1);
+    assert_eq!(count(&["--shard", "0/2"]) + count(&["--shard", "1/2"]), 3);
+}
+
+#[test]
+fn a_stop_checkpoint_ends_the_run_and_teardown_still_runs() {
+    let suite = Suite::new();
+    suite.file(
+        "stop.rit",
+        r#"teardown {
+  run "touch torn-down"
+}
+checkpoint "Gate" on failure stop {
+  test "fails" {
+    run "exit 1"
+    expect exit == 0
+  }
+  test "never starts" {
+    run "touch started"
+    expect exit == 0
+  }
+}
+"#,
+    );
+    let output = suite.run(&["stop.rit"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(!suite.dir.path().join("started").exists(), "{}", text(&output));
+    assert!(suite.dir.path().join("torn-down").exists(), "{}", text(&output));
+}
+
+#[test]
+fn warnings_retries_eventually_and_setup_values() {
+    let suite = Suite::new();
+    suite.file(
+        "flow.rit",
+        r#"let token = "none"
+setup {
+  run "printf secret-token"
+  token = stdout
+}
+test "setup hands values to tests" {
+  run "printf %s {{token}}"
+  expect stdout == "secret-token"
+  warn expect stdout == "something else"
+}
+test "eventually waits for a condition" {
+  let tries = "{{temp_dir()}}/tries"
+  eventually within 5s every 100ms {
+    run "n=$(cat {{tries}} 2>/dev/null || echo 0); echo $((n+1)) > {{tries}}; echo $n"
+    expect int(stdout) >= 3
+  }
+  expect int(stdout) == 3
+}
+test "retried until it passes" retry 3 every 100ms {
+  run "n=$(cat count 2>/dev/null || echo 0); echo $((n+1)) > count; test $n -ge 2"
+  expect exit == 0
+}
+"#,
+    );
+    let output = suite.run(&["flow.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("warning:"), "{all}");
+    assert!(all.contains("after 3 attempts"), "{all}");
+}
+
+#[test]
+fn jobs_run_tests_in_parallel_with_the_same_verdicts() {
+    let suite = Suite::new();
+    let mut file = String::new();
+    for index in 0..6 {
+        file.push_str(&format!(
+            "test \"t{index}\" {{\n  run \"sleep 0.4; echo {index}\"\n  expect stdout == \"{index}\\n\"\n}}\n"
+        ));
+    }
+    suite.file("parallel.rit", &file);
+    let started = Instant::now();
+    let output = suite.run(&["parallel.rit", "--jobs", "6"]);
+    let elapsed = started.elapsed();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("6 passed"), "{}", text(&output));
+    // Sequentially this takes at least 2.4 s; the check is on parallelism, loosely.
+    assert!(elapsed < Duration::from_millis(2300), "took {elapsed:?}");
+}
+
+#[test]
+fn secrets_never_appear_in_verbose_output() {
+    let temp = tempfile::tempdir().unwrap();
+    let demo = Demo::start(temp.path());
+    let suite = Suite::new();
+    suite.file(
+        "secret.rit",
+        &format!(
+            "secret password = \"hunter2-very-secret\"\ntest \"login\" {{\n  POST \"http://127.0.0.1:{}/api/auth/login\" json {{ email: \"nobody@example.com\", password: password }}\n  expect status == 200\n}}\n",
+            demo.port
+        ),
+    );
+    let output = suite.run(&["secret.rit", "-v"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("/api/auth/login"), "{all}");
+    assert!(!all.contains("hunter2-very-secret"), "{all}");
+    assert!(all.contains("***"), "{all}");
+}
+
+/// Whether a process exists and is not a zombie.
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat.split(") ").nth(1).is_some_and(|rest| rest.starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn no_process_outlives_an_interrupted_run() {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let suite = Suite::new();
+        suite.file(
+            "interrupt.rit",
+            &format!(
+                r#"service sleeper = "echo $$ > service.pid; exec sleep 60"
+teardown {{
+  run "touch torn-down"
+}}
+test "long" {{
+  run "echo $$ > step.pid; sleep 60 & echo $! > child.pid; wait"
+  expect exit == 0
+}}
+test "never starts" {{
+  run "touch started"
+  expect exit == 0
+}}
+test "dummy {signal}" {{
+  run "true"
+  expect exit == 0
+}}
+"#
+            ),
+        );
+        let mut child = Command::new(ritc())
+            .args(["run", "interrupt.rit"])
+            .current_dir(suite.dir.path())
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let child_pid_file = suite.dir.path().join("child.pid");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !child_pid_file.exists() || std::fs::read_to_string(&child_pid_file).unwrap_or_default().trim().is_empty() {
+            assert!(Instant::now() < deadline, "the test never started");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let read_pid = |name: &str| -> i32 {
+            std::fs::read_to_string(suite.dir.path().join(name)).unwrap().trim().parse().unwrap()
+        };
+        let pids = [read_pid("service.pid"), read_pid("step.pid"), read_pid("child.pid")];
+        for pid in pids {
+            assert!(alive(pid), "process {pid} should be running before the signal");
+        }
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(3), "signal {signal}");
+        assert!(suite.dir.path().join("torn-down").exists(), "teardown must run after signal {signal}");
+        assert!(!suite.dir.path().join("started").exists());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while pids.iter().any(|pid| alive(*pid)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for pid in pids {
+            assert!(!alive(pid), "process {pid} outlived the run interrupted by signal {signal}");
+        }
+    }
+}
