@@ -29,14 +29,14 @@ pub fn run(args: CheckArgs) -> u8 {
     let files = match files::collect(&args.paths) {
         Ok(files) => files,
         Err(message) => {
-            eprintln!("error: {message}");
+            super::print_error(message, Some("give .rit files or folders that hold them".to_string()));
             return exit::USAGE;
         }
     };
     let (program, diagnostics) = match check::check_files(&files, &mut DiskLoader) {
         Ok(checked) => checked,
         Err(unreadable) => {
-            eprintln!("error: cannot read {}: {}", unreadable.path.display(), unreadable.reason);
+            super::print_error(format!("cannot read {}: {}", unreadable.path.display(), unreadable.reason), None);
             return exit::USAGE;
         }
     };

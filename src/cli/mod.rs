@@ -4,6 +4,7 @@
 mod check;
 mod explain;
 mod files;
+mod fmt;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ enum Command {
     Run(run::RunArgs),
     /// Print the long explanation of a diagnostic code (e.g. `ritc explain E0201`).
     Explain(explain::ExplainArgs),
+    /// Rewrite files in the canonical layout (`--check`: list those that would change, exit 1).
+    Fmt(fmt::FmtArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -45,6 +48,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => run_with_big_stack(move || check::run(args)),
         Command::Explain(args) => explain::run(args),
+        Command::Fmt(args) => run_with_big_stack(move || fmt::run(args)),
         Command::Run(args) => run_with_big_stack(move || run::run(args)),
     };
     ExitCode::from(code)
@@ -59,6 +63,17 @@ fn run_with_big_stack(job: impl FnOnce() -> u8 + Send + 'static) -> u8 {
         .ok()
         .and_then(|handle| handle.join().ok())
         .unwrap_or(exit::USAGE)
+}
+
+/// Prints an error that has no place in a `.rit` file (a usage error, an
+/// unreadable file, a bad flag value) through miette, with a help line when there
+/// is one. Errors located in source go through `diagnostics::render` instead.
+pub fn print_error(message: impl std::fmt::Display, help: Option<String>) {
+    let report = match help {
+        Some(help) => miette::miette!(help = help, "{message}"),
+        None => miette::miette!("{message}"),
+    };
+    eprintln!("{report:?}");
 }
 
 /// Colour only on a terminal, and never when NO_COLOR is set.
