@@ -200,7 +200,7 @@ impl Builder<'_> {
         self.program.modules.push(Module {
             id,
             file,
-            name,
+            name: name.clone(),
             dir: dir.clone(),
             ast: parsed.file,
             imports: Vec::new(),
@@ -208,7 +208,7 @@ impl Builder<'_> {
         let resolved = imports
             .into_iter()
             .map(|import| {
-                let module = self.resolve(&import, dir.as_deref());
+                let module = self.resolve(&import, dir.as_deref(), &name);
                 ResolvedImport { import, module }
             })
             .collect();
@@ -216,7 +216,10 @@ impl Builder<'_> {
         id
     }
 
-    fn resolve(&mut self, import: &Import, dir: Option<&Path>) -> Option<ModuleId> {
+    /// `importer` is the importing module's display name: an imported module is
+    /// shown by its path relative to where the user's paths are, like its importer.
+    fn resolve(&mut self, import: &Import, dir: Option<&Path>, importer: &str) -> Option<ModuleId> {
+        let shown = normalize(&Path::new(importer).parent().unwrap_or(Path::new("")).join(import.path.as_plain_text().unwrap_or_default()));
         let span = import.path.span;
         let Some(path) = import.path.as_plain_text() else {
             self.diagnostics.push(
@@ -280,7 +283,7 @@ impl Builder<'_> {
         }
         match self.loader.read(&full) {
             Ok(source) => {
-                let name = normalize(&full).display().to_string();
+                let name = shown.display().to_string();
                 let module_dir = self.folder_of(&full);
                 Some(self.add(key, name, Some(module_dir), source))
             }
@@ -290,7 +293,7 @@ impl Builder<'_> {
                         codes::MODULE_NOT_FOUND,
                         format!("cannot read module `{path}`"),
                         span,
-                        format!("looked for {}: {reason}", normalize(&full).display()),
+                        format!("looked for {}: {reason}", shown.display()),
                     )
                     .with_help("paths are relative to the folder of the importing file"),
                 );

@@ -20,7 +20,11 @@ use std::sync::LazyLock;
 struct RitGrammar;
 
 /// How deeply brackets may nest before we refuse the file (E0107).
-const MAX_NESTING: usize = 256;
+const MAX_NESTING: usize = 128;
+
+/// How many operators one expression may hold (E0107): deeper trees would only
+/// come from generated input, and every pass over them recurses.
+const MAX_OPERATORS: usize = 256;
 
 pub struct ParseOutput {
     pub file: SourceFile,
@@ -95,7 +99,7 @@ fn parse_with_recovery(lowerer: &Lowerer, source: &str) -> Vec<Item> {
                     })
                     .unwrap_or(rest.len());
                 lowerer.diagnostics.borrow_mut().extend(sub.diagnostics.into_inner());
-                offset = skip_trivia(source, offset + consumed.max(1));
+                offset = skip_trivia(source, ceil_boundary(source, offset + consumed.max(1)));
             }
             Err(error) => {
                 let error_offset = offset + error_position(&error);
@@ -103,7 +107,7 @@ fn parse_with_recovery(lowerer: &Lowerer, source: &str) -> Vec<Item> {
                 let resume = if error_offset > offset && starts_item_line(source, error_offset) {
                     error_offset
                 } else {
-                    next_item_line(source, error_offset.max(offset + 1))
+                    next_item_line(source, ceil_boundary(source, error_offset.max(offset + 1)))
                 };
                 offset = skip_trivia(source, resume);
             }
@@ -117,6 +121,15 @@ fn error_position(error: &pest::error::Error<Rule>) -> usize {
         InputLocation::Pos(position) => position,
         InputLocation::Span((start, _)) => start,
     }
+}
+
+/// The first char boundary at or after `offset`.
+fn ceil_boundary(source: &str, offset: usize) -> usize {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
 }
 
 fn skip_trivia(source: &str, mut offset: usize) -> usize {
@@ -144,7 +157,8 @@ fn starts_item_line(source: &str, offset: usize) -> bool {
 /// The start of the first line after `offset` that begins, at column 0, with a
 /// top-level item keyword.
 fn next_item_line(source: &str, offset: usize) -> usize {
-    let mut line_start = source[offset.min(source.len())..]
+    let offset = ceil_boundary(source, offset);
+    let mut line_start = source[offset..]
         .find('\n')
         .map_or(source.len(), |end| offset + end + 1);
     while line_start < source.len() {
@@ -894,6 +908,23 @@ impl Lowerer {
         if pair.as_rule() != Rule::expr {
             self.unexpected(&pair);
             return self.missing(span, "an expression");
+        }
+        let operators = pair
+            .clone()
+            .into_inner()
+            .filter(|part| !matches!(part.as_rule(), Rule::postfix_expr))
+            .count();
+        if operators > MAX_OPERATORS {
+            self.report(Diagnostic::error(
+                codes::NESTING_TOO_DEEP,
+                "this expression is too long",
+                span,
+                format!("{operators} operators; at most {MAX_OPERATORS} are accepted"),
+            ).with_help("split it with `let` into smaller expressions"));
+            return Expr {
+                kind: ExprKind::Invalid,
+                span,
+            };
         }
         PRATT
             .map_primary(|primary| self.postfix_expr(primary))
