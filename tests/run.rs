@@ -515,3 +515,161 @@ test "dummy {signal}" {{
         }
     }
 }
+
+#[test]
+fn stdlib_modules_work_at_run_time() {
+    let temp = tempfile::tempdir().unwrap();
+    let demo = Demo::start(temp.path());
+    let suite = Suite::new();
+    suite.file(
+        "std.rit",
+        &format!(
+            r#"import "std/http"
+import "std/wait"
+import "std/webhooks" as hooks
+let base = "http://127.0.0.1:{port}"
+service talker = "echo warming up; sleep 0.2; echo listening now; exec sleep 30"
+test "http helpers" {{
+  expect_healthy("{{{{base}}}}/health")
+  expect is_up("{{{{base}}}}/health")
+  let products = get_json("{{{{base}}}}/api/products")
+  expect len(products) > 0
+  expect bearer("abc").Authorization == "Bearer abc"
+}}
+test "wait helpers" {{
+  wait_for_url("{{{{base}}}}/health", 5s)
+  wait_for_port("127.0.0.1", {port}, 5s)
+  wait_for_log(talker, "listening now", 5s)
+  expect logs(talker) contains "warming up"
+}}
+test "signatures" {{
+  expect hooks.github_signature("key", "payload") == "sha256=" + hex(hmac_sha256("key", "payload"))
+  expect hooks.stripe_signature("key", "{{}}", 1700000000) matches "^t=1700000000,v1=[0-9a-f]{{64}}$"
+  expect hooks.twilio_signature("https://x.test/hook", {{ b: "2", a: "1" }}, "token") == base64(hmac_sha1("token", "https://x.test/hooka1b2"))
+}}
+"#,
+            port = demo.port
+        ),
+    );
+    let output = suite.run(&["std.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("3 passed"), "{all}");
+}
+
+#[test]
+fn conforms_lists_each_violation_by_json_pointer_in_both_drafts() {
+    let temp = tempfile::tempdir().unwrap();
+    let demo = Demo::start(temp.path());
+    let suite = Suite::new();
+    suite.file(
+        "product-2020.json",
+        r#"{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "array",
+            "items": {"type": "object", "required": ["id", "name", "price", "colour"],
+                      "properties": {"price": {"type": "string"}}}}"#,
+    );
+    suite.file(
+        "product-7.json",
+        r#"{"$schema": "http://json-schema.org/draft-07/schema#", "type": "array",
+            "items": {"type": "object", "required": ["id", "name", "price", "stock"]}}"#,
+    );
+    suite.file(
+        "schema.rit",
+        &format!(
+            r#"test "draft 7 holds" {{
+  GET "http://127.0.0.1:{port}/api/products"
+  expect json conforms schema("product-7.json")
+}}
+test "draft 2020-12 fails with pointers" {{
+  GET "http://127.0.0.1:{port}/api/products"
+  expect json conforms schema("product-2020.json")
+}}
+"#,
+            port = demo.port
+        ),
+    );
+    let output = suite.run(&["schema.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("✓ schema / draft 7 holds"), "{all}");
+    assert!(all.contains("at /0/price"), "{all}");
+    assert!(all.contains("colour"), "{all}");
+}
+
+#[test]
+fn run_steps_take_stdin_env_and_cwd() {
+    let suite = Suite::new();
+    std::fs::create_dir(suite.dir.path().join("sub")).unwrap();
+    suite.file("sub/here.txt", "inside\n");
+    suite.file(
+        "io.rit",
+        r#"test "stdin, env and cwd" {
+  run "cat; printf %s \"$GREETING\"; cat here.txt" stdin "from stdin\n" env { GREETING: "hi there" } cwd "sub"
+  expect stdout == "from stdin\nhi thereinside\n"
+}
+test "timeouts end the command" {
+  run "sleep 5" timeout 200ms
+  expect exit == 0
+}
+"#,
+    );
+    let output = suite.run(&["io.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("✓ io / stdin, env and cwd"), "{all}");
+    assert!(all.contains("did not finish within 200ms"), "{all}");
+}
+
+#[test]
+fn no_start_assumes_the_services_are_up() {
+    let temp = tempfile::tempdir().unwrap();
+    let demo = Demo::start(temp.path());
+    let suite = Suite::new();
+    suite.file(
+        "nostart.rit",
+        &format!(
+            r#"param port = 1
+service api = "touch started-by-ritc; exec sleep 30" {{
+  ready http "http://127.0.0.1:{{{{port}}}}/health" within 5s
+}}
+test "uses the running service" {{
+  GET "http://127.0.0.1:{{{{port}}}}/health"
+  expect status == 200
+}}
+"#
+        ),
+    );
+    let output = suite.run(&["nostart.rit", "--no-start", "--param", &format!("port={}", demo.port)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(!suite.dir.path().join("started-by-ritc").exists());
+}
+
+#[test]
+fn http_methods_raw_bodies_and_query_encoding() {
+    let temp = tempfile::tempdir().unwrap();
+    let demo = Demo::start(temp.path());
+    let suite = Suite::new();
+    suite.file(
+        "http.rit",
+        &format!(
+            r#"let base = "http://127.0.0.1:{port}"
+test "methods and bodies" {{
+  PUT "{{{{base}}}}/api/users" json {{ name: "x" }}
+  expect status == 405 or status == 404
+  DELETE "{{{{base}}}}/api/users/1"
+  expect status >= 400
+  HEAD "{{{{base}}}}/health"
+  expect status == 200
+  expect body == ""
+  POST "{{{{base}}}}/api/users" body "{{\"name\": \"Raw\", \"email\": \"raw-{{{{uuid()}}}}@example.com\"}}" headers {{ "Content-Type": "application/json" }}
+  expect status == 201
+  GET "{{{{base}}}}/api/products" query {{ page: 1, q: "a b&c" }}
+  expect url contains "q=a+b%26c"
+}}
+"#,
+            port = demo.port
+        ),
+    );
+    let output = suite.run(&["http.rit"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
