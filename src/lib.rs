@@ -3,6 +3,8 @@
 //! docs/ARCHITECTURE.md for the map.
 
 pub mod diagnostics;
+pub mod fmt;
+pub mod import;
 pub mod plan;
 pub mod report;
 pub mod backends;

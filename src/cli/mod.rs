@@ -5,6 +5,8 @@ mod check;
 mod explain;
 mod files;
 mod fmt;
+mod import;
+mod list;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +37,10 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Rewrite files in the canonical layout (`--check`: list those that would change, exit 1).
     Fmt(fmt::FmtArgs),
+    /// Turn a YAML suite (the seed's Test Definition Format) or a Hurl file into .rit on stdout.
+    Import(import::ImportArgs),
+    /// List suites, tests, checkpoints, stages, services and params (`--format json` for tools).
+    List(list::ListArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -49,6 +55,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => run_with_big_stack(move || check::run(args)),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => run_with_big_stack(move || fmt::run(args)),
+        Command::Import(args) => import::run(args),
+        Command::List(args) => run_with_big_stack(move || list::run(args)),
         Command::Run(args) => run_with_big_stack(move || run::run(args)),
     };
     ExitCode::from(code)

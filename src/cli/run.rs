@@ -4,7 +4,9 @@ use super::{exit, files};
 use crate::check::{self, program::DiskLoader};
 use crate::diagnostics::{Severity, render};
 use crate::report::Reporter;
+use crate::report::events::EventsReporter;
 use crate::report::mask::Masker;
+use crate::report::output::{Destination, FileReporter, ReportTarget};
 use crate::report::terminal::TerminalReporter;
 use crate::run::outcome::Event;
 use crate::run::runner::{self, RunOptions, Selection};
@@ -57,11 +59,47 @@ pub struct RunArgs {
     /// Show requests and responses (secrets masked).
     #[arg(short, long)]
     verbose: bool,
+    /// Write a report when the run ends: FORMAT is yaml, json, junit, tap or html;
+    /// PATH `-` is standard output (repeatable).
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = ReportTarget::parse)]
+    report_targets: Vec<ReportTarget>,
+    /// Stream the run's events on standard output, one JSON object per line
+    /// (wire format: docs/reports.md).
+    #[arg(long, value_name = "FORMAT")]
+    events: Option<EventsFormat>,
+}
+
+/// The formats of `--events`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum EventsFormat {
+    /// JSON Lines: one object per line, tagged with "type".
+    Jsonl,
+}
+
+/// Report destinations must not share standard output, and their folders must
+/// exist: both are checked before anything runs.
+fn check_outputs(targets: &[ReportTarget], events: bool) -> Result<(), String> {
+    let on_stdout = targets
+        .iter()
+        .filter(|target| target.destination == Destination::Stdout)
+        .count()
+        + usize::from(events);
+    if on_stdout > 1 {
+        return Err(
+            "only one of --report FORMAT=- and --events can use standard output".to_string(),
+        );
+    }
+    for target in targets {
+        target.check_writable()?;
+    }
+    Ok(())
 }
 
 fn parse_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
-        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
         _ => Err(format!("expected NAME=VALUE, got {text:?}")),
     }
 }
@@ -69,7 +107,9 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
 fn parse_duration(text: &str) -> Result<Duration, String> {
     match crate::syntax::literal::parse_number(text) {
         Ok(crate::syntax::literal::NumberLiteral::Duration(duration)) => Ok(duration),
-        _ => Err(format!("expected a duration such as 30s or 500ms, got {text:?}")),
+        _ => Err(format!(
+            "expected a duration such as 30s or 500ms, got {text:?}"
+        )),
     }
 }
 
@@ -87,7 +127,8 @@ fn parse_shard(text: &str) -> Result<(usize, usize), String> {
 /// Reads `KEY=VALUE` lines; `#` comments and blank lines are skipped, values may
 /// be quoted.
 fn read_env_file(path: &PathBuf) -> Result<Vec<(String, String)>, String> {
-    let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     let mut pairs = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -96,7 +137,11 @@ fn read_env_file(path: &PathBuf) -> Result<Vec<(String, String)>, String> {
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
         let Some((key, value)) = line.split_once('=') else {
-            return Err(format!("{}:{}: expected KEY=VALUE", path.display(), number + 1));
+            return Err(format!(
+                "{}:{}: expected KEY=VALUE",
+                path.display(),
+                number + 1
+            ));
         };
         let value = value.trim();
         let value = value
@@ -110,6 +155,10 @@ fn read_env_file(path: &PathBuf) -> Result<Vec<(String, String)>, String> {
 }
 
 pub fn run(args: RunArgs) -> u8 {
+    if let Err(message) = check_outputs(&args.report_targets, args.events.is_some()) {
+        eprintln!("error: {message}");
+        return exit::USAGE;
+    }
     let files = match files::collect(&args.paths) {
         Ok(files) => files,
         Err(message) => {
@@ -120,7 +169,11 @@ pub fn run(args: RunArgs) -> u8 {
     let (program, diagnostics) = match check::check_files(&files, &mut DiskLoader) {
         Ok(checked) => checked,
         Err(unreadable) => {
-            eprintln!("error: cannot read {}: {}", unreadable.path.display(), unreadable.reason);
+            eprintln!(
+                "error: cannot read {}: {}",
+                unreadable.path.display(),
+                unreadable.reason
+            );
             return exit::USAGE;
         }
     };
@@ -128,7 +181,10 @@ pub fn run(args: RunArgs) -> u8 {
     if !diagnostics.is_empty() {
         render::human_to_stderr(&program.sources, &diagnostics, color);
     }
-    if diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error) {
+    if diagnostics
+        .iter()
+        .any(|diagnostic| diagnostic.severity == Severity::Error)
+    {
         eprintln!("error: the files do not check; nothing was run");
         return exit::USAGE;
     }
@@ -153,7 +209,13 @@ pub fn run(args: RunArgs) -> u8 {
     let suite_root = files
         .first()
         .and_then(|file| file.parent())
-        .map(|dir| if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir.to_path_buf() })
+        .map(|dir| {
+            if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir.to_path_buf()
+            }
+        })
         .unwrap_or_else(|| PathBuf::from("."));
     let suite_root = std::fs::canonicalize(&suite_root).unwrap_or(suite_root);
     let plan = Arc::new(crate::plan::lower(&program));
@@ -177,7 +239,10 @@ pub fn run(args: RunArgs) -> u8 {
         suite_root,
         secrets_out: None,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -189,17 +254,43 @@ pub fn run(args: RunArgs) -> u8 {
         std::io::stderr().is_terminal()
     };
     let verbose = options.verbose;
+    let shard = options.selection.shard;
+    let report_targets = args.report_targets;
+    let events_format = args.events;
     let mut options = options;
     let code = runtime.block_on(async move {
         let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Event>();
         let reporter_sources = Arc::clone(&sources);
         let (masker_sender, masker_receiver) = tokio::sync::oneshot::channel::<Masker>();
+        // One task fans each event out to every reporter, in order; the masker
+        // arrives before the first event.
         let reporter = tokio::spawn(async move {
             let masker = masker_receiver.await.unwrap_or_default();
-            let mut terminal = TerminalReporter::new(reporter_sources, masker, color, live, verbose);
+            let mut files = (!report_targets.is_empty()).then(|| {
+                FileReporter::new(
+                    Arc::clone(&reporter_sources),
+                    masker.clone(),
+                    shard,
+                    report_targets,
+                )
+            });
+            let mut events = events_format.map(|EventsFormat::Jsonl| {
+                EventsReporter::new(Arc::clone(&reporter_sources), masker.clone(), shard)
+            });
+            let mut terminal =
+                TerminalReporter::new(reporter_sources, masker, color, live, verbose);
             while let Some(event) = receiver.recv().await {
                 terminal.event(&event);
+                if let Some(events) = events.as_mut() {
+                    events.event(&event);
+                }
+                if let Some(files) = files.as_mut() {
+                    files.event(&event);
+                }
             }
+            files
+                .map(|files| files.errors().to_vec())
+                .unwrap_or_default()
         });
         let (secrets_sender, secrets_receiver) = tokio::sync::oneshot::channel::<Vec<String>>();
         options.secrets_out = Some(secrets_sender);
@@ -208,8 +299,11 @@ pub fn run(args: RunArgs) -> u8 {
             let _ = masker_sender.send(Masker::new(secrets));
         });
         let result = runner::run(plan, sources, options, sender).await;
-        let _ = reporter.await;
-        match result {
+        let report_errors = reporter.await.unwrap_or_default();
+        for error in &report_errors {
+            eprintln!("error: {error}");
+        }
+        let code = match result {
             Err(usage) => {
                 eprintln!("error: {}", usage.0);
                 exit::USAGE
@@ -217,6 +311,13 @@ pub fn run(args: RunArgs) -> u8 {
             Ok(result) if result.interrupted => exit::INTERRUPTED,
             Ok(result) if result.summary.failed > 0 => exit::FAILED,
             Ok(_) => exit::PASSED,
+        };
+        // A report that could not be written fails a run that passed: CI would
+        // otherwise read a stale or missing file as success.
+        if code == exit::PASSED && !report_errors.is_empty() {
+            exit::USAGE
+        } else {
+            code
         }
     });
     runtime.shutdown_timeout(Duration::from_secs(2));
@@ -224,4 +325,3 @@ pub fn run(args: RunArgs) -> u8 {
     crate::run::process::kill_all_process_groups();
     code
 }
-

@@ -92,7 +92,7 @@ impl TerminalReporter {
         }
         if let Some(failure) = &outcome.failure {
             text.push('\n');
-            text.push_str(&self.render_failure(failure));
+            text.push_str(&self.render_failure(failure, &outcome.service_log, &outcome.loads));
             if !outcome.service_log.is_empty() {
                 text.push_str("  service log (last lines):\n");
                 for line in &outcome.service_log {
@@ -103,8 +103,9 @@ impl TerminalReporter {
         self.print(text.trim_end());
     }
 
-    /// A failure rendered like a compile error: message, source line, values.
-    pub fn render_failure(&self, failure: &Failure) -> String {
+    /// A failure rendered like a compile error: message, source line, values,
+    /// and the suggestion the other reports give too.
+    pub fn render_failure(&self, failure: &Failure, service_log: &[String], loads: &[serde_json::Value]) -> String {
         let mut notes = Vec::new();
         if let Some(detail) = &failure.detail {
             notes.push(detail.clone());
@@ -112,7 +113,7 @@ impl TerminalReporter {
         for other in &failure.also {
             notes.push(format!("also: {} ({})", other.message, self.sources.file_line(other.span)));
         }
-        if let Some(suggestion) = failure.suggestion() {
+        if let Some(suggestion) = super::model::failure_record(&self.sources, failure, service_log, loads).suggestion {
             notes.push(format!("suggestion: {suggestion}"));
         }
         let label = match &failure.expected {
@@ -172,6 +173,10 @@ impl Reporter for TerminalReporter {
                 }
             }
             Event::TestFinished(outcome) => self.test_finished(outcome),
+            // Step timings, failed expectations and durations close to their limit
+            // are for the other reporters: the terminal explains failures once,
+            // when their test finishes.
+            Event::StepFinished { .. } | Event::ExpectationFailed { .. } | Event::CloseToLimit { .. } => {}
             Event::RunProblem { message, detail } => {
                 let mut text = format!("{} {message}", self.paint("31", "error:"));
                 if let Some(detail) = detail {

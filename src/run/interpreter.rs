@@ -363,7 +363,10 @@ impl TestContext {
             let StatementKind::Expect { condition, warn_only } = &statement.kind else { continue };
             let source = self.shared.sources.text(condition.span).to_string();
             let failure = match self.verdict(condition).await {
-                Ok(verdict) if verdict.held => None,
+                Ok(verdict) if verdict.held => {
+                    self.close_to_limit(condition, statement);
+                    None
+                }
                 Ok(verdict) => Some(Failure {
                     kind: FailureKind::Expectation,
                     span: statement.span,
@@ -380,6 +383,12 @@ impl TestContext {
                 }
             };
             if let Some(failure) = failure {
+                let _ = self.shared.events.send(Event::ExpectationFailed {
+                    suite: self.suite.clone(),
+                    test: self.test.clone(),
+                    failure: Box::new(failure.clone()),
+                    warn_only: *warn_only,
+                });
                 if *warn_only {
                     let location = self.shared.sources.file_line(statement.span);
                     self.warnings.push(format!("{location}: {}", failure.message));
@@ -642,9 +651,12 @@ impl TestContext {
             test: self.test.clone(),
             description: format!("ws {url}"),
         });
-        let connection = WsConnection::connect(&url, &headers, insecure, timeout)
-            .await
-            .map_err(|error| step_failure(step, error))?;
+        let step_started = Instant::now();
+        let connection = WsConnection::connect(&url, &headers, insecure, timeout).await;
+        if let Err(error) = &connection {
+            self.step_finished(step, format!("ws {url}"), step_started, Some(error.message.clone()));
+        }
+        let connection = connection.map_err(|error| step_failure(step, error))?;
         self.websockets.push(connection);
         self.set_fields(Vec::new());
         let result = match &step.block {
@@ -655,6 +667,8 @@ impl TestContext {
             let _ = connection.close(1000).await;
         }
         self.set_fields(Vec::new());
+        let error = result.as_ref().err().map(|failure| failure.message.clone());
+        self.step_finished(step, format!("ws {url}"), step_started, error);
         result?;
         Ok(Value::Null)
     }
@@ -729,9 +743,12 @@ impl TestContext {
             test: self.test.clone(),
             description: format!("load {} {}", request.method, request.url),
         });
-        let fields = crate::backends::load::run_load(spec, request, check)
-            .await
-            .map_err(|error| step_failure(step, error))?;
+        let description = format!("load {} {}", request.method, request.url);
+        let step_started = Instant::now();
+        let fields = crate::backends::load::run_load(spec, request, check).await;
+        let error = fields.as_ref().err().map(|error| error.message.clone());
+        self.step_finished(step, description, step_started, error);
+        let fields = fields.map_err(|error| step_failure(step, error))?;
         let record = Value::Object(
             fields
                 .iter()
@@ -861,8 +878,9 @@ impl TestContext {
         let _ = shared.events.send(Event::StepStarted {
             suite: self.suite.clone(),
             test: self.test.clone(),
-            description,
+            description: description.clone(),
         });
+        let step_started = Instant::now();
         let input = StepInput {
             method: step.method,
             target,
@@ -872,7 +890,10 @@ impl TestContext {
             base_dir: self.module_dir(),
             status_checked: step.exit_checked,
         };
-        let output = backend.execute(input, &self.resources).await.map_err(|error| step_failure(step, error))?;
+        let output = backend.execute(input, &self.resources).await;
+        let error = output.as_ref().err().map(|error| error.message.clone());
+        self.step_finished(step, description, step_started, error);
+        let output = output.map_err(|error| step_failure(step, error))?;
         if shared.settings.verbose
             && let Some(text) = output.exchange
         {
@@ -891,6 +912,52 @@ impl TestContext {
         );
         self.set_fields(output.fields);
         Ok(record)
+    }
+}
+
+impl TestContext {
+    /// A held `measured < limit` (or `limit > measured`) on durations whose
+    /// measured value came within 10% of the limit is told to reporters.
+    fn close_to_limit(&self, condition: &Expr, statement: &Statement) {
+        let ExprKind::Binary { operator, left, right } = &condition.kind else { return };
+        let (measured, limit) = match operator {
+            crate::plan::BinaryOperator::Less | crate::plan::BinaryOperator::LessOrEqual => (left, right),
+            crate::plan::BinaryOperator::Greater | crate::plan::BinaryOperator::GreaterOrEqual => (right, left),
+            _ => return,
+        };
+        if contains_user_call(condition) {
+            return;
+        }
+        let values = self.with_evaluator(&HashMap::new(), |evaluator| (evaluator.value(measured).ok(), evaluator.value(limit).ok()));
+        let (Some(Value::Duration(measured_value)), Some(Value::Duration(limit_value))) = values else { return };
+        if limit_value.is_zero() || measured_value.as_secs_f64() < limit_value.as_secs_f64() * 0.9 {
+            return;
+        }
+        let sources = &self.shared.sources;
+        let _ = self.shared.events.send(Event::CloseToLimit {
+            suite: self.suite.clone(),
+            test: self.test.clone(),
+            span: statement.span,
+            message: format!(
+                "{}: {} was {}, within 10% of its limit of {}",
+                sources.text(condition.span),
+                sources.text(measured.span),
+                format_duration(measured_value),
+                format_duration(limit_value)
+            ),
+        });
+    }
+
+    /// Tells reporters that a step ended, with its time (for reports' step lists).
+    fn step_finished(&self, step: &StepPlan, description: String, started: Instant, error: Option<String>) {
+        let _ = self.shared.events.send(Event::StepFinished {
+            suite: self.suite.clone(),
+            test: self.test.clone(),
+            description,
+            span: step.span,
+            duration: started.elapsed(),
+            error,
+        });
     }
 }
 

@@ -136,6 +136,32 @@ pub enum Event {
     ServiceReady { name: String, after: Duration },
     TestStarted { suite: String, name: String },
     StepStarted { suite: String, test: String, description: String },
+    /// A step ended: how long it took, and its error when it could not be
+    /// carried out.
+    StepFinished {
+        suite: String,
+        test: String,
+        description: String,
+        span: Span,
+        duration: Duration,
+        error: Option<String>,
+    },
+    /// An expectation did not hold; `warn_only` for a `warn expect`, which
+    /// does not fail the test.
+    ExpectationFailed {
+        suite: String,
+        test: String,
+        failure: Box<Failure>,
+        warn_only: bool,
+    },
+    /// An expectation on a duration held, but the measured value is within 10%
+    /// of its limit (`latency.p99 < 200ms` with 185ms): a warning in reports.
+    CloseToLimit {
+        suite: String,
+        test: String,
+        span: Span,
+        message: String,
+    },
     /// `-v`: a step's request and response, secrets masked.
     Exchange { suite: String, test: String, text: String },
     TestFinished(Box<TestOutcome>),

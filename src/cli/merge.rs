@@ -1,0 +1,94 @@
+//! `ritc merge REPORT…`: reads the JSON reports of `--shard` runs, writes the
+//! report of the whole in any format (`--report FORMAT=PATH`, YAML on standard
+//! output by default); exit 0 when the whole passed (or is partial), 1 when a
+//! test failed, 2 when a report cannot be read or written.
+
+use super::exit;
+use crate::report::merge;
+use crate::report::model::RunStatus;
+use crate::report::output::{self, Destination, Format, ReportTarget};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct MergeArgs {
+    /// The JSON reports to combine (from `ritc run --shard K/N --report json=PATH`).
+    #[arg(required = true, value_name = "REPORT")]
+    reports: Vec<PathBuf>,
+    /// Write the merged report: FORMAT is yaml, json, junit, tap or html; PATH `-`
+    /// is standard output (repeatable). Default: yaml=-.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = ReportTarget::parse)]
+    report_targets: Vec<ReportTarget>,
+}
+
+pub fn run(args: MergeArgs) -> u8 {
+    let mut targets = args.report_targets;
+    if targets.is_empty() {
+        targets.push(ReportTarget {
+            format: Format::Yaml,
+            destination: Destination::Stdout,
+        });
+    }
+    if targets
+        .iter()
+        .filter(|target| target.destination == Destination::Stdout)
+        .count()
+        > 1
+    {
+        eprintln!("error: only one --report can go to standard output (`-`)");
+        return exit::USAGE;
+    }
+    for target in &targets {
+        if let Err(message) = target.check_writable() {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    }
+    let mut reports = Vec::new();
+    for path in &args.reports {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", path.display());
+                return exit::USAGE;
+            }
+        };
+        match crate::report::json::parse(&text) {
+            Ok(report) => reports.push((path.display().to_string(), report)),
+            Err(message) => {
+                eprintln!("error: {}: {message}", path.display());
+                return exit::USAGE;
+            }
+        }
+    }
+    let merged = merge::merge(&reports);
+    for warning in merged
+        .warnings
+        .iter()
+        .filter(|warning| warning.starts_with("shard ") || warning.starts_with("the reports come"))
+    {
+        eprintln!("warning: {warning}");
+    }
+    let mut code = match merged.test_run.status {
+        RunStatus::Failed => exit::FAILED,
+        RunStatus::Passed | RunStatus::Partial => exit::PASSED,
+    };
+    for target in &targets {
+        if let Err(message) = target.write(&output::render(&merged, target.format)) {
+            eprintln!("error: {message}");
+            code = exit::USAGE;
+        }
+    }
+    let summary = &merged.summary;
+    eprintln!(
+        "merged {} report{}: {}: {} passed, {} failed, {} skipped, {} warning{}",
+        reports.len(),
+        if reports.len() == 1 { "" } else { "s" },
+        merged.test_run.status.as_str(),
+        summary.passed,
+        summary.failed,
+        summary.skipped,
+        summary.warnings,
+        if summary.warnings == 1 { "" } else { "s" }
+    );
+    code
+}

@@ -1,0 +1,240 @@
+//! `--events jsonl`: the run as it happens, one JSON object per line on
+//! standard output, for tools and agents that drive ritc. Secrets are masked in
+//! every line.
+//!
+//! # Wire format
+//!
+//! Each line is one object with a `"type"` tag and `"elapsed_ms"` (milliseconds
+//! since the run started, a float). Lines come in the order things happened;
+//! with `--jobs N` the lines of different tests interleave, so each line names
+//! its `suite` and `test`. New fields may be added; a consumer ignores the ones
+//! it does not know, and types it does not know.
+//!
+//! | `type` | fields |
+//! |---|---|
+//! | `run_started` | `timestamp` (RFC 3339, UTC), `files`, `tests` (how many are selected), `shard` (`"K/N"` or null) |
+//! | `service_starting` | `service` |
+//! | `service_ready` | `service`, `after_ms` |
+//! | `test_started` | `suite`, `test` |
+//! | `step_started` | `suite`, `test`, `description` (`"GET http://…"`, `"run …"`, `"load GET …"`) |
+//! | `step_finished` | `suite`, `test`, `description`, `file`, `line`, `duration_ms`, `error` (null, or why the step could not be carried out) |
+//! | `expectation_failed` | `suite`, `test`, `warn_only` (a `warn expect`), `failure` (below) |
+//! | `close_to_limit` | `suite`, `test`, `file`, `line`, `message` (an expectation on a duration held within 10% of its limit) |
+//! | `exchange` | `suite`, `test`, `text` (with `-v` only: the request and response) |
+//! | `test_finished` | `suite`, `test`, `status` (`passed` `failed` `skipped` `warned`), `duration_ms`, `attempts`, `failure`, `warnings`, `steps`, `service_log`, `loads`, … (the test record of the JSON report) |
+//! | `run_problem` | `message`, `detail`, `suggestion` (a failure outside any test: a service, setup, teardown) |
+//! | `run_finished` | `status` (`PASSED` `FAILED` `PARTIAL`), `exit_code`, `summary` (`total_tests` `passed` `failed` `skipped` `warnings`), `duration_ms`, `stopped_early`, `interrupted`, `warnings`, `recommendations` |
+//!
+//! A `failure` is `{kind, message, file, line, column, source, expected,
+//! actual: {operand: value}, detail, suggestion, also: [failure]}`, as in the
+//! JSON report. `run_finished` is always the last line, unless the run could
+//! not start at all (a usage error: exit code 2 and no `run_started`).
+
+use super::Reporter;
+use super::mask::Masker;
+use super::model::{self, ReportBuilder};
+use crate::run::outcome::Event;
+use crate::syntax::source_map::SourceMap;
+use serde_json::{Value as Json, json};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub struct EventsReporter {
+    sources: Arc<SourceMap>,
+    masker: Masker,
+    shard: Option<(usize, usize)>,
+    builder: ReportBuilder,
+    started: Instant,
+    output: Box<dyn Write + Send>,
+}
+
+impl EventsReporter {
+    /// Writes to standard output.
+    pub fn new(
+        sources: Arc<SourceMap>,
+        masker: Masker,
+        shard: Option<(usize, usize)>,
+    ) -> EventsReporter {
+        EventsReporter::to_writer(sources, masker, shard, Box::new(std::io::stdout()))
+    }
+
+    pub fn to_writer(
+        sources: Arc<SourceMap>,
+        masker: Masker,
+        shard: Option<(usize, usize)>,
+        output: Box<dyn Write + Send>,
+    ) -> EventsReporter {
+        EventsReporter {
+            builder: ReportBuilder::new(Arc::clone(&sources), shard),
+            sources,
+            masker,
+            shard,
+            started: Instant::now(),
+            output,
+        }
+    }
+
+    fn line(&self, event: &Event) -> Option<Json> {
+        let mask = |text: &str| self.masker.mask(text);
+        Some(match event {
+            Event::RunStarted {
+                files,
+                tests,
+                started,
+            } => json!({
+                "type": "run_started",
+                "timestamp": model::rfc3339(*started),
+                "files": files.iter().map(|file| mask(file)).collect::<Vec<_>>(),
+                "tests": tests,
+                "shard": self.shard.map(|(index, count)| format!("{index}/{count}")),
+            }),
+            Event::ServiceStarting { name } => {
+                json!({ "type": "service_starting", "service": mask(name) })
+            }
+            Event::ServiceReady { name, after } => json!({
+                "type": "service_ready",
+                "service": mask(name),
+                "after_ms": model::millis(*after),
+            }),
+            Event::TestStarted { suite, name } => {
+                json!({ "type": "test_started", "suite": mask(suite), "test": mask(name) })
+            }
+            Event::StepStarted {
+                suite,
+                test,
+                description,
+            } => json!({
+                "type": "step_started",
+                "suite": mask(suite),
+                "test": mask(test),
+                "description": mask(description),
+            }),
+            Event::StepFinished {
+                suite,
+                test,
+                description,
+                span,
+                duration,
+                error,
+            } => json!({
+                "type": "step_finished",
+                "suite": mask(suite),
+                "test": mask(test),
+                "description": mask(description),
+                "file": mask(self.sources.name(span.file)),
+                "line": self.sources.start(*span).line,
+                "duration_ms": model::millis(*duration),
+                "error": error.as_deref().map(mask),
+            }),
+            Event::ExpectationFailed {
+                suite,
+                test,
+                failure,
+                warn_only,
+            } => {
+                let mut record = model::failure_record(&self.sources, failure, &[], &[]);
+                model::mask_failure(&mut record, &self.masker);
+                json!({
+                    "type": "expectation_failed",
+                    "suite": mask(suite),
+                    "test": mask(test),
+                    "warn_only": warn_only,
+                    "failure": record,
+                })
+            }
+            Event::CloseToLimit {
+                suite,
+                test,
+                span,
+                message,
+            } => json!({
+                "type": "close_to_limit",
+                "suite": mask(suite),
+                "test": mask(test),
+                "file": mask(self.sources.name(span.file)),
+                "line": self.sources.start(*span).line,
+                "message": mask(message),
+            }),
+            Event::Exchange { suite, test, text } => json!({
+                "type": "exchange",
+                "suite": mask(suite),
+                "test": mask(test),
+                "text": mask(text),
+            }),
+            Event::TestFinished(_) => {
+                let mut record = self.builder.last_test()?.clone();
+                model::mask_test(&mut record, &self.masker);
+                let Ok(Json::Object(fields)) = serde_json::to_value(&record) else {
+                    return None;
+                };
+                let mut object = serde_json::Map::new();
+                object.insert("type".into(), json!("test_finished"));
+                object.insert("suite".into(), json!(record.suite));
+                object.insert("test".into(), json!(record.name));
+                for (key, value) in fields {
+                    if key != "suite" && key != "name" {
+                        object.insert(key, value);
+                    }
+                }
+                Json::Object(object)
+            }
+            Event::RunProblem { message, detail } => json!({
+                "type": "run_problem",
+                "message": mask(message),
+                "detail": detail.as_deref().map(mask),
+                "suggestion": super::suggest::for_problem(message).map(|text| mask(&text)),
+            }),
+            Event::RunFinished { summary } => {
+                let report = self.builder.report(&self.masker);
+                let exit_code = if summary.interrupted {
+                    3
+                } else if summary.failed > 0 {
+                    1
+                } else {
+                    0
+                };
+                json!({
+                    "type": "run_finished",
+                    "status": report.test_run.status,
+                    "exit_code": exit_code,
+                    "summary": report.summary,
+                    "duration_ms": report.test_run.duration_ms,
+                    "stopped_early": summary.stopped_early,
+                    "interrupted": summary.interrupted,
+                    "warnings": report.warnings,
+                    "recommendations": report.recommendations,
+                })
+            }
+            // Events added later (a load step's progress) are not part of the
+            // wire format until they are documented here.
+            #[allow(unreachable_patterns)]
+            _ => return None,
+        })
+    }
+}
+
+impl Reporter for EventsReporter {
+    fn event(&mut self, event: &Event) {
+        if matches!(event, Event::RunStarted { .. }) {
+            self.started = Instant::now();
+        }
+        self.builder.event(event);
+        let Some(mut line) = self.line(event) else {
+            return;
+        };
+        if let Json::Object(object) = &mut line {
+            object.insert(
+                "elapsed_ms".into(),
+                json!(model::millis(self.started.elapsed())),
+            );
+        }
+        let mut text = line.to_string();
+        text.push('\n');
+        // A reader that went away (`ritc run … | head`) is not the run's problem.
+        let _ = self
+            .output
+            .write_all(text.as_bytes())
+            .and_then(|()| self.output.flush());
+    }
+}

@@ -1,0 +1,277 @@
+//! The JUnit XML report, in the dialect GitHub, GitLab and Jenkins read: one
+//! `<testsuite>` per suite, one `<testcase>` per test with its time, `file` and
+//! `line`; `<failure>` with the reason as message and the explanation (file:line,
+//! source line, expected, actual, suggestion) as text; `<skipped>`; steps in
+//! `<system-out>` and the service log tail in `<system-err>`. Problems outside
+//! any test become `<error>` test cases of a suite named `(run)`.
+
+use super::model::{FailureRecord, RunReport, TestRecord, TestResult};
+use std::fmt::Write;
+
+pub fn render(report: &RunReport) -> String {
+    let mut suites: Vec<(String, Vec<&TestRecord>)> = Vec::new();
+    for test in &report.tests {
+        match suites.iter_mut().find(|(name, _)| *name == test.suite) {
+            Some((_, tests)) => tests.push(test),
+            None => suites.push((test.suite.clone(), vec![test])),
+        }
+    }
+    for (_, tests) in &mut suites {
+        tests.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    }
+    let count = |tests: &[&TestRecord], wanted: &dyn Fn(&TestRecord) -> bool| {
+        tests.iter().filter(|test| wanted(test)).count()
+    };
+    let is_error = |test: &TestRecord| {
+        test.status == TestResult::Failed
+            && test
+                .failure
+                .as_ref()
+                .is_some_and(|failure| failure.kind == "interrupted")
+    };
+    let is_failure = |test: &TestRecord| test.status == TestResult::Failed && !is_error(test);
+    let is_skipped = |test: &TestRecord| test.status == TestResult::Skipped;
+    let all: Vec<&TestRecord> = report.tests.iter().collect();
+    let timestamp = &report.test_run.timestamp;
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"ritc\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\" timestamp=\"{}\">",
+        all.len() + report.problems.len(),
+        count(&all, &is_failure),
+        count(&all, &is_error) + report.problems.len(),
+        count(&all, &is_skipped),
+        seconds(report.test_run.duration_ms),
+        attribute(timestamp)
+    );
+    for (suite, tests) in &suites {
+        let time: f64 = tests.iter().map(|test| test.duration_ms).sum();
+        let file = tests.first().map(|test| test.file.as_str()).unwrap_or("");
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\" timestamp=\"{}\" file=\"{}\">",
+            attribute(suite),
+            tests.len(),
+            count(tests, &is_failure),
+            count(tests, &is_error),
+            count(tests, &is_skipped),
+            seconds(time),
+            attribute(timestamp),
+            attribute(file)
+        );
+        for test in tests {
+            test_case(&mut out, test);
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    if !report.problems.is_empty() {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"(run)\" tests=\"{0}\" failures=\"0\" errors=\"{0}\" skipped=\"0\" time=\"0.000\" timestamp=\"{1}\">",
+            report.problems.len(),
+            attribute(timestamp)
+        );
+        for (index, problem) in report.problems.iter().enumerate() {
+            let mut text = problem.message.clone();
+            if let Some(detail) = &problem.detail {
+                text.push_str("\n\n");
+                text.push_str(detail);
+            }
+            if let Some(suggestion) = &problem.suggestion {
+                text.push_str("\n\nsuggestion: ");
+                text.push_str(suggestion);
+            }
+            let _ = writeln!(
+                out,
+                "    <testcase name=\"run problem {}\" classname=\"(run)\" time=\"0.000\">\n      <error message=\"{}\" type=\"run\">{}</error>\n    </testcase>",
+                index + 1,
+                attribute(&problem.message),
+                text_content(&text)
+            );
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn test_case(out: &mut String, test: &TestRecord) {
+    let _ = write!(
+        out,
+        "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\" time=\"{}\"",
+        attribute(&test.name),
+        attribute(&test.suite),
+        attribute(&test.file),
+        test.line,
+        seconds(test.duration_ms)
+    );
+    let mut body = String::new();
+    match (&test.status, &test.failure) {
+        (TestResult::Failed, Some(failure)) => {
+            let element = if failure.kind == "interrupted" {
+                "error"
+            } else {
+                "failure"
+            };
+            let _ = writeln!(
+                body,
+                "      <{element} message=\"{}\" type=\"{}\">{}</{element}>",
+                attribute(&format!("{}: {}", failure.location(), failure.message)),
+                attribute(&failure.kind),
+                text_content(&explanation(failure))
+            );
+        }
+        (TestResult::Failed, None) => body.push_str("      <failure message=\"failed\"/>\n"),
+        (TestResult::Skipped, _) => {
+            let _ = writeln!(
+                body,
+                "      <skipped message=\"{}\"/>",
+                attribute(test.skip_reason.as_deref().unwrap_or("skipped"))
+            );
+        }
+        _ => {}
+    }
+    let mut output = String::new();
+    for step in &test.steps {
+        let _ = writeln!(
+            output,
+            "{}:{}: {} ({}){}",
+            test.file,
+            step.line,
+            step.description,
+            step.duration,
+            step.error
+                .as_ref()
+                .map(|error| format!(" — {error}"))
+                .unwrap_or_default()
+        );
+    }
+    if test.attempts > 1 {
+        let _ = writeln!(output, "passed after {} attempts", test.attempts);
+    }
+    if let (TestResult::Warned, Some(failure)) = (&test.status, &test.failure) {
+        let _ = writeln!(
+            output,
+            "WARNING (checkpoint on failure warn): {}\n{}",
+            failure.message,
+            explanation(failure)
+        );
+    }
+    for warning in &test.warnings {
+        let _ = writeln!(output, "WARNING: {warning}");
+    }
+    for note in &test.close_to_limit {
+        let _ = writeln!(output, "CLOSE TO ITS LIMIT: {note}");
+    }
+    if !output.is_empty() {
+        let _ = writeln!(
+            body,
+            "      <system-out>{}</system-out>",
+            text_content(&output)
+        );
+    }
+    if !test.service_log.is_empty() {
+        let _ = writeln!(
+            body,
+            "      <system-err>{}</system-err>",
+            text_content(&(test.service_log.join("\n") + "\n"))
+        );
+    }
+    if body.is_empty() {
+        out.push_str("/>\n");
+    } else {
+        out.push_str(">\n");
+        out.push_str(&body);
+        out.push_str("    </testcase>\n");
+    }
+}
+
+/// The failure as a person reads it under the test: where, the line, expected,
+/// actual values, more detail, the suggestion and the other failures of its group.
+pub fn explanation(failure: &FailureRecord) -> String {
+    let mut text = format!("{}: {}\n", failure.location(), failure.message);
+    if !failure.source.trim().is_empty() {
+        let _ = writeln!(text, "\n    {}", failure.source.trim());
+    }
+    if let Some(expected) = &failure.expected {
+        let _ = writeln!(text, "\nexpected: {expected}");
+    }
+    if !failure.actual.is_empty() {
+        text.push_str("actual:\n");
+        for (operand, value) in &failure.actual {
+            let shown = match value {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let _ = writeln!(text, "  {operand} = {shown}");
+        }
+    }
+    if let Some(detail) = &failure.detail {
+        let _ = writeln!(text, "\n{detail}");
+    }
+    for other in &failure.also {
+        let _ = writeln!(text, "\nalso: {}: {}", other.location(), other.message);
+    }
+    if let Some(suggestion) = &failure.suggestion {
+        let _ = writeln!(text, "\nsuggestion: {suggestion}");
+    }
+    text
+}
+
+fn seconds(millis: f64) -> String {
+    format!("{:.3}", millis / 1000.0)
+}
+
+/// Characters XML 1.0 cannot hold at all, even escaped, become U+FFFD.
+fn legal(c: char) -> char {
+    match c {
+        '\t' | '\n' | '\r' => c,
+        c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => '\u{fffd}',
+        c => c,
+    }
+}
+
+pub fn text_content(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().map(legal) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().map(legal) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_xml_cannot_hold() {
+        assert_eq!(
+            attribute("a<b & \"c\"\n"),
+            "a&lt;b &amp; &quot;c&quot;&#10;"
+        );
+        assert_eq!(text_content("x\u{1b}[31m]]>"), "x\u{fffd}[31m]]&gt;");
+    }
+}

@@ -1,0 +1,845 @@
+//! The report of a run as data: what every file format renders, what the JSON
+//! report stores and what `ritc merge` reads back. `ReportBuilder` makes it from
+//! the runner's events; `finish` derives the parts that are computed from the
+//! tests (failed tests, warnings, recommendations, status), so a merged report
+//! is derived the same way as a single one. No IO here.
+
+use super::mask::Masker;
+use super::suggest;
+use crate::run::outcome::{Event, Failure, FailureKind, Summary, TestOutcome, TestStatus};
+use crate::syntax::source_map::SourceMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The value of the JSON report's `format` field; `ritc merge` reads only this.
+pub const REPORT_FORMAT: &str = "ritc-report/1";
+
+/// A whole run. The first five fields are the YAML report of CLI.md; the JSON
+/// report adds `format`, the extra `test_run` fields, `tests` and `problems`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunReport {
+    #[serde(default)]
+    pub format: String,
+    pub test_run: TestRun,
+    pub summary: ReportSummary,
+    #[serde(default)]
+    pub failed_tests: Vec<FailedTest>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    #[serde(default)]
+    pub recommendations: Vec<String>,
+    /// Every test that ran or was skipped, in declaration order: by file (in the
+    /// order of `files`), then line.
+    #[serde(default)]
+    pub tests: Vec<TestRecord>,
+    /// Failures outside any test: a service that did not start, a teardown.
+    #[serde(default)]
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunStatus {
+    #[serde(rename = "PASSED")]
+    Passed,
+    #[serde(rename = "FAILED")]
+    Failed,
+    #[serde(rename = "PARTIAL")]
+    Partial,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Passed => "PASSED",
+            RunStatus::Failed => "FAILED",
+            RunStatus::Partial => "PARTIAL",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TestRun {
+    /// The start, UTC, RFC 3339, to the second.
+    pub timestamp: String,
+    /// "45.2s"
+    pub duration: String,
+    pub status: RunStatus,
+    pub files: Vec<String>,
+    /// The start in milliseconds since the Unix epoch (for `merge`).
+    #[serde(default)]
+    pub started_unix_ms: u64,
+    #[serde(default)]
+    pub duration_ms: f64,
+    /// `K/N` of `--shard`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// Not every selected test ran (`--fail-fast`, a `stop` checkpoint, Ctrl-C).
+    #[serde(default)]
+    pub stopped_early: bool,
+    #[serde(default)]
+    pub interrupted: bool,
+    /// For a merged report: the shards it was made of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSummary {
+    pub total_tests: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// The number of entries of `warnings`.
+    pub warnings: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FailedTest {
+    /// "suite / test"
+    pub name: String,
+    pub file: String,
+    /// The line of the failed expectation (or step).
+    pub line: usize,
+    pub reason: String,
+    pub details: Details,
+    pub suggestion: Option<String>,
+    pub service_log: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Details {
+    /// Each operand of the failed expectation and its value.
+    pub actual: Map<String, Json>,
+    /// The expectation as written.
+    pub expected: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestResult {
+    Passed,
+    Failed,
+    Skipped,
+    /// Failed in a checkpoint whose failure action is `warn`.
+    Warned,
+}
+
+impl TestResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestResult::Passed => "passed",
+            TestResult::Failed => "failed",
+            TestResult::Skipped => "skipped",
+            TestResult::Warned => "warned",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TestRecord {
+    pub suite: String,
+    pub name: String,
+    pub file: String,
+    pub line: usize,
+    pub status: TestResult,
+    pub duration: String,
+    pub duration_ms: f64,
+    pub attempts: u32,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub checkpoint: Option<CheckpointRecord>,
+    #[serde(default)]
+    pub skip_reason: Option<String>,
+    /// `warn expect` lines that did not hold.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Expectations that held with a duration within 10% of its limit, as
+    /// `file:line: message`.
+    #[serde(default)]
+    pub close_to_limit: Vec<String>,
+    #[serde(default)]
+    pub failure: Option<FailureRecord>,
+    #[serde(default)]
+    pub steps: Vec<StepRecord>,
+    #[serde(default)]
+    pub service_log: Vec<String>,
+    /// The result record of each `load` step, as the load engine gives it.
+    #[serde(default)]
+    pub loads: Vec<Json>,
+}
+
+impl TestRecord {
+    pub fn full_name(&self) -> String {
+        format!("{} / {}", self.suite, self.name)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckpointRecord {
+    pub name: String,
+    pub stage: Option<String>,
+    /// `stop`, `warn` or `continue`.
+    pub on_failure: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FailureRecord {
+    /// `expectation`, `evaluation`, `test_timeout`, `service`, `interrupted`, or a
+    /// step's trouble: `connection`, `timeout`, `tls`, `protocol`, `database`,
+    /// `command`, `usage`, `other`.
+    pub kind: String,
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// The text of the source line that failed.
+    pub source: String,
+    pub expected: Option<String>,
+    pub actual: Map<String, Json>,
+    pub detail: Option<String>,
+    pub suggestion: Option<String>,
+    /// Other expectations of the same group that failed too.
+    #[serde(default)]
+    pub also: Vec<FailureRecord>,
+}
+
+impl FailureRecord {
+    /// "file:line"
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub description: String,
+    pub line: usize,
+    pub duration: String,
+    pub duration_ms: f64,
+    /// Why the step could not be carried out.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Problem {
+    pub message: String,
+    pub detail: Option<String>,
+    pub suggestion: Option<String>,
+}
+
+// ------------------------------------------------------------------ building
+
+/// Collects events into a `RunReport`; `report` gives it once the run finished.
+pub struct ReportBuilder {
+    sources: Arc<SourceMap>,
+    shard: Option<(usize, usize)>,
+    files: Vec<String>,
+    started: Option<SystemTime>,
+    steps: HashMap<(String, String), Vec<StepRecord>>,
+    close_to_limit: HashMap<(String, String), Vec<String>>,
+    tests: Vec<TestRecord>,
+    problems: Vec<Problem>,
+    finished: Option<Summary>,
+}
+
+impl ReportBuilder {
+    pub fn new(sources: Arc<SourceMap>, shard: Option<(usize, usize)>) -> ReportBuilder {
+        ReportBuilder {
+            sources,
+            shard,
+            files: Vec::new(),
+            started: None,
+            steps: HashMap::new(),
+            close_to_limit: HashMap::new(),
+            tests: Vec::new(),
+            problems: Vec::new(),
+            finished: None,
+        }
+    }
+
+    pub fn event(&mut self, event: &Event) {
+        match event {
+            Event::RunStarted { files, started, .. } => {
+                self.files = files.clone();
+                self.started = Some(*started);
+            }
+            Event::StepFinished {
+                suite,
+                test,
+                description,
+                span,
+                duration,
+                error,
+            } => {
+                self.steps
+                    .entry((suite.clone(), test.clone()))
+                    .or_default()
+                    .push(StepRecord {
+                        description: description.clone(),
+                        line: self.sources.start(*span).line,
+                        duration: format_duration_short(*duration),
+                        duration_ms: millis(*duration),
+                        error: error.clone(),
+                    });
+            }
+            Event::CloseToLimit {
+                suite,
+                test,
+                span,
+                message,
+            } => {
+                let note = format!("{}: {message}", self.sources.file_line(*span));
+                let notes = self
+                    .close_to_limit
+                    .entry((suite.clone(), test.clone()))
+                    .or_default();
+                // An expectation inside `eventually` or a retried test holds again and again.
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+            Event::TestFinished(outcome) => {
+                let key = (outcome.suite.clone(), outcome.name.clone());
+                let steps = self.steps.remove(&key).unwrap_or_default();
+                let mut record = test_record(&self.sources, outcome, steps);
+                record.close_to_limit = self.close_to_limit.remove(&key).unwrap_or_default();
+                self.tests.push(record);
+            }
+            Event::RunProblem { message, detail } => {
+                self.problems.push(Problem {
+                    message: message.clone(),
+                    detail: detail.clone(),
+                    suggestion: suggest::for_problem(message),
+                });
+            }
+            Event::RunFinished { summary } => self.finished = Some(summary.clone()),
+            _ => {}
+        }
+    }
+
+    /// The record of the test that finished last.
+    pub fn last_test(&self) -> Option<&TestRecord> {
+        self.tests.last()
+    }
+
+    /// Whether `RunFinished` has arrived.
+    pub fn is_finished(&self) -> bool {
+        self.finished.is_some()
+    }
+
+    /// The report, masked. Counts come from the runner's summary: they also hold
+    /// tests that never produced an outcome (a service that did not start).
+    pub fn report(&self, masker: &Masker) -> RunReport {
+        let summary = self.finished.clone().unwrap_or_default();
+        let started = self.started.unwrap_or(UNIX_EPOCH);
+        let mut report = RunReport {
+            format: REPORT_FORMAT.to_string(),
+            test_run: TestRun {
+                timestamp: rfc3339(started),
+                duration: format_duration_short(summary.duration),
+                status: RunStatus::Passed,
+                files: self.files.clone(),
+                started_unix_ms: started
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |since| since.as_millis() as u64),
+                duration_ms: millis(summary.duration),
+                shard: self.shard.map(|(index, count)| format!("{index}/{count}")),
+                stopped_early: summary.stopped_early,
+                interrupted: summary.interrupted,
+                merged_from: Vec::new(),
+            },
+            summary: ReportSummary {
+                total_tests: summary.total_tests,
+                passed: summary.passed,
+                failed: summary.failed,
+                skipped: summary.skipped,
+                warnings: 0,
+            },
+            failed_tests: Vec::new(),
+            warnings: Vec::new(),
+            recommendations: Vec::new(),
+            tests: self.tests.clone(),
+            problems: self.problems.clone(),
+        };
+        finish(&mut report, &[]);
+        mask_report(&report, masker)
+    }
+}
+
+fn test_record(sources: &SourceMap, outcome: &TestOutcome, steps: Vec<StepRecord>) -> TestRecord {
+    let status = match outcome.status {
+        TestStatus::Passed => TestResult::Passed,
+        TestStatus::Failed => TestResult::Failed,
+        TestStatus::Skipped => TestResult::Skipped,
+        TestStatus::Warned => TestResult::Warned,
+    };
+    TestRecord {
+        suite: outcome.suite.clone(),
+        name: outcome.name.clone(),
+        file: outcome.file.clone(),
+        line: outcome.line,
+        status,
+        duration: format_duration_short(outcome.duration),
+        duration_ms: millis(outcome.duration),
+        attempts: outcome.attempts,
+        tags: outcome.tags.clone(),
+        checkpoint: outcome
+            .checkpoint
+            .as_ref()
+            .map(|(name, stage, action)| CheckpointRecord {
+                name: name.clone(),
+                stage: stage.clone(),
+                on_failure: format!("{action:?}").to_lowercase(),
+            }),
+        skip_reason: outcome.skip_reason.clone(),
+        warnings: outcome.warnings.clone(),
+        close_to_limit: Vec::new(),
+        failure: outcome
+            .failure
+            .as_ref()
+            .map(|failure| failure_record(sources, failure, &outcome.service_log, &outcome.loads)),
+        steps,
+        service_log: outcome.service_log.clone(),
+        loads: outcome.loads.clone(),
+    }
+}
+
+/// A failure with its place resolved, so reports made later (by `merge`) need
+/// no source files.
+pub fn failure_record(
+    sources: &SourceMap,
+    failure: &Failure,
+    service_log: &[String],
+    loads: &[Json],
+) -> FailureRecord {
+    let start = sources.start(failure.span);
+    let source_line = sources
+        .source(failure.span.file)
+        .lines()
+        .nth(start.line.saturating_sub(1))
+        .unwrap_or("")
+        .to_string();
+    let kind = kind_name(failure.kind);
+    let actual = actual_values(&failure.actual);
+    let mut record = FailureRecord {
+        kind,
+        message: failure.message.clone(),
+        file: sources.name(failure.span.file).to_string(),
+        line: start.line,
+        column: start.column,
+        source: source_line,
+        expected: failure.expected.clone(),
+        actual,
+        detail: failure.detail.clone(),
+        suggestion: None,
+        also: failure
+            .also
+            .iter()
+            .map(|other| failure_record(sources, other, service_log, loads))
+            .collect(),
+    };
+    record.suggestion = suggest::for_failure(&record, service_log, loads);
+    record
+}
+
+pub fn kind_name(kind: FailureKind) -> String {
+    match kind {
+        FailureKind::Step(step) => serde_json::to_value(step)
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_string))
+            .unwrap_or_else(|| "other".to_string()),
+        FailureKind::Expectation => "expectation".to_string(),
+        FailureKind::Evaluation => "evaluation".to_string(),
+        FailureKind::TestTimeout => "test_timeout".to_string(),
+        FailureKind::Service => "service".to_string(),
+        FailureKind::Interrupted => "interrupted".to_string(),
+    }
+}
+
+/// Operand values as data: what reads as JSON (`409`, `"bob"`, `true`, `[1]`)
+/// becomes that value, the rest (`250ms`, `99.5%`, cut text) stays text.
+fn actual_values(actual: &[(String, String)]) -> Map<String, Json> {
+    actual
+        .iter()
+        .map(|(operand, shown)| {
+            let value =
+                serde_json::from_str::<Json>(shown).unwrap_or_else(|_| Json::String(shown.clone()));
+            (operand.clone(), value)
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------ deriving
+
+/// Sorts the tests and fills what is derived from them: failed tests, warnings,
+/// recommendations, the warnings count and the status. `extra_warnings` come
+/// first (a merge's missing shards).
+pub fn finish(report: &mut RunReport, extra_warnings: &[String]) {
+    // Declaration order (file, then line), whatever order parallel tests ended in.
+    let files = report.test_run.files.clone();
+    report.tests.sort_by_key(|test| {
+        (
+            files.iter().position(|file| *file == test.file).unwrap_or(usize::MAX),
+            test.file.clone(),
+            test.line,
+        )
+    });
+    report.failed_tests = failed_tests(report);
+    report.warnings = extra_warnings.to_vec();
+    report.warnings.extend(warnings(report));
+    report.summary.warnings = report.warnings.len();
+    report.recommendations = suggest::recommendations(report, !extra_warnings.is_empty());
+    report.test_run.status = status(report, !extra_warnings.is_empty());
+}
+
+/// CLI.md: FAILED when something failed; PARTIAL when nothing failed but not
+/// everything passed (a `warn` checkpoint failed, a `warn expect` did not hold,
+/// the run stopped before every test ran); a skipped test alone is no reason.
+pub fn status(report: &RunReport, incomplete: bool) -> RunStatus {
+    if report.summary.failed > 0
+        || report
+            .tests
+            .iter()
+            .any(|test| test.status == TestResult::Failed)
+    {
+        RunStatus::Failed
+    } else if incomplete
+        || report.test_run.stopped_early
+        || report.test_run.interrupted
+        || report
+            .tests
+            .iter()
+            .any(|test| test.status == TestResult::Warned || !test.warnings.is_empty())
+    {
+        RunStatus::Partial
+    } else {
+        RunStatus::Passed
+    }
+}
+
+fn failed_tests(report: &RunReport) -> Vec<FailedTest> {
+    let mut failed: Vec<FailedTest> = report
+        .tests
+        .iter()
+        .filter(|test| test.status == TestResult::Failed)
+        .map(|test| match &test.failure {
+            Some(failure) => {
+                let all: Vec<&FailureRecord> = std::iter::once(failure)
+                    .chain(failure.also.iter())
+                    .collect();
+                let mut actual = Map::new();
+                for one in &all {
+                    for (operand, value) in &one.actual {
+                        actual
+                            .entry(operand.clone())
+                            .or_insert_with(|| value.clone());
+                    }
+                }
+                let expected: Vec<&str> = all
+                    .iter()
+                    .filter_map(|one| one.expected.as_deref())
+                    .collect();
+                FailedTest {
+                    name: test.full_name(),
+                    file: failure.file.clone(),
+                    line: failure.line,
+                    reason: all
+                        .iter()
+                        .map(|one| one.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    details: Details {
+                        actual,
+                        expected: (!expected.is_empty()).then(|| expected.join(" and ")),
+                    },
+                    suggestion: failure.suggestion.clone(),
+                    service_log: test.service_log.clone(),
+                }
+            }
+            None => FailedTest {
+                name: test.full_name(),
+                file: test.file.clone(),
+                line: test.line,
+                reason: "failed".to_string(),
+                details: Details {
+                    actual: Map::new(),
+                    expected: None,
+                },
+                suggestion: None,
+                service_log: test.service_log.clone(),
+            },
+        })
+        .collect();
+    for problem in &report.problems {
+        let (file, line) = location_prefix(&problem.message).unwrap_or_default();
+        let mut actual = Map::new();
+        if let Some(detail) = &problem.detail {
+            actual.insert("detail".to_string(), Json::String(detail.clone()));
+        }
+        failed.push(FailedTest {
+            name: "(run)".to_string(),
+            file,
+            line,
+            reason: problem.message.clone(),
+            details: Details {
+                actual,
+                expected: None,
+            },
+            suggestion: problem.suggestion.clone(),
+            service_log: Vec::new(),
+        });
+    }
+    failed
+}
+
+/// `file.rit:12: …` at the start of a run problem's message.
+fn location_prefix(message: &str) -> Option<(String, usize)> {
+    let mut parts = message.splitn(3, ':');
+    let file = parts.next()?;
+    let line = parts.next()?.trim().parse().ok()?;
+    parts.next()?;
+    file.ends_with(".rit").then(|| (file.to_string(), line))
+}
+
+/// What held only partly or barely: failed `warn` checkpoints, `warn expect`
+/// lines that did not hold, durations within 10% of their limit, tests that
+/// needed retries.
+fn warnings(report: &RunReport) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for test in &report.tests {
+        if test.status == TestResult::Warned {
+            let checkpoint = test
+                .checkpoint
+                .as_ref()
+                .map(|checkpoint| format!(" (checkpoint \"{}\", on failure warn)", checkpoint.name))
+                .unwrap_or_default();
+            let reason = test
+                .failure
+                .as_ref()
+                .map(|failure| format!(": {} at {}", failure.message, failure.location()))
+                .unwrap_or_default();
+            warnings.push(format!("{} failed{checkpoint}{reason}", test.full_name()));
+        }
+        for warning in &test.warnings {
+            warnings.push(format!(
+                "{}: warn expect did not hold: {warning}",
+                test.full_name()
+            ));
+        }
+        for note in &test.close_to_limit {
+            warnings.push(format!("{}: close to its limit: {note}", test.full_name()));
+        }
+        if test.attempts > 1 && test.status == TestResult::Passed {
+            warnings.push(format!(
+                "{} passed only after {} attempts",
+                test.full_name(),
+                test.attempts
+            ));
+        }
+    }
+    warnings
+}
+
+// ------------------------------------------------------------------ masking
+
+/// Every text of the report with each secret replaced by `***`. Done on the
+/// data, before any format escapes it, so no escaped spelling of a secret can
+/// slip through; fixed names (fields, statuses) are left alone, so masking can
+/// never break the report's shape.
+pub fn mask_report(report: &RunReport, masker: &Masker) -> RunReport {
+    let mut report = report.clone();
+    let mask = |text: &mut String| *text = masker.mask(text);
+    let mask_option = |text: &mut Option<String>| {
+        if let Some(text) = text {
+            *text = masker.mask(text);
+        }
+    };
+    report.test_run.files.iter_mut().for_each(mask);
+    report.test_run.merged_from.iter_mut().for_each(mask);
+    for failed in &mut report.failed_tests {
+        mask(&mut failed.name);
+        mask(&mut failed.file);
+        mask(&mut failed.reason);
+        mask_map(&mut failed.details.actual, masker);
+        mask_option(&mut failed.details.expected);
+        mask_option(&mut failed.suggestion);
+        failed.service_log.iter_mut().for_each(mask);
+    }
+    report.warnings.iter_mut().for_each(mask);
+    report.recommendations.iter_mut().for_each(mask);
+    for test in &mut report.tests {
+        mask_test(test, masker);
+    }
+    for problem in &mut report.problems {
+        mask(&mut problem.message);
+        mask_option(&mut problem.detail);
+        mask_option(&mut problem.suggestion);
+    }
+    report
+}
+
+/// Every text of one test record, masked in place.
+pub fn mask_test(test: &mut TestRecord, masker: &Masker) {
+    let mask = |text: &mut String| *text = masker.mask(text);
+    mask(&mut test.suite);
+    mask(&mut test.name);
+    mask(&mut test.file);
+    test.tags.iter_mut().for_each(mask);
+    if let Some(checkpoint) = &mut test.checkpoint {
+        mask(&mut checkpoint.name);
+        if let Some(stage) = &mut checkpoint.stage {
+            mask(stage);
+        }
+    }
+    if let Some(reason) = &mut test.skip_reason {
+        mask(reason);
+    }
+    test.warnings.iter_mut().for_each(mask);
+    test.close_to_limit.iter_mut().for_each(mask);
+    if let Some(failure) = &mut test.failure {
+        mask_failure(failure, masker);
+    }
+    for step in &mut test.steps {
+        mask(&mut step.description);
+        if let Some(error) = &mut step.error {
+            mask(error);
+        }
+    }
+    test.service_log.iter_mut().for_each(mask);
+    test.loads
+        .iter_mut()
+        .for_each(|load| mask_json(load, masker));
+}
+
+pub fn mask_failure(failure: &mut FailureRecord, masker: &Masker) {
+    let mask = |text: &mut String| *text = masker.mask(text);
+    mask(&mut failure.message);
+    mask(&mut failure.file);
+    mask(&mut failure.source);
+    for text in [
+        &mut failure.expected,
+        &mut failure.detail,
+        &mut failure.suggestion,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        mask(text);
+    }
+    mask_map(&mut failure.actual, masker);
+    for other in &mut failure.also {
+        mask_failure(other, masker);
+    }
+}
+
+fn mask_map(map: &mut Map<String, Json>, masker: &Masker) {
+    let mut value = Json::Object(std::mem::take(map));
+    mask_json(&mut value, masker);
+    if let Json::Object(masked) = value {
+        *map = masked;
+    }
+}
+
+/// Masks every string and key of free-form JSON in place, except the opaque
+/// encodings of histograms (masking inside base64 would only corrupt them).
+pub fn mask_json(value: &mut Json, masker: &Masker) {
+    match value {
+        Json::String(text) => *text = masker.mask(text),
+        Json::Array(items) => items.iter_mut().for_each(|item| mask_json(item, masker)),
+        Json::Object(entries) => {
+            let old = std::mem::take(entries);
+            for (key, mut item) in old {
+                if !is_opaque_key(&key) {
+                    mask_json(&mut item, masker);
+                }
+                entries.insert(masker.mask(&key), item);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_opaque_key(key: &str) -> bool {
+    key == "histogram" || key.ends_with("_histogram")
+}
+
+// ------------------------------------------------------------------ formatting
+
+/// RFC 3339, UTC, to the second: "2026-01-15T10:30:00Z".
+pub fn rfc3339(time: SystemTime) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::from(time)
+        .to_offset(time::UtcOffset::UTC)
+        .format(format)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
+}
+
+/// "45.2s" from one second up, "12ms" or "0.4ms" below.
+pub fn format_duration_short(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds >= 1.0 {
+        format!("{:.1}s", seconds)
+    } else {
+        let millis = seconds * 1000.0;
+        if millis >= 10.0 || millis == 0.0 {
+            format!("{}ms", millis.round())
+        } else {
+            format!("{:.1}ms", millis)
+        }
+    }
+}
+
+/// Milliseconds with microsecond precision.
+pub fn millis(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_the_spec() {
+        assert_eq!(
+            format_duration_short(Duration::from_millis(45_230)),
+            "45.2s"
+        );
+        assert_eq!(format_duration_short(Duration::from_millis(250)), "250ms");
+        assert_eq!(format_duration_short(Duration::from_micros(420)), "0.4ms");
+        assert_eq!(format_duration_short(Duration::ZERO), "0ms");
+    }
+
+    #[test]
+    fn timestamps_are_utc_to_the_second() {
+        let time = UNIX_EPOCH + Duration::from_millis(1_768_473_000_500);
+        assert_eq!(rfc3339(time), "2026-01-15T10:30:00Z");
+    }
+
+    #[test]
+    fn operand_values_become_data_where_they_can() {
+        let actual = actual_values(&[
+            ("status".into(), "409".into()),
+            ("json.name".into(), "\"bob\"".into()),
+            ("latency.avg".into(), "250ms".into()),
+        ]);
+        assert_eq!(actual.get("status"), Some(&Json::from(409)));
+        assert_eq!(actual.get("json.name"), Some(&Json::from("bob")));
+        assert_eq!(actual.get("latency.avg"), Some(&Json::from("250ms")));
+    }
+
+    #[test]
+    fn masking_reaches_keys_and_values_but_not_histograms() {
+        let masker = Masker::new(vec!["s3cret".into()]);
+        let mut value = serde_json::json!({"a": "x s3cret y", "s3cret": 1, "histogram": "s3cret"});
+        mask_json(&mut value, &masker);
+        assert_eq!(
+            value,
+            serde_json::json!({"a": "x *** y", "***": 1, "histogram": "s3cret"})
+        );
+    }
+}
