@@ -10,6 +10,7 @@ pub mod report;
 pub mod backends;
 pub mod check;
 pub mod cli;
+pub mod lsp;
 pub mod run;
 pub mod syntax;
 pub mod types;

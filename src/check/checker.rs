@@ -3,6 +3,7 @@
 //! only diagnostics. Pure.
 
 use super::builtins::{self, Returns};
+use super::index::{Index, NameKind, Target};
 use super::program::{ModuleId, Program};
 use crate::backends::{self, schema::OptionSpec, schema::StepSchema, schema::ValueSpec};
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
@@ -13,10 +14,16 @@ use std::collections::{HashMap, HashSet};
 
 /// Checks every module of the program.
 pub fn check(program: &Program) -> Vec<Diagnostic> {
+    check_indexed(program, None)
+}
+
+/// Checks every module and, given an `Index`, records in it what each name refers
+/// to and the type of each expression (for the language server).
+pub fn check_indexed(program: &Program, mut index: Option<&mut Index>) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let mut exports: HashMap<ModuleId, Exports> = HashMap::new();
     for id in program.dependency_order() {
-        let module_exports = ModuleChecker::new(program, id, &exports, &mut diagnostics).check();
+        let module_exports = ModuleChecker::new(program, id, &exports, &mut diagnostics, index.as_deref_mut()).check();
         exports.insert(id, module_exports);
     }
     diagnostics
@@ -60,6 +67,7 @@ struct ModuleChecker<'a> {
     imported: &'a HashMap<ModuleId, Exports>,
     globals: HashMap<String, Global>,
     diagnostics: &'a mut Vec<Diagnostic>,
+    index: Option<&'a mut Index>,
 }
 
 impl<'a> ModuleChecker<'a> {
@@ -68,6 +76,7 @@ impl<'a> ModuleChecker<'a> {
         id: ModuleId,
         imported: &'a HashMap<ModuleId, Exports>,
         diagnostics: &'a mut Vec<Diagnostic>,
+        index: Option<&'a mut Index>,
     ) -> Self {
         ModuleChecker {
             program,
@@ -75,6 +84,14 @@ impl<'a> ModuleChecker<'a> {
             imported,
             globals: HashMap::new(),
             diagnostics,
+            index,
+        }
+    }
+
+    /// Writes to the index, when there is one.
+    fn record(&mut self, entry: impl FnOnce(&mut Index)) {
+        if let Some(index) = self.index.as_deref_mut() {
+            entry(index);
         }
     }
 
@@ -404,6 +421,7 @@ impl<'a> ModuleChecker<'a> {
             }
             None => value_type,
         };
+        self.record(|index| index.define(binding.name.span, &binding.name.name, binding.kind.into(), &ty));
         if let Some(Global {
             kind: GlobalKind::Binding { ty: slot, .. },
             local: true,
@@ -638,6 +656,17 @@ enum LocalKind {
     Field,
 }
 
+impl LocalKind {
+    fn name_kind(self) -> NameKind {
+        match self {
+            LocalKind::Let => NameKind::Let,
+            LocalKind::Parameter => NameKind::Parameter,
+            LocalKind::LoopVariable => NameKind::LoopVariable,
+            LocalKind::Field => NameKind::Field,
+        }
+    }
+}
+
 struct Local {
     name: String,
     ty: Type,
@@ -727,6 +756,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     }
 
     fn declare(&mut self, name: &str, ty: Type, kind: LocalKind, span: Span) {
+        if kind != LocalKind::Field {
+            self.checker.record(|index| index.define(span, name, kind.name_kind(), &ty));
+        }
         if self.scopes.is_empty() {
             self.push_scope();
         }
@@ -1630,6 +1662,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     }
 
     fn expr(&mut self, expr: &Expr) -> Type {
+        let ty = self.expr_untracked(expr);
+        self.checker.record(|index| index.expression(expr.span, &ty));
+        ty
+    }
+
+    fn expr_untracked(&mut self, expr: &Expr) -> Type {
         match &expr.kind {
             ExprKind::Int(_) => Type::Int,
             ExprKind::Float(_) => Type::Float,
@@ -1776,10 +1814,21 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     fn name(&mut self, name: &Ident) -> Type {
         if let Some(local) = self.lookup_local(&name.name) {
             local.used = true;
-            return local.ty.clone();
+            let (ty, target) = (
+                local.ty.clone(),
+                Target::Declared {
+                    definition: local.span,
+                    kind: local.kind.name_kind(),
+                },
+            );
+            self.checker.record(|index| index.reference(name.span, &name.name, target, &ty));
+            return ty;
         }
         let item_order = self.item_order;
         let top_level = self.top_level_initializer;
+        if let Some((definition, kind, ty)) = self.checker.globals.get(&name.name).map(global_summary) {
+            self.checker.record(|index| index.reference(name.span, &name.name, Target::Declared { definition, kind }, &ty));
+        }
         if let Some(global) = self.checker.globals.get(&name.name) {
             return match &global.kind {
                 GlobalKind::Binding { ty, order, .. } => {
@@ -1857,7 +1906,14 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 ..
             }) = self.checker.globals.get(&module_name.name)
         {
-            let exported = self.checker.imported.get(id).and_then(|exports| exports.names.get(&name.name)).cloned();
+            let id = *id;
+            let exported = self.checker.imported.get(&id).and_then(|exports| exports.names.get(&name.name)).cloned();
+            let module_reference = self.checker.globals.get(&module_name.name).map(global_summary);
+            for (used, summary) in [(module_name, module_reference), (name, exported.as_ref().map(global_summary))] {
+                if let Some((definition, kind, ty)) = summary {
+                    self.checker.record(|index| index.reference(used.span, &used.name, Target::Declared { definition, kind }, &ty));
+                }
+            }
             return match exported {
                 Some(Global {
                     kind: GlobalKind::Binding { ty, .. },
@@ -1874,7 +1930,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     let names: Vec<String> = self
                         .checker
                         .imported
-                        .get(id)
+                        .get(&id)
                         .map(|exports| exports.names.keys().cloned().collect())
                         .unwrap_or_default();
                     let mut diagnostic = Diagnostic::error(
@@ -1926,6 +1982,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 
     fn call(&mut self, span: Span, callee: &Expr, arguments: &[Argument]) -> Type {
         let argument_types: Vec<Type> = arguments.iter().map(|argument| self.expr(&argument.value)).collect();
+        self.record_callee(callee);
         if let Some(signature) = self.checker.lookup_function(callee).cloned() {
             self.check_user_call(span, &signature, arguments, &argument_types);
             return signature.returns.unwrap_or(Type::Null);
@@ -1970,6 +2027,48 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             return Type::Unknown;
         };
         self.check_builtin_call(span, builtin, arguments, &argument_types)
+    }
+
+    /// Records what a called name refers to: a `fn` (here or in a module) or a
+    /// core function.
+    fn record_callee(&mut self, callee: &Expr) {
+        let (used, summary) = match &callee.kind {
+            ExprKind::Name(name) => match self.checker.globals.get(&name.name) {
+                Some(global @ Global {
+                    kind: GlobalKind::Fn(_), ..
+                }) => (name, Some(global_summary(global))),
+                Some(_) => return,
+                None => {
+                    if let Some(builtin) = builtins::lookup(&name.name) {
+                        let ty = match builtin.returns {
+                            Returns::Fixed(ty) => ty(),
+                            Returns::FirstArgument => Type::Unknown,
+                        };
+                        self.checker.record(|index| index.reference(name.span, &name.name, Target::Builtin(builtin.name), &ty));
+                    }
+                    return;
+                }
+            },
+            ExprKind::Member { target, name } => {
+                let ExprKind::Name(module) = &target.kind else { return };
+                let Some(module_global @ Global {
+                    kind: GlobalKind::Module(id),
+                    ..
+                }) = self.checker.globals.get(&module.name)
+                else {
+                    return;
+                };
+                let module_summary = global_summary(module_global);
+                let exported = self.checker.imported.get(id).and_then(|exports| exports.names.get(&name.name)).map(global_summary);
+                let (definition, kind, ty) = module_summary;
+                self.checker.record(|index| index.reference(module.span, &module.name, Target::Declared { definition, kind }, &ty));
+                (name, exported)
+            }
+            _ => return,
+        };
+        if let Some((definition, kind, ty)) = summary {
+            self.checker.record(|index| index.reference(used.span, &used.name, Target::Declared { definition, kind }, &ty));
+        }
     }
 
     fn check_user_call(&mut self, span: Span, signature: &FnSignature, arguments: &[Argument], types: &[Type]) {
@@ -2457,6 +2556,17 @@ fn operands_are_literals(expr: &Expr) -> bool {
         ExprKind::Exists(inner) | ExprKind::Paren(inner) => operands_are_literals(inner),
         _ => expr.is_literal(),
     }
+}
+
+/// Where a global is defined, what it is, and its type, for the index.
+fn global_summary(global: &Global) -> (Span, NameKind, Type) {
+    let (kind, ty) = match &global.kind {
+        GlobalKind::Binding { kind, ty, .. } => ((*kind).into(), ty.clone()),
+        GlobalKind::Fn(signature) => (NameKind::Function, signature.returns.clone().unwrap_or(Type::Null)),
+        GlobalKind::Service => (NameKind::Service, Type::Service),
+        GlobalKind::Module(_) => (NameKind::Module, Type::Module),
+    };
+    (global.span, kind, ty)
 }
 
 fn quote_list(names: &[&str]) -> String {

@@ -4,6 +4,7 @@
 
 pub mod builtins;
 pub mod checker;
+pub mod index;
 pub mod program;
 
 use crate::diagnostics::{Diagnostic, sort_by_position};

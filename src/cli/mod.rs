@@ -37,6 +37,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Rewrite files in the canonical layout (`--check`: list those that would change, exit 1).
     Fmt(fmt::FmtArgs),
+    /// A language server on stdio, for editors (see docs/editors.md).
+    Lsp,
     /// Turn a YAML suite (the seed's Test Definition Format) or a Hurl file into .rit on stdout.
     Import(import::ImportArgs),
     /// List suites, tests, checkpoints, stages, services and params (`--format json` for tools).
@@ -55,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => run_with_big_stack(move || check::run(args)),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => run_with_big_stack(move || fmt::run(args)),
+        Command::Lsp => crate::lsp::run(),
         Command::Import(args) => import::run(args),
         Command::List(args) => run_with_big_stack(move || list::run(args)),
         Command::Run(args) => run_with_big_stack(move || run::run(args)),

@@ -1,0 +1,532 @@
+//! Completion: item keywords (and snippets) between items; in a block, statement
+//! keywords, the clauses of the step just written, the fields of the last step,
+//! names in scope and core functions; after `.`, a record's fields or a module's
+//! names; inside `load { }` and `service { }`, their options.
+//!
+//! The text being typed rarely parses, and the parser drops a whole item that
+//! does not. So the document is checked again with the word being typed blanked
+//! out, then with its whole line blanked out, until the item around the cursor
+//! parses; offsets stay the same in each copy.
+
+use super::analysis::{self, Analysis};
+use super::cursor::{self, Place};
+use super::scope::{self, OptionBlock, Scope};
+use super::{describe, keywords};
+use crate::backends;
+use crate::check::builtins::BUILTINS;
+use crate::check::index::NameKind;
+use crate::syntax::ast::{Item, StepKind};
+use crate::types::Type;
+use lsp_types::{
+    CompletionItem, CompletionItemKind, Documentation, InsertTextFormat, MarkupContent, MarkupKind,
+};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+pub struct Request<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+    pub offset: usize,
+    pub buffers: &'a HashMap<PathBuf, String>,
+    /// The analysis of `text` as it is, when there is one.
+    pub current: Option<&'a Analysis>,
+    pub snippets: bool,
+}
+
+/// Words after which an expression follows.
+const EXPRESSION_WORDS: &[&str] = &[
+    "expect", "and", "or", "not", "in", "contains", "matches", "conforms", "return", "if", "send",
+    "until", "within", "every", "timeout", "retry", "stage", "ready", "http", "tcp", "log", "per",
+    "from", "to", "over",
+];
+
+const ITEM_SNIPPETS: &[(&str, &str, &str)] = &[
+    ("test", "test \"${1:name}\" {\n\t$0\n}", "a test"),
+    (
+        "checkpoint",
+        "checkpoint \"${1:name}\" stage \"${2:stage}\" on failure ${3|stop,warn,continue|} {\n\ttest \"${4:name}\" {\n\t\t$0\n\t}\n}",
+        "a checkpoint with one test",
+    ),
+    (
+        "service",
+        "service ${1:api} = \"${2:command}\" {\n\tready http \"${3:http://127.0.0.1:3000/health}\" within ${4:60s}\n}",
+        "a service with a readiness probe",
+    ),
+    (
+        "fn",
+        "fn ${1:name}(${2:param}: ${3:string}) -> ${4:string} {\n\t$0\n}",
+        "a function",
+    ),
+];
+
+pub fn completion(request: &Request<'_>) -> Vec<CompletionItem> {
+    let Request { text, offset, .. } = *request;
+    let offset = offset.min(text.len());
+    let surroundings = cursor::surroundings(text, offset);
+    if surroundings.place != Place::Code {
+        return Vec::new();
+    }
+    let prefix_start = cursor::word_start(text, offset);
+    let dot = text[..prefix_start]
+        .ends_with('.')
+        .then(|| prefix_start - 1);
+    let Some(analysis) = choose_analysis(request, prefix_start, dot, surroundings.brace_depth)
+    else {
+        return Vec::new();
+    };
+    let analysis = analysis.as_ref();
+    let scope = scope::scope_at(analysis, prefix_start);
+    if let Some(dot) = dot {
+        return member_items(analysis, &scope, text, dot);
+    }
+    if surroundings.brace_depth == 0 && !surroundings.in_interpolation {
+        return item_items(request.snippets);
+    }
+    let mut out = Completions::default();
+    if let Some(block) = scope.option_block {
+        option_items(&mut out, block);
+        return out.items;
+    }
+    let expression = surroundings.in_interpolation || in_expression(text, prefix_start, &scope);
+    if !expression {
+        for keyword in keywords::KEYWORDS
+            .iter()
+            .filter(|keyword| keyword.role == keywords::Role::Statement)
+        {
+            out.keyword(keyword, "0");
+        }
+        if let Some(kind) = scope.clause_step {
+            clause_items(&mut out, kind);
+        }
+    } else {
+        for keyword in keywords::KEYWORDS
+            .iter()
+            .filter(|keyword| keyword.role == keywords::Role::Expression)
+        {
+            out.keyword(keyword, "5");
+        }
+    }
+    field_items(&mut out, &scope);
+    name_items(&mut out, analysis, &scope);
+    builtin_items(&mut out, request.snippets);
+    out.items
+}
+
+/// An analysis in which the item around the cursor parsed.
+enum Chosen<'a> {
+    Current(&'a Analysis),
+    Repaired(Box<Analysis>),
+}
+
+impl Chosen<'_> {
+    fn as_ref(&self) -> &Analysis {
+        match self {
+            Chosen::Current(analysis) => analysis,
+            Chosen::Repaired(analysis) => analysis,
+        }
+    }
+}
+
+fn choose_analysis<'a>(
+    request: &Request<'a>,
+    prefix_start: usize,
+    dot: Option<usize>,
+    depth: usize,
+) -> Option<Chosen<'a>> {
+    let offset = request.offset.min(request.text.len());
+    if let Some(current) = request.current
+        && (depth == 0 || scope::parsed_around(current, prefix_start))
+        && dot.is_none()
+    {
+        return Some(Chosen::Current(current));
+    }
+    let (line_start, line_end) = cursor::line_around(request.text, offset);
+    let word = cursor::blank_out(request.text, dot.unwrap_or(prefix_start), offset);
+    let line = cursor::blank_out(request.text, line_start, line_end);
+    let diagnostics = request
+        .current
+        .map(|current| (current.entry_file(), current.diagnostics.as_slice()));
+    let repairs = [
+        without_syntax_errors(&word, diagnostics, Some((line_start, line_end))),
+        without_syntax_errors(&line, diagnostics, None),
+    ];
+    let repairs = [word, line].into_iter().chain(repairs);
+    let mut last = None;
+    for repaired in repairs {
+        let Some(analysis) = analysis::analyze(request.path, request.buffers, Some(&repaired))
+        else {
+            continue;
+        };
+        if depth == 0 || scope::parsed_around(&analysis, prefix_start) {
+            return Some(Chosen::Repaired(Box::new(analysis)));
+        }
+        last = Some(analysis);
+    }
+    match (last, request.current) {
+        (Some(analysis), _) => Some(Chosen::Repaired(Box::new(analysis))),
+        (None, Some(current)) => Some(Chosen::Current(current)),
+        (None, None) => None,
+    }
+}
+
+/// `text` with the lines of its syntax errors blanked out (but not the line
+/// `keep`): the error's line and the line of the token before it (an error is
+/// often found at the `}` after the line that is wrong). Lines of closing brackets
+/// alone are kept so that blocks still close.
+fn without_syntax_errors(
+    text: &str,
+    diagnostics: Option<(
+        crate::syntax::span::FileId,
+        &[crate::diagnostics::Diagnostic],
+    )>,
+    keep: Option<(usize, usize)>,
+) -> String {
+    let mut text = text.to_string();
+    let Some((file, diagnostics)) = diagnostics else {
+        return text;
+    };
+    for diagnostic in diagnostics {
+        if !diagnostic.code.id.starts_with("E01") || diagnostic.primary.span.file != file {
+            continue;
+        }
+        let at = diagnostic.primary.span.start as usize;
+        let before = cursor::previous_non_blank(&text, at).map_or(at, |(position, _)| position);
+        for offset in [at, before] {
+            let (start, end) = cursor::line_around(&text, offset);
+            let closing_only = text.get(start..end).is_none_or(|line| {
+                line.trim()
+                    .chars()
+                    .all(|character| matches!(character, '}' | ')' | ']'))
+            });
+            if !closing_only && keep != Some((start, end)) {
+                text = cursor::blank_out(&text, start, end);
+            }
+        }
+    }
+    text
+}
+
+/// Whether an expression is expected at `offset` (rather than a statement).
+fn in_expression(text: &str, offset: usize, scope: &Scope) -> bool {
+    let Some((position, byte)) = cursor::previous_non_blank(text, offset) else {
+        return false;
+    };
+    if b"=([,+-*/<>!?:".contains(&byte) {
+        return true;
+    }
+    if b"{};\"".contains(&byte) {
+        return false;
+    }
+    let Some(word) = cursor::previous_word(text, position + 1) else {
+        return false;
+    };
+    if EXPRESSION_WORDS.contains(&word) {
+        return true;
+    }
+    // A clause name of the step being written takes a value.
+    scope
+        .clause_step
+        .and_then(describe::schema_of)
+        .is_some_and(|schema| {
+            schema.clauses.iter().any(|clause| {
+                clause.name == word && !matches!(clause.value, backends::schema::ValueSpec::Flag)
+            })
+        })
+}
+
+#[derive(Default)]
+struct Completions {
+    items: Vec<CompletionItem>,
+    labels: HashSet<String>,
+}
+
+impl Completions {
+    fn add(&mut self, item: CompletionItem) {
+        if self.labels.insert(item.label.clone()) {
+            self.items.push(item);
+        }
+    }
+
+    fn keyword(&mut self, keyword: &keywords::Keyword, rank: &str) {
+        self.add(CompletionItem {
+            label: keyword.word.to_string(),
+            kind: Some(CompletionItemKind::KEYWORD),
+            documentation: Some(markdown(keyword.summary)),
+            sort_text: Some(format!("{rank}{}", keyword.word)),
+            ..CompletionItem::default()
+        });
+    }
+}
+
+fn markdown(text: &str) -> Documentation {
+    Documentation::MarkupContent(MarkupContent {
+        kind: MarkupKind::Markdown,
+        value: text.to_string(),
+    })
+}
+
+fn item_items(snippets: bool) -> Vec<CompletionItem> {
+    let mut out = Completions::default();
+    if snippets {
+        for (label, body, detail) in ITEM_SNIPPETS {
+            out.items.push(CompletionItem {
+                label: format!("{label} …"),
+                kind: Some(CompletionItemKind::SNIPPET),
+                detail: Some(detail.to_string()),
+                insert_text: Some(body.to_string()),
+                insert_text_format: Some(InsertTextFormat::SNIPPET),
+                filter_text: Some(label.to_string()),
+                sort_text: Some(format!("1{label}")),
+                ..CompletionItem::default()
+            });
+        }
+    }
+    for keyword in keywords::KEYWORDS {
+        if keyword.role == keywords::Role::Item || keyword.word == "let" {
+            out.keyword(keyword, "0");
+        }
+    }
+    out.items
+}
+
+fn clause_items(out: &mut Completions, kind: StepKind) {
+    let Some(schema) = describe::schema_of(kind) else {
+        return;
+    };
+    for clause in &schema.clauses {
+        // `follow redirects` is one clause of two words.
+        let label = if clause.name == "follow" {
+            "follow redirects".to_string()
+        } else {
+            clause.name.to_string()
+        };
+        out.add(CompletionItem {
+            label,
+            kind: Some(CompletionItemKind::PROPERTY),
+            detail: Some(format!("clause of `{}`", describe::step_keyword(kind))),
+            documentation: keywords::lookup(clause.name).map(|keyword| markdown(keyword.summary)),
+            sort_text: Some(format!("1{}", clause.name)),
+            ..CompletionItem::default()
+        });
+    }
+}
+
+fn option_items(out: &mut Completions, block: OptionBlock) {
+    let names: Vec<&str> = match block {
+        OptionBlock::Load => backends::schema_for("load")
+            .map(|schema| {
+                schema
+                    .block_options
+                    .iter()
+                    .map(|option| option.name)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        OptionBlock::Service => vec!["env", "cwd", "ready"],
+    };
+    for name in names {
+        let label = if name == "follow" {
+            "follow redirects"
+        } else {
+            name
+        };
+        out.add(CompletionItem {
+            label: label.to_string(),
+            kind: Some(CompletionItemKind::PROPERTY),
+            documentation: keywords::lookup(name).map(|keyword| markdown(keyword.summary)),
+            ..CompletionItem::default()
+        });
+    }
+}
+
+fn field_items(out: &mut Completions, scope: &Scope) {
+    let Some(schema) = scope.fields_from.and_then(backends::schema_for) else {
+        return;
+    };
+    for (name, ty) in &schema.result {
+        out.add(CompletionItem {
+            label: name.to_string(),
+            kind: Some(CompletionItemKind::FIELD),
+            detail: Some(ty.to_string()),
+            documentation: Some(markdown(&format!(
+                "field of the last step (`{}`)",
+                schema.name
+            ))),
+            sort_text: Some(format!("2{name}")),
+            ..CompletionItem::default()
+        });
+    }
+}
+
+fn name_items(out: &mut Completions, analysis: &Analysis, scope: &Scope) {
+    // Innermost first, so that a name hides the outer one it shadows.
+    for name in scope.names.iter().rev() {
+        let ty = analysis
+            .index
+            .definition(name.span)
+            .map(|definition| definition.ty.clone());
+        let (kind, rank) = match name.kind {
+            NameKind::Function => (CompletionItemKind::FUNCTION, "4"),
+            NameKind::Module => (CompletionItemKind::MODULE, "4"),
+            NameKind::Service => (CompletionItemKind::VALUE, "4"),
+            NameKind::Param | NameKind::Secret => (CompletionItemKind::CONSTANT, "4"),
+            NameKind::Let
+                if name.span.file == analysis.entry_file() && is_top_level(analysis, name.span) =>
+            {
+                (CompletionItemKind::CONSTANT, "4")
+            }
+            _ => (CompletionItemKind::VARIABLE, "3"),
+        };
+        let detail = match (&ty, name.kind) {
+            (_, NameKind::Function) => function_signature(analysis, name),
+            (Some(ty), kind) if *ty != Type::Unknown => Some(format!("({}) {ty}", kind.describe())),
+            (_, kind) => Some(format!("({})", kind.describe())),
+        };
+        out.add(CompletionItem {
+            label: name.name.clone(),
+            kind: Some(kind),
+            detail,
+            sort_text: Some(format!("{rank}{}", name.name)),
+            ..CompletionItem::default()
+        });
+    }
+}
+
+fn is_top_level(analysis: &Analysis, span: crate::syntax::span::Span) -> bool {
+    analysis
+        .entry_ast()
+        .items
+        .iter()
+        .any(|item| matches!(item, Item::Binding(binding) if binding.name.span == span))
+}
+
+fn function_signature(analysis: &Analysis, name: &scope::ScopeName) -> Option<String> {
+    let module = analysis.module_of_file(name.span.file)?;
+    analysis
+        .program
+        .module(module)
+        .ast
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Fn(function) if function.name.span == name.span => {
+                Some(describe::fn_signature(function))
+            }
+            _ => None,
+        })
+}
+
+fn builtin_items(out: &mut Completions, snippets: bool) {
+    for builtin in BUILTINS {
+        let (insert_text, format) = if snippets {
+            let body = if builtin.parameters.is_empty() {
+                format!("{}()", builtin.name)
+            } else {
+                format!("{}($1)", builtin.name)
+            };
+            (Some(body), Some(InsertTextFormat::SNIPPET))
+        } else {
+            (None, None)
+        };
+        out.add(CompletionItem {
+            label: builtin.name.to_string(),
+            kind: Some(CompletionItemKind::FUNCTION),
+            detail: Some(describe::builtin_signature(builtin)),
+            documentation: Some(markdown(builtin.summary)),
+            insert_text,
+            insert_text_format: format,
+            sort_text: Some(format!("5{}", builtin.name)),
+            ..CompletionItem::default()
+        });
+    }
+}
+
+/// After `x.`: the fields of a record, or the names of a module imported `as x`.
+fn member_items(analysis: &Analysis, scope: &Scope, text: &str, dot: usize) -> Vec<CompletionItem> {
+    let mut out = Completions::default();
+    let target = cursor::word_at(text, dot.saturating_sub(1))
+        .filter(|(start, word)| start + word.len() == dot);
+    let named =
+        target.and_then(|(_, word)| scope.names.iter().rev().find(|name| name.name == word));
+    if let Some(name) = named
+        && name.kind == NameKind::Module
+    {
+        module_items(&mut out, analysis, name);
+        return out.items;
+    }
+    let file = analysis.entry_file();
+    let ty = analysis
+        .index
+        .expression_ending_at(file, u32::try_from(dot).unwrap_or(u32::MAX))
+        .cloned()
+        .or_else(|| {
+            named
+                .and_then(|name| analysis.index.definition(name.span))
+                .map(|definition| definition.ty.clone())
+        })
+        .or_else(|| {
+            let (_, word) = target?;
+            let schema = scope.fields_from.and_then(backends::schema_for)?;
+            schema
+                .result
+                .iter()
+                .find(|(field, _)| *field == word)
+                .map(|(_, ty)| ty.clone())
+        });
+    if let Some(Type::Record(fields)) = ty {
+        for (name, ty) in fields {
+            out.add(CompletionItem {
+                label: name.clone(),
+                kind: Some(CompletionItemKind::FIELD),
+                detail: Some(ty.to_string()),
+                ..CompletionItem::default()
+            });
+        }
+    }
+    out.items
+}
+
+fn module_items(out: &mut Completions, analysis: &Analysis, alias: &scope::ScopeName) {
+    let program = &analysis.program;
+    let Some(module) =
+        program
+            .module(analysis.entry)
+            .imports
+            .iter()
+            .find_map(|import| match &import.import.alias {
+                Some(name) if name.span == alias.span => import.module,
+                _ => None,
+            })
+    else {
+        return;
+    };
+    for item in &program.module(module).ast.items {
+        let (name, kind, detail) = match item {
+            Item::Binding(binding) => (
+                &binding.name,
+                CompletionItemKind::CONSTANT,
+                analysis
+                    .index
+                    .definition(binding.name.span)
+                    .map(|definition| format!("({}) {}", binding.kind.keyword(), definition.ty)),
+            ),
+            Item::Fn(function) => (
+                &function.name,
+                CompletionItemKind::FUNCTION,
+                Some(describe::fn_signature(function)),
+            ),
+            Item::Service(service) => (
+                &service.name,
+                CompletionItemKind::VALUE,
+                Some("(service)".to_string()),
+            ),
+            _ => continue,
+        };
+        out.add(CompletionItem {
+            label: name.name.clone(),
+            kind: Some(kind),
+            detail,
+            ..CompletionItem::default()
+        });
+    }
+}

@@ -1,0 +1,142 @@
+//! The words hover and completion show: signatures of core functions and `fn`s,
+//! a step kind's clauses and result fields.
+
+use crate::backends::{self, schema::StepSchema};
+use crate::check::builtins::{Builtin, Returns};
+use crate::syntax::ast::{FnDef, StepKind, TypeExpr};
+use crate::types::Type;
+
+/// `env(name, default?) -> string`
+pub fn builtin_signature(builtin: &Builtin) -> String {
+    let parameters: Vec<String> = builtin
+        .parameters
+        .iter()
+        .map(|parameter| {
+            if parameter.required {
+                parameter.name.to_string()
+            } else {
+                format!("{}?", parameter.name)
+            }
+        })
+        .collect();
+    let returns = match builtin.returns {
+        Returns::Fixed(ty) => ty().to_string(),
+        Returns::FirstArgument => "the same list".to_string(),
+    };
+    format!("{}({}) -> {returns}", builtin.name, parameters.join(", "))
+}
+
+/// What each parameter of a core function accepts, one line each.
+pub fn builtin_parameters(builtin: &Builtin) -> String {
+    builtin
+        .parameters
+        .iter()
+        .map(|parameter| format!("- `{}`: {}", parameter.name, parameter.accepts.describe()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn type_text(ty: &TypeExpr) -> String {
+    if ty.arguments.is_empty() {
+        ty.name.name.clone()
+    } else {
+        let arguments: Vec<String> = ty.arguments.iter().map(type_text).collect();
+        format!("{}<{}>", ty.name.name, arguments.join(", "))
+    }
+}
+
+/// `fn login(email: string, password: string) -> string`
+pub fn fn_signature(function: &FnDef) -> String {
+    let parameters: Vec<String> = function
+        .params
+        .iter()
+        .map(|param| format!("{}: {}", param.name.name, type_text(&param.declared_type)))
+        .collect();
+    let returns = function
+        .return_type
+        .as_ref()
+        .map(|ty| format!(" -> {}", type_text(ty)))
+        .unwrap_or_default();
+    format!(
+        "fn {}({}){returns}",
+        function.name.name,
+        parameters.join(", ")
+    )
+}
+
+pub fn schema_of(kind: StepKind) -> Option<StepSchema> {
+    backends::schema_for(kind.backend_name())
+}
+
+/// A type for a hover line; a record's fields one per line when long.
+pub fn type_for_hover(ty: &Type) -> String {
+    match ty {
+        Type::Record(fields) if fields.len() > 3 => {
+            let lines: Vec<String> = fields
+                .iter()
+                .map(|(name, ty)| format!("  {name}: {ty},"))
+                .collect();
+            format!("{{\n{}\n}}", lines.join("\n"))
+        }
+        other => other.to_string(),
+    }
+}
+
+pub fn step_keyword(kind: StepKind) -> String {
+    match kind {
+        StepKind::Http(method) => method.as_str().to_string(),
+        StepKind::Load(method) => format!("load {}", method.as_str()),
+        StepKind::Run => "run".to_string(),
+        StepKind::Sql => "sql".to_string(),
+        StepKind::Redis => "redis".to_string(),
+        StepKind::WebSocket => "ws".to_string(),
+    }
+}
+
+/// The hover of a step's keyword: what it takes and what it yields.
+pub fn step_hover(kind: StepKind) -> Option<String> {
+    let schema = schema_of(kind)?;
+    let clauses: Vec<&str> = schema.clauses.iter().map(|clause| clause.name).collect();
+    let mut text = format!("**{}** step (`{}`)\n\n", step_keyword(kind), schema.name);
+    if !clauses.is_empty() {
+        text.push_str(&format!("clauses: {}\n\n", quote_each(&clauses)));
+    }
+    if !schema.block_options.is_empty() {
+        let options: Vec<&str> = schema
+            .block_options
+            .iter()
+            .map(|option| option.name)
+            .collect();
+        text.push_str(&format!(
+            "options in its block: {}\n\n",
+            quote_each(&options)
+        ));
+    }
+    let yields = if kind == StepKind::WebSocket {
+        "each `receive` yields"
+    } else {
+        "yields"
+    };
+    text.push_str(&format!(
+        "{yields}:\n```rit\n{}\n```",
+        fields_lines(&schema)
+    ));
+    Some(text)
+}
+
+fn fields_lines(schema: &StepSchema) -> String {
+    schema
+        .result
+        .iter()
+        .map(|(name, ty)| format!("{name}: {ty}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn quote_each(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|word| format!("`{word}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,287 @@
+//! What is in scope at a point of a file, for completion: the names declared
+//! above it (top-level items, imports, `let`s of the enclosing blocks, loop
+//! variables, `fn` parameters), the step whose fields are in scope
+//! (GRAMMAR-NOTES.md §5, approximated: completion may offer a little more), the
+//! step whose clauses may be written there, and the block of options around it.
+
+use super::analysis::{self, Analysis};
+use super::{cursor, walk};
+use crate::check::index::NameKind;
+use crate::syntax::ast::*;
+use crate::syntax::span::Span;
+
+/// The `{ … }` of options around the point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptionBlock {
+    Load,
+    Service,
+}
+
+#[derive(Clone, Debug)]
+pub struct ScopeName {
+    pub name: String,
+    pub span: Span,
+    pub kind: NameKind,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Outermost first; a later name of the same spelling hides an earlier one.
+    pub names: Vec<ScopeName>,
+    /// The backend whose result fields are in scope (`http`, `run`, …).
+    pub fields_from: Option<&'static str>,
+    /// The step whose clauses may follow here.
+    pub clause_step: Option<StepKind>,
+    pub option_block: Option<OptionBlock>,
+    /// Inside a top-level item (not between items).
+    pub in_item: bool,
+}
+
+pub fn scope_at(analysis: &Analysis, offset: usize) -> Scope {
+    let mut scope = Scope::default();
+    let ast = analysis.entry_ast();
+    add_globals(analysis, &mut scope);
+    let text = analysis.source(analysis.entry_file());
+    for item in &ast.items {
+        let Some(span) = item_span(item) else {
+            continue;
+        };
+        if !walk::contains(span, offset) {
+            continue;
+        }
+        scope.in_item = true;
+        match item {
+            Item::Fn(function) => {
+                for param in &function.params {
+                    push(&mut scope, &param.name, NameKind::Parameter);
+                }
+                walk_block(&function.body, offset, text, &mut scope, 0);
+            }
+            Item::Setup(block) | Item::Teardown(block) => {
+                walk_block(block, offset, text, &mut scope, 0)
+            }
+            Item::Test(test) => walk_block(&test.body, offset, text, &mut scope, 0),
+            Item::Checkpoint(checkpoint) => {
+                if let Some(test) = checkpoint
+                    .tests
+                    .iter()
+                    .find(|test| walk::contains(test.span, offset))
+                {
+                    walk_block(&test.body, offset, text, &mut scope, 0);
+                }
+            }
+            Item::Service(service)
+                if opened_brace_between(text, service.command.span.end as usize, offset) =>
+            {
+                scope.option_block = Some(OptionBlock::Service);
+            }
+            _ => {}
+        }
+        break;
+    }
+    scope
+}
+
+fn item_span(item: &Item) -> Option<Span> {
+    Some(match item {
+        Item::Suite(name) => name.span,
+        Item::Import(import) => import.span,
+        Item::Binding(binding) => binding.span,
+        Item::Fn(function) => function.span,
+        Item::Service(service) => service.span,
+        Item::Setup(block) | Item::Teardown(block) => block.span,
+        Item::Test(test) => test.span,
+        Item::Checkpoint(checkpoint) => checkpoint.span,
+    })
+}
+
+/// Whether the cursor is inside an item that parsed (or between items).
+pub fn parsed_around(analysis: &Analysis, offset: usize) -> bool {
+    analysis
+        .entry_ast()
+        .items
+        .iter()
+        .filter_map(item_span)
+        .any(|span| walk::contains(span, offset))
+}
+
+fn push(scope: &mut Scope, name: &Ident, kind: NameKind) {
+    scope.names.push(ScopeName {
+        name: name.name.clone(),
+        span: name.span,
+        kind,
+    });
+}
+
+fn add_globals(analysis: &Analysis, scope: &mut Scope) {
+    let program = &analysis.program;
+    for item in &analysis.entry_ast().items {
+        match item {
+            Item::Binding(binding) => push(scope, &binding.name, binding.kind.into()),
+            Item::Fn(function) => push(scope, &function.name, NameKind::Function),
+            Item::Service(service) => push(scope, &service.name, NameKind::Service),
+            Item::Import(import) => match &import.alias {
+                Some(alias) => push(scope, alias, NameKind::Module),
+                None => {
+                    let Some(module) =
+                        analysis::imported_module(program, analysis.entry, import.span)
+                    else {
+                        continue;
+                    };
+                    for item in &program.module(module).ast.items {
+                        match item {
+                            Item::Binding(binding) => {
+                                push(scope, &binding.name, binding.kind.into())
+                            }
+                            Item::Fn(function) => push(scope, &function.name, NameKind::Function),
+                            Item::Service(service) => push(scope, &service.name, NameKind::Service),
+                            _ => {}
+                        }
+                    }
+                }
+            },
+            _ => {}
+        }
+    }
+}
+
+fn backend_of(kind: StepKind) -> Option<&'static str> {
+    match kind {
+        StepKind::WebSocket => None,
+        other => Some(other.backend_name()),
+    }
+}
+
+fn has_step(block: &Block) -> bool {
+    block.statements.iter().any(|statement| {
+        walk::statement_step(statement).is_some()
+            || matches!(statement.kind, StatementKind::Receive { .. })
+            || walk::statement_blocks(statement).into_iter().any(has_step)
+    })
+}
+
+/// The backend of the last step of a block, looking into nested blocks.
+fn last_step_in(block: &Block) -> Option<&'static str> {
+    block
+        .statements
+        .iter()
+        .rev()
+        .find_map(|statement| match walk::statement_step(statement) {
+            Some(step) => backend_of(step.kind),
+            None => walk::statement_blocks(statement)
+                .into_iter()
+                .rev()
+                .find_map(last_step_in),
+        })
+}
+
+/// Whether a `{` opens between `from` and `to` and is still open at `to`.
+fn opened_brace_between(text: &str, from: usize, to: usize) -> bool {
+    match text.get(from..to.max(from)) {
+        Some(between) => cursor::surroundings(between, between.len()).brace_depth > 0,
+        None => false,
+    }
+}
+
+fn walk_block(block: &Block, offset: usize, text: &str, scope: &mut Scope, depth: usize) {
+    if depth > 256 {
+        return;
+    }
+    for statement in &block.statements {
+        if (statement.span.end as usize) < offset {
+            after(statement, scope);
+            continue;
+        }
+        if statement.span.start as usize > offset {
+            break;
+        }
+        inside(statement, offset, text, scope, depth);
+        break;
+    }
+}
+
+/// The effect of a statement that ends before the point.
+fn after(statement: &Statement, scope: &mut Scope) {
+    scope.clause_step = None;
+    match &statement.kind {
+        StatementKind::Let { name, value, .. } => {
+            push(scope, name, NameKind::Let);
+            if let BindingValue::Step(step) = value {
+                scope.fields_from = backend_of(step.kind);
+                scope.clause_step = Some(step.kind);
+            }
+        }
+        StatementKind::Step(step) => {
+            scope.fields_from = backend_of(step.kind);
+            scope.clause_step = Some(step.kind);
+        }
+        StatementKind::Receive { .. } => scope.fields_from = Some("ws"),
+        StatementKind::Eventually { body, .. } | StatementKind::Retry { body, .. } => {
+            if let Some(last) = last_step_in(body) {
+                scope.fields_from = Some(last);
+            }
+        }
+        StatementKind::For { body, .. } if has_step(body) => scope.fields_from = None,
+        StatementKind::If { .. } if walk::statement_blocks(statement).into_iter().any(has_step) => {
+            scope.fields_from = None;
+        }
+        _ => {}
+    }
+}
+
+/// The point is inside this statement.
+fn inside(statement: &Statement, offset: usize, text: &str, scope: &mut Scope, depth: usize) {
+    scope.clause_step = None;
+    let blocks = walk::statement_blocks(statement);
+    let Some(block) = blocks
+        .into_iter()
+        .find(|block| walk::contains(block.span, offset))
+    else {
+        if let Some(step) = walk::statement_step(statement) {
+            inside_step(step, offset, text, scope);
+        }
+        return;
+    };
+    match &statement.kind {
+        StatementKind::For { variable, body, .. } => {
+            if has_step(body) {
+                scope.fields_from = None;
+            }
+            push(scope, variable, NameKind::LoopVariable);
+        }
+        StatementKind::Eventually { body, .. } | StatementKind::Retry { body, .. }
+            if has_step(body) =>
+        {
+            scope.fields_from = None;
+        }
+        // A `ws` block: no fields before the first `receive`.
+        StatementKind::Step(_) | StatementKind::Let { .. } => scope.fields_from = None,
+        _ => {}
+    }
+    walk_block(block, offset, text, scope, depth + 1);
+}
+
+fn inside_step(step: &Step, offset: usize, text: &str, scope: &mut Scope) {
+    if offset <= step.target.span.end as usize {
+        return;
+    }
+    if let StepKind::Load(_) = step.kind
+        && opened_brace_between(text, step.target.span.end as usize, offset)
+    {
+        scope.option_block = Some(OptionBlock::Load);
+        // Inside `check { }`, the fields of each response.
+        if step.options.iter().any(|option| {
+            option.name.name == "check"
+                && walk::contains(option.span, offset)
+                && offset > option.name.span.end as usize
+        }) {
+            scope.option_block = None;
+            scope.fields_from = Some("http");
+        }
+        return;
+    }
+    // Writing the step's clauses, or a statement after it that the parser took
+    // for a clause: offer both, with this step's fields.
+    scope.clause_step = Some(step.kind);
+    scope.fields_from = backend_of(step.kind);
+}
