@@ -46,6 +46,7 @@ pub fn registry() -> step::Registry {
     let mut registry = step::Registry::default();
     registry.register(Arc::new(http::HttpBackend));
     registry.register(Arc::new(run::RunBackend));
+    registry.register(Arc::new(sql::SqlBackend::default()));
     registry.register(Arc::new(redis::RedisBackend::new()));
     registry
 }
