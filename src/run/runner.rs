@@ -240,12 +240,11 @@ fn compute_globals(plan: &Plan, sources: &SourceMap, options: &RunOptions, temp_
                 call_results: &no_calls,
             };
             let location = sources.file_line(binding.span);
-            let default = match &binding.value {
-                Some(expr) => Some(evaluator.value(expr).map_err(|failure| {
+            let default = binding.value.as_ref().map(|expr| {
+                evaluator.value(expr).map_err(|failure| {
                     UsageError(format!("{location}: cannot compute `{}`: {}", binding.name, failure.message))
-                })),
-                None => None,
-            };
+                })
+            });
             let value = if binding.kind == BindingKind::Param {
                 let override_text = options
                     .params

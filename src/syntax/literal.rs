@@ -124,7 +124,7 @@ pub fn format_duration(duration: Duration) -> String {
 pub fn format_size(bytes: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)];
     for (unit, factor) in UNITS {
-        if bytes >= factor && bytes % factor == 0 {
+        if bytes >= factor && bytes.is_multiple_of(factor) {
             return format!("{}{unit}", bytes / factor);
         }
     }
@@ -162,11 +162,11 @@ pub fn dedent_block(raw: &str) -> String {
     if let Some(rest) = text.strip_prefix("\r\n").or_else(|| text.strip_prefix('\n')) {
         text = rest;
     }
-    if let Some(last_break) = text.rfind('\n') {
-        if text[last_break + 1..].trim().is_empty() {
-            text = &text[..last_break];
-            text = text.strip_suffix('\r').unwrap_or(text);
-        }
+    if let Some(last_break) = text.rfind('\n')
+        && text[last_break + 1..].trim().is_empty()
+    {
+        text = &text[..last_break];
+        text = text.strip_suffix('\r').unwrap_or(text);
     }
     let indent = text
         .lines()
