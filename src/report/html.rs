@@ -808,6 +808,8 @@ const SCRIPT: &str = r#"
     var target = document.getElementById(window.location.hash.slice(1));
     if (target && target.tagName === 'DETAILS') { target.open = true; }
   }
+  // Tells a headless browser check that the script ran to its end.
+  body.setAttribute('data-script', 'ran');
 })();
 "#;
 

@@ -483,7 +483,10 @@ pub fn finish(report: &mut RunReport, extra_warnings: &[String]) {
     let files = report.test_run.files.clone();
     report.tests.sort_by_key(|test| {
         (
-            files.iter().position(|file| *file == test.file).unwrap_or(usize::MAX),
+            files
+                .iter()
+                .position(|file| *file == test.file)
+                .unwrap_or(usize::MAX),
             test.file.clone(),
             test.line,
         )

@@ -26,11 +26,18 @@ pub struct TerminalReporter {
 }
 
 impl TerminalReporter {
-    pub fn new(sources: Arc<SourceMap>, masker: Masker, color: bool, live: bool, verbose: bool) -> TerminalReporter {
+    pub fn new(
+        sources: Arc<SourceMap>,
+        masker: Masker,
+        color: bool,
+        live: bool,
+        verbose: bool,
+    ) -> TerminalReporter {
         let spinner = live.then(|| {
             let spinner = ProgressBar::new_spinner();
             spinner.set_style(
-                ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             spinner.enable_steady_tick(Duration::from_millis(100));
             spinner
@@ -46,7 +53,11 @@ impl TerminalReporter {
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 
     fn print(&self, text: &str) {
@@ -73,7 +84,10 @@ impl TerminalReporter {
             self.paint(color, mark),
             outcome.suite,
             outcome.name,
-            self.paint("2", &format!("({})", format_duration(round_to_millis(outcome.duration))))
+            self.paint(
+                "2",
+                &format!("({})", format_duration(round_to_millis(outcome.duration)))
+            )
         );
         if outcome.attempts > 1 {
             text.push_str(&format!(" after {} attempts", outcome.attempts));
@@ -81,7 +95,10 @@ impl TerminalReporter {
         if let Some(reason) = &outcome.skip_reason {
             text.push_str(&format!(" skipped: {reason}"));
         }
-        if let Some(exchanges) = self.exchanges.remove(&(outcome.suite.clone(), outcome.name.clone())) {
+        if let Some(exchanges) = self
+            .exchanges
+            .remove(&(outcome.suite.clone(), outcome.name.clone()))
+        {
             for exchange in exchanges {
                 text.push('\n');
                 text.push_str(&indent(&exchange, "    "));
@@ -105,15 +122,26 @@ impl TerminalReporter {
 
     /// A failure rendered like a compile error: message, source line, values,
     /// and the suggestion the other reports give too.
-    pub fn render_failure(&self, failure: &Failure, service_log: &[String], loads: &[serde_json::Value]) -> String {
+    pub fn render_failure(
+        &self,
+        failure: &Failure,
+        service_log: &[String],
+        loads: &[serde_json::Value],
+    ) -> String {
         let mut notes = Vec::new();
         if let Some(detail) = &failure.detail {
             notes.push(detail.clone());
         }
         for other in &failure.also {
-            notes.push(format!("also: {} ({})", other.message, self.sources.file_line(other.span)));
+            notes.push(format!(
+                "also: {} ({})",
+                other.message,
+                self.sources.file_line(other.span)
+            ));
         }
-        if let Some(suggestion) = super::model::failure_record(&self.sources, failure, service_log, loads).suggestion {
+        if let Some(suggestion) =
+            super::model::failure_record(&self.sources, failure, service_log, loads).suggestion
+        {
             notes.push(format!("suggestion: {suggestion}"));
         }
         let label = match &failure.expected {
@@ -122,7 +150,10 @@ impl TerminalReporter {
         };
         let diagnostic = cs::Diagnostic::error()
             .with_message(failure.message.clone())
-            .with_labels(vec![cs::Label::primary(failure.span.file.0 as usize, failure.span.range()).with_message(label)])
+            .with_labels(vec![
+                cs::Label::primary(failure.span.file.0 as usize, failure.span.range())
+                    .with_message(label),
+            ])
             .with_notes(notes);
         let config = term::Config {
             chars: term::Chars::ascii(),
@@ -130,7 +161,11 @@ impl TerminalReporter {
         };
         match term::emit_into_string(&config, self.sources.codespan_files(), &diagnostic) {
             Ok(text) => indent(&text, "  "),
-            Err(_) => format!("  {}: {}\n", self.sources.file_line(failure.span), failure.message),
+            Err(_) => format!(
+                "  {}: {}\n",
+                self.sources.file_line(failure.span),
+                failure.message
+            ),
         }
     }
 }
@@ -140,14 +175,20 @@ fn round_to_millis(duration: Duration) -> Duration {
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    text.lines().map(|line| format!("{prefix}{line}\n")).collect()
+    text.lines()
+        .map(|line| format!("{prefix}{line}\n"))
+        .collect()
 }
 
 impl Reporter for TerminalReporter {
     fn event(&mut self, event: &Event) {
         match event {
             Event::RunStarted { files, tests, .. } => {
-                self.print(&format!("running {tests} test{} from {}", if *tests == 1 { "" } else { "s" }, files.join(", ")));
+                self.print(&format!(
+                    "running {tests} test{} from {}",
+                    if *tests == 1 { "" } else { "s" },
+                    files.join(", ")
+                ));
             }
             Event::ServiceStarting { name } => {
                 if let Some(spinner) = &self.spinner {
@@ -155,28 +196,43 @@ impl Reporter for TerminalReporter {
                 }
             }
             Event::ServiceReady { name, after } => {
-                self.print(&format!("  service {name} ready ({})", format_duration(round_to_millis(*after))));
+                self.print(&format!(
+                    "  service {name} ready ({})",
+                    format_duration(round_to_millis(*after))
+                ));
             }
             Event::TestStarted { suite, name } => {
                 if let Some(spinner) = &self.spinner {
                     spinner.set_message(self.masker.mask(&format!("{suite} / {name}")));
                 }
             }
-            Event::StepStarted { suite, test, description } => {
+            Event::StepStarted {
+                suite,
+                test,
+                description,
+            } => {
                 if let Some(spinner) = &self.spinner {
-                    spinner.set_message(self.masker.mask(&format!("{suite} / {test}: {description}")));
+                    spinner.set_message(
+                        self.masker
+                            .mask(&format!("{suite} / {test}: {description}")),
+                    );
                 }
             }
             Event::Exchange { suite, test, text } => {
                 if self.verbose {
-                    self.exchanges.entry((suite.clone(), test.clone())).or_default().push(text.clone());
+                    self.exchanges
+                        .entry((suite.clone(), test.clone()))
+                        .or_default()
+                        .push(text.clone());
                 }
             }
             Event::TestFinished(outcome) => self.test_finished(outcome),
             // Step timings, failed expectations and durations close to their limit
             // are for the other reporters: the terminal explains failures once,
             // when their test finishes.
-            Event::StepFinished { .. } | Event::ExpectationFailed { .. } | Event::CloseToLimit { .. } => {}
+            Event::StepFinished { .. }
+            | Event::ExpectationFailed { .. }
+            | Event::CloseToLimit { .. } => {}
             Event::RunProblem { message, detail } => {
                 let mut text = format!("{} {message}", self.paint("31", "error:"));
                 if let Some(detail) = detail {
