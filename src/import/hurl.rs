@@ -624,6 +624,13 @@ impl Importer {
         self.depth = if retries(request) { 2 } else { 1 };
         let mut step = Lines::default();
         let retry = self.request(&mut step, request);
+        for (_, comment) in entry
+            .comments
+            .iter()
+            .filter(|(line, _)| *line == request_line)
+        {
+            step.trail(comment);
+        }
         if let Some(response) = &entry.response {
             self.response(&mut step, response);
         }

@@ -672,6 +672,17 @@ impl Lines {
         self.line("}");
     }
 
+    /// A comment at the end of the last line.
+    pub fn trail(&mut self, comment: &str) {
+        match self.lines.last_mut() {
+            Some(last) if !last.is_empty() => {
+                last.push_str("  ");
+                last.push_str(comment);
+            }
+            _ => self.line(comment),
+        }
+    }
+
     pub fn blank(&mut self) {
         if self.lines.last().is_some_and(|last| !last.is_empty()) {
             self.lines.push(String::new());
