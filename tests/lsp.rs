@@ -288,11 +288,39 @@ fn serves_an_editor_over_stdio() {
     change(&mut client, &uri, 5, &fixed);
     assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
 
-    // Nonsense never stops the server.
+    // The outline, and formatting through `ritc fmt`'s layout.
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|symbol| symbol["name"].as_str())
+        .collect();
+    assert_eq!(names, ["base", "test \"health\""]);
     change(
         &mut client,
         &uri,
         6,
+        "let   base =  \"http://127.0.0.1:3000\"\n",
+    );
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    assert_eq!(
+        edits[0]["newText"],
+        "let base = \"http://127.0.0.1:3000\"\n"
+    );
+
+    // Nonsense never stops the server.
+    change(
+        &mut client,
+        &uri,
+        7,
         "test \"x\" { GET \"{{ ]] }} é\n  expect ((( \n",
     );
     assert!(!client.diagnostics(&uri).is_empty());

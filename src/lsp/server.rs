@@ -9,20 +9,22 @@ use super::position::LineIndex;
 use super::{definition, hover, publish, symbols};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-    Notification as _, PublishDiagnostics,
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
+    DidSaveTextDocument, Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest, Request as _, Shutdown,
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+    Shutdown,
 };
 use lsp_types::{
     CompletionOptions, CompletionParams, CompletionResponse, DidChangeTextDocumentParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
-    DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse,
-    Hover, HoverContents, HoverParams, HoverProviderCapability, InitializeParams, Location,
-    MarkupContent, MarkupKind, OneOf, Position, PublishDiagnosticsParams, Range,
-    ServerCapabilities, TextDocumentContentChangeEvent, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Url,
+    DocumentFormattingParams, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
+    GotoDefinitionResponse, Hover, HoverContents, HoverParams, HoverProviderCapability,
+    InitializeParams, Location, MarkupContent, MarkupKind, OneOf, Position,
+    PublishDiagnosticsParams, Range, ServerCapabilities, TextDocumentContentChangeEvent,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, TextEdit, Url,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -62,6 +64,7 @@ pub fn capabilities() -> ServerCapabilities {
             ..CompletionOptions::default()
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -218,6 +221,10 @@ impl Server<'_> {
                 Some(params) => reply(self.symbols(params)),
                 None => Err(bad(method)),
             },
+            Formatting::METHOD => match parse::<DocumentFormattingParams>(params) {
+                Some(params) => reply(self.formatting(params)),
+                None => Err(bad(method)),
+            },
             _ => return None,
         })
     }
@@ -253,6 +260,13 @@ impl Server<'_> {
                             .and_then(|document| document.version);
                         self.set_text(uri, text, version);
                     }
+                }
+            }
+            // A file changed on disk (one that an open document may import).
+            DidChangeWatchedFiles::METHOD => {
+                let open: Vec<Url> = self.documents.keys().cloned().collect();
+                for uri in open {
+                    self.reanalyze(&uri);
                 }
             }
             DidCloseTextDocument::METHOD => {
@@ -400,6 +414,20 @@ impl Server<'_> {
             analysis.entry_ast(),
             &lines,
         )))
+    }
+
+    /// `ritc fmt`'s layout as one edit of the whole text; nothing for a text that
+    /// does not parse (its diagnostics already say why) or is already formatted.
+    fn formatting(&self, params: DocumentFormattingParams) -> Option<Vec<TextEdit>> {
+        let document = self.documents.get(&params.text_document.uri)?;
+        let text = self.buffers.get(&document.path)?;
+        let formatted = crate::fmt::format_source(crate::syntax::span::FileId(0), text).ok()?;
+        if formatted == *text {
+            return Some(Vec::new());
+        }
+        let lines = LineIndex::new(text);
+        let whole = Range::new(lines.position(0), lines.position(text.len()));
+        Some(vec![TextEdit::new(whole, formatted)])
     }
 }
 
