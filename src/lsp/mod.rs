@@ -12,6 +12,8 @@ mod hover;
 mod keywords;
 mod position;
 mod publish;
+#[cfg(test)]
+mod robustness;
 mod scope;
 mod server;
 mod symbols;
