@@ -755,20 +755,19 @@ fn merged_shard_reports_sum_to_the_whole_run() {
     );
 }
 
-#[test]
-fn merging_the_same_load_from_two_machines_adds_the_histograms() {
-    use hdrhistogram::Histogram;
+fn recorded(values: &[u64]) -> hdrhistogram::Histogram<u64> {
+    let mut latencies = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+    for value in values {
+        latencies.record(*value).unwrap();
+    }
+    latencies
+}
+
+/// The JSON reports of one `load` test run from two machines (latencies in
+/// microseconds), as `a.json` and `b.json`, and their merge as `merged.json`
+/// and `merged.html`.
+fn merge_two_machines(suite: &Suite, first: &[u64], second: &[u64]) -> Output {
     use ritc::report::histogram;
-    let suite = Suite::new();
-    let recorded = |values: &[u64]| {
-        let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
-        for value in values {
-            latencies.record(*value).unwrap();
-        }
-        latencies
-    };
-    let first: Vec<u64> = (1..=800).map(|i| 1000 + i * 10).collect();
-    let second: Vec<u64> = (1..=200).map(|i| 50_000 + i * 500).collect();
     let load = |values: &[u64], shard: &str| {
         let latencies = histogram::Latencies {
             histogram: recorded(values),
@@ -780,6 +779,10 @@ fn merging_the_same_load_from_two_machines_adds_the_histograms() {
             "statuses": {"200": values.len()}, "errors": {},
             "latency": histogram::latency_record(&latencies),
             "histogram": histogram::encode(&latencies.histogram).unwrap(),
+            "timeline": (0..8).map(|second| json!({
+                "start": format!("{second}s"), "length": "1s", "requests": values.len() / 8, "failed": 0,
+                "p50": format!("{}ms", 2 + second), "p99": format!("{}ms", 9 + second * 3), "max": format!("{}ms", 12 + second * 4),
+            })).collect::<Vec<_>>(),
         });
         json!({
             "format": "ritc-report/1",
@@ -790,9 +793,9 @@ fn merging_the_same_load_from_two_machines_adds_the_histograms() {
                         "duration": "8.1s", "duration_ms": 8100.0, "attempts": 1, "loads": [record]}],
         })
     };
-    suite.file("a.json", &load(&first, "0/2").to_string());
-    suite.file("b.json", &load(&second, "1/2").to_string());
-    let output = suite.ritc(&[
+    suite.file("a.json", &load(first, "0/2").to_string());
+    suite.file("b.json", &load(second, "1/2").to_string());
+    suite.ritc(&[
         "merge",
         "a.json",
         "b.json",
@@ -800,7 +803,16 @@ fn merging_the_same_load_from_two_machines_adds_the_histograms() {
         "json=merged.json",
         "--report",
         "html=merged.html",
-    ]);
+    ])
+}
+
+#[test]
+fn merging_the_same_load_from_two_machines_adds_the_histograms() {
+    use ritc::report::histogram;
+    let suite = Suite::new();
+    let first: Vec<u64> = (1..=800).map(|i| 1000 + i * 10).collect();
+    let second: Vec<u64> = (1..=200).map(|i| 50_000 + i * 500).collect();
+    let output = merge_two_machines(&suite, &first, &second);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let merged: Json = serde_json::from_str(&suite.read("merged.json")).unwrap();
     let tests = merged["tests"].as_array().unwrap();
@@ -828,6 +840,87 @@ fn merging_the_same_load_from_two_machines_adds_the_histograms() {
         "the histogram is drawn"
     );
     assert!(html.contains("<svg"));
+    assert!(html.contains("Latency over time"), "the timeline is drawn");
+    assert_eq!(
+        record["timeline"].as_array().map(Vec::len),
+        Some(8),
+        "windows merged by start"
+    );
+}
+
+/// The browser Debian packages, when it is installed.
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|output| output.status.success())
+        })
+}
+
+/// Opens a page in headless Chromium: its DOM after the scripts ran, and what
+/// the page wrote to the console.
+fn open_in_chromium(browser: &str, page: &Path, profile: &Path) -> (String, Vec<String>) {
+    let output = Command::new("timeout")
+        .arg("90")
+        .arg(browser)
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .args(["--enable-logging=stderr", "--log-level=0"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let console = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|line| line.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect();
+    (stdout(&output), console)
+}
+
+#[test]
+fn the_html_report_renders_in_headless_chromium_without_console_errors() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no chromium on this machine (apt-get install chromium)");
+        return;
+    };
+    let suite = Suite::new();
+    suite.file("main.rit", &main_suite(server()));
+    all_formats(&suite, "main.rit", &[]);
+    let first: Vec<u64> = (1..=800).map(|i| 1000 + i * 10).collect();
+    let second: Vec<u64> = (1..=200).map(|i| 50_000 + i * 500).collect();
+    merge_two_machines(&suite, &first, &second);
+    let profile = suite.path("chromium-profile");
+    for page in ["report.html", "merged.html"] {
+        let (dom, console) = open_in_chromium(browser, &suite.path(page), &profile);
+        assert!(
+            dom.contains("data-script=\"ran\""),
+            "the script of {page} did not run to its end:\n{dom}"
+        );
+        assert!(
+            console.is_empty(),
+            "{page} wrote to the console:\n{}",
+            console.join("\n")
+        );
+    }
+    // The check sees a console error when there is one.
+    suite.file(
+        "broken.html",
+        "<!DOCTYPE html><html><body><script>missing_function();</script></body></html>",
+    );
+    let (_, console) = open_in_chromium(browser, &suite.path("broken.html"), &profile);
+    assert!(
+        console.iter().any(|line| line.contains("missing_function")),
+        "{console:?}"
+    );
 }
 
 // ---------------------------------------------------------------- a small XML reader

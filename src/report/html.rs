@@ -128,7 +128,7 @@ fn problems_and_failures(out: &mut String, report: &RunReport) {
         if let Some(suggestion) = &failed.suggestion {
             let _ = write!(
                 out,
-                "<div class=\"suggestion\">💡 {}</div>",
+                "<div class=\"suggestion\"><b>Suggestion:</b> {}</div>",
                 escape(suggestion)
             );
         }
@@ -183,7 +183,7 @@ fn tests(out: &mut String, report: &RunReport) {
             if let Some(suggestion) = &problem.suggestion {
                 let _ = write!(
                     out,
-                    "<div class=\"suggestion\">💡 {}</div>",
+                    "<div class=\"suggestion\"><b>Suggestion:</b> {}</div>",
                     escape(suggestion)
                 );
             }
@@ -370,7 +370,7 @@ fn failure_block(out: &mut String, failure: &FailureRecord, warned: bool) {
     if let Some(suggestion) = &failure.suggestion {
         let _ = writeln!(
             out,
-            "<div class=\"suggestion\">💡 {}</div>",
+            "<div class=\"suggestion\"><b>Suggestion:</b> {}</div>",
             escape(suggestion)
         );
     }
@@ -472,7 +472,7 @@ const CHART_WIDTH: f64 = 520.0;
 const CHART_HEIGHT: f64 = 200.0;
 const LEFT: f64 = 48.0;
 const BOTTOM: f64 = 34.0;
-const TOP: f64 = 22.0;
+const TOP: f64 = 32.0;
 const RIGHT: f64 = 12.0;
 
 fn histogram_svg(out: &mut String, latencies: &histogram::Latencies) {
@@ -536,9 +536,12 @@ fn histogram_svg(out: &mut String, latencies: &histogram::Latencies) {
             let x = LEFT + (index as f64 + within) * bar;
             let _ = write!(
                 out,
-                "<line class=\"marker\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{TOP}\" y2=\"{:.1}\"/><text x=\"{x:.1}\" y=\"{:.1}\" class=\"label marker-label\" text-anchor=\"middle\">{name} {}</text>",
+                "<line class=\"marker\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{TOP}\" y2=\"{:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"label marker-label\" text-anchor=\"{}\">{name} {}</text>",
                 TOP + plot_height,
-                TOP - 2.0 + if name == "p99" { 0.0 } else { 10.0 },
+                // p50 to the left of its line, p99 to the right, so they never overlap.
+                if name == "p50" { x - 3.0 } else { x + 3.0 },
+                TOP - 3.0,
+                if name == "p50" { "end" } else { "start" },
                 format_millis(value)
             );
         }
