@@ -528,7 +528,9 @@ fn html_is_one_self_contained_file() {
 #[test]
 fn the_secret_appears_in_no_report_no_event_and_no_verbose_output() {
     let suite = Suite::new();
-    suite.file("main.rit", &main_suite(server()));
+    // A service that writes the secret to its log, whose tail goes with failures.
+    let service = "service echoer = \"echo started with {{token}}; exec sleep 60\" {\n  ready log \"started\" within 10s\n}\n";
+    suite.file("main.rit", &format!("{}\n{service}", main_suite(server())));
     let output = all_formats(&suite, "main.rit", &["--events", "jsonl", "-v"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let events = stdout(&output);
@@ -552,8 +554,15 @@ fn the_secret_appears_in_no_report_no_event_and_no_verbose_output() {
             "{name} shows nothing of the masked values:\n{text}"
         );
     }
-    // The secret did go out: the server echoed it, and the reports show where.
+    // The secret did go out: the server echoed it, the service logged it, and the
+    // reports show where.
     assert!(events.contains("Bearer ***"), "{events}");
+    assert!(
+        suite
+            .read("report.yaml")
+            .contains("[echoer] started with ***"),
+        "the service log tail"
+    );
     assert!(
         events.contains("\"type\":\"exchange\""),
         "-v exchanges are events too"
