@@ -15,6 +15,10 @@ use crate::types::Type;
 pub fn hover(analysis: &Analysis, offset: usize) -> Option<(Span, String)> {
     let file = analysis.entry_file();
     let text = analysis.source(file);
+    // An import's path is a string, and hovers with what the module offers.
+    if let Some(found) = item_name_at(analysis, offset) {
+        return Some(found);
+    }
     let surroundings = cursor::surroundings(text, offset);
     if surroundings.place != Place::Code {
         return None;
@@ -32,9 +36,6 @@ pub fn hover(analysis: &Analysis, offset: usize) -> Option<(Span, String)> {
             definition.name
         );
         return Some((definition.span, text));
-    }
-    if let Some(found) = item_name_at(analysis, offset) {
-        return Some(found);
     }
     let mut step_found = None;
     walk::each_step(analysis.entry_ast(), &mut |step| {
