@@ -621,6 +621,16 @@ impl Importer {
         let Some(request) = &entry.request else {
             return;
         };
+        if !["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+            .contains(&request.method.as_str())
+        {
+            // Sending it as another method would change what it tests: the whole
+            // entry stays out, and so do its asserts, which would read the step before.
+            let what = format!("the method {} (the whole entry)", request.method);
+            let original = format!("{} {}", request.method, request.url);
+            self.untranslated(out, request.line, &what, &original);
+            return;
+        }
         self.depth = if retries(request) { 2 } else { 1 };
         let mut step = Lines::default();
         let retry = self.request(&mut step, request);
@@ -657,19 +667,7 @@ impl Importer {
     fn request(&mut self, out: &mut Lines, request: &Request) -> Option<String> {
         let mut prefix = Lines::default();
         let mut clauses: Vec<String> = Vec::new();
-        let method = request.method.as_str();
-        let method =
-            if ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].contains(&method) {
-                method.to_string()
-            } else {
-                self.untranslated(
-                    &mut prefix,
-                    request.line,
-                    &format!("the method {method}"),
-                    &request.url,
-                );
-                "GET".to_string()
-            };
+        let method = request.method.clone();
         let url = self.string(&request.url);
         let mut headers: Vec<(String, String)> = Vec::new();
         for header in &request.headers {
@@ -1035,7 +1033,7 @@ impl Importer {
             .ok_or_else(|| "an unterminated string".to_string())
             .and_then(|tokens| {
                 let mut position = 0;
-                let expression = self.query(&tokens, &mut position)?;
+                let (expression, _) = self.query(&tokens, &mut position)?;
                 match tokens.get(position) {
                     None => Ok(expression),
                     Some(_) => Err("a capture with more than a query and filters".to_string()),
@@ -1051,8 +1049,13 @@ impl Importer {
         }
     }
 
-    /// `QUERY [FILTER…]` from `tokens[position..]`, advancing `position`.
-    fn query(&mut self, tokens: &[Token], position: &mut usize) -> Result<String, Untranslatable> {
+    /// `QUERY [FILTER…]` from `tokens[position..]`, advancing `position`: the
+    /// expression and the kind of value it gives.
+    fn query(
+        &mut self,
+        tokens: &[Token],
+        position: &mut usize,
+    ) -> Result<(String, Kind), Untranslatable> {
         let word = |token: Option<&Token>| match token {
             Some(Token::Word(word)) => Some(word.clone()),
             _ => None,
@@ -1064,15 +1067,18 @@ impl Importer {
         let name = word(tokens.get(*position))
             .ok_or_else(|| "a query that does not start with its name".to_string())?;
         *position += 1;
-        let mut expression = match name.as_str() {
-            "status" => "status".to_string(),
-            "url" => "url".to_string(),
-            "body" => "body".to_string(),
-            "duration" => "duration".to_string(),
+        let (mut expression, mut kind) = match name.as_str() {
+            "status" => ("status".to_string(), Kind::Int),
+            "url" => ("url".to_string(), Kind::Text),
+            "body" => ("body".to_string(), Kind::Text),
+            "duration" => ("duration".to_string(), Kind::Duration),
             "header" => {
                 let header = argument(tokens.get(*position))?;
                 *position += 1;
-                format!("headers[{}]", quoted(&header.to_ascii_lowercase()))
+                (
+                    format!("headers[{}]", quoted(&header.to_ascii_lowercase())),
+                    Kind::Text,
+                )
             }
             "cookie" => {
                 let cookie = argument(tokens.get(*position))?;
@@ -1080,63 +1086,72 @@ impl Importer {
                 if cookie.contains('[') {
                     return Err("a cookie attribute query".to_string());
                 }
-                format!("cookies[{}]", quoted(&cookie))
+                (format!("cookies[{}]", quoted(&cookie)), Kind::Text)
             }
             "jsonpath" => {
                 let path = argument(tokens.get(*position))?;
                 *position += 1;
-                jsonpath("json", &path)?
+                (jsonpath("json", &path)?, Kind::Json)
             }
             "variable" => {
                 let variable = argument(tokens.get(*position))?;
                 *position += 1;
-                self.names.reference(&variable)
+                let name = self.names.reference(&variable);
+                let kind = if self.names.undefined.values().any(|param| *param == name) {
+                    Kind::Text
+                } else {
+                    Kind::Json
+                };
+                (name, kind)
             }
             other => return Err(format!("the `{other}` query")),
         };
         while let Some(filter) = word(tokens.get(*position)) {
             let next = tokens.get(*position + 1);
-            expression = match filter.as_str() {
-                "count" => format!("len({expression})"),
-                "toInt" => format!("int({expression})"),
-                "toFloat" => format!("float({expression})"),
-                "toString" => format!("string({expression})"),
-                "first" => format!("{expression}[0]"),
-                "last" => format!("{expression}[-1]"),
-                "base64Encode" => format!("base64({expression})"),
+            let (filtered, filtered_kind) = match filter.as_str() {
+                "count" => (format!("len({expression})"), Kind::Int),
+                "toInt" => (format!("int({expression})"), Kind::Int),
+                "toFloat" => (format!("float({expression})"), Kind::Float),
+                "toString" => (format!("string({expression})"), Kind::Text),
+                "first" => (format!("{expression}[0]"), Kind::Json),
+                "last" => (format!("{expression}[-1]"), Kind::Json),
+                "base64Encode" => (format!("base64({expression})"), Kind::Text),
                 "nth" => match next {
                     Some(Token::Word(index)) if index.parse::<i64>().is_ok() => {
                         *position += 1;
-                        format!("{expression}[{index}]")
+                        (format!("{expression}[{index}]"), Kind::Json)
                     }
                     _ => return Err("an `nth` filter without its index".to_string()),
                 },
                 "jsonpath" => {
                     let path = argument(next)?;
                     *position += 1;
-                    jsonpath(&format!("json({expression})"), &path)?
+                    (jsonpath(&format!("json({expression})"), &path)?, Kind::Json)
                 }
                 "replace" => match (next, tokens.get(*position + 2)) {
                     (Some(Token::Quoted(old)), Some(Token::Quoted(new))) => {
                         *position += 2;
-                        format!("replace({expression}, {}, {})", quoted(old), quoted(new))
+                        let replaced =
+                            format!("replace({expression}, {}, {})", quoted(old), quoted(new));
+                        (replaced, Kind::Text)
                     }
                     _ => return Err("a `replace` filter without two strings".to_string()),
                 },
                 other if is_filter(other) => return Err(format!("the `{other}` filter")),
                 _ => break,
             };
+            expression = filtered;
+            kind = filtered_kind;
             *position += 1;
         }
-        Ok(expression)
+        Ok((expression, kind))
     }
 
     /// `QUERY [FILTER…] [not] PREDICATE [VALUE]` → a `.rit` condition.
     fn assertion(&mut self, text: &str) -> Result<String, Untranslatable> {
         let tokens = tokens(text).ok_or_else(|| "an unterminated string".to_string())?;
         let mut position = 0;
-        let is_duration = matches!(tokens.first(), Some(Token::Word(word)) if word == "duration");
-        let subject = self.query(&tokens, &mut position)?;
+        let (subject, kind) = self.query(&tokens, &mut position)?;
         let mut negated = false;
         if tokens.get(position) == Some(&Token::Word("not".to_string())) {
             negated = true;
@@ -1152,7 +1167,7 @@ impl Importer {
         }
         let operand = |importer: &mut Importer| -> Result<String, Untranslatable> {
             let value = value.ok_or_else(|| format!("a `{predicate}` without its value"))?;
-            importer.value(value, is_duration)
+            importer.value(value, kind)
         };
         let condition = match predicate.as_str() {
             "==" | "!=" | ">" | ">=" | "<" | "<=" => {
@@ -1200,42 +1215,84 @@ impl Importer {
         })
     }
 
-    fn value(&mut self, token: &Token, is_duration: bool) -> Result<String, Untranslatable> {
+    /// A value compared with a query of `kind`, written so that the comparison
+    /// type-checks: a number compared with text is quoted, a quoted number compared
+    /// with a number is not, milliseconds compared with `duration` get their unit.
+    fn value(&mut self, token: &Token, kind: Kind) -> Result<String, Untranslatable> {
+        let numeric = |text: &str| {
+            text.parse::<f64>().is_ok_and(f64::is_finite)
+                && !text.contains(['e', 'E', 'i', 'n', 'I', 'N'])
+        };
         match token {
+            Token::Quoted(text) if matches!(kind, Kind::Int | Kind::Float) && numeric(text) => {
+                number(text)
+            }
             Token::Quoted(text) => Ok(self.string(text)),
             Token::Regex(pattern) => Ok(quoted(pattern)),
             Token::Word(word) => {
                 if let Some(variable) = whole_variable(word) {
-                    return Ok(self.names.reference(variable));
+                    let name = self.names.reference(variable);
+                    let is_param = self.names.undefined.values().any(|param| *param == name);
+                    return Ok(match kind {
+                        Kind::Int if is_param => format!("int({name})"),
+                        Kind::Float if is_param => format!("float({name})"),
+                        _ => name,
+                    });
                 }
                 if matches!(word.as_str(), "true" | "false" | "null") {
                     return Ok(word.clone());
                 }
-                if let Ok(integer) = word.parse::<i64>() {
-                    if is_duration {
-                        return Ok(duration_from_millis(integer as f64));
-                    }
-                    return Ok(if integer < 0 {
-                        format!("-{}", integer.unsigned_abs())
-                    } else {
-                        integer.to_string()
-                    });
+                if !numeric(word) {
+                    return Err(format!("the value `{word}`"));
                 }
-                if word.parse::<f64>().is_ok_and(f64::is_finite)
-                    && !word.contains(['e', 'E'])
-                    && !is_duration
-                {
-                    let number = word.strip_prefix('+').unwrap_or(word);
-                    return Ok(if number.starts_with('.') {
-                        format!("0{number}")
-                    } else {
-                        number.to_string()
-                    });
+                match kind {
+                    Kind::Text => Ok(quoted(word)),
+                    Kind::Duration => match word.parse::<u64>() {
+                        Ok(millis) => Ok(duration_from_millis(millis as f64)),
+                        Err(_) => Err(format!("the duration `{word}`")),
+                    },
+                    _ => number(word),
                 }
-                Err(format!("the value `{word}`"))
             }
         }
     }
+}
+
+/// The kind of value a Hurl query gives, as far as the checker cares.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Int,
+    Float,
+    Text,
+    Duration,
+    /// JSON: compares with anything; checked when the test runs.
+    Json,
+}
+
+/// A number as `.rit` writes it (`+1` → `1`, `.5` → `0.5`, `-3` → `-3`).
+fn number(text: &str) -> Result<String, Untranslatable> {
+    let text = text.trim().strip_prefix('+').unwrap_or(text.trim());
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(digits) => ("-", digits),
+        None => ("", text),
+    };
+    let digits = if digits.starts_with('.') {
+        format!("0{digits}")
+    } else {
+        digits.to_string()
+    };
+    let digits = if digits.ends_with('.') {
+        format!("{digits}0")
+    } else {
+        digits
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(format!("the number `{text}`"));
+    }
+    if !digits.contains('.') && digits.parse::<i64>().is_err() {
+        return Err(format!("the number `{text}` (too large)"));
+    }
+    Ok(format!("{sign}{digits}"))
 }
 
 /// True when the request's `[Options]` ask for retries.

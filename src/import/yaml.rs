@@ -1499,11 +1499,11 @@ fn service_name(command: &str, count: usize) -> String {
         .find(|word| word.chars().any(|c| c.is_ascii_alphabetic()) && !word.starts_with('-'))
         .map(|word| word.rsplit('/').next().unwrap_or(word))
         .unwrap_or("");
-    let name = identifier(word.split(':').next_back().unwrap_or(word));
-    if name.is_empty() || name == "value" {
+    let word = word.split(':').next_back().unwrap_or(word);
+    if word.is_empty() {
         format!("service_{count}")
     } else {
-        name
+        identifier(word)
     }
 }
 
