@@ -5,7 +5,7 @@
 use super::builtins::{self, Returns};
 use super::index::{Index, NameKind, Target};
 use super::program::{ModuleId, Program};
-use crate::backends::{self, schema::OptionSpec, schema::StepSchema, schema::ValueSpec};
+use crate::backends::{self, schema::OptionSpec, schema::StepSchema, schema::TargetText, schema::ValueSpec};
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
 use crate::syntax::ast::*;
 use crate::syntax::span::Span;
@@ -683,6 +683,11 @@ enum InterpolationContext {
     Sql,
 }
 
+/// The step fields in scope at one point (scope depth, name, type, span), whose
+/// step they came from, and why there are none: saved around `if` branches and
+/// `check` blocks.
+type FieldSnapshot = (Vec<(usize, String, Type, Span)>, Option<&'static str>, NoFieldsReason);
+
 /// Why no step fields are in scope, for the wording of E0303.
 #[derive(Clone, Copy)]
 enum NoFieldsReason {
@@ -789,7 +794,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         self.fields_from = Some(schema.name);
     }
 
-    fn snapshot_fields(&self) -> (Vec<(usize, String, Type, Span)>, Option<&'static str>, NoFieldsReason) {
+    fn snapshot_fields(&self) -> FieldSnapshot {
         let mut fields = Vec::new();
         for (depth, scope) in self.scopes.iter().enumerate() {
             for local in scope.iter().filter(|local| local.kind == LocalKind::Field) {
@@ -799,7 +804,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         (fields, self.fields_from, self.no_fields_reason)
     }
 
-    fn restore_fields(&mut self, snapshot: &(Vec<(usize, String, Type, Span)>, Option<&'static str>, NoFieldsReason)) {
+    fn restore_fields(&mut self, snapshot: &FieldSnapshot) {
         self.clear_fields(snapshot.2);
         for (depth, name, ty, span) in &snapshot.0 {
             if let Some(scope) = self.scopes.get_mut(*depth) {
@@ -1200,9 +1205,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             return Type::Unknown;
         }
         // The step's own target and clauses still see the previous step's fields.
-        self.context = match step.kind {
-            StepKind::Run => InterpolationContext::Shell,
-            _ => InterpolationContext::Text,
+        self.context = match schema.target_text {
+            TargetText::Shell => InterpolationContext::Shell,
+            TargetText::Plain => InterpolationContext::Text,
         };
         self.expect_type(&step.target, &schema.target, "the step's target");
         self.context = InterpolationContext::Text;
@@ -1598,10 +1603,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                             .with_help("take the quotes away and build the text in SQL: `'%' || {{x}} || '%'`"),
                         );
                     }
+                    // A bound parameter may be bytes (a bytea or blob value).
                     self.context = InterpolationContext::Sql;
-                    let ty = self.expr(expr);
+                    self.expr(expr);
                     self.context = InterpolationContext::Text;
-                    self.reject_bytes_in_text(&ty, expr);
                 }
             }
         }
@@ -1890,7 +1895,22 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             name.span,
             "not found in this scope",
         );
-        if let Some(near) = did_you_mean(&name.name, candidates.iter().map(String::as_str)) {
+        // A name of a module imported with `as` needs its qualifier.
+        let qualifier = self.checker.globals.iter().find_map(|(alias, global)| match &global.kind {
+            GlobalKind::Module(id) => self
+                .checker
+                .imported
+                .get(id)
+                .filter(|exports| exports.names.contains_key(&name.name))
+                .map(|_| alias.clone()),
+            _ => None,
+        });
+        if let Some(alias) = qualifier {
+            diagnostic = diagnostic.with_help(format!(
+                "`{}` is defined in the module imported as `{alias}`: write `{alias}.{}`",
+                name.name, name.name
+            ));
+        } else if let Some(near) = did_you_mean(&name.name, candidates.iter().map(String::as_str)) {
             diagnostic = diagnostic.with_help(format!("did you mean `{near}`?"));
         }
         self.report(diagnostic);
@@ -2406,8 +2426,8 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                             operator_span,
                             "mismatched operands",
                         )
-                        .with_label(left.span, format!("{}", left_type.with_article()))
-                        .with_label(right.span, format!("{}", right_type.with_article()));
+                        .with_label(left.span, left_type.with_article())
+                        .with_label(right.span, right_type.with_article());
                         if let Some(help) = unit_help(&left_type, right, &right_type, self) {
                             diagnostic = diagnostic.with_help(help);
                         }
