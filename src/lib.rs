@@ -6,6 +6,7 @@ pub mod diagnostics;
 pub mod fmt;
 pub mod import;
 pub mod plan;
+pub mod publish;
 pub mod report;
 pub mod backends;
 pub mod check;

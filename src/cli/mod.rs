@@ -7,6 +7,8 @@ mod files;
 mod fmt;
 mod import;
 mod list;
+mod merge;
+mod publish;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +35,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Check, then run the tests against the real services.
     Run(run::RunArgs),
+    /// Combine the JSON reports of `--shard` runs into the report of the whole.
+    Merge(merge::MergeArgs),
     /// Print the long explanation of a diagnostic code (e.g. `ritc explain E0201`).
     Explain(explain::ExplainArgs),
     /// Rewrite files in the canonical layout (`--check`: list those that would change, exit 1).
@@ -43,6 +47,8 @@ enum Command {
     Import(import::ImportArgs),
     /// List suites, tests, checkpoints, stages, services and params (`--format json` for tools).
     List(list::ListArgs),
+    /// Post the checkpoint definitions (and the last results) to an issue tracker: `publish linear --issue ID`.
+    Publish(publish::PublishArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -61,6 +67,8 @@ pub fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::List(args) => run_with_big_stack(move || list::run(args)),
         Command::Run(args) => run_with_big_stack(move || run::run(args)),
+        Command::Merge(args) => merge::run(args),
+        Command::Publish(args) => run_with_big_stack(move || publish::run(args)),
     };
     ExitCode::from(code)
 }

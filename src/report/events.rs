@@ -23,6 +23,7 @@
 //! | `exchange` | `suite`, `test`, `text` (with `-v` only: the request and response) |
 //! | `test_finished` | `suite`, `test`, `status` (`passed` `failed` `skipped` `warned`), `duration_ms`, `attempts`, `failure`, `warnings`, `steps`, `service_log`, `loads`, … (the test record of the JSON report) |
 //! | `run_problem` | `message`, `detail`, `suggestion` (a failure outside any test: a service, setup, teardown) |
+//! | `service_usage` | `service`, `peak_rss_bytes`, `peak_cpu_percent` (100 = one core, over 1 s), `cpu_seconds`, `processes`, `samples`, `sampled_ms` (what a started service used while the tests ran; one per service, before `run_finished`) |
 //! | `run_finished` | `status` (`PASSED` `FAILED` `PARTIAL`), `exit_code`, `summary` (`total_tests` `passed` `failed` `skipped` `warnings`), `duration_ms`, `stopped_early`, `interrupted`, `warnings`, `recommendations` |
 //!
 //! A `failure` is `{kind, message, file, line, column, source, expected,
@@ -184,6 +185,16 @@ impl EventsReporter {
                 "message": mask(message),
                 "detail": detail.as_deref().map(mask),
                 "suggestion": super::suggest::for_problem(message).map(|text| mask(&text)),
+            }),
+            Event::ServiceUsage(usage) => json!({
+                "type": "service_usage",
+                "service": mask(&usage.name),
+                "peak_rss_bytes": usage.peak_rss_bytes,
+                "peak_cpu_percent": (usage.peak_cpu_percent * 10.0).round() / 10.0,
+                "cpu_seconds": (usage.cpu_seconds * 100.0).round() / 100.0,
+                "processes": usage.max_processes,
+                "samples": usage.samples,
+                "sampled_ms": model::millis(usage.sampled),
             }),
             Event::RunFinished { summary } => {
                 let report = self.builder.report(&self.masker);

@@ -28,6 +28,7 @@ pub fn render(report: &RunReport) -> String {
         "Recommendations",
         &report.recommendations,
     );
+    services(&mut out, report);
     tests(&mut out, report);
     let _ = write!(
         out,
@@ -135,6 +136,41 @@ fn problems_and_failures(out: &mut String, report: &RunReport) {
         out.push_str("</li>\n");
     }
     out.push_str("</ol>\n</section>\n");
+}
+
+/// What each started service used while the tests ran; a value at or over its
+/// warning limit is marked.
+fn services(out: &mut String, report: &RunReport) {
+    if report.services.is_empty() {
+        return;
+    }
+    out.push_str("<section id=\"services\">\n<h2>Services while the tests ran</h2>\n<table class=\"services\"><thead><tr><th>service</th><th>peak memory (RSS)</th><th>peak CPU (1 s, % of a core)</th><th>CPU time</th><th>processes</th><th>sampled</th></tr></thead><tbody>\n");
+    for service in &report.services {
+        let high = |is_high: bool| if is_high { " class=\"high\"" } else { "" };
+        let _ = writeln!(
+            out,
+            "<tr><th>{}</th><td{}>{}</td><td{}>{}</td><td>{:.2}s</td><td>{}</td><td>{} samples over {:.1}s</td></tr>",
+            escape(&service.name),
+            high(service.high_memory()),
+            escape(&service.peak_rss),
+            high(service.high_cpu()),
+            escape(&super::model::format_percent(service.peak_cpu_percent)),
+            service.cpu_seconds,
+            service.processes,
+            service.samples,
+            service.sampled_ms / 1000.0
+        );
+    }
+    let _ = writeln!(
+        out,
+        "</tbody></table>\n<p class=\"note\">Sampled from each service's process tree every 250 ms; marked from {} of a core sustained for 1 s, or {} of memory.</p>\n</section>",
+        escape(&super::model::format_percent(
+            super::model::SERVICE_CPU_WARNING_PERCENT
+        )),
+        escape(&super::model::format_bytes(
+            super::model::SERVICE_RSS_WARNING_BYTES
+        ))
+    );
 }
 
 fn list_section(out: &mut String, id: &str, title: &str, items: &[String]) {
@@ -780,6 +816,7 @@ svg .marker { stroke: var(--failed); stroke-dasharray: 3 3; } svg .marker-label 
 svg .label { font-size: 10px; fill: var(--soft); } svg .title { font-size: 12px; fill: var(--ink); font-weight: 600; }
 svg .series { fill: none; stroke-width: 1.8; } svg .s0 { stroke: #0969da; } svg .s1 { stroke: var(--failed); } svg .s2 { stroke: var(--warned); }
 svg .s0-label { fill: #0969da; } svg .s1-label { fill: var(--failed); } svg .s2-label { fill: var(--warned); }
+table.services td.high { color: var(--warned); font-weight: 600; }
 .problem { border: 1px solid var(--failed); border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
 footer { margin-top: 32px; font-size: 12px; }
 "#;

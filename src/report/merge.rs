@@ -95,9 +95,35 @@ pub fn merge(reports: &[(String, RunReport)]) -> RunReport {
             .iter()
             .flat_map(|(_, report)| report.problems.clone())
             .collect(),
+        services: merge_services(reports),
     };
     let shard_warnings = shard_gaps(reports);
     model::finish(&mut merged, &shard_warnings);
+    merged
+}
+
+/// Each service once: every shard started its own, so its peaks are the
+/// highest of the shards', its CPU time the sum.
+fn merge_services(reports: &[(String, RunReport)]) -> Vec<model::ServiceUsageRecord> {
+    let mut merged: Vec<model::ServiceUsageRecord> = Vec::new();
+    for (_, report) in reports {
+        for service in &report.services {
+            match merged.iter_mut().find(|known| known.name == service.name) {
+                Some(known) => {
+                    if service.peak_rss_bytes > known.peak_rss_bytes {
+                        known.peak_rss_bytes = service.peak_rss_bytes;
+                        known.peak_rss = service.peak_rss.clone();
+                    }
+                    known.peak_cpu_percent = known.peak_cpu_percent.max(service.peak_cpu_percent);
+                    known.cpu_seconds += service.cpu_seconds;
+                    known.processes = known.processes.max(service.processes);
+                    known.samples += service.samples;
+                    known.sampled_ms = known.sampled_ms.max(service.sampled_ms);
+                }
+                None => merged.push(service.clone()),
+            }
+        }
+    }
     merged
 }
 

@@ -7,6 +7,7 @@
 use super::mask::Masker;
 use super::suggest;
 use crate::run::outcome::{Event, Failure, FailureKind, Summary, TestOutcome, TestStatus};
+use crate::run::sampling::ServiceUsage;
 use crate::syntax::source_map::SourceMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -38,6 +39,89 @@ pub struct RunReport {
     /// Failures outside any test: a service that did not start, a teardown.
     #[serde(default)]
     pub problems: Vec<Problem>,
+    /// What each started service used while the tests ran, in start order
+    /// (empty with `--no-start` or when the run started none).
+    #[serde(default)]
+    pub services: Vec<ServiceUsageRecord>,
+}
+
+/// A service's CPU use at or above this (percent of one core, sustained over a
+/// 1-second window) is a warning.
+pub const SERVICE_CPU_WARNING_PERCENT: f64 = 80.0;
+
+/// A service's resident memory at or above this (all its processes together)
+/// is a warning: 512 MiB.
+pub const SERVICE_RSS_WARNING_BYTES: u64 = 512 * 1024 * 1024;
+
+/// What one started service used while the tests ran, sampled from its
+/// process tree (`run::sampling`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ServiceUsageRecord {
+    pub name: String,
+    /// The most resident memory (RSS) its processes held together.
+    pub peak_rss_bytes: u64,
+    /// The same, for people: "212.4 MiB".
+    pub peak_rss: String,
+    /// The highest CPU use over a 1-second window, in percent of one core
+    /// (200 = two cores busy).
+    pub peak_cpu_percent: f64,
+    /// CPU time (user + system) its processes used while sampled.
+    pub cpu_seconds: f64,
+    /// The most processes it had at once.
+    pub processes: usize,
+    pub samples: u32,
+    /// How long it was sampled.
+    pub sampled_ms: f64,
+    /// The limits it reached: `cpu` (`SERVICE_CPU_WARNING_PERCENT`), `memory`
+    /// (`SERVICE_RSS_WARNING_BYTES`). Derived by `finish`.
+    #[serde(default)]
+    pub high: Vec<String>,
+}
+
+impl From<&ServiceUsage> for ServiceUsageRecord {
+    fn from(usage: &ServiceUsage) -> ServiceUsageRecord {
+        ServiceUsageRecord {
+            name: usage.name.clone(),
+            peak_rss_bytes: usage.peak_rss_bytes,
+            peak_rss: format_bytes(usage.peak_rss_bytes),
+            peak_cpu_percent: (usage.peak_cpu_percent * 10.0).round() / 10.0,
+            cpu_seconds: (usage.cpu_seconds * 100.0).round() / 100.0,
+            processes: usage.max_processes,
+            samples: usage.samples,
+            sampled_ms: millis(usage.sampled),
+            high: Vec::new(),
+        }
+    }
+}
+
+impl ServiceUsageRecord {
+    pub fn high_cpu(&self) -> bool {
+        self.peak_cpu_percent >= SERVICE_CPU_WARNING_PERCENT
+    }
+
+    pub fn high_memory(&self) -> bool {
+        self.peak_rss_bytes >= SERVICE_RSS_WARNING_BYTES
+    }
+}
+
+/// "212.4 MiB", "512 KiB", "3.0 GiB".
+pub fn format_bytes(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let value = bytes as f64;
+    if value >= KIB * KIB * KIB {
+        format!("{:.1} GiB", value / (KIB * KIB * KIB))
+    } else if value >= KIB * KIB {
+        format!("{:.1} MiB", value / (KIB * KIB))
+    } else if value >= KIB {
+        format!("{:.0} KiB", value / KIB)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// "99.6%"
+pub fn format_percent(percent: f64) -> String {
+    format!("{percent:.1}%")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,6 +327,7 @@ pub struct ReportBuilder {
     close_to_limit: HashMap<(String, String), Vec<String>>,
     tests: Vec<TestRecord>,
     problems: Vec<Problem>,
+    services: Vec<ServiceUsageRecord>,
     finished: Option<Summary>,
 }
 
@@ -257,6 +342,7 @@ impl ReportBuilder {
             close_to_limit: HashMap::new(),
             tests: Vec::new(),
             problems: Vec::new(),
+            services: Vec::new(),
             finished: None,
         }
     }
@@ -316,6 +402,7 @@ impl ReportBuilder {
                     suggestion: suggest::for_problem(message),
                 });
             }
+            Event::ServiceUsage(usage) => self.services.push(ServiceUsageRecord::from(usage)),
             Event::RunFinished { summary } => self.finished = Some(summary.clone()),
             _ => {}
         }
@@ -364,6 +451,7 @@ impl ReportBuilder {
             recommendations: Vec::new(),
             tests: self.tests.clone(),
             problems: self.problems.clone(),
+            services: self.services.clone(),
         };
         finish(&mut report, &[]);
         mask_report(&report, masker)
@@ -491,6 +579,15 @@ pub fn finish(report: &mut RunReport, extra_warnings: &[String]) {
             test.line,
         )
     });
+    for service in &mut report.services {
+        service.high = [
+            service.high_cpu().then(|| "cpu".to_string()),
+            service.high_memory().then(|| "memory".to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+    }
     report.failed_tests = failed_tests(report);
     report.warnings = extra_warnings.to_vec();
     report.warnings.extend(warnings(report));
@@ -644,6 +741,31 @@ fn warnings(report: &RunReport) -> Vec<String> {
             ));
         }
     }
+    warnings.extend(service_warnings(&report.services));
+    warnings
+}
+
+/// A service whose CPU or memory reached its limit while the tests ran.
+pub fn service_warnings(services: &[ServiceUsageRecord]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for service in services {
+        if service.high_cpu() {
+            warnings.push(format!(
+                "service `{}` used {} of a CPU core (sustained for 1s) while the tests ran (warning from {})",
+                service.name,
+                format_percent(service.peak_cpu_percent),
+                format_percent(SERVICE_CPU_WARNING_PERCENT)
+            ));
+        }
+        if service.high_memory() {
+            warnings.push(format!(
+                "service `{}` held {} of memory at its peak while the tests ran (warning from {})",
+                service.name,
+                service.peak_rss,
+                format_bytes(SERVICE_RSS_WARNING_BYTES)
+            ));
+        }
+    }
     warnings
 }
 
@@ -681,6 +803,9 @@ pub fn mask_report(report: &RunReport, masker: &Masker) -> RunReport {
         mask(&mut problem.message);
         mask_option(&mut problem.detail);
         mask_option(&mut problem.suggestion);
+    }
+    for service in &mut report.services {
+        mask(&mut service.name);
     }
     report
 }

@@ -347,6 +347,26 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
         flaky,
         "These tests passed only after retries: find the race or readiness gap instead of relying on `retry`",
     );
+    let busy: Vec<String> = report
+        .services
+        .iter()
+        .filter(|service| service.high_cpu())
+        .map(|service| format!("service `{}`", service.name))
+        .collect();
+    add(
+        busy,
+        "A service kept a CPU core busy while the tests ran: profile it (busy loops, polling, missing indexes, work repeated per request) or give it more CPU, or latency and load results measure a saturated machine",
+    );
+    let heavy: Vec<String> = report
+        .services
+        .iter()
+        .filter(|service| service.high_memory())
+        .map(|service| format!("service `{}`", service.name))
+        .collect();
+    add(
+        heavy,
+        "A service's memory peaked high while the tests ran: look for leaks and unbounded caches or buffers (does it grow with each run?), or set its memory limit deliberately",
+    );
     let skipped = report
         .tests
         .iter()

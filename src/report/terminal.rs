@@ -233,6 +233,14 @@ impl Reporter for TerminalReporter {
             Event::StepFinished { .. }
             | Event::ExpectationFailed { .. }
             | Event::CloseToLimit { .. } => {}
+            Event::ServiceUsage(usage) => {
+                // Only what reached a warning limit; every number is in the reports.
+                let record = crate::report::model::ServiceUsageRecord::from(usage);
+                for warning in crate::report::model::service_warnings(&[record]) {
+                    let text = format!("{} {warning}", self.paint("33", "warning:"));
+                    self.print(&self.masker.mask(&text));
+                }
+            }
             Event::RunProblem { message, detail } => {
                 let mut text = format!("{} {message}", self.paint("31", "error:"));
                 if let Some(detail) = detail {

@@ -44,7 +44,29 @@ pub fn view(report: &RunReport) -> Map<String, Json> {
         "recommendations": report.recommendations,
     });
     match document {
-        Json::Object(map) => map,
+        Json::Object(mut map) => {
+            // Not in CLI.md's shape: only when the run started services.
+            if !report.services.is_empty() {
+                let services: Vec<Json> = report
+                    .services
+                    .iter()
+                    .map(|service| {
+                        json!({
+                            "name": service.name,
+                            "peak_memory": service.peak_rss,
+                            "peak_rss_bytes": service.peak_rss_bytes,
+                            "peak_cpu": super::model::format_percent(service.peak_cpu_percent),
+                            "peak_cpu_percent": service.peak_cpu_percent,
+                            "cpu_seconds": service.cpu_seconds,
+                            "processes": service.processes,
+                            "high": service.high,
+                        })
+                    })
+                    .collect();
+                map.insert("services".to_string(), Json::Array(services));
+            }
+            map
+        }
         _ => Map::new(),
     }
 }

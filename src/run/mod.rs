@@ -11,3 +11,4 @@ pub mod evaluate;
 pub mod interpreter;
 pub mod outcome;
 pub mod runner;
+pub mod sampling;

@@ -165,6 +165,9 @@ pub enum Event {
     /// `-v`: a step's request and response, secrets masked.
     Exchange { suite: String, test: String, text: String },
     TestFinished(Box<TestOutcome>),
+    /// What a started service used while the tests ran (peak memory and CPU),
+    /// one per service, after the tests and before `RunFinished`.
+    ServiceUsage(super::sampling::ServiceUsage),
     /// A problem outside any test (setup, teardown, a service).
     RunProblem { message: String, detail: Option<String> },
     RunFinished { summary: Summary },

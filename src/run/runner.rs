@@ -471,6 +471,7 @@ pub async fn run(
         }
     };
     let mut interrupted = service_start.is_none();
+    let mut usage = Vec::new();
     match service_start {
         Some(Err(failure)) => {
             let location = sources.file_line(failure.span);
@@ -482,7 +483,12 @@ pub async fn run(
             summary.stopped_early = true;
         }
         Some(Ok(())) => {
+            // Each service's peak memory and CPU while the tests run.
+            let sampler = super::sampling::Sampler::start(services.clone());
             let outcome = run_suites(&shared, &computed.globals, &selected, &options, interrupt.clone()).await;
+            if let Some(sampler) = sampler {
+                usage = sampler.finish().await;
+            }
             summary.passed = outcome.passed;
             summary.failed = outcome.failed;
             summary.skipped = outcome.skipped;
@@ -500,6 +506,9 @@ pub async fn run(
         summary.stopped_early = true;
     }
     summary.duration = started.elapsed();
+    for service in usage {
+        let _ = events.send(Event::ServiceUsage(service));
+    }
     let _ = events.send(Event::RunFinished { summary: summary.clone() });
     drop(temp);
     Ok(RunResult { summary, interrupted })

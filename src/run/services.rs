@@ -523,6 +523,21 @@ impl Services {
         self.process(name).map(|process| process.log.path.clone())
     }
 
+    /// The process group of each service spawned here and not yet being stopped,
+    /// in start order: `(name, group id)`. The group's id is the pid of the
+    /// service's `sh`, the root of its process tree. For sampling its usage.
+    pub fn process_groups(&self) -> Vec<(String, i32)> {
+        let slots = self.shared.slots();
+        slots
+            .iter()
+            .filter_map(|slot| {
+                let process = slot.process()?;
+                (!process.stop_requested.load(Ordering::SeqCst))
+                    .then(|| (slot.name.clone(), process.process_group))
+            })
+            .collect()
+    }
+
     /// Services that exited without being asked to stop, with their exit codes
     /// (`128 + signal` when a signal ended them), in start order.
     pub fn exited(&self) -> Vec<(String, i32)> {

@@ -1,0 +1,249 @@
+//! Service usage end to end: the real `ritc` binary starts a service that burns
+//! a CPU core and one that holds 200 MB, runs a test that waits, and reports
+//! each service's peak CPU and memory, sampled from its process tree, in the
+//! JSON, YAML and HTML reports and the event stream. The bounds are loose: these
+//! are measurements on a shared machine, not timings. Warnings and
+//! recommendations are derived from the numbers (checked through `ritc merge`,
+//! which derives them again from a report whose numbers are set).
+
+use serde_json::Value as Json;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const MIB: u64 = 1024 * 1024;
+
+const SUITE: &str = r#"suite "Usage"
+
+service burner = "while :; do :; done"
+
+service hog = "python3 -c 'x = b\"x\" * (200 * 1024 * 1024); print(\"allocated\", flush=True); import time; time.sleep(120)'" {
+  ready log "allocated" within 30s
+}
+
+test "waits while the services work" {
+  run "sleep 2"
+  expect exit == 0
+}
+"#;
+
+fn ritc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ritc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn service<'a>(report: &'a Json, name: &str) -> &'a Json {
+    report["services"]
+        .as_array()
+        .and_then(|services| services.iter().find(|service| service["name"] == name))
+        .unwrap_or_else(|| panic!("no service {name} in {}", report["services"]))
+}
+
+#[test]
+fn each_services_peak_cpu_and_memory_is_in_every_report() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("python3 is not installed: the memory service cannot run; skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.rit"), SUITE).unwrap();
+    let output = ritc(
+        dir.path(),
+        &[
+            "run",
+            "main.rit",
+            "--report",
+            "json=report.json",
+            "--report",
+            "yaml=report.yaml",
+            "--report",
+            "html=report.html",
+            "--events",
+            "jsonl",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+
+    let report: Json =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let burner = service(&report, "burner");
+    let hog = service(&report, "hog");
+    // A busy loop keeps one core busy; on a loaded machine it gets less of it.
+    let cpu = burner["peak_cpu_percent"].as_f64().unwrap();
+    assert!((35.0..=130.0).contains(&cpu), "burner: {burner}");
+    assert!(
+        burner["cpu_seconds"].as_f64().unwrap() > 0.5,
+        "burner: {burner}"
+    );
+    assert!(
+        burner["peak_rss_bytes"].as_u64().unwrap() < 64 * MIB,
+        "burner: {burner}"
+    );
+    // 200 MiB of bytes, touched; the interpreter adds its own.
+    let rss = hog["peak_rss_bytes"].as_u64().unwrap();
+    assert!(rss > 150 * MIB && rss < 400 * MIB, "hog: {hog}");
+    assert!(
+        hog["peak_rss"].as_str().unwrap().ends_with("MiB"),
+        "hog: {hog}"
+    );
+    assert!(
+        hog["peak_cpu_percent"].as_f64().unwrap() < 50.0,
+        "hog: {hog}"
+    );
+    for service in [burner, hog] {
+        assert!(service["samples"].as_u64().unwrap() >= 4, "{service}");
+        assert!(service["processes"].as_u64().unwrap() >= 1, "{service}");
+        assert!(
+            service["sampled_ms"].as_f64().unwrap() >= 1500.0,
+            "{service}"
+        );
+    }
+    // A warning exactly when a limit was reached: the hog's 200 MB is under 512 MiB.
+    let warnings = report["warnings"].to_string();
+    assert!(!warnings.contains("service `hog`"), "{warnings}");
+    assert_eq!(hog["high"], serde_json::json!([]));
+    let burner_high = burner["high"]
+        .as_array()
+        .unwrap()
+        .contains(&Json::from("cpu"));
+    assert_eq!(burner_high, cpu >= 80.0, "{burner}");
+    assert_eq!(
+        warnings.contains("service `burner` used"),
+        burner_high,
+        "{warnings}"
+    );
+
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(dir.path().join("report.yaml")).unwrap())
+            .unwrap();
+    let services = yaml["services"].as_sequence().unwrap();
+    assert_eq!(services.len(), 2);
+    assert_eq!(services[0]["name"].as_str(), Some("burner"));
+    assert!(services[1]["peak_rss_bytes"].as_u64().unwrap() > 150 * MIB);
+    assert!(
+        services[1]["peak_memory"]
+            .as_str()
+            .unwrap()
+            .ends_with("MiB")
+    );
+
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("<section id=\"services\">"), "{html}");
+    assert!(html.contains("<th>burner</th>") && html.contains("<th>hog</th>"));
+
+    // One `service_usage` line per service, after the tests and before `run_finished`.
+    let events: Vec<Json> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|event| event["type"].as_str().unwrap())
+        .collect();
+    let usage: Vec<usize> = (0..kinds.len())
+        .filter(|index| kinds[*index] == "service_usage")
+        .collect();
+    assert_eq!(usage.len(), 2, "{kinds:?}");
+    let finished_test = kinds
+        .iter()
+        .position(|kind| *kind == "test_finished")
+        .unwrap();
+    assert!(
+        usage.iter().all(|index| *index > finished_test),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.last(), Some(&"run_finished"));
+    assert_eq!(events[usage[1]]["service"], "hog");
+    assert!(events[usage[1]]["peak_rss_bytes"].as_u64().unwrap() > 150 * MIB);
+}
+
+#[test]
+fn high_usage_makes_warnings_and_recommendations() {
+    // A report as `ritc run` writes it, with numbers over both limits; `ritc
+    // merge` derives warnings and recommendations again from the numbers.
+    let dir = tempfile::tempdir().unwrap();
+    let report = serde_json::json!({
+        "format": "ritc-report/1",
+        "test_run": { "timestamp": "2026-01-15T10:30:00Z", "duration": "2.0s", "status": "PASSED",
+                      "files": ["main.rit"], "started_unix_ms": 1768473000000u64, "duration_ms": 2000.0 },
+        "summary": { "total_tests": 1, "passed": 1, "failed": 0, "skipped": 0, "warnings": 0 },
+        "tests": [ { "suite": "Usage", "name": "waits", "file": "main.rit", "line": 9, "status": "passed",
+                     "duration": "2.0s", "duration_ms": 2000.0, "attempts": 1 } ],
+        "services": [
+            { "name": "burner", "peak_rss_bytes": 2 * MIB, "peak_rss": "2.0 MiB", "peak_cpu_percent": 97.5,
+              "cpu_seconds": 1.9, "processes": 1, "samples": 9, "sampled_ms": 2000.0 },
+            { "name": "hog", "peak_rss_bytes": 600 * MIB, "peak_rss": "600.0 MiB", "peak_cpu_percent": 3.0,
+              "cpu_seconds": 0.1, "processes": 2, "samples": 9, "sampled_ms": 2000.0 },
+            { "name": "calm", "peak_rss_bytes": 20 * MIB, "peak_rss": "20.0 MiB", "peak_cpu_percent": 1.0,
+              "cpu_seconds": 0.0, "processes": 1, "samples": 9, "sampled_ms": 2000.0 }
+        ]
+    });
+    std::fs::write(dir.path().join("run.json"), report.to_string()).unwrap();
+    let output = ritc(
+        dir.path(),
+        &[
+            "merge",
+            "run.json",
+            "--report",
+            "json=merged.json",
+            "--report",
+            "html=merged.html",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let merged: Json =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("merged.json")).unwrap())
+            .unwrap();
+    let warnings: Vec<&str> = merged["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Json::as_str)
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "service `burner` used 97.5% of a CPU core (sustained for 1s) while the tests ran (warning from 80.0%)",
+            "service `hog` held 600.0 MiB of memory at its peak while the tests ran (warning from 512.0 MiB)",
+        ]
+    );
+    assert_eq!(merged["summary"]["warnings"], 2);
+    // Close calls do not make a run partial.
+    assert_eq!(merged["test_run"]["status"], "PASSED");
+    assert_eq!(
+        service(&merged, "burner")["high"],
+        serde_json::json!(["cpu"])
+    );
+    assert_eq!(
+        service(&merged, "hog")["high"],
+        serde_json::json!(["memory"])
+    );
+    assert_eq!(service(&merged, "calm")["high"], serde_json::json!([]));
+    let recommendations = merged["recommendations"].to_string();
+    assert!(
+        recommendations.contains("kept a CPU core busy")
+            && recommendations.contains("(service `burner`)"),
+        "{recommendations}"
+    );
+    assert!(
+        recommendations.contains("memory peaked high")
+            && recommendations.contains("(service `hog`)"),
+        "{recommendations}"
+    );
+    assert!(!recommendations.contains("calm"));
+    let html = std::fs::read_to_string(dir.path().join("merged.html")).unwrap();
+    assert!(html.contains("<td class=\"high\">600.0 MiB</td>"), "{html}");
+    assert!(html.contains("<td class=\"high\">97.5%</td>"));
+}
