@@ -1,79 +1,33 @@
-//! The `load` backend: many HTTP requests, measured.
+//! The `load` backend: many HTTP requests, measured (docs/load.md). `spec` is what
+//! the checker and the interpreter see; `model` plans the load in time; `engine`
+//! runs it over a `transport` (a lean HTTP/1.1 client in `raw_http`, or reqwest) and
+//! `stats` turns what it measured into the result record.
 
-use super::schema::{TargetText, OptionSpec, StepSchema, ValueSpec};
-use crate::types::Type;
+mod engine;
+mod model;
+mod raw_http;
+mod spec;
+mod stats;
+mod timer;
+mod transport;
 
-pub fn schema() -> StepSchema {
-    let mut block_options = vec![
-        OptionSpec::value("concurrency", vec![Type::Int]),
-        OptionSpec::value("requests", vec![Type::Int]),
-        OptionSpec::value("duration", vec![Type::Duration]),
-        OptionSpec::special("rate", ValueSpec::Rate),
-        OptionSpec::special("ramp", ValueSpec::Ramp),
-        OptionSpec::value("warmup", vec![Type::Duration]),
-        OptionSpec::special("check", ValueSpec::Check),
-    ];
-    block_options.extend(super::http::request_clauses());
-    StepSchema {
-        name: "load",
-        target_text: TargetText::Plain,
-        target: Type::String,
-        clauses: super::http::request_clauses(),
-        block_options,
-        result: vec![
-            ("requests", Type::Int),
-            ("succeeded", Type::Int),
-            ("failed", Type::Int),
-            ("dropped", Type::Int),
-            ("success_rate", Type::Percent),
-            ("throughput", Type::Float),
-            (
-                "latency",
-                Type::record(&[
-                    ("min", Type::Duration),
-                    ("avg", Type::Duration),
-                    ("p50", Type::Duration),
-                    ("p90", Type::Duration),
-                    ("p95", Type::Duration),
-                    ("p99", Type::Duration),
-                    ("p999", Type::Duration),
-                    ("max", Type::Duration),
-                ]),
-            ),
-            ("bytes", Type::Size),
-            ("statuses", Type::map(Type::Int)),
-            ("errors", Type::map(Type::Int)),
-            ("duration", Type::Duration),
-        ],
-    }
-}
+pub use model::DEFAULT_OPEN_IN_FLIGHT;
+pub use spec::{CheckFn, LoadSpec, schema};
 
-use super::http_client::{HttpRequest, HttpResponse};
+use super::http_client::HttpRequest;
 use super::step::{FieldValue, StepError, StepErrorKind};
-use std::sync::Arc;
-use std::time::Duration;
-
-/// Whether one response passes the `check { }` conditions: `Err` carries the
-/// failed condition's text, counted under `check failed: EXPR`.
-pub type CheckFn = Arc<dyn Fn(&HttpResponse) -> Result<(), String> + Send + Sync>;
-
-/// The load model of one `load` step, evaluated.
-#[derive(Clone, Debug, Default)]
-pub struct LoadSpec {
-    pub concurrency: Option<u64>,
-    pub requests: Option<u64>,
-    pub duration: Option<Duration>,
-    /// `rate N per D`
-    pub rate: Option<(u64, Duration)>,
-    /// `ramp from A to B over D`
-    pub ramp: Option<(u64, u64, Duration)>,
-    pub warmup: Option<Duration>,
-    /// Bounds each request.
-    pub timeout: Duration,
-}
 
 /// Runs the load and gives the result record of LANGUAGE.md §3.
-pub async fn run_load(spec: LoadSpec, request: HttpRequest, check: Option<CheckFn>) -> Result<Vec<(String, FieldValue)>, StepError> {
-    let _ = (spec, request, check);
-    Err(StepError::new(StepErrorKind::Other, "load steps are not implemented yet"))
+pub async fn run_load(
+    spec: LoadSpec,
+    request: HttpRequest,
+    check: Option<CheckFn>,
+) -> Result<Vec<(String, FieldValue)>, StepError> {
+    let plan = model::Plan::from_spec(&spec)
+        .map_err(|message| StepError::new(StepErrorKind::Usage, message))?;
+    let request = HttpRequest {
+        timeout: spec.timeout,
+        ..request
+    };
+    engine::run_isolated(plan, request, check).await
 }

@@ -756,7 +756,10 @@ impl TestContext {
                 .collect(),
         );
         self.loads.push(operators::to_json(&record));
-        self.set_fields(fields);
+        // Reports also get `histogram` and `timeline`; as bare names, only the declared
+        // fields, so that those two never shadow a script's own names.
+        let declared = crate::backends::load::schema().result;
+        self.set_fields(fields.into_iter().filter(|(name, _)| declared.iter().any(|(field, _)| field == name)).collect());
         Ok(record)
     }
 

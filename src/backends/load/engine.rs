@@ -1,0 +1,373 @@
+//! Runs a load: the closed model's workers, the open model's scheduler and the
+//! workers it hands requests to, the warmup, the ramp, the `check`, and the clock.
+//! Each worker is a tokio task that owns its connection and its counts; they meet
+//! only on the `requests` counter (one atomic) and, once per batch of latencies, at
+//! the recorder. When the step is dropped (a test timeout, Ctrl-C), the `JoinSet`
+//! aborts every worker.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::CheckFn;
+use super::model::{Activation, Model, Plan};
+use super::stats::{self, ErrorKey, Recorder, Totals, WorkerStats};
+use super::timer::PreciseTimer;
+use super::transport::{Failure, Transport, WorkerClient};
+use crate::backends::http_client::{HttpRequest, HttpResponse};
+use crate::backends::step::{FieldValue, StepError, StepErrorKind};
+
+/// What every worker of one load reads.
+struct Context {
+    plan: Plan,
+    transport: Transport,
+    check: Option<CheckFn>,
+    recorder: Mutex<Recorder>,
+    timeout: Duration,
+    url: String,
+    /// When the load (its warmup first) started.
+    started: Instant,
+    measured_start: Instant,
+    measured_end: Option<Instant>,
+    /// Requests of the measured part not yet sent (`requests N`, closed model).
+    remaining: Option<AtomicI64>,
+}
+
+/// The fewest threads the load's runtime gets, even on one core: while one sleeps
+/// in `epoll_wait`, the other handles the answers that came meanwhile. On one
+/// pinned core this takes ritc from about wrk's rate to about 1.4× it (and level with
+/// oha, which also runs two threads there); see docs/performance.md.
+const MIN_LOAD_THREADS: usize = 2;
+
+/// Runs the load on a runtime of its own, so that its workers never wait behind
+/// the tasks of other tests (`--jobs N`) or of the reporters. Dropping the future
+/// (a test timeout, Ctrl-C) shuts that runtime down and every worker with it.
+pub async fn run_isolated(
+    plan: Plan,
+    request: HttpRequest,
+    check: Option<CheckFn>,
+) -> Result<Vec<(String, FieldValue)>, StepError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(MIN_LOAD_THREADS, std::num::NonZeroUsize::get)
+        .max(MIN_LOAD_THREADS);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("ritc-load")
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            StepError::new(
+                StepErrorKind::Other,
+                format!("cannot start the load's threads: {error}"),
+            )
+        })?;
+    let runtime = RuntimeGuard(Some(runtime));
+    let Some(handle) = runtime
+        .0
+        .as_ref()
+        .map(|runtime| runtime.spawn(run(plan, request, check)))
+    else {
+        return Err(StepError::new(
+            StepErrorKind::Other,
+            "the load's runtime is gone",
+        ));
+    };
+    let result = handle
+        .await
+        .map_err(|error| StepError::new(StepErrorKind::Other, format!("the load failed: {error}")));
+    drop(runtime);
+    result?
+}
+
+/// Shuts the load's runtime down without blocking (it is dropped inside another
+/// runtime, where blocking is not allowed).
+struct RuntimeGuard(Option<tokio::runtime::Runtime>);
+
+impl Drop for RuntimeGuard {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+async fn run(
+    plan: Plan,
+    request: HttpRequest,
+    check: Option<CheckFn>,
+) -> Result<Vec<(String, FieldValue)>, StepError> {
+    let connections = match plan.model {
+        Model::Closed { .. } => plan.closed_workers(),
+        Model::Open { in_flight, .. } => in_flight,
+    };
+    let transport =
+        Transport::prepare(&request, usize::try_from(connections).unwrap_or(usize::MAX)).await?;
+    let recorder =
+        Recorder::new().map_err(|message| StepError::new(StepErrorKind::Other, message))?;
+    let started = Instant::now();
+    let measured_start = started + plan.warmup;
+    let context = Arc::new(Context {
+        measured_end: plan.measured_end().map(|end| started + end),
+        remaining: match plan.model {
+            Model::Closed { .. } => plan
+                .requests
+                .map(|count| AtomicI64::new(i64::try_from(count).unwrap_or(i64::MAX))),
+            Model::Open { .. } => None,
+        },
+        plan,
+        transport,
+        check,
+        recorder: Mutex::new(recorder),
+        timeout: request.timeout,
+        url: request.url,
+        started,
+        measured_start,
+    });
+    let (totals, dropped) = match context.plan.model {
+        Model::Closed { .. } => (run_closed(&context).await?, 0),
+        Model::Open { in_flight, .. } => run_open(&context, in_flight).await?,
+    };
+    // The measured part lasts until its last answer, and at least its `duration`.
+    let last = totals
+        .last_done
+        .into_iter()
+        .chain(context.measured_end)
+        .max();
+    let measured = last.map_or(Duration::ZERO, |last| {
+        last.saturating_duration_since(measured_start)
+    });
+    let recorder = context
+        .recorder
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    Ok(stats::fields(&totals, &recorder, dropped, measured))
+}
+
+/// One worker: its client, the response it fills when a `check` reads it, its counts.
+struct Worker {
+    context: Arc<Context>,
+    client: WorkerClient,
+    capture: Option<HttpResponse>,
+    stats: WorkerStats,
+}
+
+impl Worker {
+    fn new(context: &Arc<Context>) -> Worker {
+        Worker {
+            client: context.transport.client(),
+            capture: context.check.as_ref().map(|_| HttpResponse {
+                status: 0,
+                headers: Vec::new(),
+                body: Vec::new(),
+                duration: Duration::ZERO,
+                url: context.url.clone(),
+                cookies: Vec::new(),
+            }),
+            stats: WorkerStats::new(),
+            context: Arc::clone(context),
+        }
+    }
+
+    /// Sends one request whose latency counts from `origin` (when it was due in the
+    /// open model, when it is sent in the closed one) and counts it if `measured`.
+    async fn send(&mut self, origin: Instant, measured: bool) {
+        let context = &self.context;
+        let exchange = self.client.send(self.capture.as_mut());
+        let result = match tokio::time::timeout(context.timeout, exchange).await {
+            Ok(result) => result,
+            Err(_elapsed) => {
+                self.client.discard_connection();
+                Err(Failure::Timeout)
+            }
+        };
+        let done = Instant::now();
+        if !measured {
+            return;
+        }
+        let latency = done.saturating_duration_since(origin);
+        let (answer, error, latency) = match result {
+            Ok(answer) => {
+                let error = match (&context.check, self.capture.as_mut()) {
+                    (Some(check), Some(response)) => {
+                        response.status = answer.status;
+                        response.duration = latency;
+                        check(response).err().map(ErrorKey::Check)
+                    }
+                    _ => (answer.status >= 400).then_some(ErrorKey::Status(answer.status)),
+                };
+                (Some(answer), error, Some(latency))
+            }
+            // A timeout is the stall the percentiles must show; a connection that
+            // could not be made or broke has no latency to speak of.
+            Err(Failure::Timeout) => (
+                None,
+                Some(ErrorKey::Failure(Failure::Timeout)),
+                Some(latency),
+            ),
+            Err(failure) => (None, Some(ErrorKey::Failure(failure)), None),
+        };
+        let offset = origin.saturating_duration_since(context.measured_start);
+        self.stats
+            .record(offset, done, latency, answer, error, &context.recorder);
+    }
+
+    fn finish(self) -> Totals {
+        self.stats.finish(&self.context.recorder)
+    }
+}
+
+async fn run_closed(context: &Arc<Context>) -> Result<Totals, StepError> {
+    let mut workers = JoinSet::new();
+    for index in 0..context.plan.closed_workers() {
+        workers.spawn(closed_worker(Worker::new(context), index));
+    }
+    collect(workers).await
+}
+
+async fn closed_worker(mut worker: Worker, index: u64) -> Totals {
+    let context = Arc::clone(&worker.context);
+    let ramped = context.plan.ramp.is_some();
+    loop {
+        let now = Instant::now();
+        if context.measured_end.is_some_and(|end| now >= end) {
+            break;
+        }
+        if ramped {
+            match context
+                .plan
+                .closed_activation(index, now.saturating_duration_since(context.started))
+            {
+                Activation::Now => {}
+                Activation::At(offset) => {
+                    let wake = context.started + offset;
+                    let wake = context.measured_end.map_or(wake, |end| wake.min(end));
+                    tokio::time::sleep_until(wake.into()).await;
+                    continue;
+                }
+                Activation::Never => break,
+            }
+        }
+        let measured = now >= context.measured_start;
+        if measured
+            && let Some(remaining) = &context.remaining
+            && remaining.fetch_sub(1, Ordering::Relaxed) <= 0
+        {
+            break;
+        }
+        worker.send(now, measured).await;
+    }
+    worker.finish()
+}
+
+/// A request handed to an open-model worker: when it was due, and whether it counts.
+#[derive(Clone, Copy)]
+struct Job {
+    due: Instant,
+    measured: bool,
+}
+
+/// The open model: at each request's due time the scheduler hands it to an idle
+/// worker (the one idle most recently, so few connections stay warm), starts a new
+/// worker while fewer than `in_flight` exist, or else counts the request as
+/// dropped. It waits with a [`PreciseTimer`]: in the open model lateness would be
+/// charged to the server.
+async fn run_open(context: &Arc<Context>, in_flight: u64) -> Result<(Totals, u64), StepError> {
+    let timer = PreciseTimer::new();
+    let idle: Arc<Mutex<Vec<usize>>> = Arc::new(Mutex::new(Vec::new()));
+    let mut senders: Vec<mpsc::Sender<Job>> = Vec::new();
+    let mut workers = JoinSet::new();
+    let mut dropped = 0u64;
+    let mut measured_count = 0u64;
+    let mut last_wake = context.started;
+    for ticket in 0u64.. {
+        let Some(offset) = context.plan.open_due(ticket) else {
+            break;
+        };
+        let due = context.started + offset;
+        if context.measured_end.is_some_and(|end| due >= end) {
+            break;
+        }
+        let measured = due >= context.measured_start;
+        if measured {
+            if context
+                .plan
+                .requests
+                .is_some_and(|cap| measured_count >= cap)
+            {
+                break;
+            }
+            measured_count += 1;
+        }
+        // At high rates, one wake-up per BATCH_WINDOW hands over every request due
+        // by then: a wake-up per request would cost more than the request.
+        if due > Instant::now() {
+            timer.sleep_until(due.max(last_wake + BATCH_WINDOW)).await;
+            last_wake = Instant::now();
+        }
+        let job = Job { due, measured };
+        let mut free = idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        if free.is_none() {
+            // Workers whose answer has come may not have run yet to say they are
+            // idle: let them, rather than open one more connection.
+            tokio::task::yield_now().await;
+            free = idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        }
+        let handed = match free.and_then(|index| senders.get(index)) {
+            Some(sender) => sender.try_send(job).is_ok(),
+            None if (senders.len() as u64) < in_flight => {
+                let (sender, receiver) = mpsc::channel(1);
+                let handed = sender.try_send(job).is_ok();
+                workers.spawn(open_worker(
+                    Worker::new(context),
+                    senders.len(),
+                    receiver,
+                    Arc::clone(&idle),
+                ));
+                senders.push(sender);
+                handed
+            }
+            None => false,
+        };
+        if !handed && measured {
+            dropped += 1;
+        }
+    }
+    drop(senders);
+    Ok((collect(workers).await?, dropped))
+}
+
+/// The open-model scheduler's shortest sleep: the most a request can be handed
+/// over late because the scheduler batched it with the next ones.
+const BATCH_WINDOW: Duration = Duration::from_micros(50);
+
+async fn open_worker(
+    mut worker: Worker,
+    index: usize,
+    mut jobs: mpsc::Receiver<Job>,
+    idle: Arc<Mutex<Vec<usize>>>,
+) -> Totals {
+    while let Some(job) = jobs.recv().await {
+        worker.send(job.due, job.measured).await;
+        idle.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(index);
+    }
+    worker.finish()
+}
+
+async fn collect(mut workers: JoinSet<Totals>) -> Result<Totals, StepError> {
+    let mut totals = Totals::default();
+    while let Some(joined) = workers.join_next().await {
+        let worker = joined.map_err(|error| {
+            StepError::new(
+                StepErrorKind::Other,
+                format!("a load worker failed: {error}"),
+            )
+        })?;
+        totals.merge(worker);
+    }
+    Ok(totals)
+}

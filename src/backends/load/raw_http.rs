@@ -1,0 +1,692 @@
+//! A lean HTTP/1.1 client for the load engine's plain `http://` requests: the request
+//! is serialized to bytes once, each worker owns one keep-alive connection, writes
+//! those bytes and reads the response into a buffer it reuses, so the hot path makes
+//! no allocation (unless a `check` needs the headers and the body). It parses what a
+//! client must (status line, `content-length`, `transfer-encoding: chunked`,
+//! `connection`, 1xx interim answers, bodiless answers to `HEAD`, 204 and 304) and no
+//! more. TLS, redirects and streamed bodies go through reqwest instead
+//! (`transport.rs`). It must not import the stats or the engine.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use reqwest::header::{ACCEPT, CONNECTION, CONTENT_LENGTH, HOST, USER_AGENT};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::transport::Failure;
+use crate::backends::http_client::{HttpResponse, USER_AGENT as RITC_USER_AGENT};
+
+/// A response head longer than this is refused (servers cap theirs at 8–64 KiB).
+const MAX_HEAD: usize = 64 * 1024;
+/// The read buffer each connection starts with, as wrk's.
+const INITIAL_BUFFER: usize = 8 * 1024;
+/// A chunk-size line or a trailer longer than this is refused.
+const MAX_LINE: usize = 8 * 1024;
+
+/// One request, ready to be written as many times as the load asks.
+#[derive(Debug)]
+pub struct RawRequest {
+    bytes: Vec<u8>,
+    addresses: Vec<SocketAddr>,
+    /// A `HEAD` answer has no body, whatever its `content-length` says.
+    head_only: bool,
+    /// The script asked for `connection: close`.
+    closes: bool,
+}
+
+impl RawRequest {
+    /// Serializes a request that reqwest has built (so the body, the query and the
+    /// content type are exactly what the `http` step would send) and resolves its
+    /// host once. Returns `None` when the request is not plain HTTP/1.1 material: a
+    /// scheme other than `http`, or a streamed (multipart) body.
+    pub async fn from_reqwest(request: &reqwest::Request) -> Option<RawRequest> {
+        let url = request.url();
+        if url.scheme() != "http" {
+            return None;
+        }
+        let body: &[u8] = match request.body() {
+            Some(body) => body.as_bytes()?,
+            None => &[],
+        };
+        let host = url.host_str()?;
+        let mut bytes = Vec::with_capacity(256 + body.len());
+        bytes.extend_from_slice(request.method().as_str().as_bytes());
+        bytes.push(b' ');
+        bytes.extend_from_slice(url.path().as_bytes());
+        if let Some(query) = url.query() {
+            bytes.push(b'?');
+            bytes.extend_from_slice(query.as_bytes());
+        }
+        bytes.extend_from_slice(b" HTTP/1.1\r\n");
+        let headers = request.headers();
+        let mut push_header = |name: &[u8], value: &[u8]| {
+            bytes.extend_from_slice(name);
+            bytes.extend_from_slice(b": ");
+            bytes.extend_from_slice(value);
+            bytes.extend_from_slice(b"\r\n");
+        };
+        if !headers.contains_key(HOST) {
+            let authority = match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            };
+            push_header(b"host", authority.as_bytes());
+        }
+        for (name, value) in headers {
+            push_header(name.as_str().as_bytes(), value.as_bytes());
+        }
+        // What reqwest adds when it sends, so both transports send the same request.
+        if !headers.contains_key(USER_AGENT) {
+            push_header(b"user-agent", RITC_USER_AGENT.as_bytes());
+        }
+        if !headers.contains_key(ACCEPT) {
+            push_header(b"accept", b"*/*");
+        }
+        if request.body().is_some() && !headers.contains_key(CONTENT_LENGTH) {
+            push_header(b"content-length", body.len().to_string().as_bytes());
+        }
+        bytes.extend_from_slice(b"\r\n");
+        bytes.extend_from_slice(body);
+        let closes = headers
+            .get_all(CONNECTION)
+            .iter()
+            .any(|value| has_token(value.as_bytes(), b"close"));
+        let addresses = resolve(url).await;
+        Some(RawRequest {
+            bytes,
+            addresses,
+            head_only: request.method() == reqwest::Method::HEAD,
+            closes,
+        })
+    }
+}
+
+/// The addresses of the URL's host, resolved once for the whole load. A name that
+/// does not resolve leaves none, and every request then fails as `connect`.
+async fn resolve(url: &reqwest::Url) -> Vec<SocketAddr> {
+    let port = url.port_or_known_default().unwrap_or(80);
+    match url.host() {
+        Some(url::Host::Ipv4(address)) => vec![SocketAddr::from((address, port))],
+        Some(url::Host::Ipv6(address)) => vec![SocketAddr::from((address, port))],
+        Some(url::Host::Domain(domain)) => tokio::net::lookup_host((domain, port))
+            .await
+            .map(Iterator::collect)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+/// What the load needs to know of one answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    /// The body's length, after chunked decoding.
+    pub body_bytes: u64,
+}
+
+/// One worker's client: its connection (opened on first use and whenever the last
+/// one was closed) and its read buffer.
+pub struct RawClient {
+    request: Arc<RawRequest>,
+    connection: Option<TcpStream>,
+    buffer: ReadBuffer,
+}
+
+impl RawClient {
+    pub fn new(request: Arc<RawRequest>) -> RawClient {
+        RawClient {
+            request,
+            connection: None,
+            buffer: ReadBuffer::new(),
+        }
+    }
+
+    /// Forgets the connection (after a timeout left it in an unknown state).
+    pub fn discard_connection(&mut self) {
+        self.connection = None;
+    }
+
+    /// Sends the request and reads the whole answer. With `capture`, its headers and
+    /// body are written there (the vectors are reused). A keep-alive connection that
+    /// the server closed while idle is replaced once, transparently, as browsers
+    /// and hyper do: the request had not reached the server.
+    pub async fn send(
+        &mut self,
+        mut capture: Option<&mut HttpResponse>,
+    ) -> Result<Answer, Failure> {
+        for attempt in 0..2 {
+            let reused = self.connection.is_some();
+            if let Some(response) = capture.as_deref_mut() {
+                response.headers.clear();
+                response.body.clear();
+            }
+            let stream = match &mut self.connection {
+                Some(stream) => stream,
+                None => {
+                    let stream = connect(&self.request.addresses).await?;
+                    self.buffer.clear();
+                    self.connection.insert(stream)
+                }
+            };
+            match exchange(
+                stream,
+                &mut self.buffer,
+                &self.request,
+                capture.as_deref_mut(),
+            )
+            .await
+            {
+                Ok((answer, keep_alive)) => {
+                    if !keep_alive || self.request.closes || !self.buffer.is_empty() {
+                        self.connection = None;
+                    }
+                    return Ok(answer);
+                }
+                Err(ExchangeError::Stale) if reused && attempt == 0 => {
+                    self.connection = None;
+                }
+                Err(error) => {
+                    self.connection = None;
+                    return Err(error.failure());
+                }
+            }
+        }
+        Err(Failure::Reset)
+    }
+}
+
+async fn connect(addresses: &[SocketAddr]) -> Result<TcpStream, Failure> {
+    for address in addresses {
+        if let Ok(stream) = TcpStream::connect(address).await {
+            // Requests are one write each; do not let Nagle hold the next one back.
+            let _ = stream.set_nodelay(true);
+            return Ok(stream);
+        }
+    }
+    Err(Failure::Connect)
+}
+
+#[derive(Debug)]
+enum ExchangeError {
+    /// The connection was closed before a byte of the answer came: on a reused
+    /// connection, the server had closed it while idle.
+    Stale,
+    Io(io::Error),
+    /// The connection ended in the middle of the answer.
+    Truncated,
+    /// The answer is not HTTP/1.x as a client can read it.
+    Protocol,
+}
+
+impl ExchangeError {
+    fn failure(&self) -> Failure {
+        match self {
+            ExchangeError::Stale | ExchangeError::Truncated => Failure::Reset,
+            ExchangeError::Io(error) => Failure::from_io(error),
+            ExchangeError::Protocol => Failure::Protocol,
+        }
+    }
+}
+
+impl From<io::Error> for ExchangeError {
+    fn from(error: io::Error) -> ExchangeError {
+        ExchangeError::Io(error)
+    }
+}
+
+/// Writes the request and reads one final answer; also says whether the
+/// connection may carry another request.
+async fn exchange(
+    stream: &mut TcpStream,
+    buffer: &mut ReadBuffer,
+    request: &RawRequest,
+    mut capture: Option<&mut HttpResponse>,
+) -> Result<(Answer, bool), ExchangeError> {
+    if let Err(error) = stream.write_all(&request.bytes).await {
+        return Err(match error.kind() {
+            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => ExchangeError::Stale,
+            _ => ExchangeError::Io(error),
+        });
+    }
+    let mut received_any = false;
+    let head = loop {
+        let head_length = read_head(stream, buffer, &mut received_any).await?;
+        let head = parse_head(
+            buffer.unread().get(..head_length).unwrap_or_default(),
+            capture.as_deref_mut(),
+        )?;
+        buffer.consume(head_length);
+        // 1xx answers are interim (101 switches protocols: nothing more to read).
+        if (100..200).contains(&head.status) && head.status != 101 {
+            if let Some(response) = capture.as_deref_mut() {
+                response.headers.clear();
+            }
+            continue;
+        }
+        break head;
+    };
+    let bodiless =
+        request.head_only || head.status == 204 || head.status == 304 || head.status < 200;
+    let mut keep_alive = head.keep_alive && head.status != 101;
+    let body = capture.map(|response| &mut response.body);
+    let body_bytes = if bodiless {
+        0
+    } else if head.chunked {
+        read_chunked(stream, buffer, body).await?
+    } else if let Some(length) = head.content_length {
+        read_exact_body(stream, buffer, length, body).await?;
+        length
+    } else {
+        keep_alive = false;
+        read_to_end(stream, buffer, body).await?
+    };
+    Ok((
+        Answer {
+            status: head.status,
+            body_bytes,
+        },
+        keep_alive,
+    ))
+}
+
+/// Reads until the buffer holds a whole head; returns its length (with the blank
+/// line).
+async fn read_head(
+    stream: &mut TcpStream,
+    buffer: &mut ReadBuffer,
+    received_any: &mut bool,
+) -> Result<usize, ExchangeError> {
+    let mut searched = 0;
+    loop {
+        let unread = buffer.unread();
+        if let Some(position) = find(unread, b"\r\n\r\n", searched) {
+            return Ok(position + 4);
+        }
+        searched = unread.len().saturating_sub(3);
+        if unread.len() > MAX_HEAD {
+            return Err(ExchangeError::Protocol);
+        }
+        match buffer.fill(stream).await {
+            Ok(0) if !*received_any => return Err(ExchangeError::Stale),
+            Ok(0) => return Err(ExchangeError::Truncated),
+            Ok(_) => *received_any = true,
+            Err(error) if !*received_any && is_reset(&error) => return Err(ExchangeError::Stale),
+            Err(error) => return Err(ExchangeError::Io(error)),
+        }
+    }
+}
+
+fn is_reset(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+    )
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Head {
+    status: u16,
+    content_length: Option<u64>,
+    chunked: bool,
+    keep_alive: bool,
+}
+
+/// Parses a status line and headers; with `capture`, keeps the headers as the
+/// `http` step shows them (lowercase names, repeated ones joined with `, `).
+fn parse_head(head: &[u8], mut capture: Option<&mut HttpResponse>) -> Result<Head, ExchangeError> {
+    let mut lines = head
+        .split(|byte| *byte == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
+    let status_line = lines.next().ok_or(ExchangeError::Protocol)?;
+    let (minor, status) = match status_line {
+        [
+            b'H',
+            b'T',
+            b'T',
+            b'P',
+            b'/',
+            b'1',
+            b'.',
+            minor,
+            b' ',
+            a,
+            b,
+            c,
+            ..,
+        ] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
+            let digit = |byte: &u8| u16::from(byte - b'0');
+            (*minor, digit(a) * 100 + digit(b) * 10 + digit(c))
+        }
+        _ => return Err(ExchangeError::Protocol),
+    };
+    let mut parsed = Head {
+        status,
+        content_length: None,
+        chunked: false,
+        // HTTP/1.1 keeps the connection unless told otherwise; 1.0 closes it.
+        keep_alive: minor != b'0',
+    };
+    for line in lines {
+        if line.is_empty() {
+            continue;
+        }
+        let colon = line
+            .iter()
+            .position(|byte| *byte == b':')
+            .ok_or(ExchangeError::Protocol)?;
+        let (name, value) = line.split_at(colon);
+        let name = name.trim_ascii();
+        let value = value.get(1..).unwrap_or_default().trim_ascii();
+        if name.eq_ignore_ascii_case(b"content-length") {
+            let length = std::str::from_utf8(value)
+                .ok()
+                .and_then(|text| text.parse::<u64>().ok())
+                .ok_or(ExchangeError::Protocol)?;
+            parsed.content_length = Some(length);
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            parsed.chunked = value
+                .rsplit(|byte| *byte == b',')
+                .next()
+                .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            if has_token(value, b"close") {
+                parsed.keep_alive = false;
+            } else if has_token(value, b"keep-alive") {
+                parsed.keep_alive = true;
+            }
+        }
+        if let Some(response) = capture.as_deref_mut() {
+            let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+            let value = String::from_utf8_lossy(value);
+            match response
+                .headers
+                .iter_mut()
+                .find(|(known, _)| *known == name)
+            {
+                Some((_, joined)) => {
+                    joined.push_str(", ");
+                    joined.push_str(&value);
+                }
+                None => response.headers.push((name, value.into_owned())),
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+/// Whether a comma-separated header value holds `token` (case-insensitive).
+fn has_token(value: &[u8], token: &[u8]) -> bool {
+    value
+        .split(|byte| *byte == b',')
+        .any(|part| part.trim_ascii().eq_ignore_ascii_case(token))
+}
+
+async fn read_exact_body(
+    stream: &mut TcpStream,
+    buffer: &mut ReadBuffer,
+    length: u64,
+    mut body: Option<&mut Vec<u8>>,
+) -> Result<(), ExchangeError> {
+    let mut remaining = length;
+    while remaining > 0 {
+        if buffer.is_empty() && buffer.fill(stream).await? == 0 {
+            return Err(ExchangeError::Truncated);
+        }
+        let unread = buffer.unread();
+        let take = usize::try_from(remaining)
+            .unwrap_or(usize::MAX)
+            .min(unread.len());
+        if let Some(body) = body.as_deref_mut() {
+            body.extend_from_slice(unread.get(..take).unwrap_or_default());
+        }
+        buffer.consume(take);
+        remaining -= take as u64;
+    }
+    Ok(())
+}
+
+async fn read_to_end(
+    stream: &mut TcpStream,
+    buffer: &mut ReadBuffer,
+    mut body: Option<&mut Vec<u8>>,
+) -> Result<u64, ExchangeError> {
+    let mut total = 0u64;
+    loop {
+        let unread = buffer.unread();
+        total += unread.len() as u64;
+        if let Some(body) = body.as_deref_mut() {
+            body.extend_from_slice(unread);
+        }
+        let length = unread.len();
+        buffer.consume(length);
+        if buffer.fill(stream).await? == 0 {
+            return Ok(total);
+        }
+    }
+}
+
+async fn read_chunked(
+    stream: &mut TcpStream,
+    buffer: &mut ReadBuffer,
+    mut body: Option<&mut Vec<u8>>,
+) -> Result<u64, ExchangeError> {
+    let mut total = 0u64;
+    loop {
+        let line = read_line(stream, buffer).await?;
+        let size = chunk_size(buffer.unread().get(..line).unwrap_or_default())?;
+        buffer.consume(line + 2);
+        if size == 0 {
+            // Trailers, up to the blank line.
+            loop {
+                let line = read_line(stream, buffer).await?;
+                buffer.consume(line + 2);
+                if line == 0 {
+                    return Ok(total);
+                }
+            }
+        }
+        read_exact_body(stream, buffer, size, body.as_deref_mut()).await?;
+        total += size;
+        let end_of_chunk = read_line(stream, buffer).await?;
+        if end_of_chunk != 0 {
+            return Err(ExchangeError::Protocol);
+        }
+        buffer.consume(2);
+    }
+}
+
+/// Reads until the buffer holds a `\r\n`; returns the length of the line before it.
+async fn read_line(
+    stream: &mut TcpStream,
+    buffer: &mut ReadBuffer,
+) -> Result<usize, ExchangeError> {
+    let mut searched = 0;
+    loop {
+        let unread = buffer.unread();
+        if let Some(position) = find(unread, b"\r\n", searched) {
+            return Ok(position);
+        }
+        searched = unread.len().saturating_sub(1);
+        if unread.len() > MAX_LINE {
+            return Err(ExchangeError::Protocol);
+        }
+        if buffer.fill(stream).await? == 0 {
+            return Err(ExchangeError::Truncated);
+        }
+    }
+}
+
+/// The size on a chunk-size line: hex digits, then maybe `;extensions`.
+fn chunk_size(line: &[u8]) -> Result<u64, ExchangeError> {
+    let digits = line
+        .split(|byte| *byte == b';')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii();
+    if digits.is_empty() || digits.len() > 15 {
+        return Err(ExchangeError::Protocol);
+    }
+    let mut size = 0u64;
+    for digit in digits {
+        let value = match digit {
+            b'0'..=b'9' => digit - b'0',
+            b'a'..=b'f' => digit - b'a' + 10,
+            b'A'..=b'F' => digit - b'A' + 10,
+            _ => return Err(ExchangeError::Protocol),
+        };
+        size = size * 16 + u64::from(value);
+    }
+    Ok(size)
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|window| window == needle)
+        .map(|position| position + from)
+}
+
+/// Bytes read from a connection and not yet parsed: `data[start..end]`.
+struct ReadBuffer {
+    data: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl ReadBuffer {
+    fn new() -> ReadBuffer {
+        ReadBuffer {
+            data: vec![0; INITIAL_BUFFER],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.start = 0;
+        self.end = 0;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    fn unread(&self) -> &[u8] {
+        self.data.get(self.start..self.end).unwrap_or_default()
+    }
+
+    fn consume(&mut self, count: usize) {
+        self.start = (self.start + count).min(self.end);
+        if self.start == self.end {
+            self.clear();
+        }
+    }
+
+    /// Reads what the connection has into the free space (made by moving the
+    /// unread bytes to the front, or by growing while a head does not fit);
+    /// 0 at the end of the stream.
+    async fn fill(&mut self, stream: &mut TcpStream) -> io::Result<usize> {
+        if self.end == self.data.len() {
+            if self.start > 0 {
+                self.data.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            } else {
+                let grown = (self.data.len() * 2).min(MAX_HEAD + INITIAL_BUFFER);
+                if grown <= self.data.len() {
+                    return Err(io::Error::other("the response head is too large"));
+                }
+                self.data.resize(grown, 0);
+            }
+        }
+        let free = self.data.get_mut(self.end..).unwrap_or_default();
+        let read = stream.read(free).await?;
+        self.end += read;
+        Ok(read)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_line_and_headers_are_read_with_their_framing() {
+        let head = parse_head(
+            b"HTTP/1.1 201 Created\r\nContent-Length: 12\r\nX-A: 1\r\nx-a: 2\r\n\r\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            head,
+            Head {
+                status: 201,
+                content_length: Some(12),
+                chunked: false,
+                keep_alive: true
+            }
+        );
+        let old = parse_head(b"HTTP/1.0 200 OK\r\n\r\n", None).unwrap();
+        assert!(!old.keep_alive);
+        let kept = parse_head(b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n\r\n", None).unwrap();
+        assert!(kept.keep_alive);
+        let chunked = parse_head(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n",
+            None,
+        )
+        .unwrap();
+        assert!(chunked.chunked && !chunked.keep_alive);
+    }
+
+    #[test]
+    fn captured_headers_are_lowercase_and_joined() {
+        let mut response = HttpResponse {
+            status: 0,
+            headers: Vec::new(),
+            body: Vec::new(),
+            duration: std::time::Duration::ZERO,
+            url: String::new(),
+            cookies: Vec::new(),
+        };
+        parse_head(
+            b"HTTP/1.1 200 OK\r\nX-A: 1\r\nx-a: 2\r\nContent-Type: text/plain\r\n\r\n",
+            Some(&mut response),
+        )
+        .unwrap();
+        assert_eq!(
+            response.headers,
+            vec![
+                ("x-a".to_string(), "1, 2".to_string()),
+                ("content-type".to_string(), "text/plain".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_heads_and_chunk_sizes_are_protocol_errors() {
+        assert!(matches!(
+            parse_head(b"SSH-2.0-OpenSSH\r\n\r\n", None),
+            Err(ExchangeError::Protocol)
+        ));
+        assert!(matches!(
+            parse_head(b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", None),
+            Err(ExchangeError::Protocol)
+        ));
+        assert_eq!(chunk_size(b"1f;name=value").unwrap(), 31);
+        assert_eq!(chunk_size(b"0").unwrap(), 0);
+        assert!(chunk_size(b"xyz").is_err());
+        assert!(chunk_size(b"").is_err());
+    }
+
+    #[test]
+    fn find_starts_where_it_is_told() {
+        assert_eq!(find(b"ab\r\n\r\ncd", b"\r\n\r\n", 0), Some(2));
+        assert_eq!(find(b"ab\r\n\r\ncd", b"\r\n", 3), Some(4));
+        assert_eq!(find(b"ab", b"\r\n", 5), None);
+    }
+}

@@ -1,0 +1,195 @@
+//! How a load's requests reach the server: the lean HTTP/1.1 client of `raw_http.rs`
+//! for plain `http://` (the common case, and the one measured against wrk), reqwest
+//! for the rest (`https://`, `follow redirects`, multipart bodies). Also the kinds of
+//! failure a request can meet, named as the `errors` map names them. It must not
+//! import the stats or the engine.
+
+use std::io;
+use std::sync::Arc;
+
+use super::raw_http::{Answer, RawClient, RawRequest};
+use crate::backends::http_client::{self, HttpErrorKind, HttpRequest, HttpResponse, RequestBody};
+use crate::backends::step::{StepError, StepErrorKind};
+
+/// Why a request got no answer; `label` is its key in the `errors` map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Failure {
+    /// The connection could not be made (refused, unreachable, unknown host).
+    Connect,
+    /// The step's timeout ran out before the whole answer was read.
+    Timeout,
+    /// The connection was closed or reset before the whole answer was read.
+    Reset,
+    /// The answer was not HTTP as a client can read it.
+    Protocol,
+    Tls,
+    Redirect,
+    /// The request could not be built (a bad header, say): every request fails so.
+    InvalidRequest,
+    Other,
+}
+
+impl Failure {
+    pub fn label(self) -> &'static str {
+        match self {
+            Failure::Connect => "connect",
+            Failure::Timeout => "timeout",
+            Failure::Reset => "reset",
+            Failure::Protocol => "protocol",
+            Failure::Tls => "tls",
+            Failure::Redirect => "redirect",
+            Failure::InvalidRequest => "invalid request",
+            Failure::Other => "other",
+        }
+    }
+
+    pub fn from_io(error: &io::Error) -> Failure {
+        match error.kind() {
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof => Failure::Reset,
+            io::ErrorKind::TimedOut => Failure::Timeout,
+            io::ErrorKind::ConnectionRefused | io::ErrorKind::NotConnected => Failure::Connect,
+            _ => Failure::Other,
+        }
+    }
+
+    fn from_http(kind: HttpErrorKind) -> Failure {
+        match kind {
+            HttpErrorKind::Connect => Failure::Connect,
+            HttpErrorKind::Timeout => Failure::Timeout,
+            HttpErrorKind::Tls => Failure::Tls,
+            HttpErrorKind::Redirect => Failure::Redirect,
+            HttpErrorKind::Body => Failure::Reset,
+            HttpErrorKind::InvalidRequest => Failure::InvalidRequest,
+            HttpErrorKind::Other => Failure::Other,
+        }
+    }
+}
+
+/// What every worker of one load shares: the request, prepared once.
+pub enum Transport {
+    Raw(Arc<RawRequest>),
+    Reqwest(Arc<ReqwestRequest>),
+}
+
+pub struct ReqwestRequest {
+    client: reqwest::Client,
+    /// Cloned for each send; `None` when the body is a stream (multipart), which
+    /// cannot be cloned and is built anew each time from `request`.
+    prepared: Option<reqwest::Request>,
+    request: HttpRequest,
+}
+
+impl Transport {
+    /// Prepares the request once. `connections` is how many the load may open.
+    pub async fn prepare(
+        request: &HttpRequest,
+        connections: usize,
+    ) -> Result<Transport, StepError> {
+        let client =
+            http_client::load_client(request.insecure, request.follow_redirects, connections)
+                .map_err(|error| StepError::new(StepErrorKind::Other, error.message))?;
+        let prepared = http_client::prepare_request(&client, request)
+            .and_then(|builder| {
+                builder.build().map_err(|error| {
+                    http_client::HttpError::from_reqwest(&error, &request.url, request.timeout)
+                })
+            })
+            .map_err(|error| StepError::new(StepErrorKind::Usage, error.message))?;
+        let streamed = matches!(request.body, RequestBody::Multipart(_));
+        if !request.follow_redirects
+            && !streamed
+            && let Some(raw) = RawRequest::from_reqwest(&prepared).await
+        {
+            return Ok(Transport::Raw(Arc::new(raw)));
+        }
+        Ok(Transport::Reqwest(Arc::new(ReqwestRequest {
+            client,
+            prepared: prepared.try_clone(),
+            request: request.clone(),
+        })))
+    }
+
+    /// A client for one worker.
+    pub fn client(&self) -> WorkerClient {
+        match self {
+            Transport::Raw(request) => WorkerClient::Raw(RawClient::new(Arc::clone(request))),
+            Transport::Reqwest(request) => WorkerClient::Reqwest(Arc::clone(request)),
+        }
+    }
+}
+
+pub enum WorkerClient {
+    Raw(RawClient),
+    Reqwest(Arc<ReqwestRequest>),
+}
+
+impl WorkerClient {
+    /// Sends the request once and reads the whole answer (into `capture` too, when
+    /// given). The caller bounds it with the step's timeout.
+    pub async fn send(&mut self, capture: Option<&mut HttpResponse>) -> Result<Answer, Failure> {
+        match self {
+            WorkerClient::Raw(client) => client.send(capture).await,
+            WorkerClient::Reqwest(request) => send_with_reqwest(request, capture).await,
+        }
+    }
+
+    /// After a timeout: the connection is in an unknown state.
+    pub fn discard_connection(&mut self) {
+        if let WorkerClient::Raw(client) = self {
+            client.discard_connection();
+        }
+    }
+}
+
+async fn send_with_reqwest(
+    shared: &ReqwestRequest,
+    mut capture: Option<&mut HttpResponse>,
+) -> Result<Answer, Failure> {
+    let timeout = shared.request.timeout;
+    let url = &shared.request.url;
+    let to_failure = |error: &reqwest::Error| {
+        Failure::from_http(http_client::HttpError::from_reqwest(error, url, timeout).kind)
+    };
+    let request = match shared
+        .prepared
+        .as_ref()
+        .and_then(reqwest::Request::try_clone)
+    {
+        Some(request) => request,
+        None => http_client::prepare_request(&shared.client, &shared.request)
+            .map_err(|error| Failure::from_http(error.kind))?
+            .build()
+            .map_err(|error| to_failure(&error))?,
+    };
+    let mut response = shared
+        .client
+        .execute(request)
+        .await
+        .map_err(|error| to_failure(&error))?;
+    let status = response.status().as_u16();
+    if let Some(captured) = capture.as_deref_mut() {
+        captured.headers.clear();
+        captured.body.clear();
+        for name in response.headers().keys() {
+            let mut joined = String::new();
+            for value in response.headers().get_all(name) {
+                if !joined.is_empty() {
+                    joined.push_str(", ");
+                }
+                joined.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            }
+            captured.headers.push((name.as_str().to_string(), joined));
+        }
+    }
+    let mut body_bytes = 0u64;
+    while let Some(chunk) = response.chunk().await.map_err(|error| to_failure(&error))? {
+        body_bytes += chunk.len() as u64;
+        if let Some(captured) = capture.as_deref_mut() {
+            captured.body.extend_from_slice(&chunk);
+        }
+    }
+    Ok(Answer { status, body_bytes })
+}

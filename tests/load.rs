@@ -1,0 +1,624 @@
+//! `load` steps end to end: the real `ritc` binary runs `.rit` files against a
+//! real local HTTP server started here (an axum app that counts what it receives),
+//! and against the demo service. The scripts' own `expect`s check the result
+//! record; the server's counts check what was really sent. Counts, never times:
+//! the only durations asserted are lower bounds that the server itself imposes.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+
+fn ritc() -> &'static str {
+    env!("CARGO_BIN_EXE_ritc")
+}
+
+// ---------------------------------------------------------------- the test server
+
+#[derive(Default)]
+struct Counters {
+    fast: AtomicU64,
+    slow: AtomicU64,
+    flaky: AtomicU64,
+    echo_matched: AtomicU64,
+    echo_other: AtomicU64,
+    in_flight: AtomicU64,
+    most_in_flight: AtomicU64,
+    stall: AtomicU64,
+    uploads: AtomicU64,
+    /// While set and in the future, `/stall` answers nothing before this moment.
+    paused_until: Mutex<Option<Instant>>,
+}
+
+type Shared = Arc<Counters>;
+
+async fn fast(State(counters): State<Shared>) -> &'static str {
+    counters.fast.fetch_add(1, Ordering::SeqCst);
+    "ok"
+}
+
+/// Answers after 50 ms and remembers the most requests it held at once.
+async fn slow(State(counters): State<Shared>) -> &'static str {
+    counters.slow.fetch_add(1, Ordering::SeqCst);
+    let now = counters.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    counters.most_in_flight.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    counters.in_flight.fetch_sub(1, Ordering::SeqCst);
+    "ok"
+}
+
+async fn very_slow() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    "late"
+}
+
+/// Every third request (the 3rd, 6th, …) gets a 500.
+async fn flaky(State(counters): State<Shared>) -> Response {
+    let count = counters.flaky.fetch_add(1, Ordering::SeqCst) + 1;
+    if count % 3 == 0 {
+        (StatusCode::INTERNAL_SERVER_ERROR, "oops").into_response()
+    } else {
+        "fine".into_response()
+    }
+}
+
+/// 200 with `{"ok": true}` when the `x-token` header and the JSON body are right.
+async fn echo(State(counters): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    let token = headers.get("x-token").and_then(|value| value.to_str().ok());
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    if token == Some("abc") && json["a"] == 1 && content_type == Some("application/json") {
+        counters.echo_matched.fetch_add(1, Ordering::SeqCst);
+        axum::Json(serde_json::json!({ "ok": true })).into_response()
+    } else {
+        counters.echo_other.fetch_add(1, Ordering::SeqCst);
+        (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({ "ok": false })),
+        )
+            .into_response()
+    }
+}
+
+/// A chunked body of 12 bytes in three chunks.
+async fn chunked() -> Response {
+    let chunks =
+        ["hello", "world", "!!"].map(|chunk| Ok::<_, std::io::Error>(chunk.as_bytes().to_vec()));
+    Body::from_stream(futures_util::stream::iter(chunks)).into_response()
+}
+
+/// Closes the connection after each answer.
+async fn closing() -> Response {
+    ([(header::CONNECTION, "close")], "bye").into_response()
+}
+
+/// The 50th request pauses the endpoint for one second: every request that
+/// arrives meanwhile is answered when the pause ends.
+async fn stall(State(counters): State<Shared>) -> &'static str {
+    let count = counters.stall.fetch_add(1, Ordering::SeqCst) + 1;
+    let until = {
+        let mut paused = counters.paused_until.lock().unwrap();
+        if count == 50 {
+            *paused = Some(Instant::now() + Duration::from_secs(1));
+        }
+        *paused
+    };
+    if let Some(until) = until
+        && until > Instant::now()
+    {
+        tokio::time::sleep_until(until.into()).await;
+    }
+    "ok"
+}
+
+/// Counts multipart uploads whose `file` part holds `hi`.
+async fn upload(
+    State(counters): State<Shared>,
+    mut multipart: axum::extract::Multipart,
+) -> StatusCode {
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("file")
+            && field.bytes().await.is_ok_and(|bytes| &bytes[..] == b"hi")
+        {
+            counters.uploads.fetch_add(1, Ordering::SeqCst);
+            return StatusCode::CREATED;
+        }
+    }
+    StatusCode::BAD_REQUEST
+}
+
+struct Server {
+    address: SocketAddr,
+    counters: Shared,
+}
+
+impl Server {
+    fn start() -> Server {
+        let counters: Shared = Arc::new(Counters::default());
+        let app = Router::new()
+            .route("/fast", any(fast))
+            .route("/slow", get(slow))
+            .route("/very-slow", get(very_slow))
+            .route("/flaky", get(flaky))
+            .route("/echo", post(echo))
+            .route("/chunked", get(chunked))
+            .route("/closing", get(closing))
+            .route("/stall", get(stall))
+            .route(
+                "/redirect",
+                get(|| async { axum::response::Redirect::to("/fast") }),
+            )
+            .route("/upload", post(upload))
+            .with_state(Arc::clone(&counters));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        Server { address, counters }
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    fn count(&self, counter: impl Fn(&Counters) -> &AtomicU64) -> u64 {
+        counter(&self.counters).load(Ordering::SeqCst)
+    }
+}
+
+// ---------------------------------------------------------------- running ritc
+
+/// Writes `body` (tests that may use `{{base}}`) to a suite file and runs it.
+fn run_suite(base: &str, body: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("load_check.rit");
+    let text = format!("suite \"Load\"\nparam base = \"{base}\"\n\n{body}");
+    std::fs::write(&path, text).unwrap();
+    run_ritc(dir.path(), &[&path.to_string_lossy()])
+}
+
+fn run_ritc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(ritc())
+        .arg("run")
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn describe(output: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn assert_green(output: &Output) {
+    assert!(
+        output.status.success(),
+        "the suite failed:\n{}",
+        describe(output)
+    );
+}
+
+// ---------------------------------------------------------------- closed model
+
+#[test]
+fn the_closed_model_sends_exactly_the_requests_asked_for() {
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "closed" {
+  let timeline = "the script's own"
+  load GET "{{base}}/fast" {
+    concurrency 8
+    requests 500
+  }
+  expect requests == 500
+  expect succeeded == 500
+  expect failed == 0
+  expect dropped == 0
+  expect success_rate == 100%
+  expect statuses["200"] == 500
+  expect keys(statuses) == ["200"]
+  expect keys(errors) == []
+  expect bytes == 1000B
+  expect throughput > 0
+  expect latency.min <= latency.p50
+  expect latency.p50 <= latency.p99
+  expect latency.p99 <= latency.max
+  expect duration > 0s
+  expect timeline == "the script's own"
+}
+"#,
+    );
+    assert_green(&output);
+    assert_eq!(server.count(|c| &c.fast), 500);
+}
+
+#[test]
+fn the_warmup_is_sent_but_not_counted() {
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "warm" {
+  load GET "{{base}}/fast" {
+    concurrency 2
+    requests 100
+    warmup 300ms
+  }
+  expect requests == 100
+  expect statuses["200"] == 100
+}
+"#,
+    );
+    assert_green(&output);
+    let received = server.count(|c| &c.fast);
+    assert!(
+        received > 100,
+        "the warmup sent nothing: the server got {received}"
+    );
+}
+
+#[test]
+fn statuses_and_failed_checks_are_counted_by_key() {
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "checked" {
+  load GET "{{base}}/flaky" {
+    concurrency 3
+    requests 30
+    check { status == 200 }
+  }
+  expect requests == 30
+  expect succeeded == 20
+  expect failed == 10
+  expect succeeded + failed == requests
+  expect statuses["200"] == 20
+  expect statuses["500"] == 10
+  expect errors["check failed: status == 200"] == 10
+  expect keys(errors) == ["check failed: status == 200"]
+}
+
+test "unchecked" {
+  load GET "{{base}}/flaky" {
+    concurrency 3
+    requests 30
+  }
+  expect failed == 10
+  expect errors["status 500"] == 10
+}
+"#,
+    );
+    assert_green(&output);
+    assert_eq!(server.count(|c| &c.flaky), 60);
+}
+
+#[test]
+fn a_closed_port_counts_connect_errors() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = run_suite(
+        &format!("http://127.0.0.1:{port}"),
+        r#"
+test "refused" {
+  load GET "{{base}}/nothing" {
+    concurrency 2
+    requests 10
+  }
+  expect requests == 10
+  expect failed == 10
+  expect success_rate == 0%
+  expect errors["connect"] == 10
+  expect keys(statuses) == []
+  expect throughput == 0
+}
+"#,
+    );
+    assert_green(&output);
+}
+
+#[test]
+fn headers_and_bodies_are_sent_and_checks_read_the_response() {
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "posted" {
+  load POST "{{base}}/echo" {
+    concurrency 4
+    requests 40
+    headers { "x-token": "abc" }
+    json { a: 1 }
+    check {
+      status == 200
+      json.ok == true
+      headers["content-type"] contains "json"
+    }
+  }
+  expect succeeded == 40
+  expect keys(errors) == []
+}
+"#,
+    );
+    assert_green(&output);
+    assert_eq!(server.count(|c| &c.echo_matched), 40);
+    assert_eq!(server.count(|c| &c.echo_other), 0);
+}
+
+#[test]
+fn chunked_bodies_closed_connections_and_head_requests_are_read_whole() {
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "chunked" {
+  load GET "{{base}}/chunked" {
+    concurrency 2
+    requests 10
+    check { body == "helloworld!!" }
+  }
+  expect succeeded == 10
+  expect bytes == 120B
+}
+
+test "closing" {
+  load GET "{{base}}/closing" {
+    concurrency 2
+    requests 20
+  }
+  expect succeeded == 20
+  expect bytes == 60B
+}
+
+test "head" {
+  load HEAD "{{base}}/fast" {
+    concurrency 2
+    requests 10
+  }
+  expect succeeded == 10
+  expect bytes == 0B
+}
+"#,
+    );
+    assert_green(&output);
+    assert_eq!(server.count(|c| &c.fast), 10);
+}
+
+#[test]
+fn redirects_and_multipart_bodies_go_through_reqwest() {
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "redirected" {
+  load GET "{{base}}/redirect" {
+    concurrency 2
+    requests 10
+    follow redirects
+  }
+  expect statuses["200"] == 10
+  expect bytes == 20B
+}
+
+test "not followed" {
+  load GET "{{base}}/redirect" {
+    concurrency 2
+    requests 10
+  }
+  expect statuses["303"] == 10
+  expect succeeded == 10
+}
+
+test "uploaded" {
+  load POST "{{base}}/upload" {
+    concurrency 2
+    requests 6
+    multipart { file: file(name: "a.txt", content: "hi") }
+    check { status == 201 }
+  }
+  expect succeeded == 6
+}
+"#,
+    );
+    assert_green(&output);
+    assert_eq!(server.count(|c| &c.fast), 10);
+    assert_eq!(server.count(|c| &c.uploads), 6);
+}
+
+#[test]
+fn a_request_that_outlives_its_timeout_is_a_timeout_error() {
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "timeouts" {
+  load GET "{{base}}/very-slow" {
+    concurrency 3
+    requests 3
+    timeout 200ms
+  }
+  expect failed == 3
+  expect errors["timeout"] == 3
+  expect latency.min >= 200ms
+}
+"#,
+    );
+    assert_green(&output);
+}
+
+#[test]
+fn a_closed_ramp_adds_workers_up_to_the_concurrency() {
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "ramp" {
+  load GET "{{base}}/slow" {
+    concurrency 4
+    ramp from 1 to 4 over 400ms
+    duration 800ms
+  }
+  expect requests > 0
+  expect succeeded == requests
+}
+"#,
+    );
+    assert_green(&output);
+    let most = server.count(|c| &c.most_in_flight);
+    assert!((1..=4).contains(&most), "{most} requests at once");
+}
+
+// ---------------------------------------------------------------- open model
+
+#[test]
+fn the_open_model_drops_what_the_in_flight_bound_cannot_start() {
+    let server = Server::start();
+    // 100 requests are due in 1s; two at a time at 50 ms each can start about 40.
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "open" {
+  load GET "{{base}}/slow" {
+    rate 100 per 1s
+    duration 1s
+    concurrency 2
+  }
+  expect dropped > 0
+  expect requests + dropped == 100
+  expect succeeded == requests
+}
+"#,
+    );
+    assert_green(&output);
+    let received = server.count(|c| &c.slow);
+    assert!(
+        received < 100,
+        "the server got {received} requests: none was dropped"
+    );
+    assert!(server.count(|c| &c.most_in_flight) <= 2);
+}
+
+#[test]
+fn an_open_ramp_sends_the_integral_of_its_rate() {
+    let server = Server::start();
+    // 0 → 100 per second over the whole second: 50 requests are due.
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "open ramp" {
+  load GET "{{base}}/fast" {
+    rate 100 per 1s
+    ramp from 0 to 100 over 1s
+    duration 1s
+  }
+  expect requests + dropped == 50
+  expect dropped == 0
+  expect succeeded == 50
+}
+"#,
+    );
+    assert_green(&output);
+    assert_eq!(server.count(|c| &c.fast), 50);
+}
+
+#[test]
+fn a_stall_shows_in_the_open_models_percentiles() {
+    // The 50th request pauses the server for a second. Requests keep coming due
+    // during the pause; their latency counts from when they were due, so a fifth
+    // of all requests waited between 0 and 1 s and p99 is close to the pause.
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "stall" {
+  load GET "{{base}}/stall" {
+    rate 200 per 1s
+    duration 3s
+  }
+  expect dropped == 0
+  expect succeeded == requests
+  expect latency.p99 >= 800ms
+  expect latency.p90 >= 300ms
+  expect latency.max >= 900ms
+}
+"#,
+    );
+    assert_green(&output);
+}
+
+// ---------------------------------------------------------------- the demo
+
+#[test]
+fn the_normative_load_example_runs_green_against_the_demo() {
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let demo = demo_binary();
+    let port = free_port();
+    let inventory_port = free_port();
+    let output = run_ritc(
+        &examples,
+        &[
+            "load.rit",
+            "--param",
+            &format!("demo={}", demo.display()),
+            "--param",
+            &format!("port={port}"),
+            "--param",
+            &format!("inventory_port={inventory_port}"),
+        ],
+    );
+    assert_green(&output);
+}
+
+fn demo_binary() -> PathBuf {
+    // The demo is a workspace member; `cargo test` builds it into the same folder.
+    let path = Path::new(ritc()).with_file_name("rit-demo");
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "rit-demo"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
