@@ -61,9 +61,15 @@ pub fn parse(file: FileId, source: &str) -> ParseOutput {
             diagnostics: vec![diagnostic],
         };
     }
-    let items = match RitGrammar::parse(Rule::file, source) {
-        Ok(pairs) => lowerer.file(pairs),
-        Err(_) => parse_with_recovery(&lowerer, source),
+    let items = match parse_in_halves(file, source) {
+        Some((items, diagnostics)) => {
+            lowerer.diagnostics.borrow_mut().extend(diagnostics);
+            items
+        }
+        None => match RitGrammar::parse(Rule::file, source) {
+            Ok(pairs) => lowerer.file(pairs),
+            Err(_) => parse_with_recovery(&lowerer, source),
+        },
     };
     let mut diagnostics = lowerer.diagnostics.into_inner();
     sort_by_position(&mut diagnostics);
@@ -72,6 +78,51 @@ pub fn parse(file: FileId, source: &str) -> ParseOutput {
         file: SourceFile { items, comments },
         diagnostics,
     }
+}
+
+/// Files at least this large are parsed in two halves at once.
+const PARALLEL_THRESHOLD: usize = 64 * 1024;
+
+type Parsed = (Vec<Item>, Vec<Diagnostic>);
+
+/// Parses a large file as two halves on two threads, split where a top-level item
+/// starts. Both halves parse exactly when the whole file does at that split (a
+/// statement never continues into a line that starts with an item keyword); when
+/// either fails (say, the split fell inside a block string), `None` sends the
+/// caller to the ordinary whole-file parse, which also reports the errors.
+fn parse_in_halves(file: FileId, source: &str) -> Option<Parsed> {
+    if source.len() < PARALLEL_THRESHOLD {
+        return None;
+    }
+    let split = next_item_line(source, source.len() / 2);
+    if split >= source.len() {
+        return None;
+    }
+    let (first, second) = source.split_at(split);
+    std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .stack_size(64 * 1024 * 1024)
+            .spawn_scoped(scope, || parse_part(file, first, 0))
+            .ok()?;
+        let second = parse_part(file, second, split);
+        let first = other.join().ok()??;
+        let (mut items, mut diagnostics) = first;
+        let (more_items, more_diagnostics) = second?;
+        items.extend(more_items);
+        diagnostics.extend(more_diagnostics);
+        Some((items, diagnostics))
+    })
+}
+
+fn parse_part(file: FileId, text: &str, base: usize) -> Option<Parsed> {
+    let lowerer = Lowerer {
+        file,
+        base,
+        diagnostics: RefCell::new(Vec::new()),
+    };
+    let pairs = RitGrammar::parse(Rule::file, text).ok()?;
+    let items = lowerer.file(pairs);
+    Some((items, lowerer.diagnostics.into_inner()))
 }
 
 /// After a syntax error, parse item by item: report the error, skip to the next
@@ -175,6 +226,11 @@ fn next_item_line(source: &str, offset: usize) -> usize {
 fn trim_trailing_trivia(text: &str) -> &str {
     let mut text = text.trim_end();
     loop {
+        // Most spans end on code: only a last line with `#` can end on a comment.
+        let last_line = text.rfind('\n').map_or(text, |index| &text[index + 1..]);
+        if !last_line.contains('#') {
+            return text;
+        }
         let line_start = text.rfind('\n').map_or(0, |index| index + 1);
         match literal::scan_comments(&text[line_start..]).first() {
             Some(comment) if line_start + comment.start > 0 || line_start > 0 => {
@@ -185,20 +241,79 @@ fn trim_trailing_trivia(text: &str) -> &str {
     }
 }
 
-/// The offset where bracket nesting first exceeds the limit, if it does.
+/// The offset where nesting (brackets, and `{{ }}` inside strings) first exceeds
+/// the limit, if it does. Brackets inside string text do not count.
 fn too_deep_at(source: &str) -> Option<usize> {
-    let mut depth: usize = 0;
-    for (offset, byte) in source.bytes().enumerate() {
-        match byte {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(offset);
+    #[derive(Clone, Copy, PartialEq)]
+    enum Context {
+        Code,
+        Line,
+        Block,
+    }
+    let bytes = source.as_bytes();
+    // Each open bracket or interpolation, with the context to return to.
+    let mut stack: Vec<(u8, Context)> = Vec::new();
+    let mut context = Context::Code;
+    let mut index = 0;
+    while index < bytes.len() {
+        let rest = &bytes[index..];
+        match context {
+            Context::Code => match bytes[index] {
+                b'#' => {
+                    index = source[index..].find('\n').map_or(bytes.len(), |offset| index + offset);
+                    continue;
+                }
+                b'"' if rest.starts_with(b"\"\"\"") => {
+                    context = Context::Block;
+                    index += 3;
+                    continue;
+                }
+                b'"' => context = Context::Line,
+                b'}' if rest.starts_with(b"}}") && stack.last().is_some_and(|(open, _)| *open == b'i') => {
+                    if let Some((_, outer)) = stack.pop() {
+                        context = outer;
+                    }
+                    index += 2;
+                    continue;
+                }
+                b'(' | b'[' | b'{' => {
+                    stack.push((bytes[index], Context::Code));
+                    if stack.len() > MAX_NESTING {
+                        return Some(index);
+                    }
+                }
+                b')' | b']' | b'}' => {
+                    if stack.last().is_some_and(|(open, _)| *open != b'i') {
+                        stack.pop();
+                    }
+                }
+                _ => {}
+            },
+            Context::Line | Context::Block => {
+                if rest.starts_with(b"\\") {
+                    index += 2;
+                    continue;
+                }
+                if rest.starts_with(b"{{") {
+                    stack.push((b'i', context));
+                    if stack.len() > MAX_NESTING {
+                        return Some(index);
+                    }
+                    context = Context::Code;
+                    index += 2;
+                    continue;
+                }
+                if context == Context::Block && rest.starts_with(b"\"\"\"") {
+                    context = Context::Code;
+                    index += 3;
+                    continue;
+                }
+                if context == Context::Line && (rest.starts_with(b"\"") || rest.starts_with(b"\n")) {
+                    context = Context::Code;
                 }
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
         }
+        index += 1;
     }
     None
 }
@@ -1268,5 +1383,63 @@ impl Lowerer {
             parts.push(StringPart::Text(current));
         }
         StringLit { parts, block, span }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn big_source(middle: &str) -> String {
+        let mut source = String::from("let base = \"http://127.0.0.1:3000\"\n");
+        let mut index = 0;
+        while source.len() < PARALLEL_THRESHOLD * 2 {
+            if index == 400 {
+                source.push_str(middle);
+            }
+            source.push_str(&format!(
+                "test \"t{index}\" timeout 5s {{\n  GET \"{{{{base}}}}/x/{index}\" headers {{ A: \"b\" }}\n  expect status == 200 # c\n}}\n\n"
+            ));
+            index += 1;
+        }
+        source
+    }
+
+    fn whole(file: FileId, source: &str) -> String {
+        let lowerer = Lowerer {
+            file,
+            base: 0,
+            diagnostics: RefCell::new(Vec::new()),
+        };
+        let items = match RitGrammar::parse(Rule::file, source) {
+            Ok(pairs) => lowerer.file(pairs),
+            Err(_) => parse_with_recovery(&lowerer, source),
+        };
+        format!("{items:?}")
+    }
+
+    #[test]
+    fn a_large_file_parses_the_same_in_halves() {
+        let source = big_source("");
+        let halves = parse_in_halves(FileId(0), &source).map(|(items, _)| format!("{items:?}"));
+        assert_eq!(halves, Some(whole(FileId(0), &source)));
+        assert!(parse(FileId(0), &source).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn a_split_inside_a_block_string_falls_back_to_one_parse() {
+        // A line that starts with `test` inside a block string must not be taken
+        // for an item: the halves fail, and the whole parse is used.
+        let lines: String = (0..1500).map(|index| format!("test \"inside {index}\" {{\n")).collect();
+        let holder = format!("test \"holder\" {{\n  let text = \"\"\"\n{lines}\"\"\"\n  expect text contains \"inside\"\n}}\n");
+        let mut source = big_source("");
+        let at = source[60_000..].find("\ntest ").map_or(60_000, |offset| 60_000 + offset + 1);
+        source.insert_str(at, &holder);
+        let split = next_item_line(&source, source.len() / 2);
+        assert!(source[..split].rfind("\"\"\"").is_some_and(|open| open > at), "the split must fall inside the block string");
+        assert!(parse_in_halves(FileId(0), &source).is_none());
+        let parsed = parse(FileId(0), &source);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        assert_eq!(format!("{:?}", parsed.file.items), whole(FileId(0), &source));
     }
 }
