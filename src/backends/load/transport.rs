@@ -5,7 +5,7 @@
 //! import the stats or the engine.
 
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::raw_http::{Answer, RawClient, RawRequest};
 use crate::backends::http_client::{self, HttpErrorKind, HttpRequest, HttpResponse, RequestBody};
@@ -88,10 +88,11 @@ impl Transport {
         request: &HttpRequest,
         connections: usize,
     ) -> Result<Transport, StepError> {
-        let client =
-            http_client::load_client(request.insecure, request.follow_redirects, connections)
-                .map_err(|error| StepError::new(StepErrorKind::Other, error.message))?;
-        let prepared = http_client::prepare_request(&client, request)
+        // A built request does not depend on the client that built it, so the
+        // process-wide builder serves here, and a client of the load's own (whose
+        // setup loads the system's certificates: tens of milliseconds) is made only
+        // when reqwest sends.
+        let prepared = http_client::prepare_request(builder_client()?, request)
             .and_then(|builder| {
                 builder.build().map_err(|error| {
                     http_client::HttpError::from_reqwest(&error, &request.url, request.timeout)
@@ -105,6 +106,9 @@ impl Transport {
         {
             return Ok(Transport::Raw(Arc::new(raw)));
         }
+        let client =
+            http_client::load_client(request.insecure, request.follow_redirects, connections)
+                .map_err(|error| StepError::new(StepErrorKind::Other, error.message))?;
         Ok(Transport::Reqwest(Arc::new(ReqwestRequest {
             client,
             prepared: prepared.try_clone(),
@@ -142,6 +146,23 @@ impl WorkerClient {
             client.discard_connection();
         }
     }
+}
+
+/// The client every load builds its request with (never sends with), made once.
+fn builder_client() -> Result<&'static reqwest::Client, StepError> {
+    static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            // It never connects, so it needs no certificates (loading them is the
+            // slow part of making a client).
+            reqwest::Client::builder()
+                .no_proxy()
+                .tls_certs_only([])
+                .build()
+                .map_err(|error| format!("could not set up the HTTP client: {error}"))
+        })
+        .as_ref()
+        .map_err(|message| StepError::new(StepErrorKind::Other, message.clone()))
 }
 
 async fn send_with_reqwest(
