@@ -12,7 +12,7 @@ mod timer;
 mod transport;
 
 pub use model::DEFAULT_OPEN_IN_FLIGHT;
-pub use spec::{CheckFn, LoadSpec, schema};
+pub use spec::{CheckFn, LoadProgress, LoadSpec, ProgressHook, schema};
 
 use super::http_client::HttpRequest;
 use super::step::{FieldValue, StepError, StepErrorKind};
@@ -29,5 +29,5 @@ pub async fn run_load(
         timeout: spec.timeout,
         ..request
     };
-    engine::run_isolated(plan, request, check).await
+    engine::run_isolated(plan, request, check, spec.progress).await
 }

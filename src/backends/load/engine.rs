@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::CheckFn;
 use super::model::{Activation, Model, Plan};
+use super::spec::{CheckFn, LoadProgress, ProgressHook};
 use super::stats::{self, ErrorKey, Recorder, Totals, WorkerStats};
 use super::timer::PreciseTimer;
 use super::transport::{Failure, Transport, WorkerClient};
@@ -49,6 +49,7 @@ pub async fn run_isolated(
     plan: Plan,
     request: HttpRequest,
     check: Option<CheckFn>,
+    progress: Option<ProgressHook>,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
     let threads = std::thread::available_parallelism()
         .map_or(MIN_LOAD_THREADS, std::num::NonZeroUsize::get)
@@ -68,7 +69,7 @@ pub async fn run_isolated(
     let Some(handle) = runtime
         .0
         .as_ref()
-        .map(|runtime| runtime.spawn(run(plan, request, check)))
+        .map(|runtime| runtime.spawn(run(plan, request, check, progress)))
     else {
         return Err(StepError::new(
             StepErrorKind::Other,
@@ -98,6 +99,7 @@ async fn run(
     plan: Plan,
     request: HttpRequest,
     check: Option<CheckFn>,
+    progress: Option<ProgressHook>,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
     let connections = match plan.model {
         Model::Closed { .. } => plan.closed_workers(),
@@ -126,6 +128,9 @@ async fn run(
         started,
         measured_start,
     });
+    // Aborted when dropped, at the end of this function.
+    let _ticker =
+        progress.map(|hook| AbortOnDrop(tokio::spawn(report_progress(Arc::clone(&context), hook))));
     let (totals, dropped) = match context.plan.model {
         Model::Closed { .. } => (run_closed(&context).await?, 0),
         Model::Open { in_flight, .. } => run_open(&context, in_flight).await?,
@@ -144,6 +149,49 @@ async fn run(
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
     Ok(stats::fields(&totals, &recorder, dropped, measured))
+}
+
+/// How often the progress hook is called.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// Calls the progress hook at once and then every [`PROGRESS_EVERY`], with what the
+/// recorder knows (workers hand their latencies over at least every 200 ms).
+async fn report_progress(context: Arc<Context>, hook: ProgressHook) {
+    let mut ticks = tokio::time::interval(PROGRESS_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        let snapshot = context
+            .recorder
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .snapshot();
+        let now = Instant::now();
+        let measured = now.saturating_duration_since(context.measured_start);
+        let progress = LoadProgress {
+            elapsed: now.saturating_duration_since(context.started),
+            total: context.plan.measured_end(),
+            warming_up: now < context.measured_start,
+            requests: snapshot.requests,
+            requests_total: context.plan.requests,
+            failed: snapshot.failed,
+            throughput: if measured.is_zero() {
+                0.0
+            } else {
+                snapshot.requests as f64 / measured.as_secs_f64()
+            },
+            p99: snapshot.p99,
+        };
+        (hook.0)(&progress);
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// One worker: its client, the response it fills when a `check` reads it, its counts.
@@ -370,4 +418,92 @@ async fn collect(mut workers: JoinSet<Totals>) -> Result<Totals, StepError> {
         totals.merge(worker);
     }
     Ok(totals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backends::http_client::RequestBody;
+    use crate::backends::load::{LoadSpec, run_load};
+    use crate::run::value::Value;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A keep-alive server that answers `ok` to every request.
+    async fn start_server() -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 4096];
+                    let mut pending = Vec::new();
+                    loop {
+                        let read = stream.read(&mut buffer).await.unwrap_or(0);
+                        if read == 0 {
+                            return;
+                        }
+                        pending.extend_from_slice(&buffer[..read]);
+                        while let Some(end) =
+                            pending.windows(4).position(|window| window == b"\r\n\r\n")
+                        {
+                            pending.drain(..end + 4);
+                            let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                            if stream.write_all(answer).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        address
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn progress_is_reported_while_the_load_runs() {
+        let address = start_server().await;
+        let seen: Arc<Mutex<Vec<LoadProgress>>> = Arc::new(Mutex::new(Vec::new()));
+        let hook = {
+            let seen = Arc::clone(&seen);
+            ProgressHook(Arc::new(move |progress: &LoadProgress| {
+                seen.lock().unwrap().push(progress.clone())
+            }))
+        };
+        let spec = LoadSpec {
+            concurrency: Some(2),
+            duration: Some(Duration::from_millis(600)),
+            timeout: Duration::from_secs(5),
+            progress: Some(hook),
+            ..LoadSpec::default()
+        };
+        let request = HttpRequest {
+            method: "GET".to_string(),
+            url: format!("http://{address}/"),
+            headers: Vec::new(),
+            query: Vec::new(),
+            body: RequestBody::None,
+            timeout: Duration::from_secs(5),
+            follow_redirects: false,
+            insecure: false,
+        };
+        let fields = run_load(spec, request, None).await.unwrap();
+        let requests = fields
+            .iter()
+            .find_map(|(name, value)| match (name.as_str(), value) {
+                ("requests", Ok(Value::Int(count))) => Some(*count as u64),
+                _ => None,
+            })
+            .unwrap();
+        assert!(requests > 0);
+        let seen = seen.lock().unwrap();
+        // The first snapshot is taken at once.
+        assert!(!seen.is_empty());
+        assert!(
+            seen.windows(2)
+                .all(|pair| pair[0].requests <= pair[1].requests)
+        );
+        assert!(seen.iter().all(|progress| progress.requests <= requests
+            && progress.failed == 0
+            && progress.total == Some(Duration::from_millis(600))));
+    }
 }

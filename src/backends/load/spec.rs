@@ -71,4 +71,35 @@ pub struct LoadSpec {
     pub warmup: Option<Duration>,
     /// Bounds each request.
     pub timeout: Duration,
+    /// Called a few times a second while the load runs, for a live progress line.
+    pub progress: Option<ProgressHook>,
+}
+
+/// A running load as a progress line shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadProgress {
+    /// Since the load started, warmup included.
+    pub elapsed: Duration,
+    /// Warmup and `duration`, when the load ends by time.
+    pub total: Option<Duration>,
+    /// Still in the warmup: nothing is counted yet.
+    pub warming_up: bool,
+    /// Measured requests finished so far (answered or failed), and of `requests N`.
+    pub requests: u64,
+    pub requests_total: Option<u64>,
+    pub failed: u64,
+    /// Finished requests per second over the measured part so far.
+    pub throughput: f64,
+    pub p99: Duration,
+}
+
+/// Receives [`LoadProgress`] snapshots (about four a second, the first at once) on one
+/// of the load's threads: it must return quickly.
+#[derive(Clone)]
+pub struct ProgressHook(pub Arc<dyn Fn(&LoadProgress) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("ProgressHook")
+    }
 }

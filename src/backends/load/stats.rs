@@ -22,6 +22,9 @@ use crate::run::value::Value;
 pub const HIGHEST_LATENCY_US: u64 = 3_600_000_000;
 /// Latencies a worker keeps before handing them to the recorder.
 const BATCH: usize = 128;
+/// A batch older than this is handed over even if not full, so that progress
+/// snapshots stay current at low rates.
+const BATCH_AGE: Duration = Duration::from_millis(200);
 /// The timeline starts with one-second windows and doubles their length whenever it
 /// would need more than this many.
 const MAX_WINDOWS: usize = 120;
@@ -116,6 +119,8 @@ fn add_count<K: PartialEq>(counts: &mut Vec<(K, u64)>, key: K, count: u64) {
 pub struct WorkerStats {
     totals: Totals,
     batch: Vec<Sample>,
+    /// When the first sample of the batch was recorded.
+    batch_started: Option<Instant>,
 }
 
 impl Default for WorkerStats {
@@ -129,6 +134,7 @@ impl WorkerStats {
         WorkerStats {
             totals: Totals::default(),
             batch: Vec::with_capacity(BATCH),
+            batch_started: None,
         }
     }
 
@@ -173,13 +179,15 @@ impl WorkerStats {
             latency_us,
             failed,
         });
-        if self.batch.len() >= BATCH {
+        let batch_started = *self.batch_started.get_or_insert(done);
+        if self.batch.len() >= BATCH || done.saturating_duration_since(batch_started) >= BATCH_AGE {
             self.flush(recorder);
         }
     }
 
     /// Hands the batch to the recorder.
     pub fn flush(&mut self, recorder: &Mutex<Recorder>) {
+        self.batch_started = None;
         if self.batch.is_empty() {
             return;
         }
@@ -200,6 +208,17 @@ impl WorkerStats {
 pub struct Recorder {
     histogram: Histogram<u64>,
     timeline: Timeline,
+    /// Measured requests handed over so far, and how many of them failed.
+    requests: u64,
+    failed: u64,
+}
+
+/// What the recorder knows so far, for a progress line.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    pub requests: u64,
+    pub failed: u64,
+    pub p99: Duration,
 }
 
 struct Timeline {
@@ -224,6 +243,8 @@ impl Recorder {
         let empty = Histogram::new(2)
             .map_err(|error| format!("cannot make the latency histogram: {error}"))?;
         Ok(Recorder {
+            requests: 0,
+            failed: 0,
             histogram,
             timeline: Timeline {
                 window_ms: FIRST_WINDOW_MS,
@@ -233,7 +254,22 @@ impl Recorder {
         })
     }
 
+    /// The counts and the p99 of what workers have handed over so far.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            requests: self.requests,
+            failed: self.failed,
+            p99: if self.histogram.is_empty() {
+                Duration::ZERO
+            } else {
+                Duration::from_micros(self.histogram.value_at_quantile(0.99))
+            },
+        }
+    }
+
     fn record(&mut self, sample: Sample) {
+        self.requests += 1;
+        self.failed += u64::from(sample.failed);
         if let Some(micros) = sample.latency_us {
             self.histogram
                 .saturating_record(micros.min(HIGHEST_LATENCY_US));
