@@ -310,10 +310,14 @@ impl HttpSession {
         // session (building one loads the system's certificates, which costs tens
         // of milliseconds) and this session's jar is applied by hand. A redirect
         // chain needs the jar inside the client to see cookies set on the way.
+        if super::plain_http::handles(&request) {
+            return self.send_plain(request).await;
+        }
         let (client, manual_jar) = if options.follow_redirects {
             (self.client(options)?, None)
         } else {
-            (shared_client(options)?, Some(self.jar.as_ref()))
+            let plain_http = request.url.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+            (shared_client(options, plain_http)?, Some(self.jar.as_ref()))
         };
         let timeout = request.timeout;
         let url_text = request.url.clone();
@@ -335,6 +339,21 @@ impl HttpSession {
         })
     }
 
+    /// A plain `http://` request without redirects, through `plain_http`.
+    async fn send_plain(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let timeout = request.timeout;
+        let response = match tokio::time::timeout(timeout, super::plain_http::send(&request, &self.jar)).await {
+            Ok(result) => result?,
+            Err(_elapsed) => return Err(HttpError::timed_out(timeout, &request.url)),
+        };
+        let cookies = Url::parse(&response.url)
+            .ok()
+            .and_then(|final_url| self.jar.cookies(&final_url))
+            .map(|header| parse_cookie_header(&header))
+            .unwrap_or_default();
+        Ok(HttpResponse { cookies, ..response })
+    }
+
     fn client(&self, options: ClientOptions) -> Result<reqwest::Client, HttpError> {
         // A panic elsewhere while the lock was held leaves the map consistent.
         let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
@@ -351,20 +370,28 @@ impl HttpSession {
 }
 
 /// One shared client per combination of options, for the whole process.
-fn shared_client(options: ClientOptions) -> Result<reqwest::Client, HttpError> {
-    static CLIENTS: std::sync::OnceLock<Mutex<HashMap<ClientOptions, reqwest::Client>>> =
-        std::sync::OnceLock::new();
+///
+/// `plain_http`: the URL is `http://` and redirects are not followed, so no TLS
+/// will happen; that client skips loading the system's root certificates, which
+/// costs tens of milliseconds at the first request of a run.
+fn shared_client(options: ClientOptions, plain_http: bool) -> Result<reqwest::Client, HttpError> {
+    type Clients = HashMap<(ClientOptions, bool), reqwest::Client>;
+    static CLIENTS: std::sync::OnceLock<Mutex<Clients>> = std::sync::OnceLock::new();
     let mut clients = CLIENTS
         .get_or_init(|| Mutex::new(HashMap::new()))
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    if let Some(client) = clients.get(&options) {
+    if let Some(client) = clients.get(&(options, plain_http)) {
         return Ok(client.clone());
     }
-    let client = client_builder(options)
-        .build()
-        .map_err(|error| client_build_error(&error))?;
-    clients.insert(options, client.clone());
+    let builder = client_builder(options);
+    let builder = if plain_http {
+        builder.tls_certs_only(std::iter::empty())
+    } else {
+        builder
+    };
+    let client = builder.build().map_err(|error| client_build_error(&error))?;
+    clients.insert((options, plain_http), client.clone());
     Ok(client)
 }
 
@@ -481,7 +508,7 @@ fn multipart_form(fields: &[MultipartField]) -> Result<reqwest::multipart::Form,
 }
 
 /// The URL that will be requested: the script's URL with the query pairs appended.
-fn request_url(request: &HttpRequest) -> Result<Url, HttpError> {
+pub(crate) fn request_url(request: &HttpRequest) -> Result<Url, HttpError> {
     let mut url = Url::parse(&request.url).map_err(|error| {
         HttpError::invalid_request(format!("invalid URL \"{}\": {error}", request.url))
     })?;
@@ -498,7 +525,7 @@ fn request_url(request: &HttpRequest) -> Result<Url, HttpError> {
     Ok(url)
 }
 
-fn joined_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+pub(crate) fn joined_headers(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .keys()
         .map(|name| {

@@ -6,6 +6,7 @@
 pub mod http;
 pub mod http_client;
 pub mod load;
+pub mod plain_http;
 pub mod redis;
 pub mod run;
 pub mod schema;

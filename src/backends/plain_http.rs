@@ -1,0 +1,139 @@
+//! The fast path for plain `http://` requests that follow no redirects: hyper's
+//! pooled client with no TLS at all. Building a TLS-capable client loads the
+//! system's certificates (tens of milliseconds per run) and reqwest's layers cost
+//! per request; a flow of many sequential requests against a local service should
+//! pay neither. Anything this path does not handle (multipart bodies) goes
+//! through reqwest as before; both build the same request and read the same
+//! response (`http_client` owns the shared pieces).
+
+use super::http_client::{
+    HttpError, HttpErrorKind, HttpRequest, HttpResponse, RequestBody, USER_AGENT, joined_headers, request_url,
+};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use reqwest::cookie::{CookieStore as _, Jar};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, SET_COOKIE, USER_AGENT as USER_AGENT_HEADER};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+type PlainClient = Client<HttpConnector, Full<Bytes>>;
+
+fn client() -> &'static PlainClient {
+    static CLIENT: OnceLock<PlainClient> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        Client::builder(TokioExecutor::new()).build(connector)
+    })
+}
+
+/// Whether `request` can take this path.
+pub fn handles(request: &HttpRequest) -> bool {
+    !request.follow_redirects
+        && !matches!(request.body, RequestBody::Multipart(_))
+        && request.url.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+}
+
+/// Sends `request` (which `handles` accepted); the jar's cookies are sent and the
+/// response's stored. `cookies` of the response is left for the caller to fill.
+pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, HttpError> {
+    let url = request_url(request)?;
+    let invalid = |message: String| HttpError {
+        kind: HttpErrorKind::InvalidRequest,
+        message,
+    };
+    let method = hyper::Method::from_bytes(request.method.as_bytes())
+        .map_err(|_| invalid(format!("invalid HTTP method \"{}\"", request.method)))?;
+    let (body, implied_type): (Vec<u8>, Option<&str>) = match &request.body {
+        RequestBody::None => (Vec::new(), None),
+        RequestBody::Json(value) => (serde_json::to_vec(value).unwrap_or_default(), Some("application/json")),
+        RequestBody::Form(pairs) => (
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish()
+                .into_bytes(),
+            Some("application/x-www-form-urlencoded"),
+        ),
+        RequestBody::Raw(bytes) => (bytes.clone(), None),
+        RequestBody::Multipart(_) => return Err(invalid("multipart bodies go through the full client".to_string())),
+    };
+    let mut builder = hyper::Request::builder().method(method).uri(url.as_str());
+    let given = |name: &str| request.headers.iter().any(|(header, _)| header.eq_ignore_ascii_case(name));
+    for (name, value) in &request.headers {
+        let header_name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid(format!("invalid header name \"{name}\" ({url})")))?;
+        let header_value = HeaderValue::from_str(value)
+            .map_err(|_| invalid(format!("invalid value for header \"{name}\" ({url})")))?;
+        builder = builder.header(header_name, header_value);
+    }
+    if !given("user-agent") {
+        builder = builder.header(USER_AGENT_HEADER, USER_AGENT);
+    }
+    if let Some(content_type) = implied_type
+        && !given("content-type")
+    {
+        builder = builder.header(CONTENT_TYPE, content_type);
+    }
+    if !given("cookie")
+        && let Some(cookies) = jar.cookies(&url)
+    {
+        builder = builder.header(COOKIE, cookies);
+    }
+    if !given("accept") {
+        builder = builder.header(reqwest::header::ACCEPT, "*/*");
+    }
+    let outgoing = builder
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|error| invalid(format!("cannot build the request ({url}): {error}")))?;
+    let sent_at = Instant::now();
+    let response = client().request(outgoing).await.map_err(|error| connect_error(&error, url.as_str()))?;
+    let status = response.status().as_u16();
+    let headers = joined_headers(response.headers());
+    let mut set_cookies = response.headers().get_all(SET_COOKIE).iter();
+    jar.set_cookies(&mut set_cookies, &url);
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|error| HttpError {
+            kind: HttpErrorKind::Body,
+            message: format!("the connection broke while reading the body ({url}): {error}"),
+        })?
+        .to_bytes();
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: body.to_vec(),
+        duration: sent_at.elapsed(),
+        url: url.to_string(),
+        cookies: Vec::new(),
+    })
+}
+
+/// Plain words for a failed exchange, in the same form as the full client's.
+fn connect_error(error: &hyper_util::client::legacy::Error, url: &str) -> HttpError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            let (kind, words) = match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => (HttpErrorKind::Connect, "connection refused".to_string()),
+                std::io::ErrorKind::ConnectionReset => (HttpErrorKind::Body, "connection reset by the server".to_string()),
+                std::io::ErrorKind::TimedOut => (HttpErrorKind::Timeout, "the connection timed out".to_string()),
+                _ => (HttpErrorKind::Connect, format!("cannot connect: {io}")),
+            };
+            return HttpError {
+                kind,
+                message: format!("{words} ({url})"),
+            };
+        }
+        source = cause.source();
+    }
+    let kind = if error.is_connect() { HttpErrorKind::Connect } else { HttpErrorKind::Body };
+    HttpError {
+        kind,
+        message: format!("{error} ({url})"),
+    }
+}
