@@ -37,6 +37,8 @@ struct Counters {
     uploads: AtomicU64,
     /// While set and in the future, `/stall` answers nothing before this moment.
     paused_until: Mutex<Option<Instant>>,
+    /// When `/slow-second` was first asked for.
+    first_phased: Mutex<Option<Instant>>,
 }
 
 type Shared = Arc<Counters>;
@@ -122,6 +124,19 @@ async fn stall(State(counters): State<Shared>) -> &'static str {
     "ok"
 }
 
+/// Fast, except during the second second after its first request: then every
+/// answer takes 50 ms.
+async fn slow_second(State(counters): State<Shared>) -> &'static str {
+    let since = {
+        let mut first = counters.first_phased.lock().unwrap();
+        first.get_or_insert_with(Instant::now).elapsed()
+    };
+    if since >= Duration::from_secs(1) && since < Duration::from_secs(2) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    "ok"
+}
+
 /// Counts multipart uploads whose `file` part holds `hi`.
 async fn upload(
     State(counters): State<Shared>,
@@ -155,6 +170,7 @@ impl Server {
             .route("/chunked", get(chunked))
             .route("/closing", get(closing))
             .route("/stall", get(stall))
+            .route("/slow-second", get(slow_second))
             .route(
                 "/redirect",
                 get(|| async { axum::response::Redirect::to("/fast") }),
@@ -576,6 +592,137 @@ test "stall" {
 "#,
     );
     assert_green(&output);
+}
+
+// ---------------------------------------------------------------- progress and tables
+
+#[test]
+fn progress_stays_off_pipes_and_events_and_a_table_follows_the_test() {
+    // Not a terminal (the output is a pipe): no live line, on standard error or in
+    // the event stream; the table of the finished load is in the terminal output.
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("progress.rit");
+    let text = format!(
+        r#"suite "Load"
+param base = "{}"
+
+test "progress" {{
+  load GET "{{{{base}}}}/fast" {{
+    concurrency 2
+    duration 1500ms
+  }}
+  expect failed == 0
+}}
+"#,
+        server.base()
+    );
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_string_lossy().to_string();
+    for events in [false, true] {
+        let mut args = vec![path.as_str()];
+        if events {
+            args.extend(["--events", "jsonl"]);
+        }
+        let output = run_ritc(dir.path(), &args);
+        assert_green(&output);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !stderr.contains(": load  ")
+                && !stderr.contains("req/s  p99")
+                && !stderr.contains('\r'),
+            "a progress line off a terminal:\n{}",
+            describe(&output)
+        );
+        assert!(
+            stderr.contains(
+                "  load:\n      requests  succeeded  failed  dropped  throughput  duration"
+            ) && stderr.contains("    latency  ")
+                && stderr.contains("    statuses  200: "),
+            "no load table under the test:\n{}",
+            describe(&output)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if events {
+            let types: Vec<String> = stdout
+                .lines()
+                .map(|line| {
+                    let event: serde_json::Value = serde_json::from_str(line).unwrap();
+                    event["type"].as_str().unwrap().to_string()
+                })
+                .collect();
+            assert!(types.contains(&"test_finished".to_string()), "{types:?}");
+            assert!(
+                types.iter().all(|kind| !kind.contains("progress")),
+                "{types:?}"
+            );
+            assert!(!stdout.contains("req/s  p99"), "{stdout}");
+        } else {
+            assert!(stdout.is_empty(), "{}", describe(&output));
+        }
+    }
+}
+
+// ---------------------------------------------------------------- thresholds
+
+#[test]
+fn a_failed_threshold_shows_the_percentile_the_shape_and_the_worst_window() {
+    // The server is slow (50 ms) only during the second second of the load: p99
+    // is far above 1 ms, a third of the requests are in the slow bucket, and the
+    // window from 1 s to 2 s is the worst.
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "threshold" {
+  load GET "{{base}}/slow-second" {
+    rate 100 per 1s
+    duration 3s
+  }
+  expect latency.p99 < 1ms
+}
+"#,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let explained = |text: &str| {
+        assert!(
+            stderr.contains(text),
+            "`{text}` is not in the explanation:\n{}",
+            describe(&output)
+        )
+    };
+    explained("latency.p99 < 1ms: latency.p99 was ");
+    explained("= load: ");
+    explained(", p99 ");
+    explained("requests (");
+    explained(") took longer than 1ms");
+    explained("shape: ");
+    explained(" | ≥");
+    explained("worst windows: 1s–2s: p99 ");
+    // The p99 measured is at least the server's delay.
+    let measured = stderr
+        .split("latency.p99 was ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    let millis: f64 = measured.trim_end_matches("ms").parse().unwrap_or(f64::MAX);
+    assert!(
+        measured.ends_with("ms") && millis >= 50.0,
+        "p99 was {measured}"
+    );
+    // The slow bucket holds about a third of the 300 requests.
+    let shape = stderr
+        .lines()
+        .find(|line| line.contains("shape: "))
+        .unwrap();
+    let slow: u64 = shape
+        .rsplit(" | ")
+        .next()
+        .and_then(|bucket| bucket.rsplit(' ').next())
+        .and_then(|count| count.parse().ok())
+        .unwrap();
+    assert!((60..=160).contains(&slow), "{shape}");
 }
 
 // ---------------------------------------------------------------- the demo

@@ -12,6 +12,7 @@ pub mod histogram;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod load_text;
 pub mod mask;
 pub mod merge;
 pub mod model;

@@ -1,9 +1,12 @@
 //! The terminal reporter: a spinner with the step in flight (on a terminal), one
-//! line per finished test with its time, each failure explained under its source
-//! line, and a summary. Output of parallel tests stays grouped per test.
+//! line per finished test with its time (and a table per `load` step: the live
+//! line of a running load is the spinner's, on a terminal only), each failure
+//! explained under its source line, and a summary. Output of parallel tests stays grouped per test.
 
 use super::Reporter;
+use super::load_text;
 use super::mask::Masker;
+use crate::backends::load::LoadProgress;
 use crate::run::outcome::{Event, Failure, TestOutcome, TestStatus};
 use crate::syntax::literal::format_duration;
 use crate::syntax::source_map::SourceMap;
@@ -104,6 +107,7 @@ impl TerminalReporter {
                 text.push_str(&indent(&exchange, "    "));
             }
         }
+        text.push_str(&load_tables(&outcome.loads));
         for warning in &outcome.warnings {
             text.push_str(&format!("\n  {} {warning}", self.paint("33", "warning:")));
         }
@@ -170,6 +174,28 @@ impl TerminalReporter {
     }
 }
 
+/// The table of each load step of a test, to go under its line.
+pub fn load_tables(loads: &[serde_json::Value]) -> String {
+    let mut text = String::new();
+    for (index, record) in loads.iter().enumerate() {
+        if loads.len() == 1 {
+            text.push_str("\n  load:\n");
+        } else {
+            text.push_str(&format!("\n  load {} of {}:\n", index + 1, loads.len()));
+        }
+        text.push_str(load_text::table(record, "    ").trim_end());
+    }
+    text
+}
+
+/// The live line of a running load step.
+pub fn progress_message(suite: &str, test: &str, progress: &LoadProgress) -> String {
+    format!(
+        "{suite} / {test}: load  {}",
+        load_text::progress_line(progress)
+    )
+}
+
 fn round_to_millis(duration: Duration) -> Duration {
     Duration::from_millis(duration.as_millis() as u64)
 }
@@ -216,6 +242,15 @@ impl Reporter for TerminalReporter {
                         self.masker
                             .mask(&format!("{suite} / {test}: {description}")),
                     );
+                }
+            }
+            Event::LoadProgress {
+                suite,
+                test,
+                progress,
+            } => {
+                if let Some(spinner) = &self.spinner {
+                    spinner.set_message(self.masker.mask(&progress_message(suite, test, progress)));
                 }
             }
             Event::Exchange { suite, test, text } => {
@@ -273,5 +308,56 @@ impl Reporter for TerminalReporter {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_progress_message_names_the_test_and_reads_the_load_so_far() {
+        let progress = LoadProgress {
+            elapsed: Duration::from_millis(1_520),
+            total: Some(Duration::from_secs(5)),
+            requests: 600,
+            failed: 0,
+            throughput: 400.0,
+            p99: Duration::from_micros(2_500),
+            ..LoadProgress::default()
+        };
+        assert_eq!(
+            progress_message("Shop", "browse", &progress),
+            "Shop / browse: load  1.5s / 5s  600 requests  400 req/s  p99 2.5ms  0 errors"
+        );
+    }
+
+    #[test]
+    fn each_load_of_a_test_gets_a_table_under_its_line() {
+        let record = json!({
+            "requests": 20, "succeeded": 20, "failed": 0, "dropped": 0,
+            "throughput": 10.0, "duration": "2s",
+            "latency": {"min": "1ms", "avg": "2ms", "p50": "2ms", "p90": "3ms",
+                        "p95": "3ms", "p99": "4ms", "p999": "4ms", "max": "4ms"},
+            "statuses": {"200": 20}, "errors": {},
+        });
+        let one = load_tables(std::slice::from_ref(&record));
+        assert_eq!(
+            one,
+            [
+                "",
+                "  load:",
+                "      requests  succeeded  failed  dropped  throughput  duration",
+                "            20         20       0        0  10.0 req/s        2s",
+                "    latency  min  avg  p50  p90  p95  p99  max",
+                "             1ms  2ms  2ms  3ms  3ms  4ms  4ms",
+                "    statuses  200: 20",
+            ]
+            .join("\n")
+        );
+        let two = load_tables(&[record.clone(), record]);
+        assert!(two.contains("\n  load 1 of 2:\n") && two.contains("\n  load 2 of 2:\n"));
+        assert!(load_tables(&[]).is_empty());
     }
 }

@@ -9,7 +9,7 @@ use super::outcome::{Event, Failure, FailureKind};
 use super::services::Services;
 use super::value::Value;
 use crate::backends::schema::TargetText;
-use crate::backends::load::{CheckFn, LoadSpec};
+use crate::backends::load::{CheckFn, LoadProgress, LoadSpec, ProgressHook};
 use crate::backends::step::{FieldValue, Registry, StepError, StepErrorKind, StepInput, TestResources};
 use crate::backends::ws::{Frame, Outgoing, WsConnection};
 use crate::plan::{Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan, TemplatePart};
@@ -373,7 +373,10 @@ impl TestContext {
                     message: explain(&source, &verdict.actual),
                     expected: Some(source.clone()),
                     actual: verdict.actual,
-                    detail: verdict.detail,
+                    detail: match (verdict.detail, self.load_detail(condition)) {
+                        (Some(detail), Some(load)) => Some(format!("{detail}\n{load}")),
+                        (detail, load) => detail.or(load),
+                    },
                     also: Vec::new(),
                 }),
                 Err(mut failure) => {
@@ -744,6 +747,14 @@ impl TestContext {
             description: format!("load {} {}", request.method, request.url),
         });
         let description = format!("load {} {}", request.method, request.url);
+        let (events, suite, test) = (self.shared.events.clone(), self.suite.clone(), self.test.clone());
+        spec.progress = Some(ProgressHook(Arc::new(move |progress: &LoadProgress| {
+            let _ = events.send(Event::LoadProgress {
+                suite: suite.clone(),
+                test: test.clone(),
+                progress: progress.clone(),
+            });
+        })));
         let step_started = Instant::now();
         let fields = crate::backends::load::run_load(spec, request, check).await;
         let error = fields.as_ref().err().map(|error| error.message.clone());
@@ -761,6 +772,45 @@ impl TestContext {
         let declared = crate::backends::load::schema().result;
         self.set_fields(fields.into_iter().filter(|(name, _)| declared.iter().any(|(field, _)| field == name)).collect());
         Ok(record)
+    }
+
+    /// The summary of the load whose result a failed expectation reads — a field
+    /// of the last step when that step was a `load` (`latency.p99`), or of a record
+    /// that a `load` returned (`r.latency.p99`) — for the failure's detail.
+    fn load_detail(&self, condition: &Expr) -> Option<String> {
+        let record = self.load_read_by(condition)?;
+        Some(crate::report::load_text::threshold_detail(record, duration_limit(condition)))
+    }
+
+    fn load_read_by(&self, expr: &Expr) -> Option<&serde_json::Value> {
+        let mut root = expr;
+        let mut first_member = None;
+        while let ExprKind::Member(target, _) | ExprKind::Index(target, _) = &root.kind {
+            if let ExprKind::Member(_, name) = &root.kind {
+                first_member = Some(name.as_str());
+            }
+            root = target;
+        }
+        if let ExprKind::Name(name) = &root.kind
+            && let Some(Ok(value)) = Names::lookup(self, name)
+        {
+            let load_fields = crate::report::load_text::LOAD_FIELDS;
+            if load_fields.contains(&name.as_str()) {
+                // A field of the last step: the load's only when it was the last step.
+                let value = operators::to_json(&value);
+                if let Some(last) = self.loads.last()
+                    && last.get(name.as_str()) == Some(&value)
+                {
+                    return Some(last);
+                }
+            } else if first_member.is_some_and(|member| load_fields.contains(&member)) && matches!(value, Value::Object(_)) {
+                let value = operators::to_json(&value);
+                if let Some(load) = self.loads.iter().rev().find(|load| **load == value) {
+                    return Some(load);
+                }
+            }
+        }
+        children(expr).into_iter().find_map(|child| self.load_read_by(child))
     }
 
     /// The `check { }` of a load as a plain function of each response: the
@@ -1009,6 +1059,15 @@ impl Names for CheckNames<'_> {
     fn qualified(&self, module: usize, name: &str) -> Option<Value> {
         self.qualified.get(module).and_then(|globals| globals.get(name)).cloned()
     }
+}
+
+/// The duration an expectation compares with (`latency.p99 < 200ms`), if any.
+fn duration_limit(condition: &Expr) -> Option<Duration> {
+    let ExprKind::Binary { left, right, .. } = &condition.kind else { return None };
+    [left, right].into_iter().find_map(|side| match &side.kind {
+        ExprKind::Literal(crate::plan::Literal::Duration(duration)) => Some(*duration),
+        _ => None,
+    })
 }
 
 fn step_failure(step: &StepPlan, error: StepError) -> Box<Failure> {

@@ -162,6 +162,13 @@ pub enum Event {
         span: Span,
         message: String,
     },
+    /// A running `load` step's figures so far, about four times a second: for the
+    /// live line on a terminal only; no report and no `--events` line carries it.
+    LoadProgress {
+        suite: String,
+        test: String,
+        progress: crate::backends::load::LoadProgress,
+    },
     /// `-v`: a step's request and response, secrets masked.
     Exchange { suite: String, test: String, text: String },
     TestFinished(Box<TestOutcome>),
