@@ -627,17 +627,15 @@ fn no_start_assumes_the_services_are_up() {
     let suite = Suite::new();
     suite.file(
         "nostart.rit",
-        &format!(
-            r#"param port = 1
-service api = "touch started-by-ritc; exec sleep 30" {{
-  ready http "http://127.0.0.1:{{{{port}}}}/health" within 5s
-}}
-test "uses the running service" {{
-  GET "http://127.0.0.1:{{{{port}}}}/health"
+        r#"param port = 1
+service api = "touch started-by-ritc; exec sleep 30" {
+  ready http "http://127.0.0.1:{{port}}/health" within 5s
+}
+test "uses the running service" {
+  GET "http://127.0.0.1:{{port}}/health"
   expect status == 200
-}}
-"#
-        ),
+}
+"#,
     );
     let output = suite.run(&["nostart.rit", "--no-start", "--param", &format!("port={}", demo.port)]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));

@@ -282,10 +282,8 @@ fn too_deep_at(source: &str) -> Option<usize> {
                         return Some(index);
                     }
                 }
-                b')' | b']' | b'}' => {
-                    if stack.last().is_some_and(|(open, _)| *open != b'i') {
-                        stack.pop();
-                    }
+                b')' | b']' | b'}' if stack.last().is_some_and(|(open, _)| *open != b'i') => {
+                    stack.pop();
                 }
                 _ => {}
             },
