@@ -2,16 +2,16 @@
 //! Data flows one way: syntax → check → plan → run → events → report. See
 //! docs/ARCHITECTURE.md for the map.
 
-pub mod diagnostics;
-pub mod fmt;
-pub mod import;
-pub mod plan;
-pub mod publish;
-pub mod report;
 pub mod backends;
 pub mod check;
 pub mod cli;
+pub mod diagnostics;
+pub mod fmt;
+pub mod import;
 pub mod lsp;
+pub mod plan;
+pub mod publish;
+pub mod report;
 pub mod run;
 pub mod syntax;
 pub mod types;

@@ -46,7 +46,12 @@ impl Type {
     }
 
     pub fn record(fields: &[(&str, Type)]) -> Type {
-        Type::Record(fields.iter().map(|(name, ty)| (name.to_string(), ty.clone())).collect())
+        Type::Record(
+            fields
+                .iter()
+                .map(|(name, ty)| (name.to_string(), ty.clone()))
+                .collect(),
+        )
     }
 
     pub fn is_numeric(&self) -> bool {
@@ -72,11 +77,15 @@ impl Type {
             (Type::Number, Type::Int | Type::Float) => true,
             (Type::List(item), Type::List(wanted)) => item.fits(wanted),
             (Type::Map(value), Type::Map(wanted)) => value.fits(wanted),
-            (Type::Record(fields), Type::Map(wanted)) => fields.iter().all(|(_, ty)| ty.fits(wanted)),
+            (Type::Record(fields), Type::Map(wanted)) => {
+                fields.iter().all(|(_, ty)| ty.fits(wanted))
+            }
             (Type::Map(value), Type::Record(_)) => value.is_dynamic(),
-            (Type::Record(fields), Type::Record(wanted)) => wanted
-                .iter()
-                .all(|(name, ty)| fields.iter().any(|(have, have_ty)| have == name && have_ty.fits(ty))),
+            (Type::Record(fields), Type::Record(wanted)) => wanted.iter().all(|(name, ty)| {
+                fields
+                    .iter()
+                    .any(|(have, have_ty)| have == name && have_ty.fits(ty))
+            }),
             _ => false,
         }
     }
@@ -125,13 +134,19 @@ impl Type {
     /// The article-and-name form used in messages: "an int", "a string".
     pub fn with_article(&self) -> String {
         let name = self.to_string();
-        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
         format!("{article} {name}")
     }
 }
 
 /// The names `is` accepts.
-pub const IS_TYPE_NAMES: &[&str] = &["string", "int", "float", "number", "bool", "null", "object", "array"];
+pub const IS_TYPE_NAMES: &[&str] = &[
+    "string", "int", "float", "number", "bool", "null", "object", "array",
+];
 
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -181,7 +196,10 @@ mod tests {
 
     #[test]
     fn names_and_articles() {
-        assert_eq!(Type::from_name("list", &[Type::String]), Some(Type::list(Type::String)));
+        assert_eq!(
+            Type::from_name("list", &[Type::String]),
+            Some(Type::list(Type::String))
+        );
         assert_eq!(Type::from_name("strng", &[]), None);
         assert_eq!(Type::Int.with_article(), "an int");
         assert_eq!(Type::String.with_article(), "a string");

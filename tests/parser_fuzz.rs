@@ -25,15 +25,116 @@ impl Rng {
 }
 
 const TOKENS: &[&str] = &[
-    "test", "\"t\"", "{", "}", "(", ")", "[", "]", "GET", "POST", "run", "sql", "ws", "load", "redis", "expect",
-    "warn", "let", "x", "=", "==", "<", ">=", "status", "json", ".", "a", "1", "2.5", "150ms", "99%", "64KB",
-    "5sec", "\"{{", "}}\"", "\"\"\"", "\n", " ", ";", ",", ":", "fn", "->", "return", "if", "else", "for", "in",
-    "eventually", "within", "every", "retry", "send", "receive", "until", "close", "service", "ready", "http",
-    "setup", "teardown", "checkpoint", "stage", "on", "failure", "stop", "import", "\"std/http\"", "as",
-    "param", "secret", "headers", "query", "timeout", "insecure", "follow", "redirects", "concurrency",
-    "requests", "rate", "per", "ramp", "from", "to", "over", "check", "and", "or", "not", "is", "string",
-    "exists", "contains", "matches", "conforms", "??", "#", "-", "+", "*", "/", "\\", "\"", "null", "true",
-    "é", "\u{0}", "\t", "tags", "skip",
+    "test",
+    "\"t\"",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "GET",
+    "POST",
+    "run",
+    "sql",
+    "ws",
+    "load",
+    "redis",
+    "expect",
+    "warn",
+    "let",
+    "x",
+    "=",
+    "==",
+    "<",
+    ">=",
+    "status",
+    "json",
+    ".",
+    "a",
+    "1",
+    "2.5",
+    "150ms",
+    "99%",
+    "64KB",
+    "5sec",
+    "\"{{",
+    "}}\"",
+    "\"\"\"",
+    "\n",
+    " ",
+    ";",
+    ",",
+    ":",
+    "fn",
+    "->",
+    "return",
+    "if",
+    "else",
+    "for",
+    "in",
+    "eventually",
+    "within",
+    "every",
+    "retry",
+    "send",
+    "receive",
+    "until",
+    "close",
+    "service",
+    "ready",
+    "http",
+    "setup",
+    "teardown",
+    "checkpoint",
+    "stage",
+    "on",
+    "failure",
+    "stop",
+    "import",
+    "\"std/http\"",
+    "as",
+    "param",
+    "secret",
+    "headers",
+    "query",
+    "timeout",
+    "insecure",
+    "follow",
+    "redirects",
+    "concurrency",
+    "requests",
+    "rate",
+    "per",
+    "ramp",
+    "from",
+    "to",
+    "over",
+    "check",
+    "and",
+    "or",
+    "not",
+    "is",
+    "string",
+    "exists",
+    "contains",
+    "matches",
+    "conforms",
+    "??",
+    "#",
+    "-",
+    "+",
+    "*",
+    "/",
+    "\\",
+    "\"",
+    "null",
+    "true",
+    "é",
+    "\u{0}",
+    "\t",
+    "tags",
+    "skip",
 ];
 
 fn repository_sources() -> Vec<String> {
@@ -81,7 +182,10 @@ fn mutate(rng: &mut Rng, source: &str) -> String {
 }
 
 fn soup(rng: &mut Rng) -> String {
-    (0..rng.below(120)).map(|_| TOKENS[rng.below(TOKENS.len())]).collect::<Vec<_>>().join(if rng.below(2) == 0 { " " } else { "" })
+    (0..rng.below(120))
+        .map(|_| TOKENS[rng.below(TOKENS.len())])
+        .collect::<Vec<_>>()
+        .join(if rng.below(2) == 0 { " " } else { "" })
 }
 
 /// Serves one in-memory file and refuses imports of anything else.
@@ -102,11 +206,16 @@ fn check_does_not_panic(source: &str) {
     let file = sources.add("fuzz.rit".to_string(), source.to_string());
     let parsed = ritc::syntax::parse(file, source);
     for diagnostic in &parsed.diagnostics {
-        assert!(diagnostic.primary.span.end as usize <= source.len(), "span past the end for {source:?}");
+        assert!(
+            diagnostic.primary.span.end as usize <= source.len(),
+            "span past the end for {source:?}"
+        );
     }
     let _ = ritc::diagnostics::render::human(&sources, &parsed.diagnostics);
     let mut loader = OneFile(source.to_string());
-    if let Ok((program, diagnostics)) = ritc::check::check_files(&[PathBuf::from("fuzz.rit")], &mut loader) {
+    if let Ok((program, diagnostics)) =
+        ritc::check::check_files(&[PathBuf::from("fuzz.rit")], &mut loader)
+    {
         let _ = ritc::diagnostics::render::human(&program.sources, &diagnostics);
         if !diagnostics.iter().any(|diagnostic| diagnostic.is_error()) {
             let _ = ritc::plan::lower(&program);
@@ -117,7 +226,10 @@ fn check_does_not_panic(source: &str) {
 
 #[test]
 fn parsing_and_checking_never_panic() {
-    let seconds = std::env::var("RITC_FUZZ_SECONDS").ok().and_then(|text| text.parse().ok()).unwrap_or(10);
+    let seconds = std::env::var("RITC_FUZZ_SECONDS")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(10);
     let budget = Duration::from_secs(seconds);
     let sources = repository_sources();
     assert!(!sources.is_empty());
@@ -141,11 +253,20 @@ fn parsing_and_checking_never_panic() {
 #[test]
 fn pathological_inputs_are_diagnostics_not_crashes() {
     let deep_brackets = "let x = ".to_string() + &"[".repeat(100_000);
-    let deep_parens = "test \"x\" { expect ".to_string() + &"(".repeat(200) + "1" + &")".repeat(200) + " == 1 }";
+    let deep_parens =
+        "test \"x\" { expect ".to_string() + &"(".repeat(200) + "1" + &")".repeat(200) + " == 1 }";
     let long_chain = "test \"x\" { expect 1".to_string() + &" + 1".repeat(5_000) + " == 1 }";
     let many_nots = "test \"x\" { expect ".to_string() + &"not ".repeat(2_000) + "true }";
     let unterminated = "test \"x\" { run \"".to_string() + &"a".repeat(10_000);
-    for input in [deep_brackets, deep_parens, long_chain, many_nots, unterminated, "\u{feff}".to_string(), "\0\0".to_string()] {
+    for input in [
+        deep_brackets,
+        deep_parens,
+        long_chain,
+        many_nots,
+        unterminated,
+        "\u{feff}".to_string(),
+        "\0\0".to_string(),
+    ] {
         check_does_not_panic(&input);
     }
 }

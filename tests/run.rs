@@ -27,7 +27,11 @@ fn demo_binary() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A folder with `.rit` files, removed at the end of the test.
@@ -77,7 +81,10 @@ impl Demo {
     fn start(temp: &Path) -> Demo {
         let mut child = Command::new(demo_binary())
             .args(["serve", "--port", "0"])
-            .env("DATABASE_URL", format!("sqlite://{}/demo.db?mode=rwc", temp.display()))
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/demo.db?mode=rwc", temp.display()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -102,7 +109,14 @@ fn normative_examples_run_green_against_the_demo_service() {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let demo = demo_binary();
     let output = Command::new(ritc())
-        .args(["run", "health.rit", "auth_flow.rit", "microservices.rit", "upload.rit", "webhooks.rit"])
+        .args([
+            "run",
+            "health.rit",
+            "auth_flow.rit",
+            "microservices.rit",
+            "upload.rit",
+            "webhooks.rit",
+        ])
         .arg("--param")
         .arg(format!("demo={}", demo.display()))
         .arg("--param")
@@ -116,7 +130,10 @@ fn normative_examples_run_green_against_the_demo_service() {
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(all.contains("12 passed, 0 failed"), "{all}");
-    assert!(all.contains("✓ Authentication Flow / Register, log in, read the profile"), "{all}");
+    assert!(
+        all.contains("✓ Authentication Flow / Register, log in, read the profile"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -176,7 +193,10 @@ fn a_server_that_never_answers_times_out() {
     let output = suite.run(&["slow.rit"]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
-    assert!(all.contains("timed out") || all.contains("timeout"), "{all}");
+    assert!(
+        all.contains("timed out") || all.contains("timeout"),
+        "{all}"
+    );
     drop(holder);
 }
 
@@ -224,10 +244,19 @@ test "an expectation on exit lifts the rule" {
     let output = suite.run(&["shell.rit"]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
-    assert!(all.contains("✓ shell / the value arrives verbatim"), "{all}");
-    assert!(all.contains("✗ shell / a non-zero exit fails the step"), "{all}");
+    assert!(
+        all.contains("✓ shell / the value arrives verbatim"),
+        "{all}"
+    );
+    assert!(
+        all.contains("✗ shell / a non-zero exit fails the step"),
+        "{all}"
+    );
     assert!(all.contains("exited with status 3"), "{all}");
-    assert!(all.contains("✓ shell / an expectation on exit lifts the rule"), "{all}");
+    assert!(
+        all.contains("✓ shell / an expectation on exit lifts the rule"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -281,27 +310,53 @@ test "params" {
 }
 "#,
     );
-    suite.file("vars.env", "# a comment\nRIT_PARAM_TOKEN=abc\nFROM_FILE=\"yes\"\n");
-    let output = suite.run(&["params.rit", "--param", "greeting=bonjour", "--param", "count=3", "--env-file", "vars.env"]);
+    suite.file(
+        "vars.env",
+        "# a comment\nRIT_PARAM_TOKEN=abc\nFROM_FILE=\"yes\"\n",
+    );
+    let output = suite.run(&[
+        "params.rit",
+        "--param",
+        "greeting=bonjour",
+        "--param",
+        "count=3",
+        "--env-file",
+        "vars.env",
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 
     let missing = suite.run(&["params.rit"]);
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
-    assert!(text(&missing).contains("param `token` has no default"), "{}", text(&missing));
+    assert!(
+        text(&missing).contains("param `token` has no default"),
+        "{}",
+        text(&missing)
+    );
 
     let unknown = suite.run(&["params.rit", "--param", "greting=x", "--param", "token=t"]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(text(&unknown).contains("did you mean `greeting`?"), "{}", text(&unknown));
+    assert!(
+        text(&unknown).contains("did you mean `greeting`?"),
+        "{}",
+        text(&unknown)
+    );
 
     let not_an_int = suite.run(&["params.rit", "--param", "count=many", "--param", "token=t"]);
     assert_eq!(not_an_int.status.code(), Some(2));
-    assert!(text(&not_an_int).contains("is not an int"), "{}", text(&not_an_int));
+    assert!(
+        text(&not_an_int).contains("is not an int"),
+        "{}",
+        text(&not_an_int)
+    );
 }
 
 #[test]
 fn a_file_that_does_not_check_is_not_run() {
     let suite = Suite::new();
-    suite.file("bad.rit", "test \"x\" {\n  run \"touch ran\"\n  expect exti == 0\n}\n");
+    suite.file(
+        "bad.rit",
+        "test \"x\" {\n  run \"touch ran\"\n  expect exti == 0\n}\n",
+    );
     let output = suite.run(&["bad.rit"]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("E0201"), "{}", text(&output));
@@ -366,8 +421,16 @@ checkpoint "Gate" on failure stop {
     );
     let output = suite.run(&["stop.rit"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
-    assert!(!suite.dir.path().join("started").exists(), "{}", text(&output));
-    assert!(suite.dir.path().join("torn-down").exists(), "{}", text(&output));
+    assert!(
+        !suite.dir.path().join("started").exists(),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        suite.dir.path().join("torn-down").exists(),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]
@@ -448,7 +511,10 @@ fn secrets_never_appear_in_verbose_output() {
 /// Whether a process exists and is not a zombie.
 fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat.split(") ").nth(1).is_some_and(|rest| rest.starts_with('Z')),
+        Ok(stat) => !stat
+            .split(") ")
+            .nth(1)
+            .is_some_and(|rest| rest.starts_with('Z')),
         Err(_) => false,
     }
 }
@@ -489,29 +555,51 @@ test "dummy {signal}" {{
             .unwrap();
         let child_pid_file = suite.dir.path().join("child.pid");
         let deadline = Instant::now() + Duration::from_secs(20);
-        while !child_pid_file.exists() || std::fs::read_to_string(&child_pid_file).unwrap_or_default().trim().is_empty() {
+        while !child_pid_file.exists()
+            || std::fs::read_to_string(&child_pid_file)
+                .unwrap_or_default()
+                .trim()
+                .is_empty()
+        {
             assert!(Instant::now() < deadline, "the test never started");
             std::thread::sleep(Duration::from_millis(50));
         }
         std::thread::sleep(Duration::from_millis(100));
         let read_pid = |name: &str| -> i32 {
-            std::fs::read_to_string(suite.dir.path().join(name)).unwrap().trim().parse().unwrap()
+            std::fs::read_to_string(suite.dir.path().join(name))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
         };
-        let pids = [read_pid("service.pid"), read_pid("step.pid"), read_pid("child.pid")];
+        let pids = [
+            read_pid("service.pid"),
+            read_pid("step.pid"),
+            read_pid("child.pid"),
+        ];
         for pid in pids {
-            assert!(alive(pid), "process {pid} should be running before the signal");
+            assert!(
+                alive(pid),
+                "process {pid} should be running before the signal"
+            );
         }
         unsafe { libc::kill(child.id() as i32, signal) };
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(3), "signal {signal}");
-        assert!(suite.dir.path().join("torn-down").exists(), "teardown must run after signal {signal}");
+        assert!(
+            suite.dir.path().join("torn-down").exists(),
+            "teardown must run after signal {signal}"
+        );
         assert!(!suite.dir.path().join("started").exists());
         let deadline = Instant::now() + Duration::from_secs(5);
         while pids.iter().any(|pid| alive(*pid)) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
         for pid in pids {
-            assert!(!alive(pid), "process {pid} outlived the run interrupted by signal {signal}");
+            assert!(
+                !alive(pid),
+                "process {pid} outlived the run interrupted by signal {signal}"
+            );
         }
     }
 }
@@ -637,7 +725,12 @@ test "uses the running service" {
 }
 "#,
     );
-    let output = suite.run(&["nostart.rit", "--no-start", "--param", &format!("port={}", demo.port)]);
+    let output = suite.run(&[
+        "nostart.rit",
+        "--no-start",
+        "--param",
+        &format!("port={}", demo.port),
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(!suite.dir.path().join("started-by-ritc").exists());
 }

@@ -7,12 +7,16 @@ use ritc::diagnostics::render;
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
             collect(&path, found);
-        } else if path.extension().is_some_and(|extension| extension == "rit") && !path.to_string_lossy().contains("/modules/") {
+        } else if path.extension().is_some_and(|extension| extension == "rit")
+            && !path.to_string_lossy().contains("/modules/")
+        {
             found.push(path);
         }
     }
@@ -37,7 +41,8 @@ fn diagnostics_match_their_golden_files() {
         if let Some(previous) = previous {
             std::env::set_current_dir(previous).ok();
         }
-        let (program, diagnostics) = checked.unwrap_or_else(|error| panic!("{}: {}", error.path.display(), error.reason));
+        let (program, diagnostics) =
+            checked.unwrap_or_else(|error| panic!("{}: {}", error.path.display(), error.reason));
         let actual = render::human(&program.sources, &diagnostics);
         let expected_path = file.with_extension("stderr");
         if bless {
@@ -49,5 +54,9 @@ fn diagnostics_match_their_golden_files() {
             failures.push(format!("--- {}\n{actual}", relative.display()));
         }
     }
-    assert!(failures.is_empty(), "diagnostics differ (RITC_BLESS=1 to rewrite, then review):\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "diagnostics differ (RITC_BLESS=1 to rewrite, then review):\n{}",
+        failures.join("\n")
+    );
 }

@@ -1,6 +1,6 @@
 //! The `http` backend: `GET url …` and the other methods.
 
-use super::schema::{TargetText, OptionSpec, StepSchema};
+use super::schema::{OptionSpec, StepSchema, TargetText};
 use crate::types::Type;
 
 /// The clauses of an HTTP request, shared with `load`.
@@ -38,7 +38,9 @@ pub fn schema() -> StepSchema {
 }
 
 use super::http_client::{HttpError, HttpErrorKind, HttpRequest, MultipartField, RequestBody};
-use super::step::{Backend, FieldValue, StepError, StepErrorKind, StepInput, StepOutput, TestResources};
+use super::step::{
+    Backend, FieldValue, StepError, StepErrorKind, StepInput, StepOutput, TestResources,
+};
 use crate::run::operators::{to_json, to_text};
 use crate::run::value::Value;
 use futures_util::future::BoxFuture;
@@ -50,7 +52,11 @@ impl Backend for HttpBackend {
         schema()
     }
 
-    fn execute<'a>(&'a self, input: StepInput, test: &'a TestResources) -> BoxFuture<'a, Result<StepOutput, StepError>> {
+    fn execute<'a>(
+        &'a self,
+        input: StepInput,
+        test: &'a TestResources,
+    ) -> BoxFuture<'a, Result<StepOutput, StepError>> {
         Box::pin(async move {
             let request = build_request(&input)?;
             let described = request.clone();
@@ -70,7 +76,10 @@ pub fn build_request(input: &StepInput) -> Result<HttpRequest, StepError> {
     let text = |value: &Value| to_text(value).map_err(|error| usage(error.0));
     let pairs = |value: &Value, what: &str| -> Result<Vec<(String, String)>, StepError> {
         match value {
-            Value::Object(entries) => entries.iter().map(|(key, value)| Ok((key.clone(), text(value)?))).collect(),
+            Value::Object(entries) => entries
+                .iter()
+                .map(|(key, value)| Ok((key.clone(), text(value)?)))
+                .collect(),
             Value::Json(serde_json::Value::Object(map)) => map
                 .iter()
                 .map(|(key, value)| Ok((key.clone(), text(&Value::Json(value.clone()))?)))
@@ -87,7 +96,9 @@ pub fn build_request(input: &StepInput) -> Result<HttpRequest, StepError> {
         RequestBody::Form(pairs(value, "form")?)
     } else if let Some(value) = input.option("multipart") {
         let Value::Object(entries) = value else {
-            return Err(usage("`multipart` takes an object of fields and `file(…)` parts".to_string()));
+            return Err(usage(
+                "`multipart` takes an object of fields and `file(…)` parts".to_string(),
+            ));
         };
         RequestBody::Multipart(
             entries
@@ -115,8 +126,16 @@ pub fn build_request(input: &StepInput) -> Result<HttpRequest, StepError> {
     Ok(HttpRequest {
         method: input.method.unwrap_or("GET").to_string(),
         url: text(&input.target)?,
-        headers: input.option("headers").map(|value| pairs(value, "headers")).transpose()?.unwrap_or_default(),
-        query: input.option("query").map(|value| pairs(value, "query")).transpose()?.unwrap_or_default(),
+        headers: input
+            .option("headers")
+            .map(|value| pairs(value, "headers"))
+            .transpose()?
+            .unwrap_or_default(),
+        query: input
+            .option("query")
+            .map(|value| pairs(value, "query"))
+            .transpose()?
+            .unwrap_or_default(),
         body,
         timeout: input.timeout,
         follow_redirects: input.flag("follow redirects"),
@@ -150,7 +169,10 @@ pub fn response_fields(response: &super::http_client::HttpResponse) -> Vec<(Stri
             })
     };
     vec![
-        ("status".to_string(), Ok(Value::Int(i64::from(response.status)))),
+        (
+            "status".to_string(),
+            Ok(Value::Int(i64::from(response.status))),
+        ),
         (
             "headers".to_string(),
             Ok(Value::Object(
@@ -163,7 +185,10 @@ pub fn response_fields(response: &super::http_client::HttpResponse) -> Vec<(Stri
         ),
         ("body".to_string(), Ok(Value::String(body))),
         ("json".to_string(), json),
-        ("duration".to_string(), Ok(Value::Duration(response.duration))),
+        (
+            "duration".to_string(),
+            Ok(Value::Duration(response.duration)),
+        ),
         ("url".to_string(), Ok(Value::String(response.url.clone()))),
         (
             "cookies".to_string(),

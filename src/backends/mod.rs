@@ -37,7 +37,13 @@ pub fn all_result_fields() -> Vec<(&'static str, &'static str)> {
     NAMES
         .iter()
         .filter_map(|name| schema_for(name))
-        .flat_map(|schema| schema.result.iter().map(move |(field, _)| (*field, schema.name)).collect::<Vec<_>>())
+        .flat_map(|schema| {
+            schema
+                .result
+                .iter()
+                .map(move |(field, _)| (*field, schema.name))
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 

@@ -1,6 +1,6 @@
 //! The `run` backend: a shell command.
 
-use super::schema::{TargetText, OptionSpec, StepSchema};
+use super::schema::{OptionSpec, StepSchema, TargetText};
 use crate::types::Type;
 
 pub fn schema() -> StepSchema {
@@ -37,7 +37,11 @@ impl Backend for RunBackend {
         schema()
     }
 
-    fn execute<'a>(&'a self, input: StepInput, _test: &'a TestResources) -> BoxFuture<'a, Result<StepOutput, StepError>> {
+    fn execute<'a>(
+        &'a self,
+        input: StepInput,
+        _test: &'a TestResources,
+    ) -> BoxFuture<'a, Result<StepOutput, StepError>> {
         Box::pin(async move {
             let usage = |message: String| StepError::new(StepErrorKind::Usage, message);
             let command = to_text(&input.target).map_err(|error| usage(error.0))?;
@@ -45,12 +49,21 @@ impl Backend for RunBackend {
                 None => Vec::new(),
                 Some(Value::Object(entries)) => entries
                     .iter()
-                    .map(|(key, value)| Ok((key.clone(), to_text(value).map_err(|error| usage(error.0))?)))
+                    .map(|(key, value)| {
+                        Ok((key.clone(), to_text(value).map_err(|error| usage(error.0))?))
+                    })
                     .collect::<Result<_, StepError>>()?,
-                Some(other) => return Err(usage(format!("`env` takes an object, not {}", type_name_with_article(other)))),
+                Some(other) => {
+                    return Err(usage(format!(
+                        "`env` takes an object, not {}",
+                        type_name_with_article(other)
+                    )));
+                }
             };
             let cwd = match input.option("cwd") {
-                Some(value) => input.base_dir.join(to_text(value).map_err(|error| usage(error.0))?),
+                Some(value) => input
+                    .base_dir
+                    .join(to_text(value).map_err(|error| usage(error.0))?),
                 None => input.base_dir.clone(),
             };
             let stdin = match input.option("stdin") {
@@ -66,8 +79,15 @@ impl Backend for RunBackend {
                 timeout: input.timeout,
             };
             let output = run_command(&spec).await.map_err(|error| match error {
-                CommandError::Spawn(message) => StepError::new(StepErrorKind::Command, format!("cannot run `{command}`: {message}")),
-                CommandError::TimedOut { after, stdout, stderr } => StepError {
+                CommandError::Spawn(message) => StepError::new(
+                    StepErrorKind::Command,
+                    format!("cannot run `{command}`: {message}"),
+                ),
+                CommandError::TimedOut {
+                    after,
+                    stdout,
+                    stderr,
+                } => StepError {
                     kind: StepErrorKind::Timeout,
                     message: format!(
                         "`{command}` did not finish within {}; its process group was ended",
@@ -91,8 +111,18 @@ impl Backend for RunBackend {
             Ok(StepOutput {
                 fields: vec![
                     ("exit".to_string(), Ok(Value::Int(i64::from(output.exit)))),
-                    ("stdout".to_string(), Ok(Value::String(String::from_utf8_lossy(&output.stdout).into_owned()))),
-                    ("stderr".to_string(), Ok(Value::String(String::from_utf8_lossy(&output.stderr).into_owned()))),
+                    (
+                        "stdout".to_string(),
+                        Ok(Value::String(
+                            String::from_utf8_lossy(&output.stdout).into_owned(),
+                        )),
+                    ),
+                    (
+                        "stderr".to_string(),
+                        Ok(Value::String(
+                            String::from_utf8_lossy(&output.stderr).into_owned(),
+                        )),
+                    ),
                     ("duration".to_string(), Ok(Value::Duration(output.duration))),
                 ],
                 exchange: Some(exchange),

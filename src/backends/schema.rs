@@ -87,7 +87,12 @@ pub struct StepSchema {
 
 impl StepSchema {
     pub fn result_type(&self) -> Type {
-        Type::Record(self.result.iter().map(|(name, ty)| (name.to_string(), ty.clone())).collect())
+        Type::Record(
+            self.result
+                .iter()
+                .map(|(name, ty)| (name.to_string(), ty.clone()))
+                .collect(),
+        )
     }
 
     pub fn field_names(&self) -> Vec<&'static str> {

@@ -104,12 +104,19 @@ pub struct TestResources {
 
 impl TestResources {
     /// The value a backend keeps under `key` for this test, made on first use.
-    pub fn extension<T: Any + Send + Sync>(&self, key: &'static str, make: impl FnOnce() -> T) -> Arc<T> {
+    pub fn extension<T: Any + Send + Sync>(
+        &self,
+        key: &'static str,
+        make: impl FnOnce() -> T,
+    ) -> Arc<T> {
         let mut extensions = match self.extensions.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if let Some(existing) = extensions.get(key).and_then(|value| Arc::clone(value).downcast::<T>().ok()) {
+        if let Some(existing) = extensions
+            .get(key)
+            .and_then(|value| Arc::clone(value).downcast::<T>().ok())
+        {
             return existing;
         }
         let made = Arc::new(make());
@@ -121,7 +128,11 @@ impl TestResources {
 /// A step kind. The checker reads `schema`; the interpreter calls `execute`.
 pub trait Backend: Send + Sync {
     fn schema(&self) -> StepSchema;
-    fn execute<'a>(&'a self, input: StepInput, test: &'a TestResources) -> BoxFuture<'a, Result<StepOutput, StepError>>;
+    fn execute<'a>(
+        &'a self,
+        input: StepInput,
+        test: &'a TestResources,
+    ) -> BoxFuture<'a, Result<StepOutput, StepError>>;
     /// Called once at the end of a run (close pools and connections).
     fn shutdown(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})

@@ -31,7 +31,9 @@ impl Accepts {
             Accepts::Duration => matches!(ty, Type::Duration),
             Accepts::List => matches!(ty, Type::List(_)),
             Accepts::Object => ty.is_object(),
-            Accepts::Sized => matches!(ty, Type::String | Type::Bytes | Type::List(_)) || ty.is_object(),
+            Accepts::Sized => {
+                matches!(ty, Type::String | Type::Bytes | Type::List(_)) || ty.is_object()
+            }
             Accepts::Service => matches!(ty, Type::Service),
         }
     }
@@ -144,7 +146,10 @@ pub const BUILTINS: &[Builtin] = &[
     },
     Builtin {
         name: "join",
-        parameters: &[required("list", Accepts::List), required("separator", Accepts::String)],
+        parameters: &[
+            required("list", Accepts::List),
+            required("separator", Accepts::String),
+        ],
         returns: fixed!(Type::String),
         summary: "the items of a list as text, joined by the separator",
     },
@@ -174,7 +179,10 @@ pub const BUILTINS: &[Builtin] = &[
     },
     Builtin {
         name: "env",
-        parameters: &[required("name", Accepts::String), optional("default", Accepts::String)],
+        parameters: &[
+            required("name", Accepts::String),
+            optional("default", Accepts::String),
+        ],
         returns: fixed!(Type::String),
         summary: "an environment variable; without a default, the run stops when it is unset",
     },

@@ -5,7 +5,9 @@
 use super::builtins::{self, Returns};
 use super::index::{Index, NameKind, Target};
 use super::program::{ModuleId, Program};
-use crate::backends::{self, schema::OptionSpec, schema::StepSchema, schema::TargetText, schema::ValueSpec};
+use crate::backends::{
+    self, schema::OptionSpec, schema::StepSchema, schema::TargetText, schema::ValueSpec,
+};
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
 use crate::syntax::ast::*;
 use crate::syntax::span::Span;
@@ -23,7 +25,14 @@ pub fn check_indexed(program: &Program, mut index: Option<&mut Index>) -> Vec<Di
     let mut diagnostics = Vec::new();
     let mut exports: HashMap<ModuleId, Exports> = HashMap::new();
     for id in program.dependency_order() {
-        let module_exports = ModuleChecker::new(program, id, &exports, &mut diagnostics, index.as_deref_mut()).check();
+        let module_exports = ModuleChecker::new(
+            program,
+            id,
+            &exports,
+            &mut diagnostics,
+            index.as_deref_mut(),
+        )
+        .check();
         exports.insert(id, module_exports);
     }
     diagnostics
@@ -37,7 +46,11 @@ struct Exports {
 
 #[derive(Clone, Debug)]
 enum GlobalKind {
-    Binding { kind: BindingKind, ty: Type, order: usize },
+    Binding {
+        kind: BindingKind,
+        ty: Type,
+        order: usize,
+    },
     Fn(FnSignature),
     Service,
     Module(ModuleId),
@@ -105,14 +118,20 @@ impl<'a> ModuleChecker<'a> {
         self.compute_function_effects();
         self.check_items();
         Exports {
-            names: self.globals.into_iter().filter(|(_, global)| global.local).collect(),
+            names: self
+                .globals
+                .into_iter()
+                .filter(|(_, global)| global.local)
+                .collect(),
         }
     }
 
     fn bring_imports(&mut self) {
         let module = self.program.module(self.id);
         for import in &module.imports {
-            let Some(target) = import.module else { continue };
+            let Some(target) = import.module else {
+                continue;
+            };
             match &import.import.alias {
                 Some(alias) => {
                     self.define(
@@ -161,9 +180,14 @@ impl<'a> ModuleChecker<'a> {
                 (format!("`{name}` is already imported"), "imported here")
             };
             self.diagnostics.push(
-                Diagnostic::error(codes::DUPLICATE_DEFINITION, message, global.span, "defined again here")
-                    .with_label(existing.span, label)
-                    .with_help("rename one of them"),
+                Diagnostic::error(
+                    codes::DUPLICATE_DEFINITION,
+                    message,
+                    global.span,
+                    "defined again here",
+                )
+                .with_label(existing.span, label)
+                .with_help("rename one of them"),
             );
             return;
         }
@@ -173,7 +197,9 @@ impl<'a> ModuleChecker<'a> {
     fn declare_items(&mut self) {
         let mut test_names: HashMap<String, Span> = HashMap::new();
         let mut check_test_name = |this: &mut Self, test: &TestDef| {
-            let Some(name) = test.name.as_plain_text() else { return };
+            let Some(name) = test.name.as_plain_text() else {
+                return;
+            };
             if let Some(first) = test_names.get(&name) {
                 this.diagnostics.push(
                     Diagnostic::error(
@@ -207,9 +233,17 @@ impl<'a> ModuleChecker<'a> {
                     let params = function
                         .params
                         .iter()
-                        .map(|param| (param.name.name.clone(), self.resolve_type(&param.declared_type)))
+                        .map(|param| {
+                            (
+                                param.name.name.clone(),
+                                self.resolve_type(&param.declared_type),
+                            )
+                        })
                         .collect();
-                    let returns = function.return_type.as_ref().map(|ty| self.resolve_type(ty));
+                    let returns = function
+                        .return_type
+                        .as_ref()
+                        .map(|ty| self.resolve_type(ty));
                     self.define(
                         &function.name.name,
                         Global {
@@ -245,13 +279,18 @@ impl<'a> ModuleChecker<'a> {
     }
 
     fn resolve_type(&mut self, ty: &TypeExpr) -> Type {
-        let arguments: Vec<Type> = ty.arguments.iter().map(|argument| self.resolve_type(argument)).collect();
+        let arguments: Vec<Type> = ty
+            .arguments
+            .iter()
+            .map(|argument| self.resolve_type(argument))
+            .collect();
         match Type::from_name(&ty.name.name, &arguments) {
             Some(resolved) => resolved,
             None => {
                 let names = [
-                    "string", "int", "float", "number", "bool", "null", "duration", "percent", "size", "bytes",
-                    "json", "list", "object", "map", "record", "database", "redis", "file", "schema", "service",
+                    "string", "int", "float", "number", "bool", "null", "duration", "percent",
+                    "size", "bytes", "json", "list", "object", "map", "record", "database",
+                    "redis", "file", "schema", "service",
                 ];
                 let mut diagnostic = Diagnostic::error(
                     codes::UNKNOWN_TYPE,
@@ -282,12 +321,14 @@ impl<'a> ModuleChecker<'a> {
             let mut changed = false;
             for function in &functions {
                 let has_step = Effects::new(self).block_has(&function.body, Effect::Step);
-                let has_expectation = Effects::new(self).block_has(&function.body, Effect::Expectation);
+                let has_expectation =
+                    Effects::new(self).block_has(&function.body, Effect::Expectation);
                 if let Some(Global {
                     kind: GlobalKind::Fn(signature),
                     ..
                 }) = self.globals.get_mut(&function.name.name)
-                    && (signature.has_step != has_step || signature.has_expectation != has_expectation)
+                    && (signature.has_step != has_step
+                        || signature.has_expectation != has_expectation)
                 {
                     signature.has_step |= has_step;
                     signature.has_expectation |= has_expectation;
@@ -314,7 +355,11 @@ impl<'a> ModuleChecker<'a> {
                     Some(Global {
                         kind: GlobalKind::Module(id),
                         ..
-                    }) => match self.imported.get(id).and_then(|exports| exports.names.get(&name.name)) {
+                    }) => match self
+                        .imported
+                        .get(id)
+                        .and_then(|exports| exports.names.get(&name.name))
+                    {
                         Some(Global {
                             kind: GlobalKind::Fn(signature),
                             ..
@@ -355,7 +400,8 @@ impl<'a> ModuleChecker<'a> {
                             action.span,
                             "expected `stop`, `warn` or `continue`",
                         );
-                        if let Some(near) = did_you_mean(&action.name, ["stop", "warn", "continue"]) {
+                        if let Some(near) = did_you_mean(&action.name, ["stop", "warn", "continue"])
+                        {
                             diagnostic = diagnostic.with_help(format!("did you mean `{near}`?"));
                         }
                         self.diagnostics.push(diagnostic);
@@ -370,7 +416,10 @@ impl<'a> ModuleChecker<'a> {
     }
 
     fn check_binding(&mut self, binding: &Binding, order: usize) {
-        let declared = binding.declared_type.as_ref().map(|ty| self.resolve_type(ty));
+        let declared = binding
+            .declared_type
+            .as_ref()
+            .map(|ty| self.resolve_type(ty));
         let value_type = match &binding.value {
             Some(BindingValue::Expr(expr)) => {
                 let mut body = BodyChecker::new(self, None, order);
@@ -381,11 +430,16 @@ impl<'a> ModuleChecker<'a> {
                 self.diagnostics.push(
                     Diagnostic::error(
                         codes::STEP_IN_INITIALIZER,
-                        format!("a top-level `{}` cannot perform a step", binding.kind.keyword()),
+                        format!(
+                            "a top-level `{}` cannot perform a step",
+                            binding.kind.keyword()
+                        ),
                         step.keyword_span,
                         "a step here",
                     )
-                    .with_help("perform the step in `setup` and assign the result to a top-level `let`"),
+                    .with_help(
+                        "perform the step in `setup` and assign the result to a top-level `let`",
+                    ),
                 );
                 Type::Unknown
             }
@@ -398,7 +452,10 @@ impl<'a> ModuleChecker<'a> {
                             binding.name.span,
                             "no value and no type",
                         )
-                        .with_help(format!("write `param {}: string` for a required parameter", binding.name.name)),
+                        .with_help(format!(
+                            "write `param {}: string` for a required parameter",
+                            binding.name.name
+                        )),
                     );
                 }
                 Type::Unknown
@@ -414,14 +471,25 @@ impl<'a> ModuleChecker<'a> {
                         value.span(),
                         &declared,
                         &value_type,
-                        &format!("`{}` is declared as {}", binding.name.name, declared.with_article()),
+                        &format!(
+                            "`{}` is declared as {}",
+                            binding.name.name,
+                            declared.with_article()
+                        ),
                     ));
                 }
                 declared
             }
             None => value_type,
         };
-        self.record(|index| index.define(binding.name.span, &binding.name.name, binding.kind.into(), &ty));
+        self.record(|index| {
+            index.define(
+                binding.name.span,
+                &binding.name.name,
+                binding.kind.into(),
+                &ty,
+            )
+        });
         if let Some(Global {
             kind: GlobalKind::Binding { ty: slot, .. },
             local: true,
@@ -494,14 +562,17 @@ impl<'a> ModuleChecker<'a> {
                     );
                     diagnostic = match did_you_mean(name, ["timeout", "retry", "tags", "skip"]) {
                         Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
-                        None => diagnostic.with_help("test attributes are `timeout`, `retry`, `tags` and `skip`"),
+                        None => diagnostic
+                            .with_help("test attributes are `timeout`, `retry`, `tags` and `skip`"),
                     };
                     body.checker.diagnostics.push(diagnostic);
                     continue;
                 }
             };
             match (&attribute.value, expected) {
-                (Some(value), Some(expected)) => body.expect_type(value, &expected, &format!("`{name}`")),
+                (Some(value), Some(expected)) => {
+                    body.expect_type(value, &expected, &format!("`{name}`"))
+                }
                 (Some(value), None) => body.expect_type(value, &Type::String, "`skip`'s reason"),
                 (None, Some(expected)) => body.checker.diagnostics.push(Diagnostic::error(
                     codes::CLAUSE_TYPE,
@@ -527,7 +598,10 @@ impl<'a> ModuleChecker<'a> {
         let mut body = BodyChecker::new(self, None, order);
         body.block_in_new_scope(&test.body);
         body.finish();
-        let skipped = test.attributes.iter().any(|attribute| attribute.name.name == "skip");
+        let skipped = test
+            .attributes
+            .iter()
+            .any(|attribute| attribute.name.name == "skip");
         if !skipped && !Effects::new(self).block_has(&test.body, Effect::Expectation) {
             let name = test.name.as_plain_text().unwrap_or_default();
             self.diagnostics.push(
@@ -561,20 +635,27 @@ impl<'c, 'a> Effects<'c, 'a> {
     }
 
     fn block_has(&self, block: &Block, effect: Effect) -> bool {
-        block.statements.iter().any(|statement| self.statement_has(statement, effect))
+        block
+            .statements
+            .iter()
+            .any(|statement| self.statement_has(statement, effect))
     }
 
     fn statement_has(&self, statement: &Statement, effect: Effect) -> bool {
         let calls = |expr: &Expr| self.expr_calls(expr, effect);
         match &statement.kind {
-            StatementKind::Expect { condition, .. } => effect == Effect::Expectation || calls(condition),
+            StatementKind::Expect { condition, .. } => {
+                effect == Effect::Expectation || calls(condition)
+            }
             StatementKind::Step(step) => self.step_has(step, effect),
             StatementKind::Let { value, .. } => match value {
                 BindingValue::Step(step) => self.step_has(step, effect),
                 BindingValue::Expr(expr) => calls(expr),
             },
             StatementKind::Assign { value, .. } => calls(value),
-            StatementKind::For { iterable, body, .. } => calls(iterable) || self.block_has(body, effect),
+            StatementKind::For { iterable, body, .. } => {
+                calls(iterable) || self.block_has(body, effect)
+            }
             StatementKind::If {
                 condition,
                 then_block,
@@ -588,10 +669,16 @@ impl<'c, 'a> Effects<'c, 'a> {
                         None => false,
                     }
             }
-            StatementKind::Eventually { body, .. } | StatementKind::Retry { body, .. } => self.block_has(body, effect),
-            StatementKind::Return(value) | StatementKind::Close(value) => value.as_ref().is_some_and(calls),
+            StatementKind::Eventually { body, .. } | StatementKind::Retry { body, .. } => {
+                self.block_has(body, effect)
+            }
+            StatementKind::Return(value) | StatementKind::Close(value) => {
+                value.as_ref().is_some_and(calls)
+            }
             StatementKind::Send(value) | StatementKind::Call(value) => calls(value),
-            StatementKind::Receive { until, .. } => effect == Effect::Step || until.as_ref().is_some_and(calls),
+            StatementKind::Receive { until, .. } => {
+                effect == Effect::Step || until.as_ref().is_some_and(calls)
+            }
         }
     }
 
@@ -599,8 +686,13 @@ impl<'c, 'a> Effects<'c, 'a> {
         match effect {
             Effect::Step => true,
             Effect::Expectation => {
-                step.options.iter().any(|option| matches!(option.arguments, ClauseArguments::Check(_)))
-                    || step.block.as_ref().is_some_and(|block| self.block_has(block, effect))
+                step.options
+                    .iter()
+                    .any(|option| matches!(option.arguments, ClauseArguments::Check(_)))
+                    || step
+                        .block
+                        .as_ref()
+                        .is_some_and(|block| self.block_has(block, effect))
             }
         }
     }
@@ -625,7 +717,9 @@ impl<'c, 'a> Effects<'c, 'a> {
 pub fn visit_expr(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(expr);
     match &expr.kind {
-        ExprKind::String(string) => string.interpolations().for_each(|inner| visit_expr(inner, f)),
+        ExprKind::String(string) => string
+            .interpolations()
+            .for_each(|inner| visit_expr(inner, f)),
         ExprKind::List(items) => items.iter().for_each(|item| visit_expr(item, f)),
         ExprKind::Object(entries) => entries.iter().for_each(|entry| visit_expr(&entry.value, f)),
         ExprKind::Member { target, .. } => visit_expr(target, f),
@@ -635,7 +729,9 @@ pub fn visit_expr(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
         }
         ExprKind::Call { callee, arguments } => {
             visit_expr(callee, f);
-            arguments.iter().for_each(|argument| visit_expr(&argument.value, f));
+            arguments
+                .iter()
+                .for_each(|argument| visit_expr(&argument.value, f));
         }
         ExprKind::Unary { operand, .. } | ExprKind::Is { operand, .. } => visit_expr(operand, f),
         ExprKind::Exists(inner) | ExprKind::Paren(inner) => visit_expr(inner, f),
@@ -686,7 +782,11 @@ enum InterpolationContext {
 /// The step fields in scope at one point (scope depth, name, type, span), whose
 /// step they came from, and why there are none: saved around `if` branches and
 /// `check` blocks.
-type FieldSnapshot = (Vec<(usize, String, Type, Span)>, Option<&'static str>, NoFieldsReason);
+type FieldSnapshot = (
+    Vec<(usize, String, Type, Span)>,
+    Option<&'static str>,
+    NoFieldsReason,
+);
 
 /// Why no step fields are in scope, for the wording of E0303.
 #[derive(Clone, Copy)]
@@ -714,7 +814,11 @@ struct BodyChecker<'c, 'a> {
 }
 
 impl<'c, 'a> BodyChecker<'c, 'a> {
-    fn new(checker: &'c mut ModuleChecker<'a>, function_returns: Option<Option<Type>>, item_order: usize) -> Self {
+    fn new(
+        checker: &'c mut ModuleChecker<'a>,
+        function_returns: Option<Option<Type>>,
+        item_order: usize,
+    ) -> Self {
         BodyChecker {
             checker,
             scopes: Vec::new(),
@@ -762,7 +866,8 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 
     fn declare(&mut self, name: &str, ty: Type, kind: LocalKind, span: Span) {
         if kind != LocalKind::Field {
-            self.checker.record(|index| index.define(span, name, kind.name_kind(), &ty));
+            self.checker
+                .record(|index| index.define(span, name, kind.name_kind(), &ty));
         }
         if self.scopes.is_empty() {
             self.push_scope();
@@ -864,7 +969,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 declared_type,
                 value,
             } => {
-                let declared = declared_type.as_ref().map(|ty| self.checker.resolve_type(ty));
+                let declared = declared_type
+                    .as_ref()
+                    .map(|ty| self.checker.resolve_type(ty));
                 let value_type = match value {
                     BindingValue::Expr(expr) => {
                         let ty = self.expr(expr);
@@ -881,7 +988,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                                 value.span(),
                                 &declared,
                                 &value_type,
-                                &format!("`{}` is declared as {}", name.name, declared.with_article()),
+                                &format!(
+                                    "`{}` is declared as {}",
+                                    name.name,
+                                    declared.with_article()
+                                ),
                             ));
                         }
                         declared
@@ -933,12 +1044,20 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 then_block,
                 else_branch,
             } => self.if_statement(condition, then_block, else_branch.as_ref()),
-            StatementKind::Eventually { within, every, body } => {
+            StatementKind::Eventually {
+                within,
+                every,
+                body,
+            } => {
                 self.expect_type(within, &Type::Duration, "`within`");
                 self.expect_type(every, &Type::Duration, "`every`");
                 self.repeated_block(body);
             }
-            StatementKind::Retry { attempts, every, body } => {
+            StatementKind::Retry {
+                attempts,
+                every,
+                body,
+            } => {
                 self.expect_type(attempts, &Type::Int, "`retry`");
                 if let Some(every) = every {
                     self.expect_type(every, &Type::Duration, "`every`");
@@ -1010,8 +1129,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     fn return_statement(&mut self, span: Span, value: Option<&Expr>) {
         let Some(returns) = self.function_returns.clone() else {
             self.report(
-                Diagnostic::error(codes::RETURN_OUTSIDE_FN, "`return` outside a function", span, "not in a `fn`")
-                    .with_help("a test ends after its last statement; remove the `return`"),
+                Diagnostic::error(
+                    codes::RETURN_OUTSIDE_FN,
+                    "`return` outside a function",
+                    span,
+                    "not in a `fn`",
+                )
+                .with_help("a test ends after its last statement; remove the `return`"),
             );
             if let Some(value) = value {
                 self.expr(value);
@@ -1053,7 +1177,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         }
     }
 
-    fn if_statement(&mut self, condition: &Expr, then_block: &Block, else_branch: Option<&ElseBranch>) {
+    fn if_statement(
+        &mut self,
+        condition: &Expr,
+        then_block: &Block,
+        else_branch: Option<&ElseBranch>,
+    ) {
         self.condition(condition, "`if`");
         let before = self.snapshot_fields();
         let mut any_step = self.has_step(then_block);
@@ -1088,7 +1217,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         self.push_scope();
         self.block_statements(body);
         let scope = self.pop_scope();
-        let fields: Vec<Local> = scope.into_iter().filter(|local| local.kind == LocalKind::Field).collect();
+        let fields: Vec<Local> = scope
+            .into_iter()
+            .filter(|local| local.kind == LocalKind::Field)
+            .collect();
         if let Some(outer) = self.scopes.last_mut() {
             outer.extend(fields);
         }
@@ -1119,12 +1251,19 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     BindingKind::Secret => (Some("a `secret`"), Type::Unknown),
                 },
                 Some(Global {
-                    kind: GlobalKind::Fn(_), ..
+                    kind: GlobalKind::Fn(_),
+                    ..
                 }) => (Some("a function"), Type::Unknown),
                 Some(_) => (Some("not a variable"), Type::Unknown),
                 None => {
-                    let is_field = backends::all_result_fields().iter().any(|(field, _)| *field == name.name);
-                    let words = if is_field { Some("a step's field") } else { None };
+                    let is_field = backends::all_result_fields()
+                        .iter()
+                        .any(|(field, _)| *field == name.name);
+                    let words = if is_field {
+                        Some("a step's field")
+                    } else {
+                        None
+                    };
                     if words.is_none() {
                         self.report(
                             Diagnostic::error(
@@ -1149,7 +1288,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     name.span,
                     format!("`{}` is {words}", name.name),
                 )
-                .with_help(format!("declare a new name instead: `let {} = …`", name.name)),
+                .with_help(format!(
+                    "declare a new name instead: `let {} = …`",
+                    name.name
+                )),
             );
             return;
         }
@@ -1225,7 +1367,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 _ => self.redis_command(command),
             }
         }
-        self.options(&step.clauses, &schema.clauses, &format!("`{}` steps", schema.name));
+        self.options(
+            &step.clauses,
+            &schema.clauses,
+            &format!("`{}` steps", schema.name),
+        );
         if let StepKind::Load(_) = step.kind {
             self.load_options(step, &schema);
         }
@@ -1248,7 +1394,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     }
 
     fn load_options(&mut self, step: &Step, schema: &StepSchema) {
-        let clause_names: HashSet<&str> = step.clauses.iter().map(|clause| clause.name.name.as_str()).collect();
+        let clause_names: HashSet<&str> = step
+            .clauses
+            .iter()
+            .map(|clause| clause.name.name.as_str())
+            .collect();
         for option in &step.options {
             if clause_names.contains(option.name.name.as_str()) {
                 self.report(Diagnostic::error(
@@ -1264,14 +1414,22 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         let problem = if has("rate") {
             (!has("duration")).then_some("an open-model `load` (`rate N per D`) needs `duration D`")
         } else if has("concurrency") {
-            (!has("requests") && !has("duration")).then_some("a `load` with `concurrency` needs `requests N` or `duration D`")
+            (!has("requests") && !has("duration"))
+                .then_some("a `load` with `concurrency` needs `requests N` or `duration D`")
         } else {
-            Some("a `load` needs `concurrency N` (with `requests` or `duration`) or `rate N per D` (with `duration`)")
+            Some(
+                "a `load` needs `concurrency N` (with `requests` or `duration`) or `rate N per D` (with `duration`)",
+            )
         };
         if let Some(problem) = problem {
             self.report(
-                Diagnostic::error(codes::MISSING_OPTION, problem, step.keyword_span, "incomplete load model")
-                    .with_help("for example: `load GET url { concurrency 10 requests 100 }`"),
+                Diagnostic::error(
+                    codes::MISSING_OPTION,
+                    problem,
+                    step.keyword_span,
+                    "incomplete load model",
+                )
+                .with_help("for example: `load GET url { concurrency 10 requests 100 }`"),
             );
         }
     }
@@ -1314,7 +1472,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     self.report(
                         Diagnostic::error(
                             codes::EXCLUSIVE_BODY,
-                            format!("`{name}` and `{}` both set the request body", first.name.name),
+                            format!(
+                                "`{name}` and `{}` both set the request body",
+                                first.name.name
+                            ),
                             clause.name.span,
                             "a second body",
                         )
@@ -1352,8 +1513,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         &ty,
                     );
                     if matches!(types.first(), Some(Type::Duration)) && ty.is_numeric() {
-                        diagnostic =
-                            diagnostic.with_help(format!("write a duration with its unit: `{}s`", self.source_text(value)));
+                        diagnostic = diagnostic.with_help(format!(
+                            "write a duration with its unit: `{}s`",
+                            self.source_text(value)
+                        ));
                     }
                     self.report(diagnostic);
                 }
@@ -1397,7 +1560,14 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.scopes.pop();
                 self.restore_fields(&before);
             }
-            (ValueSpec::Ready, ClauseArguments::Ready { probe, target, within }) => {
+            (
+                ValueSpec::Ready,
+                ClauseArguments::Ready {
+                    probe,
+                    target,
+                    within,
+                },
+            ) => {
                 if !["http", "tcp", "log"].contains(&probe.name.as_str()) {
                     self.report(
                         Diagnostic::error(
@@ -1406,7 +1576,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                             probe.span,
                             "expected `http`, `tcp` or `log`",
                         )
-                        .with_help("`ready http URL`, `ready tcp \"host:port\"` or `ready log \"text\"`"),
+                        .with_help(
+                            "`ready http URL`, `ready tcp \"host:port\"` or `ready log \"text\"`",
+                        ),
                     );
                 }
                 self.expect_type(target, &Type::String, "`ready`");
@@ -1472,7 +1644,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     }
 
     fn check_url_literal(&mut self, target: &Expr, schemes: &[&str]) {
-        let ExprKind::String(string) = &target.kind else { return };
+        let ExprKind::String(string) = &target.kind else {
+            return;
+        };
         let leading = match string.parts.first() {
             Some(StringPart::Text(text)) => text.clone(),
             _ => return,
@@ -1480,7 +1654,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         let whole = string.as_plain_text();
         let problem = if let Some(text) = &whole {
             match url::Url::parse(text) {
-                Ok(url) if !schemes.contains(&url.scheme()) => Some(format!("the scheme `{}` is not supported here", url.scheme())),
+                Ok(url) if !schemes.contains(&url.scheme()) => Some(format!(
+                    "the scheme `{}` is not supported here",
+                    url.scheme()
+                )),
                 Ok(url) if url.host().is_none() => Some("the URL has no host".to_string()),
                 Ok(_) => None,
                 Err(error) => Some(format!("{error}")),
@@ -1496,13 +1673,18 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         if let Some(problem) = problem {
             self.report(
                 Diagnostic::error(codes::INVALID_URL, "invalid URL", target.span, problem)
-                    .with_help(format!("write an absolute URL: `{}://host:port/path`", schemes[0])),
+                    .with_help(format!(
+                        "write an absolute URL: `{}://host:port/path`",
+                        schemes[0]
+                    )),
             );
         }
     }
 
     fn check_header_names(&mut self, value: &Expr) {
-        let ExprKind::Object(entries) = &value.kind else { return };
+        let ExprKind::Object(entries) = &value.kind else {
+            return;
+        };
         for entry in entries {
             let valid = !entry.key.is_empty()
                 && entry
@@ -1533,10 +1715,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     .any(|scope| scope.iter().any(|local| local.name == name.name));
                 if !shadowed
                     && let Some(Global {
-                        kind: GlobalKind::Binding {
-                            kind: BindingKind::Secret,
-                            ..
-                        },
+                        kind:
+                            GlobalKind::Binding {
+                                kind: BindingKind::Secret,
+                                ..
+                            },
                         ..
                     }) = self.checker.globals.get(&name.name)
                 {
@@ -1560,7 +1743,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     }
 
     fn check_secret_in_query(&mut self, target: &Expr) {
-        let ExprKind::String(string) = &target.kind else { return };
+        let ExprKind::String(string) = &target.kind else {
+            return;
+        };
         let mut in_query = false;
         for part in &string.parts {
             match part {
@@ -1623,8 +1808,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             .collect();
         if text.split_whitespace().next().is_none() {
             self.report(
-                Diagnostic::error(codes::REDIS_COMMAND, "empty Redis command", command.span, "no command here")
-                    .with_help("write the command and its arguments: `\"GET key\"`"),
+                Diagnostic::error(
+                    codes::REDIS_COMMAND,
+                    "empty Redis command",
+                    command.span,
+                    "no command here",
+                )
+                .with_help("write the command and its arguments: `\"GET key\"`"),
             );
         }
         for expr in command.interpolations() {
@@ -1646,7 +1836,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 &ty,
             );
             if expected == &Type::Duration && ty.is_numeric() {
-                diagnostic = diagnostic.with_help(format!("write a duration with its unit: `{}s`", self.source_text(expr)));
+                diagnostic = diagnostic.with_help(format!(
+                    "write a duration with its unit: `{}s`",
+                    self.source_text(expr)
+                ));
             }
             self.report(diagnostic);
         }
@@ -1668,7 +1861,8 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 
     fn expr(&mut self, expr: &Expr) -> Type {
         let ty = self.expr_untracked(expr);
-        self.checker.record(|index| index.expression(expr.span, &ty));
+        self.checker
+            .record(|index| index.expression(expr.span, &ty));
         ty
     }
 
@@ -1700,7 +1894,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     item_type = Some(match item_type {
                         None => ty,
                         Some(previous) if previous == ty => previous,
-                        Some(previous) if previous.is_numeric() && ty.is_numeric() => previous.join(&ty),
+                        Some(previous) if previous.is_numeric() && ty.is_numeric() => {
+                            previous.join(&ty)
+                        }
                         Some(_) => Type::Json,
                     });
                 }
@@ -1771,13 +1967,23 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 match operator {
                     UnaryOperator::Not => {
                         if !matches!(ty, Type::Bool | Type::Json | Type::Unknown) {
-                            self.report(mismatch_plain(codes::MISMATCHED_TYPES, operand.span, "`not` takes a bool", &ty));
+                            self.report(mismatch_plain(
+                                codes::MISMATCHED_TYPES,
+                                operand.span,
+                                "`not` takes a bool",
+                                &ty,
+                            ));
                         }
                         Type::Bool
                     }
                     UnaryOperator::Negate => {
                         if !(ty.is_numeric() || ty.is_dynamic() || ty == Type::Duration) {
-                            self.report(mismatch_plain(codes::MISMATCHED_TYPES, operand.span, "`-` takes a number", &ty));
+                            self.report(mismatch_plain(
+                                codes::MISMATCHED_TYPES,
+                                operand.span,
+                                "`-` takes a number",
+                                &ty,
+                            ));
                             return Type::Unknown;
                         }
                         ty
@@ -1799,9 +2005,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         type_name.span,
                         "not a type `is` can test",
                     );
-                    diagnostic = match did_you_mean(&type_name.name, IS_TYPE_NAMES.iter().copied()) {
+                    diagnostic = match did_you_mean(&type_name.name, IS_TYPE_NAMES.iter().copied())
+                    {
                         Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
-                        None => diagnostic.with_help(format!("`is` tests: {}", IS_TYPE_NAMES.join(", "))),
+                        None => diagnostic
+                            .with_help(format!("`is` tests: {}", IS_TYPE_NAMES.join(", "))),
                     };
                     self.report(diagnostic);
                 }
@@ -1826,13 +2034,23 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     kind: local.kind.name_kind(),
                 },
             );
-            self.checker.record(|index| index.reference(name.span, &name.name, target, &ty));
+            self.checker
+                .record(|index| index.reference(name.span, &name.name, target, &ty));
             return ty;
         }
         let item_order = self.item_order;
         let top_level = self.top_level_initializer;
-        if let Some((definition, kind, ty)) = self.checker.globals.get(&name.name).map(global_summary) {
-            self.checker.record(|index| index.reference(name.span, &name.name, Target::Declared { definition, kind }, &ty));
+        if let Some((definition, kind, ty)) =
+            self.checker.globals.get(&name.name).map(global_summary)
+        {
+            self.checker.record(|index| {
+                index.reference(
+                    name.span,
+                    &name.name,
+                    Target::Declared { definition, kind },
+                    &ty,
+                )
+            });
         }
         if let Some(global) = self.checker.globals.get(&name.name) {
             return match &global.kind {
@@ -1863,7 +2081,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         if let Some((_, owner)) = fields.iter().find(|(field, _)| *field == name.name) {
             let (message, label) = match self.fields_from {
                 Some(last) => {
-                    let yielded = backends::schema_for(last).map(|schema| schema.field_names().join(", ")).unwrap_or_default();
+                    let yielded = backends::schema_for(last)
+                        .map(|schema| schema.field_names().join(", "))
+                        .unwrap_or_default();
                     (
                         format!("the last step (`{last}`) does not yield `{}`", name.name),
                         format!("`{last}` steps yield {yielded}"),
@@ -1877,7 +2097,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         NoFieldsReason::AfterWs => "the fields of a `ws` block end with it",
                         NoFieldsReason::AfterCall => "the call above performs a step of its own",
                     };
-                    (format!("`{}` is not in scope: {words}", name.name), words.to_string())
+                    (
+                        format!("`{}` is not in scope: {words}", name.name),
+                        words.to_string(),
+                    )
                 }
             };
             self.report(
@@ -1896,15 +2119,19 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             "not found in this scope",
         );
         // A name of a module imported with `as` needs its qualifier.
-        let qualifier = self.checker.globals.iter().find_map(|(alias, global)| match &global.kind {
-            GlobalKind::Module(id) => self
-                .checker
-                .imported
-                .get(id)
-                .filter(|exports| exports.names.contains_key(&name.name))
-                .map(|_| alias.clone()),
-            _ => None,
-        });
+        let qualifier =
+            self.checker
+                .globals
+                .iter()
+                .find_map(|(alias, global)| match &global.kind {
+                    GlobalKind::Module(id) => self
+                        .checker
+                        .imported
+                        .get(id)
+                        .filter(|exports| exports.names.contains_key(&name.name))
+                        .map(|_| alias.clone()),
+                    _ => None,
+                });
         if let Some(alias) = qualifier {
             diagnostic = diagnostic.with_help(format!(
                 "`{}` is defined in the module imported as `{alias}`: write `{alias}.{}`",
@@ -1927,11 +2154,30 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             }) = self.checker.globals.get(&module_name.name)
         {
             let id = *id;
-            let exported = self.checker.imported.get(&id).and_then(|exports| exports.names.get(&name.name)).cloned();
-            let module_reference = self.checker.globals.get(&module_name.name).map(global_summary);
-            for (used, summary) in [(module_name, module_reference), (name, exported.as_ref().map(global_summary))] {
+            let exported = self
+                .checker
+                .imported
+                .get(&id)
+                .and_then(|exports| exports.names.get(&name.name))
+                .cloned();
+            let module_reference = self
+                .checker
+                .globals
+                .get(&module_name.name)
+                .map(global_summary);
+            for (used, summary) in [
+                (module_name, module_reference),
+                (name, exported.as_ref().map(global_summary)),
+            ] {
                 if let Some((definition, kind, ty)) = summary {
-                    self.checker.record(|index| index.reference(used.span, &used.name, Target::Declared { definition, kind }, &ty));
+                    self.checker.record(|index| {
+                        index.reference(
+                            used.span,
+                            &used.name,
+                            Target::Declared { definition, kind },
+                            &ty,
+                        )
+                    });
                 }
             }
             return match exported {
@@ -1940,7 +2186,8 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     ..
                 }) => ty,
                 Some(Global {
-                    kind: GlobalKind::Fn(_), ..
+                    kind: GlobalKind::Fn(_),
+                    ..
                 }) => Type::Function,
                 Some(Global {
                     kind: GlobalKind::Service,
@@ -2001,7 +2248,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     }
 
     fn call(&mut self, span: Span, callee: &Expr, arguments: &[Argument]) -> Type {
-        let argument_types: Vec<Type> = arguments.iter().map(|argument| self.expr(&argument.value)).collect();
+        let argument_types: Vec<Type> = arguments
+            .iter()
+            .map(|argument| self.expr(&argument.value))
+            .collect();
         self.record_callee(callee);
         if let Some(signature) = self.checker.lookup_function(callee).cloned() {
             self.check_user_call(span, &signature, arguments, &argument_types);
@@ -2010,7 +2260,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         let ExprKind::Name(name) = &callee.kind else {
             if let ExprKind::Member { target, name } = &callee.kind
                 && let ExprKind::Name(module) = &target.kind
-                && matches!(self.checker.globals.get(&module.name), Some(Global { kind: GlobalKind::Module(_), .. }))
+                && matches!(
+                    self.checker.globals.get(&module.name),
+                    Some(Global {
+                        kind: GlobalKind::Module(_),
+                        ..
+                    })
+                )
             {
                 self.member(callee, name);
                 return Type::Unknown;
@@ -2018,14 +2274,22 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             let ty = self.expr(callee);
             if ty != Type::Unknown {
                 self.report(
-                    Diagnostic::error(codes::NOT_CALLABLE, "this is not a function", callee.span, format!("this is {}", ty.with_article()))
-                        .with_help("call a function by its name: `len(x)`, `helpers.login(…)`"),
+                    Diagnostic::error(
+                        codes::NOT_CALLABLE,
+                        "this is not a function",
+                        callee.span,
+                        format!("this is {}", ty.with_article()),
+                    )
+                    .with_help("call a function by its name: `len(x)`, `helpers.login(…)`"),
                 );
             }
             return Type::Unknown;
         };
         let Some(builtin) = builtins::lookup(&name.name) else {
-            let mut candidates: Vec<&str> = builtins::BUILTINS.iter().map(|builtin| builtin.name).collect();
+            let mut candidates: Vec<&str> = builtins::BUILTINS
+                .iter()
+                .map(|builtin| builtin.name)
+                .collect();
             let user: Vec<String> = self
                 .checker
                 .globals
@@ -2054,9 +2318,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     fn record_callee(&mut self, callee: &Expr) {
         let (used, summary) = match &callee.kind {
             ExprKind::Name(name) => match self.checker.globals.get(&name.name) {
-                Some(global @ Global {
-                    kind: GlobalKind::Fn(_), ..
-                }) => (name, Some(global_summary(global))),
+                Some(
+                    global @ Global {
+                        kind: GlobalKind::Fn(_),
+                        ..
+                    },
+                ) => (name, Some(global_summary(global))),
                 Some(_) => return,
                 None => {
                     if let Some(builtin) = builtins::lookup(&name.name) {
@@ -2064,34 +2331,70 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                             Returns::Fixed(ty) => ty(),
                             Returns::FirstArgument => Type::Unknown,
                         };
-                        self.checker.record(|index| index.reference(name.span, &name.name, Target::Builtin(builtin.name), &ty));
+                        self.checker.record(|index| {
+                            index.reference(
+                                name.span,
+                                &name.name,
+                                Target::Builtin(builtin.name),
+                                &ty,
+                            )
+                        });
                     }
                     return;
                 }
             },
             ExprKind::Member { target, name } => {
-                let ExprKind::Name(module) = &target.kind else { return };
-                let Some(module_global @ Global {
-                    kind: GlobalKind::Module(id),
-                    ..
-                }) = self.checker.globals.get(&module.name)
+                let ExprKind::Name(module) = &target.kind else {
+                    return;
+                };
+                let Some(
+                    module_global @ Global {
+                        kind: GlobalKind::Module(id),
+                        ..
+                    },
+                ) = self.checker.globals.get(&module.name)
                 else {
                     return;
                 };
                 let module_summary = global_summary(module_global);
-                let exported = self.checker.imported.get(id).and_then(|exports| exports.names.get(&name.name)).map(global_summary);
+                let exported = self
+                    .checker
+                    .imported
+                    .get(id)
+                    .and_then(|exports| exports.names.get(&name.name))
+                    .map(global_summary);
                 let (definition, kind, ty) = module_summary;
-                self.checker.record(|index| index.reference(module.span, &module.name, Target::Declared { definition, kind }, &ty));
+                self.checker.record(|index| {
+                    index.reference(
+                        module.span,
+                        &module.name,
+                        Target::Declared { definition, kind },
+                        &ty,
+                    )
+                });
                 (name, exported)
             }
             _ => return,
         };
         if let Some((definition, kind, ty)) = summary {
-            self.checker.record(|index| index.reference(used.span, &used.name, Target::Declared { definition, kind }, &ty));
+            self.checker.record(|index| {
+                index.reference(
+                    used.span,
+                    &used.name,
+                    Target::Declared { definition, kind },
+                    &ty,
+                )
+            });
         }
     }
 
-    fn check_user_call(&mut self, span: Span, signature: &FnSignature, arguments: &[Argument], types: &[Type]) {
+    fn check_user_call(
+        &mut self,
+        span: Span,
+        signature: &FnSignature,
+        arguments: &[Argument],
+        types: &[Type],
+    ) {
         let mut given: Vec<Option<usize>> = vec![None; signature.params.len()];
         let mut position = 0;
         for (index, argument) in arguments.iter().enumerate() {
@@ -2101,10 +2404,18 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     position += 1;
                     slot
                 }
-                Some(name) => match signature.params.iter().position(|(param, _)| *param == name.name) {
+                Some(name) => match signature
+                    .params
+                    .iter()
+                    .position(|(param, _)| *param == name.name)
+                {
                     Some(slot) => slot,
                     None => {
-                        let names: Vec<&str> = signature.params.iter().map(|(param, _)| param.as_str()).collect();
+                        let names: Vec<&str> = signature
+                            .params
+                            .iter()
+                            .map(|(param, _)| param.as_str())
+                            .collect();
                         let mut diagnostic = Diagnostic::error(
                             codes::UNKNOWN_ARGUMENT,
                             format!("`{}` has no parameter `{}`", signature.name, name.name),
@@ -2148,7 +2459,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.report(mismatch_plain(
                     codes::ARGUMENT_TYPE,
                     argument.value.span,
-                    &format!("`{param_name}` of `{}` takes {}", signature.name, param_type.with_article()),
+                    &format!(
+                        "`{param_name}` of `{}` takes {}",
+                        signature.name,
+                        param_type.with_article()
+                    ),
                     &types[index],
                 ));
             }
@@ -2165,12 +2480,22 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 codes::WRONG_ARGUMENT_COUNT,
                 format!("`{}` is missing {}", signature.name, quote_list(&missing)),
                 span,
-                format!("`{}` takes {} argument(s)", signature.name, signature.params.len()),
+                format!(
+                    "`{}` takes {} argument(s)",
+                    signature.name,
+                    signature.params.len()
+                ),
             ));
         }
     }
 
-    fn check_builtin_call(&mut self, span: Span, builtin: &builtins::Builtin, arguments: &[Argument], types: &[Type]) -> Type {
+    fn check_builtin_call(
+        &mut self,
+        span: Span,
+        builtin: &builtins::Builtin,
+        arguments: &[Argument],
+        types: &[Type],
+    ) -> Type {
         let mut given: Vec<Option<usize>> = vec![None; builtin.parameters.len()];
         let mut position = 0;
         for (index, argument) in arguments.iter().enumerate() {
@@ -2180,10 +2505,15 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     position += 1;
                     slot
                 }
-                Some(name) => match builtin.parameters.iter().position(|param| param.name == name.name) {
+                Some(name) => match builtin
+                    .parameters
+                    .iter()
+                    .position(|param| param.name == name.name)
+                {
                     Some(slot) => slot,
                     None => {
-                        let names: Vec<&str> = builtin.parameters.iter().map(|param| param.name).collect();
+                        let names: Vec<&str> =
+                            builtin.parameters.iter().map(|param| param.name).collect();
                         let mut diagnostic = Diagnostic::error(
                             codes::UNKNOWN_ARGUMENT,
                             format!("`{}` has no parameter `{}`", builtin.name, name.name),
@@ -2192,7 +2522,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         );
                         diagnostic = match did_you_mean(&name.name, names.iter().copied()) {
                             Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
-                            None => diagnostic.with_help(format!("`{}` takes: {}", builtin.name, names.join(", "))),
+                            None => diagnostic.with_help(format!(
+                                "`{}` takes: {}",
+                                builtin.name,
+                                names.join(", ")
+                            )),
                         };
                         self.report(diagnostic);
                         continue;
@@ -2207,7 +2541,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                             "`{}` takes {} argument{}",
                             builtin.name,
                             builtin.parameters.len(),
-                            if builtin.parameters.len() == 1 { "" } else { "s" }
+                            if builtin.parameters.len() == 1 {
+                                ""
+                            } else {
+                                "s"
+                            }
                         ),
                         argument.value.span,
                         "one too many",
@@ -2222,7 +2560,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.report(mismatch_plain(
                     codes::ARGUMENT_TYPE,
                     argument.value.span,
-                    &format!("`{}` of `{}` takes {}", parameter.name, builtin.name, parameter.accepts.describe()),
+                    &format!(
+                        "`{}` of `{}` takes {}",
+                        parameter.name,
+                        builtin.name,
+                        parameter.accepts.describe()
+                    ),
                     &types[index],
                 ));
             }
@@ -2286,8 +2629,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             "redis" => backends::redis::SCHEMES,
             _ => return,
         };
-        let ExprKind::String(string) = &value.kind else { return };
-        let Some(StringPart::Text(leading)) = string.parts.first() else { return };
+        let ExprKind::String(string) = &value.kind else {
+            return;
+        };
+        let Some(StringPart::Text(leading)) = string.parts.first() else {
+            return;
+        };
         let scheme = leading.split_once(':').map(|(scheme, _)| scheme);
         let complete = string.parts.len() > 1 || leading.contains(':');
         if let Some(scheme) = scheme.filter(|_| complete)
@@ -2308,7 +2655,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         }
     }
 
-    fn binary(&mut self, operator: BinaryOperator, operator_span: Span, left: &Expr, right: &Expr) -> Type {
+    fn binary(
+        &mut self,
+        operator: BinaryOperator,
+        operator_span: Span,
+        left: &Expr,
+        right: &Expr,
+    ) -> Type {
         let left_type = self.expr(left);
         let right_type = self.expr(right);
         let dynamic = left_type.is_dynamic() || right_type.is_dynamic();
@@ -2336,13 +2689,27 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             }
             Equal | NotEqual => {
                 if !dynamic && !comparable_for_equality(&left_type, &right_type) {
-                    self.report_mismatch(operator, operator_span, left, &left_type, right, &right_type);
+                    self.report_mismatch(
+                        operator,
+                        operator_span,
+                        left,
+                        &left_type,
+                        right,
+                        &right_type,
+                    );
                 }
                 Type::Bool
             }
             Less | LessOrEqual | Greater | GreaterOrEqual => {
                 if !dynamic && !ordered(&left_type, &right_type) {
-                    self.report_mismatch(operator, operator_span, left, &left_type, right, &right_type);
+                    self.report_mismatch(
+                        operator,
+                        operator_span,
+                        left,
+                        &left_type,
+                        right,
+                        &right_type,
+                    );
                 }
                 Type::Bool
             }
@@ -2354,7 +2721,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 };
                 let fits = match container_type {
                     Type::String => item_type.fits(&Type::String),
-                    Type::List(item) => item_type.is_dynamic() || comparable_for_equality(item, item_type),
+                    Type::List(item) => {
+                        item_type.is_dynamic() || comparable_for_equality(item, item_type)
+                    }
                     Type::Map(_) | Type::Record(_) => item_type.fits(&Type::String),
                     ty if ty.is_dynamic() => true,
                     _ => false,
@@ -2372,7 +2741,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                             operator_span,
                             "mismatched types",
                         )
-                        .with_label(container.span, format!("this is {}", container_type.with_article())),
+                        .with_label(
+                            container.span,
+                            format!("this is {}", container_type.with_article()),
+                        ),
                     );
                 }
                 Type::Bool
@@ -2380,7 +2752,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             Matches => {
                 for (side, ty) in [(left, &left_type), (right, &right_type)] {
                     if !ty.fits(&Type::String) {
-                        self.report(mismatch_plain(codes::MISMATCHED_TYPES, side.span, "`matches` works on strings", ty));
+                        self.report(mismatch_plain(
+                            codes::MISMATCHED_TYPES,
+                            side.span,
+                            "`matches` works on strings",
+                            ty,
+                        ));
                     }
                 }
                 if let ExprKind::String(pattern) = &right.kind
@@ -2388,7 +2765,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     && let Err(error) = regex::Regex::new(&text)
                 {
                     let detail = error.to_string();
-                    let last_line = detail.lines().last().unwrap_or("invalid pattern").trim().to_string();
+                    let last_line = detail
+                        .lines()
+                        .last()
+                        .unwrap_or("invalid pattern")
+                        .trim()
+                        .to_string();
                     self.report(
                         Diagnostic::error(codes::INVALID_REGEX, "invalid regular expression", right.span, last_line)
                             .with_help("patterns use Rust regex syntax; double each backslash in a string: `\"\\\\d+\"`"),
@@ -2399,8 +2781,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             Conforms => {
                 if !matches!(right_type, Type::Schema | Type::Json | Type::Unknown) {
                     self.report(
-                        mismatch_plain(codes::MISMATCHED_TYPES, right.span, "`conforms` takes a schema", &right_type)
-                            .with_help("write `x conforms schema(\"schemas/x.json\")`"),
+                        mismatch_plain(
+                            codes::MISMATCHED_TYPES,
+                            right.span,
+                            "`conforms` takes a schema",
+                            &right_type,
+                        )
+                        .with_help("write `x conforms schema(\"schemas/x.json\")`"),
                     );
                 }
                 Type::Bool
@@ -2475,30 +2862,46 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             && left_type.is_numeric()
             && text.parse::<f64>().is_ok()
         {
-            diagnostic = diagnostic.with_help(format!("`{left_text}` is {}: write `{text}`", left_type.with_article()));
-        } else if left_type == &Type::String && matches!(right.kind, ExprKind::Int(_) | ExprKind::Float(_)) {
+            diagnostic = diagnostic.with_help(format!(
+                "`{left_text}` is {}: write `{text}`",
+                left_type.with_article()
+            ));
+        } else if left_type == &Type::String
+            && matches!(right.kind, ExprKind::Int(_) | ExprKind::Float(_))
+        {
             let right_text = self.source_text(right);
-            diagnostic = diagnostic.with_help(format!("`{left_text}` is a string: write `\"{right_text}\"`"));
+            diagnostic = diagnostic.with_help(format!(
+                "`{left_text}` is a string: write `\"{right_text}\"`"
+            ));
         }
         self.report(diagnostic);
     }
 }
 
 /// "write `200ms`", "write `99%`, not `0.99`".
-fn unit_help(left_type: &Type, right: &Expr, right_type: &Type, checker: &BodyChecker) -> Option<String> {
+fn unit_help(
+    left_type: &Type,
+    right: &Expr,
+    right_type: &Type,
+    checker: &BodyChecker,
+) -> Option<String> {
     let right_text = checker.source_text(right);
     match (left_type, right_type, &right.kind) {
-        (Type::Duration, ty, ExprKind::Int(_) | ExprKind::Float(_)) if ty.is_numeric() => {
-            Some(format!("a duration needs its unit: write `{right_text}ms` or `{right_text}s`"))
-        }
+        (Type::Duration, ty, ExprKind::Int(_) | ExprKind::Float(_)) if ty.is_numeric() => Some(
+            format!("a duration needs its unit: write `{right_text}ms` or `{right_text}s`"),
+        ),
         (Type::Size, ty, ExprKind::Int(_) | ExprKind::Float(_)) if ty.is_numeric() => {
-            Some(format!("a size needs its unit: write `{right_text}B`, `{right_text}KB` or `{right_text}MB`"))
+            Some(format!(
+                "a size needs its unit: write `{right_text}B`, `{right_text}KB` or `{right_text}MB`"
+            ))
         }
         (Type::Percent, _, ExprKind::Float(value)) => Some(format!(
             "a percentage is written with `%`: write `{}`, not `{right_text}`",
             crate::syntax::literal::format_percent(*value)
         )),
-        (Type::Percent, _, ExprKind::Int(value)) => Some(format!("a percentage is written with `%`: write `{value}%`")),
+        (Type::Percent, _, ExprKind::Int(value)) => Some(format!(
+            "a percentage is written with `%`: write `{value}%`"
+        )),
         _ => None,
     }
 }
@@ -2555,7 +2958,9 @@ fn arithmetic_type(operator: BinaryOperator, left: &Type, right: &Type) -> Optio
             (a, b) if unit(a) && numeric(b) => Some(a.clone()),
             (a, b) if numeric(a) && unit(b) => Some(b.clone()),
             (Type::Percent, Type::Percent) => Some(Type::Percent),
-            (Type::Percent, other) | (other, Type::Percent) if numeric(other) || unit(other) => Some(other.clone()),
+            (Type::Percent, other) | (other, Type::Percent) if numeric(other) || unit(other) => {
+                Some(other.clone())
+            }
             _ => None,
         },
         Divide => match (left, right) {
@@ -2571,8 +2976,12 @@ fn arithmetic_type(operator: BinaryOperator, left: &Type, right: &Type) -> Optio
 /// True when every operand of a condition is a literal (`expect 1 == 1`).
 fn operands_are_literals(expr: &Expr) -> bool {
     match &expr.kind {
-        ExprKind::Binary { left, right, .. } => operands_are_literals(left) && operands_are_literals(right),
-        ExprKind::Unary { operand, .. } | ExprKind::Is { operand, .. } => operands_are_literals(operand),
+        ExprKind::Binary { left, right, .. } => {
+            operands_are_literals(left) && operands_are_literals(right)
+        }
+        ExprKind::Unary { operand, .. } | ExprKind::Is { operand, .. } => {
+            operands_are_literals(operand)
+        }
         ExprKind::Exists(inner) | ExprKind::Paren(inner) => operands_are_literals(inner),
         _ => expr.is_literal(),
     }
@@ -2582,7 +2991,10 @@ fn operands_are_literals(expr: &Expr) -> bool {
 fn global_summary(global: &Global) -> (Span, NameKind, Type) {
     let (kind, ty) = match &global.kind {
         GlobalKind::Binding { kind, ty, .. } => ((*kind).into(), ty.clone()),
-        GlobalKind::Fn(signature) => (NameKind::Function, signature.returns.clone().unwrap_or(Type::Null)),
+        GlobalKind::Fn(signature) => (
+            NameKind::Function,
+            signature.returns.clone().unwrap_or(Type::Null),
+        ),
         GlobalKind::Service => (NameKind::Service, Type::Service),
         GlobalKind::Module(_) => (NameKind::Module, Type::Module),
     };
@@ -2595,17 +3007,32 @@ fn quote_list(names: &[&str]) -> String {
 }
 
 /// A type mismatch where an expected type is known.
-fn mismatch(code: crate::diagnostics::codes::Code, span: Span, expected: &Type, found: &Type, context: &str) -> Diagnostic {
+fn mismatch(
+    code: crate::diagnostics::codes::Code,
+    span: Span,
+    expected: &Type,
+    found: &Type,
+    context: &str,
+) -> Diagnostic {
     Diagnostic::error(
         code,
-        format!("expected {}, found {}", expected.with_article(), found.with_article()),
+        format!(
+            "expected {}, found {}",
+            expected.with_article(),
+            found.with_article()
+        ),
         span,
         format!("this is {}", found.with_article()),
     )
     .with_help(context.to_string())
 }
 
-fn mismatch_plain(code: crate::diagnostics::codes::Code, span: Span, what: &str, found: &Type) -> Diagnostic {
+fn mismatch_plain(
+    code: crate::diagnostics::codes::Code,
+    span: Span,
+    what: &str,
+    found: &Type,
+) -> Diagnostic {
     Diagnostic::error(
         code,
         format!("{what}, not {}", found.with_article()),

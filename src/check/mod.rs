@@ -12,7 +12,10 @@ use program::{Program, SourceLoader, UnreadableFile};
 use std::path::PathBuf;
 
 /// Loads the files (and what they import), parses and checks them.
-pub fn check_files(entries: &[PathBuf], loader: &mut dyn SourceLoader) -> Result<(Program, Vec<Diagnostic>), UnreadableFile> {
+pub fn check_files(
+    entries: &[PathBuf],
+    loader: &mut dyn SourceLoader,
+) -> Result<(Program, Vec<Diagnostic>), UnreadableFile> {
     let (program, mut diagnostics) = program::load(entries, loader)?;
     // Files that do not parse are checked anyway: the checker reports what it can
     // on the items that did parse.

@@ -144,10 +144,13 @@ pub fn load(
         diagnostics: Vec::new(),
     };
     for entry in entries {
-        let source = builder.loader.read(entry).map_err(|reason| UnreadableFile {
-            path: entry.clone(),
-            reason,
-        })?;
+        let source = builder
+            .loader
+            .read(entry)
+            .map_err(|reason| UnreadableFile {
+                path: entry.clone(),
+                reason,
+            })?;
         let key = builder.loader.canonical(entry);
         let id = match builder.by_key.get(&key) {
             Some(id) => *id,
@@ -162,7 +165,9 @@ pub fn load(
     }
     builder.detect_cycles();
     let Builder {
-        program, diagnostics, ..
+        program,
+        diagnostics,
+        ..
     } = builder;
     Ok((program, diagnostics))
 }
@@ -178,11 +183,20 @@ impl Builder<'_> {
     /// The folder a file's relative paths resolve against, made absolute so that
     /// commands and files resolve the same whatever the working directory.
     fn folder_of(&mut self, file: &Path) -> PathBuf {
-        let parent = file.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = file
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         self.loader.canonical(parent)
     }
 
-    fn add(&mut self, key: PathBuf, name: String, dir: Option<PathBuf>, source: String) -> ModuleId {
+    fn add(
+        &mut self,
+        key: PathBuf,
+        name: String,
+        dir: Option<PathBuf>,
+        source: String,
+    ) -> ModuleId {
         let file = self.program.sources.add(name.clone(), source);
         let parsed = syntax::parse(file, self.program.sources.source(file));
         self.diagnostics.extend(parsed.diagnostics);
@@ -219,7 +233,12 @@ impl Builder<'_> {
     /// `importer` is the importing module's display name: an imported module is
     /// shown by its path relative to where the user's paths are, like its importer.
     fn resolve(&mut self, import: &Import, dir: Option<&Path>, importer: &str) -> Option<ModuleId> {
-        let shown = normalize(&Path::new(importer).parent().unwrap_or(Path::new("")).join(import.path.as_plain_text().unwrap_or_default()));
+        let shown = normalize(
+            &Path::new(importer)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(import.path.as_plain_text().unwrap_or_default()),
+        );
         let span = import.path.span;
         let Some(path) = import.path.as_plain_text() else {
             self.diagnostics.push(
@@ -246,10 +265,12 @@ impl Builder<'_> {
                     span,
                     "not in the standard library",
                 );
-                diagnostic = match crate::diagnostics::did_you_mean(name, candidates.iter().copied()) {
-                    Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
-                    None => diagnostic.with_help(format!("standard modules: {}", candidates.join(", "))),
-                };
+                diagnostic =
+                    match crate::diagnostics::did_you_mean(name, candidates.iter().copied()) {
+                        Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
+                        None => diagnostic
+                            .with_help(format!("standard modules: {}", candidates.join(", "))),
+                    };
                 self.diagnostics.push(diagnostic);
                 return None;
             };
@@ -320,7 +341,9 @@ impl Builder<'_> {
         stack.push(id);
         let imports = self.program.modules[id.0].imports.clone();
         for import in imports {
-            let Some(target) = import.module else { continue };
+            let Some(target) = import.module else {
+                continue;
+            };
             match state[target.0] {
                 0 => self.cycle_visit(target, state, stack),
                 1 => {

@@ -29,26 +29,43 @@ pub fn run(args: CheckArgs) -> u8 {
     let files = match files::collect(&args.paths) {
         Ok(files) => files,
         Err(message) => {
-            super::print_error(message, Some("give .rit files or folders that hold them".to_string()));
+            super::print_error(
+                message,
+                Some("give .rit files or folders that hold them".to_string()),
+            );
             return exit::USAGE;
         }
     };
     let (program, diagnostics) = match check::check_files(&files, &mut DiskLoader) {
         Ok(checked) => checked,
         Err(unreadable) => {
-            super::print_error(format!("cannot read {}: {}", unreadable.path.display(), unreadable.reason), None);
+            super::print_error(
+                format!(
+                    "cannot read {}: {}",
+                    unreadable.path.display(),
+                    unreadable.reason
+                ),
+                None,
+            );
             return exit::USAGE;
         }
     };
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diagnostics.len() - errors;
     match args.format {
         Format::Human => {
             render::human_to_stderr(&program.sources, &diagnostics, super::use_color_on_stderr());
-            let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            let plural =
+                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
             eprintln!(
                 "checked {}: {}, {}",
-                plural(program.modules.iter().filter(|m| m.dir.is_some()).count(), "file"),
+                plural(
+                    program.modules.iter().filter(|m| m.dir.is_some()).count(),
+                    "file"
+                ),
                 plural(errors, "error"),
                 plural(warnings, "warning")
             );
@@ -60,7 +77,10 @@ pub fn run(args: CheckArgs) -> u8 {
                 "warnings": warnings,
                 "diagnostics": render::json(&program.sources, &diagnostics),
             });
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
         }
         Format::Github => print!("{}", render::github(&program.sources, &diagnostics)),
     }

@@ -16,11 +16,16 @@ pub fn run(args: ExplainArgs) -> u8 {
             exit::PASSED
         }
         None => {
-            let near = crate::diagnostics::did_you_mean(&args.code.to_uppercase(), codes::ALL.iter().map(|info| info.code.id));
+            let near = crate::diagnostics::did_you_mean(
+                &args.code.to_uppercase(),
+                codes::ALL.iter().map(|info| info.code.id),
+            );
             super::print_error(
                 format!("`{}` is not a ritc diagnostic code", args.code),
                 Some(match near {
-                    Some(near) => format!("did you mean {near}? Codes look like E0201 or W0002; `ritc check` prints them"),
+                    Some(near) => format!(
+                        "did you mean {near}? Codes look like E0201 or W0002; `ritc check` prints them"
+                    ),
                     None => "codes look like E0201 or W0002; `ritc check` prints them".to_string(),
                 }),
             );

@@ -9,7 +9,8 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     for path in paths {
         if path.is_dir() {
             let mut found = Vec::new();
-            walk(path, &mut found).map_err(|error| format!("cannot read folder {}: {error}", path.display()))?;
+            walk(path, &mut found)
+                .map_err(|error| format!("cannot read folder {}: {error}", path.display()))?;
             found.sort();
             files.extend(found);
         } else if path.exists() {
@@ -24,7 +25,10 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default();
         if path.is_dir() {
             if !name.starts_with('.') && name != "target" && name != "node_modules" {
                 walk(&path, found)?;

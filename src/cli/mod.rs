@@ -23,7 +23,11 @@ pub mod exit {
 }
 
 #[derive(Parser)]
-#[command(name = "ritc", version, about = "Compile and run .rit runtime integration checks")]
+#[command(
+    name = "ritc",
+    version,
+    about = "Compile and run .rit runtime integration checks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,7 +60,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { exit::USAGE } else { exit::PASSED });
+            return ExitCode::from(if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::PASSED
+            });
         }
     };
     let code = match cli.command {

@@ -260,7 +260,8 @@ a field, a captured value or a call with the literal.";
 }
 
 pub fn lookup(id: &str) -> Option<&'static CodeInfo> {
-    ALL.iter().find(|info| info.code.id.eq_ignore_ascii_case(id))
+    ALL.iter()
+        .find(|info| info.code.id.eq_ignore_ascii_case(id))
 }
 
 #[cfg(test)]
@@ -272,7 +273,11 @@ mod tests {
     fn codes_are_unique_and_well_formed() {
         let mut seen = HashSet::new();
         for info in ALL {
-            assert!(seen.insert(info.code.id), "{} is defined twice", info.code.id);
+            assert!(
+                seen.insert(info.code.id),
+                "{} is defined twice",
+                info.code.id
+            );
             assert_eq!(info.code.id.len(), 5);
             assert!(info.code.id.starts_with('E') || info.code.id.starts_with('W'));
             assert!(!info.explanation.is_empty());

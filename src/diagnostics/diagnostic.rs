@@ -30,7 +30,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diagnostic {
+    pub fn error(
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -44,7 +49,12 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diagnostic {
+    pub fn warning(
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message, span, label)
@@ -81,13 +91,21 @@ pub fn sort_by_position(diagnostics: &mut [Diagnostic]) {
 }
 
 /// The closest candidate to `wanted` by edit distance, for "did you mean".
-pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let length = wanted.chars().count();
     let limit = if length <= 3 { 1 } else { (length / 3).max(2) };
     candidates
         .into_iter()
         .filter(|candidate| *candidate != wanted)
-        .map(|candidate| (edit_distance(&wanted.to_lowercase(), &candidate.to_lowercase()), candidate))
+        .map(|candidate| {
+            (
+                edit_distance(&wanted.to_lowercase(), &candidate.to_lowercase()),
+                candidate,
+            )
+        })
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, candidate)| (*distance, candidate.len()))
         .map(|(_, candidate)| candidate)
@@ -116,7 +134,10 @@ mod tests {
     #[test]
     fn suggests_the_nearest_candidate() {
         assert_eq!(did_you_mean("emial", ["email", "status"]), Some("email"));
-        assert_eq!(did_you_mean("header", ["headers", "query"]), Some("headers"));
+        assert_eq!(
+            did_you_mean("header", ["headers", "query"]),
+            Some("headers")
+        );
         assert_eq!(did_you_mean("zzzzzz", ["email"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

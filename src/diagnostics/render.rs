@@ -12,11 +12,15 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<usize> {
         Severity::Warning => cs::Severity::Warning,
     };
     let mut labels = vec![
-        cs::Label::primary(diagnostic.primary.span.file.0 as usize, diagnostic.primary.span.range())
-            .with_message(diagnostic.primary.message.clone()),
+        cs::Label::primary(
+            diagnostic.primary.span.file.0 as usize,
+            diagnostic.primary.span.range(),
+        )
+        .with_message(diagnostic.primary.message.clone()),
     ];
     labels.extend(diagnostic.secondary.iter().map(|label| {
-        cs::Label::secondary(label.span.file.0 as usize, label.span.range()).with_message(label.message.clone())
+        cs::Label::secondary(label.span.file.0 as usize, label.span.range())
+            .with_message(label.message.clone())
     }));
     let mut notes = Vec::new();
     if let Some(help) = &diagnostic.help {
@@ -51,11 +55,22 @@ pub fn human(map: &SourceMap, diagnostics: &[Diagnostic]) -> String {
 /// Coloured, straight to standard error.
 pub fn human_to_stderr(map: &SourceMap, diagnostics: &[Diagnostic], color: bool) {
     use term::termcolor::{ColorChoice, StandardStream};
-    let choice = if color { ColorChoice::Always } else { ColorChoice::Never };
+    let choice = if color {
+        ColorChoice::Always
+    } else {
+        ColorChoice::Never
+    };
     let stream = StandardStream::stderr(choice);
     let mut lock = stream.lock();
     for diagnostic in diagnostics {
-        if term::emit_to_write_style(&mut lock, &config(), map.codespan_files(), &to_codespan(diagnostic)).is_err() {
+        if term::emit_to_write_style(
+            &mut lock,
+            &config(),
+            map.codespan_files(),
+            &to_codespan(diagnostic),
+        )
+        .is_err()
+        {
             eprint!("{}", fallback(map, diagnostic));
         }
     }
@@ -144,7 +159,9 @@ pub fn github(map: &SourceMap, diagnostics: &[Diagnostic]) -> String {
 
 // GitHub's escaping rules for workflow command data and properties.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(text: &str) -> String {

@@ -38,7 +38,9 @@ pub fn lower(program: &Program) -> Plan {
             let aliased_imports: Vec<(String, ModuleIndex)> = module
                 .imports
                 .iter()
-                .filter_map(|import| Some((import.import.alias.as_ref()?.name.clone(), import.module?.0)))
+                .filter_map(|import| {
+                    Some((import.import.alias.as_ref()?.name.clone(), import.module?.0))
+                })
                 .collect();
             let mut visible: HashMap<String, (ModuleIndex, usize)> = HashMap::new();
             for imported in &open_imports {
@@ -65,10 +67,16 @@ pub fn lower(program: &Program) -> Plan {
             let aliased: Vec<(String, ModuleIndex)> = module
                 .imports
                 .iter()
-                .filter_map(|import| Some((import.import.alias.as_ref()?.name.clone(), import.module?.0)))
+                .filter_map(|import| {
+                    Some((import.import.alias.as_ref()?.name.clone(), import.module?.0))
+                })
                 .collect();
             let mut visible: HashMap<String, (ModuleIndex, usize)> = HashMap::new();
-            for import in module.imports.iter().filter(|import| import.import.alias.is_none()) {
+            for import in module
+                .imports
+                .iter()
+                .filter(|import| import.import.alias.is_none())
+            {
                 if let Some(imported) = import.module {
                     for (name, index) in &own_functions[imported.0] {
                         visible.insert(name.clone(), (imported.0, *index));
@@ -118,23 +126,39 @@ impl Lowerer<'_> {
                         Some(ast::BindingValue::Expr(expr)) => Some(self.expr(expr)),
                         _ => None,
                     },
-                    type_name: binding.declared_type.as_ref().map(|ty| ty.name.name.clone()),
+                    type_name: binding
+                        .declared_type
+                        .as_ref()
+                        .map(|ty| ty.name.name.clone()),
                     span: binding.span,
                 }),
                 ast::Item::Fn(function) => functions.push(Function {
                     name: function.name.name.clone(),
-                    parameters: function.params.iter().map(|param| param.name.name.clone()).collect(),
+                    parameters: function
+                        .params
+                        .iter()
+                        .map(|param| param.name.name.clone())
+                        .collect(),
                     body: self.block(&function.body),
                     span: function.span,
                 }),
                 ast::Item::Service(service) => {
-                    let option = |name: &str| service.options.iter().find(|option| option.name.name == name);
+                    let option = |name: &str| {
+                        service
+                            .options
+                            .iter()
+                            .find(|option| option.name.name == name)
+                    };
                     let value = |name: &str| match option(name).map(|option| &option.arguments) {
                         Some(ast::ClauseArguments::Value(expr)) => Some(self.expr(expr)),
                         _ => None,
                     };
                     let ready = match option("ready").map(|option| &option.arguments) {
-                        Some(ast::ClauseArguments::Ready { probe, target, within }) => Some(ReadyPlan {
+                        Some(ast::ClauseArguments::Ready {
+                            probe,
+                            target,
+                            within,
+                        }) => Some(ReadyPlan {
                             probe: probe.name.clone(),
                             target: self.expr(target),
                             within: within.as_ref().map(|within| self.expr(within)),
@@ -184,11 +208,18 @@ impl Lowerer<'_> {
                 ast::Item::Checkpoint(checkpoint) => {
                     let info = CheckpointInfo {
                         name: plain(&checkpoint.name),
-                        stage: checkpoint.stage.as_ref().and_then(|stage| match &stage.kind {
-                            ast::ExprKind::String(text) => text.as_plain_text(),
-                            _ => None,
-                        }),
-                        on_failure: match checkpoint.on_failure.as_ref().map(|action| action.name.as_str()) {
+                        stage: checkpoint
+                            .stage
+                            .as_ref()
+                            .and_then(|stage| match &stage.kind {
+                                ast::ExprKind::String(text) => text.as_plain_text(),
+                                _ => None,
+                            }),
+                        on_failure: match checkpoint
+                            .on_failure
+                            .as_ref()
+                            .map(|action| action.name.as_str())
+                        {
                             Some("stop") => FailureAction::Stop,
                             Some("warn") => FailureAction::Warn,
                             _ => FailureAction::Continue,
@@ -205,8 +236,15 @@ impl Lowerer<'_> {
     }
 
     fn test(&self, test: &ast::TestDef, checkpoint: Option<CheckpointInfo>) -> TestPlan {
-        let attribute = |name: &str| test.attributes.iter().find(|attribute| attribute.name.name == name);
-        let tags = match attribute("tags").and_then(|attribute| attribute.value.as_ref()).map(|value| &value.kind) {
+        let attribute = |name: &str| {
+            test.attributes
+                .iter()
+                .find(|attribute| attribute.name.name == name)
+        };
+        let tags = match attribute("tags")
+            .and_then(|attribute| attribute.value.as_ref())
+            .map(|value| &value.kind)
+        {
             Some(ast::ExprKind::List(items)) => items
                 .iter()
                 .filter_map(|item| match &item.kind {
@@ -216,17 +254,25 @@ impl Lowerer<'_> {
                 .collect(),
             _ => Vec::new(),
         };
-        let skip = attribute("skip").map(|attribute| match attribute.value.as_ref().map(|value| &value.kind) {
-            Some(ast::ExprKind::String(text)) => text.as_plain_text().unwrap_or_default(),
-            _ => String::new(),
+        let skip = attribute("skip").map(|attribute| {
+            match attribute.value.as_ref().map(|value| &value.kind) {
+                Some(ast::ExprKind::String(text)) => text.as_plain_text().unwrap_or_default(),
+                _ => String::new(),
+            }
         });
         TestPlan {
             name: plain(&test.name),
             span: test.name.span,
             checkpoint,
-            timeout: attribute("timeout").and_then(|a| a.value.as_ref()).map(|value| self.expr(value)),
-            retry: attribute("retry").and_then(|a| a.value.as_ref()).map(|value| self.expr(value)),
-            retry_every: attribute("retry").and_then(|a| a.every.as_ref()).map(|value| self.expr(value)),
+            timeout: attribute("timeout")
+                .and_then(|a| a.value.as_ref())
+                .map(|value| self.expr(value)),
+            retry: attribute("retry")
+                .and_then(|a| a.value.as_ref())
+                .map(|value| self.expr(value)),
+            retry_every: attribute("retry")
+                .and_then(|a| a.every.as_ref())
+                .map(|value| self.expr(value)),
             tags,
             skip,
             body: self.block(&test.body),
@@ -248,7 +294,10 @@ impl Lowerer<'_> {
     /// step's exit status is checked.
     fn statement(&self, statement: &ast::Statement, following: &[ast::Statement]) -> Statement {
         let kind = match &statement.kind {
-            ast::StatementKind::Expect { condition, warn_only } => StatementKind::Expect {
+            ast::StatementKind::Expect {
+                condition,
+                warn_only,
+            } => StatementKind::Expect {
                 condition: self.expr(condition),
                 warn_only: *warn_only,
             },
@@ -293,23 +342,35 @@ impl Lowerer<'_> {
                     },
                 }),
             },
-            ast::StatementKind::Eventually { within, every, body } => StatementKind::Eventually {
+            ast::StatementKind::Eventually {
+                within,
+                every,
+                body,
+            } => StatementKind::Eventually {
                 within: self.expr(within),
                 every: self.expr(every),
                 body: self.block(body),
             },
-            ast::StatementKind::Retry { attempts, every, body } => StatementKind::Retry {
+            ast::StatementKind::Retry {
+                attempts,
+                every,
+                body,
+            } => StatementKind::Retry {
                 attempts: self.expr(attempts),
                 every: every.as_ref().map(|every| self.expr(every)),
                 body: self.block(body),
             },
-            ast::StatementKind::Return(value) => StatementKind::Return(value.as_ref().map(|v| self.expr(v))),
+            ast::StatementKind::Return(value) => {
+                StatementKind::Return(value.as_ref().map(|v| self.expr(v)))
+            }
             ast::StatementKind::Send(value) => StatementKind::Send(self.expr(value)),
             ast::StatementKind::Receive { until, timeout } => StatementKind::Receive {
                 until: until.as_ref().map(|v| self.expr(v)),
                 timeout: timeout.as_ref().map(|v| self.expr(v)),
             },
-            ast::StatementKind::Close(code) => StatementKind::Close(code.as_ref().map(|v| self.expr(v))),
+            ast::StatementKind::Close(code) => {
+                StatementKind::Close(code.as_ref().map(|v| self.expr(v)))
+            }
             ast::StatementKind::Call(expr) => StatementKind::Evaluate(self.expr(expr)),
         };
         Statement {
@@ -323,8 +384,16 @@ impl Lowerer<'_> {
             .clauses
             .iter()
             .chain(step.options.iter().filter(|option| {
-                !["concurrency", "requests", "duration", "rate", "ramp", "warmup", "check"]
-                    .contains(&option.name.name.as_str())
+                ![
+                    "concurrency",
+                    "requests",
+                    "duration",
+                    "rate",
+                    "ramp",
+                    "warmup",
+                    "check",
+                ]
+                .contains(&option.name.name.as_str())
             }))
             .map(|clause| StepOption {
                 name: clause.name.name.clone(),
@@ -336,10 +405,13 @@ impl Lowerer<'_> {
             .collect();
         let load = matches!(step.kind, ast::StepKind::Load(_)).then(|| {
             let value = |name: &str| {
-                step.options.iter().find(|option| option.name.name == name).and_then(|option| match &option.arguments {
-                    ast::ClauseArguments::Value(value) => Some(self.expr(value)),
-                    _ => None,
-                })
+                step.options
+                    .iter()
+                    .find(|option| option.name.name == name)
+                    .and_then(|option| match &option.arguments {
+                        ast::ClauseArguments::Value(value) => Some(self.expr(value)),
+                        _ => None,
+                    })
             };
             let mut plan = LoadPlan {
                 concurrency: value("concurrency"),
@@ -352,13 +424,15 @@ impl Lowerer<'_> {
             };
             for option in &step.options {
                 match &option.arguments {
-                    ast::ClauseArguments::Rate { count, period } => plan.rate = Some((self.expr(count), self.expr(period))),
+                    ast::ClauseArguments::Rate { count, period } => {
+                        plan.rate = Some((self.expr(count), self.expr(period)))
+                    }
                     ast::ClauseArguments::Ramp { from, to, over } => {
                         plan.ramp = Some((self.expr(from), self.expr(to), self.expr(over)))
                     }
-                    ast::ClauseArguments::Check(conditions) => {
-                        plan.checks.extend(conditions.iter().map(|condition| self.expr(condition)))
-                    }
+                    ast::ClauseArguments::Check(conditions) => plan
+                        .checks
+                        .extend(conditions.iter().map(|condition| self.expr(condition))),
                     _ => {}
                 }
             }
@@ -439,7 +513,9 @@ impl Lowerer<'_> {
                 },
                 _ => ExprKind::Member(Box::new(self.expr(target)), name.name.clone()),
             },
-            A::Index { target, index } => ExprKind::Index(Box::new(self.expr(target)), Box::new(self.expr(index))),
+            A::Index { target, index } => {
+                ExprKind::Index(Box::new(self.expr(target)), Box::new(self.expr(index)))
+            }
             A::Call { callee, arguments } => {
                 let callee = match &callee.kind {
                     A::Name(name) => match self.functions.get(&name.name) {
@@ -450,10 +526,9 @@ impl Lowerer<'_> {
                         None => Callee::Core(name.name.clone()),
                     },
                     A::Member { target, name } => match &target.kind {
-                        A::Name(module) => match self
-                            .alias(&module.name)
-                            .and_then(|module| Some((module, *self.own_functions.get(module)?.get(&name.name)?)))
-                        {
+                        A::Name(module) => match self.alias(&module.name).and_then(|module| {
+                            Some((module, *self.own_functions.get(module)?.get(&name.name)?))
+                        }) {
                             Some((module, index)) => Callee::Function { module, index },
                             None => Callee::Core(name.name.clone()),
                         },
@@ -470,7 +545,12 @@ impl Lowerer<'_> {
                         .collect(),
                     named: arguments
                         .iter()
-                        .filter_map(|argument| Some((argument.name.as_ref()?.name.clone(), self.expr(&argument.value))))
+                        .filter_map(|argument| {
+                            Some((
+                                argument.name.as_ref()?.name.clone(),
+                                self.expr(&argument.value),
+                            ))
+                        })
                         .collect(),
                 }
             }
@@ -479,21 +559,32 @@ impl Lowerer<'_> {
                 ast::UnaryOperator::Negate => ExprKind::Negate(Box::new(self.expr(operand))),
             },
             A::Binary {
-                operator, left, right, ..
+                operator,
+                left,
+                right,
+                ..
             } => ExprKind::Binary {
                 operator: binary(*operator),
                 left: Box::new(self.expr(left)),
                 right: Box::new(self.expr(right)),
             },
-            A::Is { operand, type_name } => ExprKind::Is(Box::new(self.expr(operand)), type_name.name.clone()),
+            A::Is { operand, type_name } => {
+                ExprKind::Is(Box::new(self.expr(operand)), type_name.name.clone())
+            }
             A::Exists(operand) => ExprKind::Exists(Box::new(self.expr(operand))),
             A::Paren(inner) => return self.expr(inner),
         };
-        Expr { kind, span: expr.span }
+        Expr {
+            kind,
+            span: expr.span,
+        }
     }
 
     fn alias(&self, name: &str) -> Option<ModuleIndex> {
-        self.aliases.iter().find(|(alias, _)| alias == name).map(|(_, module)| *module)
+        self.aliases
+            .iter()
+            .find(|(alias, _)| alias == name)
+            .map(|(_, module)| *module)
     }
 }
 

@@ -118,18 +118,49 @@ pub struct Statement {
 }
 
 pub enum StatementKind {
-    Expect { condition: Expr, warn_only: bool },
-    Let { name: String, value: Expr },
+    Expect {
+        condition: Expr,
+        warn_only: bool,
+    },
+    Let {
+        name: String,
+        value: Expr,
+    },
     /// `let r = <step>` or a bare step.
-    Step { step: Box<StepPlan>, bind: Option<String> },
-    Assign { name: String, value: Expr },
-    For { variable: String, iterable: Expr, body: Block },
-    If { condition: Expr, then_block: Block, else_block: Option<Block> },
-    Eventually { within: Expr, every: Expr, body: Block },
-    Retry { attempts: Expr, every: Option<Expr>, body: Block },
+    Step {
+        step: Box<StepPlan>,
+        bind: Option<String>,
+    },
+    Assign {
+        name: String,
+        value: Expr,
+    },
+    For {
+        variable: String,
+        iterable: Expr,
+        body: Block,
+    },
+    If {
+        condition: Expr,
+        then_block: Block,
+        else_block: Option<Block>,
+    },
+    Eventually {
+        within: Expr,
+        every: Expr,
+        body: Block,
+    },
+    Retry {
+        attempts: Expr,
+        every: Option<Expr>,
+        body: Block,
+    },
     Return(Option<Expr>),
     Send(Expr),
-    Receive { until: Option<Expr>, timeout: Option<Expr> },
+    Receive {
+        until: Option<Expr>,
+        timeout: Option<Expr>,
+    },
     Close(Option<Expr>),
     /// A call made for its effect.
     Evaluate(Expr),
@@ -208,13 +239,24 @@ pub enum ExprKind {
     /// A local, a field of the last step, or a global of the current module.
     Name(String),
     /// A name of a module imported with `as`.
-    Qualified { module: ModuleIndex, name: String },
+    Qualified {
+        module: ModuleIndex,
+        name: String,
+    },
     Member(Box<Expr>, String),
     Index(Box<Expr>, Box<Expr>),
-    Call { callee: Callee, positional: Vec<Expr>, named: Vec<(String, Expr)> },
+    Call {
+        callee: Callee,
+        positional: Vec<Expr>,
+        named: Vec<(String, Expr)>,
+    },
     Not(Box<Expr>),
     Negate(Box<Expr>),
-    Binary { operator: BinaryOperator, left: Box<Expr>, right: Box<Expr> },
+    Binary {
+        operator: BinaryOperator,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     Is(Box<Expr>, String),
     Exists(Box<Expr>),
 }

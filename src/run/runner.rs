@@ -62,7 +62,9 @@ pub fn select(plan: &Plan, selection: &Selection) -> Result<Vec<(usize, usize)>,
     let glob = match &selection.test_glob {
         Some(pattern) => Some(
             globset::Glob::new(pattern)
-                .map_err(|error| UsageError(format!("--test {pattern:?} is not a valid glob: {error}")))?
+                .map_err(|error| {
+                    UsageError(format!("--test {pattern:?} is not a valid glob: {error}"))
+                })?
                 .compile_matcher(),
         ),
         None => None,
@@ -74,11 +76,13 @@ pub fn select(plan: &Plan, selection: &Selection) -> Result<Vec<(usize, usize)>,
             let keep = glob
                 .as_ref()
                 .is_none_or(|glob| glob.is_match(&test.name) || glob.is_match(&qualified))
-                && (selection.tags.is_empty() || selection.tags.iter().any(|tag| test.tags.contains(tag)))
-                && selection
-                    .checkpoint
-                    .as_ref()
-                    .is_none_or(|name| test.checkpoint.as_ref().is_some_and(|checkpoint| &checkpoint.name == name))
+                && (selection.tags.is_empty()
+                    || selection.tags.iter().any(|tag| test.tags.contains(tag)))
+                && selection.checkpoint.as_ref().is_none_or(|name| {
+                    test.checkpoint
+                        .as_ref()
+                        .is_some_and(|checkpoint| &checkpoint.name == name)
+                })
                 && selection.stage.as_ref().is_none_or(|stage| {
                     test.checkpoint
                         .as_ref()
@@ -107,11 +111,12 @@ fn dependency_order(plan: &Plan) -> Vec<usize> {
             return;
         }
         if let Some(plan_module) = plan.modules.get(module) {
-            let imports = plan_module
-                .open_imports
-                .iter()
-                .copied()
-                .chain(plan_module.aliased_imports.iter().map(|(_, module)| *module));
+            let imports = plan_module.open_imports.iter().copied().chain(
+                plan_module
+                    .aliased_imports
+                    .iter()
+                    .map(|(_, module)| *module),
+            );
             for imported in imports {
                 visit(plan, imported, seen, order);
             }
@@ -136,9 +141,19 @@ struct GlobalNames<'a> {
 impl Names for GlobalNames<'_> {
     fn lookup(&self, name: &str) -> Option<Result<Value, String>> {
         let mut modules = vec![self.module];
-        modules.extend(self.plan.modules.get(self.module).map(|m| m.open_imports.clone()).unwrap_or_default());
+        modules.extend(
+            self.plan
+                .modules
+                .get(self.module)
+                .map(|m| m.open_imports.clone())
+                .unwrap_or_default(),
+        );
         for module in &modules {
-            if let Some(value) = self.globals.get(*module).and_then(|globals| globals.get(name)) {
+            if let Some(value) = self
+                .globals
+                .get(*module)
+                .and_then(|globals| globals.get(name))
+            {
                 return Some(Ok(value.clone()));
             }
         }
@@ -156,31 +171,58 @@ impl Names for GlobalNames<'_> {
     }
 
     fn qualified(&self, module: usize, name: &str) -> Option<Value> {
-        self.globals.get(module).and_then(|globals| globals.get(name)).cloned()
+        self.globals
+            .get(module)
+            .and_then(|globals| globals.get(name))
+            .cloned()
     }
 }
 
 /// Reads a `--param` value as the type of the param's default.
-fn read_param(text: &str, default: Option<&Value>, type_name: Option<&str>) -> Result<Value, String> {
+fn read_param(
+    text: &str,
+    default: Option<&Value>,
+    type_name: Option<&str>,
+) -> Result<Value, String> {
     let kind = match (type_name, default) {
         (Some(name), _) => name.to_string(),
         (None, Some(value)) => super::operators::type_name(value).to_string(),
         (None, None) => "string".to_string(),
     };
     match kind.as_str() {
-        "int" => text.trim().parse::<i64>().map(Value::Int).map_err(|_| format!("{text:?} is not an int")),
-        "float" | "number" => text.trim().parse::<f64>().map(Value::Float).map_err(|_| format!("{text:?} is not a number")),
+        "int" => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| format!("{text:?} is not an int")),
+        "float" | "number" => text
+            .trim()
+            .parse::<f64>()
+            .map(Value::Float)
+            .map_err(|_| format!("{text:?} is not a number")),
         "bool" => match text.trim() {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
             _ => Err(format!("{text:?} is not `true` or `false`")),
         },
-        "duration" | "percent" | "size" => match crate::syntax::literal::parse_number(text.trim()) {
-            Ok(crate::syntax::literal::NumberLiteral::Duration(value)) if kind == "duration" => Ok(Value::Duration(value)),
-            Ok(crate::syntax::literal::NumberLiteral::Percent(value)) if kind == "percent" => Ok(Value::Percent(value)),
-            Ok(crate::syntax::literal::NumberLiteral::Size(value)) if kind == "size" => Ok(Value::Size(value)),
-            _ => Err(format!("{text:?} is not a {kind} (write it as in a script: `5s`, `99%`, `64KB`)")),
-        },
+        "duration" | "percent" | "size" => {
+            match crate::syntax::literal::parse_number(text.trim()) {
+                Ok(crate::syntax::literal::NumberLiteral::Duration(value))
+                    if kind == "duration" =>
+                {
+                    Ok(Value::Duration(value))
+                }
+                Ok(crate::syntax::literal::NumberLiteral::Percent(value)) if kind == "percent" => {
+                    Ok(Value::Percent(value))
+                }
+                Ok(crate::syntax::literal::NumberLiteral::Size(value)) if kind == "size" => {
+                    Ok(Value::Size(value))
+                }
+                _ => Err(format!(
+                    "{text:?} is not a {kind} (write it as in a script: `5s`, `99%`, `64KB`)"
+                )),
+            }
+        }
         _ => Ok(Value::String(text.to_string())),
     }
 }
@@ -191,7 +233,12 @@ struct Computed {
 }
 
 /// Computes every module's top-level values once, a module's before its importer's.
-fn compute_globals(plan: &Plan, sources: &SourceMap, options: &RunOptions, temp_dir: &std::path::Path) -> Result<Computed, UsageError> {
+fn compute_globals(
+    plan: &Plan,
+    sources: &SourceMap,
+    options: &RunOptions,
+    temp_dir: &std::path::Path,
+) -> Result<Computed, UsageError> {
     let mut globals: Vec<HashMap<String, Value>> = vec![HashMap::new(); plan.modules.len()];
     let mut secrets = Vec::new();
     let known_params: HashSet<&str> = plan
@@ -210,14 +257,21 @@ fn compute_globals(plan: &Plan, sources: &SourceMap, options: &RunOptions, temp_
                 None if names.is_empty() => "these files declare no `param`".to_string(),
                 None => format!("params: {}", names.join(", ")),
             };
-            return Err(UsageError(format!("--param {name}: there is no param named `{name}`; {hint}")));
+            return Err(UsageError(format!(
+                "--param {name}: there is no param named `{name}`; {hint}"
+            )));
         }
     }
     let no_services = |_: &str| None;
     let env = |name: &str| options.env.get(name).cloned();
     for module in dependency_order(plan) {
-        let Some(module_plan) = plan.modules.get(module) else { continue };
-        let base_dir = module_plan.dir.clone().unwrap_or_else(|| options.suite_root.clone());
+        let Some(module_plan) = plan.modules.get(module) else {
+            continue;
+        };
+        let base_dir = module_plan
+            .dir
+            .clone()
+            .unwrap_or_else(|| options.suite_root.clone());
         for binding in &module_plan.bindings {
             let context = FunctionContext {
                 base_dir: &base_dir,
@@ -242,7 +296,10 @@ fn compute_globals(plan: &Plan, sources: &SourceMap, options: &RunOptions, temp_
             let location = sources.file_line(binding.span);
             let default = binding.value.as_ref().map(|expr| {
                 evaluator.value(expr).map_err(|failure| {
-                    UsageError(format!("{location}: cannot compute `{}`: {}", binding.name, failure.message))
+                    UsageError(format!(
+                        "{location}: cannot compute `{}`: {}",
+                        binding.name, failure.message
+                    ))
                 })
             });
             let value = if binding.kind == BindingKind::Param {
@@ -252,12 +309,18 @@ fn compute_globals(plan: &Plan, sources: &SourceMap, options: &RunOptions, temp_
                     .rev()
                     .find(|(name, _)| *name == binding.name)
                     .map(|(_, value)| value.clone())
-                    .or_else(|| options.env.get(&format!("RIT_PARAM_{}", binding.name.to_uppercase())).cloned());
+                    .or_else(|| {
+                        options
+                            .env
+                            .get(&format!("RIT_PARAM_{}", binding.name.to_uppercase()))
+                            .cloned()
+                    });
                 match override_text {
                     Some(text) => {
                         let default_value = default.as_ref().and_then(|value| value.as_ref().ok());
-                        read_param(&text, default_value, binding.type_name.as_deref())
-                            .map_err(|message| UsageError(format!("--param {}: {message}", binding.name)))?
+                        read_param(&text, default_value, binding.type_name.as_deref()).map_err(
+                            |message| UsageError(format!("--param {}: {message}", binding.name)),
+                        )?
                     }
                     None => match default {
                         Some(value) => value?,
@@ -293,11 +356,20 @@ fn compute_globals(plan: &Plan, sources: &SourceMap, options: &RunOptions, temp_
 
 /// The services to start: those of every module the run loads, in dependency
 /// order then declaration order, each once.
-async fn start_services(shared: &RunShared, globals: &[HashMap<String, Value>], no_start: bool) -> Result<(), Failure> {
+async fn start_services(
+    shared: &RunShared,
+    globals: &[HashMap<String, Value>],
+    no_start: bool,
+) -> Result<(), Failure> {
     let plan = &shared.plan;
     for module in dependency_order(plan) {
-        let Some(module_plan) = plan.modules.get(module) else { continue };
-        let base_dir = module_plan.dir.clone().unwrap_or_else(|| shared.settings.suite_root.clone());
+        let Some(module_plan) = plan.modules.get(module) else {
+            continue;
+        };
+        let base_dir = module_plan
+            .dir
+            .clone()
+            .unwrap_or_else(|| shared.settings.suite_root.clone());
         for service in &module_plan.services {
             let env = |name: &str| shared.env_var(name);
             let no_logs = |_: &str| None;
@@ -309,7 +381,11 @@ async fn start_services(shared: &RunShared, globals: &[HashMap<String, Value>], 
                 env: &env,
                 logs: &no_logs,
             };
-            let names = GlobalNames { plan, module, globals };
+            let names = GlobalNames {
+                plan,
+                module,
+                globals,
+            };
             let no_calls = HashMap::new();
             let evaluator = Evaluator {
                 names: &names,
@@ -325,7 +401,11 @@ async fn start_services(shared: &RunShared, globals: &[HashMap<String, Value>], 
                             .into_iter()
                             .map(|(key, value)| {
                                 let text = to_text(&value).map_err(|error| {
-                                    Box::new(Failure::new(FailureKind::Evaluation, expr.span, error.0))
+                                    Box::new(Failure::new(
+                                        FailureKind::Evaluation,
+                                        expr.span,
+                                        error.0,
+                                    ))
                                 })?;
                                 Ok((key, text))
                             })
@@ -341,7 +421,9 @@ async fn start_services(shared: &RunShared, globals: &[HashMap<String, Value>], 
                     None => Vec::new(),
                 };
                 let cwd = match &service.cwd {
-                    Some(expr) => base_dir.join(to_text(&evaluator.value(expr)?).unwrap_or_default()),
+                    Some(expr) => {
+                        base_dir.join(to_text(&evaluator.value(expr)?).unwrap_or_default())
+                    }
                     None => base_dir.clone(),
                 };
                 let (ready, ready_within) = match &service.ready {
@@ -373,15 +455,28 @@ async fn start_services(shared: &RunShared, globals: &[HashMap<String, Value>], 
                 })
             })()
             .map_err(|failure| *failure)?;
-            let _ = shared.events.send(Event::ServiceStarting { name: service.name.clone() });
+            let _ = shared.events.send(Event::ServiceStarting {
+                name: service.name.clone(),
+            });
             let started = Instant::now();
-            shared.services.start(spec, no_start).await.map_err(|error| {
-                let mut failure = Failure::new(FailureKind::Service, service.span, format!("service `{}` {}", error.service, error.message));
-                if !error.log_tail.is_empty() {
-                    failure.detail = Some(format!("last lines of its log:\n{}", error.log_tail.join("\n")));
-                }
-                failure
-            })?;
+            shared
+                .services
+                .start(spec, no_start)
+                .await
+                .map_err(|error| {
+                    let mut failure = Failure::new(
+                        FailureKind::Service,
+                        service.span,
+                        format!("service `{}` {}", error.service, error.message),
+                    );
+                    if !error.log_tail.is_empty() {
+                        failure.detail = Some(format!(
+                            "last lines of its log:\n{}",
+                            error.log_tail.join("\n")
+                        ));
+                    }
+                    failure
+                })?;
             let _ = shared.events.send(Event::ServiceReady {
                 name: service.name.clone(),
                 after: started.elapsed(),
@@ -408,7 +503,12 @@ pub async fn run(
         .map_err(|error| UsageError(format!("cannot create a temporary folder: {error}")))?;
     let computed = compute_globals(&plan, &sources, &options, temp.path());
     if let Some(secrets_out) = options.secrets_out.take() {
-        let _ = secrets_out.send(computed.as_ref().map(|computed| computed.secrets.clone()).unwrap_or_default());
+        let _ = secrets_out.send(
+            computed
+                .as_ref()
+                .map(|computed| computed.secrets.clone())
+                .unwrap_or_default(),
+        );
     }
     let computed = computed?;
     let services = Services::new(temp.path().join("logs"));
@@ -431,7 +531,11 @@ pub async fn run(
     let files: Vec<String> = plan
         .suites
         .iter()
-        .filter_map(|suite| plan.modules.get(suite.module).map(|module| module.name.clone()))
+        .filter_map(|suite| {
+            plan.modules
+                .get(suite.module)
+                .map(|module| module.name.clone())
+        })
         .collect();
     let _ = events.send(Event::RunStarted {
         files,
@@ -443,7 +547,8 @@ pub async fn run(
     // processes), teardown still runs, services are stopped.
     let (interrupt_sender, interrupt) = watch::channel(false);
     let signal_task = tokio::spawn(async move {
-        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         let terminated = async {
             match terminate.as_mut() {
                 Some(signal) => {
@@ -485,7 +590,14 @@ pub async fn run(
         Some(Ok(())) => {
             // Each service's peak memory and CPU while the tests run.
             let sampler = super::sampling::Sampler::start(services.clone());
-            let outcome = run_suites(&shared, &computed.globals, &selected, &options, interrupt.clone()).await;
+            let outcome = run_suites(
+                &shared,
+                &computed.globals,
+                &selected,
+                &options,
+                interrupt.clone(),
+            )
+            .await;
             if let Some(sampler) = sampler {
                 usage = sampler.finish().await;
             }
@@ -509,9 +621,14 @@ pub async fn run(
     for service in usage {
         let _ = events.send(Event::ServiceUsage(service));
     }
-    let _ = events.send(Event::RunFinished { summary: summary.clone() });
+    let _ = events.send(Event::RunFinished {
+        summary: summary.clone(),
+    });
     drop(temp);
-    Ok(RunResult { summary, interrupted })
+    Ok(RunResult {
+        summary,
+        interrupted,
+    })
 }
 
 #[derive(Default)]
@@ -546,7 +663,13 @@ async fn run_suites(
         let mut globals = initial_globals.to_vec();
         let mut setup_failure = None;
         if let Some(setup) = &suite.setup {
-            let mut context = TestContext::new(Arc::clone(shared), globals.clone(), suite.module, suite.name.clone(), "setup".to_string());
+            let mut context = TestContext::new(
+                Arc::clone(shared),
+                globals.clone(),
+                suite.module,
+                suite.name.clone(),
+                "setup".to_string(),
+            );
             let mut interrupted = interrupt.clone();
             let result = tokio::select! {
                 result = context.run_block(setup) => Some(result),
@@ -563,7 +686,9 @@ async fn run_suites(
             let semaphore = Arc::new(tokio::sync::Semaphore::new(options.jobs.max(1)));
             let mut running = tokio::task::JoinSet::new();
             for test_index in tests {
-                let Ok(permit) = Arc::clone(&semaphore).acquire_owned().await else { break };
+                let Ok(permit) = Arc::clone(&semaphore).acquire_owned().await else {
+                    break;
+                };
                 if stop.load(Ordering::SeqCst) || *interrupt.borrow() {
                     outcome.stopped_early = true;
                     break;
@@ -576,7 +701,8 @@ async fn run_suites(
                 let fail_fast = options.fail_fast;
                 running.spawn(async move {
                     let result = {
-                        let test_future = run_test(&shared, &globals, suite_index, test_index, setup_failure);
+                        let test_future =
+                            run_test(&shared, &globals, suite_index, test_index, setup_failure);
                         tokio::select! {
                             result = test_future => Some(result),
                             _ = interrupted.wait_for(|stopped| *stopped) => None,
@@ -596,7 +722,9 @@ async fn run_suites(
                     if stops_run {
                         stop.store(true, Ordering::SeqCst);
                     }
-                    let _ = shared.events.send(Event::TestFinished(Box::new(test_outcome.clone())));
+                    let _ = shared
+                        .events
+                        .send(Event::TestFinished(Box::new(test_outcome.clone())));
                     test_outcome
                 });
             }
@@ -608,7 +736,10 @@ async fn run_suites(
                     TestStatus::Skipped => outcome.skipped += 1,
                     TestStatus::Warned => outcome.warnings += 1,
                 }
-                if matches!(test_outcome.failure.as_ref().map(|f| f.kind), Some(FailureKind::Interrupted)) {
+                if matches!(
+                    test_outcome.failure.as_ref().map(|f| f.kind),
+                    Some(FailureKind::Interrupted)
+                ) {
                     outcome.interrupted = true;
                 }
                 if test_outcome.status == TestStatus::Passed && !test_outcome.warnings.is_empty() {
@@ -621,11 +752,20 @@ async fn run_suites(
         }
         // Teardown always runs, after failures and interruptions too.
         if let Some(teardown) = &suite.teardown {
-            let mut context = TestContext::new(Arc::clone(shared), initial_globals.to_vec(), suite.module, suite.name.clone(), "teardown".to_string());
+            let mut context = TestContext::new(
+                Arc::clone(shared),
+                initial_globals.to_vec(),
+                suite.module,
+                suite.name.clone(),
+                "teardown".to_string(),
+            );
             if let Err(failure) = context.run_block(teardown).await {
                 let location = shared.sources.file_line(failure.span);
                 let _ = shared.events.send(Event::RunProblem {
-                    message: format!("{location}: teardown of {}: {}", suite.name, failure.message),
+                    message: format!(
+                        "{location}: teardown of {}: {}",
+                        suite.name, failure.message
+                    ),
                     detail: failure.detail.clone(),
                 });
                 outcome.failed += 1;
@@ -652,10 +792,13 @@ fn base_outcome(shared: &RunShared, suite_index: usize, test: &TestPlan) -> Test
         failure: None,
         warnings: Vec::new(),
         skip_reason: None,
-        checkpoint: test
-            .checkpoint
-            .as_ref()
-            .map(|checkpoint| (checkpoint.name.clone(), checkpoint.stage.clone(), checkpoint.on_failure)),
+        checkpoint: test.checkpoint.as_ref().map(|checkpoint| {
+            (
+                checkpoint.name.clone(),
+                checkpoint.stage.clone(),
+                checkpoint.on_failure,
+            )
+        }),
         tags: test.tags.clone(),
         service_log: Vec::new(),
         loads: Vec::new(),
@@ -666,7 +809,11 @@ fn interrupted_outcome(shared: &RunShared, suite_index: usize, test_index: usize
     let test = &shared.plan.suites[suite_index].tests[test_index];
     let mut outcome = base_outcome(shared, suite_index, test);
     outcome.status = TestStatus::Failed;
-    outcome.failure = Some(Failure::new(FailureKind::Interrupted, test.span, "the run was interrupted while this test ran"));
+    outcome.failure = Some(Failure::new(
+        FailureKind::Interrupted,
+        test.span,
+        "the run was interrupted while this test ran",
+    ));
     outcome
 }
 
@@ -698,7 +845,13 @@ async fn run_test(
     });
     let started = Instant::now();
     // Attributes are computed from the top-level values.
-    let mut attributes = TestContext::new(Arc::clone(shared), globals.to_vec(), suite.module, suite.name.clone(), test.name.clone());
+    let mut attributes = TestContext::new(
+        Arc::clone(shared),
+        globals.to_vec(),
+        suite.module,
+        suite.name.clone(),
+        test.name.clone(),
+    );
     let mut attribute = async |expr: &Option<crate::plan::Expr>| match expr {
         Some(expr) => attributes.evaluate(expr).await.ok(),
         None => None,
@@ -718,7 +871,13 @@ async fn run_test(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut context = TestContext::new(Arc::clone(shared), globals.to_vec(), suite.module, suite.name.clone(), test.name.clone());
+        let mut context = TestContext::new(
+            Arc::clone(shared),
+            globals.to_vec(),
+            suite.module,
+            suite.name.clone(),
+            test.name.clone(),
+        );
         let body = context.run_block(&test.body);
         let result = match timeout {
             Some(limit) => match tokio::time::timeout(limit, body).await {
@@ -726,7 +885,10 @@ async fn run_test(
                 Err(_) => Err(Box::new(Failure::new(
                     FailureKind::TestTimeout,
                     test.span,
-                    format!("the test did not finish within its timeout of {}", crate::syntax::literal::format_duration(limit)),
+                    format!(
+                        "the test did not finish within its timeout of {}",
+                        crate::syntax::literal::format_duration(limit)
+                    ),
                 ))),
             },
             None => body.await.map(|_| ()),
@@ -758,13 +920,24 @@ async fn run_test(
             .services
             .log_tails(10)
             .into_iter()
-            .flat_map(|(name, lines)| lines.into_iter().map(move |line| format!("[{name}] {line}")))
+            .flat_map(|(name, lines)| {
+                lines
+                    .into_iter()
+                    .map(move |line| format!("[{name}] {line}"))
+            })
             .collect();
         if let Some(failure) = outcome.failure.as_mut() {
             let dead = shared.services.exited();
             if !dead.is_empty() {
-                let names: Vec<String> = dead.iter().map(|(name, status)| format!("`{name}` (exit status {status})")).collect();
-                failure.message = format!("{} — and service {} stopped while it ran", failure.message, names.join(", "));
+                let names: Vec<String> = dead
+                    .iter()
+                    .map(|(name, status)| format!("`{name}` (exit status {status})"))
+                    .collect();
+                failure.message = format!(
+                    "{} — and service {} stopped while it ran",
+                    failure.message,
+                    names.join(", ")
+                );
             }
         }
     }

@@ -132,7 +132,10 @@ pub fn format_size(bytes: u64) -> String {
 }
 
 pub fn format_percent(fraction: f64) -> String {
-    format!("{}%", trim_float((fraction * 100.0 * 1000.0).round() / 1000.0))
+    format!(
+        "{}%",
+        trim_float((fraction * 100.0 * 1000.0).round() / 1000.0)
+    )
 }
 
 /// A float as written: no trailing `.0` noise beyond what reads back as a float.
@@ -159,7 +162,10 @@ pub fn unescape(escaped: char) -> Option<char> {
 /// non-blank lines removed (GRAMMAR-NOTES.md §1).
 pub fn dedent_block(raw: &str) -> String {
     let mut text = raw;
-    if let Some(rest) = text.strip_prefix("\r\n").or_else(|| text.strip_prefix('\n')) {
+    if let Some(rest) = text
+        .strip_prefix("\r\n")
+        .or_else(|| text.strip_prefix('\n'))
+    {
         text = rest;
     }
     if let Some(last_break) = text.rfind('\n')
@@ -212,7 +218,9 @@ pub fn scan_comments(source: &str) -> Vec<CommentRange> {
         match context {
             Context::Code | Context::Interpolation => {
                 if rest.starts_with(b"#") {
-                    let end = source[index..].find('\n').map_or(source.len(), |offset| index + offset);
+                    let end = source[index..]
+                        .find('\n')
+                        .map_or(source.len(), |offset| index + offset);
                     comments.push(CommentRange { start: index, end });
                     index = end;
                     continue;
@@ -240,7 +248,9 @@ pub fn scan_comments(source: &str) -> Vec<CommentRange> {
                     stack.pop();
                     index += 3;
                     continue;
-                } else if context == Context::Line && (rest.starts_with(b"\"") || rest.starts_with(b"\n")) {
+                } else if context == Context::Line
+                    && (rest.starts_with(b"\"") || rest.starts_with(b"\n"))
+                {
                     stack.pop();
                 }
             }
@@ -258,10 +268,22 @@ mod tests {
     fn numbers_and_units() {
         assert_eq!(parse_number("42"), Ok(NumberLiteral::Int(42)));
         assert_eq!(parse_number("2.5"), Ok(NumberLiteral::Float(2.5)));
-        assert_eq!(parse_number("150ms"), Ok(NumberLiteral::Duration(Duration::from_millis(150))));
-        assert_eq!(parse_number("1.5s"), Ok(NumberLiteral::Duration(Duration::from_millis(1500))));
-        assert_eq!(parse_number("2m"), Ok(NumberLiteral::Duration(Duration::from_secs(120))));
-        assert_eq!(parse_number("1h"), Ok(NumberLiteral::Duration(Duration::from_secs(3600))));
+        assert_eq!(
+            parse_number("150ms"),
+            Ok(NumberLiteral::Duration(Duration::from_millis(150)))
+        );
+        assert_eq!(
+            parse_number("1.5s"),
+            Ok(NumberLiteral::Duration(Duration::from_millis(1500)))
+        );
+        assert_eq!(
+            parse_number("2m"),
+            Ok(NumberLiteral::Duration(Duration::from_secs(120)))
+        );
+        assert_eq!(
+            parse_number("1h"),
+            Ok(NumberLiteral::Duration(Duration::from_secs(3600)))
+        );
         assert_eq!(parse_number("99%"), Ok(NumberLiteral::Percent(0.99)));
         assert_eq!(parse_number("99.5%"), Ok(NumberLiteral::Percent(0.995)));
         assert_eq!(parse_number("100%"), Ok(NumberLiteral::Percent(1.0)));
@@ -282,7 +304,10 @@ mod tests {
         assert_eq!(suggestion("2M"), Some("m"));
         assert_eq!(suggestion("1e3"), None);
         assert_eq!(parse_number("101%"), Err(NumberError::PercentOver100));
-        assert_eq!(parse_number("99999999999999999999"), Err(NumberError::OutOfRange));
+        assert_eq!(
+            parse_number("99999999999999999999"),
+            Err(NumberError::OutOfRange)
+        );
     }
 
     #[test]
@@ -300,7 +325,10 @@ mod tests {
 
     #[test]
     fn block_strings_lose_common_indentation() {
-        assert_eq!(dedent_block("\n    SELECT *\n      FROM t\n    "), "SELECT *\n  FROM t");
+        assert_eq!(
+            dedent_block("\n    SELECT *\n      FROM t\n    "),
+            "SELECT *\n  FROM t"
+        );
         assert_eq!(dedent_block("one line"), "one line");
         assert_eq!(dedent_block("\n  a\n\n  b\n"), "a\n\nb");
     }

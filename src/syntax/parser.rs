@@ -149,12 +149,21 @@ fn parse_with_recovery(lowerer: &Lowerer, source: &str) -> Vec<Item> {
                         end
                     })
                     .unwrap_or(rest.len());
-                lowerer.diagnostics.borrow_mut().extend(sub.diagnostics.into_inner());
+                lowerer
+                    .diagnostics
+                    .borrow_mut()
+                    .extend(sub.diagnostics.into_inner());
                 offset = skip_trivia(source, ceil_boundary(source, offset + consumed.max(1)));
             }
             Err(error) => {
                 let error_offset = offset + error_position(&error);
-                lowerer.diagnostics.borrow_mut().push(syntax_error(lowerer.file, source, offset, rest, error));
+                lowerer.diagnostics.borrow_mut().push(syntax_error(
+                    lowerer.file,
+                    source,
+                    offset,
+                    rest,
+                    error,
+                ));
                 let resume = if error_offset > offset && starts_item_line(source, error_offset) {
                     error_offset
                 } else {
@@ -188,7 +197,11 @@ fn skip_trivia(source: &str, mut offset: usize) -> usize {
     while offset < bytes.len() {
         match bytes[offset] {
             b' ' | b'\t' | b'\r' | b'\n' | b';' => offset += 1,
-            b'#' => offset = source[offset..].find('\n').map_or(source.len(), |end| offset + end),
+            b'#' => {
+                offset = source[offset..]
+                    .find('\n')
+                    .map_or(source.len(), |end| offset + end)
+            }
             _ => break,
         }
     }
@@ -196,7 +209,17 @@ fn skip_trivia(source: &str, mut offset: usize) -> usize {
 }
 
 const ITEM_KEYWORDS: [&str; 11] = [
-    "suite", "import", "param", "let", "secret", "fn", "service", "setup", "teardown", "test", "checkpoint",
+    "suite",
+    "import",
+    "param",
+    "let",
+    "secret",
+    "fn",
+    "service",
+    "setup",
+    "teardown",
+    "test",
+    "checkpoint",
 ];
 
 /// True when `offset` is at column 0 and a top-level item keyword starts there.
@@ -217,7 +240,9 @@ fn next_item_line(source: &str, offset: usize) -> usize {
         if starts_item_line(source, line_start) {
             return line_start;
         }
-        line_start = line.find('\n').map_or(source.len(), |end| line_start + end + 1);
+        line_start = line
+            .find('\n')
+            .map_or(source.len(), |end| line_start + end + 1);
     }
     source.len()
 }
@@ -260,7 +285,9 @@ fn too_deep_at(source: &str) -> Option<usize> {
         match context {
             Context::Code => match bytes[index] {
                 b'#' => {
-                    index = source[index..].find('\n').map_or(bytes.len(), |offset| index + offset);
+                    index = source[index..]
+                        .find('\n')
+                        .map_or(bytes.len(), |offset| index + offset);
                     continue;
                 }
                 b'"' if rest.starts_with(b"\"\"\"") => {
@@ -269,7 +296,9 @@ fn too_deep_at(source: &str) -> Option<usize> {
                     continue;
                 }
                 b'"' => context = Context::Line,
-                b'}' if rest.starts_with(b"}}") && stack.last().is_some_and(|(open, _)| *open == b'i') => {
+                b'}' if rest.starts_with(b"}}")
+                    && stack.last().is_some_and(|(open, _)| *open == b'i') =>
+                {
                     if let Some((_, outer)) = stack.pop() {
                         context = outer;
                     }
@@ -306,7 +335,8 @@ fn too_deep_at(source: &str) -> Option<usize> {
                     index += 3;
                     continue;
                 }
-                if context == Context::Line && (rest.starts_with(b"\"") || rest.starts_with(b"\n")) {
+                if context == Context::Line && (rest.starts_with(b"\"") || rest.starts_with(b"\n"))
+                {
                     context = Context::Code;
                 }
             }
@@ -317,7 +347,13 @@ fn too_deep_at(source: &str) -> Option<usize> {
 }
 
 /// Turns pest's error into our words: what was found, what was expected.
-fn syntax_error(file: FileId, source: &str, base: usize, input: &str, error: pest::error::Error<Rule>) -> Diagnostic {
+fn syntax_error(
+    file: FileId,
+    source: &str,
+    base: usize,
+    input: &str,
+    error: pest::error::Error<Rule>,
+) -> Diagnostic {
     let position = error_position(&error);
     // Re-parse with details to learn the literal tokens pest tried (`}`, `=`, …).
     pest::set_error_detail(true);
@@ -355,7 +391,9 @@ fn syntax_error(file: FileId, source: &str, base: usize, input: &str, error: pes
             span,
             "the line ends here",
         )
-        .with_help("close it with `\"`, or use a `\"\"\"` block string for text over several lines");
+        .with_help(
+            "close it with `\"`, or use a `\"\"\"` block string for text over several lines",
+        );
     }
     if base < absolute && starts_item_line(source, absolute) {
         return Diagnostic::error(
@@ -388,7 +426,9 @@ fn syntax_error(file: FileId, source: &str, base: usize, input: &str, error: pes
 }
 
 fn string_opened_on_line(source: &str, offset: usize) -> bool {
-    let line_start = source[..offset.min(source.len())].rfind('\n').map_or(0, |index| index + 1);
+    let line_start = source[..offset.min(source.len())]
+        .rfind('\n')
+        .map_or(0, |index| index + 1);
     let line = &source[line_start..offset.min(source.len())];
     let mut quotes = 0;
     let mut escaped = false;
@@ -422,7 +462,9 @@ fn is_reserved(word: &str) -> bool {
 fn found_len(source: &str, offset: usize) -> usize {
     match source.get(offset..).and_then(|rest| rest.chars().next()) {
         None | Some('\n') => 0,
-        Some(c) if c.is_ascii_alphanumeric() || c == '_' => word_at(source, offset).map_or(1, str::len),
+        Some(c) if c.is_ascii_alphanumeric() || c == '_' => {
+            word_at(source, offset).map_or(1, str::len)
+        }
         Some(c) => c.len_utf8(),
     }
 }
@@ -453,10 +495,15 @@ fn describe_expected(rules: &[Rule], tokens: &[String]) -> String {
             Rule::item | Rule::suite_item | Rule::test_item | Rule::let_item | Rule::fn_item => {
                 push("a top-level item (`test`, `let`, `fn`, `import`, …)")
             }
-            Rule::statement | Rule::step | Rule::expect_stmt | Rule::kw_expect => push("a statement"),
-            Rule::expr | Rule::postfix_expr | Rule::number | Rule::name | Rule::list | Rule::object => {
-                push("an expression")
+            Rule::statement | Rule::step | Rule::expect_stmt | Rule::kw_expect => {
+                push("a statement")
             }
+            Rule::expr
+            | Rule::postfix_expr
+            | Rule::number
+            | Rule::name
+            | Rule::list
+            | Rule::object => push("an expression"),
             Rule::string | Rule::block_string => push("a string"),
             Rule::ident | Rule::word => push("a name"),
             Rule::type_expr => push("a type"),
@@ -527,7 +574,11 @@ impl Lowerer {
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let span = pair.as_span();
         let text = trim_trailing_trivia(pair.as_str());
-        Span::new(self.file, self.base + span.start(), self.base + span.start() + text.len())
+        Span::new(
+            self.file,
+            self.base + span.start(),
+            self.base + span.start() + text.len(),
+        )
     }
 
     fn report(&self, diagnostic: Diagnostic) {
@@ -577,7 +628,9 @@ impl Lowerer {
             Rule::import_item => {
                 parts.next();
                 let path = self.string(parts.next()?);
-                let alias = parts.find(|p| p.as_rule() == Rule::ident).map(|p| self.ident(&p));
+                let alias = parts
+                    .find(|p| p.as_rule() == Rule::ident)
+                    .map(|p| self.ident(&p));
                 Item::Import(Import { path, alias, span })
             }
             Rule::param_item | Rule::let_item | Rule::secret_item => {
@@ -642,7 +695,10 @@ impl Lowerer {
                 parts.next();
                 let name = self.ident(&parts.next()?);
                 let command = self.expr(parts.next()?);
-                let options = parts.next().map(|block| self.options(block)).unwrap_or_default();
+                let options = parts
+                    .next()
+                    .map(|block| self.options(block))
+                    .unwrap_or_default();
                 Item::Service(ServiceDef {
                     name,
                     command,
@@ -750,7 +806,10 @@ impl Lowerer {
     fn block(&self, pair: Pair<Rule>) -> Block {
         let span = self.span(&pair);
         Block {
-            statements: pair.into_inner().filter_map(|p| self.statement(p)).collect(),
+            statements: pair
+                .into_inner()
+                .filter_map(|p| self.statement(p))
+                .collect(),
             span,
         }
     }
@@ -881,7 +940,9 @@ impl Lowerer {
             let branch = parts.next()?;
             let branch_span = self.span(&branch);
             else_branch = Some(match branch.as_rule() {
-                Rule::if_stmt => ElseBranch::If(Box::new(self.if_statement(branch_span, branch.into_inner())?)),
+                Rule::if_stmt => ElseBranch::If(Box::new(
+                    self.if_statement(branch_span, branch.into_inner())?,
+                )),
                 _ => ElseBranch::Block(self.block(branch)),
             });
         }
@@ -957,9 +1018,9 @@ impl Lowerer {
             Rule::insecure => (self.ident(&parts.next()?), ClauseArguments::None),
             Rule::named_clause | Rule::named_option => {
                 let name = self.ident(&parts.next()?);
-                let arguments = parts
-                    .next()
-                    .map_or(ClauseArguments::None, |value| ClauseArguments::Value(self.expr(value)));
+                let arguments = parts.next().map_or(ClauseArguments::None, |value| {
+                    ClauseArguments::Value(self.expr(value))
+                });
                 (name, arguments)
             }
             Rule::check_option => {
@@ -968,7 +1029,9 @@ impl Lowerer {
                     .filter_map(|entry| {
                         let inner = entry.into_inner().next()?;
                         match inner.as_rule() {
-                            Rule::expect_stmt => inner.into_inner().nth(1).map(|expr| self.expr(expr)),
+                            Rule::expect_stmt => {
+                                inner.into_inner().nth(1).map(|expr| self.expr(expr))
+                            }
                             _ => Some(self.expr(inner)),
                         }
                     })
@@ -997,14 +1060,25 @@ impl Lowerer {
                 let probe = self.ident(&parts.next()?);
                 let target = self.expr(parts.next()?);
                 let within = parts.nth(1).map(|p| self.expr(p));
-                (name, ClauseArguments::Ready { probe, target, within })
+                (
+                    name,
+                    ClauseArguments::Ready {
+                        probe,
+                        target,
+                        within,
+                    },
+                )
             }
             _ => {
                 self.unexpected(&Pair::clone(&parts.peek()?));
                 return None;
             }
         };
-        Some(Clause { name, arguments, span })
+        Some(Clause {
+            name,
+            arguments,
+            span,
+        })
     }
 
     fn options(&self, pair: Pair<Rule>) -> Vec<Clause> {
@@ -1028,12 +1102,15 @@ impl Lowerer {
             .filter(|part| !matches!(part.as_rule(), Rule::postfix_expr))
             .count();
         if operators > MAX_OPERATORS {
-            self.report(Diagnostic::error(
-                codes::NESTING_TOO_DEEP,
-                "this expression is too long",
-                span,
-                format!("{operators} operators; at most {MAX_OPERATORS} are accepted"),
-            ).with_help("split it with `let` into smaller expressions"));
+            self.report(
+                Diagnostic::error(
+                    codes::NESTING_TOO_DEEP,
+                    "this expression is too long",
+                    span,
+                    format!("{operators} operators; at most {MAX_OPERATORS} are accepted"),
+                )
+                .with_help("split it with `let` into smaller expressions"),
+            );
             return Expr {
                 kind: ExprKind::Invalid,
                 span,
@@ -1131,7 +1208,9 @@ impl Lowerer {
                     "this compares the result of the comparison before it",
                 )
                 .with_label(left.span, "this is already a comparison")
-                .with_help("join two comparisons with `and`: `a < b and b < c`, or add parentheses"),
+                .with_help(
+                    "join two comparisons with `and`: `a < b and b < c`, or add parentheses",
+                ),
             );
         }
     }
@@ -1158,7 +1237,11 @@ impl Lowerer {
                     index: Box::new(self.expr(index)),
                 },
                 (Rule::call_args, first) => {
-                    let arguments = first.into_iter().chain(inner).filter_map(|a| self.argument(a)).collect();
+                    let arguments = first
+                        .into_iter()
+                        .chain(inner)
+                        .filter_map(|a| self.argument(a))
+                        .collect();
                     ExprKind::Call {
                         callee: Box::new(expr),
                         arguments,
@@ -1252,10 +1335,17 @@ impl Lowerer {
                     "not a duration, size or percentage",
                 );
                 diagnostic = match suggestion.or_else(|| {
-                    did_you_mean(&unit, literal::DURATION_UNITS.iter().chain(literal::SIZE_UNITS).copied())
+                    did_you_mean(
+                        &unit,
+                        literal::DURATION_UNITS
+                            .iter()
+                            .chain(literal::SIZE_UNITS)
+                            .copied(),
+                    )
                 }) {
                     Some(unit) => diagnostic.with_help(format!("did you mean `{number}{unit}`?")),
-                    None => diagnostic.with_help("durations use ms s m h, sizes B KB MB GB, and percentages %"),
+                    None => diagnostic
+                        .with_help("durations use ms s m h, sizes B KB MB GB, and percentages %"),
                 };
                 self.report(diagnostic);
                 ExprKind::Invalid
@@ -1287,7 +1377,9 @@ impl Lowerer {
     /// An object key string: escapes resolved, never interpolated.
     fn plain_string(&self, pair: &Pair<Rule>) -> String {
         let text = pair.as_str();
-        let inner = text.get(1..text.len().saturating_sub(1)).unwrap_or_default();
+        let inner = text
+            .get(1..text.len().saturating_sub(1))
+            .unwrap_or_default();
         let mut result = String::new();
         let mut chars = inner.char_indices();
         while let Some((offset, c)) = chars.next() {
@@ -1338,7 +1430,11 @@ impl Lowerer {
                         None => {
                             let part_span = self.span(&part);
                             self.invalid_escape(
-                                Span::new(self.file, part_span.start as usize, part_span.end as usize),
+                                Span::new(
+                                    self.file,
+                                    part_span.start as usize,
+                                    part_span.end as usize,
+                                ),
                                 0,
                                 escaped.unwrap_or(' '),
                             );
@@ -1357,7 +1453,11 @@ impl Lowerer {
                 _ => self.unexpected(&part),
             }
         }
-        let text = if block { literal::dedent_block(&raw) } else { raw };
+        let text = if block {
+            literal::dedent_block(&raw)
+        } else {
+            raw
+        };
         let mut parts: Vec<StringPart> = Vec::new();
         let mut pieces = pieces.into_iter();
         let mut current = String::new();
@@ -1428,16 +1528,30 @@ mod tests {
     fn a_split_inside_a_block_string_falls_back_to_one_parse() {
         // A line that starts with `test` inside a block string must not be taken
         // for an item: the halves fail, and the whole parse is used.
-        let lines: String = (0..1500).map(|index| format!("test \"inside {index}\" {{\n")).collect();
-        let holder = format!("test \"holder\" {{\n  let text = \"\"\"\n{lines}\"\"\"\n  expect text contains \"inside\"\n}}\n");
+        let lines: String = (0..1500)
+            .map(|index| format!("test \"inside {index}\" {{\n"))
+            .collect();
+        let holder = format!(
+            "test \"holder\" {{\n  let text = \"\"\"\n{lines}\"\"\"\n  expect text contains \"inside\"\n}}\n"
+        );
         let mut source = big_source("");
-        let at = source[60_000..].find("\ntest ").map_or(60_000, |offset| 60_000 + offset + 1);
+        let at = source[60_000..]
+            .find("\ntest ")
+            .map_or(60_000, |offset| 60_000 + offset + 1);
         source.insert_str(at, &holder);
         let split = next_item_line(&source, source.len() / 2);
-        assert!(source[..split].rfind("\"\"\"").is_some_and(|open| open > at), "the split must fall inside the block string");
+        assert!(
+            source[..split]
+                .rfind("\"\"\"")
+                .is_some_and(|open| open > at),
+            "the split must fall inside the block string"
+        );
         assert!(parse_in_halves(FileId(0), &source).is_none());
         let parsed = parse(FileId(0), &source);
         assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
-        assert_eq!(format!("{:?}", parsed.file.items), whole(FileId(0), &source));
+        assert_eq!(
+            format!("{:?}", parsed.file.items),
+            whole(FileId(0), &source)
+        );
     }
 }

@@ -26,11 +26,15 @@ impl SourceMap {
     }
 
     pub fn name(&self, file: FileId) -> &str {
-        self.files.get(file.0 as usize).map_or("<unknown>", |f| f.name().as_str())
+        self.files
+            .get(file.0 as usize)
+            .map_or("<unknown>", |f| f.name().as_str())
     }
 
     pub fn source(&self, file: FileId) -> &str {
-        self.files.get(file.0 as usize).map_or("", |f| f.source().as_str())
+        self.files
+            .get(file.0 as usize)
+            .map_or("", |f| f.source().as_str())
     }
 
     pub fn location(&self, file: FileId, offset: u32) -> LineColumn {
