@@ -128,6 +128,20 @@ impl HttpErrorKind {
     }
 }
 
+/// The most of a response body ritc reads (64 MiB, docs/reliability.md): past it
+/// the step fails with [`body_too_large`] and memory stays bounded.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// The failure of a step whose response body passed [`MAX_BODY_BYTES`].
+pub fn body_too_large(url: &str) -> HttpError {
+    HttpError {
+        kind: HttpErrorKind::Body,
+        message: format!(
+            "the response body is larger than 64 MiB; ritc stops reading there ({url})"
+        ),
+    }
+}
+
 /// Why no response could be had. The message is plain words for a user and names
 /// the URL, e.g. `connection refused (http://127.0.0.1:1/x)`.
 #[derive(Clone, Debug, PartialEq)]
@@ -316,7 +330,10 @@ impl HttpSession {
         let (client, manual_jar) = if options.follow_redirects {
             (self.client(options)?, None)
         } else {
-            let plain_http = request.url.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+            let plain_http = request
+                .url
+                .get(..7)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
             (shared_client(options, plain_http)?, Some(self.jar.as_ref()))
         };
         let timeout = request.timeout;
@@ -342,16 +359,21 @@ impl HttpSession {
     /// A plain `http://` request without redirects, through `plain_http`.
     async fn send_plain(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let timeout = request.timeout;
-        let response = match tokio::time::timeout(timeout, super::plain_http::send(&request, &self.jar)).await {
-            Ok(result) => result?,
-            Err(_elapsed) => return Err(HttpError::timed_out(timeout, &request.url)),
-        };
+        let response =
+            match tokio::time::timeout(timeout, super::plain_http::send(&request, &self.jar)).await
+            {
+                Ok(result) => result?,
+                Err(_elapsed) => return Err(HttpError::timed_out(timeout, &request.url)),
+            };
         let cookies = Url::parse(&response.url)
             .ok()
             .and_then(|final_url| self.jar.cookies(&final_url))
             .map(|header| parse_cookie_header(&header))
             .unwrap_or_default();
-        Ok(HttpResponse { cookies, ..response })
+        Ok(HttpResponse {
+            cookies,
+            ..response
+        })
     }
 
     fn client(&self, options: ClientOptions) -> Result<reqwest::Client, HttpError> {
@@ -390,7 +412,9 @@ fn shared_client(options: ClientOptions, plain_http: bool) -> Result<reqwest::Cl
     } else {
         builder
     };
-    let client = builder.build().map_err(|error| client_build_error(&error))?;
+    let client = builder
+        .build()
+        .map_err(|error| client_build_error(&error))?;
     clients.insert((options, plain_http), client.clone());
     Ok(client)
 }
@@ -431,19 +455,43 @@ async fn exchange(
     let status = response.status().as_u16();
     let headers = joined_headers(response.headers());
     let final_url = response.url().to_string();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| HttpError::from_reqwest(&error, &final_url, request.timeout))?;
+    let body = read_bounded_body(response, &final_url, request.timeout).await?;
     let duration = sent_at.elapsed();
     Ok(HttpResponse {
         status,
         headers,
-        body: body.to_vec(),
+        body,
         duration,
         url: final_url,
         cookies: Vec::new(),
     })
+}
+
+/// Reads the body chunk by chunk and stops past [`MAX_BODY_BYTES`]: the step fails
+/// with [`body_too_large`] and at most one chunk more than the limit is held.
+async fn read_bounded_body(
+    mut response: reqwest::Response,
+    url: &str,
+    timeout: Duration,
+) -> Result<Vec<u8>, HttpError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY_BYTES as u64)
+    {
+        return Err(body_too_large(url));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| HttpError::from_reqwest(&error, url, timeout))?
+    {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(body_too_large(url));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Builds the request on `client`: method, URL with the query, headers, body and

@@ -7,15 +7,18 @@
 //! response (`http_client` owns the shared pieces).
 
 use super::http_client::{
-    HttpError, HttpErrorKind, HttpRequest, HttpResponse, RequestBody, USER_AGENT, joined_headers, request_url,
+    HttpError, HttpErrorKind, HttpRequest, HttpResponse, MAX_BODY_BYTES, RequestBody, USER_AGENT,
+    body_too_large, joined_headers, request_url,
 };
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use reqwest::cookie::{CookieStore as _, Jar};
-use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, SET_COOKIE, USER_AGENT as USER_AGENT_HEADER};
+use reqwest::header::{
+    CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, SET_COOKIE, USER_AGENT as USER_AGENT_HEADER,
+};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -34,7 +37,10 @@ fn client() -> &'static PlainClient {
 pub fn handles(request: &HttpRequest) -> bool {
     !request.follow_redirects
         && !matches!(request.body, RequestBody::Multipart(_))
-        && request.url.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        && request
+            .url
+            .get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
 }
 
 /// Sends `request` (which `handles` accepted); the jar's cookies are sent and the
@@ -49,7 +55,10 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
         .map_err(|_| invalid(format!("invalid HTTP method \"{}\"", request.method)))?;
     let (body, implied_type): (Vec<u8>, Option<&str>) = match &request.body {
         RequestBody::None => (Vec::new(), None),
-        RequestBody::Json(value) => (serde_json::to_vec(value).unwrap_or_default(), Some("application/json")),
+        RequestBody::Json(value) => (
+            serde_json::to_vec(value).unwrap_or_default(),
+            Some("application/json"),
+        ),
         RequestBody::Form(pairs) => (
             url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(pairs)
@@ -58,10 +67,19 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
             Some("application/x-www-form-urlencoded"),
         ),
         RequestBody::Raw(bytes) => (bytes.clone(), None),
-        RequestBody::Multipart(_) => return Err(invalid("multipart bodies go through the full client".to_string())),
+        RequestBody::Multipart(_) => {
+            return Err(invalid(
+                "multipart bodies go through the full client".to_string(),
+            ));
+        }
     };
     let mut builder = hyper::Request::builder().method(method).uri(url.as_str());
-    let given = |name: &str| request.headers.iter().any(|(header, _)| header.eq_ignore_ascii_case(name));
+    let given = |name: &str| {
+        request
+            .headers
+            .iter()
+            .any(|(header, _)| header.eq_ignore_ascii_case(name))
+    };
     for (name, value) in &request.headers {
         let header_name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| invalid(format!("invalid header name \"{name}\" ({url})")))?;
@@ -89,18 +107,37 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
         .body(Full::new(Bytes::from(body)))
         .map_err(|error| invalid(format!("cannot build the request ({url}): {error}")))?;
     let sent_at = Instant::now();
-    let response = client().request(outgoing).await.map_err(|error| connect_error(&error, url.as_str()))?;
+    let response = client()
+        .request(outgoing)
+        .await
+        .map_err(|error| connect_error(&error, url.as_str()))?;
     let status = response.status().as_u16();
     let headers = joined_headers(response.headers());
     let mut set_cookies = response.headers().get_all(SET_COOKIE).iter();
     jar.set_cookies(&mut set_cookies, &url);
-    let body = response
-        .into_body()
+    // Bounded: a body past MAX_BODY_BYTES fails the step instead of filling memory.
+    let body = Limited::new(response.into_body(), MAX_BODY_BYTES)
         .collect()
         .await
-        .map_err(|error| HttpError {
-            kind: HttpErrorKind::Body,
-            message: format!("the connection broke while reading the body ({url}): {error}"),
+        .map_err(|error| {
+            if error.downcast_ref::<LengthLimitError>().is_some() {
+                body_too_large(url.as_str())
+            } else {
+                // hyper's own words are "error reading a body from connection";
+                // its causes say why (end of file, a reset).
+                let mut words = error.to_string();
+                let mut cause = std::error::Error::source(&*error);
+                while let Some(next) = cause {
+                    words = format!("{words}: {next}");
+                    cause = next.source();
+                }
+                HttpError {
+                    kind: HttpErrorKind::Body,
+                    message: format!(
+                        "the connection broke while reading the body: {words} ({url})"
+                    ),
+                }
+            }
         })?
         .to_bytes();
     Ok(HttpResponse {
@@ -117,11 +154,33 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
 fn connect_error(error: &hyper_util::client::legacy::Error, url: &str) -> HttpError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
     while let Some(cause) = source {
+        // hyper-util's connector wraps a failed lookup as "dns error"; the
+        // resolver's own words are the innermost cause, as in the full client.
+        if cause.to_string() == "dns error" {
+            let mut reason = String::from("unknown host");
+            let mut inner = cause.source();
+            while let Some(next) = inner {
+                reason = next.to_string();
+                inner = next.source();
+            }
+            return HttpError {
+                kind: HttpErrorKind::Connect,
+                message: format!("could not resolve the host name: {reason} ({url})"),
+            };
+        }
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             let (kind, words) = match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => (HttpErrorKind::Connect, "connection refused".to_string()),
-                std::io::ErrorKind::ConnectionReset => (HttpErrorKind::Body, "connection reset by the server".to_string()),
-                std::io::ErrorKind::TimedOut => (HttpErrorKind::Timeout, "the connection timed out".to_string()),
+                std::io::ErrorKind::ConnectionRefused => {
+                    (HttpErrorKind::Connect, "connection refused".to_string())
+                }
+                std::io::ErrorKind::ConnectionReset => (
+                    HttpErrorKind::Body,
+                    "connection reset by the server".to_string(),
+                ),
+                std::io::ErrorKind::TimedOut => (
+                    HttpErrorKind::Timeout,
+                    "the connection timed out".to_string(),
+                ),
                 _ => (HttpErrorKind::Connect, format!("cannot connect: {io}")),
             };
             return HttpError {
@@ -131,7 +190,11 @@ fn connect_error(error: &hyper_util::client::legacy::Error, url: &str) -> HttpEr
         }
         source = cause.source();
     }
-    let kind = if error.is_connect() { HttpErrorKind::Connect } else { HttpErrorKind::Body };
+    let kind = if error.is_connect() {
+        HttpErrorKind::Connect
+    } else {
+        HttpErrorKind::Body
+    };
     HttpError {
         kind,
         message: format!("{error} ({url})"),

@@ -26,6 +26,9 @@ pub fn for_failure(
         "timeout" => "no answer within the step's timeout: look at the service's health and log tail; raise the step's `timeout` (or --timeout) only if the work is legitimately slow".to_string(),
         "test_timeout" => "the test ran out of its own `timeout`: the last step in flight is the slow one — look at the service's health, or raise the test's `timeout` if the work is legitimately slow".to_string(),
         "tls" => "the TLS handshake failed, most often an untrusted, expired or wrong-host certificate: fix the certificate, or add `insecure` to this step if that is intended for this environment".to_string(),
+        "protocol" if message.contains("ritc stops reading there") => {
+            "the response body is past the 64 MiB that ritc reads (docs/reliability.md): ask for less (a page, a range, a filter), or check the endpoint does not stream without end".to_string()
+        }
         "protocol" => "the exchange broke off or was not what the protocol expects: check the URL's scheme and port (http vs https, ws vs wss) and the service log tail for a crash".to_string(),
         "database" => database(&failure.message),
         "command" => "the command failed: read its output in the details; add `expect exit == N` after it if a non-zero exit is expected".to_string(),

@@ -1,0 +1,366 @@
+//! Faults in the system under test (issue 11, docs/reliability.md), each through
+//! the real binary with the exact outcome asserted: a body far past the limit, a
+//! server that breaks off mid-body, bodies that are not UTF-8, a service that
+//! exits during the run, a host name that does not resolve, and teardown after a
+//! failing test with no process left behind.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn ritc() -> &'static str {
+    env!("CARGO_BIN_EXE_ritc")
+}
+
+/// A folder with `.rit` files, removed at the end of the test.
+struct Suite {
+    dir: tempfile::TempDir,
+}
+
+impl Suite {
+    fn new() -> Suite {
+        Suite {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(ritc());
+        command
+            .arg("run")
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Reads a request's head (up to the blank line) so that closing the socket
+/// afterwards does not reset it over unread bytes.
+fn read_head(stream: &mut TcpStream) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+}
+
+/// A raw HTTP server on a free port: each connection's request head is read,
+/// then `answer` writes whatever it likes. Runs until the test process ends.
+fn serve(answer: fn(&mut TcpStream)) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                read_head(&mut stream);
+                answer(&mut stream);
+            });
+        }
+    });
+    port
+}
+
+const GIGABYTE: u64 = 1 << 30;
+
+/// Streams `total` bytes of body from one buffer until done or the client leaves.
+fn stream_body(stream: &mut TcpStream, total: u64) {
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut sent = 0u64;
+    while sent < total {
+        if stream.write_all(&chunk).is_err() {
+            return;
+        }
+        sent += chunk.len() as u64;
+    }
+}
+
+fn one_gigabyte_with_length(stream: &mut TcpStream) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {GIGABYTE}\r\n\r\n"
+    );
+    if stream.write_all(head.as_bytes()).is_ok() {
+        stream_body(stream, GIGABYTE);
+    }
+}
+
+fn one_gigabyte_until_close(stream: &mut TcpStream) {
+    let head =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
+    if stream.write_all(head.as_bytes()).is_ok() {
+        stream_body(stream, GIGABYTE);
+    }
+}
+
+/// The highest resident set size of a process so far, in KiB, from /proc.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs ritc and samples its peak RSS until it exits; the output and the highest
+/// value seen, in KiB.
+fn run_measured(suite: &Suite, args: &[&str]) -> (Output, u64) {
+    let child = suite
+        .command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let sampler = std::thread::spawn(move || {
+        let mut peak = 0;
+        while let Some(rss) = peak_rss_kib(pid) {
+            peak = peak.max(rss);
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        peak
+    });
+    // wait_with_output reads the pipes; the sampler stops once /proc/PID is gone.
+    let output = child.wait_with_output().unwrap();
+    let peak = sampler.join().unwrap();
+    (output, peak)
+}
+
+#[test]
+fn a_one_gigabyte_body_fails_at_the_limit_with_memory_bounded() {
+    let with_length = serve(one_gigabyte_with_length);
+    let until_close = serve(one_gigabyte_until_close);
+    for port in [with_length, until_close] {
+        // Without `follow redirects` a plain http:// step takes the hyper path;
+        // with it, reqwest's. Both must stop at the limit.
+        for (name, options) in [("plain", ""), ("full", "\n    follow redirects")] {
+            let suite = Suite::new();
+            suite.file(
+                "huge.rit",
+                &format!(
+                    "test \"huge\" {{\n  GET \"http://127.0.0.1:{port}/huge\"\n    timeout 60s{options}\n  expect status == 200\n}}\n"
+                ),
+            );
+            let (output, peak_kib) = run_measured(&suite, &["huge.rit"]);
+            let all = text(&output);
+            assert_eq!(output.status.code(), Some(1), "{name} {port}: {all}");
+            assert!(all.contains("✗ huge / huge"), "{name}: {all}");
+            assert!(
+                all.contains("the response body is larger than 64 MiB; ritc stops reading there"),
+                "{name}: {all}"
+            );
+            assert!(all.contains("huge.rit:2"), "{name}: {all}");
+            // A 1 GB body read whole would need 1 GB; bounded it is a few 64 MiB buffers.
+            assert!(
+                peak_kib < 400 * 1024,
+                "{name}: ritc peaked at {peak_kib} KiB reading a 1 GB body"
+            );
+        }
+    }
+    // The test process itself streamed from one 64 KiB buffer.
+    let own = peak_rss_kib(std::process::id()).unwrap();
+    assert!(own < 400 * 1024, "the test process peaked at {own} KiB");
+}
+
+fn ten_of_a_thousand_then_close(stream: &mut TcpStream) {
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789");
+    let _ = stream.flush();
+}
+
+fn ten_of_a_thousand_then_reset(stream: &mut TcpStream) {
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789");
+    let _ = stream.flush();
+    std::thread::sleep(Duration::from_millis(50));
+    // SO_LINGER 0: closing sends a RST instead of a FIN.
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid socket and a correctly sized option value.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+}
+
+#[test]
+fn a_server_that_breaks_off_mid_body_fails_the_step_at_its_line() {
+    for answer in [ten_of_a_thousand_then_close, ten_of_a_thousand_then_reset] {
+        let port = serve(answer);
+        for (name, options) in [("plain", ""), ("full", "\n    follow redirects")] {
+            let suite = Suite::new();
+            suite.file(
+                "broken.rit",
+                &format!(
+                    "test \"cut short\" {{\n  GET \"http://127.0.0.1:{port}/\"\n    timeout 5s{options}\n  expect status == 200\n}}\n"
+                ),
+            );
+            let output = suite.run(&["broken.rit"]);
+            let all = text(&output);
+            assert_eq!(output.status.code(), Some(1), "{name}: {all}");
+            assert!(all.contains("✗ broken / cut short"), "{name}: {all}");
+            assert!(all.contains("the connection broke"), "{name}: {all}");
+            // The cause is named: the body ended early or the peer reset.
+            assert!(
+                all.contains("end of file before message length reached") || all.contains("reset"),
+                "{name}: {all}"
+            );
+            assert!(all.contains("broken.rit:2"), "{name}: {all}");
+            assert!(!all.contains("panicked"), "{name}: {all}");
+        }
+    }
+}
+
+const BINARY: &[u8] = &[0xff, 0xfe, 0x00, 0x80, b'{', 0xc3, 0x28, b'}'];
+
+fn binary_body(stream: &mut TcpStream) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        BINARY.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(BINARY);
+}
+
+#[test]
+fn invalid_utf8_and_binary_bodies_are_measured_and_not_json() {
+    let port = serve(binary_body);
+    let suite = Suite::new();
+    suite.file(
+        "binary.rit",
+        &format!(
+            r#"test "measured" {{
+  GET "http://127.0.0.1:{port}/bytes"
+  expect status == 200
+  expect len(body) == {len}
+}}
+test "not json" {{
+  GET "http://127.0.0.1:{port}/bytes"
+  expect status == 200
+  expect json.a == 1
+}}
+"#,
+            len = BINARY.len()
+        ),
+    );
+    let output = suite.run(&["binary.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("✓ binary / measured"), "{all}");
+    assert!(all.contains("✗ binary / not json"), "{all}");
+    assert!(all.contains("not JSON"), "{all}");
+    assert!(all.contains("binary.rit:9"), "{all}");
+    assert!(!all.contains("panicked"), "{all}");
+}
+
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+#[test]
+fn a_service_that_exits_during_the_run_fails_the_test_that_needs_it() {
+    let suite = Suite::new();
+    suite.file(
+        "quits.rit",
+        r#"service quitter = "sleep 0.5; exit 7"
+teardown {
+  run "touch torn-down"
+}
+test "outlives its service" {
+  run "sleep 1"
+  expect stdout == "the service's answer"
+}
+"#,
+    );
+    let output = suite.run(&["quits.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("✗ quits / outlives its service"), "{all}");
+    assert!(all.contains("quits.rit:7"), "{all}");
+    // The failure says why it may have failed: the service is gone.
+    assert!(
+        all.contains("and service `quitter` (exit status 7) stopped while it ran"),
+        "{all}"
+    );
+    assert!(suite.dir.path().join("torn-down").exists(), "{all}");
+}
+
+#[test]
+fn an_unknown_host_fails_with_a_clear_error() {
+    for (name, options) in [("plain", ""), ("full", "\n    follow redirects")] {
+        let suite = Suite::new();
+        suite.file(
+            "dns.rit",
+            &format!(
+                "test \"nowhere\" {{\n  GET \"http://no-such-host.invalid/\"\n    timeout 10s{options}\n  expect status == 200\n}}\n"
+            ),
+        );
+        let output = suite.run(&["dns.rit"]);
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{name}: {all}");
+        assert!(all.contains("✗ dns / nowhere"), "{name}: {all}");
+        assert!(
+            all.contains("could not resolve the host name"),
+            "{name}: {all}"
+        );
+        assert!(all.contains("no-such-host.invalid"), "{name}: {all}");
+        assert!(all.contains("dns.rit:2"), "{name}: {all}");
+    }
+}
+
+#[test]
+fn teardown_runs_after_a_failing_test_and_no_service_is_left() {
+    let suite = Suite::new();
+    suite.file(
+        "mess.rit",
+        r#"service lingerer = "echo $$ > service.pid; exec sleep 30"
+teardown {
+  run "touch torn-down"
+}
+test "fails" {
+  run "sleep 0.3"
+  expect stdout == "something else"
+}
+"#,
+    );
+    let output = suite.run(&["mess.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("✗ mess / fails"), "{all}");
+    assert!(all.contains("mess.rit:7"), "{all}");
+    assert!(suite.dir.path().join("torn-down").exists(), "{all}");
+    let pid: i32 = std::fs::read_to_string(suite.dir.path().join("service.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(!alive(pid), "the service {pid} outlived the run: {all}");
+}
