@@ -364,3 +364,67 @@ test "fails" {
         .unwrap();
     assert!(!alive(pid), "the service {pid} outlived the run: {all}");
 }
+
+#[test]
+fn reading_outside_the_suite_folder_needs_allow_read() {
+    let outer = tempfile::tempdir().unwrap();
+    std::fs::write(outer.path().join("outside.txt"), "outside\n").unwrap();
+    let suite_dir = outer.path().join("suite");
+    std::fs::create_dir(&suite_dir).unwrap();
+    let absolute = outer.path().join("outside.txt");
+    std::fs::write(
+        suite_dir.join("reads.rit"),
+        format!(
+            r#"test "relative" {{
+  let text = read("../outside.txt")
+  expect text == "outside\n"
+}}
+test "absolute" {{
+  let text = read("{}")
+  expect len(text) == 8
+}}
+"#,
+            absolute.display()
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(ritc())
+            .arg("run")
+            .arg("reads.rit")
+            .args(extra)
+            .current_dir(&suite_dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    let all = text(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{all}");
+    assert!(all.contains("✗ reads / relative"), "{all}");
+    assert!(all.contains("✗ reads / absolute"), "{all}");
+    assert!(all.contains("outside the suite folder"), "{all}");
+    assert!(all.contains("pass --allow-read"), "{all}");
+    assert!(all.contains("reads.rit:2"), "{all}");
+    assert!(all.contains("reads.rit:6"), "{all}");
+    let allowed = run(&["--allow-read"]);
+    let all = text(&allowed);
+    assert_eq!(allowed.status.code(), Some(0), "{all}");
+    assert!(all.contains("✓ reads / relative"), "{all}");
+    assert!(all.contains("✓ reads / absolute"), "{all}");
+}
+
+#[test]
+fn importing_a_url_is_refused_before_anything_runs() {
+    let suite = Suite::new();
+    suite.file(
+        "remote.rit",
+        "import \"http://example.com/x.rit\"\ntest \"t\" {\n  run \"touch ran\"\n  expect exit == 0\n}\n",
+    );
+    let output = suite.run(&["remote.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("E0206"), "{all}");
+    assert!(all.contains("a URL or an absolute path"), "{all}");
+    assert!(!suite.dir.path().join("ran").exists(), "{all}");
+}
