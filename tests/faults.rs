@@ -101,7 +101,7 @@ fn stream_body(stream: &mut TcpStream, total: u64) {
 
 fn one_gigabyte_with_length(stream: &mut TcpStream) {
     let head = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {GIGABYTE}\r\n\r\n"
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {GIGABYTE}\r\nConnection: close\r\n\r\n"
     );
     if stream.write_all(head.as_bytes()).is_ok() {
         stream_body(stream, GIGABYTE);
@@ -184,12 +184,16 @@ fn a_one_gigabyte_body_fails_at_the_limit_with_memory_bounded() {
 }
 
 fn ten_of_a_thousand_then_close(stream: &mut TcpStream) {
-    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789");
+    let _ = stream.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n0123456789",
+    );
     let _ = stream.flush();
 }
 
 fn ten_of_a_thousand_then_reset(stream: &mut TcpStream) {
-    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789");
+    let _ = stream.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n0123456789",
+    );
     let _ = stream.flush();
     std::thread::sleep(Duration::from_millis(50));
     // SO_LINGER 0: closing sends a RST instead of a FIN.
@@ -242,7 +246,7 @@ const BINARY: &[u8] = &[0xff, 0xfe, 0x00, 0x80, b'{', 0xc3, 0x28, b'}'];
 
 fn binary_body(stream: &mut TcpStream) {
     let head = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         BINARY.len()
     );
     let _ = stream.write_all(head.as_bytes());
@@ -427,4 +431,140 @@ fn importing_a_url_is_refused_before_anything_runs() {
     assert!(all.contains("E0206"), "{all}");
     assert!(all.contains("a URL or an absolute path"), "{all}");
     assert!(!suite.dir.path().join("ran").exists(), "{all}");
+}
+
+/// Waits (up to 20 s) until `name` in `dir` holds a PID, and returns it.
+fn wait_for_pid(dir: &std::path::Path, name: &str) -> i32 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(pid) = std::fs::read_to_string(dir.join(name))
+            .unwrap_or_default()
+            .trim()
+            .parse()
+        {
+            return pid;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn assert_all_gone(pids: &[i32], what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while pids.iter().any(|pid| alive(*pid)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for pid in pids {
+        assert!(!alive(*pid), "process {pid} outlived {what}");
+    }
+}
+
+fn signal(child: &std::process::Child, signal: i32) {
+    // SAFETY: sending a signal to our own child by its id.
+    unsafe { libc::kill(child.id() as i32, signal) };
+}
+
+#[test]
+fn an_interrupt_during_setup_runs_teardown_once_and_writes_the_report() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        let suite = Suite::new();
+        suite.file(
+            "setup.rit",
+            r#"service sleeper = "echo $$ > service.pid; exec sleep 60"
+setup {
+  run "echo $$ > setup.pid; sleep 60"
+}
+teardown {
+  run "echo x >> torn-down"
+}
+test "never starts" {
+  run "touch started"
+  expect exit == 0
+}
+"#,
+        );
+        let mut child = suite
+            .command(&["setup.rit", "--report", "json=report.json"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pids = [
+            wait_for_pid(suite.dir.path(), "service.pid"),
+            wait_for_pid(suite.dir.path(), "setup.pid"),
+        ];
+        std::thread::sleep(Duration::from_millis(100));
+        signal(&child, sig);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(3), "signal {sig}");
+        let torn = std::fs::read_to_string(suite.dir.path().join("torn-down")).unwrap();
+        assert_eq!(torn, "x\n", "teardown runs exactly once (signal {sig})");
+        assert!(!suite.dir.path().join("started").exists());
+        assert_all_gone(&pids, &format!("a run interrupted in setup by {sig}"));
+        let report: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(report["test_run"]["interrupted"], true, "{report}");
+        assert_eq!(report["test_run"]["status"], "PARTIAL", "{report}");
+    }
+}
+
+#[test]
+fn a_second_interrupt_cuts_teardown_short_and_the_report_keeps_what_finished() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        let suite = Suite::new();
+        suite.file(
+            "slow.rit",
+            r#"service sleeper = "echo $$ > service.pid; exec sleep 60"
+teardown {
+  run "echo x >> torn-down; echo $$ > teardown.pid; sleep 60"
+}
+test "quick" {
+  run "true"
+  expect exit == 0
+}
+"#,
+        );
+        let mut child = suite
+            .command(&["slow.rit", "--report", "json=report.json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pids = [
+            wait_for_pid(suite.dir.path(), "service.pid"),
+            wait_for_pid(suite.dir.path(), "teardown.pid"),
+        ];
+        std::thread::sleep(Duration::from_millis(100));
+        // The first interrupt lets the running teardown finish…
+        signal(&child, sig);
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the first interrupt must let teardown run"
+        );
+        // …the second ends it at once, with its processes.
+        signal(&child, sig);
+        let output = child.wait_with_output().unwrap();
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(3), "signal {sig}: {all}");
+        assert!(
+            all.contains("teardown of slow was cut short by a second interrupt"),
+            "{all}"
+        );
+        assert!(all.contains("✓ slow / quick"), "{all}");
+        let torn = std::fs::read_to_string(suite.dir.path().join("torn-down")).unwrap();
+        assert_eq!(torn, "x\n", "teardown started exactly once (signal {sig})");
+        assert_all_gone(&pids, &format!("a run interrupted twice by {sig}"));
+        let report: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(report["test_run"]["interrupted"], true, "{report}");
+        assert_eq!(report["summary"]["passed"], 1, "{report}");
+    }
 }

@@ -195,8 +195,16 @@ fn connect_error(error: &hyper_util::client::legacy::Error, url: &str) -> HttpEr
     } else {
         HttpErrorKind::Body
     };
+    // hyper's own words ("client error (SendRequest)") say little; its causes say
+    // what happened, e.g. "connection closed before message completed".
+    let mut words = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(next) = cause {
+        words = format!("{words}: {next}");
+        cause = next.source();
+    }
     HttpError {
         kind,
-        message: format!("{error} ({url})"),
+        message: format!("{words} ({url})"),
     }
 }

@@ -544,24 +544,30 @@ pub async fn run(
     });
 
     // Ctrl-C and SIGTERM end the run: running tests are dropped (which ends their
-    // processes), teardown still runs, services are stopped.
+    // processes), teardown still runs, services are stopped. A second one cuts a
+    // running teardown short (its processes ended the same way).
     let (interrupt_sender, interrupt) = watch::channel(false);
+    let (force_sender, force) = watch::channel(false);
     let signal_task = tokio::spawn(async move {
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        let terminated = async {
-            match terminate.as_mut() {
-                Some(signal) => {
-                    signal.recv().await;
+        for sender in [&interrupt_sender, &force_sender] {
+            let terminated = async {
+                match terminate.as_mut() {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
                 }
-                None => std::future::pending::<()>().await,
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminated => {}
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminated => {}
+            let _ = sender.send(true);
         }
-        let _ = interrupt_sender.send(true);
+        // Both senders stay alive until the run aborts this task.
+        std::future::pending::<()>().await
     });
 
     let mut summary = Summary {
@@ -596,6 +602,7 @@ pub async fn run(
                 &selected,
                 &options,
                 interrupt.clone(),
+                force.clone(),
             )
             .await;
             if let Some(sampler) = sampler {
@@ -606,7 +613,9 @@ pub async fn run(
             summary.skipped = outcome.skipped;
             summary.warnings = outcome.warnings;
             summary.stopped_early = outcome.stopped_early;
-            interrupted |= outcome.interrupted;
+            // A signal during teardown (after every test finished) still makes
+            // this an interrupted run.
+            interrupted |= outcome.interrupted || *interrupt.borrow();
         }
         None => {}
     }
@@ -647,6 +656,7 @@ async fn run_suites(
     selected: &[(usize, usize)],
     options: &RunOptions,
     interrupt: watch::Receiver<bool>,
+    force: watch::Receiver<bool>,
 ) -> SuitesOutcome {
     let mut outcome = SuitesOutcome::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -708,7 +718,6 @@ async fn run_suites(
                             _ = interrupted.wait_for(|stopped| *stopped) => None,
                         }
                     };
-                    drop(permit);
                     let test_outcome = match result {
                         Some(test_outcome) => test_outcome,
                         None => interrupted_outcome(&shared, suite_index, test_index),
@@ -722,6 +731,8 @@ async fn run_suites(
                     if stops_run {
                         stop.store(true, Ordering::SeqCst);
                     }
+                    // Only now may the next test start: it must see `stop`.
+                    drop(permit);
                     let _ = shared
                         .events
                         .send(Event::TestFinished(Box::new(test_outcome.clone())));
@@ -759,16 +770,34 @@ async fn run_suites(
                 suite.name.clone(),
                 "teardown".to_string(),
             );
-            if let Err(failure) = context.run_block(teardown).await {
-                let location = shared.sources.file_line(failure.span);
-                let _ = shared.events.send(Event::RunProblem {
-                    message: format!(
-                        "{location}: teardown of {}: {}",
-                        suite.name, failure.message
-                    ),
-                    detail: failure.detail.clone(),
-                });
-                outcome.failed += 1;
+            let mut forced = force.clone();
+            let result = tokio::select! {
+                result = context.run_block(teardown) => Some(result),
+                _ = forced.wait_for(|forced| *forced) => None,
+            };
+            match result {
+                Some(Ok(_)) => {}
+                Some(Err(failure)) => {
+                    let location = shared.sources.file_line(failure.span);
+                    let _ = shared.events.send(Event::RunProblem {
+                        message: format!(
+                            "{location}: teardown of {}: {}",
+                            suite.name, failure.message
+                        ),
+                        detail: failure.detail.clone(),
+                    });
+                    outcome.failed += 1;
+                }
+                None => {
+                    let _ = shared.events.send(Event::RunProblem {
+                        message: format!(
+                            "teardown of {} was cut short by a second interrupt",
+                            suite.name
+                        ),
+                        detail: None,
+                    });
+                    outcome.interrupted = true;
+                }
             }
         }
         if outcome.interrupted {
