@@ -80,8 +80,15 @@ impl Evaluator<'_> {
                 Literal::Bool(value) => Value::Bool(*value),
                 Literal::Null => Value::Null,
             },
-            ExprKind::String(template) => Value::String(self.template(template, TextContext::Plain)?),
-            ExprKind::List(items) => Value::List(items.iter().map(|item| self.value(item)).collect::<Result<_, _>>()?),
+            ExprKind::String(template) => {
+                Value::String(self.template(template, TextContext::Plain)?)
+            }
+            ExprKind::List(items) => Value::List(
+                items
+                    .iter()
+                    .map(|item| self.value(item))
+                    .collect::<Result<_, _>>()?,
+            ),
             ExprKind::Object(entries) => Value::Object(
                 entries
                     .iter()
@@ -90,21 +97,30 @@ impl Evaluator<'_> {
             ),
             ExprKind::Name(name) => match self.names.lookup(name) {
                 Some(Ok(value)) => value,
-                Some(Err(message)) => return Err(self.fail(expr, format!("`{name}` cannot be read: {message}"))),
+                Some(Err(message)) => {
+                    return Err(self.fail(expr, format!("`{name}` cannot be read: {message}")));
+                }
                 None => return Err(self.fail(expr, format!("`{name}` has no value here"))),
             },
             ExprKind::Qualified { module, name } => match self.names.qualified(*module, name) {
                 Some(value) => value,
-                None => return Err(self.fail(expr, format!("`{}` has no value here", self.source(expr)))),
+                None => {
+                    return Err(
+                        self.fail(expr, format!("`{}` has no value here", self.source(expr)))
+                    );
+                }
             },
             ExprKind::Member(target, name) => match self.path(target)? {
                 Some(value) => return Ok(operators::member(&value, name)),
                 None => return Ok(None),
             },
             ExprKind::Index(target, index) => {
-                let Some(value) = self.path(target)? else { return Ok(None) };
+                let Some(value) = self.path(target)? else {
+                    return Ok(None);
+                };
                 let index_value = self.value(index)?;
-                return operators::index(&value, &index_value).map_err(|error| self.eval_error(expr, error));
+                return operators::index(&value, &index_value)
+                    .map_err(|error| self.eval_error(expr, error));
             }
             ExprKind::Call {
                 callee,
@@ -116,23 +132,34 @@ impl Evaluator<'_> {
                     None => return Err(self.fail(expr, "this call was not made (internal error)")),
                 },
                 Callee::Core(name) => {
-                    let positional = positional.iter().map(|argument| self.value(argument)).collect::<Result<Vec<_>, _>>()?;
+                    let positional = positional
+                        .iter()
+                        .map(|argument| self.value(argument))
+                        .collect::<Result<Vec<_>, _>>()?;
                     let named = named
                         .iter()
                         .map(|(name, argument)| Ok((name.clone(), self.value(argument)?)))
                         .collect::<Result<Vec<_>, Box<Failure>>>()?;
-                    functions::call(name, positional, named, self.functions).map_err(|error| self.eval_error(expr, error))?
+                    functions::call(name, positional, named, self.functions)
+                        .map_err(|error| self.eval_error(expr, error))?
                 }
             },
             ExprKind::Not(operand) => {
                 let value = self.value(operand)?;
-                Value::Bool(!operators::truthy(&value).map_err(|error| self.eval_error(operand, error))?)
+                Value::Bool(
+                    !operators::truthy(&value).map_err(|error| self.eval_error(operand, error))?,
+                )
             }
             ExprKind::Negate(operand) => {
                 let value = self.value(operand)?;
-                operators::arithmetic(ArithOp::Multiply, &value, &Value::Int(-1)).map_err(|error| self.eval_error(expr, error))?
+                operators::arithmetic(ArithOp::Multiply, &value, &Value::Int(-1))
+                    .map_err(|error| self.eval_error(expr, error))?
             }
-            ExprKind::Binary { operator, left, right } => return self.binary(expr, *operator, left, right).map(Some),
+            ExprKind::Binary {
+                operator,
+                left,
+                right,
+            } => return self.binary(expr, *operator, left, right).map(Some),
             ExprKind::Is(operand, type_name) => {
                 let value = self.value(operand)?;
                 Value::Bool(operators::is_type(&value, type_name))
@@ -141,7 +168,13 @@ impl Evaluator<'_> {
         }))
     }
 
-    fn binary(&self, expr: &Expr, operator: BinaryOperator, left: &Expr, right: &Expr) -> Result<Value, Box<Failure>> {
+    fn binary(
+        &self,
+        expr: &Expr,
+        operator: BinaryOperator,
+        left: &Expr,
+        right: &Expr,
+    ) -> Result<Value, Box<Failure>> {
         use BinaryOperator::*;
         let error = |error: EvalError| self.eval_error(expr, error);
         match operator {
@@ -151,12 +184,15 @@ impl Evaluator<'_> {
             },
             Or | And => {
                 let left_value = self.value(left)?;
-                let left_true = operators::truthy(&left_value).map_err(|e| self.eval_error(left, e))?;
+                let left_true =
+                    operators::truthy(&left_value).map_err(|e| self.eval_error(left, e))?;
                 if (operator == Or) == left_true {
                     return Ok(Value::Bool(left_true));
                 }
                 let right_value = self.value(right)?;
-                Ok(Value::Bool(operators::truthy(&right_value).map_err(|e| self.eval_error(right, e))?))
+                Ok(Value::Bool(
+                    operators::truthy(&right_value).map_err(|e| self.eval_error(right, e))?,
+                ))
             }
             _ => {
                 let a = self.value(left)?;
@@ -172,7 +208,9 @@ impl Evaluator<'_> {
                     Contains => Value::Bool(operators::contains(&a, &b).map_err(error)?),
                     In => Value::Bool(operators::contains(&b, &a).map_err(error)?),
                     Matches => Value::Bool(operators::matches(&a, &b).map_err(error)?),
-                    Conforms => Value::Bool(super::schema::conforms(&a, &b).map_err(error)?.is_empty()),
+                    Conforms => {
+                        Value::Bool(super::schema::conforms(&a, &b).map_err(error)?.is_empty())
+                    }
                     Add => operators::arithmetic(ArithOp::Add, &a, &b).map_err(error)?,
                     Subtract => operators::arithmetic(ArithOp::Subtract, &a, &b).map_err(error)?,
                     Multiply => operators::arithmetic(ArithOp::Multiply, &a, &b).map_err(error)?,
@@ -184,14 +222,19 @@ impl Evaluator<'_> {
     }
 
     /// A template as text: plain, or each value shell-quoted.
-    pub fn template(&self, template: &Template, context: TextContext) -> Result<String, Box<Failure>> {
+    pub fn template(
+        &self,
+        template: &Template,
+        context: TextContext,
+    ) -> Result<String, Box<Failure>> {
         let mut text = String::new();
         for part in &template.parts {
             match part {
                 TemplatePart::Text(piece) => text.push_str(piece),
                 TemplatePart::Value(expr) => {
                     let value = self.value(expr)?;
-                    let written = operators::to_text(&value).map_err(|error| self.eval_error(expr, error))?;
+                    let written =
+                        operators::to_text(&value).map_err(|error| self.eval_error(expr, error))?;
                     match context {
                         TextContext::Plain => text.push_str(&written),
                         TextContext::Shell => text.push_str(&super::process::shell_quote(&written)),
@@ -247,7 +290,11 @@ impl Evaluator<'_> {
                     .join("\n"),
             );
         }
-        Ok(Verdict { held, actual, detail })
+        Ok(Verdict {
+            held,
+            actual,
+            detail,
+        })
     }
 
     /// The operands worth showing: names, paths, calls and arithmetic, each once.
@@ -265,23 +312,38 @@ impl Evaluator<'_> {
             actual.push((source, shown));
         };
         match &expr.kind {
-            ExprKind::Binary { operator, left, right } => {
+            ExprKind::Binary {
+                operator,
+                left,
+                right,
+            } => {
                 if matches!(
                     operator,
-                    BinaryOperator::Add | BinaryOperator::Subtract | BinaryOperator::Multiply | BinaryOperator::Divide
+                    BinaryOperator::Add
+                        | BinaryOperator::Subtract
+                        | BinaryOperator::Multiply
+                        | BinaryOperator::Divide
                 ) {
                     record(expr, actual);
                 }
                 self.collect_operands(left, actual);
                 self.collect_operands(right, actual);
             }
-            ExprKind::Not(inner) | ExprKind::Negate(inner) | ExprKind::Is(inner, _) | ExprKind::Exists(inner) => {
-                self.collect_operands(inner, actual)
-            }
-            ExprKind::Name(_) | ExprKind::Qualified { .. } | ExprKind::Member(..) | ExprKind::Index(..) | ExprKind::Call { .. } => {
-                record(expr, actual)
-            }
-            ExprKind::String(template) if template.parts.iter().any(|part| matches!(part, TemplatePart::Value(_))) => {
+            ExprKind::Not(inner)
+            | ExprKind::Negate(inner)
+            | ExprKind::Is(inner, _)
+            | ExprKind::Exists(inner) => self.collect_operands(inner, actual),
+            ExprKind::Name(_)
+            | ExprKind::Qualified { .. }
+            | ExprKind::Member(..)
+            | ExprKind::Index(..)
+            | ExprKind::Call { .. } => record(expr, actual),
+            ExprKind::String(template)
+                if template
+                    .parts
+                    .iter()
+                    .any(|part| matches!(part, TemplatePart::Value(_))) =>
+            {
                 record(expr, actual)
             }
             _ => {}

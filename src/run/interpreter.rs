@@ -2,17 +2,21 @@
 //! `fn`) against the outside world. Scopes, the last step's fields, expectation
 //! groups, control forms, user-function calls and steps through the backends.
 
-use super::evaluate::{Evaluator, Names, TextContext, Verdict, expr_key, explain};
+use super::evaluate::{Evaluator, Names, TextContext, Verdict, explain, expr_key};
 use super::functions::FunctionContext;
 use super::operators::{self, describe};
 use super::outcome::{Event, Failure, FailureKind};
 use super::services::Services;
 use super::value::Value;
-use crate::backends::schema::TargetText;
 use crate::backends::load::{CheckFn, LoadProgress, LoadSpec, ProgressHook};
-use crate::backends::step::{FieldValue, Registry, StepError, StepErrorKind, StepInput, TestResources};
+use crate::backends::schema::TargetText;
+use crate::backends::step::{
+    FieldValue, Registry, StepError, StepErrorKind, StepInput, TestResources,
+};
 use crate::backends::ws::{Frame, Outgoing, WsConnection};
-use crate::plan::{Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan, TemplatePart};
+use crate::plan::{
+    Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan, TemplatePart,
+};
 use crate::syntax::literal::format_duration;
 use crate::syntax::source_map::SourceMap;
 use futures_util::future::BoxFuture;
@@ -89,8 +93,19 @@ pub struct TestContext {
 }
 
 impl TestContext {
-    pub fn new(shared: Arc<RunShared>, globals: Vec<HashMap<String, Value>>, module: usize, suite: String, test: String) -> TestContext {
-        let suite_dir = shared.plan.modules.get(module).and_then(|m| m.dir.clone()).unwrap_or_default();
+    pub fn new(
+        shared: Arc<RunShared>,
+        globals: Vec<HashMap<String, Value>>,
+        module: usize,
+        suite: String,
+        test: String,
+    ) -> TestContext {
+        let suite_dir = shared
+            .plan
+            .modules
+            .get(module)
+            .and_then(|m| m.dir.clone())
+            .unwrap_or_default();
         TestContext {
             shared,
             globals,
@@ -111,11 +126,15 @@ impl TestContext {
     fn frame(&self) -> &CallFrame {
         // There is always at least one frame: `new` makes it and calls pop only
         // what they pushed.
-        self.frames.last().unwrap_or_else(|| unreachable!("a test context always has a frame"))
+        self.frames
+            .last()
+            .unwrap_or_else(|| unreachable!("a test context always has a frame"))
     }
 
     fn frame_mut(&mut self) -> &mut CallFrame {
-        self.frames.last_mut().unwrap_or_else(|| unreachable!("a test context always has a frame"))
+        self.frames
+            .last_mut()
+            .unwrap_or_else(|| unreachable!("a test context always has a frame"))
     }
 
     fn module_dir(&self) -> PathBuf {
@@ -139,8 +158,13 @@ impl TestContext {
     /// not read).
     fn pop_scope(&mut self) {
         let frame = self.frame_mut();
-        let Some(scope) = frame.scopes.pop() else { return };
-        let fields: Vec<(String, Slot)> = scope.into_iter().filter(|(_, slot)| matches!(slot, Slot::Field(_))).collect();
+        let Some(scope) = frame.scopes.pop() else {
+            return;
+        };
+        let fields: Vec<(String, Slot)> = scope
+            .into_iter()
+            .filter(|(_, slot)| matches!(slot, Slot::Field(_)))
+            .collect();
         if let Some(outer) = frame.scopes.last_mut() {
             outer.extend(fields);
         } else {
@@ -167,7 +191,11 @@ impl TestContext {
             frame.scopes.push(Vec::new());
         }
         if let Some(scope) = frame.scopes.last_mut() {
-            scope.extend(fields.into_iter().map(|(name, value)| (name, Slot::Field(value))));
+            scope.extend(
+                fields
+                    .into_iter()
+                    .map(|(name, value)| (name, Slot::Field(value))),
+            );
         }
     }
 
@@ -176,16 +204,29 @@ impl TestContext {
         let frame = self.frame_mut();
         for scope in frame.scopes.iter_mut().rev() {
             for (slot_name, slot) in scope.iter_mut().rev() {
-                if slot_name == name && let Slot::Value(existing) = slot {
+                if slot_name == name
+                    && let Slot::Value(existing) = slot
+                {
                     *existing = value;
                     return true;
                 }
             }
         }
         let mut modules = vec![module];
-        modules.extend(self.shared.plan.modules.get(module).map(|m| m.open_imports.clone()).unwrap_or_default());
+        modules.extend(
+            self.shared
+                .plan
+                .modules
+                .get(module)
+                .map(|m| m.open_imports.clone())
+                .unwrap_or_default(),
+        );
         for candidate in modules {
-            if let Some(slot) = self.globals.get_mut(candidate).and_then(|globals| globals.get_mut(name)) {
+            if let Some(slot) = self
+                .globals
+                .get_mut(candidate)
+                .and_then(|globals| globals.get_mut(name))
+            {
                 *slot = value;
                 return true;
             }
@@ -214,12 +255,18 @@ impl TestContext {
             ExprKind::String(template) => evaluator.template(template, context),
             _ => {
                 let value = evaluator.value(expr)?;
-                operators::to_text(&value).map_err(|error| Box::new(Failure::new(FailureKind::Evaluation, expr.span, error.0)))
+                operators::to_text(&value).map_err(|error| {
+                    Box::new(Failure::new(FailureKind::Evaluation, expr.span, error.0))
+                })
             }
         })
     }
 
-    fn with_evaluator<T>(&self, results: &HashMap<usize, Value>, job: impl FnOnce(&Evaluator) -> T) -> T {
+    fn with_evaluator<T>(
+        &self,
+        results: &HashMap<usize, Value>,
+        job: impl FnOnce(&Evaluator) -> T,
+    ) -> T {
         let shared = Arc::clone(&self.shared);
         let env = |name: &str| shared.env_var(name);
         let logs = |name: &str| shared.services.logs(name);
@@ -243,7 +290,10 @@ impl TestContext {
 
     /// Makes every user-function call in `expr` (innermost first) and returns
     /// their results by call expression.
-    fn run_calls<'a>(&'a mut self, expr: &'a Expr) -> BoxFuture<'a, Outcome<HashMap<usize, Value>>> {
+    fn run_calls<'a>(
+        &'a mut self,
+        expr: &'a Expr,
+    ) -> BoxFuture<'a, Outcome<HashMap<usize, Value>>> {
         Box::pin(async move {
             let mut results = HashMap::new();
             if contains_user_call(expr) {
@@ -253,7 +303,11 @@ impl TestContext {
         })
     }
 
-    fn collect_calls<'a>(&'a mut self, expr: &'a Expr, results: &'a mut HashMap<usize, Value>) -> BoxFuture<'a, Outcome<()>> {
+    fn collect_calls<'a>(
+        &'a mut self,
+        expr: &'a Expr,
+        results: &'a mut HashMap<usize, Value>,
+    ) -> BoxFuture<'a, Outcome<()>> {
         Box::pin(async move {
             for child in children(expr) {
                 if contains_user_call(child) {
@@ -266,15 +320,21 @@ impl TestContext {
                 named,
             } = &expr.kind
             {
-                let (positional_values, named_values) = self.with_evaluator(results, |evaluator| -> Outcome<_> {
-                    let positional = positional.iter().map(|a| evaluator.value(a)).collect::<Result<Vec<_>, _>>()?;
-                    let named = named
-                        .iter()
-                        .map(|(name, a)| Ok((name.clone(), evaluator.value(a)?)))
-                        .collect::<Result<Vec<_>, Box<Failure>>>()?;
-                    Ok((positional, named))
-                })?;
-                let value = self.call_function(expr, *module, *index, positional_values, named_values).await?;
+                let (positional_values, named_values) =
+                    self.with_evaluator(results, |evaluator| -> Outcome<_> {
+                        let positional = positional
+                            .iter()
+                            .map(|a| evaluator.value(a))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        let named = named
+                            .iter()
+                            .map(|(name, a)| Ok((name.clone(), evaluator.value(a)?)))
+                            .collect::<Result<Vec<_>, Box<Failure>>>()?;
+                        Ok((positional, named))
+                    })?;
+                let value = self
+                    .call_function(expr, *module, *index, positional_values, named_values)
+                    .await?;
                 results.insert(expr_key(expr), value);
             }
             Ok(())
@@ -297,8 +357,17 @@ impl TestContext {
             )));
         }
         let shared = Arc::clone(&self.shared);
-        let Some(function) = shared.plan.modules.get(module).and_then(|m| m.functions.get(index)) else {
-            return Err(Box::new(Failure::new(FailureKind::Evaluation, call.span, "unknown function")));
+        let Some(function) = shared
+            .plan
+            .modules
+            .get(module)
+            .and_then(|m| m.functions.get(index))
+        else {
+            return Err(Box::new(Failure::new(
+                FailureKind::Evaluation,
+                call.span,
+                "unknown function",
+            )));
         };
         let mut scope = Vec::new();
         let mut positional = positional.into_iter();
@@ -360,7 +429,13 @@ impl TestContext {
     async fn expectation_group(&mut self, group: &[Statement]) -> Outcome<()> {
         let mut failures: Vec<Failure> = Vec::new();
         for statement in group {
-            let StatementKind::Expect { condition, warn_only } = &statement.kind else { continue };
+            let StatementKind::Expect {
+                condition,
+                warn_only,
+            } = &statement.kind
+            else {
+                continue;
+            };
             let source = self.shared.sources.text(condition.span).to_string();
             let failure = match self.verdict(condition).await {
                 Ok(verdict) if verdict.held => {
@@ -394,7 +469,8 @@ impl TestContext {
                 });
                 if *warn_only {
                     let location = self.shared.sources.file_line(statement.span);
-                    self.warnings.push(format!("{location}: {}", failure.message));
+                    self.warnings
+                        .push(format!("{location}: {}", failure.message));
                 } else {
                     failures.push(failure);
                 }
@@ -414,7 +490,8 @@ impl TestContext {
         Box::pin(async move {
             match &statement.kind {
                 StatementKind::Expect { .. } => {
-                    self.expectation_group(std::slice::from_ref(statement)).await?;
+                    self.expectation_group(std::slice::from_ref(statement))
+                        .await?;
                 }
                 StatementKind::Let { name, value } => {
                     let value = self.evaluate(value).await?;
@@ -436,10 +513,16 @@ impl TestContext {
                         self.declare(name, record);
                     }
                 }
-                StatementKind::For { variable, iterable, body } => {
+                StatementKind::For {
+                    variable,
+                    iterable,
+                    body,
+                } => {
                     let items = match self.evaluate(iterable).await? {
                         Value::List(items) => items,
-                        Value::Json(serde_json::Value::Array(items)) => items.into_iter().map(Value::Json).collect(),
+                        Value::Json(serde_json::Value::Array(items)) => {
+                            items.into_iter().map(Value::Json).collect()
+                        }
                         other => {
                             return Err(Box::new(Failure::new(
                                 FailureKind::Evaluation,
@@ -464,14 +547,27 @@ impl TestContext {
                     else_block,
                 } => {
                     let value = self.evaluate(condition).await?;
-                    let holds = operators::truthy(&value)
-                        .map_err(|error| Box::new(Failure::new(FailureKind::Evaluation, condition.span, error.0)))?;
-                    let branch = if holds { Some(then_block) } else { else_block.as_ref() };
+                    let holds = operators::truthy(&value).map_err(|error| {
+                        Box::new(Failure::new(
+                            FailureKind::Evaluation,
+                            condition.span,
+                            error.0,
+                        ))
+                    })?;
+                    let branch = if holds {
+                        Some(then_block)
+                    } else {
+                        else_block.as_ref()
+                    };
                     if let Some(block) = branch {
                         return self.run_block(block).await;
                     }
                 }
-                StatementKind::Eventually { within, every, body } => {
+                StatementKind::Eventually {
+                    within,
+                    every,
+                    body,
+                } => {
                     let within = self.duration(within).await?;
                     let every = self.duration(every).await?;
                     let started = Instant::now();
@@ -494,7 +590,11 @@ impl TestContext {
                         }
                     }
                 }
-                StatementKind::Retry { attempts, every, body } => {
+                StatementKind::Retry {
+                    attempts,
+                    every,
+                    body,
+                } => {
                     let retries = match self.evaluate(attempts).await? {
                         Value::Int(count) => count.max(0) as u64,
                         _ => 0,
@@ -509,7 +609,11 @@ impl TestContext {
                             Ok(flow) => return Ok(flow),
                             Err(mut failure) => {
                                 if attempt >= retries {
-                                    failure.message = format!("failed {} times: {}", attempt + 1, failure.message);
+                                    failure.message = format!(
+                                        "failed {} times: {}",
+                                        attempt + 1,
+                                        failure.message
+                                    );
                                     return Err(failure);
                                 }
                                 attempt += 1;
@@ -534,7 +638,10 @@ impl TestContext {
                         other => Outgoing::Text(operators::to_json(&other).to_string()),
                     };
                     let connection = self.websocket(statement)?;
-                    connection.send(message).await.map_err(|error| ws_failure(statement, error))?;
+                    connection
+                        .send(message)
+                        .await
+                        .map_err(|error| ws_failure(statement, error))?;
                 }
                 StatementKind::Receive { until, timeout } => {
                     let timeout = match timeout {
@@ -552,7 +659,10 @@ impl TestContext {
                         None => 1000,
                     };
                     let connection = self.websocket(statement)?;
-                    connection.close(code).await.map_err(|error| ws_failure(statement, error))?;
+                    connection
+                        .close(code)
+                        .await
+                        .map_err(|error| ws_failure(statement, error))?;
                 }
                 StatementKind::Evaluate(expr) => {
                     self.evaluate(expr).await?;
@@ -577,13 +687,22 @@ impl TestContext {
 
     fn websocket(&mut self, statement: &Statement) -> Outcome<&mut WsConnection> {
         self.websockets.last_mut().ok_or_else(|| {
-            Box::new(Failure::new(FailureKind::Evaluation, statement.span, "no WebSocket is open here"))
+            Box::new(Failure::new(
+                FailureKind::Evaluation,
+                statement.span,
+                "no WebSocket is open here",
+            ))
         })
     }
 
     /// `receive [until E] [timeout D]`: the next frame, or the first for which E
     /// holds; its fields are then in scope.
-    async fn receive(&mut self, statement: &Statement, until: Option<&Expr>, timeout: Duration) -> Outcome<()> {
+    async fn receive(
+        &mut self,
+        statement: &Statement,
+        until: Option<&Expr>,
+        timeout: Duration,
+    ) -> Outcome<()> {
         let started = Instant::now();
         let mut skipped: Vec<String> = Vec::new();
         loop {
@@ -593,7 +712,10 @@ impl TestContext {
                 Ok(frame) => frame,
                 Err(mut error) => {
                     if !skipped.is_empty() {
-                        let arrived = format!("frames that arrived and did not match:\n{}", skipped.join("\n"));
+                        let arrived = format!(
+                            "frames that arrived and did not match:\n{}",
+                            skipped.join("\n")
+                        );
                         error.detail = Some(match error.detail {
                             Some(detail) => format!("{detail}\n{arrived}"),
                             None => arrived,
@@ -617,12 +739,17 @@ impl TestContext {
                 return Ok(());
             }
             if matches!(frame, Frame::Closed(_)) {
-                return Err(Box::new(Failure::new(
-                    FailureKind::Step(StepErrorKind::Protocol),
-                    statement.span,
-                    "the server closed the WebSocket before a frame matched `until`",
-                )
-                .with_detail(Some(format!("frames that arrived:\n{}", skipped.join("\n"))))));
+                return Err(Box::new(
+                    Failure::new(
+                        FailureKind::Step(StepErrorKind::Protocol),
+                        statement.span,
+                        "the server closed the WebSocket before a frame matched `until`",
+                    )
+                    .with_detail(Some(format!(
+                        "frames that arrived:\n{}",
+                        skipped.join("\n")
+                    ))),
+                ));
             }
             skipped.push(shown);
         }
@@ -638,8 +765,9 @@ impl TestContext {
                 ("headers", Some(expr)) => {
                     if let Value::Object(entries) = self.evaluate(expr).await? {
                         for (name, value) in entries {
-                            let text = operators::to_text(&value)
-                                .map_err(|error| Box::new(Failure::new(FailureKind::Evaluation, expr.span, error.0)))?;
+                            let text = operators::to_text(&value).map_err(|error| {
+                                Box::new(Failure::new(FailureKind::Evaluation, expr.span, error.0))
+                            })?;
                             headers.push((name, text));
                         }
                     }
@@ -657,7 +785,12 @@ impl TestContext {
         let step_started = Instant::now();
         let connection = WsConnection::connect(&url, &headers, insecure, timeout).await;
         if let Err(error) = &connection {
-            self.step_finished(step, format!("ws {url}"), step_started, Some(error.message.clone()));
+            self.step_finished(
+                step,
+                format!("ws {url}"),
+                step_started,
+                Some(error.message.clone()),
+            );
         }
         let connection = connection.map_err(|error| step_failure(step, error))?;
         self.websockets.push(connection);
@@ -680,7 +813,11 @@ impl TestContext {
 
     async fn run_load(&mut self, step: &StepPlan) -> Outcome<Value> {
         let Some(load) = &step.load else {
-            return Err(Box::new(Failure::new(FailureKind::Evaluation, step.span, "a `load` step without its options")));
+            return Err(Box::new(Failure::new(
+                FailureKind::Evaluation,
+                step.span,
+                "a `load` step without its options",
+            )));
         };
         let count = |value: Value, span| match value {
             Value::Int(count) if count >= 0 => Ok(count as u64),
@@ -707,7 +844,10 @@ impl TestContext {
             spec.warmup = Some(self.duration(expr).await?);
         }
         if let Some((number, period)) = &load.rate {
-            spec.rate = Some((count(self.evaluate(number).await?, number.span)?, self.duration(period).await?));
+            spec.rate = Some((
+                count(self.evaluate(number).await?, number.span)?,
+                self.duration(period).await?,
+            ));
         }
         if let Some((from, to, over)) = &load.ramp {
             spec.ramp = Some((
@@ -739,7 +879,8 @@ impl TestContext {
             base_dir: self.module_dir(),
             status_checked: false,
         };
-        let request = crate::backends::http::build_request(&input).map_err(|error| step_failure(step, error))?;
+        let request = crate::backends::http::build_request(&input)
+            .map_err(|error| step_failure(step, error))?;
         let check = (!load.checks.is_empty()).then(|| self.check_function(&load.checks));
         let _ = self.shared.events.send(Event::StepStarted {
             suite: self.suite.clone(),
@@ -747,7 +888,11 @@ impl TestContext {
             description: format!("load {} {}", request.method, request.url),
         });
         let description = format!("load {} {}", request.method, request.url);
-        let (events, suite, test) = (self.shared.events.clone(), self.suite.clone(), self.test.clone());
+        let (events, suite, test) = (
+            self.shared.events.clone(),
+            self.suite.clone(),
+            self.test.clone(),
+        );
         spec.progress = Some(ProgressHook(Arc::new(move |progress: &LoadProgress| {
             let _ = events.send(Event::LoadProgress {
                 suite: suite.clone(),
@@ -770,7 +915,12 @@ impl TestContext {
         // Reports also get `histogram` and `timeline`; as bare names, only the declared
         // fields, so that those two never shadow a script's own names.
         let declared = crate::backends::load::schema().result;
-        self.set_fields(fields.into_iter().filter(|(name, _)| declared.iter().any(|(field, _)| field == name)).collect());
+        self.set_fields(
+            fields
+                .into_iter()
+                .filter(|(name, _)| declared.iter().any(|(field, _)| field == name))
+                .collect(),
+        );
         Ok(record)
     }
 
@@ -779,7 +929,10 @@ impl TestContext {
     /// that a `load` returned (`r.latency.p99`) — for the failure's detail.
     fn load_detail(&self, condition: &Expr) -> Option<String> {
         let record = self.load_read_by(condition)?;
-        Some(crate::report::load_text::threshold_detail(record, duration_limit(condition)))
+        Some(crate::report::load_text::threshold_detail(
+            record,
+            duration_limit(condition),
+        ))
     }
 
     fn load_read_by(&self, expr: &Expr) -> Option<&serde_json::Value> {
@@ -803,14 +956,18 @@ impl TestContext {
                 {
                     return Some(last);
                 }
-            } else if first_member.is_some_and(|member| load_fields.contains(&member)) && matches!(value, Value::Object(_)) {
+            } else if first_member.is_some_and(|member| load_fields.contains(&member))
+                && matches!(value, Value::Object(_))
+            {
                 let value = operators::to_json(&value);
                 if let Some(load) = self.loads.iter().rev().find(|load| **load == value) {
                     return Some(load);
                 }
             }
         }
-        children(expr).into_iter().find_map(|child| self.load_read_by(child))
+        children(expr)
+            .into_iter()
+            .find_map(|child| self.load_read_by(child))
     }
 
     /// The `check { }` of a load as a plain function of each response: the
@@ -821,10 +978,19 @@ impl TestContext {
         let plan = &self.shared.plan;
         let frame = self.frame();
         let mut modules = vec![frame.module];
-        modules.extend(plan.modules.get(frame.module).map(|m| m.open_imports.clone()).unwrap_or_default());
+        modules.extend(
+            plan.modules
+                .get(frame.module)
+                .map(|m| m.open_imports.clone())
+                .unwrap_or_default(),
+        );
         for module in modules.iter().rev() {
             if let Some(globals) = self.globals.get(*module) {
-                visible.extend(globals.iter().map(|(name, value)| (name.clone(), value.clone())));
+                visible.extend(
+                    globals
+                        .iter()
+                        .map(|(name, value)| (name.clone(), value.clone())),
+                );
             }
         }
         for scope in &frame.scopes {
@@ -839,7 +1005,10 @@ impl TestContext {
         let base_dir = self.module_dir();
         let qualified = self.globals.clone();
         Arc::new(move |response| {
-            let fields: HashMap<String, FieldValue> = crate::backends::http::response_fields(response).into_iter().collect();
+            let fields: HashMap<String, FieldValue> =
+                crate::backends::http::response_fields(response)
+                    .into_iter()
+                    .collect();
             let names = CheckNames {
                 visible: &visible,
                 fields: &fields,
@@ -891,7 +1060,10 @@ impl TestContext {
             return Err(Box::new(Failure::new(
                 FailureKind::Evaluation,
                 step.span,
-                format!("`{}` steps are not supported by this build of ritc yet", step.backend),
+                format!(
+                    "`{}` steps are not supported by this build of ritc yet",
+                    step.backend
+                ),
             )));
         };
         let schema = backend.schema();
@@ -972,17 +1144,33 @@ impl TestContext {
     /// A held `measured < limit` (or `limit > measured`) on durations whose
     /// measured value came within 10% of the limit is told to reporters.
     fn close_to_limit(&self, condition: &Expr, statement: &Statement) {
-        let ExprKind::Binary { operator, left, right } = &condition.kind else { return };
+        let ExprKind::Binary {
+            operator,
+            left,
+            right,
+        } = &condition.kind
+        else {
+            return;
+        };
         let (measured, limit) = match operator {
-            crate::plan::BinaryOperator::Less | crate::plan::BinaryOperator::LessOrEqual => (left, right),
-            crate::plan::BinaryOperator::Greater | crate::plan::BinaryOperator::GreaterOrEqual => (right, left),
+            crate::plan::BinaryOperator::Less | crate::plan::BinaryOperator::LessOrEqual => {
+                (left, right)
+            }
+            crate::plan::BinaryOperator::Greater | crate::plan::BinaryOperator::GreaterOrEqual => {
+                (right, left)
+            }
             _ => return,
         };
         if contains_user_call(condition) {
             return;
         }
-        let values = self.with_evaluator(&HashMap::new(), |evaluator| (evaluator.value(measured).ok(), evaluator.value(limit).ok()));
-        let (Some(Value::Duration(measured_value)), Some(Value::Duration(limit_value))) = values else { return };
+        let values = self.with_evaluator(&HashMap::new(), |evaluator| {
+            (evaluator.value(measured).ok(), evaluator.value(limit).ok())
+        });
+        let (Some(Value::Duration(measured_value)), Some(Value::Duration(limit_value))) = values
+        else {
+            return;
+        };
         if limit_value.is_zero() || measured_value.as_secs_f64() < limit_value.as_secs_f64() * 0.9 {
             return;
         }
@@ -1002,7 +1190,13 @@ impl TestContext {
     }
 
     /// Tells reporters that a step ended, with its time (for reports' step lists).
-    fn step_finished(&self, step: &StepPlan, description: String, started: Instant, error: Option<String>) {
+    fn step_finished(
+        &self,
+        step: &StepPlan,
+        description: String,
+        started: Instant,
+        error: Option<String>,
+    ) {
         let _ = self.shared.events.send(Event::StepFinished {
             suite: self.suite.clone(),
             test: self.test.clone(),
@@ -1015,7 +1209,10 @@ impl TestContext {
 }
 
 fn ws_failure(statement: &Statement, error: StepError) -> Box<Failure> {
-    Box::new(Failure::new(FailureKind::Step(error.kind), statement.span, error.message).with_detail(error.detail))
+    Box::new(
+        Failure::new(FailureKind::Step(error.kind), statement.span, error.message)
+            .with_detail(error.detail),
+    )
 }
 
 /// The fields a `receive` yields (LANGUAGE.md §3).
@@ -1057,13 +1254,18 @@ impl Names for CheckNames<'_> {
     }
 
     fn qualified(&self, module: usize, name: &str) -> Option<Value> {
-        self.qualified.get(module).and_then(|globals| globals.get(name)).cloned()
+        self.qualified
+            .get(module)
+            .and_then(|globals| globals.get(name))
+            .cloned()
     }
 }
 
 /// The duration an expectation compares with (`latency.p99 < 200ms`), if any.
 fn duration_limit(condition: &Expr) -> Option<Duration> {
-    let ExprKind::Binary { left, right, .. } = &condition.kind else { return None };
+    let ExprKind::Binary { left, right, .. } = &condition.kind else {
+        return None;
+    };
     [left, right].into_iter().find_map(|side| match &side.kind {
         ExprKind::Literal(crate::plan::Literal::Duration(duration)) => Some(*duration),
         _ => None,
@@ -1071,7 +1273,10 @@ fn duration_limit(condition: &Expr) -> Option<Duration> {
 }
 
 fn step_failure(step: &StepPlan, error: StepError) -> Box<Failure> {
-    Box::new(Failure::new(FailureKind::Step(error.kind), step.span, error.message).with_detail(error.detail))
+    Box::new(
+        Failure::new(FailureKind::Step(error.kind), step.span, error.message)
+            .with_detail(error.detail),
+    )
 }
 
 impl Names for TestContext {
@@ -1089,9 +1294,18 @@ impl Names for TestContext {
         }
         let plan = &self.shared.plan;
         let mut modules = vec![frame.module];
-        modules.extend(plan.modules.get(frame.module).map(|m| m.open_imports.clone()).unwrap_or_default());
+        modules.extend(
+            plan.modules
+                .get(frame.module)
+                .map(|m| m.open_imports.clone())
+                .unwrap_or_default(),
+        );
         for module in &modules {
-            if let Some(value) = self.globals.get(*module).and_then(|globals| globals.get(name)) {
+            if let Some(value) = self
+                .globals
+                .get(*module)
+                .and_then(|globals| globals.get(name))
+            {
                 return Some(Ok(value.clone()));
             }
         }
@@ -1108,7 +1322,11 @@ impl Names for TestContext {
     }
 
     fn qualified(&self, module: usize, name: &str) -> Option<Value> {
-        if let Some(value) = self.globals.get(module).and_then(|globals| globals.get(name)) {
+        if let Some(value) = self
+            .globals
+            .get(module)
+            .and_then(|globals| globals.get(name))
+        {
             return Some(value.clone());
         }
         self.shared
@@ -1134,8 +1352,16 @@ fn children(expr: &Expr) -> Vec<&Expr> {
         ExprKind::Object(entries) => entries.iter().map(|(_, value)| value).collect(),
         ExprKind::Member(target, _) => vec![target],
         ExprKind::Index(target, index) => vec![target, index],
-        ExprKind::Call { positional, named, .. } => positional.iter().chain(named.iter().map(|(_, value)| value)).collect(),
-        ExprKind::Not(inner) | ExprKind::Negate(inner) | ExprKind::Is(inner, _) | ExprKind::Exists(inner) => vec![inner],
+        ExprKind::Call {
+            positional, named, ..
+        } => positional
+            .iter()
+            .chain(named.iter().map(|(_, value)| value))
+            .collect(),
+        ExprKind::Not(inner)
+        | ExprKind::Negate(inner)
+        | ExprKind::Is(inner, _)
+        | ExprKind::Exists(inner) => vec![inner],
         ExprKind::Binary { left, right, .. } => vec![left, right],
         ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Qualified { .. } => Vec::new(),
     }

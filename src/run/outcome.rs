@@ -131,11 +131,27 @@ pub struct TestOutcome {
 /// What happened, in order, for reporters. Reporters never call back.
 #[derive(Clone, Debug)]
 pub enum Event {
-    RunStarted { files: Vec<String>, tests: usize, started: SystemTime },
-    ServiceStarting { name: String },
-    ServiceReady { name: String, after: Duration },
-    TestStarted { suite: String, name: String },
-    StepStarted { suite: String, test: String, description: String },
+    RunStarted {
+        files: Vec<String>,
+        tests: usize,
+        started: SystemTime,
+    },
+    ServiceStarting {
+        name: String,
+    },
+    ServiceReady {
+        name: String,
+        after: Duration,
+    },
+    TestStarted {
+        suite: String,
+        name: String,
+    },
+    StepStarted {
+        suite: String,
+        test: String,
+        description: String,
+    },
     /// A step ended: how long it took, and its error when it could not be
     /// carried out.
     StepFinished {
@@ -170,14 +186,23 @@ pub enum Event {
         progress: crate::backends::load::LoadProgress,
     },
     /// `-v`: a step's request and response, secrets masked.
-    Exchange { suite: String, test: String, text: String },
+    Exchange {
+        suite: String,
+        test: String,
+        text: String,
+    },
     TestFinished(Box<TestOutcome>),
     /// What a started service used while the tests ran (peak memory and CPU),
     /// one per service, after the tests and before `RunFinished`.
     ServiceUsage(super::sampling::ServiceUsage),
     /// A problem outside any test (setup, teardown, a service).
-    RunProblem { message: String, detail: Option<String> },
-    RunFinished { summary: Summary },
+    RunProblem {
+        message: String,
+        detail: Option<String>,
+    },
+    RunFinished {
+        summary: Summary,
+    },
 }
 
 #[derive(Clone, Debug, Default, serde::Serialize)]
