@@ -2388,42 +2388,45 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         }
     }
 
-    fn check_user_call(
+    /// Matches the arguments of a call to the function's parameters (positional
+    /// first, then by name) and reports unknown names, extra arguments and a
+    /// parameter given twice. Returns, per parameter, the index of its argument.
+    /// `summary` (core functions) adds a help line to those reports.
+    fn bind_arguments(
         &mut self,
-        span: Span,
-        signature: &FnSignature,
+        function: &str,
+        parameters: &[&str],
+        summary: Option<&str>,
         arguments: &[Argument],
-        types: &[Type],
-    ) {
-        let mut given: Vec<Option<usize>> = vec![None; signature.params.len()];
+    ) -> Vec<Option<usize>> {
+        let mut given: Vec<Option<usize>> = vec![None; parameters.len()];
         let mut position = 0;
         for (index, argument) in arguments.iter().enumerate() {
             let slot = match &argument.name {
                 None => {
-                    let slot = position;
                     position += 1;
-                    slot
+                    position - 1
                 }
-                Some(name) => match signature
-                    .params
-                    .iter()
-                    .position(|(param, _)| *param == name.name)
-                {
+                Some(name) => match parameters.iter().position(|param| *param == name.name) {
                     Some(slot) => slot,
                     None => {
-                        let names: Vec<&str> = signature
-                            .params
-                            .iter()
-                            .map(|(param, _)| param.as_str())
-                            .collect();
                         let mut diagnostic = Diagnostic::error(
                             codes::UNKNOWN_ARGUMENT,
-                            format!("`{}` has no parameter `{}`", signature.name, name.name),
+                            format!("`{function}` has no parameter `{}`", name.name),
                             name.span,
                             "unknown parameter",
                         );
-                        if let Some(near) = did_you_mean(&name.name, names.iter().copied()) {
-                            diagnostic = diagnostic.with_help(format!("did you mean `{near}`?"));
+                        match did_you_mean(&name.name, parameters.iter().copied()) {
+                            Some(near) => {
+                                diagnostic = diagnostic.with_help(format!("did you mean `{near}`?"))
+                            }
+                            None if summary.is_some() => {
+                                diagnostic = diagnostic.with_help(format!(
+                                    "`{function}` takes: {}",
+                                    parameters.join(", ")
+                                ));
+                            }
+                            None => {}
                         }
                         self.report(diagnostic);
                         continue;
@@ -2431,34 +2434,55 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 },
             };
             let Some(entry) = given.get_mut(slot) else {
-                self.report(Diagnostic::error(
+                let mut diagnostic = Diagnostic::error(
                     codes::WRONG_ARGUMENT_COUNT,
                     format!(
-                        "`{}` takes {} argument{}, but more were given",
-                        signature.name,
-                        signature.params.len(),
-                        if signature.params.len() == 1 { "" } else { "s" }
+                        "`{function}` takes {} argument{}, but more were given",
+                        parameters.len(),
+                        if parameters.len() == 1 { "" } else { "s" }
                     ),
                     argument.value.span,
                     "one too many",
-                ));
+                );
+                if let Some(summary) = summary {
+                    diagnostic = diagnostic.with_help(format!("`{function}`: {summary}"));
+                }
+                self.report(diagnostic);
                 continue;
             };
             if entry.is_some() {
                 self.report(Diagnostic::error(
                     codes::UNKNOWN_ARGUMENT,
-                    format!("parameter `{}` is given twice", signature.params[slot].0),
+                    format!("parameter `{}` is given twice", parameters[slot]),
                     argument.value.span,
                     "given again here",
                 ));
                 continue;
             }
             *entry = Some(index);
-            let (param_name, param_type) = &signature.params[slot];
+        }
+        given
+    }
+
+    fn check_user_call(
+        &mut self,
+        span: Span,
+        signature: &FnSignature,
+        arguments: &[Argument],
+        types: &[Type],
+    ) {
+        let names: Vec<&str> = signature
+            .params
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let given = self.bind_arguments(&signature.name, &names, None, arguments);
+        for ((param_name, param_type), argument) in signature.params.iter().zip(&given) {
+            let Some(index) = *argument else { continue };
             if !types[index].fits(param_type) {
                 self.report(mismatch_plain(
                     codes::ARGUMENT_TYPE,
-                    argument.value.span,
+                    arguments[index].value.span,
                     &format!(
                         "`{param_name}` of `{}` takes {}",
                         signature.name,
@@ -2468,12 +2492,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 ));
             }
         }
-        let missing: Vec<&str> = signature
-            .params
+        let missing: Vec<&str> = names
             .iter()
             .zip(&given)
             .filter(|(_, given)| given.is_none())
-            .map(|((name, _), _)| name.as_str())
+            .map(|(name, _)| *name)
             .collect();
         if !missing.is_empty() {
             self.report(Diagnostic::error(
@@ -2496,70 +2519,14 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         arguments: &[Argument],
         types: &[Type],
     ) -> Type {
-        let mut given: Vec<Option<usize>> = vec![None; builtin.parameters.len()];
-        let mut position = 0;
-        for (index, argument) in arguments.iter().enumerate() {
-            let slot = match &argument.name {
-                None => {
-                    let slot = position;
-                    position += 1;
-                    slot
-                }
-                Some(name) => match builtin
-                    .parameters
-                    .iter()
-                    .position(|param| param.name == name.name)
-                {
-                    Some(slot) => slot,
-                    None => {
-                        let names: Vec<&str> =
-                            builtin.parameters.iter().map(|param| param.name).collect();
-                        let mut diagnostic = Diagnostic::error(
-                            codes::UNKNOWN_ARGUMENT,
-                            format!("`{}` has no parameter `{}`", builtin.name, name.name),
-                            name.span,
-                            "unknown parameter",
-                        );
-                        diagnostic = match did_you_mean(&name.name, names.iter().copied()) {
-                            Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
-                            None => diagnostic.with_help(format!(
-                                "`{}` takes: {}",
-                                builtin.name,
-                                names.join(", ")
-                            )),
-                        };
-                        self.report(diagnostic);
-                        continue;
-                    }
-                },
-            };
-            let Some(entry) = given.get_mut(slot) else {
-                self.report(
-                    Diagnostic::error(
-                        codes::WRONG_ARGUMENT_COUNT,
-                        format!(
-                            "`{}` takes {} argument{}",
-                            builtin.name,
-                            builtin.parameters.len(),
-                            if builtin.parameters.len() == 1 {
-                                ""
-                            } else {
-                                "s"
-                            }
-                        ),
-                        argument.value.span,
-                        "one too many",
-                    )
-                    .with_help(format!("`{}`: {}", builtin.name, builtin.summary)),
-                );
-                continue;
-            };
-            *entry = Some(index);
-            let parameter = &builtin.parameters[slot];
+        let names: Vec<&str> = builtin.parameters.iter().map(|param| param.name).collect();
+        let given = self.bind_arguments(builtin.name, &names, Some(builtin.summary), arguments);
+        for (parameter, argument) in builtin.parameters.iter().zip(&given) {
+            let Some(index) = *argument else { continue };
             if !parameter.accepts.admits(&types[index]) {
                 self.report(mismatch_plain(
                     codes::ARGUMENT_TYPE,
-                    argument.value.span,
+                    arguments[index].value.span,
                     &format!(
                         "`{}` of `{}` takes {}",
                         parameter.name,
@@ -2569,7 +2536,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     &types[index],
                 ));
             }
-            self.check_literal_argument(builtin.name, &argument.value);
+            self.check_literal_argument(builtin.name, &arguments[index].value);
         }
         let missing: Vec<&str> = builtin
             .parameters
