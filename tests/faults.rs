@@ -8,7 +8,10 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+mod common;
+use common::process_tree::TreeMark;
 
 fn ritc() -> &'static str {
     env!("CARGO_BIN_EXE_ritc")
@@ -355,7 +358,10 @@ test "fails" {
 }
 "#,
     );
-    let output = suite.run(&["mess.rit"]);
+    let mark = TreeMark::new();
+    let mut command = suite.command(&["mess.rit"]);
+    mark.apply(&mut command);
+    let output = command.output().unwrap();
     let all = text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert!(all.contains("✗ mess / fails"), "{all}");
@@ -367,6 +373,7 @@ test "fails" {
         .parse()
         .unwrap();
     assert!(!alive(pid), "the service {pid} outlived the run: {all}");
+    mark.assert_none_left("a run with a failing test");
 }
 
 #[test]
@@ -452,13 +459,15 @@ fn wait_for_pid(dir: &std::path::Path, name: &str) -> i32 {
     }
 }
 
-fn assert_all_gone(pids: &[i32], what: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while pids.iter().any(|pid| alive(*pid)) && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// Waits until the marked tree holds at least `count` processes, among them every
+/// one of `pids`: the check that later finds the tree empty can see these.
+fn assert_tree_holds(mark: &TreeMark, pids: &[i32], count: usize) {
+    let living = mark.wait_for_at_least(count);
     for pid in pids {
-        assert!(!alive(*pid), "process {pid} outlived {what}");
+        assert!(
+            living.iter().any(|(living_pid, _)| living_pid == pid),
+            "process {pid} is not in the marked tree {living:?}"
+        );
     }
 }
 
@@ -486,8 +495,10 @@ test "never starts" {
 }
 "#,
         );
-        let mut child = suite
-            .command(&["setup.rit", "--report", "json=report.json"])
+        let mark = TreeMark::new();
+        let mut command = suite.command(&["setup.rit", "--report", "json=report.json"]);
+        mark.apply(&mut command);
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -496,14 +507,15 @@ test "never starts" {
             wait_for_pid(suite.dir.path(), "service.pid"),
             wait_for_pid(suite.dir.path(), "setup.pid"),
         ];
-        std::thread::sleep(Duration::from_millis(100));
+        // ritc, the service, the setup step's shell and its `sleep`.
+        assert_tree_holds(&mark, &pids, 4);
         signal(&child, sig);
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(3), "signal {sig}");
         let torn = std::fs::read_to_string(suite.dir.path().join("torn-down")).unwrap();
         assert_eq!(torn, "x\n", "teardown runs exactly once (signal {sig})");
         assert!(!suite.dir.path().join("started").exists());
-        assert_all_gone(&pids, &format!("a run interrupted in setup by {sig}"));
+        mark.assert_none_left(&format!("a run interrupted in setup by {sig}"));
         let report: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
         )
@@ -529,8 +541,10 @@ test "quick" {
 }
 "#,
         );
-        let mut child = suite
-            .command(&["slow.rit", "--report", "json=report.json"])
+        let mark = TreeMark::new();
+        let mut command = suite.command(&["slow.rit", "--report", "json=report.json"]);
+        mark.apply(&mut command);
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -539,7 +553,8 @@ test "quick" {
             wait_for_pid(suite.dir.path(), "service.pid"),
             wait_for_pid(suite.dir.path(), "teardown.pid"),
         ];
-        std::thread::sleep(Duration::from_millis(100));
+        // ritc, the service, the teardown step's shell and its `sleep`.
+        assert_tree_holds(&mark, &pids, 4);
         // The first interrupt lets the running teardown finish…
         signal(&child, sig);
         std::thread::sleep(Duration::from_millis(500));
@@ -559,12 +574,80 @@ test "quick" {
         assert!(all.contains("✓ slow / quick"), "{all}");
         let torn = std::fs::read_to_string(suite.dir.path().join("torn-down")).unwrap();
         assert_eq!(torn, "x\n", "teardown started exactly once (signal {sig})");
-        assert_all_gone(&pids, &format!("a run interrupted twice by {sig}"));
+        mark.assert_none_left(&format!("a run interrupted twice by {sig}"));
         let report: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
         )
         .unwrap();
         assert_eq!(report["test_run"]["interrupted"], true, "{report}");
         assert_eq!(report["summary"]["passed"], 1, "{report}");
+    }
+}
+
+#[test]
+fn a_second_interrupt_ends_services_without_their_grace() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        let suite = Suite::new();
+        // The service notes SIGTERM and goes on: only SIGKILL ends it, after a
+        // 5 s grace unless a second interrupt cuts that short.
+        suite.file(
+            "stubborn.rit",
+            r#"service stubborn = "trap 'echo term >> got-term' TERM; echo $$ > service.pid; while true; do sleep 0.1; done"
+test "long" {
+  run "echo $$ > step.pid; sleep 60"
+  expect exit == 0
+}
+"#,
+        );
+        let mark = TreeMark::new();
+        let mut command = suite.command(&["stubborn.rit", "--report", "json=report.json"]);
+        mark.apply(&mut command);
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pids = [
+            wait_for_pid(suite.dir.path(), "service.pid"),
+            wait_for_pid(suite.dir.path(), "step.pid"),
+        ];
+        assert_tree_holds(&mark, &pids, 3);
+        signal(&child, sig);
+        // The test is ended and the services are being stopped: the service saw
+        // SIGTERM and ignored it.
+        let got_term = suite.dir.path().join("got-term");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !got_term.exists() {
+            assert!(Instant::now() < deadline, "the service never got SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the service's grace must still be running"
+        );
+        let second = Instant::now();
+        signal(&child, sig);
+        let output = child.wait_with_output().unwrap();
+        let after_second = second.elapsed();
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(3), "signal {sig}: {all}");
+        assert!(
+            all.contains(
+                "a second interrupt: service `stubborn` killed at once, without its grace to stop"
+            ),
+            "{all}"
+        );
+        // The grace is 5 s; without the second interrupt ritc would wait it out.
+        assert!(
+            after_second < Duration::from_secs(4),
+            "the second interrupt did not cut the grace short: {after_second:?}"
+        );
+        assert!(all.contains("✗ stubborn / long"), "{all}");
+        mark.assert_none_left(&format!("a run interrupted twice by {sig}"));
+        let report: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(report["test_run"]["interrupted"], true, "{report}");
     }
 }

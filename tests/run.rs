@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::process_tree::TreeMark;
+
 fn ritc() -> &'static str {
     env!("CARGO_BIN_EXE_ritc")
 }
@@ -508,17 +511,6 @@ fn secrets_never_appear_in_verbose_output() {
     assert!(all.contains("***"), "{all}");
 }
 
-/// Whether a process exists and is not a zombie.
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat
-            .split(") ")
-            .nth(1)
-            .is_some_and(|rest| rest.starts_with('Z')),
-        Err(_) => false,
-    }
-}
-
 #[test]
 fn no_process_outlives_an_interrupted_run() {
     for signal in [libc::SIGINT, libc::SIGTERM] {
@@ -545,7 +537,10 @@ test "dummy {signal}" {{
 "#
             ),
         );
-        let mut child = Command::new(ritc())
+        let mark = TreeMark::new();
+        let mut command = Command::new(ritc());
+        mark.apply(&mut command);
+        let mut child = command
             .args(["run", "interrupt.rit"])
             .current_dir(suite.dir.path())
             .env("NO_COLOR", "1")
@@ -577,10 +572,13 @@ test "dummy {signal}" {{
             read_pid("step.pid"),
             read_pid("child.pid"),
         ];
+        // ritc, the service, the step's shell and its background `sleep`: the
+        // process-tree check sees each of them before the signal.
+        let living = mark.wait_for_at_least(4);
         for pid in pids {
             assert!(
-                alive(pid),
-                "process {pid} should be running before the signal"
+                living.iter().any(|(living_pid, _)| *living_pid == pid),
+                "process {pid} should be running before the signal: {living:?}"
             );
         }
         unsafe { libc::kill(child.id() as i32, signal) };
@@ -591,16 +589,7 @@ test "dummy {signal}" {{
             "teardown must run after signal {signal}"
         );
         assert!(!suite.dir.path().join("started").exists());
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while pids.iter().any(|pid| alive(*pid)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        for pid in pids {
-            assert!(
-                !alive(pid),
-                "process {pid} outlived the run interrupted by signal {signal}"
-            );
-        }
+        mark.assert_none_left(&format!("a run interrupted by signal {signal}"));
     }
 }
 

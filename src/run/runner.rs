@@ -545,7 +545,8 @@ pub async fn run(
 
     // Ctrl-C and SIGTERM end the run: running tests are dropped (which ends their
     // processes), teardown still runs, services are stopped. A second one cuts a
-    // running teardown short (its processes ended the same way).
+    // running teardown short (its processes ended the same way) and ends the
+    // services without waiting out their grace.
     let (interrupt_sender, interrupt) = watch::channel(false);
     let (force_sender, force) = watch::channel(false);
     let signal_task = tokio::spawn(async move {
@@ -619,7 +620,18 @@ pub async fn run(
         }
         None => {}
     }
-    services.stop_all().await;
+    // A second interrupt (before or while they stop) ends the services at once.
+    let hurried = services.stop_all_unless_hurried(force.clone()).await;
+    if !hurried.is_empty() {
+        let names: Vec<String> = hurried.iter().map(|name| format!("`{name}`")).collect();
+        let _ = events.send(Event::RunProblem {
+            message: format!(
+                "a second interrupt: service {} killed at once, without its grace to stop",
+                names.join(", ")
+            ),
+            detail: None,
+        });
+    }
     shared.registry.shutdown().await;
     signal_task.abort();
     summary.interrupted = interrupted;

@@ -180,7 +180,8 @@ struct ServiceProcess {
     exit: watch::Receiver<Option<ServiceExit>>,
     /// Shared with that task, so an exit we asked for is not reported as a death.
     stop_requested: Arc<AtomicBool>,
-    stopped: OnceCell<()>,
+    /// Set once stopped; true when a hurry cut its grace short.
+    stopped: OnceCell<bool>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -204,13 +205,33 @@ impl ServiceProcess {
     /// SIGTERM to the group, up to `STOP_GRACE` for every process of it to end,
     /// then SIGKILL. Once only; a second call waits for the first.
     async fn stop(&self) {
-        self.stopped
+        self.stop_unless_hurried(None).await;
+    }
+
+    /// `stop`, except that the grace ends early, with SIGKILL, as soon as `hurry`
+    /// turns true (a second interrupt: the user does not want to wait any more).
+    /// Returns whether that happened while this service was still running.
+    async fn stop_unless_hurried(&self, hurry: Option<watch::Receiver<bool>>) -> bool {
+        *self
+            .stopped
             .get_or_init(|| async {
                 self.stop_requested.store(true, Ordering::SeqCst);
+                let mut hurried = false;
                 if process_group_is_alive(self.process_group) {
                     signal_process_group(self.process_group, libc::SIGTERM);
                     signal_process_group(self.process_group, libc::SIGCONT);
-                    if !wait_for_group_end(self.process_group, STOP_GRACE).await {
+                    let ended = match hurry {
+                        Some(mut hurry) => tokio::select! {
+                            ended = wait_for_group_end(self.process_group, STOP_GRACE) => ended,
+                            // A closed channel never hurries: that branch is disabled.
+                            Ok(_) = hurry.wait_for(|hurried| *hurried) => {
+                                hurried = true;
+                                false
+                            }
+                        },
+                        None => wait_for_group_end(self.process_group, STOP_GRACE).await,
+                    };
+                    if !ended {
                         signal_process_group(self.process_group, libc::SIGKILL);
                         wait_for_group_end(self.process_group, AFTER_KILL_WAIT).await;
                     }
@@ -219,8 +240,9 @@ impl ServiceProcess {
                 // Let the waiting task record the exit and the copier read the last words.
                 let _ = tokio::time::timeout(AFTER_KILL_WAIT, self.wait_for_exit()).await;
                 self.log.wait_for_end(LOG_END_WAIT).await;
+                hurried
             })
-            .await;
+            .await
     }
 }
 
@@ -560,6 +582,24 @@ impl Services {
         for process in processes {
             process.stop().await;
         }
+    }
+
+    /// `stop_all`, but once `hurry` turns true (before or during the stop), every
+    /// service still in its grace gets SIGKILL at once instead of waiting out the
+    /// 5 s. Returns the services that were cut short that way, in stop order.
+    pub async fn stop_all_unless_hurried(&self, hurry: watch::Receiver<bool>) -> Vec<String> {
+        let mut slots: Vec<Arc<ServiceSlot>> = self.shared.slots().clone();
+        slots.reverse();
+        let mut killed = Vec::new();
+        for slot in slots {
+            let Some(process) = slot.process() else {
+                continue;
+            };
+            if process.stop_unless_hurried(Some(hurry.clone())).await {
+                killed.push(slot.name.clone());
+            }
+        }
+        killed
     }
 }
 
