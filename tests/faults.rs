@@ -651,3 +651,44 @@ test "long" {
         assert_eq!(report["test_run"]["interrupted"], true, "{report}");
     }
 }
+
+#[test]
+fn a_process_that_leaves_its_group_is_ended_and_named_after_the_run() {
+    let suite = Suite::new();
+    // `setsid` puts the sleep in a session of its own, out of reach of the
+    // signals that end the step's process group; its shell exits at once.
+    suite.file(
+        "daemon.rit",
+        r#"service keeper = "setsid sh -c 'echo $$ > service-daemon.pid; exec sleep 31' > /dev/null 2>&1 < /dev/null & exec sleep 60"
+test "starts a daemon" {
+  run "setsid sh -c 'echo $$ > step-daemon.pid; exec sleep 32' > /dev/null 2>&1 < /dev/null &"
+  expect exit == 0
+}
+"#,
+    );
+    let mark = TreeMark::new();
+    let mut command = suite.command(&["daemon.rit", "--report", "json=report.json"]);
+    mark.apply(&mut command);
+    let output = command.output().unwrap();
+    let all = text(&output);
+    // The test itself passed: a leftover is named, it does not change a verdict.
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("✓ daemon / starts a daemon"), "{all}");
+    assert!(
+        all.contains("2 processes started by the run outlived it and were ended"),
+        "{all}"
+    );
+    let service_daemon = wait_for_pid(suite.dir.path(), "service-daemon.pid");
+    let step_daemon = wait_for_pid(suite.dir.path(), "step-daemon.pid");
+    assert!(
+        all.contains(&format!("pid {service_daemon}: sleep 31")),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!("pid {step_daemon}: sleep 32")),
+        "{all}"
+    );
+    mark.assert_none_left("a run whose step and service started daemons");
+    let report = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
+    assert!(report.contains("outlived it and were ended"), "{report}");
+}

@@ -239,6 +239,10 @@ pub fn run(args: RunArgs) -> u8 {
         suite_root,
         secrets_out: None,
     };
+    // Before anything is started: a process that leaves its process group
+    // (`setsid`, a daemon) is then adopted by ritc, not init, and is ended at the
+    // end of the run like the rest (src/run/leftovers.rs).
+    crate::run::leftovers::adopt_orphans();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -323,5 +327,6 @@ pub fn run(args: RunArgs) -> u8 {
     runtime.shutdown_timeout(Duration::from_secs(2));
     // A safety net: nothing started by this run outlives it.
     crate::run::process::kill_all_process_groups();
+    crate::run::leftovers::end_leftovers();
     code
 }

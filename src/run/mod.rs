@@ -4,8 +4,10 @@
 pub mod evaluate;
 pub mod functions;
 pub mod interpreter;
+pub mod leftovers;
 pub mod operators;
 pub mod outcome;
+pub(crate) mod proc_table;
 pub mod process;
 pub mod runner;
 pub mod sampling;

@@ -369,38 +369,12 @@ pub(crate) fn process_group_is_alive(process_group: i32) -> bool {
 }
 
 fn group_has_running_member(process_group: i32) -> Option<bool> {
-    let entries = std::fs::read_dir("/proc").ok()?;
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(name) = file_name.to_str() else {
-            continue;
-        };
-        if name.is_empty() || !name.bytes().all(|byte| byte.is_ascii_digit()) {
-            continue;
-        }
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        if let Some((state, group)) = parse_proc_stat(&stat)
-            && group == process_group
-            && state != 'Z'
-            && state != 'X'
-        {
-            return Some(true);
-        }
-    }
-    Some(false)
-}
-
-/// The state letter and the process group id from the text of `/proc/PID/stat`:
-/// `PID (COMM) STATE PPID PGRP …`, where COMM may itself hold `)` and spaces.
-fn parse_proc_stat(stat: &str) -> Option<(char, i32)> {
-    let after_name = stat.get(stat.rfind(')')? + 1..)?;
-    let mut fields = after_name.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let _parent = fields.next()?;
-    let group = fields.next()?.parse().ok()?;
-    Some((state, group))
+    std::fs::metadata("/proc/self/stat").ok()?;
+    Some(
+        super::proc_table::read_processes()
+            .iter()
+            .any(|process| process.group == process_group && process.is_running()),
+    )
 }
 
 /// SIGTERM (and SIGCONT, so a stopped process sees it) to the group, up to `grace`
@@ -498,14 +472,6 @@ mod tests {
     fn assignments_and_tildes_are_quoted() {
         assert_eq!(shell_quote("A=b"), "'A=b'");
         assert_eq!(shell_quote("~"), "'~'");
-    }
-
-    #[test]
-    fn proc_stat_with_odd_command_names_parses() {
-        let stat = "4242 (we ird) (name) S 1 4240 4240 0 -1 4194560";
-        assert_eq!(parse_proc_stat(stat), Some(('S', 4240)));
-        assert_eq!(parse_proc_stat("12 (sh) Z 1 12 12"), Some(('Z', 12)));
-        assert_eq!(parse_proc_stat("garbage"), None);
     }
 
     #[test]

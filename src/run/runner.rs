@@ -633,6 +633,27 @@ pub async fn run(
         });
     }
     shared.registry.shutdown().await;
+    // What escaped every process group (`setsid`, a daemon) and was adopted by
+    // ritc: ended here, and named, so a leaking script is noticed.
+    let leftovers = tokio::task::spawn_blocking(super::leftovers::end_leftovers)
+        .await
+        .unwrap_or_default();
+    if !leftovers.is_empty() {
+        let detail = leftovers
+            .iter()
+            .map(|leftover| format!("pid {}: {}", leftover.pid, leftover.command_line))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let _ = events.send(Event::RunProblem {
+            message: format!(
+                "{} process{} started by the run outlived it and {} ended",
+                leftovers.len(),
+                if leftovers.len() == 1 { "" } else { "es" },
+                if leftovers.len() == 1 { "was" } else { "were" },
+            ),
+            detail: Some(detail),
+        });
+    }
     signal_task.abort();
     summary.interrupted = interrupted;
     if interrupted {

@@ -11,6 +11,7 @@
 //! samples (a short-lived worker) is not seen; its parent's `cutime` is not
 //! added, because what its child used while it was seen is already counted.
 
+use super::proc_table::{ProcessStat, read_processes};
 use super::services::Services;
 use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc;
@@ -111,59 +112,6 @@ impl Clock {
             page_size: page as u64,
         })
     }
-}
-
-/// What `/proc/PID/stat` says of one process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct ProcessStat {
-    pid: i32,
-    parent: i32,
-    group: i32,
-    /// `utime + stime`, in clock ticks.
-    cpu_ticks: u64,
-    /// Clock ticks after boot: with the pid, names one process even when a pid
-    /// is reused.
-    start_time: u64,
-    rss_pages: u64,
-}
-
-/// Parses `/proc/PID/stat`. The command name (field 2) is in parentheses and
-/// may itself hold spaces and parentheses: the fields are counted after the
-/// last `)`.
-fn parse_stat(text: &str) -> Option<ProcessStat> {
-    let (head, rest) = text.rsplit_once(')')?;
-    let pid = head.split_once('(')?.0.trim().parse().ok()?;
-    // After `)`: field 3 (state) is index 0.
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let field = |number: usize| fields.get(number - 3).copied();
-    let number = |number: usize| field(number)?.parse::<u64>().ok();
-    Some(ProcessStat {
-        pid,
-        parent: field(4)?.parse().ok()?,
-        group: field(5)?.parse().ok()?,
-        cpu_ticks: number(14)? + number(15)?,
-        start_time: number(22)?,
-        rss_pages: number(24)?,
-    })
-}
-
-/// Every process of the machine that could be read now.
-fn read_processes() -> Vec<ProcessStat> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|entry| {
-            entry
-                .file_name()
-                .to_str()
-                .is_some_and(|name| name.bytes().all(|byte| byte.is_ascii_digit()))
-        })
-        // A process that ended since the listing is simply not there.
-        .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
-        .filter_map(|text| parse_stat(&text))
-        .collect()
 }
 
 /// Which service each process belongs to: its process group is a service's,
@@ -379,30 +327,11 @@ mod tests {
             pid,
             parent,
             group,
+            state: 'S',
             cpu_ticks,
             start_time: 1000 + pid as u64,
             rss_pages,
         }
-    }
-
-    #[test]
-    fn stat_lines_are_read_after_the_command_name() {
-        let line = "4242 (my (odd) cmd) R 4200 4242 4242 0 -1 4194560 120 0 0 0 \
-                    150 30 0 0 20 0 1 0 987654 123456789 2560 18446744073709551615 \
-                    1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
-        assert_eq!(
-            parse_stat(line),
-            Some(ProcessStat {
-                pid: 4242,
-                parent: 4200,
-                group: 4242,
-                cpu_ticks: 180,
-                start_time: 987654,
-                rss_pages: 2560,
-            })
-        );
-        assert_eq!(parse_stat("garbage"), None);
-        assert_eq!(parse_stat("12 (x) R 1"), None);
     }
 
     #[test]

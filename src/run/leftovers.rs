@@ -1,0 +1,141 @@
+//! What a run left running outside every process group ritc ended.
+//!
+//! Steps and services are ended by signalling their process group. A process that
+//! moved to a group or session of its own (`setsid`, a daemon's double fork) is out
+//! of that reach, and when its parent exits it would be adopted by init and outlive
+//! the run unseen. The CLI therefore makes `ritc` a *child subreaper*
+//! (`prctl(PR_SET_CHILD_SUBREAPER)`): such an orphan is adopted by `ritc` instead,
+//! so it still descends from it, and at the end of the run every descendant still
+//! running is ended (SIGTERM, a short grace, SIGKILL) and named, so the user learns
+//! that the script leaks a process. Linux only; elsewhere nothing is adopted.
+//!
+//! Only a process that is a subreaper looks for leftovers: a library user (the
+//! tests run suites inside the test process, beside other tests' processes) never
+//! has its own children ended behind its back.
+
+use std::time::{Duration, Instant};
+
+use super::proc_table::{ProcessStat, descendants_of, read_processes};
+
+/// How long a leftover has between SIGTERM and SIGKILL.
+const LEFTOVER_GRACE: Duration = Duration::from_millis(500);
+
+const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// A process the run left running, and ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Leftover {
+    pub pid: i32,
+    /// Its command line, spaces between the arguments (empty if unreadable).
+    pub command_line: String,
+}
+
+/// Makes this process the one that adopts the orphans of its descendants. Returns
+/// whether that worked (always false outside Linux).
+pub fn adopt_orphans() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_SET_CHILD_SUBREAPER takes one integer argument and only sets a
+        // flag on this process.
+        unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
+}
+
+fn adopts_orphans() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let mut flag: libc::c_int = 0;
+        // SAFETY: PR_GET_CHILD_SUBREAPER writes one int through the pointer, which
+        // points at a live local.
+        let result = unsafe { libc::prctl(libc::PR_GET_CHILD_SUBREAPER, &mut flag, 0, 0, 0) };
+        result == 0 && flag != 0
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
+}
+
+/// Ends every process still running that descends from this one, if this process
+/// adopts orphans (`adopt_orphans`); otherwise does nothing. Call it once nothing
+/// the run started should run any more: after the tests, teardown and the services.
+/// Blocks for up to about a second.
+pub fn end_leftovers() -> Vec<Leftover> {
+    if !adopts_orphans() {
+        return Vec::new();
+    }
+    let own = std::process::id() as i32;
+    let running: Vec<ProcessStat> = descendants_of(own, &read_processes())
+        .into_iter()
+        .filter(ProcessStat::is_running)
+        .collect();
+    let leftovers: Vec<Leftover> = running
+        .iter()
+        .map(|process| Leftover {
+            pid: process.pid,
+            command_line: command_line(process.pid),
+        })
+        .collect();
+    for process in &running {
+        signal(process, libc::SIGTERM);
+        signal(process, libc::SIGCONT);
+    }
+    let deadline = Instant::now() + LEFTOVER_GRACE;
+    while Instant::now() < deadline && running.iter().any(still_runs) {
+        std::thread::sleep(POLL_INTERVAL);
+    }
+    for process in running.iter().filter(|process| still_runs(process)) {
+        signal(process, libc::SIGKILL);
+    }
+    leftovers
+}
+
+/// Signals the process only if its pid still names the same process (same start
+/// time), so a pid reused since the table was read is never hit.
+fn signal(process: &ProcessStat, signal: i32) {
+    if still_runs(process) {
+        // SAFETY: `kill` has no memory-safety preconditions.
+        unsafe { libc::kill(process.pid, signal) };
+    }
+}
+
+fn still_runs(process: &ProcessStat) -> bool {
+    std::fs::read_to_string(format!("/proc/{}/stat", process.pid))
+        .ok()
+        .and_then(|text| super::proc_table::parse_stat(&text))
+        .is_some_and(|now| now.start_time == process.start_time && now.is_running())
+}
+
+fn command_line(pid: i32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|bytes| {
+            String::from_utf8_lossy(&bytes)
+                .split('\0')
+                .filter(|argument| !argument.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_that_does_not_adopt_orphans_ends_nothing() {
+        // The test process is no subreaper: its own children are left alone.
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        assert!(end_leftovers().is_empty());
+        assert!(child.try_wait().unwrap().is_none(), "the child was ended");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}

@@ -1,0 +1,168 @@
+//! The machine's process table, read from `/proc/PID/stat`: who runs, who is whose
+//! parent, which process group. One parser for the three readers: whether a process
+//! group still runs (`process`), what each service uses (`sampling`), and what a run
+//! left running (`leftovers`). Linux only; elsewhere the table is empty.
+
+/// What `/proc/PID/stat` says of one process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ProcessStat {
+    pub pid: i32,
+    pub parent: i32,
+    pub group: i32,
+    /// `R`, `S`, `D`, `T`, `Z` (zombie), `X` (dead), …
+    pub state: char,
+    /// `utime + stime`, in clock ticks.
+    pub cpu_ticks: u64,
+    /// Clock ticks after boot: with the pid, names one process even when a pid
+    /// is reused.
+    pub start_time: u64,
+    pub rss_pages: u64,
+}
+
+impl ProcessStat {
+    /// Whether it still runs code: a zombie or a dead entry waits only to be reaped,
+    /// and no signal changes that.
+    pub fn is_running(&self) -> bool {
+        self.state != 'Z' && self.state != 'X'
+    }
+}
+
+/// Parses `/proc/PID/stat`. The command name (field 2) is in parentheses and
+/// may itself hold spaces and parentheses: the fields are counted after the
+/// last `)`.
+pub(crate) fn parse_stat(text: &str) -> Option<ProcessStat> {
+    let (head, rest) = text.rsplit_once(')')?;
+    let pid = head.split_once('(')?.0.trim().parse().ok()?;
+    // After `)`: field 3 (state) is index 0.
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |number: usize| fields.get(number - 3).copied();
+    let number = |number: usize| field(number)?.parse::<u64>().ok();
+    Some(ProcessStat {
+        pid,
+        state: field(3)?.chars().next()?,
+        parent: field(4)?.parse().ok()?,
+        group: field(5)?.parse().ok()?,
+        cpu_ticks: number(14)? + number(15)?,
+        start_time: number(22)?,
+        rss_pages: number(24)?,
+    })
+}
+
+/// Every process of the machine that could be read now.
+pub(crate) fn read_processes() -> Vec<ProcessStat> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .is_some_and(|name| name.bytes().all(|byte| byte.is_ascii_digit()))
+        })
+        // A process that ended since the listing is simply not there.
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
+        .filter_map(|text| parse_stat(&text))
+        .collect()
+}
+
+/// The processes of `processes` that descend from `root` (children, their
+/// children, …), not `root` itself, in no particular order.
+pub(crate) fn descendants_of(root: i32, processes: &[ProcessStat]) -> Vec<ProcessStat> {
+    let mut found = Vec::new();
+    let mut parents = vec![root];
+    // Parents form a tree, but pids read at different moments may not: every
+    // process is taken at most once, so the walk ends.
+    let mut taken = std::collections::HashSet::new();
+    while let Some(parent) = parents.pop() {
+        for process in processes {
+            if process.parent == parent && process.pid != root && taken.insert(process.pid) {
+                found.push(*process);
+                parents.push(process.pid);
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn process(pid: i32, parent: i32) -> ProcessStat {
+        ProcessStat {
+            pid,
+            parent,
+            group: pid,
+            state: 'S',
+            cpu_ticks: 0,
+            start_time: 0,
+            rss_pages: 0,
+        }
+    }
+
+    #[test]
+    fn stat_lines_are_read_after_the_command_name() {
+        let line = "4242 (my (odd) cmd) R 4200 4242 4242 0 -1 4194560 120 0 0 0 \
+                    150 30 0 0 20 0 1 0 987654 123456789 2560 18446744073709551615 \
+                    1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
+        assert_eq!(
+            parse_stat(line),
+            Some(ProcessStat {
+                pid: 4242,
+                parent: 4200,
+                group: 4242,
+                state: 'R',
+                cpu_ticks: 180,
+                start_time: 987654,
+                rss_pages: 2560,
+            })
+        );
+        assert_eq!(parse_stat("garbage"), None);
+        assert_eq!(parse_stat("12 (x) R 1"), None);
+    }
+
+    #[test]
+    fn zombies_and_dead_entries_do_not_run() {
+        let mut zombie = process(5, 1);
+        zombie.state = 'Z';
+        assert!(!zombie.is_running());
+        zombie.state = 'X';
+        assert!(!zombie.is_running());
+        assert!(process(6, 1).is_running());
+    }
+
+    #[test]
+    fn descendants_are_found_at_any_depth_and_only_once() {
+        let processes = vec![
+            process(10, 1),
+            process(11, 10),
+            process(12, 11),
+            process(13, 12),
+            process(20, 1),
+            process(21, 20),
+            // A pid read at another moment that points back up: no endless walk.
+            process(14, 13),
+        ];
+        let mut found: Vec<i32> = descendants_of(10, &processes)
+            .iter()
+            .map(|process| process.pid)
+            .collect();
+        found.sort_unstable();
+        assert_eq!(found, vec![11, 12, 13, 14]);
+        assert!(descendants_of(21, &processes).is_empty());
+    }
+
+    #[test]
+    fn this_process_is_in_the_table() {
+        let own = std::process::id() as i32;
+        let processes = read_processes();
+        let me = processes
+            .iter()
+            .find(|process| process.pid == own)
+            .unwrap_or_else(|| panic!("pid {own} not among {} processes", processes.len()));
+        assert!(me.is_running());
+        assert!(me.rss_pages > 0);
+    }
+}
