@@ -656,12 +656,13 @@ test "long" {
 fn a_process_that_leaves_its_group_is_ended_and_named_after_the_run() {
     let suite = Suite::new();
     // `setsid` puts the sleep in a session of its own, out of reach of the
-    // signals that end the step's process group; its shell exits at once.
+    // signals that end the step's process group. The step waits until both
+    // daemons wrote their pid (so they have left their groups) and exits.
     suite.file(
         "daemon.rit",
         r#"service keeper = "setsid sh -c 'echo $$ > service-daemon.pid; exec sleep 31' > /dev/null 2>&1 < /dev/null & exec sleep 60"
 test "starts a daemon" {
-  run "setsid sh -c 'echo $$ > step-daemon.pid; exec sleep 32' > /dev/null 2>&1 < /dev/null &"
+  run "setsid sh -c 'echo $$ > step-daemon.pid; exec sleep 32' > /dev/null 2>&1 < /dev/null & while [ ! -s step-daemon.pid ] || [ ! -s service-daemon.pid ]; do sleep 0.01; done"
   expect exit == 0
 }
 "#,
@@ -680,15 +681,42 @@ test "starts a daemon" {
     );
     let service_daemon = wait_for_pid(suite.dir.path(), "service-daemon.pid");
     let step_daemon = wait_for_pid(suite.dir.path(), "step-daemon.pid");
-    assert!(
-        all.contains(&format!("pid {service_daemon}: sleep 31")),
-        "{all}"
-    );
-    assert!(
-        all.contains(&format!("pid {step_daemon}: sleep 32")),
-        "{all}"
-    );
+    // Each named by pid and command line (`sh -c …` if it had not yet reached
+    // its `exec`).
+    assert!(all.contains(&format!("pid {service_daemon}: ")), "{all}");
+    assert!(all.contains(&format!("pid {step_daemon}: ")), "{all}");
+    assert!(all.contains("sleep 31"), "{all}");
+    assert!(all.contains("sleep 32"), "{all}");
     mark.assert_none_left("a run whose step and service started daemons");
     let report = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
     assert!(report.contains("outlived it and were ended"), "{report}");
+}
+
+#[test]
+fn a_service_that_exits_while_every_test_passes_still_fails_the_run() {
+    let suite = Suite::new();
+    suite.file(
+        "crash.rit",
+        r#"service crasher = "echo 'boom: out of cheese'; sleep 0.3; exit 9"
+test "does not need it" {
+  run "sleep 0.8"
+  expect exit == 0
+}
+"#,
+    );
+    let output = suite.run(&["crash.rit", "--report", "json=report.json"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("✓ crash / does not need it"), "{all}");
+    assert!(
+        all.contains("service `crasher` exited on its own (exit status 9) while the tests ran"),
+        "{all}"
+    );
+    // Its last words come with it.
+    assert!(all.contains("boom: out of cheese"), "{all}");
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["test_run"]["status"], "FAILED", "{report}");
 }

@@ -614,6 +614,19 @@ pub async fn run(
             summary.skipped = outcome.skipped;
             summary.warnings = outcome.warnings;
             summary.stopped_early = outcome.stopped_early;
+            // A service runs until ritc stops it: one that exited on its own while
+            // the tests ran fails the run, even when no test noticed (like a
+            // teardown that fails, it counts as one failure).
+            for (name, status) in services.exited() {
+                let tail = services.log_tail(&name, 10);
+                let _ = events.send(Event::RunProblem {
+                    message: format!(
+                        "service `{name}` exited on its own (exit status {status}) while the tests ran"
+                    ),
+                    detail: (!tail.is_empty()).then(|| tail.join("\n")),
+                });
+                summary.failed += 1;
+            }
             // A signal during teardown (after every test finished) still makes
             // this an interrupted run.
             interrupted |= outcome.interrupted || *interrupt.borrow();
