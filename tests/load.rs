@@ -100,6 +100,12 @@ async fn chunked() -> Response {
     Body::from_stream(futures_util::stream::iter(chunks)).into_response()
 }
 
+/// 65 MiB, one MiB at a time: past the 64 MiB a `check` may hold.
+async fn huge() -> Response {
+    let chunks = (0..65).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 1024 * 1024]));
+    Body::from_stream(futures_util::stream::iter(chunks)).into_response()
+}
+
 /// Closes the connection after each answer.
 async fn closing() -> Response {
     ([(header::CONNECTION, "close")], "bye").into_response()
@@ -169,6 +175,11 @@ impl Server {
             .route("/echo", post(echo))
             .route("/chunked", get(chunked))
             .route("/closing", get(closing))
+            .route("/huge", get(huge))
+            .route(
+                "/redirect-huge",
+                get(|| async { axum::response::Redirect::to("/huge") }),
+            )
             .route("/stall", get(stall))
             .route("/slow-second", get(slow_second))
             .route(
@@ -471,6 +482,48 @@ test "uploaded" {
     assert_green(&output);
     assert_eq!(server.count(|c| &c.fast), 10);
     assert_eq!(server.count(|c| &c.uploads), 6);
+}
+
+#[test]
+fn a_checked_body_past_the_limit_fails_the_request_on_both_paths() {
+    // A `check` keeps the body to read it: past 64 MiB the request fails instead
+    // of holding whatever the server sends. Unchecked, the bytes are only counted.
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "checked" {
+  load GET "{{base}}/huge" {
+    concurrency 1
+    requests 2
+    check { status == 200 }
+  }
+  expect failed == 2
+  expect keys(errors) == ["body too large"]
+}
+
+test "checked through reqwest" {
+  load GET "{{base}}/redirect-huge" {
+    concurrency 1
+    requests 2
+    follow redirects
+    check { status == 200 }
+  }
+  expect failed == 2
+  expect keys(errors) == ["body too large"]
+}
+
+test "unchecked" {
+  load GET "{{base}}/huge" {
+    concurrency 1
+    requests 2
+  }
+  expect succeeded == 2
+  expect bytes == 136314880B
+}
+"#,
+    );
+    assert_green(&output);
 }
 
 #[test]

@@ -15,7 +15,7 @@ use reqwest::header::{ACCEPT, CONNECTION, CONTENT_LENGTH, HOST, USER_AGENT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::transport::Failure;
+use super::transport::{Failure, keep_body};
 use crate::backends::http_client::{HttpResponse, USER_AGENT as RITC_USER_AGENT};
 
 /// A response head longer than this is refused (servers cap theirs at 8–64 KiB).
@@ -218,6 +218,8 @@ enum ExchangeError {
     Truncated,
     /// The answer is not HTTP/1.x as a client can read it.
     Protocol,
+    /// A failure decided on this side (a body past the limit).
+    Failed(Failure),
 }
 
 impl ExchangeError {
@@ -226,6 +228,7 @@ impl ExchangeError {
             ExchangeError::Stale | ExchangeError::Truncated => Failure::Reset,
             ExchangeError::Io(error) => Failure::from_io(error),
             ExchangeError::Protocol => Failure::Protocol,
+            ExchangeError::Failed(failure) => *failure,
         }
     }
 }
@@ -441,7 +444,8 @@ async fn read_exact_body(
             .unwrap_or(usize::MAX)
             .min(unread.len());
         if let Some(body) = body.as_deref_mut() {
-            body.extend_from_slice(unread.get(..take).unwrap_or_default());
+            keep_body(body, unread.get(..take).unwrap_or_default())
+                .map_err(ExchangeError::Failed)?;
         }
         buffer.consume(take);
         remaining -= take as u64;
@@ -459,7 +463,7 @@ async fn read_to_end(
         let unread = buffer.unread();
         total += unread.len() as u64;
         if let Some(body) = body.as_deref_mut() {
-            body.extend_from_slice(unread);
+            keep_body(body, unread).map_err(ExchangeError::Failed)?;
         }
         let length = unread.len();
         buffer.consume(length);

@@ -24,6 +24,9 @@ pub enum Failure {
     Protocol,
     Tls,
     Redirect,
+    /// A `check` needed the body and it was past `MAX_BODY_BYTES`: ritc stops
+    /// reading there, as an HTTP step does, so memory stays bounded.
+    BodyTooLarge,
     /// The request could not be built (a bad header, say): every request fails so.
     InvalidRequest,
     Other,
@@ -38,6 +41,7 @@ impl Failure {
             Failure::Protocol => "protocol",
             Failure::Tls => "tls",
             Failure::Redirect => "redirect",
+            Failure::BodyTooLarge => "body too large",
             Failure::InvalidRequest => "invalid request",
             Failure::Other => "other",
         }
@@ -209,8 +213,18 @@ async fn send_with_reqwest(
     while let Some(chunk) = response.chunk().await.map_err(|error| to_failure(&error))? {
         body_bytes += chunk.len() as u64;
         if let Some(captured) = capture.as_deref_mut() {
-            captured.body.extend_from_slice(&chunk);
+            keep_body(&mut captured.body, &chunk)?;
         }
     }
     Ok(Answer { status, body_bytes })
+}
+
+/// Appends to a body a `check` will read, up to `MAX_BODY_BYTES`: past it the
+/// request fails instead of holding whatever the server sends.
+pub(super) fn keep_body(body: &mut Vec<u8>, bytes: &[u8]) -> Result<(), Failure> {
+    if body.len() + bytes.len() > http_client::MAX_BODY_BYTES {
+        return Err(Failure::BodyTooLarge);
+    }
+    body.extend_from_slice(bytes);
+    Ok(())
 }
