@@ -720,3 +720,59 @@ test "does not need it" {
     .unwrap();
     assert_eq!(report["test_run"]["status"], "FAILED", "{report}");
 }
+
+/// Answers the first request of each connection and keeps the connection
+/// (no `Connection: close`); the next request on it is read, then the
+/// connection is closed without a word: what a server with a short keep-alive
+/// timeout does to a client that reuses the connection at that moment.
+fn one_answer_then_a_silent_close(stream: &mut TcpStream) {
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    read_head(stream);
+}
+
+#[test]
+fn a_kept_alive_connection_closed_under_a_request_is_retried_when_idempotent() {
+    let port = serve(one_answer_then_a_silent_close);
+    for (name, options, post_line) in [("plain", "", 15), ("full", "\n    follow redirects", 20)] {
+        let suite = Suite::new();
+        suite.file(
+            "stale.rit",
+            &format!(
+                r#"test "idempotent" {{
+  GET "http://127.0.0.1:{port}/one"{options}
+  expect body == "ok"
+  GET "http://127.0.0.1:{port}/two"{options}
+  expect body == "ok"
+  PUT "http://127.0.0.1:{port}/three"{options}
+  expect body == "ok"
+  DELETE "http://127.0.0.1:{port}/four"{options}
+  expect body == "ok"
+}}
+
+test "not idempotent" {{
+  GET "http://127.0.0.1:{port}/five"{options}
+  expect body == "ok"
+  POST "http://127.0.0.1:{port}/six"{options}
+  expect body == "ok"
+}}
+"#
+            ),
+        );
+        let output = suite.run(&["stale.rit", "--jobs", "1"]);
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{name}: {all}");
+        // Each request after the first met a closed connection and was sent again.
+        assert!(all.contains("✓ stale / idempotent"), "{name}: {all}");
+        // A POST is never sent twice: it fails, at its line, saying why.
+        assert!(all.contains("✗ stale / not idempotent"), "{name}: {all}");
+        assert!(
+            all.contains(&format!("stale.rit:{post_line}")),
+            "{name}: {all}"
+        );
+        assert!(
+            all.contains("connection closed before message completed"),
+            "{name}: {all}"
+        );
+        assert!(all.contains("never POST or PATCH"), "{name}: {all}");
+    }
+}

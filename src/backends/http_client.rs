@@ -441,10 +441,28 @@ async fn exchange(
         }
     }
     let sent_at = Instant::now();
-    let response = prepared
-        .send()
-        .await
-        .map_err(|error| HttpError::from_reqwest(&error, &request.url, request.timeout))?;
+    // A copy to send again if a reused connection was closed under the request
+    // (`closed_before_answer`); none for a streamed (multipart) body.
+    let second_try = if is_idempotent(&request.method) {
+        prepared.try_clone()
+    } else {
+        None
+    };
+    let response =
+        match (prepared.send().await, second_try) {
+            (Ok(response), _) => response,
+            (Err(error), Some(second_try)) if closed_before_answer(&error) => second_try
+                .send()
+                .await
+                .map_err(|error| HttpError::from_reqwest(&error, &request.url, request.timeout))?,
+            (Err(error), _) => {
+                return Err(HttpError::from_reqwest(
+                    &error,
+                    &request.url,
+                    request.timeout,
+                ));
+            }
+        };
     if let Some(jar) = manual_jar {
         let mut set_cookies = response
             .headers()
@@ -553,6 +571,43 @@ fn multipart_form(fields: &[MultipartField]) -> Result<reqwest::multipart::Form,
         };
     }
     Ok(form)
+}
+
+/// Whether a request with this method may be sent a second time: the methods
+/// HTTP calls idempotent (RFC 9110 §9.2.2).
+pub(crate) fn is_idempotent(method: &str) -> bool {
+    ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]
+        .iter()
+        .any(|idempotent| method.eq_ignore_ascii_case(idempotent))
+}
+
+/// Whether the connection closed (or was reset) before any of the answer came:
+/// what a client sees when it reuses a kept-alive connection that the server
+/// closed at the same moment without saying `Connection: close`. Such a request
+/// is sent again once on a fresh connection, if it is idempotent, as curl and
+/// browsers do; a server that really answers nothing fails the retry the same way.
+pub(crate) fn closed_before_answer(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if let Some(hyper_error) = current.downcast_ref::<hyper::Error>() {
+            if hyper_error.is_incomplete_message() {
+                return true;
+            }
+            let reset = std::error::Error::source(hyper_error)
+                .and_then(|inner| inner.downcast_ref::<std::io::Error>())
+                .is_some_and(|io| {
+                    matches!(
+                        io.kind(),
+                        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+                    )
+                });
+            if reset {
+                return true;
+            }
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// The URL that will be requested: the script's URL with the query pairs appended.

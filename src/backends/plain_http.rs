@@ -8,7 +8,7 @@
 
 use super::http_client::{
     HttpError, HttpErrorKind, HttpRequest, HttpResponse, MAX_BODY_BYTES, RequestBody, USER_AGENT,
-    body_too_large, joined_headers, request_url,
+    body_too_large, closed_before_answer, is_idempotent, joined_headers, request_url,
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -106,11 +106,17 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
     let outgoing = builder
         .body(Full::new(Bytes::from(body)))
         .map_err(|error| invalid(format!("cannot build the request ({url}): {error}")))?;
+    // A copy to send again if a reused connection was closed under the request.
+    let second_try = is_idempotent(&request.method).then(|| duplicate(&outgoing));
     let sent_at = Instant::now();
-    let response = client()
-        .request(outgoing)
-        .await
-        .map_err(|error| connect_error(&error, url.as_str()))?;
+    let response = match (client().request(outgoing).await, second_try) {
+        (Ok(response), _) => response,
+        (Err(error), Some(second_try)) if closed_before_answer(&error) => client()
+            .request(second_try)
+            .await
+            .map_err(|error| connect_error(&error, url.as_str()))?,
+        (Err(error), _) => return Err(connect_error(&error, url.as_str())),
+    };
     let status = response.status().as_u16();
     let headers = joined_headers(response.headers());
     let mut set_cookies = response.headers().get_all(SET_COOKIE).iter();
@@ -148,6 +154,16 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
         url: url.to_string(),
         cookies: Vec::new(),
     })
+}
+
+/// The same request again (method, URL, version, headers and body).
+fn duplicate(request: &hyper::Request<Full<Bytes>>) -> hyper::Request<Full<Bytes>> {
+    let mut copy = hyper::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    copy
 }
 
 /// Plain words for a failed exchange, in the same form as the full client's.

@@ -29,6 +29,9 @@ pub fn for_failure(
         "protocol" if message.contains("ritc stops reading there") => {
             "the response body is past the 64 MiB that ritc reads (docs/reliability.md): ask for less (a page, a range, a filter), or check the endpoint does not stream without end".to_string()
         }
+        "protocol" if message.contains("closed before message completed") => {
+            "the server closed the connection before answering: a crash (read the service log tail), or a kept-alive connection it closed as the request went out — ritc sends GET, HEAD, PUT, DELETE and OPTIONS again once on a fresh connection, never POST or PATCH; have the server send `Connection: close`, or keep idle connections open longer".to_string()
+        }
         "protocol" => "the exchange broke off or was not what the protocol expects: check the URL's scheme and port (http vs https, ws vs wss) and the service log tail for a crash".to_string(),
         "database" => database(&failure.message),
         "command" => "the command failed: read its output in the details; add `expect exit == N` after it if a non-zero exit is expected".to_string(),
