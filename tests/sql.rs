@@ -930,3 +930,49 @@ async fn a_statement_past_its_timeout_closes_its_connection() {
     drop(test);
     backend.shutdown().await;
 }
+
+#[test]
+fn a_server_that_accepts_and_never_answers_fails_at_the_step_timeout() {
+    // Accepts every connection, reads nothing, says nothing: no handshake ever.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    for (product, scheme) in [("PostgreSQL", "postgres"), ("MariaDB", "mariadb")] {
+        let url = format!("{scheme}://someone@127.0.0.1:{port}/inventory");
+        let suite = Suite::new();
+        suite.file(
+            "silent.rit",
+            &format!(
+                "test \"silent\" {{\n  sql database(\"{url}\") \"SELECT 1 AS one\"\n    timeout 1s\n  expect rows[0].one == 1\n}}\n"
+            ),
+        );
+        let started = std::time::Instant::now();
+        let output = suite.run(&["silent.rit"]);
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{product}: {all}");
+        assert!(all.contains("✗ silent / silent"), "{product}: {all}");
+        assert!(
+            all.contains(&format!(
+                "cannot connect to {product} at 127.0.0.1:{port}, database \"inventory\", user \"someone\": the server accepted the connection but did not answer within 1s"
+            )),
+            "{product}: {all}"
+        );
+        assert!(all.contains("silent.rit:2"), "{product}: {all}");
+        assert!(
+            all.contains(&format!("did not speak {product}'s protocol")),
+            "{product}: {all}"
+        );
+        // Bounded by the step's timeout (and a short attempt that explains it),
+        // not by a driver's own default (minutes).
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{product}: {:?}",
+            started.elapsed()
+        );
+    }
+}

@@ -97,6 +97,10 @@ pub struct SqlBackend {
 /// (sqlx resets and pings it in the background) before it opens a new one.
 const RETURN_WAIT: Duration = Duration::from_millis(50);
 
+/// The most the direct connection attempt that explains a failed `acquire` may
+/// take, after the step already waited its timeout for the pool.
+const DIAGNOSTIC_WAIT: Duration = Duration::from_secs(2);
+
 impl Backend for SqlBackend {
     fn schema(&self) -> StepSchema {
         schema()
@@ -363,13 +367,21 @@ impl ConnectionOptions {
         match tokio::time::timeout(timeout, tokio::net::TcpStream::connect((host, port))).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(error)) => Err(sqlx::Error::Io(error)),
-            Err(_) => Err(sqlx::Error::PoolTimedOut),
+            Err(_) => Err(timed_out(format!(
+                "the connection was not accepted within {}",
+                format_duration(timeout)
+            ))),
         }
     }
 
     /// Connects once, outside any pool, and closes the connection again.
     async fn try_connect(&self, timeout: Duration) -> Result<(), sqlx::Error> {
-        let timed_out = || sqlx::Error::PoolTimedOut;
+        let timed_out = || {
+            timed_out(format!(
+                "the server accepted the connection but did not answer within {}",
+                format_duration(timeout)
+            ))
+        };
         match self {
             ConnectionOptions::Postgres(options) => {
                 let connection = tokio::time::timeout(timeout, options.connect())
@@ -555,9 +567,10 @@ impl Pool {
             }
             _ => {
                 let options = ConnectionOptions::of(target)?;
-                let probe = options
-                    .try_connect(timeout.min(Duration::from_secs(10)))
-                    .await;
+                // Refused, a wrong password, no such database: those answers come
+                // at once. Only a server that accepts and stays silent makes this
+                // attempt wait, and then the step has already waited `timeout`.
+                let probe = options.try_connect(timeout.min(DIAGNOSTIC_WAIT)).await;
                 match probe {
                     Err(error) => Err(connection_error(target, &options, &error)),
                     Ok(()) => Err(StepError::new(
@@ -2018,6 +2031,11 @@ fn connection_is_broken(error: &sqlx::Error) -> bool {
     )
 }
 
+/// A connection attempt that ran out of time, in words that say which part.
+fn timed_out(words: String) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, words))
+}
+
 /// What the driver said, without sqlx's wrapping.
 fn driver_message(error: &sqlx::Error) -> String {
     match error {
@@ -2040,6 +2058,12 @@ fn connection_error(
     error: &sqlx::Error,
 ) -> StepError {
     let reason = driver_message(error);
+    let timed_out = match error {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Io(io) => io.kind() == std::io::ErrorKind::TimedOut,
+        _ => false,
+    };
+    let silent_after_accept = timed_out && reason.contains("accepted the connection");
     let code = match error {
         sqlx::Error::Database(error) => error.code().map(|code| code.to_string()),
         _ => None,
@@ -2065,13 +2089,18 @@ fn connection_error(
             target.product,
             target.shown()
         ),
-        _ if matches!(error, sqlx::Error::PoolTimedOut) => format!(
+        _ if silent_after_accept => format!(
+            "help: something accepted the connection but did not speak {}'s protocol: is that port the database's,              not another service or a proxy whose backend is down ({})? Is the server overloaded?",
+            target.product,
+            target.shown()
+        ),
+        _ if timed_out => format!(
             "help: the server did not answer; check that the host is reachable and the port is the database's ({})",
             target.shown()
         ),
         _ => format!("help: check the URL ({}) and that the server accepts connections", target.shown()),
     };
-    let kind = if matches!(error, sqlx::Error::PoolTimedOut) {
+    let kind = if timed_out {
         StepErrorKind::Timeout
     } else {
         StepErrorKind::Connection
