@@ -186,6 +186,59 @@ fn a_one_gigabyte_body_fails_at_the_limit_with_memory_bounded() {
     assert!(own < 400 * 1024, "the test process peaked at {own} KiB");
 }
 
+#[test]
+fn a_command_that_writes_without_end_fails_at_the_limit_with_memory_bounded() {
+    // `yes` never stops; `head -c` writes 200 MB and exits. Both are cut at 64 MiB
+    // of one stream, long before the timeout, and their group is ended.
+    for (stream, command) in [
+        ("stdout", "yes"),
+        ("stderr", "head -c 200000000 /dev/zero >&2"),
+    ] {
+        let suite = Suite::new();
+        suite.file(
+            "chatty.rit",
+            &format!(
+                "test \"chatty\" {{\n  run \"echo $$ > sh.pid; {command}\"\n    timeout 60s\n  expect exit == 0\n}}\n"
+            ),
+        );
+        let mark = TreeMark::new();
+        let mut command_line = suite.command(&["chatty.rit"]);
+        mark.apply(&mut command_line);
+        let child = command_line
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let sampler = std::thread::spawn(move || {
+            let mut peak = 0;
+            while let Some(rss) = peak_rss_kib(pid) {
+                peak = peak.max(rss);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            peak
+        });
+        let output = child.wait_with_output().unwrap();
+        let peak_kib = sampler.join().unwrap();
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{stream}: {all}");
+        assert!(all.contains("✗ chatty / chatty"), "{stream}: {all}");
+        assert!(
+            all.contains(&format!(
+                "wrote more than 64 MiB to its {stream}; ritc stops reading there and ended its process group"
+            )),
+            "{stream}: {all}"
+        );
+        assert!(all.contains("chatty.rit:2"), "{stream}: {all}");
+        assert!(!all.contains("timed out"), "{stream}: {all}");
+        assert!(
+            peak_kib < 400 * 1024,
+            "{stream}: ritc peaked at {peak_kib} KiB"
+        );
+        mark.assert_none_left("a command that wrote without end");
+    }
+}
+
 fn ten_of_a_thousand_then_close(stream: &mut TcpStream) {
     let _ = stream.write_all(
         b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n0123456789",

@@ -95,6 +95,17 @@ impl Backend for RunBackend {
                     ),
                     detail: Some(output_tail(&stdout, &stderr)),
                 },
+                CommandError::OutputTooLarge {
+                    stream,
+                    stdout,
+                    stderr,
+                } => StepError {
+                    kind: StepErrorKind::Command,
+                    message: format!(
+                        "`{command}` wrote more than 64 MiB to its {stream}; ritc stops reading there and ended its process group"
+                    ),
+                    detail: Some(output_tail(&stdout, &stderr)),
+                },
             })?;
             if output.exit != 0 && !input.status_checked {
                 return Err(StepError {
@@ -133,8 +144,11 @@ impl Backend for RunBackend {
 
 /// The last lines of a command's output, for a failure.
 fn output_tail(stdout: &[u8], stderr: &[u8]) -> String {
+    // The last 10 lines, from at most the last 16 KiB: an output of millions of
+    // lines must not be split whole to show its end.
     let tail = |bytes: &[u8]| {
-        let text = String::from_utf8_lossy(bytes);
+        let start = bytes.len().saturating_sub(16 * 1024);
+        let text = String::from_utf8_lossy(bytes.get(start..).unwrap_or_default());
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(10)..].join("\n")
     };

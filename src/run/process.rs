@@ -15,6 +15,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::ChildStdin;
 
 /// How long a timed-out command's group has between SIGTERM and SIGKILL.
+/// The most of each of a command's streams (stdout, stderr) ritc keeps, as for an
+/// HTTP body (docs/reliability.md): past it the step fails and the group is ended.
+pub const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
+
 const COMMAND_GRACE: Duration = Duration::from_millis(500);
 
 /// How long output is still read after a group was killed: a process that left the
@@ -71,6 +75,14 @@ pub enum CommandError {
         stdout: Vec<u8>,
         stderr: Vec<u8>,
     },
+    /// The command wrote more than `MAX_OUTPUT_BYTES` to one stream (`stream` is
+    /// `stdout` or `stderr`); ritc stopped reading there and ended the group. The
+    /// output is what was kept.
+    OutputTooLarge {
+        stream: &'static str,
+        stdout: Vec<u8>,
+        stderr: Vec<u8>,
+    },
 }
 
 impl std::fmt::Display for CommandError {
@@ -84,6 +96,10 @@ impl std::fmt::Display for CommandError {
                     describe_duration(*after)
                 )
             }
+            CommandError::OutputTooLarge { stream, .. } => write!(
+                formatter,
+                "the command wrote more than 64 MiB to its {stream}; ritc stops reading there"
+            ),
         }
     }
 }
@@ -181,20 +197,29 @@ pub async fn run_command(spec: &CommandSpec) -> Result<CommandOutput, CommandErr
     let deadline = deadline_after(spec.timeout);
 
     let (waited, duration) = {
+        // Ends early, with the stream's name, when one output passes the limit.
         let exchanging = async {
-            tokio::join!(
-                feed_stdin(stdin_pipe, spec.stdin.as_deref()),
-                read_pipe(stdout_pipe, &mut stdout),
-                read_pipe(stderr_pipe, &mut stderr),
+            tokio::try_join!(
+                async {
+                    feed_stdin(stdin_pipe, spec.stdin.as_deref()).await;
+                    Ok(())
+                },
+                read_pipe(stdout_pipe, &mut stdout, "stdout"),
+                read_pipe(stderr_pipe, &mut stderr, "stderr"),
             )
         };
         tokio::pin!(exchanging);
         let mut exchange_done = false;
         let waited = loop {
             tokio::select! {
-                _ = &mut exchanging, if !exchange_done => exchange_done = true,
-                status = child.wait() => break Some(status),
-                _ = tokio::time::sleep_until(deadline) => break None,
+                result = &mut exchanging, if !exchange_done => {
+                    exchange_done = true;
+                    if let Err(stream) = result {
+                        break Ending::OutputTooLarge(stream);
+                    }
+                }
+                status = child.wait() => break Ending::Exited(status),
+                _ = tokio::time::sleep_until(deadline) => break Ending::TimedOut,
             }
         };
         let duration = started.elapsed();
@@ -212,7 +237,7 @@ pub async fn run_command(spec: &CommandSpec) -> Result<CommandOutput, CommandErr
         tokio::join!(end_process_group(process_group, COMMAND_GRACE), draining);
         (waited, duration)
     };
-    if waited.is_none() {
+    if !matches!(waited, Ending::Exited(_)) {
         // Reap `sh`, which was just killed; tokio would reap it later anyway.
         let _ = tokio::time::timeout(AFTER_KILL_WAIT, child.wait()).await;
     }
@@ -220,15 +245,20 @@ pub async fn run_command(spec: &CommandSpec) -> Result<CommandOutput, CommandErr
     guard.armed = false;
 
     match waited {
-        None => Err(CommandError::TimedOut {
+        Ending::TimedOut => Err(CommandError::TimedOut {
             after: spec.timeout,
             stdout,
             stderr,
         }),
-        Some(Err(error)) => Err(CommandError::Spawn(format!(
+        Ending::OutputTooLarge(stream) => Err(CommandError::OutputTooLarge {
+            stream,
+            stdout,
+            stderr,
+        }),
+        Ending::Exited(Err(error)) => Err(CommandError::Spawn(format!(
             "cannot wait for `sh -c`: {error}"
         ))),
-        Some(Ok(status)) => Ok(CommandOutput {
+        Ending::Exited(Ok(status)) => Ok(CommandOutput {
             exit: exit_code(status),
             stdout,
             stderr,
@@ -264,15 +294,34 @@ async fn feed_stdin(pipe: Option<ChildStdin>, input: Option<&[u8]>) {
 
 /// Appends what the pipe yields to `into` until end of file. Data read so far stays
 /// in `into` when the future is dropped half-way.
-async fn read_pipe<Pipe: AsyncRead + Unpin>(pipe: Option<Pipe>, into: &mut Vec<u8>) {
-    let Some(mut pipe) = pipe else { return };
+/// How a command's run ended.
+enum Ending {
+    Exited(std::io::Result<ExitStatus>),
+    TimedOut,
+    /// One stream (named) passed `MAX_OUTPUT_BYTES`.
+    OutputTooLarge(&'static str),
+}
+
+/// Reads a pipe to its end into `into`, or fails with `stream` once more than
+/// `MAX_OUTPUT_BYTES` came: memory stays bounded whatever the command writes.
+async fn read_pipe<Pipe: AsyncRead + Unpin>(
+    pipe: Option<Pipe>,
+    into: &mut Vec<u8>,
+    stream: &'static str,
+) -> Result<(), &'static str> {
+    let Some(mut pipe) = pipe else { return Ok(()) };
     let mut chunk = vec![0_u8; 16 * 1024];
     loop {
         match pipe.read(&mut chunk).await {
-            Ok(0) => return,
-            Ok(read) => into.extend_from_slice(chunk.get(..read).unwrap_or_default()),
+            Ok(0) => return Ok(()),
+            Ok(read) => {
+                if into.len() + read > MAX_OUTPUT_BYTES {
+                    return Err(stream);
+                }
+                into.extend_from_slice(chunk.get(..read).unwrap_or_default());
+            }
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => return,
+            Err(_) => return Ok(()),
         }
     }
 }
