@@ -520,7 +520,11 @@ fn no_process_outlives_an_interrupted_run() {
             &format!(
                 r#"service sleeper = "echo $$ > service.pid; exec sleep 60"
 teardown {{
-  run "touch torn-down"
+  run "echo x >> torn-down"
+}}
+test "first" {{
+  run "true"
+  expect exit == 0
 }}
 test "long" {{
   run "echo $$ > step.pid; sleep 60 & echo $! > child.pid; wait"
@@ -541,7 +545,7 @@ test "dummy {signal}" {{
         let mut command = Command::new(ritc());
         mark.apply(&mut command);
         let mut child = command
-            .args(["run", "interrupt.rit"])
+            .args(["run", "interrupt.rit", "--report", "json=report.json"])
             .current_dir(suite.dir.path())
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
@@ -584,10 +588,20 @@ test "dummy {signal}" {{
         unsafe { libc::kill(child.id() as i32, signal) };
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(3), "signal {signal}");
-        assert!(
-            suite.dir.path().join("torn-down").exists(),
-            "teardown must run after signal {signal}"
+        assert_eq!(
+            std::fs::read_to_string(suite.dir.path().join("torn-down")).unwrap_or_default(),
+            "x\n",
+            "teardown must run exactly once after signal {signal}"
         );
+        // The report is written with what finished: the first test passed, the
+        // long one was interrupted, the rest never started.
+        let report: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(report["test_run"]["interrupted"], true, "{report}");
+        assert_eq!(report["summary"]["passed"], 1, "{report}");
+        assert_eq!(report["summary"]["failed"], 1, "{report}");
         assert!(!suite.dir.path().join("started").exists());
         mark.assert_none_left(&format!("a run interrupted by signal {signal}"));
     }
