@@ -7,9 +7,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn ritc() -> &'static str {
-    env!("CARGO_BIN_EXE_ritc")
-}
+mod common;
+use common::ritc;
 
 fn demo_binary() -> PathBuf {
     // The demo is a workspace member; `cargo test` builds it into the same folder.

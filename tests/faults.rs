@@ -6,57 +6,12 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
 use common::process_tree::TreeMark;
-
-fn ritc() -> &'static str {
-    env!("CARGO_BIN_EXE_ritc")
-}
-
-/// A folder with `.rit` files, removed at the end of the test.
-struct Suite {
-    dir: tempfile::TempDir,
-}
-
-impl Suite {
-    fn new() -> Suite {
-        Suite {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(ritc());
-        command
-            .arg("run")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("NO_COLOR", "1");
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use common::{Suite, ritc, text};
 
 /// Reads a request's head (up to the blank line) so that closing the socket
 /// afterwards does not reset it over unread bytes.

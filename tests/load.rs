@@ -18,9 +18,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 
-fn ritc() -> &'static str {
-    env!("CARGO_BIN_EXE_ritc")
-}
+mod common;
+use common::ritc;
 
 // ---------------------------------------------------------------- the test server
 

@@ -6,23 +6,14 @@
 use ritc::backends::redis::RedisBackend;
 use ritc::backends::step::{Backend, CommandPart, StepErrorKind, StepInput, TestResources};
 use ritc::run::value::Value;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod common;
+use common::{ritc, text};
+
 const REDIS_URL: &str = "redis://127.0.0.1:6379";
-
-fn ritc() -> &'static str {
-    env!("CARGO_BIN_EXE_ritc")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// A random key prefix whose keys are deleted when it is dropped.
 struct Keys {

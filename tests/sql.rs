@@ -11,7 +11,7 @@
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 use ritc::backends::sql::SqlBackend;
@@ -19,6 +19,9 @@ use ritc::backends::step::{
     Backend, CommandPart, StepError, StepErrorKind, StepInput, StepOutput, TestResources,
 };
 use ritc::run::value::Value;
+
+mod common;
+use common::{Suite, ritc, text};
 
 // ---------------------------------------------------------------------------
 // Servers and helpers
@@ -76,50 +79,9 @@ macro_rules! require {
     };
 }
 
-fn ritc() -> &'static str {
-    env!("CARGO_BIN_EXE_ritc")
-}
-
 /// A random suffix for names that must not collide across tests and runs.
 fn unique() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
-}
-
-/// A folder with `.rit` files, removed at the end of the test.
-struct Suite {
-    dir: tempfile::TempDir,
-}
-
-impl Suite {
-    fn new() -> Suite {
-        Suite {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(ritc())
-            .arg("run")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Runs `source` (with `DB_URL` and the table name `NAME` replaced) and expects every test in it

@@ -8,7 +8,7 @@ use ritc::backends::step::StepErrorKind;
 use ritc::backends::ws::{Frame, Outgoing, WsConnection};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -18,9 +18,8 @@ use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-fn ritc() -> &'static str {
-    env!("CARGO_BIN_EXE_ritc")
-}
+mod common;
+use common::{ritc, text};
 
 fn demo_binary() -> PathBuf {
     // The demo is a workspace member; `cargo test` builds it into the same folder.
@@ -42,14 +41,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Writes `source` as `ws.rit` in a fresh folder and runs it with `base` as the
