@@ -486,7 +486,7 @@ fn signal(child: &std::process::Child, signal: i32) {
 
 #[test]
 fn an_interrupt_during_setup_runs_teardown_once_and_writes_the_report() {
-    for sig in [libc::SIGINT, libc::SIGTERM] {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         let suite = Suite::new();
         suite.file(
             "setup.rit",

@@ -473,7 +473,7 @@ fn secrets_never_appear_in_verbose_output() {
 
 #[test]
 fn no_process_outlives_an_interrupted_run() {
-    for signal in [libc::SIGINT, libc::SIGTERM] {
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         let suite = Suite::new();
         suite.file(
             "interrupt.rit",

@@ -550,20 +550,24 @@ pub async fn run(
     let (interrupt_sender, interrupt) = watch::channel(false);
     let (force_sender, force) = watch::channel(false);
     let signal_task = tokio::spawn(async move {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        for sender in [&interrupt_sender, &force_sender] {
-            let terminated = async {
-                match terminate.as_mut() {
-                    Some(signal) => {
-                        signal.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        // SIGHUP too: a closed terminal or SSH session must not leave the
+        // services running with nobody to stop them.
+        let mut terminate = signal(SignalKind::terminate()).ok();
+        let mut hangup = signal(SignalKind::hangup()).ok();
+        async fn received(signal: Option<&mut Signal>) {
+            match signal {
+                Some(signal) => {
+                    signal.recv().await;
                 }
-            };
+                None => std::future::pending::<()>().await,
+            }
+        }
+        for sender in [&interrupt_sender, &force_sender] {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
-                _ = terminated => {}
+                _ = received(terminate.as_mut()) => {}
+                _ = received(hangup.as_mut()) => {}
             }
             let _ = sender.send(true);
         }
