@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::ritc;
+use common::suite::ritc;
 
 fn demo_binary() -> PathBuf {
     // The demo is a workspace member; `cargo test` builds it into the same folder.

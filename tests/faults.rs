@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 use common::process_tree::TreeMark;
-use common::{Suite, ritc, text};
+use common::suite::{Suite, ritc, text};
 
 /// Reads a request's head (up to the blank line) so that closing the socket
 /// afterwards does not reset it over unread bytes.

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 
 mod common;
-use common::ritc;
+use common::suite::ritc;
 
 // ---------------------------------------------------------------- the test server
 

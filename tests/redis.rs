@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod common;
-use common::{ritc, text};
+use common::suite::{ritc, text};
 
 const REDIS_URL: &str = "redis://127.0.0.1:6379";
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 use common::process_tree::TreeMark;
-use common::{Suite, ritc, text};
+use common::suite::{Suite, ritc, text};
 
 fn demo_binary() -> PathBuf {
     // The demo is a workspace member; `cargo test` builds it into the same folder.

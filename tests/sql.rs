@@ -21,7 +21,7 @@ use ritc::backends::step::{
 use ritc::run::value::Value;
 
 mod common;
-use common::{Suite, ritc, text};
+use common::suite::{Suite, ritc, text};
 
 // ---------------------------------------------------------------------------
 // Servers and helpers

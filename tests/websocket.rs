@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 mod common;
-use common::{ritc, text};
+use common::suite::{ritc, text};
 
 fn demo_binary() -> PathBuf {
     // The demo is a workspace member; `cargo test` builds it into the same folder.

@@ -11,7 +11,7 @@
 //!
 //! Only a process that is a subreaper looks for leftovers: a library user (the
 //! tests run suites inside the test process, beside other tests' processes) never
-//! has its own children ended behind its back.
+//! has its own children ended behind its back. Must not import `syntax` or `check`.
 
 use std::time::{Duration, Instant};
 

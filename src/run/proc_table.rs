@@ -1,7 +1,8 @@
 //! The machine's process table, read from `/proc/PID/stat`: who runs, who is whose
 //! parent, which process group. One parser for the three readers: whether a process
 //! group still runs (`process`), what each service uses (`sampling`), and what a run
-//! left running (`leftovers`). Linux only; elsewhere the table is empty.
+//! left running (`leftovers`). Linux only; elsewhere the table is empty. Must not
+//! import `syntax` or `check`.
 
 /// What `/proc/PID/stat` says of one process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
