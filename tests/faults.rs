@@ -125,7 +125,9 @@ fn a_one_gigabyte_body_fails_at_the_limit_with_memory_bounded() {
             assert_eq!(output.status.code(), Some(1), "{name} {port}: {all}");
             assert!(all.contains("✗ huge / huge"), "{name}: {all}");
             assert!(
-                all.contains("the response body is larger than 64 MiB; ritc stops reading there"),
+                all.contains(
+                    "the response body is larger than 64MB (--max-body); ritc stops reading there"
+                ),
                 "{name}: {all}"
             );
             assert!(all.contains("huge.rit:2"), "{name}: {all}");
@@ -783,4 +785,68 @@ test "not idempotent" {{
         );
         assert!(all.contains("never POST or PATCH"), "{name}: {all}");
     }
+}
+
+/// 4 KiB of body with its length, on a connection that then closes.
+fn four_kilobytes(stream: &mut TcpStream) {
+    let _ =
+        stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4096\r\nConnection: close\r\n\r\n");
+    let _ = stream.write_all(&[b'x'; 4096]);
+}
+
+#[test]
+fn max_body_sets_the_limit_for_http_steps_and_load_checks() {
+    let port = serve(four_kilobytes);
+    let suite = Suite::new();
+    suite.file(
+        "sized.rit",
+        &format!(
+            r#"test "plain" {{
+  GET "http://127.0.0.1:{port}/plain"
+  expect len(body) == 4096
+}}
+test "full" {{
+  GET "http://127.0.0.1:{port}/full"
+    follow redirects
+  expect len(body) == 4096
+}}
+test "load" {{
+  load GET "http://127.0.0.1:{port}/load" {{
+    concurrency 1
+    requests 2
+    check {{ status == 200 }}
+  }}
+  expect succeeded == 2
+}}
+"#
+        ),
+    );
+    // Exactly the limit is allowed, on every path.
+    let output = suite.run(&["sized.rit", "--max-body", "4KB"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    // One byte less than the body, and every path refuses it at its line.
+    let output = suite.run(&["sized.rit", "--max-body", "1KB"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    for (test, line) in [("plain", 2), ("full", 6)] {
+        assert!(all.contains(&format!("✗ sized / {test}")), "{all}");
+        assert!(all.contains(&format!("sized.rit:{line}")), "{all}");
+    }
+    assert_eq!(
+        all.matches("the response body is larger than 1KB (--max-body); ritc stops reading there")
+            .count(),
+        2,
+        "{all}"
+    );
+    assert!(all.contains("✗ sized / load"), "{all}");
+    assert!(all.contains("body too large"), "{all}");
+    // A size is required.
+    let output = suite.run(&["sized.rit", "--max-body", "lots"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("expected a size such as 64MB, 512KB or 1GB"),
+        "{all}"
+    );
 }

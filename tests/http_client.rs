@@ -159,6 +159,7 @@ fn request(method: &str, url: String) -> HttpRequest {
         timeout: Duration::from_secs(10),
         follow_redirects: false,
         insecure: false,
+        max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
     }
 }
 

@@ -319,6 +319,7 @@ fn input(parts: Vec<CommandPart>) -> StepInput {
         timeout: Duration::from_secs(5),
         base_dir: std::env::temp_dir(),
         status_checked: false,
+        max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
     }
 }
 

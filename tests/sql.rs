@@ -690,6 +690,7 @@ fn input(url: &str, parts: Vec<CommandPart>, timeout: Duration) -> StepInput {
         timeout,
         base_dir: PathBuf::from("."),
         status_checked: false,
+        max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
     }
 }
 

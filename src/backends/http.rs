@@ -138,6 +138,7 @@ pub fn build_request(input: &StepInput) -> Result<HttpRequest, StepError> {
             .unwrap_or_default(),
         body,
         timeout: input.timeout,
+        max_body: input.max_body,
         follow_redirects: input.flag("follow redirects"),
         insecure: input.flag("insecure"),
     })

@@ -49,6 +49,8 @@ pub struct HttpRequest {
     pub follow_redirects: bool,
     /// Accept invalid certificates and host names.
     pub insecure: bool,
+    /// The most of the response body that is read: past it the step fails.
+    pub max_body: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -128,16 +130,18 @@ impl HttpErrorKind {
     }
 }
 
-/// The most of a response body ritc reads (64 MiB, docs/reliability.md): past it
-/// the step fails with [`body_too_large`] and memory stays bounded.
-pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// The most of a response body ritc reads unless `--max-body` says otherwise
+/// (64MB, docs/reliability.md): past it the step fails with [`body_too_large`]
+/// and memory stays bounded.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-/// The failure of a step whose response body passed [`MAX_BODY_BYTES`].
-pub fn body_too_large(url: &str) -> HttpError {
+/// The failure of a step whose response body passed `limit` bytes.
+pub fn body_too_large(url: &str, limit: usize) -> HttpError {
     HttpError {
         kind: HttpErrorKind::Body,
         message: format!(
-            "the response body is larger than 64 MiB; ritc stops reading there ({url})"
+            "the response body is larger than {} (--max-body); ritc stops reading there ({url})",
+            crate::syntax::literal::format_size(limit as u64)
         ),
     }
 }
@@ -473,7 +477,7 @@ async fn exchange(
     let status = response.status().as_u16();
     let headers = joined_headers(response.headers());
     let final_url = response.url().to_string();
-    let body = read_bounded_body(response, &final_url, request.timeout).await?;
+    let body = read_bounded_body(response, &final_url, request).await?;
     let duration = sent_at.elapsed();
     Ok(HttpResponse {
         status,
@@ -485,27 +489,29 @@ async fn exchange(
     })
 }
 
-/// Reads the body chunk by chunk and stops past [`MAX_BODY_BYTES`]: the step fails
-/// with [`body_too_large`] and at most one chunk more than the limit is held.
+/// Reads the body chunk by chunk and stops past the request's `max_body`: the
+/// step fails with [`body_too_large`] and at most one chunk more than the limit
+/// is held.
 async fn read_bounded_body(
     mut response: reqwest::Response,
     url: &str,
-    timeout: Duration,
+    request: &HttpRequest,
 ) -> Result<Vec<u8>, HttpError> {
+    let limit = request.max_body;
     if response
         .content_length()
-        .is_some_and(|length| length > MAX_BODY_BYTES as u64)
+        .is_some_and(|length| length > limit as u64)
     {
-        return Err(body_too_large(url));
+        return Err(body_too_large(url, limit));
     }
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|error| HttpError::from_reqwest(&error, url, timeout))?
+        .map_err(|error| HttpError::from_reqwest(&error, url, request.timeout))?
     {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(body_too_large(url));
+        if body.len() + chunk.len() > limit {
+            return Err(body_too_large(url, limit));
         }
         body.extend_from_slice(&chunk);
     }

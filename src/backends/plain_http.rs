@@ -7,8 +7,8 @@
 //! response (`http_client` owns the shared pieces).
 
 use super::http_client::{
-    HttpError, HttpErrorKind, HttpRequest, HttpResponse, MAX_BODY_BYTES, RequestBody, USER_AGENT,
-    body_too_large, closed_before_answer, is_idempotent, joined_headers, request_url,
+    HttpError, HttpErrorKind, HttpRequest, HttpResponse, RequestBody, USER_AGENT, body_too_large,
+    closed_before_answer, is_idempotent, joined_headers, request_url,
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -121,13 +121,13 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
     let headers = joined_headers(response.headers());
     let mut set_cookies = response.headers().get_all(SET_COOKIE).iter();
     jar.set_cookies(&mut set_cookies, &url);
-    // Bounded: a body past MAX_BODY_BYTES fails the step instead of filling memory.
-    let body = Limited::new(response.into_body(), MAX_BODY_BYTES)
+    // Bounded: a body past `max_body` fails the step instead of filling memory.
+    let body = Limited::new(response.into_body(), request.max_body)
         .collect()
         .await
         .map_err(|error| {
             if error.downcast_ref::<LengthLimitError>().is_some() {
-                body_too_large(url.as_str())
+                body_too_large(url.as_str(), request.max_body)
             } else {
                 // hyper's own words are "error reading a body from connection";
                 // its causes say why (end of file, a reset).

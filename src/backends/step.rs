@@ -37,6 +37,8 @@ pub struct StepInput {
     /// An expectation right after the step reads its status field (`exit`), so a
     /// failing status is not an error by itself.
     pub status_checked: bool,
+    /// The most of a response body an HTTP step reads (`--max-body`).
+    pub max_body: usize,
 }
 
 impl StepInput {

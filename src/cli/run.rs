@@ -44,6 +44,10 @@ pub struct RunArgs {
     /// The default step timeout.
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     timeout: Duration,
+    /// The most of a response body an HTTP step (or a `load` check) reads; past
+    /// it the step fails, so memory stays bounded (e.g. 64MB, 512KB, 1GB).
+    #[arg(long, default_value = "64MB", value_parser = parse_size, value_name = "SIZE")]
+    max_body: usize,
     /// Stop starting tests after the first failure.
     #[arg(long)]
     fail_fast: bool,
@@ -109,6 +113,17 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         Ok(crate::syntax::literal::NumberLiteral::Duration(duration)) => Ok(duration),
         _ => Err(format!(
             "expected a duration such as 30s or 500ms, got {text:?}"
+        )),
+    }
+}
+
+fn parse_size(text: &str) -> Result<usize, String> {
+    match crate::syntax::literal::parse_number(text) {
+        Ok(crate::syntax::literal::NumberLiteral::Size(bytes)) if bytes > 0 => {
+            usize::try_from(bytes).map_err(|_| format!("{text:?} is too large"))
+        }
+        _ => Err(format!(
+            "expected a size such as 64MB, 512KB or 1GB, got {text:?}"
         )),
     }
 }
@@ -225,6 +240,7 @@ pub fn run(args: RunArgs) -> u8 {
         env,
         jobs: args.jobs,
         default_timeout: args.timeout,
+        max_body: args.max_body,
         fail_fast: args.fail_fast,
         no_start: args.no_start,
         allow_read: args.allow_read,

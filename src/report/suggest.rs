@@ -27,7 +27,7 @@ pub fn for_failure(
         "test_timeout" => "the test ran out of its own `timeout`: the last step in flight is the slow one — look at the service's health, or raise the test's `timeout` if the work is legitimately slow".to_string(),
         "tls" => "the TLS handshake failed, most often an untrusted, expired or wrong-host certificate: fix the certificate, or add `insecure` to this step if that is intended for this environment".to_string(),
         "protocol" if message.contains("ritc stops reading there") => {
-            "the response body is past the 64 MiB that ritc reads (docs/reliability.md): ask for less (a page, a range, a filter), or check the endpoint does not stream without end".to_string()
+            "the response body is past what ritc reads (--max-body, 64MB unless raised; docs/reliability.md): ask for less (a page, a range, a filter), check the endpoint does not stream without end, or raise --max-body if the whole body is needed".to_string()
         }
         "protocol" if message.contains("closed before message completed") => {
             "the server closed the connection before answering: a crash (read the service log tail), or a kept-alive connection it closed as the request went out — ritc sends GET, HEAD, PUT, DELETE and OPTIONS again once on a fresh connection, never POST or PATCH; have the server send `Connection: close`, or keep idle connections open longer".to_string()

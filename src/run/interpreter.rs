@@ -43,6 +43,8 @@ pub struct RunShared {
 
 pub struct Settings {
     pub default_timeout: Duration,
+    /// `--max-body`: the most of a response body an HTTP or `load` step reads.
+    pub max_body: usize,
     pub allow_read: bool,
     /// Reads outside this folder need `--allow-read`.
     pub suite_root: PathBuf,
@@ -878,6 +880,7 @@ impl TestContext {
             timeout: spec.timeout,
             base_dir: self.module_dir(),
             status_checked: false,
+            max_body: self.shared.settings.max_body,
         };
         let request = crate::backends::http::build_request(&input)
             .map_err(|error| step_failure(step, error))?;
@@ -1114,6 +1117,7 @@ impl TestContext {
             timeout,
             base_dir: self.module_dir(),
             status_checked: step.exit_checked,
+            max_body: shared.settings.max_body,
         };
         let output = backend.execute(input, &self.resources).await;
         let error = output.as_ref().err().map(|error| error.message.clone());

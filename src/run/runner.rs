@@ -36,6 +36,8 @@ pub struct RunOptions {
     pub env: HashMap<String, String>,
     pub jobs: usize,
     pub default_timeout: Duration,
+    /// `--max-body`: the most of a response body an HTTP or `load` step reads.
+    pub max_body: usize,
     pub fail_fast: bool,
     pub no_start: bool,
     pub allow_read: bool,
@@ -519,6 +521,7 @@ pub async fn run(
         services: services.clone(),
         settings: Settings {
             default_timeout: options.default_timeout,
+            max_body: options.max_body,
             allow_read: options.allow_read,
             suite_root: options.suite_root.clone(),
             temp_dir: temp.path().to_path_buf(),

@@ -485,6 +485,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             follow_redirects: false,
             insecure: false,
+            max_body: crate::backends::http_client::DEFAULT_MAX_BODY_BYTES,
         };
         let fields = run_load(spec, request, None).await.unwrap();
         let requests = fields

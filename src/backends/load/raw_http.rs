@@ -34,6 +34,8 @@ pub struct RawRequest {
     head_only: bool,
     /// The script asked for `connection: close`.
     closes: bool,
+    /// The most of a body kept for a `check` (`--max-body`).
+    max_body: usize,
 }
 
 impl RawRequest {
@@ -41,7 +43,7 @@ impl RawRequest {
     /// content type are exactly what the `http` step would send) and resolves its
     /// host once. Returns `None` when the request is not plain HTTP/1.1 material: a
     /// scheme other than `http`, or a streamed (multipart) body.
-    pub async fn from_reqwest(request: &reqwest::Request) -> Option<RawRequest> {
+    pub async fn from_reqwest(request: &reqwest::Request, max_body: usize) -> Option<RawRequest> {
         let url = request.url();
         if url.scheme() != "http" {
             return None;
@@ -99,6 +101,7 @@ impl RawRequest {
             addresses,
             head_only: request.method() == reqwest::Method::HEAD,
             closes,
+            max_body,
         })
     }
 }
@@ -277,13 +280,13 @@ async fn exchange(
     let body_bytes = if bodiless {
         0
     } else if head.chunked {
-        read_chunked(stream, buffer, body).await?
+        read_chunked(stream, buffer, body, request.max_body).await?
     } else if let Some(length) = head.content_length {
-        read_exact_body(stream, buffer, length, body).await?;
+        read_exact_body(stream, buffer, length, body, request.max_body).await?;
         length
     } else {
         keep_alive = false;
-        read_to_end(stream, buffer, body).await?
+        read_to_end(stream, buffer, body, request.max_body).await?
     };
     Ok((
         Answer {
@@ -433,6 +436,7 @@ async fn read_exact_body(
     buffer: &mut ReadBuffer,
     length: u64,
     mut body: Option<&mut Vec<u8>>,
+    limit: usize,
 ) -> Result<(), ExchangeError> {
     let mut remaining = length;
     while remaining > 0 {
@@ -444,7 +448,7 @@ async fn read_exact_body(
             .unwrap_or(usize::MAX)
             .min(unread.len());
         if let Some(body) = body.as_deref_mut() {
-            keep_body(body, unread.get(..take).unwrap_or_default())
+            keep_body(body, unread.get(..take).unwrap_or_default(), limit)
                 .map_err(ExchangeError::Failed)?;
         }
         buffer.consume(take);
@@ -457,13 +461,14 @@ async fn read_to_end(
     stream: &mut TcpStream,
     buffer: &mut ReadBuffer,
     mut body: Option<&mut Vec<u8>>,
+    limit: usize,
 ) -> Result<u64, ExchangeError> {
     let mut total = 0u64;
     loop {
         let unread = buffer.unread();
         total += unread.len() as u64;
         if let Some(body) = body.as_deref_mut() {
-            keep_body(body, unread).map_err(ExchangeError::Failed)?;
+            keep_body(body, unread, limit).map_err(ExchangeError::Failed)?;
         }
         let length = unread.len();
         buffer.consume(length);
@@ -477,6 +482,7 @@ async fn read_chunked(
     stream: &mut TcpStream,
     buffer: &mut ReadBuffer,
     mut body: Option<&mut Vec<u8>>,
+    limit: usize,
 ) -> Result<u64, ExchangeError> {
     let mut total = 0u64;
     loop {
@@ -493,7 +499,7 @@ async fn read_chunked(
                 }
             }
         }
-        read_exact_body(stream, buffer, size, body.as_deref_mut()).await?;
+        read_exact_body(stream, buffer, size, body.as_deref_mut(), limit).await?;
         total += size;
         let end_of_chunk = read_line(stream, buffer).await?;
         if end_of_chunk != 0 {

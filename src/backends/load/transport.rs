@@ -24,7 +24,7 @@ pub enum Failure {
     Protocol,
     Tls,
     Redirect,
-    /// A `check` needed the body and it was past `MAX_BODY_BYTES`: ritc stops
+    /// A `check` needed the body and it was past `--max-body`: ritc stops
     /// reading there, as an HTTP step does, so memory stays bounded.
     BodyTooLarge,
     /// The request could not be built (a bad header, say): every request fails so.
@@ -106,7 +106,7 @@ impl Transport {
         let streamed = matches!(request.body, RequestBody::Multipart(_));
         if !request.follow_redirects
             && !streamed
-            && let Some(raw) = RawRequest::from_reqwest(&prepared).await
+            && let Some(raw) = RawRequest::from_reqwest(&prepared, request.max_body).await
         {
             return Ok(Transport::Raw(Arc::new(raw)));
         }
@@ -213,16 +213,16 @@ async fn send_with_reqwest(
     while let Some(chunk) = response.chunk().await.map_err(|error| to_failure(&error))? {
         body_bytes += chunk.len() as u64;
         if let Some(captured) = capture.as_deref_mut() {
-            keep_body(&mut captured.body, &chunk)?;
+            keep_body(&mut captured.body, &chunk, shared.request.max_body)?;
         }
     }
     Ok(Answer { status, body_bytes })
 }
 
-/// Appends to a body a `check` will read, up to `MAX_BODY_BYTES`: past it the
-/// request fails instead of holding whatever the server sends.
-pub(super) fn keep_body(body: &mut Vec<u8>, bytes: &[u8]) -> Result<(), Failure> {
-    if body.len() + bytes.len() > http_client::MAX_BODY_BYTES {
+/// Appends to a body a `check` will read, up to `limit` (`--max-body`): past it
+/// the request fails instead of holding whatever the server sends.
+pub(super) fn keep_body(body: &mut Vec<u8>, bytes: &[u8], limit: usize) -> Result<(), Failure> {
+    if body.len() + bytes.len() > limit {
         return Err(Failure::BodyTooLarge);
     }
     body.extend_from_slice(bytes);
