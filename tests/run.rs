@@ -727,3 +727,46 @@ test "methods and bodies" {{
     let output = suite.run(&["http.rit"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 }
+
+#[test]
+fn under_nohup_a_hangup_does_not_interrupt_the_run() {
+    use std::os::unix::process::CommandExt;
+    let suite = Suite::new();
+    suite.file(
+        "nohup.rit",
+        r#"test "outlives the terminal" {
+  run "echo $$ > step.pid; sleep 1"
+  expect exit == 0
+}
+"#,
+    );
+    let mut command = suite.command(&["nohup.rit"]);
+    // What `nohup` does before it runs ritc: SIGHUP ignored.
+    // SAFETY: `signal` is async-signal-safe, as `pre_exec` requires.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid_file = suite.dir.path().join("step.pid");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&pid_file)
+        .unwrap_or_default()
+        .trim()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the test never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGHUP) };
+    let output = child.wait_with_output().unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("✓ nohup / outlives the terminal"), "{all}");
+}

@@ -2090,7 +2090,7 @@ fn connection_error(
             target.shown()
         ),
         _ if silent_after_accept => format!(
-            "help: something accepted the connection but did not speak {}'s protocol: is that port the database's,              not another service or a proxy whose backend is down ({})? Is the server overloaded?",
+            "help: something accepted the connection but did not speak {}'s protocol: is that port the database's, not another service or a proxy whose backend is down ({})? Is the server overloaded?",
             target.product,
             target.shown()
         ),

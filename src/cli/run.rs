@@ -11,6 +11,7 @@ use crate::report::terminal::TerminalReporter;
 use crate::run::outcome::Event;
 use crate::run::runner::{self, RunOptions, Selection};
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -320,12 +321,14 @@ pub fn run(args: RunArgs) -> u8 {
         });
         let result = runner::run(plan, sources, options, sender).await;
         let report_errors = reporter.await.unwrap_or_default();
+        // Not `eprintln!`: after SIGHUP the terminal may be gone, and a failed
+        // write must not turn a finished run into a panic.
         for error in &report_errors {
-            eprintln!("error: {error}");
+            let _ = writeln!(std::io::stderr(), "error: {error}");
         }
         let code = match result {
             Err(usage) => {
-                eprintln!("error: {}", usage.0);
+                let _ = writeln!(std::io::stderr(), "error: {}", usage.0);
                 exit::USAGE
             }
             Ok(result) if result.interrupted => exit::INTERRUPTED,

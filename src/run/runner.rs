@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
 
@@ -552,26 +553,28 @@ pub async fn run(
     // services without waiting out their grace.
     let (interrupt_sender, interrupt) = watch::channel(false);
     let (force_sender, force) = watch::channel(false);
+    // The listeners exist before anything starts, so a signal that arrives while
+    // the services start is not met by its default action (ending ritc at once).
+    // SIGHUP too: a closed terminal or SSH session must not leave the services
+    // running with nobody to stop them; but not under `nohup`, which asked for
+    // SIGHUP to be ignored.
+    let mut listeners: Vec<Signal> = [SignalKind::interrupt(), SignalKind::terminate()]
+        .into_iter()
+        .chain((!signal_is_ignored(libc::SIGHUP)).then(SignalKind::hangup))
+        .filter_map(|kind| signal(kind).ok())
+        .collect();
     let signal_task = tokio::spawn(async move {
-        use tokio::signal::unix::{Signal, SignalKind, signal};
-        // SIGHUP too: a closed terminal or SSH session must not leave the
-        // services running with nobody to stop them.
-        let mut terminate = signal(SignalKind::terminate()).ok();
-        let mut hangup = signal(SignalKind::hangup()).ok();
-        async fn received(signal: Option<&mut Signal>) {
-            match signal {
-                Some(signal) => {
-                    signal.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        }
         for sender in [&interrupt_sender, &force_sender] {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = received(terminate.as_mut()) => {}
-                _ = received(hangup.as_mut()) => {}
+            if listeners.is_empty() {
+                // No signal can be listened to: the run simply is not interruptible.
+                std::future::pending::<()>().await;
             }
+            futures_util::future::select_all(
+                listeners
+                    .iter_mut()
+                    .map(|listener| Box::pin(listener.recv())),
+            )
+            .await;
             let _ = sender.send(true);
         }
         // Both senders stay alive until the run aborts this task.
@@ -885,6 +888,17 @@ fn base_outcome(shared: &RunShared, suite_index: usize, test: &TestPlan) -> Test
         service_log: Vec::new(),
         loads: Vec::new(),
     }
+}
+
+/// Whether `signal` is ignored (`SIG_IGN`) in this process, as `nohup` leaves
+/// SIGHUP.
+fn signal_is_ignored(signal: i32) -> bool {
+    let mut current = std::mem::MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: with a null new action, `sigaction` only writes the current one into
+    // `current`, which is valid, zeroed memory of the right type.
+    let read = unsafe { libc::sigaction(signal, std::ptr::null(), current.as_mut_ptr()) };
+    // SAFETY: zeroed is a valid `sigaction`, and `sigaction` filled it on success.
+    read == 0 && unsafe { current.assume_init() }.sa_sigaction == libc::SIG_IGN
 }
 
 fn interrupted_outcome(shared: &RunShared, suite_index: usize, test_index: usize) -> TestOutcome {
