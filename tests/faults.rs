@@ -665,14 +665,15 @@ test "long" {
 #[test]
 fn a_process_that_leaves_its_group_is_ended_and_named_after_the_run() {
     let suite = Suite::new();
-    // `setsid` puts the sleep in a session of its own, out of reach of the
+    // `setsid` puts each daemon in a session of its own, out of reach of the
     // signals that end the step's process group. The step waits until both
-    // daemons wrote their pid (so they have left their groups) and exits.
+    // daemons wrote their pid (so they have left their groups) and exits. The
+    // step's daemon answers SIGTERM by starting yet another one.
     suite.file(
         "daemon.rit",
         r#"service keeper = "setsid sh -c 'echo $$ > service-daemon.pid; exec sleep 31' > /dev/null 2>&1 < /dev/null & exec sleep 60"
 test "starts a daemon" {
-  run "setsid sh -c 'echo $$ > step-daemon.pid; exec sleep 32' > /dev/null 2>&1 < /dev/null & while [ ! -s step-daemon.pid ] || [ ! -s service-daemon.pid ]; do sleep 0.01; done"
+  run "setsid sh -c 'trap \"setsid sleep 33 & exit\" TERM; echo $$ > step-daemon.pid; sleep 32 & wait' > /dev/null 2>&1 < /dev/null & while [ ! -s step-daemon.pid ] || [ ! -s service-daemon.pid ]; do sleep 0.01; done"
   expect exit == 0
 }
 "#,
@@ -685,8 +686,11 @@ test "starts a daemon" {
     // The test itself passed: a leftover is named, it does not change a verdict.
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(all.contains("✓ daemon / starts a daemon"), "{all}");
+    // The service's daemon; the step's daemon and its `sleep 32`; and the
+    // `sleep 33` that the step's daemon starts when it gets SIGTERM, found by a
+    // later reading of the process table.
     assert!(
-        all.contains("2 processes started by the run outlived it and were ended"),
+        all.contains("4 processes started by the run outlived it and were ended"),
         "{all}"
     );
     let service_daemon = wait_for_pid(suite.dir.path(), "service-daemon.pid");
@@ -697,6 +701,7 @@ test "starts a daemon" {
     assert!(all.contains(&format!("pid {step_daemon}: ")), "{all}");
     assert!(all.contains("sleep 31"), "{all}");
     assert!(all.contains("sleep 32"), "{all}");
+    assert!(all.contains(": sleep 33"), "{all}");
     mark.assert_none_left("a run whose step and service started daemons");
     let report = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
     assert!(report.contains("outlived it and were ended"), "{report}");
@@ -849,4 +854,86 @@ test "load" {{
         all.contains("expected a size such as 64MB, 512KB or 1GB"),
         "{all}"
     );
+}
+
+#[test]
+fn when_the_retry_fails_too_the_first_error_is_reported() {
+    for (name, options) in [("plain", ""), ("full", "\n    follow redirects")] {
+        // One connection: its request is read, then it closes unanswered and
+        // nothing listens any more, as when a server crashes on a request.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                read_head(&mut stream);
+            }
+        });
+        let suite = Suite::new();
+        suite.file(
+            "crash.rit",
+            &format!("test \"crashes\" {{\n  DELETE \"http://127.0.0.1:{port}/item\"{options}\n  expect status == 204\n}}\n"),
+        );
+        let output = suite.run(&["crash.rit"]);
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{name}: {all}");
+        assert!(
+            all.contains("connection closed before message completed"),
+            "{name}: {all}"
+        );
+        assert!(!all.contains("refused"), "{name}: {all}");
+    }
+}
+
+#[test]
+fn a_service_that_teardown_stops_on_purpose_does_not_fail_the_run() {
+    let suite = Suite::new();
+    suite.file(
+        "shutdown.rit",
+        r#"service flusher = "echo $$ > service.pid; exec sleep 30"
+teardown {
+  run "kill $(cat service.pid); while kill -0 $(cat service.pid) 2>/dev/null; do sleep 0.01; done"
+}
+test "uses it" {
+  run "test -s service.pid"
+  expect exit == 0
+}
+"#,
+    );
+    let output = suite.run(&["shutdown.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(!all.contains("exited on its own"), "{all}");
+}
+
+#[test]
+fn a_load_resends_only_idempotent_requests_on_a_connection_closed_under_them() {
+    let port = serve(one_answer_then_a_silent_close);
+    let suite = Suite::new();
+    suite.file(
+        "stale_load.rit",
+        &format!(
+            r#"test "get" {{
+  load GET "http://127.0.0.1:{port}/get" {{
+    concurrency 1
+    requests 4
+  }}
+  expect succeeded == 4
+}}
+
+test "post" {{
+  load POST "http://127.0.0.1:{port}/post" {{
+    concurrency 1
+    requests 4
+  }}
+  expect succeeded == 2
+  expect errors["reset"] == 2
+}}
+"#
+        ),
+    );
+    let output = suite.run(&["stale_load.rit"]);
+    let all = text(&output);
+    // Each connection answers once: every second GET meets a closed connection
+    // and is sent again on a new one; a POST is not, and counts as `reset`.
+    assert_eq!(output.status.code(), Some(0), "{all}");
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ritc::run::process::{
-    CommandError, CommandSpec, kill_all_process_groups, run_command, shell_quote,
+    CommandError, CommandSpec, MAX_OUTPUT_BYTES, kill_all_process_groups, run_command, shell_quote,
 };
 use ritc::run::services::{DEFAULT_READY_WITHIN, ReadyProbe, ServiceSpec, Services};
 
@@ -274,6 +274,49 @@ async fn a_timeout_ends_the_whole_group() {
         started.elapsed()
     );
     assert_all_end(&pids, Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn output_past_the_limit_fails_and_ends_the_whole_group_at_once() {
+    // A background sleeper and `yes` in the foreground: when stdout passes the
+    // limit, the step fails and both are ended before `run_command` returns.
+    let folder = temp_dir();
+    let pid_file = folder.path().join("pids");
+    let mut spec = command(
+        &format!(
+            "sleep 30 & echo $! > {file}; echo $$ >> {file}; yes",
+            file = shell_quote(&pid_file.to_string_lossy())
+        ),
+        folder.path(),
+    );
+    spec.timeout = Duration::from_secs(60);
+    let result = run_command(&spec).await;
+    let pids = read_pids(&pid_file, 2).await;
+    let _cleanup = KillOnDrop(pids.clone());
+    match result {
+        Err(CommandError::OutputTooLarge {
+            stream,
+            stdout,
+            stderr,
+        }) => {
+            assert_eq!(stream, "stdout");
+            assert!(stdout.len() <= MAX_OUTPUT_BYTES, "{}", stdout.len());
+            assert!(
+                stdout.len() > MAX_OUTPUT_BYTES - 64 * 1024,
+                "{}",
+                stdout.len()
+            );
+            assert!(stdout.starts_with(b"y\ny\n"));
+            assert!(stderr.is_empty());
+        }
+        other => panic!("expected the output limit, got {other:?}"),
+    }
+    for pid in &pids {
+        assert!(
+            !is_running(*pid),
+            "process {pid} still runs after run_command returned"
+        );
+    }
 }
 
 #[tokio::test]

@@ -455,10 +455,13 @@ async fn exchange(
     let response =
         match (prepared.send().await, second_try) {
             (Ok(response), _) => response,
+            // If the second try fails too, the first error is the one that says
+            // what happened (the second is often only "connection refused" after
+            // a crash).
             (Err(error), Some(second_try)) if closed_before_answer(&error) => second_try
                 .send()
                 .await
-                .map_err(|error| HttpError::from_reqwest(&error, &request.url, request.timeout))?,
+                .map_err(|_| HttpError::from_reqwest(&error, &request.url, request.timeout))?,
             (Err(error), _) => {
                 return Err(HttpError::from_reqwest(
                     &error,
@@ -587,11 +590,14 @@ pub(crate) fn is_idempotent(method: &str) -> bool {
         .any(|idempotent| method.eq_ignore_ascii_case(idempotent))
 }
 
-/// Whether the connection closed (or was reset) before any of the answer came:
-/// what a client sees when it reuses a kept-alive connection that the server
-/// closed at the same moment without saying `Connection: close`. Such a request
-/// is sent again once on a fresh connection, if it is idempotent, as curl and
-/// browsers do; a server that really answers nothing fails the retry the same way.
+/// Whether the connection closed (or was reset) before the answer's head was
+/// complete: what a client sees when it reuses a kept-alive connection that the
+/// server closed at the same moment without saying `Connection: close`. Such a
+/// request is sent again once on a fresh connection, if it is idempotent (RFC 9110
+/// allows that). hyper does not say whether the connection was a reused one, so a
+/// fresh connection that breaks the same way (a server that crashes on the
+/// request) also gets the one retry; when that fails too, the first error is
+/// reported.
 pub(crate) fn closed_before_answer(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(error);
     while let Some(current) = cause {

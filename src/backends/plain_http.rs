@@ -111,10 +111,12 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
     let sent_at = Instant::now();
     let response = match (client().request(outgoing).await, second_try) {
         (Ok(response), _) => response,
+        // If the second try fails too, the first error is the one that says what
+        // happened (the second is often only "connection refused" after a crash).
         (Err(error), Some(second_try)) if closed_before_answer(&error) => client()
             .request(second_try)
             .await
-            .map_err(|error| connect_error(&error, url.as_str()))?,
+            .map_err(|_| connect_error(&error, url.as_str()))?,
         (Err(error), _) => return Err(connect_error(&error, url.as_str())),
     };
     let status = response.status().as_u16();

@@ -376,6 +376,9 @@ impl ConnectionOptions {
 
     /// Connects once, outside any pool, and closes the connection again.
     async fn try_connect(&self, timeout: Duration) -> Result<(), sqlx::Error> {
+        // First the bare TCP connection, so that a timeout below can only mean a
+        // server that accepted and then said nothing.
+        self.probe(timeout).await?;
         let timed_out = || {
             timed_out(format!(
                 "the server accepted the connection but did not answer within {}",

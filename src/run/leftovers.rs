@@ -13,14 +13,19 @@
 //! tests run suites inside the test process, beside other tests' processes) never
 //! has its own children ended behind its back. Must not import `syntax` or `check`.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use super::proc_table::{ProcessStat, descendants_of, read_processes};
+use super::process::{is_spawned_leader, live_process_groups};
 
 /// How long a leftover has between SIGTERM and SIGKILL.
 const LEFTOVER_GRACE: Duration = Duration::from_millis(500);
 
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How many times SIGKILL is sent to what still runs after the grace.
+const KILL_ROUNDS: usize = 5;
 
 /// A process the run left running, and ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,44 +68,94 @@ fn adopts_orphans() -> bool {
 /// Ends every process still running that descends from this one, if this process
 /// adopts orphans (`adopt_orphans`); otherwise does nothing. Call it once nothing
 /// the run started should run any more: after the tests, teardown and the services.
-/// Blocks for up to about a second.
+/// Processes of a registered process group are left to whoever is ending that
+/// group. The table is read afresh at every round, so what a leftover starts while
+/// it is being ended (a supervisor respawning, a TERM trap) is ended too. Returns
+/// the processes that were running when signalled. Blocks for up to about a second.
 pub fn end_leftovers() -> Vec<Leftover> {
     if !adopts_orphans() {
         return Vec::new();
     }
-    let own = std::process::id() as i32;
-    let running: Vec<ProcessStat> = descendants_of(own, &read_processes())
-        .into_iter()
-        .filter(ProcessStat::is_running)
-        .collect();
-    let leftovers: Vec<Leftover> = running
-        .iter()
-        .map(|process| Leftover {
-            pid: process.pid,
-            command_line: command_line(process.pid),
-        })
-        .collect();
-    for process in &running {
-        signal(process, libc::SIGTERM);
-        signal(process, libc::SIGCONT);
-    }
+    let mut ended = Vec::new();
+    let mut signalled = HashSet::new();
+    let mut signal_new = |running: &[ProcessStat], signal: i32, ended: &mut Vec<Leftover>| {
+        for process in running {
+            if signalled.insert((process.pid, process.start_time)) {
+                let command_line = command_line(process.pid);
+                if send_if_same(process, signal) {
+                    ended.push(Leftover {
+                        pid: process.pid,
+                        command_line,
+                    });
+                }
+            } else if signal == libc::SIGKILL {
+                send_if_same(process, signal);
+            }
+        }
+    };
+    // SIGTERM (and SIGCONT, so a stopped one sees it), for the grace.
     let deadline = Instant::now() + LEFTOVER_GRACE;
-    while Instant::now() < deadline && running.iter().any(still_runs) {
+    loop {
+        let running = running_leftovers();
+        if running.is_empty() {
+            break;
+        }
+        for process in &running {
+            send_if_same(process, libc::SIGCONT);
+        }
+        signal_new(&running, libc::SIGTERM, &mut ended);
+        if Instant::now() >= deadline {
+            break;
+        }
         std::thread::sleep(POLL_INTERVAL);
     }
-    for process in running.iter().filter(|process| still_runs(process)) {
-        signal(process, libc::SIGKILL);
+    // SIGKILL to whatever still runs, read afresh each round.
+    for _ in 0..KILL_ROUNDS {
+        let running = running_leftovers();
+        if running.is_empty() {
+            break;
+        }
+        signal_new(&running, libc::SIGKILL, &mut ended);
+        std::thread::sleep(POLL_INTERVAL);
     }
-    leftovers
+    reap_adopted_zombies();
+    ended
 }
 
-/// Signals the process only if its pid still names the same process (same start
-/// time), so a pid reused since the table was read is never hit.
-fn signal(process: &ProcessStat, signal: i32) {
-    if still_runs(process) {
-        // SAFETY: `kill` has no memory-safety preconditions.
-        unsafe { libc::kill(process.pid, signal) };
+/// Reaps the zombies of the orphans this process adopted: no one else will until
+/// it exits, and each holds a pid meanwhile. Its own children (the `sh` of steps
+/// and services) are left to tokio, which waits for them by pid.
+pub(crate) fn reap_adopted_zombies() {
+    if !adopts_orphans() {
+        return;
     }
+    let own = std::process::id() as i32;
+    for process in read_processes() {
+        if process.parent == own && !process.is_running() && !is_spawned_leader(process.pid) {
+            // SAFETY: `waitpid` on one pid with WNOHANG only reaps that zombie
+            // child; a null status pointer is allowed.
+            unsafe { libc::waitpid(process.pid, std::ptr::null_mut(), libc::WNOHANG) };
+        }
+    }
+}
+
+/// The descendants of this process that still run and belong to no registered
+/// process group.
+fn running_leftovers() -> Vec<ProcessStat> {
+    let own = std::process::id() as i32;
+    let registered: HashSet<i32> = live_process_groups().into_iter().collect();
+    descendants_of(own, &read_processes())
+        .into_iter()
+        .filter(|process| process.is_running() && !registered.contains(&process.group))
+        .collect()
+}
+
+/// Sends `signal` only if the pid still names the same process (same start time),
+/// so a pid reused since the table was read is never hit. Returns whether it was
+/// sent.
+fn send_if_same(process: &ProcessStat, signal: i32) -> bool {
+    // SAFETY: `kill` has no memory-safety preconditions.
+    still_runs(process) && unsafe { libc::kill(process.pid, signal) } == 0
 }
 
 fn still_runs(process: &ProcessStat) -> bool {

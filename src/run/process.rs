@@ -225,16 +225,27 @@ pub async fn run_command(spec: &CommandSpec) -> Result<CommandOutput, CommandErr
         let duration = started.elapsed();
         // `sh` is gone or out of time: end what is left of its group while reading
         // what it still writes, then stop reading once the pipes close.
+        // What is still written after `sh` exited counts against the limit too.
         let draining = async {
-            if !exchange_done {
-                let _ = tokio::time::timeout(
-                    COMMAND_GRACE + AFTER_KILL_WAIT + DRAIN_AFTER_KILL,
-                    &mut exchanging,
-                )
-                .await;
+            if exchange_done {
+                return None;
+            }
+            match tokio::time::timeout(
+                COMMAND_GRACE + AFTER_KILL_WAIT + DRAIN_AFTER_KILL,
+                &mut exchanging,
+            )
+            .await
+            {
+                Ok(Err(stream)) => Some(stream),
+                _ => None,
             }
         };
-        tokio::join!(end_process_group(process_group, COMMAND_GRACE), draining);
+        let ((), overflowed) =
+            tokio::join!(end_process_group(process_group, COMMAND_GRACE), draining);
+        let waited = match (waited, overflowed) {
+            (Ending::Exited(_), Some(stream)) => Ending::OutputTooLarge(stream),
+            (waited, _) => waited,
+        };
         (waited, duration)
     };
     if !matches!(waited, Ending::Exited(_)) {
@@ -243,6 +254,9 @@ pub async fn run_command(spec: &CommandSpec) -> Result<CommandOutput, CommandErr
     }
     unregister_process_group(process_group);
     guard.armed = false;
+    // What the step left in the background was adopted by ritc when `sh` exited
+    // and has just been ended: reap it, so a long run does not pile up zombies.
+    super::leftovers::reap_adopted_zombies();
 
     match waited {
         Ending::TimedOut => Err(CommandError::TimedOut {
@@ -292,8 +306,6 @@ async fn feed_stdin(pipe: Option<ChildStdin>, input: Option<&[u8]>) {
     }
 }
 
-/// Appends what the pipe yields to `into` until end of file. Data read so far stays
-/// in `into` when the future is dropped half-way.
 /// How a command's run ended.
 enum Ending {
     Exited(std::io::Result<ExitStatus>),
@@ -303,7 +315,8 @@ enum Ending {
 }
 
 /// Reads a pipe to its end into `into`, or fails with `stream` once more than
-/// `MAX_OUTPUT_BYTES` came: memory stays bounded whatever the command writes.
+/// `MAX_OUTPUT_BYTES` came: memory stays bounded whatever the command writes. Data
+/// read so far stays in `into` when the future is dropped half-way.
 async fn read_pipe<Pipe: AsyncRead + Unpin>(
     pipe: Option<Pipe>,
     into: &mut Vec<u8>,
@@ -344,6 +357,11 @@ impl Drop for ProcessGroupGuard {
 
 static LIVE_PROCESS_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
+/// Every process group ever registered. Its leader (whose pid is the group's id)
+/// is a child this process spawned itself, which tokio waits for: `leftovers`
+/// must never reap it behind tokio's back.
+static SPAWNED_LEADERS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
 fn live_process_groups_locked() -> std::sync::MutexGuard<'static, BTreeSet<i32>> {
     // The set stays valid whatever panicked while holding the lock.
     LIVE_PROCESS_GROUPS
@@ -354,6 +372,19 @@ fn live_process_groups_locked() -> std::sync::MutexGuard<'static, BTreeSet<i32>>
 /// Notes a process group this process started, so an emergency exit can end it.
 pub(crate) fn register_process_group(process_group: i32) {
     live_process_groups_locked().insert(process_group);
+    SPAWNED_LEADERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .insert(process_group);
+}
+
+/// Whether `pid` is a child this process spawned itself (a step's or a service's
+/// `sh`), as opposed to an orphan it adopted.
+pub(crate) fn is_spawned_leader(pid: i32) -> bool {
+    SPAWNED_LEADERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .contains(&pid)
 }
 
 /// Forgets a process group once it has been ended.

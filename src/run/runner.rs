@@ -626,9 +626,11 @@ pub async fn run(
             summary.stopped_early = outcome.stopped_early;
             // A service runs until ritc stops it: one that exited on its own while
             // the tests ran fails the run, even when no test noticed (like a
-            // teardown that fails, it counts as one failure).
-            for (name, status) in services.exited() {
-                let tail = services.log_tail(&name, 10);
+            // teardown that fails, it counts as one failure). Exit status 0 too.
+            // One stopped on purpose by a teardown (a shutdown that flushes
+            // coverage, say) is not counted.
+            for (name, status) in &outcome.services_exited {
+                let tail = services.log_tail(name, 10);
                 let _ = events.send(Event::RunProblem {
                     message: format!(
                         "service `{name}` exited on its own (exit status {status}) while the tests ran"
@@ -704,6 +706,8 @@ struct SuitesOutcome {
     warnings: usize,
     stopped_early: bool,
     interrupted: bool,
+    /// Services that had exited on their own before a teardown began.
+    services_exited: Vec<(String, i32)>,
 }
 
 async fn run_suites(
@@ -816,6 +820,15 @@ async fn run_suites(
         }
         if stop.load(Ordering::SeqCst) {
             outcome.stopped_early = true;
+        }
+        for (name, status) in shared.services.exited() {
+            if !outcome
+                .services_exited
+                .iter()
+                .any(|(seen, _)| *seen == name)
+            {
+                outcome.services_exited.push((name, status));
+            }
         }
         // Teardown always runs, after failures and interruptions too.
         if let Some(teardown) = &suite.teardown {

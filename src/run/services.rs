@@ -210,7 +210,10 @@ impl ServiceProcess {
 
     /// `stop`, except that the grace ends early, with SIGKILL, as soon as `hurry`
     /// turns true (a second interrupt: the user does not want to wait any more).
-    /// Returns whether that happened while this service was still running.
+    /// Returns whether that happened while this service was still running. Once
+    /// only, like `stop`: a caller that comes while a stop without `hurry` runs
+    /// waits for that one, and its `hurry` is not heard (the runner stops services
+    /// only once, after the tests, so this does not happen there).
     async fn stop_unless_hurried(&self, hurry: Option<watch::Receiver<bool>>) -> bool {
         *self
             .stopped

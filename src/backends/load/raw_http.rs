@@ -36,6 +36,9 @@ pub struct RawRequest {
     closes: bool,
     /// The most of a body kept for a `check` (`--max-body`).
     max_body: usize,
+    /// GET, PUT, … (RFC 9110): may be sent again when the server closed the
+    /// connection without a word of answer.
+    idempotent: bool,
 }
 
 impl RawRequest {
@@ -102,6 +105,7 @@ impl RawRequest {
             head_only: request.method() == reqwest::Method::HEAD,
             closes,
             max_body,
+            idempotent: crate::backends::http_client::is_idempotent(request.method().as_str()),
         })
     }
 }
@@ -152,9 +156,11 @@ impl RawClient {
     }
 
     /// Sends the request and reads the whole answer. With `capture`, its headers and
-    /// body are written there (the vectors are reused). A keep-alive connection that
-    /// the server closed while idle is replaced once, transparently, as browsers
-    /// and hyper do: the request had not reached the server.
+    /// body are written there (the vectors are reused). A kept-alive connection
+    /// that the server had closed is replaced once, transparently: always when the
+    /// request could not even be written (it never reached the server), and for an
+    /// idempotent method when the connection closed before any of the answer came
+    /// (the server may have read it: a POST is never sent twice, as in HTTP steps).
     pub async fn send(
         &mut self,
         mut capture: Option<&mut HttpResponse>,
@@ -187,7 +193,10 @@ impl RawClient {
                     }
                     return Ok(answer);
                 }
-                Err(ExchangeError::Stale) if reused && attempt == 0 => {
+                Err(ExchangeError::Unsent) if reused && attempt == 0 => {
+                    self.connection = None;
+                }
+                Err(ExchangeError::Stale) if reused && attempt == 0 && self.request.idempotent => {
                     self.connection = None;
                 }
                 Err(error) => {
@@ -213,8 +222,11 @@ async fn connect(addresses: &[SocketAddr]) -> Result<TcpStream, Failure> {
 
 #[derive(Debug)]
 enum ExchangeError {
+    /// Writing the request failed (the peer had reset the connection): it never
+    /// reached the server.
+    Unsent,
     /// The connection was closed before a byte of the answer came: on a reused
-    /// connection, the server had closed it while idle.
+    /// connection, the server had most likely closed it while idle.
     Stale,
     Io(io::Error),
     /// The connection ended in the middle of the answer.
@@ -228,7 +240,9 @@ enum ExchangeError {
 impl ExchangeError {
     fn failure(&self) -> Failure {
         match self {
-            ExchangeError::Stale | ExchangeError::Truncated => Failure::Reset,
+            ExchangeError::Unsent | ExchangeError::Stale | ExchangeError::Truncated => {
+                Failure::Reset
+            }
             ExchangeError::Io(error) => Failure::from_io(error),
             ExchangeError::Protocol => Failure::Protocol,
             ExchangeError::Failed(failure) => *failure,
@@ -252,7 +266,7 @@ async fn exchange(
 ) -> Result<(Answer, bool), ExchangeError> {
     if let Err(error) = stream.write_all(&request.bytes).await {
         return Err(match error.kind() {
-            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => ExchangeError::Stale,
+            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => ExchangeError::Unsent,
             _ => ExchangeError::Io(error),
         });
     }
