@@ -889,7 +889,9 @@ fn a_service_that_teardown_stops_on_purpose_does_not_fail_the_run() {
     let suite = Suite::new();
     suite.file(
         "shutdown.rit",
-        r#"service flusher = "echo $$ > service.pid; exec sleep 30"
+        r#"service flusher = "echo $$ > service.pid; echo up; exec sleep 30" {
+  ready log "up"
+}
 teardown {
   run "kill $(cat service.pid); while kill -0 $(cat service.pid) 2>/dev/null; do sleep 0.01; done"
 }
@@ -935,5 +937,42 @@ test "post" {{
     let all = text(&output);
     // Each connection answers once: every second GET meets a closed connection
     // and is sent again on a new one; a POST is not, and counts as `reset`.
+    assert_eq!(output.status.code(), Some(0), "{all}");
+}
+
+#[test]
+fn what_steps_leave_in_the_background_leaves_no_zombies_behind() {
+    let suite = Suite::new();
+    // Counts the zombies whose parent is ritc: the background sleepers that the
+    // steps left were adopted by ritc, then ended with their step's group.
+    suite.file(
+        "zombies.sh",
+        r#"count=0
+for stat in /proc/[0-9]*/stat; do
+  line=$(cat "$stat" 2>/dev/null) || continue
+  rest=${line##*) }
+  state=${rest%% *}
+  rest=${rest#* }
+  parent=${rest%% *}
+  if [ "$state" = Z ] && [ "$(cat /proc/$parent/comm 2>/dev/null)" = ritc ]; then
+    count=$((count + 1))
+  fi
+done
+echo $count
+"#,
+    );
+    suite.file(
+        "background.rit",
+        r#"test "leaves sleepers behind" {
+  run "sleep 30 &"
+  run "sleep 31 &"
+  run "sleep 32 &"
+  run "sh zombies.sh"
+  expect stdout == "0\n"
+}
+"#,
+    );
+    let output = suite.run(&["background.rit"]);
+    let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
 }
