@@ -270,3 +270,42 @@ fn pathological_inputs_are_diagnostics_not_crashes() {
         check_does_not_panic(&input);
     }
 }
+
+/// Found by `fuzz/run.sh` (cargo fuzz, target `check`, a 1 s timeout): two functions
+/// of one name, only one of them with an expectation, sent the checker's effect
+/// analysis round its fixed-point loop forever. Both orders; each must be checked
+/// (E0202) well within the time limit.
+#[test]
+fn a_function_defined_twice_with_different_effects_is_checked_in_bounded_time() {
+    let with_expectation = "fn f() {\n  expect 1 == 1\n}\n";
+    let without = "fn f() {\n}\n";
+    for source in [
+        format!("{without}\n{with_expectation}"),
+        format!("{with_expectation}\n{without}"),
+        format!("{without}\nfn f() {{\n  GET \"http://127.0.0.1:1\"\n}}\n"),
+    ] {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let input = source.clone();
+        std::thread::spawn(move || {
+            let mut loader = OneFile(input);
+            let checked = ritc::check::check_files(&[PathBuf::from("fuzz.rit")], &mut loader);
+            let codes: Vec<&str> = checked
+                .map(|(_, diagnostics)| {
+                    diagnostics
+                        .iter()
+                        .filter(|diagnostic| diagnostic.is_error())
+                        .map(|diagnostic| diagnostic.code.id)
+                        .collect()
+                })
+                .unwrap_or_default();
+            sender.send(codes).ok();
+        });
+        let codes = receiver
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("checking did not finish in 10 s:\n{source}"));
+        assert!(
+            codes.contains(&"E0202"),
+            "no E0202 for:\n{source}\n{codes:?}"
+        );
+    }
+}

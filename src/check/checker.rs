@@ -323,12 +323,15 @@ impl<'a> ModuleChecker<'a> {
                 let has_step = Effects::new(self).block_has(&function.body, Effect::Step);
                 let has_expectation =
                     Effects::new(self).block_has(&function.body, Effect::Expectation);
+                // Only a newly found effect is a change: two functions of one name
+                // (E0202) share one signature, and comparing for equality made the
+                // one without the effect count as a change on every pass, forever.
                 if let Some(Global {
                     kind: GlobalKind::Fn(signature),
                     ..
                 }) = self.globals.get_mut(&function.name.name)
-                    && (signature.has_step != has_step
-                        || signature.has_expectation != has_expectation)
+                    && ((has_step && !signature.has_step)
+                        || (has_expectation && !signature.has_expectation))
                 {
                     signature.has_step |= has_step;
                     signature.has_expectation |= has_expectation;
