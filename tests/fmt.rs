@@ -199,6 +199,51 @@ fn long_steps_put_each_clause_on_its_own_line() {
     );
 }
 
+/// Found by `fuzz/run.sh` (cargo fuzz, target `fmt`): a clause without a value (an
+/// error for the checker, but the file parses) took what followed as its value once
+/// `fmt` had dropped the `;` after it: `GET u a; b` became `GET u a b`, one clause
+/// instead of two, and past `MAX_WIDTH` the output was not a fixed point. Such a
+/// clause now always ends with `;` (the last of a step too: the next line could be
+/// its value), except the last option before a `load` block's `}`.
+#[test]
+fn a_clause_without_a_value_keeps_its_semicolon() {
+    let long = "x".repeat(MAX_WIDTH);
+    let cases = [
+        (
+            "test \"a\" {\n  GET \"http://x\" a; b\n}\n".to_string(),
+            "test \"a\" {\n  GET \"http://x\" a; b;\n}\n".to_string(),
+        ),
+        (
+            format!("test \"a\" {{\n  GET \"http://x\" {long};y\n}}\n"),
+            format!("test \"a\" {{\n  GET \"http://x\"\n    {long};\n    y;\n}}\n"),
+        ),
+        (
+            "test \"a\" {\n  GET \"http://x\" a; x = 1\n}\n".to_string(),
+            "test \"a\" {\n  GET \"http://x\" a;\n  x = 1\n}\n".to_string(),
+        ),
+        (
+            "test \"a\" {\n  GET \"http://x\" a; f()\n}\n".to_string(),
+            "test \"a\" {\n  GET \"http://x\" a;\n  f()\n}\n".to_string(),
+        ),
+        (
+            "test \"a\" {\n  GET \"http://x\" insecure\n}\n".to_string(),
+            "test \"a\" {\n  GET \"http://x\" insecure\n}\n".to_string(),
+        ),
+        (
+            "test \"a\" {\n  load GET \"http://x\" { a; b }\n}\n".to_string(),
+            "test \"a\" {\n  load GET \"http://x\" {\n    a;\n    b\n  }\n}\n".to_string(),
+        ),
+        (
+            "test \"a\" {\n  load GET \"http://x\" { a insecure }\n}\n".to_string(),
+            "test \"a\" {\n  load GET \"http://x\" { a insecure }\n}\n".to_string(),
+        ),
+    ];
+    for (source, expected) in cases {
+        let formatted = assert_formats_faithfully("valueless clause", &source);
+        assert_eq!(formatted, expected, "from:\n{source}");
+    }
+}
+
 #[test]
 fn literals_keep_their_spelling() {
     let source = "let a = 1.50s\nlet b = 0.5\nlet c = 99.5%\nlet d = 64KB\nlet e = \"\\{{not}} \\t {{ a }}\"\nlet f = \"\"\"\n    kept\n      as is   \n    \"\"\"\n";

@@ -33,6 +33,13 @@ struct Layout<'a> {
     printer: Printer<'a>,
 }
 
+/// A clause named by a word with no value after it (`insecure` and `follow
+/// redirects` are keywords and take none).
+fn is_valueless_named(clause: &Clause) -> bool {
+    matches!(clause.arguments, ClauseArguments::None)
+        && !matches!(clause.name.name.as_str(), "insecure" | "follow redirects")
+}
+
 fn start(span: Span) -> usize {
     span.start as usize
 }
@@ -489,6 +496,7 @@ impl Layout<'_> {
             for clause in clauses {
                 self.write(" ");
                 self.clause(clause);
+                self.end_valueless(clause);
             }
             if self.printer.widest_line_since(&snapshot) <= MAX_WIDTH {
                 return;
@@ -499,8 +507,18 @@ impl Layout<'_> {
         for clause in clauses {
             self.printer.start_line_at(start(clause.span));
             self.clause(clause);
+            self.end_valueless(clause);
         }
         self.printer.dedent();
+    }
+
+    /// A named clause without a value (the checker rejects it, but it parses) would
+    /// take whatever follows it, the next clause or the next line, as its value: it
+    /// keeps the `;` that ended it, so the tree stays the same.
+    fn end_valueless(&mut self, clause: &Clause) {
+        if is_valueless_named(clause) {
+            self.write(";");
+        }
     }
 
     fn clause(&mut self, clause: &Clause) {
@@ -576,9 +594,14 @@ impl Layout<'_> {
         self.write("{");
         self.printer.indent();
         self.printer.open_block();
-        for option in options {
+        for (index, option) in options.iter().enumerate() {
             self.printer.start_line_at(start(option.span));
             self.clause(option);
+            // On one line there was no `;` to keep: the next option was not taken
+            // as a value there, and it is not here either. The last is before `}`.
+            if index + 1 < options.len() {
+                self.end_valueless(option);
+            }
         }
         self.printer.close_block_at(close);
         self.write("}");
