@@ -244,6 +244,16 @@ fn a_clause_without_a_value_keeps_its_semicolon() {
     }
 }
 
+/// Found by tests/fuzz_corpus.rs once the corpus changed: a block string whose last
+/// line has a `#` and the closing quotes (`a # b """`) lost its end in the tree, so
+/// `fmt` printed it cut at the `#`, without its closing quotes.
+#[test]
+fn a_hash_on_the_last_line_of_a_block_string_is_kept() {
+    let source = "let q = \"\"\"\n    a # b \"\"\"\ntest \"t\" {\n  run \"\"\"\n    x # y \"\"\" # a comment\n}\n";
+    let formatted = assert_formats_faithfully("block string", source);
+    assert_eq!(formatted, source);
+}
+
 #[test]
 fn literals_keep_their_spelling() {
     let source = "let a = 1.50s\nlet b = 0.5\nlet c = 99.5%\nlet d = 64KB\nlet e = \"\\{{not}} \\t {{ a }}\"\nlet f = \"\"\"\n    kept\n      as is   \n    \"\"\"\n";

@@ -250,20 +250,21 @@ fn next_item_line(source: &str, offset: usize) -> usize {
 /// `text` without trailing whitespace and trailing `#` comments.
 fn trim_trailing_trivia(text: &str) -> &str {
     let mut text = text.trim_end();
-    loop {
-        // Most spans end on code: only a last line with `#` can end on a comment.
-        let last_line = text.rfind('\n').map_or(text, |index| &text[index + 1..]);
-        if !last_line.contains('#') {
-            return text;
-        }
-        let line_start = text.rfind('\n').map_or(0, |index| index + 1);
-        match literal::scan_comments(&text[line_start..]).first() {
-            Some(comment) if line_start + comment.start > 0 || line_start > 0 => {
-                text = text[..line_start + comment.start].trim_end();
-            }
-            _ => return text,
-        }
+    // Most spans end on code: only a last line with `#` can end on a comment.
+    let last_line = text.rfind('\n').map_or(text, |index| &text[index + 1..]);
+    if !last_line.contains('#') {
+        return text;
     }
+    // The comments are found from the start of the span, which is code, not from
+    // the start of the last line: that line may begin inside a block string, whose
+    // `#` is text (`"""` … `a # b """` lost its end, and `fmt` its closing quotes).
+    for comment in literal::scan_comments(text).iter().rev() {
+        if comment.start == 0 || comment.start >= text.len() || comment.end < text.len() {
+            break;
+        }
+        text = text[..comment.start].trim_end();
+    }
+    text
 }
 
 /// The offset where nesting (brackets, and `{{ }}` inside strings) first exceeds
@@ -1487,6 +1488,21 @@ impl Lowerer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trailing_comments_are_trimmed_but_not_a_hash_in_a_block_string() {
+        assert_eq!(trim_trailing_trivia("a = 1 # c\n  # d\n"), "a = 1");
+        assert_eq!(trim_trailing_trivia("a = \"#\"  "), "a = \"#\"");
+        assert_eq!(trim_trailing_trivia("# only a comment"), "# only a comment");
+        // Found by `fuzz/run.sh` through tests/fuzz_corpus.rs: the last line begins
+        // inside the block string, so its `#` is text.
+        let block = "\"\"\"\n    a # b \"\"\"";
+        assert_eq!(trim_trailing_trivia(block), block);
+        assert_eq!(
+            trim_trailing_trivia("let q = \"\"\"\n  a # b \"\"\" # c   \n"),
+            "let q = \"\"\"\n  a # b \"\"\""
+        );
+    }
 
     fn big_source(middle: &str) -> String {
         let mut source = String::from("let base = \"http://127.0.0.1:3000\"\n");
