@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 
 mod common;
+use common::demo::free_port;
 use common::suite::ritc;
 
 // ---------------------------------------------------------------- the test server
@@ -825,12 +826,4 @@ fn demo_binary() -> PathBuf {
         assert!(status.success());
     }
     path
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }

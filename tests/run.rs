@@ -4,35 +4,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
+use common::demo::{demo_binary, free_port};
 use common::process_tree::TreeMark;
 use common::suite::{Suite, ritc, text};
-
-fn demo_binary() -> PathBuf {
-    // The demo is a workspace member; `cargo test` builds it into the same folder.
-    let path = Path::new(ritc()).with_file_name("rit-demo");
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "rit-demo"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo build -p rit-demo");
-        assert!(status.success());
-    }
-    path
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The demo API on a free port, killed when dropped.
 struct Demo {

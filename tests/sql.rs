@@ -21,6 +21,7 @@ use ritc::backends::step::{
 use ritc::run::value::Value;
 
 mod common;
+use common::demo::demo_binary;
 use common::suite::{Suite, ritc, text};
 
 // ---------------------------------------------------------------------------
@@ -604,20 +605,6 @@ fn a_missing_sqlite_folder_is_explained() {
 
 // ---------------------------------------------------------------------------
 // The normative examples on the demo service, on SQLite and on PostgreSQL
-
-fn demo_binary() -> PathBuf {
-    // The demo is a workspace member; `cargo test` builds it into the same folder.
-    let path = Path::new(ritc()).with_file_name("rit-demo");
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "rit-demo"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo build -p rit-demo");
-        assert!(status.success());
-    }
-    path
-}
 
 fn run_examples(db_url: Option<&str>) -> String {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");

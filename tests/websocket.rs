@@ -7,7 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use ritc::backends::step::StepErrorKind;
 use ritc::backends::ws::{Frame, Outgoing, WsConnection};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,21 +19,8 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 mod common;
+use common::demo::demo_binary;
 use common::suite::{ritc, text};
-
-fn demo_binary() -> PathBuf {
-    // The demo is a workspace member; `cargo test` builds it into the same folder.
-    let path = Path::new(ritc()).with_file_name("rit-demo");
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "rit-demo"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo build -p rit-demo");
-        assert!(status.success());
-    }
-    path
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -3,5 +3,6 @@
 //! on its own and uses a different part of it, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod demo;
 pub mod process_tree;
 pub mod suite;
