@@ -450,6 +450,26 @@ fn importing_a_url_is_refused_before_anything_runs() {
     assert!(!suite.dir.path().join("ran").exists(), "{all}");
 }
 
+/// `ritc run ARGS` in the suite's folder, started with a process-tree mark and
+/// its output piped (read it with `wait_with_output`, or keep it small).
+fn spawn_marked(suite: &Suite, args: &[&str]) -> (std::process::Child, TreeMark) {
+    let mark = TreeMark::new();
+    let mut command = suite.command(args);
+    mark.apply(&mut command);
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    (child, mark)
+}
+
+/// The `--report json=report.json` file the run wrote.
+fn json_report(suite: &Suite) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap())
+        .unwrap()
+}
+
 /// Waits (up to 20 s) until `name` in `dir` holds a PID, and returns it.
 fn wait_for_pid(dir: &std::path::Path, name: &str) -> i32 {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -505,14 +525,8 @@ test "never starts" {
 }
 "#,
         );
-        let mark = TreeMark::new();
-        let mut command = suite.command(&["setup.rit", "--report", "json=report.json"]);
-        mark.apply(&mut command);
-        let mut child = command
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let (mut child, mark) =
+            spawn_marked(&suite, &["setup.rit", "--report", "json=report.json"]);
         let pids = [
             wait_for_pid(suite.dir.path(), "service.pid"),
             wait_for_pid(suite.dir.path(), "setup.pid"),
@@ -526,10 +540,7 @@ test "never starts" {
         assert_eq!(torn, "x\n", "teardown runs exactly once (signal {sig})");
         assert!(!suite.dir.path().join("started").exists());
         mark.assert_none_left(&format!("a run interrupted in setup by {sig}"));
-        let report: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
-        )
-        .unwrap();
+        let report = json_report(&suite);
         assert_eq!(report["test_run"]["interrupted"], true, "{report}");
         assert_eq!(report["test_run"]["status"], "PARTIAL", "{report}");
     }
@@ -551,14 +562,7 @@ test "quick" {
 }
 "#,
         );
-        let mark = TreeMark::new();
-        let mut command = suite.command(&["slow.rit", "--report", "json=report.json"]);
-        mark.apply(&mut command);
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let (mut child, mark) = spawn_marked(&suite, &["slow.rit", "--report", "json=report.json"]);
         let pids = [
             wait_for_pid(suite.dir.path(), "service.pid"),
             wait_for_pid(suite.dir.path(), "teardown.pid"),
@@ -585,10 +589,7 @@ test "quick" {
         let torn = std::fs::read_to_string(suite.dir.path().join("torn-down")).unwrap();
         assert_eq!(torn, "x\n", "teardown started exactly once (signal {sig})");
         mark.assert_none_left(&format!("a run interrupted twice by {sig}"));
-        let report: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
-        )
-        .unwrap();
+        let report = json_report(&suite);
         assert_eq!(report["test_run"]["interrupted"], true, "{report}");
         assert_eq!(report["summary"]["passed"], 1, "{report}");
     }
@@ -609,14 +610,8 @@ test "long" {
 }
 "#,
         );
-        let mark = TreeMark::new();
-        let mut command = suite.command(&["stubborn.rit", "--report", "json=report.json"]);
-        mark.apply(&mut command);
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let (mut child, mark) =
+            spawn_marked(&suite, &["stubborn.rit", "--report", "json=report.json"]);
         let pids = [
             wait_for_pid(suite.dir.path(), "service.pid"),
             wait_for_pid(suite.dir.path(), "step.pid"),
@@ -654,10 +649,7 @@ test "long" {
         );
         assert!(all.contains("✗ stubborn / long"), "{all}");
         mark.assert_none_left(&format!("a run interrupted twice by {sig}"));
-        let report: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
-        )
-        .unwrap();
+        let report = json_report(&suite);
         assert_eq!(report["test_run"]["interrupted"], true, "{report}");
     }
 }
@@ -729,10 +721,7 @@ test "does not need it" {
     );
     // Its last words come with it.
     assert!(all.contains("boom: out of cheese"), "{all}");
-    let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
-    )
-    .unwrap();
+    let report = json_report(&suite);
     assert_eq!(report["test_run"]["status"], "FAILED", "{report}");
 }
 
