@@ -81,8 +81,7 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Runs ritc and samples its peak RSS until it exits; the output and the highest
-/// value seen, in KiB.
+/// Runs ritc and samples its peak RSS until it exits (`wait_measured`).
 fn run_measured(suite: &Suite, args: &[&str]) -> (Output, u64) {
     let child = suite
         .command(args)
@@ -90,6 +89,12 @@ fn run_measured(suite: &Suite, args: &[&str]) -> (Output, u64) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    wait_measured(child)
+}
+
+/// Waits for a started ritc (output piped) and samples its peak RSS meanwhile;
+/// the output and the highest value seen, in KiB.
+fn wait_measured(child: std::process::Child) -> (Output, u64) {
     let pid = child.id();
     let sampler = std::thread::spawn(move || {
         let mut peak = 0;
@@ -155,28 +160,11 @@ fn a_command_that_writes_without_end_fails_at_the_limit_with_memory_bounded() {
         suite.file(
             "chatty.rit",
             &format!(
-                "test \"chatty\" {{\n  run \"echo $$ > sh.pid; {command}\"\n    timeout 60s\n  expect exit == 0\n}}\n"
+                "test \"chatty\" {{\n  run \"{command}\"\n    timeout 60s\n  expect exit == 0\n}}\n"
             ),
         );
-        let mark = TreeMark::new();
-        let mut command_line = suite.command(&["chatty.rit"]);
-        mark.apply(&mut command_line);
-        let child = command_line
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let pid = child.id();
-        let sampler = std::thread::spawn(move || {
-            let mut peak = 0;
-            while let Some(rss) = peak_rss_kib(pid) {
-                peak = peak.max(rss);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            peak
-        });
-        let output = child.wait_with_output().unwrap();
-        let peak_kib = sampler.join().unwrap();
+        let (child, mark) = spawn_marked(&suite, &["chatty.rit"]);
+        let (output, peak_kib) = wait_measured(child);
         let all = text(&output);
         assert_eq!(output.status.code(), Some(1), "{stream}: {all}");
         assert!(all.contains("✗ chatty / chatty"), "{stream}: {all}");

@@ -349,15 +349,7 @@ impl HttpSession {
             Ok(result) => result?,
             Err(_elapsed) => return Err(HttpError::timed_out(timeout, &url_text)),
         };
-        let cookies = Url::parse(&response.url)
-            .ok()
-            .and_then(|final_url| self.jar.cookies(&final_url))
-            .map(|header| parse_cookie_header(&header))
-            .unwrap_or_default();
-        Ok(HttpResponse {
-            cookies,
-            ..response
-        })
+        Ok(self.with_jar_cookies(response))
     }
 
     /// A plain `http://` request without redirects, through `plain_http`.
@@ -369,15 +361,21 @@ impl HttpSession {
                 Ok(result) => result?,
                 Err(_elapsed) => return Err(HttpError::timed_out(timeout, &request.url)),
             };
+        Ok(self.with_jar_cookies(response))
+    }
+
+    /// The response with `cookies` filled: what the session's jar holds for its
+    /// final URL, after its own `Set-Cookie` headers were stored.
+    fn with_jar_cookies(&self, response: HttpResponse) -> HttpResponse {
         let cookies = Url::parse(&response.url)
             .ok()
             .and_then(|final_url| self.jar.cookies(&final_url))
             .map(|header| parse_cookie_header(&header))
             .unwrap_or_default();
-        Ok(HttpResponse {
+        HttpResponse {
             cookies,
             ..response
-        })
+        }
     }
 
     fn client(&self, options: ClientOptions) -> Result<reqwest::Client, HttpError> {

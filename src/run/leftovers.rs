@@ -77,23 +77,9 @@ pub fn end_leftovers() -> Vec<Leftover> {
         return Vec::new();
     }
     let mut ended = Vec::new();
-    let mut signalled = HashSet::new();
-    let mut signal_new = |running: &[ProcessStat], signal: i32, ended: &mut Vec<Leftover>| {
-        for process in running {
-            if signalled.insert((process.pid, process.start_time)) {
-                let command_line = command_line(process.pid);
-                if send_if_same(process, signal) {
-                    ended.push(Leftover {
-                        pid: process.pid,
-                        command_line,
-                    });
-                }
-            } else if signal == libc::SIGKILL {
-                send_if_same(process, signal);
-            }
-        }
-    };
-    // SIGTERM (and SIGCONT, so a stopped one sees it), for the grace.
+    let mut named = HashSet::new();
+    // SIGTERM to each leftover once (and SIGCONT, so a stopped one sees it), for
+    // the grace.
     let deadline = Instant::now() + LEFTOVER_GRACE;
     loop {
         let running = running_leftovers();
@@ -101,9 +87,12 @@ pub fn end_leftovers() -> Vec<Leftover> {
             break;
         }
         for process in &running {
-            send_if_same(process, libc::SIGCONT);
+            if !named.contains(&(process.pid, process.start_time))
+                && signal_and_name(process, libc::SIGTERM, &mut named, &mut ended)
+            {
+                send_if_same(process, libc::SIGCONT);
+            }
         }
-        signal_new(&running, libc::SIGTERM, &mut ended);
         if Instant::now() >= deadline {
             break;
         }
@@ -115,7 +104,9 @@ pub fn end_leftovers() -> Vec<Leftover> {
         if running.is_empty() {
             break;
         }
-        signal_new(&running, libc::SIGKILL, &mut ended);
+        for process in &running {
+            signal_and_name(process, libc::SIGKILL, &mut named, &mut ended);
+        }
         std::thread::sleep(POLL_INTERVAL);
     }
     reap_adopted_zombies();
@@ -126,7 +117,9 @@ pub fn end_leftovers() -> Vec<Leftover> {
 /// it exits, and each holds a pid meanwhile. Its own children (the `sh` of steps
 /// and services) are left to tokio, which waits for them by pid.
 pub(crate) fn reap_adopted_zombies() {
-    if !adopts_orphans() {
+    // Called after every `run` step: most leave no zombie at all, and asking the
+    // kernel is far cheaper than reading the whole process table.
+    if !adopts_orphans() || !has_zombie_child() {
         return;
     }
     let own = std::process::id() as i32;
@@ -139,6 +132,24 @@ pub(crate) fn reap_adopted_zombies() {
     }
 }
 
+/// Whether a child of this process has exited and waits to be reaped. Only looks
+/// (`WNOWAIT`): the zombie stays for whoever waits for it.
+fn has_zombie_child() -> bool {
+    // SAFETY: `siginfo_t` is plain data, valid when zeroed; `waitid` writes into it.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `info` is a valid, writable `siginfo_t`.
+    let result = unsafe {
+        libc::waitid(
+            libc::P_ALL,
+            0,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        )
+    };
+    // SAFETY: after a successful `waitid`, `si_pid` is set (0 when none exited).
+    result == 0 && unsafe { info.si_pid() } != 0
+}
+
 /// The descendants of this process that still run and belong to no registered
 /// process group.
 fn running_leftovers() -> Vec<ProcessStat> {
@@ -148,6 +159,32 @@ fn running_leftovers() -> Vec<ProcessStat> {
         .into_iter()
         .filter(|process| process.is_running() && !registered.contains(&process.group))
         .collect()
+}
+
+/// Sends `signal` to a leftover; the first time one is reached it is named in
+/// `ended` (its command line read before the signal can end it). Returns whether
+/// the signal was sent.
+fn signal_and_name(
+    process: &ProcessStat,
+    signal: i32,
+    named: &mut HashSet<(i32, u64)>,
+    ended: &mut Vec<Leftover>,
+) -> bool {
+    let first = !named.contains(&(process.pid, process.start_time));
+    let command_line = if first {
+        command_line(process.pid)
+    } else {
+        String::new()
+    };
+    let sent = send_if_same(process, signal);
+    if sent && first {
+        named.insert((process.pid, process.start_time));
+        ended.push(Leftover {
+            pid: process.pid,
+            command_line,
+        });
+    }
+    sent
 }
 
 /// Sends `signal` only if the pid still names the same process (same start time),

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::ChildStdin;
 
-/// How long a timed-out command's group has between SIGTERM and SIGKILL.
 /// The most of each of a command's streams (stdout, stderr) ritc keeps, as for an
 /// HTTP body (docs/reliability.md): past it the step fails and the group is ended.
 pub const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
 
+/// How long a timed-out command's group has between SIGTERM and SIGKILL.
 const COMMAND_GRACE: Duration = Duration::from_millis(500);
 
 /// How long output is still read after a group was killed: a process that left the
