@@ -2,49 +2,15 @@
 //! against real processes (the demo service, shell commands, a TCP listener
 //! that never answers), including the failure paths and an interrupted run.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::demo::{demo_binary, free_port};
+use common::demo::{DemoProcess, demo_binary, free_port};
 use common::process_tree::TreeMark;
 use common::suite::{Suite, ritc, text};
-
-/// The demo API on a free port, killed when dropped.
-struct Demo {
-    child: Child,
-    port: u16,
-}
-
-impl Demo {
-    fn start(temp: &Path) -> Demo {
-        let mut child = Command::new(demo_binary())
-            .args(["serve", "--port", "0"])
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}/demo.db?mode=rwc", temp.display()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let port = line.trim().rsplit(':').next().unwrap().parse().unwrap();
-        Demo { child, port }
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[test]
 fn normative_examples_run_green_against_the_demo_service() {
@@ -81,7 +47,7 @@ fn normative_examples_run_green_against_the_demo_service() {
 #[test]
 fn a_failed_expectation_names_the_line_and_the_actual_value() {
     let temp = tempfile::tempdir().unwrap();
-    let demo = Demo::start(temp.path());
+    let demo = DemoProcess::serve(temp.path());
     let suite = Suite::new();
     suite.file(
         "fail.rit",
@@ -145,7 +111,7 @@ fn a_server_that_never_answers_times_out() {
 #[test]
 fn reading_json_from_a_non_json_body_fails_the_statement() {
     let temp = tempfile::tempdir().unwrap();
-    let demo = Demo::start(temp.path());
+    let demo = DemoProcess::serve(temp.path());
     let suite = Suite::new();
     suite.file(
         "html.rit",
@@ -433,7 +399,7 @@ fn jobs_run_tests_in_parallel_with_the_same_verdicts() {
 #[test]
 fn secrets_never_appear_in_verbose_output() {
     let temp = tempfile::tempdir().unwrap();
-    let demo = Demo::start(temp.path());
+    let demo = DemoProcess::serve(temp.path());
     let suite = Suite::new();
     suite.file(
         "secret.rit",
@@ -549,7 +515,7 @@ test "dummy {signal}" {{
 #[test]
 fn stdlib_modules_work_at_run_time() {
     let temp = tempfile::tempdir().unwrap();
-    let demo = Demo::start(temp.path());
+    let demo = DemoProcess::serve(temp.path());
     let suite = Suite::new();
     suite.file(
         "std.rit",
@@ -590,7 +556,7 @@ test "signatures" {{
 #[test]
 fn conforms_lists_each_violation_by_json_pointer_in_both_drafts() {
     let temp = tempfile::tempdir().unwrap();
-    let demo = Demo::start(temp.path());
+    let demo = DemoProcess::serve(temp.path());
     let suite = Suite::new();
     suite.file(
         "product-2020.json",
@@ -653,7 +619,7 @@ test "timeouts end the command" {
 #[test]
 fn no_start_assumes_the_services_are_up() {
     let temp = tempfile::tempdir().unwrap();
-    let demo = Demo::start(temp.path());
+    let demo = DemoProcess::serve(temp.path());
     let suite = Suite::new();
     suite.file(
         "nostart.rit",
@@ -680,7 +646,7 @@ test "uses the running service" {
 #[test]
 fn http_methods_raw_bodies_and_query_encoding() {
     let temp = tempfile::tempdir().unwrap();
-    let demo = Demo::start(temp.path());
+    let demo = DemoProcess::serve(temp.path());
     let suite = Suite::new();
     suite.file(
         "http.rit",

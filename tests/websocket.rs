@@ -6,9 +6,8 @@
 use futures_util::{SinkExt, StreamExt};
 use ritc::backends::step::StepErrorKind;
 use ritc::backends::ws::{Frame, Outgoing, WsConnection};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -19,7 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 mod common;
-use common::demo::demo_binary;
+use common::demo::{DemoProcess, demo_binary};
 use common::suite::{ritc, text};
 
 fn free_port() -> u16 {
@@ -187,46 +186,6 @@ async fn serve(stream: TcpStream) {
 
 // ---------------------------------------------------------------- the demo service
 
-/// The demo API on a free port, killed when dropped.
-struct Demo {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Demo {
-    fn start() -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(demo_binary())
-            .args(["serve", "--port", "0"])
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}/demo.db?mode=rwc", dir.path().display()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        assert!(line.starts_with("listening on"), "{line}");
-        let port = line.trim().rsplit(':').next().unwrap().parse().unwrap();
-        Demo {
-            child,
-            port,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn the_normative_websocket_example_runs_green() {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
@@ -248,7 +207,8 @@ fn the_normative_websocket_example_runs_green() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_answers_pings_and_echoes_text_and_binary_frames() {
-    let demo = Demo::start();
+    let database_dir = tempfile::tempdir().unwrap();
+    let demo = DemoProcess::serve(database_dir.path());
     let source = r#"param base = "ws://127.0.0.1:1"
 
 test "demo conversation" {

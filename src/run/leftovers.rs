@@ -16,7 +16,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use super::proc_table::{ProcessStat, descendants_of, read_processes};
+use super::proc_table::{ProcessStat, command_line, descendants_of, read_processes};
 use super::process::{is_spawned_leader, live_process_groups};
 
 /// How long a leftover has between SIGTERM and SIGKILL.
@@ -200,18 +200,6 @@ fn still_runs(process: &ProcessStat) -> bool {
         .ok()
         .and_then(|text| super::proc_table::parse_stat(&text))
         .is_some_and(|now| now.start_time == process.start_time && now.is_running())
-}
-
-fn command_line(pid: i32) -> String {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|bytes| {
-            String::from_utf8_lossy(&bytes)
-                .split('\0')
-                .filter(|argument| !argument.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

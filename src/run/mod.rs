@@ -5,6 +5,7 @@ pub mod evaluate;
 pub mod functions;
 pub mod interpreter;
 pub mod leftovers;
+pub(crate) mod listeners;
 pub mod operators;
 pub mod outcome;
 pub(crate) mod proc_table;

@@ -1,8 +1,9 @@
 //! The machine's process table, read from `/proc/PID/stat`: who runs, who is whose
-//! parent, which process group. One parser for the three readers: whether a process
-//! group still runs (`process`), what each service uses (`sampling`), and what a run
-//! left running (`leftovers`). Linux only; elsewhere the table is empty. Must not
-//! import `syntax` or `check`.
+//! parent, which process group, and each one's command line. One parser for the
+//! four readers: whether a process group still runs (`process`), what each service
+//! uses (`sampling`), what a run left running (`leftovers`) and who holds a port
+//! (`listeners`). Linux only; elsewhere the table is empty. Must not import
+//! `syntax` or `check`.
 
 /// What `/proc/PID/stat` says of one process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +86,19 @@ pub(crate) fn descendants_of(root: i32, processes: &[ProcessStat]) -> Vec<Proces
         }
     }
     found
+}
+
+/// The command line of `pid`, spaces between the arguments (empty if unreadable).
+pub(crate) fn command_line(pid: i32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|bytes| {
+            String::from_utf8_lossy(&bytes)
+                .split('\0')
+                .filter(|argument| !argument.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

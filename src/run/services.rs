@@ -1,10 +1,15 @@
 //! Services of a run: starting each `service` command once (`sh -c`, own process
 //! group), its output into `<log dir>/<name>.log` and memory, awaiting its readiness
 //! probe, noticing when it dies, and stopping all of them in reverse start order.
+//! A probe proves the service itself is up: it counts only while the service's
+//! process group runs, and a port that answers must be listened on by the
+//! service's processes, not by another (`listeners`).
 //! Must not import `syntax` or `check`; Linux only.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,6 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::{OnceCell, watch};
 
+use super::listeners::{all_local, holder_of, listeners_for, process_tree, socket_inodes};
 use super::process::{
     deadline_after, describe_duration, end_process_group_in_background, exit_code,
     process_group_is_alive, register_process_group, signal_process_group, unregister_process_group,
@@ -23,6 +29,10 @@ pub const DEFAULT_READY_WITHIN: Duration = Duration::from_secs(60);
 
 /// How many lines of a service's log a `ServiceError` carries.
 const ERROR_LOG_TAIL_LINES: usize = 20;
+
+/// How much of the command line of a process that holds a service's port a
+/// failure shows.
+const HOLDER_COMMAND_CHARS: usize = 80;
 
 /// How often the readiness probe runs.
 const PROBE_INTERVAL: Duration = Duration::from_millis(75);
@@ -395,21 +405,23 @@ impl Services {
         no_start: bool,
     ) -> Result<(), ServiceError> {
         if no_start {
-            return await_readiness(&spec, None).await;
+            return await_readiness(&spec, None, &ProbedPort::default()).await;
         }
         // A start that was cancelled half-way may have spawned already.
-        let process = match slot.process() {
-            Some(process) => process,
+        let (process, port) = match slot.process() {
+            Some(process) => (process, ProbedPort::default()),
             None => {
+                // Before the spawn: a listener already there is not the service's.
+                let port = ProbedPort::before_start(spec.ready.as_ref()).await;
                 let process = Arc::new(self.spawn(&spec)?);
                 *slot
                     .process
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(process.clone());
-                process
+                (process, port)
             }
         };
-        await_readiness(&spec, Some(&process)).await
+        await_readiness(&spec, Some(&process), &port).await
     }
 
     fn spawn(&self, spec: &ServiceSpec) -> Result<ServiceProcess, ServiceError> {
@@ -656,6 +668,7 @@ fn copy_output(mut reader: std::io::PipeReader, log_file: File, log: &ServiceLog
 async fn await_readiness(
     spec: &ServiceSpec,
     process: Option<&Arc<ServiceProcess>>,
+    port: &ProbedPort,
 ) -> Result<(), ServiceError> {
     let failure = |message: String| ServiceError {
         service: spec.name.clone(),
@@ -684,6 +697,9 @@ async fn await_readiness(
     };
     let deadline = deadline_after(spec.ready_within);
     let mut log_scanned = 0;
+    // The listeners of the probed port that another process held when the probe
+    // last answered: named if the service never gets it.
+    let mut foreign: Option<HashSet<u64>> = None;
     loop {
         if let Some(process) = process
             && let Some(exit) = process.exit()
@@ -691,8 +707,12 @@ async fn await_readiness(
             process.log.wait_for_end(LOG_END_WAIT).await;
             // Its group may still hold processes it started in the background.
             process.stop().await;
+            let held = foreign
+                .as_ref()
+                .map(|inodes| format!("; {}", port.describe_foreign(inodes)))
+                .unwrap_or_default();
             return Err(failure(format!(
-                "exited with status {} before it was ready",
+                "exited with status {} before it was ready{held}",
                 exit.code
             )));
         }
@@ -702,7 +722,18 @@ async fn await_readiness(
             .min(PROBE_ATTEMPT_LIMIT)
             .max(Duration::from_millis(50));
         let last_problem = match tokio::time::timeout(limit, attempt).await {
-            Ok(Ok(())) => return Ok(()),
+            Ok(Ok(())) => match process {
+                None => return Ok(()),
+                Some(process) => match answered_by_another(process, port).await {
+                    Answer::Service => return Ok(()),
+                    Answer::Gone => "the service's processes are gone".to_string(),
+                    Answer::Foreign(inodes) => {
+                        let problem = port.describe_foreign(&inodes);
+                        foreign = Some(inodes);
+                        problem
+                    }
+                },
+            },
             Ok(Err(problem)) => problem,
             Err(_) => format!("no answer within {}", describe_duration(limit)),
         };
@@ -727,6 +758,149 @@ async fn await_readiness(
                 }
             } => {}
         }
+    }
+}
+
+/// The port an `http` or `tcp` probe connects to, as seen before the service
+/// started. Empty (nothing to compare) for a `log` probe, for an address that is
+/// not this machine's loopback, and where `/proc` cannot be read.
+#[derive(Debug, Default)]
+struct ProbedPort {
+    targets: Vec<SocketAddr>,
+    /// The listeners that were already there: another process's, whatever comes.
+    held_before: HashSet<u64>,
+}
+
+impl ProbedPort {
+    async fn before_start(probe: Option<&ReadyProbe>) -> ProbedPort {
+        let targets = match probe {
+            Some(ReadyProbe::Tcp(address)) => resolve(address.clone(), None).await,
+            Some(ReadyProbe::Http(url)) => match reqwest::Url::parse(url) {
+                Ok(url) => match (url.host(), url.port_or_known_default()) {
+                    (Some(host), Some(number)) => {
+                        let host = match host {
+                            url::Host::Domain(name) => name.to_string(),
+                            url::Host::Ipv4(address) => address.to_string(),
+                            url::Host::Ipv6(address) => address.to_string(),
+                        };
+                        resolve(host, Some(number)).await
+                    }
+                    _ => Vec::new(),
+                },
+                Err(_) => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        if !all_local(&targets) {
+            return ProbedPort::default();
+        }
+        let held_before = listeners_for(&targets)
+            .unwrap_or_default()
+            .iter()
+            .map(|listener| listener.inode)
+            .collect();
+        ProbedPort {
+            targets,
+            held_before,
+        }
+    }
+
+    /// "port 8080 answered, but another process holds it: pid 4242 `python3 -m
+    /// http.server 8080`, not one of the service's own", naming the holder where
+    /// ritc may see it (a process of its own user).
+    fn describe_foreign(&self, inodes: &HashSet<u64>) -> String {
+        let port = self
+            .targets
+            .first()
+            .map(|target| target.port())
+            .unwrap_or_default();
+        let holder = match holder_of(inodes) {
+            Some((pid, command)) if command.is_empty() => format!("pid {pid}"),
+            Some((pid, command)) => format!("pid {pid} `{}`", shortened(&command)),
+            None => "ritc cannot see which".to_string(),
+        };
+        format!(
+            "port {port} answered, but another process holds it: {holder}, not one of the service's own"
+        )
+    }
+}
+
+/// A command line on one line and at most `HOLDER_COMMAND_CHARS` characters.
+fn shortened(command: &str) -> String {
+    let one_line = command.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= HOLDER_COMMAND_CHARS {
+        return one_line;
+    }
+    let mut cut: String = one_line.chars().take(HOLDER_COMMAND_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// `host:port` (or `host` and `port`) to its addresses; none when that fails or
+/// takes longer than a probe attempt.
+async fn resolve(host: String, port: Option<u16>) -> Vec<SocketAddr> {
+    let lookup = async move {
+        match port {
+            Some(port) => tokio::net::lookup_host((host.as_str(), port))
+                .await
+                .map(Iterator::collect),
+            None => tokio::net::lookup_host(host.as_str())
+                .await
+                .map(Iterator::collect),
+        }
+    };
+    match tokio::time::timeout(PROBE_ATTEMPT_LIMIT, lookup).await {
+        Ok(Ok(addresses)) => addresses,
+        _ => Vec::new(),
+    }
+}
+
+/// Who gave the answer a probe got.
+enum Answer {
+    /// The service, or ritc cannot tell otherwise.
+    Service,
+    /// No process of the service's group runs any more: the answer came from
+    /// something else.
+    Gone,
+    /// Another process listens on the probed port (these listeners), and none of
+    /// the service's processes does.
+    Foreign(HashSet<u64>),
+}
+
+/// A probe that answered counts only while the service's process group runs and,
+/// on a loopback port, when the listener is the service's: one of its processes
+/// holds it, or it appeared after the service started (a listener outside its
+/// tree but started for it, like `docker run -p`'s proxy). A listener that was
+/// there before the service started and is not its own belongs to another process:
+/// the service most likely failed to bind the port.
+async fn answered_by_another(process: &ServiceProcess, port: &ProbedPort) -> Answer {
+    if process.exit().is_some() || !process_group_is_alive(process.process_group) {
+        // Give the task that waits for `sh` a moment to record the exit, which the
+        // next round reports with the log tail.
+        let _ = tokio::time::timeout(AFTER_KILL_WAIT, process.wait_for_exit()).await;
+        return Answer::Gone;
+    }
+    if port.targets.is_empty() {
+        return Answer::Service;
+    }
+    let listeners = match listeners_for(&port.targets) {
+        Some(listeners) if !listeners.is_empty() => listeners,
+        // Nothing visible listens (another network namespace, a NAT rule): only
+        // the liveness above can be checked.
+        _ => return Answer::Service,
+    };
+    let own = socket_inodes(&process_tree(process.process_group));
+    let foreign: HashSet<u64> = listeners.iter().map(|listener| listener.inode).collect();
+    let any_own = listeners
+        .iter()
+        .any(|listener| own.contains(&listener.inode));
+    let any_new = foreign
+        .iter()
+        .any(|inode| !port.held_before.contains(inode));
+    if any_own || any_new {
+        Answer::Service
+    } else {
+        Answer::Foreign(foreign)
     }
 }
 
@@ -790,6 +964,18 @@ mod tests {
         assert_eq!(last_lines(b"a\nb\nc", 5), vec!["a", "b", "c"]);
         assert_eq!(last_lines(b"", 5), Vec::<String>::new());
         assert_eq!(last_lines(b"x\r\n", 1), vec!["x"]);
+    }
+
+    #[test]
+    fn a_holder_command_line_is_shown_on_one_short_line() {
+        assert_eq!(
+            shortened("python3 -c\nimport  socket"),
+            "python3 -c import socket"
+        );
+        let long = "x ".repeat(100);
+        let shown = shortened(&long);
+        assert_eq!(shown.chars().count(), HOLDER_COMMAND_CHARS);
+        assert!(shown.ends_with('…'));
     }
 
     #[test]

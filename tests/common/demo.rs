@@ -1,9 +1,10 @@
 //! The demo service and free ports, for the tests that start `rit-demo` or a
 //! server of their own.
 
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 use super::suite::ritc;
 
@@ -27,4 +28,50 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A `rit-demo` that the test starts itself (not through ritc) on a port it picks,
+/// read from the `listening on ADDRESS` line it prints first. Killed when dropped.
+pub struct DemoProcess {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl DemoProcess {
+    /// `rit-demo serve`, its SQLite database in `database_dir`.
+    pub fn serve(database_dir: &Path) -> DemoProcess {
+        let database = format!("sqlite://{}/demo.db?mode=rwc", database_dir.display());
+        DemoProcess::start("serve", Some(database))
+    }
+
+    /// `rit-demo inventory`, the in-memory inventory service.
+    pub fn inventory() -> DemoProcess {
+        DemoProcess::start("inventory", None)
+    }
+
+    fn start(subcommand: &str, database_url: Option<String>) -> DemoProcess {
+        let mut command = Command::new(demo_binary());
+        command
+            .args([subcommand, "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(url) = database_url {
+            command.env("DATABASE_URL", url);
+        }
+        let mut child = command.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("listening on"), "{line}");
+        let port = line.trim().rsplit(':').next().unwrap().parse().unwrap();
+        DemoProcess { child, port }
+    }
+}
+
+impl Drop for DemoProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
