@@ -11,11 +11,16 @@ mod common;
 use common::demo::{DemoProcess, demo_binary, free_port};
 use common::suite::{Suite, text};
 
-/// The failure names the port and the process that holds it.
-fn assert_held_by_another(all: &str, port: u16, pid: u32) {
-    let words = format!("port {port} answered, but another process holds it: pid {pid} `");
+/// The failure names the port and the process that holds it, as `words` (with
+/// `{port}` and `{pid}`) say.
+fn assert_held_by_another(all: &str, words: &str, port: u16, pid: u32) {
+    let words = words
+        .replace("{port}", &port.to_string())
+        .replace("{pid}", &pid.to_string());
     assert!(all.contains(&words), "{all}");
 }
+
+const ANSWERED_BY_ANOTHER: &str = "port {port} answered, but another process holds it: pid {pid} `";
 
 /// A suite with one service and one test that passes whenever it runs.
 fn one_service(service: &str, ready: &str) -> Suite {
@@ -51,7 +56,12 @@ fn a_service_that_cannot_bind_a_port_another_process_holds_is_not_ready() {
         all.to_lowercase().contains("address already in use"),
         "{all}"
     );
-    assert_held_by_another(&all, port, std::process::id());
+    assert_held_by_another(
+        &all,
+        "exited with status 1 before it was ready; port {port} is held by another process: pid {pid} `",
+        port,
+        std::process::id(),
+    );
     assert!(!all.contains("✓ ready / passes when it runs"), "{all}");
     // At once, when the service exits, not after the 20 s limit.
     assert!(started.elapsed() < Duration::from_secs(10), "{all}");
@@ -72,7 +82,7 @@ fn a_service_that_runs_but_never_listens_is_not_made_ready_by_another_listener()
         all.contains("service `api` was not ready within 1s"),
         "{all}"
     );
-    assert_held_by_another(&all, port, std::process::id());
+    assert_held_by_another(&all, ANSWERED_BY_ANOTHER, port, std::process::id());
     assert!(all.contains("not one of the service's own"), "{all}");
 }
 
@@ -117,7 +127,7 @@ fn a_service_that_runs_while_another_server_answers_http_is_not_ready() {
         all.contains("service `api` was not ready within 1s"),
         "{all}"
     );
-    assert_held_by_another(&all, other.port, other.child.id());
+    assert_held_by_another(&all, ANSWERED_BY_ANOTHER, other.port, other.child.id());
     assert!(
         all.contains("inventory --port 0`, not one of the service's own"),
         "{all}"

@@ -697,9 +697,6 @@ async fn await_readiness(
     };
     let deadline = deadline_after(spec.ready_within);
     let mut log_scanned = 0;
-    // The listeners of the probed port that another process held when the probe
-    // last answered: named if the service never gets it.
-    let mut foreign: Option<HashSet<u64>> = None;
     loop {
         if let Some(process) = process
             && let Some(exit) = process.exit()
@@ -707,9 +704,10 @@ async fn await_readiness(
             process.log.wait_for_end(LOG_END_WAIT).await;
             // Its group may still hold processes it started in the background.
             process.stop().await;
-            let held = foreign
-                .as_ref()
-                .map(|inodes| format!("; {}", port.describe_foreign(inodes)))
+            // Most likely why it could not start, whether the probe got to see it or not.
+            let held = port
+                .held_by_another()
+                .map(|held| format!("; {held}"))
                 .unwrap_or_default();
             return Err(failure(format!(
                 "exited with status {} before it was ready{held}",
@@ -727,11 +725,7 @@ async fn await_readiness(
                 Some(process) => match answered_by_another(process, port).await {
                     Answer::Service => return Ok(()),
                     Answer::Gone => "the service's processes are gone".to_string(),
-                    Answer::Foreign(inodes) => {
-                        let problem = port.describe_foreign(&inodes);
-                        foreign = Some(inodes);
-                        problem
-                    }
+                    Answer::Foreign(inodes) => port.answered_by_another(&inodes),
                 },
             },
             Ok(Err(problem)) => problem,
@@ -805,24 +799,57 @@ impl ProbedPort {
         }
     }
 
-    /// "port 8080 answered, but another process holds it: pid 4242 `python3 -m
-    /// http.server 8080`, not one of the service's own", naming the holder where
-    /// ritc may see it (a process of its own user).
-    fn describe_foreign(&self, inodes: &HashSet<u64>) -> String {
-        let port = self
-            .targets
+    fn port_number(&self) -> u16 {
+        self.targets
             .first()
             .map(|target| target.port())
-            .unwrap_or_default();
-        let holder = match holder_of(inodes) {
-            Some((pid, command)) if command.is_empty() => format!("pid {pid}"),
-            Some((pid, command)) => format!("pid {pid} `{}`", shortened(&command)),
-            None => "ritc cannot see which".to_string(),
+            .unwrap_or_default()
+    }
+
+    /// "port 8080 answered, but another process holds it: pid 4242 `python3 -m
+    /// http.server 8080`, not one of the service's own".
+    fn answered_by_another(&self, inodes: &HashSet<u64>) -> String {
+        let holder = match holder(inodes) {
+            Some(holder) => format!(": {holder}"),
+            None => " (ritc cannot see which)".to_string(),
         };
         format!(
-            "port {port} answered, but another process holds it: {holder}, not one of the service's own"
+            "port {} answered, but another process holds it{holder}, not one of the service's own",
+            self.port_number()
         )
     }
+
+    /// "port 8080 is held by another process: pid 4242 `python3 …`" while a
+    /// listener that was there before the service started still is; `None`
+    /// otherwise.
+    fn held_by_another(&self) -> Option<String> {
+        let held: HashSet<u64> = listeners_for(&self.targets)?
+            .iter()
+            .map(|listener| listener.inode)
+            .filter(|inode| self.held_before.contains(inode))
+            .collect();
+        if held.is_empty() {
+            return None;
+        }
+        let holder = holder(&held)
+            .map(|holder| format!(": {holder}"))
+            .unwrap_or_default();
+        Some(format!(
+            "port {} is held by another process{holder}",
+            self.port_number()
+        ))
+    }
+}
+
+/// "pid 4242 `python3 -m http.server 8080`": a process that holds one of `inodes`,
+/// where ritc may see it (a process of its own user).
+fn holder(inodes: &HashSet<u64>) -> Option<String> {
+    let (pid, command) = holder_of(inodes)?;
+    Some(if command.is_empty() {
+        format!("pid {pid}")
+    } else {
+        format!("pid {pid} `{}`", shortened(&command))
+    })
 }
 
 /// A command line on one line and at most `HOLDER_COMMAND_CHARS` characters.
