@@ -15,6 +15,7 @@ use ritc::backends::http_client::{
     HttpErrorKind, HttpRequest, HttpResponse, HttpSession, MultipartField, RequestBody,
     describe_exchange, load_client,
 };
+use ritc::report::mask::Masker;
 use ritc::run::value::FilePart;
 use serde_json::{Value, json};
 
@@ -535,7 +536,11 @@ async fn describe_exchange_masks_secrets_everywhere() {
     sent.body = RequestBody::Json(json!({ "password": secret, "quote": "say \"hi\"" }));
     let response = send(&HttpSession::new(), sent.clone()).await;
 
-    let text = describe_exchange(&sent, Some(&response), &[secret.clone(), token.clone()]);
+    let text = describe_exchange(
+        &sent,
+        Some(&response),
+        &Masker::new(vec![secret.clone(), token.clone()]),
+    );
     assert!(!text.contains(&token), "{text}");
     assert!(!text.contains(&secret), "{text}");
     assert!(!text.contains("s3cr3t"), "{text}");
@@ -549,7 +554,7 @@ async fn describe_exchange_masks_secrets_everywhere() {
 
     let mut form = request("POST", format!("{base}/echo"));
     form.body = RequestBody::Form(vec![("password".to_owned(), secret.clone())]);
-    let text = describe_exchange(&form, None, std::slice::from_ref(&secret));
+    let text = describe_exchange(&form, None, &Masker::new(vec![secret.clone()]));
     assert!(text.contains("password=***"), "{text}");
     assert!(!text.contains("s3cr3t"), "{text}");
     assert!(!text.contains("< "), "{text}");
@@ -559,7 +564,7 @@ async fn describe_exchange_masks_secrets_everywhere() {
         name: "pin".to_owned(),
         value: secret.clone(),
     }]);
-    let text = describe_exchange(&multipart, None, std::slice::from_ref(&secret));
+    let text = describe_exchange(&multipart, None, &Masker::new(vec![secret.clone()]));
     assert!(!text.contains("s3cr3t"), "{text}");
     assert!(text.contains("[part \"pin\"]\n***"), "{text}");
 }

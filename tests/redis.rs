@@ -320,6 +320,7 @@ fn input(parts: Vec<CommandPart>) -> StepInput {
         base_dir: std::env::temp_dir(),
         status_checked: false,
         max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
+        secrets: ritc::report::mask::Masker::default(),
     }
 }
 

@@ -678,6 +678,7 @@ fn input(url: &str, parts: Vec<CommandPart>, timeout: Duration) -> StepInput {
         base_dir: PathBuf::from("."),
         status_checked: false,
         max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
+        secrets: ritc::report::mask::Masker::default(),
     }
 }
 

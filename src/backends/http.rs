@@ -61,7 +61,8 @@ impl Backend for HttpBackend {
             let request = build_request(&input)?;
             let described = request.clone();
             let response = test.http.send(request).await.map_err(step_error)?;
-            let exchange = super::http_client::describe_exchange(&described, Some(&response), &[]);
+            let exchange =
+                super::http_client::describe_exchange(&described, Some(&response), &input.secrets);
             Ok(StepOutput {
                 fields: response_fields(&response),
                 exchange: Some(exchange),

@@ -22,6 +22,7 @@ use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url, redirect};
 
+use crate::report::mask::Masker;
 use crate::run::value::FilePart;
 
 /// The `user-agent` sent unless the script gives its own.
@@ -717,14 +718,13 @@ pub fn load_client(
 
 /// Renders a request and its response for `-v`, in the style of `curl -v`: `>` lines
 /// for what was sent, `<` lines for what came back, each body after a bare `>` or `<`
-/// line. Every occurrence of each secret, also in its percent-encoded, form-encoded and
-/// JSON-escaped forms, reads `***`. Bodies longer than 8 KiB are cut, after masking.
+/// line. Every spelling of each secret reads `***` (`report::mask`). Bodies longer
+/// than 8 KiB are cut after masking, so that a cut never leaves half a secret.
 pub fn describe_exchange(
     request: &HttpRequest,
     response: Option<&HttpResponse>,
-    secrets: &[String],
+    mask: &Masker,
 ) -> String {
-    let mask = SecretMask::new(secrets);
     let mut text = String::new();
     let url = request_url(request).map_or_else(|_| request.url.clone(), |url| url.to_string());
     let _ = writeln!(text, "> {} {url}", request.method);
@@ -744,12 +744,12 @@ pub fn describe_exchange(
     if let Some(content_type) = implied_content_type {
         let _ = writeln!(text, "> content-type: {content_type}");
     }
-    let mut described = mask.apply(&text);
+    let mut described = mask.mask(&text);
     push_body(
         &mut described,
         ">",
         &describe_request_body(&request.body),
-        &mask,
+        mask,
     );
     if let Some(response) = response {
         let mut head = String::new();
@@ -765,19 +765,19 @@ pub fn describe_exchange(
         for (name, value) in &response.headers {
             let _ = writeln!(head, "< {name}: {value}");
         }
-        described.push_str(&mask.apply(&head));
-        push_body(&mut described, "<", &describe_bytes(&response.body), &mask);
+        described.push_str(&mask.mask(&head));
+        push_body(&mut described, "<", &describe_bytes(&response.body), mask);
     }
     described
 }
 
 /// Appends a body after a bare `marker` line, masked and then cut to the limit, so
 /// that a cut never leaves the first half of a secret in view.
-fn push_body(described: &mut String, marker: &str, body: &str, mask: &SecretMask) {
+fn push_body(described: &mut String, marker: &str, body: &str, mask: &Masker) {
     if body.is_empty() {
         return;
     }
-    let masked = mask.apply(body);
+    let masked = mask.mask(body);
     described.push_str(marker);
     described.push('\n');
     if masked.len() > DESCRIBED_BODY_LIMIT {
@@ -833,43 +833,6 @@ fn describe_bytes(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_owned(),
         Err(_) => format!("[{} bytes of binary data]", bytes.len()),
-    }
-}
-
-/// The secrets to hide, with the forms each takes in URLs, forms and JSON strings,
-/// longest first so that a secret that contains another is masked whole.
-struct SecretMask {
-    variants: Vec<String>,
-}
-
-impl SecretMask {
-    fn new(secrets: &[String]) -> SecretMask {
-        let mut variants: Vec<String> = Vec::new();
-        for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
-            let percent_encoded =
-                percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-                    .to_string();
-            let form_encoded: String =
-                url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-            let json_quoted = serde_json::Value::String(secret.clone()).to_string();
-            let json_escaped = json_quoted
-                .strip_prefix('"')
-                .and_then(|inner| inner.strip_suffix('"'))
-                .unwrap_or(secret)
-                .to_owned();
-            variants.extend([secret.clone(), percent_encoded, form_encoded, json_escaped]);
-        }
-        variants.sort_by_key(|variant| std::cmp::Reverse(variant.len()));
-        variants.dedup();
-        SecretMask { variants }
-    }
-
-    fn apply(&self, text: &str) -> String {
-        self.variants
-            .iter()
-            .fold(text.to_owned(), |masked, variant| {
-                masked.replace(variant.as_str(), "***")
-            })
     }
 }
 

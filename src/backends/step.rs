@@ -4,6 +4,7 @@
 
 use super::http_client::HttpSession;
 use super::schema::StepSchema;
+use crate::report::mask::Masker;
 use crate::run::value::Value;
 use futures_util::future::BoxFuture;
 use std::any::Any;
@@ -39,6 +40,8 @@ pub struct StepInput {
     pub status_checked: bool,
     /// The most of a response body an HTTP step reads (`--max-body`).
     pub max_body: usize,
+    /// The run's secrets, for what the step describes (`-v`).
+    pub secrets: Masker,
 }
 
 impl StepInput {
@@ -60,7 +63,8 @@ pub type FieldValue = Result<Value, String>;
 
 pub struct StepOutput {
     pub fields: Vec<(String, FieldValue)>,
-    /// For `-v`: the request and response, secrets not yet masked.
+    /// For `-v`: the request and response (masked again by each reporter, which
+    /// may know of secrets registered later).
     pub exchange: Option<String>,
 }
 

@@ -419,6 +419,8 @@ impl<'a> ModuleChecker<'a> {
     }
 
     fn check_binding(&mut self, binding: &Binding, order: usize) {
+        self.diagnostics
+            .extend(super::short_secret::short_secret_warning(binding));
         let declared = binding
             .declared_type
             .as_ref()

@@ -254,7 +254,7 @@ pub fn run(args: RunArgs) -> u8 {
             shard: args.shard,
         },
         suite_root,
-        secrets_out: None,
+        secrets: Masker::default(),
     };
     // Before anything is started: a process that leaves its process group
     // (`setsid`, a daemon) is then adopted by ritc, not init, and is ended at the
@@ -278,15 +278,14 @@ pub fn run(args: RunArgs) -> u8 {
     let shard = options.selection.shard;
     let report_targets = args.report_targets;
     let events_format = args.events;
-    let mut options = options;
     let code = runtime.block_on(async move {
         let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Event>();
         let reporter_sources = Arc::clone(&sources);
-        let (masker_sender, masker_receiver) = tokio::sync::oneshot::channel::<Masker>();
-        // One task fans each event out to every reporter, in order; the masker
-        // arrives before the first event.
+        // One task fans each event out to every reporter, in order. The masker is
+        // the run's register of secrets, shared: what the runner registers before
+        // sending an event is masked in it.
+        let masker = options.secrets.clone();
         let reporter = tokio::spawn(async move {
-            let masker = masker_receiver.await.unwrap_or_default();
             let mut files = (!report_targets.is_empty()).then(|| {
                 FileReporter::new(
                     Arc::clone(&reporter_sources),
@@ -312,12 +311,6 @@ pub fn run(args: RunArgs) -> u8 {
             files
                 .map(|files| files.errors().to_vec())
                 .unwrap_or_default()
-        });
-        let (secrets_sender, secrets_receiver) = tokio::sync::oneshot::channel::<Vec<String>>();
-        options.secrets_out = Some(secrets_sender);
-        tokio::spawn(async move {
-            let secrets = secrets_receiver.await.unwrap_or_default();
-            let _ = masker_sender.send(Masker::new(secrets));
         });
         let result = runner::run(plan, sources, options, sender).await;
         let report_errors = reporter.await.unwrap_or_default();

@@ -245,6 +245,11 @@ spaces: `redis conn \"SET session:{{id}} {{value}}\"`.";
 "A secret interpolated into a URL's query string ends up in server access logs and
 proxies. Send it in a header or the request body instead.";
 
+    SHORT_SECRET = "W0005", "secret too short to mask",
+"A `secret` shorter than 4 characters is not masked in output: masking \"20\" would turn
+every status 200 into `***0` and every port 2000 into `***00`. Such a secret is shown
+wherever it appears. Use a longer secret (a real credential is much longer).";
+
     UNUSED_CAPTURE = "W0001", "unused capture",
 "A `let` inside a test, block or function whose value is never read. Remove it, or use
 it in an expectation.";

@@ -237,7 +237,14 @@ impl Evaluator<'_> {
                         operators::to_text(&value).map_err(|error| self.eval_error(expr, error))?;
                     match context {
                         TextContext::Plain => text.push_str(&written),
-                        TextContext::Shell => text.push_str(&super::process::shell_quote(&written)),
+                        TextContext::Shell => {
+                            let quoted = super::process::shell_quote(&written);
+                            // The quoted form is how a command shows the secret.
+                            if value.holds_secret(self.functions.secrets) {
+                                self.functions.secrets.register(&quoted);
+                            }
+                            text.push_str(&quoted);
+                        }
                     }
                 }
             }

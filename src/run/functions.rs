@@ -17,6 +17,7 @@ use super::operators::{
     EvalError, Number, number_of, string_of, to_json, to_text, type_name_with_article,
 };
 use super::value::{FilePart, Value};
+use crate::report::mask::Masker;
 
 /// What a call may reach outside its arguments.
 pub struct FunctionContext<'a> {
@@ -32,6 +33,8 @@ pub struct FunctionContext<'a> {
     pub env: &'a dyn Fn(&str) -> Option<String>,
     /// `logs(service)`: what the service has written so far, `None` for no such service.
     pub logs: &'a dyn Fn(&str) -> Option<String>,
+    /// The run's secrets: what a function makes from one is registered as one.
+    pub secrets: &'a Masker,
 }
 
 /// Each core function with its parameter names, in positional order. Named
@@ -65,6 +68,21 @@ const SIGNATURES: &[(&str, &[&str])] = &[
     ("logs", &["service"]),
 ];
 
+/// The functions whose result is made from their arguments' content: given a
+/// secret, what they return is a secret too (`base64("user:" + pw)`, `upper(pw)`).
+const DERIVING_FUNCTIONS: &[&str] = &[
+    "lower",
+    "upper",
+    "trim",
+    "replace",
+    "join",
+    "string",
+    "base64",
+    "hex",
+    "hmac_sha256",
+    "hmac_sha1",
+];
+
 /// The database URL schemes `database(url)` accepts.
 pub const DATABASE_SCHEMES: &[&str] = &["postgres", "postgresql", "mysql", "mariadb", "sqlite"];
 
@@ -82,6 +100,25 @@ pub fn parameters(name: &str) -> Option<&'static [&'static str]> {
 
 /// Calls core function `name`.
 pub fn call(
+    name: &str,
+    positional: Vec<Value>,
+    named: Vec<(String, Value)>,
+    context: &FunctionContext,
+) -> Result<Value, EvalError> {
+    let derives_secret = DERIVING_FUNCTIONS.contains(&name)
+        && !context.secrets.is_empty()
+        && positional
+            .iter()
+            .chain(named.iter().map(|(_, value)| value))
+            .any(|value| value.holds_secret(context.secrets));
+    let result = call_function(name, positional, named, context)?;
+    if derives_secret {
+        result.register_as_secret(context.secrets);
+    }
+    Ok(result)
+}
+
+fn call_function(
     name: &str,
     positional: Vec<Value>,
     named: Vec<(String, Value)>,
@@ -782,6 +819,7 @@ mod tests {
         let fixture = Fixture::new();
         let suite = fixture.suite();
         let temp = fixture.root.path().join("tmp");
+        let secrets = Masker::default();
         let context = FunctionContext {
             base_dir: &suite,
             suite_root: &suite,
@@ -789,6 +827,7 @@ mod tests {
             temp_dir: &temp,
             env: &environment,
             logs: &service_logs,
+            secrets: &secrets,
         };
         body(&fixture, &context)
     }
@@ -1065,6 +1104,37 @@ mod tests {
                 call("temp_dir", vec![], vec![], context).unwrap(),
                 text(&expected),
             );
+        });
+    }
+
+    #[test]
+    fn what_a_function_makes_from_a_secret_is_a_secret() {
+        with_context(false, |_, context| {
+            context.secrets.register("s3cret-key");
+            let call = |name: &str, positional: Vec<Value>| {
+                super::call(name, positional, Vec::new(), context).unwrap()
+            };
+            let basic = call("base64", vec![text("admin:s3cret-key")]);
+            let shouted = call("upper", vec![text("s3cret-key")]);
+            let signature = call("hmac_sha256", vec![text("s3cret-key"), text("body")]);
+            let signature_hex = hex::encode(match &signature {
+                Value::Bytes(bytes) => bytes.clone(),
+                other => panic!("{other:?}"),
+            });
+            for derived in [basic, shouted] {
+                let Value::String(derived) = derived else {
+                    panic!("a string")
+                };
+                assert_eq!(context.secrets.mask(&format!("<{derived}>")), "<***>");
+            }
+            assert_eq!(context.secrets.mask(&signature_hex), "***");
+            // Not made from the secret, or not text: nothing registered.
+            let Value::String(other) = call("upper", vec![text("public-value")]) else {
+                panic!("a string")
+            };
+            assert_eq!(context.secrets.mask(&other), "PUBLIC-VALUE");
+            call("len", vec![text("s3cret-key")]);
+            assert_eq!(context.secrets.mask("10"), "10");
         });
     }
 

@@ -17,6 +17,7 @@ use crate::backends::ws::{Frame, Outgoing, WsConnection};
 use crate::plan::{
     Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan, TemplatePart,
 };
+use crate::report::mask::Masker;
 use crate::syntax::literal::format_duration;
 use crate::syntax::source_map::SourceMap;
 use futures_util::future::BoxFuture;
@@ -36,8 +37,9 @@ pub struct RunShared {
     pub registry: Registry,
     pub services: Services,
     pub settings: Settings,
-    /// Every secret's text, replaced by `***` in everything reported.
-    pub secrets: Vec<String>,
+    /// The run's secrets and what was made from them, masked in everything
+    /// reported; the reporters hold clones of it.
+    pub secrets: Masker,
     pub events: UnboundedSender<Event>,
 }
 
@@ -280,6 +282,7 @@ impl TestContext {
             temp_dir: &shared.settings.temp_dir,
             env: &env,
             logs: &logs,
+            secrets: &shared.secrets,
         };
         let evaluator = Evaluator {
             names: self,
@@ -881,6 +884,7 @@ impl TestContext {
             base_dir: self.module_dir(),
             status_checked: false,
             max_body: self.shared.settings.max_body,
+            secrets: self.shared.secrets.clone(),
         };
         let request = crate::backends::http::build_request(&input)
             .map_err(|error| step_failure(step, error))?;
@@ -1026,6 +1030,7 @@ impl TestContext {
                 temp_dir: &shared.settings.temp_dir,
                 env: &env,
                 logs: &logs,
+                secrets: &shared.secrets,
             };
             let no_calls = HashMap::new();
             let evaluator = Evaluator {
@@ -1118,6 +1123,7 @@ impl TestContext {
             base_dir: self.module_dir(),
             status_checked: step.exit_checked,
             max_body: shared.settings.max_body,
+            secrets: shared.secrets.clone(),
         };
         let output = backend.execute(input, &self.resources).await;
         let error = output.as_ref().err().map(|error| error.message.clone());

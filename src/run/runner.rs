@@ -10,6 +10,7 @@ use super::outcome::{Event, Failure, FailureKind, Summary, TestOutcome, TestStat
 use super::services::{ReadyProbe, ServiceSpec, Services};
 use super::value::Value;
 use crate::plan::{BindingKind, FailureAction, Plan, TestPlan};
+use crate::report::mask::Masker;
 use crate::syntax::source_map::SourceMap;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -46,9 +47,10 @@ pub struct RunOptions {
     pub selection: Selection,
     /// Reads outside this folder need `allow_read`.
     pub suite_root: PathBuf,
-    /// Receives the secrets' values once they are computed, before any event, so
-    /// that reporters can mask them.
-    pub secrets_out: Option<tokio::sync::oneshot::Sender<Vec<String>>>,
+    /// The register of secrets the reporters mask with: the runner adds each
+    /// `secret` once computed (before any event), the evaluator what is made from
+    /// them while tests run.
+    pub secrets: Masker,
 }
 
 /// A problem that stops the run before any test: exit code 2.
@@ -230,20 +232,14 @@ fn read_param(
     }
 }
 
-struct Computed {
-    globals: Vec<HashMap<String, Value>>,
-    secrets: Vec<String>,
-}
-
 /// Computes every module's top-level values once, a module's before its importer's.
 fn compute_globals(
     plan: &Plan,
     sources: &SourceMap,
     options: &RunOptions,
     temp_dir: &std::path::Path,
-) -> Result<Computed, UsageError> {
+) -> Result<Vec<HashMap<String, Value>>, UsageError> {
     let mut globals: Vec<HashMap<String, Value>> = vec![HashMap::new(); plan.modules.len()];
-    let mut secrets = Vec::new();
     let known_params: HashSet<&str> = plan
         .modules
         .iter()
@@ -283,6 +279,7 @@ fn compute_globals(
                 temp_dir,
                 env: &env,
                 logs: &no_services,
+                secrets: &options.secrets,
             };
             let names = GlobalNames {
                 plan,
@@ -343,18 +340,20 @@ fn compute_globals(
                     None => Value::Null,
                 }
             };
+            // Registered before the next binding is computed, so that a value made
+            // from this secret is registered too. One too short to mask is not
+            // (`ritc check` warns, W0005).
             if binding.kind == BindingKind::Secret
                 && let Ok(text) = to_text(&value)
-                && !text.is_empty()
             {
-                secrets.push(text);
+                options.secrets.register(&text);
             }
             if let Some(module_globals) = globals.get_mut(module) {
                 module_globals.insert(binding.name.clone(), value);
             }
         }
     }
-    Ok(Computed { globals, secrets })
+    Ok(globals)
 }
 
 /// The services to start: those of every module the run loads, in dependency
@@ -383,6 +382,7 @@ async fn start_services(
                 temp_dir: &shared.settings.temp_dir,
                 env: &env,
                 logs: &no_logs,
+                secrets: &shared.secrets,
             };
             let names = GlobalNames {
                 plan,
@@ -494,7 +494,7 @@ async fn start_services(
 pub async fn run(
     plan: Arc<Plan>,
     sources: Arc<SourceMap>,
-    mut options: RunOptions,
+    options: RunOptions,
     events: UnboundedSender<Event>,
 ) -> Result<RunResult, UsageError> {
     let started_at = SystemTime::now();
@@ -504,16 +504,7 @@ pub async fn run(
         .prefix("ritc-run-")
         .tempdir()
         .map_err(|error| UsageError(format!("cannot create a temporary folder: {error}")))?;
-    let computed = compute_globals(&plan, &sources, &options, temp.path());
-    if let Some(secrets_out) = options.secrets_out.take() {
-        let _ = secrets_out.send(
-            computed
-                .as_ref()
-                .map(|computed| computed.secrets.clone())
-                .unwrap_or_default(),
-        );
-    }
-    let computed = computed?;
+    let globals = compute_globals(&plan, &sources, &options, temp.path())?;
     let services = Services::new(temp.path().join("logs"));
     let shared = Arc::new(RunShared {
         plan: Arc::clone(&plan),
@@ -529,7 +520,7 @@ pub async fn run(
             env: options.env.clone(),
             verbose: options.verbose,
         },
-        secrets: computed.secrets.clone(),
+        secrets: options.secrets.clone(),
         events: events.clone(),
     });
     let files: Vec<String> = plan
@@ -588,7 +579,7 @@ pub async fn run(
     let service_start = {
         let mut interrupted = interrupt.clone();
         tokio::select! {
-            result = start_services(&shared, &computed.globals, options.no_start) => Some(result),
+            result = start_services(&shared, &globals, options.no_start) => Some(result),
             _ = interrupted.wait_for(|stopped| *stopped) => None,
         }
     };
@@ -609,7 +600,7 @@ pub async fn run(
             let sampler = super::sampling::Sampler::start(services.clone());
             let outcome = run_suites(
                 &shared,
-                &computed.globals,
+                &globals,
                 &selected,
                 &options,
                 interrupt.clone(),

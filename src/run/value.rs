@@ -2,6 +2,7 @@
 //! response, a row or a reply stays `Json` (dynamic, checked where it is used);
 //! everything else has the static type the checker gave it.
 
+use crate::report::mask::Masker;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,5 +55,57 @@ impl Value {
             Value::Object(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
+    }
+}
+
+/// Being secret is a property of values: a value holds a secret when its text
+/// (or bytes) holds one the run registered; what a core function or a shell quote
+/// makes from such a value is registered in turn (docs/reliability.md).
+impl Value {
+    pub fn holds_secret(&self, secrets: &Masker) -> bool {
+        match self {
+            Value::String(text) => secrets.holds_secret(text.as_bytes()),
+            Value::Bytes(bytes) => secrets.holds_secret(bytes),
+            Value::Json(json) => json_holds_secret(json, secrets),
+            Value::List(items) => items.iter().any(|item| item.holds_secret(secrets)),
+            Value::Object(entries) => entries.iter().any(|(key, value)| {
+                secrets.holds_secret(key.as_bytes()) || value.holds_secret(secrets)
+            }),
+            Value::File(part) => secrets.holds_secret(&part.content),
+            Value::Database(url) | Value::Redis(url) => secrets.holds_secret(url.as_bytes()),
+            Value::Null
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::Duration(_)
+            | Value::Percent(_)
+            | Value::Size(_)
+            | Value::Schema(_)
+            | Value::Service(_) => false,
+        }
+    }
+
+    /// Registers this value as a secret: a text or bytes made from one.
+    pub fn register_as_secret(&self, secrets: &Masker) {
+        match self {
+            Value::String(text) | Value::Json(serde_json::Value::String(text)) => {
+                secrets.register(text);
+            }
+            Value::Bytes(bytes) => secrets.register_bytes(bytes),
+            _ => {}
+        }
+    }
+}
+
+fn json_holds_secret(json: &serde_json::Value, secrets: &Masker) -> bool {
+    match json {
+        serde_json::Value::String(text) => secrets.holds_secret(text.as_bytes()),
+        serde_json::Value::Array(items) => {
+            items.iter().any(|item| json_holds_secret(item, secrets))
+        }
+        serde_json::Value::Object(entries) => entries.iter().any(|(key, value)| {
+            secrets.holds_secret(key.as_bytes()) || json_holds_secret(value, secrets)
+        }),
+        _ => false,
     }
 }

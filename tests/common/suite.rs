@@ -8,6 +8,21 @@ pub fn ritc() -> &'static str {
     env!("CARGO_BIN_EXE_ritc")
 }
 
+/// `--report` for each of the five formats, into `report.yaml`, `report.json`,
+/// `report.xml`, `report.tap` and `report.html`.
+pub const EVERY_REPORT: &[&str] = &[
+    "--report",
+    "yaml=report.yaml",
+    "--report",
+    "json=report.json",
+    "--report",
+    "junit=report.xml",
+    "--report",
+    "tap=report.tap",
+    "--report",
+    "html=report.html",
+];
+
 /// Standard output then standard error, as text, for assertions and messages.
 pub fn text(output: &Output) -> String {
     format!(
