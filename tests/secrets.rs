@@ -71,11 +71,19 @@ test "in a failing command" {{
   run "echo {{{{pw}}}}; exit 3"
 }}
 
+test "cut short in a description" {{
+  let padded = "{filler}{{{{pw}}}}"
+  expect padded == "nothing"
+}}
+
 test "echoed with unicode escapes" {{
   run "python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' {{{{pw}}}}; exit 4"
 }}
 "#,
-        demo = demo.display()
+        demo = demo.display(),
+        // A failure shows about 200 characters of a value: this cut falls inside
+        // the secret.
+        filler = "x".repeat(180)
     )
 }
 
@@ -303,4 +311,20 @@ test "status" {{
     assert!(!all.contains("***0"), "{all}");
     let report = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
     assert!(report.contains("status was 200"), "{report}");
+}
+
+#[test]
+fn a_value_made_from_a_secret_is_masked_in_a_usage_error() {
+    let suite = Suite::new();
+    suite.file(
+        "main.rit",
+        "secret pw = env(\"RIT_SECRET_PW\")\nlet shouted = upper(pw)\nlet number = int(shouted)\n\ntest \"never runs\" {\n  expect number == 1\n}\n",
+    );
+    let run = ritc_in(&suite, &["run", "main.rit"]);
+    let all = text(&run);
+    assert_eq!(run.status.code(), Some(2), "{all}");
+    assert!(all.contains("cannot compute `number`"), "{all}");
+    for (form, spelling) in wire_forms() {
+        assert!(!all.contains(&spelling), "{form} ({spelling}) in:\n{all}");
+    }
 }

@@ -312,6 +312,9 @@ pub fn run(args: RunArgs) -> u8 {
                 .map(|files| files.errors().to_vec())
                 .unwrap_or_default()
         });
+        // A value that cannot be computed is named in the usage error, and it
+        // may be made from a secret.
+        let usage_masker = options.secrets.clone();
         let result = runner::run(plan, sources, options, sender).await;
         let report_errors = reporter.await.unwrap_or_default();
         // Not `eprintln!`: after SIGHUP the terminal may be gone, and a failed
@@ -321,7 +324,7 @@ pub fn run(args: RunArgs) -> u8 {
         }
         let code = match result {
             Err(usage) => {
-                let _ = writeln!(std::io::stderr(), "error: {}", usage.0);
+                let _ = writeln!(std::io::stderr(), "error: {}", usage_masker.mask(&usage.0));
                 exit::USAGE
             }
             Ok(result) if result.interrupted => exit::INTERRUPTED,

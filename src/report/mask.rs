@@ -101,8 +101,14 @@ impl Masker {
         let mut found: Vec<Range<usize>> = Vec::new();
         {
             let register = self.register.read().unwrap_or_else(PoisonError::into_inner);
+            // `…` ends a text cut short (a value in a failure, a WebSocket frame):
+            // the start of a secret right before it is masked too.
+            let cuts: Vec<usize> = text.match_indices('…').map(|(cut, _)| cut).collect();
             for spellings in &register.spellings {
                 spellings.find(text, &mut found);
+                for &cut in &cuts {
+                    spellings.find_cut_piece(text, cut, &mut found);
+                }
             }
         }
         find_userinfo_passwords(text, &mut found);
@@ -178,6 +184,18 @@ mod tests {
             r#"{"password":"***"}"#
         );
         assert_eq!(masker.mask("p@ss word\""), "***");
+    }
+
+    #[test]
+    fn the_start_of_a_secret_before_a_cut_is_masked() {
+        let masker = Masker::new(vec!["p@ss wörd-long".into()]);
+        assert_eq!(
+            masker.mask(r#"json.body was "xxx p@ss w…", next"#),
+            r#"json.body was "xxx ***…", next"#
+        );
+        assert_eq!(masker.mask("a p%40s… b"), "a ***… b");
+        // Two characters could start anything.
+        assert_eq!(masker.mask("a p@… b"), "a p@… b");
     }
 
     #[test]

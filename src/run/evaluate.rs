@@ -312,6 +312,10 @@ impl Evaluator<'_> {
                 return;
             }
             let shown = match self.path(expr) {
+                // Masked before `describe` cuts it short (see `Value::masked`).
+                Ok(Some(value)) if !self.functions.secrets.is_empty() => {
+                    operators::describe(&value.masked(self.functions.secrets))
+                }
                 Ok(Some(value)) => operators::describe(&value),
                 Ok(None) => "missing".to_string(),
                 Err(failure) => format!("not computable ({})", failure.message),

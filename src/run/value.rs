@@ -85,6 +85,26 @@ impl Value {
         }
     }
 
+    /// A copy with every registered secret in its texts masked. For descriptions
+    /// that cut long values: a cut through a secret would leave a piece that
+    /// masking the description afterwards no longer recognises.
+    pub fn masked(&self, secrets: &Masker) -> Value {
+        match self {
+            Value::String(text) => Value::String(secrets.mask(text)),
+            Value::Json(json) => Value::Json(masked_json(json, secrets)),
+            Value::List(items) => {
+                Value::List(items.iter().map(|item| item.masked(secrets)).collect())
+            }
+            Value::Object(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(key, value)| (secrets.mask(key), value.masked(secrets)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
     /// Registers this value as a secret: a text or bytes made from one.
     pub fn register_as_secret(&self, secrets: &Masker) {
         match self {
@@ -107,5 +127,24 @@ fn json_holds_secret(json: &serde_json::Value, secrets: &Masker) -> bool {
             secrets.holds_secret(key.as_bytes()) || json_holds_secret(value, secrets)
         }),
         _ => false,
+    }
+}
+
+fn masked_json(json: &serde_json::Value, secrets: &Masker) -> serde_json::Value {
+    match json {
+        serde_json::Value::String(text) => serde_json::Value::String(secrets.mask(text)),
+        serde_json::Value::Array(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .map(|item| masked_json(item, secrets))
+                .collect(),
+        ),
+        serde_json::Value::Object(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|(key, value)| (secrets.mask(key), masked_json(value, secrets)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }

@@ -12,9 +12,20 @@ use std::ops::Range;
 /// A base64 piece shorter than this could be found by chance in any token.
 const SHORTEST_BASE64_CORE: usize = 6;
 
+/// The start of a secret left before a cut is masked from this many characters:
+/// one or two could be the start of anything.
+const SHORTEST_CUT_PIECE: usize = 3;
+
+/// The longest spelling of one character (`\\\\u00e9`-like escapes and four
+/// percent-encoded bytes), which bounds how far before a cut a secret can start.
+const LONGEST_CHARACTER_SPELLING: usize = 14;
+
 pub struct Spellings {
     /// For each character of the secret (when it is text): every way to write it.
     characters: Vec<Vec<String>>,
+    /// The bytes a spelling of the first character starts with: elsewhere no
+    /// match is tried.
+    starts: [bool; 256],
     /// Encodings of the whole secret, each with whether it is base64 (a match then
     /// also takes the base64 characters around it, which carry bits of the secret).
     whole: Vec<(String, bool)>,
@@ -22,8 +33,16 @@ pub struct Spellings {
 
 impl Spellings {
     pub fn of_text(text: &str) -> Spellings {
+        let characters: Vec<Vec<String>> = text.chars().map(character_spellings).collect();
+        let mut starts = [false; 256];
+        for spelling in characters.first().into_iter().flatten() {
+            if let Some(&byte) = spelling.as_bytes().first() {
+                starts[usize::from(byte)] = true;
+            }
+        }
         Spellings {
-            characters: text.chars().map(character_spellings).collect(),
+            characters,
+            starts,
             whole: whole_spellings(text.as_bytes()),
         }
     }
@@ -34,6 +53,7 @@ impl Spellings {
             Ok(text) => Spellings::of_text(text),
             Err(_) => Spellings {
                 characters: Vec::new(),
+                starts: [false; 256],
                 whole: whole_spellings(bytes),
             },
         }
@@ -42,12 +62,10 @@ impl Spellings {
     /// Appends the byte range of every spelling of the secret found in `text`.
     pub fn find(&self, text: &str, found: &mut Vec<Range<usize>>) {
         let bytes = text.as_bytes();
-        if let Some(first) = self.characters.first() {
+        if !self.characters.is_empty() {
             let mut start = 0;
-            while start < bytes.len() {
-                let could_start = first
-                    .iter()
-                    .any(|spelling| spelling.as_bytes().first() == bytes.get(start));
+            while let Some(&byte) = bytes.get(start) {
+                let could_start = self.starts.get(usize::from(byte)).copied().unwrap_or(false);
                 match could_start.then(|| self.match_at(bytes, start)).flatten() {
                     Some(end) => {
                         found.push(start..end);
@@ -68,27 +86,62 @@ impl Spellings {
         }
     }
 
+    /// Appends the range of the start of the secret that ends right at `cut`
+    /// (where a long text was cut short, before its `…`), if at least
+    /// `SHORTEST_CUT_PIECE` characters of it are there.
+    pub fn find_cut_piece(&self, text: &str, cut: usize, found: &mut Vec<Range<usize>>) {
+        let bytes = text.as_bytes();
+        let reach = self.characters.len() * LONGEST_CHARACTER_SPELLING;
+        for start in cut.saturating_sub(reach)..cut {
+            if !self
+                .starts
+                .get(usize::from(bytes.get(start).copied().unwrap_or(0)))
+                .copied()
+                .unwrap_or(false)
+            {
+                continue;
+            }
+            let mut positions = vec![start];
+            for (index, spellings) in self.characters.iter().enumerate() {
+                positions = self.step(bytes, &positions, spellings);
+                positions.retain(|&position| position <= cut);
+                if positions.is_empty() {
+                    break;
+                }
+                if index + 1 >= SHORTEST_CUT_PIECE && positions.contains(&cut) {
+                    found.push(start..cut);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Where each position goes on when one of `spellings` follows it.
+    fn step(&self, bytes: &[u8], positions: &[usize], spellings: &[String]) -> Vec<usize> {
+        let mut next: Vec<usize> = positions
+            .iter()
+            .flat_map(|&position| {
+                spellings.iter().filter_map(move |spelling| {
+                    bytes
+                        .get(position..)
+                        .filter(|rest| rest.starts_with(spelling.as_bytes()))
+                        .map(|_| position + spelling.len())
+                })
+            })
+            .collect();
+        next.sort_unstable();
+        next.dedup();
+        next
+    }
+
     /// The end of the longest run of spellings, one per character, from `start`.
     fn match_at(&self, bytes: &[u8], start: usize) -> Option<usize> {
         let mut positions = vec![start];
         for spellings in &self.characters {
-            let mut next: Vec<usize> = positions
-                .iter()
-                .flat_map(|&position| {
-                    spellings.iter().filter_map(move |spelling| {
-                        bytes
-                            .get(position..)
-                            .filter(|rest| rest.starts_with(spelling.as_bytes()))
-                            .map(|_| position + spelling.len())
-                    })
-                })
-                .collect();
-            if next.is_empty() {
+            positions = self.step(bytes, &positions, spellings);
+            if positions.is_empty() {
                 return None;
             }
-            next.sort_unstable();
-            next.dedup();
-            positions = next;
         }
         positions.last().copied()
     }
