@@ -328,3 +328,42 @@ fn a_value_made_from_a_secret_is_masked_in_a_usage_error() {
         assert!(!all.contains(&spelling), "{form} ({spelling}) in:\n{all}");
     }
 }
+
+#[test]
+fn each_text_inside_a_secret_object_or_json_is_secret() {
+    let suite = Suite::new();
+    suite.file(
+        "main.rit",
+        r#"secret creds = env("RIT_SECRET_CREDS")
+secret login = { user: "bob", password: env("RIT_PLAIN_PW") }
+
+test "a text of a secret json" {
+  let password = json(creds).password
+  expect password == "nothing"
+}
+
+test "a field of a secret object" {
+  expect login.password == "nothing"
+}
+"#,
+    );
+    let run = Command::new(ritc())
+        .args(["run", "main.rit", "--report", "json=report.json"])
+        .current_dir(suite.dir.path())
+        .env("NO_COLOR", "1")
+        .env(
+            "RIT_SECRET_CREDS",
+            r#"{"user":"bob","password":"hunter2-in-json"}"#,
+        )
+        .env("RIT_PLAIN_PW", "object-field-pw")
+        .output()
+        .unwrap();
+    let report = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
+    let all = format!("{}{report}", text(&run));
+    assert_eq!(run.status.code(), Some(1), "{all}");
+    for leaked in ["hunter2", "object-field"] {
+        assert!(!all.contains(leaked), "{leaked} in:\n{all}");
+    }
+    assert!(all.contains("password was \"***\""), "{all}");
+    assert!(all.contains("login.password was \"***\""), "{all}");
+}

@@ -69,7 +69,8 @@ const SIGNATURES: &[(&str, &[&str])] = &[
 ];
 
 /// The functions whose result is made from their arguments' content: given a
-/// secret, what they return is a secret too (`base64("user:" + pw)`, `upper(pw)`).
+/// secret, what they return is a secret too (`base64("user:" + pw)`, `upper(pw)`,
+/// each text of `json(creds)`).
 const DERIVING_FUNCTIONS: &[&str] = &[
     "lower",
     "upper",
@@ -81,6 +82,7 @@ const DERIVING_FUNCTIONS: &[&str] = &[
     "hex",
     "hmac_sha256",
     "hmac_sha1",
+    "json",
 ];
 
 /// The database URL schemes `database(url)` accepts.

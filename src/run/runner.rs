@@ -343,10 +343,12 @@ fn compute_globals(
             // Registered before the next binding is computed, so that a value made
             // from this secret is registered too. One too short to mask is not
             // (`ritc check` warns, W0005).
-            if binding.kind == BindingKind::Secret
-                && let Ok(text) = to_text(&value)
-            {
-                options.secrets.register(&text);
+            if binding.kind == BindingKind::Secret {
+                if let Ok(text) = to_text(&value) {
+                    options.secrets.register(&text);
+                }
+                // Each text inside too: `secret creds = {user: …, password: env(…)}`.
+                value.register_as_secret(&options.secrets);
             }
             if let Some(module_globals) = globals.get_mut(module) {
                 module_globals.insert(binding.name.clone(), value);

@@ -105,15 +105,39 @@ impl Value {
         }
     }
 
-    /// Registers this value as a secret: a text or bytes made from one.
+    /// Registers this value as a secret: a text or bytes made from one, and each
+    /// text inside a list, an object or JSON (`json(creds).password` of a secret
+    /// `creds`). Keys are names, not values: "password" stays readable.
     pub fn register_as_secret(&self, secrets: &Masker) {
         match self {
-            Value::String(text) | Value::Json(serde_json::Value::String(text)) => {
+            Value::String(text) => {
                 secrets.register(text);
             }
             Value::Bytes(bytes) => secrets.register_bytes(bytes),
+            Value::Json(json) => register_json(json, secrets),
+            Value::List(items) => items
+                .iter()
+                .for_each(|item| item.register_as_secret(secrets)),
+            Value::Object(entries) => entries
+                .iter()
+                .for_each(|(_, value)| value.register_as_secret(secrets)),
             _ => {}
         }
+    }
+}
+
+fn register_json(json: &serde_json::Value, secrets: &Masker) {
+    match json {
+        serde_json::Value::String(text) => {
+            secrets.register(text);
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(|item| register_json(item, secrets))
+        }
+        serde_json::Value::Object(entries) => entries
+            .values()
+            .for_each(|value| register_json(value, secrets)),
+        _ => {}
     }
 }
 
