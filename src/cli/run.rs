@@ -9,7 +9,8 @@ use crate::report::mask::Masker;
 use crate::report::output::{Destination, FileReporter, ReportTarget};
 use crate::report::terminal::TerminalReporter;
 use crate::run::outcome::Event;
-use crate::run::runner::{self, RunOptions, Selection};
+use crate::run::runner::{self, RunOptions};
+use crate::run::selection::Selection;
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -39,10 +40,10 @@ pub struct RunArgs {
     /// `KEY=VALUE` lines added to the run's environment.
     #[arg(long, value_name = "FILE")]
     env_file: Option<PathBuf>,
-    /// Run up to N tests at a time.
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    /// Run up to N tests at a time (at least 1).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = parse_jobs)]
     jobs: usize,
-    /// The default step timeout.
+    /// The default step timeout (more than zero).
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     timeout: Duration,
     /// The most of a response body an HTTP step (or a `load` check) reads; past
@@ -109,8 +110,22 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
     }
 }
 
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("0 jobs would run nothing: use 1 or more".to_string()),
+        Ok(jobs) => Ok(jobs),
+        Err(_) => Err(format!(
+            "expected a number of tests at a time, got {text:?}"
+        )),
+    }
+}
+
+/// A timeout of zero would fail every step before it starts: a usage error.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     match crate::syntax::literal::parse_number(text) {
+        Ok(crate::syntax::literal::NumberLiteral::Duration(duration)) if duration.is_zero() => Err(
+            format!("{text:?} is no time at all: every step would time out before it starts"),
+        ),
         Ok(crate::syntax::literal::NumberLiteral::Duration(duration)) => Ok(duration),
         _ => Err(format!(
             "expected a duration such as 30s or 500ms, got {text:?}"
@@ -182,6 +197,18 @@ pub fn run(args: RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    if files.is_empty() {
+        let paths: Vec<String> = args
+            .paths
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect();
+        eprintln!(
+            "error: no .rit files in {}: nothing would be run, and a run of nothing would pass",
+            paths.join(", ")
+        );
+        return exit::USAGE;
+    }
     let (program, diagnostics) = match check::check_files(&files, &mut DiskLoader) {
         Ok(checked) => checked,
         Err(unreadable) => {

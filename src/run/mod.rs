@@ -13,5 +13,6 @@ pub mod process;
 pub mod runner;
 pub mod sampling;
 pub mod schema;
+pub mod selection;
 pub mod services;
 pub mod value;

@@ -7,6 +7,7 @@ use super::functions::FunctionContext;
 use super::interpreter::{RunShared, Settings, TestContext};
 use super::operators::{describe, to_text};
 use super::outcome::{Event, Failure, FailureKind, Summary, TestOutcome, TestStatus};
+use super::selection::Selection;
 use super::services::{ReadyProbe, ServiceSpec, Services};
 use super::value::Value;
 use crate::plan::{BindingKind, FailureAction, Plan, TestPlan};
@@ -20,17 +21,6 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
-
-/// Which tests to run.
-#[derive(Clone, Debug, Default)]
-pub struct Selection {
-    pub test_glob: Option<String>,
-    pub tags: Vec<String>,
-    pub checkpoint: Option<String>,
-    pub stage: Option<String>,
-    /// `(K, N)`: only slice K of N.
-    pub shard: Option<(usize, usize)>,
-}
 
 pub struct RunOptions {
     pub params: Vec<(String, String)>,
@@ -60,53 +50,6 @@ pub struct UsageError(pub String);
 pub struct RunResult {
     pub summary: Summary,
     pub interrupted: bool,
-}
-
-/// Tests of the plan that the selection keeps, as (suite index, test index).
-pub fn select(plan: &Plan, selection: &Selection) -> Result<Vec<(usize, usize)>, UsageError> {
-    let glob = match &selection.test_glob {
-        Some(pattern) => Some(
-            globset::Glob::new(pattern)
-                .map_err(|error| {
-                    UsageError(format!("--test {pattern:?} is not a valid glob: {error}"))
-                })?
-                .compile_matcher(),
-        ),
-        None => None,
-    };
-    let mut selected = Vec::new();
-    for (suite_index, suite) in plan.suites.iter().enumerate() {
-        for (test_index, test) in suite.tests.iter().enumerate() {
-            let qualified = format!("{}/{}", suite.name, test.name);
-            let keep = glob
-                .as_ref()
-                .is_none_or(|glob| glob.is_match(&test.name) || glob.is_match(&qualified))
-                && (selection.tags.is_empty()
-                    || selection.tags.iter().any(|tag| test.tags.contains(tag)))
-                && selection.checkpoint.as_ref().is_none_or(|name| {
-                    test.checkpoint
-                        .as_ref()
-                        .is_some_and(|checkpoint| &checkpoint.name == name)
-                })
-                && selection.stage.as_ref().is_none_or(|stage| {
-                    test.checkpoint
-                        .as_ref()
-                        .is_some_and(|checkpoint| checkpoint.stage.as_ref() == Some(stage))
-                });
-            if keep {
-                selected.push((suite_index, test_index));
-            }
-        }
-    }
-    if let Some((index, count)) = selection.shard {
-        selected = selected
-            .into_iter()
-            .enumerate()
-            .filter(|(position, _)| position % count == index)
-            .map(|(_, test)| test)
-            .collect();
-    }
-    Ok(selected)
 }
 
 /// Modules in an order where each comes after what it imports.
@@ -501,7 +444,8 @@ pub async fn run(
 ) -> Result<RunResult, UsageError> {
     let started_at = SystemTime::now();
     let started = Instant::now();
-    let selected = select(&plan, &options.selection)?;
+    let selected =
+        super::selection::select(&plan, &options.selection).map_err(|error| UsageError(error.0))?;
     let temp = tempfile::Builder::new()
         .prefix("ritc-run-")
         .tempdir()
