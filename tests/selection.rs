@@ -135,3 +135,41 @@ fn impossible_flag_values_are_usage_errors() {
     assert!(timeout.contains("--timeout"), "{timeout}");
     assert!(timeout.contains("no time at all"), "{timeout}");
 }
+
+#[test]
+fn a_shard_keeps_a_checkpoints_tests_together() {
+    let suite = Suite::new();
+    suite.file(
+        "split.rit",
+        r#"test "before" {
+  run "true"
+  expect exit == 0
+}
+checkpoint "Gate" on failure stop {
+  test "gate one" {
+    run "true"
+    expect exit == 0
+  }
+  test "gate two" {
+    run "true"
+    expect exit == 0
+  }
+}
+test "after" {
+  run "true"
+  expect exit == 0
+}
+"#,
+    );
+    let ran = |shard: &str| {
+        let output = suite.run(&["split.rit", "--shard", shard]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        let shown = text(&output);
+        ["before", "gate one", "gate two", "after"]
+            .into_iter()
+            .filter(|name| shown.contains(&format!("/ {name} (")))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ran("0/2"), ["before", "after"]);
+    assert_eq!(ran("1/2"), ["gate one", "gate two"]);
+}
