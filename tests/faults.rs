@@ -530,7 +530,10 @@ test "never starts" {
         mark.assert_none_left(&format!("a run interrupted in setup by {sig}"));
         let report = json_report(&suite);
         assert_eq!(report["test_run"]["interrupted"], true, "{report}");
-        assert_eq!(report["test_run"]["status"], "PARTIAL", "{report}");
+        assert_eq!(report["test_run"]["status"], "INTERRUPTED", "{report}");
+        // The test that never started is skipped, not lost.
+        assert_eq!(report["summary"]["skipped"], 1, "{report}");
+        assert_eq!(report["tests"][0]["skip_reason"], "interrupted", "{report}");
     }
 }
 
@@ -635,7 +638,7 @@ test "long" {
             after_second < Duration::from_secs(4),
             "the second interrupt did not cut the grace short: {after_second:?}"
         );
-        assert!(all.contains("✗ stubborn / long"), "{all}");
+        assert!(all.contains("■ stubborn / long"), "{all}");
         mark.assert_none_left(&format!("a run interrupted twice by {sig}"));
         let report = json_report(&suite);
         assert_eq!(report["test_run"]["interrupted"], true, "{report}");

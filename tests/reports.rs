@@ -201,7 +201,8 @@ fn the_yaml_report_has_the_shape_of_the_spec_filled_from_the_run() {
             "summary",
             "failed_tests",
             "warnings",
-            "recommendations"
+            "recommendations",
+            "checkpoints"
         ]
     );
 
@@ -225,6 +226,10 @@ fn the_yaml_report_has_the_shape_of_the_spec_filled_from_the_run() {
     assert_eq!(summary["passed"].as_u64(), Some(2));
     assert_eq!(summary["failed"].as_u64(), Some(1));
     assert_eq!(summary["skipped"].as_u64(), Some(1));
+    // The failed test of the `warn` checkpoint: in a bucket of its own, so
+    // the buckets add up to the total.
+    assert_eq!(summary["warned"].as_u64(), Some(1));
+    assert_eq!(summary["interrupted"].as_u64(), Some(0));
     assert_eq!(summary["warnings"].as_u64(), Some(2));
 
     let failed = yaml["failed_tests"].as_sequence().unwrap();
@@ -312,7 +317,7 @@ fn the_json_report_has_the_same_shape_and_every_test() {
     assert_eq!(report["test_run"]["status"], "FAILED");
     assert_eq!(
         report["summary"],
-        json!({"total_tests": 5, "passed": 2, "failed": 1, "skipped": 1, "warnings": 2})
+        json!({"total_tests": 5, "passed": 2, "failed": 1, "skipped": 1, "warned": 1, "interrupted": 0, "warnings": 2})
     );
     assert_eq!(
         report["failed_tests"][0]["details"]["actual"]["status"],
@@ -470,7 +475,7 @@ fn tap_starts_with_its_version_and_plan() {
     all_formats(&suite, "main.rit", &[]);
     let tap = suite.read("report.tap");
     let lines: Vec<&str> = tap.lines().collect();
-    assert_eq!(lines[0], "TAP version 13");
+    assert_eq!(lines[0], "TAP version 14");
     assert_eq!(lines[1], "1..5");
     let points: Vec<&&str> = lines
         .iter()
@@ -711,7 +716,7 @@ fn merged_shard_reports_sum_to_the_whole_run() {
     assert_eq!(merged_json["summary"], whole_json["summary"]);
     assert_eq!(
         merged_json["summary"],
-        json!({"total_tests": 5, "passed": 3, "failed": 1, "skipped": 1, "warnings": 0})
+        json!({"total_tests": 5, "passed": 3, "failed": 1, "skipped": 1, "warned": 0, "interrupted": 0, "warnings": 0})
     );
     assert_eq!(merged_json["test_run"]["status"], "FAILED");
     assert_eq!(merged_json["tests"].as_array().unwrap().len(), 5);
@@ -737,7 +742,7 @@ fn merged_shard_reports_sum_to_the_whole_run() {
     assert!(
         suite
             .read("merged.tap")
-            .starts_with("TAP version 13\n1..5\n")
+            .starts_with("TAP version 14\n1..5\n")
     );
 
     // A missing shard is said, and the merge is then partial at best.

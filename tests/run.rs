@@ -505,8 +505,15 @@ test "dummy {signal}" {{
         )
         .unwrap();
         assert_eq!(report["test_run"]["interrupted"], true, "{report}");
+        assert_eq!(report["test_run"]["status"], "INTERRUPTED", "{report}");
         assert_eq!(report["summary"]["passed"], 1, "{report}");
-        assert_eq!(report["summary"]["failed"], 1, "{report}");
+        assert_eq!(report["summary"]["failed"], 0, "{report}");
+        assert_eq!(report["summary"]["interrupted"], 1, "{report}");
+        assert_eq!(
+            report["summary"]["skipped"],
+            report["summary"]["total_tests"].as_u64().unwrap() - 2,
+            "the tests that never started are skipped: {report}"
+        );
         assert!(!suite.dir.path().join("started").exists());
         mark.assert_none_left(&format!("a run interrupted by signal {signal}"));
     }

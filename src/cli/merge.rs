@@ -1,11 +1,11 @@
 //! `ritc merge REPORT…`: reads the JSON reports of `--shard` runs, writes the
 //! report of the whole in any format (`--report FORMAT=PATH`, YAML on standard
-//! output by default); exit 0 when the whole passed (or is partial), 1 when a
-//! test failed, 2 when a report cannot be read or written.
+//! output by default); the exit code of its status, as for `ritc run` (0
+//! passed or partial, 1 failed, 3 a shard was interrupted), 2 when a report
+//! cannot be read or written.
 
 use super::exit;
 use crate::report::merge;
-use crate::report::model::RunStatus;
 use crate::report::output::{self, Destination, Format, ReportTarget};
 use std::path::PathBuf;
 
@@ -68,10 +68,7 @@ pub fn run(args: MergeArgs) -> u8 {
     {
         eprintln!("warning: {warning}");
     }
-    let mut code = match merged.test_run.status {
-        RunStatus::Failed => exit::FAILED,
-        RunStatus::Passed | RunStatus::Partial => exit::PASSED,
-    };
+    let mut code = merged.test_run.status.exit_code();
     for target in &targets {
         if let Err(message) = target.write(&output::render(&merged, target.format)) {
             eprintln!("error: {message}");
@@ -80,15 +77,14 @@ pub fn run(args: MergeArgs) -> u8 {
     }
     let summary = &merged.summary;
     eprintln!(
-        "merged {} report{}: {}: {} passed, {} failed, {} skipped, {} warning{}",
+        "merged {} report{}: {}",
         reports.len(),
         if reports.len() == 1 { "" } else { "s" },
-        merged.test_run.status.as_str(),
-        summary.passed,
-        summary.failed,
-        summary.skipped,
-        summary.warnings,
-        if summary.warnings == 1 { "" } else { "s" }
+        crate::report::model::verdict_line(
+            merged.test_run.status,
+            summary,
+            &merged.test_run.duration
+        )
     );
     code
 }

@@ -335,28 +335,31 @@ pub fn run(args: RunArgs) -> u8 {
                     files.event(&event);
                 }
             }
-            files
+            let errors = files
                 .map(|files| files.errors().to_vec())
-                .unwrap_or_default()
+                .unwrap_or_default();
+            (errors, terminal.status())
         });
         // A value that cannot be computed is named in the usage error, and it
         // may be made from a secret.
         let usage_masker = options.secrets.clone();
         let result = runner::run(plan, sources, options, sender).await;
-        let report_errors = reporter.await.unwrap_or_default();
+        let (report_errors, status) = reporter.await.unwrap_or_default();
         // Not `eprintln!`: after SIGHUP the terminal may be gone, and a failed
         // write must not turn a finished run into a panic.
         for error in &report_errors {
             let _ = writeln!(std::io::stderr(), "error: {error}");
         }
-        let code = match result {
-            Err(usage) => {
+        // The exit code follows the status every report states
+        // (`RunStatus::exit_code`); without one the run ended unexpectedly.
+        let code = match (result, status) {
+            (Err(usage), _) => {
                 let _ = writeln!(std::io::stderr(), "error: {}", usage_masker.mask(&usage.0));
                 exit::USAGE
             }
-            Ok(result) if result.interrupted => exit::INTERRUPTED,
-            Ok(result) if result.summary.failed > 0 => exit::FAILED,
-            Ok(_) => exit::PASSED,
+            (Ok(result), _) if result.interrupted => exit::INTERRUPTED,
+            (Ok(_), Some(status)) => status.exit_code(),
+            (Ok(_), None) => exit::FAILED,
         };
         // A report that could not be written fails a run that passed: CI would
         // otherwise read a stale or missing file as success.

@@ -554,6 +554,7 @@ fn run_emoji(status: model::RunStatus) -> &'static str {
         model::RunStatus::Passed => "✅",
         model::RunStatus::Failed => "❌",
         model::RunStatus::Partial => "⚠️",
+        model::RunStatus::Interrupted => "⏹️",
     }
 }
 
@@ -563,6 +564,7 @@ fn result_emoji(status: TestResult) -> &'static str {
         TestResult::Failed => "❌",
         TestResult::Skipped => "⏭️",
         TestResult::Warned => "⚠️",
+        TestResult::Interrupted => "⏹️",
     }
 }
 

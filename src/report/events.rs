@@ -21,10 +21,11 @@
 //! | `expectation_failed` | `suite`, `test`, `warn_only` (a `warn expect`), `failure` (below) |
 //! | `close_to_limit` | `suite`, `test`, `file`, `line`, `message` (an expectation on a duration held within 10% of its limit) |
 //! | `exchange` | `suite`, `test`, `text` (with `-v` only: the request and response) |
-//! | `test_finished` | `suite`, `test`, `status` (`passed` `failed` `skipped` `warned`), `duration_ms`, `attempts`, `failure`, `warnings`, `steps`, `service_log`, `loads`, … (the test record of the JSON report) |
-//! | `run_problem` | `message`, `detail`, `suggestion` (a failure outside any test: a service, setup, teardown) |
+//! | `test_finished` | `suite`, `test`, `status` (`passed` `failed` `skipped` `warned` `interrupted`), `duration_ms`, `attempts`, `failure`, `warnings`, `skip_reason`, `steps`, `service_log`, `loads`, … (the test record of the JSON report); exactly one per selected test, skipped ones too |
+//! | `checkpoint_settled` | `suite`, `checkpoint`, `stage`, `on_failure`, `status` (`passed` `failed` `skipped` `interrupted`), `tests`, `duration_ms`, `skipped_after` (the tests a failed `stop` checkpoint kept from starting) — when its last selected test has its outcome |
+//! | `run_problem` | `message`, `detail`, `suggestion`, `fails_run` (a problem outside any test: a service, setup, teardown fail the run; processes that outlived it do not) |
 //! | `service_usage` | `service`, `peak_rss_bytes`, `peak_cpu_percent` (100 = one core, over 1 s), `cpu_seconds`, `processes`, `samples`, `sampled_ms` (what a started service used while the tests ran; one per service, before `run_finished`) |
-//! | `run_finished` | `status` (`PASSED` `FAILED` `PARTIAL`), `exit_code`, `summary` (`total_tests` `passed` `failed` `skipped` `warnings`), `duration_ms`, `stopped_early`, `interrupted`, `warnings`, `recommendations` |
+//! | `run_finished` | `status` (`PASSED` `FAILED` `PARTIAL` `INTERRUPTED`), `exit_code`, `summary` (`total_tests` `passed` `failed` `skipped` `warned` `interrupted` `warnings`), `duration_ms`, `stopped_early`, `interrupted`, `warnings`, `recommendations`, `checkpoints` (as in the JSON report) |
 //!
 //! A `failure` is `{kind, message, file, line, column, source, expected,
 //! actual: {operand: value}, detail, suggestion, also: [failure]}`, as in the
@@ -180,11 +181,27 @@ impl EventsReporter {
                 }
                 Json::Object(object)
             }
-            Event::RunProblem { message, detail } => json!({
+            Event::RunProblem {
+                message,
+                detail,
+                fails_run,
+            } => json!({
                 "type": "run_problem",
                 "message": mask(message),
                 "detail": detail.as_deref().map(mask),
                 "suggestion": super::suggest::for_problem(message).map(|text| mask(&text)),
+                "fails_run": fails_run,
+            }),
+            Event::CheckpointSettled(checkpoint) => json!({
+                "type": "checkpoint_settled",
+                "suite": mask(&checkpoint.suite),
+                "checkpoint": mask(&checkpoint.name),
+                "stage": checkpoint.stage.as_deref().map(mask),
+                "on_failure": checkpoint.on_failure,
+                "status": checkpoint.status,
+                "tests": checkpoint.tests.iter().map(|test| mask(test)).collect::<Vec<_>>(),
+                "duration_ms": model::millis(checkpoint.duration),
+                "skipped_after": checkpoint.skipped_after,
             }),
             Event::ServiceUsage(usage) => json!({
                 "type": "service_usage",
@@ -198,23 +215,17 @@ impl EventsReporter {
             }),
             Event::RunFinished { summary } => {
                 let report = self.builder.report(&self.masker);
-                let exit_code = if summary.interrupted {
-                    3
-                } else if summary.failed > 0 {
-                    1
-                } else {
-                    0
-                };
                 json!({
                     "type": "run_finished",
                     "status": report.test_run.status,
-                    "exit_code": exit_code,
+                    "exit_code": report.test_run.status.exit_code(),
                     "summary": report.summary,
                     "duration_ms": report.test_run.duration_ms,
                     "stopped_early": summary.stopped_early,
                     "interrupted": summary.interrupted,
                     "warnings": report.warnings,
                     "recommendations": report.recommendations,
+                    "checkpoints": report.checkpoints,
                 })
             }
             // A load step's live progress is for the terminal only: the stream

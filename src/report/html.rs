@@ -29,6 +29,7 @@ pub fn render(report: &RunReport) -> String {
         &report.recommendations,
     );
     services(&mut out, report);
+    checkpoints(&mut out, report);
     tests(&mut out, report);
     let _ = write!(
         out,
@@ -46,6 +47,7 @@ fn header(out: &mut String, report: &RunReport) {
         RunStatus::Passed => "passed",
         RunStatus::Failed => "failed",
         RunStatus::Partial => "warned",
+        RunStatus::Interrupted => "failed",
     };
     let _ = write!(
         out,
@@ -83,14 +85,18 @@ fn header(out: &mut String, report: &RunReport) {
 <div class=\"card passed\"><b>{}</b>passed</div>\
 <div class=\"card failed\"><b>{}</b>failed</div>\
 <div class=\"card skipped\"><b>{}</b>skipped</div>\
+<div class=\"card warned\"><b>{}</b>warned</div>\
+<div class=\"card failed\"><b>{}</b>interrupted</div>\
 <div class=\"card warned\"><b>{}</b>warnings</div></div>",
-        summary.total_tests, summary.passed, summary.failed, summary.skipped, summary.warnings
+        summary.total_tests,
+        summary.passed,
+        summary.failed,
+        summary.skipped,
+        summary.warned,
+        summary.interrupted,
+        summary.warnings
     );
-    let warned = report
-        .tests
-        .iter()
-        .filter(|test| test.status == TestResult::Warned)
-        .count();
+    let warned = summary.warned;
     let _ = write!(
         out,
         "<div class=\"bar\" role=\"img\" aria-label=\"{} passed, {} failed, {} skipped\">\
@@ -100,10 +106,35 @@ fn header(out: &mut String, report: &RunReport) {
         summary.failed,
         summary.skipped,
         summary.passed as f64 * 100.0 / total,
-        summary.failed as f64 * 100.0 / total,
+        (summary.failed + summary.interrupted) as f64 * 100.0 / total,
         warned as f64 * 100.0 / total,
         summary.skipped as f64 * 100.0 / total
     );
+}
+
+/// Each checkpoint: its stage, failure action, status, tests and time.
+fn checkpoints(out: &mut String, report: &RunReport) {
+    if report.checkpoints.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<section id=\"checkpoints\">\n<h2>Checkpoints</h2>\n<table class=\"checkpoints\">\n\
+<thead><tr><th>checkpoint</th><th>stage</th><th>on failure</th><th>status</th><th>tests</th><th>time</th></tr></thead>\n<tbody>\n",
+    );
+    for checkpoint in &report.checkpoints {
+        let _ = writeln!(
+            out,
+            "<tr class=\"checkpoint {}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            checkpoint.status.as_str(),
+            escape(&checkpoint.name),
+            escape(checkpoint.stage.as_deref().unwrap_or("")),
+            escape(&checkpoint.on_failure),
+            checkpoint.status.as_str(),
+            escape(&checkpoint.tests.join(", ")),
+            escape(&checkpoint.duration)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
 fn problems_and_failures(out: &mut String, report: &RunReport) {
@@ -236,8 +267,9 @@ fn test_details(out: &mut String, index: usize, test: &TestRecord) {
         TestResult::Failed => "✗",
         TestResult::Skipped => "–",
         TestResult::Warned => "!",
+        TestResult::Interrupted => "■",
     };
-    let open = if test.status == TestResult::Failed {
+    let open = if matches!(test.status, TestResult::Failed | TestResult::Interrupted) {
         " open"
     } else {
         ""

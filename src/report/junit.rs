@@ -22,14 +22,16 @@ pub fn render(report: &RunReport) -> String {
     let count = |tests: &[&TestRecord], wanted: &dyn Fn(&TestRecord) -> bool| {
         tests.iter().filter(|test| wanted(test)).count()
     };
-    let is_error = |test: &TestRecord| {
-        test.status == TestResult::Failed
-            && test
-                .failure
-                .as_ref()
-                .is_some_and(|failure| failure.kind == "interrupted")
-    };
-    let is_failure = |test: &TestRecord| test.status == TestResult::Failed && !is_error(test);
+    // An interrupted test is an error (it did not fail; it was stopped); a
+    // failed test of an `on failure warn` checkpoint is neither (it does not
+    // fail the run): JUnit counts it with the passed ones.
+    let is_error = |test: &TestRecord| test.status == TestResult::Interrupted;
+    let is_failure = |test: &TestRecord| test.status == TestResult::Failed;
+    let failing_problems: Vec<&super::model::Problem> = report
+        .problems
+        .iter()
+        .filter(|problem| problem.fails_run)
+        .collect();
     let is_skipped = |test: &TestRecord| test.status == TestResult::Skipped;
     let all: Vec<&TestRecord> = report.tests.iter().collect();
     let timestamp = &report.test_run.timestamp;
@@ -37,9 +39,9 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(
         out,
         "<testsuites name=\"ritc\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\" timestamp=\"{}\">",
-        all.len() + report.problems.len(),
+        all.len() + failing_problems.len(),
         count(&all, &is_failure),
-        count(&all, &is_error) + report.problems.len(),
+        count(&all, &is_error) + failing_problems.len(),
         count(&all, &is_skipped),
         seconds(report.test_run.duration_ms),
         attribute(timestamp)
@@ -59,19 +61,20 @@ pub fn render(report: &RunReport) -> String {
             attribute(timestamp),
             attribute(file)
         );
+        checkpoint_properties(&mut out, report, suite);
         for test in tests {
             test_case(&mut out, test);
         }
         out.push_str("  </testsuite>\n");
     }
-    if !report.problems.is_empty() {
+    if !failing_problems.is_empty() {
         let _ = writeln!(
             out,
             "  <testsuite name=\"(run)\" tests=\"{0}\" failures=\"0\" errors=\"{0}\" skipped=\"0\" time=\"0.000\" timestamp=\"{1}\">",
-            report.problems.len(),
+            failing_problems.len(),
             attribute(timestamp)
         );
-        for (index, problem) in report.problems.iter().enumerate() {
+        for (index, problem) in failing_problems.iter().enumerate() {
             let mut text = problem.message.clone();
             if let Some(detail) = &problem.detail {
                 text.push_str("\n\n");
@@ -95,6 +98,41 @@ pub fn render(report: &RunReport) -> String {
     out
 }
 
+/// The suite's checkpoints as `<properties>`: one `checkpoint` property each,
+/// its value `NAME: STATUS (stage S, on failure A, N tests, TIME)`.
+fn checkpoint_properties(out: &mut String, report: &RunReport, suite: &str) {
+    let checkpoints: Vec<&super::model::CheckpointSummary> = report
+        .checkpoints
+        .iter()
+        .filter(|checkpoint| checkpoint.suite == suite)
+        .collect();
+    if checkpoints.is_empty() {
+        return;
+    }
+    out.push_str("    <properties>\n");
+    for checkpoint in checkpoints {
+        let stage = checkpoint
+            .stage
+            .as_ref()
+            .map(|stage| format!("stage {stage}, "))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "      <property name=\"checkpoint\" value=\"{}\"/>",
+            attribute(&format!(
+                "{}: {} ({stage}on failure {}, {} test{}, {})",
+                checkpoint.name,
+                checkpoint.status.as_str(),
+                checkpoint.on_failure,
+                checkpoint.tests.len(),
+                if checkpoint.tests.len() == 1 { "" } else { "s" },
+                checkpoint.duration
+            ))
+        );
+    }
+    out.push_str("    </properties>\n");
+}
+
 fn test_case(out: &mut String, test: &TestRecord) {
     let _ = write!(
         out,
@@ -107,8 +145,8 @@ fn test_case(out: &mut String, test: &TestRecord) {
     );
     let mut body = String::new();
     match (&test.status, &test.failure) {
-        (TestResult::Failed, Some(failure)) => {
-            let element = if failure.kind == "interrupted" {
+        (TestResult::Failed | TestResult::Interrupted, Some(failure)) => {
+            let element = if test.status == TestResult::Interrupted {
                 "error"
             } else {
                 "failure"
@@ -122,6 +160,9 @@ fn test_case(out: &mut String, test: &TestRecord) {
             );
         }
         (TestResult::Failed, None) => body.push_str("      <failure message=\"failed\"/>\n"),
+        (TestResult::Interrupted, None) => {
+            body.push_str("      <error message=\"interrupted\" type=\"interrupted\"/>\n")
+        }
         (TestResult::Skipped, _) => {
             let _ = writeln!(
                 body,

@@ -6,7 +6,7 @@
 //! status) is derived again. Pure: the CLI reads and writes the files.
 
 use super::histogram;
-use super::model::{self, ReportSummary, RunReport, RunStatus, TestRecord, TestResult, TestRun};
+use super::model::{self, RunReport, RunStatus, TestRecord, TestResult, TestRun};
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 use std::time::{Duration, UNIX_EPOCH};
@@ -30,11 +30,12 @@ pub fn merge(reports: &[(String, RunReport)]) -> RunReport {
     }
     let merged_tests: Vec<TestRecord> = tests.iter().map(|group| merge_tests(group)).collect();
 
-    // Counts that no test record stands for (tests that never ran because a
-    // service did not start, a failed teardown) are carried over as they are.
-    let mut summary = count(&merged_tests);
+    // Counts that no test record stands for (in reports of older versions,
+    // tests that never ran because a service did not start) are carried over
+    // as they are.
+    let mut summary = model::count_tests(&merged_tests);
     for (_, report) in reports {
-        let recorded = count(&report.tests);
+        let recorded = model::count_tests(&report.tests);
         summary.total_tests += report
             .summary
             .total_tests
@@ -42,6 +43,11 @@ pub fn merge(reports: &[(String, RunReport)]) -> RunReport {
         summary.passed += report.summary.passed.saturating_sub(recorded.passed);
         summary.failed += report.summary.failed.saturating_sub(recorded.failed);
         summary.skipped += report.summary.skipped.saturating_sub(recorded.skipped);
+        summary.warned += report.summary.warned.saturating_sub(recorded.warned);
+        summary.interrupted += report
+            .summary
+            .interrupted
+            .saturating_sub(recorded.interrupted);
     }
 
     let start = reports
@@ -75,6 +81,9 @@ pub fn merge(reports: &[(String, RunReport)]) -> RunReport {
             stopped_early: reports
                 .iter()
                 .any(|(_, report)| report.test_run.stopped_early),
+            stop_reason: reports
+                .iter()
+                .find_map(|(_, report)| report.test_run.stop_reason.clone()),
             interrupted: reports
                 .iter()
                 .any(|(_, report)| report.test_run.interrupted),
@@ -96,6 +105,7 @@ pub fn merge(reports: &[(String, RunReport)]) -> RunReport {
             .flat_map(|(_, report)| report.problems.clone())
             .collect(),
         services: merge_services(reports),
+        checkpoints: Vec::new(),
     };
     let shard_warnings = shard_gaps(reports);
     model::finish(&mut merged, &shard_warnings);
@@ -125,17 +135,6 @@ fn merge_services(reports: &[(String, RunReport)]) -> Vec<model::ServiceUsageRec
         }
     }
     merged
-}
-
-fn count(tests: &[TestRecord]) -> ReportSummary {
-    let with = |status: TestResult| tests.iter().filter(|test| test.status == status).count();
-    ReportSummary {
-        total_tests: tests.len(),
-        passed: with(TestResult::Passed),
-        failed: with(TestResult::Failed),
-        skipped: with(TestResult::Skipped),
-        warnings: 0,
-    }
 }
 
 /// Missing, repeated or inconsistent shards, as warnings of the merged report.
@@ -184,6 +183,7 @@ fn merge_tests(group: &[&TestRecord]) -> TestRecord {
         return (*first).clone();
     }
     let rank = |status: TestResult| match status {
+        TestResult::Interrupted => 4,
         TestResult::Failed => 3,
         TestResult::Warned => 2,
         TestResult::Passed => 1,

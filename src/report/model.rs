@@ -6,6 +6,7 @@
 
 use super::mask::Masker;
 use super::suggest;
+pub use crate::run::outcome::CheckpointStatus;
 use crate::run::outcome::{Event, Failure, FailureKind, Summary, TestOutcome, TestStatus};
 use crate::run::sampling::ServiceUsage;
 use crate::syntax::source_map::SourceMap;
@@ -43,6 +44,29 @@ pub struct RunReport {
     /// (empty with `--no-start` or when the run started none).
     #[serde(default)]
     pub services: Vec<ServiceUsageRecord>,
+    /// Each checkpoint with selected tests, in declaration order: how it ended.
+    /// Derived from `tests` by `finish`.
+    #[serde(default)]
+    pub checkpoints: Vec<CheckpointSummary>,
+}
+
+/// How a checkpoint ended: `failed` when a test of it failed (or, on failure
+/// warn, warned), `interrupted`, `skipped` when none of its tests ran, else
+/// `passed`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckpointSummary {
+    pub name: String,
+    pub stage: Option<String>,
+    /// `stop`, `warn` or `continue`.
+    pub on_failure: String,
+    pub status: CheckpointStatus,
+    pub file: String,
+    pub suite: String,
+    /// Its tests' names, in declaration order.
+    pub tests: Vec<String>,
+    /// Its tests' durations added up.
+    pub duration: String,
+    pub duration_ms: f64,
 }
 
 /// A service's CPU use at or above this (percent of one core, sustained over a
@@ -132,6 +156,8 @@ pub enum RunStatus {
     Failed,
     #[serde(rename = "PARTIAL")]
     Partial,
+    #[serde(rename = "INTERRUPTED")]
+    Interrupted,
 }
 
 impl RunStatus {
@@ -140,6 +166,19 @@ impl RunStatus {
             RunStatus::Passed => "PASSED",
             RunStatus::Failed => "FAILED",
             RunStatus::Partial => "PARTIAL",
+            RunStatus::Interrupted => "INTERRUPTED",
+        }
+    }
+
+    /// The exit code of `ritc run` and `ritc merge` (docs/reports.md): PARTIAL
+    /// exits 0 like PASSED, because only what the user declared non-blocking
+    /// (`on failure warn`, `warn expect`) made it partial; the status in every
+    /// report says it.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            RunStatus::Passed | RunStatus::Partial => 0,
+            RunStatus::Failed => 1,
+            RunStatus::Interrupted => 3,
         }
     }
 }
@@ -163,6 +202,10 @@ pub struct TestRun {
     /// Not every selected test ran (`--fail-fast`, a `stop` checkpoint, Ctrl-C).
     #[serde(default)]
     pub stopped_early: bool,
+    /// Why it stopped early: "checkpoint `X` (stage `s`) failed with on failure
+    /// stop", "`--fail-fast`: …", an interrupt, a service that was not ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
     #[serde(default)]
     pub interrupted: bool,
     /// For a merged report: the shards it was made of.
@@ -172,10 +215,18 @@ pub struct TestRun {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportSummary {
+    /// `passed + failed + skipped + warned + interrupted`: every selected test
+    /// is in exactly one of them.
     pub total_tests: usize,
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Tests of `on failure warn` checkpoints that failed.
+    #[serde(default)]
+    pub warned: usize,
+    /// Tests that were running when the run was interrupted.
+    #[serde(default)]
+    pub interrupted: usize,
     /// The number of entries of `warnings`.
     pub warnings: usize,
 }
@@ -209,6 +260,8 @@ pub enum TestResult {
     Skipped,
     /// Failed in a checkpoint whose failure action is `warn`.
     Warned,
+    /// Running when the run was interrupted.
+    Interrupted,
 }
 
 impl TestResult {
@@ -218,6 +271,7 @@ impl TestResult {
             TestResult::Failed => "failed",
             TestResult::Skipped => "skipped",
             TestResult::Warned => "warned",
+            TestResult::Interrupted => "interrupted",
         }
     }
 }
@@ -313,6 +367,15 @@ pub struct Problem {
     pub message: String,
     pub detail: Option<String>,
     pub suggestion: Option<String>,
+    /// It makes the run FAILED (a setup, a teardown, a service); otherwise it
+    /// is listed with the warnings (processes that outlived the run).
+    #[serde(default = "fails_run_by_default")]
+    pub fails_run: bool,
+}
+
+/// Reports written before `fails_run` existed counted every problem as a failure.
+fn fails_run_by_default() -> bool {
+    true
 }
 
 // ------------------------------------------------------------------ building
@@ -395,11 +458,16 @@ impl ReportBuilder {
                 record.close_to_limit = self.close_to_limit.remove(&key).unwrap_or_default();
                 self.tests.push(record);
             }
-            Event::RunProblem { message, detail } => {
+            Event::RunProblem {
+                message,
+                detail,
+                fails_run,
+            } => {
                 self.problems.push(Problem {
                     message: message.clone(),
                     detail: detail.clone(),
                     suggestion: suggest::for_problem(message),
+                    fails_run: *fails_run,
                 });
             }
             Event::ServiceUsage(usage) => self.services.push(ServiceUsageRecord::from(usage)),
@@ -418,8 +486,8 @@ impl ReportBuilder {
         self.finished.is_some()
     }
 
-    /// The report, masked. Counts come from the runner's summary: they also hold
-    /// tests that never produced an outcome (a service that did not start).
+    /// The report, masked. The total is the runner's (the selected tests); the
+    /// buckets are counted from the test records, one per selected test.
     pub fn report(&self, masker: &Masker) -> RunReport {
         let summary = self.finished.clone().unwrap_or_default();
         let started = self.started.unwrap_or(UNIX_EPOCH);
@@ -436,15 +504,13 @@ impl ReportBuilder {
                 duration_ms: millis(summary.duration),
                 shard: self.shard.map(|(index, count)| format!("{index}/{count}")),
                 stopped_early: summary.stopped_early,
+                stop_reason: summary.stop_reason.clone(),
                 interrupted: summary.interrupted,
                 merged_from: Vec::new(),
             },
             summary: ReportSummary {
                 total_tests: summary.total_tests,
-                passed: summary.passed,
-                failed: summary.failed,
-                skipped: summary.skipped,
-                warnings: 0,
+                ..count_tests(&self.tests)
             },
             failed_tests: Vec::new(),
             warnings: Vec::new(),
@@ -452,6 +518,7 @@ impl ReportBuilder {
             tests: self.tests.clone(),
             problems: self.problems.clone(),
             services: self.services.clone(),
+            checkpoints: Vec::new(),
         };
         finish(&mut report, &[]);
         mask_report(&report, masker)
@@ -464,6 +531,7 @@ fn test_record(sources: &SourceMap, outcome: &TestOutcome, steps: Vec<StepRecord
         TestStatus::Failed => TestResult::Failed,
         TestStatus::Skipped => TestResult::Skipped,
         TestStatus::Warned => TestResult::Warned,
+        TestStatus::Interrupted => TestResult::Interrupted,
     };
     TestRecord {
         suite: outcome.suite.clone(),
@@ -588,6 +656,7 @@ pub fn finish(report: &mut RunReport, extra_warnings: &[String]) {
         .flatten()
         .collect();
     }
+    report.checkpoints = checkpoints(&report.tests);
     report.failed_tests = failed_tests(report);
     report.warnings = extra_warnings.to_vec();
     report.warnings.extend(warnings(report));
@@ -596,11 +665,56 @@ pub fn finish(report: &mut RunReport, extra_warnings: &[String]) {
     report.test_run.status = status(report, !extra_warnings.is_empty());
 }
 
-/// CLI.md: FAILED when something failed; PARTIAL when nothing failed but not
-/// everything passed (a `warn` checkpoint failed, a `warn expect` did not hold,
-/// the run stopped before every test ran); a skipped test alone is no reason.
+/// The one-line verdict of the terminal, the TAP report's last line and `ritc
+/// merge`: `FAILED: 1 passed, 1 failed, 2 skipped, 0 warned, 0 interrupted of 4
+/// tests; 1 warning in 1.2s`. Every bucket is named, so the line adds up.
+pub fn verdict_line(status: RunStatus, summary: &ReportSummary, duration: &str) -> String {
+    format!(
+        "{}: {} passed, {} failed, {} skipped, {} warned, {} interrupted of {} test{}; {} warning{} in {duration}",
+        status.as_str(),
+        summary.passed,
+        summary.failed,
+        summary.skipped,
+        summary.warned,
+        summary.interrupted,
+        summary.total_tests,
+        if summary.total_tests == 1 { "" } else { "s" },
+        summary.warnings,
+        if summary.warnings == 1 { "" } else { "s" },
+    )
+}
+
+/// The buckets of `tests`; `total_tests` is their number.
+pub fn count_tests(tests: &[TestRecord]) -> ReportSummary {
+    let with = |status: TestResult| tests.iter().filter(|test| test.status == status).count();
+    ReportSummary {
+        total_tests: tests.len(),
+        passed: with(TestResult::Passed),
+        failed: with(TestResult::Failed),
+        skipped: with(TestResult::Skipped),
+        warned: with(TestResult::Warned),
+        interrupted: with(TestResult::Interrupted),
+        warnings: 0,
+    }
+}
+
+/// docs/reports.md, "The status of a run": INTERRUPTED for a signal; FAILED
+/// when a test failed (of a `stop` or `continue` checkpoint too) or something
+/// outside the tests failed (a service, a setup, a teardown); PARTIAL when
+/// nothing failed but not everything held (a `warn` checkpoint's test failed, a
+/// `warn expect` did not hold, the run stopped early, a merge misses shards);
+/// else PASSED. Skipped tests (`skip "why"`) alone do not make a run partial.
 pub fn status(report: &RunReport, incomplete: bool) -> RunStatus {
-    if report.summary.failed > 0
+    let problem_failed = report.problems.iter().any(|problem| problem.fails_run);
+    if report.test_run.interrupted
+        || report
+            .tests
+            .iter()
+            .any(|test| test.status == TestResult::Interrupted)
+    {
+        RunStatus::Interrupted
+    } else if report.summary.failed > 0
+        || problem_failed
         || report
             .tests
             .iter()
@@ -609,7 +723,6 @@ pub fn status(report: &RunReport, incomplete: bool) -> RunStatus {
         RunStatus::Failed
     } else if incomplete
         || report.test_run.stopped_early
-        || report.test_run.interrupted
         || report
             .tests
             .iter()
@@ -619,6 +732,59 @@ pub fn status(report: &RunReport, incomplete: bool) -> RunStatus {
     } else {
         RunStatus::Passed
     }
+}
+
+/// Each checkpoint of the tests, once per suite and name, in the tests' order.
+fn checkpoints(tests: &[TestRecord]) -> Vec<CheckpointSummary> {
+    let mut summaries: Vec<(CheckpointSummary, Vec<TestStatus>)> = Vec::new();
+    for test in tests {
+        let Some(checkpoint) = &test.checkpoint else {
+            continue;
+        };
+        let status = match test.status {
+            TestResult::Passed => TestStatus::Passed,
+            TestResult::Failed => TestStatus::Failed,
+            TestResult::Skipped => TestStatus::Skipped,
+            TestResult::Warned => TestStatus::Warned,
+            TestResult::Interrupted => TestStatus::Interrupted,
+        };
+        let known = summaries.iter_mut().find(|(summary, _)| {
+            summary.name == checkpoint.name
+                && summary.suite == test.suite
+                && summary.file == test.file
+        });
+        match known {
+            Some((summary, statuses)) => {
+                summary.tests.push(test.name.clone());
+                summary.duration_ms += test.duration_ms;
+                statuses.push(status);
+            }
+            None => summaries.push((
+                CheckpointSummary {
+                    name: checkpoint.name.clone(),
+                    stage: checkpoint.stage.clone(),
+                    on_failure: checkpoint.on_failure.clone(),
+                    status: CheckpointStatus::Skipped,
+                    file: test.file.clone(),
+                    suite: test.suite.clone(),
+                    tests: vec![test.name.clone()],
+                    duration: String::new(),
+                    duration_ms: test.duration_ms,
+                },
+                vec![status],
+            )),
+        }
+    }
+    summaries
+        .into_iter()
+        .map(|(mut summary, statuses)| {
+            summary.status = CheckpointStatus::of(statuses);
+            summary.duration_ms = (summary.duration_ms * 1000.0).round() / 1000.0;
+            summary.duration =
+                format_duration_short(Duration::from_secs_f64(summary.duration_ms / 1000.0));
+            summary
+        })
+        .collect()
 }
 
 fn failed_tests(report: &RunReport) -> Vec<FailedTest> {
@@ -674,7 +840,7 @@ fn failed_tests(report: &RunReport) -> Vec<FailedTest> {
             },
         })
         .collect();
-    for problem in &report.problems {
+    for problem in report.problems.iter().filter(|problem| problem.fails_run) {
         let (file, line) = location_prefix(&problem.message).unwrap_or_default();
         let mut actual = Map::new();
         if let Some(detail) = &problem.detail {
@@ -742,6 +908,13 @@ fn warnings(report: &RunReport) -> Vec<String> {
         }
     }
     warnings.extend(service_warnings(&report.services));
+    warnings.extend(
+        report
+            .problems
+            .iter()
+            .filter(|problem| !problem.fails_run)
+            .map(|problem| problem.message.clone()),
+    );
     warnings
 }
 
@@ -785,6 +958,7 @@ pub fn mask_report(report: &RunReport, masker: &Masker) -> RunReport {
     };
     report.test_run.files.iter_mut().for_each(mask);
     report.test_run.merged_from.iter_mut().for_each(mask);
+    mask_option(&mut report.test_run.stop_reason);
     for failed in &mut report.failed_tests {
         mask(&mut failed.name);
         mask(&mut failed.file);
@@ -806,6 +980,13 @@ pub fn mask_report(report: &RunReport, masker: &Masker) -> RunReport {
     }
     for service in &mut report.services {
         mask(&mut service.name);
+    }
+    for checkpoint in &mut report.checkpoints {
+        mask(&mut checkpoint.name);
+        mask_option(&mut checkpoint.stage);
+        mask(&mut checkpoint.file);
+        mask(&mut checkpoint.suite);
+        checkpoint.tests.iter_mut().for_each(mask);
     }
     report
 }

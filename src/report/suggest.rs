@@ -373,10 +373,19 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
         heavy,
         "A service's memory peaked high while the tests ran: look for leaks and unbounded caches or buffers (does it grow with each run?), or set its memory limit deliberately",
     );
+    // Tests skipped by their `skip` attribute; not those the run skipped
+    // because it stopped (their reason is the stop's).
     let skipped = report
         .tests
         .iter()
-        .filter(|test| test.status == TestResult::Skipped)
+        .filter(|test| {
+            test.status == TestResult::Skipped
+                && test.skip_reason != report.test_run.stop_reason
+                && !test
+                    .skip_reason
+                    .as_deref()
+                    .is_some_and(|reason| reason.starts_with("the setup of "))
+        })
         .count();
     if skipped > 0 {
         recommendations.push(format!(
@@ -389,9 +398,12 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
         recommendations
             .push("The run was interrupted: run it again to see every result".to_string());
     } else if report.test_run.stopped_early {
-        recommendations.push(
-            "The run stopped before every test ran (--fail-fast or an `on failure stop` checkpoint): fix the first failure and run again".to_string(),
-        );
+        recommendations.push(match &report.test_run.stop_reason {
+            Some(reason) => format!(
+                "The run stopped before every test ran ({reason}): fix the first failure and run again"
+            ),
+            None => "The run stopped before every test ran (--fail-fast or an `on failure stop` checkpoint): fix the first failure and run again".to_string(),
+        });
     }
     if shards_missing {
         recommendations.push("Merge the reports of every shard to see the whole run".to_string());

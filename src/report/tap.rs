@@ -1,4 +1,4 @@
-//! The TAP report (version 13): the plan first, one test point per test, a YAML
+//! The TAP report (version 14): the plan first, one test point per test, a YAML
 //! diagnostic block under each failure (message, place, expected, actual,
 //! suggestion, service log), `# SKIP` for skipped tests and `# TODO` for tests
 //! of `on failure warn` checkpoints (they failed, and that does not fail the
@@ -9,16 +9,24 @@ use serde_json::{Map, Value as Json, json};
 use std::fmt::Write;
 
 pub fn render(report: &RunReport) -> String {
-    let mut out = String::from("TAP version 13\n");
-    let _ = writeln!(out, "1..{}", report.tests.len() + report.problems.len());
+    // TAP 14 (a superset of 13): strict TAP 14 parsers read it, and a test
+    // point carries nothing after `#` but a SKIP or TODO directive, so the time
+    // is `duration_ms` in the YAML block.
+    let mut out = String::from("TAP version 14\n");
+    let failing_problems: Vec<&super::model::Problem> = report
+        .problems
+        .iter()
+        .filter(|problem| problem.fails_run)
+        .collect();
+    let _ = writeln!(out, "1..{}", report.tests.len() + failing_problems.len());
     let mut number = 0;
     for test in &report.tests {
         number += 1;
         let name = description(&test.full_name());
-        let time = format!("time={}ms", test.duration_ms.round());
+        let time = json!((test.duration_ms * 10.0).round() / 10.0);
         match test.status {
             TestResult::Passed => {
-                let _ = writeln!(out, "ok {number} - {name} # {time}");
+                let _ = writeln!(out, "ok {number} - {name}");
                 let mut notes = Map::new();
                 if !test.warnings.is_empty() {
                     notes.insert("warnings".into(), json!(test.warnings));
@@ -29,6 +37,7 @@ pub fn render(report: &RunReport) -> String {
                 if test.attempts > 1 {
                     notes.insert("attempts".into(), json!(test.attempts));
                 }
+                notes.insert("duration_ms".into(), time);
                 block(&mut out, &notes);
             }
             TestResult::Skipped => {
@@ -45,25 +54,36 @@ pub fn render(report: &RunReport) -> String {
                     out,
                     "not ok {number} - {name} # TODO on failure warn: {reason}"
                 );
-                if let Some(failure) = &test.failure {
-                    block(&mut out, &diagnostics(failure, "warn", &test.service_log));
-                }
+                let mut notes = match &test.failure {
+                    Some(failure) => diagnostics(failure, "warn", &test.service_log),
+                    None => Map::new(),
+                };
+                notes.insert("duration_ms".into(), time);
+                block(&mut out, &notes);
+            }
+            TestResult::Interrupted => {
+                let _ = writeln!(out, "not ok {number} - {name}");
+                let mut notes = Map::new();
+                notes.insert(
+                    "message".into(),
+                    json!("the run was interrupted while this test ran"),
+                );
+                notes.insert("severity".into(), json!("interrupted"));
+                notes.insert("duration_ms".into(), time);
+                block(&mut out, &notes);
             }
             TestResult::Failed => {
-                let _ = writeln!(out, "not ok {number} - {name} # {time}");
-                match &test.failure {
-                    Some(failure) => {
-                        block(&mut out, &diagnostics(failure, "fail", &test.service_log))
-                    }
-                    None => block(
-                        &mut out,
-                        &Map::from_iter([("severity".to_string(), json!("fail"))]),
-                    ),
-                }
+                let _ = writeln!(out, "not ok {number} - {name}");
+                let mut notes = match &test.failure {
+                    Some(failure) => diagnostics(failure, "fail", &test.service_log),
+                    None => Map::from_iter([("severity".to_string(), json!("fail"))]),
+                };
+                notes.insert("duration_ms".into(), time);
+                block(&mut out, &notes);
             }
         }
     }
-    for problem in &report.problems {
+    for problem in failing_problems {
         number += 1;
         let _ = writeln!(
             out,
@@ -81,19 +101,39 @@ pub fn render(report: &RunReport) -> String {
         }
         block(&mut out, &notes);
     }
+    for problem in report.problems.iter().filter(|problem| !problem.fails_run) {
+        let _ = writeln!(out, "# warning: {}", description(&problem.message));
+    }
+    for checkpoint in &report.checkpoints {
+        let stage = checkpoint
+            .stage
+            .as_ref()
+            .map(|stage| format!("stage {stage}, "))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "# checkpoint {}: {} ({stage}on failure {}, {} test{}, {})",
+            description(&checkpoint.name),
+            checkpoint.status.as_str(),
+            checkpoint.on_failure,
+            checkpoint.tests.len(),
+            if checkpoint.tests.len() == 1 { "" } else { "s" },
+            checkpoint.duration
+        );
+    }
+    // After every test point: a consumer that stops at `Bail out!` has still
+    // seen the plan honoured, the interrupted test and the skipped ones.
     if report.test_run.interrupted {
         out.push_str("Bail out! the run was interrupted\n");
     }
-    let summary = &report.summary;
     let _ = writeln!(
         out,
-        "# {}: {} passed, {} failed, {} skipped, {} warnings in {}",
-        report.test_run.status.as_str(),
-        summary.passed,
-        summary.failed,
-        summary.skipped,
-        summary.warnings,
-        report.test_run.duration
+        "# {}",
+        super::model::verdict_line(
+            report.test_run.status,
+            &report.summary,
+            &report.test_run.duration
+        )
     );
     out
 }

@@ -6,8 +6,12 @@
 use super::Reporter;
 use super::load_text;
 use super::mask::Masker;
+use super::model::{ReportBuilder, RunStatus, verdict_line};
 use crate::backends::load::LoadProgress;
-use crate::run::outcome::{Event, Failure, TestOutcome, TestStatus};
+use crate::plan::FailureAction;
+use crate::run::outcome::{
+    CheckpointOutcome, CheckpointStatus, Event, Failure, TestOutcome, TestStatus,
+};
 use crate::syntax::literal::format_duration;
 use crate::syntax::source_map::SourceMap;
 use codespan_reporting::diagnostic as cs;
@@ -26,6 +30,10 @@ pub struct TerminalReporter {
     spinner: Option<ProgressBar>,
     /// `-v` exchanges, kept until their test finishes so output stays grouped.
     exchanges: HashMap<(String, String), Vec<String>>,
+    /// The same report the other formats render, so the summary line says
+    /// what they say.
+    builder: ReportBuilder,
+    status: Option<RunStatus>,
 }
 
 impl TerminalReporter {
@@ -46,13 +54,63 @@ impl TerminalReporter {
             spinner
         });
         TerminalReporter {
+            builder: ReportBuilder::new(Arc::clone(&sources), None),
             sources,
             masker,
             color,
             verbose,
             spinner,
             exchanges: HashMap::new(),
+            status: None,
         }
+    }
+
+    /// The run's status once it finished: what the summary line said, and what
+    /// the exit code follows.
+    pub fn status(&self) -> Option<RunStatus> {
+        self.status
+    }
+
+    /// `checkpoint API Ready (post-backend): FAILED → stop: 7 tests skipped`
+    fn checkpoint_settled(&self, checkpoint: &CheckpointOutcome) {
+        let stage = checkpoint
+            .stage
+            .as_ref()
+            .map(|stage| format!(" ({stage})"))
+            .unwrap_or_default();
+        let count = |count: usize| format!("{count} test{}", if count == 1 { "" } else { "s" });
+        let verdict = match checkpoint.status {
+            CheckpointStatus::Passed => format!(
+                "{} ({}, {})",
+                self.paint("32", "PASSED"),
+                count(checkpoint.tests.len()),
+                format_duration(round_to_millis(checkpoint.duration))
+            ),
+            CheckpointStatus::Failed => {
+                let consequence = match checkpoint.on_failure {
+                    FailureAction::Stop => {
+                        format!("stop: {} skipped", count(checkpoint.skipped_after))
+                    }
+                    FailureAction::Warn => "warn: a warning, the run goes on".to_string(),
+                    FailureAction::Continue => {
+                        "continue: the run fails, the other tests still run".to_string()
+                    }
+                };
+                let color = if checkpoint.on_failure == FailureAction::Warn {
+                    "33"
+                } else {
+                    "31"
+                };
+                format!("{} → {consequence}", self.paint(color, "FAILED"))
+            }
+            CheckpointStatus::Skipped => format!(
+                "{} ({} not run)",
+                self.paint("33", "SKIPPED"),
+                count(checkpoint.tests.len())
+            ),
+            CheckpointStatus::Interrupted => self.paint("31", "INTERRUPTED"),
+        };
+        self.print(&format!("checkpoint {}{stage}: {verdict}", checkpoint.name));
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
@@ -81,6 +139,7 @@ impl TerminalReporter {
             TestStatus::Failed => ("✗", "31"),
             TestStatus::Skipped => ("-", "33"),
             TestStatus::Warned => ("!", "33"),
+            TestStatus::Interrupted => ("■", "31"),
         };
         let mut text = format!(
             "{} {} / {} {}",
@@ -208,6 +267,7 @@ fn indent(text: &str, prefix: &str) -> String {
 
 impl Reporter for TerminalReporter {
     fn event(&mut self, event: &Event) {
+        self.builder.event(event);
         match event {
             Event::RunStarted { files, tests, .. } => {
                 self.print(&format!(
@@ -276,8 +336,18 @@ impl Reporter for TerminalReporter {
                     self.print(&self.masker.mask(&text));
                 }
             }
-            Event::RunProblem { message, detail } => {
-                let mut text = format!("{} {message}", self.paint("31", "error:"));
+            Event::CheckpointSettled(checkpoint) => self.checkpoint_settled(checkpoint),
+            Event::RunProblem {
+                message,
+                detail,
+                fails_run,
+            } => {
+                let label = if *fails_run {
+                    self.paint("31", "error:")
+                } else {
+                    self.paint("33", "warning:")
+                };
+                let mut text = format!("{label} {message}");
                 if let Some(detail) = detail {
                     text.push('\n');
                     text.push_str(&indent(detail, "  "));
@@ -288,24 +358,27 @@ impl Reporter for TerminalReporter {
                 if let Some(spinner) = self.spinner.take() {
                     spinner.finish_and_clear();
                 }
-                let verdict = if summary.interrupted {
-                    self.paint("31", "INTERRUPTED")
-                } else if summary.failed > 0 {
-                    self.paint("31", "FAILED")
-                } else if summary.stopped_early || summary.warnings > 0 {
-                    self.paint("33", "PARTIAL")
-                } else {
-                    self.paint("32", "PASSED")
+                let report = self.builder.report(&self.masker);
+                let status = report.test_run.status;
+                self.status = Some(status);
+                if let Some(reason) = &summary.stop_reason {
+                    self.print(&format!(
+                        "\n{} {reason}: the tests that had not started were skipped",
+                        self.paint("33", "stopped:")
+                    ));
+                }
+                let line = verdict_line(
+                    status,
+                    &report.summary,
+                    &format_duration(round_to_millis(summary.duration)),
+                );
+                let color = match status {
+                    RunStatus::Passed => "32",
+                    RunStatus::Partial => "33",
+                    RunStatus::Failed | RunStatus::Interrupted => "31",
                 };
-                self.print(&format!(
-                    "\n{verdict}: {} passed, {} failed, {} skipped, {} warning{} in {}",
-                    summary.passed,
-                    summary.failed,
-                    summary.skipped,
-                    summary.warnings,
-                    if summary.warnings == 1 { "" } else { "s" },
-                    format_duration(round_to_millis(summary.duration))
-                ));
+                let (head, rest) = line.split_once(':').unwrap_or((&line, ""));
+                self.print(&format!("\n{}:{rest}", self.paint(color, head)));
             }
         }
     }

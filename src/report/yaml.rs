@@ -65,6 +65,24 @@ pub fn view(report: &RunReport) -> Map<String, Json> {
                     .collect();
                 map.insert("services".to_string(), Json::Array(services));
             }
+            // Not in CLI.md's shape either: only when tests of checkpoints ran.
+            if !report.checkpoints.is_empty() {
+                let checkpoints: Vec<Json> = report
+                    .checkpoints
+                    .iter()
+                    .map(|checkpoint| {
+                        json!({
+                            "name": checkpoint.name,
+                            "stage": checkpoint.stage,
+                            "on_failure": checkpoint.on_failure,
+                            "status": checkpoint.status.as_str(),
+                            "tests": checkpoint.tests,
+                            "duration": checkpoint.duration,
+                        })
+                    })
+                    .collect();
+                map.insert("checkpoints".to_string(), Json::Array(checkpoints));
+            }
             map
         }
         _ => Map::new(),

@@ -15,4 +15,5 @@ pub mod sampling;
 pub mod schema;
 pub mod selection;
 pub mod services;
+pub mod tally;
 pub mod value;

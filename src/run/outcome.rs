@@ -105,6 +105,8 @@ pub enum TestStatus {
     Skipped,
     /// Failed in a checkpoint whose failure action is `warn`.
     Warned,
+    /// Running when the run was interrupted (Ctrl-C, SIGTERM, SIGHUP).
+    Interrupted,
 }
 
 #[derive(Clone, Debug)]
@@ -195,25 +197,100 @@ pub enum Event {
     /// What a started service used while the tests ran (peak memory and CPU),
     /// one per service, after the tests and before `RunFinished`.
     ServiceUsage(super::sampling::ServiceUsage),
-    /// A problem outside any test (setup, teardown, a service).
+    /// A problem outside any test (setup, teardown, a service). `fails_run`:
+    /// it makes the run FAILED (a setup, a teardown, a service); otherwise it
+    /// is a warning (processes that outlived the run and were ended).
     RunProblem {
         message: String,
         detail: Option<String>,
+        fails_run: bool,
     },
+    /// Every selected test of a checkpoint has its outcome: how the checkpoint
+    /// ended, and for a failed `stop` checkpoint how many tests it skipped.
+    CheckpointSettled(Box<CheckpointOutcome>),
     RunFinished {
         summary: Summary,
     },
 }
 
+/// How a checkpoint ended, from the outcomes of its selected tests.
+#[derive(Clone, Debug)]
+pub struct CheckpointOutcome {
+    pub suite: String,
+    pub name: String,
+    pub stage: Option<String>,
+    pub on_failure: FailureAction,
+    pub status: CheckpointStatus,
+    /// Its selected tests, in declaration order.
+    pub tests: Vec<String>,
+    /// Its tests' durations added up.
+    pub duration: Duration,
+    /// For a failed `stop` checkpoint: the tests that did not start because of it.
+    pub skipped_after: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckpointStatus {
+    /// Every test passed (or was skipped by its `skip` attribute, with one passing).
+    Passed,
+    /// A test failed, or (on failure warn) warned.
+    Failed,
+    /// No test ran.
+    Skipped,
+    /// A test was running when the run was interrupted.
+    Interrupted,
+}
+
+impl CheckpointStatus {
+    /// From the statuses of a checkpoint's tests: an interruption first, then a
+    /// failure, then whether anything ran at all.
+    pub fn of(statuses: impl IntoIterator<Item = TestStatus>) -> CheckpointStatus {
+        let statuses: Vec<TestStatus> = statuses.into_iter().collect();
+        if statuses.contains(&TestStatus::Interrupted) {
+            CheckpointStatus::Interrupted
+        } else if statuses
+            .iter()
+            .any(|status| matches!(status, TestStatus::Failed | TestStatus::Warned))
+        {
+            CheckpointStatus::Failed
+        } else if statuses.iter().all(|status| *status == TestStatus::Skipped) {
+            CheckpointStatus::Skipped
+        } else {
+            CheckpointStatus::Passed
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckpointStatus::Passed => "passed",
+            CheckpointStatus::Failed => "failed",
+            CheckpointStatus::Skipped => "skipped",
+            CheckpointStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// The counts of a run. Every selected test is in exactly one of `passed`,
+/// `failed`, `skipped`, `warned` and `interrupted_tests`, so they add up to
+/// `total_tests`.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Summary {
     pub total_tests: usize,
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    pub warned: usize,
+    pub interrupted_tests: usize,
+    /// Failed `warn` checkpoint tests and `warn expect`s that did not hold (the
+    /// reports count every warning; see `report::model`).
     pub warnings: usize,
+    /// A setup, a teardown or a service failed outside the tests.
+    pub run_failed: bool,
     /// The run was stopped before every selected test ran.
     pub stopped_early: bool,
+    /// Why: a failed `stop` checkpoint, `--fail-fast`, an interrupt, a service.
+    pub stop_reason: Option<String>,
     pub interrupted: bool,
     #[serde(skip)]
     pub duration: Duration,

@@ -9,6 +9,7 @@ use super::operators::{describe, to_text};
 use super::outcome::{Event, Failure, FailureKind, Summary, TestOutcome, TestStatus};
 use super::selection::Selection;
 use super::services::{ReadyProbe, ServiceSpec, Services};
+use super::tally::{INTERRUPTED_REASON, Tally};
 use super::value::Value;
 use crate::plan::{BindingKind, FailureAction, Plan, TestPlan};
 use crate::report::mask::Masker;
@@ -16,7 +17,6 @@ use crate::syntax::source_map::SourceMap;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc::UnboundedSender;
@@ -307,7 +307,7 @@ async fn start_services(
     shared: &RunShared,
     globals: &[HashMap<String, Value>],
     no_start: bool,
-) -> Result<(), Failure> {
+) -> Result<(), (String, Failure)> {
     let plan = &shared.plan;
     for module in dependency_order(plan) {
         let Some(module_plan) = plan.modules.get(module) else {
@@ -402,7 +402,7 @@ async fn start_services(
                     ready_within,
                 })
             })()
-            .map_err(|failure| *failure)?;
+            .map_err(|failure| (service.name.clone(), *failure))?;
             let _ = shared.events.send(Event::ServiceStarting {
                 name: service.name.clone(),
             });
@@ -423,7 +423,7 @@ async fn start_services(
                             error.log_tail.join("\n")
                         ));
                     }
-                    failure
+                    (service.name.clone(), failure)
                 })?;
             let _ = shared.events.send(Event::ServiceReady {
                 name: service.name.clone(),
@@ -518,10 +518,7 @@ pub async fn run(
         std::future::pending::<()>().await
     });
 
-    let mut summary = Summary {
-        total_tests: selected.len(),
-        ..Summary::default()
-    };
+    let mut tally = Tally::new(&plan, &selected, options.fail_fast, events.clone());
     let service_start = {
         let mut interrupted = interrupt.clone();
         tokio::select! {
@@ -532,14 +529,16 @@ pub async fn run(
     let mut interrupted = service_start.is_none();
     let mut usage = Vec::new();
     match service_start {
-        Some(Err(failure)) => {
+        Some(Err((service, failure))) => {
             let location = sources.file_line(failure.span);
-            let _ = events.send(Event::RunProblem {
-                message: format!("{location}: {}", failure.message),
-                detail: failure.detail.clone(),
-            });
-            summary.failed = selected.len();
-            summary.stopped_early = true;
+            tally.problem(
+                format!("{location}: {}", failure.message),
+                failure.detail.clone(),
+                true,
+            );
+            // Every selected test has its outcome, also when none could run.
+            tally.halt(&format!("service `{service}` not ready"));
+            skip_the_rest(&shared, &selected, &mut tally);
         }
         Some(Ok(())) => {
             // Each service's peak memory and CPU while the tests run.
@@ -549,6 +548,7 @@ pub async fn run(
                 &globals,
                 &selected,
                 &options,
+                &mut tally,
                 interrupt.clone(),
                 force.clone(),
             )
@@ -556,43 +556,42 @@ pub async fn run(
             if let Some(sampler) = sampler {
                 usage = sampler.finish().await;
             }
-            summary.passed = outcome.passed;
-            summary.failed = outcome.failed;
-            summary.skipped = outcome.skipped;
-            summary.warnings = outcome.warnings;
-            summary.stopped_early = outcome.stopped_early;
             // A service runs until ritc stops it: one that exited on its own while
             // the tests ran fails the run, even when no test noticed (like a
-            // teardown that fails, it counts as one failure). Exit status 0 too.
-            // One stopped on purpose by a teardown (a shutdown that flushes
-            // coverage, say) is not counted.
+            // teardown that fails, as a problem of the run, not a test). Exit
+            // status 0 too. One stopped on purpose by a teardown (a shutdown that
+            // flushes coverage, say) is not counted.
             for (name, status) in &outcome.services_exited {
                 let tail = services.log_tail(name, 10);
-                let _ = events.send(Event::RunProblem {
-                    message: format!(
+                tally.problem(
+                    format!(
                         "service `{name}` exited on its own (exit status {status}) while the tests ran"
                     ),
-                    detail: (!tail.is_empty()).then(|| tail.join("\n")),
-                });
-                summary.failed += 1;
+                    (!tail.is_empty()).then(|| tail.join("\n")),
+                    true,
+                );
             }
             // A signal during teardown (after every test finished) still makes
             // this an interrupted run.
             interrupted |= outcome.interrupted || *interrupt.borrow();
         }
-        None => {}
+        None => {
+            tally.halt(INTERRUPTED_REASON);
+            skip_the_rest(&shared, &selected, &mut tally);
+        }
     }
     // A second interrupt (before or while they stop) ends the services at once.
     let hurried = services.stop_all_unless_hurried(force.clone()).await;
     if !hurried.is_empty() {
         let names: Vec<String> = hurried.iter().map(|name| format!("`{name}`")).collect();
-        let _ = events.send(Event::RunProblem {
-            message: format!(
+        tally.problem(
+            format!(
                 "a second interrupt: service {} killed at once, without its grace to stop",
                 names.join(", ")
             ),
-            detail: None,
-        });
+            None,
+            false,
+        );
     }
     shared.registry.shutdown().await;
     // What escaped every process group (`setsid`, a daemon) and was adopted by
@@ -606,17 +605,19 @@ pub async fn run(
             .map(|leftover| format!("pid {}: {}", leftover.pid, leftover.command_line))
             .collect::<Vec<_>>()
             .join("\n");
-        let _ = events.send(Event::RunProblem {
-            message: format!(
+        tally.problem(
+            format!(
                 "{} process{} started by the run outlived it and {} ended",
                 leftovers.len(),
                 if leftovers.len() == 1 { "" } else { "es" },
                 if leftovers.len() == 1 { "was" } else { "were" },
             ),
-            detail: Some(detail),
-        });
+            Some(detail),
+            false,
+        );
     }
     signal_task.abort();
+    let mut summary = tally.summary();
     summary.interrupted = interrupted;
     if interrupted {
         summary.stopped_early = true;
@@ -637,26 +638,40 @@ pub async fn run(
 
 #[derive(Default)]
 struct SuitesOutcome {
-    passed: usize,
-    failed: usize,
-    skipped: usize,
-    warnings: usize,
-    stopped_early: bool,
     interrupted: bool,
     /// Services that had exited on their own before a teardown began.
     services_exited: Vec<(String, i32)>,
 }
 
+/// Every selected test that has no outcome yet gets one: skipped, with the
+/// reason the run halted.
+fn skip_the_rest(shared: &RunShared, selected: &[(usize, usize)], tally: &mut Tally) {
+    let reason = tally
+        .halt_reason()
+        .unwrap_or(INTERRUPTED_REASON)
+        .to_string();
+    for &(suite_index, test_index) in selected {
+        tally.skipped(
+            suite_index,
+            skipped_outcome(shared, suite_index, test_index, &reason),
+        );
+    }
+}
+
+/// The suites in order, each with its setup, its selected tests and its
+/// teardown. Once the run is halted (a failed `stop` checkpoint, `--fail-fast`,
+/// an interrupt), the tests of later suites are skipped with the reason and
+/// their setup and teardown do not run.
 async fn run_suites(
     shared: &Arc<RunShared>,
     initial_globals: &[HashMap<String, Value>],
     selected: &[(usize, usize)],
     options: &RunOptions,
+    tally: &mut Tally,
     interrupt: watch::Receiver<bool>,
     force: watch::Receiver<bool>,
 ) -> SuitesOutcome {
     let mut outcome = SuitesOutcome::default();
-    let stop = Arc::new(AtomicBool::new(false));
     let plan = Arc::clone(&shared.plan);
     for (suite_index, suite) in plan.suites.iter().enumerate() {
         let tests: Vec<usize> = selected
@@ -667,8 +682,20 @@ async fn run_suites(
         if tests.is_empty() {
             continue;
         }
+        if *interrupt.borrow() {
+            tally.halt(INTERRUPTED_REASON);
+        }
+        if let Some(reason) = tally.halt_reason().map(str::to_string) {
+            for test_index in tests {
+                tally.skipped(
+                    suite_index,
+                    skipped_outcome(shared, suite_index, test_index, &reason),
+                );
+            }
+            continue;
+        }
         let mut globals = initial_globals.to_vec();
-        let mut setup_failure = None;
+        let mut setup_failed = false;
         if let Some(setup) = &suite.setup {
             let mut context = TestContext::new(
                 Arc::clone(shared),
@@ -684,79 +711,45 @@ async fn run_suites(
             };
             match result {
                 Some(Ok(_)) => globals = context.globals,
-                Some(Err(failure)) => setup_failure = Some(*failure),
-                None => outcome.interrupted = true,
-            }
-        }
-        if !outcome.interrupted && !stop.load(Ordering::SeqCst) {
-            let globals = Arc::new(globals.clone());
-            let semaphore = Arc::new(tokio::sync::Semaphore::new(options.jobs.max(1)));
-            let mut running = tokio::task::JoinSet::new();
-            for test_index in tests {
-                let Ok(permit) = Arc::clone(&semaphore).acquire_owned().await else {
-                    break;
-                };
-                if stop.load(Ordering::SeqCst) || *interrupt.borrow() {
-                    outcome.stopped_early = true;
-                    break;
+                Some(Err(failure)) => {
+                    let location = shared.sources.file_line(failure.span);
+                    tally.problem(
+                        format!("{location}: setup of {}: {}", suite.name, failure.message),
+                        failure.detail.clone(),
+                        true,
+                    );
+                    setup_failed = true;
                 }
-                let shared = Arc::clone(shared);
-                let globals = Arc::clone(&globals);
-                let stop = Arc::clone(&stop);
-                let setup_failure = setup_failure.clone();
-                let mut interrupted = interrupt.clone();
-                let fail_fast = options.fail_fast;
-                running.spawn(async move {
-                    let result = {
-                        let test_future =
-                            run_test(&shared, &globals, suite_index, test_index, setup_failure);
-                        tokio::select! {
-                            result = test_future => Some(result),
-                            _ = interrupted.wait_for(|stopped| *stopped) => None,
-                        }
-                    };
-                    let test_outcome = match result {
-                        Some(test_outcome) => test_outcome,
-                        None => interrupted_outcome(&shared, suite_index, test_index),
-                    };
-                    let stops_run = test_outcome.status == TestStatus::Failed
-                        && (fail_fast
-                            || test_outcome
-                                .checkpoint
-                                .as_ref()
-                                .is_some_and(|(_, _, action)| *action == FailureAction::Stop));
-                    if stops_run {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                    // Only now may the next test start: it must see `stop`.
-                    drop(permit);
-                    let _ = shared
-                        .events
-                        .send(Event::TestFinished(Box::new(test_outcome.clone())));
-                    test_outcome
-                });
-            }
-            while let Some(joined) = running.join_next().await {
-                let Ok(test_outcome) = joined else { continue };
-                match test_outcome.status {
-                    TestStatus::Passed => outcome.passed += 1,
-                    TestStatus::Failed => outcome.failed += 1,
-                    TestStatus::Skipped => outcome.skipped += 1,
-                    TestStatus::Warned => outcome.warnings += 1,
-                }
-                if matches!(
-                    test_outcome.failure.as_ref().map(|f| f.kind),
-                    Some(FailureKind::Interrupted)
-                ) {
+                None => {
                     outcome.interrupted = true;
-                }
-                if test_outcome.status == TestStatus::Passed && !test_outcome.warnings.is_empty() {
-                    outcome.warnings += test_outcome.warnings.len();
+                    tally.halt(INTERRUPTED_REASON);
                 }
             }
         }
-        if stop.load(Ordering::SeqCst) {
-            outcome.stopped_early = true;
+        if setup_failed || outcome.interrupted {
+            let reason = if setup_failed {
+                format!("the setup of `{}` failed", suite.name)
+            } else {
+                INTERRUPTED_REASON.to_string()
+            };
+            for test_index in tests {
+                tally.skipped(
+                    suite_index,
+                    skipped_outcome(shared, suite_index, test_index, &reason),
+                );
+            }
+        } else {
+            let globals = Arc::new(globals);
+            outcome.interrupted |= run_tests(
+                shared,
+                &globals,
+                suite_index,
+                tests,
+                options.jobs.max(1),
+                tally,
+                &interrupt,
+            )
+            .await;
         }
         for (name, status) in shared.services.exited() {
             if !outcome
@@ -785,33 +778,142 @@ async fn run_suites(
                 Some(Ok(_)) => {}
                 Some(Err(failure)) => {
                     let location = shared.sources.file_line(failure.span);
-                    let _ = shared.events.send(Event::RunProblem {
-                        message: format!(
+                    tally.problem(
+                        format!(
                             "{location}: teardown of {}: {}",
                             suite.name, failure.message
                         ),
-                        detail: failure.detail.clone(),
-                    });
-                    outcome.failed += 1;
+                        failure.detail.clone(),
+                        true,
+                    );
                 }
                 None => {
-                    let _ = shared.events.send(Event::RunProblem {
-                        message: format!(
+                    tally.problem(
+                        format!(
                             "teardown of {} was cut short by a second interrupt",
                             suite.name
                         ),
-                        detail: None,
-                    });
+                        None,
+                        false,
+                    );
                     outcome.interrupted = true;
                 }
             }
         }
         if outcome.interrupted {
-            outcome.stopped_early = true;
-            break;
+            tally.halt(INTERRUPTED_REASON);
         }
     }
     outcome
+}
+
+/// One suite's selected tests, up to `jobs` at a time, started in declaration
+/// order. A `stop` checkpoint is a barrier: while one of its tests runs, no
+/// test outside it starts, so a test declared after the gate never starts
+/// before the gate has passed. Once the run is halted nothing more starts, and
+/// the tests left are skipped with the reason. Returns whether a test was
+/// interrupted.
+async fn run_tests(
+    shared: &Arc<RunShared>,
+    globals: &Arc<Vec<HashMap<String, Value>>>,
+    suite_index: usize,
+    tests: Vec<usize>,
+    jobs: usize,
+    tally: &mut Tally,
+    interrupt: &watch::Receiver<bool>,
+) -> bool {
+    let suite = &shared.plan.suites[suite_index];
+    let stop_checkpoint = |test_index: usize| {
+        suite
+            .tests
+            .get(test_index)
+            .and_then(|test| test.checkpoint.as_ref())
+            .filter(|checkpoint| checkpoint.on_failure == FailureAction::Stop)
+            .map(|checkpoint| checkpoint.name.clone())
+    };
+    let mut pending: std::collections::VecDeque<usize> = tests.into();
+    let mut running = tokio::task::JoinSet::new();
+    let mut running_tests: HashMap<tokio::task::Id, usize> = HashMap::new();
+    // The running tests of each `stop` checkpoint.
+    let mut open_gates: HashMap<String, usize> = HashMap::new();
+    let mut interrupted = false;
+    loop {
+        if *interrupt.borrow() {
+            tally.halt(INTERRUPTED_REASON);
+        }
+        while running.len() < jobs && tally.halt_reason().is_none() {
+            let Some(&test_index) = pending.front() else {
+                break;
+            };
+            let own_checkpoint = suite
+                .tests
+                .get(test_index)
+                .and_then(|test| test.checkpoint.as_ref())
+                .map(|checkpoint| checkpoint.name.as_str());
+            let gated = open_gates
+                .iter()
+                .any(|(gate, running)| *running > 0 && Some(gate.as_str()) != own_checkpoint);
+            if gated {
+                break;
+            }
+            pending.pop_front();
+            if let Some(gate) = stop_checkpoint(test_index) {
+                *open_gates.entry(gate).or_default() += 1;
+            }
+            tally.started();
+            let shared = Arc::clone(shared);
+            let globals = Arc::clone(globals);
+            let mut interrupted = interrupt.clone();
+            let handle = running.spawn(async move {
+                let started = Instant::now();
+                let test_future = run_test(&shared, &globals, suite_index, test_index);
+                tokio::select! {
+                    outcome = test_future => outcome,
+                    _ = interrupted.wait_for(|stopped| *stopped) => {
+                        interrupted_outcome(&shared, suite_index, test_index, started.elapsed())
+                    }
+                }
+            });
+            running_tests.insert(handle.id(), test_index);
+        }
+        let Some(joined) = running.join_next_with_id().await else {
+            break;
+        };
+        let (test_index, test_outcome) = match joined {
+            Ok((id, test_outcome)) => (running_tests.remove(&id), test_outcome),
+            Err(error) => {
+                let test_index = running_tests.remove(&error.id());
+                let Some(test_index) = test_index else {
+                    continue;
+                };
+                (
+                    Some(test_index),
+                    crashed_outcome(shared, suite_index, test_index, &error.to_string()),
+                )
+            }
+        };
+        if let Some(gate) = test_index.and_then(stop_checkpoint)
+            && let Some(running) = open_gates.get_mut(&gate)
+        {
+            *running = running.saturating_sub(1);
+        }
+        interrupted |= test_outcome.status == TestStatus::Interrupted;
+        tally.finished(suite_index, test_outcome);
+    }
+    if *interrupt.borrow() {
+        tally.halt(INTERRUPTED_REASON);
+    }
+    let reason = tally
+        .halt_reason()
+        .unwrap_or(INTERRUPTED_REASON)
+        .to_string();
+    for test_index in pending {
+        tally.skipped(
+            suite_index,
+            skipped_outcome(shared, suite_index, test_index, &reason),
+        );
+    }
+    interrupted
 }
 
 fn base_outcome(shared: &RunShared, suite_index: usize, test: &TestPlan) -> TestOutcome {
@@ -851,14 +953,55 @@ fn signal_is_ignored(signal: i32) -> bool {
     read == 0 && unsafe { current.assume_init() }.sa_sigaction == libc::SIG_IGN
 }
 
-fn interrupted_outcome(shared: &RunShared, suite_index: usize, test_index: usize) -> TestOutcome {
+/// The test that was running when the run was interrupted, with how long it ran.
+fn interrupted_outcome(
+    shared: &RunShared,
+    suite_index: usize,
+    test_index: usize,
+    ran: Duration,
+) -> TestOutcome {
     let test = &shared.plan.suites[suite_index].tests[test_index];
     let mut outcome = base_outcome(shared, suite_index, test);
-    outcome.status = TestStatus::Failed;
+    outcome.status = TestStatus::Interrupted;
+    outcome.duration = ran;
+    outcome.attempts = 1;
     outcome.failure = Some(Failure::new(
         FailureKind::Interrupted,
         test.span,
         "the run was interrupted while this test ran",
+    ));
+    outcome
+}
+
+/// A test that will not run, and why.
+fn skipped_outcome(
+    shared: &RunShared,
+    suite_index: usize,
+    test_index: usize,
+    reason: &str,
+) -> TestOutcome {
+    let test = &shared.plan.suites[suite_index].tests[test_index];
+    let mut outcome = base_outcome(shared, suite_index, test);
+    outcome.status = TestStatus::Skipped;
+    outcome.skip_reason = Some(reason.to_string());
+    outcome
+}
+
+/// A test whose task ended without an outcome (a bug in ritc): failed, saying so,
+/// rather than lost from the counts.
+fn crashed_outcome(
+    shared: &RunShared,
+    suite_index: usize,
+    test_index: usize,
+    error: &str,
+) -> TestOutcome {
+    let test = &shared.plan.suites[suite_index].tests[test_index];
+    let mut outcome = base_outcome(shared, suite_index, test);
+    outcome.status = TestStatus::Failed;
+    outcome.failure = Some(Failure::new(
+        FailureKind::Evaluation,
+        test.span,
+        format!("the test ended without a result (a bug in ritc): {error}"),
     ));
     outcome
 }
@@ -868,7 +1011,6 @@ async fn run_test(
     globals: &[HashMap<String, Value>],
     suite_index: usize,
     test_index: usize,
-    setup_failure: Option<Failure>,
 ) -> TestOutcome {
     let suite = &shared.plan.suites[suite_index];
     let test = &suite.tests[test_index];
@@ -876,13 +1018,6 @@ async fn run_test(
     if let Some(reason) = &test.skip {
         outcome.status = TestStatus::Skipped;
         outcome.skip_reason = Some(reason.clone());
-        return outcome;
-    }
-    if let Some(failure) = setup_failure {
-        outcome.status = TestStatus::Failed;
-        let mut failure = failure;
-        failure.message = format!("setup failed: {}", failure.message);
-        outcome.failure = Some(failure);
         return outcome;
     }
     let _ = shared.events.send(Event::TestStarted {
