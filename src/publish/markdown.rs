@@ -201,12 +201,23 @@ fn results(out: &mut String, report: &RunReport, report_file: Option<&str>) {
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "Run at {} for {}{from}: **{} passed, {} failed, {} skipped, {} warning{}** of {} test{}.{}\n",
+        "Run at {} for {}{from}: **{} passed, {} failed, {} skipped{}{}, {} warning{}** of {} test{}.{}\n",
         run.timestamp,
         run.duration,
         summary.passed,
         summary.failed,
         summary.skipped,
+        // The two buckets that only some runs have, so that the counts add up.
+        if summary.warned > 0 {
+            format!(", {} warned", summary.warned)
+        } else {
+            String::new()
+        },
+        if summary.interrupted > 0 {
+            format!(", {} interrupted", summary.interrupted)
+        } else {
+            String::new()
+        },
         summary.warnings,
         plural(summary.warnings),
         summary.total_tests,
