@@ -220,6 +220,7 @@ fn tests(out: &mut String, report: &RunReport) {
     for (filter, label) in [
         ("all", "All"),
         ("failed", "Failed"),
+        ("interrupted", "Interrupted"),
         ("warned", "Warned"),
         ("passed", "Passed"),
         ("skipped", "Skipped"),
@@ -822,13 +823,14 @@ pre { background: var(--tint); border: 1px solid var(--line); border-radius: 6px
 .filters button { font: inherit; padding: 3px 10px; border: 1px solid var(--line); border-radius: 6px; background: var(--tint); color: var(--ink); cursor: pointer; }
 .filters button.active { border-color: var(--ink); }
 details.test { border: 1px solid var(--line); border-left: 4px solid var(--skipped); border-radius: 6px; margin: 6px 0; }
-details.test.passed { border-left-color: var(--passed); } details.test.failed { border-left-color: var(--failed); } details.test.warned { border-left-color: var(--warned); }
+details.test.passed { border-left-color: var(--passed); } details.test.failed { border-left-color: var(--failed); } details.test.warned { border-left-color: var(--warned); } details.test.interrupted { border-left-color: var(--failed); }
 details.test > summary { cursor: pointer; padding: 6px 10px; list-style-position: inside; }
 details.test .body { padding: 0 14px 12px; }
-.mark { font-weight: bold; } .test.passed .mark { color: var(--passed); } .test.failed .mark { color: var(--failed); } .test.warned .mark { color: var(--warned); } .test.skipped .mark { color: var(--skipped); }
+.mark { font-weight: bold; } .test.passed .mark { color: var(--passed); } .test.failed .mark { color: var(--failed); } .test.warned .mark { color: var(--warned); } .test.skipped .mark { color: var(--skipped); } .test.interrupted .mark { color: var(--failed); }
+tr.checkpoint.failed td:nth-child(4), tr.checkpoint.interrupted td:nth-child(4) { color: var(--failed); font-weight: bold; } tr.checkpoint.passed td:nth-child(4) { color: var(--passed); }
 .suite { color: var(--soft); }
 .tag { display: inline-block; font-size: 11.5px; padding: 0 6px; border: 1px solid var(--line); border-radius: 999px; color: var(--soft); }
-body.show-failed details.test:not(.failed), body.show-passed details.test:not(.passed), body.show-skipped details.test:not(.skipped), body.show-warned details.test:not(.warned) { display: none; }
+body.show-failed details.test:not(.failed), body.show-passed details.test:not(.passed), body.show-skipped details.test:not(.skipped), body.show-warned details.test:not(.warned), body.show-interrupted details.test:not(.interrupted) { display: none; }
 table { border-collapse: collapse; margin: 6px 0; }
 th, td { text-align: left; padding: 3px 10px 3px 0; border-bottom: 1px solid var(--line); vertical-align: top; }
 td.num { text-align: right; color: var(--soft); white-space: nowrap; }
