@@ -33,6 +33,8 @@ struct Register {
     /// The raw bytes of each secret, to tell whether a value holds one.
     known: HashSet<Vec<u8>>,
     spellings: Vec<Spellings>,
+    /// The names of `secret`s too short to mask, for a warning.
+    unmasked: Vec<String>,
 }
 
 impl Masker {
@@ -51,6 +53,25 @@ impl Masker {
         }
         self.register_bytes(text.as_bytes());
         true
+    }
+
+    /// Notes a `secret` whose value was too short to register, so that the
+    /// terminal can say that it is shown.
+    pub fn note_unmasked(&self, name: &str) {
+        self.register
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .unmasked
+            .push(name.to_string());
+    }
+
+    /// The names noted by `note_unmasked`.
+    pub fn unmasked(&self) -> Vec<String> {
+        self.register
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .unmasked
+            .clone()
     }
 
     /// Registers secret bytes (an HMAC made from a secret): masked where they are

@@ -275,6 +275,15 @@ impl Reporter for TerminalReporter {
                     if *tests == 1 { "" } else { "s" },
                     files.join(", ")
                 ));
+                // `ritc check` warns only of what the file says (W0005); a short
+                // value from the environment is known once the run computed it.
+                for name in self.masker.unmasked() {
+                    self.print(&format!(
+                        "{} secret `{name}` is shorter than {} characters: it is not masked in this run's output (W0005)",
+                        self.paint("33", "warning:"),
+                        super::mask::SHORTEST_MASKED_SECRET
+                    ));
+                }
             }
             Event::ServiceStarting { name } => {
                 if let Some(spinner) = &self.spinner {

@@ -287,8 +287,11 @@ fn compute_globals(
             // from this secret is registered too. One too short to mask is not
             // (`ritc check` warns, W0005).
             if binding.kind == BindingKind::Secret {
-                if let Ok(text) = to_text(&value) {
-                    options.secrets.register(&text);
+                if let Ok(text) = to_text(&value)
+                    && !text.is_empty()
+                    && !options.secrets.register(&text)
+                {
+                    options.secrets.note_unmasked(&binding.name);
                 }
                 // Each text inside too: `secret creds = {user: …, password: env(…)}`.
                 value.register_as_secret(&options.secrets);
