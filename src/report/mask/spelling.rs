@@ -64,9 +64,12 @@ impl Spellings {
         let bytes = text.as_bytes();
         if !self.characters.is_empty() {
             let mut start = 0;
-            while let Some(&byte) = bytes.get(start) {
-                let could_start = self.starts.get(usize::from(byte)).copied().unwrap_or(false);
-                match could_start.then(|| self.match_at(bytes, start)).flatten() {
+            while start < bytes.len() {
+                let matched = self
+                    .could_start(bytes, start)
+                    .then(|| self.match_at(bytes, start))
+                    .flatten();
+                match matched {
                     Some(end) => {
                         found.push(start..end);
                         start = end;
@@ -93,17 +96,12 @@ impl Spellings {
         let bytes = text.as_bytes();
         let reach = self.characters.len() * LONGEST_CHARACTER_SPELLING;
         for start in cut.saturating_sub(reach)..cut {
-            if !self
-                .starts
-                .get(usize::from(bytes.get(start).copied().unwrap_or(0)))
-                .copied()
-                .unwrap_or(false)
-            {
+            if !self.could_start(bytes, start) {
                 continue;
             }
             let mut positions = vec![start];
             for (index, spellings) in self.characters.iter().enumerate() {
-                positions = self.step(bytes, &positions, spellings);
+                positions = step(bytes, &positions, spellings);
                 positions.retain(|&position| position <= cut);
                 if positions.is_empty() {
                     break;
@@ -116,35 +114,44 @@ impl Spellings {
         }
     }
 
-    /// Where each position goes on when one of `spellings` follows it.
-    fn step(&self, bytes: &[u8], positions: &[usize], spellings: &[String]) -> Vec<usize> {
-        let mut next: Vec<usize> = positions
-            .iter()
-            .flat_map(|&position| {
-                spellings.iter().filter_map(move |spelling| {
-                    bytes
-                        .get(position..)
-                        .filter(|rest| rest.starts_with(spelling.as_bytes()))
-                        .map(|_| position + spelling.len())
-                })
-            })
-            .collect();
-        next.sort_unstable();
-        next.dedup();
-        next
+    /// Whether a spelling of the secret's first character starts at `position`.
+    fn could_start(&self, bytes: &[u8], position: usize) -> bool {
+        bytes
+            .get(position)
+            .and_then(|&byte| self.starts.get(usize::from(byte)))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// The end of the longest run of spellings, one per character, from `start`.
     fn match_at(&self, bytes: &[u8], start: usize) -> Option<usize> {
         let mut positions = vec![start];
         for spellings in &self.characters {
-            positions = self.step(bytes, &positions, spellings);
+            positions = step(bytes, &positions, spellings);
             if positions.is_empty() {
                 return None;
             }
         }
         positions.last().copied()
     }
+}
+
+/// Where each of `positions` goes on when one of `spellings` follows it.
+fn step(bytes: &[u8], positions: &[usize], spellings: &[String]) -> Vec<usize> {
+    let mut next: Vec<usize> = positions
+        .iter()
+        .flat_map(|&position| {
+            spellings.iter().filter_map(move |spelling| {
+                bytes
+                    .get(position..)
+                    .filter(|rest| rest.starts_with(spelling.as_bytes()))
+                    .map(|_| position + spelling.len())
+            })
+        })
+        .collect();
+    next.sort_unstable();
+    next.dedup();
+    next
 }
 
 /// Every way one character is written by the encoders and quoters ritc and servers
