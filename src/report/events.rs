@@ -10,6 +10,14 @@
 //! its `suite` and `test`. New fields may be added; a consumer ignores the ones
 //! it does not know, and types it does not know.
 //!
+//! The lines of one test nest: `test_started`, its lines, `test_finished`. Every
+//! `step_started` is followed by exactly one `step_finished` for it (a step in a
+//! `ws` block inside the `ws` step's pair), also when the test's `timeout` or an
+//! interrupt cut the step short (`run::open_steps`). With `--jobs 1` the lines of
+//! one test never interleave with another's. A test that never started (skipped)
+//! has only its `test_finished`; `setup` and `teardown` steps name the test
+//! `setup` or `teardown` and come outside every test.
+//!
 //! | `type` | fields |
 //! |---|---|
 //! | `run_started` | `timestamp` (RFC 3339, UTC), `files`, `tests` (how many are selected), `shard` (`"K/N"` or null) |
@@ -17,7 +25,7 @@
 //! | `service_ready` | `service`, `after_ms` |
 //! | `test_started` | `suite`, `test` |
 //! | `step_started` | `suite`, `test`, `description` (`"GET http://…"`, `"run …"`, `"load GET …"`) |
-//! | `step_finished` | `suite`, `test`, `description`, `file`, `line`, `duration_ms`, `error` (null, or why the step could not be carried out) |
+//! | `step_finished` | `suite`, `test`, `description`, `file`, `line`, `duration_ms`, `error` (null, or why the step could not be carried out or was cut short), `status` (`ok`, `failed`, `timeout`: its own or its test's timeout ended it, `interrupted`) |
 //! | `expectation_failed` | `suite`, `test`, `warn_only` (a `warn expect`), `failure` (below) |
 //! | `close_to_limit` | `suite`, `test`, `file`, `line`, `message` (an expectation on a duration held within 10% of its limit) |
 //! | `exchange` | `suite`, `test`, `text` (with `-v` only: the request and response) |
@@ -119,6 +127,7 @@ impl EventsReporter {
                 span,
                 duration,
                 error,
+                status,
             } => json!({
                 "type": "step_finished",
                 "suite": mask(suite),
@@ -128,6 +137,7 @@ impl EventsReporter {
                 "line": self.sources.start(*span).line,
                 "duration_ms": model::millis(*duration),
                 "error": error.as_deref().map(mask),
+                "status": status.as_str(),
             }),
             Event::ExpectationFailed {
                 suite,

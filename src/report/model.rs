@@ -423,6 +423,7 @@ impl ReportBuilder {
                 span,
                 duration,
                 error,
+                ..
             } => {
                 self.steps
                     .entry((suite.clone(), test.clone()))

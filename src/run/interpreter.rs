@@ -4,8 +4,9 @@
 
 use super::evaluate::{Evaluator, Names, TextContext, Verdict, explain, expr_key};
 use super::functions::FunctionContext;
+use super::open_steps::OpenSteps;
 use super::operators::{self, describe};
-use super::outcome::{Event, Failure, FailureKind};
+use super::outcome::{Event, Failure, FailureKind, StepStatus};
 use super::services::Services;
 use super::value::Value;
 use crate::backends::load::{CheckFn, LoadProgress, LoadSpec, ProgressHook};
@@ -20,6 +21,7 @@ use crate::plan::{
 use crate::report::mask::Masker;
 use crate::syntax::literal::format_duration;
 use crate::syntax::source_map::SourceMap;
+use crate::syntax::span::Span;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -94,6 +96,8 @@ pub struct TestContext {
     pub loads: Vec<serde_json::Value>,
     /// The open WebSockets of the `ws` blocks being run, innermost last.
     websockets: Vec<WsConnection>,
+    /// The steps started and not yet finished: each gets its `StepFinished`.
+    open_steps: OpenSteps,
 }
 
 impl TestContext {
@@ -110,6 +114,7 @@ impl TestContext {
             .get(module)
             .and_then(|m| m.dir.clone())
             .unwrap_or_default();
+        let open_steps = OpenSteps::new(shared.events.clone(), suite.clone(), test.clone());
         TestContext {
             shared,
             globals,
@@ -124,7 +129,15 @@ impl TestContext {
             warnings: Vec::new(),
             loads: Vec::new(),
             websockets: Vec::new(),
+            open_steps,
         }
+    }
+
+    /// The failure of this test once its `timeout` passed (the future running it
+    /// was dropped): at the step that was running, which ends as `timeout`.
+    pub fn timed_out(&mut self, limit: Duration, test_span: Span) -> Failure {
+        self.open_steps
+            .timed_out(limit, test_span, &self.shared.sources)
     }
 
     fn frame(&self) -> &CallFrame {
@@ -782,20 +795,10 @@ impl TestContext {
                 _ => {}
             }
         }
-        let _ = self.shared.events.send(Event::StepStarted {
-            suite: self.suite.clone(),
-            test: self.test.clone(),
-            description: format!("ws {url}"),
-        });
-        let step_started = Instant::now();
+        self.open_steps.start(format!("ws {url}"), step.span);
         let connection = WsConnection::connect(&url, &headers, insecure, timeout).await;
         if let Err(error) = &connection {
-            self.step_finished(
-                step,
-                format!("ws {url}"),
-                step_started,
-                Some(error.message.clone()),
-            );
+            self.step_finished(Err(error));
         }
         let connection = connection.map_err(|error| step_failure(step, error))?;
         self.websockets.push(connection);
@@ -808,8 +811,12 @@ impl TestContext {
             let _ = connection.close(1000).await;
         }
         self.set_fields(Vec::new());
-        let error = result.as_ref().err().map(|failure| failure.message.clone());
-        self.step_finished(step, format!("ws {url}"), step_started, error);
+        // A failure inside the block ends the `ws` step with it.
+        let (error, status) = match &result {
+            Ok(_) => (None, StepStatus::Ok),
+            Err(failure) => (Some(failure.message.clone()), StepStatus::Failed),
+        };
+        self.open_steps.finish(error, status);
         result?;
         Ok(Value::Null)
     }
@@ -889,12 +896,10 @@ impl TestContext {
         let request = crate::backends::http::build_request(&input)
             .map_err(|error| step_failure(step, error))?;
         let check = (!load.checks.is_empty()).then(|| self.check_function(&load.checks));
-        let _ = self.shared.events.send(Event::StepStarted {
-            suite: self.suite.clone(),
-            test: self.test.clone(),
-            description: format!("load {} {}", request.method, request.url),
-        });
-        let description = format!("load {} {}", request.method, request.url);
+        self.open_steps.start(
+            format!("load {} {}", request.method, request.url),
+            step.span,
+        );
         let (events, suite, test) = (
             self.shared.events.clone(),
             self.suite.clone(),
@@ -907,10 +912,8 @@ impl TestContext {
                 progress: progress.clone(),
             });
         })));
-        let step_started = Instant::now();
         let fields = crate::backends::load::run_load(spec, request, check).await;
-        let error = fields.as_ref().err().map(|error| error.message.clone());
-        self.step_finished(step, description, step_started, error);
+        self.step_finished(fields.as_ref().map(drop));
         let fields = fields.map_err(|error| step_failure(step, error))?;
         let record = Value::Object(
             fields
@@ -1112,12 +1115,7 @@ impl TestContext {
             (_, Value::String(text)) => format!("{} {text}", step.backend),
             _ => step.backend.to_string(),
         };
-        let _ = shared.events.send(Event::StepStarted {
-            suite: self.suite.clone(),
-            test: self.test.clone(),
-            description: description.clone(),
-        });
-        let step_started = Instant::now();
+        self.open_steps.start(description, step.span);
         let input = StepInput {
             method: step.method,
             target,
@@ -1130,8 +1128,7 @@ impl TestContext {
             secrets: shared.secrets.clone(),
         };
         let output = backend.execute(input, &self.resources).await;
-        let error = output.as_ref().err().map(|error| error.message.clone());
-        self.step_finished(step, description, step_started, error);
+        self.step_finished(output.as_ref().map(drop));
         let output = output.map_err(|error| step_failure(step, error))?;
         if shared.settings.verbose
             && let Some(text) = output.exchange
@@ -1203,22 +1200,17 @@ impl TestContext {
         });
     }
 
-    /// Tells reporters that a step ended, with its time (for reports' step lists).
-    fn step_finished(
-        &self,
-        step: &StepPlan,
-        description: String,
-        started: Instant,
-        error: Option<String>,
-    ) {
-        let _ = self.shared.events.send(Event::StepFinished {
-            suite: self.suite.clone(),
-            test: self.test.clone(),
-            description,
-            span: step.span,
-            duration: started.elapsed(),
-            error,
-        });
+    /// Tells reporters that the step running ended, with its time (for reports'
+    /// step lists): `timeout` when its own timeout ended it.
+    fn step_finished(&mut self, result: Result<(), &StepError>) {
+        let (error, status) = match result {
+            Ok(()) => (None, StepStatus::Ok),
+            Err(error) if error.kind == StepErrorKind::Timeout => {
+                (Some(error.message.clone()), StepStatus::Timeout)
+            }
+            Err(error) => (Some(error.message.clone()), StepStatus::Failed),
+        };
+        self.open_steps.finish(error, status);
     }
 }
 

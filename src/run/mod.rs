@@ -6,6 +6,7 @@ pub mod functions;
 pub mod interpreter;
 pub mod leftovers;
 pub(crate) mod listeners;
+pub mod open_steps;
 pub mod operators;
 pub mod outcome;
 pub(crate) mod proc_table;

@@ -97,6 +97,31 @@ impl Failure {
     }
 }
 
+/// How a step ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepStatus {
+    /// It was carried out (what its expectations say is separate).
+    Ok,
+    /// It could not be carried out; its `error` says why.
+    Failed,
+    /// Its own `timeout` or its test's ended it.
+    Timeout,
+    /// The run was interrupted while it ran.
+    Interrupted,
+}
+
+impl StepStatus {
+    /// The word in `step_finished` events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Ok => "ok",
+            StepStatus::Failed => "failed",
+            StepStatus::Timeout => "timeout",
+            StepStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TestStatus {
@@ -155,7 +180,8 @@ pub enum Event {
         description: String,
     },
     /// A step ended: how long it took, and its error when it could not be
-    /// carried out.
+    /// carried out. Every `StepStarted` gets exactly one, also when the test is
+    /// cut short (`run::open_steps`).
     StepFinished {
         suite: String,
         test: String,
@@ -163,6 +189,7 @@ pub enum Event {
         span: Span,
         duration: Duration,
         error: Option<String>,
+        status: StepStatus,
     },
     /// An expectation did not hold; `warn_only` for a `warn expect`, which
     /// does not fail the test.

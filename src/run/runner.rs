@@ -1064,17 +1064,14 @@ async fn run_test(
         );
         let body = context.run_block(&test.body);
         let result = match timeout {
-            Some(limit) => match tokio::time::timeout(limit, body).await {
-                Ok(result) => result.map(|_| ()),
-                Err(_) => Err(Box::new(Failure::new(
-                    FailureKind::TestTimeout,
-                    test.span,
-                    format!(
-                        "the test did not finish within its timeout of {}",
-                        crate::syntax::literal::format_duration(limit)
-                    ),
-                ))),
-            },
+            Some(limit) => {
+                let finished = tokio::time::timeout(limit, body).await;
+                match finished {
+                    Ok(result) => result.map(|_| ()),
+                    // At the step that was running, named.
+                    Err(_) => Err(Box::new(context.timed_out(limit, test.span))),
+                }
+            }
             None => body.await.map(|_| ()),
         };
         outcome.warnings = std::mem::take(&mut context.warnings);
