@@ -154,3 +154,25 @@ fn a_service_that_listens_itself_is_ready_on_tcp_and_http() {
         assert!(all.contains("✓ ready / passes when it runs"), "{all}");
     }
 }
+
+#[test]
+fn a_listener_the_service_started_outside_its_process_tree_counts() {
+    // Like `docker run -p`'s proxy: the listener is not a process of the service's
+    // tree (here a `setsid -f` child, adopted by ritc), but it appeared after the
+    // service started, so it is not another process's port.
+    let port = free_port();
+    let suite = one_service(
+        &format!(
+            "setsid -f {} inventory --port {port} > /dev/null; exec sleep 30",
+            demo_binary().display()
+        ),
+        &format!("ready tcp \"127.0.0.1:{port}\" within 20s"),
+    );
+    let output = suite.run(&["ready.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("service api ready"), "{all}");
+    assert!(all.contains("✓ ready / passes when it runs"), "{all}");
+    // ritc still ends it after the run, and names it.
+    assert!(all.contains("outlived it and was ended"), "{all}");
+}
