@@ -279,14 +279,18 @@ fn interrupt_when_running(
 
 #[test]
 fn an_interrupt_finishes_the_running_steps_as_interrupted() {
-    for (jobs, running) in [("1", 1), ("4", 2)] {
+    let tests = "test \"first\" {\n  run \"true\"\n  expect exit == 0\n}\n\
+                 test \"waits\" {\n  run \"true\"\n  run \"sleep 30\"\n}\n\
+                 test \"waits too\" {\n  run \"sleep 30\"\n}\n";
+    let in_setup = format!("setup {{\n  run \"sleep 30\"\n}}\n{tests}");
+    // (what runs, --jobs, how many steps are cut, the test they belong to)
+    for (text, jobs, running, owner) in [
+        (tests, "1", 1, "waits"),
+        (tests, "4", 2, ""),
+        (in_setup.as_str(), "4", 1, "setup"),
+    ] {
         let suite = Suite::new();
-        suite.file(
-            "interrupt.rit",
-            "test \"first\" {\n  run \"true\"\n  expect exit == 0\n}\n\
-             test \"waits\" {\n  run \"true\"\n  run \"sleep 30\"\n}\n\
-             test \"waits too\" {\n  run \"sleep 30\"\n}\n",
-        );
+        suite.file("interrupt.rit", text);
         let (events, code, stderr) = interrupt_when_running(&suite, jobs, "run sleep 30", running);
         assert_eq!(code, Some(3), "{stderr}");
         assert_whole(&events, jobs == "1");
@@ -300,6 +304,9 @@ fn an_interrupt_finishes_the_running_steps_as_interrupted() {
         for step in interrupted {
             assert_eq!(field(step, "description"), "run sleep 30");
             assert_eq!(field(step, "error"), "the run was interrupted while it ran");
+            if !owner.is_empty() {
+                assert_eq!(field(step, "test"), owner, "{step}");
+            }
         }
     }
 }
