@@ -24,9 +24,10 @@ fn assert_clean(dir: &Path) {
     assert!(!files.is_empty(), "no .rit files in {}", dir.display());
     for file in files {
         let (program, diagnostics) =
-            check::check_files(std::slice::from_ref(&file), &mut DiskLoader).unwrap_or_else(
-                |error| panic!("cannot read {}: {}", error.path.display(), error.reason),
-            );
+            check::check_files(std::slice::from_ref(&file), &mut DiskLoader::default())
+                .unwrap_or_else(|error| {
+                    panic!("cannot read {}: {}", error.path.display(), error.reason)
+                });
         assert!(
             diagnostics.is_empty(),
             "{} is not clean:\n{}",

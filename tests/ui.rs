@@ -37,7 +37,8 @@ fn diagnostics_match_their_golden_files() {
         // Check with a path relative to the repository so the output is stable.
         let previous = std::env::current_dir().ok();
         std::env::set_current_dir(root).ok();
-        let checked = check::check_files(std::slice::from_ref(&relative), &mut DiskLoader);
+        let checked =
+            check::check_files(std::slice::from_ref(&relative), &mut DiskLoader::default());
         if let Some(previous) = previous {
             std::env::set_current_dir(previous).ok();
         }

@@ -21,7 +21,7 @@ pub fn request_clauses() -> Vec<OptionSpec> {
 pub fn schema() -> StepSchema {
     StepSchema {
         name: "http",
-        target_text: TargetText::Plain,
+        target_text: TargetText::Url,
         target: Type::String,
         clauses: request_clauses(),
         block_options: Vec::new(),

@@ -532,16 +532,10 @@ pub fn prepare_request(
     let url = request_url(request)?;
     let is_multipart = matches!(request.body, RequestBody::Multipart(_));
     let mut headers = HeaderMap::new();
-    for (name, value) in &request.headers {
-        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            HttpError::invalid_request(format!("invalid header name \"{name}\" ({url})"))
-        })?;
+    for (header_name, header_value) in script_headers(request, &url)? {
         if is_multipart && header_name == CONTENT_TYPE {
             continue;
         }
-        let header_value = HeaderValue::from_str(value).map_err(|_| {
-            HttpError::invalid_request(format!("invalid value for header \"{name}\" ({url})"))
-        })?;
         headers.append(header_name, header_value);
     }
     // Headers go first so that `json` and `form` keep a content type the script gave.
@@ -636,7 +630,40 @@ pub(crate) fn request_url(request: &HttpRequest) -> Result<Url, HttpError> {
     if !request.query.is_empty() {
         url.query_pairs_mut().extend_pairs(request.query.iter());
     }
+    // The userinfo goes as an `Authorization` header (`url_credentials`), never in
+    // the URL that is sent.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
     Ok(url)
+}
+
+/// The headers a request sends of its own: the script's, each refused if it has
+/// a line break, and the URL's userinfo as Basic auth unless the script gave an
+/// `Authorization`. Both HTTP paths (and `load`, through `prepare_request`) use it.
+pub(crate) fn script_headers(
+    request: &HttpRequest,
+    url: &Url,
+) -> Result<Vec<(HeaderName, HeaderValue)>, HttpError> {
+    let mut headers = Vec::with_capacity(request.headers.len() + 1);
+    for (name, value) in &request.headers {
+        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            HttpError::invalid_request(format!("invalid header name \"{name}\" ({url})"))
+        })?;
+        let header_value = super::url_credentials::header_value(name, value)
+            .map_err(|message| HttpError::invalid_request(format!("{message} ({url})")))?;
+        headers.push((header_name, header_value));
+    }
+    if !super::url_credentials::has_authorization(&request.headers)
+        && let (_, Some(authorization)) = super::url_credentials::take_credentials(&request.url)
+    {
+        let value = HeaderValue::from_str(&authorization).map_err(|_| {
+            HttpError::invalid_request(format!(
+                "the URL's user name or password cannot be sent ({url})"
+            ))
+        })?;
+        headers.push((reqwest::header::AUTHORIZATION, value));
+    }
+    Ok(headers)
 }
 
 pub(crate) fn joined_headers(headers: &HeaderMap) -> Vec<(String, String)> {

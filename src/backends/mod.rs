@@ -12,6 +12,7 @@ pub mod run;
 pub mod schema;
 pub mod sql;
 pub mod step;
+pub mod url_credentials;
 pub mod ws;
 
 use schema::StepSchema;

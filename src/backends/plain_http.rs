@@ -8,7 +8,7 @@
 
 use super::http_client::{
     HttpError, HttpErrorKind, HttpRequest, HttpResponse, RequestBody, USER_AGENT, body_too_large,
-    closed_before_answer, is_idempotent, joined_headers, request_url,
+    closed_before_answer, is_idempotent, joined_headers, request_url, script_headers,
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -16,9 +16,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use reqwest::cookie::{CookieStore as _, Jar};
-use reqwest::header::{
-    CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, SET_COOKIE, USER_AGENT as USER_AGENT_HEADER,
-};
+use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE, USER_AGENT as USER_AGENT_HEADER};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -80,11 +78,7 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
             .iter()
             .any(|(header, _)| header.eq_ignore_ascii_case(name))
     };
-    for (name, value) in &request.headers {
-        let header_name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| invalid(format!("invalid header name \"{name}\" ({url})")))?;
-        let header_value = HeaderValue::from_str(value)
-            .map_err(|_| invalid(format!("invalid value for header \"{name}\" ({url})")))?;
+    for (header_name, header_value) in script_headers(request, &url)? {
         builder = builder.header(header_name, header_value);
     }
     if !given("user-agent") {

@@ -63,8 +63,10 @@ impl OptionSpec {
 /// How `{{ }}` in a step's target is inserted (GRAMMAR-NOTES.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetText {
-    /// As plain text (URLs).
+    /// As plain text (the SQL, Redis and `load` targets are other values).
     Plain,
+    /// Percent-encoded for where each value stands in the URL (`run::url_text`).
+    Url,
     /// Each value as one shell word, quoted (`run`).
     Shell,
 }

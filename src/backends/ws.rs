@@ -9,7 +9,7 @@ use crate::types::Type;
 pub fn schema() -> StepSchema {
     StepSchema {
         name: "ws",
-        target_text: TargetText::Plain,
+        target_text: TargetText::Url,
         target: Type::String,
         clauses: vec![
             OptionSpec::value("headers", vec![Type::map(Type::Json)]),
@@ -130,12 +130,17 @@ impl WsConnection {
         insecure: bool,
         timeout: Duration,
     ) -> Result<WsConnection, StepError> {
-        let mut request = url.into_client_request().map_err(|error| {
-            StepError::new(
-                StepErrorKind::Usage,
-                format!("{url} is not a WebSocket URL ({error}): write ws://… or wss://…"),
-            )
-        })?;
+        // The userinfo goes as Basic auth, as on every HTTP path (`url_credentials`).
+        let (without_credentials, authorization) = super::url_credentials::take_credentials(url);
+        let mut request = without_credentials
+            .as_str()
+            .into_client_request()
+            .map_err(|error| {
+                StepError::new(
+                    StepErrorKind::Usage,
+                    format!("{url} is not a WebSocket URL ({error}): write ws://… or wss://…"),
+                )
+            })?;
         if !matches!(request.uri().scheme_str(), Some("ws" | "wss")) {
             return Err(StepError::new(
                 StepErrorKind::Usage,
@@ -149,13 +154,18 @@ impl WsConnection {
                     format!("\"{name}\" is not a valid header name"),
                 )
             })?;
-            let header_value = HeaderValue::from_str(value).map_err(|_| {
-                StepError::new(
-                    StepErrorKind::Usage,
-                    format!("the value of header \"{name}\" is not valid in a header (a line break or a control character?)"),
-                )
-            })?;
+            let header_value = super::url_credentials::header_value(name, value)
+                .map_err(|message| StepError::new(StepErrorKind::Usage, message))?;
             request.headers_mut().insert(header_name, header_value);
+        }
+        if let Some(authorization) = authorization
+            && !super::url_credentials::has_authorization(headers)
+            && let Ok(value) = HeaderValue::from_str(&authorization)
+        {
+            request.headers_mut().insert(
+                tokio_tungstenite::tungstenite::http::header::AUTHORIZATION,
+                value,
+            );
         }
         let connector = if insecure {
             let tls = native_tls::TlsConnector::builder()

@@ -528,6 +528,7 @@ impl<'a> ModuleChecker<'a> {
         body.context = InterpolationContext::Shell;
         body.expect_type(&service.command, &Type::String, "a service's command");
         body.context = InterpolationContext::Text;
+        body.shell_command(&service.command);
         let specs = vec![
             OptionSpec::value("env", vec![Type::map(Type::Json)]),
             OptionSpec::value("cwd", vec![Type::String]),
@@ -1354,10 +1355,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         // The step's own target and clauses still see the previous step's fields.
         self.context = match schema.target_text {
             TargetText::Shell => InterpolationContext::Shell,
-            TargetText::Plain => InterpolationContext::Text,
+            TargetText::Plain | TargetText::Url => InterpolationContext::Text,
         };
         self.expect_type(&step.target, &schema.target, "the step's target");
         self.context = InterpolationContext::Text;
+        if schema.target_text == TargetText::Shell {
+            self.shell_command(&step.target);
+        }
         match step.kind {
             StepKind::Http(_) | StepKind::Load(_) => {
                 self.check_url_literal(&step.target, &["http", "https"]);
@@ -1771,6 +1775,56 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     self.secret_warning(entry.value.span);
                 }
             }
+        }
+    }
+
+    /// E0317 for each `{{ }}` of a shell command that is not a bare word.
+    fn shell_command(&mut self, command: &Expr) {
+        use super::shell_context::{Piece, QuotedPlace, interpolation_places};
+        let ExprKind::String(string) = &command.kind else {
+            return;
+        };
+        let pieces: Vec<Piece> = string
+            .parts
+            .iter()
+            .map(|part| match part {
+                StringPart::Text(text) => Piece::Text(text),
+                StringPart::Interpolation(_) => Piece::Value,
+            })
+            .collect();
+        let places = interpolation_places(&pieces);
+        for (expr, place) in string.interpolations().zip(places) {
+            let Some(place) = place else {
+                continue;
+            };
+            let help = match place {
+                QuotedPlace::SingleQuotes
+                | QuotedPlace::DoubleQuotes
+                | QuotedPlace::DollarQuotes => {
+                    "remove the quotes: ritc quotes the value, which arrives as one word, verbatim (`echo {{x}}`)"
+                }
+                QuotedPlace::Backticks => "write `$( … )` instead of backticks",
+                QuotedPlace::Parameter | QuotedPlace::Arithmetic => {
+                    "give the value a name first: `run \"X={{x}}; echo ${X:-none}\"`"
+                }
+                QuotedPlace::Comment => "move it out of the comment, or remove it",
+                QuotedPlace::AfterBackslash => "remove the backslash: ritc quotes the value",
+                QuotedPlace::HereDocument => {
+                    "pass the text with `stdin`, or give it a name before the `<<`: `X={{x}}`"
+                }
+            };
+            self.report(
+                Diagnostic::error(
+                    codes::SHELL_INTERPOLATION_IN_QUOTES,
+                    "`{{ }}` inside shell quotes",
+                    expr.span,
+                    format!(
+                        "{}, where the quoted value would not be one word",
+                        place.words()
+                    ),
+                )
+                .with_help(help),
+            );
         }
     }
 

@@ -6,6 +6,7 @@ pub mod builtins;
 pub mod checker;
 pub mod index;
 pub mod program;
+pub mod shell_context;
 pub mod short_secret;
 
 use crate::diagnostics::{Diagnostic, sort_by_position};

@@ -25,25 +25,63 @@ pub trait SourceLoader {
     fn canonical(&mut self, path: &Path) -> PathBuf {
         normalize(path)
     }
+    /// The project that holds `folder` (the suite's root is widened to it), or
+    /// `folder` itself when none does.
+    fn project_root(&mut self, folder: &Path) -> PathBuf {
+        folder.to_path_buf()
+    }
+    /// Whether imports may resolve outside the suite's root (`--allow-read`).
+    fn imports_anywhere(&self) -> bool {
+        false
+    }
 }
 
 /// Reads from the real file system.
-pub struct DiskLoader;
+#[derive(Default)]
+pub struct DiskLoader {
+    /// `--allow-read`: imports may resolve outside the suite's root.
+    pub allow_read: bool,
+}
 
 impl SourceLoader for DiskLoader {
     fn read(&mut self, path: &Path) -> Result<String, String> {
-        std::fs::read_to_string(path).map_err(|error| match error.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-            std::io::ErrorKind::IsADirectory => "it is a folder".to_string(),
-            std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
-            _ => error.to_string(),
-        })
+        read_source(path)
     }
 
     fn canonical(&mut self, path: &Path) -> PathBuf {
         std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path))
     }
+
+    fn project_root(&mut self, folder: &Path) -> PathBuf {
+        enclosing_project_root(folder)
+    }
+
+    fn imports_anywhere(&self) -> bool {
+        self.allow_read
+    }
+}
+
+/// A `.rit` file's text from the disk, or why it cannot be read in plain words.
+pub fn read_source(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a folder".to_string(),
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+        _ => error.to_string(),
+    })
+}
+
+/// The nearest folder at or above `folder` that holds `.git` (a repository's
+/// root, also a worktree's), or `folder` when there is none: a suite in a
+/// repository may import and read the repository's other files, and nothing
+/// outside it.
+pub fn enclosing_project_root(folder: &Path) -> PathBuf {
+    folder
+        .ancestors()
+        .find(|ancestor| ancestor.join(".git").exists())
+        .unwrap_or(folder)
+        .to_path_buf()
 }
 
 /// Removes `.` and `a/..` without touching the disk.
@@ -90,6 +128,10 @@ pub struct Program {
     pub modules: Vec<Module>,
     /// The files the user named, in order.
     pub entries: Vec<ModuleId>,
+    /// The suite's root: the folder that holds every entry file (symlinks
+    /// resolved), widened to the project that holds it. Imports resolve inside it
+    /// unless the loader allows more, and so do `read()` and `file()` at run time.
+    pub root: PathBuf,
 }
 
 impl Program {
@@ -139,10 +181,22 @@ pub fn load(
             sources: SourceMap::default(),
             modules: Vec::new(),
             entries: Vec::new(),
+            root: PathBuf::new(),
         },
         by_key: HashMap::new(),
         diagnostics: Vec::new(),
+        root: None,
     };
+    let folders: Vec<PathBuf> = entries
+        .iter()
+        .map(|entry| builder.folder_of(entry))
+        .collect();
+    let common = common_ancestor(&folders);
+    let root = builder.loader.project_root(&common);
+    builder.program.root = root.clone();
+    if !builder.loader.imports_anywhere() {
+        builder.root = Some(root);
+    }
     for entry in entries {
         let source = builder
             .loader
@@ -172,11 +226,29 @@ pub fn load(
     Ok((program, diagnostics))
 }
 
+/// The deepest folder that holds all of `folders` (`.` when there are none).
+fn common_ancestor(folders: &[PathBuf]) -> PathBuf {
+    let Some((first, rest)) = folders.split_first() else {
+        return PathBuf::from(".");
+    };
+    let mut common = first.clone();
+    for folder in rest {
+        while !folder.starts_with(&common) {
+            if !common.pop() {
+                return PathBuf::new();
+            }
+        }
+    }
+    common
+}
+
 struct Builder<'a> {
     loader: &'a mut dyn SourceLoader,
     program: Program,
     by_key: HashMap<PathBuf, ModuleId>,
     diagnostics: Vec<Diagnostic>,
+    /// Imports must resolve inside this folder; `None` with `--allow-read`.
+    root: Option<PathBuf>,
 }
 
 impl Builder<'_> {
@@ -298,7 +370,40 @@ impl Builder<'_> {
             return None;
         };
         let full = dir.join(&path);
+        // Symlinks and `..` are resolved before the checks: what counts is the
+        // file that would be read, not the path that names it.
         let key = self.loader.canonical(&full);
+        if let Some(root) = &self.root
+            && !key.starts_with(root)
+        {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::IMPORT_NOT_ALLOWED,
+                    format!("`{path}` is outside the suite's folder"),
+                    span,
+                    "resolves outside the suite's folder",
+                )
+                .with_help(format!(
+                    "imports stay inside {} (the folder of the files given to ritc, or the repository that holds them); copy the module there, or pass --allow-read",
+                    root.display()
+                )),
+            );
+            return None;
+        }
+        if key.extension().is_none_or(|extension| extension != "rit") {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::IMPORT_NOT_ALLOWED,
+                    "only `.rit` files can be imported",
+                    span,
+                    "not a `.rit` file",
+                )
+                .with_help(
+                    "import a module written in the language, `./name.rit`; read data with `read()` or `file()`",
+                ),
+            );
+            return None;
+        }
         if let Some(id) = self.by_key.get(&key) {
             return Some(*id);
         }

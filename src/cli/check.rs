@@ -23,6 +23,9 @@ pub struct CheckArgs {
     /// Treat warnings as errors (exit 1 when there is any).
     #[arg(long)]
     deny_warnings: bool,
+    /// Let imports reach outside the suite's folder (as `ritc run --allow-read`).
+    #[arg(long)]
+    allow_read: bool,
 }
 
 pub fn run(args: CheckArgs) -> u8 {
@@ -36,7 +39,12 @@ pub fn run(args: CheckArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let (program, diagnostics) = match check::check_files(&files, &mut DiskLoader) {
+    let (program, diagnostics) = match check::check_files(
+        &files,
+        &mut DiskLoader {
+            allow_read: args.allow_read,
+        },
+    ) {
         Ok(checked) => checked,
         Err(unreadable) => {
             super::print_error(

@@ -120,7 +120,7 @@ pub fn run(args: ListArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let (program, diagnostics) = match check::check_files(&files, &mut DiskLoader) {
+    let (program, diagnostics) = match check::check_files(&files, &mut DiskLoader::default()) {
         Ok(checked) => checked,
         Err(unreadable) => {
             eprintln!(

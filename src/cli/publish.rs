@@ -140,7 +140,7 @@ fn comment(args: &LinearArgs) -> Result<String, u8> {
         exit::USAGE
     })?;
     let (program, diagnostics) =
-        check::check_files(&paths, &mut DiskLoader).map_err(|unreadable| {
+        check::check_files(&paths, &mut DiskLoader::default()).map_err(|unreadable| {
             super::print_error(
                 format!(
                     "cannot read {}: {}",

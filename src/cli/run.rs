@@ -59,7 +59,7 @@ pub struct RunArgs {
     /// Only slice K of N deterministic slices of the selected tests (K from 0).
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     shard: Option<(usize, usize)>,
-    /// Let file(), read() and schema() reach outside the suite's folder.
+    /// Let imports, file(), read() and schema() reach outside the suite's folder.
     #[arg(long)]
     allow_read: bool,
     /// Show requests and responses (secrets masked).
@@ -209,7 +209,12 @@ pub fn run(args: RunArgs) -> u8 {
         );
         return exit::USAGE;
     }
-    let (program, diagnostics) = match check::check_files(&files, &mut DiskLoader) {
+    let (program, diagnostics) = match check::check_files(
+        &files,
+        &mut DiskLoader {
+            allow_read: args.allow_read,
+        },
+    ) {
         Ok(checked) => checked,
         Err(unreadable) => {
             eprintln!(
@@ -249,18 +254,8 @@ pub fn run(args: RunArgs) -> u8 {
             }
         }
     }
-    let suite_root = files
-        .first()
-        .and_then(|file| file.parent())
-        .map(|dir| {
-            if dir.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                dir.to_path_buf()
-            }
-        })
-        .unwrap_or_else(|| PathBuf::from("."));
-    let suite_root = std::fs::canonicalize(&suite_root).unwrap_or(suite_root);
+    // One root for imports (checked above) and for read()/file() at run time.
+    let suite_root = program.root.clone();
     let plan = Arc::new(crate::plan::lower(&program));
     let sources = Arc::new(program.sources);
     let options = RunOptions {

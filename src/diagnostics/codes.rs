@@ -72,6 +72,16 @@ by mistake; flatten it, or split a long expression with `let`.";
 "A percentage is a fraction from 0% to 100%. `101%` has no meaning as a success rate;
 to compare with a ratio above one, use a plain number.";
 
+    CONTROL_CHARACTER = "E0109", "control character in the source",
+"A `.rit` file is text: it may hold tabs and line endings, but no other control
+character (NUL, escape, the C1 controls, …). Such a byte usually means the file is
+not a `.rit` module at all (a binary, `/proc/…`), or that a tool corrupted it. The
+diagnostic shows the character escaped (`\\u{0}`) and the file is not checked
+further. Delete the character; in a string, write what you mean with an escape
+(`\\n`, `\\t`) or build the value with a function.
+
+A byte order mark (U+FEFF) at the very start of a file is accepted and ignored.";
+
     UNKNOWN_NAME = "E0201", "unknown name",
 "The name is not declared in this scope. Names come from `let`, `param`, `secret`,
 `fn`, `service`, `for` loop variables, `fn` parameters, imports, and the fields of the
@@ -188,6 +198,21 @@ value of another type.";
 inside a quoted literal. Put it where a value stands, and build patterns in SQL:
 
     sql db \"SELECT * FROM users WHERE email LIKE '%' || {{domain}}\"";
+
+    SHELL_INTERPOLATION_IN_QUOTES = "E0317", "interpolation inside shell quotes",
+"In a `run` command or a service's command, ritc writes each `{{ }}` as one
+single-quoted shell word, so that the value arrives verbatim whatever it holds
+(`'`, `\"`, `$(…)`, backticks, newlines). That is exact only where the shell reads
+a bare word. Inside quotes you wrote, the value's own quoting would end yours and
+the rest of the value would run as code; so the checker refuses `{{ }}` inside
+`'…'`, `\"…\"`, `$'…'`, backticks, `${…}`, `$((…))`, a `#` comment, right after a
+backslash, and after a here-document's `<<`.
+
+    run \"echo '{{name}}'\"        # error: remove the quotes
+    run \"echo {{name}}\"          # the value is one word, verbatim
+    run \"echo \\\"Hello, \\\" {{name}}\"  # quote only your own text
+
+A word may still join your text and a value: `--name={{name}}`, `{{dir}}/file`.";
 
     NOT_ITERABLE = "E0316", "not a list",
 "`for x in …` walks a list (or, for a json value, a JSON array, checked when it runs).";

@@ -3,6 +3,7 @@
 
 pub mod codes;
 mod diagnostic;
+pub mod excerpt;
 pub mod render;
 
 pub use diagnostic::{Diagnostic, Label, Severity, did_you_mean, edit_distance, sort_by_position};

@@ -1,6 +1,7 @@
 //! Renders diagnostics for people (codespan-reporting: source snippet, carets,
 //! labels, help) and for machines (JSON, GitHub workflow annotations).
 
+use super::excerpt::{ShownFiles, bounded_text};
 use super::{Diagnostic, Severity};
 use crate::syntax::source_map::SourceMap;
 use codespan_reporting::diagnostic as cs;
@@ -16,19 +17,19 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<usize> {
             diagnostic.primary.span.file.0 as usize,
             diagnostic.primary.span.range(),
         )
-        .with_message(diagnostic.primary.message.clone()),
+        .with_message(bounded_text(&diagnostic.primary.message)),
     ];
     labels.extend(diagnostic.secondary.iter().map(|label| {
         cs::Label::secondary(label.span.file.0 as usize, label.span.range())
-            .with_message(label.message.clone())
+            .with_message(bounded_text(&label.message))
     }));
     let mut notes = Vec::new();
     if let Some(help) = &diagnostic.help {
-        notes.push(format!("help: {help}"));
+        notes.push(format!("help: {}", bounded_text(help)));
     }
     cs::Diagnostic::new(severity)
         .with_code(diagnostic.code.id)
-        .with_message(diagnostic.message.clone())
+        .with_message(bounded_text(&diagnostic.message))
         .with_labels(labels)
         .with_notes(notes)
 }
@@ -44,12 +45,25 @@ fn config() -> term::Config {
 pub fn human(map: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for diagnostic in diagnostics {
-        match term::emit_into_string(&config(), map.codespan_files(), &to_codespan(diagnostic)) {
+        match snippet_into_string(map, &config(), &to_codespan(diagnostic)) {
             Ok(text) => out.push_str(&text),
             Err(_) => out.push_str(&fallback(map, diagnostic)),
         }
     }
     out
+}
+
+/// Renders a codespan diagnostic under its source lines, as `excerpt` shows
+/// them: control characters escaped, long lines cut around the labels. Every
+/// snippet of a `.rit` file (compile diagnostics and run failures) goes through
+/// here or `human_to_stderr`.
+pub fn snippet_into_string(
+    map: &SourceMap,
+    config: &term::Config,
+    diagnostic: &cs::Diagnostic<usize>,
+) -> Result<String, codespan_reporting::files::Error> {
+    let (files, shown) = ShownFiles::for_diagnostic(map, diagnostic);
+    term::emit_into_string(config, &files, &shown)
 }
 
 /// Coloured, straight to standard error.
@@ -63,14 +77,8 @@ pub fn human_to_stderr(map: &SourceMap, diagnostics: &[Diagnostic], color: bool)
     let stream = StandardStream::stderr(choice);
     let mut lock = stream.lock();
     for diagnostic in diagnostics {
-        if term::emit_to_write_style(
-            &mut lock,
-            &config(),
-            map.codespan_files(),
-            &to_codespan(diagnostic),
-        )
-        .is_err()
-        {
+        let (files, shown) = ShownFiles::for_diagnostic(map, &to_codespan(diagnostic));
+        if term::emit_to_write_style(&mut lock, &config(), &files, &shown).is_err() {
             eprint!("{}", fallback(map, diagnostic));
         }
     }
@@ -82,7 +90,7 @@ fn fallback(map: &SourceMap, diagnostic: &Diagnostic) -> String {
         "{}[{}]: {}\n  --> {}:{}:{}\n",
         severity_word(diagnostic.severity),
         diagnostic.code.id,
-        diagnostic.message,
+        bounded_text(&diagnostic.message),
         map.name(diagnostic.primary.span.file),
         start.line,
         start.column

@@ -28,11 +28,17 @@ impl SourceLoader for BufferLoader<'_> {
         if let Some(text) = self.buffers.get(&key) {
             return Ok(text.clone());
         }
-        crate::check::program::DiskLoader.read(path)
+        crate::check::program::read_source(path)
     }
 
     fn canonical(&mut self, path: &Path) -> PathBuf {
         canonical_path(path)
+    }
+
+    // Confined like `ritc check` without `--allow-read`, so that the editor shows
+    // the same refusal of an import outside the suite's folder.
+    fn project_root(&mut self, folder: &Path) -> PathBuf {
+        crate::check::program::enclosing_project_root(folder)
     }
 }
 
@@ -173,4 +179,28 @@ pub fn top_level_definition(
             }
             _ => None,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The editor refuses an import out of the suite's folder like `ritc check`,
+    /// and never shows the foreign file (here as a buffer the editor has open).
+    #[test]
+    fn an_import_outside_the_folder_is_refused_like_ritc_check() {
+        let outer = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let suite = outer.path().join("suite");
+        std::fs::create_dir(&suite).unwrap_or_else(|error| panic!("{error}"));
+        let foreign = outer.path().join("foreign.rit");
+        std::fs::write(&foreign, "TOKEN=leaked\n").unwrap_or_else(|error| panic!("{error}"));
+        let entry = suite.join("t.rit");
+        std::fs::write(&entry, "import \"../foreign.rit\"\n")
+            .unwrap_or_else(|error| panic!("{error}"));
+        let buffers = HashMap::new();
+        let analysis = analyze(&entry, &buffers, None).unwrap_or_else(|| panic!("no analysis"));
+        let codes: Vec<&str> = analysis.diagnostics.iter().map(|d| d.code.id).collect();
+        assert_eq!(codes, ["E0206"]);
+        assert!(analysis.program.modules.len() == 1);
+    }
 }

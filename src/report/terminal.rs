@@ -222,7 +222,7 @@ impl TerminalReporter {
             chars: term::Chars::ascii(),
             ..term::Config::default()
         };
-        match term::emit_into_string(&config, self.sources.codespan_files(), &diagnostic) {
+        match crate::diagnostics::render::snippet_into_string(&self.sources, &config, &diagnostic) {
             Ok(text) => indent(&text, "  "),
             Err(_) => format!(
                 "  {}: {}\n",

@@ -25,7 +25,10 @@ pub trait Names {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TextContext {
     Plain,
+    /// Each value one single-quoted shell word.
     Shell,
+    /// Each value percent-encoded for its part of the URL.
+    Url,
 }
 
 pub struct Evaluator<'a> {
@@ -221,7 +224,8 @@ impl Evaluator<'_> {
         }
     }
 
-    /// A template as text: plain, or each value shell-quoted.
+    /// A template as text: plain, each value shell-quoted, or each value
+    /// percent-encoded for where it stands in a URL.
     pub fn template(
         &self,
         template: &Template,
@@ -244,6 +248,14 @@ impl Evaluator<'_> {
                                 self.functions.secrets.register(&quoted);
                             }
                             text.push_str(&quoted);
+                        }
+                        TextContext::Url => {
+                            let piece = super::url_text::url_piece(&text, &written).into_owned();
+                            // The encoded form is how the URL shows the secret.
+                            if value.holds_secret(self.functions.secrets) {
+                                self.functions.secrets.register(&piece);
+                            }
+                            text.push_str(&piece);
                         }
                     }
                 }

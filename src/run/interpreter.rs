@@ -774,7 +774,7 @@ impl TestContext {
     }
 
     async fn run_websocket(&mut self, step: &StepPlan) -> Outcome<Value> {
-        let url = self.text(&step.target, TextContext::Plain).await?;
+        let url = self.text(&step.target, TextContext::Url).await?;
         let mut headers = Vec::new();
         let mut timeout = self.shared.settings.default_timeout;
         let mut insecure = false;
@@ -868,7 +868,7 @@ impl TestContext {
                 self.duration(over).await?,
             ));
         }
-        let target = self.evaluate(&step.target).await?;
+        let target = Value::String(self.text(&step.target, TextContext::Url).await?);
         let mut options = Vec::new();
         for option in &step.options {
             let value = match &option.value {
@@ -1084,6 +1084,7 @@ impl TestContext {
         let schema = backend.schema();
         let target = match schema.target_text {
             TargetText::Shell => Value::String(self.text(&step.target, TextContext::Shell).await?),
+            TargetText::Url => Value::String(self.text(&step.target, TextContext::Url).await?),
             TargetText::Plain => self.evaluate(&step.target).await?,
         };
         let command = match &step.command {

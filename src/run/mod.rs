@@ -17,4 +17,5 @@ pub mod schema;
 pub mod selection;
 pub mod services;
 pub mod tally;
+pub mod url_text;
 pub mod value;

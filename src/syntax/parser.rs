@@ -45,6 +45,16 @@ pub fn parse(file: FileId, source: &str) -> ParseOutput {
             span: Span::new(file, range.start, range.end),
         })
         .collect();
+    let controls = control_characters(file, source);
+    if !controls.is_empty() {
+        return ParseOutput {
+            file: SourceFile {
+                items: Vec::new(),
+                comments,
+            },
+            diagnostics: controls,
+        };
+    }
     if let Some(offset) = too_deep_at(source) {
         let span = Span::new(file, offset, offset + 1);
         let diagnostic = Diagnostic::error(
@@ -78,6 +88,50 @@ pub fn parse(file: FileId, source: &str) -> ParseOutput {
         file: SourceFile { items, comments },
         diagnostics,
     }
+}
+
+/// At most this many control characters are reported in one file.
+const MAX_CONTROL_DIAGNOSTICS: usize = 10;
+
+/// E0109 for each run of control characters (not tab or a line ending): such a
+/// file is not text, so it is refused before parsing, and the diagnostic names
+/// the character escaped, never raw (a terminal would act on an escape
+/// sequence; a NUL hides what follows it).
+fn control_characters(file: FileId, source: &str) -> Vec<Diagnostic> {
+    let is_control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    let mut diagnostics = Vec::new();
+    let mut rest = source.char_indices().peekable();
+    while let Some((start, c)) = rest.next() {
+        if !is_control(c) {
+            continue;
+        }
+        if diagnostics.len() == MAX_CONTROL_DIAGNOSTICS {
+            break;
+        }
+        let mut end = start + c.len_utf8();
+        while let Some((at, next)) = rest.peek().copied()
+            && is_control(next)
+        {
+            end = at + next.len_utf8();
+            rest.next();
+        }
+        let shown: String = source[start..end]
+            .chars()
+            .flat_map(char::escape_unicode)
+            .collect();
+        diagnostics.push(
+            Diagnostic::error(
+                codes::CONTROL_CHARACTER,
+                format!("the file holds the control character `{}`", c.escape_unicode()),
+                Span::new(file, start, end),
+                format!("`{shown}` here"),
+            )
+            .with_help(
+                "a .rit file is text: delete the character, or write an escape in a string (`\\n`, `\\t`)",
+            ),
+        );
+    }
+    diagnostics
 }
 
 /// Files at least this large are parsed in two halves at once.
@@ -130,7 +184,7 @@ fn parse_part(file: FileId, text: &str, base: usize) -> Option<Parsed> {
 /// what lets one run report a broken test and still check the ones after it.
 fn parse_with_recovery(lowerer: &Lowerer, source: &str) -> Vec<Item> {
     let mut items = Vec::new();
-    let mut offset = skip_trivia(source, 0);
+    let mut offset = skip_trivia(source, source.strip_prefix('\u{FEFF}').map_or(0, |_| 3));
     while offset < source.len() {
         let rest = &source[offset..];
         let sub = Lowerer {
@@ -479,6 +533,7 @@ fn describe_found(source: &str, offset: usize) -> String {
         Some(c) if c.is_ascii_alphabetic() || c == '_' => {
             format!("`{}`", word_at(source, offset).unwrap_or_default())
         }
+        Some(c) if c.is_control() => format!("`{}`", c.escape_unicode()),
         Some(c) => format!("`{c}`"),
     }
 }

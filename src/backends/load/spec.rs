@@ -22,7 +22,7 @@ pub fn schema() -> StepSchema {
     block_options.extend(crate::backends::http::request_clauses());
     StepSchema {
         name: "load",
-        target_text: TargetText::Plain,
+        target_text: TargetText::Url,
         target: Type::String,
         clauses: crate::backends::http::request_clauses(),
         block_options,
