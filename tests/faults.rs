@@ -319,6 +319,43 @@ test "outlives its service" {
 }
 
 #[test]
+fn a_test_that_starts_after_its_service_died_is_told_so_not_that_it_died_while_it_ran() {
+    let suite = Suite::new();
+    suite.file(
+        "died.rit",
+        r#"service quitter = "sleep 0.3; exit 7"
+test "running when it dies" {
+  run "sleep 0.8"
+  expect stdout == "the service's answer"
+}
+test "starts after" {
+  run "true"
+  expect stdout == "the service's answer"
+}
+"#,
+    );
+    let output = suite.run(&["died.rit", "--jobs", "1"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    let failure_of = |test: &str| {
+        let start = all
+            .find(&format!("✗ died / {test}"))
+            .unwrap_or_else(|| panic!("{all}"));
+        all[start..].lines().nth(1).unwrap_or_default().to_string()
+    };
+    assert!(
+        failure_of("running when it dies")
+            .ends_with("— and service `quitter` (exit status 7) stopped while it ran"),
+        "{all}"
+    );
+    assert!(
+        failure_of("starts after")
+            .ends_with("— and service `quitter` (exit status 7) had stopped before it started"),
+        "{all}"
+    );
+}
+
+#[test]
 fn an_unknown_host_fails_with_a_clear_error() {
     for (name, options) in [("plain", ""), ("full", "\n    follow redirects")] {
         let suite = Suite::new();

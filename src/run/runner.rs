@@ -1108,16 +1108,27 @@ async fn run_test(
             })
             .collect();
         if let Some(failure) = outcome.failure.as_mut() {
-            let dead = shared.services.exited();
-            if !dead.is_empty() {
-                let names: Vec<String> = dead
-                    .iter()
+            // Why it may have failed: a service it needs is gone, and since when.
+            let before = shared.services.exited_before(started);
+            let during = shared.services.exited_since(started);
+            let names = |dead: &[(String, i32)]| {
+                dead.iter()
                     .map(|(name, status)| format!("`{name}` (exit status {status})"))
-                    .collect();
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if !during.is_empty() {
                 failure.message = format!(
                     "{} — and service {} stopped while it ran",
                     failure.message,
-                    names.join(", ")
+                    names(&during)
+                );
+            }
+            if !before.is_empty() {
+                failure.message = format!(
+                    "{} — and service {} had stopped before it started",
+                    failure.message,
+                    names(&before)
                 );
             }
         }

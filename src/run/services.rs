@@ -197,6 +197,8 @@ struct ServiceProcess {
 #[derive(Debug, Clone, Copy)]
 struct ServiceExit {
     code: i32,
+    /// When the waiting task saw it.
+    at: std::time::Instant,
     /// Whether `stop` had been asked for before it exited.
     expected: bool,
 }
@@ -510,7 +512,11 @@ impl Services {
                 Err(_) => -1,
             };
             let expected = stop_requested_at_exit.load(Ordering::SeqCst);
-            exit_sender.send_replace(Some(ServiceExit { code, expected }));
+            exit_sender.send_replace(Some(ServiceExit {
+                code,
+                at: std::time::Instant::now(),
+                expected,
+            }));
         });
 
         Ok(ServiceProcess {
@@ -578,12 +584,35 @@ impl Services {
     /// Services that exited without being asked to stop, with their exit codes
     /// (`128 + signal` when a signal ended them), in start order.
     pub fn exited(&self) -> Vec<(String, i32)> {
+        self.exited_when(|_| true)
+    }
+
+    /// `exited`, only those that exited before `since`.
+    pub fn exited_before(&self, since: std::time::Instant) -> Vec<(String, i32)> {
+        self.exited_when(|at| at < since)
+    }
+
+    /// `exited`, only those that exited at or after `since` (while a test that
+    /// started then ran).
+    pub fn exited_since(&self, since: std::time::Instant) -> Vec<(String, i32)> {
+        self.exited_when(|at| at >= since)
+    }
+
+    fn exited_when(&self, when: impl Fn(std::time::Instant) -> bool) -> Vec<(String, i32)> {
+        self.exited_with_time()
+            .into_iter()
+            .filter(|(_, _, at)| when(*at))
+            .map(|(name, code, _)| (name, code))
+            .collect()
+    }
+
+    fn exited_with_time(&self) -> Vec<(String, i32, std::time::Instant)> {
         let slots = self.shared.slots();
         slots
             .iter()
             .filter_map(|slot| {
                 let exit = slot.process()?.exit()?;
-                (!exit.expected).then(|| (slot.name.clone(), exit.code))
+                (!exit.expected).then(|| (slot.name.clone(), exit.code, exit.at))
             })
             .collect()
     }
