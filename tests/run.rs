@@ -377,6 +377,28 @@ test "retried until it passes" retry 3 every 100ms {
     assert!(all.contains("after 3 attempts"), "{all}");
 }
 
+/// A `sh` that exits at once, in parallel with others whose steps end and make
+/// ritc reap adopted orphans: each is still waited for by the step that started
+/// it ("cannot wait for `sh -c`: No child processes" was a race between the
+/// spawn and the registration of its process group).
+#[test]
+fn quick_steps_in_parallel_are_each_waited_for() {
+    let suite = Suite::new();
+    let mut file = String::new();
+    for index in 0..60 {
+        file.push_str(&format!(
+            "test \"t{index}\" {{\n  run \"true\"\n  expect exit == 0\n  run \"sleep 0.01 &\"\n  expect exit == 0\n}}\n"
+        ));
+    }
+    suite.file("quick.rit", &file);
+    for _ in 0..3 {
+        let output = suite.run(&["quick.rit", "--jobs", "8"]);
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{all}");
+        assert!(all.contains("60 passed, 0 failed"), "{all}");
+    }
+}
+
 #[test]
 fn jobs_run_tests_in_parallel_with_the_same_verdicts() {
     let suite = Suite::new();

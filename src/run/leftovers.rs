@@ -122,6 +122,8 @@ pub(crate) fn reap_adopted_zombies() {
     if !adopts_orphans() || !has_zombie_child() {
         return;
     }
+    // No child is spawned and not yet registered while the table is read.
+    let _no_spawning = super::process::reap_guard();
     let own = std::process::id() as i32;
     for process in read_processes() {
         if process.parent == own && !process.is_running() && !is_spawned_leader(process.pid) {

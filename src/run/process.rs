@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -172,6 +172,7 @@ pub async fn run_command(spec: &CommandSpec) -> Result<CommandOutput, CommandErr
         .process_group(0)
         .kill_on_drop(false);
     let started = Instant::now();
+    let spawning = spawn_guard();
     let mut child = command
         .spawn()
         .map_err(|error| CommandError::Spawn(format!("cannot start `sh -c`: {error}")))?;
@@ -184,6 +185,7 @@ pub async fn run_command(spec: &CommandSpec) -> Result<CommandOutput, CommandErr
         ));
     };
     register_process_group(process_group);
+    drop(spawning);
     let mut guard = ProcessGroupGuard {
         process_group,
         armed: true,
@@ -354,6 +356,27 @@ impl Drop for ProcessGroupGuard {
 }
 
 // ---- the registry of live process groups ----
+
+/// Held shared from a spawn until its process group is registered, and
+/// exclusively by `leftovers` while it reaps adopted orphans: a `sh` that exits
+/// at once (`run "true"`) must not be taken for an adopted orphan and reaped
+/// behind tokio's back before it is registered (tokio's wait would then fail with
+/// "No child processes" in a parallel test).
+static SPAWNING: RwLock<()> = RwLock::new(());
+
+/// Taken around `spawn` and `register_process_group`, with no await between.
+pub(crate) fn spawn_guard() -> RwLockReadGuard<'static, ()> {
+    SPAWNING
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Taken by the reaper of adopted orphans: no spawned child is unregistered meanwhile.
+pub(crate) fn reap_guard() -> RwLockWriteGuard<'static, ()> {
+    SPAWNING
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 static LIVE_PROCESS_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 

@@ -476,6 +476,7 @@ impl Services {
             .stderr(writer_for_stderr)
             .process_group(0)
             .kill_on_drop(false);
+        let spawning = super::process::spawn_guard();
         let spawned = command.spawn();
         // Our copies of the pipe's write end must close, or its end of file never comes.
         drop(command);
@@ -485,6 +486,7 @@ impl Services {
             return Err(failure("`sh` started but has no process id".to_string()));
         };
         register_process_group(process_group);
+        drop(spawning);
 
         let (ended, _) = watch::channel(false);
         let log = Arc::new(ServiceLog {
