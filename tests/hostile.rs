@@ -239,7 +239,8 @@ fn hostile_values_in_bare_words_arrive_verbatim_and_run_nothing() {
 }
 
 /// A server that records the head of every request it gets (lowercased) and
-/// answers 200 `ok`, or a 302 to `/final` for `/redirect`.
+/// its body (as sent), and answers 200 `ok`, or a 302 to `/final` for
+/// `/redirect`.
 struct Recorder {
     port: u16,
     heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
@@ -261,6 +262,14 @@ impl Recorder {
                     head.push(byte[0]);
                 }
                 let head = String::from_utf8_lossy(&head).to_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|line| line.strip_prefix("content-length: "))
+                    .and_then(|value| value.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                let mut body = vec![0u8; length];
+                let _ = stream.read_exact(&mut body);
+                let head = format!("{head}{}", String::from_utf8_lossy(&body));
                 let answer: &[u8] = if head.starts_with("get /redirect") {
                     b"HTTP/1.1 302 Found\r\nLocation: /final\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
                 } else {
@@ -406,5 +415,59 @@ test "header" {{
     assert!(
         !heads.iter().any(|head| head.contains("/header")),
         "{heads:?}"
+    );
+}
+
+#[test]
+fn values_in_bodies_are_encoded_and_raw_json_with_a_value_is_refused() {
+    let recorder = Recorder::start();
+    let port = recorder.port;
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = r#"x", "admin": true, "y": "&role=admin"#;
+    std::fs::write(
+        dir.path().join("bodies.rit"),
+        format!(
+            "let hostile = {}\ntest \"structured\" {{\n  POST \"http://127.0.0.1:{port}/json\" json {{ name: hostile }}\n  expect status == 200\n  POST \"http://127.0.0.1:{port}/form\" form {{ name: hostile }}\n  expect status == 200\n}}\n",
+            rit_string(hostile)
+        ),
+    )
+    .unwrap();
+    let output = ritc_in(dir.path(), "run", &["bodies.rit"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let heads = recorder.heads();
+    let json = heads
+        .iter()
+        .find(|head| head.starts_with("post /json"))
+        .unwrap();
+    let sent: serde_json::Value =
+        serde_json::from_str(json.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(sent, serde_json::json!({ "name": hostile.to_lowercase() }));
+    let form = heads
+        .iter()
+        .find(|head| head.starts_with("post /form"))
+        .unwrap();
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(form.split("\r\n\r\n").nth(1).unwrap().as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(pairs, [("name".to_string(), hostile.to_lowercase())]);
+
+    std::fs::write(
+        dir.path().join("raw.rit"),
+        format!(
+            "let hostile = {}\ntest \"raw\" {{\n  POST \"http://127.0.0.1:{port}/raw\" body \"{{\\\"name\\\": \\\"{{{{hostile}}}}\\\"}}\"\n  expect status == 200\n}}\n",
+            rit_string(hostile)
+        ),
+    )
+    .unwrap();
+    let output = ritc_in(dir.path(), "run", &["raw.rit"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("error[E0318]"), "{all}");
+    assert!(
+        !recorder
+            .heads()
+            .iter()
+            .any(|head| head.starts_with("post /raw"))
     );
 }

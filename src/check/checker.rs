@@ -1074,6 +1074,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             StatementKind::Send(value) => {
                 self.require_ws(statement.span, "send");
                 self.expr(value);
+                self.raw_text_body(value, None);
             }
             StatementKind::Receive { until, timeout } => {
                 self.require_ws(statement.span, "receive");
@@ -1383,6 +1384,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         );
         if let StepKind::Load(_) = step.kind {
             self.load_options(step, &schema);
+        }
+        if matches!(step.kind, StepKind::Http(_) | StepKind::Load(_)) {
+            self.raw_body(&step.clauses);
         }
         match step.kind {
             StepKind::WebSocket => {
@@ -1775,6 +1779,76 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     self.secret_warning(entry.value.span);
                 }
             }
+        }
+    }
+
+    /// E0318 for `{{ }}` in a raw `body` that is JSON or a form (its text, or the
+    /// `Content-Type` a literal `headers` object gives).
+    fn raw_body(&mut self, clauses: &[Clause]) {
+        let value = |name: &str| {
+            clauses
+                .iter()
+                .find(|clause| clause.name.name == name)
+                .and_then(|clause| match &clause.arguments {
+                    ClauseArguments::Value(expr) => Some(expr),
+                    _ => None,
+                })
+        };
+        let Some(body) = value("body") else {
+            return;
+        };
+        let declared = value("headers").and_then(|headers| match &headers.kind {
+            ExprKind::Object(entries) => entries
+                .iter()
+                .find(|entry| entry.key.eq_ignore_ascii_case("content-type"))
+                .and_then(|entry| match &entry.value.kind {
+                    ExprKind::String(text) => text.as_plain_text(),
+                    _ => None,
+                })
+                .map(|text| text.to_ascii_lowercase()),
+            _ => None,
+        });
+        self.raw_text_body(body, declared.as_deref());
+    }
+
+    fn raw_text_body(&mut self, body: &Expr, declared: Option<&str>) {
+        let ExprKind::String(string) = &body.kind else {
+            return;
+        };
+        let written: String = string
+            .parts
+            .iter()
+            .map(|part| match part {
+                StringPart::Text(text) => text.as_str(),
+                StringPart::Interpolation(_) => "",
+            })
+            .collect();
+        let looks_like_json = written.trim_start().starts_with(['{', '[']);
+        let is_form = declared.is_some_and(|kind| kind.contains("x-www-form-urlencoded"));
+        let is_json = declared.map_or(looks_like_json, |kind| kind.contains("json"));
+        let (language, help) = if is_form {
+            (
+                "form",
+                "send `form { key: value }`: ritc encodes each value as one field",
+            )
+        } else if is_json {
+            (
+                "JSON",
+                "send `json { key: value }` (or `send { … }` in a `ws` block): ritc encodes each value",
+            )
+        } else {
+            return;
+        };
+        for expr in string.interpolations() {
+            self.report(
+                Diagnostic::error(
+                    codes::INTERPOLATION_IN_RAW_BODY,
+                    format!("`{{{{ }}}}` inside a raw {language} body"),
+                    expr.span,
+                    format!("spliced into the {language} text as it is, where a quote or `&` in the value would change it"),
+                )
+                .with_help(help),
+            );
         }
     }
 

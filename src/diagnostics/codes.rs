@@ -214,6 +214,19 @@ backslash, and after a here-document's `<<`.
 
 A word may still join your text and a value: `--name={{name}}`, `{{dir}}/file`.";
 
+    INTERPOLATION_IN_RAW_BODY = "E0318", "interpolation inside a raw JSON or form body",
+"A raw `body` (or a WebSocket `send` of text) is sent as written, so a `{{ }}` in it
+is spliced into the JSON or form text as it is: a value holding `\"` or `&` would end
+its string or add a field. ritc refuses an interpolation in a raw body that is JSON
+(it starts with `{` or `[`, or `headers` set a JSON `Content-Type`) or a form
+(`application/x-www-form-urlencoded`). Send the structure instead; ritc encodes each
+value:
+
+    POST url body \"{\\\"name\\\": \\\"{{name}}\\\"}\"   # error
+    POST url json { name: name }           # the value is one JSON string
+    POST url form { name: name }           # the value is one form field
+    send { type: \"hello\", name: name }      # in a `ws` block";
+
     NOT_ITERABLE = "E0316", "not a list",
 "`for x in …` walks a list (or, for a json value, a JSON array, checked when it runs).";
 
