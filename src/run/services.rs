@@ -753,7 +753,7 @@ async fn await_readiness(
         let last_problem = match tokio::time::timeout(limit, attempt).await {
             Ok(Ok(())) => match process {
                 None => return Ok(()),
-                Some(process) => match answered_by_another(process, port).await {
+                Some(process) => match who_answered(process, port).await {
                     Answer::Service => return Ok(()),
                     Answer::Gone => "the service's processes are gone".to_string(),
                     Answer::Foreign(inodes) => port.answered_by_another(&inodes),
@@ -931,7 +931,7 @@ enum Answer {
 /// tree but started for it, like `docker run -p`'s proxy). A listener that was
 /// there before the service started and is not its own belongs to another process:
 /// the service most likely failed to bind the port.
-async fn answered_by_another(process: &ServiceProcess, port: &ProbedPort) -> Answer {
+async fn who_answered(process: &ServiceProcess, port: &ProbedPort) -> Answer {
     if process.exit().is_some() || !process_group_is_alive(process.process_group) {
         // Give the task that waits for `sh` a moment to record the exit, which the
         // next round reports with the log tail.
