@@ -80,6 +80,21 @@ fn push_shown(text: &mut String, part: &str) {
     }
 }
 
+/// Which files can be shown as they are, learned once per file for a whole
+/// batch of diagnostics (a scan of the file each time would make many
+/// diagnostics on a large file quadratic).
+#[derive(Default)]
+pub struct PlainFiles(HashMap<usize, bool>);
+
+impl PlainFiles {
+    fn is_plain(&mut self, map: &SourceMap, file_id: usize) -> bool {
+        *self
+            .0
+            .entry(file_id)
+            .or_insert_with(|| is_plain(map.source(FileId(file_id as u32))))
+    }
+}
+
 /// One file as a diagnostic shows it.
 struct Shown {
     file: SimpleFile<String, String>,
@@ -100,6 +115,7 @@ impl<'a> ShownFiles<'a> {
     pub fn for_diagnostic(
         map: &'a SourceMap,
         diagnostic: &cs::Diagnostic<usize>,
+        plain: &mut PlainFiles,
     ) -> (Self, cs::Diagnostic<usize>) {
         let mut files = ShownFiles {
             map,
@@ -113,10 +129,10 @@ impl<'a> ShownFiles<'a> {
         }
         let mut mapped = diagnostic.clone();
         for (file_id, offsets) in points {
-            let source = map.source(FileId(file_id as u32));
-            if is_plain(source) {
+            if plain.is_plain(map, file_id) {
                 continue;
             }
+            let source = map.source(FileId(file_id as u32));
             let (text, shown_of) = rewrite(source, &offsets);
             let original_of = shown_of.iter().map(|(from, to)| (*to, *from)).collect();
             for label in mapped
@@ -312,7 +328,8 @@ mod tests {
         let diagnostic = cs::Diagnostic::error().with_message("m").with_labels(vec![
             cs::Label::primary(file.0 as usize, range).with_message("here"),
         ]);
-        let (files, mapped) = ShownFiles::for_diagnostic(&map, &diagnostic);
+        let (files, mapped) =
+            ShownFiles::for_diagnostic(&map, &diagnostic, &mut PlainFiles::default());
         let config = codespan_reporting::term::Config {
             chars: codespan_reporting::term::Chars::ascii(),
             ..Default::default()

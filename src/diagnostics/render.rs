@@ -1,7 +1,7 @@
 //! Renders diagnostics for people (codespan-reporting: source snippet, carets,
 //! labels, help) and for machines (JSON, GitHub workflow annotations).
 
-use super::excerpt::{ShownFiles, bounded_text};
+use super::excerpt::{PlainFiles, ShownFiles, bounded_text};
 use super::{Diagnostic, Severity};
 use crate::syntax::source_map::SourceMap;
 use codespan_reporting::diagnostic as cs;
@@ -44,8 +44,10 @@ fn config() -> term::Config {
 /// Plain text, as golden tests and non-terminals see it.
 pub fn human(map: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
+    let mut plain = PlainFiles::default();
     for diagnostic in diagnostics {
-        match snippet_into_string(map, &config(), &to_codespan(diagnostic)) {
+        let (files, shown) = ShownFiles::for_diagnostic(map, &to_codespan(diagnostic), &mut plain);
+        match term::emit_into_string(&config(), &files, &shown) {
             Ok(text) => out.push_str(&text),
             Err(_) => out.push_str(&fallback(map, diagnostic)),
         }
@@ -62,7 +64,7 @@ pub fn snippet_into_string(
     config: &term::Config,
     diagnostic: &cs::Diagnostic<usize>,
 ) -> Result<String, codespan_reporting::files::Error> {
-    let (files, shown) = ShownFiles::for_diagnostic(map, diagnostic);
+    let (files, shown) = ShownFiles::for_diagnostic(map, diagnostic, &mut PlainFiles::default());
     term::emit_into_string(config, &files, &shown)
 }
 
@@ -76,8 +78,9 @@ pub fn human_to_stderr(map: &SourceMap, diagnostics: &[Diagnostic], color: bool)
     };
     let stream = StandardStream::stderr(choice);
     let mut lock = stream.lock();
+    let mut plain = PlainFiles::default();
     for diagnostic in diagnostics {
-        let (files, shown) = ShownFiles::for_diagnostic(map, &to_codespan(diagnostic));
+        let (files, shown) = ShownFiles::for_diagnostic(map, &to_codespan(diagnostic), &mut plain);
         if term::emit_to_write_style(&mut lock, &config(), &files, &shown).is_err() {
             eprint!("{}", fallback(map, diagnostic));
         }
@@ -126,14 +129,14 @@ pub fn json(map: &SourceMap, diagnostics: &[Diagnostic]) -> serde_json::Value {
                 serde_json::json!({
                     "code": diagnostic.code.id,
                     "severity": severity_word(diagnostic.severity),
-                    "message": diagnostic.message,
+                    "message": bounded_text(&diagnostic.message),
                     "location": location(diagnostic.primary.span),
-                    "label": diagnostic.primary.message,
+                    "label": bounded_text(&diagnostic.primary.message),
                     "labels": diagnostic.secondary.iter().map(|label| serde_json::json!({
-                        "message": label.message,
+                        "message": bounded_text(&label.message),
                         "location": location(label.span),
                     })).collect::<Vec<_>>(),
-                    "help": diagnostic.help,
+                    "help": diagnostic.help.as_deref().map(bounded_text),
                 })
             })
             .collect(),
@@ -146,9 +149,13 @@ pub fn github(map: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     for diagnostic in diagnostics {
         let start = map.start(diagnostic.primary.span);
         let end = map.end(diagnostic.primary.span);
-        let mut message = format!("{}: {}", diagnostic.code.id, diagnostic.message);
+        let mut message = format!(
+            "{}: {}",
+            diagnostic.code.id,
+            bounded_text(&diagnostic.message)
+        );
         if let Some(help) = &diagnostic.help {
-            message.push_str(&format!("\nhelp: {help}"));
+            message.push_str(&format!("\nhelp: {}", bounded_text(help)));
         }
         out.push_str(&format!(
             "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
