@@ -191,6 +191,8 @@ fn interpolations_inside_quotes_the_author_wrote_are_refused() {
         "echo `echo {{x}}`",
         "echo $(echo \\\"{{x}}\\\")",
         "echo hi # {{x}}",
+        // bash reads `$'…'` with backslash escapes, where `\'` does not end it.
+        "echo ${{x}}",
     ];
     for command in commands {
         std::fs::write(

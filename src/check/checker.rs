@@ -1883,6 +1883,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 }
                 QuotedPlace::Comment => "move it out of the comment, or remove it",
                 QuotedPlace::AfterBackslash => "remove the backslash: ritc quotes the value",
+                QuotedPlace::AfterDollar => "remove the `$`: ritc writes the value itself",
                 QuotedPlace::HereDocument => {
                     "pass the text with `stdin`, or give it a name before the `<<`: `X={{x}}`"
                 }

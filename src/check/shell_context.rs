@@ -26,6 +26,9 @@ pub enum QuotedPlace {
     Arithmetic,
     Comment,
     AfterBackslash,
+    /// `$'…'` in bash reads backslash escapes, so `$` and a quoted value would be
+    /// read as such a string, where `\'` does not end it.
+    AfterDollar,
     HereDocument,
 }
 
@@ -41,6 +44,7 @@ impl QuotedPlace {
             QuotedPlace::Arithmetic => "inside $((…))",
             QuotedPlace::Comment => "inside a shell comment",
             QuotedPlace::AfterBackslash => "right after a backslash",
+            QuotedPlace::AfterDollar => "right after a `$`",
             QuotedPlace::HereDocument => "after a here-document `<<`",
         }
     }
@@ -61,6 +65,7 @@ pub fn interpolation_places(pieces: &[Piece]) -> Vec<Option<QuotedPlace>> {
         comment: false,
         here_document: false,
         word_start: true,
+        after_dollar: false,
     };
     let mut places = Vec::new();
     for piece in pieces {
@@ -70,6 +75,7 @@ pub fn interpolation_places(pieces: &[Piece]) -> Vec<Option<QuotedPlace>> {
                 places.push(scan.place());
                 scan.escaped = false;
                 scan.word_start = false;
+                scan.after_dollar = false;
             }
         }
     }
@@ -95,6 +101,8 @@ struct Scan {
     here_document: bool,
     /// The next character starts a word (so `#` starts a comment).
     word_start: bool,
+    /// The text so far ends with a `$`.
+    after_dollar: bool,
 }
 
 impl Scan {
@@ -112,6 +120,9 @@ impl Scan {
         if self.escaped {
             return Some(QuotedPlace::AfterBackslash);
         }
+        if self.after_dollar {
+            return Some(QuotedPlace::AfterDollar);
+        }
         // Backticks read their text twice, whatever is nested in them.
         if self.stack.contains(&BACKTICKS) {
             return Some(QuotedPlace::Backticks);
@@ -123,6 +134,9 @@ impl Scan {
     }
 
     fn text(&mut self, text: &str) {
+        if !text.is_empty() {
+            self.after_dollar = text.ends_with('$');
+        }
         let mut chars = text.chars().peekable();
         while let Some(c) = chars.next() {
             if self.comment {
@@ -269,6 +283,7 @@ mod tests {
         assert_eq!(places("echo $((X + 1))"), [Some(Arithmetic)]);
         assert_eq!(places("echo hi # X"), [Some(Comment)]);
         assert_eq!(places("echo \\X"), [Some(AfterBackslash)]);
+        assert_eq!(places("echo $X"), [Some(AfterDollar)]);
         assert_eq!(places("cat <<EOF\nX\nEOF"), [Some(HereDocument)]);
         assert_eq!(places("echo \"\\\"X\""), [Some(DoubleQuotes)]);
     }

@@ -206,7 +206,7 @@ single-quoted shell word, so that the value arrives verbatim whatever it holds
 a bare word. Inside quotes you wrote, the value's own quoting would end yours and
 the rest of the value would run as code; so the checker refuses `{{ }}` inside
 `'…'`, `\"…\"`, `$'…'`, backticks, `${…}`, `$((…))`, a `#` comment, right after a
-backslash, and after a here-document's `<<`.
+backslash or a `$`, and after a here-document's `<<`.
 
     run \"echo '{{name}}'\"        # error: remove the quotes
     run \"echo {{name}}\"          # the value is one word, verbatim
