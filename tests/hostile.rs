@@ -473,3 +473,72 @@ fn values_in_bodies_are_encoded_and_raw_json_with_a_value_is_refused() {
             .any(|head| head.starts_with("post /raw"))
     );
 }
+
+/// The shell scan (`check::shell_context`) against the real `sh`: random
+/// commands built from the shell's quoting tokens, a hostile value written as
+/// ritc writes it wherever the scan says a bare word stands (and a harmless
+/// word elsewhere), run by `sh -c`. Wherever the scan is wrong about a bare
+/// word, the value's `$( )`, backticks or its new line run `touch pwned`.
+#[test]
+fn the_shell_scan_never_calls_a_quoted_place_bare() {
+    use ritc::check::shell_context::{Piece, interpolation_places};
+    use ritc::run::process::shell_quote;
+    const TOKENS: [&str; 22] = [
+        "echo ", " ", "'", "\"", "`", "$(", ")", "${", "}", "#", "\\", "\n", ";", "<<", "a", "X",
+        "X", "$", "((", "|", "(", "=",
+    ];
+    let value = "v'w\"x$(touch pwned)`touch pwned`\ntouch pwned\n#\\";
+    let dir = tempfile::tempdir().unwrap();
+    let mut seed: u64 = 0x5eed_1234_abcd_0001;
+    let mut next = |bound: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % bound
+    };
+    let mut bare_runs = 0;
+    for _ in 0..1500 {
+        let length = 2 + next(10);
+        let command: String = (0..length).map(|_| TOKENS[next(TOKENS.len())]).collect();
+        let texts: Vec<&str> = command.split('X').collect();
+        let mut pieces = Vec::new();
+        for (index, text) in texts.iter().enumerate() {
+            if index > 0 {
+                pieces.push(Piece::Value);
+            }
+            pieces.push(Piece::Text(text));
+        }
+        let places = interpolation_places(&pieces);
+        if places.iter().all(Option::is_some) {
+            continue;
+        }
+        let mut written = String::new();
+        for (index, text) in texts.iter().enumerate() {
+            if index > 0 {
+                match places[index - 1] {
+                    None => written.push_str(&shell_quote(value)),
+                    Some(_) => written.push('z'),
+                }
+            }
+            written.push_str(text);
+        }
+        bare_runs += 1;
+        let status = Command::new("timeout")
+            .args(["2", "sh", "-c", &written])
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        let _ = status;
+        assert!(
+            !dir.path().join("pwned").exists(),
+            "the scan called a place bare that is not: {command:?} ran as {written:?}"
+        );
+    }
+    assert!(
+        bare_runs > 300,
+        "too few commands with a bare word: {bare_runs}"
+    );
+}
