@@ -90,11 +90,16 @@ pub fn normalize(path: &Path) -> PathBuf {
     for component in path.components() {
         match component {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // A `..` cancels the folder before it, but not another `..`: `../..`
+            // stays two levels up (it was shown as one, naming the wrong file).
+            // Above the root is the root, as the file system has it.
+            Component::ParentDir => match out.components().next_back() {
+                None | Some(Component::ParentDir) => out.push(".."),
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                Some(_) => {
+                    out.pop();
                 }
-            }
+            },
             other => out.push(other.as_os_str()),
         }
     }
@@ -476,5 +481,21 @@ impl Builder<'_> {
         }
         stack.pop();
         state[id.0] = 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_keeps_every_level_up() {
+        assert_eq!(normalize(Path::new("a/./b/../c")), PathBuf::from("a/c"));
+        assert_eq!(
+            normalize(Path::new("../../x.rit")),
+            PathBuf::from("../../x.rit")
+        );
+        assert_eq!(normalize(Path::new("a/../../x")), PathBuf::from("../x"));
+        assert_eq!(normalize(Path::new("/a/../../x")), PathBuf::from("/x"));
     }
 }
