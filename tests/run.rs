@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::demo::{DemoProcess, demo_binary, free_port};
+use common::demo::{DemoProcess, demo_binary};
+use common::ports::free_port;
 use common::process_tree::TreeMark;
 use common::suite::{Suite, ritc, text};
 
@@ -45,43 +46,6 @@ fn normative_examples_run_green_against_the_demo_service() {
 }
 
 #[test]
-fn a_failed_expectation_names_the_line_and_the_actual_value() {
-    let temp = tempfile::tempdir().unwrap();
-    let demo = DemoProcess::serve(temp.path());
-    let suite = Suite::new();
-    suite.file(
-        "fail.rit",
-        &format!(
-            "let base = \"http://127.0.0.1:{}\"\n\ntest \"created\" {{\n  GET \"{{{{base}}}}/health\"\n  expect status == 201\n  expect json.status == \"healthy\"\n}}\n",
-            demo.port
-        ),
-    );
-    let output = suite.run(&["fail.rit"]);
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{all}");
-    assert!(all.contains("status == 201: status was 200"), "{all}");
-    assert!(all.contains("fail.rit:5"), "{all}");
-    assert!(all.contains("0 passed, 1 failed"), "{all}");
-}
-
-#[test]
-fn connection_refused_fails_with_a_suggestion() {
-    let suite = Suite::new();
-    suite.file(
-        "refused.rit",
-        &format!(
-            "test \"down\" {{\n  GET \"http://127.0.0.1:{}/health\" timeout 2s\n  expect status == 200\n}}\n",
-            free_port()
-        ),
-    );
-    let output = suite.run(&["refused.rit"]);
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{all}");
-    assert!(all.contains("connection refused"), "{all}");
-    assert!(all.contains("the service is not up"), "{all}");
-}
-
-#[test]
 fn a_server_that_never_answers_times_out() {
     // Accepts connections and never writes a byte.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -109,71 +73,12 @@ fn a_server_that_never_answers_times_out() {
 }
 
 #[test]
-fn reading_json_from_a_non_json_body_fails_the_statement() {
-    let temp = tempfile::tempdir().unwrap();
-    let demo = DemoProcess::serve(temp.path());
-    let suite = Suite::new();
-    suite.file(
-        "html.rit",
-        &format!(
-            "test \"html\" {{\n  GET \"http://127.0.0.1:{}/\"\n  expect status == 200\n  expect json.title == \"x\"\n}}\n",
-            demo.port
-        ),
-    );
-    let output = suite.run(&["html.rit"]);
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{all}");
-    assert!(all.contains("not JSON"), "{all}");
-    assert!(all.contains("html.rit:4"), "{all}");
-}
-
-#[test]
-fn run_steps_quote_interpolations_and_check_the_exit_status() {
-    let suite = Suite::new();
-    suite.file(
-        "shell.rit",
-        r#"let hostile = "it's $(echo pwned); `id` && rm -rf / # \"quoted\" *"
-test "the value arrives verbatim" {
-  run "printf %s {{hostile}}"
-  expect stdout == hostile
-}
-test "a non-zero exit fails the step" {
-  run "exit 3"
-  expect stdout == ""
-}
-test "an expectation on exit lifts the rule" {
-  run "echo out; echo err >&2; exit 3"
-  expect exit == 3
-  expect stdout == "out\n"
-  expect stderr == "err\n"
-}
-"#,
-    );
-    let output = suite.run(&["shell.rit"]);
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{all}");
-    assert!(
-        all.contains("✓ shell / the value arrives verbatim"),
-        "{all}"
-    );
-    assert!(
-        all.contains("✗ shell / a non-zero exit fails the step"),
-        "{all}"
-    );
-    assert!(all.contains("exited with status 3"), "{all}");
-    assert!(
-        all.contains("✓ shell / an expectation on exit lifts the rule"),
-        "{all}"
-    );
-}
-
-#[test]
 fn a_service_that_dies_before_it_is_ready_stops_the_run_with_its_log() {
     let suite = Suite::new();
     suite.file(
         "dies.rit",
         &format!(
-            "service broken = \"echo starting up; echo boom >&2; exit 3\" {{\n  ready http \"http://127.0.0.1:{}/health\" within 10s\n}}\ntest \"never runs\" {{\n  run \"true\"\n  expect exit == 0\n}}\n",
+            "service broken = \"echo starting up; echo boom >&2; exit 3\" {{\n  ready http \"http://127.0.0.1:{}/health\" within 60s\n}}\ntest \"never runs\" {{\n  run \"true\"\n  expect exit == 0\n}}\n",
             free_port()
         ),
     );
@@ -183,8 +88,9 @@ fn a_service_that_dies_before_it_is_ready_stops_the_run_with_its_log() {
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert!(all.contains("boom"), "{all}");
     assert!(all.contains("broken"), "{all}");
-    // Fails at once, not after the 10 s readiness limit.
-    assert!(started.elapsed() < Duration::from_secs(8), "{all}");
+    // Fails at once, not after the 60 s readiness limit (the margin is for a
+    // loaded machine).
+    assert!(started.elapsed() < Duration::from_secs(30), "{all}");
 }
 
 #[test]
@@ -259,19 +165,6 @@ test "params" {
 }
 
 #[test]
-fn a_file_that_does_not_check_is_not_run() {
-    let suite = Suite::new();
-    suite.file(
-        "bad.rit",
-        "test \"x\" {\n  run \"touch ran\"\n  expect exti == 0\n}\n",
-    );
-    let output = suite.run(&["bad.rit"]);
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert!(text(&output).contains("E0201"), "{}", text(&output));
-    assert!(!suite.dir.path().join("ran").exists());
-}
-
-#[test]
 fn selection_by_name_tag_checkpoint_and_stage() {
     let suite = Suite::new();
     suite.file(
@@ -341,42 +234,6 @@ checkpoint "Gate" on failure stop {
     );
 }
 
-#[test]
-fn warnings_retries_eventually_and_setup_values() {
-    let suite = Suite::new();
-    suite.file(
-        "flow.rit",
-        r#"let token = "none"
-setup {
-  run "printf secret-token"
-  token = stdout
-}
-test "setup hands values to tests" {
-  run "printf %s {{token}}"
-  expect stdout == "secret-token"
-  warn expect stdout == "something else"
-}
-test "eventually waits for a condition" {
-  let tries = "{{temp_dir()}}/tries"
-  eventually within 5s every 100ms {
-    run "n=$(cat {{tries}} 2>/dev/null || echo 0); echo $((n+1)) > {{tries}}; echo $n"
-    expect int(stdout) >= 3
-  }
-  expect int(stdout) == 3
-}
-test "retried until it passes" retry 3 every 100ms {
-  run "n=$(cat count 2>/dev/null || echo 0); echo $((n+1)) > count; test $n -ge 2"
-  expect exit == 0
-}
-"#,
-    );
-    let output = suite.run(&["flow.rit"]);
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{all}");
-    assert!(all.contains("warning:"), "{all}");
-    assert!(all.contains("after 3 attempts"), "{all}");
-}
-
 /// A `sh` that exits at once, in parallel with others whose steps end and make
 /// ritc reap adopted orphans: each is still waited for by the step that started
 /// it ("cannot wait for `sh -c`: No child processes" was a race between the
@@ -401,21 +258,21 @@ fn quick_steps_in_parallel_are_each_waited_for() {
 
 #[test]
 fn jobs_run_tests_in_parallel_with_the_same_verdicts() {
+    // A barrier rather than a stopwatch: each test marks that it started and waits
+    // until all six have, so the run passes only if the six ran at the same time,
+    // however slow the machine (one at a time, the first waits until its own
+    // 20 s limit and fails).
     let suite = Suite::new();
     let mut file = String::new();
     for index in 0..6 {
         file.push_str(&format!(
-            "test \"t{index}\" {{\n  run \"sleep 0.4; echo {index}\"\n  expect stdout == \"{index}\\n\"\n}}\n"
+            "test \"t{index}\" {{\n  run \"touch started-{index}; while [ $(ls | grep -c '^started-') -lt 6 ]; do sleep 0.02; done; echo {index}\" timeout 20s\n  expect stdout == \"{index}\\n\"\n}}\n"
         ));
     }
     suite.file("parallel.rit", &file);
-    let started = Instant::now();
     let output = suite.run(&["parallel.rit", "--jobs", "6"]);
-    let elapsed = started.elapsed();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(text(&output).contains("6 passed"), "{}", text(&output));
-    // Sequentially this takes at least 2.4 s; the check is on parallelism, loosely.
-    assert!(elapsed < Duration::from_millis(2300), "took {elapsed:?}");
 }
 
 #[test]
@@ -542,47 +399,6 @@ test "dummy {signal}" {{
 }
 
 #[test]
-fn stdlib_modules_work_at_run_time() {
-    let temp = tempfile::tempdir().unwrap();
-    let demo = DemoProcess::serve(temp.path());
-    let suite = Suite::new();
-    suite.file(
-        "std.rit",
-        &format!(
-            r#"import "std/http"
-import "std/wait"
-import "std/webhooks" as hooks
-let base = "http://127.0.0.1:{port}"
-service talker = "echo warming up; sleep 0.2; echo listening now; exec sleep 30"
-test "http helpers" {{
-  expect_healthy("{{{{base}}}}/health")
-  expect is_up("{{{{base}}}}/health")
-  let products = get_json("{{{{base}}}}/api/products")
-  expect len(products) > 0
-  expect bearer("abc").Authorization == "Bearer abc"
-}}
-test "wait helpers" {{
-  wait_for_url("{{{{base}}}}/health", 5s)
-  wait_for_port("127.0.0.1", {port}, 5s)
-  wait_for_log(talker, "listening now", 5s)
-  expect logs(talker) contains "warming up"
-}}
-test "signatures" {{
-  expect hooks.github_signature("key", "payload") == "sha256=" + hex(hmac_sha256("key", "payload"))
-  expect hooks.stripe_signature("key", "{{}}", 1700000000) matches "^t=1700000000,v1=[0-9a-f]{{64}}$"
-  expect hooks.twilio_signature("https://x.test/hook", {{ b: "2", a: "1" }}, "token") == base64(hmac_sha1("token", "https://x.test/hooka1b2"))
-}}
-"#,
-            port = demo.port
-        ),
-    );
-    let output = suite.run(&["std.rit"]);
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{all}");
-    assert!(all.contains("3 passed"), "{all}");
-}
-
-#[test]
 fn conforms_lists_each_violation_by_json_pointer_in_both_drafts() {
     let temp = tempfile::tempdir().unwrap();
     let demo = DemoProcess::serve(temp.path());
@@ -670,36 +486,6 @@ test "uses the running service" {
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(!suite.dir.path().join("started-by-ritc").exists());
-}
-
-#[test]
-fn http_methods_raw_bodies_and_query_encoding() {
-    let temp = tempfile::tempdir().unwrap();
-    let demo = DemoProcess::serve(temp.path());
-    let suite = Suite::new();
-    suite.file(
-        "http.rit",
-        &format!(
-            r#"let base = "http://127.0.0.1:{port}"
-test "methods and bodies" {{
-  PUT "{{{{base}}}}/api/users" json {{ name: "x" }}
-  expect status == 405 or status == 404
-  DELETE "{{{{base}}}}/api/users/1"
-  expect status >= 400
-  HEAD "{{{{base}}}}/health"
-  expect status == 200
-  expect body == ""
-  POST "{{{{base}}}}/api/users" body "{{\"name\": \"Raw\", \"email\": \"raw@example.com\"}}" headers {{ "Content-Type": "application/json" }}
-  expect status == 201
-  GET "{{{{base}}}}/api/products" query {{ page: 1, q: "a b&c" }}
-  expect url contains "q=a+b%26c"
-}}
-"#,
-            port = demo.port
-        ),
-    );
-    let output = suite.run(&["http.rit"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 }
 
 #[test]

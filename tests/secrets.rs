@@ -12,7 +12,8 @@ use base64::Engine as _;
 use std::process::{Command, Output};
 
 mod common;
-use common::demo::{demo_binary, free_port};
+use common::demo::demo_binary;
+use common::ports::free_port;
 use common::suite::{EVERY_REPORT, Suite, ritc, text};
 
 const SECRET: &str = "it's a \"p@ss\" & +wörd";

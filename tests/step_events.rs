@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 mod common;
-use common::demo::free_port;
+use common::ports::free_port;
 use common::suite::{Suite, text};
 
 /// The events of a run, one parsed line each.

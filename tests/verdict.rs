@@ -667,7 +667,7 @@ test "third" {
 #[test]
 fn a_service_that_never_becomes_ready_skips_its_tests_with_the_reason() {
     let suite = Suite::new();
-    let port = common::demo::free_port();
+    let port = common::ports::free_port();
     suite.file(
         "down.rit",
         &format!(

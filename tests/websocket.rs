@@ -19,15 +19,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 mod common;
 use common::demo::{DemoProcess, demo_binary};
+use common::ports::free_port;
 use common::suite::{ritc, text};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Writes `source` as `ws.rit` in a fresh folder and runs it with `base` as the
 /// `base` param; returns the exit code and everything printed.

@@ -1,8 +1,7 @@
-//! The demo service and free ports, for the tests that start `rit-demo` or a
-//! server of their own.
+//! The demo service, for the tests that start `rit-demo` themselves or through
+//! `ritc` (free ports for it: `super::ports`).
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -20,14 +19,6 @@ pub fn demo_binary() -> PathBuf {
         assert!(status.success());
     }
     path
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A `rit-demo` that the test starts itself (not through ritc) on a port it picks,

@@ -4,5 +4,6 @@
 #![allow(dead_code)]
 
 pub mod demo;
+pub mod ports;
 pub mod process_tree;
 pub mod suite;
