@@ -325,9 +325,10 @@ fn a_test_that_starts_after_its_service_died_is_told_so_not_that_it_died_while_i
     let suite = Suite::new();
     suite.file(
         "died.rit",
-        r#"service quitter = "sleep 0.3; exit 7"
+        // Files, not sleeps, order the service's exit inside the first test's step.
+        r#"service quitter = "while [ ! -e step-started ]; do sleep 0.01; done; touch quitting; exit 7"
 test "running when it dies" {
-  run "sleep 0.8"
+  run "touch step-started; while [ ! -e quitting ]; do sleep 0.01; done; sleep 1"
   expect stdout == "the service's answer"
 }
 test "starts after" {
