@@ -9,7 +9,8 @@
 //! output are normalised so that the goldens hold on every machine: that port
 //! (`PORT`), the case's folder (`$DIR`), and durations (`(TIME)`, `in TIME`). Files
 //! the run left in its folder are listed after the output, so a side effect (or
-//! its absence) is part of the golden too.
+//! its absence) is part of the golden too. The files and folders of `X.files/`, when
+//! there is one, are copied next to `X.rit` first (data the case reads).
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use regex::Regex;
@@ -68,6 +69,11 @@ fn run_case(case: &Path, demo: &SharedDemo) -> Result<(), Failed> {
     let file_name = case.file_name().unwrap_or_default();
     let folder = tempfile::tempdir().map_err(|error| error.to_string())?;
     std::fs::write(folder.path().join(file_name), &source).map_err(|error| error.to_string())?;
+    let fixtures = case.with_extension("files");
+    if fixtures.is_dir() {
+        copy_tree(&fixtures, folder.path()).map_err(|error| error.to_string())?;
+    }
+    let before = names_in(folder.path());
 
     let mut command = Command::new(ritc());
     command
@@ -101,10 +107,16 @@ fn run_case(case: &Path, demo: &SharedDemo) -> Result<(), Failed> {
         printed.push_str("--- stderr\n");
         printed.push_str(&stderr);
     }
-    let left = files_left(folder.path(), file_name);
+    let left: Vec<String> = names_in(folder.path())
+        .into_iter()
+        .filter(|name| !before.contains(name))
+        .collect();
     if !left.is_empty() {
         printed.push_str("--- files left\n");
-        printed.push_str(&left);
+        for name in left {
+            printed.push_str(&name);
+            printed.push('\n');
+        }
     }
     let actual_out = normalise(&printed, folder.path(), port);
     let actual_exit = match output.status.code() {
@@ -147,18 +159,31 @@ fn demo_port(demo: &SharedDemo) -> u16 {
     .port
 }
 
-/// The names of the files and folders in `folder` other than the case itself, one
-/// a line, sorted.
-fn files_left(folder: &Path, case: &std::ffi::OsStr) -> String {
+/// The names of the files and folders directly in `folder`, sorted.
+fn names_in(folder: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(folder)
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|entry| entry.file_name() != case)
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    names.iter().map(|name| format!("{name}\n")).collect()
+    names
+}
+
+/// Copies the files and folders of `from` into `to`.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            std::fs::create_dir_all(&target)?;
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// The output with what changes from run to run replaced by a fixed word.

@@ -399,69 +399,6 @@ test "dummy {signal}" {{
 }
 
 #[test]
-fn conforms_lists_each_violation_by_json_pointer_in_both_drafts() {
-    let temp = tempfile::tempdir().unwrap();
-    let demo = DemoProcess::serve(temp.path());
-    let suite = Suite::new();
-    suite.file(
-        "product-2020.json",
-        r#"{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "array",
-            "items": {"type": "object", "required": ["id", "name", "price", "colour"],
-                      "properties": {"price": {"type": "string"}}}}"#,
-    );
-    suite.file(
-        "product-7.json",
-        r#"{"$schema": "http://json-schema.org/draft-07/schema#", "type": "array",
-            "items": {"type": "object", "required": ["id", "name", "price", "stock"]}}"#,
-    );
-    suite.file(
-        "schema.rit",
-        &format!(
-            r#"test "draft 7 holds" {{
-  GET "http://127.0.0.1:{port}/api/products"
-  expect json conforms schema("product-7.json")
-}}
-test "draft 2020-12 fails with pointers" {{
-  GET "http://127.0.0.1:{port}/api/products"
-  expect json conforms schema("product-2020.json")
-}}
-"#,
-            port = demo.port
-        ),
-    );
-    let output = suite.run(&["schema.rit"]);
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{all}");
-    assert!(all.contains("✓ schema / draft 7 holds"), "{all}");
-    assert!(all.contains("at /0/price"), "{all}");
-    assert!(all.contains("colour"), "{all}");
-}
-
-#[test]
-fn run_steps_take_stdin_env_and_cwd() {
-    let suite = Suite::new();
-    std::fs::create_dir(suite.dir.path().join("sub")).unwrap();
-    suite.file("sub/here.txt", "inside\n");
-    suite.file(
-        "io.rit",
-        r#"test "stdin, env and cwd" {
-  run "cat; printf %s \"$GREETING\"; cat here.txt" stdin "from stdin\n" env { GREETING: "hi there" } cwd "sub"
-  expect stdout == "from stdin\nhi thereinside\n"
-}
-test "timeouts end the command" {
-  run "sleep 5" timeout 200ms
-  expect exit == 0
-}
-"#,
-    );
-    let output = suite.run(&["io.rit"]);
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{all}");
-    assert!(all.contains("✓ io / stdin, env and cwd"), "{all}");
-    assert!(all.contains("did not finish within 200ms"), "{all}");
-}
-
-#[test]
 fn no_start_assumes_the_services_are_up() {
     let temp = tempfile::tempdir().unwrap();
     let demo = DemoProcess::serve(temp.path());
