@@ -254,13 +254,21 @@ fn interrupt_when_running(
     });
     let mut events = Vec::new();
     let mut started = 0;
-    while started < running {
+    // Steps other than `description` that started and have not finished: the signal
+    // waits for them too, so that on a loaded machine a quick step of another test
+    // (`run "true"`) is not still running, and cut, when it comes.
+    let mut others_open = 0i32;
+    while started < running || others_open > 0 {
         let line = lines
             .recv_timeout(Duration::from_secs(30))
             .expect("the steps never started");
         let event: Json = serde_json::from_str(&line).unwrap();
-        if field(&event, "type") == "step_started" && field(&event, "description") == description {
-            started += 1;
+        let ours = field(&event, "description") == description;
+        match field(&event, "type") {
+            "step_started" if ours => started += 1,
+            "step_started" => others_open += 1,
+            "step_finished" if !ours => others_open -= 1,
+            _ => {}
         }
         events.push(event);
     }
