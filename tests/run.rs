@@ -467,3 +467,125 @@ fn under_nohup_a_hangup_does_not_interrupt_the_run() {
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(all.contains("✓ nohup / outlives the terminal"), "{all}");
 }
+
+/// A user function on the right of `and`, `or` or `??` runs only when the left
+/// side does not decide: each `take` sends a request that lowers the stock of
+/// its product on the inventory service, and each test reads that stock back.
+#[test]
+fn user_function_calls_short_circuit_and_send_no_request_when_not_needed() {
+    let inventory = DemoProcess::inventory();
+    let base = format!("base=http://127.0.0.1:{}", inventory.port);
+    let suite = Suite::new();
+    suite.file("lazy.rit", LAZY_CALLS);
+    let output = suite.run(&["lazy.rit", "--param", &base]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("7 passed, 0 failed"), "{all}");
+
+    // A failed expectation says which call its left side made unnecessary.
+    suite.file("shown.rit", NOT_CALLED);
+    let output = suite.run(&["shown.rit", "--param", &base]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(r#"no and take("shown"): no was false, take("shown") was not called"#),
+        "{all}"
+    );
+    let stock = suite.file("stock.rit", STOCK_OF_SHOWN);
+    let output = suite.run(&[stock.to_str().unwrap(), "--param", &base]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+const LAZY_CALLS: &str = r#"param base = "http://127.0.0.1:1"
+
+# Takes one of `product` from the inventory: a request with an effect the
+# tests can see afterwards.
+fn take(product: string) -> bool {
+  POST "{{base}}/api/inventory/{{product}}/take" json { quantity: 1 }
+  expect status == 200
+  return true
+}
+
+fn take_name(product: string) -> string {
+  POST "{{base}}/api/inventory/{{product}}/take" json { quantity: 1 }
+  expect status == 200
+  return product
+}
+
+test "or decided by its left side" {
+  let yes = true
+  let decided = yes or take("or-decided")
+  expect decided
+  GET "{{base}}/api/inventory/or-decided"
+  expect json.available == 1000
+}
+
+test "or that needs its right side" {
+  let no = false
+  let decided = no or take("or-undecided")
+  expect decided
+  GET "{{base}}/api/inventory/or-undecided"
+  expect json.available == 999
+}
+
+test "and decided by its left side" {
+  let no = false
+  let decided = no and take("and-decided")
+  expect not decided
+  GET "{{base}}/api/inventory/and-decided"
+  expect json.available == 1000
+}
+
+test "and that needs its right side" {
+  let yes = true
+  let decided = yes and take("and-undecided")
+  expect decided
+  GET "{{base}}/api/inventory/and-undecided"
+  expect json.available == 999
+}
+
+test "coalesce decided by its left side" {
+  GET "{{base}}/api/inventory/coalesce-decided"
+  let name = json.product ?? take_name("coalesce-decided")
+  expect name == "coalesce-decided"
+  GET "{{base}}/api/inventory/coalesce-decided"
+  expect json.available == 1000
+}
+
+test "coalesce that needs its right side" {
+  GET "{{base}}/api/inventory/coalesce-undecided"
+  let name = json.nickname ?? take_name("coalesce-undecided")
+  expect name == "coalesce-undecided"
+  GET "{{base}}/api/inventory/coalesce-undecided"
+  expect json.available == 999
+}
+
+test "an expectation decided by its left side" {
+  let yes = true
+  expect yes or take("expect-decided")
+  GET "{{base}}/api/inventory/expect-decided"
+  expect json.available == 1000
+}
+"#;
+
+const NOT_CALLED: &str = r#"param base = "http://127.0.0.1:1"
+
+fn take(product: string) -> bool {
+  POST "{{base}}/api/inventory/{{product}}/take" json { quantity: 1 }
+  expect status == 200
+  return true
+}
+
+test "a failed and whose right side was not needed" {
+  let no = false
+  expect no and take("shown")
+}
+"#;
+
+const STOCK_OF_SHOWN: &str = r#"param base = "http://127.0.0.1:1"
+
+test "nothing was taken" {
+  GET "{{base}}/api/inventory/shown"
+  expect json.available == 1000
+}
+"#;

@@ -1,7 +1,9 @@
 //! Evaluating plan expressions to values, synchronously. Calls of user functions
 //! (which may perform steps) are run by the interpreter first and handed in as
 //! results, so that this stays plain code usable anywhere, including inside a
-//! `load` check on every response.
+//! `load` check on every response. Only the calls that evaluation will reach are
+//! made: `and`, `or` and `??` decide on their left side first
+//! ([`Evaluator::short_circuit`]).
 
 use super::functions::{self, FunctionContext};
 use super::operators::{self, ArithOp, EvalError};
@@ -35,7 +37,9 @@ pub struct Evaluator<'a> {
     pub names: &'a dyn Names,
     pub sources: &'a SourceMap,
     pub functions: &'a FunctionContext<'a>,
-    /// Results of user-function calls, by the address of their call expression.
+    /// Results of user-function calls, by the address of their call expression,
+    /// and the left operands of `and`/`or`/`??` whose right side holds such a call
+    /// (see [`Evaluator::short_circuit`]).
     pub call_results: &'a HashMap<usize, Value>,
 }
 
@@ -44,6 +48,13 @@ pub struct Verdict {
     pub held: bool,
     pub actual: Vec<(String, String)>,
     pub detail: Option<String>,
+}
+
+/// The left operand of `and`, `or` or `??`, and the result when it decides alone
+/// (`None`: the right side is evaluated).
+pub struct ShortCircuit {
+    pub left: Value,
+    pub result: Option<Value>,
 }
 
 pub fn expr_key(expr: &Expr) -> usize {
@@ -181,16 +192,12 @@ impl Evaluator<'_> {
         use BinaryOperator::*;
         let error = |error: EvalError| self.eval_error(expr, error);
         match operator {
-            Coalesce => match self.path(left)? {
-                Some(value) if !is_null(&value) => Ok(value),
-                _ => self.value(right),
-            },
-            Or | And => {
-                let left_value = self.value(left)?;
-                let left_true =
-                    operators::truthy(&left_value).map_err(|e| self.eval_error(left, e))?;
-                if (operator == Or) == left_true {
-                    return Ok(Value::Bool(left_true));
+            Coalesce | Or | And => {
+                if let Some(result) = self.short_circuit(operator, left)?.result {
+                    return Ok(result);
+                }
+                if operator == Coalesce {
+                    return self.value(right);
                 }
                 let right_value = self.value(right)?;
                 Ok(Value::Bool(
@@ -222,6 +229,45 @@ impl Evaluator<'_> {
                 })
             }
         }
+    }
+
+    /// The left operand of `and`, `or` or `??` and whether it decides the result
+    /// alone. The interpreter asks this before making the user-function calls of the
+    /// right side, and leaves the value in `call_results` under the left operand's
+    /// address: the evaluation that follows then takes the same decision even when
+    /// the left side would read differently a moment later (`logs()`, `now()`).
+    pub fn short_circuit(
+        &self,
+        operator: BinaryOperator,
+        left: &Expr,
+    ) -> Result<ShortCircuit, Box<Failure>> {
+        let decided = self.call_results.get(&expr_key(left)).cloned();
+        if operator == BinaryOperator::Coalesce {
+            let value = match decided {
+                Some(value) => Some(value),
+                None => self.path(left)?,
+            };
+            return Ok(match value {
+                Some(value) if !is_null(&value) => ShortCircuit {
+                    result: Some(value.clone()),
+                    left: value,
+                },
+                value => ShortCircuit {
+                    left: value.unwrap_or(Value::Null),
+                    result: None,
+                },
+            });
+        }
+        let value = match decided {
+            Some(value) => value,
+            None => self.value(left)?,
+        };
+        let left_true = operators::truthy(&value).map_err(|e| self.eval_error(left, e))?;
+        Ok(ShortCircuit {
+            left: value,
+            result: ((operator == BinaryOperator::Or) == left_true)
+                .then_some(Value::Bool(left_true)),
+        })
     }
 
     /// A template as text: plain, each value shell-quoted, or each value
@@ -356,6 +402,17 @@ impl Evaluator<'_> {
             | ExprKind::Negate(inner)
             | ExprKind::Is(inner, _)
             | ExprKind::Exists(inner) => self.collect_operands(inner, actual),
+            // The right side of `and`/`or`/`??` whose left side decided: its user
+            // calls were not made, and saying so is the truth the reader needs.
+            ExprKind::Call {
+                callee: Callee::Function { .. },
+                ..
+            } if !self.call_results.contains_key(&expr_key(expr)) => {
+                let source = self.source(expr);
+                if !actual.iter().any(|(known, _)| *known == source) {
+                    actual.push((source, "not called".to_string()));
+                }
+            }
             ExprKind::Name(_)
             | ExprKind::Qualified { .. }
             | ExprKind::Member(..)

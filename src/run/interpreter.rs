@@ -16,7 +16,8 @@ use crate::backends::step::{
 };
 use crate::backends::ws::{Frame, Outgoing, WsConnection};
 use crate::plan::{
-    Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan, TemplatePart,
+    BinaryOperator, Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan,
+    TemplatePart,
 };
 use crate::report::mask::Masker;
 use crate::syntax::literal::format_duration;
@@ -327,6 +328,18 @@ impl TestContext {
         results: &'a mut HashMap<usize, Value>,
     ) -> BoxFuture<'a, Outcome<()>> {
         Box::pin(async move {
+            if let ExprKind::Binary {
+                operator:
+                    operator @ (BinaryOperator::And | BinaryOperator::Or | BinaryOperator::Coalesce),
+                left,
+                right,
+            } = &expr.kind
+                && contains_user_call(right)
+            {
+                return self
+                    .short_circuit_calls(*operator, left, right, results)
+                    .await;
+            }
             for child in children(expr) {
                 if contains_user_call(child) {
                     self.collect_calls(child, results).await?;
@@ -354,6 +367,35 @@ impl TestContext {
                     .call_function(expr, *module, *index, positional_values, named_values)
                     .await?;
                 results.insert(expr_key(expr), value);
+            }
+            Ok(())
+        })
+    }
+
+    /// The calls of `left`, then those of `right` only when `left` does not decide:
+    /// a function on the right of `and`, `or` or `??` (which may send a request)
+    /// runs only when the operator needs its value.
+    fn short_circuit_calls<'a>(
+        &'a mut self,
+        operator: BinaryOperator,
+        left: &'a Expr,
+        right: &'a Expr,
+        results: &'a mut HashMap<usize, Value>,
+    ) -> BoxFuture<'a, Outcome<()>> {
+        Box::pin(async move {
+            if contains_user_call(left) {
+                self.collect_calls(left, results).await?;
+            }
+            // A left side that fails to evaluate fails the whole expression before
+            // the right is reached; the evaluation that follows reports it.
+            let Ok(decision) =
+                self.with_evaluator(results, |evaluator| evaluator.short_circuit(operator, left))
+            else {
+                return Ok(());
+            };
+            results.insert(expr_key(left), decision.left);
+            if decision.result.is_none() {
+                self.collect_calls(right, results).await?;
             }
             Ok(())
         })
