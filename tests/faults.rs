@@ -691,12 +691,14 @@ fn a_process_that_leaves_its_group_is_ended_and_named_after_the_run() {
     // `setsid` puts each daemon in a session of its own, out of reach of the
     // signals that end the step's process group. The step waits until both
     // daemons wrote their pid (so they have left their groups) and exits. The
-    // step's daemon answers SIGTERM by starting yet another one.
+    // step's daemon answers SIGTERM by starting yet another one (in its own
+    // session, so out of every group too), which ritc may find between its fork
+    // and its exec: it must still name it by the program it runs, `sleep 33`.
     suite.file(
         "daemon.rit",
         r#"service keeper = "setsid sh -c 'echo $$ > service-daemon.pid; exec sleep 31' > /dev/null 2>&1 < /dev/null & exec sleep 60"
 test "starts a daemon" {
-  run "setsid sh -c 'trap \"setsid sleep 33 & exit\" TERM; echo $$ > step-daemon.pid; sleep 32 & wait' > /dev/null 2>&1 < /dev/null & while [ ! -s step-daemon.pid ] || [ ! -s service-daemon.pid ]; do sleep 0.01; done"
+  run "setsid sh -c 'trap \"sleep 33 & exit\" TERM; echo $$ > step-daemon.pid; sleep 32 & wait' > /dev/null 2>&1 < /dev/null & while [ ! -s step-daemon.pid ] || [ ! -s service-daemon.pid ]; do sleep 0.01; done"
   expect exit == 0
 }
 "#,

@@ -546,6 +546,13 @@ fn kill_all_child() {
             .expect("it ran");
         assert_eq!(output.exit, 128 + libc::SIGTERM);
         assert_all_end(&pids, Duration::from_secs(2)).await;
+        // The service's exit is recorded by its own task once tokio has reaped
+        // its `sh`, which may come a moment after the process is gone.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while services.exited().is_empty() {
+            assert!(Instant::now() < deadline, "never noticed the exit");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         assert_eq!(
             services.exited(),
             vec![("sleeper".to_string(), 128 + libc::SIGTERM)]

@@ -3,7 +3,8 @@
 //! runs `.rit` files against a local server whose answers take fixed times.
 //!
 //! - Several load tests run whole, and as shards 0/2 and 1/2 merged: the same tests
-//!   and counts, and latency percentiles that agree within the timing noise.
+//!   and counts; each test's latency percentiles are the ones its shard recorded
+//!   (two runs' timings are not compared: they depend on how busy the machine is).
 //! - One load's recorded latencies split over two shard reports (as two pods
 //!   sending the same load would record them) and merged: the merged histogram is
 //!   the recorded one, count for count, and every percentile is the one-run
@@ -201,8 +202,10 @@ fn two_shards_merged_report_what_one_run_reports() {
                 );
             }
         }
-        // Two runs of a server that sleeps a fixed time: the same percentiles
-        // within the noise of timers and a busy machine.
+        // A server that sleeps a fixed time: no request of either run is faster.
+        // How much slower depends on how busy the machine was during each run, so
+        // two runs are not compared with each other; the merge is checked exactly
+        // below, against the shard that ran the test.
         let delay: f64 = name
             .trim_start_matches("delay ")
             .trim_end_matches("ms")
@@ -211,11 +214,20 @@ fn two_shards_merged_report_what_one_run_reports() {
         for field in ["min", "p50", "p90"] {
             let (a, b) = (millis(whole, field), millis(sharded, field));
             assert!(a >= delay && b >= delay, "{name}: {field} {a}ms vs {b}ms");
-            assert!(
-                (a - b).abs() <= 0.5 * delay.max(a.min(b)) + 5.0,
-                "{name}: {field} {a}ms whole, {b}ms sharded"
-            );
         }
+    }
+    // Each test ran in one shard: the merged report carries its load record (every
+    // count, latency figure and the histogram) as that shard recorded it.
+    let by_shard: Vec<(String, Vec<Json>)> = loads_by_test(&first)
+        .into_iter()
+        .chain(loads_by_test(&second))
+        .collect();
+    for (name, sharded) in &merged_tests {
+        let (_, recorded) = by_shard
+            .iter()
+            .find(|(shard_name, _)| shard_name == name)
+            .unwrap_or_else(|| panic!("{name} is in no shard"));
+        assert_eq!(recorded, sharded, "{name}");
     }
 }
 

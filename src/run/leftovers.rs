@@ -13,7 +13,7 @@
 //! tests run suites inside the test process, beside other tests' processes) never
 //! has its own children ended behind its back. Must not import `syntax` or `check`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use super::proc_table::{ProcessStat, command_line, descendants_of, read_processes};
@@ -23,6 +23,12 @@ use super::process::{is_spawned_leader, live_process_groups};
 const LEFTOVER_GRACE: Duration = Duration::from_millis(500);
 
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How long a leftover found between its fork and its `exec` is left to reach
+/// the `exec` before it is signalled and named: until then its command line is
+/// its parent's (a TERM trap's `sleep 33 &` reads as the trap's `sh -c …`). One
+/// that never execs (a subshell) is named by that inherited line after this.
+const EXEC_SETTLE: Duration = Duration::from_millis(300);
 
 /// How many times SIGKILL is sent to what still runs after the grace.
 const KILL_ROUNDS: usize = 5;
@@ -71,13 +77,17 @@ fn adopts_orphans() -> bool {
 /// Processes of a registered process group are left to whoever is ending that
 /// group. The table is read afresh at every round, so what a leftover starts while
 /// it is being ended (a supervisor respawning, a TERM trap) is ended too. Returns
-/// the processes that were running when signalled. Blocks for up to about a second.
+/// the processes that were running when signalled, each named by its command line
+/// when signalled; one caught between its fork and its `exec` is first given a
+/// moment (`EXEC_SETTLE`) to become the program it is about to run, so it is named
+/// by that program and not by its parent's line. Blocks for up to about a second.
 pub fn end_leftovers() -> Vec<Leftover> {
     if !adopts_orphans() {
         return Vec::new();
     }
     let mut ended = Vec::new();
     let mut named = HashSet::new();
+    let mut forked_at: HashMap<(i32, u64), Instant> = HashMap::new();
     // SIGTERM to each leftover once (and SIGCONT, so a stopped one sees it), for
     // the grace.
     let deadline = Instant::now() + LEFTOVER_GRACE;
@@ -87,7 +97,13 @@ pub fn end_leftovers() -> Vec<Leftover> {
             break;
         }
         for process in &running {
-            if !named.contains(&(process.pid, process.start_time))
+            let key = (process.pid, process.start_time);
+            // The grace of the SIGKILL rounds is not waited for it: a fork that
+            // has not exec'd by the end of the SIGTERM rounds is named as it is.
+            let settling = process.exec_pending
+                && forked_at.entry(key).or_insert_with(Instant::now).elapsed() < EXEC_SETTLE;
+            if !settling
+                && !named.contains(&key)
                 && signal_and_name(process, libc::SIGTERM, &mut named, &mut ended)
             {
                 send_if_same(process, libc::SIGCONT);

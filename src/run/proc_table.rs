@@ -19,7 +19,13 @@ pub(crate) struct ProcessStat {
     /// is reused.
     pub start_time: u64,
     pub rss_pages: u64,
+    /// Forked and not (yet) replaced by `exec`: its command line is still its
+    /// parent's (the kernel's `PF_FORKNOEXEC` in the flags field).
+    pub exec_pending: bool,
 }
+
+/// `PF_FORKNOEXEC` of `include/linux/sched.h`: set by fork, cleared by exec.
+const FORKED_NOT_EXECUTED: u64 = 0x40;
 
 impl ProcessStat {
     /// Whether it still runs code: a zombie or a dead entry waits only to be reaped,
@@ -47,6 +53,7 @@ pub(crate) fn parse_stat(text: &str) -> Option<ProcessStat> {
         cpu_ticks: number(14)? + number(15)?,
         start_time: number(22)?,
         rss_pages: number(24)?,
+        exec_pending: number(9)? & FORKED_NOT_EXECUTED != 0,
     })
 }
 
@@ -114,6 +121,7 @@ mod tests {
             cpu_ticks: 0,
             start_time: 0,
             rss_pages: 0,
+            exec_pending: false,
         }
     }
 
@@ -132,7 +140,14 @@ mod tests {
                 cpu_ticks: 180,
                 start_time: 987654,
                 rss_pages: 2560,
+                exec_pending: false,
             })
+        );
+        // The same process between its fork and its exec.
+        let forked = line.replace(" 4194560 ", " 4194624 ");
+        assert_eq!(
+            parse_stat(&forked).map(|stat| stat.exec_pending),
+            Some(true)
         );
         assert_eq!(parse_stat("garbage"), None);
         assert_eq!(parse_stat("12 (x) R 1"), None);
@@ -169,6 +184,49 @@ mod tests {
         assert!(descendants_of(21, &processes).is_empty());
     }
 
+    fn stat_of(pid: i32) -> Option<ProcessStat> {
+        parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+    }
+
+    #[test]
+    fn a_fork_is_exec_pending_until_it_execs() {
+        // SAFETY: the child calls only async-signal-safe functions (`pause`,
+        // `_exit`), as a fork of a threaded process must.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            // SAFETY: see above; the child never returns into the test.
+            unsafe {
+                libc::pause();
+                libc::_exit(0);
+            }
+        }
+        assert!(pid > 0, "fork failed");
+        let forked = stat_of(pid);
+        // SAFETY: ends and reaps the child forked above.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
+        }
+        assert_eq!(
+            forked.map(|stat| stat.exec_pending),
+            Some(true),
+            "{forked:?}"
+        );
+        // `spawn` returns once the child has exec'd `sleep`.
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .expect("sleep starts");
+        let spawned = stat_of(child.id() as i32);
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(
+            spawned.map(|stat| stat.exec_pending),
+            Some(false),
+            "{spawned:?}"
+        );
+    }
+
     #[test]
     fn this_process_is_in_the_table() {
         let own = std::process::id() as i32;
@@ -179,5 +237,7 @@ mod tests {
             .unwrap_or_else(|| panic!("pid {own} not among {} processes", processes.len()));
         assert!(me.is_running());
         assert!(me.rss_pages > 0);
+        // A test binary started by cargo has exec'd.
+        assert!(!me.exec_pending);
     }
 }

@@ -331,6 +331,7 @@ mod tests {
             cpu_ticks,
             start_time: 1000 + pid as u64,
             rss_pages,
+            exec_pending: false,
         }
     }
 
