@@ -307,7 +307,8 @@ test "status" {{
         "{check_text}"
     );
     let run = Command::new(ritc())
-        .args(["run", "main.rit", "--report", "json=report.json"])
+        .args(["run", "main.rit", "--events", "jsonl"])
+        .args(EVERY_REPORT)
         .current_dir(suite.dir.path())
         .env("NO_COLOR", "1")
         .env("RIT_SHORT_CODE", "7")
@@ -315,15 +316,41 @@ test "status" {{
         .unwrap();
     let all = text(&run);
     assert_eq!(run.status.code(), Some(1), "{all}");
-    // Known only at run time, so the run says it.
+    // Known only at run time, so the run says it: on the terminal, ...
+    let warning =
+        "secret `code` is shorter than 4 characters: it is not masked in this run's output (W0005)";
+    let terminal = String::from_utf8_lossy(&run.stderr);
     assert!(
-        all.contains("warning: secret `code` is shorter than 4 characters: it is not masked in this run's output (W0005)"),
-        "{all}"
+        terminal.contains(&format!("warning: {warning}")),
+        "{terminal}"
     );
     assert!(all.contains("status was 200"), "{all}");
     assert!(!all.contains("***0"), "{all}");
-    let report = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
-    assert!(report.contains("status was 200"), "{report}");
+    let read = |name: &str| std::fs::read_to_string(suite.dir.path().join(name)).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&read("report.json")).unwrap();
+    assert!(report.to_string().contains("status was 200"), "{report}");
+    // ... in the reports' warnings, counted like the terminal counts them ...
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(warnings.iter().any(|line| line == warning), "{report:#}");
+    assert_eq!(report["summary"]["warnings"], warnings.len(), "{report:#}");
+    let verdict = terminal
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or_default();
+    let count = format!("; {} warning", warnings.len());
+    assert!(verdict.contains(&count), "{verdict}: {report:#}");
+    for file in ["report.yaml", "report.tap", "report.html"] {
+        assert!(read(file).contains("secret `code` is shorter"), "{file}");
+    }
+    // ... and in the events, as a problem that does not fail the run.
+    let events = String::from_utf8_lossy(&run.stdout);
+    let problem: serde_json::Value = events
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|event| event["type"] == "run_problem" && event["message"] == warning)
+        .unwrap_or_else(|| panic!("no run_problem event: {events}"));
+    assert_eq!(problem["fails_run"], false, "{problem}");
 }
 
 #[test]

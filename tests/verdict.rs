@@ -384,6 +384,17 @@ fn merge_agrees(suite: &Suite, json: &Json, exit: i32) {
     .unwrap();
     assert_eq!(merged["summary"], json["summary"], "{}", text(&output));
     assert_eq!(merged["test_run"]["status"], json["test_run"]["status"]);
+    let statuses = |report: &Json| -> Vec<(Json, Json)> {
+        report["checkpoints"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|item| (item["name"].clone(), item["status"].clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(statuses(&merged), statuses(json), "merged checkpoints");
     assert_eq!(output.status.code(), Some(exit), "{}", text(&output));
     let line = String::from_utf8_lossy(&output.stderr).to_string();
     let (status, _) = verdict_line(
@@ -402,11 +413,22 @@ fn merge_agrees(suite: &Suite, json: &Json, exit: i32) {
 
 /// Runs `file` with `args` to its end, checks every format, returns the JSON.
 fn case(name: &str, suite: &Suite, file: &str, args: &[&str], expected: Expected) -> Json {
+    case_formats(name, suite, file, args, expected).0
+}
+
+/// `case`, also returning every format read back.
+fn case_formats(
+    name: &str,
+    suite: &Suite,
+    file: &str,
+    args: &[&str],
+    expected: Expected,
+) -> (Json, Formats) {
     let output = command(suite, file, args).output().unwrap();
     let formats = read(suite, &output);
     let json = same_story(name, &formats, &expected);
     merge_agrees(suite, &json, expected.exit);
-    json
+    (json, formats)
 }
 
 fn skip_reasons(json: &Json) -> Vec<(String, String)> {
@@ -625,6 +647,108 @@ test "after" {
         .map(|checkpoint| checkpoint["status"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(statuses, ["failed", "passed"]);
+}
+
+#[test]
+fn a_checkpoint_the_run_stopped_inside_is_incomplete_not_passed() {
+    // With two jobs "breaks" and "smoke one" start together; "breaks" fails and
+    // `--fail-fast` stops the run: "smoke one" (which holds its slot until well
+    // after "breaks" ended) still passes, "smoke two" never starts. Smoke was
+    // never finished, so it is no green gate.
+    let suite = Suite::new();
+    suite.file(
+        "half.rit",
+        r#"test "breaks" {
+  run "touch broke; exit 1"
+  expect exit == 0
+}
+checkpoint "Smoke" on failure continue {
+  test "smoke one" {
+    run "while [ ! -e broke ]; do sleep 0.01; done; sleep 1"
+    expect exit == 0
+  }
+  test "smoke two" {
+    run "touch two-ran"
+    expect exit == 0
+  }
+}
+"#,
+    );
+    let (json, formats) = case_formats(
+        "a checkpoint cut short by --fail-fast",
+        &suite,
+        "half.rit",
+        &["--fail-fast", "--jobs", "2"],
+        Expected {
+            status: "FAILED",
+            exit: 1,
+            buckets: [1, 1, 1, 0, 0],
+            problems: 0,
+        },
+    );
+    assert!(!suite.dir.path().join("two-ran").exists());
+    let context = &formats.terminal;
+    // JSON and YAML (same_story checks that they and the events agree), the
+    // merged report (merge_agrees), TAP, JUnit, HTML, events and the terminal.
+    assert_eq!(json["checkpoints"][0]["status"], "incomplete", "{json:#}");
+    let skipped = &json["tests"][2];
+    assert_eq!(skipped["name"], "smoke two", "{json:#}");
+    assert_eq!(skipped["not_reached"], true, "{json:#}");
+    assert!(
+        formats.tap.contains("# checkpoint Smoke: incomplete"),
+        "{}",
+        formats.tap
+    );
+    let junit = std::fs::read_to_string(suite.dir.path().join("report.xml")).unwrap();
+    assert!(junit.contains("Smoke: incomplete"), "{junit}");
+    assert!(
+        formats
+            .html
+            .contains("<tr class=\"checkpoint incomplete\">"),
+        "{}",
+        formats.html
+    );
+    let settled = formats
+        .events
+        .iter()
+        .find(|event| event["type"] == "checkpoint_settled")
+        .unwrap_or_else(|| panic!("no checkpoint_settled: {context}"));
+    assert_eq!(settled["status"], "incomplete", "{settled}");
+    assert_eq!(settled["not_reached"], 1, "{settled}");
+    assert!(
+        context.contains("checkpoint Smoke: INCOMPLETE (1 of 2 tests not run: the run stopped)"),
+        "{context}"
+    );
+
+    // A test skipped by its own `skip` does not make a checkpoint incomplete.
+    let suite = Suite::new();
+    suite.file(
+        "skipping.rit",
+        r#"checkpoint "Smoke" on failure continue {
+  test "smoke one" {
+    run "true"
+    expect exit == 0
+  }
+  test "smoke two" skip "not yet" {
+    run "true"
+  }
+}
+"#,
+    );
+    let json = case(
+        "a checkpoint with a skip attribute",
+        &suite,
+        "skipping.rit",
+        &[],
+        Expected {
+            status: "PASSED",
+            exit: 0,
+            buckets: [1, 0, 1, 0, 0],
+            problems: 0,
+        },
+    );
+    assert_eq!(json["checkpoints"][0]["status"], "passed", "{json:#}");
+    assert!(json["tests"][1].get("not_reached").is_none(), "{json:#}");
 }
 
 #[test]

@@ -30,7 +30,7 @@
 //! | `close_to_limit` | `suite`, `test`, `file`, `line`, `message` (an expectation on a duration held within 10% of its limit) |
 //! | `exchange` | `suite`, `test`, `text` (with `-v` only: the request and response) |
 //! | `test_finished` | `suite`, `test`, `status` (`passed` `failed` `skipped` `warned` `interrupted`), `duration_ms`, `attempts`, `failure`, `warnings`, `skip_reason`, `steps`, `service_log`, `loads`, … (the test record of the JSON report); exactly one per selected test, skipped ones too |
-//! | `checkpoint_settled` | `suite`, `checkpoint`, `stage`, `on_failure`, `status` (`passed` `failed` `skipped` `interrupted`), `tests`, `duration_ms`, `skipped_after` (the tests a failed `stop` checkpoint kept from starting) — when its last selected test has its outcome |
+//! | `checkpoint_settled` | `suite`, `checkpoint`, `stage`, `on_failure`, `status` (`passed` `failed` `skipped` `incomplete` `interrupted`), `tests`, `duration_ms`, `skipped_after` (the tests a failed `stop` checkpoint kept from starting), `not_reached` (its own tests that did not run because the run stopped) — when its last selected test has its outcome |
 //! | `run_problem` | `message`, `detail`, `suggestion`, `fails_run` (a problem outside any test: a service, setup, teardown fail the run; processes that outlived it do not) |
 //! | `service_usage` | `service`, `peak_rss_bytes`, `peak_cpu_percent` (100 = one core, over 1 s), `cpu_seconds`, `processes`, `samples`, `sampled_ms` (what a started service used while the tests ran; one per service, before `run_finished`) |
 //! | `run_finished` | `status` (`PASSED` `FAILED` `PARTIAL` `INTERRUPTED`), `exit_code`, `summary` (`total_tests` `passed` `failed` `skipped` `warned` `interrupted` `warnings`), `duration_ms`, `stopped_early`, `interrupted`, `warnings`, `recommendations`, `checkpoints` (as in the JSON report) |
@@ -212,6 +212,7 @@ impl EventsReporter {
                 "tests": checkpoint.tests.iter().map(|test| mask(test)).collect::<Vec<_>>(),
                 "duration_ms": model::millis(checkpoint.duration),
                 "skipped_after": checkpoint.skipped_after,
+                "not_reached": checkpoint.not_reached,
             }),
             Event::ServiceUsage(usage) => json!({
                 "type": "service_usage",

@@ -827,7 +827,7 @@ details.test.passed { border-left-color: var(--passed); } details.test.failed { 
 details.test > summary { cursor: pointer; padding: 6px 10px; list-style-position: inside; }
 details.test .body { padding: 0 14px 12px; }
 .mark { font-weight: bold; } .test.passed .mark { color: var(--passed); } .test.failed .mark { color: var(--failed); } .test.warned .mark { color: var(--warned); } .test.skipped .mark { color: var(--skipped); } .test.interrupted .mark { color: var(--failed); }
-tr.checkpoint.failed td:nth-child(4), tr.checkpoint.interrupted td:nth-child(4) { color: var(--failed); font-weight: bold; } tr.checkpoint.passed td:nth-child(4) { color: var(--passed); }
+tr.checkpoint.failed td:nth-child(4), tr.checkpoint.interrupted td:nth-child(4) { color: var(--failed); font-weight: bold; } tr.checkpoint.passed td:nth-child(4) { color: var(--passed); } tr.checkpoint.incomplete td:nth-child(4) { color: var(--warned); font-weight: bold; }
 .suite { color: var(--soft); }
 .tag { display: inline-block; font-size: 11.5px; padding: 0 6px; border: 1px solid var(--line); border-radius: 999px; color: var(--soft); }
 body.show-failed details.test:not(.failed), body.show-passed details.test:not(.passed), body.show-skipped details.test:not(.skipped), body.show-warned details.test:not(.warned), body.show-interrupted details.test:not(.interrupted) { display: none; }

@@ -55,8 +55,8 @@ impl Masker {
         true
     }
 
-    /// Notes a `secret` whose value was too short to register, so that the
-    /// terminal can say that it is shown.
+    /// Notes a `secret` whose value was too short to register, so that the run
+    /// can warn that it is shown (a problem of the run, in every output).
     pub fn note_unmasked(&self, name: &str) {
         self.register
             .write()

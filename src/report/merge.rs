@@ -237,6 +237,7 @@ fn empty_test() -> TestRecord {
         tags: Vec::new(),
         checkpoint: None,
         skip_reason: None,
+        not_reached: false,
         warnings: Vec::new(),
         close_to_limit: Vec::new(),
         failure: None,

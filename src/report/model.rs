@@ -292,6 +292,10 @@ pub struct TestRecord {
     pub checkpoint: Option<CheckpointRecord>,
     #[serde(default)]
     pub skip_reason: Option<String>,
+    /// Skipped because the run stopped before it, not by its own `skip` (so its
+    /// checkpoint is `incomplete`); written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_reached: bool,
     /// `warn expect` lines that did not hold.
     #[serde(default)]
     pub warnings: Vec<String>,
@@ -553,6 +557,7 @@ fn test_record(sources: &SourceMap, outcome: &TestOutcome, steps: Vec<StepRecord
                 on_failure: format!("{action:?}").to_lowercase(),
             }),
         skip_reason: outcome.skip_reason.clone(),
+        not_reached: outcome.not_reached,
         warnings: outcome.warnings.clone(),
         close_to_limit: Vec::new(),
         failure: outcome
@@ -737,7 +742,7 @@ pub fn status(report: &RunReport, incomplete: bool) -> RunStatus {
 
 /// Each checkpoint of the tests, once per suite and name, in the tests' order.
 fn checkpoints(tests: &[TestRecord]) -> Vec<CheckpointSummary> {
-    let mut summaries: Vec<(CheckpointSummary, Vec<TestStatus>)> = Vec::new();
+    let mut summaries: Vec<(CheckpointSummary, Vec<(TestStatus, bool)>)> = Vec::new();
     for test in tests {
         let Some(checkpoint) = &test.checkpoint else {
             continue;
@@ -758,7 +763,7 @@ fn checkpoints(tests: &[TestRecord]) -> Vec<CheckpointSummary> {
             Some((summary, statuses)) => {
                 summary.tests.push(test.name.clone());
                 summary.duration_ms += test.duration_ms;
-                statuses.push(status);
+                statuses.push((status, test.not_reached));
             }
             None => summaries.push((
                 CheckpointSummary {
@@ -772,7 +777,7 @@ fn checkpoints(tests: &[TestRecord]) -> Vec<CheckpointSummary> {
                     duration: String::new(),
                     duration_ms: test.duration_ms,
                 },
-                vec![status],
+                vec![(status, test.not_reached)],
             )),
         }
     }

@@ -108,6 +108,15 @@ impl TerminalReporter {
                 self.paint("33", "SKIPPED"),
                 count(checkpoint.tests.len())
             ),
+            CheckpointStatus::Incomplete => {
+                let not_run = checkpoint.not_reached;
+                format!(
+                    "{} ({} of {} not run: the run stopped)",
+                    self.paint("33", "INCOMPLETE"),
+                    not_run,
+                    count(checkpoint.tests.len())
+                )
+            }
             CheckpointStatus::Interrupted => self.paint("31", "INTERRUPTED"),
         };
         self.print(&format!("checkpoint {}{stage}: {verdict}", checkpoint.name));
@@ -275,15 +284,6 @@ impl Reporter for TerminalReporter {
                     if *tests == 1 { "" } else { "s" },
                     files.join(", ")
                 ));
-                // `ritc check` warns only of what the file says (W0005); a short
-                // value from the environment is known once the run computed it.
-                for name in self.masker.unmasked() {
-                    self.print(&format!(
-                        "{} secret `{name}` is shorter than {} characters: it is not masked in this run's output (W0005)",
-                        self.paint("33", "warning:"),
-                        super::mask::SHORTEST_MASKED_SECRET
-                    ));
-                }
             }
             Event::ServiceStarting { name } => {
                 if let Some(spinner) = &self.spinner {

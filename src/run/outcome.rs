@@ -147,6 +147,10 @@ pub struct TestOutcome {
     /// `warn expect` that did not hold, as messages.
     pub warnings: Vec<String>,
     pub skip_reason: Option<String>,
+    /// Skipped because the run stopped before it (a failed `stop` checkpoint,
+    /// `--fail-fast`, an interrupt, a service or setup that failed), not by its
+    /// own `skip`: its checkpoint did not complete.
+    pub not_reached: bool,
     pub checkpoint: Option<(String, Option<String>, FailureAction)>,
     pub tags: Vec<String>,
     /// The last lines of the services' logs, attached to failures.
@@ -254,6 +258,8 @@ pub struct CheckpointOutcome {
     pub duration: Duration,
     /// For a failed `stop` checkpoint: the tests that did not start because of it.
     pub skipped_after: usize,
+    /// Its own tests that did not run because the run stopped before them.
+    pub not_reached: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -265,15 +271,21 @@ pub enum CheckpointStatus {
     Failed,
     /// No test ran.
     Skipped,
+    /// Some tests passed, and the others did not run because the run stopped
+    /// before them: the gate was not passed, it was never finished.
+    Incomplete,
     /// A test was running when the run was interrupted.
     Interrupted,
 }
 
 impl CheckpointStatus {
-    /// From the statuses of a checkpoint's tests: an interruption first, then a
-    /// failure, then whether anything ran at all.
-    pub fn of(statuses: impl IntoIterator<Item = TestStatus>) -> CheckpointStatus {
-        let statuses: Vec<TestStatus> = statuses.into_iter().collect();
+    /// From the statuses of a checkpoint's tests, each with whether it was skipped
+    /// because the run stopped before it (`TestOutcome::not_reached`): an
+    /// interruption first, then a failure, then whether anything ran at all, then
+    /// whether every test that was not skipped by its own `skip` ran.
+    pub fn of(tests: impl IntoIterator<Item = (TestStatus, bool)>) -> CheckpointStatus {
+        let tests: Vec<(TestStatus, bool)> = tests.into_iter().collect();
+        let statuses: Vec<TestStatus> = tests.iter().map(|(status, _)| *status).collect();
         if statuses.contains(&TestStatus::Interrupted) {
             CheckpointStatus::Interrupted
         } else if statuses
@@ -283,6 +295,8 @@ impl CheckpointStatus {
             CheckpointStatus::Failed
         } else if statuses.iter().all(|status| *status == TestStatus::Skipped) {
             CheckpointStatus::Skipped
+        } else if tests.iter().any(|(_, not_reached)| *not_reached) {
+            CheckpointStatus::Incomplete
         } else {
             CheckpointStatus::Passed
         }
@@ -293,6 +307,7 @@ impl CheckpointStatus {
             CheckpointStatus::Passed => "passed",
             CheckpointStatus::Failed => "failed",
             CheckpointStatus::Skipped => "skipped",
+            CheckpointStatus::Incomplete => "incomplete",
             CheckpointStatus::Interrupted => "interrupted",
         }
     }

@@ -522,6 +522,19 @@ pub async fn run(
     });
 
     let mut tally = Tally::new(&plan, &selected, options.fail_fast, events.clone());
+    // `ritc check` warns only of what the file says (W0005); a short value from
+    // the environment is known once the run computed it. A warning of the run, in
+    // every output: the terminal, the reports' `warnings` and `problems`, events.
+    for name in options.secrets.unmasked() {
+        tally.problem(
+            format!(
+                "secret `{name}` is shorter than {} characters: it is not masked in this run's output (W0005)",
+                crate::report::mask::SHORTEST_MASKED_SECRET
+            ),
+            None,
+            false,
+        );
+    }
     let service_start = {
         let mut interrupted = interrupt.clone();
         tokio::select! {
@@ -932,6 +945,7 @@ fn base_outcome(shared: &RunShared, suite_index: usize, test: &TestPlan) -> Test
         failure: None,
         warnings: Vec::new(),
         skip_reason: None,
+        not_reached: false,
         checkpoint: test.checkpoint.as_ref().map(|checkpoint| {
             (
                 checkpoint.name.clone(),
@@ -987,6 +1001,7 @@ fn skipped_outcome(
     let mut outcome = base_outcome(shared, suite_index, test);
     outcome.status = TestStatus::Skipped;
     outcome.skip_reason = Some(reason.to_string());
+    outcome.not_reached = true;
     outcome
 }
 

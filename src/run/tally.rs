@@ -30,7 +30,8 @@ pub struct Tally {
 struct CheckpointProgress {
     suite_index: usize,
     outcome: CheckpointOutcome,
-    statuses: Vec<TestStatus>,
+    /// Each outcome so far, with whether the run stopped before that test.
+    statuses: Vec<(TestStatus, bool)>,
     settled: bool,
 }
 
@@ -67,6 +68,7 @@ impl Tally {
                         tests: vec![test.name.clone()],
                         duration: Duration::ZERO,
                         skipped_after: 0,
+                        not_reached: 0,
                     },
                     statuses: Vec::new(),
                     settled: false,
@@ -142,7 +144,7 @@ impl Tally {
                 _ => {}
             }
         }
-        let status = outcome.status;
+        let status = (outcome.status, outcome.not_reached);
         let duration = outcome.duration;
         let _ = self.events.send(Event::TestFinished(Box::new(outcome)));
         if let Some((name, _, _)) = checkpoint
@@ -153,6 +155,11 @@ impl Tally {
             if !progress.settled && progress.statuses.len() >= progress.outcome.tests.len() {
                 progress.settled = true;
                 progress.outcome.status = CheckpointStatus::of(progress.statuses.iter().copied());
+                progress.outcome.not_reached = progress
+                    .statuses
+                    .iter()
+                    .filter(|(_, not_reached)| *not_reached)
+                    .count();
                 let settled = Event::CheckpointSettled(Box::new(progress.outcome.clone()));
                 let _ = self.events.send(settled);
             }
