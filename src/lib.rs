@@ -2,6 +2,10 @@
 //! Data flows one way: syntax → check → plan → run → events → report. See
 //! docs/ARCHITECTURE.md for the map.
 
+// A failure is a value with words and a span, never a panic (clippy.toml lets
+// tests unwrap).
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod backends;
 pub mod check;
 pub mod cli;

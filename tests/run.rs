@@ -369,6 +369,7 @@ test "dummy {signal}" {{
                 "process {pid} should be running before the signal: {living:?}"
             );
         }
+        // SAFETY: kill(2) only sends a signal; the pid is our own child, not yet reaped.
         unsafe { libc::kill(child.id() as i32, signal) };
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(3), "signal {signal}");
@@ -461,6 +462,7 @@ fn under_nohup_a_hangup_does_not_interrupt_the_run() {
         assert!(Instant::now() < deadline, "the test never started");
         std::thread::sleep(Duration::from_millis(20));
     }
+    // SAFETY: kill(2) only sends a signal; the pid is our own child, not yet reaped.
     unsafe { libc::kill(child.id() as i32, libc::SIGHUP) };
     let output = child.wait_with_output().unwrap();
     let all = text(&output);
