@@ -17,5 +17,6 @@ pub mod plan;
 pub mod publish;
 pub mod report;
 pub mod run;
+pub mod steps;
 pub mod syntax;
 pub mod types;

@@ -1,7 +1,7 @@
 //! Step backends: one file per step kind. Each declares its schema (clauses and
 //! result record, read by the checker) and executes its steps behind the
 //! `step::Backend` trait (used by `run`). Adding a step kind means one file here,
-//! one line in `schema_for` and one in `registry`.
+//! its `StepKind` in `crate::steps` and one line in `registry`.
 
 pub mod http;
 pub mod http_client;
@@ -18,31 +18,21 @@ pub mod ws;
 use schema::StepSchema;
 use std::sync::Arc;
 
-const NAMES: [&str; 6] = ["http", "run", "sql", "redis", "ws", "load"];
-
-/// The schema of every backend, by the name the AST uses (`StepKind::backend_name`).
+/// The schema of every step kind, by the name the AST uses (`StepKind::backend_name`).
 pub fn schema_for(backend: &str) -> Option<StepSchema> {
-    Some(match backend {
-        "http" => http::schema(),
-        "run" => run::schema(),
-        "sql" => sql::schema(),
-        "redis" => redis::schema(),
-        "ws" => ws::schema(),
-        "load" => load::schema(),
-        _ => return None,
-    })
+    crate::steps::by_name(backend).map(|kind| kind.schema())
 }
 
-/// Every field any backend yields, for "the last step does not yield `x`".
+/// Every field any step kind yields, for "the last step does not yield `x`".
 pub fn all_result_fields() -> Vec<(&'static str, &'static str)> {
-    NAMES
+    crate::steps::registry()
         .iter()
-        .filter_map(|name| schema_for(name))
-        .flat_map(|schema| {
+        .flat_map(|kind| {
+            let schema = kind.schema();
             schema
                 .result
                 .iter()
-                .map(move |(field, _)| (*field, schema.name))
+                .map(|(field, _)| (*field, schema.name))
                 .collect::<Vec<_>>()
         })
         .collect()

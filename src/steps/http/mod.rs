@@ -1,0 +1,5 @@
+//! The `http` step kind. Must not import `run`, `plan` or `report`.
+
+mod kind;
+
+pub use kind::Http;

@@ -1,0 +1,19 @@
+//! The `StepKind` trait: what one kind of step declares about itself. Must not
+//! import `run`, `plan` or `report`.
+
+use crate::backends::schema::StepSchema;
+
+/// One kind of step. Its words must agree with grammar/rit.pest, the language
+/// server's keywords, the importer's reserved words and the editor grammars;
+/// tests/tidy.rs names any word missing where.
+pub trait StepKind: Send + Sync {
+    /// The kind's name: in messages, in the plan and as the key of its backend
+    /// (`http`, `sql`). The grammar's rule for its steps is `<name>_step`.
+    fn name(&self) -> &'static str;
+    /// The words that begin one of its steps (`sql`; the HTTP methods for `http`).
+    /// Each is a keyword of the grammar and begins a statement.
+    fn keywords(&self) -> &'static [&'static str];
+    /// Its clauses, block options and result record, for the checker, the
+    /// language server and the planner.
+    fn schema(&self) -> StepSchema;
+}

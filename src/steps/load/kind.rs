@@ -1,0 +1,20 @@
+//! What the `load` step kind declares: its words and its schema.
+
+use crate::backends::schema::StepSchema;
+use crate::steps::StepKind;
+
+pub struct Load;
+
+impl StepKind for Load {
+    fn name(&self) -> &'static str {
+        "load"
+    }
+
+    fn keywords(&self) -> &'static [&'static str] {
+        &["load"]
+    }
+
+    fn schema(&self) -> StepSchema {
+        crate::backends::load::schema()
+    }
+}

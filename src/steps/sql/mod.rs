@@ -1,0 +1,5 @@
+//! The `sql` step kind. Must not import `run`, `plan` or `report`.
+
+mod kind;
+
+pub use kind::Sql;

@@ -1,0 +1,5 @@
+//! The `ws` step kind. Must not import `run`, `plan` or `report`.
+
+mod kind;
+
+pub use kind::WebSocket;
