@@ -1,6 +1,7 @@
 //! The checker: names, scopes, types, the fields of the last step, step clauses and
-//! every check of LANGUAGE.md §10. Reads the AST and the backends' schemas; writes
-//! only diagnostics. Pure.
+//! every check of LANGUAGE.md §10. Reads the AST and the backends' schemas, and runs each
+//! step kind's own rules (`crate::steps`, through `StepChecker`); writes only
+//! diagnostics. Pure.
 
 use super::builtins::{self, Returns};
 use super::index::{Index, NameKind, Target};
@@ -9,10 +10,11 @@ use crate::backends::{
     self, schema::OptionSpec, schema::StepSchema, schema::TargetText, schema::ValueSpec,
 };
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
+use crate::steps::{self, StepChecker};
 use crate::syntax::ast::*;
 use crate::syntax::span::Span;
 use crate::types::{IS_TYPE_NAMES, Type};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Checks every module of the program.
 pub fn check(program: &Program) -> Vec<Diagnostic> {
@@ -804,6 +806,30 @@ enum NoFieldsReason {
     AfterCall,
 }
 
+/// What a step kind's own rules (`StepKind::check`) may ask of the checker.
+impl StepChecker for BodyChecker<'_, '_> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        BodyChecker::report(self, diagnostic);
+    }
+
+    fn bound_value(&mut self, expr: &Expr) -> Type {
+        self.context = InterpolationContext::Sql;
+        let ty = self.expr(expr);
+        self.context = InterpolationContext::Text;
+        ty
+    }
+
+    fn text_value(&mut self, expr: &Expr) -> Type {
+        let ty = self.expr(expr);
+        self.reject_bytes_in_text(&ty, expr);
+        ty
+    }
+
+    fn options(&mut self, clauses: &[Clause], specs: &[OptionSpec], owner: &str) {
+        BodyChecker::options(self, clauses, specs, owner);
+    }
+}
+
 struct BodyChecker<'c, 'a> {
     checker: &'c mut ModuleChecker<'a>,
     scopes: Vec<Vec<Local>>,
@@ -1371,19 +1397,15 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             StepKind::WebSocket => self.check_url_literal(&step.target, &["ws", "wss"]),
             _ => {}
         }
-        if let Some(command) = &step.command {
-            match step.kind {
-                StepKind::Sql => self.sql_text(command),
-                _ => self.redis_command(command),
-            }
-        }
         self.options(
             &step.clauses,
             &schema.clauses,
             &format!("`{}` steps", schema.name),
         );
-        if let StepKind::Load(_) = step.kind {
-            self.load_options(step, &schema);
+        // The kind's own rules (a SQL or Redis command, the load model) live with
+        // the kind, in `crate::steps`.
+        if let Some(kind) = steps::by_name(step.kind.backend_name()) {
+            kind.check(step, self);
         }
         if matches!(step.kind, StepKind::Http(_) | StepKind::Load(_)) {
             self.raw_body(&step.clauses);
@@ -1403,47 +1425,6 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.set_fields(&schema, step.span);
                 schema.result_type()
             }
-        }
-    }
-
-    fn load_options(&mut self, step: &Step, schema: &StepSchema) {
-        let clause_names: HashSet<&str> = step
-            .clauses
-            .iter()
-            .map(|clause| clause.name.name.as_str())
-            .collect();
-        for option in &step.options {
-            if clause_names.contains(option.name.name.as_str()) {
-                self.report(Diagnostic::error(
-                    codes::DUPLICATE_CLAUSE,
-                    format!("`{}` is given twice", option.name.name),
-                    option.name.span,
-                    "also given after the URL",
-                ));
-            }
-        }
-        self.options(&step.options, &schema.block_options, "`load`");
-        let has = |name: &str| step.options.iter().any(|option| option.name.name == name);
-        let problem = if has("rate") {
-            (!has("duration")).then_some("an open-model `load` (`rate N per D`) needs `duration D`")
-        } else if has("concurrency") {
-            (!has("requests") && !has("duration"))
-                .then_some("a `load` with `concurrency` needs `requests N` or `duration D`")
-        } else {
-            Some(
-                "a `load` needs `concurrency N` (with `requests` or `duration`) or `rate N per D` (with `duration`)",
-            )
-        };
-        if let Some(problem) = problem {
-            self.report(
-                Diagnostic::error(
-                    codes::MISSING_OPTION,
-                    problem,
-                    step.keyword_span,
-                    "incomplete load model",
-                )
-                .with_help("for example: `load GET url { concurrency 10 requests 100 }`"),
-            );
         }
     }
 
@@ -1900,60 +1881,6 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 )
                 .with_help(help),
             );
-        }
-    }
-
-    fn sql_text(&mut self, command: &StringLit) {
-        let mut in_quotes = false;
-        for part in &command.parts {
-            match part {
-                StringPart::Text(text) => {
-                    in_quotes ^= text.matches('\'').count() % 2 == 1;
-                }
-                StringPart::Interpolation(expr) => {
-                    if in_quotes {
-                        self.report(
-                            Diagnostic::error(
-                                codes::SQL_INTERPOLATION_IN_QUOTES,
-                                "`{{ }}` inside SQL quotes",
-                                expr.span,
-                                "this becomes a bound parameter, which SQL does not read inside quotes",
-                            )
-                            .with_help("take the quotes away and build the text in SQL: `'%' || {{x}} || '%'`"),
-                        );
-                    }
-                    // A bound parameter may be bytes (a bytea or blob value).
-                    self.context = InterpolationContext::Sql;
-                    self.expr(expr);
-                    self.context = InterpolationContext::Text;
-                }
-            }
-        }
-    }
-
-    fn redis_command(&mut self, command: &StringLit) {
-        let text: String = command
-            .parts
-            .iter()
-            .map(|part| match part {
-                StringPart::Text(text) => text.as_str(),
-                StringPart::Interpolation(_) => "x",
-            })
-            .collect();
-        if text.split_whitespace().next().is_none() {
-            self.report(
-                Diagnostic::error(
-                    codes::REDIS_COMMAND,
-                    "empty Redis command",
-                    command.span,
-                    "no command here",
-                )
-                .with_help("write the command and its arguments: `\"GET key\"`"),
-            );
-        }
-        for expr in command.interpolations() {
-            let ty = self.expr(expr);
-            self.reject_bytes_in_text(&ty, expr);
         }
     }
 

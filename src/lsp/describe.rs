@@ -112,11 +112,8 @@ pub fn step_hover(kind: StepKind) -> Option<String> {
             quote_each(&options)
         ));
     }
-    let yields = if kind == StepKind::WebSocket {
-        "each `receive` yields"
-    } else {
-        "yields"
-    };
+    let yields = crate::steps::by_name(kind.backend_name())
+        .map_or("yields", |step_kind| step_kind.result_label());
     text.push_str(&format!(
         "{yields}:\n```rit\n{}\n```",
         fields_lines(&schema)

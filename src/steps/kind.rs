@@ -1,7 +1,9 @@
 //! The `StepKind` trait: what one kind of step declares about itself. Must not
 //! import `run`, `plan` or `report`.
 
+use super::StepChecker;
 use crate::backends::schema::StepSchema;
+use crate::syntax::ast::Step;
 
 /// One kind of step. Its words must agree with grammar/rit.pest, the language
 /// server's keywords, the importer's reserved words and the editor grammars;
@@ -16,4 +18,12 @@ pub trait StepKind: Send + Sync {
     /// Its clauses, block options and result record, for the checker, the
     /// language server and the planner.
     fn schema(&self) -> StepSchema;
+    /// Its own check rules, run by the checker after the target and clauses
+    /// (which the schema describes). A kind whose step has a command checks the
+    /// command here: the checker has no fallback for it.
+    fn check(&self, _step: &Step, _checker: &mut dyn StepChecker) {}
+    /// How the hover of its keyword introduces the result record.
+    fn result_label(&self) -> &'static str {
+        "yields"
+    }
 }

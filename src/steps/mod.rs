@@ -4,6 +4,7 @@
 //! server, the backends' lookup, tests/tidy.rs) reads `registry()`. Must not import
 //! `run`, `plan` or `report`.
 
+mod check;
 mod http;
 mod kind;
 mod load;
@@ -13,5 +14,6 @@ mod run;
 mod sql;
 mod ws;
 
+pub use check::StepChecker;
 pub use kind::StepKind;
 pub use registry::{by_name, registry};

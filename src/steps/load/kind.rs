@@ -1,7 +1,8 @@
 //! What the `load` step kind declares: its words and its schema.
 
 use crate::backends::schema::StepSchema;
-use crate::steps::StepKind;
+use crate::steps::{StepChecker, StepKind};
+use crate::syntax::ast::Step;
 
 pub struct Load;
 
@@ -16,5 +17,9 @@ impl StepKind for Load {
 
     fn schema(&self) -> StepSchema {
         crate::backends::load::schema()
+    }
+
+    fn check(&self, step: &Step, checker: &mut dyn StepChecker) {
+        super::check::check(step, checker);
     }
 }

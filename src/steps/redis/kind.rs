@@ -1,7 +1,8 @@
 //! What the `redis` step kind declares: its words and its schema.
 
 use crate::backends::schema::StepSchema;
-use crate::steps::StepKind;
+use crate::steps::{StepChecker, StepKind};
+use crate::syntax::ast::Step;
 
 pub struct Redis;
 
@@ -16,5 +17,9 @@ impl StepKind for Redis {
 
     fn schema(&self) -> StepSchema {
         crate::backends::redis::schema()
+    }
+
+    fn check(&self, step: &Step, checker: &mut dyn StepChecker) {
+        super::check::check(step, checker);
     }
 }

@@ -1,5 +1,6 @@
 //! The `redis` step kind. Must not import `run`, `plan` or `report`.
 
+mod check;
 mod kind;
 
 pub use kind::Redis;

@@ -17,4 +17,8 @@ impl StepKind for WebSocket {
     fn schema(&self) -> StepSchema {
         crate::backends::ws::schema()
     }
+
+    fn result_label(&self) -> &'static str {
+        "each `receive` yields"
+    }
 }

@@ -1,0 +1,49 @@
+//! The `load` step's own check rules: its block options (none given twice, also
+//! after the URL), and a complete load model.
+
+use crate::diagnostics::{Diagnostic, codes};
+use crate::steps::StepChecker;
+use crate::syntax::ast::Step;
+use std::collections::HashSet;
+
+pub fn check(step: &Step, checker: &mut dyn StepChecker) {
+    let clause_names: HashSet<&str> = step
+        .clauses
+        .iter()
+        .map(|clause| clause.name.name.as_str())
+        .collect();
+    for option in &step.options {
+        if clause_names.contains(option.name.name.as_str()) {
+            checker.report(Diagnostic::error(
+                codes::DUPLICATE_CLAUSE,
+                format!("`{}` is given twice", option.name.name),
+                option.name.span,
+                "also given after the URL",
+            ));
+        }
+    }
+    let schema = crate::backends::load::schema();
+    checker.options(&step.options, &schema.block_options, "`load`");
+    let has = |name: &str| step.options.iter().any(|option| option.name.name == name);
+    let problem = if has("rate") {
+        (!has("duration")).then_some("an open-model `load` (`rate N per D`) needs `duration D`")
+    } else if has("concurrency") {
+        (!has("requests") && !has("duration"))
+            .then_some("a `load` with `concurrency` needs `requests N` or `duration D`")
+    } else {
+        Some(
+            "a `load` needs `concurrency N` (with `requests` or `duration`) or `rate N per D` (with `duration`)",
+        )
+    };
+    if let Some(problem) = problem {
+        checker.report(
+            Diagnostic::error(
+                codes::MISSING_OPTION,
+                problem,
+                step.keyword_span,
+                "incomplete load model",
+            )
+            .with_help("for example: `load GET url { concurrency 10 requests 100 }`"),
+        );
+    }
+}
