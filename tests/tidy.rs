@@ -234,6 +234,11 @@ fn the_step_words_agree_everywhere() {
                     "`{word}` ({why}): missing from the words of `statement_keyword` in grammar/rit.pest"
                 ));
             }
+            if !accepts(Rule::statement_keyword, word) {
+                findings.push(format!(
+                    "`{word}` ({why}): not accepted by the `statement_keyword` trie of grammar/rit.pest"
+                ));
+            }
         }
         // The names of its clauses and block options are keywords too (LANGUAGE.md §9).
         let schema = kind.schema();
@@ -257,7 +262,8 @@ fn the_step_words_agree_everywhere() {
         (Rule::item_keyword, "item_keyword"),
     ] {
         let listed = trie_comment_words(&grammar, name);
-        for word in keywords.iter().chain(&listed) {
+        let candidates: BTreeSet<&String> = keywords.iter().chain(&listed).collect();
+        for word in candidates {
             match (listed.contains(word), accepts(rule, word)) {
                 (true, false) => findings.push(format!(
                     "`{word}`: listed for `{name}` but its trie in grammar/rit.pest does not accept it"

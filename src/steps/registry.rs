@@ -20,3 +20,28 @@ pub fn registry() -> &'static [&'static dyn StepKind] {
 pub fn by_name(name: &str) -> Option<&'static dyn StepKind> {
     KINDS.iter().copied().find(|kind| kind.name() == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kind's name is its key everywhere: `by_name` here, `backends::registry()`
+    /// (keyed by the schema's name) and the AST's `backend_name`. One name per kind.
+    #[test]
+    fn each_kind_is_found_by_the_name_its_schema_gives() {
+        let mut names = Vec::new();
+        for kind in registry() {
+            assert_eq!(kind.schema().name, kind.name());
+            assert!(by_name(kind.name()).is_some_and(|found| found.name() == kind.name()));
+            assert!(
+                !kind.keywords().is_empty(),
+                "`{}` has no keyword",
+                kind.name()
+            );
+            names.push(kind.name());
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), registry().len(), "two kinds share a name");
+    }
+}
