@@ -321,6 +321,7 @@ fn input(parts: Vec<CommandPart>) -> StepInput {
         status_checked: false,
         max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
         secrets: ritc::report::mask::Masker::default(),
+        environment: Default::default(),
     }
 }
 

@@ -164,6 +164,30 @@ test "params" {
     );
 }
 
+/// `--env-file` is the run's environment, not ritc's own: commands and services see
+/// it (a step's or service's own `env` wins), without ritc changing its process
+/// environment.
+#[test]
+fn env_file_variables_reach_commands_and_services() {
+    let suite = Suite::new();
+    suite.file(
+        "env.rit",
+        r#"service echoer = "printf %s-%s \"$FROM_FILE\" \"$SHADOWED\" > seen.txt; echo ready; exec sleep 30" { ready log "ready" within 10s; env { SHADOWED: "service" } }
+test "env" {
+  expect read("seen.txt") == "file-service"
+  run "printf %s-%s \"$FROM_FILE\" \"$SHADOWED\""
+  expect stdout == "file-file"
+  run "printf %s \"$SHADOWED\"" env { SHADOWED: "step" }
+  expect stdout == "step"
+}
+"#,
+    );
+    suite.file("vars.env", "FROM_FILE=file\nSHADOWED=file\n");
+    let output = suite.run(&["env.rit", "--env-file", "vars.env"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("1 passed"), "{}", text(&output));
+}
+
 #[test]
 fn selection_by_name_tag_checkpoint_and_stage() {
     let suite = Suite::new();

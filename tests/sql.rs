@@ -679,6 +679,7 @@ fn input(url: &str, parts: Vec<CommandPart>, timeout: Duration) -> StepInput {
         status_checked: false,
         max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
         secrets: ritc::report::mask::Masker::default(),
+        environment: Default::default(),
     }
 }
 

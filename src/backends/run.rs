@@ -45,7 +45,13 @@ impl Backend for RunBackend {
         Box::pin(async move {
             let usage = |message: String| StepError::new(StepErrorKind::Usage, message);
             let command = to_text(&input.target).map_err(|error| usage(error.0))?;
-            let env = match input.option("env") {
+            // The run's environment first (it holds `--env-file`), so the step's own
+            // `env` wins.
+            let run_environment = input
+                .environment
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone()));
+            let step_environment: Vec<(String, String)> = match input.option("env") {
                 None => Vec::new(),
                 Some(Value::Object(entries)) => entries
                     .iter()
@@ -60,6 +66,7 @@ impl Backend for RunBackend {
                     )));
                 }
             };
+            let env = run_environment.chain(step_environment).collect();
             let cwd = match input.option("cwd") {
                 Some(value) => input
                     .base_dir

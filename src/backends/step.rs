@@ -42,6 +42,8 @@ pub struct StepInput {
     pub max_body: usize,
     /// The run's secrets, for what the step describes (`-v`).
     pub secrets: Masker,
+    /// The run's environment (ritc's own and `--env-file`), which a command sees.
+    pub environment: Arc<HashMap<String, String>>,
 }
 
 impl StepInput {

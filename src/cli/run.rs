@@ -240,13 +240,9 @@ pub fn run(args: RunArgs) -> u8 {
     if let Some(path) = &args.env_file {
         match read_env_file(path) {
             Ok(pairs) => {
-                for (key, value) in pairs {
-                    // SAFETY: no other thread runs yet (the runtime starts below), so
-                    // changing the process environment here races with nothing. The
-                    // env file must reach services and commands started later.
-                    unsafe { std::env::set_var(&key, &value) };
-                    env.insert(key, value);
-                }
+                // The run's environment, not ritc's own: commands and services
+                // get it from the run settings.
+                env.extend(pairs);
             }
             Err(message) => {
                 eprintln!("error: {message}");

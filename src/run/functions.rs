@@ -609,13 +609,31 @@ pub fn resolve_readable(
     Ok(canonical)
 }
 
+/// Runs `read` (file IO of `read()`, `file()` and `schema()`) where it may block.
+///
+/// The evaluator is synchronous and runs inside a test's task, so a slow disk would
+/// stall every other task of that worker thread. On the multi-thread runtime that
+/// `ritc run` builds, `block_in_place` hands those tasks to another worker first. It
+/// panics on a current-thread runtime (`#[tokio::test]`, a caller's own), which has
+/// no other worker: there, and outside any runtime, the read happens in place.
+fn blocking_file_io<T>(read: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(read)
+        }
+        Ok(_) | Err(_) => read(),
+    }
+}
+
 fn read_file(function: &str, path: &str, context: &FunctionContext) -> Result<Vec<u8>, EvalError> {
-    let resolved = resolve_readable(function, path, context)?;
-    std::fs::read(&resolved).map_err(|error| {
-        EvalError(format!(
-            "{function}: cannot read {path}: {}",
-            io_words(&error)
-        ))
+    blocking_file_io(|| {
+        let resolved = resolve_readable(function, path, context)?;
+        std::fs::read(&resolved).map_err(|error| {
+            EvalError(format!(
+                "{function}: cannot read {path}: {}",
+                io_words(&error)
+            ))
+        })
     })
 }
 
@@ -679,6 +697,11 @@ fn file(arguments: &mut Arguments, context: &FunctionContext) -> Result<Value, E
 /// schema fails where it is named. A schema without an id gets the file's URL as
 /// its `$id`, so that relative `$ref`s resolve beside it.
 fn load_schema(path: &str, context: &FunctionContext) -> Result<Value, EvalError> {
+    // Compiling reads the files its `$ref`s name, so all of it is file IO.
+    blocking_file_io(|| load_schema_in_place(path, context))
+}
+
+fn load_schema_in_place(path: &str, context: &FunctionContext) -> Result<Value, EvalError> {
     let resolved = resolve_readable("schema", path, context)?;
     let bytes = std::fs::read(&resolved)
         .map_err(|error| EvalError(format!("schema: cannot read {path}: {}", io_words(&error))))?;
@@ -1397,5 +1420,29 @@ mod tests {
         assert_value(ok("logs", vec![text("api")]), text("listening on 3000\n"));
         assert!(message(run("logs", vec![text("db")])).contains("no service named db"));
         assert!(run("logs", vec![Value::Int(1)]).is_err());
+    }
+}
+
+/// `blocking_file_io` on every kind of caller: block_in_place panics on a
+/// current-thread runtime, so these fail if the flavour check is lost.
+#[cfg(test)]
+mod blocking_file_io_tests {
+    use super::blocking_file_io;
+
+    #[test]
+    fn outside_a_runtime_the_read_happens_in_place() {
+        assert_eq!(blocking_file_io(|| 7), 7);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn on_a_current_thread_runtime_the_read_happens_in_place() {
+        assert_eq!(blocking_file_io(|| 7), 7);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_a_multi_thread_runtime_the_worker_is_handed_over() {
+        let on_a_spawned_task = tokio::spawn(async { blocking_file_io(|| 7) });
+        assert_eq!(on_a_spawned_task.await.ok(), Some(7));
+        assert_eq!(blocking_file_io(|| 8), 8);
     }
 }

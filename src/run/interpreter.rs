@@ -54,8 +54,9 @@ pub struct Settings {
     /// Reads outside this folder need `--allow-read`.
     pub suite_root: PathBuf,
     pub temp_dir: PathBuf,
-    /// The run's environment: the process environment and `--env-file`.
-    pub env: HashMap<String, String>,
+    /// The run's environment: the process environment and `--env-file`. Commands
+    /// and services see it (ritc's own environment is never changed).
+    pub env: Arc<HashMap<String, String>>,
     pub verbose: bool,
 }
 
@@ -934,6 +935,7 @@ impl TestContext {
             status_checked: false,
             max_body: self.shared.settings.max_body,
             secrets: self.shared.secrets.clone(),
+            environment: Arc::clone(&self.shared.settings.env),
         };
         let request = crate::backends::http::build_request(&input)
             .map_err(|error| step_failure(step, error))?;
@@ -1169,6 +1171,7 @@ impl TestContext {
             status_checked: step.exit_checked,
             max_body: shared.settings.max_body,
             secrets: shared.secrets.clone(),
+            environment: Arc::clone(&shared.settings.env),
         };
         let output = backend.execute(input, &self.resources).await;
         self.step_finished(output.as_ref().map(drop));

@@ -371,6 +371,14 @@ async fn start_services(
                     },
                     None => Vec::new(),
                 };
+                // The run's environment first, so the service's own `env` wins.
+                let env = shared
+                    .settings
+                    .env
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .chain(env)
+                    .collect();
                 let cwd = match &service.cwd {
                     Some(expr) => {
                         base_dir.join(to_text(&evaluator.value(expr)?).unwrap_or_default())
@@ -466,7 +474,7 @@ pub async fn run(
             allow_read: options.allow_read,
             suite_root: options.suite_root.clone(),
             temp_dir: temp.path().to_path_buf(),
-            env: options.env.clone(),
+            env: Arc::new(options.env.clone()),
             verbose: options.verbose,
         },
         secrets: options.secrets.clone(),
