@@ -1,7 +1,8 @@
 //! A fixed 10,000-case corpus (issue 11, docs/reliability.md), seeded from every
 //! `.rit` file in the repository and grown by deterministic mutations: for each
-//! case, parse + check and `fmt` never panic, each finishes in under a second, a
-//! rejected input always comes with an error diagnostic inside the text, and a
+//! case, parse + check and `fmt` never panic, each finishes in under a second, the
+//! parser never meets a tree it cannot lower (E0001), a rejected input always comes
+//! with an error diagnostic inside the text, and a
 //! formatted input formats to itself. `tests/parser_fuzz.rs` fuzzes for a time
 //! budget instead; this one is the same set of inputs on every run.
 
@@ -159,6 +160,15 @@ fn one_case(source: &str) {
     let mut loader = OneFile(source.to_string());
     match ritc::check::check_files(&[PathBuf::from("case.rit")], &mut loader) {
         Ok((program, diagnostics)) => {
+            // The grammar and the parser's lowering agree on every tree pest builds:
+            // E0001 would mean a node dropped for a shape the lowering does not know.
+            assert!(
+                !diagnostics
+                    .iter()
+                    .any(|diagnostic| diagnostic.code
+                        == ritc::diagnostics::codes::INTERNAL_PARSER_SHAPE),
+                "an internal parser error (E0001): {diagnostics:?}"
+            );
             let rejected = diagnostics.iter().any(|diagnostic| diagnostic.is_error());
             if rejected {
                 let rendered = ritc::diagnostics::render::human(&program.sources, &diagnostics);

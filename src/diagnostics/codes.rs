@@ -1,6 +1,7 @@
 //! Every diagnostic code, with its title and the long explanation that
-//! `ritc explain CODE` prints. Codes are stable and never reused: E01xx syntax,
-//! E02xx names and modules, E03xx types, E04xx steps and options, W0xxx warnings.
+//! `ritc explain CODE` prints. Codes are stable and never reused: E00xx internal
+//! errors (a bug in ritc, never in the file), E01xx syntax, E02xx names and modules,
+//! E03xx types, E04xx steps and options, W0xxx warnings.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Code {
@@ -23,6 +24,15 @@ macro_rules! codes {
 }
 
 codes! {
+    INTERNAL_PARSER_SHAPE = "E0001", "internal: the parser met an unexpected shape",
+"A bug in ritc, not in your file. The grammar accepted this part of the file, but
+the step that turns the grammar's tree into ritc's syntax tree did not find the parts
+it expects there (the grammar and that step disagree). Rather than drop the part in
+silence, ritc stops with this error and checks nothing further.
+
+Please report it with the smallest file that shows it. Rewording the statement
+nearby (another form of the same thing) usually works around it meanwhile.";
+
     SYNTAX = "E0101", "syntax error",
 "The parser met a token it did not expect. The message says what it expected at that
 point in plain words.

@@ -4,16 +4,19 @@
 //! diagnostic, sorted by position. A tree of an unexpected shape is an error value.
 
 use super::ast::*;
-use super::literal::{self, NumberError, NumberLiteral};
+use super::literal;
 use super::span::{FileId, Span};
 use crate::diagnostics::codes;
-use crate::diagnostics::{Diagnostic, did_you_mean, sort_by_position};
+use crate::diagnostics::{Diagnostic, sort_by_position};
 use pest::Parser as _;
 use pest::error::InputLocation;
 use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
 use std::cell::RefCell;
-use std::sync::LazyLock;
+
+mod expressions;
+mod syntax_error;
+
+use syntax_error::{syntax_error, word_at};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/rit.pest"]
@@ -401,222 +404,6 @@ fn too_deep_at(source: &str) -> Option<usize> {
     None
 }
 
-/// Turns pest's error into our words: what was found, what was expected.
-fn syntax_error(
-    file: FileId,
-    source: &str,
-    base: usize,
-    input: &str,
-    error: pest::error::Error<Rule>,
-) -> Diagnostic {
-    let position = error_position(&error);
-    // Re-parse with details to learn the literal tokens pest tried (`}`, `=`, …).
-    pest::set_error_detail(true);
-    let detailed = RitGrammar::parse(Rule::item_at_start, input).err();
-    pest::set_error_detail(false);
-    let (position, expected) = match detailed {
-        Some(detailed) => {
-            let position = error_position(&detailed).max(position);
-            let tokens = detailed
-                .parse_attempts()
-                .map(|attempts| {
-                    attempts
-                        .expected_tokens()
-                        .into_iter()
-                        .map(|token| format!("`{token}`"))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
-            let rules = match &detailed.variant {
-                pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
-                pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
-            };
-            (position, describe_expected(&rules, &tokens))
-        }
-        None => (position, "something else".to_string()),
-    };
-    let absolute = base + position;
-    let found = describe_found(source, absolute);
-    let end = (absolute + found_len(source, absolute)).max(absolute);
-    let span = Span::new(file, absolute, end);
-    if found == "the end of the line" && string_opened_on_line(source, absolute) {
-        return Diagnostic::error(
-            codes::UNTERMINATED_STRING,
-            "this string is not closed on its line",
-            span,
-            "the line ends here",
-        )
-        .with_help(
-            "close it with `\"`, or use a `\"\"\"` block string for text over several lines",
-        );
-    }
-    if base < absolute && starts_item_line(source, absolute) {
-        return Diagnostic::error(
-            codes::SYNTAX,
-            format!("expected `}}` before {found}"),
-            span,
-            "a new item starts here",
-        )
-        .with_help("a `{` above is not closed: each block and object needs its `}`");
-    }
-    let mut diagnostic = Diagnostic::error(
-        codes::SYNTAX,
-        format!("expected {expected}, found {found}"),
-        span,
-        format!("expected {expected}"),
-    );
-    if let Some(word) = word_at(source, absolute)
-        && is_reserved(word)
-        && expected.contains("name")
-    {
-        diagnostic = Diagnostic::error(
-            codes::KEYWORD_AS_NAME,
-            format!("`{word}` is a keyword and cannot be used as a name"),
-            span,
-            "a keyword here",
-        )
-        .with_help(format!("choose another name, such as `{word}_value`"));
-    }
-    diagnostic
-}
-
-fn string_opened_on_line(source: &str, offset: usize) -> bool {
-    let line_start = source[..offset.min(source.len())]
-        .rfind('\n')
-        .map_or(0, |index| index + 1);
-    let line = &source[line_start..offset.min(source.len())];
-    let mut quotes = 0;
-    let mut escaped = false;
-    for c in line.chars() {
-        match c {
-            '\\' if !escaped => {
-                escaped = true;
-                continue;
-            }
-            '"' if !escaped => quotes += 1,
-            '#' if quotes % 2 == 0 => break,
-            _ => {}
-        }
-        escaped = false;
-    }
-    quotes % 2 == 1
-}
-
-fn word_at(source: &str, offset: usize) -> Option<&str> {
-    let rest = source.get(offset..)?;
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
-    (end > 0).then(|| &rest[..end])
-}
-
-fn is_reserved(word: &str) -> bool {
-    RitGrammar::parse(Rule::keyword, word).is_ok_and(|pairs| pairs.as_str() == word)
-}
-
-fn found_len(source: &str, offset: usize) -> usize {
-    match source.get(offset..).and_then(|rest| rest.chars().next()) {
-        None | Some('\n') => 0,
-        Some(c) if c.is_ascii_alphanumeric() || c == '_' => {
-            word_at(source, offset).map_or(1, str::len)
-        }
-        Some(c) => c.len_utf8(),
-    }
-}
-
-fn describe_found(source: &str, offset: usize) -> String {
-    match source.get(offset..).and_then(|rest| rest.chars().next()) {
-        None => "the end of the file".to_string(),
-        Some('\n') | Some('\r') => "the end of the line".to_string(),
-        Some('"') => "a string".to_string(),
-        Some(c) if c.is_ascii_digit() => "a number".to_string(),
-        Some(c) if c.is_ascii_alphabetic() || c == '_' => {
-            format!("`{}`", word_at(source, offset).unwrap_or_default())
-        }
-        Some(c) if c.is_control() => format!("`{}`", c.escape_unicode()),
-        Some(c) => format!("`{c}`"),
-    }
-}
-
-/// Plain words for what the parser wanted. Users never see rule names.
-fn describe_expected(rules: &[Rule], tokens: &[String]) -> String {
-    let mut words: Vec<String> = Vec::new();
-    let mut push = |word: &str| {
-        if !words.iter().any(|existing| existing == word) {
-            words.push(word.to_string());
-        }
-    };
-    for rule in rules {
-        match rule {
-            Rule::item | Rule::suite_item | Rule::test_item | Rule::let_item | Rule::fn_item => {
-                push("a top-level item (`test`, `let`, `fn`, `import`, …)")
-            }
-            Rule::statement | Rule::step | Rule::expect_stmt | Rule::kw_expect => {
-                push("a statement")
-            }
-            Rule::expr
-            | Rule::postfix_expr
-            | Rule::number
-            | Rule::name
-            | Rule::list
-            | Rule::object => push("an expression"),
-            Rule::string | Rule::block_string => push("a string"),
-            Rule::ident | Rule::word => push("a name"),
-            Rule::type_expr => push("a type"),
-            Rule::block => push("a block `{ … }`"),
-            Rule::clause | Rule::named_clause => push("a clause"),
-            Rule::option | Rule::named_option => push("an option"),
-            Rule::test_attribute => push("a test attribute or `{`"),
-            Rule::interpolation => push("`{{`"),
-            Rule::EOI => push("the end of the file"),
-            other => {
-                let name = format!("{other:?}");
-                if let Some(keyword) = name.strip_prefix("kw_").filter(|keyword| *keyword != "is") {
-                    push(&format!("`{keyword}`"));
-                } else if name == "http_method" {
-                    push("an HTTP method");
-                }
-            }
-        }
-    }
-    for token in tokens {
-        if ["`}`", "`)`", "`]`", "`=`", "`:`", "`,`", "`{`", "`->`"].contains(&token.as_str()) {
-            push(token);
-        }
-    }
-    match words.len() {
-        0 => "something else".to_string(),
-        1 => words.remove(0),
-        _ => {
-            let last = words.pop().unwrap_or_default();
-            format!("{} or {last}", words.join(", "))
-        }
-    }
-}
-
-static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
-    PrattParser::new()
-        .op(Op::infix(Rule::op_coalesce, Assoc::Right))
-        .op(Op::infix(Rule::op_or, Assoc::Left))
-        .op(Op::infix(Rule::op_and, Assoc::Left))
-        .op(Op::prefix(Rule::op_not))
-        .op(Op::infix(Rule::op_eq, Assoc::Left)
-            | Op::infix(Rule::op_ne, Assoc::Left)
-            | Op::infix(Rule::op_lt, Assoc::Left)
-            | Op::infix(Rule::op_le, Assoc::Left)
-            | Op::infix(Rule::op_gt, Assoc::Left)
-            | Op::infix(Rule::op_ge, Assoc::Left)
-            | Op::infix(Rule::op_contains, Assoc::Left)
-            | Op::infix(Rule::op_matches, Assoc::Left)
-            | Op::infix(Rule::op_in, Assoc::Left)
-            | Op::infix(Rule::op_conforms, Assoc::Left)
-            | Op::postfix(Rule::op_exists)
-            | Op::postfix(Rule::op_is))
-        .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
-        .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
-        .op(Op::prefix(Rule::op_neg))
-});
-
 struct Lowerer {
     file: FileId,
     /// Offset of the parsed text in the file, when recovering item by item.
@@ -643,12 +430,33 @@ impl Lowerer {
 
     /// A tree shape the grammar should never produce: reported, never a panic.
     fn unexpected(&self, pair: &Pair<Rule>) {
-        self.report(Diagnostic::error(
-            codes::SYNTAX,
-            format!("could not understand this {:?}", pair.as_rule()),
-            self.span(pair),
-            "not understood here",
-        ));
+        self.unexpected_shape(self.span(pair), pair.as_rule());
+    }
+
+    /// The grammar and this lowering disagree about `rule` at `span` (a rule changed
+    /// without its lowering): E0001, so that no node is ever dropped in silence.
+    fn unexpected_shape(&self, span: Span, rule: Rule) {
+        self.report(
+            Diagnostic::error(
+                codes::INTERNAL_PARSER_SHAPE,
+                "internal: the parser met an unexpected shape",
+                span,
+                "ritc could not read this part",
+            )
+            .with_help(format!(
+                "this is a bug in ritc, not in the file: please report it with this snippet (a {rule:?} node)"
+            )),
+        );
+    }
+
+    /// A part the grammar always gives a node of `parent`'s kind at this point. When
+    /// it is absent the node cannot be built: E0001 is reported and `None` drops the
+    /// node with that diagnostic, never silently.
+    fn expected<T>(&self, part: Option<T>, parent: Span, rule: Rule) -> Option<T> {
+        if part.is_none() {
+            self.unexpected_shape(parent, rule);
+        }
+        part
     }
 
     fn missing(&self, span: Span, what: &str) -> Expr {
@@ -675,15 +483,18 @@ impl Lowerer {
     }
 
     fn item(&self, pair: Pair<Rule>) -> Option<Item> {
+        // `;` alone is an item with nothing in it.
         let inner = pair.into_inner().next()?;
         let span = self.span(&inner);
         let rule = inner.as_rule();
         let mut parts = inner.into_inner();
         Some(match rule {
-            Rule::suite_item => Item::Suite(self.string(parts.nth(1)?)),
+            Rule::suite_item => {
+                Item::Suite(self.string(self.expected(parts.nth(1), span, rule)?))
+            }
             Rule::import_item => {
                 parts.next();
-                let path = self.string(parts.next()?);
+                let path = self.string(self.expected(parts.next(), span, rule)?);
                 let alias = parts
                     .find(|p| p.as_rule() == Rule::ident)
                     .map(|p| self.ident(&p));
@@ -696,7 +507,7 @@ impl Lowerer {
                     _ => BindingKind::Secret,
                 };
                 parts.next();
-                let name = self.ident(&parts.next()?);
+                let name = self.ident(&self.expected(parts.next(), span, rule)?);
                 let mut declared_type = None;
                 let mut value = None;
                 for part in parts {
@@ -717,7 +528,7 @@ impl Lowerer {
             }
             Rule::fn_item => {
                 parts.next();
-                let name = self.ident(&parts.next()?);
+                let name = self.ident(&self.expected(parts.next(), span, rule)?);
                 let mut params = Vec::new();
                 let mut return_type = None;
                 let mut body = None;
@@ -726,8 +537,16 @@ impl Lowerer {
                         Rule::fn_param => {
                             let param_span = self.span(&part);
                             let mut inner = part.into_inner();
-                            let name = self.ident(&inner.next()?);
-                            let declared_type = self.type_expr(inner.next()?);
+                            let name = self.ident(&self.expected(
+                                inner.next(),
+                                param_span,
+                                Rule::fn_param,
+                            )?);
+                            let declared_type = self.type_expr(self.expected(
+                                inner.next(),
+                                param_span,
+                                Rule::fn_param,
+                            )?);
                             params.push(FnParam {
                                 name,
                                 declared_type,
@@ -743,14 +562,14 @@ impl Lowerer {
                     name,
                     params,
                     return_type,
-                    body: body?,
+                    body: self.expected(body, span, rule)?,
                     span,
                 })
             }
             Rule::service_item => {
                 parts.next();
-                let name = self.ident(&parts.next()?);
-                let command = self.expr(parts.next()?);
+                let name = self.ident(&self.expected(parts.next(), span, rule)?);
+                let command = self.expr(self.expected(parts.next(), span, rule)?);
                 let options = parts
                     .next()
                     .map(|block| self.options(block))
@@ -762,12 +581,14 @@ impl Lowerer {
                     span,
                 })
             }
-            Rule::setup_item => Item::Setup(self.block(parts.nth(1)?)),
-            Rule::teardown_item => Item::Teardown(self.block(parts.nth(1)?)),
+            Rule::setup_item => Item::Setup(self.block(self.expected(parts.nth(1), span, rule)?)),
+            Rule::teardown_item => {
+                Item::Teardown(self.block(self.expected(parts.nth(1), span, rule)?))
+            }
             Rule::test_item => Item::Test(self.test(span, parts)?),
             Rule::checkpoint_item => {
                 parts.next();
-                let name = self.string(parts.next()?);
+                let name = self.string(self.expected(parts.next(), span, rule)?);
                 let mut stage = None;
                 let mut on_failure = None;
                 let mut tests = Vec::new();
@@ -792,8 +613,7 @@ impl Lowerer {
                 })
             }
             _ => {
-                let kw = Pair::clone(&parts.peek()?);
-                self.unexpected(&kw);
+                self.unexpected_shape(span, rule);
                 return None;
             }
         })
@@ -801,7 +621,7 @@ impl Lowerer {
 
     fn test(&self, span: Span, mut parts: Pairs<Rule>) -> Option<TestDef> {
         parts.next();
-        let name = self.string(parts.next()?);
+        let name = self.string(self.expected(parts.next(), span, Rule::test_item)?);
         let mut attributes = Vec::new();
         let mut body = None;
         for part in parts {
@@ -809,7 +629,11 @@ impl Lowerer {
                 Rule::test_attribute => {
                     let attribute_span = self.span(&part);
                     let mut inner = part.into_inner();
-                    let name = self.ident(&inner.next()?);
+                    let name = self.ident(&self.expected(
+                        inner.next(),
+                        attribute_span,
+                        Rule::test_attribute,
+                    )?);
                     let mut value = None;
                     let mut every = None;
                     while let Some(piece) = inner.next() {
@@ -833,7 +657,7 @@ impl Lowerer {
         Some(TestDef {
             name,
             attributes,
-            body: body?,
+            body: self.expected(body, span, Rule::test_item)?,
             span,
         })
     }
@@ -871,7 +695,8 @@ impl Lowerer {
     }
 
     fn statement(&self, pair: Pair<Rule>) -> Option<Statement> {
-        let inner = pair.into_inner().next()?;
+        let statement_span = self.span(&pair);
+        let inner = self.expected(pair.into_inner().next(), statement_span, Rule::statement)?;
         let span = self.span(&inner);
         let rule = inner.as_rule();
         if rule == Rule::step {
@@ -883,16 +708,16 @@ impl Lowerer {
         let mut parts = inner.into_inner();
         let kind = match rule {
             Rule::expect_stmt => StatementKind::Expect {
-                condition: self.expr(parts.nth(1)?),
+                condition: self.expr(self.expected(parts.nth(1), span, rule)?),
                 warn_only: false,
             },
             Rule::warn_expect_stmt => StatementKind::Expect {
-                condition: self.expr(parts.nth(2)?),
+                condition: self.expr(self.expected(parts.nth(2), span, rule)?),
                 warn_only: true,
             },
             Rule::let_stmt => {
                 parts.next();
-                let name = self.ident(&parts.next()?);
+                let name = self.ident(&self.expected(parts.next(), span, rule)?);
                 let mut declared_type = None;
                 let mut value = None;
                 for part in parts {
@@ -906,39 +731,41 @@ impl Lowerer {
                 StatementKind::Let {
                     name,
                     declared_type,
-                    value: value?,
+                    value: self.expected(value, span, rule)?,
                 }
             }
             Rule::assign_stmt => StatementKind::Assign {
-                name: self.ident(&parts.next()?),
-                value: self.expr(parts.next()?),
+                name: self.ident(&self.expected(parts.next(), span, rule)?),
+                value: self.expr(self.expected(parts.next(), span, rule)?),
             },
-            Rule::call_stmt => StatementKind::Call(self.expr(parts.next()?)),
+            Rule::call_stmt => {
+                StatementKind::Call(self.expr(self.expected(parts.next(), span, rule)?))
+            }
             Rule::for_stmt => {
                 parts.next();
-                let variable = self.ident(&parts.next()?);
+                let variable = self.ident(&self.expected(parts.next(), span, rule)?);
                 parts.next();
                 StatementKind::For {
                     variable,
-                    iterable: self.expr(parts.next()?),
-                    body: self.block(parts.next()?),
+                    iterable: self.expr(self.expected(parts.next(), span, rule)?),
+                    body: self.block(self.expected(parts.next(), span, rule)?),
                 }
             }
             Rule::if_stmt => return self.if_statement(span, parts),
             Rule::eventually_stmt => {
                 parts.next();
                 parts.next();
-                let within = self.expr(parts.next()?);
+                let within = self.expr(self.expected(parts.next(), span, rule)?);
                 parts.next();
                 StatementKind::Eventually {
                     within,
-                    every: self.expr(parts.next()?),
-                    body: self.block(parts.next()?),
+                    every: self.expr(self.expected(parts.next(), span, rule)?),
+                    body: self.block(self.expected(parts.next(), span, rule)?),
                 }
             }
             Rule::retry_stmt => {
                 parts.next();
-                let attempts = self.expr(parts.next()?);
+                let attempts = self.expr(self.expected(parts.next(), span, rule)?);
                 let mut every = None;
                 let mut body = None;
                 while let Some(part) = parts.next() {
@@ -951,20 +778,27 @@ impl Lowerer {
                 StatementKind::Retry {
                     attempts,
                     every,
-                    body: body?,
+                    body: self.expected(body, span, rule)?,
                 }
             }
             Rule::return_stmt => StatementKind::Return(self.same_line_operand(parts)),
             Rule::close_stmt => StatementKind::Close(self.same_line_operand(parts)),
-            Rule::send_stmt => StatementKind::Send(self.expr(parts.nth(1)?)),
+            Rule::send_stmt => {
+                StatementKind::Send(self.expr(self.expected(parts.nth(1), span, rule)?))
+            }
             Rule::receive_stmt => {
                 parts.next();
                 let mut until = None;
                 let mut timeout = None;
                 for option in parts {
+                    let option_span = self.span(&option);
                     let mut inner = option.into_inner();
-                    let keyword = inner.next()?;
-                    let value = self.expr(inner.next()?);
+                    let keyword = self.expected(inner.next(), option_span, Rule::receive_option)?;
+                    let value = self.expr(self.expected(
+                        inner.next(),
+                        option_span,
+                        Rule::receive_option,
+                    )?);
                     if keyword.as_rule() == Rule::kw_until {
                         until = Some(value);
                     } else {
@@ -974,7 +808,7 @@ impl Lowerer {
                 StatementKind::Receive { until, timeout }
             }
             _ => {
-                self.unexpected(&Pair::clone(&parts.peek()?));
+                self.unexpected_shape(span, rule);
                 return None;
             }
         };
@@ -983,17 +817,18 @@ impl Lowerer {
 
     fn same_line_operand(&self, mut parts: Pairs<Rule>) -> Option<Expr> {
         parts.next();
+        // `return` and `close` may stand alone.
         let operand = parts.next()?;
         operand.into_inner().next().map(|expr| self.expr(expr))
     }
 
     fn if_statement(&self, span: Span, mut parts: Pairs<Rule>) -> Option<Statement> {
         parts.next();
-        let condition = self.expr(parts.next()?);
-        let then_block = self.block(parts.next()?);
+        let condition = self.expr(self.expected(parts.next(), span, Rule::if_stmt)?);
+        let then_block = self.block(self.expected(parts.next(), span, Rule::if_stmt)?);
         let mut else_branch = None;
         if parts.next().is_some() {
-            let branch = parts.next()?;
+            let branch = self.expected(parts.next(), span, Rule::if_stmt)?;
             let branch_span = self.span(&branch);
             else_branch = Some(match branch.as_rule() {
                 Rule::if_stmt => ElseBranch::If(Box::new(
@@ -1013,25 +848,32 @@ impl Lowerer {
     }
 
     fn step(&self, pair: Pair<Rule>) -> Option<Step> {
-        let inner = pair.into_inner().next()?;
+        let step_span = self.span(&pair);
+        let inner = self.expected(pair.into_inner().next(), step_span, Rule::step)?;
         let span = self.span(&inner);
         let rule = inner.as_rule();
         let mut parts = inner.into_inner();
-        let keyword = parts.next()?;
+        let keyword = self.expected(parts.next(), span, rule)?;
         let keyword_span = self.span(&keyword);
         let kind = match rule {
-            Rule::http_step => StepKind::Http(HttpMethod::parse(keyword.as_str())?),
+            Rule::http_step => {
+                StepKind::Http(self.expected(HttpMethod::parse(keyword.as_str()), span, rule)?)
+            }
             Rule::run_step => StepKind::Run,
             Rule::sql_step => StepKind::Sql,
             Rule::redis_step => StepKind::Redis,
             Rule::ws_step => StepKind::WebSocket,
-            Rule::load_step => StepKind::Load(HttpMethod::parse(parts.next()?.as_str())?),
+            Rule::load_step => StepKind::Load(self.expected(
+                HttpMethod::parse(self.expected(parts.next(), span, rule)?.as_str()),
+                span,
+                rule,
+            )?),
             _ => {
-                self.unexpected(&keyword);
+                self.unexpected_shape(span, rule);
                 return None;
             }
         };
-        let target = self.expr(parts.next()?);
+        let target = self.expr(self.expected(parts.next(), span, rule)?);
         let mut step = Step {
             kind,
             keyword_span,
@@ -1055,7 +897,8 @@ impl Lowerer {
     }
 
     fn clause(&self, pair: Pair<Rule>) -> Option<Clause> {
-        let body = pair.into_inner().next()?;
+        let span = self.span(&pair);
+        let body = self.expected(pair.into_inner().next(), span, Rule::clause)?;
         self.clause_body(body)
     }
 
@@ -1071,19 +914,27 @@ impl Lowerer {
                 },
                 ClauseArguments::None,
             ),
-            Rule::insecure => (self.ident(&parts.next()?), ClauseArguments::None),
+            Rule::insecure => (
+                self.ident(&self.expected(parts.next(), span, rule)?),
+                ClauseArguments::None,
+            ),
             Rule::named_clause | Rule::named_option => {
-                let name = self.ident(&parts.next()?);
+                let name = self.ident(&self.expected(parts.next(), span, rule)?);
                 let arguments = parts.next().map_or(ClauseArguments::None, |value| {
                     ClauseArguments::Value(self.expr(value))
                 });
                 (name, arguments)
             }
             Rule::check_option => {
-                let name = self.ident(&parts.next()?);
+                let name = self.ident(&self.expected(parts.next(), span, rule)?);
                 let conditions = parts
                     .filter_map(|entry| {
-                        let inner = entry.into_inner().next()?;
+                        let entry_span = self.span(&entry);
+                        let inner = self.expected(
+                            entry.into_inner().next(),
+                            entry_span,
+                            Rule::check_entry,
+                        )?;
                         match inner.as_rule() {
                             Rule::expect_stmt => {
                                 inner.into_inner().nth(1).map(|expr| self.expr(expr))
@@ -1095,26 +946,26 @@ impl Lowerer {
                 (name, ClauseArguments::Check(conditions))
             }
             Rule::rate_option => {
-                let name = self.ident(&parts.next()?);
-                let count = self.expr(parts.next()?);
+                let name = self.ident(&self.expected(parts.next(), span, rule)?);
+                let count = self.expr(self.expected(parts.next(), span, rule)?);
                 parts.next();
-                let period = self.expr(parts.next()?);
+                let period = self.expr(self.expected(parts.next(), span, rule)?);
                 (name, ClauseArguments::Rate { count, period })
             }
             Rule::ramp_option => {
-                let name = self.ident(&parts.next()?);
+                let name = self.ident(&self.expected(parts.next(), span, rule)?);
                 parts.next();
-                let from = self.expr(parts.next()?);
+                let from = self.expr(self.expected(parts.next(), span, rule)?);
                 parts.next();
-                let to = self.expr(parts.next()?);
+                let to = self.expr(self.expected(parts.next(), span, rule)?);
                 parts.next();
-                let over = self.expr(parts.next()?);
+                let over = self.expr(self.expected(parts.next(), span, rule)?);
                 (name, ClauseArguments::Ramp { from, to, over })
             }
             Rule::ready_option => {
-                let name = self.ident(&parts.next()?);
-                let probe = self.ident(&parts.next()?);
-                let target = self.expr(parts.next()?);
+                let name = self.ident(&self.expected(parts.next(), span, rule)?);
+                let probe = self.ident(&self.expected(parts.next(), span, rule)?);
+                let target = self.expr(self.expected(parts.next(), span, rule)?);
                 let within = parts.nth(1).map(|p| self.expr(p));
                 (
                     name,
@@ -1126,7 +977,7 @@ impl Lowerer {
                 )
             }
             _ => {
-                self.unexpected(&Pair::clone(&parts.peek()?));
+                self.unexpected_shape(span, rule);
                 return None;
             }
         };
@@ -1139,410 +990,52 @@ impl Lowerer {
 
     fn options(&self, pair: Pair<Rule>) -> Vec<Clause> {
         pair.into_inner()
-            .filter_map(|option| option.into_inner().next())
+            .filter_map(|option| {
+                let option_span = self.span(&option);
+                self.expected(option.into_inner().next(), option_span, Rule::option)
+            })
             .filter_map(|body| self.clause_body(body))
             .collect()
-    }
-
-    // ------------------------------------------------------------ expressions
-
-    fn expr(&self, pair: Pair<Rule>) -> Expr {
-        let span = self.span(&pair);
-        if pair.as_rule() != Rule::expr {
-            self.unexpected(&pair);
-            return self.missing(span, "an expression");
-        }
-        let operators = pair
-            .clone()
-            .into_inner()
-            .filter(|part| !matches!(part.as_rule(), Rule::postfix_expr))
-            .count();
-        if operators > MAX_OPERATORS {
-            self.report(
-                Diagnostic::error(
-                    codes::NESTING_TOO_DEEP,
-                    "this expression is too long",
-                    span,
-                    format!("{operators} operators; at most {MAX_OPERATORS} are accepted"),
-                )
-                .with_help("split it with `let` into smaller expressions"),
-            );
-            return Expr {
-                kind: ExprKind::Invalid,
-                span,
-            };
-        }
-        PRATT
-            .map_primary(|primary| self.postfix_expr(primary))
-            .map_prefix(|operator, operand| {
-                let span = self.span(&operator).to(operand.span);
-                let operator = if operator.as_rule() == Rule::op_not {
-                    UnaryOperator::Not
-                } else {
-                    UnaryOperator::Negate
-                };
-                Expr {
-                    kind: ExprKind::Unary {
-                        operator,
-                        operand: Box::new(operand),
-                    },
-                    span,
-                }
-            })
-            .map_postfix(|operand, operator| {
-                self.reject_chain(&operand, &operator);
-                let span = operand.span.to(self.span(&operator));
-                let kind = if operator.as_rule() == Rule::op_exists {
-                    ExprKind::Exists(Box::new(operand))
-                } else {
-                    let type_name = operator
-                        .clone()
-                        .into_inner()
-                        .nth(1)
-                        .map(|word| self.ident(&word))
-                        .unwrap_or(Ident {
-                            name: String::new(),
-                            span,
-                        });
-                    ExprKind::Is {
-                        operand: Box::new(operand),
-                        type_name,
-                    }
-                };
-                Expr { kind, span }
-            })
-            .map_infix(|left, operator, right| {
-                let operator_span = self.span(&operator);
-                let binary = match operator.as_rule() {
-                    Rule::op_coalesce => BinaryOperator::Coalesce,
-                    Rule::op_or => BinaryOperator::Or,
-                    Rule::op_and => BinaryOperator::And,
-                    Rule::op_eq => BinaryOperator::Equal,
-                    Rule::op_ne => BinaryOperator::NotEqual,
-                    Rule::op_lt => BinaryOperator::Less,
-                    Rule::op_le => BinaryOperator::LessOrEqual,
-                    Rule::op_gt => BinaryOperator::Greater,
-                    Rule::op_ge => BinaryOperator::GreaterOrEqual,
-                    Rule::op_contains => BinaryOperator::Contains,
-                    Rule::op_matches => BinaryOperator::Matches,
-                    Rule::op_in => BinaryOperator::In,
-                    Rule::op_conforms => BinaryOperator::Conforms,
-                    Rule::op_add => BinaryOperator::Add,
-                    Rule::op_sub => BinaryOperator::Subtract,
-                    Rule::op_mul => BinaryOperator::Multiply,
-                    _ => BinaryOperator::Divide,
-                };
-                if binary.is_comparison() {
-                    self.reject_chain(&left, &operator);
-                }
-                Expr {
-                    span: left.span.to(right.span),
-                    kind: ExprKind::Binary {
-                        operator: binary,
-                        operator_span,
-                        left: Box::new(left),
-                        right: Box::new(right),
-                    },
-                }
-            })
-            .parse(pair.into_inner())
-    }
-
-    /// `a < b < c`, `x exists exists`: comparisons are non-associative.
-    fn reject_chain(&self, left: &Expr, operator: &Pair<Rule>) {
-        let chained = match &left.kind {
-            ExprKind::Binary { operator, .. } => operator.is_comparison(),
-            ExprKind::Is { .. } | ExprKind::Exists(_) => true,
-            _ => false,
-        };
-        if chained {
-            self.report(
-                Diagnostic::error(
-                    codes::CHAINED_COMPARISON,
-                    "comparisons cannot be chained",
-                    self.span(operator),
-                    "this compares the result of the comparison before it",
-                )
-                .with_label(left.span, "this is already a comparison")
-                .with_help(
-                    "join two comparisons with `and`: `a < b and b < c`, or add parentheses",
-                ),
-            );
-        }
-    }
-
-    fn postfix_expr(&self, pair: Pair<Rule>) -> Expr {
-        let span = self.span(&pair);
-        let mut parts = pair.into_inner();
-        let Some(primary) = parts.next() else {
-            return self.missing(span, "an expression");
-        };
-        let mut expr = self.primary(primary);
-        let span = expr.span;
-        for postfix in parts {
-            let postfix_span = self.span(&postfix);
-            let rule = postfix.as_rule();
-            let mut inner = postfix.into_inner();
-            let kind = match (rule, inner.next()) {
-                (Rule::member, Some(word)) => ExprKind::Member {
-                    target: Box::new(expr),
-                    name: self.ident(&word),
-                },
-                (Rule::index, Some(index)) => ExprKind::Index {
-                    target: Box::new(expr),
-                    index: Box::new(self.expr(index)),
-                },
-                (Rule::call_args, first) => {
-                    let arguments = first
-                        .into_iter()
-                        .chain(inner)
-                        .filter_map(|a| self.argument(a))
-                        .collect();
-                    ExprKind::Call {
-                        callee: Box::new(expr),
-                        arguments,
-                    }
-                }
-                _ => return self.missing(postfix_span, "a field name, an index or call arguments"),
-            };
-            expr = Expr {
-                kind,
-                span: span.to(postfix_span),
-            };
-        }
-        expr
-    }
-
-    fn argument(&self, pair: Pair<Rule>) -> Option<Argument> {
-        let inner = pair.into_inner().next()?;
-        Some(match inner.as_rule() {
-            Rule::named_argument => {
-                let mut parts = inner.into_inner();
-                let name = self.ident(&parts.next()?);
-                Argument {
-                    name: Some(name),
-                    value: self.expr(parts.next()?),
-                }
-            }
-            _ => Argument {
-                name: None,
-                value: self.expr(inner),
-            },
-        })
-    }
-
-    fn primary(&self, pair: Pair<Rule>) -> Expr {
-        let span = self.span(&pair);
-        let kind = match pair.as_rule() {
-            Rule::number => self.number(&pair, span),
-            Rule::string | Rule::block_string => ExprKind::String(self.string(pair)),
-            Rule::kw_true => ExprKind::Bool(true),
-            Rule::kw_false => ExprKind::Bool(false),
-            Rule::kw_null => ExprKind::Null,
-            Rule::list => ExprKind::List(pair.into_inner().map(|item| self.expr(item)).collect()),
-            Rule::object => ExprKind::Object(
-                pair.into_inner()
-                    .filter_map(|entry| {
-                        let mut parts = entry.into_inner();
-                        let key = parts.next()?;
-                        let key_span = self.span(&key);
-                        let key_text = if key.as_rule() == Rule::key_string {
-                            self.plain_string(&key)
-                        } else {
-                            key.as_str().to_string()
-                        };
-                        Some(ObjectEntry {
-                            key: key_text,
-                            key_span,
-                            value: self.expr(parts.next()?),
-                        })
-                    })
-                    .collect(),
-            ),
-            Rule::paren => match pair.into_inner().next() {
-                Some(inner) => ExprKind::Paren(Box::new(self.expr(inner))),
-                None => return self.missing(span, "an expression"),
-            },
-            Rule::name => ExprKind::Name(Ident {
-                name: pair.as_str().to_string(),
-                span,
-            }),
-            _ => {
-                self.unexpected(&pair);
-                ExprKind::Invalid
-            }
-        };
-        Expr { kind, span }
-    }
-
-    fn number(&self, pair: &Pair<Rule>, span: Span) -> ExprKind {
-        match literal::parse_number(pair.as_str()) {
-            Ok(NumberLiteral::Int(value)) => ExprKind::Int(value),
-            Ok(NumberLiteral::Float(value)) => ExprKind::Float(value),
-            Ok(NumberLiteral::Duration(value)) => ExprKind::Duration(value),
-            Ok(NumberLiteral::Percent(value)) => ExprKind::Percent(value),
-            Ok(NumberLiteral::Size(value)) => ExprKind::Size(value),
-            Err(NumberError::UnknownUnit { unit, suggestion }) => {
-                let number = &pair.as_str()[..pair.as_str().len() - unit.len()];
-                let mut diagnostic = Diagnostic::error(
-                    codes::UNKNOWN_UNIT,
-                    format!("unknown unit `{unit}`"),
-                    span,
-                    "not a duration, size or percentage",
-                );
-                diagnostic = match suggestion.or_else(|| {
-                    did_you_mean(
-                        &unit,
-                        literal::DURATION_UNITS
-                            .iter()
-                            .chain(literal::SIZE_UNITS)
-                            .copied(),
-                    )
-                }) {
-                    Some(unit) => diagnostic.with_help(format!("did you mean `{number}{unit}`?")),
-                    None => diagnostic
-                        .with_help("durations use ms s m h, sizes B KB MB GB, and percentages %"),
-                };
-                self.report(diagnostic);
-                ExprKind::Invalid
-            }
-            Err(NumberError::OutOfRange) => {
-                self.report(Diagnostic::error(
-                    codes::NUMBER_OUT_OF_RANGE,
-                    "number out of range",
-                    span,
-                    "does not fit in 64 bits",
-                ));
-                ExprKind::Invalid
-            }
-            Err(NumberError::PercentOver100) => {
-                self.report(
-                    Diagnostic::error(
-                        codes::PERCENT_OVER_100,
-                        "a percentage cannot exceed 100%",
-                        span,
-                        "over 100%",
-                    )
-                    .with_help("a percentage is a fraction from 0% to 100%"),
-                );
-                ExprKind::Invalid
-            }
-        }
-    }
-
-    /// An object key string: escapes resolved, never interpolated.
-    fn plain_string(&self, pair: &Pair<Rule>) -> String {
-        let text = pair.as_str();
-        let inner = text
-            .get(1..text.len().saturating_sub(1))
-            .unwrap_or_default();
-        let mut result = String::new();
-        let mut chars = inner.char_indices();
-        while let Some((offset, c)) = chars.next() {
-            if c == '\\' {
-                let escaped = chars.next().map(|(_, e)| e).unwrap_or('\\');
-                match literal::unescape(escaped) {
-                    Some(resolved) => result.push(resolved),
-                    None => self.invalid_escape(self.span(pair), offset + 1, escaped),
-                }
-            } else {
-                result.push(c);
-            }
-        }
-        result
-    }
-
-    fn invalid_escape(&self, string_span: Span, offset: usize, escaped: char) {
-        let start = string_span.start as usize + offset;
-        self.report(
-            Diagnostic::error(
-                codes::INVALID_ESCAPE,
-                format!("unknown escape `\\{escaped}`"),
-                Span::new(self.file, start, start + 1 + escaped.len_utf8()),
-                "not an escape ritc knows",
-            )
-            .with_help("escapes are \\n \\t \\\" \\\\ and \\{; write `\\\\` for a backslash"),
-        );
-    }
-
-    fn string(&self, pair: Pair<Rule>) -> StringLit {
-        let span = self.span(&pair);
-        let block = pair.as_rule() == Rule::block_string;
-        // Escapes and interpolations are stood in for by one placeholder character
-        // each, so that a block string is dedented on its source text alone.
-        const PLACEHOLDER: char = '\u{F0000}';
-        let mut raw = String::new();
-        let mut pieces: Vec<StringPart> = Vec::new();
-        for part in pair.into_inner() {
-            match part.as_rule() {
-                Rule::string_text | Rule::block_string_text => raw.push_str(part.as_str()),
-                Rule::escape => {
-                    let escaped = part.as_str().chars().nth(1);
-                    match escaped.and_then(literal::unescape) {
-                        Some(resolved) => {
-                            raw.push(PLACEHOLDER);
-                            pieces.push(StringPart::Text(resolved.to_string()));
-                        }
-                        None => {
-                            let part_span = self.span(&part);
-                            self.invalid_escape(
-                                Span::new(
-                                    self.file,
-                                    part_span.start as usize,
-                                    part_span.end as usize,
-                                ),
-                                0,
-                                escaped.unwrap_or(' '),
-                            );
-                        }
-                    }
-                }
-                Rule::interpolation => {
-                    let interpolation_span = self.span(&part);
-                    let expr = match part.into_inner().next() {
-                        Some(inner) => self.expr(inner),
-                        None => self.missing(interpolation_span, "an expression inside `{{ }}`"),
-                    };
-                    raw.push(PLACEHOLDER);
-                    pieces.push(StringPart::Interpolation(expr));
-                }
-                _ => self.unexpected(&part),
-            }
-        }
-        let text = if block {
-            literal::dedent_block(&raw)
-        } else {
-            raw
-        };
-        let mut parts: Vec<StringPart> = Vec::new();
-        let mut pieces = pieces.into_iter();
-        let mut current = String::new();
-        for c in text.chars() {
-            if c == PLACEHOLDER {
-                match pieces.next() {
-                    Some(StringPart::Text(resolved)) => current.push_str(&resolved),
-                    Some(interpolation) => {
-                        if !current.is_empty() {
-                            parts.push(StringPart::Text(std::mem::take(&mut current)));
-                        }
-                        parts.push(interpolation);
-                    }
-                    None => {}
-                }
-            } else {
-                current.push(c);
-            }
-        }
-        if !current.is_empty() || parts.is_empty() {
-            parts.push(StringPart::Text(current));
-        }
-        StringLit { parts, block, span }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lowering given trees the grammar never puts there (an expression where an
+    /// item, a statement or a step belongs): each node is dropped with E0001, never
+    /// in silence.
+    #[test]
+    fn a_tree_of_an_unexpected_shape_is_an_internal_diagnostic() {
+        let lowerer = Lowerer {
+            file: FileId(0),
+            base: 0,
+            diagnostics: RefCell::new(Vec::new()),
+        };
+        fn tree(rule: Rule, text: &str) -> Pair<'_, Rule> {
+            RitGrammar::parse(rule, text)
+                .ok()
+                .and_then(|mut pairs| pairs.next())
+                .expect("the text parses as the rule")
+        }
+        assert!(lowerer.item(tree(Rule::expr, "a + 1")).is_none());
+        assert!(lowerer.step(tree(Rule::block, "{ }")).is_none());
+        assert!(lowerer.clause_body(tree(Rule::expr, "1")).is_none());
+        let diagnostics = lowerer.diagnostics.into_inner();
+        assert_eq!(diagnostics.len(), 3, "{diagnostics:?}");
+        for diagnostic in &diagnostics {
+            assert_eq!(diagnostic.code, codes::INTERNAL_PARSER_SHAPE);
+            assert!(diagnostic.is_error());
+            assert!(
+                diagnostic
+                    .help
+                    .as_deref()
+                    .is_some_and(|help| help.contains("a bug in ritc")),
+                "{diagnostic:?}"
+            );
+        }
+    }
 
     #[test]
     fn trailing_comments_are_trimmed_but_not_a_hash_in_a_block_string() {
