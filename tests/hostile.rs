@@ -482,7 +482,7 @@ fn values_in_bodies_are_encoded_and_raw_json_with_a_value_is_refused() {
 #[test]
 fn the_shell_scan_never_calls_a_quoted_place_bare() {
     use ritc::check::shell_context::{Piece, interpolation_places};
-    use ritc::run::process::shell_quote;
+    use ritc::os::process::shell_quote;
     const TOKENS: [&str; 22] = [
         "echo ", " ", "'", "\"", "`", "$(", ")", "${", "}", "#", "\\", "\n", ";", "<<", "a", "X",
         "X", "$", "((", "|", "(", "=",

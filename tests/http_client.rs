@@ -15,8 +15,8 @@ use ritc::backends::http_client::{
     HttpErrorKind, HttpRequest, HttpResponse, HttpSession, MultipartField, RequestBody,
     describe_exchange, load_client,
 };
-use ritc::report::mask::Masker;
-use ritc::run::value::FilePart;
+use ritc::mask::Masker;
+use ritc::value::FilePart;
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------- the test server

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ritc::run::process::{
+use ritc::os::process::{
     CommandError, CommandSpec, MAX_OUTPUT_BYTES, kill_all_process_groups, run_command, shell_quote,
 };
 use ritc::run::services::{DEFAULT_READY_WITHIN, ReadyProbe, ServiceSpec, Services};
@@ -538,7 +538,7 @@ fn kill_all_child() {
         tokio::task::spawn_blocking(kill_all_process_groups)
             .await
             .expect("kill_all");
-        assert!(ritc::run::process::live_process_groups().is_empty());
+        assert!(ritc::os::process::live_process_groups().is_empty());
         let output = tokio::time::timeout(Duration::from_secs(5), running)
             .await
             .expect("the command ends")

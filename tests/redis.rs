@@ -5,7 +5,7 @@
 
 use ritc::backends::redis::RedisBackend;
 use ritc::backends::step::{Backend, CommandPart, StepErrorKind, StepInput, TestResources};
-use ritc::run::value::Value;
+use ritc::value::Value;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
@@ -320,7 +320,7 @@ fn input(parts: Vec<CommandPart>) -> StepInput {
         base_dir: std::env::temp_dir(),
         status_checked: false,
         max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
-        secrets: ritc::report::mask::Masker::default(),
+        secrets: ritc::mask::Masker::default(),
         environment: Default::default(),
     }
 }

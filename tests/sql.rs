@@ -18,7 +18,7 @@ use ritc::backends::sql::SqlBackend;
 use ritc::backends::step::{
     Backend, CommandPart, StepError, StepErrorKind, StepInput, StepOutput, TestResources,
 };
-use ritc::run::value::Value;
+use ritc::value::Value;
 
 mod common;
 use common::demo::demo_binary;
@@ -678,7 +678,7 @@ fn input(url: &str, parts: Vec<CommandPart>, timeout: Duration) -> StepInput {
         base_dir: PathBuf::from("."),
         status_checked: false,
         max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
-        secrets: ritc::report::mask::Masker::default(),
+        secrets: ritc::mask::Masker::default(),
         environment: Default::default(),
     }
 }

@@ -41,8 +41,8 @@ use super::http_client::{HttpError, HttpErrorKind, HttpRequest, MultipartField, 
 use super::step::{
     Backend, FieldValue, StepError, StepErrorKind, StepInput, StepOutput, TestResources,
 };
-use crate::run::operators::{to_json, to_text};
-use crate::run::value::Value;
+use crate::value::Value;
+use crate::value::{to_json, to_text};
 use futures_util::future::BoxFuture;
 
 pub struct HttpBackend;
@@ -87,7 +87,7 @@ pub fn build_request(input: &StepInput) -> Result<HttpRequest, StepError> {
                 .collect(),
             other => Err(usage(format!(
                 "`{what}` takes an object, not {}",
-                crate::run::operators::type_name_with_article(other)
+                crate::value::type_name_with_article(other)
             ))),
         }
     };

@@ -22,8 +22,8 @@ use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url, redirect};
 
-use crate::report::mask::Masker;
-use crate::run::value::FilePart;
+use crate::mask::Masker;
+use crate::value::FilePart;
 
 /// The `user-agent` sent unless the script gives its own.
 pub const USER_AGENT: &str = concat!("ritc/", env!("CARGO_PKG_VERSION"));
@@ -142,7 +142,7 @@ pub fn body_too_large(url: &str, limit: usize) -> HttpError {
         kind: HttpErrorKind::Body,
         message: format!(
             "the response body is larger than {} (--max-body); ritc stops reading there ({url})",
-            crate::syntax::literal::format_size(limit as u64)
+            crate::units::literal_size(limit as u64)
         ),
     }
 }
@@ -174,7 +174,10 @@ impl HttpError {
     fn timed_out(timeout: Duration, url: &str) -> HttpError {
         HttpError {
             kind: HttpErrorKind::Timeout,
-            message: format!("timed out after {} ({url})", describe_duration(timeout)),
+            message: format!(
+                "timed out after {} ({url})",
+                crate::units::measured_duration(timeout)
+            ),
         }
     }
 
@@ -745,7 +748,7 @@ pub fn load_client(
 
 /// Renders a request and its response for `-v`, in the style of `curl -v`: `>` lines
 /// for what was sent, `<` lines for what came back, each body after a bare `>` or `<`
-/// line. Every spelling of each secret reads `***` (`report::mask`). Bodies longer
+/// line. Every spelling of each secret reads `***` (`crate::mask`). Bodies longer
 /// than 8 KiB are cut after masking, so that a cut never leaves half a secret.
 pub fn describe_exchange(
     request: &HttpRequest,
@@ -784,7 +787,7 @@ pub fn describe_exchange(
             head,
             "< {} ({})",
             response.status,
-            describe_duration(response.duration)
+            crate::units::measured_duration(response.duration)
         );
         if response.url != url {
             let _ = writeln!(head, "< url: {}", response.url);
@@ -860,19 +863,5 @@ fn describe_bytes(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_owned(),
         Err(_) => format!("[{} bytes of binary data]", bytes.len()),
-    }
-}
-
-/// `150ms`, `2s`, `1.5s`: the way durations are written in `.rit` files.
-fn describe_duration(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if millis < 1000 {
-        format!("{millis}ms")
-    } else if millis.is_multiple_of(1000) {
-        format!("{}s", millis / 1000)
-    } else {
-        format!("{:.3}s", duration.as_secs_f64())
-            .trim_end_matches('0')
-            .to_owned()
     }
 }

@@ -27,8 +27,8 @@ use super::step::{
     Backend, CommandPart, FieldValue, StepError, StepErrorKind, StepInput, StepOutput,
     TestResources,
 };
-use crate::run::operators::{hide_password, to_text};
-use crate::run::value::Value;
+use crate::value::Value;
+use crate::value::{hide_password, to_text};
 use futures_util::future::BoxFuture;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, IntoConnectionInfo, ProtocolVersion, RedisError};
@@ -126,7 +126,7 @@ impl Backend for RedisBackend {
                         StepErrorKind::Timeout,
                         format!(
                             "Redis did not answer `{shown}` within {}",
-                            duration_text(input.timeout)
+                            crate::units::literal_duration(input.timeout)
                         ),
                     ));
                 }
@@ -292,7 +292,7 @@ fn connect_timeout(shown: &str, timeout: Duration) -> StepError {
         StepErrorKind::Timeout,
         format!(
             "cannot connect to Redis at {shown}: no answer within {}",
-            duration_text(timeout)
+            crate::units::literal_duration(timeout)
         ),
     )
 }
@@ -414,10 +414,6 @@ fn key_text(key: redis::Value) -> String {
         Json::String(text) => text,
         other => other.to_string(),
     }
-}
-
-fn duration_text(duration: Duration) -> String {
-    to_text(&Value::Duration(duration)).unwrap_or_else(|_| format!("{duration:?}"))
 }
 
 #[cfg(test)]

@@ -25,9 +25,9 @@ pub fn schema() -> StepSchema {
 }
 
 use super::step::{Backend, StepError, StepErrorKind, StepInput, StepOutput, TestResources};
-use crate::run::operators::{to_text, type_name_with_article};
-use crate::run::process::{CommandError, CommandSpec, run_command};
-use crate::run::value::Value;
+use crate::os::process::{CommandError, CommandSpec, run_command};
+use crate::value::Value;
+use crate::value::{to_text, type_name_with_article};
 use futures_util::future::BoxFuture;
 
 pub struct RunBackend;
@@ -98,7 +98,7 @@ impl Backend for RunBackend {
                     kind: StepErrorKind::Timeout,
                     message: format!(
                         "`{command}` did not finish within {}; its process group was ended",
-                        crate::syntax::literal::format_duration(after)
+                        crate::units::literal_duration(after)
                     ),
                     detail: Some(output_tail(&stdout, &stderr)),
                 },

@@ -45,9 +45,9 @@ pub const SCHEMES: &[&str] = &["postgres", "postgresql", "mysql", "mariadb", "sq
 use super::step::{
     Backend, CommandPart, StepError, StepErrorKind, StepInput, StepOutput, TestResources,
 };
-use crate::run::operators::{describe, hide_password, to_json, to_text};
-use crate::run::value::Value;
-use crate::syntax::literal::format_duration;
+use crate::units::literal_duration;
+use crate::value::Value;
+use crate::value::{describe, hide_password, to_json, to_text};
 use futures_util::future::BoxFuture;
 use serde_json::Value as Json;
 use sqlx::mysql::{
@@ -119,7 +119,7 @@ impl Backend for SqlBackend {
                         StepErrorKind::Usage,
                         format!(
                             "`sql` needs a database made by database(url), not {}",
-                            crate::run::operators::type_name_with_article(other)
+                            crate::value::type_name_with_article(other)
                         ),
                     ));
                 }
@@ -158,7 +158,7 @@ impl Backend for SqlBackend {
                         kind: StepErrorKind::Timeout,
                         message: format!(
                             "the statement did not finish within {}; its connection was closed",
-                            format_duration(input.timeout)
+                            literal_duration(input.timeout)
                         ),
                         detail: Some(statement_detail(&sql, None)),
                     });
@@ -369,7 +369,7 @@ impl ConnectionOptions {
             Ok(Err(error)) => Err(sqlx::Error::Io(error)),
             Err(_) => Err(timed_out(format!(
                 "the connection was not accepted within {}",
-                format_duration(timeout)
+                literal_duration(timeout)
             ))),
         }
     }
@@ -382,7 +382,7 @@ impl ConnectionOptions {
         let timed_out = || {
             timed_out(format!(
                 "the server accepted the connection but did not answer within {}",
-                format_duration(timeout)
+                literal_duration(timeout)
             ))
         };
         match self {
@@ -583,7 +583,7 @@ impl Pool {
                              {MAX_CONNECTIONS} are open at once, one per running test)",
                             target.product,
                             options.location(),
-                            format_duration(timeout)
+                            literal_duration(timeout)
                         ),
                     )),
                 }
@@ -1137,7 +1137,7 @@ fn pg_encode_array(value: &Value, element: &PgTypeInfo) -> Result<Vec<u8>, Strin
         other => {
             return Err(format!(
                 "an array parameter takes a list, not {}",
-                crate::run::operators::type_name_with_article(other)
+                crate::value::type_name_with_article(other)
             ));
         }
     };
@@ -2317,7 +2317,7 @@ fn exchange_text(
         result.count,
         rows,
         if rows == 1 { "" } else { "s" },
-        format_duration(duration)
+        literal_duration(duration)
     ));
     for row in result.rows.iter().take(SHOWN_ROWS) {
         text.push_str(&format!("  {}\n", describe(row)));

@@ -4,8 +4,8 @@
 
 use super::http_client::HttpSession;
 use super::schema::StepSchema;
-use crate::report::mask::Masker;
-use crate::run::value::Value;
+use crate::mask::Masker;
+use crate::value::Value;
 use futures_util::future::BoxFuture;
 use std::any::Any;
 use std::collections::HashMap;

@@ -29,8 +29,6 @@ pub fn schema() -> StepSchema {
 }
 
 use super::step::{StepError, StepErrorKind};
-use crate::run::operators::to_text;
-use crate::run::value::Value;
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -187,7 +185,7 @@ impl WsConnection {
                     StepErrorKind::Timeout,
                     format!(
                         "the WebSocket handshake with {url} did not finish within {}",
-                        duration_text(timeout)
+                        crate::units::literal_duration(timeout)
                     ),
                 ));
             }
@@ -228,7 +226,7 @@ impl WsConnection {
                 format!(
                     "sending a frame to {} did not finish within {}",
                     self.url,
-                    duration_text(self.timeout)
+                    crate::units::literal_duration(self.timeout)
                 ),
             )),
             Ok(Err(error)) => Err(self.broken(error)),
@@ -400,7 +398,7 @@ impl WsConnection {
             format!(
                 "{what} arrived from {} within {}",
                 self.url,
-                duration_text(wait.timeout)
+                crate::units::literal_duration(wait.timeout)
             ),
         );
         failure.detail = self.frames_detail(during, "received before this `receive`");
@@ -526,10 +524,6 @@ fn handshake_error(url: &str, error: WsError) -> StepError {
 /// Codes an endpoint may send in a close frame (RFC 6455 §7.4).
 fn close_code_allowed(code: u16) -> bool {
     matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
-}
-
-fn duration_text(duration: Duration) -> String {
-    to_text(&Value::Duration(duration)).unwrap_or_else(|_| format!("{duration:?}"))
 }
 
 fn shorten(text: &str) -> String {

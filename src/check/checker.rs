@@ -2925,7 +2925,7 @@ fn unit_help(
         }
         (Type::Percent, _, ExprKind::Float(value)) => Some(format!(
             "a percentage is written with `%`: write `{}`, not `{right_text}`",
-            crate::syntax::literal::format_percent(*value)
+            crate::units::literal_percent(*value)
         )),
         (Type::Percent, _, ExprKind::Int(value)) => Some(format!(
             "a percentage is written with `%`: write `{value}%`"

@@ -5,7 +5,7 @@
 //! `env("NAME", "…")`. Must not import `run`.
 
 use crate::diagnostics::{Diagnostic, codes};
-use crate::report::mask::SHORTEST_MASKED_SECRET;
+use crate::mask::SHORTEST_MASKED_SECRET;
 use crate::syntax::ast::{Binding, BindingKind, BindingValue, Expr, ExprKind};
 
 /// The warning for a secret written too short to mask, if it is.

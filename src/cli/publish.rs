@@ -8,8 +8,8 @@
 use super::{exit, files};
 use crate::check::{self, program::DiskLoader};
 use crate::diagnostics::render;
+use crate::mask::Masker;
 use crate::publish::{self, linear, markdown};
-use crate::report::mask::Masker;
 use std::path::PathBuf;
 use std::time::Duration;
 

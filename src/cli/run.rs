@@ -3,9 +3,9 @@
 use super::{exit, files};
 use crate::check::{self, program::DiskLoader};
 use crate::diagnostics::{Severity, render};
+use crate::mask::Masker;
 use crate::report::Reporter;
 use crate::report::events::EventsReporter;
-use crate::report::mask::Masker;
 use crate::report::output::{Destination, FileReporter, ReportTarget};
 use crate::report::terminal::TerminalReporter;
 use crate::run::outcome::Event;
@@ -276,8 +276,8 @@ pub fn run(args: RunArgs) -> u8 {
     };
     // Before anything is started: a process that leaves its process group
     // (`setsid`, a daemon) is then adopted by ritc, not init, and is ended at the
-    // end of the run like the rest (src/run/leftovers.rs).
-    crate::run::leftovers::adopt_orphans();
+    // end of the run like the rest (src/os/leftovers.rs).
+    crate::os::leftovers::adopt_orphans();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -362,7 +362,7 @@ pub fn run(args: RunArgs) -> u8 {
     });
     runtime.shutdown_timeout(Duration::from_secs(2));
     // A safety net: nothing started by this run outlives it.
-    crate::run::process::kill_all_process_groups();
-    crate::run::leftovers::end_leftovers();
+    crate::os::process::kill_all_process_groups();
+    crate::os::leftovers::end_leftovers();
     code
 }

@@ -7,9 +7,10 @@
 //! noted. Pure: no IO.
 
 use super::rit::{
-    JSON_VARIABLE_SENTINEL, Lines, Names, Note, Translation, block_literal, duration_from_millis,
-    is_variable, json_expression, object_key, path_suffix, quoted, string_literal, whole_variable,
+    JSON_VARIABLE_SENTINEL, Lines, Names, Note, Translation, block_literal, is_variable,
+    json_expression, object_key, path_suffix, quoted, string_literal, whole_variable,
 };
+use crate::units::literal_duration_from_millis;
 
 /// Translates the text of a Hurl file; `stem` names the suite and its test.
 pub fn translate(stem: &str, text: &str) -> Result<Translation, String> {
@@ -1248,7 +1249,7 @@ impl Importer {
                 match kind {
                     Kind::Text => Ok(quoted(word)),
                     Kind::Duration => match word.parse::<u64>() {
-                        Ok(millis) => Ok(duration_from_millis(millis as f64)),
+                        Ok(millis) => Ok(literal_duration_from_millis(millis as f64)),
                         Err(_) => Err(format!("the duration `{word}`")),
                     },
                     _ => number(word),
@@ -1354,7 +1355,7 @@ fn jsonpath(root: &str, path: &str) -> Result<String, Untranslatable> {
 fn hurl_duration(text: &str) -> Option<String> {
     let text = text.trim();
     if let Ok(millis) = text.parse::<u64>() {
-        return Some(duration_from_millis(millis as f64));
+        return Some(literal_duration_from_millis(millis as f64));
     }
     let digits_end = text.find(|c: char| !c.is_ascii_digit())?;
     let (number, unit) = text.split_at(digits_end);

@@ -595,34 +595,6 @@ pub fn yaml_key(key: &serde_yaml::Value) -> Option<String> {
     }
 }
 
-/// Milliseconds as a `.rit` duration: `5000` → `5s`, `1500` → `1.5s`, `250` → `250ms`.
-pub fn duration_from_millis(millis: f64) -> String {
-    if millis >= 60_000.0 && millis % 60_000.0 == 0.0 {
-        format!("{}m", trim_number(millis / 60_000.0))
-    } else if millis >= 1000.0 && (millis % 100.0 == 0.0) {
-        format!("{}s", trim_number(millis / 1000.0))
-    } else {
-        format!("{}ms", trim_number(millis))
-    }
-}
-
-/// A fraction as a `.rit` percentage: `0.99` → `99%`, `0.995` → `99.5%`.
-pub fn percent_from_fraction(fraction: f64) -> String {
-    format!("{}%", trim_number(fraction * 100.0))
-}
-
-/// A number without float noise or a useless `.0` (`98.99999999999999` → `99`).
-pub fn trim_number(value: f64) -> String {
-    let rounded = (value * 1_000_000.0).round() / 1_000_000.0;
-    let text = format!("{rounded:.6}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        "0".to_string()
-    } else {
-        text.to_string()
-    }
-}
-
 /// Lines of a `#` comment block, each prefixed with `# `.
 pub fn comment_lines(text: &str) -> Vec<String> {
     text.lines()
@@ -750,12 +722,6 @@ mod tests {
 
     #[test]
     fn units_read_back() {
-        assert_eq!(duration_from_millis(5000.0), "5s");
-        assert_eq!(duration_from_millis(1500.0), "1.5s");
-        assert_eq!(duration_from_millis(250.0), "250ms");
-        assert_eq!(duration_from_millis(120_000.0), "2m");
-        assert_eq!(percent_from_fraction(0.99), "99%");
-        assert_eq!(percent_from_fraction(0.995), "99.5%");
         assert_eq!(number_literal(2.0, false).as_deref(), Some("2.0"));
         assert_eq!(number_literal(-3.0, true).as_deref(), Some("-3"));
     }

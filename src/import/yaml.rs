@@ -4,10 +4,10 @@
 //! translation is kept as a `#` comment holding the YAML and noted. Pure: no IO.
 
 use super::rit::{
-    Lines, Names, Note, Translation, duration_from_millis, identifier, is_word, object_key,
-    path_suffix, percent_from_fraction, quoted, string_literal, trim_number, yaml_expression,
-    yaml_key,
+    Lines, Names, Note, Translation, identifier, is_word, object_key, path_suffix, quoted,
+    string_literal, yaml_expression, yaml_key,
 };
+use crate::units::{literal_duration_from_millis, literal_percent_from_fraction, plain_number};
 use serde_yaml::{Mapping, Value};
 
 /// Translates the text of a YAML suite; `stem` names the suite when the file
@@ -416,9 +416,10 @@ impl Importer {
                     "command" | "background" | "name" | "description" => {}
                     "wait" | "delay" => wait = as_number(value),
                     "timeout" => match as_number(value) {
-                        Some(millis) => {
-                            line.push_str(&format!(" timeout {}", duration_from_millis(millis)))
-                        }
+                        Some(millis) => line.push_str(&format!(
+                            " timeout {}",
+                            literal_duration_from_millis(millis)
+                        )),
                         None => self.untranslated(
                             out,
                             location,
@@ -460,8 +461,8 @@ impl Importer {
             // the YAML asked for, so it stays, marked as such.
             out.line(format!(
                 "run \"sleep {}\"  # the YAML waited {}ms here: an `eventually` on what it waited for is more robust",
-                trim_number(millis / 1000.0),
-                trim_number(millis)
+                plain_number(millis / 1000.0),
+                plain_number(millis)
             ));
         }
     }
@@ -482,7 +483,8 @@ impl Importer {
             .unwrap_or_else(|| service_name(&command, count));
         let name = self.names.define(&name);
         let wait = get_any(mapping, &["wait", "delay"]).and_then(as_number);
-        let within = duration_from_millis(wait.map_or(60_000.0, |millis| millis.max(60_000.0)));
+        let within =
+            literal_duration_from_millis(wait.map_or(60_000.0, |millis| millis.max(60_000.0)));
         let probe = self.probe_for(&command, count);
         let command_literal = self.string(&command);
         out.open(format!("service {name} = {command_literal} {{"));
@@ -513,7 +515,7 @@ impl Importer {
                 if let Some(millis) = wait {
                     out.line(format!(
                         "# the YAML waited {}ms for it; add a `ready http|tcp|log` probe",
-                        trim_number(millis)
+                        plain_number(millis)
                     ));
                 }
             }
@@ -689,9 +691,10 @@ impl Importer {
         {
             handled.push("timeout");
             match as_number(value) {
-                Some(millis) => {
-                    attributes.push_str(&format!(" timeout {}", duration_from_millis(millis)))
-                }
+                Some(millis) => attributes.push_str(&format!(
+                    " timeout {}",
+                    literal_duration_from_millis(millis)
+                )),
                 None => self.untranslated(
                     out,
                     location,
@@ -703,7 +706,7 @@ impl Importer {
         if let Some(value) = get_any(mapping, &["retries", "retry"]) {
             handled.extend(["retries", "retry"]);
             match as_number(value) {
-                Some(count) => attributes.push_str(&format!(" retry {}", trim_number(count))),
+                Some(count) => attributes.push_str(&format!(" retry {}", plain_number(count))),
                 None => self.untranslated(out, location, "a `retries` that is not a number", value),
             }
         }
@@ -740,7 +743,7 @@ impl Importer {
         };
         let timeout = get(mapping, "timeout")
             .and_then(as_number)
-            .map(|millis| format!(" timeout {}", duration_from_millis(millis)))
+            .map(|millis| format!(" timeout {}", literal_duration_from_millis(millis)))
             .unwrap_or_default();
         let expect = get(mapping, "expect").cloned();
         let mut requests: Vec<(String, String)> = endpoints
@@ -861,9 +864,10 @@ impl Importer {
         }
         if let Some(timeout) = get(mapping, "timeout") {
             match as_number(timeout) {
-                Some(millis) => {
-                    line.push_str(&format!(" timeout {}", duration_from_millis(millis)))
-                }
+                Some(millis) => line.push_str(&format!(
+                    " timeout {}",
+                    literal_duration_from_millis(millis)
+                )),
                 None => self.untranslated(
                     out,
                     location,
@@ -913,7 +917,7 @@ impl Importer {
         };
         let Some(mapping) = expect.as_mapping() else {
             match as_number(expect) {
-                Some(status) => out.line(format!("expect status == {}", trim_number(status))),
+                Some(status) => out.line(format!("expect status == {}", plain_number(status))),
                 None => {
                     self.untranslated(out, location, "an `expect` that is not a mapping", expect)
                 }
@@ -943,7 +947,10 @@ impl Importer {
                 "duration" | "response_time" | "max_response_time" | "latency" => match value {
                     Value::Number(_) => {
                         let limit = as_number(value).unwrap_or_default();
-                        out.line(format!("expect duration < {}", duration_from_millis(limit)));
+                        out.line(format!(
+                            "expect duration < {}",
+                            literal_duration_from_millis(limit)
+                        ));
                     }
                     _ => self.expectation(out, &here, "duration", value, Unit::Millis),
                 },
@@ -1055,8 +1062,12 @@ impl Importer {
 
     fn operand(&mut self, value: &Value, unit: Unit) -> Option<String> {
         match (unit, value) {
-            (Unit::Millis, Value::Number(_)) => Some(duration_from_millis(as_number(value)?)),
-            (Unit::Fraction, Value::Number(_)) => Some(percent_from_fraction(as_number(value)?)),
+            (Unit::Millis, Value::Number(_)) => {
+                Some(literal_duration_from_millis(as_number(value)?))
+            }
+            (Unit::Fraction, Value::Number(_)) => {
+                Some(literal_percent_from_fraction(as_number(value)?))
+            }
             _ => yaml_expression(value, &mut self.names),
         }
     }
@@ -1198,28 +1209,29 @@ impl Importer {
         let duration = get(mapping, "duration").and_then(as_number);
         let rate = get_any(mapping, &["rate", "rps"]).and_then(as_number);
         if let Some(rate) = rate {
-            out.line(format!("rate {} per 1s", trim_number(rate)));
+            out.line(format!("rate {} per 1s", plain_number(rate)));
             if let Some(concurrency) = concurrency {
-                out.line(format!("concurrency {}", trim_number(concurrency)));
+                out.line(format!("concurrency {}", plain_number(concurrency)));
             }
             out.line(format!(
                 "duration {}",
-                duration_from_millis(duration.unwrap_or(10_000.0))
+                literal_duration_from_millis(duration.unwrap_or(10_000.0))
             ));
         } else {
             let concurrency = concurrency.unwrap_or(1.0);
-            out.line(format!("concurrency {}", trim_number(concurrency)));
+            out.line(format!("concurrency {}", plain_number(concurrency)));
             match (requests, duration) {
-                (_, Some(duration)) => {
-                    out.line(format!("duration {}", duration_from_millis(duration)))
-                }
-                (Some(requests), None) => out.line(format!("requests {}", trim_number(requests))),
+                (_, Some(duration)) => out.line(format!(
+                    "duration {}",
+                    literal_duration_from_millis(duration)
+                )),
+                (Some(requests), None) => out.line(format!("requests {}", plain_number(requests))),
                 // "50 concurrent requests": that many, all at once.
-                (None, None) => out.line(format!("requests {}", trim_number(concurrency))),
+                (None, None) => out.line(format!("requests {}", plain_number(concurrency))),
             }
         }
         if let Some(warmup) = get(mapping, "warmup").and_then(as_number) {
-            out.line(format!("warmup {}", duration_from_millis(warmup)));
+            out.line(format!("warmup {}", literal_duration_from_millis(warmup)));
         }
         out.close();
         let Some(expect) = get(mapping, "expect") else {
@@ -1361,14 +1373,17 @@ impl Importer {
             .unwrap_or_else(|| format!("test {}", index + 1));
         let mut attributes = String::new();
         if let Some(millis) = get(mapping, "timeout").and_then(as_number) {
-            attributes.push_str(&format!(" timeout {}", duration_from_millis(millis)));
+            attributes.push_str(&format!(
+                " timeout {}",
+                literal_duration_from_millis(millis)
+            ));
         }
         let retryable = get(mapping, "retryable")
             .and_then(Value::as_bool)
             .unwrap_or(false);
         match get_any(mapping, &["retries", "retry"]).and_then(as_number) {
             Some(count) if retryable || get(mapping, "retryable").is_none() => {
-                attributes.push_str(&format!(" retry {}", trim_number(count)))
+                attributes.push_str(&format!(" retry {}", plain_number(count)))
             }
             None if retryable => attributes.push_str(" retry 1"),
             _ => {}

@@ -5,8 +5,8 @@
 //! Secrets are masked in the whole text.
 
 use super::{Behaviour, Definitions, TITLE, TestDefinition};
+use crate::mask::Masker;
 use crate::plan::FailureAction;
-use crate::report::mask::Masker;
 use crate::report::model::{self, RunReport, TestRecord, TestResult};
 use std::fmt::Write;
 
@@ -322,7 +322,7 @@ fn results(out: &mut String, report: &RunReport, report_file: Option<&str>) {
                     &format!("{}{}", service.peak_rss, mark(service.high_memory())),
                     &format!(
                         "{}{}",
-                        model::format_percent(service.peak_cpu_percent),
+                        crate::units::measured_percent(service.peak_cpu_percent),
                         mark(service.high_cpu())
                     ),
                     &format!("{:.2}s", service.cpu_seconds),

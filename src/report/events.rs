@@ -41,8 +41,8 @@
 //! not start at all (a usage error: exit code 2 and no `run_started`).
 
 use super::Reporter;
-use super::mask::Masker;
 use super::model::{self, ReportBuilder};
+use crate::mask::Masker;
 use crate::run::outcome::Event;
 use crate::syntax::source_map::SourceMap;
 use serde_json::{Value as Json, json};

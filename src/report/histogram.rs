@@ -8,9 +8,8 @@
 //! microseconds unless the record says otherwise in `histogram_unit` (`ns`,
 //! `us`, `ms`). Also accepted: an object `{ "data": BASE64, "unit": … }`.
 
-use crate::syntax::literal::{
-    NumberLiteral, format_duration, format_percent, format_size, parse_number,
-};
+use crate::syntax::literal::{NumberLiteral, parse_number};
+use crate::units::{literal_duration, literal_percent, literal_size};
 use base64::Engine;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
@@ -124,19 +123,19 @@ pub fn bins(latencies: &Latencies, count: usize) -> Vec<(f64, f64, u64)> {
 pub fn latency_record(latencies: &Latencies) -> Json {
     let histogram = &latencies.histogram;
     let at = |quantile: f64| {
-        Json::String(format_duration(
+        Json::String(literal_duration(
             latencies.duration(histogram.value_at_quantile(quantile)),
         ))
     };
     json!({
-        "min": format_duration(latencies.duration(histogram.min())),
-        "avg": format_duration(Duration::from_nanos((histogram.mean() * latencies.unit_nanos as f64).round() as u64)),
+        "min": literal_duration(latencies.duration(histogram.min())),
+        "avg": literal_duration(Duration::from_nanos((histogram.mean() * latencies.unit_nanos as f64).round() as u64)),
         "p50": at(0.50),
         "p90": at(0.90),
         "p95": at(0.95),
         "p99": at(0.99),
         "p999": at(0.999),
-        "max": format_duration(latencies.duration(histogram.max())),
+        "max": literal_duration(latencies.duration(histogram.max())),
     })
 }
 
@@ -193,7 +192,7 @@ pub fn merge_loads(records: &[&Json]) -> Json {
         } else {
             succeeded as f64 / requests as f64
         };
-        merged.insert("success_rate".to_string(), json!(format_percent(rate)));
+        merged.insert("success_rate".to_string(), json!(literal_percent(rate)));
     }
     if merged.contains_key("throughput") {
         let throughput: f64 = records
@@ -210,7 +209,7 @@ pub fn merge_loads(records: &[&Json]) -> Json {
             .iter()
             .filter_map(|record| size_of(record.get("bytes")))
             .sum();
-        merged.insert("bytes".to_string(), json!(format_size(bytes)));
+        merged.insert("bytes".to_string(), json!(literal_size(bytes)));
     }
     if merged.contains_key("duration") {
         let longest = records
@@ -218,7 +217,7 @@ pub fn merge_loads(records: &[&Json]) -> Json {
             .filter_map(|record| duration_of(record.get("duration")))
             .max()
             .unwrap_or_default();
-        merged.insert("duration".to_string(), json!(format_duration(longest)));
+        merged.insert("duration".to_string(), json!(literal_duration(longest)));
     }
     for name in ["statuses", "errors"] {
         let mut counts: Map<String, Json> = Map::new();
@@ -289,7 +288,7 @@ fn exact_extremes(latency: &mut Json, records: &[&Json], decoded: &[Latencies]) 
     if mins.len() == records.len()
         && let Some(min) = mins.into_iter().min()
     {
-        object.insert("min".into(), json!(format_duration(min)));
+        object.insert("min".into(), json!(literal_duration(min)));
     }
     let counts: Vec<u64> = decoded
         .iter()
@@ -309,18 +308,18 @@ fn exact_extremes(latency: &mut Json, records: &[&Json], decoded: &[Latencies]) 
         let micros = (sum / count as f64 * 1_000_000.0).round() as u64;
         object.insert(
             "avg".into(),
-            json!(format_duration(Duration::from_micros(micros))),
+            json!(literal_duration(Duration::from_micros(micros))),
         );
     }
     if maxes.len() == records.len()
         && let Some(max) = maxes.into_iter().max()
     {
-        object.insert("max".into(), json!(format_duration(max)));
+        object.insert("max".into(), json!(literal_duration(max)));
         for name in ["p50", "p90", "p95", "p99", "p999"] {
             if let Some(value) = duration_of(object.get(name))
                 && value > max
             {
-                object.insert(name.into(), json!(format_duration(max)));
+                object.insert(name.into(), json!(literal_duration(max)));
             }
         }
     }
@@ -357,7 +356,7 @@ fn merge_timelines(records: &[&Json]) -> Option<Json> {
                             }
                             (Some(a), b) if key != "start" && key != "length" => {
                                 match (duration_of(Some(a)), duration_of(Some(b))) {
-                                    (Some(a), Some(b)) => json!(format_duration(a.max(b))),
+                                    (Some(a), Some(b)) => json!(literal_duration(a.max(b))),
                                     _ => a.clone(),
                                 }
                             }
@@ -388,7 +387,7 @@ fn bounded_latency(records: &[&Json], requests: u64) -> Json {
             .collect::<Vec<_>>()
     };
     if let Some(min) = all("min").into_iter().min() {
-        latency.insert("min".into(), json!(format_duration(min)));
+        latency.insert("min".into(), json!(literal_duration(min)));
     }
     let weighted: f64 = records
         .iter()
@@ -399,14 +398,14 @@ fn bounded_latency(records: &[&Json], requests: u64) -> Json {
     if requests > 0 {
         latency.insert(
             "avg".into(),
-            json!(format_duration(Duration::from_secs_f64(
+            json!(literal_duration(Duration::from_secs_f64(
                 weighted / requests as f64
             ))),
         );
     }
     for name in ["p50", "p90", "p95", "p99", "p999", "max"] {
         if let Some(largest) = all(name).into_iter().max() {
-            latency.insert(name.into(), json!(format_duration(largest)));
+            latency.insert(name.into(), json!(literal_duration(largest)));
         }
     }
     Json::Object(latency)

@@ -7,6 +7,7 @@
 
 use super::histogram;
 use super::model::{FailureRecord, RunReport, RunStatus, StepRecord, TestRecord, TestResult};
+use crate::units::chart_millis;
 use serde_json::Value as Json;
 use std::fmt::Write;
 
@@ -185,7 +186,7 @@ fn services(out: &mut String, report: &RunReport) {
             high(service.high_memory()),
             escape(&service.peak_rss),
             high(service.high_cpu()),
-            escape(&super::model::format_percent(service.peak_cpu_percent)),
+            escape(&crate::units::measured_percent(service.peak_cpu_percent)),
             service.cpu_seconds,
             service.processes,
             service.samples,
@@ -195,10 +196,10 @@ fn services(out: &mut String, report: &RunReport) {
     let _ = writeln!(
         out,
         "</tbody></table>\n<p class=\"note\">Sampled from each service's process tree every 250 ms; marked from {} of a core sustained for 1 s, or {} of memory.</p>\n</section>",
-        escape(&super::model::format_percent(
+        escape(&crate::units::measured_percent(
             super::model::SERVICE_CPU_WARNING_PERCENT
         )),
-        escape(&super::model::format_bytes(
+        escape(&crate::units::binary_size(
             super::model::SERVICE_RSS_WARNING_BYTES
         ))
     );
@@ -572,8 +573,8 @@ fn histogram_svg(out: &mut String, latencies: &histogram::Latencies) {
             TOP + plot_height - height,
             (bar - 1.0).max(0.5),
             height,
-            format_millis(*from),
-            format_millis(*to)
+            chart_millis(*from),
+            chart_millis(*to)
         );
     }
     // Labels under the first, middle and last bins.
@@ -585,7 +586,7 @@ fn histogram_svg(out: &mut String, latencies: &histogram::Latencies) {
                 out,
                 "<text x=\"{x:.1}\" y=\"{:.1}\" class=\"label\" text-anchor=\"middle\">{}</text>",
                 CHART_HEIGHT - BOTTOM + 14.0,
-                format_millis(value)
+                chart_millis(value)
             );
         }
     }
@@ -611,7 +612,7 @@ fn histogram_svg(out: &mut String, latencies: &histogram::Latencies) {
                 if name == "p50" { x - 3.0 } else { x + 3.0 },
                 TOP - 3.0,
                 if name == "p50" { "end" } else { "start" },
-                format_millis(value)
+                chart_millis(value)
             );
         }
     }
@@ -663,7 +664,7 @@ fn percentile_svg(out: &mut String, load: &Json) {
             (row - 4.0).max(1.0),
             LEFT + width + 4.0,
             y + row * 0.7,
-            format_millis(*value)
+            chart_millis(*value)
         );
     }
     out.push_str("</svg></figure>");
@@ -730,7 +731,7 @@ fn timeline_svg(out: &mut String, load: &Json) {
         "<figure><svg class=\"chart\" viewBox=\"0 0 {CHART_WIDTH} {CHART_HEIGHT}\" role=\"img\" aria-label=\"Latency over time\">\
 <text x=\"{LEFT}\" y=\"14\" class=\"title\">Latency over time</text>"
     );
-    axes(out, &format_millis(most));
+    axes(out, &chart_millis(most));
     for (index, (name, points)) in series.iter().enumerate() {
         let path: Vec<String> = points
             .iter()
@@ -773,16 +774,6 @@ fn axes(out: &mut String, top_label: &str) {
         LEFT - 4.0,
         CHART_HEIGHT - BOTTOM
     );
-}
-
-fn format_millis(millis: f64) -> String {
-    if millis >= 1000.0 {
-        format!("{:.2}s", millis / 1000.0)
-    } else if millis >= 10.0 {
-        format!("{millis:.0}ms")
-    } else {
-        format!("{millis:.2}ms")
-    }
 }
 
 pub fn escape(text: &str) -> String {

@@ -6,6 +6,7 @@
 //! any test become `<error>` test cases of a suite named `(run)`.
 
 use super::model::{FailureRecord, RunReport, TestRecord, TestResult};
+use crate::units::seconds_from_millis;
 use std::fmt::Write;
 
 pub fn render(report: &RunReport) -> String {
@@ -43,7 +44,7 @@ pub fn render(report: &RunReport) -> String {
         count(&all, &is_failure),
         count(&all, &is_error) + failing_problems.len(),
         count(&all, &is_skipped),
-        seconds(report.test_run.duration_ms),
+        seconds_from_millis(report.test_run.duration_ms),
         attribute(timestamp)
     );
     for (suite, tests) in &suites {
@@ -57,7 +58,7 @@ pub fn render(report: &RunReport) -> String {
             count(tests, &is_failure),
             count(tests, &is_error),
             count(tests, &is_skipped),
-            seconds(time),
+            seconds_from_millis(time),
             attribute(timestamp),
             attribute(file)
         );
@@ -141,7 +142,7 @@ fn test_case(out: &mut String, test: &TestRecord) {
         attribute(&test.suite),
         attribute(&test.file),
         test.line,
-        seconds(test.duration_ms)
+        seconds_from_millis(test.duration_ms)
     );
     let mut body = String::new();
     match (&test.status, &test.failure) {
@@ -257,10 +258,6 @@ pub fn explanation(failure: &FailureRecord) -> String {
         let _ = writeln!(text, "\nsuggestion: {suggestion}");
     }
     text
-}
-
-fn seconds(millis: f64) -> String {
-    format!("{:.3}", millis / 1000.0)
 }
 
 /// Characters XML 1.0 cannot hold at all, even escaped, become U+FFFD.

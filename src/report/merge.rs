@@ -72,7 +72,7 @@ pub fn merge(reports: &[(String, RunReport)]) -> RunReport {
         format: model::REPORT_FORMAT.to_string(),
         test_run: TestRun {
             timestamp: model::rfc3339(UNIX_EPOCH + Duration::from_millis(start)),
-            duration: model::format_duration_short(duration),
+            duration: crate::units::summary_duration(duration),
             status: RunStatus::Passed,
             files,
             started_unix_ms: start,
@@ -200,7 +200,7 @@ fn merge_tests(group: &[&TestRecord]) -> TestRecord {
         .map(|test| test.duration_ms)
         .fold(0.0_f64, f64::max);
     merged.duration_ms = longest;
-    merged.duration = model::format_duration_short(Duration::from_secs_f64(longest / 1000.0));
+    merged.duration = crate::units::summary_duration(Duration::from_secs_f64(longest / 1000.0));
     merged.attempts = group.iter().map(|test| test.attempts).max().unwrap_or(1);
     let mut warnings: Vec<String> = Vec::new();
     for test in group {

@@ -5,7 +5,7 @@
 //! `model::RunReport` from the events and render it when the run finishes
 //! (`output`: yaml, json, junit, tap, html), or stream the events as JSON Lines
 //! (`events`). `merge` combines the JSON reports of `--shard` runs. Every text
-//! passes through `mask::Masker` first.
+//! passes through `crate::mask::Masker` first.
 
 pub mod events;
 pub mod histogram;
@@ -13,7 +13,6 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod load_text;
-pub mod mask;
 pub mod merge;
 pub mod model;
 pub mod output;

@@ -4,8 +4,8 @@
 //! formats themselves (yaml.rs, json.rs, junit.rs, tap.rs, html.rs) are pure.
 
 use super::Reporter;
-use super::mask::Masker;
 use super::model::{ReportBuilder, RunReport};
+use crate::mask::Masker;
 use crate::run::outcome::Event;
 use crate::syntax::source_map::SourceMap;
 use std::io::Write;

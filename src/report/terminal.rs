@@ -5,15 +5,15 @@
 
 use super::Reporter;
 use super::load_text;
-use super::mask::Masker;
 use super::model::{ReportBuilder, RunStatus, verdict_line};
 use crate::backends::load::LoadProgress;
+use crate::mask::Masker;
 use crate::plan::FailureAction;
 use crate::run::outcome::{
     CheckpointOutcome, CheckpointStatus, Event, Failure, TestOutcome, TestStatus,
 };
-use crate::syntax::literal::format_duration;
 use crate::syntax::source_map::SourceMap;
+use crate::units::literal_duration;
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::term;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -84,7 +84,7 @@ impl TerminalReporter {
                 "{} ({}, {})",
                 self.paint("32", "PASSED"),
                 count(checkpoint.tests.len()),
-                format_duration(round_to_millis(checkpoint.duration))
+                literal_duration(round_to_millis(checkpoint.duration))
             ),
             CheckpointStatus::Failed => {
                 let consequence = match checkpoint.on_failure {
@@ -157,7 +157,7 @@ impl TerminalReporter {
             outcome.name,
             self.paint(
                 "2",
-                &format!("({})", format_duration(round_to_millis(outcome.duration)))
+                &format!("({})", literal_duration(round_to_millis(outcome.duration)))
             )
         );
         if outcome.attempts > 1 {
@@ -293,7 +293,7 @@ impl Reporter for TerminalReporter {
             Event::ServiceReady { name, after } => {
                 self.print(&format!(
                     "  service {name} ready ({})",
-                    format_duration(round_to_millis(*after))
+                    literal_duration(round_to_millis(*after))
                 ));
             }
             Event::TestStarted { suite, name } => {
@@ -379,7 +379,7 @@ impl Reporter for TerminalReporter {
                 let line = verdict_line(
                     status,
                     &report.summary,
-                    &format_duration(round_to_millis(summary.duration)),
+                    &literal_duration(round_to_millis(summary.duration)),
                 );
                 let color = match status {
                     RunStatus::Passed => "32",

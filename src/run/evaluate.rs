@@ -6,12 +6,12 @@
 //! ([`Evaluator::short_circuit`]).
 
 use super::functions::{self, FunctionContext};
-use super::operators::{self, ArithOp, EvalError};
 use super::outcome::{Failure, FailureKind};
-use super::value::Value;
 use crate::backends::step::CommandPart;
 use crate::plan::{BinaryOperator, Callee, Expr, ExprKind, Literal, Template, TemplatePart};
 use crate::syntax::source_map::SourceMap;
+use crate::value::Value;
+use crate::value::{self, ArithOp, EvalError};
 use std::collections::HashMap;
 
 /// Where names are looked up: locals, the last step's fields, globals.
@@ -125,7 +125,7 @@ impl Evaluator<'_> {
                 }
             },
             ExprKind::Member(target, name) => match self.path(target)? {
-                Some(value) => return Ok(operators::member(&value, name)),
+                Some(value) => return Ok(value::member(&value, name)),
                 None => return Ok(None),
             },
             ExprKind::Index(target, index) => {
@@ -133,7 +133,7 @@ impl Evaluator<'_> {
                     return Ok(None);
                 };
                 let index_value = self.value(index)?;
-                return operators::index(&value, &index_value)
+                return value::index(&value, &index_value)
                     .map_err(|error| self.eval_error(expr, error));
             }
             ExprKind::Call {
@@ -161,12 +161,12 @@ impl Evaluator<'_> {
             ExprKind::Not(operand) => {
                 let value = self.value(operand)?;
                 Value::Bool(
-                    !operators::truthy(&value).map_err(|error| self.eval_error(operand, error))?,
+                    !value::truthy(&value).map_err(|error| self.eval_error(operand, error))?,
                 )
             }
             ExprKind::Negate(operand) => {
                 let value = self.value(operand)?;
-                operators::arithmetic(ArithOp::Multiply, &value, &Value::Int(-1))
+                value::arithmetic(ArithOp::Multiply, &value, &Value::Int(-1))
                     .map_err(|error| self.eval_error(expr, error))?
             }
             ExprKind::Binary {
@@ -176,7 +176,7 @@ impl Evaluator<'_> {
             } => return self.binary(expr, *operator, left, right).map(Some),
             ExprKind::Is(operand, type_name) => {
                 let value = self.value(operand)?;
-                Value::Bool(operators::is_type(&value, type_name))
+                Value::Bool(value::is_type(&value, type_name))
             }
             ExprKind::Exists(operand) => Value::Bool(self.path(operand)?.is_some()),
         }))
@@ -201,30 +201,30 @@ impl Evaluator<'_> {
                 }
                 let right_value = self.value(right)?;
                 Ok(Value::Bool(
-                    operators::truthy(&right_value).map_err(|e| self.eval_error(right, e))?,
+                    value::truthy(&right_value).map_err(|e| self.eval_error(right, e))?,
                 ))
             }
             _ => {
                 let a = self.value(left)?;
                 let b = self.value(right)?;
-                let ordering = |a: &Value, b: &Value| operators::compare(a, b).map_err(error);
+                let ordering = |a: &Value, b: &Value| value::compare(a, b).map_err(error);
                 Ok(match operator {
-                    Equal => Value::Bool(operators::equals(&a, &b)),
-                    NotEqual => Value::Bool(!operators::equals(&a, &b)),
+                    Equal => Value::Bool(value::equals(&a, &b)),
+                    NotEqual => Value::Bool(!value::equals(&a, &b)),
                     Less => Value::Bool(ordering(&a, &b)?.is_lt()),
                     LessOrEqual => Value::Bool(ordering(&a, &b)?.is_le()),
                     Greater => Value::Bool(ordering(&a, &b)?.is_gt()),
                     GreaterOrEqual => Value::Bool(ordering(&a, &b)?.is_ge()),
-                    Contains => Value::Bool(operators::contains(&a, &b).map_err(error)?),
-                    In => Value::Bool(operators::contains(&b, &a).map_err(error)?),
-                    Matches => Value::Bool(operators::matches(&a, &b).map_err(error)?),
+                    Contains => Value::Bool(value::contains(&a, &b).map_err(error)?),
+                    In => Value::Bool(value::contains(&b, &a).map_err(error)?),
+                    Matches => Value::Bool(value::matches(&a, &b).map_err(error)?),
                     Conforms => {
                         Value::Bool(super::schema::conforms(&a, &b).map_err(error)?.is_empty())
                     }
-                    Add => operators::arithmetic(ArithOp::Add, &a, &b).map_err(error)?,
-                    Subtract => operators::arithmetic(ArithOp::Subtract, &a, &b).map_err(error)?,
-                    Multiply => operators::arithmetic(ArithOp::Multiply, &a, &b).map_err(error)?,
-                    Divide => operators::arithmetic(ArithOp::Divide, &a, &b).map_err(error)?,
+                    Add => value::arithmetic(ArithOp::Add, &a, &b).map_err(error)?,
+                    Subtract => value::arithmetic(ArithOp::Subtract, &a, &b).map_err(error)?,
+                    Multiply => value::arithmetic(ArithOp::Multiply, &a, &b).map_err(error)?,
+                    Divide => value::arithmetic(ArithOp::Divide, &a, &b).map_err(error)?,
                     Coalesce | Or | And => Value::Null,
                 })
             }
@@ -262,7 +262,7 @@ impl Evaluator<'_> {
             Some(value) => value,
             None => self.value(left)?,
         };
-        let left_true = operators::truthy(&value).map_err(|e| self.eval_error(left, e))?;
+        let left_true = value::truthy(&value).map_err(|e| self.eval_error(left, e))?;
         Ok(ShortCircuit {
             left: value,
             result: ((operator == BinaryOperator::Or) == left_true)
@@ -284,11 +284,11 @@ impl Evaluator<'_> {
                 TemplatePart::Value(expr) => {
                     let value = self.value(expr)?;
                     let written =
-                        operators::to_text(&value).map_err(|error| self.eval_error(expr, error))?;
+                        value::to_text(&value).map_err(|error| self.eval_error(expr, error))?;
                     match context {
                         TextContext::Plain => text.push_str(&written),
                         TextContext::Shell => {
-                            let quoted = super::process::shell_quote(&written);
+                            let quoted = crate::os::process::shell_quote(&written);
                             // The quoted form is how a command shows the secret.
                             if value.holds_secret(self.functions.secrets) {
                                 self.functions.secrets.register(&quoted);
@@ -328,7 +328,7 @@ impl Evaluator<'_> {
         self.collect_operands(condition, &mut actual);
         let mut detail = None;
         let held = match self.value(condition) {
-            Ok(value) => operators::truthy(&value).map_err(|error| {
+            Ok(value) => value::truthy(&value).map_err(|error| {
                 let mut failure = self.eval_error(condition, error);
                 failure.actual = actual.clone();
                 failure
@@ -372,9 +372,9 @@ impl Evaluator<'_> {
             let shown = match self.path(expr) {
                 // Masked before `describe` cuts it short (see `Value::masked`).
                 Ok(Some(value)) if !self.functions.secrets.is_empty() => {
-                    operators::describe(&value.masked(self.functions.secrets))
+                    value::describe(&value.masked(self.functions.secrets))
                 }
-                Ok(Some(value)) => operators::describe(&value),
+                Ok(Some(value)) => value::describe(&value),
                 Ok(None) => "missing".to_string(),
                 Err(failure) => format!("not computable ({})", failure.message),
             };

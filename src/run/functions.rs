@@ -13,11 +13,11 @@ use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value as Json;
 
-use super::operators::{
+use crate::mask::Masker;
+use crate::value::{
     EvalError, Number, number_of, string_of, to_json, to_text, type_name_with_article,
 };
-use super::value::{FilePart, Value};
-use crate::report::mask::Masker;
+use crate::value::{FilePart, Value};
 
 /// What a call may reach outside its arguments.
 pub struct FunctionContext<'a> {
@@ -454,7 +454,7 @@ fn sort(list: Value) -> Result<Value, EvalError> {
             Some(_) => {}
         }
     }
-    items.sort_by(|a, b| super::operators::compare(a, b).unwrap_or(Ordering::Equal));
+    items.sort_by(|a, b| crate::value::compare(a, b).unwrap_or(Ordering::Equal));
     if from_json {
         Ok(Value::Json(Json::Array(
             items.iter().map(to_json).collect(),
@@ -793,7 +793,7 @@ fn absolute_sqlite_url(url: &str, base_dir: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::operators::equals;
+    use crate::value::equals;
     use serde_json::json;
 
     struct Fixture {

@@ -5,24 +5,24 @@
 use super::evaluate::{Evaluator, Names, TextContext, Verdict, explain, expr_key};
 use super::functions::FunctionContext;
 use super::open_steps::OpenSteps;
-use super::operators::{self, describe};
 use super::outcome::{Event, Failure, FailureKind, StepStatus};
 use super::services::Services;
-use super::value::Value;
 use crate::backends::load::{CheckFn, LoadProgress, LoadSpec, ProgressHook};
 use crate::backends::schema::TargetText;
 use crate::backends::step::{
     FieldValue, Registry, StepError, StepErrorKind, StepInput, TestResources,
 };
 use crate::backends::ws::{Frame, Outgoing, WsConnection};
+use crate::mask::Masker;
 use crate::plan::{
     BinaryOperator, Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan,
     TemplatePart,
 };
-use crate::report::mask::Masker;
-use crate::syntax::literal::format_duration;
 use crate::syntax::source_map::SourceMap;
 use crate::syntax::span::Span;
+use crate::units::literal_duration;
+use crate::value::Value;
+use crate::value::{self, describe};
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -274,7 +274,7 @@ impl TestContext {
             ExprKind::String(template) => evaluator.template(template, context),
             _ => {
                 let value = evaluator.value(expr)?;
-                operators::to_text(&value).map_err(|error| {
+                value::to_text(&value).map_err(|error| {
                     Box::new(Failure::new(FailureKind::Evaluation, expr.span, error.0))
                 })
             }
@@ -608,7 +608,7 @@ impl TestContext {
                     else_block,
                 } => {
                     let value = self.evaluate(condition).await?;
-                    let holds = operators::truthy(&value).map_err(|error| {
+                    let holds = value::truthy(&value).map_err(|error| {
                         Box::new(Failure::new(
                             FailureKind::Evaluation,
                             condition.span,
@@ -640,8 +640,8 @@ impl TestContext {
                                 if started.elapsed() + every > within {
                                     failure.message = format!(
                                         "still failing after {} (`eventually within {}`): {}",
-                                        format_duration(started.elapsed()),
-                                        format_duration(within),
+                                        literal_duration(started.elapsed()),
+                                        literal_duration(within),
                                         failure.message
                                     );
                                     return Err(failure);
@@ -696,7 +696,7 @@ impl TestContext {
                         Value::Bytes(bytes) => Outgoing::Binary(bytes),
                         Value::String(text) => Outgoing::Text(text),
                         Value::Json(serde_json::Value::String(text)) => Outgoing::Text(text),
-                        other => Outgoing::Text(operators::to_json(&other).to_string()),
+                        other => Outgoing::Text(value::to_json(&other).to_string()),
                     };
                     let connection = self.websocket(statement)?;
                     connection
@@ -793,7 +793,7 @@ impl TestContext {
             self.set_fields(frame_fields(&frame));
             let Some(until) = until else { return Ok(()) };
             let matched = match self.evaluate(until).await {
-                Ok(value) => operators::truthy(&value).unwrap_or(false),
+                Ok(value) => value::truthy(&value).unwrap_or(false),
                 Err(_) => false,
             };
             if matched {
@@ -826,7 +826,7 @@ impl TestContext {
                 ("headers", Some(expr)) => {
                     if let Value::Object(entries) = self.evaluate(expr).await? {
                         for (name, value) in entries {
-                            let text = operators::to_text(&value).map_err(|error| {
+                            let text = value::to_text(&value).map_err(|error| {
                                 Box::new(Failure::new(FailureKind::Evaluation, expr.span, error.0))
                             })?;
                             headers.push((name, text));
@@ -965,7 +965,7 @@ impl TestContext {
                 .map(|(name, value)| (name.clone(), value.clone().unwrap_or(Value::Null)))
                 .collect(),
         );
-        self.loads.push(operators::to_json(&record));
+        self.loads.push(value::to_json(&record));
         // Reports also get `histogram` and `timeline`; as bare names, only the declared
         // fields, so that those two never shadow a script's own names.
         let declared = crate::backends::load::schema().result;
@@ -1004,7 +1004,7 @@ impl TestContext {
             let load_fields = crate::report::load_text::LOAD_FIELDS;
             if load_fields.contains(&name.as_str()) {
                 // A field of the last step: the load's only when it was the last step.
-                let value = operators::to_json(&value);
+                let value = value::to_json(&value);
                 if let Some(last) = self.loads.last()
                     && last.get(name.as_str()) == Some(&value)
                 {
@@ -1013,7 +1013,7 @@ impl TestContext {
             } else if first_member.is_some_and(|member| load_fields.contains(&member))
                 && matches!(value, Value::Object(_))
             {
-                let value = operators::to_json(&value);
+                let value = value::to_json(&value);
                 if let Some(load) = self.loads.iter().rev().find(|load| **load == value) {
                     return Some(load);
                 }
@@ -1094,7 +1094,7 @@ impl TestContext {
                 let holds = evaluator
                     .value(check)
                     .ok()
-                    .and_then(|value| operators::truthy(&value).ok())
+                    .and_then(|value| value::truthy(&value).ok())
                     .unwrap_or(false);
                 if !holds {
                     return Err(shared.sources.text(check.span).to_string());
@@ -1240,8 +1240,8 @@ impl TestContext {
                 "{}: {} was {}, within 10% of its limit of {}",
                 sources.text(condition.span),
                 sources.text(measured.span),
-                format_duration(measured_value),
-                format_duration(limit_value)
+                literal_duration(measured_value),
+                literal_duration(limit_value)
             ),
         });
     }

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::outcome::{Event, Failure, FailureKind, StepStatus};
-use crate::syntax::literal::format_duration;
 use crate::syntax::source_map::SourceMap;
 use crate::syntax::span::Span;
+use crate::units::literal_duration;
 
 /// How much of a step's source text a timeout failure quotes.
 const QUOTED_STEP_CHARS: usize = 100;
@@ -97,7 +97,7 @@ impl OpenSteps {
     /// run, and that step (and any around it) ends as `timeout`; at the test's
     /// line when no step was running.
     pub fn timed_out(&mut self, limit: Duration, test_span: Span, sources: &SourceMap) -> Failure {
-        let limit_text = format_duration(limit);
+        let limit_text = literal_duration(limit);
         let reason = format!("the test's timeout of {limit_text} ended it");
         let headline = format!("the test did not finish within its timeout of {limit_text}");
         match self.cut_short(StepStatus::Timeout, &reason) {
@@ -108,7 +108,7 @@ impl OpenSteps {
                     "{headline}: `{}` ({}) had run for {}",
                     quoted_step(sources.text(step.span)),
                     sources.file_line(step.span),
-                    format_duration(Duration::from_millis(ran.as_millis() as u64))
+                    literal_duration(Duration::from_millis(ran.as_millis() as u64))
                 ),
             ),
             None => Failure::new(FailureKind::TestTimeout, test_span, headline),

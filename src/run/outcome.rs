@@ -227,7 +227,7 @@ pub enum Event {
     TestFinished(Box<TestOutcome>),
     /// What a started service used while the tests ran (peak memory and CPU),
     /// one per service, after the tests and before `RunFinished`.
-    ServiceUsage(super::sampling::ServiceUsage),
+    ServiceUsage(crate::os::sampling::ServiceUsage),
     /// A problem outside any test (setup, teardown, a service). `fails_run`:
     /// it makes the run FAILED (a setup, a teardown, a service); otherwise it
     /// is a warning (processes that outlived the run and were ended).

@@ -5,15 +5,15 @@
 use super::evaluate::{Evaluator, Names, TextContext};
 use super::functions::FunctionContext;
 use super::interpreter::{RunShared, Settings, TestContext};
-use super::operators::{describe, to_text};
 use super::outcome::{Event, Failure, FailureKind, Summary, TestOutcome, TestStatus};
 use super::selection::Selection;
 use super::services::{ReadyProbe, ServiceSpec, Services};
 use super::tally::{INTERRUPTED_REASON, Tally};
-use super::value::Value;
+use crate::mask::Masker;
 use crate::plan::{BindingKind, FailureAction, Plan, TestPlan};
-use crate::report::mask::Masker;
 use crate::syntax::source_map::SourceMap;
+use crate::value::Value;
+use crate::value::{describe, to_text};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -134,7 +134,7 @@ fn read_param(
 ) -> Result<Value, String> {
     let kind = match (type_name, default) {
         (Some(name), _) => name.to_string(),
-        (None, Some(value)) => super::operators::type_name(value).to_string(),
+        (None, Some(value)) => crate::value::type_name(value).to_string(),
         (None, None) => "string".to_string(),
     };
     match kind.as_str() {
@@ -537,7 +537,7 @@ pub async fn run(
         tally.problem(
             format!(
                 "secret `{name}` is shorter than {} characters: it is not masked in this run's output (W0005)",
-                crate::report::mask::SHORTEST_MASKED_SECRET
+                crate::mask::SHORTEST_MASKED_SECRET
             ),
             None,
             false,
@@ -566,7 +566,8 @@ pub async fn run(
         }
         Some(Ok(())) => {
             // Each service's peak memory and CPU while the tests run.
-            let sampler = super::sampling::Sampler::start(services.clone());
+            let sampled = services.clone();
+            let sampler = crate::os::sampling::Sampler::start(move || sampled.process_groups());
             let outcome = run_suites(
                 &shared,
                 &globals,
@@ -620,7 +621,7 @@ pub async fn run(
     shared.registry.shutdown().await;
     // What escaped every process group (`setsid`, a daemon) and was adopted by
     // ritc: ended here, and named, so a leaking script is noticed.
-    let leftovers = tokio::task::spawn_blocking(super::leftovers::end_leftovers)
+    let leftovers = tokio::task::spawn_blocking(crate::os::leftovers::end_leftovers)
         .await
         .unwrap_or_default();
     if !leftovers.is_empty() {

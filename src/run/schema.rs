@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use jsonschema::Validator;
 use serde_json::Value as Json;
 
-use super::operators::{EvalError, to_json, type_name_with_article};
-use super::value::Value;
+use crate::value::Value;
+use crate::value::{EvalError, to_json, type_name_with_article};
 
 /// One way the instance breaks the schema.
 #[derive(Clone, Debug, PartialEq)]

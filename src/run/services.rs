@@ -17,11 +17,10 @@ use std::time::Duration;
 
 use tokio::sync::{OnceCell, watch};
 
-use super::listeners::{all_local, holder_of, listeners_for, process_tree, socket_inodes};
-use super::process::{
-    deadline_after, describe_duration, end_process_group_in_background, exit_code,
-    process_group_is_alive, register_process_group, signal_process_group, unregister_process_group,
-    wait_for_group_end,
+use crate::os::listeners::{all_local, holder_of, listeners_for, process_tree, socket_inodes};
+use crate::os::process::{
+    deadline_after, end_process_group_in_background, exit_code, process_group_is_alive,
+    register_process_group, signal_process_group, unregister_process_group, wait_for_group_end,
 };
 
 /// `ready … within D` when the script gives no `within`.
@@ -476,7 +475,7 @@ impl Services {
             .stderr(writer_for_stderr)
             .process_group(0)
             .kill_on_drop(false);
-        let spawning = super::process::spawn_guard();
+        let spawning = crate::os::process::spawn_guard();
         let spawned = command.spawn();
         // Our copies of the pipe's write end must close, or its end of file never comes.
         drop(command);
@@ -760,7 +759,7 @@ async fn await_readiness(
                 },
             },
             Ok(Err(problem)) => problem,
-            Err(_) => format!("no answer within {}", describe_duration(limit)),
+            Err(_) => format!("no answer within {}", crate::units::limit_duration(limit)),
         };
         if tokio::time::Instant::now() >= deadline {
             if let Some(process) = process {
@@ -768,7 +767,7 @@ async fn await_readiness(
             }
             return Err(failure(format!(
                 "was not ready within {} ({probe}: {last_problem})",
-                describe_duration(spec.ready_within)
+                crate::units::limit_duration(spec.ready_within)
             )));
         }
         let pause = deadline

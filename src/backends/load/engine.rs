@@ -425,7 +425,7 @@ mod tests {
     use super::*;
     use crate::backends::http_client::RequestBody;
     use crate::backends::load::{LoadSpec, run_load};
-    use crate::run::value::Value;
+    use crate::value::Value;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A keep-alive server that answers `ok` to every request.

@@ -2,7 +2,7 @@
 //! response, a row or a reply stays `Json` (dynamic, checked where it is used);
 //! everything else has the static type the checker gave it.
 
-use crate::report::mask::Masker;
+use crate::mask::Masker;
 use std::sync::Arc;
 use std::time::Duration;
 

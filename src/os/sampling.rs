@@ -12,7 +12,6 @@
 //! added, because what its child used while it was seen is already counted.
 
 use super::proc_table::{ProcessStat, read_processes};
-use super::services::Services;
 use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -49,10 +48,12 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    /// Starts sampling the services spawned in `services` (those started later
-    /// are picked up at the next sample). `None` where there is no `/proc` or
-    /// no thread could be started: then nothing is measured.
-    pub fn start(services: Services) -> Option<Sampler> {
+    /// Starts sampling the process groups `services` names at each sample (each
+    /// service's name and group: those started later are picked up at the next
+    /// sample). `None` where there is no `/proc` or no thread could be started:
+    /// then nothing is measured. A closure rather than the runner's services, so
+    /// that this foundation never imports the runner.
+    pub fn start(services: impl Fn() -> Vec<(String, i32)> + Send + 'static) -> Option<Sampler> {
         if !std::path::Path::new("/proc/self/stat").exists() {
             return None;
         }
@@ -63,7 +64,7 @@ impl Sampler {
             .spawn(move || {
                 let mut usage = Usage::new(clock);
                 loop {
-                    let groups = services.process_groups();
+                    let groups = services();
                     if !groups.is_empty() {
                         usage.observe(Instant::now(), &groups, &read_processes());
                     }
@@ -74,7 +75,7 @@ impl Sampler {
                         Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
                     }
                 }
-                let groups = services.process_groups();
+                let groups = services();
                 if !groups.is_empty() {
                     usage.observe(Instant::now(), &groups, &read_processes());
                 }
