@@ -6,7 +6,6 @@
 // tests unwrap).
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
-pub mod backends;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;

@@ -1,5 +1,5 @@
 //! The static types of `.rit` (GRAMMAR-NOTES.md §3), shared by the checker and by
-//! the backends' declared schemas. Pure data.
+//! the step kinds' declared schemas. Pure data.
 
 use std::fmt;
 

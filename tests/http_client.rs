@@ -11,11 +11,11 @@ use axum::extract::{Multipart, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use ritc::backends::http_client::{
+use ritc::mask::Masker;
+use ritc::steps::http::client::{
     HttpErrorKind, HttpRequest, HttpResponse, HttpSession, MultipartField, RequestBody,
     describe_exchange, load_client,
 };
-use ritc::mask::Masker;
 use ritc::value::FilePart;
 use serde_json::{Value, json};
 
@@ -160,7 +160,7 @@ fn request(method: &str, url: String) -> HttpRequest {
         timeout: Duration::from_secs(10),
         follow_redirects: false,
         insecure: false,
-        max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
+        max_body: ritc::steps::http::client::DEFAULT_MAX_BODY_BYTES,
     }
 }
 

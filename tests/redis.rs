@@ -3,8 +3,8 @@
 //! its own random key prefix and deletes its keys at the end, pass or fail; what
 //! the steps wrote is read back with a separate client.
 
-use ritc::backends::redis::RedisBackend;
-use ritc::backends::step::{Backend, CommandPart, StepErrorKind, StepInput, TestResources};
+use ritc::steps::exec::{CommandPart, StepErrorKind, StepExecutor, StepInput, TestResources};
+use ritc::steps::redis::RedisExecutor;
 use ritc::value::Value;
 use std::process::Command;
 use std::sync::Arc;
@@ -319,13 +319,13 @@ fn input(parts: Vec<CommandPart>) -> StepInput {
         timeout: Duration::from_secs(5),
         base_dir: std::env::temp_dir(),
         status_checked: false,
-        max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
+        max_body: ritc::steps::http::client::DEFAULT_MAX_BODY_BYTES,
         secrets: ritc::mask::Masker::default(),
         environment: Default::default(),
     }
 }
 
-fn field<'a>(output: &'a ritc::backends::step::StepOutput, name: &str) -> &'a Value {
+fn field<'a>(output: &'a ritc::steps::exec::StepOutput, name: &str) -> &'a Value {
     output
         .fields
         .iter()
@@ -337,7 +337,7 @@ fn field<'a>(output: &'a ritc::backends::step::StepOutput, name: &str) -> &'a Va
 #[tokio::test]
 async fn the_backend_binds_each_value_as_one_argument() {
     let keys = Keys::new();
-    let backend = RedisBackend::new();
+    let backend = RedisExecutor::new();
     let test = TestResources::default();
     let hostile = "a b\r\nc \"d\"";
     let set = vec![

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use ritc::backends::sql::SqlBackend;
-use ritc::backends::step::{
-    Backend, CommandPart, StepError, StepErrorKind, StepInput, StepOutput, TestResources,
+use ritc::steps::exec::{
+    CommandPart, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
 };
+use ritc::steps::sql::SqlExecutor;
 use ritc::value::Value;
 
 mod common;
@@ -677,14 +677,14 @@ fn input(url: &str, parts: Vec<CommandPart>, timeout: Duration) -> StepInput {
         timeout,
         base_dir: PathBuf::from("."),
         status_checked: false,
-        max_body: ritc::backends::http_client::DEFAULT_MAX_BODY_BYTES,
+        max_body: ritc::steps::http::client::DEFAULT_MAX_BODY_BYTES,
         secrets: ritc::mask::Masker::default(),
         environment: Default::default(),
     }
 }
 
 async fn step(
-    backend: &SqlBackend,
+    backend: &SqlExecutor,
     test: &TestResources,
     url: &str,
     parts: Vec<CommandPart>,
@@ -716,7 +716,7 @@ fn first_row_value(output: &StepOutput, column: &str) -> Value {
 
 /// Stores `bytes` through a parameter and reads them back, on one database.
 async fn bytes_round_trip(url: &str, blob_type: &str) {
-    let backend = SqlBackend::default();
+    let backend = SqlExecutor::default();
     let test = TestResources::default();
     let bytes: Vec<u8> = vec![0, 1, 2, 0x27, 0x3b, 0xff];
     step(
@@ -771,7 +771,7 @@ async fn bytes_bind_as_bytea_and_blob() {
 
 #[tokio::test]
 async fn an_unknown_scheme_at_run_time_is_a_clear_error() {
-    let backend = SqlBackend::default();
+    let backend = SqlExecutor::default();
     let test = TestResources::default();
     let error = step(
         &backend,
@@ -796,7 +796,7 @@ async fn each_test_has_its_own_connection() {
     if !reachable(&POSTGRES) {
         return;
     }
-    let backend = SqlBackend::default();
+    let backend = SqlExecutor::default();
     let first = TestResources::default();
     let second = TestResources::default();
     step(
@@ -836,7 +836,7 @@ async fn a_statement_past_its_timeout_closes_its_connection() {
     if !reachable(&POSTGRES) {
         return;
     }
-    let backend = SqlBackend::default();
+    let backend = SqlExecutor::default();
     let test = TestResources::default();
     step(
         &backend,

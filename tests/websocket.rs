@@ -4,8 +4,8 @@
 //! the connection, one that refuses the handshake), plus `WsConnection` directly.
 
 use futures_util::{SinkExt, StreamExt};
-use ritc::backends::step::StepErrorKind;
-use ritc::backends::ws::{Frame, Outgoing, WsConnection};
+use ritc::steps::exec::StepErrorKind;
+use ritc::steps::ws::{Frame, Outgoing, WsConnection};
 use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};

@@ -1,15 +1,13 @@
 //! The checker: names, scopes, types, the fields of the last step, step clauses and
-//! every check of LANGUAGE.md §10. Reads the AST and the backends' schemas, and runs each
+//! every check of LANGUAGE.md §10. Reads the AST and the step kinds' schemas, and runs each
 //! step kind's own rules (`crate::steps`, through `StepChecker`); writes only
 //! diagnostics. Pure.
 
 use super::builtins::{self, Returns};
 use super::index::{Index, NameKind, Target};
 use super::program::{ModuleId, Program};
-use crate::backends::{
-    self, schema::OptionSpec, schema::StepSchema, schema::TargetText, schema::ValueSpec,
-};
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
+use crate::steps::schema::{OptionSpec, StepSchema, TargetText, ValueSpec};
 use crate::steps::{self, StepChecker};
 use crate::syntax::ast::*;
 use crate::syntax::span::Span;
@@ -1107,7 +1105,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 if let Some(timeout) = timeout {
                     self.expect_type(timeout, &Type::Duration, "`timeout`");
                 }
-                if let Some(schema) = backends::schema_for("ws") {
+                if let Some(schema) = steps::schema_for("ws") {
                     self.set_fields(&schema, statement.span);
                 }
                 if let Some(until) = until {
@@ -1289,7 +1287,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 }) => (Some("a function"), Type::Unknown),
                 Some(_) => (Some("not a variable"), Type::Unknown),
                 None => {
-                    let is_field = backends::all_result_fields()
+                    let is_field = steps::all_result_fields()
                         .iter()
                         .any(|(field, _)| *field == name.name);
                     let words = if is_field {
@@ -1373,7 +1371,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     // ------------------------------------------------------------ steps
 
     fn step(&mut self, step: &Step) -> Type {
-        let Some(schema) = backends::schema_for(step.kind.backend_name()) else {
+        let Some(schema) = steps::schema_for(step.kind.backend_name()) else {
             return Type::Unknown;
         };
         if self.top_level_initializer {
@@ -1545,7 +1543,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 let before = self.snapshot_fields();
                 self.clear_fields(NoFieldsReason::NoStep);
                 self.push_scope();
-                if let Some(http) = backends::schema_for("http") {
+                if let Some(http) = steps::schema_for("http") {
                     self.set_fields(&http, clause.span);
                 }
                 for condition in conditions {
@@ -2138,11 +2136,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             };
         }
         // A field of some step, but not of the last one.
-        let fields = backends::all_result_fields();
+        let fields = steps::all_result_fields();
         if let Some((_, owner)) = fields.iter().find(|(field, _)| *field == name.name) {
             let (message, label) = match self.fields_from {
                 Some(last) => {
-                    let yielded = backends::schema_for(last)
+                    let yielded = steps::schema_for(last)
                         .map(|schema| schema.field_names().join(", "))
                         .unwrap_or_default();
                     (
@@ -2653,8 +2651,8 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     /// `database("ftp://…")`, `redis("http://…")`: schemes checked when literal.
     fn check_literal_argument(&mut self, function: &str, value: &Expr) {
         let schemes: &[&str] = match function {
-            "database" => backends::sql::SCHEMES,
-            "redis" => backends::redis::SCHEMES,
+            "database" => steps::sql::SCHEMES,
+            "redis" => steps::redis::SCHEMES,
             _ => return,
         };
         let ExprKind::String(string) = &value.kind else {

@@ -12,9 +12,9 @@ use super::analysis::{self, Analysis};
 use super::cursor::{self, Place};
 use super::scope::{self, OptionBlock, Scope};
 use super::{describe, keywords};
-use crate::backends;
 use crate::check::builtins::BUILTINS;
 use crate::check::index::NameKind;
+use crate::steps;
 use crate::syntax::ast::{Item, StepKind};
 use crate::types::Type;
 use lsp_types::{
@@ -229,7 +229,7 @@ fn in_expression(text: &str, offset: usize, scope: &Scope) -> bool {
         .and_then(describe::schema_of)
         .is_some_and(|schema| {
             schema.clauses.iter().any(|clause| {
-                clause.name == word && !matches!(clause.value, backends::schema::ValueSpec::Flag)
+                clause.name == word && !matches!(clause.value, steps::schema::ValueSpec::Flag)
             })
         })
 }
@@ -313,7 +313,7 @@ fn clause_items(out: &mut Completions, kind: StepKind) {
 
 fn option_items(out: &mut Completions, block: OptionBlock) {
     let names: Vec<&str> = match block {
-        OptionBlock::Load => backends::schema_for("load")
+        OptionBlock::Load => steps::schema_for("load")
             .map(|schema| {
                 schema
                     .block_options
@@ -340,7 +340,7 @@ fn option_items(out: &mut Completions, block: OptionBlock) {
 }
 
 fn field_items(out: &mut Completions, scope: &Scope) {
-    let Some(schema) = scope.fields_from.and_then(backends::schema_for) else {
+    let Some(schema) = scope.fields_from.and_then(steps::schema_for) else {
         return;
     };
     for (name, ty) in &schema.result {
@@ -466,7 +466,7 @@ fn member_items(analysis: &Analysis, scope: &Scope, text: &str, dot: usize) -> V
         })
         .or_else(|| {
             let (_, word) = target?;
-            let schema = scope.fields_from.and_then(backends::schema_for)?;
+            let schema = scope.fields_from.and_then(steps::schema_for)?;
             schema
                 .result
                 .iter()

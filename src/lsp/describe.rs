@@ -1,8 +1,8 @@
 //! The words hover and completion show: signatures of core functions and `fn`s,
 //! a step kind's clauses and result fields.
 
-use crate::backends::{self, schema::StepSchema};
 use crate::check::builtins::{Builtin, Returns};
+use crate::steps::{self, schema::StepSchema};
 use crate::syntax::ast::{FnDef, StepKind, TypeExpr};
 use crate::types::Type;
 
@@ -65,7 +65,7 @@ pub fn fn_signature(function: &FnDef) -> String {
 }
 
 pub fn schema_of(kind: StepKind) -> Option<StepSchema> {
-    backends::schema_for(kind.backend_name())
+    steps::schema_for(kind.backend_name())
 }
 
 /// A type for a hover line; a record's fields one per line when long.

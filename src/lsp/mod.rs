@@ -1,6 +1,6 @@
 //! `ritc lsp`: a language server on stdio. Diagnostics as you type (the checker run
 //! on the editor's unsaved buffers), hover with types, go to definition,
-//! completion and the document outline. Reads `syntax`, `check` and the backends'
+//! completion and the document outline. Reads `syntax`, `check` and the step kinds'
 //! schemas; must not import `run`, `plan` or `report`.
 
 mod analysis;

@@ -6,7 +6,7 @@
 //! outcome: the result record plus `histogram` and `timeline`, docs/load.md).
 
 use super::histogram::{self, Latencies};
-use crate::backends::load::LoadProgress;
+use crate::steps::load::LoadProgress;
 use crate::units::short_duration;
 use serde_json::Value as Json;
 use std::time::Duration;

@@ -6,12 +6,12 @@
 use super::Reporter;
 use super::load_text;
 use super::model::{ReportBuilder, RunStatus, verdict_line};
-use crate::backends::load::LoadProgress;
 use crate::mask::Masker;
 use crate::plan::FailureAction;
 use crate::run::outcome::{
     CheckpointOutcome, CheckpointStatus, Event, Failure, TestOutcome, TestStatus,
 };
+use crate::steps::load::LoadProgress;
 use crate::syntax::source_map::SourceMap;
 use crate::units::literal_duration;
 use codespan_reporting::diagnostic as cs;

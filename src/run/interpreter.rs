@@ -1,23 +1,23 @@
 //! The interpreter: runs the statements of one test (or `setup`, `teardown`, a
 //! `fn`) against the outside world. Scopes, the last step's fields, expectation
-//! groups, control forms, user-function calls and steps through the backends.
+//! groups, control forms, user-function calls and steps through their kinds' executors.
 
 use super::evaluate::{Evaluator, Names, TextContext, Verdict, explain, expr_key};
 use super::functions::FunctionContext;
 use super::open_steps::OpenSteps;
 use super::outcome::{Event, Failure, FailureKind, StepStatus};
 use super::services::Services;
-use crate::backends::load::{CheckFn, LoadProgress, LoadSpec, ProgressHook};
-use crate::backends::schema::TargetText;
-use crate::backends::step::{
-    FieldValue, Registry, StepError, StepErrorKind, StepInput, TestResources,
-};
-use crate::backends::ws::{Frame, Outgoing, WsConnection};
 use crate::mask::Masker;
 use crate::plan::{
     BinaryOperator, Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan,
     TemplatePart,
 };
+use crate::steps::exec::{
+    Executors, FieldValue, StepError, StepErrorKind, StepInput, TestResources,
+};
+use crate::steps::load::{CheckFn, LoadProgress, LoadSpec, ProgressHook};
+use crate::steps::schema::TargetText;
+use crate::steps::ws::{Frame, Outgoing, WsConnection};
 use crate::syntax::source_map::SourceMap;
 use crate::syntax::span::Span;
 use crate::units::literal_duration;
@@ -37,7 +37,7 @@ const MAX_CALL_DEPTH: usize = 64;
 pub struct RunShared {
     pub plan: Arc<Plan>,
     pub sources: Arc<SourceMap>,
-    pub registry: Registry,
+    pub executors: Executors,
     pub services: Services,
     pub settings: Settings,
     /// The run's secrets and what was made from them, masked in everything
@@ -937,7 +937,7 @@ impl TestContext {
             secrets: self.shared.secrets.clone(),
             environment: Arc::clone(&self.shared.settings.env),
         };
-        let request = crate::backends::http::build_request(&input)
+        let request = crate::steps::http::exec::build_request(&input)
             .map_err(|error| step_failure(step, error))?;
         let check = (!load.checks.is_empty()).then(|| self.check_function(&load.checks));
         self.open_steps.start(
@@ -956,7 +956,7 @@ impl TestContext {
                 progress: progress.clone(),
             });
         })));
-        let fields = crate::backends::load::run_load(spec, request, check).await;
+        let fields = crate::steps::load::run_load(spec, request, check).await;
         self.step_finished(fields.as_ref().map(drop));
         let fields = fields.map_err(|error| step_failure(step, error))?;
         let record = Value::Object(
@@ -968,7 +968,7 @@ impl TestContext {
         self.loads.push(value::to_json(&record));
         // Reports also get `histogram` and `timeline`; as bare names, only the declared
         // fields, so that those two never shadow a script's own names.
-        let declared = crate::backends::load::schema().result;
+        let declared = crate::steps::load::schema().result;
         self.set_fields(
             fields
                 .into_iter()
@@ -1061,7 +1061,7 @@ impl TestContext {
         let no_secrets = Masker::default();
         Arc::new(move |response| {
             let fields: HashMap<String, FieldValue> =
-                crate::backends::http::response_fields(response)
+                crate::steps::http::exec::response_fields(response)
                     .into_iter()
                     .collect();
             let names = CheckNames {
@@ -1115,7 +1115,7 @@ impl TestContext {
             _ => {}
         }
         let shared = Arc::clone(&self.shared);
-        let Some(backend) = shared.registry.get(step.backend) else {
+        let Some((kind, executor)) = shared.executors.get(step.backend) else {
             return Err(Box::new(Failure::new(
                 FailureKind::Evaluation,
                 step.span,
@@ -1125,8 +1125,7 @@ impl TestContext {
                 ),
             )));
         };
-        let schema = backend.schema();
-        let target = match schema.target_text {
+        let target = match kind.schema().target_text {
             TargetText::Shell => Value::String(self.text(&step.target, TextContext::Shell).await?),
             TargetText::Url => Value::String(self.text(&step.target, TextContext::Url).await?),
             TargetText::Plain => self.evaluate(&step.target).await?,
@@ -1173,7 +1172,7 @@ impl TestContext {
             secrets: shared.secrets.clone(),
             environment: Arc::clone(&shared.settings.env),
         };
-        let output = backend.execute(input, &self.resources).await;
+        let output = executor.execute(input, &self.resources).await;
         self.step_finished(output.as_ref().map(drop));
         let output = output.map_err(|error| step_failure(step, error))?;
         if shared.settings.verbose

@@ -1,8 +1,8 @@
 //! What running produces: failures as data (not errors), test outcomes, and the
 //! events the runner sends to reporters.
 
-use crate::backends::step::StepErrorKind;
 use crate::plan::FailureAction;
+use crate::steps::exec::StepErrorKind;
 use crate::syntax::span::Span;
 use std::time::{Duration, SystemTime};
 
@@ -216,7 +216,7 @@ pub enum Event {
     LoadProgress {
         suite: String,
         test: String,
-        progress: crate::backends::load::LoadProgress,
+        progress: crate::steps::load::LoadProgress,
     },
     /// `-v`: a step's request and response, secrets masked.
     Exchange {

@@ -466,7 +466,7 @@ pub async fn run(
     let shared = Arc::new(RunShared {
         plan: Arc::clone(&plan),
         sources: Arc::clone(&sources),
-        registry: crate::backends::registry(),
+        executors: crate::steps::exec::Executors::for_run(),
         services: services.clone(),
         settings: Settings {
             default_timeout: options.default_timeout,
@@ -618,7 +618,7 @@ pub async fn run(
             false,
         );
     }
-    shared.registry.shutdown().await;
+    shared.executors.shutdown().await;
     // What escaped every process group (`setsid`, a daemon) and was adopted by
     // ritc: ended here, and named, so a leaking script is noticed.
     let leftovers = tokio::task::spawn_blocking(crate::os::leftovers::end_leftovers)

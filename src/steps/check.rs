@@ -2,14 +2,14 @@
 //! implements `StepChecker`; a kind's `StepKind::check` reads the step's AST and
 //! reports through it, so the checker holds no kind's rules. Pure.
 
-use crate::backends::schema::OptionSpec;
 use crate::diagnostics::Diagnostic;
+use crate::steps::schema::OptionSpec;
 use crate::syntax::ast::{Clause, Expr};
 use crate::types::Type;
 
 pub trait StepChecker {
     fn report(&mut self, diagnostic: Diagnostic);
-    /// Checks a value that the backend binds as a parameter (a SQL `{{ }}`): any
+    /// Checks a value that the executor binds as a parameter (a SQL `{{ }}`): any
     /// type, bytes included. Returns its type.
     fn bound_value(&mut self, expr: &Expr) -> Type;
     /// Checks a value inserted into the step's command as text (a Redis argument):

@@ -2,14 +2,16 @@
 //! import `run`, `plan` or `report`.
 
 use super::StepChecker;
-use crate::backends::schema::StepSchema;
+use super::exec::StepExecutor;
+use super::schema::StepSchema;
 use crate::syntax::ast::Step;
+use std::sync::Arc;
 
 /// One kind of step. Its words must agree with grammar/rit.pest, the language
 /// server's keywords, the importer's reserved words and the editor grammars;
 /// tests/tidy.rs names any word missing where.
 pub trait StepKind: Send + Sync {
-    /// The kind's name: in messages, in the plan and as the key of its backend
+    /// The kind's name: in messages, in the plan and as the key of its executor
     /// (`http`, `sql`). The grammar's rule for its steps is `<name>_step`.
     fn name(&self) -> &'static str;
     /// The words that begin one of its steps (`sql`; the HTTP methods for `http`).
@@ -22,6 +24,12 @@ pub trait StepKind: Send + Sync {
     /// (which the schema describes). A kind whose step has a command checks the
     /// command here: the checker has no fallback for it.
     fn check(&self, _step: &Step, _checker: &mut dyn StepChecker) {}
+    /// What runs its steps, made once per run (it may hold pools until
+    /// `StepExecutor::shutdown`). `None` for a kind whose steps the interpreter
+    /// drives itself (`ws`, `load`: they run statements and checks).
+    fn executor(&self) -> Option<Arc<dyn StepExecutor>> {
+        None
+    }
     /// How the hover of its keyword introduces the result record.
     fn result_label(&self) -> &'static str {
         "yields"

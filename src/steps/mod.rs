@@ -1,19 +1,26 @@
 //! Step kinds: one folder per kind (`http`, `run`, `sql`, `redis`, `ws`, `load`),
-//! each implementing the `StepKind` trait, and the one registry that lists them.
-//! Everything that needs to know which step kinds exist (the checker, the language
-//! server, the backends' lookup, tests/tidy.rs) reads `registry()`. Must not import
-//! `run`, `plan` or `report`.
+//! each implementing the `StepKind` trait (its words, schema, check rules and
+//! executor), and the one registry that lists them. Everything that needs to know
+//! which step kinds exist (the checker, the language server, the planner, the
+//! runner, tests/tidy.rs) reads `registry()`.
+//!
+//! A kind's declarations (`kind.rs`, `check.rs`, `schema.rs`) are pure and must not
+//! import `run`, `plan` or `report`. Its execution (`exec.rs` and what it uses) may
+//! use the runtime's values, operators and processes, and the secret masker; it must
+//! never import `run::interpreter`, `check` or the AST.
 
 mod check;
-mod http;
+pub mod exec;
+pub mod http;
 mod kind;
-mod load;
-mod redis;
+pub mod load;
+pub mod redis;
 mod registry;
-mod run;
-mod sql;
-mod ws;
+pub mod run;
+pub mod schema;
+pub mod sql;
+pub mod ws;
 
 pub use check::StepChecker;
 pub use kind::StepKind;
-pub use registry::{by_name, registry};
+pub use registry::{all_result_fields, by_name, registry, schema_for};

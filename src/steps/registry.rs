@@ -1,6 +1,7 @@
 //! The one list of step kinds. Adding a kind is its folder and one line here.
 
 use super::StepKind;
+use super::schema::StepSchema;
 
 static KINDS: &[&dyn StepKind] = &[
     &super::http::Http,
@@ -21,12 +22,32 @@ pub fn by_name(name: &str) -> Option<&'static dyn StepKind> {
     KINDS.iter().copied().find(|kind| kind.name() == name)
 }
 
+/// The schema of every step kind, by the name the AST uses (`StepKind::backend_name`).
+pub fn schema_for(kind: &str) -> Option<StepSchema> {
+    by_name(kind).map(|kind| kind.schema())
+}
+
+/// Every field any step kind yields, for "the last step does not yield `x`".
+pub fn all_result_fields() -> Vec<(&'static str, &'static str)> {
+    KINDS
+        .iter()
+        .flat_map(|kind| {
+            let schema = kind.schema();
+            schema
+                .result
+                .iter()
+                .map(|(field, _)| (*field, schema.name))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A kind's name is its key everywhere: `by_name` here, `backends::registry()`
-    /// (keyed by the schema's name) and the AST's `backend_name`. One name per kind.
+    /// A kind's name is its key everywhere: `by_name` here, the run's executors
+    /// (`exec::Executors`) and the AST's `backend_name`. One name per kind.
     #[test]
     fn each_kind_is_found_by_the_name_its_schema_gives() {
         let mut names = Vec::new();

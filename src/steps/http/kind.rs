@@ -1,7 +1,10 @@
-//! What the `http` step kind declares: its words and its schema.
+//! What the `http` step kind declares: its words, its schema and its executor.
 
-use crate::backends::schema::StepSchema;
 use crate::steps::StepKind;
+use crate::steps::exec::StepExecutor;
+use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
+use crate::types::Type;
+use std::sync::Arc;
 
 pub struct Http;
 
@@ -15,6 +18,44 @@ impl StepKind for Http {
     }
 
     fn schema(&self) -> StepSchema {
-        crate::backends::http::schema()
+        schema()
+    }
+
+    fn executor(&self) -> Option<Arc<dyn StepExecutor>> {
+        Some(Arc::new(super::exec::HttpExecutor))
+    }
+}
+
+/// The clauses of an HTTP request, shared with `load`.
+pub fn request_clauses() -> Vec<OptionSpec> {
+    vec![
+        OptionSpec::value("headers", vec![Type::map(Type::Json)]),
+        OptionSpec::value("query", vec![Type::map(Type::Json)]),
+        OptionSpec::body("json", vec![Type::Json]),
+        OptionSpec::body("form", vec![Type::map(Type::Json)]),
+        OptionSpec::body("multipart", vec![Type::map(Type::Json)]),
+        OptionSpec::body("body", vec![Type::String, Type::Bytes]),
+        OptionSpec::value("timeout", vec![Type::Duration]),
+        OptionSpec::flag("follow redirects"),
+        OptionSpec::flag("insecure"),
+    ]
+}
+
+pub fn schema() -> StepSchema {
+    StepSchema {
+        name: "http",
+        target_text: TargetText::Url,
+        target: Type::String,
+        clauses: request_clauses(),
+        block_options: Vec::new(),
+        result: vec![
+            ("status", Type::Int),
+            ("headers", Type::map(Type::String)),
+            ("body", Type::String),
+            ("json", Type::Json),
+            ("duration", Type::Duration),
+            ("url", Type::String),
+            ("cookies", Type::map(Type::String)),
+        ],
     }
 }

@@ -1,5 +1,11 @@
-//! The `http` step kind. Must not import `run`, `plan` or `report`.
+//! The `http` step kind: its declaration (`kind`), its execution (`exec`), the
+//! HTTP client every HTTP path shares (`client`, with `plain` for plain-text
+//! HTTP/1.1 and `url_credentials`); `load` and `ws` use these too.
 
+pub mod client;
+pub mod exec;
 mod kind;
+mod plain;
+pub mod url_credentials;
 
-pub use kind::Http;
+pub use kind::{Http, request_clauses};

@@ -22,7 +22,7 @@ pub fn check(step: &Step, checker: &mut dyn StepChecker) {
             ));
         }
     }
-    let schema = crate::backends::load::schema();
+    let schema = super::spec::schema();
     checker.options(&step.options, &schema.block_options, "`load`");
     let has = |name: &str| step.options.iter().any(|option| option.name.name == name);
     let problem = if has("rate") {

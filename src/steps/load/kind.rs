@@ -1,6 +1,6 @@
 //! What the `load` step kind declares: its words and its schema.
 
-use crate::backends::schema::StepSchema;
+use crate::steps::schema::StepSchema;
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
 
@@ -16,7 +16,7 @@ impl StepKind for Load {
     }
 
     fn schema(&self) -> StepSchema {
-        crate::backends::load::schema()
+        super::spec::schema()
     }
 
     fn check(&self, step: &Step, checker: &mut dyn StepChecker) {

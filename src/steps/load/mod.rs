@@ -1,6 +1,21 @@
-//! The `load` step kind. Must not import `run`, `plan` or `report`.
+//! The `load` step kind: many HTTP requests, measured (docs/load.md). `kind` and
+//! `check` declare it; `spec` is what the checker and the interpreter see; `model`
+//! plans the load in time; `engine` runs it over a `transport` (a lean HTTP/1.1
+//! client in `raw_http`, or reqwest) and `stats` turns what it measured into the
+//! result record; `exec` ties them together.
 
 mod check;
+mod engine;
+mod exec;
 mod kind;
+mod model;
+mod raw_http;
+mod spec;
+mod stats;
+mod timer;
+mod transport;
 
+pub use exec::run_load;
 pub use kind::Load;
+pub use model::DEFAULT_OPEN_IN_FLIGHT;
+pub use spec::{CheckFn, LoadProgress, LoadSpec, ProgressHook, schema};

@@ -1,8 +1,11 @@
-//! What the `redis` step kind declares: its words and its schema.
+//! What the `redis` step kind declares: its words, its schema and its executor.
 
-use crate::backends::schema::StepSchema;
+use crate::steps::exec::StepExecutor;
+use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
+use crate::types::Type;
+use std::sync::Arc;
 
 pub struct Redis;
 
@@ -16,10 +19,31 @@ impl StepKind for Redis {
     }
 
     fn schema(&self) -> StepSchema {
-        crate::backends::redis::schema()
+        schema()
+    }
+
+    fn executor(&self) -> Option<Arc<dyn StepExecutor>> {
+        Some(Arc::new(super::exec::RedisExecutor::new()))
     }
 
     fn check(&self, step: &Step, checker: &mut dyn StepChecker) {
         super::check::check(step, checker);
     }
 }
+
+pub fn schema() -> StepSchema {
+    StepSchema {
+        name: "redis",
+        target_text: TargetText::Plain,
+        target: Type::Redis,
+        clauses: vec![OptionSpec::value("timeout", vec![Type::Duration])],
+        block_options: Vec::new(),
+        result: vec![
+            ("value", Type::Json),
+            ("ok", Type::Bool),
+            ("duration", Type::Duration),
+        ],
+    }
+}
+
+pub const SCHEMES: &[&str] = &["redis", "rediss"];

@@ -1,6 +1,9 @@
-//! The `redis` step kind. Must not import `run`, `plan` or `report`.
+//! The `redis` step kind: its declaration (`kind`, `check`) and its execution
+//! (`exec`).
 
 mod check;
+pub mod exec;
 mod kind;
 
-pub use kind::Redis;
+pub use exec::RedisExecutor;
+pub use kind::{Redis, SCHEMES};

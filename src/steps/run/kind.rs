@@ -1,7 +1,10 @@
-//! What the `run` step kind declares: its words and its schema.
+//! What the `run` step kind declares: its words, its schema and its executor.
 
-use crate::backends::schema::StepSchema;
 use crate::steps::StepKind;
+use crate::steps::exec::StepExecutor;
+use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
+use crate::types::Type;
+use std::sync::Arc;
 
 pub struct Run;
 
@@ -15,6 +18,31 @@ impl StepKind for Run {
     }
 
     fn schema(&self) -> StepSchema {
-        crate::backends::run::schema()
+        schema()
+    }
+
+    fn executor(&self) -> Option<Arc<dyn StepExecutor>> {
+        Some(Arc::new(super::exec::RunExecutor))
+    }
+}
+
+pub fn schema() -> StepSchema {
+    StepSchema {
+        name: "run",
+        target_text: TargetText::Shell,
+        target: Type::String,
+        clauses: vec![
+            OptionSpec::value("timeout", vec![Type::Duration]),
+            OptionSpec::value("env", vec![Type::map(Type::Json)]),
+            OptionSpec::value("cwd", vec![Type::String]),
+            OptionSpec::value("stdin", vec![Type::String, Type::Bytes]),
+        ],
+        block_options: Vec::new(),
+        result: vec![
+            ("exit", Type::Int),
+            ("stdout", Type::String),
+            ("stderr", Type::String),
+            ("duration", Type::Duration),
+        ],
     }
 }

@@ -1,5 +1,6 @@
-//! The `run` step kind. Must not import `run`, `plan` or `report`.
+//! The `run` step kind: its declaration (`kind`) and its execution (`exec`).
 
+pub mod exec;
 mod kind;
 
 pub use kind::Run;

@@ -1,8 +1,11 @@
-//! What the `sql` step kind declares: its words and its schema.
+//! What the `sql` step kind declares: its words, its schema and its executor.
 
-use crate::backends::schema::StepSchema;
+use crate::steps::exec::StepExecutor;
+use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
+use crate::types::Type;
+use std::sync::Arc;
 
 pub struct Sql;
 
@@ -16,10 +19,32 @@ impl StepKind for Sql {
     }
 
     fn schema(&self) -> StepSchema {
-        crate::backends::sql::schema()
+        schema()
+    }
+
+    fn executor(&self) -> Option<Arc<dyn StepExecutor>> {
+        Some(Arc::new(super::exec::SqlExecutor::default()))
     }
 
     fn check(&self, step: &Step, checker: &mut dyn StepChecker) {
         super::check::check(step, checker);
     }
 }
+
+pub fn schema() -> StepSchema {
+    StepSchema {
+        name: "sql",
+        target_text: TargetText::Plain,
+        target: Type::Database,
+        clauses: vec![OptionSpec::value("timeout", vec![Type::Duration])],
+        block_options: Vec::new(),
+        result: vec![
+            ("rows", Type::list(Type::map(Type::Json))),
+            ("count", Type::Int),
+            ("duration", Type::Duration),
+        ],
+    }
+}
+
+/// The URL schemes `database(url)` accepts.
+pub const SCHEMES: &[&str] = &["postgres", "postgresql", "mysql", "mariadb", "sqlite"];

@@ -1,6 +1,19 @@
-//! The `sql` step kind. Must not import `run`, `plan` or `report`.
+//! The `sql` step kind: its declaration (`kind`, `check`) and its execution:
+//! `exec` (the executor and its pools), `connection` (databases, pools and the
+//! connection each test holds), `statement` (placeholders, binding, one runner for
+//! every driver), `encode` (parameters on PostgreSQL), `decode` (rows as values)
+//! and `errors` (failures in words, the `-v` exchange).
 
 mod check;
+mod connection;
+mod decode;
+mod encode;
+mod errors;
+pub mod exec;
 mod kind;
+mod statement;
+#[cfg(test)]
+mod tests;
 
-pub use kind::Sql;
+pub use exec::SqlExecutor;
+pub use kind::{SCHEMES, Sql};

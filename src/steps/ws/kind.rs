@@ -1,7 +1,8 @@
 //! What the `ws` step kind declares: its words and its schema.
 
-use crate::backends::schema::StepSchema;
 use crate::steps::StepKind;
+use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
+use crate::types::Type;
 
 pub struct WebSocket;
 
@@ -15,10 +16,32 @@ impl StepKind for WebSocket {
     }
 
     fn schema(&self) -> StepSchema {
-        crate::backends::ws::schema()
+        schema()
     }
 
     fn result_label(&self) -> &'static str {
         "each `receive` yields"
+    }
+}
+
+pub fn schema() -> StepSchema {
+    StepSchema {
+        name: "ws",
+        target_text: TargetText::Url,
+        target: Type::String,
+        clauses: vec![
+            OptionSpec::value("headers", vec![Type::map(Type::Json)]),
+            OptionSpec::value("timeout", vec![Type::Duration]),
+            OptionSpec::flag("insecure"),
+        ],
+        block_options: Vec::new(),
+        // What each `receive` yields inside the block.
+        result: vec![
+            ("message", Type::String),
+            ("json", Type::Json),
+            ("binary", Type::Bytes),
+            ("closed", Type::Bool),
+            ("close_code", Type::Int),
+        ],
     }
 }

@@ -1,4 +1,4 @@
-//! What a backend declares about its steps, for the checker: the clauses it takes,
+//! What a step kind declares about its steps, for the checker: the clauses it takes,
 //! the options of its block, and the fields of its result record. Pure data.
 
 use crate::types::Type;
@@ -73,7 +73,7 @@ pub enum TargetText {
 
 #[derive(Clone, Debug)]
 pub struct StepSchema {
-    /// The backend's name, as the user sees it in messages (`http`, `run`, `sql`).
+    /// The kind's name, as the user sees it in messages (`http`, `run`, `sql`).
     pub name: &'static str,
     /// What the step's first operand must be: a URL or command (string), a
     /// database, a Redis connection.

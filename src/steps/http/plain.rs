@@ -6,7 +6,7 @@
 //! through reqwest as before; both build the same request and read the same
 //! response (`http_client` owns the shared pieces).
 
-use super::http_client::{
+use super::client::{
     HttpError, HttpErrorKind, HttpRequest, HttpResponse, RequestBody, USER_AGENT, body_too_large,
     closed_before_answer, is_idempotent, joined_headers, request_url, script_headers,
 };

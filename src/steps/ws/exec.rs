@@ -1,34 +1,9 @@
-//! The `ws` backend: a WebSocket conversation (`send`, `receive`, `close`). The
+//! Running `ws` steps: a WebSocket conversation (`send`, `receive`, `close`). The
 //! interpreter drives it statement by statement through `WsConnection`; this file
 //! owns the socket (tokio-tungstenite), its state and the wording of its failures.
 //! It must not import the interpreter.
 
-use super::schema::{OptionSpec, StepSchema, TargetText};
-use crate::types::Type;
-
-pub fn schema() -> StepSchema {
-    StepSchema {
-        name: "ws",
-        target_text: TargetText::Url,
-        target: Type::String,
-        clauses: vec![
-            OptionSpec::value("headers", vec![Type::map(Type::Json)]),
-            OptionSpec::value("timeout", vec![Type::Duration]),
-            OptionSpec::flag("insecure"),
-        ],
-        block_options: Vec::new(),
-        // What each `receive` yields inside the block.
-        result: vec![
-            ("message", Type::String),
-            ("json", Type::Json),
-            ("binary", Type::Bytes),
-            ("closed", Type::Bool),
-            ("close_code", Type::Int),
-        ],
-    }
-}
-
-use super::step::{StepError, StepErrorKind};
+use crate::steps::exec::{StepError, StepErrorKind};
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -129,7 +104,8 @@ impl WsConnection {
         timeout: Duration,
     ) -> Result<WsConnection, StepError> {
         // The userinfo goes as Basic auth, as on every HTTP path (`url_credentials`).
-        let (without_credentials, authorization) = super::url_credentials::take_credentials(url);
+        let (without_credentials, authorization) =
+            crate::steps::http::url_credentials::take_credentials(url);
         let mut request = without_credentials
             .as_str()
             .into_client_request()
@@ -152,12 +128,12 @@ impl WsConnection {
                     format!("\"{name}\" is not a valid header name"),
                 )
             })?;
-            let header_value = super::url_credentials::header_value(name, value)
+            let header_value = crate::steps::http::url_credentials::header_value(name, value)
                 .map_err(|message| StepError::new(StepErrorKind::Usage, message))?;
             request.headers_mut().insert(header_name, header_value);
         }
         if let Some(authorization) = authorization
-            && !super::url_credentials::has_authorization(headers)
+            && !crate::steps::http::url_credentials::has_authorization(headers)
             && let Ok(value) = HeaderValue::from_str(&authorization)
         {
             request.headers_mut().insert(

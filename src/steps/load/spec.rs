@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::backends::http_client::HttpResponse;
-use crate::backends::schema::{OptionSpec, StepSchema, TargetText, ValueSpec};
+use crate::steps::http::client::HttpResponse;
+use crate::steps::schema::{OptionSpec, StepSchema, TargetText, ValueSpec};
 use crate::types::Type;
 
 pub fn schema() -> StepSchema {
@@ -19,12 +19,12 @@ pub fn schema() -> StepSchema {
         OptionSpec::value("warmup", vec![Type::Duration]),
         OptionSpec::special("check", ValueSpec::Check),
     ];
-    block_options.extend(crate::backends::http::request_clauses());
+    block_options.extend(crate::steps::http::request_clauses());
     StepSchema {
         name: "load",
         target_text: TargetText::Url,
         target: Type::String,
-        clauses: crate::backends::http::request_clauses(),
+        clauses: crate::steps::http::request_clauses(),
         block_options,
         result: vec![
             ("requests", Type::Int),

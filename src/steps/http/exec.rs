@@ -1,57 +1,16 @@
-//! The `http` backend: `GET url …` and the other methods.
+//! Running `http` steps: `GET url …` and the other methods.
 
-use super::schema::{OptionSpec, StepSchema, TargetText};
-use crate::types::Type;
-
-/// The clauses of an HTTP request, shared with `load`.
-pub fn request_clauses() -> Vec<OptionSpec> {
-    vec![
-        OptionSpec::value("headers", vec![Type::map(Type::Json)]),
-        OptionSpec::value("query", vec![Type::map(Type::Json)]),
-        OptionSpec::body("json", vec![Type::Json]),
-        OptionSpec::body("form", vec![Type::map(Type::Json)]),
-        OptionSpec::body("multipart", vec![Type::map(Type::Json)]),
-        OptionSpec::body("body", vec![Type::String, Type::Bytes]),
-        OptionSpec::value("timeout", vec![Type::Duration]),
-        OptionSpec::flag("follow redirects"),
-        OptionSpec::flag("insecure"),
-    ]
-}
-
-pub fn schema() -> StepSchema {
-    StepSchema {
-        name: "http",
-        target_text: TargetText::Url,
-        target: Type::String,
-        clauses: request_clauses(),
-        block_options: Vec::new(),
-        result: vec![
-            ("status", Type::Int),
-            ("headers", Type::map(Type::String)),
-            ("body", Type::String),
-            ("json", Type::Json),
-            ("duration", Type::Duration),
-            ("url", Type::String),
-            ("cookies", Type::map(Type::String)),
-        ],
-    }
-}
-
-use super::http_client::{HttpError, HttpErrorKind, HttpRequest, MultipartField, RequestBody};
-use super::step::{
-    Backend, FieldValue, StepError, StepErrorKind, StepInput, StepOutput, TestResources,
+use super::client::{HttpError, HttpErrorKind, HttpRequest, MultipartField, RequestBody};
+use crate::steps::exec::{
+    FieldValue, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
 };
 use crate::value::Value;
 use crate::value::{to_json, to_text};
 use futures_util::future::BoxFuture;
 
-pub struct HttpBackend;
+pub struct HttpExecutor;
 
-impl Backend for HttpBackend {
-    fn schema(&self) -> StepSchema {
-        schema()
-    }
-
+impl StepExecutor for HttpExecutor {
     fn execute<'a>(
         &'a self,
         input: StepInput,
@@ -62,7 +21,7 @@ impl Backend for HttpBackend {
             let described = request.clone();
             let response = test.http.send(request).await.map_err(step_error)?;
             let exchange =
-                super::http_client::describe_exchange(&described, Some(&response), &input.secrets);
+                super::client::describe_exchange(&described, Some(&response), &input.secrets);
             Ok(StepOutput {
                 fields: response_fields(&response),
                 exchange: Some(exchange),
@@ -158,7 +117,7 @@ pub fn step_error(error: HttpError) -> StepError {
 }
 
 /// The result record of an HTTP step (LANGUAGE.md §3).
-pub fn response_fields(response: &super::http_client::HttpResponse) -> Vec<(String, FieldValue)> {
+pub fn response_fields(response: &super::client::HttpResponse) -> Vec<(String, FieldValue)> {
     let body = String::from_utf8_lossy(&response.body).into_owned();
     let json = if response.body.is_empty() {
         Err("the response has no body, so it has no `json`".to_string())

@@ -8,8 +8,8 @@ use std::io;
 use std::sync::{Arc, OnceLock};
 
 use super::raw_http::{Answer, RawClient, RawRequest};
-use crate::backends::http_client::{self, HttpErrorKind, HttpRequest, HttpResponse, RequestBody};
-use crate::backends::step::{StepError, StepErrorKind};
+use crate::steps::exec::{StepError, StepErrorKind};
+use crate::steps::http::client::{self, HttpErrorKind, HttpRequest, HttpResponse, RequestBody};
 
 /// Why a request got no answer; `label` is its key in the `errors` map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,10 +96,10 @@ impl Transport {
         // process-wide builder serves here, and a client of the load's own (whose
         // setup loads the system's certificates: tens of milliseconds) is made only
         // when reqwest sends.
-        let prepared = http_client::prepare_request(builder_client()?, request)
+        let prepared = client::prepare_request(builder_client()?, request)
             .and_then(|builder| {
                 builder.build().map_err(|error| {
-                    http_client::HttpError::from_reqwest(&error, &request.url, request.timeout)
+                    client::HttpError::from_reqwest(&error, &request.url, request.timeout)
                 })
             })
             .map_err(|error| StepError::new(StepErrorKind::Usage, error.message))?;
@@ -110,9 +110,8 @@ impl Transport {
         {
             return Ok(Transport::Raw(Arc::new(raw)));
         }
-        let client =
-            http_client::load_client(request.insecure, request.follow_redirects, connections)
-                .map_err(|error| StepError::new(StepErrorKind::Other, error.message))?;
+        let client = client::load_client(request.insecure, request.follow_redirects, connections)
+            .map_err(|error| StepError::new(StepErrorKind::Other, error.message))?;
         Ok(Transport::Reqwest(Arc::new(ReqwestRequest {
             client,
             prepared: prepared.try_clone(),
@@ -176,7 +175,7 @@ async fn send_with_reqwest(
     let timeout = shared.request.timeout;
     let url = &shared.request.url;
     let to_failure = |error: &reqwest::Error| {
-        Failure::from_http(http_client::HttpError::from_reqwest(error, url, timeout).kind)
+        Failure::from_http(client::HttpError::from_reqwest(error, url, timeout).kind)
     };
     let request = match shared
         .prepared
@@ -184,7 +183,7 @@ async fn send_with_reqwest(
         .and_then(reqwest::Request::try_clone)
     {
         Some(request) => request,
-        None => http_client::prepare_request(&shared.client, &shared.request)
+        None => client::prepare_request(&shared.client, &shared.request)
             .map_err(|error| Failure::from_http(error.kind))?
             .build()
             .map_err(|error| to_failure(&error))?,

@@ -1,30 +1,10 @@
-//! The `redis` backend: one command on a connection. It owns the command's split
+//! Running `redis` steps: one command on a connection. It owns the command's split
 //! into arguments, the connections of a run (one per URL, opened lazily on the
 //! `redis` crate's multiplexed connection) and the reading of replies as values.
 //! It must not import the interpreter.
 
-use super::schema::{OptionSpec, StepSchema, TargetText};
-use crate::types::Type;
-
-pub fn schema() -> StepSchema {
-    StepSchema {
-        name: "redis",
-        target_text: TargetText::Plain,
-        target: Type::Redis,
-        clauses: vec![OptionSpec::value("timeout", vec![Type::Duration])],
-        block_options: Vec::new(),
-        result: vec![
-            ("value", Type::Json),
-            ("ok", Type::Bool),
-            ("duration", Type::Duration),
-        ],
-    }
-}
-
-pub const SCHEMES: &[&str] = &["redis", "rediss"];
-
-use super::step::{
-    Backend, CommandPart, FieldValue, StepError, StepErrorKind, StepInput, StepOutput,
+use crate::steps::exec::{
+    CommandPart, FieldValue, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput,
     TestResources,
 };
 use crate::value::Value;
@@ -44,13 +24,13 @@ type Slot = Arc<tokio::sync::Mutex<Option<MultiplexedConnection>>>;
 /// Runs `redis` steps. One connection per URL for the whole run, shared by the
 /// tests (the multiplexed connection pipelines their commands); closed at shutdown.
 #[derive(Default)]
-pub struct RedisBackend {
+pub struct RedisExecutor {
     connections: Mutex<HashMap<String, Slot>>,
 }
 
-impl RedisBackend {
-    pub fn new() -> RedisBackend {
-        RedisBackend::default()
+impl RedisExecutor {
+    pub fn new() -> RedisExecutor {
+        RedisExecutor::default()
     }
 
     fn slot(&self, url: &str) -> Slot {
@@ -79,11 +59,7 @@ impl RedisBackend {
     }
 }
 
-impl Backend for RedisBackend {
-    fn schema(&self) -> StepSchema {
-        schema()
-    }
-
+impl StepExecutor for RedisExecutor {
     fn execute<'a>(
         &'a self,
         input: StepInput,

@@ -1,9 +1,9 @@
-//! The runtime side of a backend: the one trait every step kind implements, what
-//! the interpreter hands it and what it gives back. A backend knows nothing of the
+//! The runtime side of a step kind: the one trait its executor implements, what
+//! the interpreter hands it and what it gives back. An executor knows nothing of the
 //! interpreter: it gets evaluated values and returns its result record.
 
-use super::http_client::HttpSession;
-use super::schema::StepSchema;
+use super::StepKind;
+use super::http::client::HttpSession;
 use crate::mask::Masker;
 use crate::value::Value;
 use futures_util::future::BoxFuture;
@@ -27,7 +27,7 @@ pub struct StepInput {
     /// The URL, the shell command (interpolations already quoted), the database or
     /// the Redis connection.
     pub target: Value,
-    /// The command of `sql` and `redis`, in parts, so the backend binds values its
+    /// The command of `sql` and `redis`, in parts, so the executor binds values its
     /// own way.
     pub command: Option<Vec<CommandPart>>,
     /// Clauses by name; `None` for flags.
@@ -102,7 +102,7 @@ impl StepError {
     }
 }
 
-/// What lives as long as one test: the cookie jar, and whatever a backend keeps
+/// What lives as long as one test: the cookie jar, and whatever an executor keeps
 /// per test (the SQL connection of a test, …) under its own key.
 #[derive(Default)]
 pub struct TestResources {
@@ -111,7 +111,7 @@ pub struct TestResources {
 }
 
 impl TestResources {
-    /// The value a backend keeps under `key` for this test, made on first use.
+    /// The value an executor keeps under `key` for this test, made on first use.
     pub fn extension<T: Any + Send + Sync>(
         &self,
         key: &'static str,
@@ -133,9 +133,9 @@ impl TestResources {
     }
 }
 
-/// A step kind. The checker reads `schema`; the interpreter calls `execute`.
-pub trait Backend: Send + Sync {
-    fn schema(&self) -> StepSchema;
+/// What runs the steps of one kind, made by its `StepKind::executor` once per run
+/// (it may keep pools and connections until `shutdown`).
+pub trait StepExecutor: Send + Sync {
     fn execute<'a>(
         &'a self,
         input: StepInput,
@@ -147,24 +147,32 @@ pub trait Backend: Send + Sync {
     }
 }
 
-/// The backends of one run, by name.
+/// The executors of one run, by kind name, made from `steps::registry()`.
 #[derive(Clone, Default)]
-pub struct Registry {
-    backends: HashMap<&'static str, Arc<dyn Backend>>,
+pub struct Executors {
+    by_kind: HashMap<&'static str, (&'static dyn StepKind, Arc<dyn StepExecutor>)>,
 }
 
-impl Registry {
-    pub fn register(&mut self, backend: Arc<dyn Backend>) {
-        self.backends.insert(backend.schema().name, backend);
+impl Executors {
+    /// A fresh executor for every kind of the registry that has one.
+    pub fn for_run() -> Executors {
+        let by_kind = super::registry()
+            .iter()
+            .filter_map(|kind| Some((kind.name(), (*kind, kind.executor()?))))
+            .collect();
+        Executors { by_kind }
     }
 
-    pub fn get(&self, name: &str) -> Option<&Arc<dyn Backend>> {
-        self.backends.get(name)
+    /// The kind called `name` and its executor for this run.
+    pub fn get(&self, name: &str) -> Option<(&'static dyn StepKind, &Arc<dyn StepExecutor>)> {
+        self.by_kind
+            .get(name)
+            .map(|(kind, executor)| (*kind, executor))
     }
 
     pub async fn shutdown(&self) {
-        for backend in self.backends.values() {
-            backend.shutdown().await;
+        for (_, executor) in self.by_kind.values() {
+            executor.shutdown().await;
         }
     }
 }

@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::transport::{Failure, keep_body};
-use crate::backends::http_client::{HttpResponse, USER_AGENT as RITC_USER_AGENT};
+use crate::steps::http::client::{HttpResponse, USER_AGENT as RITC_USER_AGENT};
 
 /// A response head longer than this is refused (servers cap theirs at 8–64 KiB).
 const MAX_HEAD: usize = 64 * 1024;
@@ -105,7 +105,7 @@ impl RawRequest {
             head_only: request.method() == reqwest::Method::HEAD,
             closes,
             max_body,
-            idempotent: crate::backends::http_client::is_idempotent(request.method().as_str()),
+            idempotent: crate::steps::http::client::is_idempotent(request.method().as_str()),
         })
     }
 }

@@ -332,7 +332,7 @@ impl HttpSession {
         // session (building one loads the system's certificates, which costs tens
         // of milliseconds) and this session's jar is applied by hand. A redirect
         // chain needs the jar inside the client to see cookies set on the way.
-        if super::plain_http::handles(&request) {
+        if super::plain::handles(&request) {
             return self.send_plain(request).await;
         }
         let (client, manual_jar) = if options.follow_redirects {
@@ -360,8 +360,7 @@ impl HttpSession {
     async fn send_plain(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let timeout = request.timeout;
         let response =
-            match tokio::time::timeout(timeout, super::plain_http::send(&request, &self.jar)).await
-            {
+            match tokio::time::timeout(timeout, super::plain::send(&request, &self.jar)).await {
                 Ok(result) => result?,
                 Err(_elapsed) => return Err(HttpError::timed_out(timeout, &request.url)),
             };

@@ -14,7 +14,7 @@ use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
 
 use super::raw_http::Answer;
 use super::transport::Failure;
-use crate::backends::step::FieldValue;
+use crate::steps::exec::FieldValue;
 use crate::value::Value;
 
 /// The largest latency the histogram tells apart (one hour, in microseconds);

@@ -1,42 +1,16 @@
-//! The `run` backend: a shell command.
+//! Running `run` steps: a shell command.
 
-use super::schema::{OptionSpec, StepSchema, TargetText};
-use crate::types::Type;
-
-pub fn schema() -> StepSchema {
-    StepSchema {
-        name: "run",
-        target_text: TargetText::Shell,
-        target: Type::String,
-        clauses: vec![
-            OptionSpec::value("timeout", vec![Type::Duration]),
-            OptionSpec::value("env", vec![Type::map(Type::Json)]),
-            OptionSpec::value("cwd", vec![Type::String]),
-            OptionSpec::value("stdin", vec![Type::String, Type::Bytes]),
-        ],
-        block_options: Vec::new(),
-        result: vec![
-            ("exit", Type::Int),
-            ("stdout", Type::String),
-            ("stderr", Type::String),
-            ("duration", Type::Duration),
-        ],
-    }
-}
-
-use super::step::{Backend, StepError, StepErrorKind, StepInput, StepOutput, TestResources};
 use crate::os::process::{CommandError, CommandSpec, run_command};
+use crate::steps::exec::{
+    StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
+};
 use crate::value::Value;
 use crate::value::{to_text, type_name_with_article};
 use futures_util::future::BoxFuture;
 
-pub struct RunBackend;
+pub struct RunExecutor;
 
-impl Backend for RunBackend {
-    fn schema(&self) -> StepSchema {
-        schema()
-    }
-
+impl StepExecutor for RunExecutor {
     fn execute<'a>(
         &'a self,
         input: StepInput,

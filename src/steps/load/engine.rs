@@ -17,8 +17,8 @@ use super::spec::{CheckFn, LoadProgress, ProgressHook};
 use super::stats::{self, ErrorKey, Recorder, Totals, WorkerStats};
 use super::timer::PreciseTimer;
 use super::transport::{Failure, Transport, WorkerClient};
-use crate::backends::http_client::{HttpRequest, HttpResponse};
-use crate::backends::step::{FieldValue, StepError, StepErrorKind};
+use crate::steps::exec::{FieldValue, StepError, StepErrorKind};
+use crate::steps::http::client::{HttpRequest, HttpResponse};
 
 /// What every worker of one load reads.
 struct Context {
@@ -423,8 +423,8 @@ async fn collect(mut workers: JoinSet<Totals>) -> Result<Totals, StepError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backends::http_client::RequestBody;
-    use crate::backends::load::{LoadSpec, run_load};
+    use crate::steps::http::client::RequestBody;
+    use crate::steps::load::{LoadSpec, run_load};
     use crate::value::Value;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -485,7 +485,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             follow_redirects: false,
             insecure: false,
-            max_body: crate::backends::http_client::DEFAULT_MAX_BODY_BYTES,
+            max_body: crate::steps::http::client::DEFAULT_MAX_BODY_BYTES,
         };
         let fields = run_load(spec, request, None).await.unwrap();
         let requests = fields
