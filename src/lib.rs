@@ -18,6 +18,7 @@ pub mod plan;
 pub mod publish;
 pub mod report;
 pub mod run;
+pub mod source;
 pub mod steps;
 pub mod syntax;
 pub mod types;

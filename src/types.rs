@@ -1,5 +1,5 @@
-//! The static types of `.rit` (GRAMMAR-NOTES.md §3), shared by the checker and by
-//! the step kinds' declared schemas. Pure data.
+//! The static types of `.rit` (docs/language.md, "Types and values"), shared by the
+//! checker and by the step kinds' declared schemas. Pure data.
 
 use std::fmt;
 

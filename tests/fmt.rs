@@ -9,7 +9,8 @@
 //! are not in the canonical layout, and every `.rit` file must be.
 
 use ritc::fmt::{MAX_WIDTH, format_source};
-use ritc::syntax::{self, span::FileId};
+use ritc::source::span::FileId;
+use ritc::syntax;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -8,7 +8,7 @@
 
 use ritc::check::program::SourceLoader;
 use ritc::fmt::format_source;
-use ritc::syntax::span::FileId;
+use ritc::source::span::FileId;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

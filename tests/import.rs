@@ -6,7 +6,7 @@
 //! with `NAME.rit` (standard output) and `NAME.stderr`; `RITC_BLESS=1 cargo test
 //! --test import` rewrites both (review the diff by eye).
 
-use ritc::syntax::span::FileId;
+use ritc::source::span::FileId;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -4,7 +4,7 @@
 //! turned into a golden test.
 
 use ritc::check::program::{self, SourceLoader};
-use ritc::syntax::source_map::SourceMap;
+use ritc::source::source_map::SourceMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

@@ -240,7 +240,7 @@ fn the_step_words_agree_everywhere() {
                 ));
             }
         }
-        // The names of its clauses and block options are keywords too (LANGUAGE.md §9).
+        // The names of its clauses and block options are keywords too (the `keyword` rule of grammar/rit.pest).
         let schema = kind.schema();
         for option in schema.clauses.iter().chain(&schema.block_options) {
             for word in option.name.split_whitespace() {
@@ -293,7 +293,7 @@ fn the_step_words_agree_everywhere() {
             ));
         }
     }
-    // Words that are keywords only inside their form (LANGUAGE.md §9).
+    // Words that are keywords only inside their form (the `keyword` rule of grammar/rit.pest).
     for word in ["until", "from", "to", "over"] {
         for (place, listed) in [
             (
@@ -315,4 +315,334 @@ fn the_step_words_agree_everywhere() {
         "the step words disagree:\n  {}",
         findings.join("\n  ")
     );
+}
+
+// ---------------------------------------------------------------- layers
+
+/// The top-level modules of src/ and the modules each may import (`use crate::…`
+/// and `crate::…` paths in code, space-separated), lowest first:
+/// docs/ARCHITECTURE.md, "Layers". An entry `module::part` allows only that part of
+/// a module. `cli` is the edge and
+/// may import anything. The table itself must have no cycle.
+const LAYERS: &[(&str, &str)] = &[
+    ("units", ""),
+    ("mask", ""),
+    ("types", ""),
+    ("source", ""),
+    ("os", "units"),
+    ("value", "mask units"),
+    ("diagnostics", "source"),
+    ("syntax", "source diagnostics units"),
+    ("fmt", "source diagnostics syntax"),
+    ("import", "source units syntax fmt"),
+    (
+        "steps",
+        "units mask types source os value diagnostics syntax",
+    ),
+    ("check", "units mask types source diagnostics syntax steps"),
+    ("plan", "units types source syntax steps check::program"),
+    (
+        "run",
+        "units mask types source os value diagnostics steps plan",
+    ),
+    (
+        "report",
+        "units mask types source os value diagnostics steps plan run::outcome",
+    ),
+    ("publish", "units mask source syntax check plan report"),
+    (
+        "lsp",
+        "units types source diagnostics syntax fmt steps check",
+    ),
+];
+
+/// Imports that break the table today, each with what removes it. The test fails
+/// when one of them is gone too, so that this list only shrinks.
+const KNOWN_WRONG_WAYS: &[(&str, &str, &str)] = &[
+    // The load summary's wording (`report::load_text`) is read by the interpreter
+    // for a failed load expectation; it moves with the load kind (bullet 1, step 2).
+    (
+        "run",
+        "report",
+        "issue 18 bullet 1: the load kind owns its summary",
+    ),
+    // The planner walks expressions with the checker's `visit_expr`; the walk
+    // belongs to the AST (`syntax::ast`), moved with bullet 3's typed plan.
+    (
+        "plan",
+        "check::checker",
+        "issue 18 bullet 3: the expression walk moves to syntax",
+    ),
+];
+
+/// The top-level module a `src/` file belongs to.
+fn top_module(path: &std::path::Path, src: &std::path::Path) -> Option<String> {
+    let relative = path.strip_prefix(src).ok()?;
+    let first = relative.components().next()?.as_os_str().to_str()?;
+    let name = first.strip_suffix(".rs").unwrap_or(first);
+    (!["lib", "main"].contains(&name)).then(|| name.to_string())
+}
+
+fn rust_files(folder: &std::path::Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(folder)
+        .unwrap_or_else(|error| panic!("{}: {error}", folder.display()))
+        .map(|entry| entry.expect("a folder entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every `crate::a::b` path of a file's code (comments left out), as `a::b`
+/// (`a` alone when nothing follows), including the paths inside
+/// `use crate::{a::b, c}` groups.
+fn crate_paths(source: &str) -> Vec<String> {
+    let code: String = source
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut paths = Vec::new();
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("crate::") {
+        let before = rest[..at].chars().next_back();
+        rest = &rest[at + "crate::".len()..];
+        if before.is_some_and(|character| character.is_ascii_alphanumeric() || character == '_') {
+            continue; // `ritc_crate::` or similar: not this crate
+        }
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            for part in group[..end].split(',') {
+                let part = part.trim();
+                if !part.is_empty() {
+                    paths.push(path_head(part));
+                }
+            }
+        } else {
+            paths.push(path_head(rest));
+        }
+    }
+    paths
+}
+
+/// `a::b` of `a::b::c…`, or `a` of `a` followed by anything else.
+fn path_head(text: &str) -> String {
+    let word = |text: &str| -> String {
+        text.chars()
+            .take_while(|character| character.is_ascii_alphanumeric() || *character == '_')
+            .collect()
+    };
+    let first = word(text);
+    match text[first.len()..].strip_prefix("::") {
+        Some(after) if !word(after).is_empty() => format!("{first}::{}", word(after)),
+        _ => first,
+    }
+}
+
+fn allowed(module: &str, path: &str) -> bool {
+    let target = path.split("::").next().unwrap_or(path);
+    if target == module || module == "cli" {
+        return true;
+    }
+    let Some((_, allowed)) = LAYERS.iter().find(|(name, _)| *name == module) else {
+        return false;
+    };
+    allowed
+        .split_whitespace()
+        .any(|entry| entry == target || entry == path)
+}
+
+#[test]
+fn layers_point_one_way() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let top_level: BTreeSet<String> = files
+        .iter()
+        .filter_map(|path| top_module(path, &src))
+        .collect();
+    let mut problems = Vec::new();
+    let mut exceptions_seen = BTreeSet::new();
+    for module in &top_level {
+        if module != "cli" && !LAYERS.iter().any(|(name, _)| name == module) {
+            problems.push(format!(
+                "src/{module}: a top-level module with no row in LAYERS (tests/tidy.rs) and docs/ARCHITECTURE.md"
+            ));
+        }
+    }
+    for path in &files {
+        let Some(module) = top_module(path, &src) else {
+            continue;
+        };
+        let source = std::fs::read_to_string(path).expect("a source file");
+        let shown = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        for import in crate_paths(&source) {
+            let target = import.split("::").next().unwrap_or(&import).to_string();
+            if !top_level.contains(&target) || allowed(&module, &import) {
+                continue;
+            }
+            let exception = KNOWN_WRONG_WAYS
+                .iter()
+                .find(|(from, to, _)| *from == module && (*to == target || *to == import));
+            match exception {
+                Some(known) => {
+                    exceptions_seen.insert((known.0, known.1));
+                }
+                None => problems.push(format!(
+                    "{shown}: `{module}` imports `crate::{import}`, which it may not (tests/tidy.rs LAYERS)"
+                )),
+            }
+        }
+    }
+    for (from, to, why) in KNOWN_WRONG_WAYS {
+        if !exceptions_seen.contains(&(*from, *to)) {
+            problems.push(format!(
+                "`{from}` no longer imports `{to}` ({why}): remove it from KNOWN_WRONG_WAYS"
+            ));
+        }
+    }
+    // The table has no cycle: every module's allowed imports come before it.
+    for (index, (module, imports)) in LAYERS.iter().enumerate() {
+        for import in imports.split_whitespace() {
+            let target = import.split("::").next().unwrap_or(import);
+            let position = LAYERS.iter().position(|(name, _)| *name == target);
+            if position.is_none_or(|position| position >= index) {
+                problems.push(format!(
+                    "LAYERS: `{module}` may import `{import}`, which is not a module listed above it"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_import_scanner_reads_paths_and_groups() {
+    let source = "use crate::value::{self, Value};\n// crate::report in a comment\nuse crate::{os::process, units};\nlet x = crate::check::program::Program::new();\n";
+    assert_eq!(
+        crate_paths(source),
+        vec!["value::", "os::process", "units", "check::program"]
+            .into_iter()
+            .map(|path| path.trim_end_matches("::").to_string())
+            .collect::<Vec<_>>()
+    );
+    assert!(allowed("run", "value::Value"));
+    assert!(!allowed("value", "run::outcome"));
+    assert!(allowed("plan", "check::program"));
+    assert!(!allowed("plan", "check::checker"));
+}
+
+// ---------------------------------------------------------------- file sizes
+
+/// No source file grows past this many lines: a file that does is two concerns.
+const MOST_LINES: usize = 1500;
+
+/// Files over the limit, each with who is splitting it (none today: keep it so).
+const KNOWN_LONG_FILES: &[(&str, &str)] = &[];
+
+#[test]
+fn no_source_file_is_over_1500_lines() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let mut problems = Vec::new();
+    let mut long_seen = BTreeSet::new();
+    for path in &files {
+        let shown = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let lines = std::fs::read_to_string(path)
+            .expect("a source file")
+            .lines()
+            .count();
+        if lines <= MOST_LINES {
+            continue;
+        }
+        if KNOWN_LONG_FILES.iter().any(|(known, _)| *known == shown) {
+            long_seen.insert(shown);
+        } else {
+            problems.push(format!(
+                "{shown}: {lines} lines, more than {MOST_LINES}: split it by concern"
+            ));
+        }
+    }
+    for (known, why) in KNOWN_LONG_FILES {
+        if !long_seen.contains(*known) {
+            problems.push(format!("{known} is no longer over {MOST_LINES} lines ({why}): remove it from KNOWN_LONG_FILES"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------- citations
+
+/// The original specification's files are not in this repository: the code, the
+/// tests, the grammar, the editor files and the docs cite docs/ instead.
+#[test]
+fn only_the_projects_own_docs_are_cited() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for folder in [
+        "src", "tests", "grammar", "editors", "docs", "benches", "stdlib",
+    ] {
+        collect_text_files(&root.join(folder), &mut files);
+    }
+    // Spelled in pieces so that this file does not cite them itself.
+    let cited: Vec<String> = [
+        ("GRAMMAR", "-NOTES"),
+        ("LANGUAGE", ".md"),
+        ("CLI", ".md"),
+        ("DEMO", "-SERVICE"),
+    ]
+    .iter()
+    .map(|(first, second)| format!("{first}{second}"))
+    .collect();
+    let mut problems = Vec::new();
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue; // not text
+        };
+        let shown = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        for (number, line) in text.lines().enumerate() {
+            for name in &cited {
+                if line.contains(name.as_str()) {
+                    problems.push(format!(
+                        "{shown}:{}: cites {name}; cite docs/ instead",
+                        number + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+fn collect_text_files(folder: &std::path::Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_text_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
 }

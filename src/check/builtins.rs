@@ -1,4 +1,4 @@
-//! The signatures of the core functions (GRAMMAR-NOTES.md §9), for the checker.
+//! The signatures of the core functions (docs/language.md), for the checker.
 //! Their behaviour lives in `run::functions`.
 
 use crate::types::Type;

@@ -6,8 +6,8 @@
 use super::checker;
 use super::program::{self, Program, SourceLoader, UnreadableFile};
 use crate::diagnostics::{Diagnostic, sort_by_position};
+use crate::source::span::{FileId, Span};
 use crate::syntax::ast::BindingKind;
-use crate::syntax::span::{FileId, Span};
 use crate::types::Type;
 use std::path::PathBuf;
 

@@ -1,5 +1,5 @@
 //! Checking: loading a program's modules, resolving names, typing expressions and
-//! steps, and every rule of LANGUAGE.md §10. Pure apart from the `SourceLoader` the
+//! steps, and every rule of docs/language.md. Pure apart from the `SourceLoader` the
 //! caller passes in. Must not import `run`.
 
 pub mod builtins;

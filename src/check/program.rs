@@ -4,9 +4,9 @@
 //! lives at the edge (the CLI's loader).
 
 use crate::diagnostics::{Diagnostic, codes};
+use crate::source::source_map::SourceMap;
+use crate::source::span::FileId;
 use crate::syntax::ast::{Import, Item, SourceFile};
-use crate::syntax::source_map::SourceMap;
-use crate::syntax::span::FileId;
 use crate::syntax::{self};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};

@@ -3,7 +3,7 @@
 
 use super::{exit, files};
 use crate::diagnostics::render;
-use crate::syntax::source_map::SourceMap;
+use crate::source::source_map::SourceMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 

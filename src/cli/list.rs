@@ -6,8 +6,8 @@
 use super::{exit, files};
 use crate::check::{self, program::DiskLoader, program::Program};
 use crate::diagnostics::render;
+use crate::source::span::Span;
 use crate::syntax::ast::{self, BindingKind, ClauseArguments, ExprKind, Item};
-use crate::syntax::span::Span;
 use serde::Serialize;
 use std::path::PathBuf;
 

@@ -14,7 +14,7 @@ mod run;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Exit codes of CLI.md.
+/// Exit codes (docs/language.md, "Command line").
 pub mod exit {
     pub const PASSED: u8 = 0;
     pub const FAILED: u8 = 1;

@@ -122,11 +122,11 @@ fn parse_jobs(text: &str) -> Result<usize, String> {
 
 /// A timeout of zero would fail every step before it starts: a usage error.
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    match crate::syntax::literal::parse_number(text) {
-        Ok(crate::syntax::literal::NumberLiteral::Duration(duration)) if duration.is_zero() => Err(
-            format!("{text:?} is no time at all: every step would time out before it starts"),
-        ),
-        Ok(crate::syntax::literal::NumberLiteral::Duration(duration)) => Ok(duration),
+    match crate::units::parse_number(text) {
+        Ok(crate::units::NumberLiteral::Duration(duration)) if duration.is_zero() => Err(format!(
+            "{text:?} is no time at all: every step would time out before it starts"
+        )),
+        Ok(crate::units::NumberLiteral::Duration(duration)) => Ok(duration),
         _ => Err(format!(
             "expected a duration such as 30s or 500ms, got {text:?}"
         )),
@@ -134,8 +134,8 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn parse_size(text: &str) -> Result<usize, String> {
-    match crate::syntax::literal::parse_number(text) {
-        Ok(crate::syntax::literal::NumberLiteral::Size(bytes)) if bytes > 0 => {
+    match crate::units::parse_number(text) {
+        Ok(crate::units::NumberLiteral::Size(bytes)) if bytes > 0 => {
             usize::try_from(bytes).map_err(|_| format!("{text:?} is too large"))
         }
         _ => Err(format!(

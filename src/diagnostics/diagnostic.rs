@@ -2,7 +2,7 @@
 //! finds the problem; rendering (human, JSON, GitHub) lives in `render`.
 
 use super::codes::Code;
-use crate::syntax::span::Span;
+use crate::source::span::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {

@@ -5,8 +5,8 @@
 //! file; only the label offsets are mapped into the text shown. Must not import
 //! `check` or `run`.
 
-use crate::syntax::source_map::SourceMap;
-use crate::syntax::span::FileId;
+use crate::source::source_map::SourceMap;
+use crate::source::span::FileId;
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::{Error, Files, SimpleFile, column_index};
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 
 use super::excerpt::{PlainFiles, ShownFiles, bounded_text};
 use super::{Diagnostic, Severity};
-use crate::syntax::source_map::SourceMap;
+use crate::source::source_map::SourceMap;
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::term;
 
@@ -109,7 +109,7 @@ fn severity_word(severity: Severity) -> &'static str {
 
 /// One JSON object per diagnostic, in an array.
 pub fn json(map: &SourceMap, diagnostics: &[Diagnostic]) -> serde_json::Value {
-    let location = |span: crate::syntax::span::Span| {
+    let location = |span: crate::source::span::Span| {
         let start = map.start(span);
         let end = map.end(span);
         serde_json::json!({

@@ -9,8 +9,8 @@
 //! by width alone could not leave all of them as they are.
 
 use super::printer::Printer;
+use crate::source::span::Span;
 use crate::syntax::ast::*;
-use crate::syntax::span::Span;
 
 /// A step whose clauses would make a line longer than this puts each clause on a
 /// line of its own.

@@ -8,7 +8,8 @@ mod printer;
 pub use layout::MAX_WIDTH;
 
 use crate::diagnostics::Diagnostic;
-use crate::syntax::{self, span::FileId};
+use crate::source::span::FileId;
+use crate::syntax;
 
 /// The canonical layout of `source`, or the syntax errors that prevent formatting
 /// it (a file that does not parse is never rewritten).

@@ -9,7 +9,7 @@ mod yaml;
 
 pub use rit::{Note, Translation};
 
-use crate::syntax::span::FileId;
+use crate::source::span::FileId;
 
 /// Translates the text of `file_name` (its extension says which format). An error
 /// when the format is unknown or the text is not in it at all.

@@ -14,7 +14,7 @@ pub struct Note {
     pub message: String,
 }
 
-/// The keywords of LANGUAGE.md §9: never a declared name.
+/// The keywords of the language (the `keyword` rule of grammar/rit.pest): never a declared name.
 const KEYWORDS: &[&str] = &[
     "suite",
     "import",

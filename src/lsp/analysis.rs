@@ -5,8 +5,8 @@
 use crate::check::index::{self, Index};
 use crate::check::program::{ModuleId, Program, SourceLoader, normalize};
 use crate::diagnostics::Diagnostic;
+use crate::source::span::FileId;
 use crate::syntax::ast::{Item, SourceFile};
-use crate::syntax::span::FileId;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -146,7 +146,7 @@ fn module_paths(program: &Program, entry: ModuleId, entry_path: &Path) -> HashMa
 pub fn imported_module(
     program: &Program,
     module: ModuleId,
-    import_span: crate::syntax::span::Span,
+    import_span: crate::source::span::Span,
 ) -> Option<ModuleId> {
     program
         .module(module)
@@ -161,7 +161,7 @@ pub fn top_level_definition(
     program: &Program,
     module: ModuleId,
     name: &str,
-) -> Option<(crate::syntax::span::Span, index::NameKind)> {
+) -> Option<(crate::source::span::Span, index::NameKind)> {
     program
         .module(module)
         .ast

@@ -176,7 +176,7 @@ fn choose_analysis<'a>(
 fn without_syntax_errors(
     text: &str,
     diagnostics: Option<(
-        crate::syntax::span::FileId,
+        crate::source::span::FileId,
         &[crate::diagnostics::Diagnostic],
     )>,
     keep: Option<(usize, usize)>,
@@ -392,7 +392,7 @@ fn name_items(out: &mut Completions, analysis: &Analysis, scope: &Scope) {
     }
 }
 
-fn is_top_level(analysis: &Analysis, span: crate::syntax::span::Span) -> bool {
+fn is_top_level(analysis: &Analysis, span: crate::source::span::Span) -> bool {
     analysis
         .entry_ast()
         .items

@@ -5,8 +5,8 @@
 use super::analysis::{self, Analysis};
 use super::walk;
 use crate::check::index::Target;
+use crate::source::span::{FileId, Span};
 use crate::syntax::ast::Item;
-use crate::syntax::span::{FileId, Span};
 use std::path::PathBuf;
 
 /// Where the definition is: a file and a span in it (`None` for the file's start).

@@ -7,8 +7,8 @@ use super::cursor::{self, Place};
 use super::{describe, keywords, walk};
 use crate::check::builtins;
 use crate::check::index::{NameKind, Target};
+use crate::source::span::Span;
 use crate::syntax::ast::{Item, StatementKind, StepKind};
-use crate::syntax::span::Span;
 use crate::types::Type;
 
 /// Markdown for the thing at `offset` of the analysed document, and its span.

@@ -1,4 +1,4 @@
-//! The keywords of `.rit` (LANGUAGE.md §9 and the `keyword` rule of
+//! The keywords of `.rit` (the `keyword` rule of
 //! grammar/rit.pest) with one line each, for hover and completion, and where each
 //! may begin something.
 

@@ -2,7 +2,7 @@
 //! columns counted in UTF-16 code units, as the protocol's default encoding wants.
 //! Positions past the end of a line or of the text are clamped, never trusted.
 
-use crate::syntax::span::Span;
+use crate::source::span::Span;
 use lsp_types::{Position, Range};
 
 pub struct LineIndex<'a> {

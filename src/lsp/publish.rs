@@ -5,8 +5,8 @@
 use super::analysis::Analysis;
 use super::position::LineIndex;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::source::span::{FileId, Span};
 use crate::syntax::ast::Item;
-use crate::syntax::span::{FileId, Span};
 use lsp_types::{DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Url};
 use std::collections::HashMap;
 

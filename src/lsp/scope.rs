@@ -1,14 +1,14 @@
 //! What is in scope at a point of a file, for completion: the names declared
 //! above it (top-level items, imports, `let`s of the enclosing blocks, loop
 //! variables, `fn` parameters), the step whose fields are in scope
-//! (GRAMMAR-NOTES.md §5, approximated: completion may offer a little more), the
+//! (docs/language.md, "Names and scopes"; approximated: completion may offer a little more), the
 //! step whose clauses may be written there, and the block of options around it.
 
 use super::analysis::{self, Analysis};
 use super::{cursor, walk};
 use crate::check::index::NameKind;
+use crate::source::span::Span;
 use crate::syntax::ast::*;
-use crate::syntax::span::Span;
 
 /// The `{ … }` of options around the point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -421,7 +421,7 @@ impl Server<'_> {
     fn formatting(&self, params: DocumentFormattingParams) -> Option<Vec<TextEdit>> {
         let document = self.documents.get(&params.text_document.uri)?;
         let text = self.buffers.get(&document.path)?;
-        let formatted = crate::fmt::format_source(crate::syntax::span::FileId(0), text).ok()?;
+        let formatted = crate::fmt::format_source(crate::source::span::FileId(0), text).ok()?;
         if formatted == *text {
             return Some(Vec::new());
         }

@@ -2,8 +2,8 @@
 //! `fn`s, top-level values, setup and teardown.
 
 use super::position::LineIndex;
+use crate::source::span::Span;
 use crate::syntax::ast::{Item, SourceFile, TestDef};
-use crate::syntax::span::Span;
 use lsp_types::{DocumentSymbol, SymbolKind};
 
 pub fn document_symbols(file: &SourceFile, lines: &LineIndex<'_>) -> Vec<DocumentSymbol> {

@@ -109,6 +109,6 @@ pub fn each_step<'a>(file: &'a SourceFile, visit: &mut dyn FnMut(&'a Step)) {
     });
 }
 
-pub fn contains(span: crate::syntax::span::Span, offset: usize) -> bool {
+pub fn contains(span: crate::source::span::Span, offset: usize) -> bool {
     span.start as usize <= offset && offset <= span.end as usize
 }

@@ -3,7 +3,7 @@
 //! every group (`leftovers`), who holds a listening port (`listeners`) and what
 //! each service's process tree uses (`sampling`). Linux-first (it reads `/proc`).
 //! A foundation: it knows nothing of the language, the plan, the interpreter or
-//! the reports, and imports no other module of the crate.
+//! the reports, and imports only `units` (a limit in a message).
 
 pub mod leftovers;
 pub(crate) mod listeners;

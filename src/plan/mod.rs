@@ -7,7 +7,7 @@ mod lower;
 
 pub use lower::lower;
 
-use crate::syntax::span::Span;
+use crate::source::span::Span;
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -13,8 +13,8 @@ use crate::plan::{
     BindingKind, Block, Callee, ExprKind, FailureAction, Plan, Statement, StatementKind,
     TemplatePart, TestPlan,
 };
+use crate::source::span::Span;
 use crate::syntax::ast;
-use crate::syntax::span::Span;
 
 /// The title of the comment: the seed's "🚦 Runtime Integration Checkpoints".
 pub const TITLE: &str = "🚦 Runtime Integration Checkpoints";

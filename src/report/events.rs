@@ -44,7 +44,7 @@ use super::Reporter;
 use super::model::{self, ReportBuilder};
 use crate::mask::Masker;
 use crate::run::outcome::Event;
-use crate::syntax::source_map::SourceMap;
+use crate::source::source_map::SourceMap;
 use serde_json::{Value as Json, json};
 use std::io::Write;
 use std::sync::Arc;

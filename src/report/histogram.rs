@@ -8,7 +8,7 @@
 //! microseconds unless the record says otherwise in `histogram_unit` (`ns`,
 //! `us`, `ms`). Also accepted: an object `{ "data": BASE64, "unit": … }`.
 
-use crate::syntax::literal::{NumberLiteral, parse_number};
+use crate::units::{NumberLiteral, parse_number};
 use crate::units::{literal_duration, literal_percent, literal_size};
 use base64::Engine;
 use hdrhistogram::Histogram;

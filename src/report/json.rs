@@ -1,4 +1,4 @@
-//! The JSON report: the shape of the YAML report (CLI.md) plus what `ritc merge`
+//! The JSON report: the shape of the YAML report (docs/reports.md) plus what `ritc merge`
 //! needs — `format`, the start and exact duration, the shard, every test with
 //! its steps and load records (with their serialized HDR histograms), and the
 //! problems outside tests. `ritc merge` reads it back as `RunReport`.

@@ -9,7 +9,7 @@ use crate::mask::Masker;
 use crate::os::sampling::ServiceUsage;
 pub use crate::run::outcome::CheckpointStatus;
 use crate::run::outcome::{Event, Failure, FailureKind, Summary, TestOutcome, TestStatus};
-use crate::syntax::source_map::SourceMap;
+use crate::source::source_map::SourceMap;
 use crate::units::{binary_size, measured_percent, summary_duration};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The value of the JSON report's `format` field; `ritc merge` reads only this.
 pub const REPORT_FORMAT: &str = "ritc-report/1";
 
-/// A whole run. The first five fields are the YAML report of CLI.md; the JSON
+/// A whole run. The first five fields are the YAML report (docs/reports.md); the JSON
 /// report adds `format`, the extra `test_run` fields, `tests` and `problems`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunReport {

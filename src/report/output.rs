@@ -7,7 +7,7 @@ use super::Reporter;
 use super::model::{ReportBuilder, RunReport};
 use crate::mask::Masker;
 use crate::run::outcome::Event;
-use crate::syntax::source_map::SourceMap;
+use crate::source::source_map::SourceMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! The wording of suggestions and recommendations, in one place. A suggestion
-//! comes from the kind of one failure and the values it saw (CLI.md); the
+//! comes from the kind of one failure and the values it saw (docs/reports.md, "Suggestions"); the
 //! recommendations of a run are derived from the kinds of all its failures and
 //! warnings. Pure functions of report data, so `ritc merge` derives them the
 //! same way as a run does.

@@ -11,8 +11,8 @@ use crate::plan::FailureAction;
 use crate::run::outcome::{
     CheckpointOutcome, CheckpointStatus, Event, Failure, TestOutcome, TestStatus,
 };
+use crate::source::source_map::SourceMap;
 use crate::steps::load::LoadProgress;
-use crate::syntax::source_map::SourceMap;
 use crate::units::literal_duration;
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::term;

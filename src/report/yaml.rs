@@ -1,4 +1,4 @@
-//! The YAML report: exactly the shape of CLI.md (the seed's "Output Format"):
+//! The YAML report: exactly the shape of the seed's "Output Format" (docs/reports.md):
 //! `test_run`, `summary`, `failed_tests`, `warnings`, `recommendations`.
 //! Written by hand rather than through serde_yaml so that every string is
 //! quoted (a YAML 1.1 reader would otherwise turn the timestamp into a date and
@@ -13,7 +13,7 @@ pub fn render(report: &RunReport) -> String {
     out
 }
 
-/// The report reduced to the fields of CLI.md, in its order.
+/// The report reduced to the fields of that shape, in its order.
 pub fn view(report: &RunReport) -> Map<String, Json> {
     let run = &report.test_run;
     let failed: Vec<Json> = report
@@ -45,7 +45,7 @@ pub fn view(report: &RunReport) -> Map<String, Json> {
     });
     match document {
         Json::Object(mut map) => {
-            // Not in CLI.md's shape: only when the run started services.
+            // Not in the seed's shape: only when the run started services.
             if !report.services.is_empty() {
                 let services: Vec<Json> = report
                     .services
@@ -65,7 +65,7 @@ pub fn view(report: &RunReport) -> Map<String, Json> {
                     .collect();
                 map.insert("services".to_string(), Json::Array(services));
             }
-            // Not in CLI.md's shape either: only when tests of checkpoints ran.
+            // Not in the seed's shape either: only when tests of checkpoints ran.
             if !report.checkpoints.is_empty() {
                 let checkpoints: Vec<Json> = report
                     .checkpoints

@@ -8,8 +8,8 @@
 use super::functions::{self, FunctionContext};
 use super::outcome::{Failure, FailureKind};
 use crate::plan::{BinaryOperator, Callee, Expr, ExprKind, Literal, Template, TemplatePart};
+use crate::source::source_map::SourceMap;
 use crate::steps::exec::CommandPart;
-use crate::syntax::source_map::SourceMap;
 use crate::value::Value;
 use crate::value::{self, ArithOp, EvalError};
 use std::collections::HashMap;

@@ -1,4 +1,4 @@
-//! The core functions of GRAMMAR-NOTES.md §9 (`len`, `env`, `file`, `hmac_sha256`…)
+//! The core functions (docs/language.md) (`len`, `env`, `file`, `hmac_sha256`…)
 //! as the interpreter calls them: values in, a value or an `EvalError` out. The
 //! only IO is through the `FunctionContext`: files under the suite folder, the
 //! run's environment, its temporary folder and service logs. Must not import

@@ -12,14 +12,14 @@ use crate::plan::{
     BinaryOperator, Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan,
     TemplatePart,
 };
+use crate::source::source_map::SourceMap;
+use crate::source::span::Span;
 use crate::steps::exec::{
     Executors, FieldValue, StepError, StepErrorKind, StepInput, TestResources,
 };
 use crate::steps::load::{CheckFn, LoadProgress, LoadSpec, ProgressHook};
 use crate::steps::schema::TargetText;
 use crate::steps::ws::{Frame, Outgoing, WsConnection};
-use crate::syntax::source_map::SourceMap;
-use crate::syntax::span::Span;
 use crate::units::literal_duration;
 use crate::value::Value;
 use crate::value::{self, describe};
@@ -1266,7 +1266,7 @@ fn ws_failure(statement: &Statement, error: StepError) -> Box<Failure> {
     )
 }
 
-/// The fields a `receive` yields (LANGUAGE.md §3).
+/// The fields a `receive` yields (docs/websocket-redis.md).
 fn frame_fields(frame: &Frame) -> Vec<(String, FieldValue)> {
     let (message, binary, closed, code) = match frame {
         Frame::Text(text) => (text.clone(), Vec::new(), false, 0),

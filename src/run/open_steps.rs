@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::outcome::{Event, Failure, FailureKind, StepStatus};
-use crate::syntax::source_map::SourceMap;
-use crate::syntax::span::Span;
+use crate::source::source_map::SourceMap;
+use crate::source::span::Span;
 use crate::units::literal_duration;
 
 /// How much of a step's source text a timeout failure quotes.

@@ -2,8 +2,8 @@
 //! events the runner sends to reporters.
 
 use crate::plan::FailureAction;
+use crate::source::span::Span;
 use crate::steps::exec::StepErrorKind;
-use crate::syntax::span::Span;
 use std::time::{Duration, SystemTime};
 
 /// Why a failure happened, for its suggestion.
@@ -59,7 +59,7 @@ impl Failure {
         self
     }
 
-    /// A suggestion from the kind of failure and the values seen (CLI.md).
+    /// A suggestion from the kind of failure and the values seen (docs/reports.md, "Suggestions").
     pub fn suggestion(&self) -> Option<String> {
         let actual_status = self
             .actual

@@ -11,7 +11,7 @@ use super::services::{ReadyProbe, ServiceSpec, Services};
 use super::tally::{INTERRUPTED_REASON, Tally};
 use crate::mask::Masker;
 use crate::plan::{BindingKind, FailureAction, Plan, TestPlan};
-use crate::syntax::source_map::SourceMap;
+use crate::source::source_map::SourceMap;
 use crate::value::Value;
 use crate::value::{describe, to_text};
 use std::collections::{HashMap, HashSet};
@@ -153,24 +153,20 @@ fn read_param(
             "false" => Ok(Value::Bool(false)),
             _ => Err(format!("{text:?} is not `true` or `false`")),
         },
-        "duration" | "percent" | "size" => {
-            match crate::syntax::literal::parse_number(text.trim()) {
-                Ok(crate::syntax::literal::NumberLiteral::Duration(value))
-                    if kind == "duration" =>
-                {
-                    Ok(Value::Duration(value))
-                }
-                Ok(crate::syntax::literal::NumberLiteral::Percent(value)) if kind == "percent" => {
-                    Ok(Value::Percent(value))
-                }
-                Ok(crate::syntax::literal::NumberLiteral::Size(value)) if kind == "size" => {
-                    Ok(Value::Size(value))
-                }
-                _ => Err(format!(
-                    "{text:?} is not a {kind} (write it as in a script: `5s`, `99%`, `64KB`)"
-                )),
+        "duration" | "percent" | "size" => match crate::units::parse_number(text.trim()) {
+            Ok(crate::units::NumberLiteral::Duration(value)) if kind == "duration" => {
+                Ok(Value::Duration(value))
             }
-        }
+            Ok(crate::units::NumberLiteral::Percent(value)) if kind == "percent" => {
+                Ok(Value::Percent(value))
+            }
+            Ok(crate::units::NumberLiteral::Size(value)) if kind == "size" => {
+                Ok(Value::Size(value))
+            }
+            _ => Err(format!(
+                "{text:?} is not a {kind} (write it as in a script: `5s`, `99%`, `64KB`)"
+            )),
+        },
         _ => Ok(Value::String(text.to_string())),
     }
 }

@@ -60,7 +60,7 @@ impl OptionSpec {
     }
 }
 
-/// How `{{ }}` in a step's target is inserted (GRAMMAR-NOTES.md §6).
+/// How `{{ }}` in a step's target is inserted (docs/language.md, "The text of a value" and "Steps").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetText {
     /// As plain text (the SQL, Redis and `load` targets are other values).

@@ -2,7 +2,7 @@
 //! `Span`. Nothing here knows about types, backends or running: the checker reads
 //! this tree and the planner lowers it; the interpreter never sees it.
 
-use super::span::Span;
+use crate::source::span::Span;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]

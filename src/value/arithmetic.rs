@@ -52,7 +52,7 @@ fn unwrap_json(value: &Value) -> Value {
     }
 }
 
-/// `+ - * /` by the table of GRAMMAR-NOTES.md §4. Int overflow, division by zero,
+/// `+ - * /` by the table of docs/language.md, "Operators". Int overflow, division by zero,
 /// negative durations or sizes and non-finite floats are errors.
 pub fn arithmetic(op: ArithOp, a: &Value, b: &Value) -> Result<Value, EvalError> {
     let left = unwrap_json(a);

@@ -13,7 +13,7 @@ pub fn float_text(value: f64) -> String {
     format!("{value:?}")
 }
 
-/// The text `{{ x }}` inserts (GRAMMAR-NOTES.md §6).
+/// The text `{{ x }}` inserts (docs/language.md, "The text of a value").
 pub fn to_text(value: &Value) -> Result<String, EvalError> {
     match value {
         Value::Null | Value::Json(Json::Null) => Err(EvalError::new(

@@ -1,6 +1,6 @@
 " Vim syntax file
 " Language: rit (runtime integration checks, run by ritc)
-" Keywords: LANGUAGE.md §9 and the `keyword` rule of grammar/rit.pest
+" Keywords: the `keyword` rule of grammar/rit.pest
 " (tests/editors.rs checks that every keyword is listed here).
 
 if exists('b:current_syntax')

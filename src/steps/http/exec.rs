@@ -116,7 +116,7 @@ pub fn step_error(error: HttpError) -> StepError {
     StepError::new(kind, error.message)
 }
 
-/// The result record of an HTTP step (LANGUAGE.md §3).
+/// The result record of an HTTP step (the fields its schema declares).
 pub fn response_fields(response: &super::client::HttpResponse) -> Vec<(String, FieldValue)> {
     let body = String::from_utf8_lossy(&response.body).into_owned();
     let json = if response.body.is_empty() {

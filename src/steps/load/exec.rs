@@ -7,7 +7,7 @@ use super::model;
 use crate::steps::exec::{FieldValue, StepError, StepErrorKind};
 use crate::steps::http::client::HttpRequest;
 
-/// Runs the load and gives the result record of LANGUAGE.md §3.
+/// Runs the load and gives the result record of docs/load.md.
 pub async fn run_load(
     spec: LoadSpec,
     request: HttpRequest,

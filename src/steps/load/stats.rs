@@ -319,7 +319,7 @@ impl Timeline {
     }
 }
 
-/// The result record of LANGUAGE.md §3, in the order `schema()` declares it, then
+/// The result record of a load (docs/load.md), in the order `schema()` declares it, then
 /// two fields for reports that scripts cannot read (the schema does not declare
 /// them): `histogram`, the whole HDR histogram in microseconds, V2-serialized with
 /// DEFLATE, in base64 (the format of HdrHistogram's log files, which `ritc merge` adds

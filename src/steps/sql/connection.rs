@@ -404,7 +404,7 @@ impl Connection {
 }
 
 /// The connections one test holds, by database URL: the `sql` steps of a test on
-/// one database share one connection (GRAMMAR-NOTES.md §8). They go back to their
+/// one database share one connection (docs/sql.md). They go back to their
 /// pools when the test ends and its resources are dropped.
 #[derive(Default)]
 pub(super) struct TestConnections {

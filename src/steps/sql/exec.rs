@@ -11,7 +11,7 @@
 //! compares with a `uuid` or `timestamptz` column); MySQL and SQLite take each
 //! value as its own kind and convert on the server.
 //!
-//! Row values are `json` (GRAMMAR-NOTES.md §3): numbers, strings, booleans, JSON and
+//! Row values are `json` (docs/language.md, "Types and values"): numbers, strings, booleans, JSON and
 //! null as `Value::Json`, with two exceptions that JSON cannot hold: binary columns
 //! are `bytes`, and a non-finite float is a `float`. The text forms of the other
 //! column types (numeric exactly as a string, dates and times in RFC 3339) are

@@ -1,14 +1,7 @@
-//! Importing a YAML suite in the seed document's "Test Definition Format": setup
-//! commands (servers become `service`s with a readiness probe), `health`, `flow`,
-//! `integration` and `performance` tests, checkpoints, teardown. What has no
-//! translation is kept as a `#` comment holding the YAML and noted. Pure: no IO.
+//! The importer's walk over the suite: the document's top level, variables, setup
+//! commands and services, tests and their steps; the YAML helpers the other parts share.
 
-use super::rit::{
-    Lines, Names, Note, Translation, identifier, is_word, object_key, path_suffix, quoted,
-    string_literal, yaml_expression, yaml_key,
-};
-use crate::units::{literal_duration_from_millis, literal_percent_from_fraction, plain_number};
-use serde_yaml::{Mapping, Value};
+use super::*;
 
 /// Translates the text of a YAML suite; `stem` names the suite when the file
 /// does not. An error when the text is not YAML or not in the format at all.
@@ -33,15 +26,15 @@ pub fn translate(stem: &str, text: &str) -> Result<Translation, String> {
     Ok(importer.suite(stem, root))
 }
 
-fn get<'a>(mapping: &'a Mapping, key: &str) -> Option<&'a Value> {
+pub(super) fn get<'a>(mapping: &'a Mapping, key: &str) -> Option<&'a Value> {
     mapping.get(Value::String(key.to_string()))
 }
 
-fn get_any<'a>(mapping: &'a Mapping, keys: &[&str]) -> Option<&'a Value> {
+pub(super) fn get_any<'a>(mapping: &'a Mapping, keys: &[&str]) -> Option<&'a Value> {
     keys.iter().find_map(|key| get(mapping, key))
 }
 
-fn as_text(value: &Value) -> Option<String> {
+pub(super) fn as_text(value: &Value) -> Option<String> {
     match value {
         Value::String(text) => Some(text.clone()),
         Value::Number(number) => Some(number.to_string()),
@@ -50,7 +43,7 @@ fn as_text(value: &Value) -> Option<String> {
     }
 }
 
-fn as_number(value: &Value) -> Option<f64> {
+pub(super) fn as_number(value: &Value) -> Option<f64> {
     match value {
         Value::Number(number) => number.as_f64(),
         Value::String(text) => text.trim().parse().ok(),
@@ -59,7 +52,7 @@ fn as_number(value: &Value) -> Option<f64> {
 }
 
 /// A value as YAML text, for a comment.
-fn yaml_text(value: &Value) -> String {
+pub(super) fn yaml_text(value: &Value) -> String {
     serde_yaml::to_string(value)
         .unwrap_or_default()
         .trim_end()
@@ -67,7 +60,7 @@ fn yaml_text(value: &Value) -> String {
 }
 
 /// `scheme://host[:port]` of an absolute URL.
-fn origin(url: &str) -> Option<String> {
+pub(super) fn origin(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url).ok()?;
     let origin = parsed.origin();
     origin.is_tuple().then(|| origin.ascii_serialization())
@@ -75,7 +68,7 @@ fn origin(url: &str) -> Option<String> {
 
 /// The kinds of unit a compared number carries in the format.
 #[derive(Clone, Copy, PartialEq)]
-enum Unit {
+pub(super) enum Unit {
     Plain,
     /// Milliseconds (`timeout: 5000`, `avg_response_time: { lt: 200 }`).
     Millis,
@@ -83,7 +76,7 @@ enum Unit {
     Fraction,
 }
 
-fn comparison(operator: &str) -> Option<&'static str> {
+pub(super) fn comparison(operator: &str) -> Option<&'static str> {
     Some(match operator {
         "eq" | "equals" | "equal" | "is" => "==",
         "ne" | "neq" | "not" | "not_equals" => "!=",
@@ -98,7 +91,7 @@ fn comparison(operator: &str) -> Option<&'static str> {
     })
 }
 
-const TYPE_WORDS: &[(&str, &str)] = &[
+pub(super) const TYPE_WORDS: &[(&str, &str)] = &[
     ("string", "string"),
     ("number", "number"),
     ("integer", "int"),
@@ -111,21 +104,21 @@ const TYPE_WORDS: &[(&str, &str)] = &[
     ("object", "object"),
 ];
 
-struct Importer {
-    names: Names,
-    notes: Vec<Note>,
+pub(super) struct Importer {
+    pub(super) names: Names,
+    pub(super) notes: Vec<Note>,
     /// The origin every relative endpoint is resolved against, as `{{base}}`.
-    base: Option<String>,
-    base_used: bool,
-    database_used: bool,
+    pub(super) base: Option<String>,
+    pub(super) base_used: bool,
+    pub(super) database_used: bool,
     /// Health endpoints by origin, for the readiness probes of services.
-    health_endpoints: Vec<String>,
+    pub(super) health_endpoints: Vec<String>,
     /// The `.rit` names of captures, to spot those that nothing reads.
-    captures: Vec<String>,
+    pub(super) captures: Vec<String>,
 }
 
 impl Importer {
-    fn new(root: &Mapping) -> Importer {
+    pub(super) fn new(root: &Mapping) -> Importer {
         let mut urls = Vec::new();
         collect_urls(&Value::Mapping(root.clone()), &mut urls);
         let declared = get_any(root, &["base_url", "baseUrl", "base"]).and_then(as_text);
@@ -155,7 +148,7 @@ impl Importer {
         }
     }
 
-    fn note(&mut self, location: &str, message: impl Into<String>) {
+    pub(super) fn note(&mut self, location: &str, message: impl Into<String>) {
         self.notes.push(Note {
             location: location.to_string(),
             message: message.into(),
@@ -163,7 +156,13 @@ impl Importer {
     }
 
     /// Keeps `value` as a comment and notes it.
-    fn untranslated(&mut self, out: &mut Lines, location: &str, what: &str, value: &Value) {
+    pub(super) fn untranslated(
+        &mut self,
+        out: &mut Lines,
+        location: &str,
+        what: &str,
+        value: &Value,
+    ) {
         out.line(format!("# not translated ({what}):"));
         let yaml = yaml_text(value);
         for line in yaml.lines() {
@@ -172,13 +171,13 @@ impl Importer {
         self.note(location, what);
     }
 
-    fn string(&mut self, text: &str) -> String {
+    pub(super) fn string(&mut self, text: &str) -> String {
         string_literal(text, &mut self.names)
     }
 
     /// A URL expression: absolute URLs on the base origin and paths become
     /// `"{{base}}/…"`.
-    fn url(&mut self, target: &str) -> String {
+    pub(super) fn url(&mut self, target: &str) -> String {
         let target = target.trim();
         if let Some(base) = self.base.clone() {
             if let Some(rest) = target.strip_prefix(base.as_str())
@@ -196,7 +195,7 @@ impl Importer {
     }
 
     /// `"POST /api/x"` → (`POST`, URL expression); a bare URL or path is a GET.
-    fn endpoint(&mut self, text: &str) -> (String, String) {
+    pub(super) fn endpoint(&mut self, text: &str) -> (String, String) {
         let text = text.trim();
         match text.split_once(char::is_whitespace) {
             Some((method, rest))
@@ -209,7 +208,7 @@ impl Importer {
         }
     }
 
-    fn suite(&mut self, stem: &str, root: &Mapping) -> Translation {
+    pub(super) fn suite(&mut self, stem: &str, root: &Mapping) -> Translation {
         let mut body = Lines::default();
         let mut services = Lines::default();
         let mut setup = Lines::default();
@@ -326,7 +325,7 @@ impl Importer {
         }
     }
 
-    fn variables(&mut self, out: &mut Lines, value: &Value) {
+    pub(super) fn variables(&mut self, out: &mut Lines, value: &Value) {
         let Some(mapping) = value.as_mapping() else {
             self.untranslated(out, "variables", "`variables` is not a mapping", value);
             return;
@@ -348,7 +347,7 @@ impl Importer {
 
     // ------------------------------------------------------------ setup, teardown
 
-    fn setup(&mut self, services: &mut Lines, setup: &mut Lines, value: &Value) {
+    pub(super) fn setup(&mut self, services: &mut Lines, setup: &mut Lines, value: &Value) {
         let Some(entries) = value.as_sequence() else {
             self.untranslated(setup, "setup", "`setup` is not a list", value);
             return;
@@ -370,7 +369,7 @@ impl Importer {
         }
     }
 
-    fn commands(&mut self, out: &mut Lines, location: &str, value: &Value) {
+    pub(super) fn commands(&mut self, out: &mut Lines, location: &str, value: &Value) {
         match value.as_sequence() {
             Some(entries) => {
                 for (index, entry) in entries.iter().enumerate() {
@@ -382,7 +381,7 @@ impl Importer {
     }
 
     /// A setup or teardown command: `run`, and the fixed wait after it.
-    fn command(&mut self, out: &mut Lines, location: &str, entry: &Value) {
+    pub(super) fn command(&mut self, out: &mut Lines, location: &str, entry: &Value) {
         let (command, mapping) = match entry {
             Value::String(command) => (command.clone(), None),
             Value::Mapping(mapping) => match get(mapping, "command").and_then(as_text) {
@@ -469,7 +468,7 @@ impl Importer {
 
     /// A background command: a `service`, ready when its health endpoint answers
     /// (or its port accepts a connection).
-    fn service(&mut self, out: &mut Lines, location: &str, entry: &Value, count: usize) {
+    pub(super) fn service(&mut self, out: &mut Lines, location: &str, entry: &Value, count: usize) {
         let Some(mapping) = entry.as_mapping() else {
             return;
         };
@@ -525,7 +524,7 @@ impl Importer {
 
     /// The readiness probe of a background command: the health endpoint on a port
     /// the command names, else (for the first server) the base's, else its port.
-    fn probe_for(&mut self, command: &str, count: usize) -> Option<String> {
+    pub(super) fn probe_for(&mut self, command: &str, count: usize) -> Option<String> {
         let ports: Vec<String> = command
             .split(|c: char| !c.is_ascii_digit())
             .filter(|digits| digits.len() >= 2 && digits.len() <= 5)
@@ -559,7 +558,7 @@ impl Importer {
 
     // ------------------------------------------------------------ tests
 
-    fn test(&mut self, out: &mut Lines, location: &str, test: &Value, index: usize) {
+    pub(super) fn test(&mut self, out: &mut Lines, location: &str, test: &Value, index: usize) {
         let Some(mapping) = test.as_mapping() else {
             self.untranslated(out, location, "a test that is not a mapping", test);
             return;
@@ -675,7 +674,7 @@ impl Importer {
         out.close();
     }
 
-    fn test_attributes(
+    pub(super) fn test_attributes(
         &mut self,
         out: &mut Lines,
         location: &str,
@@ -735,7 +734,7 @@ impl Importer {
         }
     }
 
-    fn health(&mut self, out: &mut Lines, location: &str, mapping: &Mapping) {
+    pub(super) fn health(&mut self, out: &mut Lines, location: &str, mapping: &Mapping) {
         let endpoints: Vec<String> = match get(mapping, "endpoints") {
             Some(Value::Sequence(items)) => items.iter().filter_map(as_text).collect(),
             Some(Value::String(one)) => vec![one.clone()],
@@ -770,7 +769,7 @@ impl Importer {
         }
     }
 
-    fn steps(&mut self, out: &mut Lines, location: &str, steps: Option<&Value>) {
+    pub(super) fn steps(&mut self, out: &mut Lines, location: &str, steps: Option<&Value>) {
         match steps {
             Some(Value::Sequence(steps)) => {
                 for (index, step) in steps.iter().enumerate() {
@@ -787,7 +786,7 @@ impl Importer {
 
     /// One step of a flow or an integration test: an HTTP request, an SQL query or
     /// a command, with its expectations and captures.
-    fn step(&mut self, out: &mut Lines, location: &str, step: &Value) {
+    pub(super) fn step(&mut self, out: &mut Lines, location: &str, step: &Value) {
         let Some(mapping) = step.as_mapping() else {
             self.untranslated(out, location, "a step that is not a mapping", step);
             return;
@@ -900,548 +899,10 @@ impl Importer {
             }
         }
     }
-
-    /// `expect: { status, body, headers, duration }` after an HTTP request.
-    fn response_expectations(
-        &mut self,
-        out: &mut Lines,
-        location: &str,
-        expect: Option<&Value>,
-        health: bool,
-    ) {
-        let Some(expect) = expect else {
-            if health {
-                out.line("expect status == 200");
-            }
-            return;
-        };
-        let Some(mapping) = expect.as_mapping() else {
-            match as_number(expect) {
-                Some(status) => out.line(format!("expect status == {}", plain_number(status))),
-                None => {
-                    self.untranslated(out, location, "an `expect` that is not a mapping", expect)
-                }
-            }
-            return;
-        };
-        for (key, value) in mapping {
-            let key = yaml_key(key).unwrap_or_default();
-            let here = format!("{location}.expect.{key}");
-            match key.as_str() {
-                "status" | "status_code" | "statusCode" => {
-                    self.expectation(out, &here, "status", value, Unit::Plain)
-                }
-                "body" | "json" => self.body_expectations(out, &here, "json", value),
-                "headers" => match value.as_mapping() {
-                    Some(headers) => {
-                        for (name, value) in headers {
-                            let name = yaml_key(name).unwrap_or_default().to_ascii_lowercase();
-                            let subject = format!("headers[{}]", quoted(&name));
-                            self.expectation(out, &here, &subject, value, Unit::Plain);
-                        }
-                    }
-                    None => {
-                        self.untranslated(out, &here, "`headers` that are not a mapping", value)
-                    }
-                },
-                "duration" | "response_time" | "max_response_time" | "latency" => match value {
-                    Value::Number(_) => {
-                        let limit = as_number(value).unwrap_or_default();
-                        out.line(format!(
-                            "expect duration < {}",
-                            literal_duration_from_millis(limit)
-                        ));
-                    }
-                    _ => self.expectation(out, &here, "duration", value, Unit::Millis),
-                },
-                "text" | "body_contains" | "contains" => match as_text(value) {
-                    Some(text) => {
-                        let text = self.string(&text);
-                        out.line(format!("expect body contains {text}"));
-                    }
-                    None => {
-                        self.untranslated(out, &here, "a body text that is not a string", value)
-                    }
-                },
-                other => {
-                    self.untranslated(out, &here, &format!("unknown expectation `{other}`"), value)
-                }
-            }
-        }
-    }
-
-    /// `body: { token: "string", user: { email: "a@b" } }`: one expectation per leaf.
-    fn body_expectations(&mut self, out: &mut Lines, location: &str, subject: &str, value: &Value) {
-        match value {
-            Value::Mapping(mapping) if !is_operator_mapping(mapping) => {
-                for (key, value) in mapping {
-                    let key = yaml_key(key).unwrap_or_default();
-                    let path = if is_word(&key) {
-                        format!("{subject}.{key}")
-                    } else {
-                        format!("{subject}[{}]", object_key(&key))
-                    };
-                    self.body_expectations(out, &format!("{location}.{key}"), &path, value);
-                }
-            }
-            _ => self.expectation(out, location, subject, value, Unit::Plain),
-        }
-    }
-
-    /// `subject: value`, `subject: { gte: 1 }`, `subject: "string"` (a type).
-    fn expectation(
-        &mut self,
-        out: &mut Lines,
-        location: &str,
-        subject: &str,
-        value: &Value,
-        unit: Unit,
-    ) {
-        match value {
-            Value::Mapping(mapping) if is_operator_mapping(mapping) => {
-                for (operator, operand) in mapping {
-                    let operator = yaml_key(operator).unwrap_or_default();
-                    if operator == "exists" {
-                        let negation = if operand.as_bool() == Some(false) {
-                            "not "
-                        } else {
-                            ""
-                        };
-                        out.line(format!("expect {negation}{subject} exists"));
-                        continue;
-                    }
-                    if operator == "type" {
-                        self.type_expectation(out, location, subject, operand);
-                        continue;
-                    }
-                    let Some(symbol) = comparison(&operator) else {
-                        self.untranslated(
-                            out,
-                            location,
-                            &format!("the comparison `{operator}`"),
-                            value,
-                        );
-                        continue;
-                    };
-                    match self.operand(operand, unit) {
-                        Some(operand) => out.line(format!("expect {subject} {symbol} {operand}")),
-                        None => {
-                            self.untranslated(out, location, "a value with no `.rit` form", operand)
-                        }
-                    }
-                }
-            }
-            Value::String(text)
-                if TYPE_WORDS.iter().any(|(word, _)| word == text) && unit == Unit::Plain =>
-            {
-                self.type_expectation(out, location, subject, value);
-            }
-            Value::Sequence(_) if subject == "status" => match self.operand(value, unit) {
-                Some(list) => out.line(format!("expect status in {list}")),
-                None => self.untranslated(out, location, "a value with no `.rit` form", value),
-            },
-            _ => match self.operand(value, unit) {
-                Some(operand) => out.line(format!("expect {subject} == {operand}")),
-                None => self.untranslated(out, location, "a value with no `.rit` form", value),
-            },
-        }
-    }
-
-    fn type_expectation(&mut self, out: &mut Lines, location: &str, subject: &str, word: &Value) {
-        let word = as_text(word).unwrap_or_default();
-        match TYPE_WORDS.iter().find(|(name, _)| *name == word) {
-            Some((_, rit_type)) => out.line(format!("expect {subject} is {rit_type}")),
-            None => self.untranslated(
-                out,
-                location,
-                &format!("the type `{word}`"),
-                &Value::String(word.clone()),
-            ),
-        }
-    }
-
-    fn operand(&mut self, value: &Value, unit: Unit) -> Option<String> {
-        match (unit, value) {
-            (Unit::Millis, Value::Number(_)) => {
-                Some(literal_duration_from_millis(as_number(value)?))
-            }
-            (Unit::Fraction, Value::Number(_)) => {
-                Some(literal_percent_from_fraction(as_number(value)?))
-            }
-            _ => yaml_expression(value, &mut self.names),
-        }
-    }
-
-    /// `expect: { rows: 1, count: { gte: 1 } }` after `sql`: `rows` is the number
-    /// of rows; any other key is a column of the first row.
-    fn sql_expectations(&mut self, out: &mut Lines, location: &str, expect: Option<&Value>) {
-        let Some(expect) = expect else { return };
-        let Some(mapping) = expect.as_mapping() else {
-            self.untranslated(out, location, "an `expect` that is not a mapping", expect);
-            return;
-        };
-        for (key, value) in mapping {
-            let key = yaml_key(key).unwrap_or_default();
-            let here = format!("{location}.expect.{key}");
-            match (key.as_str(), value) {
-                ("rows" | "row_count" | "rowCount", Value::Number(_) | Value::Mapping(_)) => {
-                    self.expectation(out, &here, "count", value, Unit::Plain)
-                }
-                ("rows", Value::Sequence(rows)) => {
-                    out.line(format!("expect count == {}", rows.len()));
-                    for (index, row) in rows.iter().enumerate() {
-                        self.body_expectations(out, &here, &format!("rows[{index}]"), row);
-                    }
-                }
-                _ => {
-                    let subject = if is_word(&key) {
-                        format!("rows[0].{key}")
-                    } else {
-                        format!("rows[0][{}]", object_key(&key))
-                    };
-                    self.body_expectations(out, &here, &subject, value);
-                }
-            }
-        }
-    }
-
-    /// A command step's `expect`, or the checkpoint form's `expectedOutput`.
-    fn command_expectations(&mut self, out: &mut Lines, location: &str, mapping: &Mapping) {
-        let mut checked_exit = false;
-        if let Some(output) =
-            get_any(mapping, &["expectedOutput", "expected_output"]).and_then(as_text)
-        {
-            let output = self.string(&output);
-            out.line(format!("expect stdout contains {output}"));
-        }
-        if let Some(expect) = get(mapping, "expect") {
-            match expect.as_mapping() {
-                Some(expectations) => {
-                    for (key, value) in expectations {
-                        let key = yaml_key(key).unwrap_or_default();
-                        let here = format!("{location}.expect.{key}");
-                        match key.as_str() {
-                            "exit" | "exit_code" | "exitCode" | "code" => {
-                                checked_exit = true;
-                                self.expectation(out, &here, "exit", value, Unit::Plain);
-                            }
-                            "stdout" | "output" => {
-                                self.text_expectation(out, &here, "stdout", value)
-                            }
-                            "stderr" => self.text_expectation(out, &here, "stderr", value),
-                            "json" => self.body_expectations(out, &here, "json(stdout)", value),
-                            other => self.untranslated(
-                                out,
-                                &here,
-                                &format!("unknown expectation `{other}`"),
-                                value,
-                            ),
-                        }
-                    }
-                }
-                None => {
-                    self.untranslated(out, location, "an `expect` that is not a mapping", expect)
-                }
-            }
-        }
-        if !checked_exit {
-            out.line("expect exit == 0");
-        }
-    }
-
-    /// Output text: a string is looked for in it, a mapping compares.
-    fn text_expectation(&mut self, out: &mut Lines, location: &str, subject: &str, value: &Value) {
-        match value {
-            Value::String(text) => {
-                let text = self.string(text);
-                out.line(format!("expect {subject} contains {text}"));
-            }
-            _ => self.expectation(out, location, subject, value, Unit::Plain),
-        }
-    }
-
-    /// `capture: { token: "body.token" }` → `let token = json.token`.
-    fn captures(&mut self, out: &mut Lines, location: &str, capture: &Value) {
-        let Some(mapping) = capture.as_mapping() else {
-            self.untranslated(out, location, "a `capture` that is not a mapping", capture);
-            return;
-        };
-        for (name, path) in mapping {
-            let name = yaml_key(name).unwrap_or_default();
-            let here = format!("{location}.{name}");
-            let Some(expression) = as_text(path).and_then(|path| capture_path(&path)) else {
-                self.untranslated(out, &here, "a capture path with no `.rit` form", path);
-                continue;
-            };
-            let variable = self.names.define(&name);
-            self.captures.push(variable.clone());
-            out.line(format!("let {variable} = {expression}"));
-        }
-    }
-
-    fn performance(&mut self, out: &mut Lines, location: &str, mapping: &Mapping) {
-        let Some(endpoint) = get_any(mapping, &["endpoint", "url"]).and_then(as_text) else {
-            self.untranslated(
-                out,
-                location,
-                "a performance test without `endpoint`",
-                &Value::Mapping(mapping.clone()),
-            );
-            return;
-        };
-        let (method, url) = self.endpoint(&endpoint);
-        let mut head = format!("load {method} {url}");
-        if let Some(headers) =
-            get(mapping, "headers").and_then(|value| yaml_expression(value, &mut self.names))
-        {
-            head.push_str(&format!(" headers {headers}"));
-        }
-        if let Some(data) = get_any(mapping, &["data", "body", "json"])
-            .and_then(|value| yaml_expression(value, &mut self.names))
-        {
-            head.push_str(&format!(" json {data}"));
-        }
-        out.open(format!("{head} {{"));
-        let concurrency =
-            get_any(mapping, &["concurrent_requests", "concurrency"]).and_then(as_number);
-        let requests =
-            get_any(mapping, &["requests", "total_requests", "iterations"]).and_then(as_number);
-        let duration = get(mapping, "duration").and_then(as_number);
-        let rate = get_any(mapping, &["rate", "rps"]).and_then(as_number);
-        if let Some(rate) = rate {
-            out.line(format!("rate {} per 1s", plain_number(rate)));
-            if let Some(concurrency) = concurrency {
-                out.line(format!("concurrency {}", plain_number(concurrency)));
-            }
-            out.line(format!(
-                "duration {}",
-                literal_duration_from_millis(duration.unwrap_or(10_000.0))
-            ));
-        } else {
-            let concurrency = concurrency.unwrap_or(1.0);
-            out.line(format!("concurrency {}", plain_number(concurrency)));
-            match (requests, duration) {
-                (_, Some(duration)) => out.line(format!(
-                    "duration {}",
-                    literal_duration_from_millis(duration)
-                )),
-                (Some(requests), None) => out.line(format!("requests {}", plain_number(requests))),
-                // "50 concurrent requests": that many, all at once.
-                (None, None) => out.line(format!("requests {}", plain_number(concurrency))),
-            }
-        }
-        if let Some(warmup) = get(mapping, "warmup").and_then(as_number) {
-            out.line(format!("warmup {}", literal_duration_from_millis(warmup)));
-        }
-        out.close();
-        let Some(expect) = get(mapping, "expect") else {
-            return;
-        };
-        let Some(expectations) = expect.as_mapping() else {
-            self.untranslated(out, location, "an `expect` that is not a mapping", expect);
-            return;
-        };
-        for (key, value) in expectations {
-            let key = yaml_key(key).unwrap_or_default();
-            let here = format!("{location}.expect.{key}");
-            let latency = |field: &str| (format!("latency.{field}"), Unit::Millis);
-            let (subject, unit) = match key.as_str() {
-                "avg_response_time" | "average_response_time" | "mean_response_time" => {
-                    latency("avg")
-                }
-                "min_response_time" => latency("min"),
-                "max_response_time" => latency("max"),
-                "median_response_time" | "p50_response_time" | "p50" => latency("p50"),
-                "p90_response_time" | "p90" => latency("p90"),
-                "p95_response_time" | "p95" => latency("p95"),
-                "p99_response_time" | "p99" => latency("p99"),
-                "success_rate" => ("success_rate".to_string(), Unit::Fraction),
-                "error_rate" => ("100% - success_rate".to_string(), Unit::Fraction),
-                "throughput" | "rps" | "requests_per_second" => {
-                    ("throughput".to_string(), Unit::Plain)
-                }
-                "failed" | "errors" | "error_count" | "failures" => {
-                    ("failed".to_string(), Unit::Plain)
-                }
-                "succeeded" | "successes" => ("succeeded".to_string(), Unit::Plain),
-                other => {
-                    self.untranslated(
-                        out,
-                        &here,
-                        &format!("unknown load expectation `{other}`"),
-                        value,
-                    );
-                    continue;
-                }
-            };
-            self.expectation(out, &here, &subject, value, unit);
-        }
-    }
-
-    // ------------------------------------------------------------ checkpoints
-
-    /// The seed's checkpoint object, written in YAML: `name`, `stage`,
-    /// `failureAction`, and tests with `command`, `expectedOutput`, `timeout`,
-    /// `retries`.
-    fn checkpoint(&mut self, out: &mut Lines, location: &str, checkpoint: &Value) {
-        let Some(mapping) = checkpoint.as_mapping() else {
-            self.untranslated(
-                out,
-                location,
-                "a checkpoint that is not a mapping",
-                checkpoint,
-            );
-            return;
-        };
-        let name = get(mapping, "name")
-            .and_then(as_text)
-            .unwrap_or_else(|| "checkpoint".to_string());
-        let mut head = format!(
-            "checkpoint {}",
-            string_literal(&name, &mut Names::default())
-        );
-        if let Some(stage) = get(mapping, "stage").and_then(as_text) {
-            head.push_str(&format!(
-                " stage {}",
-                string_literal(&stage, &mut Names::default())
-            ));
-        }
-        let mut body = Lines::default();
-        if let Some(action) =
-            get_any(mapping, &["failureAction", "failure_action", "on_failure"]).and_then(as_text)
-        {
-            match action.as_str() {
-                "stop" | "warn" | "continue" => head.push_str(&format!(" on failure {action}")),
-                _ => self.untranslated(
-                    &mut body,
-                    location,
-                    &format!("the failure action `{action}`"),
-                    &Value::String(action.clone()),
-                ),
-            }
-        }
-        for (key, value) in mapping {
-            let key = yaml_key(key).unwrap_or_default();
-            match key.as_str() {
-                "name" | "stage" | "failureAction" | "failure_action" | "on_failure" => {}
-                "tests" => match value.as_sequence() {
-                    Some(tests) => {
-                        for (index, test) in tests.iter().enumerate() {
-                            if index > 0 {
-                                body.blank();
-                            }
-                            self.checkpoint_test(
-                                &mut body,
-                                &format!("{location}.tests[{index}]"),
-                                test,
-                                index,
-                            );
-                        }
-                    }
-                    None => self.untranslated(
-                        &mut body,
-                        location,
-                        "checkpoint `tests` that are not a list",
-                        value,
-                    ),
-                },
-                other => self.untranslated(
-                    &mut body,
-                    &format!("{location}.{other}"),
-                    &format!("unknown key `{other}`"),
-                    value,
-                ),
-            }
-        }
-        out.open(format!("{head} {{"));
-        out.append(body);
-        out.close();
-    }
-
-    fn checkpoint_test(&mut self, out: &mut Lines, location: &str, test: &Value, index: usize) {
-        let Some(mapping) = test.as_mapping() else {
-            self.untranslated(
-                out,
-                location,
-                "a checkpoint test that is not a mapping",
-                test,
-            );
-            return;
-        };
-        let name = get(mapping, "name")
-            .and_then(as_text)
-            .unwrap_or_else(|| format!("test {}", index + 1));
-        let mut attributes = String::new();
-        if let Some(millis) = get(mapping, "timeout").and_then(as_number) {
-            attributes.push_str(&format!(
-                " timeout {}",
-                literal_duration_from_millis(millis)
-            ));
-        }
-        let retryable = get(mapping, "retryable")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        match get_any(mapping, &["retries", "retry"]).and_then(as_number) {
-            Some(count) if retryable || get(mapping, "retryable").is_none() => {
-                attributes.push_str(&format!(" retry {}", plain_number(count)))
-            }
-            None if retryable => attributes.push_str(" retry 1"),
-            _ => {}
-        }
-        let mut body = Lines::default();
-        self.names.begin_test();
-        for (key, value) in mapping {
-            let key = yaml_key(key).unwrap_or_default();
-            if ![
-                "name",
-                "timeout",
-                "retryable",
-                "retries",
-                "retry",
-                "command",
-                "expectedOutput",
-                "expected_output",
-                "expect",
-                "endpoint",
-                "url",
-                "method",
-                "headers",
-                "data",
-                "body",
-                "json",
-                "query",
-            ]
-            .contains(&key.as_str())
-            {
-                self.untranslated(
-                    &mut body,
-                    &format!("{location}.{key}"),
-                    &format!("unknown key `{key}`"),
-                    value,
-                );
-            }
-        }
-        let mut step = mapping.clone();
-        step.remove(Value::String("name".to_string()));
-        step.remove(Value::String("timeout".to_string()));
-        for key in ["retryable", "retries", "retry"] {
-            step.remove(Value::String(key.to_string()));
-        }
-        if get(&step, "command").is_some() || get_any(&step, &["endpoint", "url"]).is_some() {
-            self.step(&mut body, location, &Value::Mapping(step));
-        }
-        self.names.end_test();
-        out.open(format!(
-            "test {}{attributes} {{",
-            string_literal(&name, &mut Names::default())
-        ));
-        out.append(body);
-        out.close();
-    }
 }
 
 /// The keys a step may have.
-const STEP_KEYS: &[&str] = &[
+pub(super) const STEP_KEYS: &[&str] = &[
     "action",
     "name",
     "description",
@@ -1465,49 +926,8 @@ const STEP_KEYS: &[&str] = &[
     "type",
 ];
 
-/// True for `{ gte: 1 }`, `{ lt: 200, gt: 0 }`: every key a comparison.
-fn is_operator_mapping(mapping: &Mapping) -> bool {
-    !mapping.is_empty()
-        && mapping.keys().all(|key| {
-            yaml_key(key)
-                .is_some_and(|key| comparison(&key).is_some() || key == "exists" || key == "type")
-        })
-}
-
-/// `body.token` → `json.token`, `headers.Location` → `headers["location"]`,
-/// `status` → `status`, `$.a[0].b` → `json.a[0].b`, `rows[0].id` → `rows[0].id`.
-fn capture_path(path: &str) -> Option<String> {
-    let path = path.trim();
-    if let Some(rest) = path
-        .strip_prefix("headers.")
-        .or_else(|| path.strip_prefix("header."))
-    {
-        return Some(format!("headers[{}]", quoted(&rest.to_ascii_lowercase())));
-    }
-    let (root, rest) = if let Some(rest) = path.strip_prefix('$') {
-        ("json", rest)
-    } else if let Some(rest) = path
-        .strip_prefix("body")
-        .or_else(|| path.strip_prefix("json"))
-    {
-        ("json", rest)
-    } else {
-        let end = path.find(['.', '[']).unwrap_or(path.len());
-        let root = &path[..end];
-        if ![
-            "status", "rows", "count", "stdout", "stderr", "exit", "duration", "url", "cookies",
-        ]
-        .contains(&root)
-        {
-            return None;
-        }
-        (root, &path[end..])
-    };
-    Some(format!("{root}{}", path_suffix(rest)?))
-}
-
 /// A service's name from its command: `npm run dev` → `dev`.
-fn service_name(command: &str, count: usize) -> String {
+pub(super) fn service_name(command: &str, count: usize) -> String {
     let word = command
         .split_whitespace()
         .rev()
@@ -1522,7 +942,7 @@ fn service_name(command: &str, count: usize) -> String {
     }
 }
 
-fn collect_urls(value: &Value, urls: &mut Vec<String>) {
+pub(super) fn collect_urls(value: &Value, urls: &mut Vec<String>) {
     match value {
         Value::String(text) => {
             let candidate = text.split_whitespace().last().unwrap_or_default();
@@ -1555,7 +975,7 @@ fn collect_urls(value: &Value, urls: &mut Vec<String>) {
     }
 }
 
-fn has_relative_endpoint(value: &Value) -> bool {
+pub(super) fn has_relative_endpoint(value: &Value) -> bool {
     match value {
         Value::Sequence(items) => items.iter().any(has_relative_endpoint),
         Value::Mapping(mapping) => mapping.iter().any(|(key, value)| {
@@ -1580,23 +1000,6 @@ fn has_relative_endpoint(value: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn capture_paths() {
-        assert_eq!(capture_path("body.token").as_deref(), Some("json.token"));
-        assert_eq!(
-            capture_path("$.items[0]['odd-key']").as_deref(),
-            Some("json.items[0][\"odd-key\"]")
-        );
-        assert_eq!(
-            capture_path("headers.Location").as_deref(),
-            Some("headers[\"location\"]")
-        );
-        assert_eq!(capture_path("rows[0].id").as_deref(), Some("rows[0].id"));
-        assert_eq!(capture_path("status").as_deref(), Some("status"));
-        assert_eq!(capture_path("$..id"), None);
-        assert_eq!(capture_path("cookie.x"), None);
-    }
 
     #[test]
     fn service_names() {

@@ -5,8 +5,6 @@
 //! message. The styles differ on purpose (a literal must read back, a summary must
 //! be short); a new place that writes a unit picks one here rather than writing
 //! another.
-//!
-//! A foundation: pure functions over numbers, importing nothing of the crate.
 
 use std::time::Duration;
 

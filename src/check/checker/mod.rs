@@ -1,0 +1,34 @@
+//! The checker: names, scopes, types, the fields of the last step, step clauses and
+//! every rule of docs/language.md. Reads the AST and the step kinds' schemas, and runs
+//! each step kind's own rules (`crate::steps`, through `StepChecker`); writes only
+//! diagnostics. Pure. One file a concern; what they share is imported here once and
+//! each file takes it with `use super::*`.
+
+mod body;
+mod calls;
+mod clauses;
+mod effects;
+mod expressions;
+mod module;
+mod operators;
+mod statements;
+
+use super::builtins::{self, Returns};
+use super::index::{Index, NameKind, Target};
+use super::program::{ModuleId, Program};
+use crate::diagnostics::{Diagnostic, codes, did_you_mean};
+use crate::source::span::Span;
+use crate::steps::schema::{OptionSpec, StepSchema, TargetText, ValueSpec};
+use crate::steps::{self, StepChecker};
+use crate::syntax::ast::*;
+use crate::types::{IS_TYPE_NAMES, Type};
+use std::collections::HashMap;
+
+use body::*;
+use effects::*;
+use expressions::*;
+use module::*;
+use operators::*;
+
+pub use effects::visit_expr;
+pub use module::{check, check_indexed};
