@@ -2,6 +2,8 @@
 //! `fn`) against the outside world. Scopes, the last step's fields, expectation
 //! groups, control forms, user-function calls and steps through their kinds' executors.
 
+mod driven_step;
+
 use super::evaluate::{Evaluator, Names, TextContext, Verdict, explain, expr_key};
 use super::functions::FunctionContext;
 use super::open_steps::OpenSteps;
@@ -14,15 +16,17 @@ use crate::plan::{
 };
 use crate::source::source_map::SourceMap;
 use crate::source::span::Span;
+use crate::steps::context::Halt;
 use crate::steps::exec::{
     Executors, FieldValue, StepError, StepErrorKind, StepInput, TestResources,
 };
-use crate::steps::load::{CheckFn, LoadProgress, LoadSpec, ProgressHook};
+use crate::steps::load::CheckFn;
 use crate::steps::schema::TargetText;
 use crate::steps::ws::{Frame, Outgoing, WsConnection};
 use crate::units::literal_duration;
 use crate::value::Value;
 use crate::value::{self, describe};
+use driven_step::DrivenStep;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -98,6 +102,9 @@ pub struct TestContext {
     pub loads: Vec<serde_json::Value>,
     /// The open WebSockets of the `ws` blocks being run, innermost last.
     websockets: Vec<WsConnection>,
+    /// What failed inside a step its kind drives (`DrivenStep`), until the step
+    /// ends with it.
+    held_failure: Option<Box<Failure>>,
     /// The steps started and not yet finished: each gets its `StepFinished`.
     open_steps: OpenSteps,
 }
@@ -131,6 +138,7 @@ impl TestContext {
             warnings: Vec::new(),
             loads: Vec::new(),
             websockets: Vec::new(),
+            held_failure: None,
             open_steps,
         }
     }
@@ -816,168 +824,6 @@ impl TestContext {
         }
     }
 
-    async fn run_websocket(&mut self, step: &StepPlan) -> Outcome<Value> {
-        let url = self.text(&step.target, TextContext::Url).await?;
-        let mut headers = Vec::new();
-        let mut timeout = self.shared.settings.default_timeout;
-        let mut insecure = false;
-        for option in &step.options {
-            match (option.name.as_str(), &option.value) {
-                ("headers", Some(expr)) => {
-                    if let Value::Object(entries) = self.evaluate(expr).await? {
-                        for (name, value) in entries {
-                            let text = value::to_text(&value).map_err(|error| {
-                                Box::new(Failure::new(FailureKind::Evaluation, expr.span, error.0))
-                            })?;
-                            headers.push((name, text));
-                        }
-                    }
-                }
-                ("timeout", Some(expr)) => timeout = self.duration(expr).await?,
-                ("insecure", _) => insecure = true,
-                _ => {}
-            }
-        }
-        self.open_steps.start(format!("ws {url}"), step.span);
-        let connection = WsConnection::connect(&url, &headers, insecure, timeout).await;
-        if let Err(error) = &connection {
-            self.step_finished(Err(error));
-        }
-        let connection = connection.map_err(|error| step_failure(step, error))?;
-        self.websockets.push(connection);
-        self.set_fields(Vec::new());
-        let result = match &step.block {
-            Some(block) => self.run_block(block).await,
-            None => Ok(Flow::Next),
-        };
-        if let Some(mut connection) = self.websockets.pop() {
-            let _ = connection.close(1000).await;
-        }
-        self.set_fields(Vec::new());
-        // A failure inside the block ends the `ws` step with it.
-        let (error, status) = match &result {
-            Ok(_) => (None, StepStatus::Ok),
-            Err(failure) => (Some(failure.message.clone()), StepStatus::Failed),
-        };
-        self.open_steps.finish(error, status);
-        result?;
-        Ok(Value::Null)
-    }
-
-    // ------------------------------------------------------------ load
-
-    async fn run_load(&mut self, step: &StepPlan) -> Outcome<Value> {
-        let Some(load) = &step.load else {
-            return Err(Box::new(Failure::new(
-                FailureKind::Evaluation,
-                step.span,
-                "a `load` step without its options",
-            )));
-        };
-        let count = |value: Value, span| match value {
-            Value::Int(count) if count >= 0 => Ok(count as u64),
-            other => Err(Box::new(Failure::new(
-                FailureKind::Evaluation,
-                span,
-                format!("expected a count, found {}", describe(&other)),
-            ))),
-        };
-        let mut spec = LoadSpec {
-            timeout: self.shared.settings.default_timeout,
-            ..LoadSpec::default()
-        };
-        if let Some(expr) = &load.concurrency {
-            spec.concurrency = Some(count(self.evaluate(expr).await?, expr.span)?);
-        }
-        if let Some(expr) = &load.requests {
-            spec.requests = Some(count(self.evaluate(expr).await?, expr.span)?);
-        }
-        if let Some(expr) = &load.duration {
-            spec.duration = Some(self.duration(expr).await?);
-        }
-        if let Some(expr) = &load.warmup {
-            spec.warmup = Some(self.duration(expr).await?);
-        }
-        if let Some((number, period)) = &load.rate {
-            spec.rate = Some((
-                count(self.evaluate(number).await?, number.span)?,
-                self.duration(period).await?,
-            ));
-        }
-        if let Some((from, to, over)) = &load.ramp {
-            spec.ramp = Some((
-                count(self.evaluate(from).await?, from.span)?,
-                count(self.evaluate(to).await?, to.span)?,
-                self.duration(over).await?,
-            ));
-        }
-        let target = Value::String(self.text(&step.target, TextContext::Url).await?);
-        let mut options = Vec::new();
-        for option in &step.options {
-            let value = match &option.value {
-                Some(expr) => Some(self.evaluate(expr).await?),
-                None => None,
-            };
-            if option.name == "timeout"
-                && let Some(Value::Duration(timeout)) = &value
-            {
-                spec.timeout = *timeout;
-            }
-            options.push((option.name.clone(), value));
-        }
-        let input = StepInput {
-            method: step.method,
-            target,
-            command: None,
-            options,
-            timeout: spec.timeout,
-            base_dir: self.module_dir(),
-            status_checked: false,
-            max_body: self.shared.settings.max_body,
-            secrets: self.shared.secrets.clone(),
-            environment: Arc::clone(&self.shared.settings.env),
-        };
-        let request = crate::steps::http::exec::build_request(&input)
-            .map_err(|error| step_failure(step, error))?;
-        let check = (!load.checks.is_empty()).then(|| self.check_function(&load.checks));
-        self.open_steps.start(
-            format!("load {} {}", request.method, request.url),
-            step.span,
-        );
-        let (events, suite, test) = (
-            self.shared.events.clone(),
-            self.suite.clone(),
-            self.test.clone(),
-        );
-        spec.progress = Some(ProgressHook(Arc::new(move |progress: &LoadProgress| {
-            let _ = events.send(Event::LoadProgress {
-                suite: suite.clone(),
-                test: test.clone(),
-                progress: progress.clone(),
-            });
-        })));
-        let fields = crate::steps::load::run_load(spec, request, check).await;
-        self.step_finished(fields.as_ref().map(drop));
-        let fields = fields.map_err(|error| step_failure(step, error))?;
-        let record = Value::Object(
-            fields
-                .iter()
-                .map(|(name, value)| (name.clone(), value.clone().unwrap_or(Value::Null)))
-                .collect(),
-        );
-        self.loads.push(value::to_json(&record));
-        // Reports also get `histogram` and `timeline`; as bare names, only the declared
-        // fields, so that those two never shadow a script's own names.
-        let declared = crate::steps::load::schema().result;
-        self.set_fields(
-            fields
-                .into_iter()
-                .filter(|(name, _)| declared.iter().any(|(field, _)| field == name))
-                .collect(),
-        );
-        Ok(record)
-    }
-
     /// The summary of the load whose result a failed expectation reads — a field
     /// of the last step when that step was a `load` (`latency.p99`), or of a record
     /// that a `load` returned (`r.latency.p99`) — for the failure's detail.
@@ -1109,21 +955,29 @@ impl TestContext {
     /// Runs a step through its backend and puts its fields in scope; returns
     /// the result as a record (for `let r = <step>`).
     async fn run_step(&mut self, step: &StepPlan) -> Outcome<Value> {
-        match step.backend {
-            "ws" => return self.run_websocket(step).await,
-            "load" => return self.run_load(step).await,
-            _ => {}
+        let Some(kind) = crate::steps::by_name(step.backend) else {
+            return Err(unsupported_step(step));
+        };
+        // A kind whose steps run statements or checks drives its step itself.
+        let driven = match kind.drive(&mut DrivenStep { test: self, step }) {
+            Some(driving) => Some(driving.await),
+            None => None,
+        };
+        if let Some(result) = driven {
+            return result.map_err(|halt| match halt {
+                Halt::Step(error) => step_failure(step, error),
+                Halt::Failed(failed) => self.held_failure.take().unwrap_or_else(|| {
+                    Box::new(Failure::new(
+                        FailureKind::Evaluation,
+                        step.span,
+                        failed.message,
+                    ))
+                }),
+            });
         }
         let shared = Arc::clone(&self.shared);
-        let Some((kind, executor)) = shared.executors.get(step.backend) else {
-            return Err(Box::new(Failure::new(
-                FailureKind::Evaluation,
-                step.span,
-                format!(
-                    "`{}` steps are not supported by this build of ritc yet",
-                    step.backend
-                ),
-            )));
+        let Some(executor) = shared.executors.get(step.backend) else {
+            return Err(unsupported_step(step));
         };
         let target = match kind.schema().target_text {
             TargetText::Shell => Value::String(self.text(&step.target, TextContext::Shell).await?),
@@ -1321,6 +1175,18 @@ fn duration_limit(condition: &Expr) -> Option<Duration> {
         ExprKind::Literal(crate::plan::Literal::Duration(duration)) => Some(*duration),
         _ => None,
     })
+}
+
+/// A step of a kind this build has no executor for.
+fn unsupported_step(step: &StepPlan) -> Box<Failure> {
+    Box::new(Failure::new(
+        FailureKind::Evaluation,
+        step.span,
+        format!(
+            "`{}` steps are not supported by this build of ritc yet",
+            step.backend
+        ),
+    ))
 }
 
 fn step_failure(step: &StepPlan, error: StepError) -> Box<Failure> {

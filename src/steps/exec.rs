@@ -2,7 +2,6 @@
 //! the interpreter hands it and what it gives back. An executor knows nothing of the
 //! interpreter: it gets evaluated values and returns its result record.
 
-use super::StepKind;
 use super::http::client::HttpSession;
 use crate::mask::Masker;
 use crate::value::Value;
@@ -150,7 +149,7 @@ pub trait StepExecutor: Send + Sync {
 /// The executors of one run, by kind name, made from `steps::registry()`.
 #[derive(Clone, Default)]
 pub struct Executors {
-    by_kind: HashMap<&'static str, (&'static dyn StepKind, Arc<dyn StepExecutor>)>,
+    by_kind: HashMap<&'static str, Arc<dyn StepExecutor>>,
 }
 
 impl Executors {
@@ -158,20 +157,18 @@ impl Executors {
     pub fn for_run() -> Executors {
         let by_kind = super::registry()
             .iter()
-            .filter_map(|kind| Some((kind.name(), (*kind, kind.executor()?))))
+            .filter_map(|kind| Some((kind.name(), kind.executor()?)))
             .collect();
         Executors { by_kind }
     }
 
-    /// The kind called `name` and its executor for this run.
-    pub fn get(&self, name: &str) -> Option<(&'static dyn StepKind, &Arc<dyn StepExecutor>)> {
-        self.by_kind
-            .get(name)
-            .map(|(kind, executor)| (*kind, executor))
+    /// The executor of the kind called `name` for this run.
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn StepExecutor>> {
+        self.by_kind.get(name)
     }
 
     pub async fn shutdown(&self) {
-        for (_, executor) in self.by_kind.values() {
+        for executor in self.by_kind.values() {
             executor.shutdown().await;
         }
     }

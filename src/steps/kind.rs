@@ -2,9 +2,12 @@
 //! import `run`, `plan` or `report`.
 
 use super::StepChecker;
+use super::context::{Halt, StepContext};
 use super::exec::StepExecutor;
 use super::schema::StepSchema;
 use crate::syntax::ast::Step;
+use crate::value::Value;
+use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
 /// One kind of step. Its words must agree with grammar/rit.pest, the language
@@ -25,9 +28,18 @@ pub trait StepKind: Send + Sync {
     /// command here: the checker has no fallback for it.
     fn check(&self, _step: &Step, _checker: &mut dyn StepChecker) {}
     /// What runs its steps, made once per run (it may hold pools until
-    /// `StepExecutor::shutdown`). `None` for a kind whose steps the interpreter
-    /// drives itself (`ws`, `load`: they run statements and checks).
+    /// `StepExecutor::shutdown`). `None` for a kind that drives its steps
+    /// through the interpreter instead (`drive`).
     fn executor(&self) -> Option<Arc<dyn StepExecutor>> {
+        None
+    }
+    /// For a kind whose steps run statements or checks (`ws`, `load`): runs one
+    /// step through the interpreter's `StepContext` and gives the step's value.
+    /// `None`: its steps go through its executor.
+    fn drive<'a>(
+        &'a self,
+        _context: &'a mut dyn StepContext,
+    ) -> Option<BoxFuture<'a, Result<Value, Halt>>> {
         None
     }
     /// How the hover of its keyword introduces the result record.

@@ -10,6 +10,7 @@
 //! never import `run::interpreter`, `check` or the AST.
 
 mod check;
+pub mod context;
 pub mod exec;
 pub mod http;
 mod kind;

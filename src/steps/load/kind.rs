@@ -1,12 +1,22 @@
 //! What the `load` step kind declares: its words and its schema.
 
+use crate::steps::context::{Halt, StepContext};
 use crate::steps::schema::StepSchema;
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
+use crate::value::Value;
+use futures_util::future::BoxFuture;
 
 pub struct Load;
 
 impl StepKind for Load {
+    fn drive<'a>(
+        &'a self,
+        context: &'a mut dyn StepContext,
+    ) -> Option<BoxFuture<'a, Result<Value, Halt>>> {
+        Some(Box::pin(super::drive::drive(context)))
+    }
+
     fn name(&self) -> &'static str {
         "load"
     }

@@ -2,9 +2,11 @@
 //! `check` declare it; `spec` is what the checker and the interpreter see; `model`
 //! plans the load in time; `engine` runs it over a `transport` (a lean HTTP/1.1
 //! client in `raw_http`, or reqwest) and `stats` turns what it measured into the
-//! result record; `exec` ties them together.
+//! result record; `exec` ties them together; `drive` runs the step through the interpreter's
+//! context (its block options, its `check { }`, its progress).
 
 mod check;
+mod drive;
 mod engine;
 mod exec;
 mod kind;

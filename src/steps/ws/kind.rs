@@ -1,12 +1,22 @@
 //! What the `ws` step kind declares: its words and its schema.
 
 use crate::steps::StepKind;
+use crate::steps::context::{Halt, StepContext};
 use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
 use crate::types::Type;
+use crate::value::Value;
+use futures_util::future::BoxFuture;
 
 pub struct WebSocket;
 
 impl StepKind for WebSocket {
+    fn drive<'a>(
+        &'a self,
+        context: &'a mut dyn StepContext,
+    ) -> Option<BoxFuture<'a, Result<Value, Halt>>> {
+        Some(Box::pin(super::drive::drive(context)))
+    }
+
     fn name(&self) -> &'static str {
         "ws"
     }

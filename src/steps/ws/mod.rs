@@ -1,6 +1,7 @@
-//! The `ws` step kind: its declaration (`kind`) and the WebSocket connection its
-//! block drives (`exec`).
+//! The `ws` step kind: its declaration (`kind`), the WebSocket connection
+//! (`exec`) and the step driven through the interpreter's context (`drive`).
 
+mod drive;
 pub mod exec;
 mod kind;
 

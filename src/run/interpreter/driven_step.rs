@@ -1,0 +1,205 @@
+//! The interpreter's side of `steps::context::StepContext`: one step of a kind
+//! that drives its steps itself (`ws`, `load`), with this test's scopes, fields,
+//! open steps and events. A failure of what it runs for the step (an expression,
+//! a statement of the block) is held here and reported as it is.
+
+use super::{TestContext, TextContext};
+use crate::plan::{Expr, StepPlan};
+use crate::run::outcome::{Event, Failure, FailureKind, StepStatus};
+use crate::steps::context::{Clauses, Failed, Halt, StepContext, StepPart, StepSettings};
+use crate::steps::exec::{FieldValue, StepError};
+use crate::steps::load::{CheckFn, LoadProgress, ProgressHook};
+use crate::steps::schema::TargetText;
+use crate::steps::ws::WsConnection;
+use crate::value::{self, Value};
+use futures_util::future::BoxFuture;
+use std::sync::Arc;
+
+pub(super) struct DrivenStep<'a> {
+    pub(super) test: &'a mut TestContext,
+    pub(super) step: &'a StepPlan,
+}
+
+impl DrivenStep<'_> {
+    fn hold(&mut self, failure: Box<Failure>) -> Halt {
+        let message = failure.message.clone();
+        self.test.held_failure = Some(failure);
+        Halt::Failed(Failed { message })
+    }
+
+    /// The expressions of the block option called `name`, in order.
+    fn block_exprs<'p>(step: &'p StepPlan, name: &str) -> Option<Vec<&'p Expr>> {
+        let load = step.load.as_ref()?;
+        match name {
+            "concurrency" => load.concurrency.as_ref().map(|expr| vec![expr]),
+            "requests" => load.requests.as_ref().map(|expr| vec![expr]),
+            "duration" => load.duration.as_ref().map(|expr| vec![expr]),
+            "warmup" => load.warmup.as_ref().map(|expr| vec![expr]),
+            "rate" => load.rate.as_ref().map(|(number, per)| vec![number, per]),
+            "ramp" => load
+                .ramp
+                .as_ref()
+                .map(|(from, to, over)| vec![from, to, over]),
+            _ => None,
+        }
+    }
+
+    fn part_expr(&self, part: StepPart) -> Option<&Expr> {
+        match part {
+            StepPart::Option(name) => self
+                .step
+                .options
+                .iter()
+                .find(|option| option.name == name)
+                .and_then(|option| option.value.as_ref()),
+            StepPart::BlockOption(name, index) => {
+                Self::block_exprs(self.step, name)?.get(index).copied()
+            }
+        }
+    }
+}
+
+impl StepContext for DrivenStep<'_> {
+    fn settings(&self) -> StepSettings {
+        let shared = &self.test.shared;
+        StepSettings {
+            method: self.step.method,
+            default_timeout: shared.settings.default_timeout,
+            base_dir: self.test.module_dir(),
+            max_body: shared.settings.max_body,
+            secrets: shared.secrets.clone(),
+            environment: Arc::clone(&shared.settings.env),
+        }
+    }
+
+    fn target(&mut self) -> BoxFuture<'_, Result<Value, Halt>> {
+        Box::pin(async move {
+            let target_text = crate::steps::schema_for(self.step.backend)
+                .map_or(TargetText::Plain, |schema| schema.target_text);
+            let target = &self.step.target;
+            let result = match target_text {
+                TargetText::Shell => self
+                    .test
+                    .text(target, TextContext::Shell)
+                    .await
+                    .map(Value::String),
+                TargetText::Url => self
+                    .test
+                    .text(target, TextContext::Url)
+                    .await
+                    .map(Value::String),
+                TargetText::Plain => self.test.evaluate(target).await,
+            };
+            result.map_err(|failure| self.hold(failure))
+        })
+    }
+
+    fn options(&mut self) -> BoxFuture<'_, Result<Clauses, Halt>> {
+        Box::pin(async move {
+            let mut options = Vec::new();
+            for option in &self.step.options {
+                let value = match &option.value {
+                    Some(expr) => match self.test.evaluate(expr).await {
+                        Ok(value) => Some(value),
+                        Err(failure) => return Err(self.hold(failure)),
+                    },
+                    None => None,
+                };
+                options.push((option.name.clone(), value));
+            }
+            Ok(options)
+        })
+    }
+
+    fn block_option(
+        &mut self,
+        name: &'static str,
+    ) -> BoxFuture<'_, Result<Option<Vec<Value>>, Halt>> {
+        Box::pin(async move {
+            let Some(exprs) = Self::block_exprs(self.step, name) else {
+                return Ok(None);
+            };
+            let mut values = Vec::new();
+            for expr in exprs {
+                match self.test.evaluate(expr).await {
+                    Ok(value) => values.push(value),
+                    Err(failure) => return Err(self.hold(failure)),
+                }
+            }
+            Ok(Some(values))
+        })
+    }
+
+    fn fail_at(&mut self, part: StepPart, message: String) -> Halt {
+        let span = self
+            .part_expr(part)
+            .map_or(self.step.span, |expr| expr.span);
+        self.hold(Box::new(Failure::new(
+            FailureKind::Evaluation,
+            span,
+            message,
+        )))
+    }
+
+    fn step_started(&mut self, description: String) {
+        self.test.open_steps.start(description, self.step.span);
+    }
+
+    fn step_finished(&mut self, result: Result<(), &StepError>) {
+        self.test.step_finished(result);
+    }
+
+    fn block_finished(&mut self, failure: Option<&Failed>) {
+        let status = match failure {
+            None => StepStatus::Ok,
+            Some(_) => StepStatus::Failed,
+        };
+        self.test
+            .open_steps
+            .finish(failure.map(|failed| failed.message.clone()), status);
+    }
+
+    fn set_fields(&mut self, fields: Vec<(String, FieldValue)>) {
+        self.test.set_fields(fields);
+    }
+
+    fn run_block(&mut self) -> BoxFuture<'_, Result<(), Halt>> {
+        Box::pin(async move {
+            let Some(block) = &self.step.block else {
+                return Ok(());
+            };
+            match self.test.run_block(block).await {
+                Ok(_) => Ok(()),
+                Err(failure) => Err(self.hold(failure)),
+            }
+        })
+    }
+
+    fn websockets(&mut self) -> &mut Vec<WsConnection> {
+        &mut self.test.websockets
+    }
+
+    fn check_function(&self) -> Option<CheckFn> {
+        let load = self.step.load.as_ref()?;
+        (!load.checks.is_empty()).then(|| self.test.check_function(&load.checks))
+    }
+
+    fn progress_hook(&self) -> ProgressHook {
+        let (events, suite, test) = (
+            self.test.shared.events.clone(),
+            self.test.suite.clone(),
+            self.test.test.clone(),
+        );
+        ProgressHook(Arc::new(move |progress: &LoadProgress| {
+            let _ = events.send(Event::LoadProgress {
+                suite: suite.clone(),
+                test: test.clone(),
+                progress: progress.clone(),
+            });
+        }))
+    }
+
+    fn remember_load(&mut self, record: &Value) {
+        self.test.loads.push(value::to_json(record));
+    }
+}
