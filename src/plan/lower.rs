@@ -403,48 +403,55 @@ impl Lowerer<'_> {
                 },
             })
             .collect();
-        let load = matches!(step.kind, ast::StepKind::Load(_)).then(|| {
-            let value = |name: &str| {
-                step.options
-                    .iter()
-                    .find(|option| option.name.name == name)
-                    .and_then(|option| match &option.arguments {
-                        ast::ClauseArguments::Value(value) => Some(self.expr(value)),
-                        _ => None,
-                    })
-            };
-            let mut plan = LoadPlan {
-                concurrency: value("concurrency"),
-                requests: value("requests"),
-                duration: value("duration"),
-                rate: None,
-                ramp: None,
-                warmup: value("warmup"),
-                checks: Vec::new(),
-            };
-            for option in &step.options {
-                match &option.arguments {
-                    ast::ClauseArguments::Rate { count, period } => {
-                        plan.rate = Some((self.expr(count), self.expr(period)))
+        let part = match step.kind {
+            ast::StepKind::Load(_) => KindPart::Load(Box::new({
+                let value = |name: &str| {
+                    step.options
+                        .iter()
+                        .find(|option| option.name.name == name)
+                        .and_then(|option| match &option.arguments {
+                            ast::ClauseArguments::Value(value) => Some(self.expr(value)),
+                            _ => None,
+                        })
+                };
+                let mut plan = LoadPlan {
+                    concurrency: value("concurrency"),
+                    requests: value("requests"),
+                    duration: value("duration"),
+                    rate: None,
+                    ramp: None,
+                    warmup: value("warmup"),
+                    checks: Vec::new(),
+                };
+                for option in &step.options {
+                    match &option.arguments {
+                        ast::ClauseArguments::Rate { count, period } => {
+                            plan.rate = Some((self.expr(count), self.expr(period)))
+                        }
+                        ast::ClauseArguments::Ramp { from, to, over } => {
+                            plan.ramp = Some((self.expr(from), self.expr(to), self.expr(over)))
+                        }
+                        ast::ClauseArguments::Check(conditions) => plan
+                            .checks
+                            .extend(conditions.iter().map(|condition| self.expr(condition))),
+                        _ => {}
                     }
-                    ast::ClauseArguments::Ramp { from, to, over } => {
-                        plan.ramp = Some((self.expr(from), self.expr(to), self.expr(over)))
-                    }
-                    ast::ClauseArguments::Check(conditions) => plan
-                        .checks
-                        .extend(conditions.iter().map(|condition| self.expr(condition))),
-                    _ => {}
                 }
-            }
-            plan
-        });
-        let exit_checked = following
-            .iter()
-            .take_while(|statement| matches!(statement.kind, ast::StatementKind::Expect { .. }))
-            .any(|statement| match &statement.kind {
-                ast::StatementKind::Expect { condition, .. } => reads_name(condition, "exit"),
-                _ => false,
-            });
+                plan
+            })),
+            ast::StepKind::Run => KindPart::Run {
+                exit_checked: reads_exit(following),
+            },
+            ast::StepKind::Sql | ast::StepKind::Redis => match &step.command {
+                Some(command) => KindPart::Command(self.template(command)),
+                None => KindPart::Common,
+            },
+            ast::StepKind::WebSocket => match &step.block {
+                Some(block) => KindPart::Block(self.block(block)),
+                None => KindPart::Common,
+            },
+            ast::StepKind::Http(_) => KindPart::Common,
+        };
         StepPlan {
             backend: step.kind.backend_name(),
             method: match step.kind {
@@ -452,11 +459,8 @@ impl Lowerer<'_> {
                 _ => None,
             },
             target: self.expr(&step.target),
-            command: step.command.as_ref().map(|command| self.template(command)),
             options,
-            block: step.block.as_ref().map(|block| self.block(block)),
-            load,
-            exit_checked,
+            part,
             span: step.span,
         }
     }
@@ -613,6 +617,17 @@ fn binary(operator: ast::BinaryOperator) -> BinaryOperator {
 
 fn plain(string: &ast::StringLit) -> String {
     string.as_plain_text().unwrap_or_default()
+}
+
+/// Whether an expectation right after a `run` step reads its `exit`.
+fn reads_exit(following: &[ast::Statement]) -> bool {
+    following
+        .iter()
+        .take_while(|statement| matches!(statement.kind, ast::StatementKind::Expect { .. }))
+        .any(|statement| match &statement.kind {
+            ast::StatementKind::Expect { condition, .. } => reads_name(condition, "exit"),
+            _ => false,
+        })
 }
 
 fn reads_name(expr: &ast::Expr, wanted: &str) -> bool {

@@ -167,21 +167,57 @@ pub enum StatementKind {
 }
 
 pub struct StepPlan {
-    /// The backend's name (`http`, `run`, `sql`, `redis`, `ws`, `load`).
+    /// The step kind's name (`http`, `run`, `sql`, `redis`, `ws`, `load`).
     pub backend: &'static str,
     pub method: Option<&'static str>,
     pub target: Expr,
-    /// The command of `sql` and `redis`.
-    pub command: Option<Template>,
     pub options: Vec<StepOption>,
-    /// The statements of a `ws` block.
-    pub block: Option<Block>,
-    /// The `load` model and its `check` conditions.
-    pub load: Option<LoadPlan>,
-    /// For `run`: an expectation right after the step reads `exit`, which lifts the
-    /// rule that a non-zero exit fails the step.
-    pub exit_checked: bool,
+    /// What only some kinds of step carry.
+    pub part: KindPart,
     pub span: Span,
+}
+
+/// The part of a step that only its kind has.
+pub enum KindPart {
+    /// Nothing beyond the common fields (`http`; a step the checker refused a part of).
+    Common,
+    /// `run`: whether an expectation right after the step reads `exit`, which
+    /// lifts the rule that a non-zero exit fails the step.
+    Run { exit_checked: bool },
+    /// `sql` and `redis`: the command.
+    Command(Template),
+    /// `ws`: the statements of its block.
+    Block(Block),
+    /// `load`: the model and its `check` conditions (boxed: the largest part).
+    Load(Box<LoadPlan>),
+}
+
+impl KindPart {
+    pub fn command(&self) -> Option<&Template> {
+        match self {
+            KindPart::Command(template) => Some(template),
+            _ => None,
+        }
+    }
+
+    pub fn block(&self) -> Option<&Block> {
+        match self {
+            KindPart::Block(block) => Some(block),
+            _ => None,
+        }
+    }
+
+    pub fn load(&self) -> Option<&LoadPlan> {
+        match self {
+            KindPart::Load(load) => Some(load.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// An expectation right after the step reads its status (`exit`).
+    pub fn status_checked(&self) -> bool {
+        matches!(self, KindPart::Run { exit_checked: true })
+    }
 }
 
 pub struct StepOption {

@@ -441,7 +441,7 @@ impl Walk<'_, '_> {
             StatementKind::Step { step, .. } => {
                 let description = self.first_line(step.span);
                 let mut expectations = Vec::new();
-                if let Some(load) = &step.load {
+                if let Some(load) = step.part.load() {
                     for check in &load.checks {
                         expectations.push(format!("check {}", self.written(check.span)));
                     }
@@ -462,7 +462,7 @@ impl Walk<'_, '_> {
                     expectations,
                     context: context.map(str::to_string),
                 });
-                if let Some(block) = &step.block {
+                if let Some(block) = step.part.block() {
                     let inner = format!("in `{}` (line {line})", self.first_line(step.span));
                     self.block(block, Some(&inner));
                 }

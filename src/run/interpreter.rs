@@ -984,7 +984,7 @@ impl TestContext {
             TargetText::Url => Value::String(self.text(&step.target, TextContext::Url).await?),
             TargetText::Plain => self.evaluate(&step.target).await?,
         };
-        let command = match &step.command {
+        let command = match step.part.command() {
             Some(template) => {
                 let mut results = HashMap::new();
                 for part in &template.parts {
@@ -1021,7 +1021,7 @@ impl TestContext {
             options,
             timeout,
             base_dir: self.module_dir(),
-            status_checked: step.exit_checked,
+            status_checked: step.part.status_checked(),
             max_body: shared.settings.max_body,
             secrets: shared.secrets.clone(),
             environment: Arc::clone(&shared.settings.env),

@@ -29,7 +29,7 @@ impl DrivenStep<'_> {
 
     /// The expressions of the block option called `name`, in order.
     fn block_exprs<'p>(step: &'p StepPlan, name: &str) -> Option<Vec<&'p Expr>> {
-        let load = step.load.as_ref()?;
+        let load = step.part.load()?;
         match name {
             "concurrency" => load.concurrency.as_ref().map(|expr| vec![expr]),
             "requests" => load.requests.as_ref().map(|expr| vec![expr]),
@@ -165,7 +165,7 @@ impl StepContext for DrivenStep<'_> {
 
     fn run_block(&mut self) -> BoxFuture<'_, Result<(), Halt>> {
         Box::pin(async move {
-            let Some(block) = &self.step.block else {
+            let Some(block) = self.step.part.block() else {
                 return Ok(());
             };
             match self.test.run_block(block).await {
@@ -180,7 +180,7 @@ impl StepContext for DrivenStep<'_> {
     }
 
     fn check_function(&self) -> Option<CheckFn> {
-        let load = self.step.load.as_ref()?;
+        let load = self.step.part.load()?;
         (!load.checks.is_empty()).then(|| self.test.check_function(&load.checks))
     }
 
