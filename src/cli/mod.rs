@@ -11,7 +11,7 @@ mod merge;
 mod publish;
 mod run;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Exit codes (docs/language.md, "Command line").
@@ -53,6 +53,12 @@ enum Command {
     List(list::ListArgs),
     /// Post the checkpoint definitions (and the last results) to an issue tracker: `publish linear --issue ID`.
     Publish(publish::PublishArgs),
+}
+
+/// The whole command line as clap describes it: tests/docs.rs writes
+/// docs/reference/command-line.md from it, so the page cannot drift.
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 pub fn main() -> ExitCode {
