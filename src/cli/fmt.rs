@@ -34,7 +34,7 @@ pub fn run(args: FmtArgs) -> u8 {
     let files = match files::collect(&args.paths) {
         Ok(files) => files,
         Err(message) => {
-            eprintln!("error: {message}");
+            super::print_error(&message, None);
             return exit::USAGE;
         }
     };
@@ -79,7 +79,7 @@ fn format_file(path: &Path, check_only: bool) -> Outcome {
     let source = match std::fs::read_to_string(path) {
         Ok(source) => source,
         Err(error) => {
-            eprintln!("error: cannot read {}: {error}", path.display());
+            super::print_error(format!("cannot read {}: {error}", path.display()), None);
             return Outcome::Failed;
         }
     };
@@ -90,7 +90,7 @@ fn format_file(path: &Path, check_only: bool) -> Outcome {
         return Outcome::Unchanged;
     }
     if !check_only && let Err(error) = std::fs::write(path, formatted) {
-        eprintln!("error: cannot write {}: {error}", path.display());
+        super::print_error(format!("cannot write {}: {error}", path.display()), None);
         return Outcome::Failed;
     }
     Outcome::Changed
@@ -104,7 +104,10 @@ fn format_or_report(name: &str, source: String) -> Option<String> {
         Ok(formatted) => Some(formatted),
         Err(diagnostics) => {
             render::human_to_stderr(&sources, &diagnostics, super::use_color_on_stderr());
-            eprintln!("error: {name} has syntax errors and was not formatted");
+            super::print_error(
+                format!("{name} has syntax errors and was not formatted"),
+                None,
+            );
             None
         }
     }
@@ -113,7 +116,7 @@ fn format_or_report(name: &str, source: String) -> Option<String> {
 fn format_stdin(check_only: bool) -> u8 {
     let mut source = String::new();
     if let Err(error) = std::io::stdin().read_to_string(&mut source) {
-        eprintln!("error: cannot read standard input: {error}");
+        super::print_error(format!("cannot read standard input: {error}"), None);
         return exit::USAGE;
     }
     let Some(formatted) = format_or_report("<stdin>", source.clone()) else {

@@ -17,14 +17,14 @@ pub fn run(args: ImportArgs) -> u8 {
     let text = match std::fs::read_to_string(&args.file) {
         Ok(text) => text,
         Err(error) => {
-            eprintln!("error: cannot read {name}: {error}");
+            super::print_error(format!("cannot read {name}: {error}"), None);
             return exit::USAGE;
         }
     };
     let translation = match crate::import::import(&name, &text) {
         Ok(translation) => translation,
         Err(message) => {
-            eprintln!("error: {message}");
+            super::print_error(&message, None);
             return exit::USAGE;
         }
     };

@@ -116,17 +116,20 @@ pub fn run(args: ListArgs) -> u8 {
     let files = match files::collect(&args.paths) {
         Ok(files) => files,
         Err(message) => {
-            eprintln!("error: {message}");
+            super::print_error(&message, None);
             return exit::USAGE;
         }
     };
     let (program, diagnostics) = match check::check_files(&files, &mut DiskLoader::default()) {
         Ok(checked) => checked,
         Err(unreadable) => {
-            eprintln!(
-                "error: cannot read {}: {}",
-                unreadable.path.display(),
-                unreadable.reason
+            super::print_error(
+                format!(
+                    "cannot read {}: {}",
+                    unreadable.path.display(),
+                    unreadable.reason
+                ),
+                None,
             );
             return exit::USAGE;
         }
@@ -138,9 +141,12 @@ pub fn run(args: ListArgs) -> u8 {
         .collect();
     if !errors.is_empty() {
         render::human_to_stderr(&program.sources, &errors, super::use_color_on_stderr());
-        eprintln!(
-            "error: nothing listed: the files have {} error(s) (`ritc check` shows them all)",
-            errors.len()
+        super::print_error(
+            format!(
+                "nothing listed: the files have {} error(s) (`ritc check` shows them all)",
+                errors.len()
+            ),
+            None,
         );
         return exit::USAGE;
     }
@@ -149,7 +155,7 @@ pub fn run(args: ListArgs) -> u8 {
         Format::Json => match serde_json::to_string_pretty(&listing) {
             Ok(json) => json + "\n",
             Err(error) => {
-                eprintln!("error: {error}");
+                super::print_error(&error, None);
                 return exit::USAGE;
             }
         },

@@ -34,12 +34,12 @@ pub fn run(args: MergeArgs) -> u8 {
         .count()
         > 1
     {
-        eprintln!("error: only one --report can go to standard output (`-`)");
+        super::print_error("only one --report can go to standard output (`-`)", None);
         return exit::USAGE;
     }
     for target in &targets {
         if let Err(message) = target.check_writable() {
-            eprintln!("error: {message}");
+            super::print_error(&message, None);
             return exit::USAGE;
         }
     }
@@ -48,14 +48,14 @@ pub fn run(args: MergeArgs) -> u8 {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(error) => {
-                eprintln!("error: cannot read {}: {error}", path.display());
+                super::print_error(format!("cannot read {}: {error}", path.display()), None);
                 return exit::USAGE;
             }
         };
         match crate::report::json::parse(&text) {
             Ok(report) => reports.push((path.display().to_string(), report)),
             Err(message) => {
-                eprintln!("error: {}: {message}", path.display());
+                super::print_error(format!("{}: {message}", path.display()), None);
                 return exit::USAGE;
             }
         }
@@ -71,7 +71,7 @@ pub fn run(args: MergeArgs) -> u8 {
     let mut code = merged.test_run.status.exit_code();
     for target in &targets {
         if let Err(message) = target.write(&output::render(&merged, target.format)) {
-            eprintln!("error: {message}");
+            super::print_error(&message, None);
             code = exit::USAGE;
         }
     }

@@ -98,19 +98,69 @@ fn run_with_big_stack(job: impl FnOnce() -> u8 + Send + 'static) -> u8 {
         .unwrap_or(exit::USAGE)
 }
 
-/// Prints an error that has no place in a `.rit` file (a usage error, an
-/// unreadable file, a bad flag value) through miette, with a help line when there
-/// is one. Errors located in source go through `diagnostics::render` instead.
+/// The CLI's one voice for its own errors, those with no place in a `.rit` file (a
+/// usage error, an unreadable file, a bad flag value, a report that cannot be
+/// written, the network of `publish`): every one is printed here, by miette, with a
+/// help line when there is one. Errors located in source go through
+/// `diagnostics::render` (codespan-reporting) instead. A test below keeps
+/// hand-written `error:` lines out of `src/cli`.
 pub fn print_error(message: impl std::fmt::Display, help: Option<String>) {
     let report = match help {
         Some(help) => miette::miette!(help = help, "{message}"),
         None => miette::miette!("{message}"),
     };
-    eprintln!("{report:?}");
+    let theme = if use_color_on_stderr() {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    // Unwrapped: a long path or message stays on one line, whole for grep and for
+    // the eye, as the diagnostics of codespan-reporting do.
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_wrap_lines(false);
+    let mut rendered = String::new();
+    if handler.render_report(&mut rendered, report.as_ref()).is_err() {
+        // Writing into a String does not fail; were it to, the words still show.
+        rendered = message.to_string();
+    }
+    // Not `eprintln!`: after SIGHUP the terminal may be gone, and a failed write
+    // must not turn an error into a panic.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{rendered}");
 }
 
 /// Colour only on a terminal, and never when NO_COLOR is set.
 pub fn use_color_on_stderr() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every error of the CLI is printed by `print_error`: no file of `src/cli`
+    /// writes an `error:` line of its own (the second voice issue 18 removed).
+    #[test]
+    fn the_cli_prints_its_errors_only_through_print_error() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli");
+        // Built, so that this line does not hold what it looks for.
+        let hand_written = [format!("{}error: ", '"'), format!("{}error:{{", '"')];
+        let mut files = 0;
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|extension| extension == "rs") {
+                files += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (number, line) in text.lines().enumerate() {
+                    assert!(
+                        !hand_written
+                            .iter()
+                            .any(|start| line.contains(start.as_str())),
+                        "{}:{}: print it with print_error: {line}",
+                        path.display(),
+                        number + 1
+                    );
+                }
+            }
+        }
+        assert!(files > 5, "only {files} files read in {}", folder.display());
+    }
 }

@@ -106,7 +106,7 @@ fn linear_run(args: LinearArgs) -> u8 {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            super::print_error(format!("cannot start the async runtime: {error}"), None);
             return exit::USAGE;
         }
     };

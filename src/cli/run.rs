@@ -12,7 +12,6 @@ use crate::run::outcome::Event;
 use crate::run::runner::{self, RunOptions};
 use crate::run::selection::Selection;
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -187,13 +186,13 @@ fn read_env_file(path: &PathBuf) -> Result<Vec<(String, String)>, String> {
 
 pub fn run(args: RunArgs) -> u8 {
     if let Err(message) = check_outputs(&args.report_targets, args.events.is_some()) {
-        eprintln!("error: {message}");
+        super::print_error(&message, None);
         return exit::USAGE;
     }
     let files = match files::collect(&args.paths) {
         Ok(files) => files,
         Err(message) => {
-            eprintln!("error: {message}");
+            super::print_error(&message, None);
             return exit::USAGE;
         }
     };
@@ -203,9 +202,12 @@ pub fn run(args: RunArgs) -> u8 {
             .iter()
             .map(|path| path.display().to_string())
             .collect();
-        eprintln!(
-            "error: no .rit files in {}: nothing would be run, and a run of nothing would pass",
-            paths.join(", ")
+        super::print_error(
+            format!(
+                "no .rit files in {}: nothing would be run, and a run of nothing would pass",
+                paths.join(", ")
+            ),
+            None,
         );
         return exit::USAGE;
     }
@@ -217,10 +219,13 @@ pub fn run(args: RunArgs) -> u8 {
     ) {
         Ok(checked) => checked,
         Err(unreadable) => {
-            eprintln!(
-                "error: cannot read {}: {}",
-                unreadable.path.display(),
-                unreadable.reason
+            super::print_error(
+                format!(
+                    "cannot read {}: {}",
+                    unreadable.path.display(),
+                    unreadable.reason
+                ),
+                None,
             );
             return exit::USAGE;
         }
@@ -233,7 +238,7 @@ pub fn run(args: RunArgs) -> u8 {
         .iter()
         .any(|diagnostic| diagnostic.severity == Severity::Error)
     {
-        eprintln!("error: the files do not check; nothing was run");
+        super::print_error("the files do not check; nothing was run", None);
         return exit::USAGE;
     }
     let mut env: HashMap<String, String> = std::env::vars().collect();
@@ -245,7 +250,7 @@ pub fn run(args: RunArgs) -> u8 {
                 env.extend(pairs);
             }
             Err(message) => {
-                eprintln!("error: {message}");
+                super::print_error(&message, None);
                 return exit::USAGE;
             }
         }
@@ -284,7 +289,7 @@ pub fn run(args: RunArgs) -> u8 {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            super::print_error(format!("cannot start the async runtime: {error}"), None);
             return exit::USAGE;
         }
     };
@@ -339,13 +344,13 @@ pub fn run(args: RunArgs) -> u8 {
         // Not `eprintln!`: after SIGHUP the terminal may be gone, and a failed
         // write must not turn a finished run into a panic.
         for error in &report_errors {
-            let _ = writeln!(std::io::stderr(), "error: {error}");
+            super::print_error(error, None);
         }
         // The exit code follows the status every report states
         // (`RunStatus::exit_code`); without one the run ended unexpectedly.
         let code = match (result, status) {
             (Err(usage), _) => {
-                let _ = writeln!(std::io::stderr(), "error: {}", usage_masker.mask(&usage.0));
+                super::print_error(usage_masker.mask(&usage.0), None);
                 exit::USAGE
             }
             (Ok(result), _) if result.interrupted => exit::INTERRUPTED,
