@@ -6,6 +6,7 @@
 // tests unwrap).
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod builtins;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;

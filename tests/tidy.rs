@@ -328,6 +328,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("units", ""),
     ("mask", ""),
     ("types", ""),
+    ("builtins", "types"),
     ("source", ""),
     ("os", "units"),
     ("value", "mask units"),
@@ -339,11 +340,14 @@ const LAYERS: &[(&str, &str)] = &[
         "steps",
         "units mask types source os value diagnostics syntax",
     ),
-    ("check", "units mask types source diagnostics syntax steps"),
+    (
+        "check",
+        "units mask types builtins source diagnostics syntax steps",
+    ),
     ("plan", "units types source syntax steps check::program"),
     (
         "run",
-        "units mask types source os value diagnostics steps plan",
+        "units mask types builtins source os value diagnostics steps plan",
     ),
     (
         "report",
@@ -352,7 +356,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("publish", "units mask source syntax check plan report"),
     (
         "lsp",
-        "units types source diagnostics syntax fmt steps check",
+        "units types builtins source diagnostics syntax fmt steps check",
     ),
 ];
 

@@ -77,7 +77,7 @@ pub enum Target {
     /// Declared at `definition`. For a name brought in by an `import` without
     /// `as`, that is the import; the language server follows it into the module.
     Declared { definition: Span, kind: NameKind },
-    /// A core function (`check::builtins`).
+    /// A core function (`crate::builtins`).
     Builtin(&'static str),
 }
 

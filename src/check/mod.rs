@@ -2,7 +2,6 @@
 //! steps, and every rule of docs/language.md. Pure apart from the `SourceLoader` the
 //! caller passes in. Must not import `run`.
 
-pub mod builtins;
 pub mod checker;
 pub mod index;
 pub mod program;

@@ -118,7 +118,10 @@ pub fn print_error(message: impl std::fmt::Display, help: Option<String>) {
     // the eye, as the diagnostics of codespan-reporting do.
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_wrap_lines(false);
     let mut rendered = String::new();
-    if handler.render_report(&mut rendered, report.as_ref()).is_err() {
+    if handler
+        .render_report(&mut rendered, report.as_ref())
+        .is_err()
+    {
         // Writing into a String does not fail; were it to, the words still show.
         rendered = message.to_string();
     }

@@ -12,7 +12,7 @@ use super::analysis::{self, Analysis};
 use super::cursor::{self, Place};
 use super::scope::{self, OptionBlock, Scope};
 use super::{describe, keywords};
-use crate::check::builtins::BUILTINS;
+use crate::builtins::BUILTINS;
 use crate::check::index::NameKind;
 use crate::steps;
 use crate::syntax::ast::{Item, StepKind};

@@ -1,7 +1,7 @@
 //! The words hover and completion show: signatures of core functions and `fn`s,
 //! a step kind's clauses and result fields.
 
-use crate::check::builtins::{Builtin, Returns};
+use crate::builtins::{Builtin, Returns};
 use crate::steps::{self, schema::StepSchema};
 use crate::syntax::ast::{FnDef, StepKind, TypeExpr};
 use crate::types::Type;

@@ -5,7 +5,7 @@
 use super::analysis::{self, Analysis};
 use super::cursor::{self, Place};
 use super::{describe, keywords, walk};
-use crate::check::builtins;
+use crate::builtins;
 use crate::check::index::{NameKind, Target};
 use crate::source::span::Span;
 use crate::syntax::ast::{Item, StatementKind, StepKind};

@@ -13,9 +13,9 @@ mod module;
 mod operators;
 mod statements;
 
-use super::builtins::{self, Returns};
 use super::index::{Index, NameKind, Target};
 use super::program::{ModuleId, Program};
+use crate::builtins::{self, Returns};
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
 use crate::source::span::Span;
 use crate::steps::schema::{OptionSpec, StepSchema, TargetText, ValueSpec};

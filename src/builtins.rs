@@ -1,5 +1,10 @@
-//! The signatures of the core functions (docs/language.md), for the checker.
-//! Their behaviour lives in `run::functions`.
+//! The core functions, one table: each one's name, parameters, result type, the
+//! line hover and docs/language.md show, and whether what it returns from a secret
+//! is a secret too. The checker, the language server and the runtime all read it;
+//! the runtime's implementation is an exhaustive match on `BuiltinId`
+//! (`run::functions`), so a function in the table cannot lack one. A test below
+//! checks that docs/language.md names every function. Pure data: imports only
+//! `types`.
 
 use crate::types::Type;
 
@@ -67,12 +72,48 @@ pub enum Returns {
     FirstArgument,
 }
 
+/// Which core function: what the runtime matches on to run it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BuiltinId {
+    Len,
+    Lower,
+    Upper,
+    Trim,
+    Replace,
+    Keys,
+    Sort,
+    Join,
+    Int,
+    Float,
+    String,
+    Json,
+    Env,
+    Uuid,
+    Now,
+    TempDir,
+    Base64,
+    Hex,
+    HmacSha256,
+    HmacSha1,
+    File,
+    Read,
+    Schema,
+    Database,
+    Redis,
+    Logs,
+}
+
 pub struct Builtin {
+    pub id: BuiltinId,
     pub name: &'static str,
     pub parameters: &'static [Parameter],
     pub returns: Returns,
-    /// One line for hover and `ritc explain`.
+    /// One line for hover and docs/language.md.
     pub summary: &'static str,
+    /// Its result is made from its arguments' content: given a secret, what it
+    /// returns is a secret too (`base64("user:" + pw)`, `upper(pw)`, each text of
+    /// `json(creds)`).
+    pub derives_secret: bool,
 }
 
 const fn required(name: &'static str, accepts: Accepts) -> Parameter {
@@ -99,30 +140,39 @@ macro_rules! fixed {
 
 pub const BUILTINS: &[Builtin] = &[
     Builtin {
+        id: BuiltinId::Len,
         name: "len",
         parameters: &[required("value", Accepts::Sized)],
         returns: fixed!(Type::Int),
         summary: "the length of a string (characters), bytes, a list or an object",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Lower,
         name: "lower",
         parameters: &[required("text", Accepts::String)],
         returns: fixed!(Type::String),
         summary: "the text in lower case",
+        derives_secret: true,
     },
     Builtin {
+        id: BuiltinId::Upper,
         name: "upper",
         parameters: &[required("text", Accepts::String)],
         returns: fixed!(Type::String),
         summary: "the text in upper case",
+        derives_secret: true,
     },
     Builtin {
+        id: BuiltinId::Trim,
         name: "trim",
         parameters: &[required("text", Accepts::String)],
         returns: fixed!(Type::String),
         summary: "the text without leading and trailing whitespace",
+        derives_secret: true,
     },
     Builtin {
+        id: BuiltinId::Replace,
         name: "replace",
         parameters: &[
             required("text", Accepts::String),
@@ -131,20 +181,26 @@ pub const BUILTINS: &[Builtin] = &[
         ],
         returns: fixed!(Type::String),
         summary: "every occurrence of `old` replaced by `new`",
+        derives_secret: true,
     },
     Builtin {
+        id: BuiltinId::Keys,
         name: "keys",
         parameters: &[required("object", Accepts::Object)],
         returns: fixed!(Type::list(Type::String)),
         summary: "the keys of an object, in order",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Sort,
         name: "sort",
         parameters: &[required("list", Accepts::List)],
         returns: Returns::FirstArgument,
         summary: "a list of numbers or strings, ascending",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Join,
         name: "join",
         parameters: &[
             required("list", Accepts::List),
@@ -152,32 +208,42 @@ pub const BUILTINS: &[Builtin] = &[
         ],
         returns: fixed!(Type::String),
         summary: "the items of a list as text, joined by the separator",
+        derives_secret: true,
     },
     Builtin {
+        id: BuiltinId::Int,
         name: "int",
         parameters: &[required("value", Accepts::Any)],
         returns: fixed!(Type::Int),
         summary: "a number or numeric string as an int (floats truncate)",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Float,
         name: "float",
         parameters: &[required("value", Accepts::Any)],
         returns: fixed!(Type::Float),
         summary: "a number or numeric string as a float",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::String,
         name: "string",
         parameters: &[required("value", Accepts::Any)],
         returns: fixed!(Type::String),
         summary: "the value as `{{ }}` writes it",
+        derives_secret: true,
     },
     Builtin {
+        id: BuiltinId::Json,
         name: "json",
         parameters: &[required("text", Accepts::String)],
         returns: fixed!(Type::Json),
         summary: "the text parsed as JSON",
+        derives_secret: true,
     },
     Builtin {
+        id: BuiltinId::Env,
         name: "env",
         parameters: &[
             required("name", Accepts::String),
@@ -185,38 +251,50 @@ pub const BUILTINS: &[Builtin] = &[
         ],
         returns: fixed!(Type::String),
         summary: "an environment variable; without a default, the run stops when it is unset",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Uuid,
         name: "uuid",
         parameters: &[],
         returns: fixed!(Type::String),
         summary: "a new random UUID (v4) at each call",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Now,
         name: "now",
         parameters: &[],
         returns: fixed!(Type::Int),
         summary: "the current Unix time in seconds",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::TempDir,
         name: "temp_dir",
         parameters: &[],
         returns: fixed!(Type::String),
         summary: "this run's own directory, removed afterwards",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Base64,
         name: "base64",
         parameters: &[required("value", Accepts::StringOrBytes)],
         returns: fixed!(Type::String),
         summary: "standard base64 of a string or bytes",
+        derives_secret: true,
     },
     Builtin {
+        id: BuiltinId::Hex,
         name: "hex",
         parameters: &[required("value", Accepts::StringOrBytes)],
         returns: fixed!(Type::String),
         summary: "lower-case hex of a string or bytes",
+        derives_secret: true,
     },
     Builtin {
+        id: BuiltinId::HmacSha256,
         name: "hmac_sha256",
         parameters: &[
             required("key", Accepts::StringOrBytes),
@@ -224,8 +302,10 @@ pub const BUILTINS: &[Builtin] = &[
         ],
         returns: fixed!(Type::Bytes),
         summary: "HMAC-SHA256 of data under key",
+        derives_secret: true,
     },
     Builtin {
+        id: BuiltinId::HmacSha1,
         name: "hmac_sha1",
         parameters: &[
             required("key", Accepts::StringOrBytes),
@@ -233,8 +313,10 @@ pub const BUILTINS: &[Builtin] = &[
         ],
         returns: fixed!(Type::Bytes),
         summary: "HMAC-SHA1 of data under key",
+        derives_secret: true,
     },
     Builtin {
+        id: BuiltinId::File,
         name: "file",
         parameters: &[
             optional("path", Accepts::String),
@@ -244,39 +326,80 @@ pub const BUILTINS: &[Builtin] = &[
         ],
         returns: fixed!(Type::File),
         summary: "a multipart file part: file(path, type: T, name: N) or file(name: N, content: C, type: T)",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Read,
         name: "read",
         parameters: &[required("path", Accepts::String)],
         returns: fixed!(Type::String),
         summary: "the UTF-8 text of a file",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Schema,
         name: "schema",
         parameters: &[required("path", Accepts::String)],
         returns: fixed!(Type::Schema),
         summary: "a JSON Schema read from a file",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Database,
         name: "database",
         parameters: &[required("url", Accepts::String)],
         returns: fixed!(Type::Database),
         summary: "a database: postgres://, mysql://, mariadb:// or sqlite: URL",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Redis,
         name: "redis",
         parameters: &[required("url", Accepts::String)],
         returns: fixed!(Type::Redis),
         summary: "a Redis connection: redis:// or rediss:// URL",
+        derives_secret: false,
     },
     Builtin {
+        id: BuiltinId::Logs,
         name: "logs",
         parameters: &[required("service", Accepts::Service)],
         returns: fixed!(Type::String),
         summary: "what a service has written to its log so far",
+        derives_secret: false,
     },
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|builtin| builtin.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/language.md is where users learn the functions: it names each one of
+    /// the table as a call (`name(`).
+    #[test]
+    fn the_language_guide_names_every_core_function() {
+        let guide = include_str!("../docs/language.md");
+        let missing: Vec<&str> = BUILTINS
+            .iter()
+            .map(|builtin| builtin.name)
+            .filter(|name| !guide.contains(&format!("`{name}(")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "docs/language.md does not name {missing:?}"
+        );
+    }
+
+    #[test]
+    fn names_are_unique_and_found() {
+        for builtin in BUILTINS {
+            let found = lookup(builtin.name).map(|found| found.id);
+            assert_eq!(found, Some(builtin.id), "{}", builtin.name);
+        }
+        assert!(lookup("login").is_none());
+    }
 }
