@@ -1,6 +1,21 @@
-//! Turning the paths on the command line into the `.rit` files to load.
+//! Turning the paths on the command line into the `.rit` files to load, and saying
+//! which one could not be read.
 
+use crate::check::program::UnreadableFile;
 use std::path::{Path, PathBuf};
+
+/// A file of the program (given or imported) that could not be read: a usage
+/// error, the same words for every subcommand.
+pub fn print_unreadable(unreadable: &UnreadableFile) {
+    super::print_error(
+        format!(
+            "cannot read {}: {}",
+            unreadable.path.display(),
+            unreadable.reason
+        ),
+        None,
+    );
+}
 
 /// Files as given, and folders expanded to their `*.rit` files (recursively,
 /// sorted, skipping hidden folders and `target`).

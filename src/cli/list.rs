@@ -123,14 +123,7 @@ pub fn run(args: ListArgs) -> u8 {
     let (program, diagnostics) = match check::check_files(&files, &mut DiskLoader::default()) {
         Ok(checked) => checked,
         Err(unreadable) => {
-            super::print_error(
-                format!(
-                    "cannot read {}: {}",
-                    unreadable.path.display(),
-                    unreadable.reason
-                ),
-                None,
-            );
+            super::files::print_unreadable(&unreadable);
             return exit::USAGE;
         }
     };

@@ -141,14 +141,7 @@ fn comment(args: &LinearArgs) -> Result<String, u8> {
     })?;
     let (program, diagnostics) =
         check::check_files(&paths, &mut DiskLoader::default()).map_err(|unreadable| {
-            super::print_error(
-                format!(
-                    "cannot read {}: {}",
-                    unreadable.path.display(),
-                    unreadable.reason
-                ),
-                None,
-            );
+            super::files::print_unreadable(&unreadable);
             exit::USAGE
         })?;
     let errors: Vec<_> = diagnostics

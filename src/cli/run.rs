@@ -219,14 +219,7 @@ pub fn run(args: RunArgs) -> u8 {
     ) {
         Ok(checked) => checked,
         Err(unreadable) => {
-            super::print_error(
-                format!(
-                    "cannot read {}: {}",
-                    unreadable.path.display(),
-                    unreadable.reason
-                ),
-                None,
-            );
+            super::files::print_unreadable(&unreadable);
             return exit::USAGE;
         }
     };
