@@ -143,10 +143,85 @@ impl Type {
     }
 }
 
-/// The names `is` accepts.
-pub const IS_TYPE_NAMES: &[&str] = &[
-    "string", "int", "float", "number", "bool", "null", "object", "array",
-];
+/// What `value is NAME` tests: the checker accepts these names only (E0312), the
+/// plan carries the variant, and the runtime matches on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IsTest {
+    String,
+    Int,
+    Float,
+    Number,
+    Bool,
+    Null,
+    Object,
+    Array,
+}
+
+impl IsTest {
+    pub const ALL: [IsTest; 8] = [
+        IsTest::String,
+        IsTest::Int,
+        IsTest::Float,
+        IsTest::Number,
+        IsTest::Bool,
+        IsTest::Null,
+        IsTest::Object,
+        IsTest::Array,
+    ];
+
+    /// The word after `is`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IsTest::String => "string",
+            IsTest::Int => "int",
+            IsTest::Float => "float",
+            IsTest::Number => "number",
+            IsTest::Bool => "bool",
+            IsTest::Null => "null",
+            IsTest::Object => "object",
+            IsTest::Array => "array",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<IsTest> {
+        IsTest::ALL.into_iter().find(|test| test.name() == name)
+    }
+}
+
+/// How a service's readiness is probed (`ready http|tcp|log …`): the checker
+/// accepts these words only, the plan carries the variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeKind {
+    /// A GET of the URL answers with a 2xx status.
+    Http,
+    /// A TCP connection to `host:port` is accepted.
+    Tcp,
+    /// A line of the service's output contains the text.
+    Log,
+}
+
+impl ProbeKind {
+    pub const ALL: [ProbeKind; 3] = [ProbeKind::Http, ProbeKind::Tcp, ProbeKind::Log];
+
+    /// The word after `ready`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProbeKind::Http => "http",
+            ProbeKind::Tcp => "tcp",
+            ProbeKind::Log => "log",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<ProbeKind> {
+        ProbeKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+impl fmt::Display for ProbeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -203,5 +278,17 @@ mod tests {
         assert_eq!(Type::from_name("strng", &[]), None);
         assert_eq!(Type::Int.with_article(), "an int");
         assert_eq!(Type::String.with_article(), "a string");
+    }
+
+    #[test]
+    fn is_tests_and_probe_kinds_are_found_by_their_words() {
+        for test in IsTest::ALL {
+            assert_eq!(IsTest::named(test.name()), Some(test));
+        }
+        assert_eq!(IsTest::named("map"), None);
+        for kind in ProbeKind::ALL {
+            assert_eq!(ProbeKind::named(&kind.to_string()), Some(kind));
+        }
+        assert_eq!(ProbeKind::named("grpc"), None);
     }
 }

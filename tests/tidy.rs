@@ -331,7 +331,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("builtins", "types"),
     ("source", ""),
     ("os", "units"),
-    ("value", "mask units"),
+    ("value", "mask units types"),
     ("diagnostics", "source"),
     ("syntax", "source diagnostics units"),
     ("fmt", "source diagnostics syntax"),

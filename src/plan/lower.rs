@@ -159,7 +159,9 @@ impl Lowerer<'_> {
                             target,
                             within,
                         }) => Some(ReadyPlan {
-                            probe: probe.name.clone(),
+                            // The checker refused any other word (E0404), so a
+                            // lowered plan never meets one; `http` was the default.
+                            probe: ProbeKind::named(&probe.name).unwrap_or(ProbeKind::Http),
                             target: self.expr(target),
                             within: within.as_ref().map(|within| self.expr(within)),
                         }),
@@ -573,7 +575,7 @@ impl Lowerer<'_> {
                 right: Box::new(self.expr(right)),
             },
             A::Is { operand, type_name } => {
-                ExprKind::Is(Box::new(self.expr(operand)), type_name.name.clone())
+                ExprKind::Is(Box::new(self.expr(operand)), IsTest::named(&type_name.name))
             }
             A::Exists(operand) => ExprKind::Exists(Box::new(self.expr(operand))),
             A::Paren(inner) => return self.expr(inner),

@@ -8,6 +8,7 @@ mod lower;
 pub use lower::lower;
 
 use crate::source::span::Span;
+use crate::types::{IsTest, ProbeKind};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -67,8 +68,7 @@ pub struct ServicePlan {
 }
 
 pub struct ReadyPlan {
-    /// `http`, `tcp` or `log`.
-    pub probe: String,
+    pub probe: ProbeKind,
     pub target: Expr,
     pub within: Option<Expr>,
 }
@@ -293,7 +293,9 @@ pub enum ExprKind {
         left: Box<Expr>,
         right: Box<Expr>,
     },
-    Is(Box<Expr>, String),
+    /// `value is NAME`; `None` for a name the checker refused (E0312), which a
+    /// plan is never lowered with: it never holds.
+    Is(Box<Expr>, Option<IsTest>),
     Exists(Box<Expr>),
 }
 

@@ -174,9 +174,9 @@ impl Evaluator<'_> {
                 left,
                 right,
             } => return self.binary(expr, *operator, left, right).map(Some),
-            ExprKind::Is(operand, type_name) => {
+            ExprKind::Is(operand, test) => {
                 let value = self.value(operand)?;
-                Value::Bool(value::is_type(&value, type_name))
+                Value::Bool(test.is_some_and(|test| value::is_type(&value, test)))
             }
             ExprKind::Exists(operand) => Value::Bool(self.path(operand)?.is_some()),
         }))

@@ -12,6 +12,7 @@ use super::tally::{INTERRUPTED_REASON, Tally};
 use crate::mask::Masker;
 use crate::plan::{BindingKind, FailureAction, Plan, TestPlan};
 use crate::source::source_map::SourceMap;
+use crate::types::ProbeKind;
 use crate::value::Value;
 use crate::value::{describe, to_text};
 use std::collections::{HashMap, HashSet};
@@ -391,10 +392,10 @@ async fn start_services(
                             },
                             None => super::services::DEFAULT_READY_WITHIN,
                         };
-                        let probe = match ready.probe.as_str() {
-                            "tcp" => ReadyProbe::Tcp(target),
-                            "log" => ReadyProbe::Log(target),
-                            _ => ReadyProbe::Http(target),
+                        let probe = match ready.probe {
+                            ProbeKind::Http => ReadyProbe::Http(target),
+                            ProbeKind::Tcp => ReadyProbe::Tcp(target),
+                            ProbeKind::Log => ReadyProbe::Log(target),
                         };
                         (Some(probe), within)
                     }

@@ -5,6 +5,7 @@ use serde_json::Value as Json;
 
 use super::number::{Number, json_number, number_of, string_of};
 use super::{EvalError, Value};
+use crate::types::IsTest;
 
 /// The name of a value's type as messages say it: `string`, `int`, `json object`…
 pub fn type_name(value: &Value) -> &'static str {
@@ -47,11 +48,11 @@ pub fn type_name_with_article(value: &Value) -> String {
 }
 
 /// `value is TYPE`. On json: `is int` holds for an integral number (`3`, `3.0`),
-/// `is number` and `is float` for any number. An unknown type name never holds.
-pub fn is_type(value: &Value, type_name: &str) -> bool {
-    match type_name {
-        "string" => string_of(value).is_some(),
-        "int" => match value {
+/// `is number` and `is float` for any number.
+pub fn is_type(value: &Value, test: IsTest) -> bool {
+    match test {
+        IsTest::String => string_of(value).is_some(),
+        IsTest::Int => match value {
             Value::Int(_) => true,
             Value::Json(Json::Number(number)) => match json_number(number) {
                 Number::Int(_) => true,
@@ -59,25 +60,12 @@ pub fn is_type(value: &Value, type_name: &str) -> bool {
             },
             _ => false,
         },
-        "float" => matches!(value, Value::Float(_) | Value::Json(Json::Number(_))),
-        "number" => number_of(value).is_some(),
-        "bool" => matches!(value, Value::Bool(_) | Value::Json(Json::Bool(_))),
-        "null" => matches!(value, Value::Null | Value::Json(Json::Null)),
-        "object" | "map" | "record" => {
-            matches!(value, Value::Object(_) | Value::Json(Json::Object(_)))
-        }
-        "array" | "list" => matches!(value, Value::List(_) | Value::Json(Json::Array(_))),
-        "duration" => matches!(value, Value::Duration(_)),
-        "percent" => matches!(value, Value::Percent(_)),
-        "size" => matches!(value, Value::Size(_)),
-        "bytes" => matches!(value, Value::Bytes(_)),
-        "json" => matches!(value, Value::Json(_)),
-        "file" => matches!(value, Value::File(_)),
-        "schema" => matches!(value, Value::Schema(_)),
-        "database" => matches!(value, Value::Database(_)),
-        "redis" => matches!(value, Value::Redis(_)),
-        "service" => matches!(value, Value::Service(_)),
-        _ => false,
+        IsTest::Float => matches!(value, Value::Float(_) | Value::Json(Json::Number(_))),
+        IsTest::Number => number_of(value).is_some(),
+        IsTest::Bool => matches!(value, Value::Bool(_) | Value::Json(Json::Bool(_))),
+        IsTest::Null => matches!(value, Value::Null | Value::Json(Json::Null)),
+        IsTest::Object => matches!(value, Value::Object(_) | Value::Json(Json::Object(_))),
+        IsTest::Array => matches!(value, Value::List(_) | Value::Json(Json::Array(_))),
     }
 }
 
@@ -101,34 +89,28 @@ mod tests {
 
     #[test]
     fn is_type_on_static_and_json_values() {
-        assert!(is_type(&text("a"), "string"));
-        assert!(is_type(&Value::Json(json!("a")), "string"));
-        assert!(is_type(&Value::Int(1), "int"));
-        assert!(is_type(&Value::Int(1), "number"));
-        assert!(!is_type(&Value::Int(1), "float"));
-        assert!(is_type(&Value::Float(1.5), "float"));
-        assert!(!is_type(&Value::Float(1.0), "int"));
-        assert!(is_type(&Value::Json(json!(3)), "int"));
-        assert!(is_type(&Value::Json(json!(3.0)), "int"));
-        assert!(!is_type(&Value::Json(json!(3.5)), "int"));
-        assert!(is_type(&Value::Json(json!(3.5)), "float"));
-        assert!(is_type(&Value::Json(json!(3)), "float"));
-        assert!(is_type(&Value::Json(json!(3)), "number"));
-        assert!(!is_type(&Value::Json(json!("3")), "number"));
-        assert!(is_type(&Value::Json(json!(null)), "null"));
-        assert!(is_type(&Value::Null, "null"));
-        assert!(is_type(&Value::Json(json!(true)), "bool"));
-        assert!(is_type(&Value::Json(json!({})), "object"));
-        assert!(is_type(&object(&[]), "object"));
-        assert!(is_type(&object(&[]), "map"));
-        assert!(is_type(&Value::Json(json!([])), "array"));
-        assert!(is_type(&Value::List(vec![]), "array"));
-        assert!(is_type(&Value::List(vec![]), "list"));
-        assert!(!is_type(&Value::List(vec![]), "object"));
-        assert!(is_type(&ms(1), "duration"));
-        assert!(is_type(&Value::Json(json!(1)), "json"));
-        assert!(!is_type(&text("a"), "json"));
-        assert!(!is_type(&text("a"), "strng"));
+        assert!(is_type(&text("a"), IsTest::String));
+        assert!(is_type(&Value::Json(json!("a")), IsTest::String));
+        assert!(is_type(&Value::Int(1), IsTest::Int));
+        assert!(is_type(&Value::Int(1), IsTest::Number));
+        assert!(!is_type(&Value::Int(1), IsTest::Float));
+        assert!(is_type(&Value::Float(1.5), IsTest::Float));
+        assert!(!is_type(&Value::Float(1.0), IsTest::Int));
+        assert!(is_type(&Value::Json(json!(3)), IsTest::Int));
+        assert!(is_type(&Value::Json(json!(3.0)), IsTest::Int));
+        assert!(!is_type(&Value::Json(json!(3.5)), IsTest::Int));
+        assert!(is_type(&Value::Json(json!(3.5)), IsTest::Float));
+        assert!(is_type(&Value::Json(json!(3)), IsTest::Float));
+        assert!(is_type(&Value::Json(json!(3)), IsTest::Number));
+        assert!(!is_type(&Value::Json(json!("3")), IsTest::Number));
+        assert!(is_type(&Value::Json(json!(null)), IsTest::Null));
+        assert!(is_type(&Value::Null, IsTest::Null));
+        assert!(is_type(&Value::Json(json!(true)), IsTest::Bool));
+        assert!(is_type(&Value::Json(json!({})), IsTest::Object));
+        assert!(is_type(&object(&[]), IsTest::Object));
+        assert!(is_type(&Value::Json(json!([])), IsTest::Array));
+        assert!(is_type(&Value::List(vec![]), IsTest::Array));
+        assert!(!is_type(&Value::List(vec![]), IsTest::Object));
     }
 
     #[test]

@@ -195,7 +195,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     within,
                 },
             ) => {
-                if !["http", "tcp", "log"].contains(&probe.name.as_str()) {
+                if ProbeKind::named(&probe.name).is_none() {
                     self.report(
                         Diagnostic::error(
                             codes::UNKNOWN_OPTION,

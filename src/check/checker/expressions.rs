@@ -143,18 +143,17 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             } => self.binary(*operator, *operator_span, left, right),
             ExprKind::Is { operand, type_name } => {
                 self.expr(operand);
-                if !IS_TYPE_NAMES.contains(&type_name.name.as_str()) {
+                if IsTest::named(&type_name.name).is_none() {
+                    let names = IsTest::ALL.map(IsTest::name);
                     let mut diagnostic = Diagnostic::error(
                         codes::UNKNOWN_TYPE,
                         format!("`is` does not know the type `{}`", type_name.name),
                         type_name.span,
                         "not a type `is` can test",
                     );
-                    diagnostic = match did_you_mean(&type_name.name, IS_TYPE_NAMES.iter().copied())
-                    {
+                    diagnostic = match did_you_mean(&type_name.name, names.iter().copied()) {
                         Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
-                        None => diagnostic
-                            .with_help(format!("`is` tests: {}", IS_TYPE_NAMES.join(", "))),
+                        None => diagnostic.with_help(format!("`is` tests: {}", names.join(", "))),
                     };
                     self.report(diagnostic);
                 }

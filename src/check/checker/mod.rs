@@ -21,7 +21,7 @@ use crate::source::span::Span;
 use crate::steps::schema::{OptionSpec, StepSchema, TargetText, ValueSpec};
 use crate::steps::{self, StepChecker};
 use crate::syntax::ast::*;
-use crate::types::{IS_TYPE_NAMES, Type};
+use crate::types::{IsTest, ProbeKind, Type};
 use std::collections::HashMap;
 
 use body::*;
