@@ -1,6 +1,11 @@
 //! The static types of `.rit` (docs/language.md, "Types and values"), shared by the
 //! checker and by the step kinds' declared schemas. Pure data.
 
+// A vocabulary (an enum the phases share) is matched arm by arm, so a new
+// variant is a compile error wherever it needs a decision; a wildcard that is
+// right is allowed where it stands, with its reason.
+#![deny(clippy::wildcard_enum_match_arm)]
+
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq)]

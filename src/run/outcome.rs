@@ -1,6 +1,11 @@
 //! What running produces: failures as data (not errors), test outcomes, and the
 //! events the runner sends to reporters.
 
+// A vocabulary (an enum the phases share) is matched arm by arm, so a new
+// variant is a compile error wherever it needs a decision; a wildcard that is
+// right is allowed where it stands, with its reason.
+#![deny(clippy::wildcard_enum_match_arm)]
+
 use crate::plan::FailureAction;
 use crate::source::span::Span;
 use crate::steps::exec::StepErrorKind;
@@ -57,43 +62,6 @@ impl Failure {
     pub fn with_detail(mut self, detail: Option<String>) -> Failure {
         self.detail = detail;
         self
-    }
-
-    /// A suggestion from the kind of failure and the values seen (docs/reports.md, "Suggestions").
-    pub fn suggestion(&self) -> Option<String> {
-        let actual_status = self
-            .actual
-            .iter()
-            .find(|(name, _)| name == "status" || name.ends_with(".status"))
-            .and_then(|(_, value)| value.parse::<u16>().ok());
-        Some(match self.kind {
-            FailureKind::Step(StepErrorKind::Connection) => {
-                "the service is not up: look at its readiness probe and its log".to_string()
-            }
-            FailureKind::Step(StepErrorKind::Timeout) | FailureKind::TestTimeout => {
-                "raise the step's `timeout` if the work is slow, or look at the service's health and log".to_string()
-            }
-            FailureKind::Step(StepErrorKind::Tls) => {
-                "the certificate is not trusted: fix it, or add `insecure` to this step if that is intended".to_string()
-            }
-            FailureKind::Step(StepErrorKind::Command) => {
-                "the command failed: read its output above; add `expect exit == N` if a non-zero exit is expected".to_string()
-            }
-            FailureKind::Step(StepErrorKind::Database) => {
-                "check the database URL, that the server is up, and the statement".to_string()
-            }
-            FailureKind::Service => "the service did not start: read its log tail".to_string(),
-            FailureKind::Expectation => match actual_status {
-                Some(401 | 403) => "the request was refused: check the token, credentials or signature".to_string(),
-                Some(404) => "the resource was not found: check the URL and that it was created first".to_string(),
-                Some(status) if status >= 500 => "the service failed: read the service log tail".to_string(),
-                _ if self.message.contains("latency") || self.message.contains("duration") => {
-                    "too slow: look at caching, query plans and connection pool sizes".to_string()
-                }
-                _ => return None,
-            },
-            _ => return None,
-        })
     }
 }
 
