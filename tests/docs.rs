@@ -10,7 +10,7 @@
 //!    `import "./demo.rit"` resolves). A ```` ```rit-fragment ```` block holds
 //!    statements of a test body and is checked inside `FRAGMENT_WRAPPER`.
 
-use ritc::check::builtins::{Accepts, BUILTINS, Returns};
+use ritc::builtins::{Accepts, BUILTINS, Returns};
 use ritc::check::{
     self,
     program::{DiskLoader, SourceLoader},
