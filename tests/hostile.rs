@@ -542,3 +542,26 @@ fn the_shell_scan_never_calls_a_quoted_place_bare() {
         "too few commands with a bare word: {bare_runs}"
     );
 }
+
+/// An environment variable that is not UTF-8 (a Latin-1 value left by some CI
+/// image) is no reason to panic: the run goes on, and a command still inherits it.
+#[test]
+fn a_variable_that_is_not_utf8_neither_stops_the_run_nor_is_lost() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("env.rit"),
+        "test \"inherits\" {\n  run \"printf %s \\\"$LATIN\\\" | od -An -tx1\"\n  expect stdout contains \"e9\"\n}\n",
+    )
+    .unwrap();
+    let output = Command::new(ritc())
+        .args(["run", "env.rit"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("LATIN", std::ffi::OsStr::from_bytes(b"caf\xe9"))
+        .output()
+        .unwrap();
+    let shown = text(&output);
+    assert!(!shown.contains("panicked"), "{shown}");
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+}

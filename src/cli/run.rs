@@ -234,7 +234,11 @@ pub fn run(args: RunArgs) -> u8 {
         super::print_error("the files do not check; nothing was run", None);
         return exit::USAGE;
     }
-    let mut env: HashMap<String, String> = std::env::vars().collect();
+    // `vars()` panics on a variable that is not UTF-8; such a one is not a name or
+    // value a script can read, and child processes inherit it from ritc anyway.
+    let mut env: HashMap<String, String> = std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+        .collect();
     if let Some(path) = &args.env_file {
         match read_env_file(path) {
             Ok(pairs) => {
