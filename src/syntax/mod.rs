@@ -8,7 +8,3 @@ pub mod literal;
 pub mod parser;
 
 pub use parser::{ParseOutput, parse};
-
-// The spans' old home, kept while the other branches of issue 18 that import
-// `syntax::span` land; new code imports `crate::source`.
-pub use crate::source::{source_map, span};

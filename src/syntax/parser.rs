@@ -5,7 +5,7 @@
 
 use super::ast::*;
 use super::literal;
-use super::span::{FileId, Span};
+use crate::source::span::{FileId, Span};
 use crate::diagnostics::codes;
 use crate::diagnostics::{Diagnostic, sort_by_position};
 use pest::Parser as _;

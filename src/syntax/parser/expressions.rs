@@ -4,9 +4,9 @@
 
 use super::{Lowerer, MAX_OPERATORS, Rule};
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
+use crate::source::span::Span;
 use crate::syntax::ast::*;
 use crate::syntax::literal::{self, NumberError, NumberLiteral};
-use crate::syntax::span::Span;
 use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use std::sync::LazyLock;

@@ -4,7 +4,7 @@
 
 use super::{RitGrammar, Rule, error_position, starts_item_line};
 use crate::diagnostics::{Diagnostic, codes};
-use crate::syntax::span::{FileId, Span};
+use crate::source::span::{FileId, Span};
 use pest::Parser as _;
 
 /// Turns pest's error into our words: what was found, what was expected.
