@@ -5,9 +5,9 @@
 
 use super::ast::*;
 use super::literal;
-use crate::source::span::{FileId, Span};
 use crate::diagnostics::codes;
 use crate::diagnostics::{Diagnostic, sort_by_position};
+use crate::source::span::{FileId, Span};
 use pest::Parser as _;
 use pest::error::InputLocation;
 use pest::iterators::{Pair, Pairs};
