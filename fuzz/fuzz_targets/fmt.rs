@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use ritc::fmt::format_source;
-use ritc::syntax::span::FileId;
+use ritc::source::span::FileId;
 
 /// The parsed tree with every `Span { … }` left out: what the nodes are, not where.
 fn tree_without_spans(source: &str) -> String {
