@@ -7,8 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::demo::demo_binary;
-use common::ports::free_port;
+use common::demo::fresh_demo_params;
 use common::suite::ritc;
 
 const EXAMPLES: &[&str] = &[
@@ -31,12 +30,7 @@ fn verdicts(jobs: &str) -> (BTreeMap<String, char>, Option<i32>, String) {
         .arg("run")
         .args(EXAMPLES)
         .args(["--jobs", jobs])
-        .arg("--param")
-        .arg(format!("demo={}", demo_binary().display()))
-        .arg("--param")
-        .arg(format!("port={}", free_port()))
-        .arg("--param")
-        .arg(format!("inventory_port={}", free_port()))
+        .args(fresh_demo_params())
         .current_dir(&examples)
         .env("NO_COLOR", "1")
         .output()

@@ -20,6 +20,11 @@ use ritc::steps::schema::{OptionSpec, StepSchema, TargetText, ValueSpec};
 use ritc::types::Type;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+
+mod common;
+use common::demo::fresh_demo_params;
+use common::suite::{ritc, text};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -446,7 +451,7 @@ fn rit_blocks(file: &Path) -> Vec<Block> {
                     file: file.to_path_buf(),
                     line,
                     fragment,
-                    text: body,
+                    text: resolve_includes(file, &body),
                 });
             }
             Some((_, _, body)) => {
@@ -461,6 +466,65 @@ fn rit_blocks(file: &Path) -> Vec<Block> {
         file.display()
     );
     blocks
+}
+
+/// mdBook's `{{#include PATH}}` (a whole file, PATH relative to the page) in a
+/// block, replaced by the file, as the book shows it: the cookbook's pages include
+/// the example files rather than copy them.
+fn resolve_includes(page: &Path, body: &str) -> String {
+    let mut text = String::new();
+    for line in body.lines() {
+        match included_path(line) {
+            Some(relative) => {
+                let path = page.parent().unwrap().join(relative);
+                let included = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+                    panic!(
+                        "{}: cannot include {}: {error}",
+                        page.display(),
+                        path.display()
+                    )
+                });
+                text.push_str(&included);
+            }
+            None => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    text
+}
+
+/// The path of an `{{#include PATH}}` line (no anchors or line ranges: the
+/// pages include whole files), or None.
+fn included_path(line: &str) -> Option<&str> {
+    let path = line
+        .trim()
+        .strip_prefix("{{#include ")?
+        .strip_suffix("}}")?
+        .trim();
+    assert!(
+        !path.contains(':'),
+        "{{{{#include {path}}}}}: only whole files are included"
+    );
+    Some(path)
+}
+
+/// The example files the cookbook's pages include, in page order.
+fn cookbook_examples() -> Vec<PathBuf> {
+    let mut pages = Vec::new();
+    markdown_files(&root().join("docs/guides/cookbook"), &mut pages);
+    let mut examples = Vec::new();
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for line in text.lines() {
+            if let Some(relative) = included_path(line) {
+                let path = page.parent().unwrap().join(relative);
+                examples.push(check::program::normalize(&path));
+            }
+        }
+    }
+    examples
 }
 
 fn check_block(block: &Block) -> Result<(), String> {
@@ -549,4 +613,85 @@ fn a_broken_block_is_reported() {
         text: "expect status == \"200\"\n".to_string(),
     };
     assert!(check_block(&block).is_err());
+}
+
+// ---------------------------------------------------------------------------
+// 3. The cookbook runs
+// ---------------------------------------------------------------------------
+
+/// `ritc run FILES` in examples/ against a fresh demo service on free ports, with
+/// a JSON report: the exit code, the report and what was printed.
+fn run_against_the_demo(
+    files: &[PathBuf],
+    folder: &Path,
+) -> (Option<i32>, serde_json::Value, String) {
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let output = Command::new(ritc())
+        .arg("run")
+        .args(files)
+        .args(fresh_demo_params())
+        .arg("--report")
+        .arg(format!("json={}", report.path().display()))
+        .current_dir(folder)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let json = std::fs::read_to_string(report.path())
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (output.status.code(), json, text(&output))
+}
+
+/// Every cookbook page's file runs green against the demo service, and every
+/// test of it ran: none skipped, none missing from the counts.
+#[test]
+fn every_cookbook_page_runs_against_the_demo() {
+    let examples = cookbook_examples();
+    assert!(
+        examples.len() >= 9,
+        "the cookbook includes only {} files",
+        examples.len()
+    );
+    let (code, report, printed) = run_against_the_demo(&examples, &root().join("examples"));
+    assert_eq!(code, Some(0), "{printed}");
+    let summary = &report["summary"];
+    let total = summary["total_tests"].as_u64().unwrap_or(0);
+    assert!(total >= examples.len() as u64, "{report:#}");
+    assert_eq!(summary["passed"].as_u64(), Some(total), "{report:#}");
+    // Each page's file contributed passed tests of its own.
+    let tests = report["tests"].as_array().cloned().unwrap_or_default();
+    for example in &examples {
+        let name = example.file_name().unwrap().to_string_lossy();
+        let ran = tests
+            .iter()
+            .filter(|test| {
+                test["file"]
+                    .as_str()
+                    .is_some_and(|file| file.ends_with(&*name))
+            })
+            .filter(|test| test["status"] == "passed")
+            .count();
+        assert!(ran > 0, "no test of {name} passed:\n{printed}");
+    }
+}
+
+/// The cookbook run can fail: a page's file with one expectation changed makes
+/// the same run exit 1.
+#[test]
+fn a_broken_cookbook_page_fails_the_run() {
+    let folder = tempfile::tempdir().unwrap();
+    let examples = root().join("examples");
+    std::fs::copy(examples.join("demo.rit"), folder.path().join("demo.rit")).unwrap();
+    let health = std::fs::read_to_string(examples.join("health.rit")).unwrap();
+    let broken = health.replace("== \"healthy\"", "== \"asleep\"");
+    assert_ne!(
+        broken, health,
+        "health.rit no longer checks the status text"
+    );
+    std::fs::write(folder.path().join("health.rit"), broken).unwrap();
+    let (code, report, printed) =
+        run_against_the_demo(&[folder.path().join("health.rit")], folder.path());
+    assert_eq!(code, Some(1), "{printed}");
+    assert_eq!(report["summary"]["failed"].as_u64(), Some(1), "{report:#}");
 }

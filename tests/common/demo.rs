@@ -7,6 +7,19 @@ use std::process::{Child, Command, Stdio};
 
 use super::suite::ritc;
 
+/// The `--param`s that make examples/demo.rit start a fresh demo service (its
+/// binary, two free ports) for one `ritc run`.
+pub fn fresh_demo_params() -> Vec<String> {
+    vec![
+        "--param".to_string(),
+        format!("demo={}", demo_binary().display()),
+        "--param".to_string(),
+        format!("port={}", super::ports::free_port()),
+        "--param".to_string(),
+        format!("inventory_port={}", super::ports::free_port()),
+    ]
+}
+
 pub fn demo_binary() -> PathBuf {
     // The demo is a workspace member; `cargo test` builds it into the same folder.
     let path = Path::new(ritc()).with_file_name("rit-demo");
