@@ -2,11 +2,14 @@
 //! the edge where files, environment, terminal and exit codes are handled.
 
 mod check;
+mod completions;
 mod explain;
 mod files;
 mod fmt;
 mod import;
+mod init;
 mod list;
+mod man;
 mod merge;
 mod publish;
 mod run;
@@ -53,6 +56,12 @@ enum Command {
     List(list::ListArgs),
     /// Post the checkpoint definitions (and the last results) to an issue tracker: `publish linear --issue ID`.
     Publish(publish::PublishArgs),
+    /// Start a suite: checks/ with a first checkpoint, a .gitignore entry for reports, a CI snippet.
+    Init(init::InitArgs),
+    /// Print the completion script of a shell (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (`ritc man | man -l -`), or write every page with --out-dir.
+    Man(man::ManArgs),
 }
 
 /// The whole command line as clap describes it: tests/docs.rs writes
@@ -83,6 +92,9 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run_with_big_stack(move || run::run(args)),
         Command::Merge(args) => merge::run(args),
         Command::Publish(args) => run_with_big_stack(move || publish::run(args)),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     };
     ExitCode::from(code)
 }
@@ -129,6 +141,17 @@ pub fn print_error(message: impl std::fmt::Display, help: Option<String>) {
     // must not turn an error into a panic.
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{rendered}");
+}
+
+/// Bytes on standard output; a closed pipe (`ritc man | head`) is not an error
+/// worth a panic, only a failed exit code.
+fn write_stdout(bytes: &[u8]) -> u8 {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => exit::PASSED,
+        Err(_) => exit::FAILED,
+    }
 }
 
 /// Colour only on a terminal, and never when NO_COLOR is set.
