@@ -93,6 +93,58 @@ fn the_textmate_grammar_passes_its_annotated_samples() {
     );
 }
 
+/// The extension packages as a `.vsix` (`@vscode/vsce package`, installed by
+/// `npm install` in editors/vscode) holding the manifest, the grammar, the client
+/// and its runtime dependency, and not the grammar's test samples.
+#[test]
+fn the_vscode_extension_packages_as_a_vsix() {
+    let folder = root().join("editors/vscode");
+    let vsce = folder.join("node_modules/.bin/vsce");
+    if !vsce.exists() {
+        eprintln!("skipped: run `npm install` in editors/vscode to package the extension");
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let vsix = out.path().join("rit.vsix");
+    let output = Command::new(&vsce)
+        .current_dir(&folder)
+        .args([
+            "package",
+            "--allow-missing-repository",
+            "--skip-license",
+            "--out",
+        ])
+        .arg(&vsix)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run vsce");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A .vsix is a zip; python3's zipfile lists it.
+    let listing = Command::new("python3")
+        .args(["-m", "zipfile", "-l"])
+        .arg(&vsix)
+        .output()
+        .expect("python3 -m zipfile");
+    let names = String::from_utf8_lossy(&listing.stdout);
+    for part in [
+        "extension/package.json",
+        "extension/syntaxes/rit.tmLanguage.json",
+        "extension/src/extension.js",
+        "extension/node_modules/vscode-languageclient/package.json",
+    ] {
+        assert!(names.contains(part), "the vsix lacks {part}:\n{names}");
+    }
+    assert!(
+        !names.contains("extension/test/"),
+        "the samples are packaged:\n{names}"
+    );
+}
+
 const VIM_SAMPLE: &str = r#"fn login(email: string) -> string {
   GET "{{base}}/x/{{ headers["x-id"] }}" json { a: 150ms }
   expect json.a is string and 99% > 5sec
