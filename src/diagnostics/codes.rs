@@ -92,6 +92,15 @@ further. Delete the character; in a string, write what you mean with an escape
 
 A byte order mark (U+FEFF) at the very start of a file is accepted and ignored.";
 
+    BIDI_CONTROL = "E0110", "bidirectional control character",
+"The file holds a character that reorders how text is displayed (U+202A to U+202E,
+U+2066 to U+2069: embeddings, overrides and isolates). An editor or a review tool then
+shows the source in a different order from the one ritc reads, so a line can look like
+a comment or a harmless string while it is code (the \"Trojan Source\" attack). The
+diagnostic names the character escaped and the file is not checked further. Delete
+it; a check that needs such a character in a value can read it from a file with
+`read()`.";
+
     UNKNOWN_NAME = "E0201", "unknown name",
 "The name is not declared in this scope. Names come from `let`, `param`, `secret`,
 `fn`, `service`, `for` loop variables, `fn` parameters, imports, and the fields of the

@@ -5,6 +5,7 @@
 //! file; only the label offsets are mapped into the text shown. Must not import
 //! `check` or `run`.
 
+use crate::source::characters;
 use crate::source::source_map::SourceMap;
 use crate::source::span::FileId;
 use codespan_reporting::diagnostic as cs;
@@ -23,9 +24,10 @@ const CONTEXT_BEFORE: usize = 60;
 pub const MAX_MESSAGE_CHARS: usize = 400;
 
 /// Whether `c` is shown escaped: a control character other than tab and newline
-/// (a carriage return only when a newline follows it is a line ending).
+/// (a carriage return only when a newline follows it is a line ending), or a
+/// bidirectional control, which would reorder the line it is shown in.
 fn shown_escaped(c: char) -> bool {
-    c.is_control() && c != '\t' && c != '\n' && c != '\r'
+    characters::is_control(c) || characters::is_bidi_control(c)
 }
 
 /// `text` with control characters escaped and, past `MAX_MESSAGE_CHARS`, cut

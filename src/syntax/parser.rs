@@ -7,6 +7,7 @@ use super::ast::*;
 use super::literal;
 use crate::diagnostics::codes;
 use crate::diagnostics::{Diagnostic, sort_by_position};
+use crate::source::characters;
 use crate::source::span::{FileId, Span};
 use pest::Parser as _;
 use pest::error::InputLocation;
@@ -93,27 +94,47 @@ pub fn parse(file: FileId, source: &str) -> ParseOutput {
     }
 }
 
-/// At most this many control characters are reported in one file.
+/// At most this many hidden characters are reported in one file.
 const MAX_CONTROL_DIAGNOSTICS: usize = 10;
 
-/// E0109 for each run of control characters (not tab or a line ending): such a
-/// file is not text, so it is refused before parsing, and the diagnostic names
-/// the character escaped, never raw (a terminal would act on an escape
-/// sequence; a NUL hides what follows it).
+/// A character a `.rit` file must not hold, because it does not show as itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hidden {
+    /// A control character other than tab and the line endings (E0109).
+    Control,
+    /// A bidirectional embedding, override or isolate (E0110), which makes an
+    /// editor show the source in another order than the one ritc reads.
+    Bidi,
+}
+
+fn hidden(c: char) -> Option<Hidden> {
+    if characters::is_control(c) {
+        Some(Hidden::Control)
+    } else if characters::is_bidi_control(c) {
+        Some(Hidden::Bidi)
+    } else {
+        None
+    }
+}
+
+/// E0109 for each run of control characters (not tab or a line ending) and
+/// E0110 for each run of bidirectional controls: such a file is refused before
+/// parsing, and the diagnostic names the character escaped, never raw (a
+/// terminal would act on an escape sequence; a NUL hides what follows it; a
+/// bidi override would reorder the diagnostic itself).
 fn control_characters(file: FileId, source: &str) -> Vec<Diagnostic> {
-    let is_control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
     let mut diagnostics = Vec::new();
     let mut rest = source.char_indices().peekable();
     while let Some((start, c)) = rest.next() {
-        if !is_control(c) {
+        let Some(kind) = hidden(c) else {
             continue;
-        }
+        };
         if diagnostics.len() == MAX_CONTROL_DIAGNOSTICS {
             break;
         }
         let mut end = start + c.len_utf8();
         while let Some((at, next)) = rest.peek().copied()
-            && is_control(next)
+            && hidden(next) == Some(kind)
         {
             end = at + next.len_utf8();
             rest.next();
@@ -122,17 +143,30 @@ fn control_characters(file: FileId, source: &str) -> Vec<Diagnostic> {
             .chars()
             .flat_map(char::escape_unicode)
             .collect();
-        diagnostics.push(
-            Diagnostic::error(
+        let span = Span::new(file, start, end);
+        diagnostics.push(match kind {
+            Hidden::Control => Diagnostic::error(
                 codes::CONTROL_CHARACTER,
                 format!("the file holds the control character `{}`", c.escape_unicode()),
-                Span::new(file, start, end),
+                span,
                 format!("`{shown}` here"),
             )
             .with_help(
                 "a .rit file is text: delete the character, or write an escape in a string (`\\n`, `\\t`)",
             ),
-        );
+            Hidden::Bidi => Diagnostic::error(
+                codes::BIDI_CONTROL,
+                format!(
+                    "the file holds the bidirectional control character `{}`",
+                    c.escape_unicode()
+                ),
+                span,
+                format!("`{shown}` here: editors show the text around it reordered"),
+            )
+            .with_help(
+                "delete the character; a value that needs it can be read from a file with `read()`",
+            ),
+        });
     }
     diagnostics
 }
