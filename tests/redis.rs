@@ -316,7 +316,7 @@ fn input(parts: Vec<CommandPart>) -> StepInput {
         target: Value::Redis(Arc::from(REDIS_URL)),
         command: Some(parts),
         options: Vec::new(),
-        timeout: Duration::from_secs(5),
+        default_timeout: Duration::from_secs(5),
         base_dir: std::env::temp_dir(),
         status_checked: false,
         max_body: ritc::steps::http::client::DEFAULT_MAX_BODY_BYTES,

@@ -674,7 +674,7 @@ fn input(url: &str, parts: Vec<CommandPart>, timeout: Duration) -> StepInput {
         target: Value::Database(url.into()),
         command: Some(parts),
         options: Vec::new(),
-        timeout,
+        default_timeout: timeout,
         base_dir: PathBuf::from("."),
         status_checked: false,
         max_body: ritc::steps::http::client::DEFAULT_MAX_BODY_BYTES,

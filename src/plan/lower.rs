@@ -382,21 +382,19 @@ impl Lowerer<'_> {
     }
 
     fn step(&self, step: &ast::Step, following: &[ast::Statement]) -> StepPlan {
+        // A block option that is also one of the kind's clauses (a `load`'s
+        // `headers`) is one of its options; the others are the block's own.
+        let clause_names: Vec<&str> = crate::steps::schema_for(step.kind.backend_name())
+            .map(|schema| schema.clauses.iter().map(|spec| spec.name).collect())
+            .unwrap_or_default();
+        let (block_clauses, block_options): (Vec<&ast::Clause>, Vec<&ast::Clause>) = step
+            .options
+            .iter()
+            .partition(|option| clause_names.contains(&option.name.name.as_str()));
         let options = step
             .clauses
             .iter()
-            .chain(step.options.iter().filter(|option| {
-                ![
-                    "concurrency",
-                    "requests",
-                    "duration",
-                    "rate",
-                    "ramp",
-                    "warmup",
-                    "check",
-                ]
-                .contains(&option.name.name.as_str())
-            }))
+            .chain(block_clauses)
             .map(|clause| StepOption {
                 name: clause.name.name.clone(),
                 value: match &clause.arguments {
@@ -407,37 +405,32 @@ impl Lowerer<'_> {
             .collect();
         let part = match step.kind {
             ast::StepKind::Load(_) => KindPart::Load(Box::new({
-                let value = |name: &str| {
-                    step.options
-                        .iter()
-                        .find(|option| option.name.name == name)
-                        .and_then(|option| match &option.arguments {
-                            ast::ClauseArguments::Value(value) => Some(self.expr(value)),
-                            _ => None,
-                        })
-                };
                 let mut plan = LoadPlan {
-                    concurrency: value("concurrency"),
-                    requests: value("requests"),
-                    duration: value("duration"),
-                    rate: None,
-                    ramp: None,
-                    warmup: value("warmup"),
+                    block_options: Vec::new(),
                     checks: Vec::new(),
                 };
-                for option in &step.options {
-                    match &option.arguments {
+                for option in block_options {
+                    let values = match &option.arguments {
+                        ast::ClauseArguments::Value(value) => vec![self.expr(value)],
                         ast::ClauseArguments::Rate { count, period } => {
-                            plan.rate = Some((self.expr(count), self.expr(period)))
+                            vec![self.expr(count), self.expr(period)]
                         }
                         ast::ClauseArguments::Ramp { from, to, over } => {
-                            plan.ramp = Some((self.expr(from), self.expr(to), self.expr(over)))
+                            vec![self.expr(from), self.expr(to), self.expr(over)]
                         }
-                        ast::ClauseArguments::Check(conditions) => plan
-                            .checks
-                            .extend(conditions.iter().map(|condition| self.expr(condition))),
-                        _ => {}
-                    }
+                        ast::ClauseArguments::Check(conditions) => {
+                            plan.checks
+                                .extend(conditions.iter().map(|condition| self.expr(condition)));
+                            continue;
+                        }
+                        ast::ClauseArguments::None | ast::ClauseArguments::Ready { .. } => {
+                            continue;
+                        }
+                    };
+                    plan.block_options.push(BlockOption {
+                        name: option.name.name.clone(),
+                        values,
+                    });
                 }
                 plan
             })),

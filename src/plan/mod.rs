@@ -188,7 +188,7 @@ pub enum KindPart {
     Command(Template),
     /// `ws`: the statements of its block.
     Block(Block),
-    /// `load`: the model and its `check` conditions (boxed: the largest part).
+    /// `load`: its block options and its `check` conditions (boxed: the largest part).
     Load(Box<LoadPlan>),
 }
 
@@ -227,13 +227,25 @@ pub struct StepOption {
 }
 
 pub struct LoadPlan {
-    pub concurrency: Option<Expr>,
-    pub requests: Option<Expr>,
-    pub duration: Option<Expr>,
-    pub rate: Option<(Expr, Expr)>,
-    pub ramp: Option<(Expr, Expr, Expr)>,
-    pub warmup: Option<Expr>,
+    /// The block options that are not clauses of the kind (`concurrency`, `rate`,
+    /// …), in order, each with its values (one; `rate`'s two, `ramp`'s three).
+    pub block_options: Vec<BlockOption>,
     pub checks: Vec<Expr>,
+}
+
+pub struct BlockOption {
+    pub name: String,
+    pub values: Vec<Expr>,
+}
+
+impl LoadPlan {
+    /// The values of the block option called `name`, when the step has it.
+    pub fn block_option(&self, name: &str) -> Option<&[Expr]> {
+        self.block_options
+            .iter()
+            .find(|option| option.name == name)
+            .map(|option| option.values.as_slice())
+    }
 }
 
 /// A string with `{{ }}` parts, inserted by context when the plan is run.

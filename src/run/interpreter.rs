@@ -1004,10 +1004,6 @@ impl TestContext {
             };
             options.push((option.name.clone(), value));
         }
-        let timeout = match options.iter().find(|(name, _)| name == "timeout") {
-            Some((_, Some(Value::Duration(timeout)))) => *timeout,
-            _ => shared.settings.default_timeout,
-        };
         let description = match (&step.method, &target) {
             (Some(method), Value::String(url)) => format!("{method} {url}"),
             (_, Value::String(text)) => format!("{} {text}", step.backend),
@@ -1019,7 +1015,7 @@ impl TestContext {
             target,
             command,
             options,
-            timeout,
+            default_timeout: shared.settings.default_timeout,
             base_dir: self.module_dir(),
             status_checked: step.part.status_checked(),
             max_body: shared.settings.max_body,

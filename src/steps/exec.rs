@@ -29,9 +29,12 @@ pub struct StepInput {
     /// The command of `sql` and `redis`, in parts, so the executor binds values its
     /// own way.
     pub command: Option<Vec<CommandPart>>,
-    /// Clauses by name; `None` for flags.
+    /// Clauses by name; `None` for flags. Each kind reads them once, into its
+    /// typed config (`HttpConfig::read`, …), and never by name elsewhere.
     pub options: Vec<(String, Option<Value>)>,
-    pub timeout: Duration,
+    /// The run's step timeout (`--timeout`): a step's `timeout` clause, in its
+    /// config, wins.
+    pub default_timeout: Duration,
     /// The folder of the file that holds the step.
     pub base_dir: PathBuf,
     /// An expectation right after the step reads its status field (`exit`), so a
@@ -43,19 +46,6 @@ pub struct StepInput {
     pub secrets: Masker,
     /// The run's environment (ritc's own and `--env-file`), which a command sees.
     pub environment: Arc<HashMap<String, String>>,
-}
-
-impl StepInput {
-    pub fn option(&self, name: &str) -> Option<&Value> {
-        self.options
-            .iter()
-            .find(|(option, _)| option == name)
-            .and_then(|(_, value)| value.as_ref())
-    }
-
-    pub fn flag(&self, name: &str) -> bool {
-        self.options.iter().any(|(option, _)| option == name)
-    }
 }
 
 /// A field of a result: its value, or why reading it fails (a body that is not

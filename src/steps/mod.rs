@@ -1,8 +1,9 @@
 //! Step kinds: one folder per kind (`http`, `run`, `sql`, `redis`, `ws`, `load`),
 //! each implementing the `StepKind` trait (its words, schema, check rules and
-//! executor), and the one registry that lists them. Everything that needs to know
-//! which step kinds exist (the checker, the language server, the planner, the
-//! runner, tests/tidy.rs) reads `registry()`.
+//! executor) and reading its clauses into its typed config (`config`), and the
+//! one registry that lists them. Everything that needs to know which step kinds
+//! exist (the checker, the language server, the planner, the runner,
+//! tests/tidy.rs) reads `registry()`.
 //!
 //! A kind's declarations (`kind.rs`, `check.rs`, `schema.rs`) are pure and must not
 //! import `run`, `plan` or `report`. Its execution (`exec.rs` and what it uses) may
@@ -10,6 +11,7 @@
 //! never import `run::interpreter`, `check` or the AST.
 
 mod check;
+pub mod config;
 pub mod context;
 pub mod exec;
 pub mod http;

@@ -28,20 +28,8 @@ impl DrivenStep<'_> {
     }
 
     /// The expressions of the block option called `name`, in order.
-    fn block_exprs<'p>(step: &'p StepPlan, name: &str) -> Option<Vec<&'p Expr>> {
-        let load = step.part.load()?;
-        match name {
-            "concurrency" => load.concurrency.as_ref().map(|expr| vec![expr]),
-            "requests" => load.requests.as_ref().map(|expr| vec![expr]),
-            "duration" => load.duration.as_ref().map(|expr| vec![expr]),
-            "warmup" => load.warmup.as_ref().map(|expr| vec![expr]),
-            "rate" => load.rate.as_ref().map(|(number, per)| vec![number, per]),
-            "ramp" => load
-                .ramp
-                .as_ref()
-                .map(|(from, to, over)| vec![from, to, over]),
-            _ => None,
-        }
+    fn block_exprs<'p>(step: &'p StepPlan, name: &str) -> Option<&'p [Expr]> {
+        step.part.load()?.block_option(name)
     }
 
     fn part_expr(&self, part: StepPart) -> Option<&Expr> {
@@ -52,9 +40,7 @@ impl DrivenStep<'_> {
                 .iter()
                 .find(|option| option.name == name)
                 .and_then(|option| option.value.as_ref()),
-            StepPart::BlockOption(name, index) => {
-                Self::block_exprs(self.step, name)?.get(index).copied()
-            }
+            StepPart::BlockOption(name, index) => Self::block_exprs(self.step, name)?.get(index),
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Running `http` steps: `GET url …` and the other methods.
 
-use super::client::{HttpError, HttpErrorKind, HttpRequest, MultipartField, RequestBody};
+use super::HttpConfig;
+use super::client::{HttpError, HttpErrorKind, HttpRequest};
+use crate::steps::config::ConfigError;
 use crate::steps::exec::{
     FieldValue, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
 };
-use crate::value::Value;
-use crate::value::{to_json, to_text};
+use crate::value::{Value, to_text};
 use futures_util::future::BoxFuture;
+use std::time::Duration;
 
 pub struct HttpExecutor;
 
@@ -17,7 +19,15 @@ impl StepExecutor for HttpExecutor {
         test: &'a TestResources,
     ) -> BoxFuture<'a, Result<StepOutput, StepError>> {
         Box::pin(async move {
-            let request = build_request(&input)?;
+            let config =
+                HttpConfig::from_clauses(&input.options).map_err(ConfigError::into_step_error)?;
+            let request = build_request(
+                input.method,
+                &input.target,
+                config,
+                input.default_timeout,
+                input.max_body,
+            )?;
             let described = request.clone();
             let response = test.http.send(request).await.map_err(step_error)?;
             let exchange =
@@ -30,77 +40,25 @@ impl StepExecutor for HttpExecutor {
     }
 }
 
-/// The HTTP request a step (or a `load`) describes.
-pub fn build_request(input: &StepInput) -> Result<HttpRequest, StepError> {
-    let usage = |message: String| StepError::new(StepErrorKind::Usage, message);
-    let text = |value: &Value| to_text(value).map_err(|error| usage(error.0));
-    let pairs = |value: &Value, what: &str| -> Result<Vec<(String, String)>, StepError> {
-        match value {
-            Value::Object(entries) => entries
-                .iter()
-                .map(|(key, value)| Ok((key.clone(), text(value)?)))
-                .collect(),
-            Value::Json(serde_json::Value::Object(map)) => map
-                .iter()
-                .map(|(key, value)| Ok((key.clone(), text(&Value::Json(value.clone()))?)))
-                .collect(),
-            other => Err(usage(format!(
-                "`{what}` takes an object, not {}",
-                crate::value::type_name_with_article(other)
-            ))),
-        }
-    };
-    let body = if let Some(value) = input.option("json") {
-        RequestBody::Json(to_json(value))
-    } else if let Some(value) = input.option("form") {
-        RequestBody::Form(pairs(value, "form")?)
-    } else if let Some(value) = input.option("multipart") {
-        let Value::Object(entries) = value else {
-            return Err(usage(
-                "`multipart` takes an object of fields and `file(…)` parts".to_string(),
-            ));
-        };
-        RequestBody::Multipart(
-            entries
-                .iter()
-                .map(|(name, value)| match value {
-                    Value::File(part) => Ok(MultipartField::File {
-                        name: name.clone(),
-                        part: (**part).clone(),
-                    }),
-                    other => Ok(MultipartField::Text {
-                        name: name.clone(),
-                        value: text(other)?,
-                    }),
-                })
-                .collect::<Result<_, StepError>>()?,
-        )
-    } else if let Some(value) = input.option("body") {
-        match value {
-            Value::Bytes(bytes) => RequestBody::Raw(bytes.clone()),
-            other => RequestBody::Raw(text(other)?.into_bytes()),
-        }
-    } else {
-        RequestBody::None
-    };
+/// The HTTP request a step (or a `load`) describes: `method` and `url` (its
+/// target as text), its config, and what the run gives every request.
+pub fn build_request(
+    method: Option<&str>,
+    url: &Value,
+    config: HttpConfig,
+    default_timeout: Duration,
+    max_body: usize,
+) -> Result<HttpRequest, StepError> {
     Ok(HttpRequest {
-        method: input.method.unwrap_or("GET").to_string(),
-        url: text(&input.target)?,
-        headers: input
-            .option("headers")
-            .map(|value| pairs(value, "headers"))
-            .transpose()?
-            .unwrap_or_default(),
-        query: input
-            .option("query")
-            .map(|value| pairs(value, "query"))
-            .transpose()?
-            .unwrap_or_default(),
-        body,
-        timeout: input.timeout,
-        max_body: input.max_body,
-        follow_redirects: input.flag("follow redirects"),
-        insecure: input.flag("insecure"),
+        method: method.unwrap_or("GET").to_string(),
+        url: to_text(url).map_err(|error| StepError::new(StepErrorKind::Usage, error.0))?,
+        headers: config.headers,
+        query: config.query,
+        body: config.body,
+        timeout: config.timeout.unwrap_or(default_timeout),
+        max_body,
+        follow_redirects: config.follow_redirects,
+        insecure: config.insecure,
     })
 }
 

@@ -1,6 +1,8 @@
 //! What the `http` step kind declares: its words, its schema and its executor.
 
+use super::config::{BODY, FOLLOW_REDIRECTS, FORM, HEADERS, INSECURE, JSON, MULTIPART, QUERY};
 use crate::steps::StepKind;
+use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
 use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
 use crate::types::Type;
@@ -26,18 +28,18 @@ impl StepKind for Http {
     }
 }
 
-/// The clauses of an HTTP request, shared with `load`.
+/// The clauses of an HTTP request, shared with `load` (read by `HttpConfig::read`).
 pub fn request_clauses() -> Vec<OptionSpec> {
     vec![
-        OptionSpec::value("headers", vec![Type::map(Type::Json)]),
-        OptionSpec::value("query", vec![Type::map(Type::Json)]),
-        OptionSpec::body("json", vec![Type::Json]),
-        OptionSpec::body("form", vec![Type::map(Type::Json)]),
-        OptionSpec::body("multipart", vec![Type::map(Type::Json)]),
-        OptionSpec::body("body", vec![Type::String, Type::Bytes]),
-        OptionSpec::value("timeout", vec![Type::Duration]),
-        OptionSpec::flag("follow redirects"),
-        OptionSpec::flag("insecure"),
+        OptionSpec::value(HEADERS, vec![Type::map(Type::Json)]),
+        OptionSpec::value(QUERY, vec![Type::map(Type::Json)]),
+        OptionSpec::body(JSON, vec![Type::Json]),
+        OptionSpec::body(FORM, vec![Type::map(Type::Json)]),
+        OptionSpec::body(MULTIPART, vec![Type::map(Type::Json)]),
+        OptionSpec::body(BODY, vec![Type::String, Type::Bytes]),
+        OptionSpec::value(TIMEOUT, vec![Type::Duration]),
+        OptionSpec::flag(FOLLOW_REDIRECTS),
+        OptionSpec::flag(INSECURE),
     ]
 }
 

@@ -1,11 +1,14 @@
-//! The `http` step kind: its declaration (`kind`), its execution (`exec`), the
-//! HTTP client every HTTP path shares (`client`, with `plain` for plain-text
-//! HTTP/1.1 and `url_credentials`); `load` and `ws` use these too.
+//! The `http` step kind: its declaration (`kind`), its typed config (`config`),
+//! its execution (`exec`), the HTTP client every HTTP path shares (`client`, with
+//! `plain` for plain-text HTTP/1.1 and `url_credentials`); `load` and `ws` use
+//! these too.
 
 pub mod client;
+pub mod config;
 pub mod exec;
 mod kind;
 mod plain;
 pub mod url_credentials;
 
+pub use config::HttpConfig;
 pub use kind::{Http, request_clauses};

@@ -1,6 +1,7 @@
 //! The `load` step's own check rules: its block options (none given twice, also
 //! after the URL), and a complete load model.
 
+use super::config::{CONCURRENCY, DURATION, RATE, REQUESTS};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::steps::StepChecker;
 use crate::syntax::ast::Step;
@@ -25,10 +26,10 @@ pub fn check(step: &Step, checker: &mut dyn StepChecker) {
     let schema = super::spec::schema();
     checker.options(&step.options, &schema.block_options, "`load`");
     let has = |name: &str| step.options.iter().any(|option| option.name.name == name);
-    let problem = if has("rate") {
-        (!has("duration")).then_some("an open-model `load` (`rate N per D`) needs `duration D`")
-    } else if has("concurrency") {
-        (!has("requests") && !has("duration"))
+    let problem = if has(RATE) {
+        (!has(DURATION)).then_some("an open-model `load` (`rate N per D`) needs `duration D`")
+    } else if has(CONCURRENCY) {
+        (!has(REQUESTS) && !has(DURATION))
             .then_some("a `load` with `concurrency` needs `requests N` or `duration D`")
     } else {
         Some(

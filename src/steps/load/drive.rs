@@ -1,58 +1,43 @@
 //! A `load` step: its block options and clauses evaluated by the interpreter
-//! into a `LoadSpec` and a request, its `check { }` made a function of each
-//! response, its progress reported, then run (`run_load`).
+//! and read into a `LoadConfig` (a `LoadSpec` and a request), its `check { }`
+//! made a function of each response, its progress reported, then run
+//! (`run_load`).
 
-use super::{LoadSpec, run_load, schema};
+use super::{LoadConfig, run_load, schema};
+use crate::steps::config::ClauseReader;
 use crate::steps::context::{Halt, StepContext, StepPart};
-use crate::steps::exec::StepInput;
-use crate::value::{Value, describe};
-use std::time::Duration;
+use crate::steps::http::exec::build_request;
+use crate::value::Value;
 
 pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     let settings = context.settings();
-    let mut spec = LoadSpec {
-        timeout: settings.default_timeout,
-        ..LoadSpec::default()
-    };
-    spec.concurrency = one(context, "concurrency", count).await?;
-    spec.requests = one(context, "requests", count).await?;
-    spec.duration = one(context, "duration", duration).await?;
-    spec.warmup = one(context, "warmup", duration).await?;
-    if let Some(values) = context.block_option("rate").await? {
-        spec.rate = Some((
-            nth(context, &values, ("rate", 0), count)?,
-            nth(context, &values, ("rate", 1), duration)?,
-        ));
-    }
-    if let Some(values) = context.block_option("ramp").await? {
-        spec.ramp = Some((
-            nth(context, &values, ("ramp", 0), count)?,
-            nth(context, &values, ("ramp", 1), count)?,
-            nth(context, &values, ("ramp", 2), duration)?,
-        ));
-    }
-    let target = context.target().await?;
-    let options = context.options().await?;
-    for (name, value) in &options {
-        if name == "timeout"
-            && let Some(Value::Duration(timeout)) = value
-        {
-            spec.timeout = *timeout;
+    let schema = schema();
+    // The block's own options (the interpreter has none of a clause's name or of
+    // `check`), evaluated in the order the schema lists them.
+    let mut block = Vec::new();
+    for spec in &schema.block_options {
+        if let Some(values) = context.block_option(spec.name).await? {
+            block.push((spec.name, values));
         }
     }
-    let input = StepInput {
-        method: settings.method,
-        target,
-        command: None,
-        options,
-        timeout: spec.timeout,
-        base_dir: settings.base_dir,
-        status_checked: false,
-        max_body: settings.max_body,
-        secrets: settings.secrets,
-        environment: settings.environment,
-    };
-    let request = crate::steps::http::exec::build_request(&input).map_err(Halt::Step)?;
+    let target = context.target().await?;
+    let clauses = context.options().await?;
+    let reader = ClauseReader::with_block(&clauses, &block);
+    let LoadConfig { mut spec, request } = LoadConfig::read(&reader, settings.default_timeout)
+        .map_err(|error| match error.part {
+            // A block option's value is reported where it stands; the request's
+            // clauses fail the step, as an `http` step's do.
+            StepPart::BlockOption(..) => context.fail_at(error.part, error.message),
+            StepPart::Option(_) => Halt::Step(error.into_step_error()),
+        })?;
+    let request = build_request(
+        settings.method,
+        &target,
+        request,
+        spec.timeout,
+        settings.max_body,
+    )
+    .map_err(Halt::Step)?;
     let check = context.check_function();
     context.step_started(format!("load {} {}", request.method, request.url));
     spec.progress = Some(context.progress_hook());
@@ -68,7 +53,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     context.remember_load(&record);
     // Reports also get `histogram` and `timeline`; as bare names, only the declared
     // fields, so that those two never shadow a script's own names.
-    let declared = schema().result;
+    let declared = schema.result;
     context.set_fields(
         fields
             .into_iter()
@@ -76,46 +61,4 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
             .collect(),
     );
     Ok(record)
-}
-
-/// What one value of a block option must be, or the words of the failure.
-type Reading<T> = fn(&Value) -> Result<T, String>;
-
-fn count(value: &Value) -> Result<u64, String> {
-    match value {
-        Value::Int(count) if *count >= 0 => Ok(*count as u64),
-        other => Err(format!("expected a count, found {}", describe(other))),
-    }
-}
-
-fn duration(value: &Value) -> Result<Duration, String> {
-    match value {
-        Value::Duration(duration) => Ok(*duration),
-        other => Err(format!("expected a duration, found {}", describe(other))),
-    }
-}
-
-/// The block option called `name`, of one value, read as `read` says.
-async fn one<T>(
-    context: &mut dyn StepContext,
-    name: &'static str,
-    read: Reading<T>,
-) -> Result<Option<T>, Halt> {
-    match context.block_option(name).await? {
-        Some(values) => nth(context, &values, (name, 0), read).map(Some),
-        None => Ok(None),
-    }
-}
-
-fn nth<T>(
-    context: &mut dyn StepContext,
-    values: &[Value],
-    (name, index): (&'static str, usize),
-    read: Reading<T>,
-) -> Result<T, Halt> {
-    let part = StepPart::BlockOption(name, index);
-    let value = values
-        .get(index)
-        .ok_or_else(|| context.fail_at(part, format!("`{name}` without its value")))?;
-    read(value).map_err(|message| context.fail_at(part, message))
 }

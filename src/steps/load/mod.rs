@@ -1,11 +1,13 @@
 //! The `load` step kind: many HTTP requests, measured (docs/load.md). `kind` and
-//! `check` declare it; `spec` is what the checker and the interpreter see; `model`
-//! plans the load in time; `engine` runs it over a `transport` (a lean HTTP/1.1
-//! client in `raw_http`, or reqwest) and `stats` turns what it measured into the
-//! result record; `exec` ties them together; `drive` runs the step through the interpreter's
-//! context (its block options, its `check { }`, its progress).
+//! `check` declare it; `config` reads its block options and clauses; `spec` is
+//! what the checker and the interpreter see; `model` plans the load in time;
+//! `engine` runs it over a `transport` (a lean HTTP/1.1 client in `raw_http`, or
+//! reqwest) and `stats` turns what it measured into the result record; `exec`
+//! ties them together; `drive` runs the step through the interpreter's context
+//! (its block options, its `check { }`, its progress).
 
 mod check;
+pub mod config;
 mod drive;
 mod engine;
 mod exec;
@@ -17,6 +19,7 @@ mod stats;
 mod timer;
 mod transport;
 
+pub use config::LoadConfig;
 pub use exec::run_load;
 pub use kind::Load;
 pub use model::DEFAULT_OPEN_IN_FLIGHT;

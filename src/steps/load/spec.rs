@@ -5,19 +5,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::config::{CHECK, CONCURRENCY, DURATION, RAMP, RATE, REQUESTS, WARMUP};
 use crate::steps::http::client::HttpResponse;
 use crate::steps::schema::{OptionSpec, StepSchema, TargetText, ValueSpec};
 use crate::types::Type;
 
 pub fn schema() -> StepSchema {
     let mut block_options = vec![
-        OptionSpec::value("concurrency", vec![Type::Int]),
-        OptionSpec::value("requests", vec![Type::Int]),
-        OptionSpec::value("duration", vec![Type::Duration]),
-        OptionSpec::special("rate", ValueSpec::Rate),
-        OptionSpec::special("ramp", ValueSpec::Ramp),
-        OptionSpec::value("warmup", vec![Type::Duration]),
-        OptionSpec::special("check", ValueSpec::Check),
+        OptionSpec::value(CONCURRENCY, vec![Type::Int]),
+        OptionSpec::value(REQUESTS, vec![Type::Int]),
+        OptionSpec::value(DURATION, vec![Type::Duration]),
+        OptionSpec::special(RATE, ValueSpec::Rate),
+        OptionSpec::special(RAMP, ValueSpec::Ramp),
+        OptionSpec::value(WARMUP, vec![Type::Duration]),
+        OptionSpec::special(CHECK, ValueSpec::Check),
     ];
     block_options.extend(crate::steps::http::request_clauses());
     StepSchema {

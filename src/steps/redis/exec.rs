@@ -3,6 +3,8 @@
 //! `redis` crate's multiplexed connection) and the reading of replies as values.
 //! It must not import the interpreter.
 
+use super::RedisConfig;
+use crate::steps::config::ConfigError;
 use crate::steps::exec::{
     CommandPart, FieldValue, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput,
     TestResources,
@@ -72,6 +74,9 @@ impl StepExecutor for RedisExecutor {
                     "a `redis` step takes a connection made by redis(url)",
                 ));
             };
+            let config =
+                RedisConfig::from_clauses(&input.options).map_err(ConfigError::into_step_error)?;
+            let timeout = config.timeout.unwrap_or(input.default_timeout);
             let words = command_words(input.command.as_deref().unwrap_or_default())?;
             if words.is_empty() {
                 return Err(StepError::new(
@@ -80,14 +85,14 @@ impl StepExecutor for RedisExecutor {
                 ));
             }
             let shown = show_command(&words);
-            let (slot, mut connection) = self.connection(url, input.timeout).await?;
+            let (slot, mut connection) = self.connection(url, timeout).await?;
             let mut command = redis::Cmd::new();
             for word in &words {
                 command.arg(word.as_bytes());
             }
             let started = Instant::now();
             let answer = tokio::time::timeout(
-                input.timeout,
+                timeout,
                 command.query_async::<redis::Value>(&mut connection),
             )
             .await;
@@ -102,7 +107,7 @@ impl StepExecutor for RedisExecutor {
                         StepErrorKind::Timeout,
                         format!(
                             "Redis did not answer `{shown}` within {}",
-                            crate::units::literal_duration(input.timeout)
+                            crate::units::literal_duration(timeout)
                         ),
                     ));
                 }

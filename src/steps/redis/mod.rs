@@ -1,9 +1,11 @@
-//! The `redis` step kind: its declaration (`kind`, `check`) and its execution
-//! (`exec`).
+//! The `redis` step kind: its declaration (`kind`, `check`), its typed config
+//! (`config`) and its execution (`exec`).
 
 mod check;
+pub mod config;
 pub mod exec;
 mod kind;
 
+pub use config::RedisConfig;
 pub use exec::RedisExecutor;
 pub use kind::{Redis, SCHEMES};

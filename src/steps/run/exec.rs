@@ -1,11 +1,12 @@
 //! Running `run` steps: a shell command.
 
+use super::RunConfig;
 use crate::os::process::{CommandError, CommandSpec, run_command};
+use crate::steps::config::ConfigError;
 use crate::steps::exec::{
     StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
 };
-use crate::value::Value;
-use crate::value::{to_text, type_name_with_article};
+use crate::value::{Value, to_text};
 use futures_util::future::BoxFuture;
 
 pub struct RunExecutor;
@@ -19,45 +20,27 @@ impl StepExecutor for RunExecutor {
         Box::pin(async move {
             let usage = |message: String| StepError::new(StepErrorKind::Usage, message);
             let command = to_text(&input.target).map_err(|error| usage(error.0))?;
+            let config =
+                RunConfig::from_clauses(&input.options).map_err(ConfigError::into_step_error)?;
             // The run's environment first (it holds `--env-file`), so the step's own
             // `env` wins.
-            let run_environment = input
+            let env = input
                 .environment
                 .iter()
-                .map(|(key, value)| (key.clone(), value.clone()));
-            let step_environment: Vec<(String, String)> = match input.option("env") {
-                None => Vec::new(),
-                Some(Value::Object(entries)) => entries
-                    .iter()
-                    .map(|(key, value)| {
-                        Ok((key.clone(), to_text(value).map_err(|error| usage(error.0))?))
-                    })
-                    .collect::<Result<_, StepError>>()?,
-                Some(other) => {
-                    return Err(usage(format!(
-                        "`env` takes an object, not {}",
-                        type_name_with_article(other)
-                    )));
-                }
-            };
-            let env = run_environment.chain(step_environment).collect();
-            let cwd = match input.option("cwd") {
-                Some(value) => input
-                    .base_dir
-                    .join(to_text(value).map_err(|error| usage(error.0))?),
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .chain(config.env)
+                .collect();
+            let cwd = match &config.cwd {
+                Some(cwd) => input.base_dir.join(cwd),
                 None => input.base_dir.clone(),
             };
-            let stdin = match input.option("stdin") {
-                None => None,
-                Some(Value::Bytes(bytes)) => Some(bytes.clone()),
-                Some(other) => Some(to_text(other).map_err(|error| usage(error.0))?.into_bytes()),
-            };
+            let timeout = config.timeout.unwrap_or(input.default_timeout);
             let spec = CommandSpec {
                 command: command.clone(),
                 env,
                 cwd,
-                stdin,
-                timeout: input.timeout,
+                stdin: config.stdin,
+                timeout,
             };
             let output = run_command(&spec).await.map_err(|error| match error {
                 CommandError::Spawn(message) => StepError::new(

@@ -1,6 +1,8 @@
 //! What the `run` step kind declares: its words, its schema and its executor.
 
+use super::config::{CWD, ENV, STDIN};
 use crate::steps::StepKind;
+use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
 use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
 use crate::types::Type;
@@ -32,10 +34,10 @@ pub fn schema() -> StepSchema {
         target_text: TargetText::Shell,
         target: Type::String,
         clauses: vec![
-            OptionSpec::value("timeout", vec![Type::Duration]),
-            OptionSpec::value("env", vec![Type::map(Type::Json)]),
-            OptionSpec::value("cwd", vec![Type::String]),
-            OptionSpec::value("stdin", vec![Type::String, Type::Bytes]),
+            OptionSpec::value(TIMEOUT, vec![Type::Duration]),
+            OptionSpec::value(ENV, vec![Type::map(Type::Json)]),
+            OptionSpec::value(CWD, vec![Type::String]),
+            OptionSpec::value(STDIN, vec![Type::String, Type::Bytes]),
         ],
         block_options: Vec::new(),
         result: vec![

@@ -21,11 +21,13 @@
 //! healthy state, or closed; a statement cut short (timeout, cancellation, a lost
 //! connection) closes its connection instead of returning it to the pool.
 
+use super::SqlConfig;
 use super::connection::{ConnectionOptions, InFlight, Pool, Target, TestConnections};
 use super::errors::{
     connection_error, connection_is_broken, exchange_text, statement_detail, statement_error,
 };
 use super::statement::{RunError, run_statement, statement_text};
+use crate::steps::config::ConfigError;
 use crate::steps::exec::{
     StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
 };
@@ -81,24 +83,27 @@ impl StepExecutor for SqlExecutor {
                     ));
                 }
             };
+            let config =
+                SqlConfig::from_clauses(&input.options).map_err(ConfigError::into_step_error)?;
+            let timeout = config.timeout.unwrap_or(input.default_timeout);
             let target = Target::parse(&url)?;
             let parts = input.command.as_deref().unwrap_or(&[]);
             let (sql, parameters) = statement_text(parts, target.driver);
-            let pool = self.pool(&target, input.timeout).await?;
+            let pool = self.pool(&target, timeout).await?;
             let connections = test.extension(EXTENSION_KEY, TestConnections::default);
             // Held for the whole step: one test runs its steps one at a time, and
             // this keeps its connection out of reach while a statement runs on it.
             let mut held = connections.by_url.lock().await;
             let connection = match held.remove(&url) {
                 Some(connection) => connection,
-                None => pool.acquire(&target, input.timeout).await?,
+                None => pool.acquire(&target, timeout).await?,
             };
             let mut in_flight = InFlight(Some(connection));
             let started = Instant::now();
             let outcome = match in_flight.0.as_mut() {
                 Some(held) => {
                     tokio::time::timeout(
-                        input.timeout,
+                        timeout,
                         run_statement(&mut held.connection, &sql, &parameters),
                     )
                     .await
@@ -115,7 +120,7 @@ impl StepExecutor for SqlExecutor {
                         kind: StepErrorKind::Timeout,
                         message: format!(
                             "the statement did not finish within {}; its connection was closed",
-                            literal_duration(input.timeout)
+                            literal_duration(timeout)
                         ),
                         detail: Some(statement_detail(&sql, None)),
                     });

@@ -1,5 +1,6 @@
 //! What the `sql` step kind declares: its words, its schema and its executor.
 
+use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
 use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
 use crate::steps::{StepChecker, StepKind};
@@ -36,7 +37,7 @@ pub fn schema() -> StepSchema {
         name: "sql",
         target_text: TargetText::Plain,
         target: Type::Database,
-        clauses: vec![OptionSpec::value("timeout", vec![Type::Duration])],
+        clauses: vec![OptionSpec::value(TIMEOUT, vec![Type::Duration])],
         block_options: Vec::new(),
         result: vec![
             ("rows", Type::list(Type::map(Type::Json))),

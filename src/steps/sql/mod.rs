@@ -1,10 +1,12 @@
-//! The `sql` step kind: its declaration (`kind`, `check`) and its execution:
-//! `exec` (the executor and its pools), `connection` (databases, pools and the
-//! connection each test holds), `statement` (placeholders, binding, one runner for
-//! every driver), `encode` (parameters on PostgreSQL), `decode` (rows as values)
-//! and `errors` (failures in words, the `-v` exchange).
+//! The `sql` step kind: its declaration (`kind`, `check`), its typed config
+//! (`config`) and its execution: `exec` (the executor and its pools),
+//! `connection` (databases, pools and the connection each test holds),
+//! `statement` (placeholders, binding, one runner for every driver), `encode`
+//! (parameters on PostgreSQL), `decode` (rows as values) and `errors` (failures in
+//! words, the `-v` exchange).
 
 mod check;
+pub mod config;
 mod connection;
 mod decode;
 mod encode;
@@ -15,5 +17,6 @@ mod statement;
 #[cfg(test)]
 mod tests;
 
+pub use config::SqlConfig;
 pub use exec::SqlExecutor;
 pub use kind::{SCHEMES, Sql};

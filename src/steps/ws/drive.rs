@@ -1,8 +1,8 @@
 //! A `ws` step: the connection opened with the step's clauses, the block's
 //! statements run by the interpreter while it is open, then closed.
 
-use super::WsConnection;
-use crate::steps::context::{Halt, StepContext, StepPart};
+use super::{WsConfig, WsConnection};
+use crate::steps::context::{Halt, StepContext};
 use crate::value::{Value, to_text};
 
 pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
@@ -10,34 +10,12 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
         Value::String(url) => url,
         other => to_text(&other).unwrap_or_default(),
     };
-    let mut headers = Vec::new();
-    let mut timeout = context.settings().default_timeout;
-    let mut insecure = false;
-    for (name, value) in context.options().await? {
-        match (name.as_str(), value) {
-            ("headers", Some(Value::Object(entries))) => {
-                for (name, value) in entries {
-                    let text = to_text(&value)
-                        .map_err(|error| context.fail_at(StepPart::Option("headers"), error.0))?;
-                    headers.push((name, text));
-                }
-            }
-            ("timeout", Some(value)) => match value {
-                Value::Duration(duration) => timeout = duration,
-                other => {
-                    let message = format!(
-                        "expected a duration, found {}",
-                        crate::value::describe(&other)
-                    );
-                    return Err(context.fail_at(StepPart::Option("timeout"), message));
-                }
-            },
-            ("insecure", _) => insecure = true,
-            _ => {}
-        }
-    }
+    let clauses = context.options().await?;
+    let config = WsConfig::from_clauses(&clauses)
+        .map_err(|error| context.fail_at(error.part, error.message))?;
+    let timeout = config.timeout.unwrap_or(context.settings().default_timeout);
     context.step_started(format!("ws {url}"));
-    let connection = WsConnection::connect(&url, &headers, insecure, timeout).await;
+    let connection = WsConnection::connect(&url, &config.headers, config.insecure, timeout).await;
     if let Err(error) = &connection {
         context.step_finished(Err(error));
     }

@@ -1,7 +1,9 @@
 //! What the `ws` step kind declares: its words and its schema.
 
 use crate::steps::StepKind;
+use crate::steps::config::TIMEOUT;
 use crate::steps::context::{Halt, StepContext};
+use crate::steps::http::config::{HEADERS, INSECURE};
 use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
 use crate::types::Type;
 use crate::value::Value;
@@ -40,9 +42,9 @@ pub fn schema() -> StepSchema {
         target_text: TargetText::Url,
         target: Type::String,
         clauses: vec![
-            OptionSpec::value("headers", vec![Type::map(Type::Json)]),
-            OptionSpec::value("timeout", vec![Type::Duration]),
-            OptionSpec::flag("insecure"),
+            OptionSpec::value(HEADERS, vec![Type::map(Type::Json)]),
+            OptionSpec::value(TIMEOUT, vec![Type::Duration]),
+            OptionSpec::flag(INSECURE),
         ],
         block_options: Vec::new(),
         // What each `receive` yields inside the block.
