@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod fmt;
+pub mod history;
 pub mod import;
 pub mod lsp;
 pub mod mask;

@@ -74,7 +74,7 @@ fn init_never_overwrites_and_ignores_reports_once() {
     assert!(!project.path().join(".github").exists());
     assert_eq!(
         std::fs::read_to_string(project.path().join(".gitignore")).unwrap(),
-        "target/\nritc-reports/\n"
+        "target/\nritc-reports/\n.ritc/\n"
     );
 
     std::fs::write(project.path().join("checks/smoke.rit"), "# mine\n").unwrap();
@@ -87,7 +87,7 @@ fn init_never_overwrites_and_ignores_reports_once() {
     );
     assert_eq!(
         std::fs::read_to_string(project.path().join(".gitignore")).unwrap(),
-        "target/\nritc-reports/\n"
+        "target/\nritc-reports/\n.ritc/\n"
     );
 }
 

@@ -331,6 +331,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("builtins", "types"),
     ("source", ""),
     ("os", "units"),
+    ("history", "units"),
     ("value", "mask units types"),
     ("diagnostics", "source"),
     ("syntax", "source diagnostics units"),
@@ -347,11 +348,11 @@ const LAYERS: &[(&str, &str)] = &[
     ("plan", "units types source syntax steps check::program"),
     (
         "run",
-        "units mask types builtins source os value diagnostics steps plan",
+        "units mask types builtins source os value diagnostics steps plan history",
     ),
     (
         "report",
-        "units mask types source os value diagnostics steps plan run::outcome",
+        "units mask types source os value diagnostics steps plan run::outcome history",
     ),
     ("publish", "units mask source syntax check plan report"),
     (

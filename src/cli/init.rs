@@ -1,6 +1,7 @@
 //! `ritc init [DIR]`: a starter suite in DIR/checks (a module saying what the checks
-//! run against, and one checkpoint that a CI stage gates on), `ritc-reports/` in
-//! DIR/.gitignore, and the CI snippet for GitHub Actions or GitLab. Nothing that
+//! run against, and one checkpoint that a CI stage gates on), the run history's
+//! folder `.ritc/history` (so runs are recorded and compared), `ritc-reports/`
+//! and `.ritc/` in DIR/.gitignore, and the CI snippet for GitHub Actions or GitLab. Nothing that
 //! exists is overwritten: if a file it would write is there, it writes nothing and
 //! says which. The files are the ones in src/cli/init and docs/ci, compiled in.
 
@@ -12,8 +13,9 @@ const SERVICES: &str = include_str!("init/services.rit");
 const SMOKE: &str = include_str!("init/smoke.rit");
 const GITHUB: &str = include_str!("../../docs/ci/github-actions.yml");
 const GITLAB: &str = include_str!("../../docs/ci/gitlab-ci.yml");
-/// The folder the CI snippets write reports into, kept out of git.
-const REPORTS_IGNORE: &str = "ritc-reports/";
+/// Kept out of git: the folder the CI snippets write reports into, and the run
+/// history (`.ritc/history`, which init creates so that runs are recorded).
+const IGNORED: [&str; 2] = ["ritc-reports/", ".ritc/"];
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Ci {
@@ -80,13 +82,23 @@ pub fn run(args: InitArgs) -> u8 {
         }
         println!("wrote {}", path.display());
     }
-    let ignore = args.dir.join(".gitignore");
-    match ignore_reports(&ignore) {
-        Ok(true) => println!("added {REPORTS_IGNORE} to {}", ignore.display()),
-        Ok(false) => {}
+    let history = args.dir.join(crate::history::DEFAULT_DIR);
+    match std::fs::create_dir_all(&history) {
+        Ok(()) => println!("made {} (the run history)", history.display()),
         Err(error) => {
-            super::print_error(format!("cannot update {}: {error}", ignore.display()), None);
+            super::print_error(format!("cannot make {}: {error}", history.display()), None);
             return exit::USAGE;
+        }
+    }
+    let ignore = args.dir.join(".gitignore");
+    for entry in IGNORED {
+        match ignore_in(&ignore, entry) {
+            Ok(true) => println!("added {entry} to {}", ignore.display()),
+            Ok(false) => {}
+            Err(error) => {
+                super::print_error(format!("cannot update {}: {error}", ignore.display()), None);
+                return exit::USAGE;
+            }
         }
     }
     println!(
@@ -109,15 +121,15 @@ fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
         .write_all(text.as_bytes())
 }
 
-/// Adds the reports folder to .gitignore unless a line already says it; true
-/// when it added the line.
-fn ignore_reports(path: &Path) -> std::io::Result<bool> {
+/// Adds `entry` to .gitignore unless a line already says it; true when it
+/// added the line.
+fn ignore_in(path: &Path, entry: &str) -> std::io::Result<bool> {
     let current = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(error) => return Err(error),
     };
-    if current.lines().any(|line| line.trim() == REPORTS_IGNORE) {
+    if current.lines().any(|line| line.trim() == entry) {
         return Ok(false);
     }
     let separator = if current.is_empty() || current.ends_with('\n') {
@@ -125,6 +137,6 @@ fn ignore_reports(path: &Path) -> std::io::Result<bool> {
     } else {
         "\n"
     };
-    std::fs::write(path, format!("{current}{separator}{REPORTS_IGNORE}\n"))?;
+    std::fs::write(path, format!("{current}{separator}{entry}\n"))?;
     Ok(true)
 }

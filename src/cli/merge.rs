@@ -18,6 +18,8 @@ pub struct MergeArgs {
     /// is standard output (repeatable). Default: yaml=-.
     #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = ReportTarget::parse)]
     report_targets: Vec<ReportTarget>,
+    #[command(flatten)]
+    history: super::history::HistoryFlags,
 }
 
 pub fn run(args: MergeArgs) -> u8 {
@@ -60,7 +62,30 @@ pub fn run(args: MergeArgs) -> u8 {
             }
         }
     }
-    let merged = merge::merge(&reports);
+    let mut merged = merge::merge(&reports);
+    if let Some(settings) = args.history.settings() {
+        let entry = crate::report::model::history_entry(&merged);
+        let store = crate::history::HistoryStore::new(&settings.dir);
+        let recorded = store
+            .read()
+            .and_then(|earlier| store.append(&entry, settings.keep).map(|()| earlier.runs));
+        match recorded {
+            Ok(earlier) => {
+                let findings: Vec<String> = crate::history::findings(&earlier, &entry)
+                    .into_iter()
+                    .map(|finding| finding.message)
+                    .collect();
+                for finding in &findings {
+                    eprintln!("history: {finding}");
+                }
+                crate::report::model::add_history_warnings(&mut merged, &findings);
+            }
+            Err(error) => eprintln!(
+                "warning: cannot record the merged run in its history ({}): {error}",
+                settings.dir.display()
+            ),
+        }
+    }
     for warning in merged
         .warnings
         .iter()

@@ -6,6 +6,7 @@ mod completions;
 mod explain;
 mod files;
 mod fmt;
+mod history;
 mod import;
 mod init;
 mod list;
@@ -62,6 +63,8 @@ enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the manual page (`ritc man | man -l -`), or write every page with --out-dir.
     Man(man::ManArgs),
+    /// List the runs recorded in the run history (.ritc/history), or prune it.
+    History(history::HistoryArgs),
 }
 
 /// The whole command line as clap describes it: tests/docs.rs writes
@@ -95,6 +98,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
+        Command::History(args) => history::run(args),
     };
     ExitCode::from(code)
 }

@@ -72,6 +72,8 @@ pub struct RunArgs {
     /// (wire format: docs/reports.md).
     #[arg(long, value_name = "FORMAT")]
     events: Option<EventsFormat>,
+    #[command(flatten)]
+    history: super::history::HistoryFlags,
 }
 
 /// The formats of `--events`.
@@ -275,6 +277,12 @@ pub fn run(args: RunArgs) -> u8 {
         },
         suite_root,
         secrets: Masker::default(),
+        // A shard is a part of a run: `ritc merge` records the whole.
+        history: if args.shard.is_some() {
+            None
+        } else {
+            args.history.settings()
+        },
     };
     // Before anything is started: a process that leaves its process group
     // (`setsid`, a daemon) is then adopted by ritc, not init, and is ended at the

@@ -33,6 +33,7 @@
 //! | `checkpoint_settled` | `suite`, `checkpoint`, `stage`, `on_failure`, `status` (`passed` `failed` `skipped` `incomplete` `interrupted`), `tests`, `duration_ms`, `skipped_after` (the tests a failed `stop` checkpoint kept from starting), `not_reached` (its own tests that did not run because the run stopped) — when its last selected test has its outcome |
 //! | `run_problem` | `message`, `detail`, `suggestion`, `fails_run` (a problem outside any test: a service, setup, teardown fail the run; processes that outlived it do not) |
 //! | `service_usage` | `service`, `peak_rss_bytes`, `peak_cpu_percent` (100 = one core, over 1 s), `cpu_seconds`, `processes`, `samples`, `sampled_ms` (what a started service used while the tests ran; one per service, before `run_finished`) |
+//! | `history` | `findings`: each `{kind, test, message}`, `kind` one of `new_failure` `flaky_alternating` `slower_test` `slower_load` `lower_throughput` `known_failure` (what the run history says of this run, before `run_finished`; only when history is recorded) |
 //! | `run_finished` | `status` (`PASSED` `FAILED` `PARTIAL` `INTERRUPTED`), `exit_code`, `summary` (`total_tests` `passed` `failed` `skipped` `warned` `interrupted` `warnings`), `duration_ms`, `stopped_early`, `interrupted`, `warnings`, `recommendations`, `checkpoints` (as in the JSON report) |
 //!
 //! A `failure` is `{kind, message, file, line, column, source, expected,
@@ -223,6 +224,14 @@ impl EventsReporter {
                 "processes": usage.max_processes,
                 "samples": usage.samples,
                 "sampled_ms": model::millis(usage.sampled),
+            }),
+            Event::HistoryFindings(findings) => json!({
+                "type": "history",
+                "findings": findings.iter().map(|finding| json!({
+                    "kind": finding.kind.as_str(),
+                    "test": mask(&finding.test),
+                    "message": mask(&finding.message),
+                })).collect::<Vec<_>>(),
             }),
             Event::RunFinished { summary } => {
                 let report = self.builder.report(&self.masker);

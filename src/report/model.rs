@@ -376,6 +376,8 @@ pub struct ReportBuilder {
     tests: Vec<TestRecord>,
     problems: Vec<Problem>,
     services: Vec<ServiceUsageRecord>,
+    /// What the run history said of the run: warnings that do not change its status.
+    history: Vec<String>,
     finished: Option<Summary>,
 }
 
@@ -391,6 +393,7 @@ impl ReportBuilder {
             tests: Vec::new(),
             problems: Vec::new(),
             services: Vec::new(),
+            history: Vec::new(),
             finished: None,
         }
     }
@@ -457,6 +460,12 @@ impl ReportBuilder {
                 });
             }
             Event::ServiceUsage(usage) => self.services.push(ServiceUsageRecord::from(usage)),
+            Event::HistoryFindings(findings) => {
+                self.history = findings
+                    .iter()
+                    .map(|finding| finding.message.clone())
+                    .collect();
+            }
             Event::RunFinished { summary } => self.finished = Some(summary.clone()),
             _ => {}
         }
@@ -507,6 +516,7 @@ impl ReportBuilder {
             checkpoints: Vec::new(),
         };
         finish(&mut report, &[]);
+        add_history_warnings(&mut report, &self.history);
         mask_report(&report, masker)
     }
 }
@@ -650,6 +660,39 @@ pub fn finish(report: &mut RunReport, extra_warnings: &[String]) {
     report.summary.warnings = report.warnings.len();
     report.recommendations = suggest::recommendations(report, !extra_warnings.is_empty());
     report.test_run.status = status(report, !extra_warnings.is_empty());
+}
+
+/// A report as one run of the history (`ritc merge` records the merged run so).
+pub fn history_entry(report: &RunReport) -> crate::history::RunEntry {
+    let mut entry = crate::history::RunEntry::new(
+        report.test_run.started_unix_ms,
+        report.test_run.files.clone(),
+    );
+    entry.tests = report
+        .tests
+        .iter()
+        .map(|test| crate::history::TestEntry {
+            suite: test.suite.clone(),
+            name: test.name.clone(),
+            file: test.file.clone(),
+            status: test.status.as_str().to_string(),
+            attempts: test.attempts,
+            duration_ms: test.duration_ms,
+            loads: test
+                .loads
+                .iter()
+                .filter_map(crate::history::LoadEntry::from_report)
+                .collect(),
+        })
+        .collect();
+    entry
+}
+
+/// The run history's findings, after the run's own warnings: counted as
+/// warnings, but they never change the status (the gate is this run's tests).
+pub fn add_history_warnings(report: &mut RunReport, findings: &[String]) {
+    report.warnings.extend(findings.iter().cloned());
+    report.summary.warnings = report.warnings.len();
 }
 
 /// The one-line verdict of the terminal, the TAP report's last line and `ritc

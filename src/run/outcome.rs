@@ -207,6 +207,9 @@ pub enum Event {
     /// Every selected test of a checkpoint has its outcome: how the checkpoint
     /// ended, and for a failed `stop` checkpoint how many tests it skipped.
     CheckpointSettled(Box<CheckpointOutcome>),
+    /// What the run history says about this run (flaky tests, new failures,
+    /// regressions), once, before `RunFinished`, when history is recorded.
+    HistoryFindings(Vec<crate::history::Finding>),
     RunFinished {
         summary: Summary,
     },

@@ -42,6 +42,16 @@ pub struct RunOptions {
     /// `secret` once computed (before any event), the evaluator what is made from
     /// them while tests run.
     pub secrets: Masker,
+    /// Where to record the run and read the runs before it (`--history`, or
+    /// `.ritc/history` when that folder exists); None records nothing.
+    pub history: Option<HistorySettings>,
+}
+
+/// Where the run history lives and how many runs it keeps.
+#[derive(Clone, Debug)]
+pub struct HistorySettings {
+    pub dir: PathBuf,
+    pub keep: usize,
 }
 
 /// A problem that stops the run before any test: exit code 2.
@@ -486,6 +496,7 @@ pub async fn run(
                 .map(|module| module.name.clone())
         })
         .collect();
+    let run_files = files.clone();
     let _ = events.send(Event::RunStarted {
         files,
         tests: selected.len(),
@@ -639,6 +650,9 @@ pub async fn run(
         );
     }
     signal_task.abort();
+    if let Some(history) = &options.history {
+        record_history(history, started_at, run_files, &mut tally, &events).await;
+    }
     let mut summary = tally.summary();
     summary.interrupted = interrupted;
     if interrupted {
@@ -656,6 +670,49 @@ pub async fn run(
         summary,
         interrupted,
     })
+}
+
+/// Appends this run to the history and announces what the runs before it say
+/// about it (flaky tests, new failures, regressions). A history that cannot be
+/// read or written is a warning of the run, never a failure.
+async fn record_history(
+    settings: &HistorySettings,
+    started_at: SystemTime,
+    files: Vec<String>,
+    tally: &mut Tally,
+    events: &UnboundedSender<Event>,
+) {
+    let mut entry = crate::history::RunEntry::new(
+        started_at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis() as u64),
+        files,
+    );
+    entry.tests = tally.take_history();
+    let store = crate::history::HistoryStore::new(&settings.dir);
+    let keep = settings.keep;
+    let recorded = tokio::task::spawn_blocking(move || {
+        let earlier = store.read()?.runs;
+        store.append(&entry, keep)?;
+        Ok::<_, std::io::Error>(crate::history::findings(&earlier, &entry))
+    })
+    .await;
+    match recorded {
+        Ok(Ok(findings)) => {
+            if !findings.is_empty() {
+                let _ = events.send(Event::HistoryFindings(findings));
+            }
+        }
+        Ok(Err(error)) => tally.problem(
+            format!(
+                "cannot record the run in its history ({}): {error}",
+                settings.dir.display()
+            ),
+            None,
+            false,
+        ),
+        Err(_) => {}
+    }
 }
 
 #[derive(Default)]

@@ -9,6 +9,7 @@
 use super::outcome::{
     CheckpointOutcome, CheckpointStatus, Event, Summary, TestOutcome, TestStatus,
 };
+use crate::history::{LoadEntry, TestEntry};
 use crate::plan::{FailureAction, Plan};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
@@ -24,6 +25,8 @@ pub struct Tally {
     not_started: usize,
     checkpoints: Vec<CheckpointProgress>,
     halt: Option<String>,
+    /// What each finished test did, for the run history.
+    history: Vec<TestEntry>,
 }
 
 /// A checkpoint's selected tests and the outcomes they have so far.
@@ -85,6 +88,7 @@ impl Tally {
             not_started: selected.len(),
             checkpoints,
             halt: None,
+            history: Vec::new(),
         }
     }
 
@@ -144,6 +148,7 @@ impl Tally {
                 _ => {}
             }
         }
+        self.history.push(history_entry(&outcome));
         let status = (outcome.status, outcome.not_reached);
         let duration = outcome.duration;
         let _ = self.events.send(Event::TestFinished(Box::new(outcome)));
@@ -177,6 +182,11 @@ impl Tally {
         });
     }
 
+    /// What each test did so far, for the run history; taken once.
+    pub fn take_history(&mut self) -> Vec<TestEntry> {
+        std::mem::take(&mut self.history)
+    }
+
     /// The counts; `stopped_early` when something halted the run.
     pub fn summary(&self) -> Summary {
         let mut summary = self.summary.clone();
@@ -189,6 +199,29 @@ impl Tally {
         self.checkpoints
             .iter_mut()
             .find(|known| known.suite_index == suite_index && known.outcome.name == name)
+    }
+}
+
+fn history_entry(outcome: &TestOutcome) -> TestEntry {
+    TestEntry {
+        suite: outcome.suite.clone(),
+        name: outcome.name.clone(),
+        file: outcome.file.clone(),
+        status: match outcome.status {
+            TestStatus::Passed => "passed",
+            TestStatus::Failed => "failed",
+            TestStatus::Skipped => "skipped",
+            TestStatus::Warned => "warned",
+            TestStatus::Interrupted => "interrupted",
+        }
+        .to_string(),
+        attempts: outcome.attempts,
+        duration_ms: outcome.duration.as_secs_f64() * 1000.0,
+        loads: outcome
+            .loads
+            .iter()
+            .filter_map(LoadEntry::from_report)
+            .collect(),
     }
 }
 
