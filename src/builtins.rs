@@ -11,7 +11,7 @@
 // right is allowed where it stands, with its reason.
 #![deny(clippy::wildcard_enum_match_arm)]
 
-use crate::types::Type;
+use crate::types::{ConnectionKind, Type};
 
 /// What a parameter accepts.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -353,7 +353,7 @@ pub const BUILTINS: &[Builtin] = &[
         id: BuiltinId::Database,
         name: "database",
         parameters: &[required("url", Accepts::String)],
-        returns: fixed!(Type::Database),
+        returns: fixed!(Type::Connection(ConnectionKind::Database)),
         summary: "a database: postgres://, mysql://, mariadb:// or sqlite: URL",
         derives_secret: false,
     },
@@ -361,7 +361,7 @@ pub const BUILTINS: &[Builtin] = &[
         id: BuiltinId::Redis,
         name: "redis",
         parameters: &[required("url", Accepts::String)],
-        returns: fixed!(Type::Redis),
+        returns: fixed!(Type::Connection(ConnectionKind::Redis)),
         summary: "a Redis connection: redis:// or rediss:// URL",
         derives_secret: false,
     },

@@ -28,8 +28,9 @@ pub enum Type {
     Map(Box<Type>),
     /// An object with known fields (a step's result, `latency`, an object literal).
     Record(Vec<(String, Type)>),
-    Database,
-    Redis,
+    /// A handle made by `database(url)`, `redis(url)`, …: one type per kind of
+    /// server, named as its kind (`database`, `redis`).
+    Connection(ConnectionKind),
     File,
     Schema,
     Service,
@@ -111,6 +112,11 @@ impl Type {
 
     /// A type named in a signature or `let x: T` (`list<string>`).
     pub fn from_name(name: &str, arguments: &[Type]) -> Option<Type> {
+        if arguments.is_empty()
+            && let Some(kind) = ConnectionKind::named(name)
+        {
+            return Some(Type::Connection(kind));
+        }
         Some(match (name, arguments) {
             ("string", []) => Type::String,
             ("int", []) => Type::Int,
@@ -127,8 +133,6 @@ impl Type {
             ("list" | "array", [item]) => Type::list(item.clone()),
             ("object" | "map" | "record", []) => Type::map(Type::Json),
             ("map", [value]) => Type::map(value.clone()),
-            ("database", []) => Type::Database,
-            ("redis", []) => Type::Redis,
             ("file", []) => Type::File,
             ("schema", []) => Type::Schema,
             ("service", []) => Type::Service,
@@ -193,6 +197,46 @@ impl IsTest {
     }
 }
 
+/// What a connection value (`Type::Connection`, `value::Connection`) connects
+/// to: one variant per kind of server a step talks to through a handle made by a
+/// core function. A new broker (AMQP, MQTT, NATS) is a variant here, not a type
+/// or a value of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConnectionKind {
+    /// `database(url)`: PostgreSQL, MySQL/MariaDB or SQLite, for `sql` steps.
+    Database,
+    /// `redis(url)`, for `redis` steps.
+    Redis,
+}
+
+impl ConnectionKind {
+    pub const ALL: [ConnectionKind; 2] = [ConnectionKind::Database, ConnectionKind::Redis];
+
+    /// The name of its type in `.rit` (`let db: database`) and in diagnostics;
+    /// also the core function that makes one.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ConnectionKind::Database => "database",
+            ConnectionKind::Redis => "redis",
+        }
+    }
+
+    /// How a runtime message names such a value ("a redis connection").
+    pub fn value_name(self) -> &'static str {
+        match self {
+            ConnectionKind::Database => "database",
+            ConnectionKind::Redis => "redis connection",
+        }
+    }
+
+    /// The kind whose type is called `name`.
+    pub fn named(name: &str) -> Option<ConnectionKind> {
+        ConnectionKind::ALL
+            .into_iter()
+            .find(|kind| kind.type_name() == name)
+    }
+}
+
 /// How a service's readiness is probed (`ready http|tcp|log …`): the checker
 /// accepts these words only, the plan carries the variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,8 +292,7 @@ impl fmt::Display for Type {
                 let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
                 write!(f, "record {{{}}}", names.join(", "))
             }
-            Type::Database => write!(f, "database"),
-            Type::Redis => write!(f, "redis"),
+            Type::Connection(kind) => f.write_str(kind.type_name()),
             Type::File => write!(f, "file"),
             Type::Schema => write!(f, "schema"),
             Type::Service => write!(f, "service"),
@@ -263,6 +306,26 @@ impl fmt::Display for Type {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A connection's type is written, displayed and found by one name per kind,
+    /// the same as before there was one `Connection` type.
+    #[test]
+    fn each_connection_kind_is_a_type_by_its_name() {
+        for kind in ConnectionKind::ALL {
+            let ty = Type::from_name(kind.type_name(), &[]);
+            assert_eq!(ty, Some(Type::Connection(kind)));
+            assert_eq!(Type::Connection(kind).to_string(), kind.type_name());
+        }
+        assert_eq!(
+            ConnectionKind::named("database"),
+            Some(ConnectionKind::Database)
+        );
+        assert_eq!(ConnectionKind::named("redis"), Some(ConnectionKind::Redis));
+        assert_ne!(
+            Type::Connection(ConnectionKind::Database),
+            Type::Connection(ConnectionKind::Redis)
+        );
+    }
 
     #[test]
     fn fitting() {

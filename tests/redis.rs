@@ -5,9 +5,9 @@
 
 use ritc::steps::exec::{CommandPart, StepErrorKind, StepExecutor, StepInput, TestResources};
 use ritc::steps::redis::RedisExecutor;
-use ritc::value::Value;
+use ritc::types::ConnectionKind;
+use ritc::value::{Connection, Value};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
 
 mod common;
@@ -313,7 +313,7 @@ test "after it" {
 fn input(parts: Vec<CommandPart>) -> StepInput {
     StepInput {
         method: None,
-        target: Value::Redis(Arc::from(REDIS_URL)),
+        target: Value::Connection(Connection::new(ConnectionKind::Redis, REDIS_URL)),
         command: Some(parts),
         options: Vec::new(),
         default_timeout: Duration::from_secs(5),

@@ -18,7 +18,8 @@ use ritc::steps::exec::{
     CommandPart, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
 };
 use ritc::steps::sql::SqlExecutor;
-use ritc::value::Value;
+use ritc::types::ConnectionKind;
+use ritc::value::{Connection, Value};
 
 mod common;
 use common::demo::demo_binary;
@@ -671,7 +672,7 @@ fn database_and_checkpoints_examples_run_green_on_postgres() {
 fn input(url: &str, parts: Vec<CommandPart>, timeout: Duration) -> StepInput {
     StepInput {
         method: None,
-        target: Value::Database(url.into()),
+        target: Value::Connection(Connection::new(ConnectionKind::Database, url)),
         command: Some(parts),
         options: Vec::new(),
         default_timeout: timeout,

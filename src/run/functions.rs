@@ -17,10 +17,11 @@ use serde_json::Value as Json;
 
 use crate::builtins::{self, BuiltinId, Parameter};
 use crate::mask::Masker;
+use crate::types::ConnectionKind;
+use crate::value::{Connection, FilePart, Value};
 use crate::value::{
     EvalError, Number, number_of, string_of, to_json, to_text, type_name_with_article,
 };
-use crate::value::{FilePart, Value};
 
 /// What a call may reach outside its arguments.
 pub struct FunctionContext<'a> {
@@ -159,7 +160,10 @@ fn call_function(
             let url = arguments.text("url")?;
             match scheme_of(&url).as_deref() {
                 Some("redis" | "rediss") => match url::Url::parse(&url) {
-                    Ok(_) => Ok(Value::Redis(Arc::from(url))),
+                    Ok(_) => Ok(Value::Connection(Connection::new(
+                        ConnectionKind::Redis,
+                        url,
+                    ))),
                     Err(error) => Err(EvalError(format!(
                         "redis: {url} is not a valid URL: {error}"
                     ))),
@@ -693,13 +697,17 @@ fn database(url: &str, base_dir: &Path) -> Result<Value, EvalError> {
         )));
     };
     if scheme == "sqlite" {
-        return Ok(Value::Database(Arc::from(absolute_sqlite_url(
-            url, base_dir,
-        ))));
+        return Ok(Value::Connection(Connection::new(
+            ConnectionKind::Database,
+            absolute_sqlite_url(url, base_dir),
+        )));
     }
     url::Url::parse(url)
         .map_err(|error| EvalError(format!("database: {url} is not a valid URL: {error}")))?;
-    Ok(Value::Database(Arc::from(url)))
+    Ok(Value::Connection(Connection::new(
+        ConnectionKind::Database,
+        url,
+    )))
 }
 
 /// `sqlite://demo.db?mode=rwc` → `sqlite:///suite/demo.db?mode=rwc`. In-memory
@@ -1274,35 +1282,51 @@ mod tests {
 
     #[test]
     fn connections() {
-        let Value::Database(url) = ok("database", vec![text("postgres://u:p@localhost:5432/app")])
+        let Value::Connection(Connection {
+            kind: ConnectionKind::Database,
+            url,
+        }) = ok("database", vec![text("postgres://u:p@localhost:5432/app")])
         else {
             panic!("database")
         };
         assert_eq!(&*url, "postgres://u:p@localhost:5432/app");
         assert!(matches!(
             ok("database", vec![text("mysql://localhost/app")]),
-            Value::Database(_)
+            Value::Connection(Connection {
+                kind: ConnectionKind::Database,
+                ..
+            })
         ));
         assert!(matches!(
             ok("database", vec![text("mariadb://localhost/app")]),
-            Value::Database(_)
+            Value::Connection(Connection {
+                kind: ConnectionKind::Database,
+                ..
+            })
         ));
         assert!(matches!(
             ok("database", vec![text("postgresql://localhost/app")]),
-            Value::Database(_)
+            Value::Connection(Connection {
+                kind: ConnectionKind::Database,
+                ..
+            })
         ));
         assert!(
             message(run("database", vec![text("http://localhost")])).contains("not a database URL")
         );
         assert!(run("database", vec![text("demo.db")]).is_err());
         with_context(false, |fixture, context| {
-            let Value::Database(url) = call(
+            let Value::Connection(Connection {
+                kind: ConnectionKind::Database,
+                url,
+            }) = call(
                 "database",
                 vec![text("sqlite://demo.db?mode=rwc")],
                 vec![],
                 context,
             )
-            .unwrap() else {
+            .unwrap()
+            else {
                 panic!("database")
             };
             let expected = format!(
@@ -1310,30 +1334,42 @@ mod tests {
                 fixture.suite().to_str().unwrap()
             );
             assert_eq!(&*url, expected);
-            let Value::Database(url) =
-                call("database", vec![text("sqlite::memory:")], vec![], context).unwrap()
+            let Value::Connection(Connection {
+                kind: ConnectionKind::Database,
+                url,
+            }) = call("database", vec![text("sqlite::memory:")], vec![], context).unwrap()
             else {
                 panic!("database")
             };
             assert_eq!(&*url, "sqlite::memory:");
-            let Value::Database(url) = call(
+            let Value::Connection(Connection {
+                kind: ConnectionKind::Database,
+                url,
+            }) = call(
                 "database",
                 vec![text("sqlite:///abs/x.db")],
                 vec![],
                 context,
             )
-            .unwrap() else {
+            .unwrap()
+            else {
                 panic!("database")
             };
             assert_eq!(&*url, "sqlite:///abs/x.db");
         });
         assert!(matches!(
             ok("redis", vec![text("redis://localhost:6379")]),
-            Value::Redis(_)
+            Value::Connection(Connection {
+                kind: ConnectionKind::Redis,
+                ..
+            })
         ));
         assert!(matches!(
             ok("redis", vec![text("rediss://localhost:6380/0")]),
-            Value::Redis(_)
+            Value::Connection(Connection {
+                kind: ConnectionKind::Redis,
+                ..
+            })
         ));
         assert!(message(run("redis", vec![text("http://localhost")])).contains("not a Redis URL"));
     }

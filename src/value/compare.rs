@@ -48,8 +48,7 @@ pub fn equals(a: &Value, b: &Value) -> bool {
                 }
                 (Value::File(x), Value::File(y)) => x == y,
                 (Value::Schema(x), Value::Schema(y)) => x == y,
-                (Value::Database(x), Value::Database(y)) => x == y,
-                (Value::Redis(x), Value::Redis(y)) => x == y,
+                (Value::Connection(x), Value::Connection(y)) => x == y,
                 (Value::Service(x), Value::Service(y)) => x == y,
                 _ => false,
             }

@@ -31,8 +31,7 @@ pub fn type_name(value: &Value) -> &'static str {
         Value::Object(_) => "object",
         Value::File(_) => "file",
         Value::Schema(_) => "schema",
-        Value::Database(_) => "database",
-        Value::Redis(_) => "redis connection",
+        Value::Connection(connection) => connection.kind.value_name(),
         Value::Service(_) => "service",
     }
 }

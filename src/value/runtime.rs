@@ -3,6 +3,7 @@
 //! everything else has the static type the checker gave it.
 
 use crate::mask::Masker;
+use crate::types::ConnectionKind;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,12 +29,27 @@ pub enum Value {
     File(Arc<FilePart>),
     /// A parsed JSON Schema made by `schema(path)`.
     Schema(Arc<serde_json::Value>),
-    /// A database handle made by `database(url)`: the URL; pools live in the backend.
-    Database(Arc<str>),
-    /// A Redis handle made by `redis(url)`.
-    Redis(Arc<str>),
+    /// A handle made by `database(url)`, `redis(url)`, …
+    Connection(Connection),
     /// A service named in `logs(api)`.
     Service(Arc<str>),
+}
+
+/// A handle to a server: its kind and URL. Pools and connections live in the
+/// step kind's executor, keyed by the URL.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Connection {
+    pub kind: ConnectionKind,
+    pub url: Arc<str>,
+}
+
+impl Connection {
+    pub fn new(kind: ConnectionKind, url: impl Into<Arc<str>>) -> Connection {
+        Connection {
+            kind,
+            url: url.into(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -72,7 +88,7 @@ impl Value {
                 secrets.holds_secret(key.as_bytes()) || value.holds_secret(secrets)
             }),
             Value::File(part) => secrets.holds_secret(&part.content),
-            Value::Database(url) | Value::Redis(url) => secrets.holds_secret(url.as_bytes()),
+            Value::Connection(connection) => secrets.holds_secret(connection.url.as_bytes()),
             Value::Null
             | Value::Bool(_)
             | Value::Int(_)

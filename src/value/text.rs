@@ -36,7 +36,7 @@ pub fn to_text(value: &Value) -> Result<String, EvalError> {
         Value::Json(json) => Ok(json.to_string()),
         Value::List(_) | Value::Object(_) => Ok(to_json(value).to_string()),
         Value::Schema(schema) => Ok(schema.to_string()),
-        Value::Database(url) | Value::Redis(url) => Ok(url.to_string()),
+        Value::Connection(connection) => Ok(connection.url.to_string()),
         Value::Service(name) => Ok(name.to_string()),
     }
 }
@@ -73,7 +73,7 @@ pub fn to_json(value: &Value) -> Json {
             "size": part.content.len(),
         }),
         Value::Schema(schema) => schema.as_ref().clone(),
-        Value::Database(url) | Value::Redis(url) => Json::String(url.to_string()),
+        Value::Connection(connection) => Json::String(connection.url.to_string()),
         Value::Service(name) => Json::String(name.to_string()),
     }
 }
@@ -100,8 +100,11 @@ pub fn describe(value: &Value) -> String {
             literal_size(part.content.len() as u64)
         ),
         Value::Schema(_) => format!("schema {}", to_json(value)),
-        Value::Database(url) => format!("database \"{}\"", hide_password(url)),
-        Value::Redis(url) => format!("redis \"{}\"", hide_password(url)),
+        Value::Connection(connection) => format!(
+            "{} \"{}\"",
+            connection.kind.type_name(),
+            hide_password(&connection.url)
+        ),
         Value::Service(name) => format!("service {name}"),
         Value::List(_) | Value::Object(_) => to_json(value).to_string(),
         Value::Json(json) => json.to_string(),
@@ -134,10 +137,10 @@ pub fn hide_password(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::ConnectionKind;
     use crate::value::test_values::*;
     use crate::value::*;
     use serde_json::json;
-    use std::sync::Arc;
 
     #[test]
     fn interpolation_text() {
@@ -200,7 +203,10 @@ mod tests {
         let long = describe(&text(&"é".repeat(500)));
         assert_eq!(long.chars().count(), DESCRIBE_LIMIT + 1);
         assert!(long.ends_with('…'));
-        let database = describe(&Value::Database(Arc::from("postgres://app:hunter2@db/app")));
+        let database = describe(&Value::Connection(Connection::new(
+            ConnectionKind::Database,
+            "postgres://app:hunter2@db/app",
+        )));
         assert!(!database.contains("hunter2"), "{database}");
         assert!(database.contains("***"));
         assert!(describe(&Value::Bytes(vec![0; 10_000])).chars().count() <= DESCRIBE_LIMIT + 1);

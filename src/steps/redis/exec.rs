@@ -9,7 +9,8 @@ use crate::steps::exec::{
     CommandPart, FieldValue, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput,
     TestResources,
 };
-use crate::value::Value;
+use crate::types::ConnectionKind;
+use crate::value::{Connection, Value};
 use crate::value::{hide_password, to_text};
 use futures_util::future::BoxFuture;
 use redis::aio::MultiplexedConnection;
@@ -68,7 +69,11 @@ impl StepExecutor for RedisExecutor {
         _test: &'a TestResources,
     ) -> BoxFuture<'a, Result<StepOutput, StepError>> {
         Box::pin(async move {
-            let Value::Redis(url) = &input.target else {
+            let Value::Connection(Connection {
+                kind: ConnectionKind::Redis,
+                url,
+            }) = &input.target
+            else {
                 return Err(StepError::new(
                     StepErrorKind::Usage,
                     "a `redis` step takes a connection made by redis(url)",

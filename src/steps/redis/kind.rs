@@ -5,7 +5,7 @@ use crate::steps::exec::StepExecutor;
 use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
-use crate::types::Type;
+use crate::types::{ConnectionKind, Type};
 use std::sync::Arc;
 
 pub struct Redis;
@@ -36,7 +36,7 @@ pub fn schema() -> StepSchema {
     StepSchema {
         name: "redis",
         target_text: TargetText::Plain,
-        target: Type::Redis,
+        target: Type::Connection(ConnectionKind::Redis),
         clauses: vec![OptionSpec::value(TIMEOUT, vec![Type::Duration])],
         block_options: Vec::new(),
         result: vec![

@@ -31,8 +31,9 @@ use crate::steps::config::ConfigError;
 use crate::steps::exec::{
     StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
 };
+use crate::types::ConnectionKind;
 use crate::units::literal_duration;
-use crate::value::Value;
+use crate::value::{Connection, Value};
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -72,7 +73,10 @@ impl StepExecutor for SqlExecutor {
     ) -> BoxFuture<'a, Result<StepOutput, StepError>> {
         Box::pin(async move {
             let url = match &input.target {
-                Value::Database(url) => url.to_string(),
+                Value::Connection(Connection {
+                    kind: ConnectionKind::Database,
+                    url,
+                }) => url.to_string(),
                 other => {
                     return Err(StepError::new(
                         StepErrorKind::Usage,
