@@ -293,6 +293,47 @@ const FUNCTION_EXAMPLES: &[(&str, &str)] = &[
     ("logs", "expect logs(demo) contains \"listening\""),
 ];
 
+/// Every word of the JSON report's `kind` and `cause` fields has its row in the
+/// reference (written by hand: each needs a sentence the code does not hold).
+#[test]
+fn every_failure_kind_and_cause_is_in_the_reports_reference() {
+    use ritc::failure::{Cause, FailureKind, ProblemCause};
+    let page = std::fs::read_to_string(root().join("docs/reference/reports.md")).unwrap();
+    let section = |title: &str| {
+        page.split(title)
+            .nth(1)
+            .and_then(|rest| rest.split("\n### ").next())
+            .unwrap_or_else(|| panic!("docs/reference/reports.md has no {title}"))
+            .to_string()
+    };
+    let mut missing = Vec::new();
+    let kinds = section("### `kind`");
+    for kind in FailureKind::ALL {
+        if !kinds.contains(&format!("`{}`", kind.as_str())) {
+            missing.push(format!("kind `{}`", kind.as_str()));
+        }
+    }
+    let causes = section("### `cause`");
+    for cause in Cause::ALL {
+        let word = serde_json::to_value(cause).unwrap();
+        if !causes.contains(&format!("| `{}` |", word.as_str().unwrap())) {
+            missing.push(format!("cause {word}"));
+        }
+    }
+    let problems = section("### `problems[].cause`");
+    for cause in ProblemCause::ALL {
+        let word = serde_json::to_value(cause).unwrap();
+        if !problems.contains(&format!("| `{}` |", word.as_str().unwrap())) {
+            missing.push(format!("problem cause {word}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/reference/reports.md does not list: {}",
+        missing.join(", ")
+    );
+}
+
 fn accepts_text(accepts: Accepts) -> &'static str {
     match accepts {
         Accepts::Any => "any",

@@ -340,6 +340,8 @@ fn the_json_report_has_the_same_shape_and_every_test() {
     let refused = by_name("echo refuses");
     assert_eq!(refused["status"], "failed");
     assert_eq!(refused["failure"]["kind"], "expectation");
+    // The cause is data decided by the run (here: an expectation on a 403 status).
+    assert_eq!(refused["failure"]["cause"], "status_mismatch");
     assert_eq!(refused["failure"]["line"], 14);
     assert_eq!(refused["failure"]["source"], "  expect status == 200");
     assert_eq!(refused["failure"]["also"][0]["line"], 15);
@@ -727,6 +729,19 @@ fn merged_shard_reports_sum_to_the_whole_run() {
             .len(),
         2
     );
+    // Kind and cause survive the round trip through the shards' files.
+    let three = |report: &Json| {
+        report["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|test| test["name"] == "three")
+            .unwrap()["failure"]
+            .clone()
+    };
+    assert_eq!(three(&merged_json)["kind"], "connection");
+    assert_eq!(three(&merged_json)["cause"], "connection_refused");
+    assert_eq!(three(&merged_json), three(&whole_json));
     let failed = &merged_json["failed_tests"][0];
     assert_eq!(failed["name"], "Sharded / three");
     assert!(

@@ -172,6 +172,15 @@ fn real_reports_and_events_validate_and_broken_ones_do_not() {
         .unwrap();
     failed["failure"].as_object_mut().unwrap().remove("line");
     assert!(!errors(&report_schema, &broken).is_empty());
+    let mut broken = outputs.report.clone();
+    let failed = broken["tests"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|test| test["failure"].is_object())
+        .unwrap();
+    failed["failure"]["cause"] = Value::from("gremlins");
+    assert!(!errors(&report_schema, &broken).is_empty());
     let mut event = outputs
         .events
         .iter()
@@ -180,4 +189,48 @@ fn real_reports_and_events_validate_and_broken_ones_do_not() {
         .clone();
     event["status"] = Value::from("GREEN");
     assert!(!errors(&events_schema, &event).is_empty());
+}
+
+/// The schema's words for a failure's `kind` and `cause` and a problem's `cause`
+/// are the code's, every one of them and no other.
+#[test]
+fn the_failure_words_of_the_schema_are_the_codes() {
+    use ritc::failure::{Cause, FailureKind, ProblemCause};
+    let report = schema("report.schema.json");
+    let words = |pointer: &str| -> Vec<String> {
+        report
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .unwrap_or_else(|| panic!("report.schema.json has no {pointer}"))
+            .iter()
+            .map(|word| word.as_str().unwrap().to_string())
+            .collect()
+    };
+    let of = |values: Vec<Value>| -> Vec<String> {
+        values
+            .into_iter()
+            .map(|value| value.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        words("/$defs/failure/properties/kind/enum"),
+        FailureKind::ALL
+            .iter()
+            .map(|kind| kind.as_str().to_string())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        words("/$defs/failure/properties/cause/enum"),
+        of(Cause::ALL
+            .iter()
+            .map(|cause| serde_json::to_value(cause).unwrap())
+            .collect())
+    );
+    assert_eq!(
+        words("/$defs/problem/properties/cause/enum"),
+        of(ProblemCause::ALL
+            .iter()
+            .map(|cause| serde_json::to_value(cause).unwrap())
+            .collect())
+    );
 }

@@ -545,6 +545,81 @@ fn a_constraint_violation_shows_the_servers_detail() {
     assert!(all.contains("detail: Key (x)=(1) already exists."), "{all}");
 }
 
+/// The failure of the last of `statements` as the JSON report records it.
+fn reported_failure(url: &str, statements: &[&str]) -> serde_json::Value {
+    let suite = Suite::new();
+    let steps: String = statements
+        .iter()
+        .map(|statement| format!("  sql db \"{statement}\"\n"))
+        .collect();
+    suite.file(
+        "fail.rit",
+        &format!("let db = database(\"{url}\")\n\ntest \"fails\" {{\n{steps}}}\n"),
+    );
+    let output = suite.run(&["fail.rit", "--report", "json=report.json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let written = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&written).unwrap();
+    report["tests"][0]["failure"].clone()
+}
+
+/// The SQLSTATE's class is the failure's cause, and the suggestion follows it: a
+/// PostgreSQL message ("PostgreSQL error 23505 (unique_violation)") names no
+/// "SQLSTATE", which the suggestion once looked for in the words.
+#[test]
+fn a_database_failure_carries_the_class_of_its_sqlstate_as_its_cause() {
+    let folder = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}/cause.db?mode=rwc", folder.path().display());
+    let failure = reported_failure(
+        &sqlite,
+        &[
+            "CREATE TABLE t (x INT PRIMARY KEY)",
+            "INSERT INTO t VALUES (1), (1)",
+        ],
+    );
+    assert_eq!(failure["kind"], "database", "{failure}");
+    assert_eq!(failure["cause"], "sql_integrity_constraint", "{failure}");
+    assert!(
+        failure["suggestion"]
+            .as_str()
+            .unwrap()
+            .contains("a constraint was violated"),
+        "{failure}"
+    );
+    let failure = reported_failure(&sqlite, &["SELECT * FROM missing"]);
+    assert_eq!(failure["cause"], "database_error", "{failure}");
+    if reachable(&POSTGRES) {
+        let failure = reported_failure(POSTGRES.url, &["SELECT 1 / 0 AS x"]);
+        assert_eq!(failure["cause"], "sql_data_exception", "{failure}");
+        let table = format!("ritc_missing_{}", unique());
+        let failure = reported_failure(POSTGRES.url, &[&format!("SELECT * FROM {table}")]);
+        assert_eq!(failure["cause"], "sql_syntax_or_access", "{failure}");
+        assert!(
+            failure["suggestion"]
+                .as_str()
+                .unwrap()
+                .contains("migrations"),
+            "{failure}"
+        );
+        let wrong_user = "postgres://no_such_role_ritc@127.0.0.1:5432/test";
+        let failure = reported_failure(wrong_user, &["SELECT 1 AS one"]);
+        assert_eq!(failure["kind"], "connection", "{failure}");
+        assert_eq!(failure["cause"], "sql_invalid_authorization", "{failure}");
+    }
+    if reachable(&MARIADB) {
+        let table = format!("ritc_missing_{}", unique());
+        let failure = reported_failure(MARIADB.url, &[&format!("SELECT * FROM {table}")]);
+        assert_eq!(failure["cause"], "sql_syntax_or_access", "{failure}");
+    }
+    let port = closed_port();
+    let failure = reported_failure(
+        &format!("postgres://someone@127.0.0.1:{port}/test"),
+        &["SELECT 1 AS one"],
+    );
+    assert_eq!(failure["kind"], "connection", "{failure}");
+    assert_eq!(failure["cause"], "connection_refused", "{failure}");
+}
+
 fn closed_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -328,6 +328,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("units", ""),
     ("mask", ""),
     ("types", ""),
+    ("failure", ""),
     ("builtins", "types"),
     ("source", ""),
     ("os", "units"),
@@ -339,7 +340,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("import", "source units syntax fmt"),
     (
         "steps",
-        "units mask types source os value diagnostics syntax",
+        "units mask types failure source os value diagnostics syntax",
     ),
     (
         "check",
@@ -348,11 +349,11 @@ const LAYERS: &[(&str, &str)] = &[
     ("plan", "units types source syntax steps check::program"),
     (
         "run",
-        "units mask types builtins source os value diagnostics steps plan history",
+        "units mask types failure builtins source os value diagnostics steps plan history",
     ),
     (
         "report",
-        "units mask types source os value diagnostics steps plan run::outcome history",
+        "units mask types failure source os value diagnostics steps plan run::outcome history",
     ),
     ("publish", "units mask source syntax check plan report"),
     (

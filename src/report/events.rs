@@ -196,12 +196,14 @@ impl EventsReporter {
                 message,
                 detail,
                 fails_run,
+                cause,
             } => json!({
                 "type": "run_problem",
                 "message": mask(message),
                 "detail": detail.as_deref().map(mask),
-                "suggestion": super::suggest::for_problem(message).map(|text| mask(&text)),
+                "suggestion": super::suggest::for_problem(*cause).map(|text| mask(&text)),
                 "fails_run": fails_run,
+                "cause": cause,
             }),
             Event::CheckpointSettled(checkpoint) => json!({
                 "type": "checkpoint_settled",

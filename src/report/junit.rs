@@ -156,7 +156,7 @@ fn test_case(out: &mut String, test: &TestRecord) {
                 body,
                 "      <{element} message=\"{}\" type=\"{}\">{}</{element}>",
                 attribute(&format!("{}: {}", failure.location(), failure.message)),
-                attribute(&failure.kind),
+                attribute(failure.kind.as_str()),
                 text_content(&explanation(failure))
             );
         }

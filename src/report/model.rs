@@ -8,7 +8,9 @@ use super::suggest;
 use crate::mask::Masker;
 use crate::os::sampling::ServiceUsage;
 pub use crate::run::outcome::CheckpointStatus;
-use crate::run::outcome::{Event, Failure, FailureKind, Summary, TestOutcome, TestStatus};
+use crate::run::outcome::{
+    Cause, Event, Failure, FailureKind, ProblemCause, Summary, TestOutcome, TestStatus,
+};
 use crate::source::source_map::SourceMap;
 use crate::units::{binary_size, measured_percent, summary_duration};
 use serde::{Deserialize, Serialize};
@@ -314,7 +316,12 @@ pub struct FailureRecord {
     /// `expectation`, `evaluation`, `test_timeout`, `service`, `interrupted`, or a
     /// step's trouble: `connection`, `timeout`, `tls`, `protocol`, `database`,
     /// `command`, `usage`, `other`.
-    pub kind: String,
+    pub kind: FailureKind,
+    /// Why, as precisely as ritc knows (`connection_refused`,
+    /// `sql_integrity_constraint`, `status_mismatch`, …): what the suggestion is
+    /// chosen by. `other` in reports of versions that did not write it.
+    #[serde(default)]
+    pub cause: Cause,
     pub message: String,
     pub file: String,
     pub line: usize,
@@ -356,6 +363,10 @@ pub struct Problem {
     /// is listed with the warnings (processes that outlived the run).
     #[serde(default = "fails_run_by_default")]
     pub fails_run: bool,
+    /// Why (`service_not_ready`, `teardown_failed`, …): what the suggestion is
+    /// chosen by. `other` in reports of versions that did not write it.
+    #[serde(default)]
+    pub cause: ProblemCause,
 }
 
 /// Reports written before `fails_run` existed counted every problem as a failure.
@@ -451,12 +462,14 @@ impl ReportBuilder {
                 message,
                 detail,
                 fails_run,
+                cause,
             } => {
                 self.problems.push(Problem {
                     message: message.clone(),
                     detail: detail.clone(),
-                    suggestion: suggest::for_problem(message),
+                    suggestion: suggest::for_problem(*cause),
                     fails_run: *fails_run,
+                    cause: *cause,
                 });
             }
             Event::ServiceUsage(usage) => self.services.push(ServiceUsageRecord::from(usage)),
@@ -576,10 +589,10 @@ pub fn failure_record(
         .nth(start.line.saturating_sub(1))
         .unwrap_or("")
         .to_string();
-    let kind = kind_name(failure.kind);
     let actual = actual_values(&failure.actual);
     let mut record = FailureRecord {
-        kind,
+        kind: failure.kind,
+        cause: failure.cause,
         message: failure.message.clone(),
         file: sources.name(failure.span.file).to_string(),
         line: start.line,
@@ -597,20 +610,6 @@ pub fn failure_record(
     };
     record.suggestion = suggest::for_failure(&record, service_log, loads);
     record
-}
-
-pub fn kind_name(kind: FailureKind) -> String {
-    match kind {
-        FailureKind::Step(step) => serde_json::to_value(step)
-            .ok()
-            .and_then(|value| value.as_str().map(str::to_string))
-            .unwrap_or_else(|| "other".to_string()),
-        FailureKind::Expectation => "expectation".to_string(),
-        FailureKind::Evaluation => "evaluation".to_string(),
-        FailureKind::TestTimeout => "test_timeout".to_string(),
-        FailureKind::Service => "service".to_string(),
-        FailureKind::Interrupted => "interrupted".to_string(),
-    }
 }
 
 /// Operand values as data: what reads as JSON (`409`, `"bob"`, `true`, `[1]`)

@@ -1,63 +1,78 @@
 //! The wording of suggestions and recommendations, in one place. A suggestion
-//! comes from the kind of one failure and the values it saw (docs/reports.md, "Suggestions"); the
-//! recommendations of a run are derived from the kinds of all its failures and
-//! warnings. Pure functions of report data, so `ritc merge` derives them the
-//! same way as a run does.
+//! comes from the cause of one failure and the values it saw (docs/reports.md,
+//! "Suggestions"); the recommendations of a run are derived from the kinds and
+//! causes of all its failures and warnings. Matched on data (`failure::Cause`,
+//! decided where the failure happened), never on the wording of a message, so a
+//! backend may reword its errors freely. Pure functions of report data, so `ritc
+//! merge` derives them the same way as a run does.
+
+// Each cause is a decision here: a new one is a compile error until it has its
+// suggestion (or says it has none).
+#![deny(clippy::wildcard_enum_match_arm)]
 
 use super::model::{FailureRecord, RunReport, TestRecord, TestResult};
+use crate::failure::{Cause, FailureKind, ProblemCause, StepErrorKind};
 use serde_json::Value as Json;
 
-/// What to look at first, from the kind of a failure and the values it saw.
+/// What to look at first, from the cause of a failure and the values it saw.
 pub fn for_failure(
     failure: &FailureRecord,
     service_log: &[String],
     loads: &[Json],
 ) -> Option<String> {
-    let message = failure.message.to_lowercase();
-    let expected = failure.expected.as_deref().unwrap_or("").to_lowercase();
-    Some(match failure.kind.as_str() {
-        "connection" if message.contains("resolve") || message.contains("dns") => {
-            "the host name does not resolve: check the host in the URL (a typo, or a name that exists only inside a container network) and the `base` param".to_string()
+    Some(match failure.cause {
+        Cause::HostNotFound => "the host name does not resolve: check the host in the URL (a typo, or a name that exists only inside a container network) and the `base` param".to_string(),
+        Cause::ConnectionRefused => "nothing listens at that address: the service is not up or listens on another port — look at its `ready` probe, the port in the URL and the service log tail".to_string(),
+        Cause::ConnectionFailed | Cause::ConnectionLost => "the connection could not be made: check that the service is up and reachable from here (host, port, firewall) and read its log tail".to_string(),
+        Cause::StepTimeout => "no answer within the step's timeout: look at the service's health and log tail; raise the step's `timeout` (or --timeout) only if the work is legitimately slow".to_string(),
+        Cause::TestTimeout => "the test ran out of its own `timeout`: the last step in flight is the slow one — look at the service's health, or raise the test's `timeout` if the work is legitimately slow".to_string(),
+        Cause::TlsHandshake => "the TLS handshake failed, most often an untrusted, expired or wrong-host certificate: fix the certificate, or add `insecure` to this step if that is intended for this environment".to_string(),
+        Cause::BodyTooLarge => "the response body is past what ritc reads (--max-body, 64MB unless raised; docs/reliability.md): ask for less (a page, a range, a filter), check the endpoint does not stream without end, or raise --max-body if the whole body is needed".to_string(),
+        Cause::ClosedBeforeAnswer => "the server closed the connection before answering: a crash (read the service log tail), or a kept-alive connection it closed as the request went out — ritc sends GET, HEAD, PUT, DELETE and OPTIONS again once on a fresh connection, never POST or PATCH; have the server send `Connection: close`, or keep idle connections open longer".to_string(),
+        Cause::ProtocolError => "the exchange broke off or was not what the protocol expects: check the URL's scheme and port (http vs https, ws vs wss) and the service log tail for a crash".to_string(),
+        Cause::SqlConnectionException => "the database connection failed: check the URL, that the server is up and accepts connections from here".to_string(),
+        Cause::SqlInvalidAuthorization => "the database refused the credentials: check the user and password in the database URL".to_string(),
+        Cause::SqlIntegrityConstraint => "a constraint was violated (unique, foreign key, not null): data from an earlier run may still be there — use unique values (uuid()) and clean up in teardown".to_string(),
+        Cause::SqlDataException => "a value does not fit its column (type, length or range): check the values bound into the statement".to_string(),
+        Cause::SqlSyntaxOrAccess => "the statement is wrong, names a missing table or column, or the user lacks the privilege: check that the migrations ran and the statement".to_string(),
+        Cause::SqlTransactionRollback => "a deadlock or serialization failure: tests touching the same rows ran at once — retry the test or run them with --jobs 1".to_string(),
+        Cause::SqlInsufficientResources => "the database server is out of resources (connections, disk or memory): check max_connections and the pool sizes".to_string(),
+        Cause::SqlOperatorIntervention => "the statement was cancelled or the server is shutting down: look at the statement timeout and the server's log".to_string(),
+        Cause::DatabaseError => "check the database URL, that the server is up, and the statement".to_string(),
+        Cause::ProcessExit | Cause::ProcessSpawn | Cause::OutputTooLarge | Cause::CommandFailed => {
+            "the command failed: read its output in the details; add `expect exit == N` after it if a non-zero exit is expected".to_string()
         }
-        "connection" if message.contains("refused") => {
-            "nothing listens at that address: the service is not up or listens on another port — look at its `ready` probe, the port in the URL and the service log tail".to_string()
+        Cause::InvalidStep => "the step could not be built from its values (a URL, header or option): check the values it was given".to_string(),
+        Cause::ServiceNotReady => "the service never became ready: read its log tail; check the readiness probe's URL, port or log line, and raise `within` if it starts slowly".to_string(),
+        Cause::ServiceFailed => "the service stopped while the test ran: read its log tail for the crash".to_string(),
+        Cause::NotJson => "the body is not JSON: look at the response's `content-type` and body (run with -v) — an HTML error page or an empty body is the usual cause".to_string(),
+        Cause::MissingValue => "a value is missing from the response: the API's shape changed or the request did not do what was expected — compare with the body (run with -v)".to_string(),
+        Cause::StatusMismatch => return status_of(failure).and_then(|status| for_status(status, service_log)),
+        Cause::TooSlow => "too slow: look at caching, query plans (EXPLAIN, missing indexes, N+1 queries) and connection pool sizes; compare p50 with p99 to tell a slow path from queueing".to_string(),
+        Cause::RequestsFailed => {
+            let errors = load_errors(loads);
+            let seen = if errors.is_empty() {
+                String::new()
+            } else {
+                format!(" (seen: {errors})")
+            };
+            format!(
+                "requests failed under load{seen}: look at the load result's `errors` and `statuses`, connection limits (pool sizes, ulimit -n) and 5xx in the service log"
+            )
         }
-        "connection" => "the connection could not be made: check that the service is up and reachable from here (host, port, firewall) and read its log tail".to_string(),
-        "timeout" => "no answer within the step's timeout: look at the service's health and log tail; raise the step's `timeout` (or --timeout) only if the work is legitimately slow".to_string(),
-        "test_timeout" => "the test ran out of its own `timeout`: the last step in flight is the slow one — look at the service's health, or raise the test's `timeout` if the work is legitimately slow".to_string(),
-        "tls" => "the TLS handshake failed, most often an untrusted, expired or wrong-host certificate: fix the certificate, or add `insecure` to this step if that is intended for this environment".to_string(),
-        "protocol" if message.contains("ritc stops reading there") => {
-            "the response body is past what ritc reads (--max-body, 64MB unless raised; docs/reliability.md): ask for less (a page, a range, a filter), check the endpoint does not stream without end, or raise --max-body if the whole body is needed".to_string()
-        }
-        "protocol" if message.contains("closed before message completed") => {
-            "the server closed the connection before answering: a crash (read the service log tail), or a kept-alive connection it closed as the request went out — ritc sends GET, HEAD, PUT, DELETE and OPTIONS again once on a fresh connection, never POST or PATCH; have the server send `Connection: close`, or keep idle connections open longer".to_string()
-        }
-        "protocol" => "the exchange broke off or was not what the protocol expects: check the URL's scheme and port (http vs https, ws vs wss) and the service log tail for a crash".to_string(),
-        "database" => database(&failure.message),
-        "command" => "the command failed: read its output in the details; add `expect exit == N` after it if a non-zero exit is expected".to_string(),
-        "usage" => "the step could not be built from its values (a URL, header or option): check the values it was given".to_string(),
-        "service" if message.contains("ready") => {
-            "the service never became ready: read its log tail; check the readiness probe's URL, port or log line, and raise `within` if it starts slowly".to_string()
-        }
-        "service" => "the service stopped while the test ran: read its log tail for the crash".to_string(),
-        "evaluation" if message.contains("json") && (message.contains("not json") || message.contains("not valid json")) => {
-            "the body is not JSON: look at the response's `content-type` and body (run with -v) — an HTML error page or an empty body is the usual cause".to_string()
-        }
-        "evaluation" if message.contains("missing") || message.contains("no field") => {
-            "a value is missing from the response: the API's shape changed or the request did not do what was expected — compare with the body (run with -v)".to_string()
-        }
-        "expectation" => return for_expectation(failure, &expected, service_log, loads),
-        _ => return None,
+        Cause::ThroughputLow => "the service did not keep pace: check its CPU and connection pool saturation, and that the client machine is not the bottleneck".to_string(),
+        Cause::SchemaMismatch => "the response does not match the schema: the violations are listed by JSON pointer — update the API or the schema".to_string(),
+        Cause::NoBody
+        | Cause::ExpectationFailed
+        | Cause::EvaluationError
+        | Cause::Interrupted
+        | Cause::Other => return None,
     })
 }
 
-fn for_expectation(
-    failure: &FailureRecord,
-    expected: &str,
-    service_log: &[String],
-    loads: &[Json],
-) -> Option<String> {
-    let status = failure
+/// The status an expectation read (an operand `status` or `….status`), if any.
+fn status_of(failure: &FailureRecord) -> Option<u64> {
+    failure
         .actual
         .iter()
         .find(|(operand, _)| *operand == "status" || operand.ends_with(".status"))
@@ -65,38 +80,7 @@ fn for_expectation(
             value
                 .as_u64()
                 .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
-        });
-    if let Some(status) = status
-        && expected.contains("status")
-        && let Some(suggestion) = for_status(status, service_log)
-    {
-        return Some(suggestion);
-    }
-    if expected.contains("latency") || expected.contains("duration") {
-        return Some("too slow: look at caching, query plans (EXPLAIN, missing indexes, N+1 queries) and connection pool sizes; compare p50 with p99 to tell a slow path from queueing".to_string());
-    }
-    if expected.contains("success_rate")
-        || expected.contains("failed")
-        || expected.contains("succeeded")
-        || expected.contains("dropped")
-    {
-        let errors = load_errors(loads);
-        let seen = if errors.is_empty() {
-            String::new()
-        } else {
-            format!(" (seen: {errors})")
-        };
-        return Some(format!(
-            "requests failed under load{seen}: look at the load result's `errors` and `statuses`, connection limits (pool sizes, ulimit -n) and 5xx in the service log"
-        ));
-    }
-    if expected.contains("throughput") {
-        return Some("the service did not keep pace: check its CPU and connection pool saturation, and that the client machine is not the bottleneck".to_string());
-    }
-    if expected.contains("conforms") {
-        return Some("the response does not match the schema: the violations are listed by JSON pointer — update the API or the schema".to_string());
-    }
-    None
+        })
 }
 
 fn for_status(status: u64, service_log: &[String]) -> Option<String> {
@@ -143,65 +127,18 @@ fn load_errors(loads: &[Json]) -> String {
     seen.join(", ")
 }
 
-/// A database error by its SQLSTATE class, when the message carries the code.
-fn database(message: &str) -> String {
-    let class = sqlstate(message).map(|code| code[..2].to_string());
-    match class.as_deref() {
-        Some("08") => "the database connection failed: check the URL, that the server is up and accepts connections from here".to_string(),
-        Some("28") => "the database refused the credentials: check the user and password in the database URL".to_string(),
-        Some("23") => "a constraint was violated (unique, foreign key, not null): data from an earlier run may still be there — use unique values (uuid()) and clean up in teardown".to_string(),
-        Some("22") => "a value does not fit its column (type, length or range): check the values bound into the statement".to_string(),
-        Some("42") => "the statement is wrong, names a missing table or column, or the user lacks the privilege: check that the migrations ran and the statement".to_string(),
-        Some("40") => "a deadlock or serialization failure: tests touching the same rows ran at once — retry the test or run them with --jobs 1".to_string(),
-        Some("53") => "the database server is out of resources (connections, disk or memory): check max_connections and the pool sizes".to_string(),
-        Some("57") => "the statement was cancelled or the server is shutting down: look at the statement timeout and the server's log".to_string(),
-        _ => "check the database URL, that the server is up, and the statement".to_string(),
-    }
-}
-
-/// The first five-character SQLSTATE code named in a message: `SQLSTATE 23505`,
-/// `(code 23505)`, `[23505]`.
-pub fn sqlstate(message: &str) -> Option<&str> {
-    let bytes = message.as_bytes();
-    let lower = message.to_ascii_lowercase();
-    for marker in ["sqlstate", "code", "["] {
-        let mut from = 0;
-        while let Some(found) = lower.get(from..).and_then(|rest| rest.find(marker)) {
-            let mut start = from + found + marker.len();
-            while start < bytes.len() && matches!(bytes[start], b' ' | b':' | b'=' | b'"') {
-                start += 1;
-            }
-            let candidate = message.get(start..start + 5);
-            let after = bytes.get(start + 5).copied();
-            if let Some(candidate) = candidate
-                && candidate
-                    .bytes()
-                    .all(|byte| byte.is_ascii_digit() || byte.is_ascii_uppercase())
-                && candidate
-                    .bytes()
-                    .take(2)
-                    .all(|byte| byte.is_ascii_digit() || byte.is_ascii_uppercase())
-                && !after.is_some_and(|byte| byte.is_ascii_alphanumeric())
-            {
-                return Some(candidate);
-            }
-            from = start;
-        }
-    }
-    None
-}
-
-/// A failure outside any test (a service, setup, teardown).
-pub fn for_problem(message: &str) -> Option<String> {
-    let lower = message.to_lowercase();
-    if lower.contains("service") && (lower.contains("ready") || lower.contains("exited")) {
-        Some("the service never became ready: read its log tail; check the readiness probe's URL, port or log line, and raise `within` if it starts slowly".to_string())
-    } else if lower.contains("service") {
-        Some("the service could not be started: check its command, working directory and environment, and read its log tail".to_string())
-    } else if lower.contains("teardown") {
-        Some("teardown failed: later runs may find this run's data — make teardown tolerate what is already gone".to_string())
-    } else {
-        None
+/// A problem outside any test (a service, setup, teardown).
+pub fn for_problem(cause: ProblemCause) -> Option<String> {
+    match cause {
+        ProblemCause::ServiceNotReady | ProblemCause::ServiceExited => Some("the service never became ready: read its log tail; check the readiness probe's URL, port or log line, and raise `within` if it starts slowly".to_string()),
+        ProblemCause::ServiceStartFailed => Some("the service could not be started: check its command, working directory and environment, and read its log tail".to_string()),
+        ProblemCause::TeardownFailed => Some("teardown failed: later runs may find this run's data — make teardown tolerate what is already gone".to_string()),
+        ProblemCause::ServicesKilled
+        | ProblemCause::SetupFailed
+        | ProblemCause::SecretNotMasked
+        | ProblemCause::LeftoverProcesses
+        | ProblemCause::HistoryNotRecorded
+        | ProblemCause::Other => None,
     }
 }
 
@@ -227,26 +164,25 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
             .map(|test| test.full_name())
             .collect()
     };
-    let expected =
-        |failure: &FailureRecord| failure.expected.as_deref().unwrap_or("").to_lowercase();
-    let status_of = |failure: &FailureRecord| {
-        failure
-            .actual
-            .iter()
-            .find(|(operand, _)| *operand == "status" || operand.ends_with(".status"))
-            .and_then(|(_, value)| value.as_u64())
-    };
     let mut add = |tests: Vec<String>, text: &str| {
         if !tests.is_empty() {
             recommendations.push(format!("{text} ({})", tests.join(", ")));
         }
     };
-    let unreachable =
-        names(&|_, failure| matches!(failure.kind.as_str(), "connection" | "service"));
-    let service_problem = report
-        .problems
-        .iter()
-        .any(|problem| problem.message.to_lowercase().contains("service"));
+    let unreachable = names(&|_, failure| {
+        matches!(
+            failure.kind,
+            FailureKind::Step(StepErrorKind::Connection) | FailureKind::Service
+        )
+    });
+    let service_problem = report.problems.iter().any(|problem| {
+        matches!(
+            problem.cause,
+            ProblemCause::ServiceNotReady
+                | ProblemCause::ServiceStartFailed
+                | ProblemCause::ServiceExited
+        )
+    });
     if !unreachable.is_empty() || service_problem {
         let mut tests = unreachable;
         if service_problem && tests.is_empty() {
@@ -258,23 +194,20 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
         );
     }
     add(
-        names(&|_, failure| matches!(failure.kind.as_str(), "timeout" | "test_timeout")),
+        names(&|_, failure| {
+            matches!(
+                failure.kind,
+                FailureKind::Step(StepErrorKind::Timeout) | FailureKind::TestTimeout
+            )
+        }),
         "Find why these steps hang (service health, locks, slow queries) before raising timeouts",
     );
     add(
-        names(&|_, failure| {
-            failure.kind == "expectation"
-                && (expected(failure).contains("latency") || expected(failure).contains("duration"))
-        }),
+        names(&|_, failure| failure.cause == Cause::TooSlow),
         "Add response caching or optimize the database queries behind the slow endpoints",
     );
     add(
-        names(&|_, failure| {
-            failure.kind == "expectation"
-                && ["success_rate", "failed", "dropped"]
-                    .iter()
-                    .any(|word| expected(failure).contains(word))
-        }),
+        names(&|_, failure| failure.cause == Cause::RequestsFailed),
         "Add connection pooling or capacity where requests failed under load",
     );
     add(
@@ -289,27 +222,27 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
     );
     add(
         names(&|_, failure| {
-            status_of(failure) == Some(409)
-                || (failure.kind == "database"
-                    && super::suggest::sqlstate(&failure.message)
-                        .is_some_and(|code| code.starts_with("23")))
+            status_of(failure) == Some(409) || failure.cause == Cause::SqlIntegrityConstraint
         }),
         "Make tests idempotent: unique data per run (uuid()) and clean-up in teardown",
     );
     add(
         names(&|_, failure| {
-            failure.kind == "evaluation" && failure.message.to_lowercase().contains("json")
+            matches!(
+                failure.cause,
+                Cause::NotJson | Cause::NoBody | Cause::MissingValue
+            )
         }),
         "Check the content type and error pages of the endpoints whose bodies were not the JSON expected",
     );
     add(
-        names(&|_, failure| failure.kind == "tls"),
+        names(&|_, failure| failure.kind == FailureKind::Step(StepErrorKind::Tls)),
         "Use certificates the test machine trusts, or mark the steps `insecure` deliberately",
     );
     add(
         names(&|_, failure| {
-            failure.kind == "database"
-                && !sqlstate(&failure.message).is_some_and(|code| code.starts_with("23"))
+            failure.kind == FailureKind::Step(StepErrorKind::Database)
+                && failure.cause != Cause::SqlIntegrityConstraint
         }),
         "Check the database's migrations, URL and privileges for the tests that reached it",
     );
@@ -416,20 +349,18 @@ mod tests {
     use super::*;
     use serde_json::Map;
 
-    fn failure(
-        kind: &str,
-        message: &str,
-        expected: Option<&str>,
-        actual: &[(&str, Json)],
-    ) -> FailureRecord {
+    /// A failure built from data only: its message is nonsense on purpose, so a
+    /// suggestion that still read the wording would be wrong.
+    fn failure(kind: FailureKind, cause: Cause, actual: &[(&str, Json)]) -> FailureRecord {
         FailureRecord {
-            kind: kind.to_string(),
-            message: message.to_string(),
+            kind,
+            cause,
+            message: "words that mean nothing to the suggester".to_string(),
             file: "a.rit".to_string(),
             line: 3,
             column: 3,
             source: String::new(),
-            expected: expected.map(str::to_string),
+            expected: None,
             actual: actual
                 .iter()
                 .map(|(name, value)| (name.to_string(), value.clone()))
@@ -440,134 +371,244 @@ mod tests {
         }
     }
 
-    fn suggest(failure: &FailureRecord) -> String {
-        for_failure(failure, &["[api] ERROR pool exhausted".to_string()], &[]).unwrap_or_default()
+    fn suggest(kind: FailureKind, cause: Cause) -> Option<String> {
+        for_failure(
+            &failure(kind, cause, &[]),
+            &["[api] ERROR pool exhausted".to_string()],
+            &[],
+        )
+    }
+
+    const CONNECTION: FailureKind = FailureKind::Step(StepErrorKind::Connection);
+    const DATABASE: FailureKind = FailureKind::Step(StepErrorKind::Database);
+
+    /// Every cause, the kind it comes with, and words its suggestion must hold
+    /// (`None`: it has none).
+    const EVERY_CAUSE: &[(Cause, FailureKind, Option<&str>)] = &[
+        (
+            Cause::ConnectionRefused,
+            CONNECTION,
+            Some("nothing listens"),
+        ),
+        (Cause::HostNotFound, CONNECTION, Some("does not resolve")),
+        (
+            Cause::ConnectionFailed,
+            CONNECTION,
+            Some("could not be made"),
+        ),
+        (Cause::ConnectionLost, CONNECTION, Some("could not be made")),
+        (
+            Cause::TlsHandshake,
+            FailureKind::Step(StepErrorKind::Tls),
+            Some("`insecure`"),
+        ),
+        (
+            Cause::StepTimeout,
+            FailureKind::Step(StepErrorKind::Timeout),
+            Some("step's timeout"),
+        ),
+        (
+            Cause::ClosedBeforeAnswer,
+            FailureKind::Step(StepErrorKind::Protocol),
+            Some("closed the connection before answering"),
+        ),
+        (
+            Cause::BodyTooLarge,
+            FailureKind::Step(StepErrorKind::Protocol),
+            Some("--max-body"),
+        ),
+        (
+            Cause::ProtocolError,
+            FailureKind::Step(StepErrorKind::Protocol),
+            Some("http vs https"),
+        ),
+        (
+            Cause::SqlConnectionException,
+            DATABASE,
+            Some("database connection failed"),
+        ),
+        (
+            Cause::SqlInvalidAuthorization,
+            CONNECTION,
+            Some("refused the credentials"),
+        ),
+        (Cause::SqlIntegrityConstraint, DATABASE, Some("constraint")),
+        (
+            Cause::SqlDataException,
+            DATABASE,
+            Some("does not fit its column"),
+        ),
+        (Cause::SqlSyntaxOrAccess, DATABASE, Some("migrations")),
+        (Cause::SqlTransactionRollback, DATABASE, Some("deadlock")),
+        (
+            Cause::SqlInsufficientResources,
+            DATABASE,
+            Some("max_connections"),
+        ),
+        (Cause::SqlOperatorIntervention, DATABASE, Some("cancelled")),
+        (Cause::DatabaseError, DATABASE, Some("database URL")),
+        (
+            Cause::ProcessExit,
+            FailureKind::Step(StepErrorKind::Command),
+            Some("expect exit == N"),
+        ),
+        (
+            Cause::ProcessSpawn,
+            FailureKind::Step(StepErrorKind::Command),
+            Some("the command failed"),
+        ),
+        (
+            Cause::OutputTooLarge,
+            FailureKind::Step(StepErrorKind::Command),
+            Some("the command failed"),
+        ),
+        (
+            Cause::CommandFailed,
+            FailureKind::Step(StepErrorKind::Command),
+            Some("the command failed"),
+        ),
+        (
+            Cause::InvalidStep,
+            FailureKind::Step(StepErrorKind::Usage),
+            Some("could not be built"),
+        ),
+        (Cause::StatusMismatch, FailureKind::Expectation, None),
+        (Cause::TooSlow, FailureKind::Expectation, Some("caching")),
+        (
+            Cause::RequestsFailed,
+            FailureKind::Expectation,
+            Some("failed under load"),
+        ),
+        (
+            Cause::ThroughputLow,
+            FailureKind::Expectation,
+            Some("keep pace"),
+        ),
+        (
+            Cause::SchemaMismatch,
+            FailureKind::Expectation,
+            Some("JSON pointer"),
+        ),
+        (Cause::ExpectationFailed, FailureKind::Expectation, None),
+        (Cause::NotJson, FailureKind::Evaluation, Some("not JSON")),
+        (Cause::NoBody, FailureKind::Evaluation, None),
+        (
+            Cause::MissingValue,
+            FailureKind::Evaluation,
+            Some("missing from the response"),
+        ),
+        (Cause::EvaluationError, FailureKind::Evaluation, None),
+        (
+            Cause::TestTimeout,
+            FailureKind::TestTimeout,
+            Some("its own `timeout`"),
+        ),
+        (
+            Cause::ServiceNotReady,
+            FailureKind::Service,
+            Some("never became ready"),
+        ),
+        (
+            Cause::ServiceFailed,
+            FailureKind::Service,
+            Some("stopped while the test ran"),
+        ),
+        (Cause::Interrupted, FailureKind::Interrupted, None),
+        (Cause::Other, FailureKind::Step(StepErrorKind::Other), None),
+    ];
+
+    #[test]
+    fn each_cause_has_its_suggestion() {
+        for (cause, kind, words) in EVERY_CAUSE {
+            let suggestion = suggest(*kind, *cause);
+            match words {
+                Some(words) => assert!(
+                    suggestion
+                        .as_deref()
+                        .is_some_and(|text| text.contains(words)),
+                    "{cause:?}: {suggestion:?} does not say {words:?}"
+                ),
+                None => assert_eq!(suggestion, None, "{cause:?}"),
+            }
+        }
     }
 
     #[test]
-    fn connection_failures_by_cause() {
-        let refused = failure(
-            "connection",
-            "connection refused (http://127.0.0.1:1/)",
-            None,
-            &[],
-        );
-        assert!(suggest(&refused).contains("nothing listens"));
-        let dns = failure(
-            "connection",
-            "could not resolve the host name: no such host (http://nope/)",
-            None,
-            &[],
-        );
-        assert!(suggest(&dns).contains("does not resolve"));
-        assert!(suggest(&failure("tls", "TLS handshake failed", None, &[])).contains("insecure"));
-        assert!(suggest(&failure("timeout", "timed out after 1s", None, &[])).contains("timeout"));
-        assert!(
-            suggest(&failure(
-                "test_timeout",
-                "the test did not finish",
-                None,
-                &[]
-            ))
-            .contains("`timeout`")
-        );
+    fn every_cause_is_in_the_table() {
+        // A new cause fails here until its suggestion is tested.
+        for cause in Cause::ALL {
+            assert!(
+                EVERY_CAUSE.iter().any(|(known, _, _)| *known == cause),
+                "{cause:?} is not in EVERY_CAUSE"
+            );
+        }
+        assert_eq!(EVERY_CAUSE.len(), Cause::ALL.len());
+    }
+
+    #[test]
+    fn a_suggestion_follows_the_cause_not_the_words() {
+        // The message says "refused"; the cause says the name did not resolve.
+        let mut record = failure(CONNECTION, Cause::HostNotFound, &[]);
+        record.message = "connection refused (http://127.0.0.1:1/)".to_string();
+        let text = for_failure(&record, &[], &[]).unwrap_or_default();
+        assert!(text.contains("does not resolve"), "{text}");
     }
 
     #[test]
     fn statuses_by_code() {
-        let with_status = |status: u64| {
-            failure(
-                "expectation",
-                "status == 200: …",
-                Some("status == 200"),
-                &[("status", Json::from(status))],
+        let with_status = |status: Json| {
+            for_failure(
+                &failure(
+                    FailureKind::Expectation,
+                    Cause::StatusMismatch,
+                    &[("status", status)],
+                ),
+                &["[api] ERROR pool exhausted".to_string()],
+                &[],
             )
+            .unwrap_or_default()
         };
-        assert!(suggest(&with_status(401)).contains("not authenticated"));
-        assert!(suggest(&with_status(403)).contains("not allowed"));
-        assert!(suggest(&with_status(404)).contains("not found"));
-        assert!(suggest(&with_status(409)).contains("idempotent"));
-        assert!(suggest(&with_status(422)).contains("validation"));
-        assert!(suggest(&with_status(429)).contains("rate limited"));
-        assert!(suggest(&with_status(418)).contains("refused the request (418)"));
-        let server = suggest(&with_status(500));
+        assert!(with_status(Json::from(401)).contains("not authenticated"));
+        assert!(with_status(Json::from(403)).contains("not allowed"));
+        assert!(with_status(Json::from(404)).contains("not found"));
+        assert!(with_status(Json::from(409)).contains("idempotent"));
+        assert!(with_status(Json::from(422)).contains("validation"));
+        assert!(with_status(Json::from(429)).contains("rate limited"));
+        assert!(with_status(Json::from(418)).contains("refused the request (418)"));
+        assert!(with_status(Json::from("404")).contains("not found"));
+        let server = with_status(Json::from(500));
         assert!(
             server.contains("log tail") && server.contains("pool exhausted"),
             "{server}"
         );
+        assert_eq!(with_status(Json::from(200)), "");
     }
 
     #[test]
-    fn thresholds_json_and_readiness() {
-        let latency = failure(
-            "expectation",
-            "latency.p99 < 200ms: latency.p99 was 250ms",
-            Some("latency.p99 < 200ms"),
-            &[],
-        );
-        assert!(suggest(&latency).contains("caching"));
-        let rate = failure(
-            "expectation",
-            "success_rate >= 99%: …",
-            Some("success_rate >= 99%"),
-            &[],
-        );
+    fn load_errors_are_named() {
+        let rate = failure(FailureKind::Expectation, Cause::RequestsFailed, &[]);
         let loads = [serde_json::json!({"errors": {"timeout": 3}})];
         let text = for_failure(&rate, &[], &loads).unwrap_or_default();
         assert!(
             text.contains("failed under load") && text.contains("timeout: 3"),
             "{text}"
         );
-        let json = failure(
-            "evaluation",
-            "the response body is not JSON (expected value); it starts with \"<html>\"",
-            None,
-            &[],
-        );
-        assert!(suggest(&json).contains("not JSON"));
-        let ready = failure(
-            "service",
-            "service `api` was not ready within 5s",
-            None,
-            &[],
-        );
-        assert!(suggest(&ready).contains("never became ready"));
-        assert!(
-            for_problem(
-                "a.rit:3: service `api` was not ready within 5s (http: connection refused)"
-            )
-            .is_some()
-        );
     }
 
     #[test]
-    fn database_errors_by_sqlstate_class() {
-        assert_eq!(
-            sqlstate("error returned from database: duplicate key (SQLSTATE 23505)"),
-            Some("23505")
+    fn problems_by_cause() {
+        assert!(
+            for_problem(ProblemCause::ServiceNotReady)
+                .is_some_and(|text| text.contains("never became ready"))
         );
-        assert_eq!(
-            sqlstate("relation \"x\" does not exist (code: 42P01)"),
-            Some("42P01")
+        assert!(
+            for_problem(ProblemCause::ServiceStartFailed)
+                .is_some_and(|text| text.contains("could not be started"))
         );
-        assert_eq!(sqlstate("no code here"), None);
-        let unique = failure(
-            "database",
-            "duplicate key value (SQLSTATE 23505)",
-            None,
-            &[],
+        assert!(
+            for_problem(ProblemCause::TeardownFailed).is_some_and(|text| text.contains("teardown"))
         );
-        assert!(suggest(&unique).contains("constraint"));
-        let missing = failure(
-            "database",
-            "relation does not exist (SQLSTATE 42P01)",
-            None,
-            &[],
-        );
-        assert!(suggest(&missing).contains("migrations"));
-        let down = failure("database", "connection refused (SQLSTATE 08001)", None, &[]);
-        assert!(suggest(&down).contains("connection failed"));
-        let plain = failure("database", "something else", None, &[]);
-        assert!(suggest(&plain).contains("database URL"));
+        assert_eq!(for_problem(ProblemCause::LeftoverProcesses), None);
+        assert_eq!(for_problem(ProblemCause::ServicesKilled), None);
     }
 }

@@ -356,6 +356,7 @@ impl Reporter for TerminalReporter {
                 message,
                 detail,
                 fails_run,
+                ..
             } => {
                 let label = if *fails_run {
                     self.paint("31", "error:")

@@ -6,10 +6,10 @@
 //! ([`Evaluator::short_circuit`]).
 
 use super::functions::{self, FunctionContext};
-use super::outcome::{Failure, FailureKind};
+use super::outcome::{Cause, Failure, FailureKind};
 use crate::plan::{BinaryOperator, Callee, Expr, ExprKind, Literal, Template, TemplatePart};
 use crate::source::source_map::SourceMap;
-use crate::steps::exec::CommandPart;
+use crate::steps::exec::{CommandPart, FieldError};
 use crate::value::Value;
 use crate::value::{self, ArithOp, EvalError};
 use std::collections::HashMap;
@@ -18,7 +18,7 @@ use std::collections::HashMap;
 pub trait Names {
     /// `None` when the name is unknown; `Some(Err)` for a field that cannot be read
     /// (a `json` of a body that is not JSON).
-    fn lookup(&self, name: &str) -> Option<Result<Value, String>>;
+    fn lookup(&self, name: &str) -> Option<Result<Value, FieldError>>;
     /// A global of a module imported with `as`.
     fn qualified(&self, module: usize, name: &str) -> Option<Value>;
 }
@@ -67,7 +67,11 @@ impl Evaluator<'_> {
     }
 
     fn fail(&self, expr: &Expr, message: impl Into<String>) -> Box<Failure> {
-        Box::new(Failure::new(FailureKind::Evaluation, expr.span, message))
+        self.fail_because(expr, Cause::EvaluationError, message)
+    }
+
+    fn fail_because(&self, expr: &Expr, cause: Cause, message: impl Into<String>) -> Box<Failure> {
+        Box::new(Failure::new(FailureKind::Evaluation, expr.span, message).because(cause))
     }
 
     fn eval_error(&self, expr: &Expr, error: EvalError) -> Box<Failure> {
@@ -78,7 +82,11 @@ impl Evaluator<'_> {
     pub fn value(&self, expr: &Expr) -> Result<Value, Box<Failure>> {
         match self.path(expr)? {
             Some(value) => Ok(value),
-            None => Err(self.fail(expr, format!("`{}` is missing", self.source(expr)))),
+            None => Err(self.fail_because(
+                expr,
+                Cause::MissingValue,
+                format!("`{}` is missing", self.source(expr)),
+            )),
         }
     }
 
@@ -111,8 +119,12 @@ impl Evaluator<'_> {
             ),
             ExprKind::Name(name) => match self.names.lookup(name) {
                 Some(Ok(value)) => value,
-                Some(Err(message)) => {
-                    return Err(self.fail(expr, format!("`{name}` cannot be read: {message}")));
+                Some(Err(error)) => {
+                    return Err(self.fail_because(
+                        expr,
+                        error.cause,
+                        format!("`{name}` cannot be read: {}", error.message),
+                    ));
                 }
                 None => return Err(self.fail(expr, format!("`{name}` has no value here"))),
             },
@@ -154,8 +166,16 @@ impl Evaluator<'_> {
                         .iter()
                         .map(|(name, argument)| Ok((name.clone(), self.value(argument)?)))
                         .collect::<Result<Vec<_>, Box<Failure>>>()?;
-                    functions::call(name, positional, named, self.functions)
-                        .map_err(|error| self.eval_error(expr, error))?
+                    functions::call(name, positional, named, self.functions).map_err(|error| {
+                        let mut failure = self.eval_error(expr, error);
+                        // `json(text)` of text that is not JSON.
+                        if crate::builtins::lookup(name).map(|builtin| builtin.id)
+                            == Some(crate::builtins::BuiltinId::Json)
+                        {
+                            failure.cause = Cause::NotJson;
+                        }
+                        failure
+                    })?
                 }
             },
             ExprKind::Not(operand) => {

@@ -3,11 +3,12 @@
 //! groups, control forms, user-function calls and steps through their kinds' executors.
 
 mod driven_step;
+mod expectation_cause;
 
 use super::evaluate::{Evaluator, Names, TextContext, Verdict, explain, expr_key};
 use super::functions::FunctionContext;
 use super::open_steps::OpenSteps;
-use super::outcome::{Event, Failure, FailureKind, StepStatus};
+use super::outcome::{Cause, Event, Failure, FailureKind, StepStatus};
 use super::services::Services;
 use crate::mask::Masker;
 use crate::plan::{
@@ -18,7 +19,7 @@ use crate::source::source_map::SourceMap;
 use crate::source::span::Span;
 use crate::steps::context::Halt;
 use crate::steps::exec::{
-    Executors, FieldValue, StepError, StepErrorKind, StepInput, TestResources,
+    Executors, FieldError, FieldValue, StepError, StepErrorKind, StepInput, TestResources,
 };
 use crate::steps::load::CheckFn;
 use crate::steps::schema::TargetText;
@@ -513,6 +514,7 @@ impl TestContext {
                 }
                 Ok(verdict) => Some(Failure {
                     kind: FailureKind::Expectation,
+                    cause: expectation_cause::of(condition, &verdict.actual),
                     span: statement.span,
                     message: explain(&source, &verdict.actual),
                     expected: Some(source.clone()),
@@ -1110,10 +1112,7 @@ impl TestContext {
 }
 
 fn ws_failure(statement: &Statement, error: StepError) -> Box<Failure> {
-    Box::new(
-        Failure::new(FailureKind::Step(error.kind), statement.span, error.message)
-            .with_detail(error.detail),
-    )
+    Box::new(Failure::of_step(error, statement.span))
 }
 
 /// The fields a `receive` yields (docs/websocket-redis.md).
@@ -1126,8 +1125,11 @@ fn frame_fields(frame: &Frame) -> Vec<(String, FieldValue)> {
     let json = match frame {
         Frame::Text(text) => serde_json::from_str(text)
             .map(Value::Json)
-            .map_err(|error| format!("the message is not JSON ({error})")),
-        _ => Err("the last frame was not a text message".to_string()),
+            .map_err(|error| FieldError::not_json(format!("the message is not JSON ({error})"))),
+        _ => Err(FieldError {
+            cause: Cause::NoBody,
+            message: "the last frame was not a text message".to_string(),
+        }),
     };
     vec![
         ("message".to_string(), Ok(Value::String(message))),
@@ -1147,7 +1149,7 @@ struct CheckNames<'a> {
 }
 
 impl Names for CheckNames<'_> {
-    fn lookup(&self, name: &str) -> Option<Result<Value, String>> {
+    fn lookup(&self, name: &str) -> Option<Result<Value, FieldError>> {
         if let Some(value) = self.fields.get(name) {
             return Some(value.clone());
         }
@@ -1186,14 +1188,11 @@ fn unsupported_step(step: &StepPlan) -> Box<Failure> {
 }
 
 fn step_failure(step: &StepPlan, error: StepError) -> Box<Failure> {
-    Box::new(
-        Failure::new(FailureKind::Step(error.kind), step.span, error.message)
-            .with_detail(error.detail),
-    )
+    Box::new(Failure::of_step(error, step.span))
 }
 
 impl Names for TestContext {
-    fn lookup(&self, name: &str) -> Option<Result<Value, String>> {
+    fn lookup(&self, name: &str) -> Option<Result<Value, FieldError>> {
         let frame = self.frame();
         for scope in frame.scopes.iter().rev() {
             for (slot_name, slot) in scope.iter().rev() {

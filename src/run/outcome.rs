@@ -6,33 +6,18 @@
 // right is allowed where it stands, with its reason.
 #![deny(clippy::wildcard_enum_match_arm)]
 
+pub use crate::failure::{Cause, FailureKind, ProblemCause};
 use crate::plan::FailureAction;
 use crate::source::span::Span;
-use crate::steps::exec::StepErrorKind;
+use crate::steps::exec::StepError;
 use std::time::{Duration, SystemTime};
-
-/// Why a failure happened, for its suggestion.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureKind {
-    /// An expectation did not hold.
-    Expectation,
-    /// A step could not be carried out.
-    Step(StepErrorKind),
-    /// A value could not be computed (a missing path, a json of the wrong kind).
-    Evaluation,
-    /// The test's own timeout.
-    TestTimeout,
-    /// A service stopped or never became ready.
-    Service,
-    /// The run was interrupted while the test ran.
-    Interrupted,
-}
 
 /// A failure, located at the statement that failed, explained with actual values.
 #[derive(Clone, Debug)]
 pub struct Failure {
     pub kind: FailureKind,
+    /// Why, as data: what the report's suggestion is chosen by.
+    pub cause: Cause,
     pub span: Span,
     /// One line: "status == 201: status was 409".
     pub message: String,
@@ -47,9 +32,11 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure with the general cause of its kind (`because` says more).
     pub fn new(kind: FailureKind, span: Span, message: impl Into<String>) -> Failure {
         Failure {
             kind,
+            cause: kind.general_cause(),
             span,
             message: message.into(),
             expected: None,
@@ -57,6 +44,20 @@ impl Failure {
             detail: None,
             also: Vec::new(),
         }
+    }
+
+    /// The failure of a step that could not be carried out, with its kind, cause
+    /// and detail.
+    pub fn of_step(error: StepError, span: Span) -> Failure {
+        Failure::new(FailureKind::Step(error.kind), span, error.message)
+            .because(error.cause)
+            .with_detail(error.detail)
+    }
+
+    /// The same failure with a more precise cause.
+    pub fn because(mut self, cause: Cause) -> Failure {
+        self.cause = cause;
+        self
     }
 
     pub fn with_detail(mut self, detail: Option<String>) -> Failure {
@@ -203,6 +204,7 @@ pub enum Event {
         message: String,
         detail: Option<String>,
         fails_run: bool,
+        cause: ProblemCause,
     },
     /// Every selected test of a checkpoint has its outcome: how the checkpoint
     /// ended, and for a failed `stop` checkpoint how many tests it skipped.

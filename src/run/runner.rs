@@ -5,13 +5,16 @@
 use super::evaluate::{Evaluator, Names, TextContext};
 use super::functions::FunctionContext;
 use super::interpreter::{RunShared, Settings, TestContext};
-use super::outcome::{Event, Failure, FailureKind, Summary, TestOutcome, TestStatus};
+use super::outcome::{
+    Cause, Event, Failure, FailureKind, ProblemCause, Summary, TestOutcome, TestStatus,
+};
 use super::selection::Selection;
 use super::services::{ReadyProbe, ServiceSpec, Services};
 use super::tally::{INTERRUPTED_REASON, Tally};
 use crate::mask::Masker;
 use crate::plan::{BindingKind, FailureAction, Plan, TestPlan};
 use crate::source::source_map::SourceMap;
+use crate::steps::exec::FieldError;
 use crate::types::ProbeKind;
 use crate::value::Value;
 use crate::value::{describe, to_text};
@@ -98,7 +101,7 @@ struct GlobalNames<'a> {
 }
 
 impl Names for GlobalNames<'_> {
-    fn lookup(&self, name: &str) -> Option<Result<Value, String>> {
+    fn lookup(&self, name: &str) -> Option<Result<Value, FieldError>> {
         let mut modules = vec![self.module];
         modules.extend(
             self.plan
@@ -434,7 +437,8 @@ async fn start_services(
                         FailureKind::Service,
                         service.span,
                         format!("service `{}` {}", error.service, error.message),
-                    );
+                    )
+                    .because(error.cause);
                     if !error.log_tail.is_empty() {
                         failure.detail = Some(format!(
                             "last lines of its log:\n{}",
@@ -543,6 +547,7 @@ pub async fn run(
     // every output: the terminal, the reports' `warnings` and `problems`, events.
     for name in options.secrets.unmasked() {
         tally.problem(
+            ProblemCause::SecretNotMasked,
             format!(
                 "secret `{name}` is shorter than {} characters: it is not masked in this run's output (W0005)",
                 crate::mask::SHORTEST_MASKED_SECRET
@@ -563,7 +568,12 @@ pub async fn run(
     match service_start {
         Some(Err((service, failure))) => {
             let location = sources.file_line(failure.span);
+            let cause = match failure.cause {
+                Cause::ServiceNotReady => ProblemCause::ServiceNotReady,
+                _ => ProblemCause::ServiceStartFailed,
+            };
             tally.problem(
+                cause,
                 format!("{location}: {}", failure.message),
                 failure.detail.clone(),
                 true,
@@ -597,6 +607,7 @@ pub async fn run(
             for (name, status) in &outcome.services_exited {
                 let tail = services.log_tail(name, 10);
                 tally.problem(
+                    ProblemCause::ServiceExited,
                     format!(
                         "service `{name}` exited on its own (exit status {status}) while the tests ran"
                     ),
@@ -618,6 +629,7 @@ pub async fn run(
     if !hurried.is_empty() {
         let names: Vec<String> = hurried.iter().map(|name| format!("`{name}`")).collect();
         tally.problem(
+            ProblemCause::ServicesKilled,
             format!(
                 "a second interrupt: service {} killed at once, without its grace to stop",
                 names.join(", ")
@@ -639,6 +651,7 @@ pub async fn run(
             .collect::<Vec<_>>()
             .join("\n");
         tally.problem(
+            ProblemCause::LeftoverProcesses,
             format!(
                 "{} process{} started by the run outlived it and {} ended",
                 leftovers.len(),
@@ -704,6 +717,7 @@ async fn record_history(
             }
         }
         Ok(Err(error)) => tally.problem(
+            ProblemCause::HistoryNotRecorded,
             format!(
                 "cannot record the run in its history ({}): {error}",
                 settings.dir.display()
@@ -793,6 +807,7 @@ async fn run_suites(
                 Some(Err(failure)) => {
                     let location = shared.sources.file_line(failure.span);
                     tally.problem(
+                        ProblemCause::SetupFailed,
                         format!("{location}: setup of {}: {}", suite.name, failure.message),
                         failure.detail.clone(),
                         true,
@@ -858,6 +873,7 @@ async fn run_suites(
                 Some(Err(failure)) => {
                     let location = shared.sources.file_line(failure.span);
                     tally.problem(
+                        ProblemCause::TeardownFailed,
                         format!(
                             "{location}: teardown of {}: {}",
                             suite.name, failure.message
@@ -868,6 +884,7 @@ async fn run_suites(
                 }
                 None => {
                     tally.problem(
+                        ProblemCause::TeardownFailed,
                         format!(
                             "teardown of {} was cut short by a second interrupt",
                             suite.name

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::{OnceCell, watch};
 
+use crate::failure::Cause;
 use crate::os::listeners::{all_local, holder_of, listeners_for, process_tree, socket_inodes};
 use crate::os::process::{
     deadline_after, end_process_group_in_background, exit_code, process_group_is_alive,
@@ -96,6 +97,9 @@ pub struct ServiceError {
     pub message: String,
     /// The last lines of its output (empty when it never ran).
     pub log_tail: Vec<String>,
+    /// `service_not_ready` when it started and never became ready,
+    /// `service_failed` when it could not be started.
+    pub cause: Cause,
 }
 
 impl std::fmt::Display for ServiceError {
@@ -430,6 +434,7 @@ impl Services {
             service: spec.name.clone(),
             message,
             log_tail: Vec::new(),
+            cause: Cause::ServiceFailed,
         };
         if !spec.cwd.is_dir() {
             return Err(failure(format!(
@@ -706,6 +711,7 @@ async fn await_readiness(
         log_tail: process
             .map(|process| process.log.tail(ERROR_LOG_TAIL_LINES))
             .unwrap_or_default(),
+        cause: Cause::ServiceNotReady,
     };
     let probe = match (&spec.ready, process) {
         (None, _) => return Ok(()),

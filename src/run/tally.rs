@@ -7,7 +7,7 @@
 //! up to the selected tests. Must not import `syntax::ast` or `check`.
 
 use super::outcome::{
-    CheckpointOutcome, CheckpointStatus, Event, Summary, TestOutcome, TestStatus,
+    CheckpointOutcome, CheckpointStatus, Event, ProblemCause, Summary, TestOutcome, TestStatus,
 };
 use crate::history::{LoadEntry, TestEntry};
 use crate::plan::{FailureAction, Plan};
@@ -173,12 +173,19 @@ impl Tally {
 
     /// A problem outside the tests, announced; one that `fails_run` makes the
     /// run FAILED without being counted as a test.
-    pub fn problem(&mut self, message: String, detail: Option<String>, fails_run: bool) {
+    pub fn problem(
+        &mut self,
+        cause: ProblemCause,
+        message: String,
+        detail: Option<String>,
+        fails_run: bool,
+    ) {
         self.summary.run_failed |= fails_run;
         let _ = self.events.send(Event::RunProblem {
             message,
             detail,
             fails_run,
+            cause,
         });
     }
 

@@ -50,7 +50,30 @@ pub struct StepInput {
 
 /// A field of a result: its value, or why reading it fails (a body that is not
 /// JSON fails only when `json` is read).
-pub type FieldValue = Result<Value, String>;
+pub type FieldValue = Result<Value, FieldError>;
+
+/// Why a field of a result cannot be read, and the cause a failure to read it has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldError {
+    pub cause: Cause,
+    pub message: String,
+}
+
+impl FieldError {
+    /// A `json` field of something that is not JSON.
+    pub fn not_json(message: impl Into<String>) -> FieldError {
+        FieldError {
+            cause: Cause::NotJson,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.message)
+    }
+}
 
 pub struct StepOutput {
     pub fields: Vec<(String, FieldValue)>,
@@ -59,35 +82,39 @@ pub struct StepOutput {
     pub exchange: Option<String>,
 }
 
-/// What kind of trouble a step ran into; reports turn it into a suggestion.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepErrorKind {
-    Connection,
-    Timeout,
-    Tls,
-    Protocol,
-    Database,
-    Command,
-    Usage,
-    Other,
-}
+pub use crate::failure::{Cause, StepErrorKind};
 
+/// Why a step could not be carried out: its kind, its cause (decided here, where
+/// the error is known, for the report and its suggestion), and words for the user.
 #[derive(Clone, Debug)]
 pub struct StepError {
     pub kind: StepErrorKind,
+    pub cause: Cause,
     pub message: String,
     /// Extra lines (a command's output, the frames that did arrive).
     pub detail: Option<String>,
 }
 
 impl StepError {
+    /// An error with the general cause of its kind.
     pub fn new(kind: StepErrorKind, message: impl Into<String>) -> StepError {
         StepError {
             kind,
+            cause: kind.general_cause(),
             message: message.into(),
             detail: None,
         }
+    }
+
+    /// The same error with a more precise cause.
+    pub fn because(mut self, cause: Cause) -> StepError {
+        self.cause = cause;
+        self
+    }
+
+    pub fn with_detail(mut self, detail: Option<String>) -> StepError {
+        self.detail = detail;
+        self
     }
 }
 

@@ -22,6 +22,7 @@ use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url, redirect};
 
+use crate::failure::Cause;
 use crate::mask::Masker;
 use crate::value::FilePart;
 
@@ -117,6 +118,18 @@ pub enum HttpErrorKind {
 }
 
 impl HttpErrorKind {
+    /// The cause an error of this kind has unless its producer knows more.
+    pub fn general_cause(self) -> Cause {
+        match self {
+            HttpErrorKind::Connect => Cause::ConnectionFailed,
+            HttpErrorKind::Timeout => Cause::StepTimeout,
+            HttpErrorKind::Tls => Cause::TlsHandshake,
+            HttpErrorKind::Redirect | HttpErrorKind::Body => Cause::ProtocolError,
+            HttpErrorKind::InvalidRequest => Cause::InvalidStep,
+            HttpErrorKind::Other => Cause::Other,
+        }
+    }
+
     /// A short lowercase name, used as a key of the `load` step's `errors` map.
     pub fn label(self) -> &'static str {
         match self {
@@ -140,6 +153,7 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 pub fn body_too_large(url: &str, limit: usize) -> HttpError {
     HttpError {
         kind: HttpErrorKind::Body,
+        cause: Cause::BodyTooLarge,
         message: format!(
             "the response body is larger than {} (--max-body); ritc stops reading there ({url})",
             crate::units::literal_size(limit as u64)
@@ -152,6 +166,8 @@ pub fn body_too_large(url: &str, limit: usize) -> HttpError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpError {
     pub kind: HttpErrorKind,
+    /// Why, as data for the report (decided here, where the error is known).
+    pub cause: Cause,
     pub message: String,
 }
 
@@ -167,6 +183,7 @@ impl HttpError {
     fn invalid_request(message: impl Into<String>) -> HttpError {
         HttpError {
             kind: HttpErrorKind::InvalidRequest,
+            cause: Cause::InvalidStep,
             message: message.into(),
         }
     }
@@ -174,6 +191,7 @@ impl HttpError {
     fn timed_out(timeout: Duration, url: &str) -> HttpError {
         HttpError {
             kind: HttpErrorKind::Timeout,
+            cause: Cause::StepTimeout,
             message: format!(
                 "timed out after {} ({url})",
                 crate::units::measured_duration(timeout)
@@ -188,6 +206,13 @@ impl HttpError {
         let causes = cause_chain(error, &url);
         let kind = classify(error, &causes);
         let cause_text = causes.join(": ");
+        let refused = io_error_kind(error) == Some(std::io::ErrorKind::ConnectionRefused);
+        let cause = match kind {
+            HttpErrorKind::Connect if error.is_dns() => Cause::HostNotFound,
+            HttpErrorKind::Connect if refused => Cause::ConnectionRefused,
+            HttpErrorKind::Body if incomplete_message(error) => Cause::ClosedBeforeAnswer,
+            _ => kind.general_cause(),
+        };
         let message = match kind {
             HttpErrorKind::Timeout => return HttpError::timed_out(timeout, &url),
             HttpErrorKind::Connect if error.is_dns() => {
@@ -196,11 +221,7 @@ impl HttpError {
                 let reason = causes.last().map_or("unknown host", String::as_str);
                 format!("could not resolve the host name: {reason} ({url})")
             }
-            HttpErrorKind::Connect
-                if io_error_kind(error) == Some(std::io::ErrorKind::ConnectionRefused) =>
-            {
-                format!("connection refused ({url})")
-            }
+            HttpErrorKind::Connect if refused => format!("connection refused ({url})"),
             HttpErrorKind::Connect => format!("could not connect: {cause_text} ({url})"),
             HttpErrorKind::Tls => format!("TLS handshake failed: {cause_text} ({url})"),
             HttpErrorKind::Redirect if cause_text == "too many redirects" => {
@@ -214,8 +235,30 @@ impl HttpError {
             HttpErrorKind::Other if cause_text.is_empty() => format!("request failed ({url})"),
             HttpErrorKind::Other => format!("request failed: {cause_text} ({url})"),
         };
-        HttpError { kind, message }
+        HttpError {
+            kind,
+            cause,
+            message,
+        }
     }
+}
+
+/// Whether hyper, somewhere in `error`'s sources, saw the connection close before
+/// the response was complete ("connection closed before message completed"): the
+/// cause `closed_before_answer` of the report. Narrower than
+/// [`closed_before_answer`], which also counts a reset for its one retry.
+pub(crate) fn incomplete_message(error: &(dyn StdError + 'static)) -> bool {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 fn classify(error: &reqwest::Error, causes: &[String]) -> HttpErrorKind {
@@ -725,6 +768,7 @@ fn client_build_error(error: &reqwest::Error) -> HttpError {
     }
     HttpError {
         kind: HttpErrorKind::Other,
+        cause: Cause::Other,
         message,
     }
 }

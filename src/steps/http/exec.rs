@@ -4,7 +4,8 @@ use super::HttpConfig;
 use super::client::{HttpError, HttpErrorKind, HttpRequest};
 use crate::steps::config::ConfigError;
 use crate::steps::exec::{
-    FieldValue, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
+    Cause, FieldError, FieldValue, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput,
+    TestResources,
 };
 use crate::value::{Value, to_text};
 use futures_util::future::BoxFuture;
@@ -71,20 +72,25 @@ pub fn step_error(error: HttpError) -> StepError {
         HttpErrorKind::Redirect | HttpErrorKind::Body => StepErrorKind::Protocol,
         _ => StepErrorKind::Other,
     };
-    StepError::new(kind, error.message)
+    StepError::new(kind, error.message).because(error.cause)
 }
 
 /// The result record of an HTTP step (the fields its schema declares).
 pub fn response_fields(response: &super::client::HttpResponse) -> Vec<(String, FieldValue)> {
     let body = String::from_utf8_lossy(&response.body).into_owned();
     let json = if response.body.is_empty() {
-        Err("the response has no body, so it has no `json`".to_string())
+        Err(FieldError {
+            cause: Cause::NoBody,
+            message: "the response has no body, so it has no `json`".to_string(),
+        })
     } else {
         serde_json::from_slice::<serde_json::Value>(&response.body)
             .map(Value::Json)
             .map_err(|error| {
                 let preview: String = body.chars().take(80).collect();
-                format!("the response body is not JSON ({error}); it starts with {preview:?}")
+                FieldError::not_json(format!(
+                    "the response body is not JSON ({error}); it starts with {preview:?}"
+                ))
             })
     };
     vec![

@@ -8,8 +8,10 @@
 
 use super::client::{
     HttpError, HttpErrorKind, HttpRequest, HttpResponse, RequestBody, USER_AGENT, body_too_large,
-    closed_before_answer, is_idempotent, joined_headers, request_url, script_headers,
+    closed_before_answer, incomplete_message, is_idempotent, joined_headers, request_url,
+    script_headers,
 };
+use crate::failure::Cause;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client;
@@ -47,6 +49,7 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
     let url = request_url(request)?;
     let invalid = |message: String| HttpError {
         kind: HttpErrorKind::InvalidRequest,
+        cause: Cause::InvalidStep,
         message,
     };
     let method = hyper::Method::from_bytes(request.method.as_bytes())
@@ -135,6 +138,11 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
                 }
                 HttpError {
                     kind: HttpErrorKind::Body,
+                    cause: if incomplete_message(&*error) {
+                        Cause::ClosedBeforeAnswer
+                    } else {
+                        Cause::ProtocolError
+                    },
                     message: format!(
                         "the connection broke while reading the body: {words} ({url})"
                     ),
@@ -177,26 +185,36 @@ fn connect_error(error: &hyper_util::client::legacy::Error, url: &str) -> HttpEr
             }
             return HttpError {
                 kind: HttpErrorKind::Connect,
+                cause: Cause::HostNotFound,
                 message: format!("could not resolve the host name: {reason} ({url})"),
             };
         }
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            let (kind, words) = match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => {
-                    (HttpErrorKind::Connect, "connection refused".to_string())
-                }
+            let (kind, cause, words) = match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => (
+                    HttpErrorKind::Connect,
+                    Cause::ConnectionRefused,
+                    "connection refused".to_string(),
+                ),
                 std::io::ErrorKind::ConnectionReset => (
                     HttpErrorKind::Body,
+                    Cause::ProtocolError,
                     "connection reset by the server".to_string(),
                 ),
                 std::io::ErrorKind::TimedOut => (
                     HttpErrorKind::Timeout,
+                    Cause::StepTimeout,
                     "the connection timed out".to_string(),
                 ),
-                _ => (HttpErrorKind::Connect, format!("cannot connect: {io}")),
+                _ => (
+                    HttpErrorKind::Connect,
+                    Cause::ConnectionFailed,
+                    format!("cannot connect: {io}"),
+                ),
             };
             return HttpError {
                 kind,
+                cause,
                 message: format!("{words} ({url})"),
             };
         }
@@ -217,6 +235,11 @@ fn connect_error(error: &hyper_util::client::legacy::Error, url: &str) -> HttpEr
     }
     HttpError {
         kind,
+        cause: if incomplete_message(error) {
+            Cause::ClosedBeforeAnswer
+        } else {
+            kind.general_cause()
+        },
         message: format!("{words} ({url})"),
     }
 }

@@ -6,7 +6,7 @@
 use super::RedisConfig;
 use crate::steps::config::ConfigError;
 use crate::steps::exec::{
-    CommandPart, FieldValue, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput,
+    Cause, CommandPart, FieldValue, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput,
     TestResources,
 };
 use crate::types::ConnectionKind;
@@ -294,7 +294,8 @@ fn connect_error(shown: &str, error: &RedisError) -> StepError {
         return StepError::new(
             StepErrorKind::Connection,
             format!("cannot connect to Redis at {shown}: {why}"),
-        );
+        )
+        .because(Cause::ConnectionRefused);
     }
     let kind = match error.kind() {
         redis::ErrorKind::Io => StepErrorKind::Connection,
@@ -319,7 +320,18 @@ fn command_error(url: &str, shown: &str, error: &RedisError) -> StepError {
             ),
         );
     }
-    let kind = if error.is_io_error() || error.is_connection_dropped() {
+    if error.is_connection_dropped() {
+        return StepError::new(
+            StepErrorKind::Connection,
+            format!(
+                "`{shown}` on Redis at {} failed: {}",
+                hide_password(url),
+                error_text(error)
+            ),
+        )
+        .because(Cause::ConnectionLost);
+    }
+    let kind = if error.is_io_error() {
         StepErrorKind::Connection
     } else if error.is_timeout() {
         StepErrorKind::Timeout

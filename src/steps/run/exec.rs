@@ -4,7 +4,7 @@ use super::RunConfig;
 use crate::os::process::{CommandError, CommandSpec, run_command};
 use crate::steps::config::ConfigError;
 use crate::steps::exec::{
-    StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
+    Cause, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
 };
 use crate::value::{Value, to_text};
 use futures_util::future::BoxFuture;
@@ -46,13 +46,15 @@ impl StepExecutor for RunExecutor {
                 CommandError::Spawn(message) => StepError::new(
                     StepErrorKind::Command,
                     format!("cannot run `{command}`: {message}"),
-                ),
+                )
+                .because(Cause::ProcessSpawn),
                 CommandError::TimedOut {
                     after,
                     stdout,
                     stderr,
                 } => StepError {
                     kind: StepErrorKind::Timeout,
+                    cause: Cause::StepTimeout,
                     message: format!(
                         "`{command}` did not finish within {}; its process group was ended",
                         crate::units::literal_duration(after)
@@ -65,6 +67,7 @@ impl StepExecutor for RunExecutor {
                     stderr,
                 } => StepError {
                     kind: StepErrorKind::Command,
+                    cause: Cause::OutputTooLarge,
                     message: format!(
                         "`{command}` wrote more than 64 MiB to its {stream}; ritc stops reading there and ended its process group"
                     ),
@@ -74,6 +77,7 @@ impl StepExecutor for RunExecutor {
             if output.exit != 0 && !input.status_checked {
                 return Err(StepError {
                     kind: StepErrorKind::Command,
+                    cause: Cause::ProcessExit,
                     message: format!("`{command}` exited with status {}", output.exit),
                     detail: Some(output_tail(&output.stdout, &output.stderr)),
                 });

@@ -4,7 +4,7 @@
 use super::connection::{ConnectionOptions, Driver, Target};
 use super::exec::SHOWN_ROWS;
 use super::statement::{RunError, StatementResult};
-use crate::steps::exec::{StepError, StepErrorKind};
+use crate::steps::exec::{Cause, StepError, StepErrorKind};
 use crate::units::literal_duration;
 use crate::value::Value;
 use crate::value::describe;
@@ -98,8 +98,14 @@ pub(super) fn connection_error(
     } else {
         StepErrorKind::Connection
     };
+    let cause = match (refused, code.as_deref()) {
+        (true, _) => Cause::ConnectionRefused,
+        (false, Some(code)) if target.driver != Driver::Sqlite => Cause::of_sqlstate(code),
+        _ => kind.general_cause(),
+    };
     StepError {
         kind,
+        cause,
         message: format!(
             "cannot connect to {} at {}: {reason}",
             target.product,
@@ -115,15 +121,18 @@ pub(super) fn statement_error(target: &Target, sql: &str, error: RunError) -> St
     match error {
         RunError::Bind(message) => StepError {
             kind: StepErrorKind::Usage,
+            cause: Cause::InvalidStep,
             message,
             detail: Some(statement_detail(sql, None)),
         },
         RunError::Decode(message) => StepError {
             kind: StepErrorKind::Database,
+            cause: Cause::DatabaseError,
             message,
             detail: Some(statement_detail(sql, None)),
         },
         RunError::Sql(sqlx::Error::Database(error)) => {
+            let cause = database_cause(target.driver, error.as_ref());
             let mut extra = Vec::new();
             let mut position = None;
             let message = if let Some(postgres) = error.try_downcast_ref::<PgDatabaseError>() {
@@ -187,12 +196,14 @@ pub(super) fn statement_error(target: &Target, sql: &str, error: RunError) -> St
             }
             StepError {
                 kind: StepErrorKind::Database,
+                cause,
                 message,
                 detail: Some(detail),
             }
         }
         RunError::Sql(error) if connection_is_broken(&error) => StepError {
             kind: StepErrorKind::Connection,
+            cause: Cause::ConnectionLost,
             message: format!(
                 "lost the connection to {} ({}): {}",
                 target.product,
@@ -203,9 +214,26 @@ pub(super) fn statement_error(target: &Target, sql: &str, error: RunError) -> St
         },
         RunError::Sql(error) => StepError {
             kind: StepErrorKind::Database,
+            cause: Cause::DatabaseError,
             message: format!("{}: {}", target.product, driver_message(&error)),
             detail: Some(statement_detail(sql, None)),
         },
+    }
+}
+
+/// The cause of an error the server answered: the class of its SQLSTATE
+/// (PostgreSQL and MySQL give one); SQLite's result codes say only whether a
+/// constraint failed.
+fn database_cause(driver: Driver, error: &dyn sqlx::error::DatabaseError) -> Cause {
+    match (driver, error.code()) {
+        (Driver::Sqlite, _) | (_, None) => match error.kind() {
+            sqlx::error::ErrorKind::UniqueViolation
+            | sqlx::error::ErrorKind::ForeignKeyViolation
+            | sqlx::error::ErrorKind::NotNullViolation
+            | sqlx::error::ErrorKind::CheckViolation => Cause::SqlIntegrityConstraint,
+            _ => Cause::DatabaseError,
+        },
+        (_, Some(code)) => Cause::of_sqlstate(&code),
     }
 }
 

@@ -122,6 +122,7 @@ impl StepExecutor for SqlExecutor {
                     drop(in_flight);
                     return Err(StepError {
                         kind: StepErrorKind::Timeout,
+                        cause: crate::steps::exec::Cause::StepTimeout,
                         message: format!(
                             "the statement did not finish within {}; its connection was closed",
                             literal_duration(timeout)

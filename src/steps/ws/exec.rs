@@ -3,7 +3,7 @@
 //! owns the socket (tokio-tungstenite), its state and the wording of its failures.
 //! It must not import the interpreter.
 
-use crate::steps::exec::{StepError, StepErrorKind};
+use crate::steps::exec::{Cause, StepError, StepErrorKind};
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -318,7 +318,8 @@ impl WsConnection {
                     "cannot {doing}: the server closed the WebSocket {} (code {code})",
                     self.url
                 ),
-            )),
+            )
+            .because(Cause::ConnectionLost)),
             State::ClosedByClient => Err(StepError::new(
                 StepErrorKind::Usage,
                 format!("cannot {doing}: this WebSocket was closed by `close` before"),
@@ -329,7 +330,8 @@ impl WsConnection {
                     "cannot {doing}: the connection to {} was lost ({why})",
                     self.url
                 ),
-            )),
+            )
+            .because(Cause::ConnectionLost)),
         }
     }
 
@@ -357,7 +359,8 @@ impl WsConnection {
         let mut failure = StepError::new(
             StepErrorKind::Connection,
             format!("{why} ({}, after {})", self.url, self.frames_count_text()),
-        );
+        )
+        .because(Cause::ConnectionLost);
         failure.detail = self.frames_detail(0, "received on this WebSocket");
         failure
     }
@@ -455,14 +458,17 @@ fn handshake_error(url: &str, error: WsError) -> StepError {
             failure
         }
         WsError::Io(io) => {
-            let why = match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
-                _ => io.to_string(),
+            let (why, cause) = match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    ("connection refused".to_string(), Cause::ConnectionRefused)
+                }
+                _ => (io.to_string(), Cause::ConnectionFailed),
             };
             StepError::new(
                 StepErrorKind::Connection,
                 format!("cannot connect to {url}: {why}"),
             )
+            .because(cause)
         }
         WsError::Tls(tls) => StepError::new(
             StepErrorKind::Tls,
