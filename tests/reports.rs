@@ -796,7 +796,7 @@ fn recorded(values: &[u64]) -> hdrhistogram::Histogram<u64> {
 /// microseconds), as `a.json` and `b.json`, and their merge as `merged.json`
 /// and `merged.html`.
 fn merge_two_machines(suite: &Suite, first: &[u64], second: &[u64]) -> Output {
-    use ritc::report::histogram;
+    use ritc::steps::load::histogram;
     let load = |values: &[u64], shard: &str| {
         let latencies = histogram::Latencies {
             histogram: recorded(values),
@@ -837,7 +837,7 @@ fn merge_two_machines(suite: &Suite, first: &[u64], second: &[u64]) -> Output {
 
 #[test]
 fn merging_the_same_load_from_two_machines_adds_the_histograms() {
-    use ritc::report::histogram;
+    use ritc::steps::load::histogram;
     let suite = Suite::new();
     let first: Vec<u64> = (1..=800).map(|i| 1000 + i * 10).collect();
     let second: Vec<u64> = (1..=200).map(|i| 50_000 + i * 500).collect();

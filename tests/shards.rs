@@ -18,7 +18,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use hdrhistogram::Histogram;
-use ritc::report::histogram;
+use ritc::steps::load::histogram;
 use serde_json::Value as Json;
 
 fn ritc(dir: &Path, args: &[&str]) -> Output {

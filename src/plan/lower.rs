@@ -627,7 +627,7 @@ fn reads_exit(following: &[ast::Statement]) -> bool {
 
 fn reads_name(expr: &ast::Expr, wanted: &str) -> bool {
     let mut found = false;
-    crate::check::checker::visit_expr(expr, &mut |node| {
+    crate::syntax::visit::visit_expr(expr, &mut |node| {
         if let ast::ExprKind::Name(name) = &node.kind {
             found |= name.name == wanted;
         }

@@ -5,8 +5,8 @@
 //! timings, its failure under the source line, the service log tail, and for
 //! each `load` step its numbers, a latency histogram and latency over time.
 
-use super::histogram;
 use super::model::{FailureRecord, RunReport, RunStatus, StepRecord, TestRecord, TestResult};
+use crate::steps::load::histogram;
 use crate::units::chart_millis;
 use serde_json::Value as Json;
 use std::fmt::Write;

@@ -5,8 +5,8 @@
 //! summed, and what is derived (failed tests, warnings, recommendations,
 //! status) is derived again. Pure: the CLI reads and writes the files.
 
-use super::histogram;
 use super::model::{self, RunReport, RunStatus, TestRecord, TestResult, TestRun};
+use crate::steps::load::histogram;
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 use std::time::{Duration, UNIX_EPOCH};

@@ -8,11 +8,9 @@
 //! passes through `crate::mask::Masker` first.
 
 pub mod events;
-pub mod histogram;
 pub mod html;
 pub mod json;
 pub mod junit;
-pub mod load_text;
 pub mod merge;
 pub mod model;
 pub mod output;

@@ -4,7 +4,6 @@
 //! explained under its source line, and a summary. Output of parallel tests stays grouped per test.
 
 use super::Reporter;
-use super::load_text;
 use super::model::{ReportBuilder, RunStatus, verdict_line};
 use crate::mask::Masker;
 use crate::plan::FailureAction;
@@ -13,6 +12,7 @@ use crate::run::outcome::{
 };
 use crate::source::source_map::SourceMap;
 use crate::steps::load::LoadProgress;
+use crate::steps::load::text as load_text;
 use crate::units::literal_duration;
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::term;

@@ -831,7 +831,7 @@ impl TestContext {
     /// that a `load` returned (`r.latency.p99`) — for the failure's detail.
     fn load_detail(&self, condition: &Expr) -> Option<String> {
         let record = self.load_read_by(condition)?;
-        Some(crate::report::load_text::threshold_detail(
+        Some(crate::steps::load::text::threshold_detail(
             record,
             duration_limit(condition),
         ))
@@ -849,7 +849,7 @@ impl TestContext {
         if let ExprKind::Name(name) = &root.kind
             && let Some(Ok(value)) = Names::lookup(self, name)
         {
-            let load_fields = crate::report::load_text::LOAD_FIELDS;
+            let load_fields = crate::steps::load::text::LOAD_FIELDS;
             if load_fields.contains(&name.as_str()) {
                 // A field of the last step: the load's only when it was the last step.
                 let value = value::to_json(&value);

@@ -6,5 +6,6 @@
 pub mod ast;
 pub mod literal;
 pub mod parser;
+pub mod visit;
 
 pub use parser::{ParseOutput, parse};

@@ -21,6 +21,7 @@ use crate::source::span::Span;
 use crate::steps::schema::{OptionSpec, StepSchema, TargetText, ValueSpec};
 use crate::steps::{self, StepChecker};
 use crate::syntax::ast::*;
+use crate::syntax::visit::visit_expr;
 use crate::types::{IsTest, ProbeKind, Type};
 use std::collections::HashMap;
 
@@ -30,5 +31,4 @@ use expressions::*;
 use module::*;
 use operators::*;
 
-pub use effects::visit_expr;
 pub use module::{check, check_indexed};

@@ -5,17 +5,22 @@
 //! reqwest) and `stats` turns what it measured into the result record; `exec`
 //! ties them together; `drive` runs the step through the interpreter's context
 //! (its block options, its `check { }`, its progress).
+//! `histogram` (the HDR histograms of load records: decoded, merged, binned) and
+//! `text` (the live line, the table, the summary of a failed expectation) are read
+//! by the interpreter and the reports, which this kind never imports.
 
 mod check;
 pub mod config;
 mod drive;
 mod engine;
 mod exec;
+pub mod histogram;
 mod kind;
 mod model;
 mod raw_http;
 mod spec;
 mod stats;
+pub mod text;
 mod timer;
 mod transport;
 

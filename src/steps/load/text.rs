@@ -5,8 +5,8 @@
 //! Pure functions of a `LoadProgress` or of the load record (`loads` of a test's
 //! outcome: the result record plus `histogram` and `timeline`, docs/load.md).
 
+use super::LoadProgress;
 use super::histogram::{self, Latencies};
-use crate::steps::load::LoadProgress;
 use crate::units::short_duration;
 use serde_json::Value as Json;
 use std::time::Duration;
