@@ -540,7 +540,8 @@ impl Generator {
     fn operand(&mut self) -> String {
         let mut text = self.postfix();
         for _ in 0..self.below(2) {
-            let operator = self.choose(&["+", "-", "*", "/"]);
+            // `??` binds tighter than comparisons, so it joins operands.
+            let operator = self.choose(&["+", "-", "*", "/", "??"]);
             let (a, b) = (self.sep(), self.sep());
             let right = self.postfix();
             text = format!("{text}{a}{operator}{b}{right}");
@@ -581,7 +582,7 @@ impl Generator {
             self.comparison()
         };
         for _ in 0..self.below(2) {
-            let operator = self.choose(&["and", "or", "??"]);
+            let operator = self.choose(&["and", "or"]);
             let (a, b) = (self.sep(), self.sep());
             let right = self.comparison();
             text = format!("{text}{a}{operator}{b}{right}");

@@ -20,7 +20,10 @@ pub fn check_files(
     let (program, mut diagnostics) = program::load(entries, loader)?;
     // Files that do not parse are checked anyway: the checker reports what it can
     // on the items that did parse.
-    diagnostics.extend(checker::check(&program));
+    let (checked, param_types) = checker::check_with_param_types(&program);
+    diagnostics.extend(checked);
+    let mut program = program;
+    program.param_types = param_types;
     sort_by_position(&mut diagnostics);
     diagnostics.dedup();
     Ok((program, diagnostics))

@@ -5,9 +5,10 @@
 
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::source_map::SourceMap;
-use crate::source::span::FileId;
+use crate::source::span::{FileId, Span};
 use crate::syntax::ast::{Import, Item, SourceFile};
 use crate::syntax::{self};
+use crate::types::Type;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -137,6 +138,10 @@ pub struct Program {
     /// resolved), widened to the project that holds it. Imports resolve inside it
     /// unless the loader allows more, and so do `read()` and `file()` at run time.
     pub root: PathBuf,
+    /// The type the checker gave each top-level `param`, by the span of its
+    /// name: how `--param` reads its text (docs/language.md, "Command line").
+    /// Filled by `check::check_files`.
+    pub param_types: HashMap<Span, Type>,
 }
 
 impl Program {
@@ -187,6 +192,7 @@ pub fn load(
             modules: Vec::new(),
             entries: Vec::new(),
             root: PathBuf::new(),
+            param_types: HashMap::new(),
         },
         by_key: HashMap::new(),
         diagnostics: Vec::new(),

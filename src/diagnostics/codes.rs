@@ -249,6 +249,27 @@ value:
     NOT_ITERABLE = "E0316", "not a list",
 "`for x in …` walks a list (or, for a json value, a JSON array, checked when it runs).";
 
+    MISSING_RETURN = "E0319", "function can end without returning",
+"A function that declares a return type (`-> int`) must return a value of it on every
+path. Its body can reach its end without a `return`: after an `if` without `else`, a
+loop (which may run zero times), or a branch that does not return. A call would then
+give `null`, which is not what the signature promises.
+
+    fn sign(x: int) -> int {
+      if x > 0 { return 1 }
+      return 0                 # the path the `if` did not take
+    }";
+
+    PARAM_TYPE = "E0320", "param of a type the command line cannot give",
+"A `param` can be given with `--param NAME=VALUE` or `RIT_PARAM_NAME`, and that text is
+read as the param's type: a string as it is; an int, a float, a bool; a duration, a
+percent or a size written as in a script (`5s`, `99%`, `64KB`); json, a list or a map
+written as JSON (`[1, 2]`). A database, a Redis connection, a file, a schema or bytes
+cannot come from text: take the text and make the value from it.
+
+    param db_url: string = \"sqlite://test.db\"
+    let db = database(db_url)";
+
     UNKNOWN_CLAUSE = "E0401", "unknown clause",
 "This step kind does not take that clause. HTTP steps take `headers query json form
 multipart body timeout follow redirects insecure`; `run` takes `timeout env cwd
@@ -306,6 +327,17 @@ proxies. Send it in a header or the request body instead.";
 "A `secret` shorter than 4 characters is not masked in output: masking \"20\" would turn
 every status 200 into `***0` and every port 2000 into `***00`. Such a secret is shown
 wherever it appears. Use a longer secret (a real credential is much longer).";
+
+    COALESCE_PRECEDENCE = "W0006", "`??` next to a comparison without parentheses",
+"`??` binds tighter than comparisons, `not`, `and` and `or`, as in Swift:
+`x ?? \"d\" == \"d\"` is `(x ?? \"d\") == \"d\"`. Older versions of ritc read `??` last,
+as `x ?? (\"d\" == \"d\")`, which gave vacuous passes and misleading messages. A file
+written for that reading now means something else, so ritc warns wherever `??` stands
+without parentheses next to such an operator, shows both readings, and suggests the
+parentheses: with them the warning goes away.
+
+The precedence, tightest first: `-x`; `* /`; `+ -`; `??`; comparisons (`== != < <=
+> >= contains matches in conforms`, `exists`, `is`); `not`; `and`; `or`.";
 
     UNUSED_CAPTURE = "W0001", "unused capture",
 "A `let` inside a test, block or function whose value is never read. Remove it, or use

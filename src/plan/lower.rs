@@ -55,6 +55,8 @@ pub fn lower(program: &Program) -> Plan {
                 functions: &visible,
                 aliases: &aliased_imports,
                 own_functions: &own_functions,
+                returns: None,
+                param_types: &program.param_types,
             };
             lowerer.module(module, open_imports.clone(), aliased_imports.clone())
         })
@@ -90,6 +92,8 @@ pub fn lower(program: &Program) -> Plan {
                 functions: &visible,
                 aliases: &aliased,
                 own_functions: &own_functions,
+                returns: None,
+                param_types: &program.param_types,
             };
             lowerer.suite(id.0, module)
         })
@@ -97,10 +101,23 @@ pub fn lower(program: &Program) -> Plan {
     Plan { modules, suites }
 }
 
+#[derive(Clone)]
 struct Lowerer<'a> {
     functions: &'a HashMap<String, (ModuleIndex, usize)>,
     aliases: &'a [(String, ModuleIndex)],
     own_functions: &'a [HashMap<String, usize>],
+    /// Inside a `fn` with a declared return type: its name and that type, for
+    /// each `return` of its body.
+    returns: Option<(String, Type)>,
+    /// The checker's type of each `param`, by the span of its name.
+    param_types: &'a HashMap<Span, Type>,
+}
+
+/// A type as written (`list<int>`); a name the checker refused (E0312) is
+/// `json`, which a lowered plan never meets.
+fn declared_type(ty: &ast::TypeExpr) -> Type {
+    let arguments: Vec<Type> = ty.arguments.iter().map(declared_type).collect();
+    Type::from_name(&ty.name.name, &arguments).unwrap_or(Type::Json)
 }
 
 impl Lowerer<'_> {
@@ -126,22 +143,42 @@ impl Lowerer<'_> {
                         Some(ast::BindingValue::Expr(expr)) => Some(self.expr(expr)),
                         _ => None,
                     },
-                    type_name: binding
-                        .declared_type
-                        .as_ref()
-                        .map(|ty| ty.name.name.clone()),
+                    ty: match (&binding.declared_type, binding.kind) {
+                        (_, ast::BindingKind::Param) => self
+                            .param_types
+                            .get(&binding.name.span)
+                            .cloned()
+                            .unwrap_or(Type::Json),
+                        (Some(declared), _) => declared_type(declared),
+                        (None, _) => Type::Json,
+                    },
                     span: binding.span,
                 }),
-                ast::Item::Fn(function) => functions.push(Function {
-                    name: function.name.name.clone(),
-                    parameters: function
-                        .params
-                        .iter()
-                        .map(|param| param.name.name.clone())
-                        .collect(),
-                    body: self.block(&function.body),
-                    span: function.span,
-                }),
+                ast::Item::Fn(function) => {
+                    let body = Lowerer {
+                        returns: function
+                            .return_type
+                            .as_ref()
+                            .map(|ty| (function.name.name.clone(), declared_type(ty))),
+                        ..self.clone()
+                    }
+                    .block(&function.body);
+                    functions.push(Function {
+                        name: function.name.name.clone(),
+                        parameters: function
+                            .params
+                            .iter()
+                            .map(|param| param.name.name.clone())
+                            .collect(),
+                        parameter_types: function
+                            .params
+                            .iter()
+                            .map(|param| declared_type(&param.declared_type))
+                            .collect(),
+                        body,
+                        span: function.span,
+                    })
+                }
                 ast::Item::Service(service) => {
                     let option = |name: &str| {
                         service
@@ -303,9 +340,14 @@ impl Lowerer<'_> {
                 condition: self.expr(condition),
                 warn_only: *warn_only,
             },
-            ast::StatementKind::Let { name, value, .. } => match value {
+            ast::StatementKind::Let {
+                name,
+                value,
+                declared_type: declared,
+            } => match value {
                 ast::BindingValue::Expr(expr) => StatementKind::Let {
                     name: name.name.clone(),
+                    declared: declared.as_ref().map(declared_type),
                     value: self.expr(expr),
                 },
                 ast::BindingValue::Step(step) => StatementKind::Step {
@@ -362,9 +404,10 @@ impl Lowerer<'_> {
                 every: every.as_ref().map(|every| self.expr(every)),
                 body: self.block(body),
             },
-            ast::StatementKind::Return(value) => {
-                StatementKind::Return(value.as_ref().map(|v| self.expr(v)))
-            }
+            ast::StatementKind::Return(value) => StatementKind::Return {
+                value: value.as_ref().map(|v| self.expr(v)),
+                declared: self.returns.clone(),
+            },
             ast::StatementKind::Send(value) => StatementKind::Send(self.expr(value)),
             ast::StatementKind::Receive { until, timeout } => StatementKind::Receive {
                 until: until.as_ref().map(|v| self.expr(v)),

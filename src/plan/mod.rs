@@ -8,7 +8,7 @@ mod lower;
 pub use lower::lower;
 
 use crate::source::span::Span;
-use crate::types::{IsTest, ProbeKind};
+use crate::types::{IsTest, ProbeKind, Type};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -46,14 +46,19 @@ pub struct GlobalBinding {
     pub name: String,
     /// `param` with a declared type and no default must be given.
     pub value: Option<Expr>,
-    /// The declared or inferred type's name, for reading `--param` values.
-    pub type_name: Option<String>,
+    /// Its type: for a `param`, the one the checker gave it (declared or inferred),
+    /// which `--param` text is read as; for a `let` or `secret`, the declared one
+    /// (`json` when none). The value computed is checked against it.
+    pub ty: Type,
     pub span: Span,
 }
 
 pub struct Function {
     pub name: String,
     pub parameters: Vec<String>,
+    /// Each parameter's declared type: a dynamic argument is checked against it
+    /// when the call is made.
+    pub parameter_types: Vec<Type>,
     pub body: Block,
     pub span: Span,
 }
@@ -124,6 +129,8 @@ pub enum StatementKind {
     },
     Let {
         name: String,
+        /// `let x: T`: a dynamic value is checked against `T` when it is bound.
+        declared: Option<Type>,
         value: Expr,
     },
     /// `let r = <step>` or a bare step.
@@ -155,7 +162,12 @@ pub enum StatementKind {
         every: Option<Expr>,
         body: Block,
     },
-    Return(Option<Expr>),
+    Return {
+        value: Option<Expr>,
+        /// The function's name and declared return type, against which a dynamic
+        /// value is checked when it is returned.
+        declared: Option<(String, Type)>,
+    },
     Send(Expr),
     Receive {
         until: Option<Expr>,

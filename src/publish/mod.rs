@@ -542,7 +542,7 @@ impl Walk<'_, '_> {
             }),
             StatementKind::Let { .. }
             | StatementKind::Assign { .. }
-            | StatementKind::Return(_)
+            | StatementKind::Return { .. }
             | StatementKind::Close(_)
             | StatementKind::Evaluate(_) => {}
         }

@@ -198,8 +198,32 @@ impl Evaluator<'_> {
                 let value = self.value(operand)?;
                 Value::Bool(test.is_some_and(|test| value::is_type(&value, test)))
             }
-            ExprKind::Exists(operand) => Value::Bool(self.path(operand)?.is_some()),
+            ExprKind::Exists(operand) => Value::Bool(self.absent_or_path(operand)?.is_some()),
         }))
+    }
+
+    /// A path as `exists` and `??` read it: like [`Evaluator::path`], but a field
+    /// that cannot be read (the `json` of an empty body or one that is not JSON) is
+    /// absent rather than a failure (docs/language.md, "Evaluation").
+    fn absent_or_path(&self, expr: &Expr) -> Result<Option<Value>, Box<Failure>> {
+        match &expr.kind {
+            ExprKind::Name(name) => match self.names.lookup(name) {
+                Some(Ok(value)) => Ok(Some(value)),
+                Some(Err(_)) => Ok(None),
+                None => self.path(expr),
+            },
+            ExprKind::Member(target, name) => Ok(self
+                .absent_or_path(target)?
+                .and_then(|value| value::member(&value, name))),
+            ExprKind::Index(target, index) => {
+                let Some(value) = self.absent_or_path(target)? else {
+                    return Ok(None);
+                };
+                let index_value = self.value(index)?;
+                value::index(&value, &index_value).map_err(|error| self.eval_error(expr, error))
+            }
+            _ => self.path(expr),
+        }
     }
 
     fn binary(
@@ -265,7 +289,7 @@ impl Evaluator<'_> {
         if operator == BinaryOperator::Coalesce {
             let value = match decided {
                 Some(value) => Some(value),
-                None => self.path(left)?,
+                None => self.absent_or_path(left)?,
             };
             return Ok(match value {
                 Some(value) if !is_null(&value) => ShortCircuit {

@@ -5,6 +5,7 @@
 mod driven_step;
 mod expectation_cause;
 
+use super::boundary::{Boundary, cross};
 use super::evaluate::{Evaluator, Names, TextContext, Verdict, explain, expr_key};
 use super::functions::FunctionContext;
 use super::open_steps::OpenSteps;
@@ -441,13 +442,40 @@ impl TestContext {
         };
         let mut scope = Vec::new();
         let mut positional = positional.into_iter();
-        for parameter in &function.parameters {
+        let (positional_exprs, named_exprs) = match &call.kind {
+            ExprKind::Call {
+                positional, named, ..
+            } => (positional.as_slice(), named.as_slice()),
+            _ => (&[][..], &[][..]),
+        };
+        let mut positional_exprs = positional_exprs.iter();
+        for (parameter, declared) in function.parameters.iter().zip(&function.parameter_types) {
+            let argument = named_exprs
+                .iter()
+                .find(|(name, _)| name == parameter)
+                .map(|(_, expr)| expr)
+                .or_else(|| positional_exprs.next());
             let value = named
                 .iter()
                 .find(|(name, _)| name == parameter)
                 .map(|(_, value)| value.clone())
                 .or_else(|| positional.next())
                 .unwrap_or(Value::Null);
+            // An argument the call does not give stays null, as before; the
+            // checker has refused such a call (E0305).
+            let value = match argument {
+                Some(argument) => cross(
+                    value,
+                    declared,
+                    Boundary::Parameter {
+                        function: &function.name,
+                        name: parameter,
+                    },
+                    shared.sources.text(argument.span),
+                    call.span,
+                )?,
+                None => value,
+            };
             scope.push((parameter.clone(), Slot::Value(value)));
         }
         self.frames.push(CallFrame {
@@ -564,8 +592,21 @@ impl TestContext {
                     self.expectation_group(std::slice::from_ref(statement))
                         .await?;
                 }
-                StatementKind::Let { name, value } => {
-                    let value = self.evaluate(value).await?;
+                StatementKind::Let {
+                    name,
+                    declared,
+                    value: expr,
+                } => {
+                    let mut value = self.evaluate(expr).await?;
+                    if let Some(declared) = declared {
+                        value = cross(
+                            value,
+                            declared,
+                            Boundary::Let { name },
+                            self.shared.sources.text(expr.span),
+                            statement.span,
+                        )?;
+                    }
                     self.declare(name, value);
                 }
                 StatementKind::Assign { name, value } => {
@@ -693,10 +734,23 @@ impl TestContext {
                         }
                     }
                 }
-                StatementKind::Return(value) => {
-                    let value = match value {
-                        Some(value) => self.evaluate(value).await?,
-                        None => Value::Null,
+                StatementKind::Return { value, declared } => {
+                    let value = match (value, declared) {
+                        (Some(expr), Some((function, declared))) => {
+                            let value = self.evaluate(expr).await?;
+                            cross(
+                                value,
+                                declared,
+                                Boundary::Return {
+                                    function,
+                                    at: self.shared.sources.file_line(statement.span),
+                                },
+                                self.shared.sources.text(expr.span),
+                                statement.span,
+                            )?
+                        }
+                        (Some(expr), None) => self.evaluate(expr).await?,
+                        (None, _) => Value::Null,
                     };
                     return Ok(Flow::Return(value));
                 }

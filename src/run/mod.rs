@@ -2,6 +2,7 @@
 //! runner. Values and their operators live in `crate::value`, processes in
 //! `crate::os`. Must not import `syntax::ast` or `check`: it runs the `plan`.
 
+mod boundary;
 pub mod evaluate;
 pub mod functions;
 pub mod interpreter;

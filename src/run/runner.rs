@@ -15,7 +15,7 @@ use crate::mask::Masker;
 use crate::plan::{BindingKind, FailureAction, Plan, TestPlan};
 use crate::source::source_map::SourceMap;
 use crate::steps::exec::FieldError;
-use crate::types::ProbeKind;
+use crate::types::{ProbeKind, Type};
 use crate::value::Value;
 use crate::value::{describe, to_text};
 use std::collections::{HashMap, HashSet};
@@ -140,48 +140,74 @@ impl Names for GlobalNames<'_> {
     }
 }
 
-/// Reads a `--param` value as the type of the param's default.
-fn read_param(
-    text: &str,
-    default: Option<&Value>,
-    type_name: Option<&str>,
-) -> Result<Value, String> {
-    let kind = match (type_name, default) {
-        (Some(name), _) => name.to_string(),
-        (None, Some(value)) => crate::value::type_name(value).to_string(),
-        (None, None) => "string".to_string(),
-    };
-    match kind.as_str() {
-        "int" => text
-            .trim()
+/// Reads a `--param` value as the type the checker gave the param (declared, or
+/// inferred from its default): scalars as a script writes them (`5s`, `99%`,
+/// `64KB`), json, lists and maps as JSON. The checker refused every other type
+/// (E0320); a `json` param takes text that is not JSON as a string.
+fn read_param(text: &str, ty: &Type) -> Result<Value, String> {
+    let trimmed = text.trim();
+    match ty {
+        Type::String => Ok(Value::String(text.to_string())),
+        Type::Int => trimmed
             .parse::<i64>()
             .map(Value::Int)
             .map_err(|_| format!("{text:?} is not an int")),
-        "float" | "number" => text
-            .trim()
+        Type::Float => trimmed
             .parse::<f64>()
             .map(Value::Float)
             .map_err(|_| format!("{text:?} is not a number")),
-        "bool" => match text.trim() {
+        Type::Number => trimmed
+            .parse::<i64>()
+            .map(Value::Int)
+            .or_else(|_| trimmed.parse::<f64>().map(Value::Float))
+            .map_err(|_| format!("{text:?} is not a number")),
+        Type::Bool => match trimmed {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
             _ => Err(format!("{text:?} is not `true` or `false`")),
         },
-        "duration" | "percent" | "size" => match crate::units::parse_number(text.trim()) {
-            Ok(crate::units::NumberLiteral::Duration(value)) if kind == "duration" => {
-                Ok(Value::Duration(value))
+        Type::Duration | Type::Percent | Type::Size => {
+            match (ty, crate::units::parse_number(trimmed)) {
+                (Type::Duration, Ok(crate::units::NumberLiteral::Duration(value))) => {
+                    Ok(Value::Duration(value))
+                }
+                (Type::Percent, Ok(crate::units::NumberLiteral::Percent(value))) => {
+                    Ok(Value::Percent(value))
+                }
+                (Type::Size, Ok(crate::units::NumberLiteral::Size(value))) => {
+                    Ok(Value::Size(value))
+                }
+                _ => Err(format!(
+                    "{text:?} is not {} (write it as in a script: `5s`, `99%`, `64KB`)",
+                    ty.with_article()
+                )),
             }
-            Ok(crate::units::NumberLiteral::Percent(value)) if kind == "percent" => {
-                Ok(Value::Percent(value))
-            }
-            Ok(crate::units::NumberLiteral::Size(value)) if kind == "size" => {
-                Ok(Value::Size(value))
-            }
-            _ => Err(format!(
-                "{text:?} is not a {kind} (write it as in a script: `5s`, `99%`, `64KB`)"
-            )),
-        },
-        _ => Ok(Value::String(text.to_string())),
+        }
+        Type::Json | Type::Unknown => Ok(serde_json::from_str::<serde_json::Value>(trimmed)
+            .map(Value::Json)
+            .unwrap_or_else(|_| Value::Json(serde_json::Value::String(text.to_string())))),
+        Type::List(_) | Type::Map(_) | Type::Record(_) => {
+            let json: serde_json::Value = serde_json::from_str(trimmed).map_err(|error| {
+                format!(
+                    "{text:?} is not JSON ({error}); write {} as JSON, like `[1, 2]`",
+                    ty.with_article()
+                )
+            })?;
+            crate::value::conform(&Value::Json(json), ty)
+                .ok_or_else(|| format!("{text:?} is not {}", ty.with_article()))
+        }
+        Type::Null
+        | Type::Bytes
+        | Type::Database
+        | Type::Redis
+        | Type::File
+        | Type::Schema
+        | Type::Service
+        | Type::Module
+        | Type::Function => Err(format!(
+            "{} cannot come from the command line",
+            ty.with_article()
+        )),
     }
 }
 
@@ -269,12 +295,9 @@ fn compute_globals(
                             .cloned()
                     });
                 match override_text {
-                    Some(text) => {
-                        let default_value = default.as_ref().and_then(|value| value.as_ref().ok());
-                        read_param(&text, default_value, binding.type_name.as_deref()).map_err(
-                            |message| UsageError(format!("--param {}: {message}", binding.name)),
-                        )?
-                    }
+                    Some(text) => read_param(&text, &binding.ty).map_err(|message| {
+                        UsageError(format!("--param {}: {message}", binding.name))
+                    })?,
                     None => match default {
                         Some(value) => value?,
                         None => {
@@ -291,6 +314,19 @@ fn compute_globals(
                 match default {
                     Some(value) => value?,
                     None => Value::Null,
+                }
+            };
+            // `let n: int = json(read("x.json")).n`: a declared type holds at the top
+            // level too (docs/language.md, "Types and values").
+            let value = match crate::value::conform(&value, &binding.ty) {
+                Some(value) => value,
+                None => {
+                    return Err(UsageError(format!(
+                        "{location}: {}: {}, but its value was {}",
+                        binding.name,
+                        binding.ty,
+                        describe(&value)
+                    )));
                 }
             };
             // Registered before the next binding is computed, so that a value made

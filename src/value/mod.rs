@@ -13,6 +13,7 @@
 mod access;
 mod arithmetic;
 mod compare;
+mod conform;
 mod error;
 mod kind;
 mod number;
@@ -25,6 +26,7 @@ mod text;
 pub use access::{index, member};
 pub use arithmetic::{ArithOp, arithmetic};
 pub use compare::{compare, equals};
+pub use conform::conform;
 pub use error::EvalError;
 pub use kind::{is_type, truthy, type_name, type_name_with_article};
 pub(crate) use number::{Number, number_of, string_of};

@@ -12,6 +12,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     }
 
     pub(super) fn expr_untracked(&mut self, expr: &Expr) -> Type {
+        self.coalesce_precedence(expr);
         match &expr.kind {
             ExprKind::Int(_) => Type::Int,
             ExprKind::Float(_) => Type::Float,

@@ -11,6 +11,7 @@ mod effects;
 mod expressions;
 mod module;
 mod operators;
+mod precedence;
 mod statements;
 
 use super::index::{Index, NameKind, Target};
@@ -31,4 +32,4 @@ use expressions::*;
 use module::*;
 use operators::*;
 
-pub use module::{check, check_indexed};
+pub use module::{check, check_indexed, check_with_param_types};

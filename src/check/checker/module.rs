@@ -9,9 +9,25 @@ pub fn check(program: &Program) -> Vec<Diagnostic> {
     check_indexed(program, None)
 }
 
+/// Checks every module, and gives the type of each top-level `param` by the span
+/// of its name, for reading `--param` values.
+pub fn check_with_param_types(program: &Program) -> (Vec<Diagnostic>, HashMap<Span, Type>) {
+    let mut param_types = HashMap::new();
+    let diagnostics = check_modules(program, None, &mut param_types);
+    (diagnostics, param_types)
+}
+
 /// Checks every module and, given an `Index`, records in it what each name refers
 /// to and the type of each expression (for the language server).
-pub fn check_indexed(program: &Program, mut index: Option<&mut Index>) -> Vec<Diagnostic> {
+pub fn check_indexed(program: &Program, index: Option<&mut Index>) -> Vec<Diagnostic> {
+    check_modules(program, index, &mut HashMap::new())
+}
+
+fn check_modules(
+    program: &Program,
+    mut index: Option<&mut Index>,
+    param_types: &mut HashMap<Span, Type>,
+) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let mut exports: HashMap<ModuleId, Exports> = HashMap::new();
     for id in program.dependency_order() {
@@ -22,7 +38,7 @@ pub fn check_indexed(program: &Program, mut index: Option<&mut Index>) -> Vec<Di
             &mut diagnostics,
             index.as_deref_mut(),
         )
-        .check();
+        .check(param_types);
         exports.insert(id, module_exports);
     }
     diagnostics
@@ -102,11 +118,22 @@ impl<'a> ModuleChecker<'a> {
         &self.program.module(self.id).ast.items
     }
 
-    pub(super) fn check(mut self) -> Exports {
+    pub(super) fn check(mut self, param_types: &mut HashMap<Span, Type>) -> Exports {
         self.bring_imports();
         self.declare_items();
         self.compute_function_effects();
         self.check_items();
+        for item in self.items() {
+            if let Item::Binding(binding) = item
+                && binding.kind == BindingKind::Param
+                && let Some(Global {
+                    kind: GlobalKind::Binding { ty, .. },
+                    ..
+                }) = self.globals.get(&binding.name.name)
+            {
+                param_types.insert(binding.name.span, ty.clone());
+            }
+        }
         Exports {
             names: self
                 .globals
@@ -477,6 +504,9 @@ impl<'a> ModuleChecker<'a> {
             }
             None => value_type,
         };
+        if binding.kind == BindingKind::Param {
+            self.param_from_text(binding, &ty);
+        }
         self.record(|index| {
             index.define(
                 binding.name.span,
@@ -495,6 +525,38 @@ impl<'a> ModuleChecker<'a> {
         }
     }
 
+    /// A `param` can be given on the command line (`--param`, `RIT_PARAM_…`), so its
+    /// type must be one that text can hold (E0320).
+    fn param_from_text(&mut self, binding: &Binding, ty: &Type) {
+        if from_text(ty) {
+            return;
+        }
+        let name = &binding.name.name;
+        let help = match ty {
+            Type::Database => {
+                format!("declare `param {name}_url: string` and write `database({name}_url)`")
+            }
+            Type::Redis => {
+                format!("declare `param {name}_url: string` and write `redis({name}_url)`")
+            }
+            Type::File | Type::Schema => {
+                format!("declare `param {name}_path: string` and make the value where it is used")
+            }
+            _ => format!(
+                "a param is text, a number, a bool, a duration, a percent, a size, json or a list of those; make `{name}` a `let`"
+            ),
+        };
+        self.diagnostics.push(
+            Diagnostic::error(
+                codes::PARAM_TYPE,
+                format!("{} cannot come from the command line", ty.with_article()),
+                binding.name.span,
+                format!("`{name}` is {}", ty.with_article()),
+            )
+            .with_help(help),
+        );
+    }
+
     pub(super) fn check_function(&mut self, function: &FnDef) {
         let Some(Global {
             kind: GlobalKind::Fn(signature),
@@ -511,6 +573,30 @@ impl<'a> ModuleChecker<'a> {
         body.block_statements(&function.body);
         body.pop_scope();
         body.finish();
+        if let (Some(returns), Some(return_type)) = (&signature.returns, &function.return_type)
+            && !statements::always_returns(&function.body)
+        {
+            let body_end = function.body.span.end as usize;
+            let closing = Span::new(
+                function.body.span.file,
+                body_end.saturating_sub(1),
+                body_end,
+            );
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::MISSING_RETURN,
+                    format!(
+                        "`{}` can end without returning {}",
+                        function.name.name,
+                        returns.with_article()
+                    ),
+                    closing,
+                    "the body can reach its end here",
+                )
+                .with_label(return_type.span, "the function declares this return type")
+                .with_help("return a value on every path, for example after the last `if`"),
+            );
+        }
     }
 
     pub(super) fn check_service(&mut self, service: &ServiceDef) {
@@ -625,4 +711,32 @@ pub(super) fn global_summary(global: &Global) -> (Span, NameKind, Type) {
         GlobalKind::Module(_) => (NameKind::Module, Type::Module),
     };
     (global.span, kind, ty)
+}
+
+/// Whether `--param` text can give a value of this type: a scalar written as in a
+/// script (`5s`, `99%`, `64KB`), or json, a list or a map of those written as JSON.
+pub(super) fn from_text(ty: &Type) -> bool {
+    match ty {
+        Type::String
+        | Type::Int
+        | Type::Float
+        | Type::Number
+        | Type::Bool
+        | Type::Duration
+        | Type::Percent
+        | Type::Size
+        | Type::Json
+        | Type::Unknown => true,
+        Type::List(item) | Type::Map(item) => from_text(item),
+        Type::Record(fields) => fields.iter().all(|(_, ty)| from_text(ty)),
+        Type::Null
+        | Type::Bytes
+        | Type::Database
+        | Type::Redis
+        | Type::File
+        | Type::Schema
+        | Type::Service
+        | Type::Module
+        | Type::Function => false,
+    }
 }

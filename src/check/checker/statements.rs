@@ -383,3 +383,41 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 
     // ------------------------------------------------------------ steps
 }
+
+/// Whether every way through `block` ends in a `return` (or in a failure): the
+/// rule for a function with a declared return type (E0319). An `if` returns when
+/// both branches do; a loop may run zero times; `retry` and `eventually` run their
+/// body until it completes, so they return when it does.
+pub(super) fn always_returns(block: &Block) -> bool {
+    block.statements.iter().any(statement_returns)
+}
+
+fn statement_returns(statement: &Statement) -> bool {
+    match &statement.kind {
+        StatementKind::Return(_) => true,
+        StatementKind::If {
+            then_block,
+            else_branch,
+            ..
+        } => {
+            always_returns(then_block)
+                && match else_branch {
+                    Some(ElseBranch::Block(block)) => always_returns(block),
+                    Some(ElseBranch::If(statement)) => statement_returns(statement),
+                    None => false,
+                }
+        }
+        StatementKind::Eventually { body, .. } | StatementKind::Retry { body, .. } => {
+            always_returns(body)
+        }
+        StatementKind::Expect { .. }
+        | StatementKind::Let { .. }
+        | StatementKind::Assign { .. }
+        | StatementKind::Step(_)
+        | StatementKind::For { .. }
+        | StatementKind::Send(_)
+        | StatementKind::Receive { .. }
+        | StatementKind::Close(_)
+        | StatementKind::Call(_) => false,
+    }
+}

@@ -13,7 +13,6 @@ use std::sync::LazyLock;
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
-        .op(Op::infix(Rule::op_coalesce, Assoc::Right))
         .op(Op::infix(Rule::op_or, Assoc::Left))
         .op(Op::infix(Rule::op_and, Assoc::Left))
         .op(Op::prefix(Rule::op_not))
@@ -29,6 +28,10 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::infix(Rule::op_conforms, Assoc::Left)
             | Op::postfix(Rule::op_exists)
             | Op::postfix(Rule::op_is))
+        // `??` binds tighter than comparisons (as in Swift): `x ?? "d" == "d"` is
+        // `(x ?? "d") == "d"`. The checker warns where the older reading, below
+        // `or`, differed (W0006).
+        .op(Op::infix(Rule::op_coalesce, Assoc::Right))
         .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
         .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
         .op(Op::prefix(Rule::op_neg))
