@@ -408,3 +408,32 @@ mod tests {
         assert!(lookup("login").is_none());
     }
 }
+
+/// A number read from text by `int()` and `float()`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TextNumber {
+    Int(i64),
+    Float(f64),
+}
+
+/// A number read from text: surrounding whitespace (a trailing newline of `stdout`)
+/// is ignored; `inf` and `NaN` are not numbers. The runtime's `int()` and
+/// `float()` read text with it, and the checker applies it to a constant argument,
+/// so that both refuse the same texts with the same words.
+pub fn number_of_text(function: &str, text: &str) -> Result<TextNumber, String> {
+    let trimmed = text.trim();
+    if let Ok(int) = trimmed.parse::<i64>() {
+        return Ok(TextNumber::Int(int));
+    }
+    let looks_numeric = trimmed
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+        && trimmed.chars().any(|c| c.is_ascii_digit());
+    match trimmed.parse::<f64>() {
+        Ok(float) if looks_numeric && float.is_finite() => Ok(TextNumber::Float(float)),
+        _ => Err(format!(
+            "{function}: {} is not a number",
+            serde_json::Value::String(text.to_string())
+        )),
+    }
+}

@@ -154,6 +154,10 @@ redis logs.";
 as an object key and as a named argument any word is a plain name, so `json.json` and
 `{ timeout: 5 }` are fine.";
 
+    SECOND_SUITE_LINE = "E0212", "a second `suite` line",
+"A file is one suite, named by its `suite \"name\"` line (or by the file's stem). A
+second `suite` line would silently rename it: keep one.";
+
     MISMATCHED_TYPES = "E0301", "mismatched types",
 "The two sides of a comparison or an operator have types that do not meet: `status` is
 an int, so `status == \"200\"` can never hold. Write `status == 200`. Values read from
@@ -270,6 +274,15 @@ cannot come from text: take the text and make the value from it.
     param db_url: string = \"sqlite://test.db\"
     let db = database(db_url)";
 
+    DUPLICATE_KEY = "E0321", "duplicate key in an object",
+"An object literal gives the same key twice (`{ name: \"a\", name: \"b\" }`). Only one
+of the values could be sent, so the other is a mistake: keep one.";
+
+    CONSTANT_FAILS = "E0322", "an operation on constants that always fails",
+"The operands are constants, and the operation fails whatever happens when the test
+runs: `int(\"abc\")` or `float(\"x\")` (the text is not a number, by the same rule
+`int()` and `float()` apply at run time), or a division by a literal zero.";
+
     UNKNOWN_CLAUSE = "E0401", "unknown clause",
 "This step kind does not take that clause. HTTP steps take `headers query json form
 multipart body timeout follow redirects insecure`; `run` takes `timeout env cwd
@@ -318,6 +331,19 @@ they cannot perform a step. Do it in `setup` and assign a top-level `let` there.
     REDIS_COMMAND = "E0412", "invalid Redis command",
 "A `redis` step takes a string literal with the command and its arguments, split at
 spaces: `redis conn \"SET session:{{id}} {{value}}\"`.";
+
+    VALUE_OUT_OF_RANGE = "E0413", "value out of range",
+"A constant given to an option, clause, attribute or statement is outside what it
+accepts, and the run would refuse it (or, worse, do nothing and pass). The limits are
+one table that the checker and the runtime share:
+
+    concurrency, requests, rate N     at least 1
+    retry                             at least 0
+    timeout, within, duration,
+    rate … per D, ramp … over D       longer than zero
+    close CODE                        1000–1003, 1007–1014 or 3000–4999
+
+A value computed when the test runs is held to the same limits there.";
 
     SECRET_IN_QUERY = "W0004", "secret in a URL query",
 "A secret interpolated into a URL's query string ends up in server access logs and

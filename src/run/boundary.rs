@@ -2,7 +2,8 @@
 //! function's `-> T` is checked against `T` there (`value::conform`), so that a
 //! `json` value of the wrong kind fails at the line that declared the type, naming
 //! the type and the value (docs/language.md, "Types and values"), and is what its
-//! type says afterwards.
+//! type says afterwards. And the limits of `steps::limits` (the checker's table for
+//! constants), applied to a value computed when the test runs.
 
 use super::outcome::{Failure, FailureKind};
 use crate::source::span::Span;
@@ -50,4 +51,14 @@ pub fn cross(
             describe(&value)
         ),
     )))
+}
+
+/// Holds a value given to `name` to its limit in `steps::limits`; the failure, at
+/// `span`, has the words the checker uses for a constant (E0413).
+pub fn within_limit(name: &str, value: &Value, span: Span) -> Result<(), Box<Failure>> {
+    let Some(constant) = crate::steps::limits::Constant::of(value) else {
+        return Ok(());
+    };
+    crate::steps::limits::check(name, constant)
+        .map_err(|message| Box::new(Failure::new(FailureKind::Evaluation, span, message)))
 }

@@ -435,23 +435,13 @@ fn float_to_int(float: f64) -> Result<i64, EvalError> {
     }
 }
 
-/// A number read from text: surrounding whitespace (a trailing newline of `stdout`)
-/// is ignored; `inf` and `NaN` are not numbers.
+/// A number read from text, by the rule the checker applies to constants too
+/// (`builtins::number_of_text`).
 fn parse_number_text(function: &str, text: &str) -> Result<Number, EvalError> {
-    let trimmed = text.trim();
-    if let Ok(int) = trimmed.parse::<i64>() {
-        return Ok(Number::Int(int));
-    }
-    let looks_numeric = trimmed
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-        && trimmed.chars().any(|c| c.is_ascii_digit());
-    match trimmed.parse::<f64>() {
-        Ok(float) if looks_numeric && float.is_finite() => Ok(Number::Float(float)),
-        _ => Err(EvalError(format!(
-            "{function}: {} is not a number",
-            Json::String(text.to_string())
-        ))),
+    match crate::builtins::number_of_text(function, text) {
+        Ok(crate::builtins::TextNumber::Int(int)) => Ok(Number::Int(int)),
+        Ok(crate::builtins::TextNumber::Float(float)) => Ok(Number::Float(float)),
+        Err(message) => Err(EvalError(message)),
     }
 }
 

@@ -5,7 +5,7 @@
 mod driven_step;
 mod expectation_cause;
 
-use super::boundary::{Boundary, cross};
+use super::boundary::{Boundary, cross, within_limit};
 use super::evaluate::{Evaluator, Names, TextContext, Verdict, explain, expr_key};
 use super::functions::FunctionContext;
 use super::open_steps::OpenSteps;
@@ -707,7 +707,9 @@ impl TestContext {
                     every,
                     body,
                 } => {
-                    let retries = match self.evaluate(attempts).await? {
+                    let attempts_value = self.evaluate(attempts).await?;
+                    within_limit("retry", &attempts_value, attempts.span)?;
+                    let retries = match attempts_value {
                         Value::Int(count) => count.max(0) as u64,
                         _ => 0,
                     };
@@ -777,10 +779,14 @@ impl TestContext {
                 }
                 StatementKind::Close(code) => {
                     let code = match code {
-                        Some(code) => match self.evaluate(code).await? {
-                            Value::Int(code) => u16::try_from(code).unwrap_or(1000),
-                            _ => 1000,
-                        },
+                        Some(code_expr) => {
+                            let code = self.evaluate(code_expr).await?;
+                            within_limit("close", &code, code_expr.span)?;
+                            match code {
+                                Value::Int(code) => u16::try_from(code).unwrap_or(1000),
+                                _ => 1000,
+                            }
+                        }
                         None => 1000,
                     };
                     let connection = self.websocket(statement)?;
@@ -1055,7 +1061,11 @@ impl TestContext {
         let mut options = Vec::new();
         for option in &step.options {
             let value = match &option.value {
-                Some(expr) => Some(self.evaluate(expr).await?),
+                Some(expr) => {
+                    let value = self.evaluate(expr).await?;
+                    within_limit(&option.name, &value, expr.span)?;
+                    Some(value)
+                }
                 None => None,
             };
             options.push((option.name.clone(), value));

@@ -16,6 +16,7 @@ pub mod context;
 pub mod exec;
 pub mod http;
 mod kind;
+pub mod limits;
 pub mod load;
 pub mod redis;
 mod registry;

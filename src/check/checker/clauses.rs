@@ -147,6 +147,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     }
                     self.report(diagnostic);
                 }
+                self.constant_limit(name, value);
                 if name == "headers" {
                     self.check_header_names(value);
                 }
@@ -166,11 +167,14 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             (ValueSpec::Rate, ClauseArguments::Rate { count, period }) => {
                 self.expect_type(count, &Type::Int, "`rate`");
                 self.expect_type(period, &Type::Duration, "`per`");
+                self.constant_limit("rate", count);
+                self.constant_limit("rate per", period);
             }
             (ValueSpec::Ramp, ClauseArguments::Ramp { from, to, over }) => {
                 self.expect_type(from, &Type::Int, "`from`");
                 self.expect_type(to, &Type::Int, "`to`");
                 self.expect_type(over, &Type::Duration, "`over`");
+                self.constant_limit("ramp over", over);
             }
             (ValueSpec::Check, ClauseArguments::Check(conditions)) => {
                 // Inside `check`, each response's HTTP fields are in scope and
@@ -214,6 +218,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 }
                 if let Some(within) = within {
                     self.expect_type(within, &Type::Duration, "`within`");
+                    self.constant_limit("within", within);
                 }
             }
             (_, arguments) => {

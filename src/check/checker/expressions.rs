@@ -13,6 +13,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 
     pub(super) fn expr_untracked(&mut self, expr: &Expr) -> Type {
         self.coalesce_precedence(expr);
+        self.constant_operation(expr);
         match &expr.kind {
             ExprKind::Int(_) => Type::Int,
             ExprKind::Float(_) => Type::Float,
@@ -49,6 +50,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 Type::list(item_type.unwrap_or(Type::Json))
             }
             ExprKind::Object(entries) => {
+                self.duplicate_keys(entries);
                 let mut fields = Vec::new();
                 for entry in entries {
                     let ty = self.expr(&entry.value);

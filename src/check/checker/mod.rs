@@ -7,6 +7,7 @@
 mod body;
 mod calls;
 mod clauses;
+mod constants;
 mod effects;
 mod expressions;
 mod module;

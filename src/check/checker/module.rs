@@ -232,8 +232,22 @@ impl<'a> ModuleChecker<'a> {
                 test_names.insert(name, test.name.span);
             }
         };
+        let mut suite_line: Option<Span> = None;
         for (order, item) in self.items().iter().enumerate() {
             match item {
+                Item::Suite(name) => match suite_line {
+                    Some(first) => self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::SECOND_SUITE_LINE,
+                            "this file already names its suite",
+                            name.span,
+                            "a second `suite` line",
+                        )
+                        .with_label(first, "the suite is named here")
+                        .with_help("a file is one suite: keep one `suite` line"),
+                    ),
+                    None => suite_line = Some(name.span),
+                },
                 Item::Binding(binding) => self.define(
                     &binding.name.name,
                     Global {
@@ -653,7 +667,8 @@ impl<'a> ModuleChecker<'a> {
             };
             match (&attribute.value, expected) {
                 (Some(value), Some(expected)) => {
-                    body.expect_type(value, &expected, &format!("`{name}`"))
+                    body.expect_type(value, &expected, &format!("`{name}`"));
+                    body.constant_limit(name, value);
                 }
                 (Some(value), None) => body.expect_type(value, &Type::String, "`skip`'s reason"),
                 (None, Some(expected)) => body.checker.diagnostics.push(Diagnostic::error(

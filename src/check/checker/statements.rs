@@ -94,6 +94,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             } => {
                 self.expect_type(within, &Type::Duration, "`within`");
                 self.expect_type(every, &Type::Duration, "`every`");
+                self.constant_limit("within", within);
                 self.repeated_block(body);
             }
             StatementKind::Retry {
@@ -102,6 +103,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 body,
             } => {
                 self.expect_type(attempts, &Type::Int, "`retry`");
+                self.constant_limit("retry", attempts);
                 if let Some(every) = every {
                     self.expect_type(every, &Type::Duration, "`every`");
                 }
@@ -117,6 +119,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.require_ws(statement.span, "receive");
                 if let Some(timeout) = timeout {
                     self.expect_type(timeout, &Type::Duration, "`timeout`");
+                    self.constant_limit("timeout", timeout);
                 }
                 if let Some(schema) = steps::schema_for("ws") {
                     self.set_fields(&schema, statement.span);
@@ -129,6 +132,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.require_ws(statement.span, "close");
                 if let Some(code) = code {
                     self.expect_type(code, &Type::Int, "a close code");
+                    self.constant_limit("close", code);
                 }
             }
             StatementKind::Call(expr) => {

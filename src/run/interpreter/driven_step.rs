@@ -106,8 +106,12 @@ impl StepContext for DrivenStep<'_> {
                 return Ok(None);
             };
             let mut values = Vec::new();
-            for expr in exprs {
-                match self.test.evaluate(expr).await {
+            for (index, expr) in exprs.iter().enumerate() {
+                let limit = crate::steps::limits::part_name(name, index);
+                match self.test.evaluate(expr).await.and_then(|value| {
+                    super::within_limit(limit, &value, expr.span)?;
+                    Ok(value)
+                }) {
                     Ok(value) => values.push(value),
                     Err(failure) => return Err(self.hold(failure)),
                 }
