@@ -345,6 +345,19 @@ one table that the checker and the runtime share:
 
 A value computed when the test runs is held to the same limits there.";
 
+    SQL_STATEMENTS = "E0414", "more than one SQL statement",
+"A `sql` step runs one statement: its rows, `count` and failures are those of that
+statement. A text with several (`SELECT 1; SELECT 2`) would run some of them or all,
+depending on the driver, and report only one. Semicolons inside quotes, dollar quotes
+and comments do not count. Write one `sql` step per statement; a text computed when the
+test runs is refused then, naming how many statements it holds.";
+
+    STEP_IN_LOAD_CHECK = "E0415", "step inside a `load` check",
+"A `load` step's `check { … }` is evaluated on every response, many times a second,
+while the load runs; it reads that response's `status`, `headers`, `body` and `json`.
+A function that performs a step (a request, a command) cannot run there. Check the
+response's fields directly, and perform other steps before or after the `load`.";
+
     SECRET_IN_QUERY = "W0004", "secret in a URL query",
 "A secret interpolated into a URL's query string ends up in server access logs and
 proxies. Send it in a header or the request body instead.";

@@ -187,6 +187,19 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 }
                 for condition in conditions {
                     self.condition(condition, "`check`");
+                    if Effects::new(self.checker).expr_calls(condition, Effect::Step) {
+                        self.report(
+                            Diagnostic::error(
+                                codes::STEP_IN_LOAD_CHECK,
+                                "a `load` check cannot perform a step",
+                                condition.span,
+                                "this calls a function that performs a step",
+                            )
+                            .with_help(
+                                "check each response's fields here (`status == 200`); perform other steps before or after the `load`",
+                            ),
+                        );
+                    }
                 }
                 self.scopes.pop();
                 self.restore_fields(&before);

@@ -54,12 +54,46 @@ impl HttpConfig {
         Ok(HttpConfig {
             body,
             headers: clauses.pairs(HEADERS)?,
-            query: clauses.pairs(QUERY)?,
+            query: match clauses.value(QUERY) {
+                Some(value) => query_pairs(value)?,
+                None => Vec::new(),
+            },
             timeout: clauses.duration(TIMEOUT)?,
             follow_redirects: clauses.flag(FOLLOW_REDIRECTS),
             insecure: clauses.flag(INSECURE),
         })
     }
+}
+
+/// `query { … }` as pairs: a list is its key repeated, once per item (`ids: [1, 2]`
+/// is `ids=1&ids=2`), as servers read a repeated parameter.
+fn query_pairs(value: &Value) -> Result<Vec<(String, String)>, ConfigError> {
+    let entries: Vec<(String, Value)> = match value {
+        Value::Object(entries) => entries.clone(),
+        Value::Json(serde_json::Value::Object(map)) => map
+            .iter()
+            .map(|(key, value)| (key.clone(), Value::Json(value.clone())))
+            .collect(),
+        // Not an object: refused with the words every object option uses.
+        other => return pairs_of(QUERY, other),
+    };
+    let mut pairs = Vec::new();
+    for (key, value) in &entries {
+        match value {
+            Value::List(items) => {
+                for item in items {
+                    pairs.push((key.clone(), text_of(QUERY, item)?));
+                }
+            }
+            Value::Json(serde_json::Value::Array(items)) => {
+                for item in items {
+                    pairs.push((key.clone(), text_of(QUERY, &Value::Json(item.clone()))?));
+                }
+            }
+            single => pairs.push((key.clone(), text_of(QUERY, single)?)),
+        }
+    }
+    Ok(pairs)
 }
 
 /// The fields and `file(…)` parts of a `multipart` body.

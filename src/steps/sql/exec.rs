@@ -93,6 +93,17 @@ impl StepExecutor for SqlExecutor {
             let target = Target::parse(&url)?;
             let parts = input.command.as_deref().unwrap_or(&[]);
             let (sql, parameters) = statement_text(parts, target.driver);
+            // A step is one statement; some drivers would run them all (E0414 refuses
+            // a literal with several before the run).
+            let statements = super::count::statement_count(&sql);
+            if statements > 1 {
+                return Err(StepError::new(
+                    StepErrorKind::Usage,
+                    format!(
+                        "a `sql` step runs one statement, and this text holds {statements}: write one `sql` step per statement"
+                    ),
+                ));
+            }
             let pool = self.pool(&target, timeout).await?;
             let connections = test.extension(EXTENSION_KEY, TestConnections::default);
             // Held for the whole step: one test runs its steps one at a time, and

@@ -3,11 +3,13 @@
 //! `connection` (databases, pools and the connection each test holds),
 //! `statement` (placeholders, binding, one runner for every driver), `encode`
 //! (parameters on PostgreSQL), `decode` (rows as values) and `errors` (failures in
-//! words, the `-v` exchange).
+//! words, the `-v` exchange); `count`, how many statements a text holds (one a
+//! step).
 
 mod check;
 pub mod config;
 mod connection;
+mod count;
 mod decode;
 mod encode;
 mod errors;
