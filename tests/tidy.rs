@@ -638,3 +638,29 @@ fn collect_text_files(folder: &std::path::Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// `ritc explain E0211` lists the reserved words: exactly those of the grammar's
+/// `keyword` rule.
+#[test]
+fn explain_e0211_lists_every_keyword() {
+    let grammar = read("grammar/rit.pest");
+    let rule: BTreeSet<String> = quoted_words(
+        &grammar,
+        "keyword = @{",
+        "~ !ident_char",
+        "grammar/rit.pest",
+    )
+    .into_iter()
+    .collect();
+    let explanation = ritc::diagnostics::codes::lookup("E0211")
+        .expect("E0211 is a code")
+        .explanation;
+    let listed = explanation
+        .split_once("a test keeps this list equal to it):")
+        .map(|(_, list)| words_of(list))
+        .expect("E0211's explanation ends with the list of keywords");
+    assert_eq!(
+        listed, rule,
+        "E0211's list of keywords differs from grammar/rit.pest"
+    );
+}

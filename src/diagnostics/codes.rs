@@ -152,7 +152,18 @@ redis logs.";
     KEYWORD_AS_NAME = "E0211", "a keyword cannot be a name",
 "Keywords are reserved: `let json = …` or `fn test()` cannot declare them. After `.`,
 as an object key and as a named argument any word is a plain name, so `json.json` and
-`{ timeout: 5 }` are fine.";
+`{ timeout: 5 }` are fine. An import's alias is a name too: `import \"std/http\" as http`
+is refused, `as web` is fine.
+
+The keywords (grammar/rit.pest's `keyword` rule; a test keeps this list equal to it):
+
+and as body check checkpoint close concurrency conforms contains continue cwd
+duration else env eventually every exists expect failure false fn follow for form
+headers http if import in insecure is json let load log matches multipart not null
+on or param per query ramp rate ready receive redirects redis requests retry return
+run secret send service setup skip sql stage start stdin stop suite tags tcp
+teardown test timeout true warmup warn within ws
+DELETE GET HEAD OPTIONS PATCH POST PUT";
 
     SECOND_SUITE_LINE = "E0212", "a second `suite` line",
 "A file is one suite, named by its `suite \"name\"` line (or by the file's stem). A

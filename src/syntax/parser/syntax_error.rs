@@ -23,6 +23,13 @@ pub(super) fn syntax_error(
     let (position, expected) = match detailed {
         Some(detailed) => {
             let position = error_position(&detailed).max(position);
+            // An item that fails as a whole (`fn f(a: string, n: int = 3)`) is
+            // reported at its first column; the furthest point pest reached is
+            // where the tokens it expected belong.
+            let furthest = detailed
+                .parse_attempts()
+                .map_or(0, |attempts| attempts.max_position);
+            let position = if position == 0 { furthest } else { position };
             let tokens = detailed
                 .parse_attempts()
                 .map(|attempts| {
@@ -65,12 +72,35 @@ pub(super) fn syntax_error(
         )
         .with_help("a `{` above is not closed: each block and object needs its `}`");
     }
+    // `import "std/http" as http`: the alias is a reserved word, which pest reports
+    // as an unexpected `as`; say what is wrong with the name.
+    if word_at(source, absolute) == Some("as") {
+        let after = skip_spaces(source, absolute + 2);
+        if let Some(alias) = word_at(source, after)
+            && is_reserved(alias)
+        {
+            return Diagnostic::error(
+                codes::KEYWORD_AS_NAME,
+                format!("`{alias}` is a keyword and cannot name a module"),
+                Span::new(file, after, after + alias.len()),
+                "a keyword here",
+            )
+            .with_help(format!(
+                "choose another name, such as `{alias}_module`; `ritc explain E0211` lists the keywords"
+            ));
+        }
+    }
     let mut diagnostic = Diagnostic::error(
         codes::SYNTAX,
         format!("expected {expected}, found {found}"),
         span,
         format!("expected {expected}"),
     );
+    if found == "`=`" && expected.contains("`)`") {
+        diagnostic = diagnostic.with_help(
+            "a function's parameters have no default values: give every argument at the call",
+        );
+    }
     if let Some(word) = word_at(source, absolute)
         && is_reserved(word)
         && expected.contains("name")
@@ -84,6 +114,11 @@ pub(super) fn syntax_error(
         .with_help(format!("choose another name, such as `{word}_value`"));
     }
     diagnostic
+}
+
+fn skip_spaces(source: &str, offset: usize) -> usize {
+    let rest = source.get(offset..).unwrap_or_default();
+    offset + (rest.len() - rest.trim_start_matches([' ', '\t']).len())
 }
 
 fn string_opened_on_line(source: &str, offset: usize) -> bool {
