@@ -198,8 +198,7 @@ fn read_param(text: &str, ty: &Type) -> Result<Value, String> {
         }
         Type::Null
         | Type::Bytes
-        | Type::Database
-        | Type::Redis
+        | Type::Connection(_)
         | Type::File
         | Type::Schema
         | Type::Service

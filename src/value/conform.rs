@@ -33,10 +33,8 @@ pub fn conform(value: &Value, expected: &Type) -> Option<Value> {
         Type::File => matches!(value, Value::File(_)),
         Type::Schema => matches!(value, Value::Schema(_)),
         Type::Service => matches!(value, Value::Service(_)),
-        Type::Database | Type::Redis => {
-            // A connection's kind is told by its type name, whatever the runtime
-            // variant that carries it.
-            super::type_name(value) == expected_connection_name(expected)
+        Type::Connection(kind) => {
+            matches!(value, Value::Connection(connection) if connection.kind == *kind)
         }
         Type::List(item) => {
             let Value::List(items) = value else {
@@ -69,13 +67,6 @@ pub fn conform(value: &Value, expected: &Type) -> Option<Value> {
         Type::Module | Type::Function => false,
     };
     fits.then(|| value.clone())
-}
-
-fn expected_connection_name(expected: &Type) -> &'static str {
-    match expected {
-        Type::Redis => "redis connection",
-        _ => "database",
-    }
 }
 
 fn conform_json(json: &Json, expected: &Type) -> Option<Value> {

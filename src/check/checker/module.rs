@@ -547,12 +547,10 @@ impl<'a> ModuleChecker<'a> {
         }
         let name = &binding.name.name;
         let help = match ty {
-            Type::Database => {
-                format!("declare `param {name}_url: string` and write `database({name}_url)`")
-            }
-            Type::Redis => {
-                format!("declare `param {name}_url: string` and write `redis({name}_url)`")
-            }
+            Type::Connection(kind) => format!(
+                "declare `param {name}_url: string` and write `{}({name}_url)`",
+                kind.type_name()
+            ),
             Type::File | Type::Schema => {
                 format!("declare `param {name}_path: string` and make the value where it is used")
             }
@@ -746,8 +744,7 @@ pub(super) fn from_text(ty: &Type) -> bool {
         Type::Record(fields) => fields.iter().all(|(_, ty)| from_text(ty)),
         Type::Null
         | Type::Bytes
-        | Type::Database
-        | Type::Redis
+        | Type::Connection(_)
         | Type::File
         | Type::Schema
         | Type::Service
