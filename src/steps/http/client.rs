@@ -8,8 +8,9 @@
 //!   and k6 do, and are appended after the URL's own query.
 //! - A `content-type` given in `headers` wins over the one a `json` or `form` body
 //!   implies; with `multipart` it is dropped, because the boundary must be ours.
-//! - No `accept-encoding` is sent and bodies are never decompressed: `body` is the
-//!   bytes the server sent.
+//! - A step sends `accept-encoding: gzip, deflate, br, zstd` unless the script gives
+//!   its own; whatever coding the answer has is undone (`content_coding`) before
+//!   anything reads the body, within `--max-body`.
 //! - A redirect chain longer than 10 fails the step with the `Redirect` kind.
 
 use std::collections::HashMap;
@@ -81,7 +82,11 @@ pub struct HttpResponse {
     /// Names lowercased, in the order first received; a header received several
     /// times appears once, its values joined with `", "`.
     pub headers: Vec<(String, String)>,
+    /// The body as a script reads it: its `content-encoding` undone.
     pub body: Vec<u8>,
+    /// The body's bytes as they came, when a content coding was undone
+    /// (`content_coding`); `None` when `body` is those bytes.
+    pub encoded: Option<Vec<u8>>,
     /// From the moment the request is sent until the body has been read.
     pub duration: Duration,
     /// The URL that answered, after any redirect followed.
@@ -476,6 +481,16 @@ async fn exchange(
     manual_jar: Option<&Jar>,
 ) -> Result<HttpResponse, HttpError> {
     let mut prepared = prepare_request(client, request)?;
+    if !request
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("accept-encoding"))
+    {
+        prepared = prepared.header(
+            reqwest::header::ACCEPT_ENCODING,
+            super::content_coding::ACCEPT_ENCODING,
+        );
+    }
     if let Some(jar) = manual_jar {
         let has_cookie_header = request
             .headers
@@ -526,14 +541,18 @@ async fn exchange(
     let final_url = response.url().to_string();
     let body = read_bounded_body(response, &final_url, request).await?;
     let duration = sent_at.elapsed();
-    Ok(HttpResponse {
+    let mut response = HttpResponse {
         status,
         headers,
         body,
+        encoded: None,
         duration,
         url: final_url,
         cookies: Vec::new(),
-    })
+    };
+    super::content_coding::decode_response(&mut response, request.max_body)
+        .map_err(|error| error.into_http_error(&response.url))?;
+    Ok(response)
 }
 
 /// Reads the body chunk by chunk and stops past the request's `max_body`: the
@@ -837,6 +856,14 @@ pub fn describe_exchange(
         }
         for (name, value) in &response.headers {
             let _ = writeln!(head, "< {name}: {value}");
+        }
+        if let Some(encoded) = &response.encoded {
+            let _ = writeln!(
+                head,
+                "< [body decoded: {} bytes on the wire, {} decoded]",
+                encoded.len(),
+                response.body.len()
+            );
         }
         described.push_str(&mask.mask(&head));
         push_body(&mut described, "<", &describe_bytes(&response.body), mask);

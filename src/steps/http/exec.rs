@@ -109,6 +109,15 @@ pub fn response_fields(response: &super::client::HttpResponse) -> Vec<(String, F
             )),
         ),
         ("body".to_string(), Ok(Value::String(body))),
+        (
+            "raw".to_string(),
+            Ok(Value::Bytes(
+                response
+                    .encoded
+                    .clone()
+                    .unwrap_or_else(|| response.body.clone()),
+            )),
+        ),
         ("json".to_string(), json),
         (
             "duration".to_string(),

@@ -54,6 +54,7 @@ pub fn schema() -> StepSchema {
             ("status", Type::Int),
             ("headers", Type::map(Type::String)),
             ("body", Type::String),
+            ("raw", Type::Bytes),
             ("json", Type::Json),
             ("duration", Type::Duration),
             ("url", Type::String),

@@ -1,10 +1,11 @@
 //! The `http` step kind: its declaration (`kind`), its typed config (`config`),
 //! its execution (`exec`), the HTTP client every HTTP path shares (`client`, with
-//! `plain` for plain-text HTTP/1.1 and `url_credentials`); `load` and `ws` use
-//! these too.
+//! `plain` for plain-text HTTP/1.1, `content_coding` for compressed bodies and
+//! `url_credentials`); `load` and `ws` use these too.
 
 pub mod client;
 pub mod config;
+pub mod content_coding;
 pub mod exec;
 mod kind;
 mod plain;

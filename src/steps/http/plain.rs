@@ -100,6 +100,12 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
     if !given("accept") {
         builder = builder.header(reqwest::header::ACCEPT, "*/*");
     }
+    if !given("accept-encoding") {
+        builder = builder.header(
+            reqwest::header::ACCEPT_ENCODING,
+            super::content_coding::ACCEPT_ENCODING,
+        );
+    }
     let outgoing = builder
         .body(Full::new(Bytes::from(body)))
         .map_err(|error| invalid(format!("cannot build the request ({url}): {error}")))?;
@@ -150,14 +156,18 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
             }
         })?
         .to_bytes();
-    Ok(HttpResponse {
+    let mut response = HttpResponse {
         status,
         headers,
         body: body.to_vec(),
+        encoded: None,
         duration: sent_at.elapsed(),
         url: url.to_string(),
         cookies: Vec::new(),
-    })
+    };
+    super::content_coding::decode_response(&mut response, request.max_body)
+        .map_err(|error| error.into_http_error(url.as_str()))?;
+    Ok(response)
 }
 
 /// The same request again (method, URL, version, headers and body).

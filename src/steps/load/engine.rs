@@ -210,6 +210,7 @@ impl Worker {
                 status: 0,
                 headers: Vec::new(),
                 body: Vec::new(),
+                encoded: None,
                 duration: Duration::ZERO,
                 url: context.url.clone(),
                 cookies: Vec::new(),

@@ -150,6 +150,11 @@ impl RawClient {
         }
     }
 
+    /// The most of a body kept for a `check` (`--max-body`).
+    pub fn max_body(&self) -> usize {
+        self.request.max_body
+    }
+
     /// Forgets the connection (after a timeout left it in an unknown state).
     pub fn discard_connection(&mut self) {
         self.connection = None;
@@ -673,6 +678,7 @@ mod tests {
             status: 0,
             headers: Vec::new(),
             body: Vec::new(),
+            encoded: None,
             duration: std::time::Duration::ZERO,
             url: String::new(),
             cookies: Vec::new(),

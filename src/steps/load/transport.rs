@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use super::raw_http::{Answer, RawClient, RawRequest};
 use crate::steps::exec::{StepError, StepErrorKind};
 use crate::steps::http::client::{self, HttpErrorKind, HttpRequest, HttpResponse, RequestBody};
+use crate::steps::http::content_coding::{DecodeError, decode_response};
 
 /// Why a request got no answer; `label` is its key in the `errors` map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -27,6 +28,9 @@ pub enum Failure {
     /// A `check` needed the body and it was past `--max-body`: ritc stops
     /// reading there, as an HTTP step does, so memory stays bounded.
     BodyTooLarge,
+    /// A `check` needed the body and its `content-encoding` could not be undone
+    /// (corrupt bytes, a coding ritc does not know).
+    Undecodable,
     /// The request could not be built (a bad header, say): every request fails so.
     InvalidRequest,
     Other,
@@ -42,6 +46,7 @@ impl Failure {
             Failure::Tls => "tls",
             Failure::Redirect => "redirect",
             Failure::BodyTooLarge => "body too large",
+            Failure::Undecodable => "undecodable body",
             Failure::InvalidRequest => "invalid request",
             Failure::Other => "other",
         }
@@ -136,11 +141,29 @@ pub enum WorkerClient {
 impl WorkerClient {
     /// Sends the request once and reads the whole answer (into `capture` too, when
     /// given). The caller bounds it with the step's timeout.
-    pub async fn send(&mut self, capture: Option<&mut HttpResponse>) -> Result<Answer, Failure> {
-        match self {
-            WorkerClient::Raw(client) => client.send(capture).await,
-            WorkerClient::Reqwest(request) => send_with_reqwest(request, capture).await,
+    pub async fn send(
+        &mut self,
+        mut capture: Option<&mut HttpResponse>,
+    ) -> Result<Answer, Failure> {
+        let (answer, max_body) = match self {
+            WorkerClient::Raw(client) => (
+                client.send(capture.as_deref_mut()).await?,
+                client.max_body(),
+            ),
+            WorkerClient::Reqwest(request) => (
+                send_with_reqwest(request, capture.as_deref_mut()).await?,
+                request.request.max_body,
+            ),
+        };
+        // A check reads the body as an `http` step would: its coding undone.
+        if let Some(response) = capture {
+            response.encoded = None;
+            decode_response(response, max_body).map_err(|error| match error {
+                DecodeError::TooLarge { .. } => Failure::BodyTooLarge,
+                _ => Failure::Undecodable,
+            })?;
         }
+        Ok(answer)
     }
 
     /// After a timeout: the connection is in an unknown state.

@@ -1,0 +1,288 @@
+//! HTTP as real servers speak it, through `ritc run`: a local axum server that
+//! compresses its bodies (gzip, deflate, br, zstd), sends a gzip bomb and a
+//! corrupt body. Each feature has a case where the server is wrong and the run
+//! must fail (a 500 behind a gzip body, a bomb past `--max-body`).
+
+mod common;
+
+use std::io::Write as _;
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use common::suite::{Suite, text};
+
+// ---------------------------------------------------------------- the test server
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn deflate(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A JSON body in `coding`, with its `content-encoding`.
+fn encoded(status: StatusCode, coding: &'static str, wire: Vec<u8>) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_ENCODING, coding),
+            (header::CONTENT_TYPE, "application/json"),
+        ],
+        wire,
+    )
+        .into_response()
+}
+
+fn json_of(coding: &str) -> Vec<u8> {
+    format!(r#"{{"coding":"{coding}","ok":true}}"#).into_bytes()
+}
+
+fn app() -> Router {
+    Router::new()
+        .route(
+            "/gzip",
+            get(|| async { encoded(StatusCode::OK, "gzip", gzip(&json_of("gzip"))) }),
+        )
+        .route(
+            "/deflate",
+            get(|| async { encoded(StatusCode::OK, "deflate", deflate(&json_of("deflate"))) }),
+        )
+        .route(
+            "/br",
+            get(|| async {
+                // Python's `brotli.compress` of `json_of("br")`.
+                let wire =
+                    hex::decode("0b0c807b22636f64696e67223a226272222c226f6b223a747275657d03")
+                        .unwrap();
+                encoded(StatusCode::OK, "br", wire)
+            }),
+        )
+        .route(
+            "/zstd",
+            get(|| async {
+                // `zstd -c` of `json_of("zstd")`.
+                let wire = hex::decode(
+                    "28b52ffd0458d900007b22636f64696e67223a227a737464222c226f6b223a747275657d57748dbe",
+                )
+                .unwrap();
+                encoded(StatusCode::OK, "zstd", wire)
+            }),
+        )
+        .route(
+            "/gzip-500",
+            get(|| async {
+                encoded(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "gzip",
+                    gzip(&json_of("gzip")),
+                )
+            }),
+        )
+        .route(
+            // 8 MiB of zeros in about 8 KiB.
+            "/bomb",
+            get(|| async { encoded(StatusCode::OK, "gzip", gzip(&vec![0u8; 8 << 20])) }),
+        )
+        .route(
+            "/corrupt",
+            get(|| async { encoded(StatusCode::OK, "gzip", b"this is not gzip".to_vec()) }),
+        )
+        .route(
+            "/accept-encoding",
+            get(|headers: HeaderMap| async move {
+                headers
+                    .get(header::ACCEPT_ENCODING)
+                    .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                    .unwrap_or_else(|| "(none)".to_string())
+            }),
+        )
+}
+
+/// The server's base URL; one server for the whole test binary, on its own thread.
+fn base() -> &'static str {
+    static BASE: OnceLock<String> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let address = listener.local_addr().unwrap();
+                sender.send(format!("http://{address}")).unwrap();
+                axum::serve(listener, app()).await.unwrap();
+            });
+        });
+        receiver.recv().unwrap()
+    })
+}
+
+/// Runs `source` (a test file that declares `param base`) against the server.
+fn run(source: &str, extra: &[&str]) -> (i32, String) {
+    let suite = Suite::new();
+    suite.file("t.rit", source);
+    let base_param = format!("base={}", base());
+    let mut args = vec!["t.rit", "--param", &base_param];
+    args.extend_from_slice(extra);
+    let output = suite.run(&args);
+    (output.status.code().unwrap_or(-1), text(&output))
+}
+
+// ---------------------------------------------------------------- compressed bodies
+
+#[test]
+fn every_coding_is_decoded_on_both_clients_and_headers_keep_it() {
+    // `follow redirects` takes the reqwest client; without it, plain `http://`
+    // goes through hyper. Both must read the same decoded body.
+    for flag in ["", " follow redirects"] {
+        let source = format!(
+            r#"param base = "http://127.0.0.1:1"
+test "codings" {{
+  for coding in ["gzip", "deflate", "br", "zstd"] {{
+    GET "{{{{base}}}}/{{{{coding}}}}"{flag}
+    expect status == 200
+    expect json.coding == coding
+    expect json.ok == true
+    expect headers["content-encoding"] == coding
+    expect len(raw) != len(body)
+  }}
+}}
+"#
+        );
+        let (code, output) = run(&source, &[]);
+        assert_eq!(code, 0, "flag {flag:?}:\n{output}");
+    }
+}
+
+#[test]
+fn raw_is_the_bytes_on_the_wire() {
+    let expected = hex::encode(gzip(&json_of("gzip")));
+    let source = format!(
+        r#"param base = "http://127.0.0.1:1"
+test "raw" {{
+  GET "{{{{base}}}}/gzip"
+  expect hex(raw) == "{expected}"
+  expect body == "{{\"coding\":\"gzip\",\"ok\":true}}"
+}}
+"#
+    );
+    let (code, output) = run(&source, &[]);
+    assert_eq!(code, 0, "{output}");
+}
+
+#[test]
+fn a_step_asks_for_compression_unless_the_script_says_otherwise() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "accept" {
+  GET "{{base}}/accept-encoding"
+  expect body == "gzip, deflate, br, zstd"
+  GET "{{base}}/accept-encoding" headers { "Accept-Encoding": "identity" }
+  expect body == "identity"
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 0, "{output}");
+}
+
+#[test]
+fn a_500_behind_a_gzip_body_fails() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "broken" {
+  GET "{{base}}/gzip-500"
+  expect status == 200
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("status was 500"), "{output}");
+}
+
+#[test]
+fn a_gzip_bomb_stops_at_max_body_on_both_clients() {
+    for flag in ["", " follow redirects"] {
+        let source = format!(
+            r#"param base = "http://127.0.0.1:1"
+test "bomb" {{
+  GET "{{{{base}}}}/bomb"{flag}
+  expect status == 200
+}}
+"#
+        );
+        let (code, output) = run(&source, &["--max-body", "1MB"]);
+        assert_eq!(code, 1, "{output}");
+        assert!(
+            output.contains("decoded from gzip, is larger than 1MB (--max-body)"),
+            "{output}"
+        );
+    }
+}
+
+#[test]
+fn a_corrupt_body_fails_the_step_naming_the_coding() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "corrupt" {
+  GET "{{base}}/corrupt"
+  expect status == 200
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("is not valid gzip"), "{output}");
+}
+
+#[test]
+fn a_load_check_reads_the_decoded_body_and_a_bomb_is_an_error() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "load" {
+  load GET "{{base}}/gzip" {
+    concurrency 1
+    requests 5
+    check { json.coding == "gzip" }
+  }
+  expect succeeded == 5
+}
+test "load bomb" {
+  load GET "{{base}}/bomb" {
+    concurrency 1
+    requests 2
+    check { status == 200 }
+  }
+  expect errors["body too large"] == 2
+  expect succeeded == 2
+}
+"#;
+    let (code, output) = run(source, &["--max-body", "1MB"]);
+    // The first test passes; the second fails at `succeeded == 2`: no bomb passes.
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("1 passed, 1 failed"), "{output}");
+    assert!(output.contains("succeeded was 0"), "{output}");
+}
+
+#[test]
+fn verbose_output_shows_the_decoded_body_and_the_coding() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "verbose" {
+  GET "{{base}}/gzip"
+  expect status == 500
+}
+"#;
+    let (code, output) = run(source, &["-v"]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("< content-encoding: gzip"), "{output}");
+    assert!(output.contains("bytes on the wire"), "{output}");
+    assert!(
+        output.contains(r#"{"coding":"gzip","ok":true}"#),
+        "{output}"
+    );
+}
