@@ -226,23 +226,26 @@ async fn headers_are_sent_with_a_default_user_agent() {
 }
 
 #[tokio::test]
-async fn a_repeated_response_header_reads_as_its_values_joined() {
+async fn a_repeated_response_header_keeps_each_value_and_reads_as_them_joined() {
     let base = start_server().await;
     let response = send(
         &HttpSession::new(),
         request("GET", format!("{base}/repeated-header")),
     )
     .await;
-    assert_eq!(header(&response, "x-multi"), Some("one, two, three"));
     assert_eq!(header(&response, "x-single"), Some("alone"));
-    assert_eq!(response.header("X-Multi"), Some("one, two, three"));
+    assert_eq!(
+        response.header("X-Multi").as_deref(),
+        Some("one, two, three")
+    );
     assert_eq!(
         response
             .headers
             .iter()
             .filter(|(name, _)| name == "x-multi")
-            .count(),
-        1
+            .map(|(_, value)| value.as_str())
+            .collect::<Vec<_>>(),
+        ["one", "two", "three"]
     );
     assert!(
         response
@@ -489,7 +492,7 @@ async fn cookies_last_for_one_session() {
     let session = HttpSession::new();
     let response = send(&session, request("GET", format!("{base}/set-cookie"))).await;
     assert_eq!(
-        header(&response, "set-cookie"),
+        response.header("set-cookie").as_deref(),
         Some("session=abc123; Path=/, theme=dark; Path=/")
     );
     let mut cookies = response.cookies.clone();

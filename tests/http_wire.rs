@@ -1,6 +1,7 @@
 //! HTTP as real servers speak it, through `ritc run`: a local axum server that
 //! compresses its bodies (gzip, deflate, br, zstd), sends a gzip bomb and a
-//! corrupt body. Each feature has a case where the server is wrong and the run
+//! corrupt body, repeats headers, sets cookies with attributes and answers in
+//! latin1. Each feature has a case where the server is wrong and the run
 //! must fail (a 500 behind a gzip body, a bomb past `--max-body`).
 
 mod common;
@@ -9,7 +10,7 @@ use std::io::Write as _;
 use std::sync::OnceLock;
 
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use common::suite::{Suite, text};
@@ -45,8 +46,56 @@ fn json_of(coding: &str) -> Vec<u8> {
     format!(r#"{{"coding":"{coding}","ok":true}}"#).into_bytes()
 }
 
+async fn repeated() -> Response {
+    let mut headers = HeaderMap::new();
+    for value in ["one", "two", "three"] {
+        headers.append("x-multi", HeaderValue::from_static(value));
+    }
+    headers.insert("x-single", HeaderValue::from_static("alone"));
+    for cookie in [
+        "sid=abc; Path=/; HttpOnly; SameSite=Lax",
+        "theme=dark; Max-Age=3600; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/",
+        // The jar must not keep this one: it is for another domain.
+        "elsewhere=1; Domain=example.com; Path=/",
+    ] {
+        headers.append(header::SET_COOKIE, HeaderValue::from_static(cookie));
+    }
+    (headers, "ok").into_response()
+}
+
+fn latin1(content_type: &'static str, bytes: &'static [u8]) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
+}
+
 fn app() -> Router {
     Router::new()
+        .route("/repeated", get(repeated))
+        .route(
+            "/echo-cookie",
+            get(|headers: HeaderMap| async move {
+                headers
+                    .get(header::COOKIE)
+                    .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                    .unwrap_or_default()
+            }),
+        )
+        .route(
+            "/latin1",
+            get(|| async {
+                latin1(
+                    "application/json; charset=ISO-8859-1",
+                    b"{\"name\":\"Jos\xe9\"}",
+                )
+            }),
+        )
+        .route(
+            "/latin1-text",
+            get(|| async { latin1("text/plain; charset=latin1", b"caf\xe9") }),
+        )
+        .route(
+            "/latin1-unlabelled",
+            get(|| async { latin1("text/plain", b"caf\xe9") }),
+        )
         .route(
             "/gzip",
             get(|| async { encoded(StatusCode::OK, "gzip", gzip(&json_of("gzip"))) }),
@@ -285,4 +334,88 @@ test "verbose" {
         output.contains(r#"{"coding":"gzip","ok":true}"#),
         "{output}"
     );
+}
+
+// ---------------------------------------------------------------- headers, cookies, charsets
+
+#[test]
+fn repeated_headers_are_lists_and_headers_keeps_one_value() {
+    for flag in ["", " follow redirects"] {
+        let source = format!(
+            r#"param base = "http://127.0.0.1:1"
+test "repeated" {{
+  GET "{{{{base}}}}/repeated"{flag}
+  expect headers["x-multi"] == "one, two, three"
+  expect header_values["X-Multi"] == ["one", "two", "three"]
+  expect len(header_values["x-multi"]) == 3
+  expect header_values["x-single"] == ["alone"]
+  expect len(header_values["set-cookie"]) == 3
+  expect not ("x-absent" in header_values)
+}}
+"#
+        );
+        let (code, output) = run(&source, &[]);
+        assert_eq!(code, 0, "flag {flag:?}:\n{output}");
+    }
+}
+
+#[test]
+fn a_wrong_header_count_fails() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "count" {
+  GET "{{base}}/repeated"
+  expect len(header_values["x-multi"]) == 2
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("was 3"), "{output}");
+}
+
+#[test]
+fn set_cookies_carry_their_attributes_and_cookies_the_jar() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "cookies" {
+  GET "{{base}}/repeated"
+  expect set_cookies["sid"].value == "abc"
+  expect set_cookies["sid"].path == "/"
+  expect set_cookies["sid"].httponly == true
+  expect set_cookies["sid"].secure == false
+  expect set_cookies["sid"].samesite == "Lax"
+  expect not (set_cookies["sid"].max_age exists)
+  expect set_cookies["theme"].max_age == 3600
+  expect set_cookies["theme"].expires == "Wed, 21 Oct 2037 07:28:00 GMT"
+  expect set_cookies["elsewhere"].domain == "example.com"
+  # The jar keeps what it would send back to this URL: not the other domain's.
+  expect cookies == { sid: "abc", theme: "dark" }
+  GET "{{base}}/echo-cookie"
+  expect body contains "sid=abc"
+  expect body contains "theme=dark"
+  expect not (body contains "elsewhere")
+  expect set_cookies == {}
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 0, "{output}");
+}
+
+#[test]
+fn a_latin1_body_reads_as_its_charset_says() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "latin1" {
+  GET "{{base}}/latin1"
+  expect json.name == "José"
+  expect hex(raw) == "7b226e616d65223a224a6f73e9227d"
+  GET "{{base}}/latin1-text"
+  expect body == "café"
+}
+test "no charset" {
+  GET "{{base}}/latin1-unlabelled"
+  expect body == "café"
+}
+"#;
+    let (code, output) = run(source, &[]);
+    // Without a charset the bytes are not UTF-8: the second test must fail.
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("1 passed, 1 failed"), "{output}");
 }

@@ -79,8 +79,8 @@ pub enum MultipartField {
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpResponse {
     pub status: u16,
-    /// Names lowercased, in the order first received; a header received several
-    /// times appears once, its values joined with `", "`.
+    /// Names lowercased, one entry per value received (a header received several
+    /// times appears that many times), grouped by name in the order first received.
     pub headers: Vec<(String, String)>,
     /// The body as a script reads it: its `content-encoding` undone.
     pub body: Vec<u8>,
@@ -96,12 +96,36 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
-    /// The value of a header by case-insensitive name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
+    /// The value of a header by case-insensitive name; a header received several
+    /// times gives its values joined with `", "` (what `headers[name]` reads).
+    pub fn header(&self, name: &str) -> Option<String> {
+        let mut values = self
+            .headers
             .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+            .filter(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str());
+        let first = values.next()?;
+        Some(values.fold(first.to_owned(), |joined, value| joined + ", " + value))
+    }
+
+    /// Each header name once, in the order first received, with its values.
+    pub fn header_lists(&self) -> Vec<(String, Vec<String>)> {
+        let mut lists: Vec<(String, Vec<String>)> = Vec::new();
+        for (name, value) in &self.headers {
+            match lists.iter_mut().find(|(known, _)| known == name) {
+                Some((_, values)) => values.push(value.clone()),
+                None => lists.push((name.clone(), vec![value.clone()])),
+            }
+        }
+        lists
+    }
+
+    /// Each header name once, its values joined with `", "`: `headers`.
+    pub fn joined_headers(&self) -> Vec<(String, String)> {
+        self.header_lists()
+            .into_iter()
+            .map(|(name, values)| (name, values.join(", ")))
+            .collect()
     }
 }
 
@@ -537,7 +561,7 @@ async fn exchange(
         jar.set_cookies(&mut set_cookies, response.url());
     }
     let status = response.status().as_u16();
-    let headers = joined_headers(response.headers());
+    let headers = header_pairs(response.headers());
     let final_url = response.url().to_string();
     let body = read_bounded_body(response, &final_url, request).await?;
     let duration = sent_at.elapsed();
@@ -730,16 +754,15 @@ pub(crate) fn script_headers(
     Ok(headers)
 }
 
-pub(crate) fn joined_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+/// Every header value received, one entry each, grouped by name.
+pub(crate) fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
-        .keys()
-        .map(|name| {
-            let values: Vec<String> = headers
-                .get_all(name)
-                .iter()
-                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-                .collect();
-            (name.as_str().to_owned(), values.join(", "))
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
         })
         .collect()
 }

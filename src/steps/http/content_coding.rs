@@ -101,7 +101,7 @@ pub fn decode_response(response: &mut HttpResponse, limit: usize) -> Result<(), 
     let Some(header) = response.header("content-encoding") else {
         return Ok(());
     };
-    let codings = codings(header)?;
+    let codings = codings(&header)?;
     if codings.is_empty() {
         return Ok(());
     }

@@ -4,12 +4,13 @@ use super::HttpConfig;
 use super::client::{HttpError, HttpErrorKind, HttpRequest};
 use crate::steps::config::ConfigError;
 use crate::steps::exec::{
-    Cause, FieldError, FieldValue, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput,
-    TestResources,
+    StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
 };
 use crate::value::{Value, to_text};
 use futures_util::future::BoxFuture;
 use std::time::Duration;
+
+pub use super::response::response_fields;
 
 pub struct HttpExecutor;
 
@@ -73,66 +74,4 @@ pub fn step_error(error: HttpError) -> StepError {
         _ => StepErrorKind::Other,
     };
     StepError::new(kind, error.message).because(error.cause)
-}
-
-/// The result record of an HTTP step (the fields its schema declares).
-pub fn response_fields(response: &super::client::HttpResponse) -> Vec<(String, FieldValue)> {
-    let body = String::from_utf8_lossy(&response.body).into_owned();
-    let json = if response.body.is_empty() {
-        Err(FieldError {
-            cause: Cause::NoBody,
-            message: "the response has no body, so it has no `json`".to_string(),
-        })
-    } else {
-        serde_json::from_slice::<serde_json::Value>(&response.body)
-            .map(Value::Json)
-            .map_err(|error| {
-                let preview: String = body.chars().take(80).collect();
-                FieldError::not_json(format!(
-                    "the response body is not JSON ({error}); it starts with {preview:?}"
-                ))
-            })
-    };
-    vec![
-        (
-            "status".to_string(),
-            Ok(Value::Int(i64::from(response.status))),
-        ),
-        (
-            "headers".to_string(),
-            Ok(Value::Object(
-                response
-                    .headers
-                    .iter()
-                    .map(|(name, value)| (name.clone(), Value::String(value.clone())))
-                    .collect(),
-            )),
-        ),
-        ("body".to_string(), Ok(Value::String(body))),
-        (
-            "raw".to_string(),
-            Ok(Value::Bytes(
-                response
-                    .encoded
-                    .clone()
-                    .unwrap_or_else(|| response.body.clone()),
-            )),
-        ),
-        ("json".to_string(), json),
-        (
-            "duration".to_string(),
-            Ok(Value::Duration(response.duration)),
-        ),
-        ("url".to_string(), Ok(Value::String(response.url.clone()))),
-        (
-            "cookies".to_string(),
-            Ok(Value::Object(
-                response
-                    .cookies
-                    .iter()
-                    .map(|(name, value)| (name.clone(), Value::String(value.clone())))
-                    .collect(),
-            )),
-        ),
-    ]
 }

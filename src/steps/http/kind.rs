@@ -53,12 +53,30 @@ pub fn schema() -> StepSchema {
         result: vec![
             ("status", Type::Int),
             ("headers", Type::map(Type::String)),
+            ("header_values", Type::map(Type::list(Type::String))),
             ("body", Type::String),
             ("raw", Type::Bytes),
             ("json", Type::Json),
             ("duration", Type::Duration),
             ("url", Type::String),
             ("cookies", Type::map(Type::String)),
+            ("set_cookies", Type::map(set_cookie_record())),
         ],
     }
+}
+
+/// What `set_cookies[name]` holds: the cookie's value and the attributes its
+/// `Set-Cookie` gave (`expires`, `max_age`, `domain`, `path`, `samesite` only
+/// when given; `secure` and `httponly` always).
+fn set_cookie_record() -> Type {
+    Type::record(&[
+        ("value", Type::String),
+        ("expires", Type::String),
+        ("max_age", Type::Int),
+        ("domain", Type::String),
+        ("path", Type::String),
+        ("secure", Type::Bool),
+        ("httponly", Type::Bool),
+        ("samesite", Type::String),
+    ])
 }

@@ -1,7 +1,8 @@
 //! The `http` step kind: its declaration (`kind`), its typed config (`config`),
-//! its execution (`exec`), the HTTP client every HTTP path shares (`client`, with
-//! `plain` for plain-text HTTP/1.1, `content_coding` for compressed bodies and
-//! `url_credentials`); `load` and `ws` use these too.
+//! its execution (`exec`), the result record (`response`), the HTTP client every
+//! HTTP path shares (`client`, with `plain` for plain-text HTTP/1.1,
+//! `content_coding` for compressed bodies and `url_credentials`); `load` and `ws`
+//! use these too.
 
 pub mod client;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod content_coding;
 pub mod exec;
 mod kind;
 mod plain;
+mod response;
 pub mod url_credentials;
 
 pub use config::HttpConfig;

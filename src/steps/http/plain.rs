@@ -8,7 +8,7 @@
 
 use super::client::{
     HttpError, HttpErrorKind, HttpRequest, HttpResponse, RequestBody, USER_AGENT, body_too_large,
-    closed_before_answer, incomplete_message, is_idempotent, joined_headers, request_url,
+    closed_before_answer, header_pairs, incomplete_message, is_idempotent, request_url,
     script_headers,
 };
 use crate::failure::Cause;
@@ -123,7 +123,7 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
         (Err(error), _) => return Err(connect_error(&error, url.as_str())),
     };
     let status = response.status().as_u16();
-    let headers = joined_headers(response.headers());
+    let headers = header_pairs(response.headers());
     let mut set_cookies = response.headers().get_all(SET_COOKIE).iter();
     jar.set_cookies(&mut set_cookies, &url);
     // Bounded: a body past `max_body` fails the step instead of filling memory.

@@ -361,7 +361,7 @@ struct Head {
 }
 
 /// Parses a status line and headers; with `capture`, keeps the headers as the
-/// `http` step shows them (lowercase names, repeated ones joined with `, `).
+/// `http` step's clients do (lowercase names, one entry per value).
 fn parse_head(head: &[u8], mut capture: Option<&mut HttpResponse>) -> Result<Head, ExchangeError> {
     let mut lines = head
         .split(|byte| *byte == b'\n')
@@ -426,17 +426,15 @@ fn parse_head(head: &[u8], mut capture: Option<&mut HttpResponse>) -> Result<Hea
         }
         if let Some(response) = capture.as_deref_mut() {
             let name = String::from_utf8_lossy(name).to_ascii_lowercase();
-            let value = String::from_utf8_lossy(value);
+            let value = String::from_utf8_lossy(value).into_owned();
+            // Grouped by name, as the `http` step's clients give them.
             match response
                 .headers
-                .iter_mut()
-                .find(|(known, _)| *known == name)
+                .iter()
+                .rposition(|(known, _)| *known == name)
             {
-                Some((_, joined)) => {
-                    joined.push_str(", ");
-                    joined.push_str(&value);
-                }
-                None => response.headers.push((name, value.into_owned())),
+                Some(last) => response.headers.insert(last + 1, (name, value)),
+                None => response.headers.push((name, value)),
             }
         }
     }
@@ -673,7 +671,7 @@ mod tests {
     }
 
     #[test]
-    fn captured_headers_are_lowercase_and_joined() {
+    fn captured_headers_are_lowercase_one_per_value_grouped_by_name() {
         let mut response = HttpResponse {
             status: 0,
             headers: Vec::new(),
@@ -684,14 +682,15 @@ mod tests {
             cookies: Vec::new(),
         };
         parse_head(
-            b"HTTP/1.1 200 OK\r\nX-A: 1\r\nx-a: 2\r\nContent-Type: text/plain\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Type: text/plain\r\nx-a: 2\r\n\r\n",
             Some(&mut response),
         )
         .unwrap();
         assert_eq!(
             response.headers,
             vec![
-                ("x-a".to_string(), "1, 2".to_string()),
+                ("x-a".to_string(), "1".to_string()),
+                ("x-a".to_string(), "2".to_string()),
                 ("content-type".to_string(), "text/plain".to_string())
             ]
         );

@@ -220,15 +220,11 @@ async fn send_with_reqwest(
     if let Some(captured) = capture.as_deref_mut() {
         captured.headers.clear();
         captured.body.clear();
-        for name in response.headers().keys() {
-            let mut joined = String::new();
-            for value in response.headers().get_all(name) {
-                if !joined.is_empty() {
-                    joined.push_str(", ");
-                }
-                joined.push_str(&String::from_utf8_lossy(value.as_bytes()));
-            }
-            captured.headers.push((name.as_str().to_string(), joined));
+        for (name, value) in response.headers() {
+            captured.headers.push((
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            ));
         }
     }
     let mut body_bytes = 0u64;
