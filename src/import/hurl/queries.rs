@@ -1,0 +1,349 @@
+//! Hurl's queries, filters and predicates (`[Captures]`, `[Asserts]`) as `.rit`
+//! expressions and conditions.
+
+use super::parse::{Token, split_key, tokens};
+use super::translate::{Importer, Untranslatable};
+use crate::import::rit::{Lines, path_suffix, quoted, whole_variable};
+use crate::units::literal_duration_from_millis;
+
+impl Importer {
+    pub(super) fn capture(&mut self, out: &mut Lines, line: usize, text: &str) {
+        let Some((name, query)) = split_key(text) else {
+            self.untranslated(out, line, "a capture that is not `name: query`", text);
+            return;
+        };
+        let translated = tokens(&query)
+            .ok_or_else(|| "an unterminated string".to_string())
+            .and_then(|tokens| {
+                let mut position = 0;
+                let (expression, _) = self.query(&tokens, &mut position)?;
+                match tokens.get(position) {
+                    None => Ok(expression),
+                    Some(_) => Err("a capture with more than a query and filters".to_string()),
+                }
+            });
+        match translated {
+            Ok(expression) => {
+                let variable = self.names.define(&name);
+                self.captures.push(variable.clone());
+                out.line(format!("let {variable} = {expression}"));
+            }
+            Err(why) => {
+                self.untranslated(out, line, &why, text);
+                // Later entries that read it read null, so they fail where the value
+                // is used instead of asking for a param with no value.
+                let variable = self.names.define(&name);
+                self.captures.push(variable.clone());
+                out.line(format!("let {variable} = json(\"null\")"));
+            }
+        }
+    }
+
+    /// `QUERY [FILTER…]` from `tokens[position..]`, advancing `position`: the
+    /// expression and the kind of value it gives.
+    pub(super) fn query(
+        &mut self,
+        tokens: &[Token],
+        position: &mut usize,
+    ) -> Result<(String, Kind), Untranslatable> {
+        let word = |token: Option<&Token>| match token {
+            Some(Token::Word(word)) => Some(word.clone()),
+            _ => None,
+        };
+        let argument = |token: Option<&Token>| match token {
+            Some(Token::Quoted(text)) => Ok(text.clone()),
+            _ => Err("a query without its quoted argument".to_string()),
+        };
+        let name = word(tokens.get(*position))
+            .ok_or_else(|| "a query that does not start with its name".to_string())?;
+        *position += 1;
+        let (mut expression, mut kind) = match name.as_str() {
+            "status" => ("status".to_string(), Kind::Int),
+            "url" => ("url".to_string(), Kind::Text),
+            "body" => ("body".to_string(), Kind::Text),
+            "duration" => ("duration".to_string(), Kind::Duration),
+            "header" => {
+                let header = argument(tokens.get(*position))?;
+                *position += 1;
+                (
+                    format!("headers[{}]", quoted(&header.to_ascii_lowercase())),
+                    Kind::Text,
+                )
+            }
+            "cookie" => {
+                let cookie = argument(tokens.get(*position))?;
+                *position += 1;
+                if cookie.contains('[') {
+                    return Err("a cookie attribute query".to_string());
+                }
+                (format!("cookies[{}]", quoted(&cookie)), Kind::Text)
+            }
+            "jsonpath" => {
+                let path = argument(tokens.get(*position))?;
+                *position += 1;
+                (jsonpath("json", &path)?, Kind::Json)
+            }
+            "variable" => {
+                let variable = argument(tokens.get(*position))?;
+                *position += 1;
+                let name = self.names.reference(&variable);
+                let kind = if self.names.undefined.values().any(|param| *param == name) {
+                    Kind::Text
+                } else {
+                    Kind::Json
+                };
+                (name, kind)
+            }
+            other => return Err(format!("the `{other}` query")),
+        };
+        while let Some(filter) = word(tokens.get(*position)) {
+            let next = tokens.get(*position + 1);
+            let (filtered, filtered_kind) = match filter.as_str() {
+                "count" => (format!("len({expression})"), Kind::Int),
+                "toInt" => (format!("int({expression})"), Kind::Int),
+                "toFloat" => (format!("float({expression})"), Kind::Float),
+                "toString" => (format!("string({expression})"), Kind::Text),
+                "first" => (format!("{expression}[0]"), Kind::Json),
+                "last" => (format!("{expression}[-1]"), Kind::Json),
+                "base64Encode" => (format!("base64({expression})"), Kind::Text),
+                "nth" => match next {
+                    Some(Token::Word(index)) if index.parse::<i64>().is_ok() => {
+                        *position += 1;
+                        (format!("{expression}[{index}]"), Kind::Json)
+                    }
+                    _ => return Err("an `nth` filter without its index".to_string()),
+                },
+                "jsonpath" => {
+                    let path = argument(next)?;
+                    *position += 1;
+                    (jsonpath(&format!("json({expression})"), &path)?, Kind::Json)
+                }
+                "replace" => match (next, tokens.get(*position + 2)) {
+                    (Some(Token::Quoted(old)), Some(Token::Quoted(new))) => {
+                        *position += 2;
+                        let replaced =
+                            format!("replace({expression}, {}, {})", quoted(old), quoted(new));
+                        (replaced, Kind::Text)
+                    }
+                    _ => return Err("a `replace` filter without two strings".to_string()),
+                },
+                other if is_filter(other) => return Err(format!("the `{other}` filter")),
+                _ => break,
+            };
+            expression = filtered;
+            kind = filtered_kind;
+            *position += 1;
+        }
+        Ok((expression, kind))
+    }
+
+    /// `QUERY [FILTER…] [not] PREDICATE [VALUE]` → a `.rit` condition.
+    pub(super) fn assertion(&mut self, text: &str) -> Result<String, Untranslatable> {
+        let tokens = tokens(text).ok_or_else(|| "an unterminated string".to_string())?;
+        let mut position = 0;
+        let (subject, kind) = self.query(&tokens, &mut position)?;
+        let mut negated = false;
+        if tokens.get(position) == Some(&Token::Word("not".to_string())) {
+            negated = true;
+            position += 1;
+        }
+        let Some(Token::Word(predicate)) = tokens.get(position) else {
+            return Err("an assert without a predicate".to_string());
+        };
+        position += 1;
+        let value = tokens.get(position);
+        if value.is_some() && tokens.len() > position + 1 {
+            return Err("an assert with more than one value".to_string());
+        }
+        let operand = |importer: &mut Importer| -> Result<String, Untranslatable> {
+            let value = value.ok_or_else(|| format!("a `{predicate}` without its value"))?;
+            importer.value(value, kind)
+        };
+        let condition = match predicate.as_str() {
+            "==" | "!=" | ">" | ">=" | "<" | "<=" => {
+                format!("{subject} {predicate} {}", operand(self)?)
+            }
+            "contains" | "includes" => format!("{subject} contains {}", operand(self)?),
+            "matches" => match value {
+                Some(Token::Quoted(pattern) | Token::Regex(pattern)) => {
+                    format!("{subject} matches {}", quoted(pattern))
+                }
+                _ => return Err("a `matches` whose pattern is not a literal".to_string()),
+            },
+            "startsWith" | "endsWith" => match value {
+                Some(Token::Quoted(prefix)) => {
+                    let escaped = regex::escape(prefix);
+                    let pattern = if predicate == "startsWith" {
+                        format!("^{escaped}")
+                    } else {
+                        format!("{escaped}$")
+                    };
+                    format!("{subject} matches {}", quoted(&pattern))
+                }
+                _ => {
+                    return Err(format!(
+                        "a `{predicate}` whose value is not a literal string"
+                    ));
+                }
+            },
+            "exists" => format!("{subject} exists"),
+            "isString" => format!("{subject} is string"),
+            "isInteger" => format!("{subject} is int"),
+            "isFloat" => {
+                return Err(
+                    "the `isFloat` predicate (`.rit`'s `is float` holds for any number, 1 too)"
+                        .to_string(),
+                );
+            }
+            "isNumber" => format!("{subject} is number"),
+            "isBoolean" => format!("{subject} is bool"),
+            "isList" => format!("{subject} is array"),
+            "isObject" => format!("{subject} is object"),
+            "isCollection" => format!("({subject} is array or {subject} is object)"),
+            "isEmpty" => format!("len({subject}) == 0"),
+            other => return Err(format!("the `{other}` predicate")),
+        };
+        Ok(if negated {
+            format!("not ({condition})")
+        } else {
+            condition
+        })
+    }
+
+    /// A value compared with a query of `kind`, written so that the comparison
+    /// type-checks: a number compared with text is quoted, a quoted number compared
+    /// with a number is not, milliseconds compared with `duration` get their unit.
+    pub(super) fn value(&mut self, token: &Token, kind: Kind) -> Result<String, Untranslatable> {
+        let numeric = |text: &str| {
+            text.parse::<f64>().is_ok_and(f64::is_finite)
+                && !text.contains(['e', 'E', 'i', 'n', 'I', 'N'])
+        };
+        match token {
+            Token::Quoted(text) if matches!(kind, Kind::Int | Kind::Float) && numeric(text) => {
+                number(text)
+            }
+            Token::Quoted(text) => Ok(self.string(text)),
+            Token::Regex(pattern) => Ok(quoted(pattern)),
+            Token::Word(word) => {
+                if let Some(variable) = whole_variable(word) {
+                    let name = self.names.reference(variable);
+                    let is_param = self.names.undefined.values().any(|param| *param == name);
+                    return Ok(match kind {
+                        Kind::Int if is_param => format!("int({name})"),
+                        Kind::Float if is_param => format!("float({name})"),
+                        _ => name,
+                    });
+                }
+                if matches!(word.as_str(), "true" | "false" | "null") {
+                    return Ok(word.clone());
+                }
+                if !numeric(word) {
+                    return Err(format!("the value `{word}`"));
+                }
+                match kind {
+                    Kind::Text => Ok(quoted(word)),
+                    Kind::Duration => match word.parse::<u64>() {
+                        Ok(millis) => Ok(literal_duration_from_millis(millis as f64)),
+                        Err(_) => Err(format!("the duration `{word}`")),
+                    },
+                    _ => number(word),
+                }
+            }
+        }
+    }
+}
+
+/// The kind of value a Hurl query gives, as far as the checker cares.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Kind {
+    Int,
+    Float,
+    Text,
+    Duration,
+    /// JSON: compares with anything; checked when the test runs.
+    Json,
+}
+
+/// A number as `.rit` writes it (`+1` → `1`, `.5` → `0.5`, `-3` → `-3`).
+pub(super) fn number(text: &str) -> Result<String, Untranslatable> {
+    let text = text.trim().strip_prefix('+').unwrap_or(text.trim());
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(digits) => ("-", digits),
+        None => ("", text),
+    };
+    let digits = if digits.starts_with('.') {
+        format!("0{digits}")
+    } else {
+        digits.to_string()
+    };
+    let digits = if digits.ends_with('.') {
+        format!("{digits}0")
+    } else {
+        digits
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(format!("the number `{text}`"));
+    }
+    if !digits.contains('.') && digits.parse::<i64>().is_err() {
+        return Err(format!("the number `{text}` (too large)"));
+    }
+    Ok(format!("{sign}{digits}"))
+}
+
+pub(super) fn is_filter(word: &str) -> bool {
+    matches!(
+        word,
+        "regex"
+            | "split"
+            | "urlDecode"
+            | "urlEncode"
+            | "htmlEscape"
+            | "htmlUnescape"
+            | "decode"
+            | "format"
+            | "daysAfterNow"
+            | "daysBeforeNow"
+            | "base64Decode"
+            | "base64UrlSafeDecode"
+            | "base64UrlSafeEncode"
+            | "toDate"
+            | "toHex"
+            | "xpath"
+            | "location"
+            | "utf8Decode"
+            | "utf8Encode"
+            | "dateFormat"
+    )
+}
+
+/// A JSONPath of the simple kind (`$.a.b[0]['c']`) on `root`.
+pub(super) fn jsonpath(root: &str, path: &str) -> Result<String, Untranslatable> {
+    let rest = path
+        .trim()
+        .strip_prefix('$')
+        .ok_or_else(|| format!("the JSONPath `{path}` (it does not start at `$`)"))?;
+    if rest.starts_with("..") || rest.contains('*') || rest.contains('?') || rest.contains(':') {
+        return Err(format!(
+            "the JSONPath `{path}` (wildcards, filters and slices have no `.rit` form)"
+        ));
+    }
+    let suffix = path_suffix(rest).ok_or_else(|| format!("the JSONPath `{path}`"))?;
+    Ok(format!("{root}{suffix}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_jsonpaths_translate() {
+        assert_eq!(
+            jsonpath("json", "$.a.b[0]['c-d']").as_deref(),
+            Ok("json.a.b[0][\"c-d\"]")
+        );
+        assert_eq!(jsonpath("json", "$").as_deref(), Ok("json"));
+        assert!(jsonpath("json", "$..id").is_err());
+        assert!(jsonpath("json", "$.items[*].id").is_err());
+        assert!(jsonpath("json", "$.items[?(@.id > 1)]").is_err());
+    }
+}

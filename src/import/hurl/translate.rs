@@ -1,0 +1,727 @@
+//! Writing `.rit` for the entries of a Hurl file: the test, each request with its
+//! clauses and bodies, the response's status, headers and body. Captures and
+//! asserts are `queries`.
+
+use super::parse::{Body, BodyKind, Entry, Pair, Request, Response};
+use crate::import::rit::{
+    JSON_VARIABLE_SENTINEL, Lines, Names, Note, Translation, block_literal, is_variable,
+    json_expression, object_key, quoted, string_literal,
+};
+use crate::units::literal_duration_from_millis;
+
+pub(super) struct Importer {
+    pub(super) names: Names,
+    pub(super) notes: Vec<Note>,
+    /// How deep the current entry's statements are (1 in the test, 2 in a `retry`).
+    pub(super) depth: usize,
+    /// The `.rit` names of captures, to spot those that nothing reads.
+    pub(super) captures: Vec<String>,
+    /// The Hurl line being translated, for notes about its values.
+    pub(super) line: usize,
+}
+
+/// Why a piece has no translation (the note's message).
+pub(super) type Untranslatable = String;
+
+impl Importer {
+    pub(super) fn untranslated(
+        &mut self,
+        out: &mut Lines,
+        line: usize,
+        what: &str,
+        original: &str,
+    ) {
+        // A ```` ``` ```` value spans lines: each stays behind a `#`.
+        let mut lines = original.lines();
+        out.line(format!(
+            "# not translated ({what}): {}",
+            lines.next().unwrap_or_default()
+        ));
+        for more in lines {
+            out.line(format!("#   {more}"));
+        }
+        self.notes.push(Note {
+            location: format!("line {line}"),
+            message: what.to_string(),
+        });
+    }
+
+    pub(super) fn string(&mut self, text: &str) -> String {
+        let text = self.writable(text);
+        string_literal(&text, &mut self.names)
+    }
+
+    /// `text` without the control characters a `.rit` string cannot hold (a
+    /// carriage return, `\b`, `\f`, …: only `\n` and `\t` have escapes), each
+    /// reported at the current line: the translation sends something else.
+    fn writable(&mut self, text: &str) -> String {
+        if !text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return text.to_string();
+        }
+        self.notes.push(Note {
+            location: format!("line {}", self.line),
+            message: "a control character (\\r, \\b, \\f, …) that a `.rit` string cannot \
+                      hold: the value is sent without it"
+                .to_string(),
+        });
+        text.chars()
+            .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+            .collect()
+    }
+
+    /// A Hurl value in a header, query or form: text with `{{ }}`. Quotes are
+    /// part of the value in Hurl (`If-Match: "e0023aa4e"` sends the quotes).
+    pub(super) fn text_value(&mut self, text: &str) -> String {
+        self.string(text.trim())
+    }
+
+    /// The value of `variable: name=value` as Hurl types it: `true`, `false`,
+    /// `null`, a number, a `"quoted"` string, else the text.
+    fn variable_value(&mut self, value: &str) -> String {
+        let value = value.trim();
+        if matches!(value, "true" | "false" | "null") {
+            return value.to_string();
+        }
+        if value.parse::<i64>().is_ok()
+            || (value.parse::<f64>().is_ok_and(f64::is_finite)
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-')))
+        {
+            return super::queries::number(value).unwrap_or_else(|_| quoted(value));
+        }
+        match value
+            .strip_prefix('"')
+            .and_then(|inner| inner.strip_suffix('"'))
+        {
+            Some(inner) => self.string(&super::parse::unescape(inner)),
+            None => self.string(value),
+        }
+    }
+
+    pub(super) fn file(&mut self, stem: &str, entries: &[Entry]) -> Translation {
+        let mut body = Lines::default();
+        for (index, entry) in entries.iter().enumerate() {
+            if index > 0 {
+                body.blank();
+            }
+            self.entry(&mut body, entry);
+        }
+        let mut out = Lines::default();
+        out.line("# Imported by `ritc import` from a Hurl file.");
+        out.line(format!("suite {}", quoted(stem)));
+        let undefined: Vec<(String, String)> = self
+            .names
+            .undefined
+            .iter()
+            .map(|(spelling, name)| (spelling.clone(), name.clone()))
+            .collect();
+        if !undefined.is_empty() {
+            out.blank();
+            out.line(
+                "# Hurl variables (`--variable name=value`) are params here: --param name=value.",
+            );
+            for (spelling, name) in undefined {
+                if spelling == *name {
+                    out.line(format!("param {name}: string"));
+                } else {
+                    out.line(format!(
+                        "param {name}: string  # `{{{{{spelling}}}}}` in the Hurl file"
+                    ));
+                }
+            }
+        }
+        out.blank();
+        out.open(format!("test {} {{", quoted(stem)));
+        out.append(body);
+        out.close();
+        Translation {
+            rit: self
+                .names
+                .silence_unused_captures(&out.text(), &self.captures),
+            notes: std::mem::take(&mut self.notes),
+        }
+    }
+
+    pub(super) fn entry(&mut self, out: &mut Lines, entry: &Entry) {
+        let request_line = entry
+            .request
+            .as_ref()
+            .map_or(usize::MAX, |request| request.line);
+        for (_, comment) in entry
+            .comments
+            .iter()
+            .filter(|(line, _)| *line < request_line)
+        {
+            out.line(comment);
+        }
+        for (line, text) in &entry.unparsed {
+            self.untranslated(
+                out,
+                *line,
+                "a line that is not Hurl this importer knows",
+                text,
+            );
+        }
+        let Some(request) = &entry.request else {
+            return;
+        };
+        if !["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+            .contains(&request.method.as_str())
+        {
+            // Sending it as another method would change what it tests: the whole
+            // entry stays out, and so do its asserts, which would read the step before.
+            let what = format!("the method {} (the whole entry)", request.method);
+            let original = format!("{} {}", request.method, request.url);
+            self.untranslated(out, request.line, &what, &original);
+            return;
+        }
+        self.depth = if retries(request) { 2 } else { 1 };
+        let mut step = Lines::default();
+        let retry = self.request(&mut step, request);
+        for (_, comment) in entry
+            .comments
+            .iter()
+            .filter(|(line, _)| *line == request_line)
+        {
+            step.trail(comment);
+        }
+        if let Some(response) = &entry.response {
+            self.response(&mut step, response);
+        }
+        for (_, comment) in entry
+            .comments
+            .iter()
+            .filter(|(line, _)| *line > request_line)
+        {
+            step.line(comment);
+        }
+        match retry {
+            Some(retry) => {
+                out.open(format!("{retry} {{"));
+                out.append(step);
+                out.close();
+            }
+            None => out.append(step),
+        }
+    }
+
+    /// Writes the request to `out` (after the `let`s of `[Options]` and the notes),
+    /// and returns the `retry … every …` that wraps the entry when `[Options]` asks
+    /// for retries.
+    pub(super) fn request(&mut self, out: &mut Lines, request: &Request) -> Option<String> {
+        let mut prefix = Lines::default();
+        let mut clauses: Vec<String> = Vec::new();
+        let method = request.method.clone();
+        self.line = request.line;
+        // `[Options]` variables hold for the whole entry, its URL included.
+        for option in request
+            .sections
+            .iter()
+            .filter(|section| section.name == "Options")
+            .flat_map(|section| &section.pairs)
+            .filter(|option| option.key == "variable")
+        {
+            self.line = option.line;
+            match option.value.split_once('=') {
+                Some((name, value)) if is_variable(name.trim()) => {
+                    let value = self.variable_value(value);
+                    let name = self.names.define(name.trim());
+                    prefix.line(format!("let {name} = {value}"));
+                }
+                _ => self.untranslated(
+                    &mut prefix,
+                    option.line,
+                    "this variable option",
+                    &option.value,
+                ),
+            }
+        }
+        self.line = request.line;
+        let url = self.string(&request.url);
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for header in &request.headers {
+            self.line = header.line;
+            let value = self.text_value(&header.value);
+            headers.push((header.key.clone(), value));
+        }
+        let mut cookies: Vec<String> = Vec::new();
+        let mut retry: Option<String> = None;
+        let mut retry_interval = "1s".to_string();
+        let mut sent_body = false;
+        for section in &request.sections {
+            match section.name.as_str() {
+                "Query" | "QueryStringParams" => {
+                    let object = self.object(&mut prefix, &section.pairs);
+                    clauses.push(format!("query {object}"));
+                }
+                // An empty form is an empty body of the form type, as Hurl sends it.
+                "Form" | "FormParams" if section.pairs.is_empty() => {
+                    headers.push((
+                        "Content-Type".to_string(),
+                        quoted("application/x-www-form-urlencoded"),
+                    ));
+                    clauses.push("body \"\"".to_string());
+                    sent_body = true;
+                }
+                "Form" | "FormParams" => {
+                    let object = self.object(&mut prefix, &section.pairs);
+                    clauses.push(format!("form {object}"));
+                    sent_body = true;
+                }
+                "Multipart" | "MultipartFormData" if section.pairs.is_empty() => {
+                    let what = "an empty [Multipart] (a multipart body with no part): \
+                                the request is sent without a body";
+                    self.untranslated(&mut prefix, section.line, what, "[Multipart]");
+                }
+                "Multipart" | "MultipartFormData" => {
+                    let parts = self.multipart(&mut prefix, &section.pairs);
+                    clauses.push(format!("multipart {parts}"));
+                    sent_body = true;
+                }
+                "Cookies" => {
+                    for cookie in &section.pairs {
+                        cookies.push(format!("{}={}", cookie.key, cookie.value));
+                    }
+                }
+                "BasicAuth" => match section.pairs.first() {
+                    Some(credentials)
+                        if !credentials.key.contains("{{") && !credentials.value.contains("{{") =>
+                    {
+                        let user_password =
+                            quoted(&format!("{}:{}", credentials.key, credentials.value));
+                        headers.push((
+                            "Authorization".to_string(),
+                            format!("\"Basic {{{{base64({user_password})}}}}\""),
+                        ));
+                    }
+                    _ => {
+                        for (line, text) in &section.lines {
+                            self.untranslated(
+                                &mut prefix,
+                                *line,
+                                "[BasicAuth] with variables",
+                                text,
+                            );
+                        }
+                    }
+                },
+                "Options" => {
+                    for option in &section.pairs {
+                        let value = option.value.trim();
+                        match (option.key.as_str(), value) {
+                            ("insecure", "true") => clauses.push("insecure".to_string()),
+                            ("location" | "follow-location", "true") => {
+                                clauses.push("follow redirects".to_string())
+                            }
+                            ("insecure" | "location" | "follow-location", "false") => {}
+                            ("retry", count) if count.parse::<u32>().is_ok() => {
+                                retry = Some(count.to_string())
+                            }
+                            ("retry", "-1") => retry = Some("100".to_string()),
+                            ("retry-interval", interval) => match hurl_duration(interval) {
+                                Some(duration) => retry_interval = duration,
+                                None => self.untranslated(
+                                    &mut prefix,
+                                    option.line,
+                                    "this retry interval",
+                                    value,
+                                ),
+                            },
+                            ("max-time" | "timeout", limit) => match hurl_duration(limit) {
+                                Some(duration) => clauses.push(format!("timeout {duration}")),
+                                None => self.untranslated(
+                                    &mut prefix,
+                                    option.line,
+                                    "this time limit",
+                                    value,
+                                ),
+                            },
+                            // Defined before the request, above.
+                            ("variable", _) => {}
+                            (name, _) => self.untranslated(
+                                &mut prefix,
+                                option.line,
+                                &format!("the option `{name}`"),
+                                &format!("{name}: {value}"),
+                            ),
+                        }
+                    }
+                }
+                other => {
+                    for (line, text) in
+                        std::iter::once(&(section.line, format!("[{other}]"))).chain(&section.lines)
+                    {
+                        self.untranslated(
+                            &mut prefix,
+                            *line,
+                            &format!("the section [{other}] in a request"),
+                            text,
+                        );
+                    }
+                }
+            }
+        }
+        if !cookies.is_empty() {
+            let value = self.string(&cookies.join("; "));
+            headers.push(("Cookie".to_string(), value));
+        }
+        if let Some(body) = &request.body {
+            if sent_body {
+                self.untranslated(
+                    &mut prefix,
+                    body.line,
+                    "a body besides a form",
+                    body.text.lines().next().unwrap_or_default(),
+                );
+            } else {
+                match self.request_body(body) {
+                    Ok((clause, content_type)) => {
+                        clauses.push(clause);
+                        let has_type = headers
+                            .iter()
+                            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+                        if let Some(content_type) = content_type.filter(|_| !has_type) {
+                            headers.push(("Content-Type".to_string(), quoted(content_type)));
+                        }
+                    }
+                    Err(why) => {
+                        for (offset, text) in body.text.lines().enumerate() {
+                            self.untranslated(&mut prefix, body.line + offset, &why, text);
+                        }
+                    }
+                }
+            }
+        }
+        if !headers.is_empty() {
+            let entries: Vec<String> = headers
+                .iter()
+                .map(|(name, value)| format!("{}: {value}", object_key(name)))
+                .collect();
+            clauses.insert(0, format!("headers {{ {} }}", entries.join(", ")));
+        }
+        let mut head = format!("{method} {url}");
+        for clause in clauses {
+            head.push(' ');
+            head.push_str(&clause);
+        }
+        // What `[Options]` defines (`let`) and what could not be translated come
+        // before the request, as Hurl applies them before sending it.
+        out.append(prefix);
+        out.line(&head);
+        retry.map(|count| format!("retry {count} every {retry_interval}"))
+    }
+
+    pub(super) fn object(&mut self, out: &mut Lines, pairs: &[Pair]) -> String {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut entries = Vec::new();
+        for pair in pairs {
+            if seen.contains(&pair.key.as_str()) {
+                self.untranslated(
+                    out,
+                    pair.line,
+                    "a repeated name (a `.rit` object has each key once)",
+                    &format!("{}: {}", pair.key, pair.value),
+                );
+                continue;
+            }
+            seen.push(&pair.key);
+            self.line = pair.line;
+            let value = self.text_value(&pair.value);
+            entries.push(format!("{}: {value}", object_key(&pair.key)));
+        }
+        if entries.is_empty() {
+            "{}".to_string()
+        } else {
+            format!("{{ {} }}", entries.join(", "))
+        }
+    }
+
+    /// `[Multipart]`: text fields, and `file,path; type` parts.
+    pub(super) fn multipart(&mut self, out: &mut Lines, pairs: &[Pair]) -> String {
+        let mut entries = Vec::new();
+        for pair in pairs {
+            self.line = pair.line;
+            let value = pair.value.trim();
+            let expression = match value.strip_prefix("file,") {
+                Some(rest) => {
+                    let (path, content_type) = rest.split_once(';').unwrap_or((rest, ""));
+                    let content_type = content_type.trim();
+                    let path = self.string(path.trim());
+                    if content_type.is_empty() {
+                        format!("file({path})")
+                    } else {
+                        format!("file({path}, type: {})", quoted(content_type))
+                    }
+                }
+                None => self.text_value(value),
+            };
+            if entries
+                .iter()
+                .any(|entry: &String| entry.starts_with(&format!("{}:", object_key(&pair.key))))
+            {
+                self.untranslated(out, pair.line, "a repeated part name", value);
+                continue;
+            }
+            entries.push(format!("{}: {expression}", object_key(&pair.key)));
+        }
+        format!("{{ {} }}", entries.join(", "))
+    }
+
+    /// The body clause of a request and the content type it implies. A body is
+    /// sent as written: JSON goes as its text (with a JSON content type), except
+    /// that JSON with `{{ }}` goes as `json { … }` (a raw JSON body cannot take
+    /// values: E0318); a ```` ```json ````/```` ```xml ```` hint gives its content
+    /// type, ```` ```graphql ```` the JSON GraphQL sends.
+    pub(super) fn request_body(
+        &mut self,
+        body: &Body,
+    ) -> Result<(String, Option<&'static str>), Untranslatable> {
+        self.line = body.line;
+        let has_variables = body.text.contains("{{");
+        match (&body.kind, body.hint.as_deref()) {
+            (BodyKind::Json, _) | (BodyKind::Text, Some("json")) if has_variables => {
+                let value = parse_json_with_variables(&body.text)
+                    .ok_or_else(|| "a JSON body with `{{ }}` that is not JSON".to_string())?;
+                let expression = json_expression(&value, &mut self.names)
+                    .ok_or_else(|| "a JSON value with no `.rit` form".to_string())?;
+                Ok((format!("json {expression}"), None))
+            }
+            (BodyKind::Json, _) | (BodyKind::Text, Some("json")) => {
+                let text = self.text_body(&body.text);
+                Ok((format!("body {text}"), Some("application/json")))
+            }
+            (BodyKind::Text, Some("graphql")) => {
+                if body
+                    .text
+                    .lines()
+                    .any(|line| line.trim_start().starts_with("variables"))
+                {
+                    return Err("a GraphQL body with variables".to_string());
+                }
+                let query = self.string(&body.text);
+                Ok((format!("json {{ query: {query} }}"), None))
+            }
+            (BodyKind::Text, Some("xml")) if has_variables => {
+                Err("an XML body with `{{ }}` and an XML content type".to_string())
+            }
+            (BodyKind::Text, Some("xml")) => {
+                let text = self.text_body(&body.text);
+                Ok((format!("body {text}"), Some("application/xml")))
+            }
+            (BodyKind::Text, Some(hint @ ("base64" | "hex"))) => Err(format!("a ```{hint} body")),
+            (BodyKind::Text, Some(hint)) if hint != "raw" && hint != "text" => {
+                Err(format!("a ```{hint} body (an unknown language hint)"))
+            }
+            (BodyKind::Text, _) => {
+                let text = self.text_body(&body.text);
+                Ok((format!("body {text}"), None))
+            }
+            (BodyKind::File, _) => {
+                let path = body
+                    .text
+                    .trim_start_matches("file,")
+                    .trim_end_matches(';')
+                    .trim();
+                let path = self.string(path);
+                Ok((format!("body read({path})"), None))
+            }
+            (BodyKind::Bytes, _) => Err("a base64 or hex body".to_string()),
+        }
+    }
+
+    /// A body's text as a string literal: a block for several lines.
+    fn text_body(&mut self, text: &str) -> String {
+        if text.contains('\n') {
+            self.block_string(text)
+        } else {
+            self.string(text)
+        }
+    }
+
+    pub(super) fn block_string(&mut self, text: &str) -> String {
+        let text = self.writable(text);
+        block_literal(&text, &mut self.names, self.depth)
+    }
+
+    pub(super) fn response(&mut self, out: &mut Lines, response: &Response) {
+        if let Some(status) = &response.status {
+            if status.parse::<u16>().is_ok() {
+                out.line(format!("expect status == {status}"));
+            } else {
+                self.untranslated(out, response.line, "this status", status);
+            }
+        }
+        for header in &response.headers {
+            self.line = header.line;
+            let value = self.text_value(&header.value);
+            out.line(format!(
+                "expect headers[{}] == {value}",
+                quoted(&header.key.to_ascii_lowercase())
+            ));
+        }
+        for section in &response.sections {
+            match section.name.as_str() {
+                "Captures" => {
+                    for (line, text) in &section.lines {
+                        self.line = *line;
+                        self.capture(out, *line, text);
+                    }
+                }
+                "Asserts" => {
+                    for (line, text) in &section.lines {
+                        self.line = *line;
+                        match self.assertion(text) {
+                            Ok(condition) => out.line(format!("expect {condition}")),
+                            Err(why) => self.untranslated(out, *line, &why, text),
+                        }
+                    }
+                }
+                other => {
+                    for (line, text) in
+                        std::iter::once(&(section.line, format!("[{other}]"))).chain(&section.lines)
+                    {
+                        self.untranslated(
+                            out,
+                            *line,
+                            &format!("the section [{other}] in a response"),
+                            text,
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(body) = &response.body {
+            match body.kind {
+                BodyKind::Json => match parse_json_with_variables(&body.text)
+                    .and_then(|value| json_expression(&value, &mut self.names))
+                {
+                    Some(expected) => out.line(format!("expect json == {expected}")),
+                    None => {
+                        for (offset, text) in body.text.lines().enumerate() {
+                            self.untranslated(
+                                out,
+                                body.line + offset,
+                                "a response body that is not plain JSON",
+                                text,
+                            );
+                        }
+                    }
+                },
+                BodyKind::Text => {
+                    let expected = if body.text.contains('\n') {
+                        self.block_string(&body.text)
+                    } else {
+                        self.string(&body.text)
+                    };
+                    out.line(format!("expect body == {expected}"));
+                }
+                BodyKind::File => {
+                    let path = body
+                        .text
+                        .trim_start_matches("file,")
+                        .trim_end_matches(';')
+                        .trim();
+                    let path = self.string(path);
+                    out.line(format!("expect body == read({path})"));
+                }
+                BodyKind::Bytes => {
+                    self.untranslated(out, body.line, "a base64 or hex response body", &body.text)
+                }
+            }
+        }
+    }
+}
+
+/// True when the request's `[Options]` ask for retries.
+pub(super) fn retries(request: &Request) -> bool {
+    request
+        .sections
+        .iter()
+        .filter(|section| section.name == "Options")
+        .any(|section| {
+            section
+                .pairs
+                .iter()
+                .any(|pair| pair.key == "retry" && pair.value.trim() != "0")
+        })
+}
+
+/// `500` (milliseconds), `500ms`, `2s`, `1m` → a `.rit` duration.
+pub(super) fn hurl_duration(text: &str) -> Option<String> {
+    let text = text.trim();
+    if let Ok(millis) = text.parse::<u64>() {
+        return Some(literal_duration_from_millis(millis as f64));
+    }
+    let digits_end = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(digits_end);
+    number.parse::<u64>().ok()?;
+    ["ms", "s", "m", "h"]
+        .contains(&unit)
+        .then(|| text.to_string())
+}
+
+/// Parses a Hurl JSON body, where `{{name}}` may stand unquoted for a value.
+pub(super) fn parse_json_with_variables(text: &str) -> Option<serde_json::Value> {
+    let mut replaced = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if !in_string
+            && let Some(after) = rest.strip_prefix("{{")
+            && let Some(end) = after.find("}}")
+            && is_variable(after[..end].trim())
+        {
+            let name = after[..end].trim();
+            replaced
+                .push_str(&serde_json::to_string(&format!("{JSON_VARIABLE_SENTINEL}{name}")).ok()?);
+            rest = &after[end + 2..];
+            continue;
+        }
+        if in_string {
+            match c {
+                '\\' if !escaped => {
+                    escaped = true;
+                    replaced.push(c);
+                    rest = &rest[c.len_utf8()..];
+                    continue;
+                }
+                '"' if !escaped => in_string = false,
+                _ => {}
+            }
+            escaped = false;
+        } else if c == '"' {
+            in_string = true;
+        }
+        replaced.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    serde_json::from_str(&replaced).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unquoted_variables_in_json_bodies() {
+        let value = parse_json_with_variables("{\"id\": {{id}}, \"name\": \"{{name}}\"}");
+        let mut names = Names::default();
+        let expression = value.and_then(|value| json_expression(&value, &mut names));
+        assert_eq!(
+            expression.as_deref(),
+            Some("{ id: id, name: \"{{name}}\" }")
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(hurl_duration("500").as_deref(), Some("500ms"));
+        assert_eq!(hurl_duration("2s").as_deref(), Some("2s"));
+        assert_eq!(hurl_duration("2sec"), None);
+    }
+}
