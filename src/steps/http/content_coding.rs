@@ -14,6 +14,7 @@
 use std::io::Read;
 
 use super::client::{HttpError, HttpErrorKind, HttpResponse};
+use crate::failure::Cause;
 
 /// What a step's request says it accepts unless the script gives its own
 /// `accept-encoding` (`identity` asks for the bytes as they are).
@@ -68,6 +69,10 @@ pub enum DecodeError {
 impl DecodeError {
     /// The step's failure, naming the URL.
     pub fn into_http_error(self, url: &str) -> HttpError {
+        let cause = match self {
+            DecodeError::TooLarge { .. } => Cause::BodyTooLarge,
+            DecodeError::Corrupt { .. } | DecodeError::Unknown { .. } => Cause::ProtocolError,
+        };
         let message = match self {
             DecodeError::TooLarge { coding, limit } => format!(
                 "the response body, decoded from {coding}, is larger than {} (--max-body); \
@@ -86,6 +91,7 @@ impl DecodeError {
         };
         HttpError {
             kind: HttpErrorKind::Body,
+            cause,
             message,
         }
     }
