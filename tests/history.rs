@@ -20,6 +20,9 @@ use std::time::Duration;
 mod common;
 use common::suite::{ritc, text};
 
+/// What both routes take in a steady run.
+const BASE_DELAY_MS: u64 = 100;
+
 /// How `/changing` answers: `statuses` in turn (the last one repeats), each
 /// after `delay_ms`.
 #[derive(Default)]
@@ -53,7 +56,15 @@ fn serve(behaviour: Arc<Behaviour>) -> String {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(async move {
             let app = Router::new()
-                .route("/steady", get(|| async { "ok" }))
+                // 100 ms each: a median far above the scheduling noise of a
+                // loaded machine, so only a real slowdown is twice it.
+                .route(
+                    "/steady",
+                    get(|| async {
+                        tokio::time::sleep(Duration::from_millis(BASE_DELAY_MS)).await;
+                        "ok"
+                    }),
+                )
                 .route("/changing", get(changing))
                 .with_state(behaviour);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -131,7 +142,7 @@ impl Project {
 fn history_finds_flaky_tests_new_failures_and_regressions() {
     let project = Project::new();
     // No history folder and no --history: nothing recorded.
-    project.answers(&[200], 0);
+    project.answers(&[200], BASE_DELAY_MS);
     let (code, warnings, _, printed) = project.run(&[]);
     assert_eq!(code, Some(0), "{printed}");
     assert!(warnings.is_empty(), "{warnings:?}");
@@ -147,14 +158,14 @@ fn history_finds_flaky_tests_new_failures_and_regressions() {
         assert_eq!(project.history_lines(), run);
     }
 
-    // Three times slower than its median, and over the noise floor.
-    project.answers(&[200], 400);
+    // Seven times slower than its median, and far over the noise floor.
+    project.answers(&[200], 7 * BASE_DELAY_MS);
     let (code, warnings, status, printed) = project.run(&[]);
     assert_eq!(code, Some(0), "{printed}");
     assert_eq!(status, "PASSED", "a finding never changes the status");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
-        warnings[0].starts_with("regression: `History / changing` took 4"),
+        warnings[0].starts_with("regression: `History / changing` took 7"),
         "{warnings:?}"
     );
     assert!(printed.contains("history: regression:"), "{printed}");
@@ -172,7 +183,7 @@ fn history_finds_flaky_tests_new_failures_and_regressions() {
     );
 
     // Fails after passing: a new failure; then again: a known one.
-    project.answers(&[500], 0);
+    project.answers(&[500], BASE_DELAY_MS);
     let (code, warnings, _, printed) = project.run(&[]);
     assert_eq!(code, Some(1), "{printed}");
     assert!(
@@ -190,7 +201,7 @@ fn history_finds_flaky_tests_new_failures_and_regressions() {
     );
 
     // Passes again after failing twice, having passed before: it alternates.
-    project.answers(&[200], 0);
+    project.answers(&[200], BASE_DELAY_MS);
     let (code, warnings, _, printed) = project.run(&[]);
     assert_eq!(code, Some(0), "{printed}");
     assert!(
@@ -205,7 +216,7 @@ fn history_finds_flaky_tests_new_failures_and_regressions() {
 
     // --no-history neither records nor compares.
     let before = project.history_lines();
-    project.answers(&[500], 0);
+    project.answers(&[500], BASE_DELAY_MS);
     let (_, warnings, _, _) = project.run(&["--no-history"]);
     assert!(
         warnings.iter().all(|warning| !warning.contains("failure:")),
@@ -228,7 +239,7 @@ fn history_finds_flaky_tests_new_failures_and_regressions() {
 #[test]
 fn shards_record_nothing_and_their_merge_records_one_run() {
     let project = Project::new();
-    project.answers(&[200], 0);
+    project.answers(&[200], BASE_DELAY_MS);
     std::fs::create_dir_all(project.folder.path().join(".ritc/history")).unwrap();
     let base = format!("base={}", project.base);
     for shard in ["0/2", "1/2"] {
