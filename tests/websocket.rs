@@ -427,7 +427,11 @@ async fn the_connection_api_reports_frames_closes_and_timeouts() {
         .await
         .unwrap();
     assert_eq!(hello.subprotocol(), Some("chat"));
-    let Frame::Text(greeting) = hello.receive(timeout).await.unwrap() else {
+    let Frame::Text(greeting) = hello
+        .receive(tokio::time::Instant::now() + timeout, timeout)
+        .await
+        .unwrap()
+    else {
         panic!("expected a text frame");
     };
     assert!(greeting.contains("\"chat\""), "{greeting}");
@@ -440,7 +444,9 @@ async fn the_connection_api_reports_frames_closes_and_timeouts() {
         .unwrap();
     echo.send(Outgoing::Binary(vec![0, 255, 7])).await.unwrap();
     assert_eq!(
-        echo.receive(timeout).await.unwrap(),
+        echo.receive(tokio::time::Instant::now() + timeout, timeout)
+            .await
+            .unwrap(),
         Frame::Binary(vec![0, 255, 7])
     );
     let error = echo.close(1005).await.unwrap_err();
@@ -451,11 +457,26 @@ async fn the_connection_api_reports_frames_closes_and_timeouts() {
         .await
         .unwrap();
     assert_eq!(
-        closing.receive(timeout).await.unwrap(),
+        closing
+            .receive(tokio::time::Instant::now() + timeout, timeout)
+            .await
+            .unwrap(),
         Frame::Text("bye".into())
     );
-    assert_eq!(closing.receive(timeout).await.unwrap(), Frame::Closed(4000));
-    assert_eq!(closing.receive(timeout).await.unwrap(), Frame::Closed(4000));
+    assert_eq!(
+        closing
+            .receive(tokio::time::Instant::now() + timeout, timeout)
+            .await
+            .unwrap(),
+        Frame::Closed(4000)
+    );
+    assert_eq!(
+        closing
+            .receive(tokio::time::Instant::now() + timeout, timeout)
+            .await
+            .unwrap(),
+        Frame::Closed(4000)
+    );
     let error = closing.send(Outgoing::Text("x".into())).await.unwrap_err();
     assert_eq!(error.kind, StepErrorKind::Connection, "{error:?}");
     assert!(error.message.contains("code 4000"), "{}", error.message);
@@ -464,8 +485,14 @@ async fn the_connection_api_reports_frames_closes_and_timeouts() {
     let mut slow = WsConnection::connect(&format!("{base}/slow"), &[], false, timeout)
         .await
         .unwrap();
-    slow.receive(timeout).await.unwrap();
-    let error = slow.receive(Duration::from_millis(200)).await.unwrap_err();
+    slow.receive(tokio::time::Instant::now() + timeout, timeout)
+        .await
+        .unwrap();
+    let wait = Duration::from_millis(200);
+    let error = slow
+        .receive(tokio::time::Instant::now() + wait, wait)
+        .await
+        .unwrap_err();
     assert_eq!(error.kind, StepErrorKind::Timeout, "{error:?}");
     assert!(error.message.contains("within 200ms"), "{}", error.message);
     assert!(

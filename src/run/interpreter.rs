@@ -834,12 +834,13 @@ impl TestContext {
         until: Option<&Expr>,
         timeout: Duration,
     ) -> Outcome<()> {
-        let started = Instant::now();
+        // One deadline for every frame read until one matches; a timeout names
+        // the timeout as written, not what was left of it.
+        let deadline = tokio::time::Instant::now() + timeout;
         let mut skipped: Vec<String> = Vec::new();
         loop {
-            let remaining = timeout.saturating_sub(started.elapsed());
             let connection = self.websocket(statement)?;
-            let frame = match connection.receive(remaining).await {
+            let frame = match connection.receive(deadline, timeout).await {
                 Ok(frame) => frame,
                 Err(mut error) => {
                     if !skipped.is_empty() {

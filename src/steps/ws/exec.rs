@@ -212,14 +212,18 @@ impl WsConnection {
 
     /// The next text, binary or close frame (pings and pongs are answered or
     /// skipped), or a timeout error that lists what did arrive. Once the server
-    /// has closed, every receive reads the close again.
-    pub async fn receive(&mut self, timeout: Duration) -> Result<Frame, StepError> {
+    /// has closed, every receive reads the close again. `deadline` bounds the
+    /// wait; `timeout` is the written timeout the error names.
+    pub async fn receive(
+        &mut self,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Result<Frame, StepError> {
         match &self.state {
             State::ClosedByServer(code) => return Ok(Frame::Closed(*code)),
             State::Open => {}
             State::ClosedByClient | State::Dropped(_) => self.check_open("receive")?,
         }
-        let deadline = Instant::now() + timeout;
         let wait = match self.wait.take() {
             Some(previous)
                 if deadline.max(previous.deadline) - deadline.min(previous.deadline)
