@@ -164,21 +164,11 @@ fn real_reports_and_events_validate_and_broken_ones_do_not() {
     broken["tests"][0]["status"] = Value::from("green");
     assert!(!errors(&report_schema, &broken).is_empty());
     let mut broken = outputs.report.clone();
-    let failed = broken["tests"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|test| test["failure"].is_object())
-        .unwrap();
+    let failed = first_failed_test(&mut broken);
     failed["failure"].as_object_mut().unwrap().remove("line");
     assert!(!errors(&report_schema, &broken).is_empty());
     let mut broken = outputs.report.clone();
-    let failed = broken["tests"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|test| test["failure"].is_object())
-        .unwrap();
+    let failed = first_failed_test(&mut broken);
     failed["failure"]["cause"] = Value::from("gremlins");
     assert!(!errors(&report_schema, &broken).is_empty());
     let mut event = outputs
@@ -233,4 +223,14 @@ fn the_failure_words_of_the_schema_are_the_codes() {
             .map(|cause| serde_json::to_value(cause).unwrap())
             .collect())
     );
+}
+
+/// The first test of a report that has a failure record.
+fn first_failed_test(report: &mut Value) -> &mut Value {
+    report["tests"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|test| test["failure"].is_object())
+        .unwrap()
 }

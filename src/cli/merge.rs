@@ -66,10 +66,7 @@ pub fn run(args: MergeArgs) -> u8 {
     if let Some(settings) = args.history.settings() {
         let entry = crate::report::model::history_entry(&merged);
         let store = crate::history::HistoryStore::new(&settings.dir);
-        let recorded = store
-            .read()
-            .and_then(|earlier| store.append(&entry, settings.keep).map(|()| earlier.runs));
-        match recorded {
+        match store.record(&entry, settings.keep) {
             Ok(earlier) => {
                 let findings: Vec<String> = crate::history::findings(&earlier, &entry)
                     .into_iter()

@@ -56,11 +56,14 @@ impl HistoryStore {
         Ok(recorded)
     }
 
-    /// Appends `run` and keeps the newest `keep` runs.
-    pub fn append(&self, run: &RunEntry, keep: usize) -> std::io::Result<()> {
-        let mut runs = self.read()?.runs;
+    /// Appends `run`, keeps the newest `keep` runs, and returns the runs recorded
+    /// before it (oldest first), read once for both.
+    pub fn record(&self, run: &RunEntry, keep: usize) -> std::io::Result<Vec<RunEntry>> {
+        let earlier = self.read()?.runs;
+        let mut runs = earlier.clone();
         runs.push(run.clone());
-        self.write(&runs, keep)
+        self.write(&runs, keep)?;
+        Ok(earlier)
     }
 
     /// Keeps the newest `keep` runs; returns how many were dropped.
@@ -106,7 +109,7 @@ mod tests {
         let store = HistoryStore::new(folder.path().join("history"));
         assert!(store.read().unwrap().runs.is_empty());
         for at in 1..=5 {
-            store.append(&run(at), 3).unwrap();
+            store.record(&run(at), 3).unwrap();
         }
         let recorded = store.read().unwrap();
         let kept: Vec<u64> = recorded

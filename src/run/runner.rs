@@ -740,8 +740,7 @@ async fn record_history(
     let store = crate::history::HistoryStore::new(&settings.dir);
     let keep = settings.keep;
     let recorded = tokio::task::spawn_blocking(move || {
-        let earlier = store.read()?.runs;
-        store.append(&entry, keep)?;
+        let earlier = store.record(&entry, keep)?;
         Ok::<_, std::io::Error>(crate::history::findings(&earlier, &entry))
     })
     .await;
