@@ -2,7 +2,9 @@
 //! handshake, didOpen with an error, diagnostics (codes, UTF-16 ranges, related
 //! labels), hover, go to definition (here and into an imported module),
 //! completion after a step, didChange introducing and fixing errors, and a clean
-//! shutdown and exit.
+//! shutdown and exit. Then the server agreeing with the checker (issue 17): answers
+//! inside a test with a syntax error, statement keywords by context, the last
+//! step's fields, expressions after `{{`, a schema's keys after `json.`.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
@@ -360,4 +362,273 @@ fn exit_without_shutdown_is_an_error() {
     client.notify("initialized", json!({}));
     client.notify("exit", Value::Null);
     assert_eq!(wait_for_exit(&mut client.child), Some(1));
+}
+
+// ----------------------------------------------------------------------------
+// The language server agrees with the checker (issue 17, requirement 8).
+
+/// A started server, initialized, with one document open.
+fn open_document(folder: &std::path::Path, name: &str, text: &str) -> (Client, String) {
+    let path = folder.join(name);
+    let uri = format!("file://{}", path.display());
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "rit", "version": 1, "text": text } }),
+    );
+    client.diagnostics(&uri);
+    (client, uri)
+}
+
+/// The position (line, character) of the `nth` occurrence of `needle` in `text`,
+/// `shift` characters into it (ASCII text: characters are bytes).
+fn find(text: &str, needle: &str, nth: usize, shift: usize) -> (u32, u32) {
+    let start = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("no {needle:?} #{nth}"))
+        .0
+        + shift;
+    let line = text[..start].matches('\n').count();
+    let column = start - text[..start].rfind('\n').map_or(0, |index| index + 1);
+    (line as u32, column as u32)
+}
+
+fn complete(client: &mut Client, uri: &str, (line, character): (u32, u32)) -> Vec<String> {
+    labels(&client.request("textDocument/completion", at(uri, line, character)))
+}
+
+fn shut_down(mut client: Client) {
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(wait_for_exit(&mut client.child), Some(0));
+}
+
+const HALF_TYPED: &str = r#"let base = "http://127.0.0.1:3000"
+test "first" {
+  GET "{{base}}/users/1"
+  let id = json.id
+  expect id >
+  expect status == 200
+}
+test "second" {
+  GET "{{base}}/health"
+}
+"#;
+
+/// Inside a test with a half-typed line, the parts that parse still answer:
+/// hover gives a capture's type (not a keyword's help), definition finds the
+/// `let`, and the test stays in the outline.
+#[test]
+fn recovers_inside_a_test_with_a_syntax_error() {
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", HALF_TYPED);
+    let (line, character) = find(HALF_TYPED, "id = json", 0, 0);
+    let hover = client.request("textDocument/hover", at(&uri, line, character));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("(let) id: json"), "{hover}");
+    let (line, character) = find(HALF_TYPED, "status == 200", 0, 1);
+    let hover = client.request("textDocument/hover", at(&uri, line, character));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("status: int"), "{hover}");
+
+    let (line, character) = find(HALF_TYPED, "{{base}}/users", 0, 3);
+    let definition = client.request("textDocument/definition", at(&uri, line, character));
+    assert_eq!(definition["range"]["start"], position(0, 4), "{definition}");
+
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|symbol| symbol["name"].as_str())
+        .collect();
+    assert_eq!(names, ["base", "test \"first\"", "test \"second\""]);
+    shut_down(client);
+}
+
+const CONTEXTS: &str = r#"let base = "http://127.0.0.1:3000"
+fn ping() -> int {
+  GET "{{base}}/health"
+  
+}
+test "socket" {
+  ws "ws://127.0.0.1:3000/echo" {
+    
+  }
+  
+}
+"#;
+
+/// Statement keywords by context: `return` only in a `fn`, `send`, `receive`
+/// and `close` only in a `ws` block.
+#[test]
+fn completion_offers_statement_keywords_by_context() {
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", CONTEXTS);
+    let in_fn = complete(&mut client, &uri, (3, 2));
+    let in_ws = complete(&mut client, &uri, (7, 4));
+    let in_test = complete(&mut client, &uri, (9, 2));
+    let has = |offered: &[String], word: &str| offered.iter().any(|label| label == word);
+    assert!(has(&in_fn, "return") && has(&in_fn, "expect"), "{in_fn:?}");
+    assert!(!has(&in_fn, "send"), "{in_fn:?}");
+    for word in ["send", "receive", "close", "expect"] {
+        assert!(has(&in_ws, word), "no `{word}` in {in_ws:?}");
+    }
+    assert!(!has(&in_ws, "return"), "{in_ws:?}");
+    for word in ["return", "send", "receive", "close"] {
+        assert!(!has(&in_test, word), "`{word}` in {in_test:?}");
+    }
+    assert!(has(&in_test, "expect"), "{in_test:?}");
+    shut_down(client);
+}
+
+const AFTER_A_CALL: &str = r#"let base = "http://127.0.0.1:3000"
+fn login() {
+  POST "{{base}}/login"
+}
+test "t" {
+  GET "{{base}}/health"
+  
+  login()
+  
+}
+"#;
+
+/// The fields of the last step: after a call to a `fn` that performs a step,
+/// the earlier step's fields are gone, as the checker says (E0303).
+#[test]
+fn completion_offers_the_last_steps_fields_only() {
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", AFTER_A_CALL);
+    // Fields are items of kind 5 (`json` is also a core function).
+    let fields = |client: &mut Client, line| {
+        let items = client.request("textDocument/completion", at(&uri, line, 2));
+        let items = items.as_array().cloned().unwrap_or_default();
+        items
+            .iter()
+            .filter(|item| item["kind"] == 5)
+            .filter_map(|item| item["label"].as_str().map(str::to_string))
+            .collect::<Vec<String>>()
+    };
+    let after_get = fields(&mut client, 6);
+    assert!(
+        after_get.iter().any(|label| label == "status"),
+        "{after_get:?}"
+    );
+    assert!(
+        after_get.iter().any(|label| label == "duration"),
+        "{after_get:?}"
+    );
+    let after_call = fields(&mut client, 8);
+    assert_eq!(after_call, Vec::<String>::new());
+    assert!(
+        complete(&mut client, &uri, (8, 2))
+            .iter()
+            .any(|label| label == "login")
+    );
+    shut_down(client);
+}
+
+const INTERPOLATION: &str = r#"let base = "http://127.0.0.1:3000"
+test "t" {
+  GET "{{base}}/health"
+  expect body == "{{  }}"
+  expect body == "{{ base  }}"
+}
+"#;
+
+/// After `{{`, what begins an expression (names, fields, core functions), never
+/// an operator such as `in` or `is`; after an operand, the operators.
+#[test]
+fn completion_after_an_interpolation_opens_offers_expressions() {
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", INTERPOLATION);
+    let opened = complete(&mut client, &uri, find(INTERPOLATION, "{{  }}", 0, 3));
+    for wanted in ["base", "status", "len", "true"] {
+        assert!(
+            opened.iter().any(|label| label == wanted),
+            "no `{wanted}` in {opened:?}"
+        );
+    }
+    for operator in ["in", "is", "and", "contains"] {
+        assert!(
+            !opened.iter().any(|label| label == operator),
+            "`{operator}` in {opened:?}"
+        );
+    }
+    let after = complete(&mut client, &uri, find(INTERPOLATION, "base  }}", 0, 5));
+    assert!(after.iter().any(|label| label == "in"), "{after:?}");
+    assert!(!after.iter().any(|label| label == "base"), "{after:?}");
+    shut_down(client);
+}
+
+const USER_SCHEMA: &str = r##"{
+  "type": "object",
+  "properties": {
+    "id": { "type": "integer" },
+    "address": { "$ref": "#/definitions/address" }
+  },
+  "definitions": {
+    "address": { "type": "object", "properties": { "city": { "type": "string" } } }
+  }
+}"##;
+
+// Each half-typed line ends its test: a `json.` followed by a statement on the
+// next line would read that statement's keyword as a key.
+const KEYS: &str = r#"let base = "http://127.0.0.1:3000"
+let user = schema("user.json")
+test "t" {
+  GET "{{base}}/users/1"
+  expect json conforms user
+  expect json.
+}
+test "u" {
+  GET "{{base}}/users/1"
+  expect json.address.
+}
+test "v" {
+  GET "{{base}}/users/1"
+  expect json conforms schema("user.json")
+  expect json.address.
+}
+test "w" {
+  let sent = { name: "a", tags: [] }
+  expect sent.
+}
+test "x" {
+  GET "{{base}}/users/1"
+  expect json conforms user
+  GET "{{base}}/health"
+  expect json.
+}
+"#;
+
+/// After `json.`, the keys of the schema the body was held to (through a `let`
+/// or directly, nested through a `$ref`); none when nothing is known about this
+/// step's body; after a value of an object literal, its keys.
+#[test]
+fn completion_after_json_offers_the_schemas_keys() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("user.json"), USER_SCHEMA).unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", KEYS);
+    let root = complete(&mut client, &uri, find(KEYS, "json.\n", 0, 5));
+    assert_eq!(root, ["id", "address"]);
+    let unknown = complete(&mut client, &uri, find(KEYS, "json.address.", 0, 13));
+    assert_eq!(unknown, Vec::<String>::new());
+    let nested = complete(&mut client, &uri, find(KEYS, "json.address.", 1, 13));
+    assert_eq!(nested, ["city"]);
+    let literal = complete(&mut client, &uri, find(KEYS, "sent.", 0, 5));
+    assert_eq!(literal, ["name", "tags"]);
+    let after_another_step = complete(&mut client, &uri, find(KEYS, "json.\n", 1, 5));
+    assert_eq!(after_another_step, Vec::<String>::new());
+    shut_down(client);
 }

@@ -105,6 +105,19 @@ pub struct Index {
     pub definitions: Vec<Definition>,
     /// Every expression the checker typed, with its type.
     pub expressions: Vec<(Span, Type)>,
+    /// Whose result fields are in scope from a point of a block on, as the checker
+    /// saw it: at each block's start and after each statement (a `fn` call that
+    /// performs a step, an `if` or a loop with a step clear them).
+    pub fields: Vec<FieldsFrom>,
+}
+
+/// From `offset` of `file` on (until the next such point), the fields of a step of
+/// kind `kind` are in scope (`None`: no step's).
+#[derive(Clone, Copy, Debug)]
+pub struct FieldsFrom {
+    pub file: FileId,
+    pub offset: u32,
+    pub kind: Option<&'static str>,
 }
 
 impl Index {
@@ -130,6 +143,21 @@ impl Index {
         if !span.synthetic {
             self.expressions.push((span, ty.clone()));
         }
+    }
+
+    pub fn fields_from(&mut self, file: FileId, offset: u32, kind: Option<&'static str>) {
+        self.fields.push(FieldsFrom { file, offset, kind });
+    }
+
+    /// The kind of step whose fields the checker had in scope at `offset` (the
+    /// point recorded last at or before it); `None` when it recorded none there.
+    pub fn fields_at(&self, file: FileId, offset: u32) -> Option<Option<&'static str>> {
+        self.fields
+            .iter()
+            .enumerate()
+            .filter(|(_, point)| point.file == file && point.offset <= offset)
+            .max_by_key(|(order, point)| (point.offset, *order))
+            .map(|(_, point)| point.kind)
     }
 
     /// The use of a name that covers `offset`.

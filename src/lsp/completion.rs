@@ -5,13 +5,18 @@
 //!
 //! The text being typed rarely parses, and the parser drops a whole item that
 //! does not. So the document is checked again with the word being typed blanked
-//! out, then with its whole line blanked out, until the item around the cursor
-//! parses; offsets stay the same in each copy.
+//! out and the rest recovered (`recovery`), then with its whole line blanked out,
+//! until the item around the cursor parses; offsets stay the same in each copy.
+//! What is offered is what the checker accepts there: statement keywords by
+//! context (`scope`), the fields the checker had in scope (its index), after
+//! `{{` or an operator what begins an expression, after an operand the
+//! operators, and after `json.` the keys of a schema the body was held to
+//! (`json_shape`).
 
 use super::analysis::{self, Analysis};
 use super::cursor::{self, Place};
 use super::scope::{self, OptionBlock, Scope};
-use super::{describe, keywords};
+use super::{describe, json_shape, keywords, recovery};
 use crate::builtins::BUILTINS;
 use crate::check::index::NameKind;
 use crate::steps;
@@ -38,6 +43,12 @@ const EXPRESSION_WORDS: &[&str] = &[
     "expect", "and", "or", "not", "in", "contains", "matches", "conforms", "return", "if", "send",
     "until", "within", "every", "timeout", "retry", "stage", "ready", "http", "tcp", "log", "per",
     "from", "to", "over",
+];
+
+/// Expression keywords that follow an operand (`x in list`, `x is int`), never
+/// begin an expression.
+const OPERATOR_WORDS: &[&str] = &[
+    "in", "is", "exists", "contains", "matches", "conforms", "and", "or",
 ];
 
 const ITEM_SNIPPETS: &[(&str, &str, &str)] = &[
@@ -77,7 +88,7 @@ pub fn completion(request: &Request<'_>) -> Vec<CompletionItem> {
     let analysis = analysis.as_ref();
     let scope = scope::scope_at(analysis, prefix_start);
     if let Some(dot) = dot {
-        return member_items(analysis, &scope, text, dot);
+        return member_items(request, analysis, &scope, dot);
     }
     if surroundings.brace_depth == 0 && !surroundings.in_interpolation {
         return item_items(request.snippets);
@@ -87,22 +98,31 @@ pub fn completion(request: &Request<'_>) -> Vec<CompletionItem> {
         option_items(&mut out, block);
         return out.items;
     }
-    let expression = surroundings.in_interpolation || in_expression(text, prefix_start, &scope);
+    let expression = surroundings.in_interpolation
+        || scope.in_load_check
+        || in_expression(text, prefix_start, &scope);
     if !expression {
-        for keyword in keywords::KEYWORDS
-            .iter()
-            .filter(|keyword| keyword.role == keywords::Role::Statement)
-        {
+        for keyword in keywords::KEYWORDS.iter().filter(|keyword| {
+            keyword.role == keywords::Role::Statement && statement_allowed(keyword.word, &scope)
+        }) {
             out.keyword(keyword, "0");
         }
         if let Some(kind) = scope.clause_step {
             clause_items(&mut out, kind);
         }
-    } else {
+    } else if !expression_starts(text, prefix_start, scope.in_load_check) {
+        // After an operand only an operator may follow.
         for keyword in keywords::KEYWORDS
             .iter()
-            .filter(|keyword| keyword.role == keywords::Role::Expression)
+            .filter(|keyword| OPERATOR_WORDS.contains(&keyword.word))
         {
+            out.keyword(keyword, "0");
+        }
+        return out.items;
+    } else {
+        for keyword in keywords::KEYWORDS.iter().filter(|keyword| {
+            keyword.role == keywords::Role::Expression && !OPERATOR_WORDS.contains(&keyword.word)
+        }) {
             out.keyword(keyword, "5");
         }
     }
@@ -140,17 +160,15 @@ fn choose_analysis<'a>(
     {
         return Some(Chosen::Current(current));
     }
-    let (line_start, line_end) = cursor::line_around(request.text, offset);
+    // The word being typed (with its `.`) blanked, the rest recovered around its
+    // line; then its whole line blanked, and recovered.
+    let line = cursor::line_around(request.text, offset);
     let word = cursor::blank_out(request.text, dot.unwrap_or(prefix_start), offset);
-    let line = cursor::blank_out(request.text, line_start, line_end);
-    let diagnostics = request
-        .current
-        .map(|current| (current.entry_file(), current.diagnostics.as_slice()));
+    let without_line = cursor::blank_out(request.text, line.0, line.1);
     let repairs = [
-        without_syntax_errors(&word, diagnostics, Some((line_start, line_end))),
-        without_syntax_errors(&line, diagnostics, None),
+        recovery::recovered_text(&word, Some(line)).unwrap_or(word),
+        recovery::recovered_text(&without_line, None).unwrap_or(without_line),
     ];
-    let repairs = [word, line].into_iter().chain(repairs);
     let mut last = None;
     for repaired in repairs {
         let Some(analysis) = analysis::analyze(request.path, request.buffers, Some(&repaired))
@@ -167,43 +185,6 @@ fn choose_analysis<'a>(
         (None, Some(current)) => Some(Chosen::Current(current)),
         (None, None) => None,
     }
-}
-
-/// `text` with the lines of its syntax errors blanked out (but not the line
-/// `keep`): the error's line and the line of the token before it (an error is
-/// often found at the `}` after the line that is wrong). Lines of closing brackets
-/// alone are kept so that blocks still close.
-fn without_syntax_errors(
-    text: &str,
-    diagnostics: Option<(
-        crate::source::span::FileId,
-        &[crate::diagnostics::Diagnostic],
-    )>,
-    keep: Option<(usize, usize)>,
-) -> String {
-    let mut text = text.to_string();
-    let Some((file, diagnostics)) = diagnostics else {
-        return text;
-    };
-    for diagnostic in diagnostics {
-        if !diagnostic.code.id.starts_with("E01") || diagnostic.primary.span.file != file {
-            continue;
-        }
-        let at = diagnostic.primary.span.start as usize;
-        let before = cursor::previous_non_blank(&text, at).map_or(at, |(position, _)| position);
-        for offset in [at, before] {
-            let (start, end) = cursor::line_around(&text, offset);
-            let closing_only = text.get(start..end).is_none_or(|line| {
-                line.trim()
-                    .chars()
-                    .all(|character| matches!(character, '}' | ')' | ']'))
-            });
-            if !closing_only && keep != Some((start, end)) {
-                text = cursor::blank_out(&text, start, end);
-            }
-        }
-    }
-    text
 }
 
 /// Whether an expression is expected at `offset` (rather than a statement).
@@ -232,6 +213,34 @@ fn in_expression(text: &str, offset: usize, scope: &Scope) -> bool {
                 clause.name == word && !matches!(clause.value, steps::schema::ValueSpec::Flag)
             })
         })
+}
+
+/// Whether the checker accepts a statement beginning with `word` here: `return`
+/// only in a `fn`, `send`, `receive` and `close` only in a `ws` block.
+fn statement_allowed(word: &str, scope: &Scope) -> bool {
+    match word {
+        "return" => scope.in_fn,
+        "send" | "receive" | "close" => scope.in_ws,
+        _ => true,
+    }
+}
+
+/// Whether an expression begins at `offset`, rather than continuing after an
+/// operand: after an operator, an opening bracket, `{{`, a comma, or a word that
+/// takes an expression; in a `load`'s `check { }` also at a new line (one
+/// condition a line).
+fn expression_starts(text: &str, offset: usize, conditions_by_line: bool) -> bool {
+    let Some((position, byte)) = cursor::previous_non_blank(text, offset) else {
+        return true;
+    };
+    if b"=([{,+-*/<>!?:".contains(&byte) {
+        return true;
+    }
+    if conditions_by_line && text[position..offset].contains('\n') {
+        return true;
+    }
+    cursor::previous_word(text, position + 1)
+        .is_some_and(|word| EXPRESSION_WORDS.contains(&word) || OPERATOR_WORDS.contains(&word))
 }
 
 #[derive(Default)]
@@ -442,7 +451,13 @@ fn builtin_items(out: &mut Completions, snippets: bool) {
 }
 
 /// After `x.`: the fields of a record, or the names of a module imported `as x`.
-fn member_items(analysis: &Analysis, scope: &Scope, text: &str, dot: usize) -> Vec<CompletionItem> {
+fn member_items(
+    request: &Request<'_>,
+    analysis: &Analysis,
+    scope: &Scope,
+    dot: usize,
+) -> Vec<CompletionItem> {
+    let text = request.text;
     let mut out = Completions::default();
     let target = cursor::word_at(text, dot.saturating_sub(1))
         .filter(|(start, word)| start + word.len() == dot);
@@ -473,6 +488,18 @@ fn member_items(analysis: &Analysis, scope: &Scope, text: &str, dot: usize) -> V
                 .find(|(field, _)| *field == word)
                 .map(|(_, ty)| ty.clone())
         });
+    if matches!(ty, Some(Type::Json)) {
+        let keys = json_shape::keys_after(analysis, text, dot, request.path, request.buffers);
+        for (name, ty) in keys {
+            out.add(CompletionItem {
+                label: name,
+                kind: Some(CompletionItemKind::FIELD),
+                detail: ty,
+                documentation: Some(markdown("a property of the schema the body conforms to")),
+                ..CompletionItem::default()
+            });
+        }
+    }
     if let Some(Type::Record(fields)) = ty {
         for (name, ty) in fields {
             out.add(CompletionItem {

@@ -9,9 +9,11 @@ mod cursor;
 mod definition;
 mod describe;
 mod hover;
+mod json_shape;
 mod keywords;
 mod position;
 mod publish;
+mod recovery;
 #[cfg(test)]
 mod robustness;
 mod scope;

@@ -1,8 +1,9 @@
 //! What is in scope at a point of a file, for completion: the names declared
 //! above it (top-level items, imports, `let`s of the enclosing blocks, loop
-//! variables, `fn` parameters), the step whose fields are in scope
-//! (docs/language.md, "Names and scopes"; approximated: completion may offer a little more), the
-//! step whose clauses may be written there, and the block of options around it.
+//! variables, `fn` parameters), the step whose fields are in scope (the checker's
+//! own account, from its index), the step whose clauses may be written there, the
+//! block of options around it, and which statements may stand there (`return` in a
+//! `fn`, `send`/`receive`/`close` in a `ws` block).
 
 use super::analysis::{self, Analysis};
 use super::{cursor, walk};
@@ -35,6 +36,15 @@ pub struct Scope {
     pub option_block: Option<OptionBlock>,
     /// Inside a top-level item (not between items).
     pub in_item: bool,
+    /// Inside a `fn`'s body, where `return` may stand.
+    pub in_fn: bool,
+    /// Inside a `ws` step's block, where `send`, `receive` and `close` may stand.
+    pub in_ws: bool,
+    /// Inside a `load`'s `check { }`: conditions only, never a statement.
+    pub in_load_check: bool,
+    /// Writing the clauses of the step around the point (its fields, not the
+    /// checker's account of the point, which is before the step).
+    writing_clauses: bool,
 }
 
 pub fn scope_at(analysis: &Analysis, offset: usize) -> Scope {
@@ -52,6 +62,7 @@ pub fn scope_at(analysis: &Analysis, offset: usize) -> Scope {
         scope.in_item = true;
         match item {
             Item::Fn(function) => {
+                scope.in_fn = true;
                 for param in &function.params {
                     push(&mut scope, &param.name, NameKind::Parameter);
                 }
@@ -78,6 +89,12 @@ pub fn scope_at(analysis: &Analysis, offset: usize) -> Scope {
             _ => {}
         }
         break;
+    }
+    if !scope.writing_clauses
+        && let Ok(at) = u32::try_from(offset)
+        && let Some(kind) = analysis.index.fields_at(analysis.entry_file(), at)
+    {
+        scope.fields_from = kind;
     }
     scope
 }
@@ -152,29 +169,6 @@ fn backend_of(kind: StepKind) -> Option<&'static str> {
     }
 }
 
-fn has_step(block: &Block) -> bool {
-    block.statements.iter().any(|statement| {
-        walk::statement_step(statement).is_some()
-            || matches!(statement.kind, StatementKind::Receive { .. })
-            || walk::statement_blocks(statement).into_iter().any(has_step)
-    })
-}
-
-/// The backend of the last step of a block, looking into nested blocks.
-fn last_step_in(block: &Block) -> Option<&'static str> {
-    block
-        .statements
-        .iter()
-        .rev()
-        .find_map(|statement| match walk::statement_step(statement) {
-            Some(step) => backend_of(step.kind),
-            None => walk::statement_blocks(statement)
-                .into_iter()
-                .rev()
-                .find_map(last_step_in),
-        })
-}
-
 /// Whether a `{` opens between `from` and `to` and is still open at `to`.
 fn opened_brace_between(text: &str, from: usize, to: usize) -> bool {
     match text.get(from..to.max(from)) {
@@ -200,31 +194,18 @@ fn walk_block(block: &Block, offset: usize, text: &str, scope: &mut Scope, depth
     }
 }
 
-/// The effect of a statement that ends before the point.
+/// The effect of a statement that ends before the point (its fields are the
+/// checker's account, read from the index).
 fn after(statement: &Statement, scope: &mut Scope) {
     scope.clause_step = None;
     match &statement.kind {
         StatementKind::Let { name, value, .. } => {
             push(scope, name, NameKind::Let);
             if let BindingValue::Step(step) = value {
-                scope.fields_from = backend_of(step.kind);
                 scope.clause_step = Some(step.kind);
             }
         }
-        StatementKind::Step(step) => {
-            scope.fields_from = backend_of(step.kind);
-            scope.clause_step = Some(step.kind);
-        }
-        StatementKind::Receive { .. } => scope.fields_from = Some("ws"),
-        StatementKind::Eventually { body, .. } | StatementKind::Retry { body, .. } => {
-            if let Some(last) = last_step_in(body) {
-                scope.fields_from = Some(last);
-            }
-        }
-        StatementKind::For { body, .. } if has_step(body) => scope.fields_from = None,
-        StatementKind::If { .. } if walk::statement_blocks(statement).into_iter().any(has_step) => {
-            scope.fields_from = None;
-        }
+        StatementKind::Step(step) => scope.clause_step = Some(step.kind),
         _ => {}
     }
 }
@@ -243,19 +224,12 @@ fn inside(statement: &Statement, offset: usize, text: &str, scope: &mut Scope, d
         return;
     };
     match &statement.kind {
-        StatementKind::For { variable, body, .. } => {
-            if has_step(body) {
-                scope.fields_from = None;
-            }
-            push(scope, variable, NameKind::LoopVariable);
-        }
-        StatementKind::Eventually { body, .. } | StatementKind::Retry { body, .. }
-            if has_step(body) =>
+        StatementKind::For { variable, .. } => push(scope, variable, NameKind::LoopVariable),
+        _ if walk::statement_step(statement)
+            .is_some_and(|step| matches!(step.kind, StepKind::WebSocket)) =>
         {
-            scope.fields_from = None;
+            scope.in_ws = true;
         }
-        // A `ws` block: no fields before the first `receive`.
-        StatementKind::Step(_) | StatementKind::Let { .. } => scope.fields_from = None,
         _ => {}
     }
     walk_block(block, offset, text, scope, depth + 1);
@@ -276,7 +250,7 @@ fn inside_step(step: &Step, offset: usize, text: &str, scope: &mut Scope) {
                 && offset > option.name.span.end as usize
         }) {
             scope.option_block = None;
-            scope.fields_from = Some("http");
+            scope.in_load_check = true;
         }
         return;
     }
@@ -284,4 +258,5 @@ fn inside_step(step: &Step, offset: usize, text: &str, scope: &mut Scope) {
     // for a clause: offer both, with this step's fields.
     scope.clause_step = Some(step.kind);
     scope.fields_from = backend_of(step.kind);
+    scope.writing_clauses = true;
 }

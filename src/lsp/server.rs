@@ -6,7 +6,7 @@
 use super::analysis::{self, Analysis};
 use super::completion;
 use super::position::LineIndex;
-use super::{definition, hover, publish, symbols};
+use super::{definition, hover, publish, recovery, symbols};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
@@ -35,7 +35,19 @@ use std::path::PathBuf;
 struct Document {
     path: PathBuf,
     version: Option<i32>,
+    /// The text as it is: its diagnostics are published, and completion starts
+    /// from it.
     analysis: Option<Analysis>,
+    /// When the text has a syntax error that drops an item, the analysis of its
+    /// recovered copy (`recovery`), which hover, definition and the outline read.
+    recovered: Option<Analysis>,
+}
+
+impl Document {
+    /// The analysis that answers questions about the document's parts.
+    fn answering(&self) -> Option<&Analysis> {
+        self.recovered.as_ref().or(self.analysis.as_ref())
+    }
 }
 
 struct Server<'a> {
@@ -295,6 +307,7 @@ impl Server<'_> {
                 path: path.clone(),
                 version,
                 analysis: None,
+                recovered: None,
             },
         );
         self.reanalyze(&uri);
@@ -332,9 +345,15 @@ impl Server<'_> {
             .as_ref()
             .map(publish::diagnostics)
             .unwrap_or_default();
+        let recovered = self
+            .buffers
+            .get(&document.path)
+            .and_then(|text| recovery::recovered_text(text, None))
+            .and_then(|text| analysis::analyze(&document.path, &self.buffers, Some(&text)));
         let version = document.version;
         if let Some(document) = self.documents.get_mut(uri) {
             document.analysis = analysis;
+            document.recovered = recovered;
         }
         self.publish(uri.clone(), diagnostics, version);
     }
@@ -346,8 +365,11 @@ impl Server<'_> {
 
     /// The analysis of a document and the byte offset of a position in it.
     fn locate(&self, uri: &Url, position: Position) -> Option<(&Analysis, usize)> {
-        let analysis = self.documents.get(uri)?.analysis.as_ref()?;
-        let text = analysis.source(analysis.entry_file());
+        let document = self.documents.get(uri)?;
+        let analysis = document.answering()?;
+        // Positions are in the editor's text (a blanked line of the recovered copy
+        // may count its characters differently).
+        let text = self.buffers.get(&document.path)?;
         Some((analysis, LineIndex::new(text).offset(position)))
     }
 
@@ -404,11 +426,7 @@ impl Server<'_> {
     }
 
     fn symbols(&self, params: DocumentSymbolParams) -> Option<DocumentSymbolResponse> {
-        let analysis = self
-            .documents
-            .get(&params.text_document.uri)?
-            .analysis
-            .as_ref()?;
+        let analysis = self.documents.get(&params.text_document.uri)?.answering()?;
         let lines = LineIndex::new(analysis.source(analysis.entry_file()));
         Some(DocumentSymbolResponse::Nested(symbols::document_symbols(
             analysis.entry_ast(),

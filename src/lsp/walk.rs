@@ -78,6 +78,11 @@ pub fn each_statement<'a>(file: &'a SourceFile, visit: &mut dyn FnMut(&'a Statem
     }
 }
 
+/// Calls `visit` on every statement of `block`, nested ones included.
+pub fn each_statement_in_block<'a>(block: &'a Block, visit: &mut dyn FnMut(&'a Statement)) {
+    each_statement_in(block, visit, 0);
+}
+
 fn each_statement_in<'a>(block: &'a Block, visit: &mut dyn FnMut(&'a Statement), depth: usize) {
     // The parser bounds nesting; this bound only keeps a bad tree from recursing forever.
     if depth > 256 {

@@ -241,8 +241,17 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     }
 
     pub(super) fn block_statements(&mut self, block: &Block) {
+        self.record_fields_from(block.span.file, block.span.start);
         for statement in &block.statements {
             self.statement(statement);
+            self.record_fields_from(statement.span.file, statement.span.end);
         }
+    }
+
+    /// For the language server's completion: whose fields are in scope from here.
+    pub(super) fn record_fields_from(&mut self, file: crate::source::span::FileId, offset: u32) {
+        let kind = self.fields_from;
+        self.checker
+            .record(|index| index.fields_from(file, offset, kind));
     }
 }

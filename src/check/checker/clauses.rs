@@ -185,6 +185,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 if let Some(http) = steps::schema_for("http") {
                     self.set_fields(&http, clause.span);
                 }
+                self.record_fields_from(clause.span.file, clause.span.start);
                 for condition in conditions {
                     self.condition(condition, "`check`");
                     if Effects::new(self.checker).expr_calls(condition, Effect::Step) {
@@ -203,6 +204,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 }
                 self.scopes.pop();
                 self.restore_fields(&before);
+                self.record_fields_from(clause.span.file, clause.span.end);
             }
             (
                 ValueSpec::Ready,
