@@ -27,3 +27,4 @@ pub mod syntax;
 pub mod types;
 pub mod units;
 pub mod value;
+pub mod watch;

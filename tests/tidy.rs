@@ -334,6 +334,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("os", "units"),
     ("history", "units"),
     ("value", "mask units types"),
+    ("watch", "units types value"),
     ("diagnostics", "source"),
     ("syntax", "source diagnostics units"),
     ("fmt", "source diagnostics syntax"),
@@ -349,11 +350,11 @@ const LAYERS: &[(&str, &str)] = &[
     ("plan", "units types source syntax steps check::program"),
     (
         "run",
-        "units mask types failure builtins source os value diagnostics steps plan history",
+        "units mask types failure builtins source os value diagnostics steps plan history watch",
     ),
     (
         "report",
-        "units mask types failure source os value diagnostics steps plan run::outcome history",
+        "units mask types failure source os value diagnostics steps plan run::outcome history watch",
     ),
     ("publish", "units mask source syntax check plan report"),
     (

@@ -55,6 +55,10 @@ pub struct RunArgs {
     /// Assume the services are already running (their readiness is still awaited).
     #[arg(long)]
     no_start: bool,
+    /// Do not sample the servers the steps connect to (Redis, PostgreSQL, MySQL)
+    /// or the services' CPU and memory: no resource warnings.
+    #[arg(long)]
+    no_watch: bool,
     /// Only slice K of N deterministic slices of the selected tests (K from 0).
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     shard: Option<(usize, usize)>,
@@ -266,6 +270,7 @@ pub fn run(args: RunArgs) -> u8 {
         max_body: args.max_body,
         fail_fast: args.fail_fast,
         no_start: args.no_start,
+        watch: !args.no_watch,
         allow_read: args.allow_read,
         verbose: args.verbose,
         selection: Selection {

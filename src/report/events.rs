@@ -34,6 +34,7 @@
 //! | `run_problem` | `message`, `detail`, `suggestion`, `fails_run` (a problem outside any test: a service, setup, teardown fail the run; processes that outlived it do not) |
 //! | `service_usage` | `service`, `peak_rss_bytes`, `peak_cpu_percent` (100 = one core, over 1 s), `cpu_seconds`, `processes`, `samples`, `sampled_ms` (what a started service used while the tests ran; one per service, before `run_finished`) |
 //! | `history` | `findings`: each `{kind, test, message}`, `kind` one of `new_failure` `flaky_alternating` `slower_test` `slower_load` `lower_throughput` `known_failure` (what the run history says of this run, before `run_finished`; only when history is recorded) |
+//! | `resource_warnings` | `warnings`: each `{kind, target, percent, at_ms, message}`, `kind` one of `database_connections` `redis_memory` `redis_clients` `redis_evictions` `database_lock_waits`, `target` the server's URL with its password hidden, `percent` the share of the limit at the peak (null for counts), `at_ms` when it was first reached since the run started (what came near a limit of a server the steps used, before `run_finished`; only when one did, never with `--no-watch`) |
 //! | `run_finished` | `status` (`PASSED` `FAILED` `PARTIAL` `INTERRUPTED`), `exit_code`, `summary` (`total_tests` `passed` `failed` `skipped` `warned` `interrupted` `warnings`), `duration_ms`, `stopped_early`, `interrupted`, `warnings`, `recommendations`, `checkpoints` (as in the JSON report) |
 //!
 //! A `failure` is `{kind, message, file, line, column, source, expected,
@@ -233,6 +234,16 @@ impl EventsReporter {
                     "kind": finding.kind.as_str(),
                     "test": mask(&finding.test),
                     "message": mask(&finding.message),
+                })).collect::<Vec<_>>(),
+            }),
+            Event::ResourceWarnings(warnings) => json!({
+                "type": "resource_warnings",
+                "warnings": warnings.iter().map(|warning| json!({
+                    "kind": warning.kind.as_str(),
+                    "target": mask(&warning.target),
+                    "percent": warning.percent.map(|percent| (percent * 10.0).round() / 10.0),
+                    "at_ms": warning.at_ms.round(),
+                    "message": mask(&warning.message),
                 })).collect::<Vec<_>>(),
             }),
             Event::RunFinished { summary } => {

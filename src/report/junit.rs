@@ -3,7 +3,10 @@
 //! `line`; `<failure>` with the reason as message and the explanation (file:line,
 //! source line, expected, actual, suggestion) as text; `<skipped>`; steps in
 //! `<system-out>` and the service log tail in `<system-err>`. Problems outside
-//! any test become `<error>` test cases of a suite named `(run)`.
+//! any test become `<error>` test cases of a suite named `(run)`. The run's
+//! `warnings` (resource warnings, history findings, …) are `warning` properties
+//! of the first suite: JUnit has no place for a run's notes, and a property is
+//! what CI viewers show without counting it as a test.
 
 use super::model::{FailureRecord, RunReport, TestRecord, TestResult};
 use crate::units::seconds_from_millis;
@@ -47,7 +50,7 @@ pub fn render(report: &RunReport) -> String {
         seconds_from_millis(report.test_run.duration_ms),
         attribute(timestamp)
     );
-    for (suite, tests) in &suites {
+    for (index, (suite, tests)) in suites.iter().enumerate() {
         let time: f64 = tests.iter().map(|test| test.duration_ms).sum();
         let file = tests.first().map(|test| test.file.as_str()).unwrap_or("");
         let _ = writeln!(
@@ -62,7 +65,8 @@ pub fn render(report: &RunReport) -> String {
             attribute(timestamp),
             attribute(file)
         );
-        checkpoint_properties(&mut out, report, suite);
+        let run_warnings: &[String] = if index == 0 { &report.warnings } else { &[] };
+        suite_properties(&mut out, report, suite, run_warnings);
         for test in tests {
             test_case(&mut out, test);
         }
@@ -100,14 +104,15 @@ pub fn render(report: &RunReport) -> String {
 }
 
 /// The suite's checkpoints as `<properties>`: one `checkpoint` property each,
-/// its value `NAME: STATUS (stage S, on failure A, N tests, TIME)`.
-fn checkpoint_properties(out: &mut String, report: &RunReport, suite: &str) {
+/// its value `NAME: STATUS (stage S, on failure A, N tests, TIME)`; then one
+/// `warning` property for each of `run_warnings`.
+fn suite_properties(out: &mut String, report: &RunReport, suite: &str, run_warnings: &[String]) {
     let checkpoints: Vec<&super::model::CheckpointSummary> = report
         .checkpoints
         .iter()
         .filter(|checkpoint| checkpoint.suite == suite)
         .collect();
-    if checkpoints.is_empty() {
+    if checkpoints.is_empty() && run_warnings.is_empty() {
         return;
     }
     out.push_str("    <properties>\n");
@@ -129,6 +134,13 @@ fn checkpoint_properties(out: &mut String, report: &RunReport, suite: &str) {
                 if checkpoint.tests.len() == 1 { "" } else { "s" },
                 checkpoint.duration
             ))
+        );
+    }
+    for warning in run_warnings {
+        let _ = writeln!(
+            out,
+            "      <property name=\"warning\" value=\"{}\"/>",
+            attribute(warning)
         );
     }
     out.push_str("    </properties>\n");

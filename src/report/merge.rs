@@ -105,10 +105,25 @@ pub fn merge(reports: &[(String, RunReport)]) -> RunReport {
             .flat_map(|(_, report)| report.problems.clone())
             .collect(),
         services: merge_services(reports),
+        resources: merge_resources(reports),
         checkpoints: Vec::new(),
     };
     let shard_warnings = shard_gaps(reports);
     model::finish(&mut merged, &shard_warnings);
+    merged
+}
+
+/// Each shard's resource warnings, a warning repeated word for word once (the
+/// shards of one run share their servers).
+fn merge_resources(reports: &[(String, RunReport)]) -> Vec<crate::watch::ResourceWarning> {
+    let mut merged: Vec<crate::watch::ResourceWarning> = Vec::new();
+    for (_, report) in reports {
+        for resource in &report.resources {
+            if !merged.iter().any(|known| known.message == resource.message) {
+                merged.push(resource.clone());
+            }
+        }
+    }
     merged
 }
 

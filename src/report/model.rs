@@ -13,6 +13,7 @@ use crate::run::outcome::{
 };
 use crate::source::source_map::SourceMap;
 use crate::units::{binary_size, measured_percent, summary_duration};
+use crate::watch::ResourceWarning;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 use std::collections::HashMap;
@@ -47,6 +48,11 @@ pub struct RunReport {
     /// (empty with `--no-start` or when the run started none).
     #[serde(default)]
     pub services: Vec<ServiceUsageRecord>,
+    /// What came near a limit of a server the steps used (Redis memory, a
+    /// database's connections), sampled while the tests ran (`watch`); each is
+    /// also one of `warnings`. Empty with `--no-watch`.
+    #[serde(default)]
+    pub resources: Vec<ResourceWarning>,
     /// Each checkpoint with selected tests, in declaration order: how it ended.
     /// Derived from `tests` by `finish`.
     #[serde(default)]
@@ -387,6 +393,7 @@ pub struct ReportBuilder {
     tests: Vec<TestRecord>,
     problems: Vec<Problem>,
     services: Vec<ServiceUsageRecord>,
+    resources: Vec<ResourceWarning>,
     /// What the run history said of the run: warnings that do not change its status.
     history: Vec<String>,
     finished: Option<Summary>,
@@ -404,6 +411,7 @@ impl ReportBuilder {
             tests: Vec::new(),
             problems: Vec::new(),
             services: Vec::new(),
+            resources: Vec::new(),
             history: Vec::new(),
             finished: None,
         }
@@ -473,6 +481,7 @@ impl ReportBuilder {
                 });
             }
             Event::ServiceUsage(usage) => self.services.push(ServiceUsageRecord::from(usage)),
+            Event::ResourceWarnings(warnings) => self.resources.extend(warnings.iter().cloned()),
             Event::HistoryFindings(findings) => {
                 self.history = findings
                     .iter()
@@ -526,6 +535,7 @@ impl ReportBuilder {
             tests: self.tests.clone(),
             problems: self.problems.clone(),
             services: self.services.clone(),
+            resources: self.resources.clone(),
             checkpoints: Vec::new(),
         };
         finish(&mut report, &[]);
@@ -939,6 +949,12 @@ fn warnings(report: &RunReport) -> Vec<String> {
     warnings.extend(service_warnings(&report.services));
     warnings.extend(
         report
+            .resources
+            .iter()
+            .map(|resource| resource.message.clone()),
+    );
+    warnings.extend(
+        report
             .problems
             .iter()
             .filter(|problem| !problem.fails_run)
@@ -1009,6 +1025,10 @@ pub fn mask_report(report: &RunReport, masker: &Masker) -> RunReport {
     }
     for service in &mut report.services {
         mask(&mut service.name);
+    }
+    for resource in &mut report.resources {
+        mask(&mut resource.target);
+        mask(&mut resource.message);
     }
     for checkpoint in &mut report.checkpoints {
         mask(&mut checkpoint.name);

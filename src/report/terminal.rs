@@ -346,6 +346,12 @@ impl Reporter for TerminalReporter {
                 }
             }
             Event::CheckpointSettled(checkpoint) => self.checkpoint_settled(checkpoint),
+            Event::ResourceWarnings(warnings) => {
+                for warning in warnings {
+                    let text = format!("{} {}", self.paint("33", "warning:"), warning.message);
+                    self.print(&self.masker.mask(&text));
+                }
+            }
             Event::HistoryFindings(findings) => {
                 for finding in findings {
                     let text = format!("{} {}", self.paint("33", "history:"), finding.message);

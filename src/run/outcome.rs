@@ -212,6 +212,9 @@ pub enum Event {
     /// What the run history says about this run (flaky tests, new failures,
     /// regressions), once, before `RunFinished`, when history is recorded.
     HistoryFindings(Vec<crate::history::Finding>),
+    /// What came near a limit of a server the steps used (Redis memory, a
+    /// database's connections), once, before `RunFinished`, when any did.
+    ResourceWarnings(Vec<crate::watch::ResourceWarning>),
     RunFinished {
         summary: Summary,
     },

@@ -36,6 +36,9 @@ pub struct RunOptions {
     pub max_body: usize,
     pub fail_fast: bool,
     pub no_start: bool,
+    /// Sample the servers the steps connect to and the services' processes while
+    /// the tests run (off with `--no-watch`): resource warnings.
+    pub watch: bool,
     pub allow_read: bool,
     pub verbose: bool,
     pub selection: Selection,
@@ -600,6 +603,7 @@ pub async fn run(
     };
     let mut interrupted = service_start.is_none();
     let mut usage = Vec::new();
+    let mut watcher: Option<crate::watch::Watcher> = None;
     match service_start {
         Some(Err((service, failure))) => {
             let location = sources.file_line(failure.span);
@@ -618,9 +622,17 @@ pub async fn run(
             skip_the_rest(&shared, &selected, &mut tally);
         }
         Some(Ok(())) => {
-            // Each service's peak memory and CPU while the tests run.
+            // Each service's peak memory and CPU while the tests run, and each
+            // server a step connects to (`watch`).
             let sampled = services.clone();
-            let sampler = crate::os::sampling::Sampler::start(move || sampled.process_groups());
+            let sampler = options
+                .watch
+                .then(|| crate::os::sampling::Sampler::start(move || sampled.process_groups()))
+                .flatten();
+            let executors = shared.executors.clone();
+            watcher = options
+                .watch
+                .then(|| crate::watch::Watcher::start(move || executors.used_connections(), started));
             let outcome = run_suites(
                 &shared,
                 &globals,
@@ -633,6 +645,10 @@ pub async fn run(
             .await;
             if let Some(sampler) = sampler {
                 usage = sampler.finish().await;
+            }
+            // The last samples are taken while the services stop.
+            if let Some(watcher) = &watcher {
+                watcher.stop();
             }
             // A service runs until ritc stops it: one that exited on its own while
             // the tests ran fails the run, even when no test noticed (like a
@@ -709,6 +725,12 @@ pub async fn run(
     summary.duration = started.elapsed();
     for service in usage {
         let _ = events.send(Event::ServiceUsage(service));
+    }
+    if let Some(watcher) = watcher {
+        let resource_warnings = watcher.finish().await;
+        if !resource_warnings.is_empty() {
+            let _ = events.send(Event::ResourceWarnings(resource_warnings));
+        }
     }
     let _ = events.send(Event::RunFinished {
         summary: summary.clone(),

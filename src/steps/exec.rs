@@ -4,7 +4,7 @@
 
 use super::http::client::HttpSession;
 use crate::mask::Masker;
-use crate::value::Value;
+use crate::value::{Connection, Value};
 use futures_util::future::BoxFuture;
 use std::any::Any;
 use std::collections::HashMap;
@@ -167,16 +167,39 @@ pub trait StepExecutor: Send + Sync {
 #[derive(Clone, Default)]
 pub struct Executors {
     by_kind: HashMap<&'static str, Arc<dyn StepExecutor>>,
+    /// Every connection value a step ran against (`sql db …`, `redis cache …`),
+    /// once each: what the run's resource watcher samples (`watch`). Kept by the
+    /// executors' wrapper, so no kind and no caller has to remember it.
+    used_connections: Arc<Mutex<Vec<Connection>>>,
 }
 
 impl Executors {
     /// A fresh executor for every kind of the registry that has one.
     pub fn for_run() -> Executors {
+        let used_connections: Arc<Mutex<Vec<Connection>>> = Arc::default();
         let by_kind = super::registry()
             .iter()
-            .filter_map(|kind| Some((kind.name(), kind.executor()?)))
+            .filter_map(|kind| {
+                let inner = kind.executor()?;
+                let noting: Arc<dyn StepExecutor> = Arc::new(NotingConnections {
+                    inner,
+                    used: Arc::clone(&used_connections),
+                });
+                Some((kind.name(), noting))
+            })
             .collect();
-        Executors { by_kind }
+        Executors {
+            by_kind,
+            used_connections,
+        }
+    }
+
+    /// Every connection a step of this run ran against so far, in first use order.
+    pub fn used_connections(&self) -> Vec<Connection> {
+        match self.used_connections.lock() {
+            Ok(used) => used.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// The executor of the kind called `name` for this run.
@@ -188,5 +211,35 @@ impl Executors {
         for executor in self.by_kind.values() {
             executor.shutdown().await;
         }
+    }
+}
+
+/// An executor that notes the connection value each step runs against before
+/// the kind's own executor runs it.
+struct NotingConnections {
+    inner: Arc<dyn StepExecutor>,
+    used: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl StepExecutor for NotingConnections {
+    fn execute<'a>(
+        &'a self,
+        input: StepInput,
+        test: &'a TestResources,
+    ) -> BoxFuture<'a, Result<StepOutput, StepError>> {
+        if let Value::Connection(connection) = &input.target {
+            let mut used = match self.used.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if !used.contains(connection) {
+                used.push(connection.clone());
+            }
+        }
+        self.inner.execute(input, test)
+    }
+
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        self.inner.shutdown()
     }
 }

@@ -1,0 +1,166 @@
+//! The watcher of one run: it learns which servers the steps connected to (from
+//! the closure the runner gives it, read at each `DISCOVERY_INTERVAL`), starts a
+//! sampler task for each on first sight, and at `finish` has each take one last
+//! sample and give its warnings. Samplers are tokio tasks that sleep between
+//! samples: a load shares the runtime with a few queries a second, no more.
+
+use super::database::{DatabaseSampler, Flavor};
+use super::redis::RedisSampler;
+use super::warning::ResourceWarning;
+use crate::types::ConnectionKind;
+use crate::value::Connection;
+use std::collections::HashSet;
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// How long a sampler waits for its server to accept a connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a sampler waits for one answer.
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(1);
+/// How often a sampler reads its server: often enough to see a peak of a short
+/// run, seldom enough to cost nothing measurable (benches/load.sh,
+/// docs/performance.md).
+pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(250);
+/// How often the watcher looks for servers the steps connected to since.
+const DISCOVERY_INTERVAL: Duration = Duration::from_millis(100);
+/// The most `finish` waits for the last samples; a server that stopped
+/// answering is then left out.
+const FINISH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// One sampler: a reading at each sample, its warnings at the end.
+pub trait Sampler: Send + 'static {
+    /// Reads the server once; `at` gives the time since the run started when
+    /// the reading arrived. A reading that fails is simply not kept.
+    fn sample(&mut self, at: impl Fn() -> Duration + Send) -> impl Future<Output = ()> + Send;
+    /// Closes what the sampler holds open (its connection), after its last sample.
+    fn stop(&mut self) -> impl Future<Output = ()> + Send;
+    fn warnings(self) -> Vec<ResourceWarning>;
+}
+
+/// A running watcher; `finish` stops it.
+pub struct Watcher {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Vec<ResourceWarning>>,
+}
+
+impl Watcher {
+    /// Starts watching the servers `connections` names (each call: every
+    /// connection a step used so far); `started` is the run's start, the origin
+    /// of every warning's time. Call from within the run's tokio runtime.
+    pub fn start(
+        connections: impl Fn() -> Vec<Connection> + Send + 'static,
+        started: Instant,
+    ) -> Watcher {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(watch_servers(connections, started, stopped));
+        Watcher { stop, task }
+    }
+
+    /// Asks every sampler to take its last sample and stop, without waiting.
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Stops every sampler after one last sample each; the warnings, by the
+    /// time they were reached.
+    pub async fn finish(self) -> Vec<ResourceWarning> {
+        let _ = self.stop.send(true);
+        let mut task = self.task;
+        match tokio::time::timeout(FINISH_TIMEOUT + Duration::from_millis(500), &mut task).await {
+            Ok(Ok(warnings)) => warnings,
+            _ => {
+                task.abort();
+                Vec::new()
+            }
+        }
+    }
+}
+
+async fn watch_servers(
+    connections: impl Fn() -> Vec<Connection>,
+    started: Instant,
+    mut stopped: watch::Receiver<bool>,
+) -> Vec<ResourceWarning> {
+    let mut watched: HashSet<(ConnectionKind, String)> = HashSet::new();
+    let mut samplers: JoinSet<Vec<ResourceWarning>> = JoinSet::new();
+    loop {
+        for connection in connections() {
+            let key = (connection.kind, connection.url.to_string());
+            if watched.insert(key) {
+                spawn_sampler(&mut samplers, &connection, started, stopped.clone());
+            }
+        }
+        if wait_or_stop(&mut stopped, DISCOVERY_INTERVAL).await {
+            break;
+        }
+    }
+    // Servers first used since the last look still get their one sample.
+    for connection in connections() {
+        let key = (connection.kind, connection.url.to_string());
+        if watched.insert(key) {
+            spawn_sampler(&mut samplers, &connection, started, stopped.clone());
+        }
+    }
+    let mut warnings = Vec::new();
+    let deadline = tokio::time::Instant::now() + FINISH_TIMEOUT;
+    while let Ok(Some(done)) = tokio::time::timeout_at(deadline, samplers.join_next()).await {
+        if let Ok(found) = done {
+            warnings.extend(found);
+        }
+    }
+    // Dropping the set aborts a sampler still waiting on its server.
+    drop(samplers);
+    warnings.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
+    warnings
+}
+
+fn spawn_sampler(
+    samplers: &mut JoinSet<Vec<ResourceWarning>>,
+    connection: &Connection,
+    started: Instant,
+    stopped: watch::Receiver<bool>,
+) {
+    match connection.kind {
+        ConnectionKind::Redis => {
+            samplers.spawn(run_sampler(RedisSampler::new(&connection.url), started, stopped));
+        }
+        ConnectionKind::Database => {
+            if let Some(flavor) = Flavor::of(&connection.url) {
+                samplers.spawn(run_sampler(
+                    DatabaseSampler::new(flavor, &connection.url),
+                    started,
+                    stopped,
+                ));
+            }
+        }
+    }
+}
+
+/// Samples every `SAMPLE_INTERVAL` until stopped, then once more (what the
+/// last steps left), and gives the sampler's warnings.
+async fn run_sampler<S: Sampler>(
+    mut sampler: S,
+    started: Instant,
+    mut stopped: watch::Receiver<bool>,
+) -> Vec<ResourceWarning> {
+    let at = move || started.elapsed();
+    while !*stopped.borrow() {
+        sampler.sample(at).await;
+        if wait_or_stop(&mut stopped, SAMPLE_INTERVAL).await {
+            break;
+        }
+    }
+    sampler.sample(at).await;
+    sampler.stop().await;
+    sampler.warnings()
+}
+
+/// Waits `interval`; true when asked to stop first (or the watcher is gone).
+async fn wait_or_stop(stopped: &mut watch::Receiver<bool>, interval: Duration) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(interval) => false,
+        _ = stopped.wait_for(|stop| *stop) => true,
+    }
+}
