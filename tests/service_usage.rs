@@ -249,3 +249,40 @@ fn high_usage_makes_warnings_and_recommendations() {
     assert!(html.contains("<td class=\"high\">600.0 MiB</td>"), "{html}");
     assert!(html.contains("<td class=\"high\">97.5%</td>"));
 }
+
+#[test]
+fn a_run_too_short_to_measure_has_no_cpu_figure_rather_than_zero() {
+    // The service burns a core, but the tests take a few milliseconds: any
+    // percentage over that span would be noise (it used to read 0.0%).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.rit"),
+        "suite \"Short\"\n\nservice burner = \"while :; do :; done\"\n\ntest \"quick\" {\n  run \"true\"\n  expect exit == 0\n}\n",
+    )
+    .unwrap();
+    let output = ritc(
+        dir.path(),
+        &[
+            "run",
+            "main.rit",
+            "--report",
+            "json=report.json",
+            "--report",
+            "yaml=report.yaml",
+            "--report",
+            "html=report.html",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report: Json =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let burner = service(&report, "burner");
+    assert_eq!(burner["peak_cpu_percent"], Json::Null, "{burner}");
+    assert_eq!(burner["high"], serde_json::json!([]), "{burner}");
+    let yaml = std::fs::read_to_string(dir.path().join("report.yaml")).unwrap();
+    assert!(yaml.contains("peak_cpu: \"not measured\""), "{yaml}");
+    assert!(!yaml.contains("0.0%"), "{yaml}");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("not measured"), "{html}");
+}

@@ -23,6 +23,11 @@ pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(250);
 /// this long, not a burst between two samples.
 pub const CPU_WINDOW: Duration = Duration::from_secs(1);
 
+/// A run sampled for less than this has no CPU figure at all: over a shorter
+/// span the kernel's 10 ms ticks and the 250 ms between samples make any
+/// percentage noise (a service busy for 100 ms read as 0.0% or 40%).
+pub const SHORTEST_CPU_SPAN: Duration = Duration::from_millis(500);
+
 /// What one service used while the tests ran.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceUsage {
@@ -30,8 +35,9 @@ pub struct ServiceUsage {
     /// The most resident memory its processes held together at one sample.
     pub peak_rss_bytes: u64,
     /// The highest CPU use over a `CPU_WINDOW` (100 = one core); over the whole
-    /// sampled time when that was shorter than a window.
-    pub peak_cpu_percent: f64,
+    /// sampled time when that was shorter than a window; None when that was
+    /// shorter than `SHORTEST_CPU_SPAN` (no figure rather than a wrong one).
+    pub peak_cpu_percent: Option<f64>,
     /// CPU time its processes used while sampled (user + system).
     pub cpu_seconds: f64,
     /// The most processes it had at one sample.
@@ -292,9 +298,9 @@ impl ServiceTracker {
         };
         let cpu_seconds = self.ticks as f64 / clock.ticks_per_second;
         ServiceUsage {
-            peak_cpu_percent: self
-                .peak_window_percent
-                .unwrap_or_else(|| percent(self.ticks, sampled, clock)),
+            peak_cpu_percent: self.peak_window_percent.or_else(|| {
+                (sampled >= SHORTEST_CPU_SPAN).then(|| percent(self.ticks, sampled, clock))
+            }),
             name: self.name,
             peak_rss_bytes: self.peak_rss_bytes,
             cpu_seconds,
@@ -412,8 +418,9 @@ mod tests {
             busy.cpu_seconds
         );
         assert!(
-            (busy.peak_cpu_percent - 103.0).abs() < 1e-9,
-            "{}",
+            busy.peak_cpu_percent
+                .is_some_and(|percent| (percent - 103.0).abs() < 1e-9),
+            "{:?}",
             busy.peak_cpu_percent
         );
     }
@@ -430,7 +437,31 @@ mod tests {
             &[process(10, 1, 10, 25, 1)],
         );
         let result = usage.finish();
-        assert!((result[0].peak_cpu_percent - 50.0).abs() < 1e-9);
+        assert!(
+            result[0]
+                .peak_cpu_percent
+                .is_some_and(|percent| (percent - 50.0).abs() < 1e-9)
+        );
+    }
+
+    #[test]
+    fn a_run_too_short_to_measure_has_no_cpu_figure() {
+        let groups = vec![("short".to_string(), 10)];
+        let mut usage = Usage::new(CLOCK);
+        let start = Instant::now();
+        usage.observe(start, &groups, &[process(10, 1, 10, 0, 1)]);
+        usage.observe(
+            start + Duration::from_millis(250),
+            &groups,
+            &[process(10, 1, 10, 10, 1)],
+        );
+        let result = usage.finish();
+        assert_eq!(result[0].peak_cpu_percent, None);
+        assert!((result[0].cpu_seconds - 0.1).abs() < 1e-9);
+        // One sample only: no span at all.
+        let mut usage = Usage::new(CLOCK);
+        usage.observe(start, &groups, &[process(10, 1, 10, 0, 1)]);
+        assert_eq!(usage.finish()[0].peak_cpu_percent, None);
     }
 
     #[test]

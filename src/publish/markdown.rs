@@ -322,7 +322,7 @@ fn results(out: &mut String, report: &RunReport, report_file: Option<&str>) {
                     &format!("{}{}", service.peak_rss, mark(service.high_memory())),
                     &format!(
                         "{}{}",
-                        crate::units::measured_percent(service.peak_cpu_percent),
+                        crate::report::model::cpu_figure(service.peak_cpu_percent),
                         mark(service.high_cpu())
                     ),
                     &format!("{:.2}s", service.cpu_seconds),

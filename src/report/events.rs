@@ -32,7 +32,7 @@
 //! | `test_finished` | `suite`, `test`, `status` (`passed` `failed` `skipped` `warned` `interrupted`), `duration_ms`, `attempts`, `failure`, `warnings`, `skip_reason`, `steps`, `service_log`, `loads`, … (the test record of the JSON report); exactly one per selected test, skipped ones too |
 //! | `checkpoint_settled` | `suite`, `checkpoint`, `stage`, `on_failure`, `status` (`passed` `failed` `skipped` `incomplete` `interrupted`), `tests`, `duration_ms`, `skipped_after` (the tests a failed `stop` checkpoint kept from starting), `not_reached` (its own tests that did not run because the run stopped) — when its last selected test has its outcome |
 //! | `run_problem` | `message`, `detail`, `suggestion`, `fails_run` (a problem outside any test: a service, setup, teardown fail the run; processes that outlived it do not) |
-//! | `service_usage` | `service`, `peak_rss_bytes`, `peak_cpu_percent` (100 = one core, over 1 s), `cpu_seconds`, `processes`, `samples`, `sampled_ms` (what a started service used while the tests ran; one per service, before `run_finished`) |
+//! | `service_usage` | `service`, `peak_rss_bytes`, `peak_cpu_percent` (100 = one core, over 1 s; null when sampled for under 0.5 s), `cpu_seconds`, `processes`, `samples`, `sampled_ms` (what a started service used while the tests ran; one per service, before `run_finished`) |
 //! | `history` | `findings`: each `{kind, test, message}`, `kind` one of `new_failure` `flaky_alternating` `slower_test` `slower_load` `lower_throughput` `known_failure` (what the run history says of this run, before `run_finished`; only when history is recorded) |
 //! | `resource_warnings` | `warnings`: each `{kind, target, percent, at_ms, message}`, `kind` one of `database_connections` `redis_memory` `redis_clients` `redis_evictions` `database_lock_waits`, `target` the server's URL with its password hidden, `percent` the share of the limit at the peak (null for counts), `at_ms` when it was first reached since the run started (what came near a limit of a server the steps used, before `run_finished`; only when one did, never with `--no-watch`) |
 //! | `run_finished` | `status` (`PASSED` `FAILED` `PARTIAL` `INTERRUPTED`), `exit_code`, `summary` (`total_tests` `passed` `failed` `skipped` `warned` `interrupted` `warnings`), `duration_ms`, `stopped_early`, `interrupted`, `warnings`, `recommendations`, `checkpoints` (as in the JSON report) |
@@ -222,7 +222,9 @@ impl EventsReporter {
                 "type": "service_usage",
                 "service": mask(&usage.name),
                 "peak_rss_bytes": usage.peak_rss_bytes,
-                "peak_cpu_percent": (usage.peak_cpu_percent * 10.0).round() / 10.0,
+                "peak_cpu_percent": usage
+                    .peak_cpu_percent
+                    .map(|percent| (percent * 10.0).round() / 10.0),
                 "cpu_seconds": (usage.cpu_seconds * 100.0).round() / 100.0,
                 "processes": usage.max_processes,
                 "samples": usage.samples,

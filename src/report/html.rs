@@ -186,7 +186,7 @@ fn services(out: &mut String, report: &RunReport) {
             high(service.high_memory()),
             escape(&service.peak_rss),
             high(service.high_cpu()),
-            escape(&crate::units::measured_percent(service.peak_cpu_percent)),
+            escape(&super::model::cpu_figure(service.peak_cpu_percent)),
             service.cpu_seconds,
             service.processes,
             service.samples,

@@ -96,8 +96,11 @@ pub struct ServiceUsageRecord {
     /// The same, for people: "212.4 MiB".
     pub peak_rss: String,
     /// The highest CPU use over a 1-second window, in percent of one core
-    /// (200 = two cores busy).
-    pub peak_cpu_percent: f64,
+    /// (200 = two cores busy); over the whole sampled time when shorter; none
+    /// when that was under half a second (too short for a figure that means
+    /// anything, rather than 0.0%).
+    #[serde(default)]
+    pub peak_cpu_percent: Option<f64>,
     /// CPU time (user + system) its processes used while sampled.
     pub cpu_seconds: f64,
     /// The most processes it had at once.
@@ -117,7 +120,9 @@ impl From<&ServiceUsage> for ServiceUsageRecord {
             name: usage.name.clone(),
             peak_rss_bytes: usage.peak_rss_bytes,
             peak_rss: binary_size(usage.peak_rss_bytes),
-            peak_cpu_percent: (usage.peak_cpu_percent * 10.0).round() / 10.0,
+            peak_cpu_percent: usage
+                .peak_cpu_percent
+                .map(|percent| (percent * 10.0).round() / 10.0),
             cpu_seconds: (usage.cpu_seconds * 100.0).round() / 100.0,
             processes: usage.max_processes,
             samples: usage.samples,
@@ -129,7 +134,8 @@ impl From<&ServiceUsage> for ServiceUsageRecord {
 
 impl ServiceUsageRecord {
     pub fn high_cpu(&self) -> bool {
-        self.peak_cpu_percent >= SERVICE_CPU_WARNING_PERCENT
+        self.peak_cpu_percent
+            .is_some_and(|percent| percent >= SERVICE_CPU_WARNING_PERCENT)
     }
 
     pub fn high_memory(&self) -> bool {
@@ -963,6 +969,12 @@ fn warnings(report: &RunReport) -> Vec<String> {
     warnings
 }
 
+/// A service's peak CPU for people: "97.5%", or "not measured" when the run
+/// was too short for a figure.
+pub fn cpu_figure(percent: Option<f64>) -> String {
+    percent.map_or_else(|| "not measured".to_string(), measured_percent)
+}
+
 /// A service whose CPU or memory reached its limit while the tests ran.
 pub fn service_warnings(services: &[ServiceUsageRecord]) -> Vec<String> {
     let mut warnings = Vec::new();
@@ -971,7 +983,7 @@ pub fn service_warnings(services: &[ServiceUsageRecord]) -> Vec<String> {
             warnings.push(format!(
                 "service `{}` used {} of a CPU core (sustained for 1s) while the tests ran (warning from {})",
                 service.name,
-                measured_percent(service.peak_cpu_percent),
+                cpu_figure(service.peak_cpu_percent),
                 measured_percent(SERVICE_CPU_WARNING_PERCENT)
             ));
         }

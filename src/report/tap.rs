@@ -2,7 +2,8 @@
 //! diagnostic block under each failure (message, place, expected, actual,
 //! suggestion, service log), `# SKIP` for skipped tests and `# TODO` for tests
 //! of `on failure warn` checkpoints (they failed, and that does not fail the
-//! run). Problems outside any test are test points of their own.
+//! run). Problems outside any test are test points of their own; those that do
+//! not fail the run, and resource warnings, are `# warning:` comments.
 
 use super::model::{FailureRecord, RunReport, TestResult};
 use serde_json::{Map, Value as Json, json};
@@ -103,6 +104,11 @@ pub fn render(report: &RunReport) -> String {
     }
     for problem in report.problems.iter().filter(|problem| !problem.fails_run) {
         let _ = writeln!(out, "# warning: {}", description(&problem.message));
+    }
+    // What the run's watchers saw (servers near a limit): comments, like the
+    // problems that do not fail the run.
+    for resource in &report.resources {
+        let _ = writeln!(out, "# warning: {}", description(&resource.message));
     }
     for checkpoint in &report.checkpoints {
         let stage = checkpoint

@@ -55,7 +55,7 @@ pub fn view(report: &RunReport) -> Map<String, Json> {
                             "name": service.name,
                             "peak_memory": service.peak_rss,
                             "peak_rss_bytes": service.peak_rss_bytes,
-                            "peak_cpu": crate::units::measured_percent(service.peak_cpu_percent),
+                            "peak_cpu": super::model::cpu_figure(service.peak_cpu_percent),
                             "peak_cpu_percent": service.peak_cpu_percent,
                             "cpu_seconds": service.cpu_seconds,
                             "processes": service.processes,

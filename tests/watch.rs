@@ -1,0 +1,330 @@
+//! Resource warnings (issue 24 bullet 2) against real servers: a private
+//! `redis-server` started here with a small `maxmemory` that the suite fills past
+//! 80% (the warning names the percentage, in every report and the events, with
+//! the password masked); a PostgreSQL role with a low connection limit that
+//! parallel tests drive near it; and a run that leans on both lightly and must
+//! produce no warning at all. Watching never changes the status; `--no-watch`
+//! turns it off.
+//!
+//! PostgreSQL is the machine's (127.0.0.1:5432, database `test`, user
+//! `postgres`, no password); the role made here is dropped at the end.
+
+use serde_json::Value;
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::ports::free_port;
+use common::suite::{EVERY_REPORT, Suite, text};
+
+const REDIS_PASSWORD: &str = "watch-pw-4f1d9c";
+
+/// A `redis-server` of this test's own, on a free port; killed when dropped.
+struct PrivateRedis {
+    child: Child,
+    port: u16,
+}
+
+impl PrivateRedis {
+    /// A server without persistence, with `maxmemory` and a password.
+    fn start(dir: &Path, maxmemory: &str) -> PrivateRedis {
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .args(["--maxmemory", maxmemory, "--maxmemory-policy", "noeviction"])
+            .args(["--requirepass", REDIS_PASSWORD])
+            .arg("--dir")
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server is needed for tests/watch.rs");
+        let server = PrivateRedis { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The suite's preamble: the private Redis, its password a secret from the
+/// environment.
+fn redis_preamble(port: u16) -> String {
+    format!(
+        "secret pw = env(\"WATCH_REDIS_PASSWORD\")\nlet cache = redis(\"redis://:{{{{pw}}}}@127.0.0.1:{port}\")\n"
+    )
+}
+
+fn run(suite: &Suite, args: &[&str]) -> Output {
+    suite
+        .command(args)
+        .env("WATCH_REDIS_PASSWORD", REDIS_PASSWORD)
+        .output()
+        .unwrap()
+}
+
+fn read(suite: &Suite, name: &str) -> String {
+    std::fs::read_to_string(suite.dir.path().join(name)).unwrap()
+}
+
+fn json_report(suite: &Suite) -> Value {
+    serde_json::from_str(&read(suite, "report.json")).unwrap()
+}
+
+/// The percentage a warning names: "… at 87% …" → 87.
+fn named_percent(message: &str) -> u64 {
+    let before = message.split('%').next().unwrap_or("");
+    before
+        .rsplit(' ')
+        .next()
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("no percentage in {message:?}"))
+}
+
+#[test]
+fn redis_filled_past_80_percent_is_a_warning_in_every_report() {
+    let suite = Suite::new();
+    let redis = PrivateRedis::start(suite.dir.path(), "8mb");
+    // About 6 MB in one value on top of Redis's own ~1 MB: past 80% of 8 MB,
+    // under the limit (the policy is noeviction, so a write past it would fail).
+    suite.file(
+        "cache.rit",
+        &format!(
+            "{}\ntest \"fill the cache\" {{\n  redis cache \"SETRANGE big 6000000 x\"\n  expect value == 6000001\n}}\n",
+            redis_preamble(redis.port)
+        ),
+    );
+    let mut args = vec!["cache.rit"];
+    args.extend_from_slice(EVERY_REPORT);
+    let output = run(&suite, &args);
+    let all = text(&output);
+    // Watching never fails a run.
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(!all.contains(REDIS_PASSWORD), "{all}");
+
+    let report = json_report(&suite);
+    let warnings: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|warning| warning.as_str().unwrap())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0];
+    assert!(
+        warning.starts_with("Redis memory usage at ")
+            && warning.contains(" during the run: used_memory ")
+            && warning.contains(" of maxmemory 8.0 MiB on redis://:***@127.0.0.1:")
+            && warning.contains(" into the run (warning from 80%)"),
+        "{warning}"
+    );
+    let percent = named_percent(warning);
+    assert!((80..100).contains(&percent), "{warning}");
+    assert_eq!(report["test_run"]["status"], "PASSED");
+    assert_eq!(report["summary"]["warnings"], 1);
+    let resource = &report["resources"][0];
+    assert_eq!(resource["kind"], "redis_memory");
+    assert_eq!(
+        resource["target"],
+        format!("redis://:***@127.0.0.1:{}", redis.port)
+    );
+    assert!(resource["percent"].as_f64().unwrap() >= 80.0, "{resource}");
+    assert!(resource["at_ms"].as_f64().unwrap() >= 0.0, "{resource}");
+
+    // The terminal, each file format and the events say it, masked.
+    assert!(all.contains(&format!("warning: {warning}")), "{all}");
+    for file in ["report.yaml", "report.xml", "report.tap", "report.html"] {
+        let written = read(&suite, file);
+        assert!(!written.contains(REDIS_PASSWORD), "{file}: {written}");
+        assert!(
+            written.contains(&format!("Redis memory usage at {percent}%")),
+            "{file} does not name the warning:\n{written}"
+        );
+    }
+    assert!(read(&suite, "report.xml").contains("<property name=\"warning\" value=\"Redis memory usage at "));
+    let output = run(&suite, &["cache.rit", "--events", "jsonl"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains(REDIS_PASSWORD), "{stdout}");
+    let events: Vec<Value> = stdout
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let watched = events
+        .iter()
+        .find(|event| event["type"] == "resource_warnings")
+        .unwrap_or_else(|| panic!("no resource_warnings event in {stdout}"));
+    assert_eq!(watched["warnings"][0]["kind"], "redis_memory");
+    assert!(
+        watched["warnings"][0]["message"]
+            .as_str()
+            .is_some_and(|message| message.starts_with("Redis memory usage at ")),
+        "{watched}"
+    );
+
+    // --no-watch: the same run, no warning.
+    let quiet = run(&suite, &["cache.rit", "--no-watch", "--report", "json=report.json"]);
+    assert_eq!(quiet.status.code(), Some(0), "{}", text(&quiet));
+    let report = json_report(&suite);
+    assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
+    assert_eq!(report["resources"], serde_json::json!([]));
+}
+
+// ---------------------------------------------------------------------------
+// PostgreSQL
+
+const POSTGRES_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+fn postgres_reachable() -> bool {
+    match TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), Duration::from_secs(3)) {
+        Ok(_) => true,
+        Err(error) => {
+            let message = format!(
+                "PostgreSQL is not reachable at 127.0.0.1:5432 ({error}); start it with a database `test` that `postgres` reaches without a password"
+            );
+            if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+                panic!("{message}");
+            }
+            eprintln!("\n**********\nSKIPPED: {message}\n**********\n");
+            false
+        }
+    }
+}
+
+/// Statements run as the `postgres` user, on a connection of the test's own;
+/// their only variable part is a role name this test made (`ritc_watch_` and
+/// hex digits).
+fn postgres_admin(statements: &[String]) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut connection = sqlx::PgConnection::connect(POSTGRES_ADMIN).await.unwrap();
+        for statement in statements {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut connection).await.unwrap();
+        }
+        let _ = connection.close().await;
+    });
+}
+
+/// A login role with a connection limit, dropped (its sessions ended) when
+/// this is dropped.
+struct LimitedRole {
+    name: String,
+}
+
+impl LimitedRole {
+    fn create(limit: u32) -> LimitedRole {
+        let name = format!(
+            "ritc_watch_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..10]
+        );
+        postgres_admin(&[format!(
+            "CREATE ROLE {name} LOGIN CONNECTION LIMIT {limit}"
+        )]);
+        LimitedRole { name }
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://{}@127.0.0.1:5432/test", self.name)
+    }
+}
+
+impl Drop for LimitedRole {
+    fn drop(&mut self) {
+        let name = &self.name;
+        postgres_admin(&[
+            format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{name}'"),
+            format!("DROP ROLE IF EXISTS {name}"),
+        ]);
+    }
+}
+
+/// `count` tests that each hold a connection for `seconds`, run at once.
+fn parallel_sleepers(url: &str, count: usize, seconds: f64) -> String {
+    let mut source = format!("let db = database(\"{url}\")\n");
+    for index in 0..count {
+        source.push_str(&format!(
+            "\ntest \"holds a connection {index}\" {{\n  sql db \"SELECT 1 AS one FROM pg_sleep({seconds})\"\n  expect rows[0].one == 1\n}}\n"
+        ));
+    }
+    source
+}
+
+#[test]
+fn a_role_driven_near_its_connection_limit_is_a_warning() {
+    if !postgres_reachable() {
+        return;
+    }
+    let role = LimitedRole::create(5);
+    let suite = Suite::new();
+    // Four tests at once hold four of the role's five connections for 1.5 s:
+    // several samples see them.
+    suite.file("db.rit", &parallel_sleepers(&role.url(), 4, 1.5));
+    let output = run(&suite, &["db.rit", "--jobs", "4", "--report", "json=report.json"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    let report = json_report(&suite);
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(
+        warning.starts_with(&format!(
+            "Database connection pool near capacity during the run: 4 of the 5 connections role `{}` may open (its CONNECTION LIMIT) were in use (80%) on {}, at ",
+            role.name,
+            role.url()
+        )) && warning.ends_with(" into the run (warning from 80%)"),
+        "{warning}"
+    );
+    assert_eq!(report["resources"][0]["kind"], "database_connections");
+    assert_eq!(report["test_run"]["status"], "PASSED");
+
+    // Two at once: 40% of the limit, nothing to say.
+    suite.file("db.rit", &parallel_sleepers(&role.url(), 2, 0.6));
+    let output = run(&suite, &["db.rit", "--jobs", "2", "--report", "json=report.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(json_report(&suite)["warnings"], serde_json::json!([]));
+}
+
+#[test]
+fn a_run_that_leans_lightly_on_redis_and_postgres_has_no_warning_at_all() {
+    if !postgres_reachable() {
+        return;
+    }
+    let suite = Suite::new();
+    let redis = PrivateRedis::start(suite.dir.path(), "64mb");
+    suite.file(
+        "light.rit",
+        &format!(
+            "{}let db = database(\"{POSTGRES_ADMIN}\")\n\ntest \"a little of each\" {{\n  redis cache \"SET greeting hello\"\n  expect ok\n  redis cache \"GET greeting\"\n  expect value == \"hello\"\n  sql db \"SELECT 1 AS one FROM pg_sleep(0.6)\"\n  expect rows[0].one == 1\n}}\n",
+            redis_preamble(redis.port)
+        ),
+    );
+    let mut args = vec!["light.rit"];
+    args.extend_from_slice(EVERY_REPORT);
+    let output = run(&suite, &args);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(!all.contains("warning:"), "{all}");
+    assert!(all.contains("; 0 warnings in"), "{all}");
+    let report = json_report(&suite);
+    assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
+    assert_eq!(report["resources"], serde_json::json!([]));
+    assert_eq!(report["recommendations"], serde_json::json!([]));
+    assert!(!read(&suite, "report.xml").contains("name=\"warning\""));
+    let events = run(&suite, &["light.rit", "--events", "jsonl"]);
+    let stdout = String::from_utf8_lossy(&events.stdout);
+    assert!(stdout.contains("\"type\":\"run_finished\""), "{stdout}");
+    assert!(!stdout.contains("resource_warnings"), "{stdout}");
+}
