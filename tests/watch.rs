@@ -2,7 +2,8 @@
 //! `redis-server` started here with a small `maxmemory` that the suite fills past
 //! 80% (the warning names the percentage, in every report and the events, with
 //! the password masked); a PostgreSQL role with a low connection limit that
-//! parallel tests drive near it; and a run that leans on both lightly and must
+//! parallel tests drive near it, and a MariaDB user with `MAX_USER_CONNECTIONS`
+//! likewise; and a run that leans on both lightly and must
 //! produce no warning at all. Watching never changes the status; `--no-watch`
 //! turns it off.
 //!
@@ -327,4 +328,77 @@ fn a_run_that_leans_lightly_on_redis_and_postgres_has_no_warning_at_all() {
     let stdout = String::from_utf8_lossy(&events.stdout);
     assert!(stdout.contains("\"type\":\"run_finished\""), "{stdout}");
     assert!(!stdout.contains("resource_warnings"), "{stdout}");
+}
+
+// ---------------------------------------------------------------------------
+// MariaDB (127.0.0.1:3306, database `test`, user `root`, no password)
+
+fn mariadb_root(statements: &[String]) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut connection = sqlx::MySqlConnection::connect("mysql://root@127.0.0.1:3306/test")
+            .await
+            .unwrap();
+        for statement in statements {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                .execute(&mut connection)
+                .await
+                .unwrap();
+        }
+        let _ = connection.close().await;
+    });
+}
+
+/// A user with `MAX_USER_CONNECTIONS`, dropped when this is dropped.
+struct LimitedUser {
+    name: String,
+}
+
+impl Drop for LimitedUser {
+    fn drop(&mut self) {
+        mariadb_root(&[format!("DROP USER IF EXISTS '{}'@'%'", self.name)]);
+    }
+}
+
+#[test]
+fn a_mariadb_user_driven_near_its_connection_limit_is_a_warning() {
+    if TcpStream::connect_timeout(&"127.0.0.1:3306".parse().unwrap(), Duration::from_secs(3)).is_err()
+    {
+        let message = "MariaDB is not reachable at 127.0.0.1:3306; start it with a database `test` that `root` reaches without a password";
+        if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+            panic!("{message}");
+        }
+        eprintln!("\n**********\nSKIPPED: {message}\n**********\n");
+        return;
+    }
+    let user = LimitedUser {
+        name: format!("ritc_w_{}", &uuid::Uuid::new_v4().simple().to_string()[..10]),
+    };
+    mariadb_root(&[
+        format!("CREATE USER '{}'@'%' WITH MAX_USER_CONNECTIONS 5", user.name),
+        format!("GRANT SELECT ON test.* TO '{}'@'%'", user.name),
+    ]);
+    let url = format!("mariadb://{}@127.0.0.1:3306/test", user.name);
+    let mut source = format!("let db = database(\"{url}\")\n");
+    for index in 0..4 {
+        source.push_str(&format!(
+            "\ntest \"holds a connection {index}\" {{\n  sql db \"SELECT SLEEP(1.5) AS slept\"\n  expect rows[0].slept == 0\n}}\n"
+        ));
+    }
+    let suite = Suite::new();
+    suite.file("db.rit", &source);
+    let output = run(&suite, &["db.rit", "--jobs", "4", "--report", "json=report.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report = json_report(&suite);
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(
+        warning.starts_with(&format!(
+            "Database connection pool near capacity during the run: 4 of the 5 connections user `{}` may open (max_user_connections) were in use (80%) on {url}, at ",
+            user.name
+        )),
+        "{warning}"
+    );
 }
