@@ -46,7 +46,10 @@ impl PrivateRedis {
         let server = PrivateRedis { child, port };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         server
@@ -154,7 +157,10 @@ fn redis_filled_past_80_percent_is_a_warning_in_every_report() {
             "{file} does not name the warning:\n{written}"
         );
     }
-    assert!(read(&suite, "report.xml").contains("<property name=\"warning\" value=\"Redis memory usage at "));
+    assert!(
+        read(&suite, "report.xml")
+            .contains("<property name=\"warning\" value=\"Redis memory usage at ")
+    );
     let output = run(&suite, &["cache.rit", "--events", "jsonl"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!stdout.contains(REDIS_PASSWORD), "{stdout}");
@@ -176,7 +182,10 @@ fn redis_filled_past_80_percent_is_a_warning_in_every_report() {
     );
 
     // --no-watch: the same run, no warning.
-    let quiet = run(&suite, &["cache.rit", "--no-watch", "--report", "json=report.json"]);
+    let quiet = run(
+        &suite,
+        &["cache.rit", "--no-watch", "--report", "json=report.json"],
+    );
     assert_eq!(quiet.status.code(), Some(0), "{}", text(&quiet));
     let report = json_report(&suite);
     assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
@@ -213,7 +222,10 @@ fn postgres_admin(statements: &[String]) {
         use sqlx::Connection;
         let mut connection = sqlx::PgConnection::connect(POSTGRES_ADMIN).await.unwrap();
         for statement in statements {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut connection).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                .execute(&mut connection)
+                .await
+                .unwrap();
         }
         let _ = connection.close().await;
     });
@@ -231,9 +243,7 @@ impl LimitedRole {
             "ritc_watch_{}",
             &uuid::Uuid::new_v4().simple().to_string()[..10]
         );
-        postgres_admin(&[format!(
-            "CREATE ROLE {name} LOGIN CONNECTION LIMIT {limit}"
-        )]);
+        postgres_admin(&[format!("CREATE ROLE {name} LOGIN CONNECTION LIMIT {limit}")]);
         LimitedRole { name }
     }
 
@@ -246,7 +256,9 @@ impl Drop for LimitedRole {
     fn drop(&mut self) {
         let name = &self.name;
         postgres_admin(&[
-            format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{name}'"),
+            format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{name}'"
+            ),
             format!("DROP ROLE IF EXISTS {name}"),
         ]);
     }
@@ -273,7 +285,10 @@ fn a_role_driven_near_its_connection_limit_is_a_warning() {
     // Four tests at once hold four of the role's five connections for 1.5 s:
     // several samples see them.
     suite.file("db.rit", &parallel_sleepers(&role.url(), 4, 1.5));
-    let output = run(&suite, &["db.rit", "--jobs", "4", "--report", "json=report.json"]);
+    let output = run(
+        &suite,
+        &["db.rit", "--jobs", "4", "--report", "json=report.json"],
+    );
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     let report = json_report(&suite);
@@ -293,7 +308,10 @@ fn a_role_driven_near_its_connection_limit_is_a_warning() {
 
     // Two at once: 40% of the limit, nothing to say.
     suite.file("db.rit", &parallel_sleepers(&role.url(), 2, 0.6));
-    let output = run(&suite, &["db.rit", "--jobs", "2", "--report", "json=report.json"]);
+    let output = run(
+        &suite,
+        &["db.rit", "--jobs", "2", "--report", "json=report.json"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert_eq!(json_report(&suite)["warnings"], serde_json::json!([]));
 }
@@ -363,7 +381,8 @@ impl Drop for LimitedUser {
 
 #[test]
 fn a_mariadb_user_driven_near_its_connection_limit_is_a_warning() {
-    if TcpStream::connect_timeout(&"127.0.0.1:3306".parse().unwrap(), Duration::from_secs(3)).is_err()
+    if TcpStream::connect_timeout(&"127.0.0.1:3306".parse().unwrap(), Duration::from_secs(3))
+        .is_err()
     {
         let message = "MariaDB is not reachable at 127.0.0.1:3306; start it with a database `test` that `root` reaches without a password";
         if std::env::var("CI").is_ok_and(|ci| ci == "true") {
@@ -373,10 +392,16 @@ fn a_mariadb_user_driven_near_its_connection_limit_is_a_warning() {
         return;
     }
     let user = LimitedUser {
-        name: format!("ritc_w_{}", &uuid::Uuid::new_v4().simple().to_string()[..10]),
+        name: format!(
+            "ritc_w_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..10]
+        ),
     };
     mariadb_root(&[
-        format!("CREATE USER '{}'@'%' WITH MAX_USER_CONNECTIONS 5", user.name),
+        format!(
+            "CREATE USER '{}'@'%' WITH MAX_USER_CONNECTIONS 5",
+            user.name
+        ),
         format!("GRANT SELECT ON test.* TO '{}'@'%'", user.name),
     ]);
     let url = format!("mariadb://{}@127.0.0.1:3306/test", user.name);
@@ -388,7 +413,10 @@ fn a_mariadb_user_driven_near_its_connection_limit_is_a_warning() {
     }
     let suite = Suite::new();
     suite.file("db.rit", &source);
-    let output = run(&suite, &["db.rit", "--jobs", "4", "--report", "json=report.json"]);
+    let output = run(
+        &suite,
+        &["db.rit", "--jobs", "4", "--report", "json=report.json"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let report = json_report(&suite);
     let warnings = report["warnings"].as_array().unwrap();

@@ -139,10 +139,11 @@ fn merge_services(reports: &[(String, RunReport)]) -> Vec<model::ServiceUsageRec
                         known.peak_rss_bytes = service.peak_rss_bytes;
                         known.peak_rss = service.peak_rss.clone();
                     }
-                    known.peak_cpu_percent = match (known.peak_cpu_percent, service.peak_cpu_percent) {
-                        (Some(known), Some(other)) => Some(known.max(other)),
-                        (known, other) => known.or(other),
-                    };
+                    known.peak_cpu_percent =
+                        match (known.peak_cpu_percent, service.peak_cpu_percent) {
+                            (Some(known), Some(other)) => Some(known.max(other)),
+                            (known, other) => known.or(other),
+                        };
                     known.cpu_seconds += service.cpu_seconds;
                     known.processes = known.processes.max(service.processes);
                     known.samples += service.samples;

@@ -630,9 +630,9 @@ pub async fn run(
                 .then(|| crate::os::sampling::Sampler::start(move || sampled.process_groups()))
                 .flatten();
             let executors = shared.executors.clone();
-            watcher = options
-                .watch
-                .then(|| crate::watch::Watcher::start(move || executors.used_connections(), started));
+            watcher = options.watch.then(|| {
+                crate::watch::Watcher::start(move || executors.used_connections(), started)
+            });
             let outcome = run_suites(
                 &shared,
                 &globals,

@@ -72,7 +72,9 @@ impl Held {
             Held::Postgres(connection) => {
                 tokio::time::timeout(QUERY_TIMEOUT, connection.close()).await
             }
-            Held::MySql(connection) => tokio::time::timeout(QUERY_TIMEOUT, connection.close()).await,
+            Held::MySql(connection) => {
+                tokio::time::timeout(QUERY_TIMEOUT, connection.close()).await
+            }
         };
     }
 }
@@ -169,7 +171,12 @@ impl DatabaseSampler {
     fn observe(&mut self, reading: Reading, at: Duration) {
         keep_highest(&mut self.server, reading.server.0, reading.server.1, at);
         keep_highest(&mut self.role, reading.role.0, reading.role.1, at);
-        keep_highest(&mut self.database, reading.database.0, reading.database.1, at);
+        keep_highest(
+            &mut self.database,
+            reading.database.0,
+            reading.database.1,
+            at,
+        );
         if let Some(waiting) = reading.waiting.filter(|waiting| *waiting > 0)
             && self.waiting.is_none_or(|(most, _)| waiting > most)
         {
@@ -234,7 +241,10 @@ impl Sampler for DatabaseSampler {
             (Limit::Database, &self.database),
             (Limit::Server, &self.server),
         ] {
-            if let Some(peak) = peak.as_ref().filter(|peak| peak.percent() >= WARNING_PERCENT) {
+            if let Some(peak) = peak
+                .as_ref()
+                .filter(|peak| peak.percent() >= WARNING_PERCENT)
+            {
                 warnings.push(self.connection_warning(limit, peak));
             }
         }

@@ -141,7 +141,10 @@ impl Sampler for RedisSampler {
                 ),
             });
         }
-        if let Some(peak) = self.clients.filter(|peak| peak.percent() >= WARNING_PERCENT) {
+        if let Some(peak) = self
+            .clients
+            .filter(|peak| peak.percent() >= WARNING_PERCENT)
+        {
             warnings.push(ResourceWarning {
                 kind: ResourceKind::RedisClients,
                 target: self.shown.clone(),
@@ -232,7 +235,10 @@ mod tests {
         more.evicted_keys = Some(12);
         sampler.observe(&more, Duration::from_millis(1500));
         let warnings = sampler.warnings();
-        let messages: Vec<&str> = warnings.iter().map(|warning| warning.message.as_str()).collect();
+        let messages: Vec<&str> = warnings
+            .iter()
+            .map(|warning| warning.message.as_str())
+            .collect();
         assert_eq!(
             messages,
             [

@@ -124,7 +124,11 @@ fn spawn_sampler(
 ) {
     match connection.kind {
         ConnectionKind::Redis => {
-            samplers.spawn(run_sampler(RedisSampler::new(&connection.url), started, stopped));
+            samplers.spawn(run_sampler(
+                RedisSampler::new(&connection.url),
+                started,
+                stopped,
+            ));
         }
         ConnectionKind::Database => {
             if let Some(flavor) = Flavor::of(&connection.url) {
