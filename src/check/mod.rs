@@ -5,6 +5,7 @@
 pub mod checker;
 pub mod index;
 pub mod program;
+pub mod resolved;
 pub mod shell_context;
 pub mod short_secret;
 
@@ -20,10 +21,11 @@ pub fn check_files(
     let (program, mut diagnostics) = program::load(entries, loader)?;
     // Files that do not parse are checked anyway: the checker reports what it can
     // on the items that did parse.
-    let (checked, param_types) = checker::check_with_param_types(&program);
+    let (checked, param_types, names) = checker::check_with_param_types(&program);
     diagnostics.extend(checked);
     let mut program = program;
     program.param_types = param_types;
+    program.names = names;
     sort_by_position(&mut diagnostics);
     diagnostics.dedup();
     Ok((program, diagnostics))

@@ -142,6 +142,9 @@ pub struct Program {
     /// name: how `--param` reads its text (docs/language.md, "Command line").
     /// Filled by `check::check_files`.
     pub param_types: HashMap<Span, Type>,
+    /// What each name refers to, by the span of its use. Filled by
+    /// `check::check_files`; the planner makes slots of it.
+    pub names: super::resolved::ResolvedNames,
 }
 
 impl Program {
@@ -193,6 +196,7 @@ pub fn load(
             entries: Vec::new(),
             root: PathBuf::new(),
             param_types: HashMap::new(),
+            names: Default::default(),
         },
         by_key: HashMap::new(),
         diagnostics: Vec::new(),

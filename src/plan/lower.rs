@@ -3,8 +3,11 @@
 
 use super::*;
 use crate::check::program::Program;
+use crate::check::resolved::{Resolved, ResolvedNames};
 use crate::syntax::ast;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 pub fn lower(program: &Program) -> Plan {
     // The functions each module can call by bare name, and by alias.
@@ -22,6 +25,26 @@ pub fn lower(program: &Program) -> Plan {
                 })
                 .enumerate()
                 .map(|(index, name)| (name, index))
+                .collect()
+        })
+        .collect();
+    let top_level: Vec<HashMap<String, TopLevel>> = program
+        .modules
+        .iter()
+        .map(|module| {
+            module
+                .ast
+                .items
+                .iter()
+                .filter_map(|item| match item {
+                    ast::Item::Binding(binding) => {
+                        Some((binding.name.name.clone(), TopLevel::Binding))
+                    }
+                    ast::Item::Service(service) => {
+                        Some((service.name.name.clone(), TopLevel::Service))
+                    }
+                    _ => None,
+                })
                 .collect()
         })
         .collect();
@@ -57,6 +80,11 @@ pub fn lower(program: &Program) -> Plan {
                 own_functions: &own_functions,
                 returns: None,
                 param_types: &program.param_types,
+                names: &program.names,
+                module: module.id.0,
+                open_imports: &open_imports,
+                top_level: &top_level,
+                slots: Rc::default(),
             };
             lowerer.module(module, open_imports.clone(), aliased_imports.clone())
         })
@@ -73,16 +101,16 @@ pub fn lower(program: &Program) -> Plan {
                     Some((import.import.alias.as_ref()?.name.clone(), import.module?.0))
                 })
                 .collect();
-            let mut visible: HashMap<String, (ModuleIndex, usize)> = HashMap::new();
-            for import in module
+            let open_imports: Vec<ModuleIndex> = module
                 .imports
                 .iter()
                 .filter(|import| import.import.alias.is_none())
-            {
-                if let Some(imported) = import.module {
-                    for (name, index) in &own_functions[imported.0] {
-                        visible.insert(name.clone(), (imported.0, *index));
-                    }
+                .filter_map(|import| import.module.map(|id| id.0))
+                .collect();
+            let mut visible: HashMap<String, (ModuleIndex, usize)> = HashMap::new();
+            for imported in &open_imports {
+                for (name, index) in &own_functions[*imported] {
+                    visible.insert(name.clone(), (*imported, *index));
                 }
             }
             for (name, index) in &own_functions[id.0] {
@@ -94,6 +122,11 @@ pub fn lower(program: &Program) -> Plan {
                 own_functions: &own_functions,
                 returns: None,
                 param_types: &program.param_types,
+                names: &program.names,
+                module: id.0,
+                open_imports: &open_imports,
+                top_level: &top_level,
+                slots: Rc::default(),
             };
             lowerer.suite(id.0, module)
         })
@@ -111,6 +144,36 @@ struct Lowerer<'a> {
     returns: Option<(String, Type)>,
     /// The checker's type of each `param`, by the span of its name.
     param_types: &'a HashMap<Span, Type>,
+    /// What the checker resolved each name to.
+    names: &'a ResolvedNames,
+    /// The module being lowered, and those it imports without `as`.
+    module: ModuleIndex,
+    open_imports: &'a [ModuleIndex],
+    /// Each module's top-level bindings and services, by name.
+    top_level: &'a [HashMap<String, TopLevel>],
+    /// The slots of the body being lowered (a test, `setup`, `teardown`, a `fn`).
+    slots: Rc<RefCell<Slots>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TopLevel {
+    Binding,
+    Service,
+}
+
+/// The locals of one body: each declaration (by the span of its name) gets the
+/// next slot. A slot is never reused within a body, so a shadowed name keeps its
+/// value for the uses the checker resolved to it.
+#[derive(Default)]
+struct Slots {
+    by_definition: HashMap<Span, Slot>,
+}
+
+impl Slots {
+    fn declare(&mut self, definition: Span) -> Slot {
+        let next = self.by_definition.len();
+        *self.by_definition.entry(definition).or_insert(next)
+    }
 }
 
 /// A type as written (`list<int>`); a name the checker refused (E0312) is
@@ -120,7 +183,7 @@ fn declared_type(ty: &ast::TypeExpr) -> Type {
     Type::from_name(&ty.name.name, &arguments).unwrap_or(Type::Json)
 }
 
-impl Lowerer<'_> {
+impl<'a> Lowerer<'a> {
     fn module(
         &self,
         module: &crate::check::program::Module,
@@ -155,14 +218,17 @@ impl Lowerer<'_> {
                     span: binding.span,
                 }),
                 ast::Item::Fn(function) => {
-                    let body = Lowerer {
+                    let lowerer = Lowerer {
                         returns: function
                             .return_type
                             .as_ref()
                             .map(|ty| (function.name.name.clone(), declared_type(ty))),
-                        ..self.clone()
+                        ..self.body()
+                    };
+                    for param in &function.params {
+                        lowerer.declare(param.name.span);
                     }
-                    .block(&function.body);
+                    let body = lowerer.block(&function.body);
                     functions.push(Function {
                         name: function.name.name.clone(),
                         parameters: function
@@ -241,8 +307,8 @@ impl Lowerer<'_> {
         for item in &module.ast.items {
             match item {
                 ast::Item::Suite(name) => suite.name = plain(name),
-                ast::Item::Setup(block) => suite.setup = Some(self.block(block)),
-                ast::Item::Teardown(block) => suite.teardown = Some(self.block(block)),
+                ast::Item::Setup(block) => suite.setup = Some(self.body().block(block)),
+                ast::Item::Teardown(block) => suite.teardown = Some(self.body().block(block)),
                 ast::Item::Test(test) => suite.tests.push(self.test(test, None)),
                 ast::Item::Checkpoint(checkpoint) => {
                     let info = CheckpointInfo {
@@ -314,7 +380,7 @@ impl Lowerer<'_> {
                 .map(|value| self.expr(value)),
             tags,
             skip,
-            body: self.block(&test.body),
+            body: self.body().block(&test.body),
         }
     }
 
@@ -345,18 +411,33 @@ impl Lowerer<'_> {
                 value,
                 declared_type: declared,
             } => match value {
-                ast::BindingValue::Expr(expr) => StatementKind::Let {
-                    name: name.name.clone(),
-                    declared: declared.as_ref().map(declared_type),
-                    value: self.expr(expr),
-                },
-                ast::BindingValue::Step(step) => StatementKind::Step {
-                    step: Box::new(self.step(step, following)),
-                    bind: Some(name.name.clone()),
-                },
+                // The value first: it reads the names visible before this `let`.
+                ast::BindingValue::Expr(expr) => {
+                    let value = self.expr(expr);
+                    StatementKind::Let {
+                        name: name.name.clone(),
+                        slot: self.declare(name.span),
+                        declared: declared.as_ref().map(declared_type),
+                        value,
+                    }
+                }
+                ast::BindingValue::Step(step) => {
+                    let step = Box::new(self.step(step, following));
+                    StatementKind::Step {
+                        step,
+                        bind: Some(self.declare(name.span)),
+                    }
+                }
             },
             ast::StatementKind::Assign { name, value } => StatementKind::Assign {
                 name: name.name.clone(),
+                target: match self.names.get(name.span) {
+                    Some(Resolved::Local { definition }) => Place::Local(self.declare(definition)),
+                    _ => Place::Global {
+                        module: self.global_module(&name.name),
+                        name: name.name.clone(),
+                    },
+                },
                 value: self.expr(value),
             },
             ast::StatementKind::Step(step) => StatementKind::Step {
@@ -367,11 +448,15 @@ impl Lowerer<'_> {
                 variable,
                 iterable,
                 body,
-            } => StatementKind::For {
-                variable: variable.name.clone(),
-                iterable: self.expr(iterable),
-                body: self.block(body),
-            },
+            } => {
+                let iterable = self.expr(iterable);
+                StatementKind::For {
+                    variable: variable.name.clone(),
+                    slot: self.declare(variable.span),
+                    iterable,
+                    body: self.block(body),
+                }
+            }
             ast::StatementKind::If {
                 condition,
                 then_block,
@@ -547,12 +632,21 @@ impl Lowerer<'_> {
                     .map(|entry| (entry.key.clone(), self.expr(&entry.value)))
                     .collect(),
             ),
-            A::Name(name) => ExprKind::Name(name.name.clone()),
+            A::Name(name) => self.name(name),
             A::Member { target, name } => match &target.kind {
-                A::Name(module) if self.alias(&module.name).is_some() => ExprKind::Qualified {
-                    module: self.alias(&module.name).unwrap_or_default(),
-                    name: name.name.clone(),
-                },
+                A::Name(module)
+                    if self.alias(&module.name).is_some()
+                        && self.names.get(module.span).is_none() =>
+                {
+                    let module = self.alias(&module.name).unwrap_or_default();
+                    match self.top_level.get(module).and_then(|m| m.get(&name.name)) {
+                        Some(TopLevel::Service) => ExprKind::Service(name.name.clone()),
+                        _ => ExprKind::Global {
+                            module,
+                            name: name.name.clone(),
+                        },
+                    }
+                }
                 _ => ExprKind::Member(Box::new(self.expr(target)), name.name.clone()),
             },
             A::Index { target, index } => {
@@ -620,6 +714,58 @@ impl Lowerer<'_> {
             kind,
             span: expr.span,
         }
+    }
+
+    /// A lowerer for a new body: the same module, no slots yet.
+    fn body(&self) -> Lowerer<'a> {
+        Lowerer {
+            slots: Rc::default(),
+            ..self.clone()
+        }
+    }
+
+    /// The slot of the local declared at `definition` (the span of its name).
+    fn declare(&self, definition: Span) -> Slot {
+        self.slots.borrow_mut().declare(definition)
+    }
+
+    /// A name, as the checker resolved it: a local's slot, a field, a global of
+    /// the module that holds it, a service.
+    fn name(&self, name: &ast::Ident) -> ExprKind {
+        match self.names.get(name.span) {
+            Some(Resolved::Local { definition }) => ExprKind::Local {
+                slot: self.declare(definition),
+                name: name.name.clone(),
+            },
+            Some(Resolved::Field) => ExprKind::Field(name.name.clone()),
+            Some(Resolved::Service) => ExprKind::Service(name.name.clone()),
+            Some(Resolved::Global) | None => {
+                let module = self.global_module(&name.name);
+                match self.top_level.get(module).and_then(|m| m.get(&name.name)) {
+                    Some(TopLevel::Service) => ExprKind::Service(name.name.clone()),
+                    Some(TopLevel::Binding) => ExprKind::Global {
+                        module,
+                        name: name.name.clone(),
+                    },
+                    // Never in a checked program: read as a field, which is
+                    // missing when the last step has none of that name.
+                    None => ExprKind::Field(name.name.clone()),
+                }
+            }
+        }
+    }
+
+    /// The module whose top-level item `name` is: this one, else the first one
+    /// imported without `as` that declares it.
+    fn global_module(&self, name: &str) -> ModuleIndex {
+        std::iter::once(self.module)
+            .chain(self.open_imports.iter().copied())
+            .find(|module| {
+                self.top_level
+                    .get(*module)
+                    .is_some_and(|items| items.contains_key(name))
+            })
+            .unwrap_or(self.module)
     }
 
     fn alias(&self, name: &str) -> Option<ModuleIndex> {

@@ -55,6 +55,7 @@ pub struct GlobalBinding {
 
 pub struct Function {
     pub name: String,
+    /// Their names, for named arguments; parameter `i` is slot `i` of the body.
     pub parameters: Vec<String>,
     /// Each parameter's declared type: a dynamic argument is checked against it
     /// when the call is made.
@@ -129,21 +130,26 @@ pub enum StatementKind {
     },
     Let {
         name: String,
+        /// The slot of the running body that holds it.
+        slot: Slot,
         /// `let x: T`: a dynamic value is checked against `T` when it is bound.
         declared: Option<Type>,
         value: Expr,
     },
-    /// `let r = <step>` or a bare step.
+    /// `let r = <step>` (the slot of `r`) or a bare step.
     Step {
         step: Box<StepPlan>,
-        bind: Option<String>,
+        bind: Option<Slot>,
     },
     Assign {
         name: String,
+        target: Place,
         value: Expr,
     },
     For {
         variable: String,
+        /// The slot of the loop variable.
+        slot: Slot,
         iterable: Expr,
         body: Block,
     },
@@ -176,6 +182,23 @@ pub enum StatementKind {
     Close(Option<Expr>),
     /// A call made for its effect.
     Evaluate(Expr),
+}
+
+/// A local of the body being run (a test, `setup`, `teardown` or a `fn`): a `let`,
+/// a parameter (the first slots, in order) or a loop variable, numbered by the
+/// planner from what the checker resolved each name to (`check::resolved`), so
+/// the interpreter reads an index where it searched scopes by name.
+pub type Slot = usize;
+
+/// What an assignment writes.
+#[derive(Clone, Debug)]
+pub enum Place {
+    Local(Slot),
+    /// A top-level `let` of `module`.
+    Global {
+        module: ModuleIndex,
+        name: String,
+    },
 }
 
 pub struct StepPlan {
@@ -296,13 +319,21 @@ pub enum ExprKind {
     String(Template),
     List(Vec<Expr>),
     Object(Vec<(String, Expr)>),
-    /// A local, a field of the last step, or a global of the current module.
-    Name(String),
-    /// A name of a module imported with `as`.
-    Qualified {
+    /// A local of the running body, by its slot (the name is for messages).
+    Local {
+        slot: Slot,
+        name: String,
+    },
+    /// A field of the last step.
+    Field(String),
+    /// A top-level value of `module`: the current one, one it imports without
+    /// `as`, or one named with its alias (`m.name`).
+    Global {
         module: ModuleIndex,
         name: String,
     },
+    /// A service, by name.
+    Service(String),
     Member(Box<Expr>, String),
     Index(Box<Expr>, Box<Expr>),
     Call {

@@ -471,6 +471,7 @@ impl Walk<'_, '_> {
                 variable,
                 iterable,
                 body,
+                ..
             } => {
                 let inner = format!("for each `{variable}` in `{}`", self.written(iterable.span));
                 self.block(body, Some(&inner));

@@ -7,20 +7,31 @@
 
 use super::functions::{self, FunctionContext};
 use super::outcome::{Cause, Failure, FailureKind};
-use crate::plan::{BinaryOperator, Callee, Expr, ExprKind, Literal, Template, TemplatePart};
+use crate::plan::{BinaryOperator, Callee, Expr, ExprKind, Literal, Slot, Template, TemplatePart};
 use crate::source::source_map::SourceMap;
 use crate::steps::exec::{CommandPart, FieldError};
 use crate::value::Value;
-use crate::value::{self, ArithOp, EvalError};
+use crate::value::{self, ArithOp, EvalError, Read};
 use std::collections::HashMap;
 
-/// Where names are looked up: locals, the last step's fields, globals.
+/// Where the names of a plan are read, each already resolved by the planner
+/// (`plan::Slot`, a field's name, a module's global): no search by name happens
+/// here. Values are lent, so that a path clones only what it ends on.
 pub trait Names {
-    /// `None` when the name is unknown; `Some(Err)` for a field that cannot be read
-    /// (a `json` of a body that is not JSON).
-    fn lookup(&self, name: &str) -> Option<Result<Value, FieldError>>;
-    /// A global of a module imported with `as`.
-    fn qualified(&self, module: usize, name: &str) -> Option<Value>;
+    /// A local of the running body; `None` before its `let` ran.
+    fn local(&self, slot: Slot) -> Option<&Value>;
+    /// A field of the last step: `None` when it has none of that name, `Some(Err)`
+    /// for one that cannot be read (a `json` of a body that is not JSON).
+    fn field(&self, name: &str) -> Option<Result<&Value, &FieldError>>;
+    /// A top-level value of `module`.
+    fn global(&self, module: usize, name: &str) -> Option<&Value>;
+}
+
+/// A path read: lent by the names, made (by a call, an operator), or missing.
+enum Found<'a> {
+    Lent(Read<'a>),
+    Made(Value),
+    Missing,
 }
 
 /// How `{{ }}` is written into a template.
@@ -61,7 +72,7 @@ pub fn expr_key(expr: &Expr) -> usize {
     expr as *const Expr as usize
 }
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
     fn source(&self, expr: &Expr) -> String {
         self.sources.text(expr.span).to_string()
     }
@@ -117,37 +128,18 @@ impl Evaluator<'_> {
                     .map(|(key, value)| Ok((key.clone(), self.value(value)?)))
                     .collect::<Result<_, Box<Failure>>>()?,
             ),
-            ExprKind::Name(name) => match self.names.lookup(name) {
-                Some(Ok(value)) => value,
-                Some(Err(error)) => {
-                    return Err(self.fail_because(
-                        expr,
-                        error.cause,
-                        format!("`{name}` cannot be read: {}", error.message),
-                    ));
-                }
-                None => return Err(self.fail(expr, format!("`{name}` has no value here"))),
-            },
-            ExprKind::Qualified { module, name } => match self.names.qualified(*module, name) {
-                Some(value) => value,
-                None => {
-                    return Err(
-                        self.fail(expr, format!("`{}` has no value here", self.source(expr)))
-                    );
-                }
-            },
-            ExprKind::Member(target, name) => match self.path(target)? {
-                Some(value) => return Ok(value::member(&value, name)),
-                None => return Ok(None),
-            },
-            ExprKind::Index(target, index) => {
-                let Some(value) = self.path(target)? else {
-                    return Ok(None);
-                };
-                let index_value = self.value(index)?;
-                return value::index(&value, &index_value)
-                    .map_err(|error| self.eval_error(expr, error));
+            ExprKind::Local { .. }
+            | ExprKind::Field(_)
+            | ExprKind::Global { .. }
+            | ExprKind::Member(..)
+            | ExprKind::Index(..) => {
+                return Ok(match self.read(expr, false)? {
+                    Found::Lent(read) => Some(read.to_value()),
+                    Found::Made(value) => Some(value),
+                    Found::Missing => None,
+                });
             }
+            ExprKind::Service(name) => Value::Service(name.as_str().into()),
             ExprKind::Call {
                 callee,
                 positional,
@@ -206,24 +198,67 @@ impl Evaluator<'_> {
     /// that cannot be read (the `json` of an empty body or one that is not JSON) is
     /// absent rather than a failure (docs/language.md, "Evaluation").
     fn absent_or_path(&self, expr: &Expr) -> Result<Option<Value>, Box<Failure>> {
-        match &expr.kind {
-            ExprKind::Name(name) => match self.names.lookup(name) {
-                Some(Ok(value)) => Ok(Some(value)),
-                Some(Err(_)) => Ok(None),
-                None => self.path(expr),
+        Ok(match self.read(expr, true)? {
+            Found::Lent(read) => Some(read.to_value()),
+            Found::Made(value) => Some(value),
+            Found::Missing => None,
+        })
+    }
+
+    /// A path (a name, `.name`, `[i]`) read in place: names lend their values and
+    /// each step borrows a part, so `json[0].sku` clones one string rather than
+    /// the body. `lenient`: a field that cannot be read is missing, not a failure
+    /// (see [`Evaluator::absent_or_path`]). Anything else is evaluated.
+    fn read(&self, expr: &Expr, lenient: bool) -> Result<Found<'a>, Box<Failure>> {
+        let no_value = |name: &str| self.fail(expr, format!("`{name}` has no value here"));
+        Ok(match &expr.kind {
+            ExprKind::Local { slot, name } => match self.names.local(*slot) {
+                Some(value) => Found::Lent(Read::Value(value)),
+                None => return Err(no_value(name)),
             },
-            ExprKind::Member(target, name) => Ok(self
-                .absent_or_path(target)?
-                .and_then(|value| value::member(&value, name))),
+            ExprKind::Field(name) => match self.names.field(name) {
+                Some(Ok(value)) => Found::Lent(Read::Value(value)),
+                Some(Err(_)) if lenient => Found::Missing,
+                Some(Err(error)) => {
+                    return Err(self.fail_because(
+                        expr,
+                        error.cause,
+                        format!("`{name}` cannot be read: {}", error.message),
+                    ));
+                }
+                None => return Err(no_value(name)),
+            },
+            ExprKind::Global { module, name } => match self.names.global(*module, name) {
+                Some(value) => Found::Lent(Read::Value(value)),
+                None => return Err(no_value(&self.source(expr))),
+            },
+            ExprKind::Member(target, name) => match self.read(target, lenient)? {
+                Found::Lent(read) => read.member(name).map_or(Found::Missing, Found::Lent),
+                Found::Made(value) => {
+                    value::member(&value, name).map_or(Found::Missing, Found::Made)
+                }
+                Found::Missing => Found::Missing,
+            },
             ExprKind::Index(target, index) => {
-                let Some(value) = self.absent_or_path(target)? else {
-                    return Ok(None);
-                };
+                let target = self.read(target, lenient)?;
+                if let Found::Missing = target {
+                    return Ok(Found::Missing);
+                }
                 let index_value = self.value(index)?;
-                value::index(&value, &index_value).map_err(|error| self.eval_error(expr, error))
+                let error = |error| self.eval_error(expr, error);
+                match target {
+                    Found::Lent(read) => read
+                        .index(&index_value)
+                        .map_err(error)?
+                        .map_or(Found::Missing, Found::Lent),
+                    Found::Made(value) => value::index(&value, &index_value)
+                        .map_err(error)?
+                        .map_or(Found::Missing, Found::Made),
+                    Found::Missing => Found::Missing,
+                }
             }
-            _ => self.path(expr),
-        }
+            _ => self.path(expr)?.map_or(Found::Missing, Found::Made),
+        })
     }
 
     fn binary(
@@ -457,8 +492,10 @@ impl Evaluator<'_> {
                     actual.push((source, "not called".to_string()));
                 }
             }
-            ExprKind::Name(_)
-            | ExprKind::Qualified { .. }
+            ExprKind::Local { .. }
+            | ExprKind::Field(_)
+            | ExprKind::Global { .. }
+            | ExprKind::Service(_)
             | ExprKind::Member(..)
             | ExprKind::Index(..)
             | ExprKind::Call { .. } => record(expr, actual),

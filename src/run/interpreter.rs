@@ -13,8 +13,8 @@ use super::outcome::{Cause, Event, Failure, FailureKind, StepStatus};
 use super::services::Services;
 use crate::mask::Masker;
 use crate::plan::{
-    BinaryOperator, Block, Callee, Expr, ExprKind, Plan, Statement, StatementKind, StepPlan,
-    TemplatePart,
+    BinaryOperator, Block, Callee, Expr, ExprKind, Place, Plan, Slot, Statement, StatementKind,
+    StepPlan, TemplatePart,
 };
 use crate::source::source_map::SourceMap;
 use crate::source::span::Span;
@@ -79,14 +79,23 @@ pub enum Flow {
 
 pub type Outcome<T> = Result<T, Box<Failure>>;
 
-enum Slot {
-    Value(Value),
-    Field(FieldValue),
-}
-
+/// The running body (a test, `setup`, `teardown` or a `fn` call): its module,
+/// its locals by slot (numbered by the planner; `None` before its `let` ran) and
+/// the fields of its last step.
 struct CallFrame {
     module: usize,
-    scopes: Vec<Vec<(String, Slot)>>,
+    slots: Vec<Option<Value>>,
+    fields: Vec<(String, FieldValue)>,
+}
+
+impl CallFrame {
+    fn new(module: usize) -> CallFrame {
+        CallFrame {
+            module,
+            slots: Vec::new(),
+            fields: Vec::new(),
+        }
+    }
 }
 
 /// The state of one test attempt (or one `setup`/`teardown`).
@@ -129,10 +138,7 @@ impl TestContext {
         TestContext {
             shared,
             globals,
-            frames: vec![CallFrame {
-                module,
-                scopes: vec![Vec::new()],
-            }],
+            frames: vec![CallFrame::new(module)],
             resources: TestResources::default(),
             suite_dir,
             suite,
@@ -176,91 +182,44 @@ impl TestContext {
             .unwrap_or_else(|| self.suite_dir.clone())
     }
 
-    // ------------------------------------------------------------ scopes
+    // ------------------------------------------------------------ locals
 
-    fn push_scope(&mut self) {
-        self.frame_mut().scopes.push(Vec::new());
+    fn declare(&mut self, slot: Slot, value: Value) {
+        let slots = &mut self.frame_mut().slots;
+        if slots.len() <= slot {
+            slots.resize(slot + 1, None);
+        }
+        slots[slot] = Some(value);
     }
 
-    /// Pops a scope; the fields of a step made in it stay visible after it (what
-    /// `eventually` and `retry` need; elsewhere the checker makes sure they are
-    /// not read).
-    fn pop_scope(&mut self) {
-        let frame = self.frame_mut();
-        let Some(scope) = frame.scopes.pop() else {
-            return;
-        };
-        let fields: Vec<(String, Slot)> = scope
-            .into_iter()
-            .filter(|(_, slot)| matches!(slot, Slot::Field(_)))
-            .collect();
-        if let Some(outer) = frame.scopes.last_mut() {
-            outer.extend(fields);
-        } else {
-            frame.scopes.push(fields);
-        }
-    }
-
-    fn declare(&mut self, name: &str, value: Value) {
-        let frame = self.frame_mut();
-        if frame.scopes.is_empty() {
-            frame.scopes.push(Vec::new());
-        }
-        if let Some(scope) = frame.scopes.last_mut() {
-            scope.push((name.to_string(), Slot::Value(value)));
-        }
-    }
-
+    /// The fields of the step that just ran replace the last step's: they stay
+    /// readable after the block they were made in (what `eventually` and `retry`
+    /// need; elsewhere the checker makes sure they are not read).
     fn set_fields(&mut self, fields: Vec<(String, FieldValue)>) {
-        let frame = self.frame_mut();
-        for scope in &mut frame.scopes {
-            scope.retain(|(_, slot)| !matches!(slot, Slot::Field(_)));
-        }
-        if frame.scopes.is_empty() {
-            frame.scopes.push(Vec::new());
-        }
-        if let Some(scope) = frame.scopes.last_mut() {
-            scope.extend(
-                fields
-                    .into_iter()
-                    .map(|(name, value)| (name, Slot::Field(value))),
-            );
-        }
+        self.frame_mut().fields = fields;
     }
 
-    fn assign(&mut self, name: &str, value: Value) -> bool {
-        let module = self.frame().module;
-        let frame = self.frame_mut();
-        for scope in frame.scopes.iter_mut().rev() {
-            for (slot_name, slot) in scope.iter_mut().rev() {
-                if slot_name == name
-                    && let Slot::Value(existing) = slot
-                {
+    fn assign(&mut self, place: &Place, value: Value) -> bool {
+        match place {
+            Place::Local(slot) => match self.frame_mut().slots.get_mut(*slot) {
+                Some(Some(existing)) => {
                     *existing = value;
-                    return true;
+                    true
                 }
-            }
-        }
-        let mut modules = vec![module];
-        modules.extend(
-            self.shared
-                .plan
-                .modules
-                .get(module)
-                .map(|m| m.open_imports.clone())
-                .unwrap_or_default(),
-        );
-        for candidate in modules {
-            if let Some(slot) = self
+                _ => false,
+            },
+            Place::Global { module, name } => match self
                 .globals
-                .get_mut(candidate)
+                .get_mut(*module)
                 .and_then(|globals| globals.get_mut(name))
             {
-                *slot = value;
-                return true;
-            }
+                Some(existing) => {
+                    *existing = value;
+                    true
+                }
+                None => false,
+            },
         }
-        false
     }
 
     // ------------------------------------------------------------ evaluation
@@ -440,7 +399,7 @@ impl TestContext {
                 "unknown function",
             )));
         };
-        let mut scope = Vec::new();
+        let mut frame = CallFrame::new(module);
         let mut positional = positional.into_iter();
         let (positional_exprs, named_exprs) = match &call.kind {
             ExprKind::Call {
@@ -476,12 +435,10 @@ impl TestContext {
                 )?,
                 None => value,
             };
-            scope.push((parameter.clone(), Slot::Value(value)));
+            // Parameter `i` is slot `i` of the body.
+            frame.slots.push(Some(value));
         }
-        self.frames.push(CallFrame {
-            module,
-            scopes: vec![scope],
-        });
+        self.frames.push(frame);
         let result = self.run_block(&function.body).await;
         self.frames.pop();
         match result? {
@@ -492,14 +449,9 @@ impl TestContext {
 
     // ------------------------------------------------------------ statements
 
-    /// Runs a block in a new scope.
+    /// Runs a block (its locals have their own slots: nothing to open or close).
     pub fn run_block<'a>(&'a mut self, block: &'a Block) -> BoxFuture<'a, Outcome<Flow>> {
-        Box::pin(async move {
-            self.push_scope();
-            let result = self.run_statements(&block.statements).await;
-            self.pop_scope();
-            result
-        })
+        Box::pin(self.run_statements(&block.statements))
     }
 
     async fn run_statements(&mut self, statements: &[Statement]) -> Outcome<Flow> {
@@ -594,6 +546,7 @@ impl TestContext {
                 }
                 StatementKind::Let {
                     name,
+                    slot,
                     declared,
                     value: expr,
                 } => {
@@ -607,11 +560,15 @@ impl TestContext {
                             statement.span,
                         )?;
                     }
-                    self.declare(name, value);
+                    self.declare(*slot, value);
                 }
-                StatementKind::Assign { name, value } => {
+                StatementKind::Assign {
+                    name,
+                    target,
+                    value,
+                } => {
                     let value = self.evaluate(value).await?;
-                    if !self.assign(name, value) {
+                    if !self.assign(target, value) {
                         return Err(Box::new(Failure::new(
                             FailureKind::Evaluation,
                             statement.span,
@@ -620,15 +577,16 @@ impl TestContext {
                     }
                 }
                 StatementKind::Step { step, bind } => {
-                    let record = self.run_step(step).await?;
-                    if let Some(name) = bind {
-                        self.declare(name, record);
+                    let record = self.run_step(step, bind.is_some()).await?;
+                    if let (Some(slot), Some(record)) = (bind, record) {
+                        self.declare(*slot, record);
                     }
                 }
                 StatementKind::For {
-                    variable,
+                    slot,
                     iterable,
                     body,
+                    ..
                 } => {
                     let items = match self.evaluate(iterable).await? {
                         Value::List(items) => items,
@@ -644,11 +602,8 @@ impl TestContext {
                         }
                     };
                     for item in items {
-                        self.push_scope();
-                        self.declare(variable, item);
-                        let flow = self.run_statements(&body.statements).await;
-                        self.pop_scope();
-                        if let Flow::Return(value) = flow? {
+                        self.declare(*slot, item);
+                        if let Flow::Return(value) = self.run_statements(&body.statements).await? {
                             return Ok(Flow::Return(value));
                         }
                     }
@@ -907,13 +862,17 @@ impl TestContext {
             }
             root = target;
         }
-        if let ExprKind::Name(name) = &root.kind
-            && let Some(Ok(value)) = Names::lookup(self, name)
-        {
+        let named = match &root.kind {
+            ExprKind::Local { slot, name } => Some((name, self.local(*slot))),
+            ExprKind::Field(name) => Some((name, self.field(name).and_then(Result::ok))),
+            ExprKind::Global { module, name } => Some((name, self.global(*module, name))),
+            _ => None,
+        };
+        if let Some((name, Some(value))) = named {
             let load_fields = crate::steps::load::text::LOAD_FIELDS;
             if load_fields.contains(&name.as_str()) {
                 // A field of the last step: the load's only when it was the last step.
-                let value = value::to_json(&value);
+                let value = value::to_json(value);
                 if let Some(last) = self.loads.last()
                     && last.get(name.as_str()) == Some(&value)
                 {
@@ -922,7 +881,7 @@ impl TestContext {
             } else if first_member.is_some_and(|member| load_fields.contains(&member))
                 && matches!(value, Value::Object(_))
             {
-                let value = value::to_json(&value);
+                let value = value::to_json(value);
                 if let Some(load) = self.loads.iter().rev().find(|load| **load == value) {
                     return Some(load);
                 }
@@ -937,36 +896,11 @@ impl TestContext {
     /// names visible here are copied once, and each response's HTTP fields are
     /// laid over them.
     fn check_function(&self, checks: &[Expr]) -> CheckFn {
-        let mut visible: HashMap<String, Value> = HashMap::new();
-        let plan = &self.shared.plan;
-        let frame = self.frame();
-        let mut modules = vec![frame.module];
-        modules.extend(
-            plan.modules
-                .get(frame.module)
-                .map(|m| m.open_imports.clone())
-                .unwrap_or_default(),
-        );
-        for module in modules.iter().rev() {
-            if let Some(globals) = self.globals.get(*module) {
-                visible.extend(
-                    globals
-                        .iter()
-                        .map(|(name, value)| (name.clone(), value.clone())),
-                );
-            }
-        }
-        for scope in &frame.scopes {
-            for (name, slot) in scope {
-                if let Slot::Value(value) = slot {
-                    visible.insert(name.clone(), value.clone());
-                }
-            }
-        }
+        let locals = self.frame().slots.clone();
         let checks: Vec<Expr> = checks.to_vec();
         let shared = Arc::clone(&self.shared);
         let base_dir = self.module_dir();
-        let qualified = self.globals.clone();
+        let globals = self.globals.clone();
         let no_secrets = Masker::default();
         Arc::new(move |response| {
             let fields: HashMap<String, FieldValue> =
@@ -974,9 +908,9 @@ impl TestContext {
                     .into_iter()
                     .collect();
             let names = CheckNames {
-                visible: &visible,
+                locals: &locals,
                 fields: &fields,
-                qualified: &qualified,
+                globals: &globals,
             };
             let env = |name: &str| shared.env_var(name);
             let logs = |name: &str| shared.services.logs(name);
@@ -1016,8 +950,8 @@ impl TestContext {
     // ------------------------------------------------------------ steps
 
     /// Runs a step through its backend and puts its fields in scope; returns
-    /// the result as a record (for `let r = <step>`).
-    async fn run_step(&mut self, step: &StepPlan) -> Outcome<Value> {
+    /// the result as a record when `keep` (for `let r = <step>`).
+    async fn run_step(&mut self, step: &StepPlan, keep: bool) -> Outcome<Option<Value>> {
         let Some(kind) = crate::steps::by_name(step.backend) else {
             return Err(unsupported_step(step));
         };
@@ -1027,7 +961,7 @@ impl TestContext {
             None => None,
         };
         if let Some(result) = driven {
-            return result.map_err(|halt| match halt {
+            return result.map(Some).map_err(|halt| match halt {
                 Halt::Step(error) => step_failure(step, error),
                 Halt::Failed(failed) => self.held_failure.take().unwrap_or_else(|| {
                     Box::new(Failure::new(
@@ -1101,13 +1035,16 @@ impl TestContext {
                 text,
             });
         }
-        let record = Value::Object(
-            output
-                .fields
-                .iter()
-                .map(|(name, value)| (name.clone(), value.clone().unwrap_or(Value::Null)))
-                .collect(),
-        );
+        // Only a step whose result is kept pays for a copy of its fields.
+        let record = keep.then(|| {
+            Value::Object(
+                output
+                    .fields
+                    .iter()
+                    .map(|(name, value)| (name.clone(), value.clone().unwrap_or(Value::Null)))
+                    .collect(),
+            )
+        });
         self.set_fields(output.fields);
         Ok(record)
     }
@@ -1205,27 +1142,27 @@ fn frame_fields(frame: &Frame) -> Vec<(String, FieldValue)> {
     ]
 }
 
-/// Names inside a load `check`: each response's HTTP fields over a copy of what
-/// was visible at the step.
+/// Names inside a load `check`: each response's HTTP fields, and a copy of the
+/// locals and globals at the step.
 struct CheckNames<'a> {
-    visible: &'a HashMap<String, Value>,
+    locals: &'a [Option<Value>],
     fields: &'a HashMap<String, FieldValue>,
-    qualified: &'a [HashMap<String, Value>],
+    globals: &'a [HashMap<String, Value>],
 }
 
 impl Names for CheckNames<'_> {
-    fn lookup(&self, name: &str) -> Option<Result<Value, FieldError>> {
-        if let Some(value) = self.fields.get(name) {
-            return Some(value.clone());
-        }
-        self.visible.get(name).cloned().map(Ok)
+    fn local(&self, slot: Slot) -> Option<&Value> {
+        self.locals.get(slot).and_then(Option::as_ref)
     }
 
-    fn qualified(&self, module: usize, name: &str) -> Option<Value> {
-        self.qualified
+    fn field(&self, name: &str) -> Option<Result<&Value, &FieldError>> {
+        self.fields.get(name).map(Result::as_ref)
+    }
+
+    fn global(&self, module: usize, name: &str) -> Option<&Value> {
+        self.globals
             .get(module)
             .and_then(|globals| globals.get(name))
-            .cloned()
     }
 }
 
@@ -1257,61 +1194,22 @@ fn step_failure(step: &StepPlan, error: StepError) -> Box<Failure> {
 }
 
 impl Names for TestContext {
-    fn lookup(&self, name: &str) -> Option<Result<Value, FieldError>> {
-        let frame = self.frame();
-        for scope in frame.scopes.iter().rev() {
-            for (slot_name, slot) in scope.iter().rev() {
-                if slot_name == name {
-                    return Some(match slot {
-                        Slot::Value(value) => Ok(value.clone()),
-                        Slot::Field(value) => value.clone(),
-                    });
-                }
-            }
-        }
-        let plan = &self.shared.plan;
-        let mut modules = vec![frame.module];
-        modules.extend(
-            plan.modules
-                .get(frame.module)
-                .map(|m| m.open_imports.clone())
-                .unwrap_or_default(),
-        );
-        for module in &modules {
-            if let Some(value) = self
-                .globals
-                .get(*module)
-                .and_then(|globals| globals.get(name))
-            {
-                return Some(Ok(value.clone()));
-            }
-        }
-        for module in modules {
-            if plan
-                .modules
-                .get(module)
-                .is_some_and(|m| m.services.iter().any(|service| service.name == name))
-            {
-                return Some(Ok(Value::Service(name.into())));
-            }
-        }
-        None
+    fn local(&self, slot: Slot) -> Option<&Value> {
+        self.frame().slots.get(slot).and_then(Option::as_ref)
     }
 
-    fn qualified(&self, module: usize, name: &str) -> Option<Value> {
-        if let Some(value) = self
-            .globals
+    fn field(&self, name: &str) -> Option<Result<&Value, &FieldError>> {
+        self.frame()
+            .fields
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_ref())
+    }
+
+    fn global(&self, module: usize, name: &str) -> Option<&Value> {
+        self.globals
             .get(module)
             .and_then(|globals| globals.get(name))
-        {
-            return Some(value.clone());
-        }
-        self.shared
-            .plan
-            .modules
-            .get(module)
-            .filter(|m| m.services.iter().any(|service| service.name == name))
-            .map(|_| Value::Service(name.into()))
     }
 }
 
@@ -1340,7 +1238,11 @@ fn children(expr: &Expr) -> Vec<&Expr> {
         | ExprKind::Is(inner, _)
         | ExprKind::Exists(inner) => vec![inner],
         ExprKind::Binary { left, right, .. } => vec![left, right],
-        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Qualified { .. } => Vec::new(),
+        ExprKind::Literal(_)
+        | ExprKind::Local { .. }
+        | ExprKind::Field(_)
+        | ExprKind::Global { .. }
+        | ExprKind::Service(_) => Vec::new(),
     }
 }
 

@@ -96,50 +96,25 @@ fn dependency_order(plan: &Plan) -> Vec<usize> {
     order
 }
 
-/// Globals while top-level values are computed: a module's own and what it imports.
+/// Globals while top-level values are computed and services started (the planner
+/// resolved each name to the module that holds it).
 struct GlobalNames<'a> {
-    plan: &'a Plan,
-    module: usize,
     globals: &'a [HashMap<String, Value>],
 }
 
 impl Names for GlobalNames<'_> {
-    fn lookup(&self, name: &str) -> Option<Result<Value, FieldError>> {
-        let mut modules = vec![self.module];
-        modules.extend(
-            self.plan
-                .modules
-                .get(self.module)
-                .map(|m| m.open_imports.clone())
-                .unwrap_or_default(),
-        );
-        for module in &modules {
-            if let Some(value) = self
-                .globals
-                .get(*module)
-                .and_then(|globals| globals.get(name))
-            {
-                return Some(Ok(value.clone()));
-            }
-        }
-        for module in modules {
-            if self
-                .plan
-                .modules
-                .get(module)
-                .is_some_and(|m| m.services.iter().any(|service| service.name == name))
-            {
-                return Some(Ok(Value::Service(name.into())));
-            }
-        }
+    fn local(&self, _slot: crate::plan::Slot) -> Option<&Value> {
         None
     }
 
-    fn qualified(&self, module: usize, name: &str) -> Option<Value> {
+    fn field(&self, _name: &str) -> Option<Result<&Value, &FieldError>> {
+        None
+    }
+
+    fn global(&self, module: usize, name: &str) -> Option<&Value> {
         self.globals
             .get(module)
             .and_then(|globals| globals.get(name))
-            .cloned()
     }
 }
 
@@ -262,11 +237,7 @@ fn compute_globals(
                 logs: &no_services,
                 secrets: &options.secrets,
             };
-            let names = GlobalNames {
-                plan,
-                module,
-                globals: &globals,
-            };
+            let names = GlobalNames { globals: &globals };
             let no_calls = HashMap::new();
             let evaluator = Evaluator {
                 names: &names,
@@ -380,11 +351,7 @@ async fn start_services(
                 logs: &no_logs,
                 secrets: &shared.secrets,
             };
-            let names = GlobalNames {
-                plan,
-                module,
-                globals,
-            };
+            let names = GlobalNames { globals };
             let no_calls = HashMap::new();
             let evaluator = Evaluator {
                 names: &names,

@@ -7,69 +7,103 @@ use super::number::{Number, number_of, string_of};
 use super::search::find_key;
 use super::{EvalError, Value, type_name_with_article};
 
+/// A value read in place: a runtime value or a part of a json value, borrowed.
+/// A path (`json[0].sku`) walks these and clones only what it ends on, never the
+/// body it starts from.
+#[derive(Clone, Copy)]
+pub enum Read<'a> {
+    Value(&'a Value),
+    Json(&'a Json),
+}
+
+impl<'a> Read<'a> {
+    pub fn to_value(self) -> Value {
+        match self {
+            Read::Value(value) => value.clone(),
+            Read::Json(json) => Value::Json(json.clone()),
+        }
+    }
+
+    fn json(self) -> Option<&'a Json> {
+        match self {
+            Read::Value(Value::Json(json)) | Read::Json(json) => Some(json),
+            Read::Value(_) => None,
+        }
+    }
+
+    /// `.name` (see [`member`]).
+    pub fn member(self, name: &str) -> Option<Read<'a>> {
+        match (self, self.json()) {
+            (Read::Value(Value::Object(entries)), _) => {
+                let position = find_key(entries.iter().map(|(key, _)| key.as_str()), name)?;
+                entries.get(position).map(|(_, found)| Read::Value(found))
+            }
+            (_, Some(Json::Object(entries))) => entries
+                .get(name)
+                .or_else(|| {
+                    entries
+                        .iter()
+                        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                        .map(|(_, found)| found)
+                })
+                .map(Read::Json),
+            _ => None,
+        }
+    }
+
+    /// `[index]` (see [`index`]).
+    pub fn index(self, index: &Value) -> Result<Option<Read<'a>>, EvalError> {
+        match (self, self.json()) {
+            (Read::Value(Value::Null), _) | (_, Some(Json::Null)) => Ok(None),
+            (Read::Value(Value::List(items)), _) => {
+                let position = list_position(items.len(), index, self)?;
+                Ok(position.and_then(|at| items.get(at)).map(Read::Value))
+            }
+            (_, Some(Json::Array(items))) => {
+                let position = list_position(items.len(), index, self)?;
+                Ok(position.and_then(|at| items.get(at)).map(Read::Json))
+            }
+            (Read::Value(Value::Object(_)), _) | (_, Some(Json::Object(_))) => {
+                match string_of(index) {
+                    Some(key) => Ok(self.member(key)),
+                    None => Err(EvalError(format!(
+                        "{} is indexed by a string key, not {}",
+                        type_name_with_article(&self.to_value()),
+                        type_name_with_article(index)
+                    ))),
+                }
+            }
+            _ => Err(EvalError(format!(
+                "cannot index {}: only lists, arrays and objects have `[…]`",
+                type_name_with_article(&self.to_value())
+            ))),
+        }
+    }
+}
+
 /// `value.name`: a key of an object or json object, the exact key first and else
 /// one that differs only in ASCII case (header maps are stored lowercased).
 /// `None` is missing: no such key, or `value` is not an object.
 pub fn member(value: &Value, name: &str) -> Option<Value> {
-    match value {
-        Value::Object(entries) => {
-            let position = find_key(entries.iter().map(|(key, _)| key.as_str()), name)?;
-            entries.get(position).map(|(_, found)| found.clone())
-        }
-        Value::Json(Json::Object(entries)) => {
-            if let Some(found) = entries.get(name) {
-                return Some(Value::Json(found.clone()));
-            }
-            entries
-                .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                .map(|(_, found)| Value::Json(found.clone()))
-        }
-        _ => None,
-    }
+    Read::Value(value).member(name).map(Read::to_value)
 }
 
 /// `value[index]`: a list or json array by int (negative counts from the end), an
 /// object or json object by string. Out of range, an absent key or a step through
 /// null is `Ok(None)`, missing; an index of the wrong type is an error.
 pub fn index(value: &Value, index: &Value) -> Result<Option<Value>, EvalError> {
-    match value {
-        Value::Null | Value::Json(Json::Null) => Ok(None),
-        Value::List(items) => {
-            let position = list_position(items.len(), index, value)?;
-            Ok(position.and_then(|at| items.get(at)).cloned())
-        }
-        Value::Json(Json::Array(items)) => {
-            let position = list_position(items.len(), index, value)?;
-            Ok(position
-                .and_then(|at| items.get(at))
-                .cloned()
-                .map(Value::Json))
-        }
-        Value::Object(_) | Value::Json(Json::Object(_)) => match string_of(index) {
-            Some(key) => Ok(member(value, key)),
-            None => Err(EvalError(format!(
-                "{} is indexed by a string key, not {}",
-                type_name_with_article(value),
-                type_name_with_article(index)
-            ))),
-        },
-        _ => Err(EvalError(format!(
-            "cannot index {}: only lists, arrays and objects have `[…]`",
-            type_name_with_article(value)
-        ))),
-    }
+    Ok(Read::Value(value).index(index)?.map(Read::to_value))
 }
 
 fn list_position(
     length: usize,
     index: &Value,
-    container: &Value,
+    container: Read,
 ) -> Result<Option<usize>, EvalError> {
     let wrong_type = || {
         EvalError(format!(
             "{} is indexed by an int, not {}",
-            type_name_with_article(container),
+            type_name_with_article(&container.to_value()),
             type_name_with_article(index)
         ))
     };

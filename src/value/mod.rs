@@ -23,7 +23,7 @@ mod search;
 mod test_values;
 mod text;
 
-pub use access::{index, member};
+pub use access::{Read, index, member};
 pub use arithmetic::{ArithOp, arithmetic};
 pub use compare::{compare, equals};
 pub use conform::conform;

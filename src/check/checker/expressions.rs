@@ -181,6 +181,15 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     kind: local.kind.name_kind(),
                 },
             );
+            let resolved = match local.kind {
+                LocalKind::Field => Resolved::Field,
+                LocalKind::Let | LocalKind::Parameter | LocalKind::LoopVariable => {
+                    Resolved::Local {
+                        definition: local.span,
+                    }
+                }
+            };
+            self.checker.names.insert(name.span, resolved);
             self.checker
                 .record(|index| index.reference(name.span, &name.name, target, &ty));
             return ty;
@@ -200,6 +209,15 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             });
         }
         if let Some(global) = self.checker.globals.get(&name.name) {
+            match &global.kind {
+                GlobalKind::Binding { .. } => {
+                    self.checker.names.insert(name.span, Resolved::Global);
+                }
+                GlobalKind::Service => {
+                    self.checker.names.insert(name.span, Resolved::Service);
+                }
+                GlobalKind::Fn(_) | GlobalKind::Module(_) => {}
+            }
             return match &global.kind {
                 GlobalKind::Binding { ty, order, .. } => {
                     if top_level && global.local && *order >= item_order {

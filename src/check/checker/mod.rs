@@ -17,6 +17,7 @@ mod statements;
 
 use super::index::{Index, NameKind, Target};
 use super::program::{ModuleId, Program};
+use super::resolved::{Resolved, ResolvedNames};
 use crate::builtins::{self, Returns};
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
 use crate::source::span::Span;

@@ -10,23 +10,32 @@ pub fn check(program: &Program) -> Vec<Diagnostic> {
 }
 
 /// Checks every module, and gives the type of each top-level `param` by the span
-/// of its name, for reading `--param` values.
-pub fn check_with_param_types(program: &Program) -> (Vec<Diagnostic>, HashMap<Span, Type>) {
+/// of its name, for reading `--param` values, and what each name refers to.
+pub fn check_with_param_types(
+    program: &Program,
+) -> (Vec<Diagnostic>, HashMap<Span, Type>, ResolvedNames) {
     let mut param_types = HashMap::new();
-    let diagnostics = check_modules(program, None, &mut param_types);
-    (diagnostics, param_types)
+    let mut names = ResolvedNames::default();
+    let diagnostics = check_modules(program, None, &mut param_types, &mut names);
+    (diagnostics, param_types, names)
 }
 
 /// Checks every module and, given an `Index`, records in it what each name refers
 /// to and the type of each expression (for the language server).
 pub fn check_indexed(program: &Program, index: Option<&mut Index>) -> Vec<Diagnostic> {
-    check_modules(program, index, &mut HashMap::new())
+    check_modules(
+        program,
+        index,
+        &mut HashMap::new(),
+        &mut ResolvedNames::default(),
+    )
 }
 
 fn check_modules(
     program: &Program,
     mut index: Option<&mut Index>,
     param_types: &mut HashMap<Span, Type>,
+    names: &mut ResolvedNames,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let mut exports: HashMap<ModuleId, Exports> = HashMap::new();
@@ -37,6 +46,7 @@ fn check_modules(
             &exports,
             &mut diagnostics,
             index.as_deref_mut(),
+            names,
         )
         .check(param_types);
         exports.insert(id, module_exports);
@@ -87,6 +97,8 @@ pub(super) struct ModuleChecker<'a> {
     pub(super) globals: HashMap<String, Global>,
     pub(super) diagnostics: &'a mut Vec<Diagnostic>,
     pub(super) index: Option<&'a mut Index>,
+    /// What each name used refers to (`check::resolved`).
+    pub(super) names: &'a mut ResolvedNames,
 }
 
 impl<'a> ModuleChecker<'a> {
@@ -96,6 +108,7 @@ impl<'a> ModuleChecker<'a> {
         imported: &'a HashMap<ModuleId, Exports>,
         diagnostics: &'a mut Vec<Diagnostic>,
         index: Option<&'a mut Index>,
+        names: &'a mut ResolvedNames,
     ) -> Self {
         ModuleChecker {
             program,
@@ -104,6 +117,7 @@ impl<'a> ModuleChecker<'a> {
             globals: HashMap::new(),
             diagnostics,
             index,
+            names,
         }
     }
 

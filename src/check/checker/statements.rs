@@ -284,6 +284,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             .flat_map(|scope| scope.iter().rev())
             .find(|local| local.name == name.name && local.kind != LocalKind::Field)
             .map(|local| (local.kind, local.ty.clone(), local.span));
+        match target {
+            Some((_, _, definition)) => {
+                let resolved = Resolved::Local { definition };
+                self.checker.names.insert(name.span, resolved);
+            }
+            None => self.checker.names.insert(name.span, Resolved::Global),
+        }
         let (kind_words, ty) = match target {
             Some((LocalKind::Let, ty, _)) => (None, ty),
             Some((LocalKind::Parameter, _, _)) => (Some("a function parameter"), Type::Unknown),

@@ -1,5 +1,5 @@
 //! The interpreter's side of `steps::context::StepContext`: one step of a kind
-//! that drives its steps itself (`ws`, `load`), with this test's scopes, fields,
+//! that drives its steps itself (`ws`, `load`), with this test's locals, fields,
 //! open steps and events. A failure of what it runs for the step (an expression,
 //! a statement of the block) is held here and reported as it is.
 
