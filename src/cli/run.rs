@@ -293,10 +293,16 @@ pub fn run(args: RunArgs) -> u8 {
     // (`setsid`, a daemon) is then adopted by ritc, not init, and is ended at the
     // end of the run like the rest (src/os/leftovers.rs).
     crate::os::leftovers::adopt_orphans();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // `--jobs 1` (the default) runs one test at a time: a runtime on this thread
+    // spares starting a worker per core and every wake-up that crosses threads
+    // (docs/performance.md, "Sequential flows"). A `load` runs on threads of its
+    // own either way; more jobs get the multi-thread runtime.
+    let mut builder = if options.jobs == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             super::print_error(format!("cannot start the async runtime: {error}"), None);

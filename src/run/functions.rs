@@ -552,9 +552,10 @@ pub fn resolve_readable(
 ///
 /// The evaluator is synchronous and runs inside a test's task, so a slow disk would
 /// stall every other task of that worker thread. On the multi-thread runtime that
-/// `ritc run` builds, `block_in_place` hands those tasks to another worker first. It
-/// panics on a current-thread runtime (`#[tokio::test]`, a caller's own), which has
-/// no other worker: there, and outside any runtime, the read happens in place.
+/// `ritc run --jobs N` builds, `block_in_place` hands those tasks to another worker
+/// first. It panics on a current-thread runtime (`--jobs 1`, `#[tokio::test]`, a
+/// caller's own), which has no other worker: there, and outside any runtime, the
+/// read happens in place (with one test at a time, only the reporters wait).
 fn blocking_file_io<T>(read: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
