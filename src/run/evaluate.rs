@@ -54,7 +54,7 @@ pub struct Evaluator<'a> {
     pub call_results: &'a HashMap<usize, Value>,
 }
 
-/// The verdict of an expectation, with the operands it read.
+/// The verdict of an expectation, with the operands it read when it did not hold.
 pub struct Verdict {
     pub held: bool,
     pub actual: Vec<(String, String)>,
@@ -403,20 +403,33 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates an expectation and explains it: each operand with its value.
     pub fn expectation(&self, condition: &Expr) -> Result<Verdict, Box<Failure>> {
-        let mut actual = Vec::new();
-        self.collect_operands(condition, &mut actual);
+        // The operands are read and described only for an expectation that does
+        // not hold: one that holds shows nothing (and is most of a flow's work).
+        let operands = || {
+            let mut actual = Vec::new();
+            self.collect_operands(condition, &mut actual);
+            actual
+        };
         let mut detail = None;
         let held = match self.value(condition) {
             Ok(value) => value::truthy(&value).map_err(|error| {
                 let mut failure = self.eval_error(condition, error);
-                failure.actual = actual.clone();
+                failure.actual = operands();
                 failure
             })?,
             Err(mut failure) => {
-                failure.actual = actual;
+                failure.actual = operands();
                 return Err(failure);
             }
         };
+        if held {
+            return Ok(Verdict {
+                held,
+                actual: Vec::new(),
+                detail,
+            });
+        }
+        let actual = operands();
         if !held
             && let ExprKind::Binary {
                 operator: BinaryOperator::Conforms,

@@ -486,8 +486,9 @@ impl TestContext {
             else {
                 continue;
             };
-            let source = self.shared.sources.text(condition.span).to_string();
-            let failure = match self.verdict(condition).await {
+            let verdict = self.verdict(condition).await;
+            let source = || self.shared.sources.text(condition.span).to_string();
+            let failure = match verdict {
                 Ok(verdict) if verdict.held => {
                     self.close_to_limit(condition, statement);
                     None
@@ -496,8 +497,8 @@ impl TestContext {
                     kind: FailureKind::Expectation,
                     cause: expectation_cause::of(condition, &verdict.actual),
                     span: statement.span,
-                    message: explain(&source, &verdict.actual),
-                    expected: Some(source.clone()),
+                    message: explain(&source(), &verdict.actual),
+                    expected: Some(source()),
                     actual: verdict.actual,
                     detail: match (verdict.detail, self.load_detail(condition)) {
                         (Some(detail), Some(load)) => Some(format!("{detail}\n{load}")),
@@ -507,7 +508,7 @@ impl TestContext {
                 }),
                 Err(mut failure) => {
                     failure.span = statement.span;
-                    failure.expected = Some(source.clone());
+                    failure.expected = Some(source());
                     Some(*failure)
                 }
             };
