@@ -347,7 +347,10 @@ const LAYERS: &[(&str, &str)] = &[
         "check",
         "units mask types builtins source diagnostics syntax steps",
     ),
-    ("plan", "units types source syntax steps check::program check::resolved"),
+    (
+        "plan",
+        "units types source syntax steps check::program check::resolved",
+    ),
     (
         "run",
         "units mask types failure builtins source os value diagnostics steps plan history watch",
