@@ -85,8 +85,9 @@ impl LoadEntry {
     }
 }
 
-/// `"806µs"`, `"91.199ms"`, `"1.027s"` in milliseconds.
-fn millis_of(text: &str) -> Option<f64> {
+/// `"806µs"`, `"91.199ms"`, `"1.027s"` in milliseconds: a load record's
+/// latencies (also read by `report::suggest`).
+pub fn millis_of(text: &str) -> Option<f64> {
     let (number, factor) = if let Some(number) = text.strip_suffix("µs") {
         (number, 0.001)
     } else if let Some(number) = text.strip_suffix("ms") {

@@ -10,6 +10,6 @@ mod entry;
 mod findings;
 mod store;
 
-pub use entry::{HISTORY_FORMAT, LoadEntry, RunEntry, TestEntry};
+pub use entry::{HISTORY_FORMAT, LoadEntry, RunEntry, TestEntry, millis_of};
 pub use findings::{Finding, FindingKind, findings};
 pub use store::{DEFAULT_DIR, DEFAULT_KEEP, HistoryStore};

@@ -48,7 +48,7 @@ pub fn for_failure(
         Cause::NotJson => "the body is not JSON: look at the response's `content-type` and body (run with -v) — an HTML error page or an empty body is the usual cause".to_string(),
         Cause::MissingValue => "a value is missing from the response: the API's shape changed or the request did not do what was expected — compare with the body (run with -v)".to_string(),
         Cause::StatusMismatch => return status_of(failure).and_then(|status| for_status(status, service_log)),
-        Cause::TooSlow => "too slow: look at caching, query plans (EXPLAIN, missing indexes, N+1 queries) and connection pool sizes; compare p50 with p99 to tell a slow path from queueing".to_string(),
+        Cause::TooSlow => return too_slow(service_log, loads),
         Cause::RequestsFailed => {
             let errors = load_errors(loads);
             let seen = if errors.is_empty() {
@@ -98,20 +98,93 @@ fn for_status(status: u64, service_log: &[String]) -> Option<String> {
         429 => "rate limited: slow the test down, or raise the limit for the test environment".to_string(),
         _ if (400..500).contains(&status) => format!("the service refused the request ({status}): compare the request with the API's contract (run with -v)"),
         502..=504 => format!("a gateway answered {status}: the service behind it is down or too slow — read the service log tail"),
-        _ if (500..600).contains(&status) => {
-            let clue = service_log
-                .iter()
-                .rev()
-                .find(|line| {
-                    let lower = line.to_lowercase();
-                    ["error", "panic", "exception", "fatal", "traceback"].iter().any(|word| lower.contains(word))
-                })
-                .map(|line| format!("; it says: {}", line.trim()))
-                .unwrap_or_default();
-            format!("the service failed with {status}: read the service log tail{clue}")
-        }
+        _ if (500..600).contains(&status) => match logged_error(service_log) {
+            Some(quoted) => format!("the service failed with {status} and logged: {quoted}"),
+            None => format!("the service failed with {status}: read the service log tail"),
+        },
         _ => return None,
     })
+}
+
+/// A latency over its bound, told only from what was seen: the load's
+/// percentiles (a p99 far above the p50 is queueing, a p50 near it a slow path)
+/// and the errors the service logged. A single request over its bound with a
+/// quiet log has no evidence to go on: no suggestion (never "add caching" to a
+/// health check 0.8 ms over 1 ms).
+fn too_slow(service_log: &[String], loads: &[Json]) -> Option<String> {
+    let mut seen = Vec::new();
+    let percentiles = loads.iter().find_map(|load| {
+        let latency = load.get("latency")?;
+        let p50 = latency.get("p50")?.as_str()?;
+        let p99 = latency.get("p99")?.as_str()?;
+        Some((p50.to_string(), crate::history::millis_of(p50)?, p99.to_string(), crate::history::millis_of(p99)?))
+    });
+    if let Some((p50_text, p50, p99_text, p99)) = percentiles {
+        if p50 > 0.0 && p99 >= QUEUEING_RATIO * p50 && p99 - p50 >= 10.0 {
+            seen.push(format!(
+                "the load's p99 ({p99_text}) is {:.0}× its p50 ({p50_text}): most requests are fast and some wait — queueing or contention (connection pool, locks, a single worker), not a path slow for every request",
+                p99 / p50
+            ));
+        } else {
+            seen.push(format!(
+                "the load's p50 ({p50_text}) is near its p99 ({p99_text}): every request takes the slow path — profile the endpoint (query plans, N+1 queries, work repeated per request)"
+            ));
+        }
+    }
+    if let Some(quoted) = logged_error(service_log) {
+        seen.push(format!("the service logged: {quoted}"));
+    }
+    (!seen.is_empty()).then(|| format!("too slow: {}", seen.join("; ")))
+}
+
+/// A p99 this many times the p50 is queueing rather than a slow path.
+const QUEUEING_RATIO: f64 = 5.0;
+
+/// The last error the service log shows, with the stack-trace lines that follow
+/// it (up to 3), quoted: recognised by common patterns (`ERROR`, `panicked`,
+/// `Exception`, `Traceback`, `FATAL`, `level=error`), never by position alone.
+pub fn logged_error(service_log: &[String]) -> Option<String> {
+    let start = service_log.iter().rposition(|line| is_error_line(line))?;
+    let mut quoted: Vec<&str> = vec![service_log.get(start)?.trim()];
+    quoted.extend(
+        service_log
+            .iter()
+            .skip(start + 1)
+            .take_while(|line| is_stack_line(line))
+            .take(3)
+            .map(|line| without_service_prefix(line).trim()),
+    );
+    Some(format!("\"{}\"", quoted.join(" | ")))
+}
+
+fn is_error_line(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    [
+        "error", "panicked", "panic:", "exception", "traceback", "fatal", "critical",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
+}
+
+/// A line of a stack trace: Java's `at a.b(C.java:1)`, Python's `File "x", line
+/// 3`, Rust's numbered frames, Go's `goroutine`/tab-indented frames.
+fn is_stack_line(line: &str) -> bool {
+    let trimmed = without_service_prefix(line).trim_start();
+    trimmed.starts_with("at ")
+        || trimmed.starts_with("File \"")
+        || trimmed.starts_with("Caused by")
+        || trimmed.starts_with("goroutine ")
+        || trimmed
+            .split_once(": ")
+            .is_some_and(|(number, _)| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A service-log line without the `[service] ` ritc puts before it.
+fn without_service_prefix(line: &str) -> &str {
+    match line.split_once("] ") {
+        Some((name, rest)) if name.starts_with('[') => rest,
+        _ => line,
+    }
 }
 
 /// "connect: 3, timeout: 1" from the `errors` maps of load results.
@@ -202,9 +275,11 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
         }),
         "Find why these steps hang (service health, locks, slow queries) before raising timeouts",
     );
+    // Only where the suggestion had evidence (a load's percentiles, a logged
+    // error): a request a little over its bound is no reason to add caching.
     add(
-        names(&|_, failure| failure.cause == Cause::TooSlow),
-        "Add response caching or optimize the database queries behind the slow endpoints",
+        names(&|_, failure| failure.cause == Cause::TooSlow && failure.suggestion.is_some()),
+        "Find the slow path behind these endpoints from what their suggestions name (queueing under load, or a path slow for every request) before adding capacity",
     );
     add(
         names(&|_, failure| failure.cause == Cause::RequestsFailed),
@@ -473,7 +548,7 @@ mod tests {
             Some("could not be built"),
         ),
         (Cause::StatusMismatch, FailureKind::Expectation, None),
-        (Cause::TooSlow, FailureKind::Expectation, Some("caching")),
+        (Cause::TooSlow, FailureKind::Expectation, Some("the service logged: \"[api] ERROR pool exhausted\"")),
         (
             Cause::RequestsFailed,
             FailureKind::Expectation,
@@ -578,10 +653,66 @@ mod tests {
         assert!(with_status(Json::from("404")).contains("not found"));
         let server = with_status(Json::from(500));
         assert!(
-            server.contains("log tail") && server.contains("pool exhausted"),
+            server.contains("logged: ") && server.contains("pool exhausted"),
             "{server}"
         );
         assert_eq!(with_status(Json::from(200)), "");
+    }
+
+    #[test]
+    fn a_request_over_its_bound_with_a_quiet_log_has_no_suggestion() {
+        // /health at 1.8ms against `latency < 1ms`: nothing seen, nothing said.
+        let slow = failure(
+            FailureKind::Expectation,
+            Cause::TooSlow,
+            &[("latency", Json::from("1.8ms"))],
+        );
+        let quiet = ["[api] GET /health 200".to_string()];
+        assert_eq!(for_failure(&slow, &quiet, &[]), None);
+    }
+
+    #[test]
+    fn a_slow_load_is_told_by_its_percentiles() {
+        let slow = failure(FailureKind::Expectation, Cause::TooSlow, &[]);
+        let queueing = [serde_json::json!({"latency": {"p50": "4ms", "p99": "180ms"}})];
+        let text = for_failure(&slow, &[], &queueing).unwrap_or_default();
+        assert!(
+            text.contains("p99 (180ms) is 45× its p50 (4ms)") && text.contains("queueing"),
+            "{text}"
+        );
+        let uniform = [serde_json::json!({"latency": {"p50": "150ms", "p99": "190ms"}})];
+        let text = for_failure(&slow, &[], &uniform).unwrap_or_default();
+        assert!(text.contains("every request takes the slow path"), "{text}");
+        assert!(!text.contains("caching"), "{text}");
+    }
+
+    #[test]
+    fn a_logged_error_is_quoted_with_its_stack() {
+        let log: Vec<String> = [
+            "[api] GET /orders 200",
+            "[api] Exception in thread \"main\" java.lang.IllegalStateException: pool exhausted",
+            "[api]     at com.shop.Pool.take(Pool.java:42)",
+            "[api]     at com.shop.Orders.list(Orders.java:17)",
+            "[api] GET /health 200",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            logged_error(&log).as_deref(),
+            Some("\"[api] Exception in thread \"main\" java.lang.IllegalStateException: pool exhausted | at com.shop.Pool.take(Pool.java:42) | at com.shop.Orders.list(Orders.java:17)\"")
+        );
+        let quiet = ["[api] GET /health 200".to_string(), "[api] listening".to_string()];
+        assert_eq!(logged_error(&quiet), None);
+        // A 500 with a quiet log points at the log, quoting nothing.
+        let server = failure(
+            FailureKind::Expectation,
+            Cause::StatusMismatch,
+            &[("status", Json::from(500))],
+        );
+        let text = for_failure(&server, &quiet, &[]).unwrap_or_default();
+        assert_eq!(text, "the service failed with 500: read the service log tail");
+        let text = for_failure(&server, &log, &[]).unwrap_or_default();
+        assert!(text.contains("logged: \"[api] Exception in thread"), "{text}");
     }
 
     #[test]
