@@ -64,8 +64,15 @@ fn a_health_check_over_a_tiny_bound_gets_no_generic_advice() {
         "test \"health\" {\n  GET \"http://127.0.0.1:{{port}}/health\"\n  expect status == 200\n  expect duration < 0.001ms\n}\n",
     );
     // It is the rule for latencies that is asked, and it has nothing to go on.
-    assert_eq!(report["tests"][0]["failure"]["cause"], "too_slow", "{report}");
-    assert_eq!(report["failed_tests"][0]["suggestion"], Value::Null, "{report}");
+    assert_eq!(
+        report["tests"][0]["failure"]["cause"], "too_slow",
+        "{report}"
+    );
+    assert_eq!(
+        report["failed_tests"][0]["suggestion"],
+        Value::Null,
+        "{report}"
+    );
     let recommendations = report["recommendations"].to_string();
     assert!(!recommendations.contains("caching"), "{recommendations}");
     assert!(!recommendations.contains("slow path"), "{recommendations}");

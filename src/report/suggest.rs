@@ -117,7 +117,12 @@ fn too_slow(service_log: &[String], loads: &[Json]) -> Option<String> {
         let latency = load.get("latency")?;
         let p50 = latency.get("p50")?.as_str()?;
         let p99 = latency.get("p99")?.as_str()?;
-        Some((p50.to_string(), crate::history::millis_of(p50)?, p99.to_string(), crate::history::millis_of(p99)?))
+        Some((
+            p50.to_string(),
+            crate::history::millis_of(p50)?,
+            p99.to_string(),
+            crate::history::millis_of(p99)?,
+        ))
     });
     if let Some((p50_text, p50, p99_text, p99)) = percentiles {
         if p50 > 0.0 && p99 >= QUEUEING_RATIO * p50 && p99 - p50 >= 10.0 {
@@ -160,7 +165,13 @@ pub fn logged_error(service_log: &[String]) -> Option<String> {
 fn is_error_line(line: &str) -> bool {
     let lower = line.to_lowercase();
     [
-        "error", "panicked", "panic:", "exception", "traceback", "fatal", "critical",
+        "error",
+        "panicked",
+        "panic:",
+        "exception",
+        "traceback",
+        "fatal",
+        "critical",
     ]
     .iter()
     .any(|word| lower.contains(word))
@@ -174,9 +185,9 @@ fn is_stack_line(line: &str) -> bool {
         || trimmed.starts_with("File \"")
         || trimmed.starts_with("Caused by")
         || trimmed.starts_with("goroutine ")
-        || trimmed
-            .split_once(": ")
-            .is_some_and(|(number, _)| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
+        || trimmed.split_once(": ").is_some_and(|(number, _)| {
+            !number.is_empty() && number.chars().all(|c| c.is_ascii_digit())
+        })
 }
 
 /// A service-log line without the `[service] ` ritc puts before it.
@@ -548,7 +559,11 @@ mod tests {
             Some("could not be built"),
         ),
         (Cause::StatusMismatch, FailureKind::Expectation, None),
-        (Cause::TooSlow, FailureKind::Expectation, Some("the service logged: \"[api] ERROR pool exhausted\"")),
+        (
+            Cause::TooSlow,
+            FailureKind::Expectation,
+            Some("the service logged: \"[api] ERROR pool exhausted\""),
+        ),
         (
             Cause::RequestsFailed,
             FailureKind::Expectation,
@@ -699,9 +714,14 @@ mod tests {
         .to_vec();
         assert_eq!(
             logged_error(&log).as_deref(),
-            Some("\"[api] Exception in thread \"main\" java.lang.IllegalStateException: pool exhausted | at com.shop.Pool.take(Pool.java:42) | at com.shop.Orders.list(Orders.java:17)\"")
+            Some(
+                "\"[api] Exception in thread \"main\" java.lang.IllegalStateException: pool exhausted | at com.shop.Pool.take(Pool.java:42) | at com.shop.Orders.list(Orders.java:17)\""
+            )
         );
-        let quiet = ["[api] GET /health 200".to_string(), "[api] listening".to_string()];
+        let quiet = [
+            "[api] GET /health 200".to_string(),
+            "[api] listening".to_string(),
+        ];
         assert_eq!(logged_error(&quiet), None);
         // A 500 with a quiet log points at the log, quoting nothing.
         let server = failure(
@@ -710,9 +730,15 @@ mod tests {
             &[("status", Json::from(500))],
         );
         let text = for_failure(&server, &quiet, &[]).unwrap_or_default();
-        assert_eq!(text, "the service failed with 500: read the service log tail");
+        assert_eq!(
+            text,
+            "the service failed with 500: read the service log tail"
+        );
         let text = for_failure(&server, &log, &[]).unwrap_or_default();
-        assert!(text.contains("logged: \"[api] Exception in thread"), "{text}");
+        assert!(
+            text.contains("logged: \"[api] Exception in thread"),
+            "{text}"
+        );
     }
 
     #[test]
