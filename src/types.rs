@@ -140,6 +140,35 @@ impl Type {
         })
     }
 
+    /// Whether text (`--param`, `RIT_PARAM_…`) can give a value of this type: a
+    /// scalar written as in a script (`5s`, `99%`, `64KB`), or json, a list or a
+    /// map of those written as JSON. The checker refuses a `param` of any other
+    /// type (E0320) and the runner reads `--param` only as one of these.
+    pub fn comes_from_text(&self) -> bool {
+        match self {
+            Type::String
+            | Type::Int
+            | Type::Float
+            | Type::Number
+            | Type::Bool
+            | Type::Duration
+            | Type::Percent
+            | Type::Size
+            | Type::Json
+            | Type::Unknown => true,
+            Type::List(item) | Type::Map(item) => item.comes_from_text(),
+            Type::Record(fields) => fields.iter().all(|(_, ty)| ty.comes_from_text()),
+            Type::Null
+            | Type::Bytes
+            | Type::Connection(_)
+            | Type::File
+            | Type::Schema
+            | Type::Service
+            | Type::Module
+            | Type::Function => false,
+        }
+    }
+
     /// The article-and-name form used in messages: "an int", "a string".
     pub fn with_article(&self) -> String {
         let name = self.to_string();
@@ -306,6 +335,17 @@ impl fmt::Display for Type {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Text gives scalars and JSON shapes of them, never a handle or a file,
+    /// however deep in a list.
+    #[test]
+    fn which_types_come_from_text() {
+        assert!(Type::list(Type::map(Type::Duration)).comes_from_text());
+        assert!(Type::record(&[("a", Type::Int), ("b", Type::Json)]).comes_from_text());
+        assert!(!Type::list(Type::Connection(ConnectionKind::Database)).comes_from_text());
+        assert!(!Type::map(Type::File).comes_from_text());
+        assert!(!Type::Schema.comes_from_text());
+    }
 
     /// A connection's type is written, displayed and found by one name per kind,
     /// the same as before there was one `Connection` type.

@@ -123,6 +123,9 @@ impl Names for GlobalNames<'_> {
 /// `64KB`), json, lists and maps as JSON. The checker refused every other type
 /// (E0320); a `json` param takes text that is not JSON as a string.
 fn read_param(text: &str, ty: &Type) -> Result<Value, String> {
+    if !ty.comes_from_text() {
+        return Err(cannot_come_from_text(ty));
+    }
     let trimmed = text.trim();
     match ty {
         Type::String => Ok(Value::String(text.to_string())),
@@ -174,6 +177,8 @@ fn read_param(text: &str, ty: &Type) -> Result<Value, String> {
             crate::value::conform(&Value::Json(json), ty)
                 .ok_or_else(|| format!("{text:?} is not {}", ty.with_article()))
         }
+        // Refused above: `Type::comes_from_text` is the one list of what text
+        // can give, shared with the checker's E0320.
         Type::Null
         | Type::Bytes
         | Type::Connection(_)
@@ -181,11 +186,12 @@ fn read_param(text: &str, ty: &Type) -> Result<Value, String> {
         | Type::Schema
         | Type::Service
         | Type::Module
-        | Type::Function => Err(format!(
-            "{} cannot come from the command line",
-            ty.with_article()
-        )),
+        | Type::Function => Err(cannot_come_from_text(ty)),
     }
+}
+
+fn cannot_come_from_text(ty: &Type) -> String {
+    format!("{} cannot come from the command line", ty.with_article())
 }
 
 /// Computes every module's top-level values once, a module's before its importer's.

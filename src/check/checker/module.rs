@@ -556,7 +556,7 @@ impl<'a> ModuleChecker<'a> {
     /// A `param` can be given on the command line (`--param`, `RIT_PARAM_…`), so its
     /// type must be one that text can hold (E0320).
     fn param_from_text(&mut self, binding: &Binding, ty: &Type) {
-        if from_text(ty) {
+        if ty.comes_from_text() {
             return;
         }
         let name = &binding.name.name;
@@ -740,29 +740,3 @@ pub(super) fn global_summary(global: &Global) -> (Span, NameKind, Type) {
     (global.span, kind, ty)
 }
 
-/// Whether `--param` text can give a value of this type: a scalar written as in a
-/// script (`5s`, `99%`, `64KB`), or json, a list or a map of those written as JSON.
-pub(super) fn from_text(ty: &Type) -> bool {
-    match ty {
-        Type::String
-        | Type::Int
-        | Type::Float
-        | Type::Number
-        | Type::Bool
-        | Type::Duration
-        | Type::Percent
-        | Type::Size
-        | Type::Json
-        | Type::Unknown => true,
-        Type::List(item) | Type::Map(item) => from_text(item),
-        Type::Record(fields) => fields.iter().all(|(_, ty)| from_text(ty)),
-        Type::Null
-        | Type::Bytes
-        | Type::Connection(_)
-        | Type::File
-        | Type::Schema
-        | Type::Service
-        | Type::Module
-        | Type::Function => false,
-    }
-}
