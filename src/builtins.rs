@@ -416,6 +416,37 @@ pub enum TextNumber {
     Float(f64),
 }
 
+/// Builds a JSON Schema validator the one way `schema()` and `conforms` do
+/// (`format` asserted, not only annotated: a test that writes `"format":
+/// "email"` expects a bad address to fail). The runtime reads the files the
+/// schema's `$ref`s name (`read_references`); the checker, which must not read
+/// files here, takes every external reference as the empty schema, so that it
+/// refuses exactly the schemas whose own text breaks JSON Schema's rules.
+pub fn json_schema_validator(
+    schema: &serde_json::Value,
+    read_references: bool,
+) -> Result<jsonschema::Validator, String> {
+    let options = jsonschema::options().should_validate_formats(true);
+    let built = if read_references {
+        options.build(schema)
+    } else {
+        options.with_retriever(AnyReference).build(schema)
+    };
+    built.map_err(|error| format!("not a valid JSON Schema: {error}"))
+}
+
+/// An external `$ref` seen by the checker: accepted, unread.
+struct AnyReference;
+
+impl jsonschema::Retrieve for AnyReference {
+    fn retrieve(
+        &self,
+        _uri: &jsonschema::Uri<String>,
+    ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(serde_json::Value::Bool(true))
+    }
+}
+
 /// A number read from text: surrounding whitespace (a trailing newline of `stdout`)
 /// is ignored; `inf` and `NaN` are not numbers. The runtime's `int()` and
 /// `float()` read text with it, and the checker applies it to a constant argument,

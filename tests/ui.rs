@@ -102,6 +102,10 @@ impl SourceLoader for FromRoot {
         self.disk.project_root(&self.root.join(folder))
     }
 
+    fn read_data(&mut self, path: &Path) -> Option<Result<Vec<u8>, String>> {
+        self.disk.read_data(&self.root.join(path))
+    }
+
     fn imports_anywhere(&self) -> bool {
         self.disk.imports_anywhere()
     }

@@ -6,7 +6,7 @@
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::source_map::SourceMap;
 use crate::source::span::{FileId, Span};
-use crate::syntax::ast::{Import, Item, SourceFile};
+use crate::syntax::ast::{Expr, ExprKind, Import, Item, SourceFile};
 use crate::syntax::{self};
 use crate::types::Type;
 use std::collections::HashMap;
@@ -35,6 +35,12 @@ pub trait SourceLoader {
     fn imports_anywhere(&self) -> bool {
         false
     }
+    /// The bytes of a file a constant `read()`, `file()` or `schema()` names, or
+    /// why it cannot be read; `None` when this loader cannot tell (one that
+    /// serves sources from memory), and the checker then says nothing of it.
+    fn read_data(&mut self, _path: &Path) -> Option<Result<Vec<u8>, String>> {
+        None
+    }
 }
 
 /// Reads from the real file system.
@@ -60,6 +66,10 @@ impl SourceLoader for DiskLoader {
     fn imports_anywhere(&self) -> bool {
         self.allow_read
     }
+
+    fn read_data(&mut self, path: &Path) -> Option<Result<Vec<u8>, String>> {
+        Some(read_data_file(path))
+    }
 }
 
 /// A `.rit` file's text from the disk, or why it cannot be read in plain words.
@@ -71,6 +81,50 @@ pub fn read_source(path: &Path) -> Result<String, String> {
         std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
         _ => error.to_string(),
     })
+}
+
+/// A data file's bytes from the disk, or why not in the words of `read_source`.
+pub fn read_data_file(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a folder".to_string(),
+        _ => error.to_string(),
+    })
+}
+
+/// A file that a constant argument of `read()`, `file()` or `schema()` names, as
+/// the loader found it when the program was loaded: the checker reads no file.
+#[derive(Clone, Debug)]
+pub enum DataFile {
+    /// It cannot be read: why, in plain words.
+    Unreadable(String),
+    /// It can be read (`read()`, `file()`: its content is not kept).
+    Readable,
+    /// A schema file's content (`schema()`), for the checker to compile.
+    Schema(Vec<u8>),
+}
+
+/// The core functions whose constant path argument names a file beside the module.
+const DATA_FUNCTIONS: [&str; 3] = ["read", "file", "schema"];
+
+/// `read("x")`, `file("x")`, `schema("x")`: the function, the path as written and
+/// where it is written.
+pub fn constant_data_path(expr: &Expr) -> Option<(&'static str, String, Span)> {
+    let ExprKind::Call { callee, arguments } = &expr.kind else {
+        return None;
+    };
+    let ExprKind::Name(function) = &callee.kind else {
+        return None;
+    };
+    let function = DATA_FUNCTIONS
+        .into_iter()
+        .find(|name| *name == function.name)?;
+    let argument = &arguments.first()?.value;
+    let ExprKind::String(path) = &argument.kind else {
+        return None;
+    };
+    Some((function, path.as_plain_text()?, argument.span))
 }
 
 /// The nearest folder at or above `folder` that holds `.git` (a repository's
@@ -145,11 +199,23 @@ pub struct Program {
     /// What each name refers to, by the span of its use. Filled by
     /// `check::check_files`; the planner makes slots of it.
     pub names: super::resolved::ResolvedNames,
+    /// The files constant `read()`, `file()` and `schema()` arguments name, by
+    /// their path (the module's folder joined with the path as written), as the
+    /// loader found them; only those inside the root unless the loader allows
+    /// more (`--allow-read`).
+    pub data_files: HashMap<PathBuf, DataFile>,
 }
 
 impl Program {
     pub fn module(&self, id: ModuleId) -> &Module {
         &self.modules[id.0]
+    }
+
+    /// What the loader found at the path a constant `read()`, `file()` or
+    /// `schema()` argument of `module` names (`written`).
+    pub fn data_file(&self, module: ModuleId, written: &str) -> Option<&DataFile> {
+        let dir = self.module(module).dir.as_ref()?;
+        self.data_files.get(&dir.join(written))
     }
 
     /// Modules in an order where each comes after what it imports.
@@ -197,6 +263,7 @@ pub fn load(
             root: PathBuf::new(),
             param_types: HashMap::new(),
             names: Default::default(),
+            data_files: HashMap::new(),
         },
         by_key: HashMap::new(),
         diagnostics: Vec::new(),
@@ -287,6 +354,9 @@ impl Builder<'_> {
         let file = self.program.sources.add(name.clone(), source);
         let parsed = syntax::parse(file, self.program.sources.source(file));
         self.diagnostics.extend(parsed.diagnostics);
+        if let Some(dir) = &dir {
+            self.find_data_files(&parsed.file, dir);
+        }
         let id = ModuleId(self.program.modules.len());
         self.by_key.insert(key, id);
         let imports: Vec<Import> = parsed
@@ -315,6 +385,41 @@ impl Builder<'_> {
             .collect();
         self.program.modules[id.0].imports = resolved;
         id
+    }
+
+    /// Asks the loader for each file a constant `read()`, `file()` or `schema()`
+    /// of this module names, so that the checker can warn of one that is not
+    /// there and compile a schema, without reading files itself.
+    fn find_data_files(&mut self, file: &SourceFile, dir: &Path) {
+        let mut named = Vec::new();
+        crate::syntax::visit::visit_file(file, &mut |expr| {
+            if let Some((function, path, _)) = constant_data_path(expr) {
+                named.push((function, path));
+            }
+        });
+        for (function, path) in named {
+            let full = dir.join(&path);
+            if Path::new(&path).is_absolute() || self.program.data_files.contains_key(&full) {
+                continue;
+            }
+            let key = self.loader.canonical(&full);
+            if self
+                .root
+                .as_ref()
+                .is_some_and(|root| !key.starts_with(root))
+            {
+                continue;
+            }
+            let Some(read) = self.loader.read_data(&full) else {
+                continue;
+            };
+            let found = match read {
+                Err(reason) => DataFile::Unreadable(reason),
+                Ok(bytes) if function == "schema" => DataFile::Schema(bytes),
+                Ok(_) => DataFile::Readable,
+            };
+            self.program.data_files.insert(full, found);
+        }
     }
 
     /// `importer` is the importing module's display name: an imported module is

@@ -292,7 +292,10 @@ of the values could be sent, so the other is a mistake: keep one.";
     CONSTANT_FAILS = "E0322", "an operation on constants that always fails",
 "The operands are constants, and the operation fails whatever happens when the test
 runs: `int(\"abc\")` or `float(\"x\")` (the text is not a number, by the same rule
-`int()` and `float()` apply at run time), or a division by a literal zero.";
+`int()` and `float()` apply at run time), a division by a literal zero, or
+`schema(\"file.json\")` of a file that is not JSON or not a valid JSON Schema (by the
+rule `schema()` applies at run time; the files its `$ref`s name are checked when the
+test runs).";
 
     UNKNOWN_CLAUSE = "E0401", "unknown clause",
 "This step kind does not take that clause. HTTP steps take `headers query json form
@@ -368,6 +371,12 @@ test runs is refused then, naming how many statements it holds.";
 while the load runs; it reads that response's `status`, `headers`, `body` and `json`.
 A function that performs a step (a request, a command) cannot run there. Check the
 response's fields directly, and perform other steps before or after the `load`.";
+
+    DATA_FILE_MISSING = "W0007", "a constant path names a file that cannot be read",
+"`read(\"x\")`, `file(\"x\")` or `schema(\"x\")` with a constant path names a file, beside
+the `.rit` file, that cannot be read now (it does not exist, is a folder, or is not
+readable). A step may create it before it is read, so this is a warning; when no
+step does, the test fails there. Fix the path, or create the file first.";
 
     SECRET_IN_QUERY = "W0004", "secret in a URL query",
 "A secret interpolated into a URL's query string ends up in server access logs and

@@ -35,6 +35,13 @@ impl SourceLoader for BufferLoader<'_> {
         canonical_path(path)
     }
 
+    fn read_data(&mut self, path: &Path) -> Option<Result<Vec<u8>, String>> {
+        if let Some(text) = self.buffers.get(&canonical_path(path)) {
+            return Some(Ok(text.clone().into_bytes()));
+        }
+        Some(crate::check::program::read_data_file(path))
+    }
+
     // Confined like `ritc check` without `--allow-read`, so that the editor shows
     // the same refusal of an import outside the suite's folder.
     fn project_root(&mut self, folder: &Path) -> PathBuf {

@@ -37,10 +37,9 @@ fn validator_cache() -> &'static Mutex<HashMap<String, Arc<Validator>>> {
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-/// Compiles a schema, or reuses the one compiled for the same JSON before.
-///
-/// `format` is asserted, not only annotated: a test that writes
-/// `"format": "email"` expects a bad address to fail.
+/// Compiles a schema (`builtins::json_schema_validator`, the rule the checker
+/// applies to a constant schema file too), or reuses the one compiled for the
+/// same JSON before.
 pub fn compile(schema: &Json) -> Result<Arc<Validator>, EvalError> {
     let key = schema.to_string();
     {
@@ -52,10 +51,7 @@ pub fn compile(schema: &Json) -> Result<Arc<Validator>, EvalError> {
         }
     }
     // Compiled outside the lock: it may read referenced files.
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(schema)
-        .map_err(|error| EvalError(format!("not a valid JSON Schema: {error}")))?;
+    let validator = crate::builtins::json_schema_validator(schema, true).map_err(EvalError)?;
     let validator = Arc::new(validator);
     let mut cache = validator_cache()
         .lock()

@@ -1,38 +1,86 @@
 //! Constants checked before anything runs (issue 17, 3): an option, clause,
 //! attribute or statement part given a literal is held to the limit the runtime
 //! applies (`steps::limits`, one table for both, E0413); duplicate keys in an object
-//! literal (E0321); a conversion of a constant string that cannot succeed and a
-//! division by a constant zero (E0322).
+//! literal (E0321); a conversion of a constant string that cannot succeed, a
+//! division by a constant zero and a constant schema file that is not a schema
+//! (E0322); a constant path of `read()`, `file()` or `schema()` that names no
+//! readable file (W0007, from what the loader found: the checker reads no file).
 
 use super::*;
+use crate::check::program::{self, DataFile};
 use crate::steps::limits::{self, Constant};
 
-impl BodyChecker<'_, '_> {
+impl<'a> BodyChecker<'_, 'a> {
     /// Holds a constant given to `name` to its limit, if `name` has one.
     pub(super) fn constant_limit(&mut self, name: &str, value: &Expr) {
-        let Some(constant) = constant_of(value) else {
-            return;
+        let (constant, through) = match constant_of(value) {
+            Some(constant) => (constant, None),
+            None => match self.constant_binding(value) {
+                Some((constant, binding)) => (constant, Some(binding)),
+                None => return,
+            },
         };
         if let Err(message) = limits::check(name, constant) {
-            self.report(
-                Diagnostic::error(
-                    codes::VALUE_OUT_OF_RANGE,
-                    message,
-                    value.span,
-                    "this value is refused when the test runs",
-                )
-                .with_help(match limits::limit_of(name) {
-                    Some(limits::Limit::CloseCode) => {
-                        "close normally with `close 1000`, or an application code from 4000"
-                            .to_string()
-                    }
-                    Some(limits::Limit::PositiveDuration) => {
-                        format!("give `{name}` a duration such as `5s`")
-                    }
-                    _ => format!("give `{name}` a value in range"),
-                }),
+            let mut diagnostic = Diagnostic::error(
+                codes::VALUE_OUT_OF_RANGE,
+                message,
+                value.span,
+                "this value is refused when the test runs",
             );
+            if let Some(binding) = through {
+                let said = match binding.kind {
+                    BindingKind::Param => "its default, used unless `--param` gives another",
+                    BindingKind::Let | BindingKind::Secret => "its value, given here",
+                };
+                if let Some(given) = &binding.value {
+                    diagnostic = diagnostic.with_label(given.span(), said);
+                }
+            }
+            self.report(diagnostic.with_help(match limits::limit_of(name) {
+                Some(limits::Limit::CloseCode) => {
+                    "close normally with `close 1000`, or an application code from 4000".to_string()
+                }
+                Some(limits::Limit::PositiveDuration) => {
+                    format!("give `{name}` a duration such as `5s`")
+                }
+                _ => format!("give `{name}` a value in range"),
+            }));
         }
+    }
+
+    /// A name of this module's top-level `let` or `param` whose value (default)
+    /// is a constant, and that no `setup` assigns: a constant too, for the limits.
+    fn constant_binding(&self, value: &Expr) -> Option<(Constant, &'a Binding)> {
+        let ExprKind::Name(name) = &value.kind else {
+            return None;
+        };
+        let local = self
+            .scopes
+            .iter()
+            .any(|scope| scope.iter().any(|local| local.name == name.name));
+        if local {
+            return None;
+        }
+        let items = self.checker.items();
+        let binding = items.iter().find_map(|item| match item {
+            Item::Binding(binding)
+                if binding.name.name == name.name && binding.kind != BindingKind::Secret =>
+            {
+                Some(binding)
+            }
+            _ => None,
+        })?;
+        let Some(BindingValue::Expr(given)) = &binding.value else {
+            return None;
+        };
+        let assigned = items.iter().any(|item| match item {
+            Item::Setup(block) | Item::Teardown(block) => assigns(block, &name.name),
+            _ => false,
+        });
+        if assigned {
+            return None;
+        }
+        Some((constant_of(given)?, binding))
     }
 
     /// The same key twice in `{ … }`: the second would silently win.
@@ -57,6 +105,10 @@ impl BodyChecker<'_, '_> {
     /// `int("abc")`, `float("x")` and `x / 0` on constants: errors the run would
     /// meet every time.
     pub(super) fn constant_operation(&mut self, expr: &Expr) {
+        if let Some((function, path, span)) = program::constant_data_path(expr) {
+            self.constant_data_file(function, &path, span);
+            return;
+        }
         match &expr.kind {
             ExprKind::Binary {
                 operator: BinaryOperator::Divide,
@@ -105,6 +157,51 @@ impl BodyChecker<'_, '_> {
     }
 }
 
+impl BodyChecker<'_, '_> {
+    /// `read("x")`, `file("x")`, `schema("x")`: the file as the loader found it
+    /// (nothing when it could not tell, or the path leaves the suite's folder).
+    fn constant_data_file(&mut self, function: &str, path: &str, span: Span) {
+        let found = self
+            .checker
+            .program
+            .data_file(self.checker.id, path)
+            .cloned();
+        match found {
+            None | Some(DataFile::Readable) => {}
+            Some(DataFile::Unreadable(reason)) => self.report(
+                Diagnostic::warning(
+                    codes::DATA_FILE_MISSING,
+                    format!("`{function}` names `{path}`, which cannot be read: {reason}"),
+                    span,
+                    "looked for beside this file",
+                )
+                .with_help(
+                    "fix the path (it is relative to this file), or make sure a step creates the file before this runs",
+                ),
+            ),
+            Some(DataFile::Schema(bytes)) => {
+                let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    Err(error) => Some(format!("`{path}` is not valid JSON: {error}")),
+                    Ok(schema) => builtins::json_schema_validator(&schema, false)
+                        .err()
+                        .map(|problem| format!("`{path}` is {problem}")),
+                };
+                if let Some(problem) = problem {
+                    self.report(
+                        Diagnostic::error(
+                            codes::CONSTANT_FAILS,
+                            format!("`schema(\"{path}\")` cannot succeed"),
+                            span,
+                            problem,
+                        )
+                        .with_help("fix the schema file: the response is not what is wrong"),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The constant an expression is, when it is a literal int or duration (or one
 /// negated, or in parentheses).
 fn constant_of(expr: &Expr) -> Option<Constant> {
@@ -126,6 +223,40 @@ fn constant_of(expr: &Expr) -> Option<Constant> {
             }),
         },
         _ => None,
+    }
+}
+
+/// Whether a statement of `block` (nested ones too) assigns `name`.
+fn assigns(block: &Block, name: &str) -> bool {
+    block
+        .statements
+        .iter()
+        .any(|statement| statement_assigns(statement, name))
+}
+
+fn statement_assigns(statement: &Statement, name: &str) -> bool {
+    match &statement.kind {
+        StatementKind::Assign { name: assigned, .. } => assigned.name == name,
+        StatementKind::For { body, .. }
+        | StatementKind::Eventually { body, .. }
+        | StatementKind::Retry { body, .. } => assigns(body, name),
+        StatementKind::If {
+            then_block,
+            else_branch,
+            ..
+        } => {
+            assigns(then_block, name)
+                || match else_branch {
+                    Some(ElseBranch::Block(block)) => assigns(block, name),
+                    Some(ElseBranch::If(statement)) => statement_assigns(statement, name),
+                    None => false,
+                }
+        }
+        StatementKind::Step(step) => step
+            .block
+            .as_ref()
+            .is_some_and(|block| assigns(block, name)),
+        _ => false,
     }
 }
 

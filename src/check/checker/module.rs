@@ -739,4 +739,3 @@ pub(super) fn global_summary(global: &Global) -> (Span, NameKind, Type) {
     };
     (global.span, kind, ty)
 }
-
