@@ -490,10 +490,19 @@ impl<'a> Evaluator<'a> {
                 self.collect_operands(left, actual);
                 self.collect_operands(right, actual);
             }
-            ExprKind::Not(inner)
-            | ExprKind::Negate(inner)
-            | ExprKind::Is(inner, _)
-            | ExprKind::Exists(inner) => self.collect_operands(inner, actual),
+            // `exists` reads a value it cannot compute as absent: say so, and why.
+            ExprKind::Exists(inner) => match self.path(inner) {
+                Err(failure) => {
+                    let source = self.source(inner);
+                    if !actual.iter().any(|(known, _)| *known == source) {
+                        actual.push((source, format!("absent ({})", failure.message)));
+                    }
+                }
+                Ok(_) => self.collect_operands(inner, actual),
+            },
+            ExprKind::Not(inner) | ExprKind::Negate(inner) | ExprKind::Is(inner, _) => {
+                self.collect_operands(inner, actual)
+            }
             // The right side of `and`/`or`/`??` whose left side decided: its user
             // calls were not made, and saying so is the truth the reader needs.
             ExprKind::Call {

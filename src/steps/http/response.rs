@@ -21,9 +21,15 @@ pub fn response_fields(response: &HttpResponse) -> Vec<(String, FieldValue)> {
         serde_json::from_str::<serde_json::Value>(&body)
             .map(Value::Json)
             .map_err(|error| {
+                // What the server said it sent, and the start of what it sent:
+                // an HTML error page or plain text shows for what it is.
                 let preview: String = body.chars().take(80).collect();
+                let content_type = match response.header("content-type") {
+                    Some(content_type) => format!("`content-type: {content_type}`"),
+                    None => "no `content-type`".to_string(),
+                };
                 FieldError::not_json(format!(
-                    "the response body is not JSON ({error}); it starts with {preview:?}"
+                    "the response body is not JSON ({content_type}; {error}); it starts with {preview:?}"
                 ))
             })
     };
