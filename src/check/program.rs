@@ -120,7 +120,16 @@ pub fn constant_data_path(expr: &Expr) -> Option<(&'static str, String, Span)> {
     let function = DATA_FUNCTIONS
         .into_iter()
         .find(|name| *name == function.name)?;
-    let argument = &arguments.first()?.value;
+    // The path is the first argument when it is not named, or the one named
+    // `path`: `file(name: "a.txt", content: …)` names no file on disk.
+    let argument = arguments
+        .iter()
+        .enumerate()
+        .find(|(position, argument)| match &argument.name {
+            None => *position == 0,
+            Some(name) => name.name == "path",
+        })
+        .map(|(_, argument)| &argument.value)?;
     let ExprKind::String(path) = &argument.kind else {
         return None;
     };
