@@ -651,3 +651,79 @@ fn dry_run_prints_the_comment_without_a_key_or_a_request() {
     assert!(text.contains(SOURCES[0]));
     assert!(!text.contains(SECRET));
 }
+
+#[test]
+fn recommendations_derived_from_resource_warnings_are_posted() {
+    // A run's JSON report with a resource warning (as `watch` writes it, set
+    // here: the sampling is tests/watch.rs's), merged so that its
+    // recommendations are derived again, then published.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = suite("local.rit", &RUNNABLE.replace("PORT", &closed.to_string()));
+    let run = ritc(
+        dir.path(),
+        &["run", "local.rit", "--report", "json=report.json"],
+        None,
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let path = dir.path().join("report.json");
+    let mut report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let warning = "Database connection pool near capacity during the run: 9 of the 10 connections role `app` may open (its CONNECTION LIMIT) were in use (90%) on postgres://app@127.0.0.1:5432/test, at 1.2s into the run (warning from 80%)";
+    report["resources"] = json!([{
+        "kind": "database_connections",
+        "target": "postgres://app@127.0.0.1:5432/test",
+        "percent": 90.0,
+        "at_ms": 1200.0,
+        "message": warning,
+    }]);
+    std::fs::write(&path, report.to_string()).unwrap();
+    let merged = ritc(
+        dir.path(),
+        &["merge", "report.json", "--report", "json=merged.json"],
+        None,
+    );
+    assert_eq!(merged.status.code(), Some(1), "{}", stderr(&merged));
+
+    let (port, requests) = serve(200, &created());
+    let output = ritc(
+        dir.path(),
+        &[
+            "publish",
+            "linear",
+            "--issue",
+            "ENG-42",
+            "local.rit",
+            "--report-file",
+            "merged.json",
+            "--endpoint",
+            &endpoint(port),
+        ],
+        Some(KEY),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let sent = requests.lock().unwrap()[0].json();
+    let body = sent["variables"]["input"]["body"].as_str().unwrap();
+    assert!(body.contains("### Warnings"), "{body}");
+    assert!(
+        body.contains(
+            "Database connection pool near capacity during the run: 9 of the 10 connections"
+        ),
+        "{body}"
+    );
+    let recommendations = body
+        .split("### Recommendations")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no recommendations in {body}"));
+    assert!(
+        recommendations.contains("Add connection pooling for database: bound the pools"),
+        "{recommendations}"
+    );
+    assert!(
+        recommendations.contains("postgres://app@127.0.0.1:5432/test at 90%"),
+        "{recommendations}"
+    );
+}

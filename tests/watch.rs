@@ -146,6 +146,14 @@ fn redis_filled_past_80_percent_is_a_warning_in_every_report() {
     );
     assert!(resource["percent"].as_f64().unwrap() >= 80.0, "{resource}");
     assert!(resource["at_ms"].as_f64().unwrap() >= 0.0, "{resource}");
+    // The recommendation is derived from it, naming the server.
+    assert_eq!(
+        report["recommendations"],
+        serde_json::json!([format!(
+            "Give Redis memory room: expire or clean up what the tests write (TTLs, teardown), or raise maxmemory deliberately before writes are refused or keys evicted (redis://:***@127.0.0.1:{} at {percent}%)",
+            redis.port
+        )])
+    );
 
     // The terminal, each file format and the events say it, masked.
     assert!(all.contains(&format!("warning: {warning}")), "{all}");
@@ -304,6 +312,16 @@ fn a_role_driven_near_its_connection_limit_is_a_warning() {
         "{warning}"
     );
     assert_eq!(report["resources"][0]["kind"], "database_connections");
+    assert!(
+        report["recommendations"][0]
+            .as_str()
+            .is_some_and(
+                |text| text.starts_with("Add connection pooling for database: ")
+                    && text.ends_with(&format!("({} at 80%)", role.url()))
+            ),
+        "{}",
+        report["recommendations"]
+    );
     assert_eq!(report["test_run"]["status"], "PASSED");
 
     // Two at once: 40% of the limit, nothing to say.

@@ -12,6 +12,7 @@
 
 use super::model::{FailureRecord, RunReport, TestRecord, TestResult};
 use crate::failure::{Cause, FailureKind, ProblemCause, StepErrorKind};
+use crate::watch::ResourceKind;
 use serde_json::Value as Json;
 
 /// What to look at first, from the cause of a failure and the values it saw.
@@ -332,6 +333,26 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
         }),
         "Check the database's migrations, URL and privileges for the tests that reached it",
     );
+    // Servers the steps used that came near a limit: after the failures, before
+    // what only held barely, one recommendation per kind naming the servers.
+    for kind in [
+        ResourceKind::DatabaseConnections,
+        ResourceKind::RedisMemory,
+        ResourceKind::RedisEvictions,
+        ResourceKind::RedisClients,
+        ResourceKind::DatabaseLockWaits,
+    ] {
+        let servers: Vec<String> = report
+            .resources
+            .iter()
+            .filter(|resource| resource.kind == kind)
+            .map(|resource| match resource.percent {
+                Some(percent) => format!("{} at {}%", resource.target, percent.floor()),
+                None => resource.target.clone(),
+            })
+            .collect();
+        add(servers, resource_recommendation(kind));
+    }
     let warned: Vec<String> = report
         .tests
         .iter()
@@ -427,7 +448,32 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
     if shards_missing {
         recommendations.push("Merge the reports of every shard to see the whole run".to_string());
     }
+    // Each once, at its first (most important) place.
+    let mut seen = std::collections::HashSet::new();
+    recommendations.retain(|recommendation| seen.insert(recommendation.clone()));
     recommendations
+}
+
+/// What to do about a server that came near a limit (the seed's "Add
+/// connection pooling for database"), from the kind of what was seen.
+fn resource_recommendation(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::DatabaseConnections => {
+            "Add connection pooling for database: bound the pools of the service and the suite (--jobs) below the connection limit they came near, or raise the limit deliberately"
+        }
+        ResourceKind::RedisMemory => {
+            "Give Redis memory room: expire or clean up what the tests write (TTLs, teardown), or raise maxmemory deliberately before writes are refused or keys evicted"
+        }
+        ResourceKind::RedisEvictions => {
+            "Redis evicted keys while the tests ran: tests may read data that is gone — keep test data small or raise maxmemory"
+        }
+        ResourceKind::RedisClients => {
+            "Share Redis connections (a pool or one multiplexed connection per process): clients came near maxclients"
+        }
+        ResourceKind::DatabaseLockWaits => {
+            "Find the locks statements waited on (long transactions, tests touching the same rows at once); a run with --jobs 1 tells tests from the service"
+        }
+    }
 }
 
 #[cfg(test)]
@@ -750,6 +796,36 @@ mod tests {
             text.contains("failed under load") && text.contains("timeout: 3"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn resource_warnings_give_one_recommendation_per_kind_and_none_twice() {
+        let report: RunReport = serde_json::from_value(serde_json::json!({
+            "format": "ritc-report/1",
+            "test_run": {"timestamp": "2026-12-06T00:00:00Z", "duration": "1s", "status": "PASSED", "files": []},
+            "summary": {"total_tests": 0, "passed": 0, "failed": 0, "skipped": 0, "warnings": 2},
+            "resources": [
+                {"kind": "redis_memory", "target": "redis://a:6379", "percent": 86.2, "at_ms": 10.0, "message": "m1"},
+                {"kind": "redis_memory", "target": "redis://b:6379", "percent": 91.0, "at_ms": 20.0, "message": "m2"},
+                {"kind": "database_lock_waits", "target": "postgres://db/test", "percent": null, "at_ms": 30.0, "message": "m3"}
+            ]
+        }))
+        .unwrap();
+        let recommendations = recommendations(&report, false);
+        assert_eq!(recommendations.len(), 2, "{recommendations:?}");
+        assert!(
+            recommendations[0].starts_with("Give Redis memory room")
+                && recommendations[0].ends_with("(redis://a:6379 at 86%, redis://b:6379 at 91%)"),
+            "{recommendations:?}"
+        );
+        assert!(
+            recommendations[1].ends_with("(postgres://db/test)"),
+            "{recommendations:?}"
+        );
+        // A run with no warning recommends nothing of the kind.
+        let mut quiet = report.clone();
+        quiet.resources.clear();
+        assert_eq!(super::recommendations(&quiet, false), Vec::<String>::new());
     }
 
     #[test]
