@@ -4,7 +4,8 @@
 //! completion after a step, didChange introducing and fixing errors, and a clean
 //! shutdown and exit. Then the server agreeing with the checker (issue 17): answers
 //! inside a test with a syntax error, statement keywords by context, the last
-//! step's fields, expressions after `{{`, a schema's keys after `json.`.
+//! step's fields, expressions after `{{`, a schema's keys after `json.`, and a
+//! half-typed `json.` an error at its own line.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
@@ -582,8 +583,8 @@ const USER_SCHEMA: &str = r##"{
   }
 }"##;
 
-// Each half-typed line ends its test: a `json.` followed by a statement on the
-// next line would read that statement's keyword as a key.
+// Each half-typed line ends its test, so that the one being completed is the
+// only syntax error of its test (a half-typed line before a statement: below).
 const KEYS: &str = r#"let base = "http://127.0.0.1:3000"
 let user = schema("user.json")
 test "t" {
@@ -630,5 +631,48 @@ fn completion_after_json_offers_the_schemas_keys() {
     assert_eq!(literal, ["name", "tags"]);
     let after_another_step = complete(&mut client, &uri, find(KEYS, "json.\n", 1, 5));
     assert_eq!(after_another_step, Vec::<String>::new());
+    shut_down(client);
+}
+
+const MEMBER_BEFORE_A_STATEMENT: &str = r#"let base = "http://127.0.0.1:3000"
+test "t" {
+  GET "{{base}}/users/1"
+  expect json conforms schema("user.json")
+  expect json.
+  let x = 1
+  expect x == 1
+}
+"#;
+
+/// A half-typed `expect json.` before a statement: the one error is at the end
+/// of its line (not `json.let` with `x` undeclared below), and completion there
+/// still offers the schema's keys.
+#[test]
+fn a_half_typed_member_is_an_error_at_its_line_and_still_completes() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("user.json"), USER_SCHEMA).unwrap();
+    let path = folder.path().join("main.rit");
+    let uri = format!("file://{}", path.display());
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "rit", "version": 1, "text": MEMBER_BEFORE_A_STATEMENT } }),
+    );
+    let diagnostics = client.diagnostics(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "E0101", "{diagnostics:?}");
+    let (line, character) = find(MEMBER_BEFORE_A_STATEMENT, "json.\n", 0, 5);
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        position(line, character),
+        "{diagnostics:?}"
+    );
+    let keys = complete(&mut client, &uri, (line, character));
+    assert_eq!(keys, ["id", "address"]);
     shut_down(client);
 }

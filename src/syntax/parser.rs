@@ -1086,6 +1086,32 @@ mod tests {
         );
     }
 
+    /// A member's name is on the line of its `.`; spaces between, or a line break
+    /// before the `.`, are still one member access.
+    #[test]
+    fn a_member_name_stays_on_the_line_of_its_dot() {
+        let errors = |source: &str| {
+            parse(FileId(0), source)
+                .diagnostics
+                .iter()
+                .filter(|diagnostic| diagnostic.is_error())
+                .map(|diagnostic| diagnostic.primary.span.start)
+                .collect::<Vec<_>>()
+        };
+        let test = |body: &str| format!("test \"t\" {{\n{body}\n}}\n");
+        let none: [u32; 0] = [];
+        assert_eq!(errors(&test("  expect json. user == 1")), none);
+        assert_eq!(errors(&test("  expect json\n    .user == 1")), none);
+        assert_eq!(errors(&test("  t.close()")), none);
+        // The error is right after the `.`, not at the next line's words.
+        let half_typed = test("  expect json.\n  let x = 1");
+        let dot = half_typed.find('.').unwrap_or_default() as u32;
+        assert_eq!(errors(&half_typed), [dot + 1]);
+        let call = test("  t.\n  close()");
+        let dot = call.find('.').unwrap_or_default() as u32;
+        assert_eq!(errors(&call), [dot + 1]);
+    }
+
     fn big_source(middle: &str) -> String {
         let mut source = String::from("let base = \"http://127.0.0.1:3000\"\n");
         let mut index = 0;

@@ -101,6 +101,11 @@ pub(super) fn syntax_error(
             "a function's parameters have no default values: give every argument at the call",
         );
     }
+    // `expect json.` at the end of a line: the name is not read from the next line.
+    if found == "the end of the line" && source[..absolute].trim_end().ends_with('.') {
+        diagnostic =
+            diagnostic.with_help("write the name after `.` on the same line, as in `json.user`");
+    }
     if let Some(word) = word_at(source, absolute)
         && is_reserved(word)
         && expected.contains("name")
