@@ -351,9 +351,11 @@ const LAYERS: &[(&str, &str)] = &[
         "plan",
         "units types source syntax steps check::program check::resolved",
     ),
+    // `run` reaches step kinds only through the registry and the generic parts
+    // of `steps` (`the_runtime_names_no_step_kind`).
     (
         "run",
-        "units mask types failure builtins source os value diagnostics steps plan history watch",
+        "units mask types failure builtins source os value diagnostics steps::StepKind steps::by_name steps::context steps::exec steps::schema steps::limits plan history watch",
     ),
     (
         "report",
@@ -536,6 +538,35 @@ fn the_import_scanner_reads_paths_and_groups() {
     assert!(!allowed("value", "run::outcome"));
     assert!(allowed("plan", "check::program"));
     assert!(!allowed("plan", "check::checker"));
+    assert!(allowed("run", "steps::context"));
+    assert!(!allowed("run", "steps::ws"));
+}
+
+/// The interpreter runs every step kind, and the statements only a kind's block
+/// holds, through `steps::registry()` and the context traits (`StepContext`,
+/// `StatementContext`): `run` may import no kind's folder of `src/steps/`, nor all
+/// of `steps`, so a new kind never needs an edit there.
+#[test]
+fn the_runtime_names_no_step_kind() {
+    let steps = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/steps");
+    let mut kinds: Vec<String> = std::fs::read_dir(&steps)
+        .expect("src/steps")
+        .map(|entry| entry.expect("a folder entry").path())
+        .filter(|path| path.is_dir())
+        .filter_map(|path| Some(path.file_name()?.to_str()?.to_string()))
+        .collect();
+    kinds.sort();
+    assert!(
+        kinds.iter().any(|kind| kind == "ws") && kinds.iter().any(|kind| kind == "load"),
+        "src/steps has a folder per kind: {kinds:?}"
+    );
+    assert!(!allowed("run", "steps"), "`run` may import all of `steps`");
+    for kind in &kinds {
+        assert!(
+            !allowed("run", &format!("steps::{kind}")),
+            "`run` may import `steps::{kind}`, one step kind's folder"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- file sizes

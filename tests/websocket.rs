@@ -415,6 +415,26 @@ async fn a_close_before_until_matched_fails() {
     assert!(all.contains("bye"), "{all}");
 }
 
+/// A close code computed at run time is held to the protocol's ranges as a
+/// written one is (E0413), and the failure points at the code, not the block.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_computed_close_code_out_of_range_fails_at_the_code() {
+    let base = start_server().await;
+    let all = failing(
+        r#"  ws "{{base}}/echo" {
+    let code = 1000 + 5
+    close code
+  }"#,
+        &base,
+    )
+    .await;
+    assert!(
+        all.contains("1005 is not a close code an endpoint may send"),
+        "{all}"
+    );
+    assert!(all.contains("--> ws.rit:6:11"), "{all}");
+}
+
 // ---------------------------------------------------------------- the API directly
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 use super::*;
 use crate::check::program::Program;
 use crate::check::resolved::{Resolved, ResolvedNames};
+use crate::steps::ws::session as ws;
 use crate::syntax::ast;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -493,13 +494,15 @@ impl<'a> Lowerer<'a> {
                 value: value.as_ref().map(|v| self.expr(v)),
                 declared: self.returns.clone(),
             },
-            ast::StatementKind::Send(value) => StatementKind::Send(self.expr(value)),
-            ast::StatementKind::Receive { until, timeout } => StatementKind::Receive {
-                until: until.as_ref().map(|v| self.expr(v)),
-                timeout: timeout.as_ref().map(|v| self.expr(v)),
-            },
+            ast::StatementKind::Send(value) => {
+                self.kind_statement(ws::SEND, &[(ws::MESSAGE, Some(value))])
+            }
+            ast::StatementKind::Receive { until, timeout } => self.kind_statement(
+                ws::RECEIVE,
+                &[(ws::UNTIL, until.as_ref()), (ws::TIMEOUT, timeout.as_ref())],
+            ),
             ast::StatementKind::Close(code) => {
-                StatementKind::Close(code.as_ref().map(|v| self.expr(v)))
+                self.kind_statement(ws::CLOSE, &[(ws::CODE, code.as_ref())])
             }
             ast::StatementKind::Call(expr) => StatementKind::Evaluate(self.expr(expr)),
         };
@@ -507,6 +510,25 @@ impl<'a> Lowerer<'a> {
             kind,
             span: statement.span,
         }
+    }
+
+    /// A statement of a kind's own, handed at run time to the kind the registry
+    /// says holds `word` (none: the interpreter says this build cannot run it).
+    fn kind_statement(
+        &self,
+        word: &'static str,
+        parts: &[(&'static str, Option<&ast::Expr>)],
+    ) -> StatementKind {
+        let owner = crate::steps::statement_owner(word);
+        StatementKind::Kind(KindStatement {
+            kind: owner.map_or("", |(kind, _)| kind.name()),
+            word,
+            parts: parts
+                .iter()
+                .filter_map(|(name, expr)| Some((*name, self.expr((*expr)?))))
+                .collect(),
+            listed: owner.is_some_and(|(_, spec)| spec.listed),
+        })
     }
 
     fn step(&self, step: &ast::Step, following: &[ast::Statement]) -> StepPlan {

@@ -174,14 +174,35 @@ pub enum StatementKind {
         /// value is checked when it is returned.
         declared: Option<(String, Type)>,
     },
-    Send(Expr),
-    Receive {
-        until: Option<Expr>,
-        timeout: Option<Expr>,
-    },
-    Close(Option<Expr>),
+    /// A statement only a kind's blocks hold (`send` in `ws`), run by that kind.
+    Kind(KindStatement),
     /// A call made for its effect.
     Evaluate(Expr),
+}
+
+/// A statement of a kind's own (`receive until json.id == 3 timeout 2s`): the
+/// interpreter hands it to its kind (`StepKind::run_statement`), which asks for
+/// its parts by name, evaluated when it needs them.
+pub struct KindStatement {
+    /// The kind whose blocks hold it (`ws`; `StepKind::name`).
+    pub kind: &'static str,
+    /// The word that begins it (`receive`).
+    pub word: &'static str,
+    /// Its parts as written, by the names its kind gives them (`until`,
+    /// `timeout`), in source order; those left out are absent.
+    pub parts: Vec<(&'static str, Expr)>,
+    /// Whether a description of the test lists it (`StatementSpec::listed`).
+    pub listed: bool,
+}
+
+impl KindStatement {
+    /// The part called `name`, when the statement has it.
+    pub fn part(&self, name: &str) -> Option<&Expr> {
+        self.parts
+            .iter()
+            .find(|(part, _)| *part == name)
+            .map(|(_, expr)| expr)
+    }
 }
 
 /// A local of the body being run (a test, `setup`, `teardown` or a `fn`): a `let`,

@@ -517,34 +517,28 @@ impl Walk<'_, '_> {
                 ));
                 self.block(body, Some(&format!("`{header}`")));
             }
-            StatementKind::Receive { until, timeout } => {
-                let mut text = "receive".to_string();
-                if let Some(until) = until {
-                    text.push_str(&format!(" until {}", self.written(until.span)));
+            // A kind's own statement (`send`, `receive` of a `ws` block): listed as
+            // its first line when its kind lists it, its `timeout` among the timings.
+            StatementKind::Kind(own) => {
+                if let Some(timeout) = own.part("timeout") {
+                    self.timing.push(format!(
+                        "`{}` (line {line}): timeout {}",
+                        own.word,
+                        self.written(timeout.span)
+                    ));
                 }
-                if let Some(timeout) = timeout {
-                    let timeout = self.written(timeout.span);
-                    self.timing
-                        .push(format!("`receive` (line {line}): timeout {timeout}"));
-                    text.push_str(&format!(" timeout {timeout}"));
+                if own.listed {
+                    self.behaviours.push(Behaviour {
+                        step: Some(self.first_line(statement.span)),
+                        line,
+                        expectations: Vec::new(),
+                        context: context.map(str::to_string),
+                    });
                 }
-                self.behaviours.push(Behaviour {
-                    step: Some(text),
-                    line,
-                    expectations: Vec::new(),
-                    context: context.map(str::to_string),
-                });
             }
-            StatementKind::Send(_) => self.behaviours.push(Behaviour {
-                step: Some(self.first_line(statement.span)),
-                line,
-                expectations: Vec::new(),
-                context: context.map(str::to_string),
-            }),
             StatementKind::Let { .. }
             | StatementKind::Assign { .. }
             | StatementKind::Return { .. }
-            | StatementKind::Close(_)
             | StatementKind::Evaluate(_) => {}
         }
     }
@@ -666,6 +660,52 @@ test "Eventually consistent" tags ["slow"] {
             .find(|param| param.name == "token")
             .unwrap();
         assert!(token.secret && token.default.is_none());
+    }
+
+    /// The statements of a `ws` block are what the test does: `send` and
+    /// `receive` listed in the block's context, `close` left out, and a
+    /// `receive`'s timeout among the timings.
+    #[test]
+    fn the_statements_of_a_ws_block_are_listed_as_written() {
+        let (definitions, _) = definitions_of(
+            r#"test "Chat" {
+  ws "ws://127.0.0.1:1/chat" {
+    send { type: "ping" }
+    receive until json.type == "pong" timeout 2s
+    expect json.type == "pong"
+    close 1000
+  }
+}
+"#,
+        );
+        let chat = &definitions.suites[0].tests[0];
+        // A step with a block is named by its first line, cut.
+        let context = Some("in `ws \"ws://127.0.0.1:1/chat\" …` (line 2)".to_string());
+        let steps: Vec<(Option<&str>, usize, Option<&str>)> = chat
+            .behaviours
+            .iter()
+            .map(|behaviour| {
+                (
+                    behaviour.step.as_deref(),
+                    behaviour.line,
+                    behaviour.context.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (Some("ws \"ws://127.0.0.1:1/chat\" …"), 2, None),
+                (Some("send { type: \"ping\" }"), 3, context.as_deref()),
+                (
+                    Some("receive until json.type == \"pong\" timeout 2s"),
+                    4,
+                    context.as_deref()
+                ),
+            ]
+        );
+        assert_eq!(chat.behaviours[2].expectations, ["json.type == \"pong\""]);
+        assert_eq!(chat.inner_timing, ["`receive` (line 4): timeout 2s"]);
     }
 
     #[test]

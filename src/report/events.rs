@@ -263,9 +263,9 @@ impl EventsReporter {
                     "checkpoints": report.checkpoints,
                 })
             }
-            // A load step's live progress is for the terminal only: the stream
-            // gets the load's record in `test_finished`.
-            Event::LoadProgress { .. } => return None,
+            // A step's live progress is for the terminal only: the stream gets a
+            // load's record in `test_finished`.
+            Event::StepProgress { .. } => return None,
         })
     }
 }

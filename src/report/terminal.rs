@@ -11,7 +11,6 @@ use crate::run::outcome::{
     CheckpointOutcome, CheckpointStatus, Event, Failure, TestOutcome, TestStatus,
 };
 use crate::source::source_map::SourceMap;
-use crate::steps::load::LoadProgress;
 use crate::steps::load::text as load_text;
 use crate::units::literal_duration;
 use codespan_reporting::diagnostic as cs;
@@ -256,12 +255,9 @@ pub fn load_tables(loads: &[serde_json::Value]) -> String {
     text
 }
 
-/// The live line of a running load step.
-pub fn progress_message(suite: &str, test: &str, progress: &LoadProgress) -> String {
-    format!(
-        "{suite} / {test}: load  {}",
-        load_text::progress_line(progress)
-    )
+/// The live line of a running step: its test, then the line its kind gave.
+pub fn progress_message(suite: &str, test: &str, line: &str) -> String {
+    format!("{suite} / {test}: {line}")
 }
 
 fn round_to_millis(duration: Duration) -> Duration {
@@ -313,13 +309,9 @@ impl Reporter for TerminalReporter {
                     );
                 }
             }
-            Event::LoadProgress {
-                suite,
-                test,
-                progress,
-            } => {
+            Event::StepProgress { suite, test, line } => {
                 if let Some(spinner) = &self.spinner {
-                    spinner.set_message(self.masker.mask(&progress_message(suite, test, progress)));
+                    spinner.set_message(self.masker.mask(&progress_message(suite, test, line)));
                 }
             }
             Event::Exchange { suite, test, text } => {
@@ -412,19 +404,10 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn a_progress_message_names_the_test_and_reads_the_load_so_far() {
-        let progress = LoadProgress {
-            elapsed: Duration::from_millis(1_520),
-            total: Some(Duration::from_secs(5)),
-            requests: 600,
-            failed: 0,
-            throughput: 400.0,
-            p99: Duration::from_micros(2_500),
-            ..LoadProgress::default()
-        };
+    fn a_progress_message_names_the_test_before_the_line_of_its_step() {
         assert_eq!(
-            progress_message("Shop", "browse", &progress),
-            "Shop / browse: load  1.5s / 5s  600 requests  400 req/s  p99 2.5ms  0 errors"
+            progress_message("Shop", "browse", "load  1.5s / 5s  600 requests"),
+            "Shop / browse: load  1.5s / 5s  600 requests"
         );
     }
 

@@ -2,6 +2,7 @@
 //! `fn`) against the outside world. Scopes, the last step's fields, expectation
 //! groups, control forms, user-function calls and steps through their kinds' executors.
 
+mod driven_statement;
 mod driven_step;
 mod expectation_cause;
 
@@ -9,25 +10,25 @@ use super::boundary::{Boundary, cross, within_limit};
 use super::evaluate::{Evaluator, Names, TextContext, Verdict, explain, expr_key};
 use super::functions::FunctionContext;
 use super::open_steps::OpenSteps;
-use super::outcome::{Cause, Event, Failure, FailureKind, StepStatus};
+use super::outcome::{Event, Failure, FailureKind, StepStatus};
 use super::services::Services;
 use crate::mask::Masker;
 use crate::plan::{
-    BinaryOperator, Block, Callee, Expr, ExprKind, Place, Plan, Slot, Statement, StatementKind,
-    StepPlan, TemplatePart,
+    BinaryOperator, Block, Callee, Expr, ExprKind, KindStatement, Place, Plan, Slot, Statement,
+    StatementKind, StepPlan, TemplatePart,
 };
 use crate::source::source_map::SourceMap;
 use crate::source::span::Span;
-use crate::steps::context::Halt;
+use crate::steps::StepKind;
+use crate::steps::context::{FieldsCheck, Halt, Sessions};
 use crate::steps::exec::{
     Executors, FieldError, FieldValue, StepError, StepErrorKind, StepInput, TestResources,
 };
-use crate::steps::load::CheckFn;
 use crate::steps::schema::TargetText;
-use crate::steps::ws::{Frame, Outgoing, WsConnection};
 use crate::units::literal_duration;
 use crate::value::Value;
 use crate::value::{self, describe};
+use driven_statement::DrivenStatement;
 use driven_step::DrivenStep;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -110,9 +111,10 @@ pub struct TestContext {
     pub suite: String,
     pub test: String,
     pub warnings: Vec<String>,
-    pub loads: Vec<serde_json::Value>,
-    /// The open WebSockets of the `ws` blocks being run, innermost last.
-    websockets: Vec<WsConnection>,
+    /// The results steps kept whole (`StepContext::keep_record`), in order.
+    records: Vec<KeptRecord>,
+    /// What each kind keeps for this test (`ws`: the WebSockets its blocks opened).
+    sessions: Sessions,
     /// What failed inside a step its kind drives (`DrivenStep`), until the step
     /// ends with it.
     held_failure: Option<Box<Failure>>,
@@ -144,11 +146,19 @@ impl TestContext {
             suite,
             test,
             warnings: Vec::new(),
-            loads: Vec::new(),
-            websockets: Vec::new(),
+            records: Vec::new(),
+            sessions: Sessions::default(),
             held_failure: None,
             open_steps,
         }
+    }
+
+    /// The results the test's steps kept whole, for its report (`loads`).
+    pub fn take_records(&mut self) -> Vec<serde_json::Value> {
+        std::mem::take(&mut self.records)
+            .into_iter()
+            .map(|kept| kept.record)
+            .collect()
     }
 
     /// The failure of this test once its `timeout` passed (the future running it
@@ -500,9 +510,9 @@ impl TestContext {
                     message: explain(&source(), &verdict.actual),
                     expected: Some(source()),
                     actual: verdict.actual,
-                    detail: match (verdict.detail, self.load_detail(condition)) {
-                        (Some(detail), Some(load)) => Some(format!("{detail}\n{load}")),
-                        (detail, load) => detail.or(load),
+                    detail: match (verdict.detail, self.kept_record_detail(condition)) {
+                        (Some(detail), Some(kept)) => Some(format!("{detail}\n{kept}")),
+                        (detail, kept) => detail.or(kept),
                     },
                     also: Vec::new(),
                 }),
@@ -712,45 +722,7 @@ impl TestContext {
                     };
                     return Ok(Flow::Return(value));
                 }
-                StatementKind::Send(value) => {
-                    let value = self.evaluate(value).await?;
-                    let message = match value {
-                        Value::Bytes(bytes) => Outgoing::Binary(bytes),
-                        Value::String(text) => Outgoing::Text(text),
-                        Value::Json(serde_json::Value::String(text)) => Outgoing::Text(text),
-                        other => Outgoing::Text(value::to_json(&other).to_string()),
-                    };
-                    let connection = self.websocket(statement)?;
-                    connection
-                        .send(message)
-                        .await
-                        .map_err(|error| ws_failure(statement, error))?;
-                }
-                StatementKind::Receive { until, timeout } => {
-                    let timeout = match timeout {
-                        Some(timeout) => self.duration(timeout).await?,
-                        None => self.shared.settings.default_timeout,
-                    };
-                    self.receive(statement, until.as_ref(), timeout).await?;
-                }
-                StatementKind::Close(code) => {
-                    let code = match code {
-                        Some(code_expr) => {
-                            let code = self.evaluate(code_expr).await?;
-                            within_limit("close", &code, code_expr.span)?;
-                            match code {
-                                Value::Int(code) => u16::try_from(code).unwrap_or(1000),
-                                _ => 1000,
-                            }
-                        }
-                        None => 1000,
-                    };
-                    let connection = self.websocket(statement)?;
-                    connection
-                        .close(code)
-                        .await
-                        .map_err(|error| ws_failure(statement, error))?;
-                }
+                StatementKind::Kind(own) => self.run_kind_statement(own, statement).await?,
                 StatementKind::Evaluate(expr) => {
                     self.evaluate(expr).await?;
                 }
@@ -770,91 +742,52 @@ impl TestContext {
         }
     }
 
-    // ------------------------------------------------------------ WebSocket
+    // ------------------------------------------------------------ kinds' own
 
-    fn websocket(&mut self, statement: &Statement) -> Outcome<&mut WsConnection> {
-        self.websockets.last_mut().ok_or_else(|| {
-            Box::new(Failure::new(
-                FailureKind::Evaluation,
-                statement.span,
-                "no WebSocket is open here",
-            ))
-        })
+    /// A statement of a kind's own (`receive` in a `ws` block), run by its kind.
+    async fn run_kind_statement(
+        &mut self,
+        own: &KindStatement,
+        statement: &Statement,
+    ) -> Outcome<()> {
+        let Some(kind) = crate::steps::by_name(own.kind) else {
+            return Err(unsupported_statement(own, statement));
+        };
+        let mut driven = DrivenStatement {
+            test: self,
+            own,
+            span: statement.span,
+        };
+        let Some(running) = kind.run_statement(own.word, &mut driven) else {
+            return Err(unsupported_statement(own, statement));
+        };
+        running
+            .await
+            .map_err(|halt| self.failure_of(halt, statement.span))
     }
 
-    /// `receive [until E] [timeout D]`: the next frame, or the first for which E
-    /// holds; its fields are then in scope.
-    async fn receive(
-        &mut self,
-        statement: &Statement,
-        until: Option<&Expr>,
-        timeout: Duration,
-    ) -> Outcome<()> {
-        // One deadline for every frame read until one matches; a timeout names
-        // the timeout as written, not what was left of it.
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut skipped: Vec<String> = Vec::new();
-        loop {
-            let connection = self.websocket(statement)?;
-            let frame = match connection.receive(deadline, timeout).await {
-                Ok(frame) => frame,
-                Err(mut error) => {
-                    if !skipped.is_empty() {
-                        let arrived = format!(
-                            "frames that arrived and did not match:\n{}",
-                            skipped.join("\n")
-                        );
-                        error.detail = Some(match error.detail {
-                            Some(detail) => format!("{detail}\n{arrived}"),
-                            None => arrived,
-                        });
-                    }
-                    return Err(ws_failure(statement, error));
-                }
-            };
-            let shown = match &frame {
-                Frame::Text(text) => text.clone(),
-                Frame::Binary(bytes) => format!("<{} bytes of binary data>", bytes.len()),
-                Frame::Closed(code) => format!("<closed with code {code}>"),
-            };
-            self.set_fields(frame_fields(&frame));
-            let Some(until) = until else { return Ok(()) };
-            let matched = match self.evaluate(until).await {
-                Ok(value) => value::truthy(&value).unwrap_or(false),
-                Err(_) => false,
-            };
-            if matched {
-                return Ok(());
-            }
-            if matches!(frame, Frame::Closed(_)) {
-                return Err(Box::new(
-                    Failure::new(
-                        FailureKind::Step(StepErrorKind::Protocol),
-                        statement.span,
-                        "the server closed the WebSocket before a frame matched `until`",
-                    )
-                    .with_detail(Some(format!(
-                        "frames that arrived:\n{}",
-                        skipped.join("\n")
-                    ))),
-                ));
-            }
-            skipped.push(shown);
+    /// The failure a kind's step or statement at `span` stopped with: its own
+    /// error, or what failed of what the interpreter ran for it (held meanwhile).
+    fn failure_of(&mut self, halt: Halt, span: Span) -> Box<Failure> {
+        match halt {
+            Halt::Step(error) => Box::new(Failure::of_step(error, span)),
+            Halt::Failed(failed) => self.held_failure.take().unwrap_or_else(|| {
+                Box::new(Failure::new(FailureKind::Evaluation, span, failed.message))
+            }),
         }
     }
 
-    /// The summary of the load whose result a failed expectation reads — a field
-    /// of the last step when that step was a `load` (`latency.p99`), or of a record
-    /// that a `load` returned (`r.latency.p99`) — for the failure's detail.
-    fn load_detail(&self, condition: &Expr) -> Option<String> {
-        let record = self.load_read_by(condition)?;
-        Some(crate::steps::load::text::threshold_detail(
-            record,
-            duration_limit(condition),
-        ))
+    /// What explains a failed expectation that reads a result a step kept whole
+    /// — a field of the last step when that step kept its result (`latency.p99`
+    /// after a `load`), or of a record such a step returned (`r.latency.p99`) —
+    /// as its kind words it (`StepKind::result_detail`), for the failure's detail.
+    fn kept_record_detail(&self, condition: &Expr) -> Option<String> {
+        let kept = self.record_read_by(condition)?;
+        kept.kind
+            .result_detail(&kept.record, duration_limit(condition))
     }
 
-    fn load_read_by(&self, expr: &Expr) -> Option<&serde_json::Value> {
+    fn record_read_by(&self, expr: &Expr) -> Option<&KeptRecord> {
         let mut root = expr;
         let mut first_member = None;
         while let ExprKind::Member(target, _) | ExprKind::Index(target, _) = &root.kind {
@@ -869,48 +802,49 @@ impl TestContext {
             ExprKind::Global { module, name } => Some((name, self.global(*module, name))),
             _ => None,
         };
+        let explained = |field: &str| {
+            self.records
+                .iter()
+                .any(|kept| kept.kind.explained_fields().contains(&field))
+        };
         if let Some((name, Some(value))) = named {
-            let load_fields = crate::steps::load::text::LOAD_FIELDS;
-            if load_fields.contains(&name.as_str()) {
-                // A field of the last step: the load's only when it was the last step.
+            let name: &str = name;
+            if explained(name) {
+                // A field of the last step: the kept result's only when it was
+                // the last step.
                 let value = value::to_json(value);
-                if let Some(last) = self.loads.last()
-                    && last.get(name.as_str()) == Some(&value)
+                if let Some(last) = self.records.last()
+                    && last.kind.explained_fields().contains(&name)
+                    && last.record.get(name) == Some(&value)
                 {
                     return Some(last);
                 }
-            } else if first_member.is_some_and(|member| load_fields.contains(&member))
-                && matches!(value, Value::Object(_))
-            {
+            } else if first_member.is_some_and(explained) && matches!(value, Value::Object(_)) {
                 let value = value::to_json(value);
-                if let Some(load) = self.loads.iter().rev().find(|load| **load == value) {
-                    return Some(load);
+                if let Some(kept) = self.records.iter().rev().find(|kept| kept.record == value) {
+                    return Some(kept);
                 }
             }
         }
         children(expr)
             .into_iter()
-            .find_map(|child| self.load_read_by(child))
+            .find_map(|child| self.record_read_by(child))
     }
 
-    /// The `check { }` of a load as a plain function of each response: the
-    /// names visible here are copied once, and each response's HTTP fields are
-    /// laid over them.
-    fn check_function(&self, checks: &[Expr]) -> CheckFn {
+    /// The `check { }` of a step as a plain function of a set of fields (each
+    /// response's, for `load`): the names visible here are copied once, and the
+    /// fields are laid over them.
+    fn check_function(&self, checks: &[Expr]) -> FieldsCheck {
         let locals = self.frame().slots.clone();
         let checks: Vec<Expr> = checks.to_vec();
         let shared = Arc::clone(&self.shared);
         let base_dir = self.module_dir();
         let globals = self.globals.clone();
         let no_secrets = Masker::default();
-        Arc::new(move |response| {
-            let fields: HashMap<String, FieldValue> =
-                crate::steps::http::exec::response_fields(response)
-                    .into_iter()
-                    .collect();
+        Arc::new(move |fields| {
             let names = CheckNames {
                 locals: &locals,
-                fields: &fields,
+                fields,
                 globals: &globals,
             };
             let env = |name: &str| shared.env_var(name);
@@ -922,8 +856,8 @@ impl TestContext {
                 temp_dir: &shared.settings.temp_dir,
                 env: &env,
                 logs: &logs,
-                // A load check's values are never shown (a failed check is named by
-                // its source text): nothing made there is registered, which would
+                // A check's values are never shown (a failed check is named by its
+                // source text): nothing made there is registered, which would
                 // otherwise grow the register with every response.
                 secrets: &no_secrets,
             };
@@ -957,21 +891,18 @@ impl TestContext {
             return Err(unsupported_step(step));
         };
         // A kind whose steps run statements or checks drives its step itself.
-        let driven = match kind.drive(&mut DrivenStep { test: self, step }) {
+        let driven = match kind.drive(&mut DrivenStep {
+            test: self,
+            kind,
+            step,
+        }) {
             Some(driving) => Some(driving.await),
             None => None,
         };
         if let Some(result) = driven {
-            return result.map(Some).map_err(|halt| match halt {
-                Halt::Step(error) => step_failure(step, error),
-                Halt::Failed(failed) => self.held_failure.take().unwrap_or_else(|| {
-                    Box::new(Failure::new(
-                        FailureKind::Evaluation,
-                        step.span,
-                        failed.message,
-                    ))
-                }),
-            });
+            return result
+                .map(Some)
+                .map_err(|halt| self.failure_of(halt, step.span));
         }
         let shared = Arc::clone(&self.shared);
         let Some(executor) = shared.executors.get(step.backend) else {
@@ -1114,40 +1045,11 @@ impl TestContext {
     }
 }
 
-fn ws_failure(statement: &Statement, error: StepError) -> Box<Failure> {
-    Box::new(Failure::of_step(error, statement.span))
-}
-
-/// The fields a `receive` yields (docs/websocket-redis.md).
-fn frame_fields(frame: &Frame) -> Vec<(String, FieldValue)> {
-    let (message, binary, closed, code) = match frame {
-        Frame::Text(text) => (text.clone(), Vec::new(), false, 0),
-        Frame::Binary(bytes) => (String::new(), bytes.clone(), false, 0),
-        Frame::Closed(code) => (String::new(), Vec::new(), true, i64::from(*code)),
-    };
-    let json = match frame {
-        Frame::Text(text) => serde_json::from_str(text)
-            .map(Value::Json)
-            .map_err(|error| FieldError::not_json(format!("the message is not JSON ({error})"))),
-        _ => Err(FieldError {
-            cause: Cause::NoBody,
-            message: "the last frame was not a text message".to_string(),
-        }),
-    };
-    vec![
-        ("message".to_string(), Ok(Value::String(message))),
-        ("json".to_string(), json),
-        ("binary".to_string(), Ok(Value::Bytes(binary))),
-        ("closed".to_string(), Ok(Value::Bool(closed))),
-        ("close_code".to_string(), Ok(Value::Int(code))),
-    ]
-}
-
-/// Names inside a load `check`: each response's HTTP fields, and a copy of the
-/// locals and globals at the step.
+/// Names inside a step's `check`: the fields it is given (each response's, for
+/// `load`), and a copy of the locals and globals at the step.
 struct CheckNames<'a> {
     locals: &'a [Option<Value>],
-    fields: &'a HashMap<String, FieldValue>,
+    fields: &'a [(String, FieldValue)],
     globals: &'a [HashMap<String, Value>],
 }
 
@@ -1157,7 +1059,10 @@ impl Names for CheckNames<'_> {
     }
 
     fn field(&self, name: &str) -> Option<Result<&Value, &FieldError>> {
-        self.fields.get(name).map(Result::as_ref)
+        self.fields
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_ref())
     }
 
     fn global(&self, module: usize, name: &str) -> Option<&Value> {
@@ -1176,6 +1081,24 @@ fn duration_limit(condition: &Expr) -> Option<Duration> {
         ExprKind::Literal(crate::plan::Literal::Duration(duration)) => Some(*duration),
         _ => None,
     })
+}
+
+/// A result a step kept whole, and the kind that explains it.
+struct KeptRecord {
+    kind: &'static dyn StepKind,
+    record: serde_json::Value,
+}
+
+/// A statement whose kind this build does not have or does not run it.
+fn unsupported_statement(own: &KindStatement, statement: &Statement) -> Box<Failure> {
+    Box::new(Failure::new(
+        FailureKind::Evaluation,
+        statement.span,
+        format!(
+            "`{}` statements are not supported by this build of ritc yet",
+            own.word
+        ),
+    ))
 }
 
 /// A step of a kind this build has no executor for.

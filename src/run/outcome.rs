@@ -180,12 +180,13 @@ pub enum Event {
         span: Span,
         message: String,
     },
-    /// A running `load` step's figures so far, about four times a second: for the
-    /// live line on a terminal only; no report and no `--events` line carries it.
-    LoadProgress {
+    /// A running step's progress as its kind words it (a `load`'s figures so far,
+    /// about four times a second): for the live line on a terminal only; no report
+    /// and no `--events` line carries it.
+    StepProgress {
         suite: String,
         test: String,
-        progress: crate::steps::load::LoadProgress,
+        line: String,
     },
     /// `-v`: a step's request and response, secrets masked.
     Exchange {

@@ -1199,7 +1199,7 @@ async fn run_test(
             None => body.await.map(|_| ()),
         };
         outcome.warnings = std::mem::take(&mut context.warnings);
-        outcome.loads = std::mem::take(&mut context.loads);
+        outcome.loads = context.take_records();
         match result {
             Ok(()) => {
                 outcome.failure = None;

@@ -1,23 +1,26 @@
 //! What a step kind whose steps run statements or checks (`ws`, `load`) asks of
-//! the interpreter, which implements `StepContext` for one step at a time. The
-//! kind drives its step through it (`StepKind::drive`) and never imports the
-//! interpreter or the plan: it names the step's parts (`StepPart`) and gets
-//! values back; what fails there stays with the interpreter (`Halt::Failed`).
+//! the interpreter, which implements `StepContext` for one step at a time and
+//! `StatementContext` for one of the statements only a kind's block holds (`send`,
+//! `receive`, `close` in `ws`). The kind drives its step (`StepKind::drive`) and
+//! runs its statements (`StepKind::run_statement`) through them and never imports
+//! the interpreter or the plan: it names the parts of the step or statement
+//! (`StepPart`, a part's name) and gets values back; what fails there stays with
+//! the interpreter (`Halt::Failed`). Nothing here names a kind: what a kind keeps
+//! for a test (`ws`: its open connections) is its own, in `Sessions`.
 
 use super::exec::{FieldValue, StepError};
-use super::load::{CheckFn, ProgressHook};
-use super::ws::WsConnection;
 use crate::mask::Masker;
 use crate::value::Value;
 use futures_util::future::BoxFuture;
+use std::any::Any;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Why a driven step stopped.
+/// Why a driven step (or a kind's statement) stopped.
 pub enum Halt {
-    /// The step's own error: the interpreter reports it at the step.
+    /// The step's own error: the interpreter reports it at the step (or statement).
     Step(StepError),
     /// Something the interpreter ran for the step failed (an expression, a
     /// statement of its block); the interpreter holds that failure and reports it.
@@ -41,6 +44,15 @@ pub enum StepPart {
 /// A step's clauses by name, evaluated (`StepInput::options`); `None` for a flag.
 pub type Clauses = Vec<(String, Option<Value>)>;
 
+/// The step's `check { }` conditions as a function of a set of fields (a
+/// response's, for `load`), evaluated with the names visible at the step: `Err`
+/// carries the source text of the first condition that does not hold.
+pub type FieldsCheck = Arc<dyn Fn(&[(String, FieldValue)]) -> Result<(), String> + Send + Sync>;
+
+/// Shows a running step's progress: one line, as the kind words it (`load  3.2s /
+/// 10s  1204 requests …`). Called from any thread: it returns at once.
+pub type ProgressLine = Arc<dyn Fn(String) + Send + Sync>;
+
 /// What the run gives every step, as `StepInput` holds it.
 pub struct StepSettings {
     pub method: Option<&'static str>,
@@ -49,6 +61,32 @@ pub struct StepSettings {
     pub max_body: usize,
     pub secrets: Masker,
     pub environment: Arc<HashMap<String, String>>,
+}
+
+/// What each kind keeps for the length of one test attempt, under its own name
+/// (`ws`: the WebSockets open around the statement that runs). The interpreter
+/// holds it and never looks inside.
+#[derive(Default)]
+pub struct Sessions {
+    by_kind: HashMap<&'static str, Box<dyn Any + Send>>,
+}
+
+impl Sessions {
+    /// The session the kind called `kind` keeps in this test, made on first use.
+    pub fn of<T: Any + Send + Default>(&mut self, kind: &'static str) -> &mut T {
+        let slot = self
+            .by_kind
+            .entry(kind)
+            .or_insert_with(|| Box::new(T::default()));
+        if !slot.is::<T>() {
+            // One kind keeps one type; a different one starts afresh.
+            *slot = Box::new(T::default());
+        }
+        match slot.downcast_mut::<T>() {
+            Some(session) => session,
+            None => unreachable!("the slot was just given a `T`"),
+        }
+    }
 }
 
 pub trait StepContext: Send {
@@ -75,15 +113,52 @@ pub trait StepContext: Send {
     fn set_fields(&mut self, fields: Vec<(String, FieldValue)>);
     /// Runs the statements of the step's block in a scope of their own.
     fn run_block(&mut self) -> BoxFuture<'_, Result<(), Halt>>;
-    /// The WebSockets open around the statement that runs, innermost last: a
-    /// `ws` block's `send`, `receive` and `close` talk to the last.
-    fn websockets(&mut self) -> &mut Vec<WsConnection>;
-    /// The step's `check { }` conditions as a function of each response; `None`
+    /// What the kinds keep for this test.
+    fn sessions(&mut self) -> &mut Sessions;
+    /// The step's `check { }` conditions as a function of a set of fields; `None`
     /// when it has none.
-    fn check_function(&self) -> Option<CheckFn>;
-    /// Reports a load's progress as events while it runs.
-    fn progress_hook(&self) -> ProgressHook;
-    /// Keeps a load's whole result, for the detail of a failed expectation that
-    /// reads it.
-    fn remember_load(&mut self, record: &Value);
+    fn check_function(&self) -> Option<FieldsCheck>;
+    /// Shows the step's progress while it runs (the terminal's live line).
+    fn progress(&self) -> ProgressLine;
+    /// Keeps the step's whole result for the test's report (`loads`) and for the
+    /// detail of a failed expectation that reads it (`StepKind::result_detail`).
+    fn keep_record(&mut self, record: &Value);
+}
+
+/// One statement of a kind's own (`receive until json.id == 3 timeout 2s`), run
+/// by the kind inside one of its steps' blocks. Its parts are named as the kind
+/// names them (`until`, `timeout`) and evaluated only when the kind asks, each
+/// time it asks (`until` again after each frame).
+pub trait StatementContext: Send {
+    /// The run's step timeout (`--timeout`).
+    fn default_timeout(&self) -> Duration;
+    /// Whether the statement has the part called `name`.
+    fn has(&self, name: &'static str) -> bool;
+    /// The part called `name`, evaluated; `None` when the statement has none.
+    fn part(&mut self, name: &'static str) -> BoxFuture<'_, Result<Option<Value>, Halt>>;
+    /// Whether the part called `name` holds with the fields now in scope: false
+    /// when it is absent, does not evaluate, or is not true.
+    fn holds(&mut self, name: &'static str) -> BoxFuture<'_, bool>;
+    /// A failure at the part called `part` (the whole statement for `None`),
+    /// which the interpreter keeps.
+    fn fail_at(&mut self, part: Option<&'static str>, message: String) -> Halt;
+    /// Puts the fields the statement yields in scope (`receive`: the frame's).
+    fn set_fields(&mut self, fields: Vec<(String, FieldValue)>);
+    /// What the kinds keep for this test.
+    fn sessions(&mut self) -> &mut Sessions;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kind_finds_again_the_session_it_made() {
+        let mut sessions = Sessions::default();
+        sessions.of::<Vec<u8>>("a").push(1);
+        sessions.of::<Vec<u8>>("a").push(2);
+        sessions.of::<Vec<u8>>("b").push(3);
+        assert_eq!(sessions.of::<Vec<u8>>("a"), &vec![1, 2]);
+        assert_eq!(sessions.of::<Vec<u8>>("b"), &vec![3]);
+    }
 }

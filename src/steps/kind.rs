@@ -2,13 +2,14 @@
 //! import `run`, `plan` or `report`.
 
 use super::StepChecker;
-use super::context::{Halt, StepContext};
+use super::context::{Halt, StatementContext, StepContext};
 use super::exec::StepExecutor;
-use super::schema::StepSchema;
+use super::schema::{StatementSpec, StepSchema};
 use crate::syntax::ast::Step;
 use crate::value::Value;
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// One kind of step. Its words must agree with grammar/rit.pest, the language
 /// server's keywords, the importer's reserved words and the editor grammars;
@@ -40,6 +41,36 @@ pub trait StepKind: Send + Sync {
         &'a self,
         _context: &'a mut dyn StepContext,
     ) -> Option<BoxFuture<'a, Result<Value, Halt>>> {
+        None
+    }
+    /// The statements only its steps' blocks hold (`ws`: `send`, `receive`,
+    /// `close`); each word belongs to one kind.
+    fn statements(&self) -> &'static [StatementSpec] {
+        &[]
+    }
+    /// Runs one of its `statements()` (the one that begins with `word`) through
+    /// the interpreter's `StatementContext`. `None`: not one of its statements.
+    fn run_statement<'a>(
+        &'a self,
+        _word: &'a str,
+        _context: &'a mut dyn StatementContext,
+    ) -> Option<BoxFuture<'a, Result<(), Halt>>> {
+        None
+    }
+    /// The fields of a result it keeps (`StepContext::keep_record`) whose reading
+    /// in a failed expectation gets `result_detail` (`load`: its counts and
+    /// latencies).
+    fn explained_fields(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// What a failed expectation on one of its `explained_fields` is explained
+    /// with, from the whole result it kept; `limit`: the duration the expectation
+    /// compares with, if any.
+    fn result_detail(
+        &self,
+        _record: &serde_json::Value,
+        _limit: Option<Duration>,
+    ) -> Option<String> {
         None
     }
     /// How the hover of its keyword introduces the result record.

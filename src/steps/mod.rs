@@ -27,4 +27,4 @@ pub mod ws;
 
 pub use check::StepChecker;
 pub use kind::StepKind;
-pub use registry::{all_result_fields, by_name, registry, schema_for};
+pub use registry::{all_result_fields, by_name, registry, schema_for, statement_owner};

@@ -1,7 +1,7 @@
 //! The one list of step kinds. Adding a kind is its folder and one line here.
 
 use super::StepKind;
-use super::schema::StepSchema;
+use super::schema::{StatementSpec, StepSchema};
 
 static KINDS: &[&dyn StepKind] = &[
     &super::http::Http,
@@ -20,6 +20,17 @@ pub fn registry() -> &'static [&'static dyn StepKind] {
 /// The step kind called `name` (`StepKind::name`).
 pub fn by_name(name: &str) -> Option<&'static dyn StepKind> {
     KINDS.iter().copied().find(|kind| kind.name() == name)
+}
+
+/// The kind whose blocks hold the statement that begins with `word` (`send`:
+/// `ws`), and how it declares it.
+pub fn statement_owner(word: &str) -> Option<(&'static dyn StepKind, StatementSpec)> {
+    KINDS.iter().copied().find_map(|kind| {
+        kind.statements()
+            .iter()
+            .find(|spec| spec.word == word)
+            .map(|spec| (kind, *spec))
+    })
 }
 
 /// The schema of every step kind, by the name the AST uses (`StepKind::backend_name`).
@@ -64,5 +75,17 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), registry().len(), "two kinds share a name");
+    }
+
+    /// A kind's statement is found by its word, and no word is two kinds'.
+    #[test]
+    fn each_statement_word_belongs_to_one_kind() {
+        for kind in registry() {
+            for spec in kind.statements() {
+                let owner = statement_owner(spec.word).map(|(owner, _)| owner.name());
+                assert_eq!(owner, Some(kind.name()), "`{}`", spec.word);
+            }
+        }
+        assert!(statement_owner("expect").is_none());
     }
 }

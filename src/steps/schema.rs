@@ -101,3 +101,14 @@ impl StepSchema {
         self.result.iter().map(|(name, _)| *name).collect()
     }
 }
+
+/// A statement only the blocks of a kind's steps hold (`send`, `receive` and
+/// `close` in a `ws` block), which the kind runs (`StepKind::run_statement`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatementSpec {
+    /// The word that begins it.
+    pub word: &'static str,
+    /// Whether a description of the test (`ritc publish`) lists it among what the
+    /// test does (`send`, `receive`), or leaves it out (`close`).
+    pub listed: bool,
+}

@@ -3,20 +3,22 @@
 //! open steps and events. A failure of what it runs for the step (an expression,
 //! a statement of the block) is held here and reported as it is.
 
-use super::{TestContext, TextContext};
+use super::{KeptRecord, TestContext, TextContext};
 use crate::plan::{Expr, StepPlan};
 use crate::run::outcome::{Event, Failure, FailureKind, StepStatus};
-use crate::steps::context::{Clauses, Failed, Halt, StepContext, StepPart, StepSettings};
+use crate::steps::StepKind;
+use crate::steps::context::{
+    Clauses, Failed, FieldsCheck, Halt, ProgressLine, Sessions, StepContext, StepPart, StepSettings,
+};
 use crate::steps::exec::{FieldValue, StepError};
-use crate::steps::load::{CheckFn, LoadProgress, ProgressHook};
 use crate::steps::schema::TargetText;
-use crate::steps::ws::WsConnection;
 use crate::value::{self, Value};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
 pub(super) struct DrivenStep<'a> {
     pub(super) test: &'a mut TestContext,
+    pub(super) kind: &'static dyn StepKind,
     pub(super) step: &'a StepPlan,
 }
 
@@ -60,8 +62,7 @@ impl StepContext for DrivenStep<'_> {
 
     fn target(&mut self) -> BoxFuture<'_, Result<Value, Halt>> {
         Box::pin(async move {
-            let target_text = crate::steps::schema_for(self.step.backend)
-                .map_or(TargetText::Plain, |schema| schema.target_text);
+            let target_text = self.kind.schema().target_text;
             let target = &self.step.target;
             let result = match target_text {
                 TargetText::Shell => self
@@ -165,31 +166,34 @@ impl StepContext for DrivenStep<'_> {
         })
     }
 
-    fn websockets(&mut self) -> &mut Vec<WsConnection> {
-        &mut self.test.websockets
+    fn sessions(&mut self) -> &mut Sessions {
+        &mut self.test.sessions
     }
 
-    fn check_function(&self) -> Option<CheckFn> {
+    fn check_function(&self) -> Option<FieldsCheck> {
         let load = self.step.part.load()?;
         (!load.checks.is_empty()).then(|| self.test.check_function(&load.checks))
     }
 
-    fn progress_hook(&self) -> ProgressHook {
+    fn progress(&self) -> ProgressLine {
         let (events, suite, test) = (
             self.test.shared.events.clone(),
             self.test.suite.clone(),
             self.test.test.clone(),
         );
-        ProgressHook(Arc::new(move |progress: &LoadProgress| {
-            let _ = events.send(Event::LoadProgress {
+        Arc::new(move |line: String| {
+            let _ = events.send(Event::StepProgress {
                 suite: suite.clone(),
                 test: test.clone(),
-                progress: progress.clone(),
+                line,
             });
-        }))
+        })
     }
 
-    fn remember_load(&mut self, record: &Value) {
-        self.test.loads.push(value::to_json(record));
+    fn keep_record(&mut self, record: &Value) {
+        self.test.records.push(KeptRecord {
+            kind: self.kind,
+            record: value::to_json(record),
+        });
     }
 }

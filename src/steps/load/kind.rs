@@ -6,6 +6,7 @@ use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
 use crate::value::Value;
 use futures_util::future::BoxFuture;
+use std::time::Duration;
 
 pub struct Load;
 
@@ -31,5 +32,13 @@ impl StepKind for Load {
 
     fn check(&self, step: &Step, checker: &mut dyn StepChecker) {
         super::check::check(step, checker);
+    }
+
+    fn explained_fields(&self) -> &'static [&'static str] {
+        &super::text::LOAD_FIELDS
+    }
+
+    fn result_detail(&self, record: &serde_json::Value, limit: Option<Duration>) -> Option<String> {
+        Some(super::text::threshold_detail(record, limit))
     }
 }

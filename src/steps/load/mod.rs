@@ -1,13 +1,14 @@
 //! The `load` step kind: many HTTP requests, measured (docs/load.md). `kind` and
 //! `check` declare it; `config` reads its block options and clauses; `spec` is
-//! what the checker and the interpreter see; `model` plans the load in time;
+//! what the checker and the engine see; `model` plans the load in time;
 //! `engine` runs it over a `transport` (a lean HTTP/1.1 client in `raw_http`, or
 //! reqwest) and `stats` turns what it measured into the result record; `exec`
 //! ties them together; `drive` runs the step through the interpreter's context
 //! (its block options, its `check { }`, its progress).
 //! `histogram` (the HDR histograms of load records: decoded, merged, binned) and
 //! `text` (the live line, the table, the summary of a failed expectation) are read
-//! by the interpreter and the reports, which this kind never imports.
+//! by the reports, which this kind never imports; the interpreter gets the live
+//! line and the summary through the kind (`drive`, `StepKind::result_detail`).
 
 mod check;
 pub mod config;

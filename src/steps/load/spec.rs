@@ -1,4 +1,4 @@
-//! What the checker and the interpreter know of a `load` step: its schema (options,
+//! What the checker and the engine know of a `load` step: its schema (options,
 //! clauses and result record) and the evaluated model handed to the engine. It must
 //! not import the engine's parts.
 

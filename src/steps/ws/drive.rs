@@ -1,6 +1,8 @@
-//! A `ws` step: the connection opened with the step's clauses, the block's
-//! statements run by the interpreter while it is open, then closed.
+//! A `ws` step: the connection opened with the step's clauses and kept in the
+//! kind's session, the block's statements run by the interpreter (its `send`,
+//! `receive` and `close` by `session`) while it is open, then closed.
 
+use super::session::WsSession;
 use super::{WsConfig, WsConnection};
 use crate::steps::context::{Halt, StepContext};
 use crate::value::{Value, to_text};
@@ -20,10 +22,10 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
         context.step_finished(Err(error));
     }
     let connection = connection.map_err(Halt::Step)?;
-    context.websockets().push(connection);
+    WsSession::of(context.sessions()).push(connection);
     context.set_fields(Vec::new());
     let result = context.run_block().await;
-    if let Some(mut connection) = context.websockets().pop() {
+    if let Some(mut connection) = WsSession::of(context.sessions()).pop() {
         let _ = connection.close(1000).await;
     }
     context.set_fields(Vec::new());

@@ -1,6 +1,6 @@
 //! Running `ws` steps: a WebSocket conversation (`send`, `receive`, `close`). The
-//! interpreter drives it statement by statement through `WsConnection`; this file
-//! owns the socket (tokio-tungstenite), its state and the wording of its failures.
+//! block's statements drive it one at a time through `WsConnection` (`session`);
+//! this file owns the socket (tokio-tungstenite), its state and the wording of its failures.
 //! It must not import the interpreter.
 
 use crate::steps::exec::{Cause, StepError, StepErrorKind};
@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-/// What the interpreter sends.
+/// What `send` sends.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outgoing {
     Text(String),
@@ -67,7 +67,7 @@ enum State {
 /// with what is left of its timeout after each frame that did not match, so a
 /// call whose deadline is the one of the call before continues that wait: its
 /// timeout message then names the statement's whole timeout, and the frames that
-/// arrived during the wait are left to the interpreter's list of frames that did
+/// arrived during the wait are left to `receive until`'s list of frames that did
 /// not match.
 #[derive(Clone, Copy, Debug)]
 struct Wait {

@@ -2,14 +2,17 @@
 
 use crate::steps::StepKind;
 use crate::steps::config::TIMEOUT;
-use crate::steps::context::{Halt, StepContext};
+use crate::steps::context::{Halt, StatementContext, StepContext};
 use crate::steps::http::config::{HEADERS, INSECURE};
-use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
+use crate::steps::schema::{OptionSpec, StatementSpec, StepSchema, TargetText};
 use crate::types::Type;
 use crate::value::Value;
 use futures_util::future::BoxFuture;
 
 pub struct WebSocket;
+
+/// The kind's name, also the key of its session (`WsSession`).
+pub(super) const NAME: &str = "ws";
 
 impl StepKind for WebSocket {
     fn drive<'a>(
@@ -20,11 +23,23 @@ impl StepKind for WebSocket {
     }
 
     fn name(&self) -> &'static str {
-        "ws"
+        NAME
     }
 
     fn keywords(&self) -> &'static [&'static str] {
-        &["ws"]
+        &[NAME]
+    }
+
+    fn statements(&self) -> &'static [StatementSpec] {
+        &super::session::STATEMENTS
+    }
+
+    fn run_statement<'a>(
+        &'a self,
+        word: &'a str,
+        context: &'a mut dyn StatementContext,
+    ) -> Option<BoxFuture<'a, Result<(), Halt>>> {
+        super::session::run(word, context)
     }
 
     fn schema(&self) -> StepSchema {
@@ -38,7 +53,7 @@ impl StepKind for WebSocket {
 
 pub fn schema() -> StepSchema {
     StepSchema {
-        name: "ws",
+        name: NAME,
         target_text: TargetText::Url,
         target: Type::String,
         clauses: vec![
