@@ -10,6 +10,7 @@ pub mod builtins;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod evidence;
 pub mod failure;
 pub mod fmt;
 pub mod history;

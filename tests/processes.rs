@@ -827,16 +827,28 @@ async fn logs_keep_stdout_and_stderr_in_order_in_memory_and_on_disk() {
         folder.path(),
         Some(ReadyProbe::Log("done".to_string())),
     );
+    let started = std::time::SystemTime::now();
     services.start(spec, false).await.expect("ready");
     assert_eq!(
         services.logs("chatty").as_deref(),
         Some("out\nerr\nout2\ndone\n")
     );
     assert_eq!(services.log_tail("chatty", 2), vec!["out2", "done"]);
-    assert_eq!(
-        services.log_tails(1),
-        vec![("chatty".to_string(), vec!["done".to_string()])]
-    );
+    // Each line with when ritc read it: after the start, in order.
+    let tails = services.log_tails(4);
+    let [(name, lines)] = &tails[..] else {
+        panic!("{tails:?}")
+    };
+    assert_eq!(name, "chatty");
+    let texts: Vec<&str> = lines.iter().map(|(text, _)| text.as_str()).collect();
+    assert_eq!(texts, ["out", "err", "out2", "done"]);
+    let times: Vec<std::time::SystemTime> = lines
+        .iter()
+        .map(|(_, read_at)| read_at.expect("a time for each line"))
+        .collect();
+    assert!(times[0] >= started, "{times:?}");
+    assert!(times.windows(2).all(|pair| pair[0] <= pair[1]), "{times:?}");
+    assert!(*times.last().unwrap() <= std::time::SystemTime::now());
     let path = services.log_path("chatty").expect("a log file");
     assert_eq!(path, folder.path().join("logs").join("chatty.log"));
     assert_eq!(

@@ -1,14 +1,19 @@
 //! Suggestions from evidence, or none (issue 24 bullet 1), against a real
-//! service (tests/suggestions/server.py): a request that makes the service log
-//! an error with its traceback gets a suggestion that quotes it; a 500 with a
-//! quiet log only points at the log; a health check over a tiny bound with
-//! nothing seen gets no suggestion and no "add caching" recommendation.
+//! service (tests/suggestions/server.py) and real commands. Each rule has a
+//! failure that triggers it and one that must not: a failed `run` step names
+//! its command (secrets masked), exit code and last stderr lines, a command
+//! that exited 0 is not called failed; a status expectation quotes the status
+//! and a bounded, masked excerpt of the body; a 500 quotes the Python traceback
+//! the service logged with its time after the request, a quiet log quotes
+//! nothing; a slow step gives its timing breakdown and no advice.
 
 use serde_json::Value;
 
 mod common;
 use common::ports::free_port;
 use common::suite::{Suite, text};
+
+const TOKEN: &str = "tok-Suggest-Secret-4821";
 
 fn suite_with(test: &str) -> (Suite, Value) {
     let suite = Suite::new();
@@ -17,15 +22,19 @@ fn suite_with(test: &str) -> (Suite, Value) {
     suite.file(
         "main.rit",
         &format!(
-            "param port = {port}\n\nservice api = \"python3 {server} {{{{port}}}}\" {{\n  ready http \"http://127.0.0.1:{{{{port}}}}/health\" within 20s\n}}\n\n{test}"
+            "param port = {port}\nsecret token = env(\"SUGGEST_TOKEN\")\n\nservice api = \"python3 {server} {{{{port}}}}\" {{\n  ready http \"http://127.0.0.1:{{{{port}}}}/health\" within 20s\n}}\n\n{test}"
         ),
     );
-    let output = suite.run(&["main.rit", "--report", "json=report.json"]);
+    let output = suite
+        .command(&["main.rit", "--report", "json=report.json"])
+        .env("SUGGEST_TOKEN", TOKEN)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
-    let report: Value = serde_json::from_str(
-        &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
-    )
-    .unwrap();
+    assert!(!text(&output).contains(TOKEN), "{}", text(&output));
+    let report_text = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
+    assert!(!report_text.contains(TOKEN), "{report_text}");
+    let report: Value = serde_json::from_str(&report_text).unwrap();
     (suite, report)
 }
 
@@ -33,47 +42,154 @@ fn suggestion(report: &Value) -> Value {
     report["failed_tests"][0]["suggestion"].clone()
 }
 
+fn suggestion_text(report: &Value) -> String {
+    suggestion(report)
+        .as_str()
+        .unwrap_or_else(|| panic!("no suggestion: {report}"))
+        .to_string()
+}
+
 #[test]
-fn a_logged_error_is_quoted_in_the_suggestion() {
+fn a_failed_command_is_named_with_its_exit_and_last_stderr_lines() {
+    let (_suite, report) = suite_with(
+        "test \"migrate\" {\n  run \"echo migrating; echo error: role {{token}} cannot create table >&2; exit 3\"\n  expect stdout contains \"migrating\"\n}\n",
+    );
+    assert_eq!(report["tests"][0]["failure"]["cause"], "process_exit");
+    assert_eq!(
+        suggestion_text(&report),
+        "`echo migrating; echo error: role *** cannot create table >&2; exit 3` exited with status 3; stderr ended with \"error: role *** cannot create table\" — if that exit is intended, say so with `expect exit == 3` after it"
+    );
+}
+
+#[test]
+fn a_command_that_exited_zero_is_not_called_failed() {
+    let (_suite, report) = suite_with(
+        "test \"greet\" {\n  run \"echo hello; echo a warning >&2\"\n  expect stdout contains \"goodbye\"\n}\n",
+    );
+    assert_eq!(report["tests"][0]["failure"]["cause"], "expectation_failed");
+    assert_eq!(suggestion(&report), Value::Null, "{report}");
+}
+
+#[test]
+fn a_status_is_quoted_with_a_masked_excerpt_of_the_body() {
+    let (_suite, report) = suite_with(
+        "test \"user\" {\n  GET \"http://127.0.0.1:{{port}}/users/42\" headers { Authorization: \"Bearer {{token}}\" }\n  expect status == 200\n}\n",
+    );
+    let text = suggestion_text(&report);
+    let port = report["tests"][0]["failure"]["evidence"]["response"]["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{report}"))
+        .to_string();
+    assert_eq!(
+        text,
+        format!(
+            "GET {port} answered 404 (application/json, {} bytes): \"{{\"error\":\"no user 42\",\"seen\":\"Bearer ***\"}}\" — not found: check the URL's path and that the resource was created first (by this test, not another)",
+            r#"{"error":"no user 42","seen":"Bearer "}"#.len() + TOKEN.len()
+        )
+    );
+}
+
+#[test]
+fn a_passing_request_before_a_failed_body_expectation_quotes_that_body() {
+    let (_suite, report) = suite_with(
+        "test \"health\" {\n  GET \"http://127.0.0.1:{{port}}/health\"\n  expect json.status == \"degraded\"\n}\n",
+    );
+    let text = suggestion_text(&report);
+    assert!(
+        text.ends_with(
+            "/health answered 200 (application/json, 20 bytes): \"{\"status\":\"healthy\"}\""
+        ),
+        "{text}"
+    );
+    // No advice on a status that is no error.
+    assert!(!text.contains(" — "), "{text}");
+}
+
+#[test]
+fn a_logged_python_traceback_is_quoted_with_its_time_after_the_request() {
     let (_suite, report) = suite_with(
         "test \"orders\" {\n  GET \"http://127.0.0.1:{{port}}/orders\"\n  expect status == 200\n}\n",
     );
-    let text = suggestion(&report);
-    let text = text.as_str().unwrap_or_else(|| panic!("{report}"));
-    // Python prints the traceback before the error: the error line is quoted.
-    assert_eq!(
-        text,
-        "the service failed with 500 and logged: \"[api] RuntimeError: connection pool exhausted (10 of 10 in use)\""
+    let text = suggestion_text(&report);
+    let (before, after) = text
+        .split_once("; the service logged ")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        before.ends_with("answered 500 (application/json, 20 bytes): \"{\"error\":\"internal\"}\" — the service failed with 500"),
+        "{text}"
     );
+    let server = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/suggestions/server.py");
+    let (quoted, when) = after.rsplit_once(" (").unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(
+        quoted,
+        format!(
+            "\"[api] Traceback (most recent call last): | … | File \"{server}\", line 20, in orders | raise RuntimeError(\"connection pool exhausted (10 of 10 in use)\") | RuntimeError: connection pool exhausted (10 of 10 in use)\""
+        )
+    );
+    // The service waited 0.2 s before it failed: the line came that long
+    // after the request (or a little more on a busy machine).
+    let seconds: f64 = when
+        .strip_suffix(" s after the request)")
+        .and_then(|figure| figure.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!((0.2..2.0).contains(&seconds), "{text}");
 }
 
 #[test]
-fn a_500_with_a_quiet_log_quotes_nothing() {
+fn a_500_with_a_quiet_log_quotes_nothing_from_it() {
     let (_suite, report) = suite_with(
         "test \"quiet\" {\n  GET \"http://127.0.0.1:{{port}}/quiet\"\n  expect status == 200\n}\n",
     );
-    assert_eq!(
-        suggestion(&report),
-        "the service failed with 500: read the service log tail"
+    let text = suggestion_text(&report);
+    assert!(
+        text.ends_with("\"{\"error\":\"internal\"}\" — the service failed with 500"),
+        "{text}"
     );
 }
 
 #[test]
-fn a_health_check_over_a_tiny_bound_gets_no_generic_advice() {
+fn a_slow_step_gives_its_timing_and_no_advice() {
     let (_suite, report) = suite_with(
-        "test \"health\" {\n  GET \"http://127.0.0.1:{{port}}/health\"\n  expect status == 200\n  expect duration < 0.001ms\n}\n",
+        "test \"slow\" {\n  GET \"http://127.0.0.1:{{port}}/slow\"\n  expect duration < 100ms\n}\n",
     );
-    // It is the rule for latencies that is asked, and it has nothing to go on.
     assert_eq!(
         report["tests"][0]["failure"]["cause"], "too_slow",
         "{report}"
     );
-    assert_eq!(
-        report["failed_tests"][0]["suggestion"],
-        Value::Null,
-        "{report}"
+    let timing = &report["tests"][0]["failure"]["evidence"]["timing"];
+    let total = timing["total_ms"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{report}"));
+    let head = timing["first_byte_ms"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{report}"));
+    // The service slept 0.3 s before its head: that is where the time went.
+    assert!(head >= 300.0 && head <= total, "{timing}");
+    let text = suggestion_text(&report);
+    assert!(
+        text.starts_with("too slow: GET http://127.0.0.1:") && text.contains("/slow took "),
+        "{text}"
+    );
+    assert!(
+        text.contains(": its response head came after ")
+            && text
+                .contains("(the service's time to answer, connecting included) and its body took "),
+        "{text}"
     );
     let recommendations = report["recommendations"].to_string();
     assert!(!recommendations.contains("caching"), "{recommendations}");
     assert!(!recommendations.contains("slow path"), "{recommendations}");
+}
+
+#[test]
+fn a_failure_that_reads_no_step_cites_none() {
+    // `expect` on a local: the last response is not what it read.
+    let (_suite, report) = suite_with(
+        "test \"local\" {\n  GET \"http://127.0.0.1:{{port}}/health\"\n  let expected = 2\n  expect expected == 3\n}\n",
+    );
+    assert_eq!(suggestion(&report), Value::Null, "{report}");
+    assert!(
+        report["tests"][0]["failure"].get("evidence").is_none(),
+        "{report}"
+    );
 }

@@ -329,6 +329,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("mask", ""),
     ("types", ""),
     ("failure", ""),
+    ("evidence", ""),
     ("builtins", "types"),
     ("source", ""),
     ("os", "units"),
@@ -341,7 +342,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("import", "source units syntax fmt"),
     (
         "steps",
-        "units mask types failure source os value diagnostics syntax",
+        "units mask types failure evidence source os value diagnostics syntax",
     ),
     (
         "check",
@@ -355,11 +356,11 @@ const LAYERS: &[(&str, &str)] = &[
     // of `steps` (`the_runtime_names_no_step_kind`).
     (
         "run",
-        "units mask types failure builtins source os value diagnostics steps::StepKind steps::by_name steps::context steps::exec steps::schema steps::limits plan history watch",
+        "units mask types failure evidence builtins source os value diagnostics steps::StepKind steps::by_name steps::context steps::exec steps::schema steps::limits plan history watch",
     ),
     (
         "report",
-        "units mask types failure source os value diagnostics steps plan run::outcome history watch",
+        "units mask types failure evidence source os value diagnostics steps plan run::outcome history watch",
     ),
     ("publish", "units mask source syntax check plan report"),
     (

@@ -11,6 +11,7 @@ pub mod events;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod logged_error;
 pub mod merge;
 pub mod model;
 pub mod output;

@@ -5,11 +5,13 @@
 //! is derived the same way as a single one. No IO here.
 
 use super::suggest;
+use crate::evidence::Evidence;
 use crate::mask::Masker;
 use crate::os::sampling::ServiceUsage;
 pub use crate::run::outcome::CheckpointStatus;
 use crate::run::outcome::{
-    Cause, Event, Failure, FailureKind, ProblemCause, Summary, TestOutcome, TestStatus,
+    Cause, Event, Failure, FailureKind, ProblemCause, ServiceLogLine, Summary, TestOutcome,
+    TestStatus,
 };
 use crate::source::source_map::SourceMap;
 use crate::units::{binary_size, measured_percent, summary_duration};
@@ -347,6 +349,10 @@ pub struct FailureRecord {
     /// Other expectations of the same group that failed too.
     #[serde(default)]
     pub also: Vec<FailureRecord>,
+    /// What the step saw that the suggestion may cite (`crate::evidence`):
+    /// a command and its exit, a response's status and body excerpt, timing.
+    #[serde(default, skip_serializing_if = "Evidence::is_empty")]
+    pub evidence: Evidence,
 }
 
 impl FailureRecord {
@@ -585,7 +591,11 @@ fn test_record(sources: &SourceMap, outcome: &TestOutcome, steps: Vec<StepRecord
             .as_ref()
             .map(|failure| failure_record(sources, failure, &outcome.service_log, &outcome.loads)),
         steps,
-        service_log: outcome.service_log.clone(),
+        service_log: outcome
+            .service_log
+            .iter()
+            .map(|line| line.text.clone())
+            .collect(),
         loads: outcome.loads.clone(),
     }
 }
@@ -595,7 +605,7 @@ fn test_record(sources: &SourceMap, outcome: &TestOutcome, steps: Vec<StepRecord
 pub fn failure_record(
     sources: &SourceMap,
     failure: &Failure,
-    service_log: &[String],
+    service_log: &[ServiceLogLine],
     loads: &[Json],
 ) -> FailureRecord {
     let start = sources.start(failure.span);
@@ -623,6 +633,7 @@ pub fn failure_record(
             .iter()
             .map(|other| failure_record(sources, other, service_log, loads))
             .collect(),
+        evidence: failure.evidence.clone(),
     };
     record.suggestion = suggest::for_failure(&record, service_log, loads);
     record
@@ -1101,8 +1112,27 @@ pub fn mask_failure(failure: &mut FailureRecord, masker: &Masker) {
         mask(text);
     }
     mask_map(&mut failure.actual, masker);
+    mask_evidence(&mut failure.evidence, masker);
     for other in &mut failure.also {
         mask_failure(other, masker);
+    }
+}
+
+/// Every text of a failure's evidence, masked in place.
+fn mask_evidence(evidence: &mut Evidence, masker: &Masker) {
+    let mask = |text: &mut String| *text = masker.mask(text);
+    if let Some(command) = &mut evidence.command {
+        mask(&mut command.command);
+        command.stderr_tail.iter_mut().for_each(mask);
+        command.stdout_tail.iter_mut().for_each(mask);
+    }
+    if let Some(response) = &mut evidence.response {
+        mask(&mut response.method);
+        mask(&mut response.url);
+        mask(&mut response.body_excerpt);
+        if let Some(content_type) = &mut response.content_type {
+            mask(content_type);
+        }
     }
 }
 

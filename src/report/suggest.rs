@@ -10,65 +10,304 @@
 // suggestion (or says it has none).
 #![deny(clippy::wildcard_enum_match_arm)]
 
+use super::logged_error::logged_error;
 use super::model::{FailureRecord, RunReport, TestRecord, TestResult};
 use crate::failure::{Cause, FailureKind, ProblemCause, StepErrorKind};
+use crate::run::outcome::ServiceLogLine;
 use crate::watch::ResourceKind;
 use serde_json::Value as Json;
 
-/// What to look at first, from the cause of a failure and the values it saw.
+/// What to look at first, from the cause of a failure and what was seen:
+/// each suggestion names its evidence (the command and its exit, the
+/// response's status and body, the timing, the load's figures, the error the
+/// service logged around the request), or there is none (docs/reports.md,
+/// "Suggestions"). A cause that by itself says what to fix (connection
+/// refused, a name that does not resolve, TLS, a SQLSTATE class, a status
+/// code) is itself what was seen.
 pub fn for_failure(
     failure: &FailureRecord,
-    service_log: &[String],
+    service_log: &[ServiceLogLine],
     loads: &[Json],
 ) -> Option<String> {
-    Some(match failure.cause {
-        Cause::HostNotFound => "the host name does not resolve: check the host in the URL (a typo, or a name that exists only inside a container network) and the `base` param".to_string(),
-        Cause::ConnectionRefused => "nothing listens at that address: the service is not up or listens on another port — look at its `ready` probe, the port in the URL and the service log tail".to_string(),
-        Cause::ConnectionFailed | Cause::ConnectionLost => "the connection could not be made: check that the service is up and reachable from here (host, port, firewall) and read its log tail".to_string(),
-        Cause::StepTimeout => "no answer within the step's timeout: look at the service's health and log tail; raise the step's `timeout` (or --timeout) only if the work is legitimately slow".to_string(),
-        Cause::TestTimeout => "the test ran out of its own `timeout`: the last step in flight is the slow one — look at the service's health, or raise the test's `timeout` if the work is legitimately slow".to_string(),
-        Cause::TlsHandshake => "the TLS handshake failed, most often an untrusted, expired or wrong-host certificate: fix the certificate, or add `insecure` to this step if that is intended for this environment".to_string(),
-        Cause::BodyTooLarge => "the response body is past what ritc reads (--max-body, 64MB unless raised; docs/reliability.md): ask for less (a page, a range, a filter), check the endpoint does not stream without end, or raise --max-body if the whole body is needed".to_string(),
-        Cause::ClosedBeforeAnswer => "the server closed the connection before answering: a crash (read the service log tail), or a kept-alive connection it closed as the request went out — ritc sends GET, HEAD, PUT, DELETE and OPTIONS again once on a fresh connection, never POST or PATCH; have the server send `Connection: close`, or keep idle connections open longer".to_string(),
-        Cause::ProtocolError => "the exchange broke off or was not what the protocol expects: check the URL's scheme and port (http vs https, ws vs wss) and the service log tail for a crash".to_string(),
-        Cause::SqlConnectionException => "the database connection failed: check the URL, that the server is up and accepts connections from here".to_string(),
-        Cause::SqlInvalidAuthorization => "the database refused the credentials: check the user and password in the database URL".to_string(),
-        Cause::SqlIntegrityConstraint => "a constraint was violated (unique, foreign key, not null): data from an earlier run may still be there — use unique values (uuid()) and clean up in teardown".to_string(),
-        Cause::SqlDataException => "a value does not fit its column (type, length or range): check the values bound into the statement".to_string(),
-        Cause::SqlSyntaxOrAccess => "the statement is wrong, names a missing table or column, or the user lacks the privilege: check that the migrations ran and the statement".to_string(),
-        Cause::SqlTransactionRollback => "a deadlock or serialization failure: tests touching the same rows ran at once — retry the test or run them with --jobs 1".to_string(),
-        Cause::SqlInsufficientResources => "the database server is out of resources (connections, disk or memory): check max_connections and the pool sizes".to_string(),
-        Cause::SqlOperatorIntervention => "the statement was cancelled or the server is shutting down: look at the statement timeout and the server's log".to_string(),
-        Cause::DatabaseError => "check the database URL, that the server is up, and the statement".to_string(),
-        Cause::ProcessExit | Cause::ProcessSpawn | Cause::OutputTooLarge | Cause::CommandFailed => {
-            "the command failed: read its output in the details; add `expect exit == N` after it if a non-zero exit is expected".to_string()
-        }
-        Cause::InvalidStep => "the step could not be built from its values (a URL, header or option): check the values it was given".to_string(),
-        Cause::ServiceNotReady => "the service never became ready: read its log tail; check the readiness probe's URL, port or log line, and raise `within` if it starts slowly".to_string(),
-        Cause::ServiceFailed => "the service stopped while the test ran: read its log tail for the crash".to_string(),
-        Cause::NotJson => "the body is not JSON: look at the response's `content-type` and body (run with -v) — an HTML error page or an empty body is the usual cause".to_string(),
-        Cause::MissingValue => "a value is missing from the response: the API's shape changed or the request did not do what was expected — compare with the body (run with -v)".to_string(),
-        Cause::StatusMismatch => return status_of(failure).and_then(|status| for_status(status, service_log)),
-        Cause::TooSlow => return too_slow(service_log, loads),
-        Cause::RequestsFailed => {
-            let errors = load_errors(loads);
-            let seen = if errors.is_empty() {
-                String::new()
-            } else {
-                format!(" (seen: {errors})")
-            };
-            format!(
-                "requests failed under load{seen}: look at the load result's `errors` and `statuses`, connection limits (pool sizes, ulimit -n) and 5xx in the service log"
-            )
-        }
-        Cause::ThroughputLow => "the service did not keep pace: check its CPU and connection pool saturation, and that the client machine is not the bottleneck".to_string(),
-        Cause::SchemaMismatch => "the response does not match the schema: the violations are listed by JSON pointer — update the API or the schema".to_string(),
-        Cause::NoBody
-        | Cause::ExpectationFailed
+    let seen = Seen {
+        failure,
+        service_log,
+        loads,
+    };
+    let explained = |meaning: &str| Some(seen.with_logged_error(meaning.to_string(), false));
+    match failure.cause {
+        Cause::HostNotFound => explained(
+            "the host name does not resolve: check the host in the URL (a typo, or a name that exists only inside a container network) and the `base` param",
+        ),
+        Cause::ConnectionRefused => explained(
+            "nothing listens at that address: the service is not up or listens on another port — look at its `ready` probe and the port in the URL",
+        ),
+        Cause::TlsHandshake => explained(
+            "the TLS handshake failed, most often an untrusted, expired or wrong-host certificate: fix the certificate, or add `insecure` to this step if that is intended for this environment",
+        ),
+        Cause::BodyTooLarge => explained(
+            "the response body is past what ritc reads (--max-body, 64MB unless raised; docs/reliability.md): ask for less (a page, a range, a filter), check the endpoint does not stream without end, or raise --max-body if the whole body is needed",
+        ),
+        Cause::ClosedBeforeAnswer => explained(
+            "the server closed the connection before answering: a crash, or a kept-alive connection it closed as the request went out — ritc sends GET, HEAD, PUT, DELETE and OPTIONS again once on a fresh connection, never POST or PATCH; have the server send `Connection: close`, or keep idle connections open longer",
+        ),
+        Cause::ProtocolError => explained(
+            "the exchange broke off or was not what the protocol expects: check the URL's scheme and port (http vs https, ws vs wss)",
+        ),
+        Cause::SqlConnectionException => explained(
+            "the database connection failed (SQLSTATE class 08): check the URL, that the server is up and accepts connections from here",
+        ),
+        Cause::SqlInvalidAuthorization => explained(
+            "the database refused the credentials (SQLSTATE class 28): check the user and password in the database URL",
+        ),
+        Cause::SqlIntegrityConstraint => explained(
+            "a constraint was violated (unique, foreign key, not null): data from an earlier run may still be there — use unique values (uuid()) and clean up in teardown",
+        ),
+        Cause::SqlDataException => explained(
+            "a value does not fit its column (type, length or range): check the values bound into the statement",
+        ),
+        Cause::SqlSyntaxOrAccess => explained(
+            "the statement is wrong, names a missing table or column, or the user lacks the privilege (SQLSTATE class 42): check that the migrations ran and the statement",
+        ),
+        Cause::SqlTransactionRollback => explained(
+            "a deadlock or serialization failure (SQLSTATE class 40): tests touching the same rows ran at once — retry the test or run them with --jobs 1",
+        ),
+        Cause::SqlInsufficientResources => explained(
+            "the database server is out of resources (SQLSTATE class 53: connections, disk or memory): check max_connections and the pool sizes",
+        ),
+        Cause::SqlOperatorIntervention => explained(
+            "the statement was cancelled or the server is shutting down (SQLSTATE class 57): look at the statement timeout and the server's log",
+        ),
+        Cause::OutputTooLarge => explained(
+            "the command writes more than ritc reads: send its output to a file (`> out.log`) and read what is needed from there",
+        ),
+        Cause::ServiceFailed => explained("the service stopped while the test ran"),
+        // Catch-all causes and waits: only what was seen says anything.
+        Cause::ConnectionFailed
+        | Cause::ConnectionLost
+        | Cause::DatabaseError
+        | Cause::ServiceNotReady
+        | Cause::TestTimeout => seen.logged_error_only(),
+        Cause::StepTimeout => seen.command().or_else(|| seen.logged_error_only()),
+        Cause::ProcessExit => seen.command(),
+        Cause::StatusMismatch => seen.status(),
+        Cause::TooSlow => seen.too_slow(),
+        Cause::RequestsFailed => seen.requests_failed(),
+        Cause::ThroughputLow => seen
+            .load_percentiles()
+            .map(|shape| format!("the load did not keep pace: {shape}")),
+        Cause::NotJson => seen.response_then("not the JSON the test reads"),
+        Cause::NoBody => seen.response_then("no body for the test to read"),
+        Cause::MissingValue => seen.response_then("the value read is not in it"),
+        Cause::SchemaMismatch => seen.response_then("the violations are listed by JSON pointer"),
+        Cause::ExpectationFailed => seen.command().or_else(|| seen.response()),
+        Cause::ProcessSpawn
+        | Cause::CommandFailed
+        | Cause::InvalidStep
         | Cause::EvaluationError
         | Cause::Interrupted
-        | Cause::Other => return None,
-    })
+        | Cause::Other => None,
+    }
+}
+
+/// What a failure's suggestion may cite: its evidence, the service-log lines
+/// of its test and the results of its loads.
+struct Seen<'a> {
+    failure: &'a FailureRecord,
+    service_log: &'a [ServiceLogLine],
+    loads: &'a [Json],
+}
+
+impl Seen<'_> {
+    /// `text`, then the error the service logged, if it logged one (`recent`:
+    /// only from the request on, for a failure the request itself caused).
+    fn with_logged_error(&self, text: String, recent: bool) -> String {
+        match self.logged_error(recent) {
+            Some(quoted) => format!("{text}; the service logged {quoted}"),
+            None => text,
+        }
+    }
+
+    fn logged_error(&self, recent: bool) -> Option<String> {
+        let request = self.failure.evidence.started_unix_ms;
+        logged_error(
+            self.service_log,
+            request,
+            if recent { request } else { None },
+        )
+    }
+
+    fn logged_error_only(&self) -> Option<String> {
+        self.logged_error(false)
+            .map(|quoted| format!("the service logged {quoted}"))
+    }
+
+    /// A command that failed: as run, its exit, its last stderr lines; nothing
+    /// for one that exited 0.
+    fn command(&self) -> Option<String> {
+        let command = self.failure.evidence.command.as_ref()?;
+        let ended = match command.exit {
+            Some(0) => return None,
+            Some(exit) => format!("`{}` exited with status {exit}", command.command),
+            None => format!("`{}` did not exit and was ended", command.command),
+        };
+        let output = match (&command.stderr_tail[..], &command.stdout_tail[..]) {
+            ([], []) => "; it wrote nothing".to_string(),
+            ([], stdout) => format!(
+                "; stderr was empty, stdout ended with \"{}\"",
+                stdout.join(" | ")
+            ),
+            (stderr, _) => format!("; stderr ended with \"{}\"", stderr.join(" | ")),
+        };
+        let hint = match (self.failure.cause, command.exit) {
+            (Cause::ProcessExit, Some(exit)) => {
+                format!(" — if that exit is intended, say so with `expect exit == {exit}` after it")
+            }
+            _ => String::new(),
+        };
+        Some(format!("{ended}{output}{hint}"))
+    }
+
+    /// The response the failure read: "GET http://…/x answered 404
+    /// (application/json, 58 bytes): "{…}"".
+    fn response(&self) -> Option<String> {
+        let response = self.failure.evidence.response.as_ref()?;
+        let kind = match &response.content_type {
+            Some(content_type) => format!("{content_type}, "),
+            None => String::new(),
+        };
+        let body = if response.body_bytes == 0 {
+            " with an empty body".to_string()
+        } else {
+            format!(
+                " ({kind}{} bytes): \"{}\"",
+                response.body_bytes, response.body_excerpt
+            )
+        };
+        Some(format!(
+            "{} {} answered {}{body}",
+            response.method, response.url, response.status
+        ))
+    }
+
+    /// The response, then what it means for the failure.
+    fn response_then(&self, meaning: &str) -> Option<String> {
+        self.response()
+            .map(|response| format!("{response}: {meaning}"))
+    }
+
+    /// A status expectation: the response (or the status read), what the code
+    /// says, and for a 5xx the error the service logged after the request.
+    fn status(&self) -> Option<String> {
+        let status = status_of(self.failure)?;
+        let meaning = status_meaning(status)?;
+        let seen = self
+            .response()
+            .unwrap_or_else(|| format!("the status was {status}"));
+        let text = format!("{seen} — {meaning}");
+        Some(if status >= 500 {
+            self.with_logged_error(text, true)
+        } else {
+            text
+        })
+    }
+
+    /// A latency over its bound, told only from what was seen: the step's
+    /// timing, a load's percentiles, the error the service logged. A bound
+    /// alone is no reason for advice (never "add caching" to a health check
+    /// 0.8 ms over 1 ms).
+    fn too_slow(&self) -> Option<String> {
+        let mut seen = Vec::new();
+        if let Some(timing) = self.timing() {
+            seen.push(timing);
+        }
+        if let Some(shape) = self.load_percentiles() {
+            seen.push(shape);
+        }
+        if let Some(quoted) = self.logged_error(true) {
+            seen.push(format!("the service logged {quoted}"));
+        }
+        (!seen.is_empty()).then(|| format!("too slow: {}", seen.join("; ")))
+    }
+
+    /// "GET http://… took 301ms: its response head came after 300ms (the
+    /// service's time to answer, connecting included) and its body in 1ms".
+    fn timing(&self) -> Option<String> {
+        let timing = self.failure.evidence.timing.as_ref()?;
+        let what = match (
+            &self.failure.evidence.response,
+            &self.failure.evidence.command,
+        ) {
+            (Some(response), _) => format!("{} {}", response.method, response.url),
+            (None, Some(command)) => format!("`{}`", command.command),
+            (None, None) => "the step".to_string(),
+        };
+        let total = format!("{what} took {}", shown_ms(timing.total_ms));
+        Some(match timing.first_byte_ms {
+            Some(head) => format!(
+                "{total}: its response head came after {} (the service's time to answer, connecting included) and its body took {}",
+                shown_ms(head),
+                shown_ms((timing.total_ms - head).max(0.0))
+            ),
+            None => total,
+        })
+    }
+
+    /// A load's latency shape, with the figures: a p99 far above its p50 is
+    /// queueing, a p50 near it a path slow for every request.
+    fn load_percentiles(&self) -> Option<String> {
+        let (p50_text, p50, p99_text, p99) = self.loads.iter().find_map(|load| {
+            let latency = load.get("latency")?;
+            let p50 = latency.get("p50")?.as_str()?;
+            let p99 = latency.get("p99")?.as_str()?;
+            Some((
+                p50.to_string(),
+                crate::history::millis_of(p50)?,
+                p99.to_string(),
+                crate::history::millis_of(p99)?,
+            ))
+        })?;
+        Some(
+            if p50 > 0.0 && p99 >= QUEUEING_RATIO * p50 && p99 - p50 >= 10.0 {
+                format!(
+                    "the load's p99 ({p99_text}) is {:.0}× its p50 ({p50_text}): most requests are fast and some wait — queueing or contention (connection pool, locks, a single worker), not a path slow for every request",
+                    p99 / p50
+                )
+            } else {
+                format!(
+                    "the load's p50 ({p50_text}) is near its p99 ({p99_text}): every request takes the slow path — profile the endpoint (query plans, N+1 queries, work repeated per request)"
+                )
+            },
+        )
+    }
+
+    /// The errors and statuses of the loads' requests, or nothing.
+    fn requests_failed(&self) -> Option<String> {
+        let errors = load_counts(self.loads, "errors");
+        let statuses = load_counts(self.loads, "statuses");
+        if errors.is_empty() && statuses.is_empty() {
+            return None;
+        }
+        let mut seen = Vec::new();
+        if !errors.is_empty() {
+            seen.push(format!("errors {errors}"));
+        }
+        if !statuses.is_empty() {
+            seen.push(format!("statuses {statuses}"));
+        }
+        Some(self.with_logged_error(
+            format!(
+                "requests failed under load ({}): connection limits (pool sizes, ulimit -n) for connection errors, the service for 5xx",
+                seen.join("; ")
+            ),
+            true,
+        ))
+    }
+}
+
+/// "301ms", "1.2s": a figure as the report shows durations.
+fn shown_ms(ms: f64) -> String {
+    crate::units::summary_duration(std::time::Duration::from_secs_f64(ms.max(0.0) / 1000.0))
 }
 
 /// The status an expectation read (an operand `status` or `….status`), if any.
@@ -84,7 +323,8 @@ fn status_of(failure: &FailureRecord) -> Option<u64> {
         })
 }
 
-fn for_status(status: u64, service_log: &[String]) -> Option<String> {
+/// What an error status says to look at; nothing for a status that is not one.
+fn status_meaning(status: u64) -> Option<String> {
     Some(match status {
         400 => "the request was rejected as malformed: compare its body and headers with what the endpoint expects (run with -v to see both)".to_string(),
         401 => "not authenticated: the token or credentials are missing, expired or from another environment — check how the test obtains them".to_string(),
@@ -98,113 +338,22 @@ fn for_status(status: u64, service_log: &[String]) -> Option<String> {
         422 => "the body failed the service's validation: the response body names the field".to_string(),
         429 => "rate limited: slow the test down, or raise the limit for the test environment".to_string(),
         _ if (400..500).contains(&status) => format!("the service refused the request ({status}): compare the request with the API's contract (run with -v)"),
-        502..=504 => format!("a gateway answered {status}: the service behind it is down or too slow — read the service log tail"),
-        _ if (500..600).contains(&status) => match logged_error(service_log) {
-            Some(quoted) => format!("the service failed with {status} and logged: {quoted}"),
-            None => format!("the service failed with {status}: read the service log tail"),
-        },
+        502..=504 => format!("a gateway answered {status}: the service behind it is down or too slow"),
+        _ if (500..600).contains(&status) => format!("the service failed with {status}"),
         _ => return None,
     })
-}
-
-/// A latency over its bound, told only from what was seen: the load's
-/// percentiles (a p99 far above the p50 is queueing, a p50 near it a slow path)
-/// and the errors the service logged. A single request over its bound with a
-/// quiet log has no evidence to go on: no suggestion (never "add caching" to a
-/// health check 0.8 ms over 1 ms).
-fn too_slow(service_log: &[String], loads: &[Json]) -> Option<String> {
-    let mut seen = Vec::new();
-    let percentiles = loads.iter().find_map(|load| {
-        let latency = load.get("latency")?;
-        let p50 = latency.get("p50")?.as_str()?;
-        let p99 = latency.get("p99")?.as_str()?;
-        Some((
-            p50.to_string(),
-            crate::history::millis_of(p50)?,
-            p99.to_string(),
-            crate::history::millis_of(p99)?,
-        ))
-    });
-    if let Some((p50_text, p50, p99_text, p99)) = percentiles {
-        if p50 > 0.0 && p99 >= QUEUEING_RATIO * p50 && p99 - p50 >= 10.0 {
-            seen.push(format!(
-                "the load's p99 ({p99_text}) is {:.0}× its p50 ({p50_text}): most requests are fast and some wait — queueing or contention (connection pool, locks, a single worker), not a path slow for every request",
-                p99 / p50
-            ));
-        } else {
-            seen.push(format!(
-                "the load's p50 ({p50_text}) is near its p99 ({p99_text}): every request takes the slow path — profile the endpoint (query plans, N+1 queries, work repeated per request)"
-            ));
-        }
-    }
-    if let Some(quoted) = logged_error(service_log) {
-        seen.push(format!("the service logged: {quoted}"));
-    }
-    (!seen.is_empty()).then(|| format!("too slow: {}", seen.join("; ")))
 }
 
 /// A p99 this many times the p50 is queueing rather than a slow path.
 const QUEUEING_RATIO: f64 = 5.0;
 
-/// The last error the service log shows, with the stack-trace lines that follow
-/// it (up to 3), quoted: recognised by common patterns (`ERROR`, `panicked`,
-/// `Exception`, `Traceback`, `FATAL`, `level=error`), never by position alone.
-pub fn logged_error(service_log: &[String]) -> Option<String> {
-    let start = service_log.iter().rposition(|line| is_error_line(line))?;
-    let mut quoted: Vec<&str> = vec![service_log.get(start)?.trim()];
-    quoted.extend(
-        service_log
-            .iter()
-            .skip(start + 1)
-            .take_while(|line| is_stack_line(line))
-            .take(3)
-            .map(|line| without_service_prefix(line).trim()),
-    );
-    Some(format!("\"{}\"", quoted.join(" | ")))
-}
-
-fn is_error_line(line: &str) -> bool {
-    let lower = line.to_lowercase();
-    [
-        "error",
-        "panicked",
-        "panic:",
-        "exception",
-        "traceback",
-        "fatal",
-        "critical",
-    ]
-    .iter()
-    .any(|word| lower.contains(word))
-}
-
-/// A line of a stack trace: Java's `at a.b(C.java:1)`, Python's `File "x", line
-/// 3`, Rust's numbered frames, Go's `goroutine`/tab-indented frames.
-fn is_stack_line(line: &str) -> bool {
-    let trimmed = without_service_prefix(line).trim_start();
-    trimmed.starts_with("at ")
-        || trimmed.starts_with("File \"")
-        || trimmed.starts_with("Caused by")
-        || trimmed.starts_with("goroutine ")
-        || trimmed.split_once(": ").is_some_and(|(number, _)| {
-            !number.is_empty() && number.chars().all(|c| c.is_ascii_digit())
-        })
-}
-
-/// A service-log line without the `[service] ` ritc puts before it.
-fn without_service_prefix(line: &str) -> &str {
-    match line.split_once("] ") {
-        Some((name, rest)) if name.starts_with('[') => rest,
-        _ => line,
-    }
-}
-
-/// "connect: 3, timeout: 1" from the `errors` maps of load results.
-fn load_errors(loads: &[Json]) -> String {
+/// "connect: 3, timeout: 1" from the `errors` (or `statuses`) maps of load
+/// results.
+fn load_counts(loads: &[Json], field: &str) -> String {
     let mut seen: Vec<String> = Vec::new();
     for load in loads {
-        if let Some(errors) = load.get("errors").and_then(Json::as_object) {
-            for (kind, count) in errors {
+        if let Some(counts) = load.get(field).and_then(Json::as_object) {
+            for (kind, count) in counts {
                 seen.push(format!("{kind}: {count}"));
             }
         }
@@ -287,10 +436,11 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
         }),
         "Find why these steps hang (service health, locks, slow queries) before raising timeouts",
     );
-    // Only where the suggestion had evidence (a load's percentiles, a logged
-    // error): a request a little over its bound is no reason to add caching.
+    // Only where a load measured the latency's shape: one request a little
+    // over its bound is no reason to look for a slow path (its suggestion
+    // gives its timing).
     add(
-        names(&|_, failure| failure.cause == Cause::TooSlow && failure.suggestion.is_some()),
+        names(&|test, failure| failure.cause == Cause::TooSlow && !test.loads.is_empty()),
         "Find the slow path behind these endpoints from what their suggestions name (queueing under load, or a path slow for every request) before adding capacity",
     );
     add(
@@ -479,7 +629,9 @@ fn resource_recommendation(kind: ResourceKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::{CommandEvidence, Evidence, ResponseEvidence, Timing};
     use serde_json::Map;
+    use std::time::Duration;
 
     /// A failure built from data only: its message is nonsense on purpose, so a
     /// suggestion that still read the wording would be wrong.
@@ -500,171 +652,185 @@ mod tests {
             detail: None,
             suggestion: None,
             also: Vec::new(),
+            evidence: Evidence::default(),
         }
     }
 
-    fn suggest(kind: FailureKind, cause: Cause) -> Option<String> {
-        for_failure(
-            &failure(kind, cause, &[]),
-            &["[api] ERROR pool exhausted".to_string()],
-            &[],
-        )
+    fn log(lines: &[&str]) -> Vec<ServiceLogLine> {
+        lines
+            .iter()
+            .map(|line| ServiceLogLine::untimed(*line))
+            .collect()
     }
 
     const CONNECTION: FailureKind = FailureKind::Step(StepErrorKind::Connection);
     const DATABASE: FailureKind = FailureKind::Step(StepErrorKind::Database);
+    const COMMAND: FailureKind = FailureKind::Step(StepErrorKind::Command);
+    const LOGGED: Option<&str> = Some("the service logged \"[api] ERROR pool exhausted\"");
 
     /// Every cause, the kind it comes with, and words its suggestion must hold
-    /// (`None`: it has none).
-    const EVERY_CAUSE: &[(Cause, FailureKind, Option<&str>)] = &[
+    /// when the service logged an error, and when its log is quiet (`None`:
+    /// no suggestion). No evidence of a step here: what a cause says alone.
+    const EVERY_CAUSE: &[(Cause, FailureKind, Option<&str>, Option<&str>)] = &[
         (
             Cause::ConnectionRefused,
             CONNECTION,
             Some("nothing listens"),
+            Some("nothing listens"),
         ),
-        (Cause::HostNotFound, CONNECTION, Some("does not resolve")),
         (
-            Cause::ConnectionFailed,
+            Cause::HostNotFound,
             CONNECTION,
-            Some("could not be made"),
+            Some("does not resolve"),
+            Some("does not resolve"),
         ),
-        (Cause::ConnectionLost, CONNECTION, Some("could not be made")),
+        (Cause::ConnectionFailed, CONNECTION, LOGGED, None),
+        (Cause::ConnectionLost, CONNECTION, LOGGED, None),
         (
             Cause::TlsHandshake,
             FailureKind::Step(StepErrorKind::Tls),
+            Some("`insecure`"),
             Some("`insecure`"),
         ),
         (
             Cause::StepTimeout,
             FailureKind::Step(StepErrorKind::Timeout),
-            Some("step's timeout"),
+            LOGGED,
+            None,
         ),
         (
             Cause::ClosedBeforeAnswer,
             FailureKind::Step(StepErrorKind::Protocol),
+            Some("closed the connection before answering"),
             Some("closed the connection before answering"),
         ),
         (
             Cause::BodyTooLarge,
             FailureKind::Step(StepErrorKind::Protocol),
             Some("--max-body"),
+            Some("--max-body"),
         ),
         (
             Cause::ProtocolError,
             FailureKind::Step(StepErrorKind::Protocol),
+            Some("http vs https"),
             Some("http vs https"),
         ),
         (
             Cause::SqlConnectionException,
             DATABASE,
             Some("database connection failed"),
+            Some("database connection failed"),
         ),
         (
             Cause::SqlInvalidAuthorization,
             CONNECTION,
             Some("refused the credentials"),
+            Some("refused the credentials"),
         ),
-        (Cause::SqlIntegrityConstraint, DATABASE, Some("constraint")),
+        (
+            Cause::SqlIntegrityConstraint,
+            DATABASE,
+            Some("constraint"),
+            Some("constraint"),
+        ),
         (
             Cause::SqlDataException,
             DATABASE,
             Some("does not fit its column"),
+            Some("does not fit its column"),
         ),
-        (Cause::SqlSyntaxOrAccess, DATABASE, Some("migrations")),
-        (Cause::SqlTransactionRollback, DATABASE, Some("deadlock")),
+        (
+            Cause::SqlSyntaxOrAccess,
+            DATABASE,
+            Some("migrations"),
+            Some("migrations"),
+        ),
+        (
+            Cause::SqlTransactionRollback,
+            DATABASE,
+            Some("deadlock"),
+            Some("deadlock"),
+        ),
         (
             Cause::SqlInsufficientResources,
             DATABASE,
             Some("max_connections"),
-        ),
-        (Cause::SqlOperatorIntervention, DATABASE, Some("cancelled")),
-        (Cause::DatabaseError, DATABASE, Some("database URL")),
-        (
-            Cause::ProcessExit,
-            FailureKind::Step(StepErrorKind::Command),
-            Some("expect exit == N"),
+            Some("max_connections"),
         ),
         (
-            Cause::ProcessSpawn,
-            FailureKind::Step(StepErrorKind::Command),
-            Some("the command failed"),
+            Cause::SqlOperatorIntervention,
+            DATABASE,
+            Some("cancelled"),
+            Some("cancelled"),
         ),
+        // Any other database error: nothing seen but the message itself.
+        (Cause::DatabaseError, DATABASE, LOGGED, None),
+        // A command's suggestions come from its evidence (below).
+        (Cause::ProcessExit, COMMAND, None, None),
+        (Cause::ProcessSpawn, COMMAND, None, None),
         (
             Cause::OutputTooLarge,
-            FailureKind::Step(StepErrorKind::Command),
-            Some("the command failed"),
+            COMMAND,
+            Some("more than ritc reads"),
+            Some("more than ritc reads"),
         ),
-        (
-            Cause::CommandFailed,
-            FailureKind::Step(StepErrorKind::Command),
-            Some("the command failed"),
-        ),
+        (Cause::CommandFailed, COMMAND, None, None),
         (
             Cause::InvalidStep,
             FailureKind::Step(StepErrorKind::Usage),
-            Some("could not be built"),
+            None,
+            None,
         ),
-        (Cause::StatusMismatch, FailureKind::Expectation, None),
+        // No status read, no response seen: nothing to say.
+        (Cause::StatusMismatch, FailureKind::Expectation, None, None),
+        (Cause::TooSlow, FailureKind::Expectation, LOGGED, None),
+        (Cause::RequestsFailed, FailureKind::Expectation, None, None),
+        (Cause::ThroughputLow, FailureKind::Expectation, None, None),
+        (Cause::SchemaMismatch, FailureKind::Expectation, None, None),
         (
-            Cause::TooSlow,
+            Cause::ExpectationFailed,
             FailureKind::Expectation,
-            Some("the service logged: \"[api] ERROR pool exhausted\""),
+            None,
+            None,
         ),
-        (
-            Cause::RequestsFailed,
-            FailureKind::Expectation,
-            Some("failed under load"),
-        ),
-        (
-            Cause::ThroughputLow,
-            FailureKind::Expectation,
-            Some("keep pace"),
-        ),
-        (
-            Cause::SchemaMismatch,
-            FailureKind::Expectation,
-            Some("JSON pointer"),
-        ),
-        (Cause::ExpectationFailed, FailureKind::Expectation, None),
-        (Cause::NotJson, FailureKind::Evaluation, Some("not JSON")),
-        (Cause::NoBody, FailureKind::Evaluation, None),
-        (
-            Cause::MissingValue,
-            FailureKind::Evaluation,
-            Some("missing from the response"),
-        ),
-        (Cause::EvaluationError, FailureKind::Evaluation, None),
-        (
-            Cause::TestTimeout,
-            FailureKind::TestTimeout,
-            Some("its own `timeout`"),
-        ),
-        (
-            Cause::ServiceNotReady,
-            FailureKind::Service,
-            Some("never became ready"),
-        ),
+        (Cause::NotJson, FailureKind::Evaluation, None, None),
+        (Cause::NoBody, FailureKind::Evaluation, None, None),
+        (Cause::MissingValue, FailureKind::Evaluation, None, None),
+        (Cause::EvaluationError, FailureKind::Evaluation, None, None),
+        (Cause::TestTimeout, FailureKind::TestTimeout, LOGGED, None),
+        (Cause::ServiceNotReady, FailureKind::Service, LOGGED, None),
         (
             Cause::ServiceFailed,
             FailureKind::Service,
+            Some("stopped while the test ran; the service logged"),
             Some("stopped while the test ran"),
         ),
-        (Cause::Interrupted, FailureKind::Interrupted, None),
-        (Cause::Other, FailureKind::Step(StepErrorKind::Other), None),
+        (Cause::Interrupted, FailureKind::Interrupted, None, None),
+        (
+            Cause::Other,
+            FailureKind::Step(StepErrorKind::Other),
+            None,
+            None,
+        ),
     ];
 
     #[test]
-    fn each_cause_has_its_suggestion() {
-        for (cause, kind, words) in EVERY_CAUSE {
-            let suggestion = suggest(*kind, *cause);
-            match words {
-                Some(words) => assert!(
-                    suggestion
-                        .as_deref()
-                        .is_some_and(|text| text.contains(words)),
-                    "{cause:?}: {suggestion:?} does not say {words:?}"
-                ),
-                None => assert_eq!(suggestion, None, "{cause:?}"),
+    fn each_cause_says_what_was_seen_or_nothing() {
+        let error_log = log(&["[api] GET /orders", "[api] ERROR pool exhausted"]);
+        let quiet_log = log(&["[api] GET /orders", "[api] listening"]);
+        for (cause, kind, with_error, quiet) in EVERY_CAUSE {
+            for (service_log, words) in [(&error_log, with_error), (&quiet_log, quiet)] {
+                let suggestion = for_failure(&failure(*kind, *cause, &[]), service_log, &[]);
+                match words {
+                    Some(words) => assert!(
+                        suggestion
+                            .as_deref()
+                            .is_some_and(|text| text.contains(words)),
+                        "{cause:?}: {suggestion:?} does not say {words:?}"
+                    ),
+                    None => assert_eq!(suggestion, None, "{cause:?}"),
+                }
             }
         }
     }
@@ -674,7 +840,7 @@ mod tests {
         // A new cause fails here until its suggestion is tested.
         for cause in Cause::ALL {
             assert!(
-                EVERY_CAUSE.iter().any(|(known, _, _)| *known == cause),
+                EVERY_CAUSE.iter().any(|(known, _, _, _)| *known == cause),
                 "{cause:?} is not in EVERY_CAUSE"
             );
         }
@@ -690,46 +856,153 @@ mod tests {
         assert!(text.contains("does not resolve"), "{text}");
     }
 
-    #[test]
-    fn statuses_by_code() {
-        let with_status = |status: Json| {
-            for_failure(
-                &failure(
-                    FailureKind::Expectation,
-                    Cause::StatusMismatch,
-                    &[("status", status)],
-                ),
-                &["[api] ERROR pool exhausted".to_string()],
-                &[],
-            )
-            .unwrap_or_default()
-        };
-        assert!(with_status(Json::from(401)).contains("not authenticated"));
-        assert!(with_status(Json::from(403)).contains("not allowed"));
-        assert!(with_status(Json::from(404)).contains("not found"));
-        assert!(with_status(Json::from(409)).contains("idempotent"));
-        assert!(with_status(Json::from(422)).contains("validation"));
-        assert!(with_status(Json::from(429)).contains("rate limited"));
-        assert!(with_status(Json::from(418)).contains("refused the request (418)"));
-        assert!(with_status(Json::from("404")).contains("not found"));
-        let server = with_status(Json::from(500));
-        assert!(
-            server.contains("logged: ") && server.contains("pool exhausted"),
-            "{server}"
-        );
-        assert_eq!(with_status(Json::from(200)), "");
+    fn with_command(cause: Cause, exit: Option<i32>, stderr: &[u8]) -> FailureRecord {
+        let mut record = failure(COMMAND, cause, &[]);
+        record.evidence.command = Some(CommandEvidence::new(
+            "./migrate --to 42",
+            exit,
+            b"applying 41\n",
+            stderr,
+        ));
+        record
     }
 
     #[test]
-    fn a_request_over_its_bound_with_a_quiet_log_has_no_suggestion() {
-        // /health at 1.8ms against `latency < 1ms`: nothing seen, nothing said.
-        let slow = failure(
-            FailureKind::Expectation,
-            Cause::TooSlow,
-            &[("latency", Json::from("1.8ms"))],
+    fn a_failed_command_is_named_with_its_exit_and_stderr() {
+        let failed = with_command(Cause::ProcessExit, Some(3), b"error: table users exists\n");
+        assert_eq!(
+            for_failure(&failed, &[], &[]).as_deref(),
+            Some(
+                "`./migrate --to 42` exited with status 3; stderr ended with \"error: table users exists\" — if that exit is intended, say so with `expect exit == 3` after it"
+            )
         );
-        let quiet = ["[api] GET /health 200".to_string()];
-        assert_eq!(for_failure(&slow, &quiet, &[]), None);
+        // `expect exit == 0` read the exit: the same evidence, no hint.
+        let expected = with_command(Cause::ExpectationFailed, Some(3), b"");
+        assert_eq!(
+            for_failure(&expected, &[], &[]).as_deref(),
+            Some(
+                "`./migrate --to 42` exited with status 3; stderr was empty, stdout ended with \"applying 41\""
+            )
+        );
+        // A command that exited 0 and whose output did not hold: nothing failed
+        // in the command, so nothing is said of it.
+        let passed = with_command(Cause::ExpectationFailed, Some(0), b"");
+        assert_eq!(for_failure(&passed, &[], &[]), None);
+        // Ended at its timeout: no exit status to name.
+        let hung = with_command(Cause::StepTimeout, None, b"waiting for lock\n");
+        assert_eq!(
+            for_failure(&hung, &[], &[]).as_deref(),
+            Some(
+                "`./migrate --to 42` did not exit and was ended; stderr ended with \"waiting for lock\""
+            )
+        );
+    }
+
+    fn with_response(cause: Cause, status: u16, body: &[u8]) -> FailureRecord {
+        let mut record = failure(
+            FailureKind::Expectation,
+            cause,
+            &[("status", Json::from(status))],
+        );
+        record.evidence.response = Some(ResponseEvidence::new(
+            "GET",
+            "http://127.0.0.1:8080/users/42",
+            status,
+            Some("application/json".to_string()),
+            body,
+        ));
+        record
+    }
+
+    #[test]
+    fn a_status_is_quoted_with_the_body() {
+        let missing = with_response(Cause::StatusMismatch, 404, b"{\"error\": \"no user 42\"}");
+        assert_eq!(
+            for_failure(&missing, &[], &[]).as_deref(),
+            Some(
+                "GET http://127.0.0.1:8080/users/42 answered 404 (application/json, 23 bytes): \"{\"error\": \"no user 42\"}\" — not found: check the URL's path and that the resource was created first (by this test, not another)"
+            )
+        );
+        // A body is cut at 200 characters.
+        let long = with_response(Cause::StatusMismatch, 422, "x".repeat(5000).as_bytes());
+        let text = for_failure(&long, &[], &[]).unwrap_or_default();
+        assert!(
+            text.contains(&format!("5000 bytes): \"{}…\"", "x".repeat(200))),
+            "{text}"
+        );
+        // A status kept in a variable (`r.status`): no response to quote.
+        let kept = failure(
+            FailureKind::Expectation,
+            Cause::StatusMismatch,
+            &[("r.status", Json::from("409"))],
+        );
+        assert!(
+            for_failure(&kept, &[], &[])
+                .is_some_and(|text| text.starts_with("the status was 409 — a conflict")),
+        );
+        // A 2xx that was not the one expected is no error to explain.
+        let created = with_response(Cause::StatusMismatch, 200, b"{}");
+        assert_eq!(for_failure(&created, &[], &[]), None);
+    }
+
+    #[test]
+    fn a_server_error_quotes_what_the_service_logged_after_the_request() {
+        let mut server = with_response(Cause::StatusMismatch, 500, b"{\"error\":\"internal\"}");
+        server.evidence.started_unix_ms = Some(10_000);
+        let before = ServiceLogLine {
+            text: "[api] ERROR warm-up failed".to_string(),
+            unix_ms: Some(2_000),
+        };
+        let after = ServiceLogLine {
+            text: "[api] ERROR pool exhausted".to_string(),
+            unix_ms: Some(10_200),
+        };
+        let text = for_failure(&server, &[before.clone(), after], &[]).unwrap_or_default();
+        assert!(
+            text.ends_with(
+                "the service failed with 500; the service logged \"[api] ERROR pool exhausted\" (0.2 s after the request)"
+            ),
+            "{text}"
+        );
+        // What it logged 8 s before the request is not this request's error.
+        let text = for_failure(&server, &[before], &[]).unwrap_or_default();
+        assert!(text.ends_with("the service failed with 500"), "{text}");
+    }
+
+    #[test]
+    fn a_body_expectation_quotes_the_response() {
+        let wrong = with_response(Cause::ExpectationFailed, 200, b"{\"name\": \"alice\"}");
+        assert_eq!(
+            for_failure(&wrong, &[], &[]).as_deref(),
+            Some(
+                "GET http://127.0.0.1:8080/users/42 answered 200 (application/json, 17 bytes): \"{\"name\": \"alice\"}\""
+            )
+        );
+        let html = with_response(Cause::NotJson, 502, b"<html>Bad Gateway</html>");
+        assert!(for_failure(&html, &[], &[]).is_some_and(|text| {
+            text.ends_with("\"<html>Bad Gateway</html>\": not the JSON the test reads")
+        }),);
+    }
+
+    #[test]
+    fn a_slow_request_is_told_by_its_timing_and_nothing_else() {
+        // /health at 1.8ms against `latency < 1ms`: the figures, no advice.
+        let mut slow = with_response(Cause::TooSlow, 200, b"{}");
+        slow.evidence.timing = Some(Timing::new(
+            Duration::from_micros(1800),
+            Some(Duration::from_micros(1500)),
+        ));
+        let text = for_failure(&slow, &log(&["[api] GET /health 200"]), &[]).unwrap_or_default();
+        assert_eq!(
+            text,
+            "too slow: GET http://127.0.0.1:8080/users/42 took 1.8ms: its response head came after 1.5ms (the service's time to answer, connecting included) and its body took 0.3ms"
+        );
+        // Nothing seen at all: nothing said.
+        let bare = failure(FailureKind::Expectation, Cause::TooSlow, &[]);
+        assert_eq!(
+            for_failure(&bare, &log(&["[api] GET /health 200"]), &[]),
+            None
+        );
     }
 
     #[test]
@@ -748,54 +1021,16 @@ mod tests {
     }
 
     #[test]
-    fn a_logged_error_is_quoted_with_its_stack() {
-        let log: Vec<String> = [
-            "[api] GET /orders 200",
-            "[api] Exception in thread \"main\" java.lang.IllegalStateException: pool exhausted",
-            "[api]     at com.shop.Pool.take(Pool.java:42)",
-            "[api]     at com.shop.Orders.list(Orders.java:17)",
-            "[api] GET /health 200",
-        ]
-        .map(String::from)
-        .to_vec();
-        assert_eq!(
-            logged_error(&log).as_deref(),
-            Some(
-                "\"[api] Exception in thread \"main\" java.lang.IllegalStateException: pool exhausted | at com.shop.Pool.take(Pool.java:42) | at com.shop.Orders.list(Orders.java:17)\""
-            )
-        );
-        let quiet = [
-            "[api] GET /health 200".to_string(),
-            "[api] listening".to_string(),
-        ];
-        assert_eq!(logged_error(&quiet), None);
-        // A 500 with a quiet log points at the log, quoting nothing.
-        let server = failure(
-            FailureKind::Expectation,
-            Cause::StatusMismatch,
-            &[("status", Json::from(500))],
-        );
-        let text = for_failure(&server, &quiet, &[]).unwrap_or_default();
-        assert_eq!(
-            text,
-            "the service failed with 500: read the service log tail"
-        );
-        let text = for_failure(&server, &log, &[]).unwrap_or_default();
-        assert!(
-            text.contains("logged: \"[api] Exception in thread"),
-            "{text}"
-        );
-    }
-
-    #[test]
     fn load_errors_are_named() {
         let rate = failure(FailureKind::Expectation, Cause::RequestsFailed, &[]);
-        let loads = [serde_json::json!({"errors": {"timeout": 3}})];
+        let loads = [serde_json::json!({"errors": {"timeout": 3}, "statuses": {"200": 97}})];
         let text = for_failure(&rate, &[], &loads).unwrap_or_default();
         assert!(
-            text.contains("failed under load") && text.contains("timeout: 3"),
+            text.contains("requests failed under load (errors timeout: 3; statuses 200: 97)"),
             "{text}"
         );
+        let clean = [serde_json::json!({"errors": {}, "statuses": {}})];
+        assert_eq!(for_failure(&rate, &[], &clean), None);
     }
 
     #[test]

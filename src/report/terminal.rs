@@ -8,7 +8,7 @@ use super::model::{ReportBuilder, RunStatus, verdict_line};
 use crate::mask::Masker;
 use crate::plan::FailureAction;
 use crate::run::outcome::{
-    CheckpointOutcome, CheckpointStatus, Event, Failure, TestOutcome, TestStatus,
+    CheckpointOutcome, CheckpointStatus, Event, Failure, ServiceLogLine, TestOutcome, TestStatus,
 };
 use crate::source::source_map::SourceMap;
 use crate::steps::load::text as load_text;
@@ -184,7 +184,7 @@ impl TerminalReporter {
             if !outcome.service_log.is_empty() {
                 text.push_str("  service log (last lines):\n");
                 for line in &outcome.service_log {
-                    text.push_str(&format!("    {line}\n"));
+                    text.push_str(&format!("    {}\n", line.text));
                 }
             }
         }
@@ -196,7 +196,7 @@ impl TerminalReporter {
     pub fn render_failure(
         &self,
         failure: &Failure,
-        service_log: &[String],
+        service_log: &[ServiceLogLine],
         loads: &[serde_json::Value],
     ) -> String {
         let mut notes = Vec::new();

@@ -10,7 +10,7 @@ use super::boundary::{Boundary, cross, within_limit};
 use super::evaluate::{Evaluator, Names, TextContext, Verdict, explain, expr_key};
 use super::functions::FunctionContext;
 use super::open_steps::OpenSteps;
-use super::outcome::{Event, Failure, FailureKind, StepStatus};
+use super::outcome::{Event, Evidence, Failure, FailureKind, StepStatus};
 use super::services::Services;
 use crate::mask::Masker;
 use crate::plan::{
@@ -87,6 +87,9 @@ struct CallFrame {
     module: usize,
     slots: Vec<Option<Value>>,
     fields: Vec<(String, FieldValue)>,
+    /// What the step that made `fields` saw, for the suggestion of an
+    /// expectation that reads them.
+    evidence: Evidence,
 }
 
 impl CallFrame {
@@ -95,6 +98,7 @@ impl CallFrame {
             module,
             slots: Vec::new(),
             fields: Vec::new(),
+            evidence: Evidence::default(),
         }
     }
 }
@@ -206,7 +210,9 @@ impl TestContext {
     /// readable after the block they were made in (what `eventually` and `retry`
     /// need; elsewhere the checker makes sure they are not read).
     fn set_fields(&mut self, fields: Vec<(String, FieldValue)>) {
-        self.frame_mut().fields = fields;
+        let frame = self.frame_mut();
+        frame.fields = fields;
+        frame.evidence = Evidence::default();
     }
 
     fn assign(&mut self, place: &Place, value: Value) -> bool {
@@ -515,10 +521,14 @@ impl TestContext {
                         (detail, kept) => detail.or(kept),
                     },
                     also: Vec::new(),
+                    evidence: self.evidence_read_by(condition),
                 }),
                 Err(mut failure) => {
                     failure.span = statement.span;
                     failure.expected = Some(source());
+                    if failure.evidence.is_empty() {
+                        failure.evidence = self.evidence_read_by(condition);
+                    }
                     Some(*failure)
                 }
             };
@@ -955,9 +965,16 @@ impl TestContext {
             secrets: shared.secrets.clone(),
             environment: Arc::clone(&shared.settings.env),
         };
+        let started_unix_ms = Some(crate::evidence::unix_ms(std::time::SystemTime::now()));
         let output = executor.execute(input, &self.resources).await;
         self.step_finished(output.as_ref().map(drop));
-        let output = output.map_err(|error| step_failure(step, error))?;
+        let mut output = output.map_err(|error| {
+            let mut failure = step_failure(step, error);
+            failure.evidence.started_unix_ms = started_unix_ms;
+            failure
+        })?;
+        let mut evidence = output.evidence.take().unwrap_or_default();
+        evidence.started_unix_ms = started_unix_ms;
         if shared.settings.verbose
             && let Some(text) = output.exchange
         {
@@ -978,8 +995,25 @@ impl TestContext {
             )
         });
         self.set_fields(output.fields);
+        self.frame_mut().evidence = evidence;
         Ok(record)
     }
+
+    /// What the last step saw, when `condition` reads its fields (`status`,
+    /// `exit`, `duration`): a value kept in a variable from an earlier step is
+    /// not the last step's, so an expectation on it cites nothing.
+    fn evidence_read_by(&self, condition: &Expr) -> Evidence {
+        if reads_step_fields(condition) {
+            self.frame().evidence.clone()
+        } else {
+            Evidence::default()
+        }
+    }
+}
+
+/// Whether `expr` reads a field of the last step.
+fn reads_step_fields(expr: &Expr) -> bool {
+    matches!(expr.kind, ExprKind::Field(_)) || children(expr).into_iter().any(reads_step_fields)
 }
 
 impl TestContext {

@@ -6,6 +6,7 @@
 // right is allowed where it stands, with its reason.
 #![deny(clippy::wildcard_enum_match_arm)]
 
+pub use crate::evidence::Evidence;
 pub use crate::failure::{Cause, FailureKind, ProblemCause};
 use crate::plan::FailureAction;
 use crate::source::span::Span;
@@ -29,6 +30,9 @@ pub struct Failure {
     pub detail: Option<String>,
     /// Other expectations of the same group that failed too.
     pub also: Vec<Failure>,
+    /// What the step it happened at, or whose fields it read, saw: what its
+    /// suggestion may cite (`crate::evidence`).
+    pub evidence: Evidence,
 }
 
 impl Failure {
@@ -43,15 +47,18 @@ impl Failure {
             actual: Vec::new(),
             detail: None,
             also: Vec::new(),
+            evidence: Evidence::default(),
         }
     }
 
     /// The failure of a step that could not be carried out, with its kind, cause
     /// and detail.
     pub fn of_step(error: StepError, span: Span) -> Failure {
-        Failure::new(FailureKind::Step(error.kind), span, error.message)
+        let mut failure = Failure::new(FailureKind::Step(error.kind), span, error.message)
             .because(error.cause)
-            .with_detail(error.detail)
+            .with_detail(error.detail);
+        failure.evidence = error.evidence.map(|evidence| *evidence).unwrap_or_default();
+        failure
     }
 
     /// The same failure with a more precise cause.
@@ -123,9 +130,28 @@ pub struct TestOutcome {
     pub checkpoint: Option<(String, Option<String>, FailureAction)>,
     pub tags: Vec<String>,
     /// The last lines of the services' logs, attached to failures.
-    pub service_log: Vec<String>,
+    pub service_log: Vec<ServiceLogLine>,
     /// Load results measured in this test, for reports.
     pub loads: Vec<serde_json::Value>,
+}
+
+/// A line of a service's log as a failure shows it: `[name] text`, and when
+/// ritc read it (milliseconds since the Unix epoch), so that a suggestion can
+/// say how long after the request it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceLogLine {
+    pub text: String,
+    pub unix_ms: Option<u64>,
+}
+
+impl ServiceLogLine {
+    /// A line whose time is not known (a report read back).
+    pub fn untimed(text: impl Into<String>) -> ServiceLogLine {
+        ServiceLogLine {
+            text: text.into(),
+            unix_ms: None,
+        }
+    }
 }
 
 /// What happened, in order, for reporters. Reporters never call back.

@@ -6,7 +6,8 @@ use super::evaluate::{Evaluator, Names, TextContext};
 use super::functions::FunctionContext;
 use super::interpreter::{RunShared, Settings, TestContext};
 use super::outcome::{
-    Cause, Event, Failure, FailureKind, ProblemCause, Summary, TestOutcome, TestStatus,
+    Cause, Event, Failure, FailureKind, ProblemCause, ServiceLogLine, Summary, TestOutcome,
+    TestStatus,
 };
 use super::selection::Selection;
 use super::services::{ReadyProbe, ServiceSpec, Services};
@@ -1041,6 +1042,13 @@ async fn run_tests(
     interrupted
 }
 
+/// A failed test's log tail is taken once the services wrote nothing for this
+/// long (the error they log as they answer arrives just after the answer)…
+const LOG_SETTLE_QUIET: Duration = Duration::from_millis(20);
+
+/// …or after this at most, however chatty they are.
+const LOG_SETTLE_LIMIT: Duration = Duration::from_millis(200);
+
 fn base_outcome(shared: &RunShared, suite_index: usize, test: &TestPlan) -> TestOutcome {
     let suite = &shared.plan.suites[suite_index];
     TestOutcome {
@@ -1221,6 +1229,10 @@ async fn run_test(
             Some(FailureAction::Warn) => TestStatus::Warned,
             _ => TestStatus::Failed,
         };
+        shared
+            .services
+            .settle_logs(LOG_SETTLE_QUIET, LOG_SETTLE_LIMIT)
+            .await;
         outcome.service_log = shared
             .services
             .log_tails(10)
@@ -1228,7 +1240,10 @@ async fn run_test(
             .flat_map(|(name, lines)| {
                 lines
                     .into_iter()
-                    .map(move |line| format!("[{name}] {line}"))
+                    .map(move |(line, read_at)| ServiceLogLine {
+                        text: format!("[{name}] {line}"),
+                        unix_ms: read_at.map(crate::evidence::unix_ms),
+                    })
             })
             .collect();
         if let Some(failure) = outcome.failure.as_mut() {

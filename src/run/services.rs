@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::{OnceCell, watch};
 
@@ -264,6 +264,9 @@ impl ServiceProcess {
     }
 }
 
+/// Lines of a service's output, each with when ritc began to read it.
+pub type TimedLines = Vec<(String, Option<SystemTime>)>;
+
 /// A service's output: the log file and what of it is kept in memory.
 struct ServiceLog {
     path: PathBuf,
@@ -277,6 +280,22 @@ struct InMemoryLog {
     bytes: Vec<u8>,
     /// How many bytes from the start were dropped to respect the memory limit.
     dropped: usize,
+    /// When each line kept began to arrive, by the offset of its start in the
+    /// whole output (oldest first): what a suggestion times log lines by.
+    line_starts: std::collections::VecDeque<(usize, SystemTime)>,
+}
+
+impl InMemoryLog {
+    /// When the line starting at `offset` (in the whole output) began to arrive.
+    fn time_of(&self, offset: usize) -> Option<SystemTime> {
+        let index = self
+            .line_starts
+            .partition_point(|(start, _)| *start <= offset);
+        index
+            .checked_sub(1)
+            .and_then(|index| self.line_starts.get(index))
+            .map(|(_, time)| *time)
+    }
 }
 
 impl ServiceLog {
@@ -287,7 +306,21 @@ impl ServiceLog {
     }
 
     fn append(&self, chunk: &[u8]) {
+        let now = SystemTime::now();
         let mut memory = self.memory();
+        // Lines that start in this chunk: at its start when the output so far
+        // ended a line, and after each newline inside it.
+        let offset = memory.dropped + memory.bytes.len();
+        if memory.bytes.last().is_none_or(|&byte| byte == b'\n') {
+            memory.line_starts.push_back((offset, now));
+        }
+        for (index, _) in chunk
+            .iter()
+            .enumerate()
+            .filter(|(index, byte)| **byte == b'\n' && index + 1 < chunk.len())
+        {
+            memory.line_starts.push_back((offset + index + 1, now));
+        }
         memory.bytes.extend_from_slice(chunk);
         if memory.bytes.len() > IN_MEMORY_LOG_LIMIT {
             // Keep the newer half, cut at a line start when there is one.
@@ -301,6 +334,14 @@ impl ServiceLog {
             }
             memory.bytes.drain(..cut);
             memory.dropped += cut;
+            let dropped = memory.dropped;
+            while memory
+                .line_starts
+                .get(1)
+                .is_some_and(|(start, _)| *start <= dropped)
+            {
+                memory.line_starts.pop_front();
+            }
         }
     }
 
@@ -317,6 +358,30 @@ impl ServiceLog {
     fn tail(&self, lines: usize) -> Vec<String> {
         let memory = self.memory();
         last_lines(&memory.bytes, lines)
+    }
+
+    /// The last `lines` lines, each with when it began to arrive.
+    fn timed_tail(&self, lines: usize) -> TimedLines {
+        let memory = self.memory();
+        let texts = last_lines(&memory.bytes, lines);
+        // The start of each of those lines, last first, as `last_lines` counts them.
+        let body = memory.bytes.strip_suffix(b"\n").unwrap_or(&memory.bytes);
+        let mut starts = Vec::with_capacity(texts.len());
+        let mut end = body.len();
+        for _ in 0..texts.len() {
+            let start = body
+                .get(..end)
+                .and_then(|before| before.iter().rposition(|&byte| byte == b'\n'))
+                .map_or(0, |newline| newline + 1);
+            starts.push(start);
+            end = start.saturating_sub(1);
+        }
+        starts.reverse();
+        texts
+            .into_iter()
+            .zip(starts)
+            .map(|(text, start)| (text, memory.time_of(memory.dropped + start)))
+            .collect()
     }
 
     /// Whether a line written since `*scanned` (an offset in the whole output, at a
@@ -555,16 +620,45 @@ impl Services {
             .unwrap_or_default()
     }
 
-    /// The last `lines` lines of every service spawned here, in start order.
-    pub fn log_tails(&self, lines: usize) -> Vec<(String, Vec<String>)> {
+    /// The last `lines` lines of every service spawned here, in start order,
+    /// each with when ritc read it from the service.
+    pub fn log_tails(&self, lines: usize) -> Vec<(String, TimedLines)> {
         let slots = self.shared.slots();
         slots
             .iter()
             .filter_map(|slot| {
                 slot.process()
-                    .map(|process| (slot.name.clone(), process.log.tail(lines)))
+                    .map(|process| (slot.name.clone(), process.log.timed_tail(lines)))
             })
             .collect()
+    }
+
+    /// Waits until no service wrote for `quiet`, at most `limit`: the lines a
+    /// service writes as it answers a failing request (an error, its stack)
+    /// arrive on their copying threads just after the answer, and a failure's
+    /// log tail is taken at once otherwise.
+    pub async fn settle_logs(&self, quiet: Duration, limit: Duration) {
+        let written = || -> usize {
+            self.shared
+                .slots()
+                .iter()
+                .filter_map(|slot| slot.process())
+                .map(|process| {
+                    let memory = process.log.memory();
+                    memory.dropped + memory.bytes.len()
+                })
+                .sum()
+        };
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut last = written();
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(quiet).await;
+            let now = written();
+            if now == last {
+                return;
+            }
+            last = now;
+        }
     }
 
     /// Where the service's log file is (`None` when not spawned here).

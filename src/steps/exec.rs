@@ -80,8 +80,12 @@ pub struct StepOutput {
     /// For `-v`: the request and response (masked again by each reporter, which
     /// may know of secrets registered later).
     pub exchange: Option<String>,
+    /// What the step saw, for the suggestion of an expectation that reads its
+    /// fields (`report::suggest`).
+    pub evidence: Option<Evidence>,
 }
 
+pub use crate::evidence::Evidence;
 pub use crate::failure::{Cause, StepErrorKind};
 
 /// Why a step could not be carried out: its kind, its cause (decided here, where
@@ -93,6 +97,9 @@ pub struct StepError {
     pub message: String,
     /// Extra lines (a command's output, the frames that did arrive).
     pub detail: Option<String>,
+    /// What the step saw, for the suggestion (a command's exit and stderr);
+    /// boxed, so that an error stays small on the path that has none.
+    pub evidence: Option<Box<Evidence>>,
 }
 
 impl StepError {
@@ -103,6 +110,7 @@ impl StepError {
             cause: kind.general_cause(),
             message: message.into(),
             detail: None,
+            evidence: None,
         }
     }
 

@@ -1,6 +1,8 @@
-# A service for tests/suggestions.rs: /orders fails with 500 and logs the error
-# with its traceback; /quiet fails with 500 and logs nothing; /health answers.
-import sys, traceback
+# A service for tests/suggestions.rs. /orders waits 0.2 s, logs a Python
+# traceback and answers 500; /quiet answers 500 and logs nothing; /users/42
+# answers 404 with a body that repeats the request's Authorization header (a
+# secret the report must mask); /slow answers after 0.3 s; /health answers.
+import sys, time, traceback
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 class Handler(BaseHTTPRequestHandler):
@@ -14,17 +16,27 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def orders(self):
+        raise RuntimeError("connection pool exhausted (10 of 10 in use)")
+
     def do_GET(self):
         if self.path == "/orders":
+            time.sleep(0.2)
             try:
-                raise RuntimeError("connection pool exhausted (10 of 10 in use)")
+                self.orders()
             except RuntimeError:
-                print("ERROR GET /orders failed", flush=True)
+                print("GET /orders failed", flush=True)
                 traceback.print_exc(file=sys.stdout)
                 sys.stdout.flush()
             self.answer(500, b'{"error":"internal"}')
         elif self.path == "/quiet":
             self.answer(500, b'{"error":"internal"}')
+        elif self.path == "/users/42":
+            given = self.headers.get("authorization", "")
+            self.answer(404, ('{"error":"no user 42","seen":"%s"}' % given).encode())
+        elif self.path == "/slow":
+            time.sleep(0.3)
+            self.answer(200, b'{"status":"healthy"}')
         else:
             self.answer(200, b'{"status":"healthy"}')
 

@@ -89,6 +89,9 @@ pub struct HttpResponse {
     pub encoded: Option<Vec<u8>>,
     /// From the moment the request is sent until the body has been read.
     pub duration: Duration,
+    /// From the moment the request is sent until the response's head arrived
+    /// (`None` where it was not measured: a load's responses).
+    pub head_after: Option<Duration>,
     /// The URL that answered, after any redirect followed.
     pub url: String,
     /// The cookies the session's jar would send to `url` after this response.
@@ -560,6 +563,7 @@ async fn exchange(
             .iter();
         jar.set_cookies(&mut set_cookies, response.url());
     }
+    let head_after = sent_at.elapsed();
     let status = response.status().as_u16();
     let headers = header_pairs(response.headers());
     let final_url = response.url().to_string();
@@ -571,6 +575,7 @@ async fn exchange(
         body,
         encoded: None,
         duration,
+        head_after: Some(head_after),
         url: final_url,
         cookies: Vec::new(),
     };

@@ -212,6 +212,7 @@ mod tests {
             body,
             encoded: None,
             duration: std::time::Duration::ZERO,
+            head_after: None,
             url: "http://x/".to_string(),
             cookies: Vec::new(),
         }

@@ -2,6 +2,7 @@
 
 use super::HttpConfig;
 use super::client::{HttpError, HttpErrorKind, HttpRequest};
+use crate::evidence::{Evidence, ResponseEvidence, Timing};
 use crate::steps::config::ConfigError;
 use crate::steps::exec::{
     StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
@@ -34,9 +35,21 @@ impl StepExecutor for HttpExecutor {
             let response = test.http.send(request).await.map_err(step_error)?;
             let exchange =
                 super::client::describe_exchange(&described, Some(&response), &input.secrets);
+            let evidence = Evidence {
+                response: Some(ResponseEvidence::new(
+                    &described.method,
+                    &response.url,
+                    response.status,
+                    response.header("content-type"),
+                    &response.body,
+                )),
+                timing: Some(Timing::new(response.duration, response.head_after)),
+                ..Evidence::default()
+            };
             Ok(StepOutput {
                 fields: response_fields(&response),
                 exchange: Some(exchange),
+                evidence: Some(evidence),
             })
         })
     }

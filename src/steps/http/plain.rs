@@ -122,6 +122,7 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
             .map_err(|_| connect_error(&error, url.as_str()))?,
         (Err(error), _) => return Err(connect_error(&error, url.as_str())),
     };
+    let head_after = sent_at.elapsed();
     let status = response.status().as_u16();
     let headers = header_pairs(response.headers());
     let mut set_cookies = response.headers().get_all(SET_COOKIE).iter();
@@ -162,6 +163,7 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
         body: body.to_vec(),
         encoded: None,
         duration: sent_at.elapsed(),
+        head_after: Some(head_after),
         url: url.to_string(),
         cookies: Vec::new(),
     };

@@ -212,6 +212,7 @@ impl Worker {
                 body: Vec::new(),
                 encoded: None,
                 duration: Duration::ZERO,
+                head_after: None,
                 url: context.url.clone(),
                 cookies: Vec::new(),
             }),

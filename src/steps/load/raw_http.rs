@@ -678,6 +678,7 @@ mod tests {
             body: Vec::new(),
             encoded: None,
             duration: std::time::Duration::ZERO,
+            head_after: None,
             url: String::new(),
             cookies: Vec::new(),
         };

@@ -145,6 +145,7 @@ impl StepExecutor for RedisExecutor {
             Ok(StepOutput {
                 fields,
                 exchange: Some(exchange),
+                evidence: None,
             })
         })
     }

@@ -1,6 +1,7 @@
 //! Running `run` steps: a shell command.
 
 use super::RunConfig;
+use crate::evidence::{CommandEvidence, Evidence, Timing};
 use crate::os::process::{CommandError, CommandSpec, run_command};
 use crate::steps::config::ConfigError;
 use crate::steps::exec::{
@@ -60,6 +61,9 @@ impl StepExecutor for RunExecutor {
                         crate::units::literal_duration(after)
                     ),
                     detail: Some(output_tail(&stdout, &stderr)),
+                    evidence: Some(Box::new(command_evidence(
+                        &command, None, &stdout, &stderr, after,
+                    ))),
                 },
                 CommandError::OutputTooLarge {
                     stream,
@@ -72,14 +76,26 @@ impl StepExecutor for RunExecutor {
                         "`{command}` wrote more than 64 MiB to its {stream}; ritc stops reading there and ended its process group"
                     ),
                     detail: Some(output_tail(&stdout, &stderr)),
+                    evidence: Some(Box::new(Evidence {
+                        command: Some(CommandEvidence::new(&command, None, &stdout, &stderr)),
+                        ..Evidence::default()
+                    })),
                 },
             })?;
+            let evidence = command_evidence(
+                &command,
+                Some(output.exit),
+                &output.stdout,
+                &output.stderr,
+                output.duration,
+            );
             if output.exit != 0 && !input.status_checked {
                 return Err(StepError {
                     kind: StepErrorKind::Command,
                     cause: Cause::ProcessExit,
                     message: format!("`{command}` exited with status {}", output.exit),
                     detail: Some(output_tail(&output.stdout, &output.stderr)),
+                    evidence: Some(Box::new(evidence)),
                 });
             }
             let exchange = format!(
@@ -105,8 +121,24 @@ impl StepExecutor for RunExecutor {
                     ("duration".to_string(), Ok(Value::Duration(output.duration))),
                 ],
                 exchange: Some(exchange),
+                evidence: Some(evidence),
             })
         })
+    }
+}
+
+/// What a suggestion may cite of a command: as run, its exit, its last lines.
+fn command_evidence(
+    command: &str,
+    exit: Option<i32>,
+    stdout: &[u8],
+    stderr: &[u8],
+    took: std::time::Duration,
+) -> Evidence {
+    Evidence {
+        command: Some(CommandEvidence::new(command, exit, stdout, stderr)),
+        timing: Some(Timing::new(took, None)),
+        ..Evidence::default()
     }
 }
 

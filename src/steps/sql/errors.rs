@@ -112,6 +112,7 @@ pub(super) fn connection_error(
             options.location()
         ),
         detail: Some(help),
+        evidence: None,
     }
 }
 
@@ -124,12 +125,14 @@ pub(super) fn statement_error(target: &Target, sql: &str, error: RunError) -> St
             cause: Cause::InvalidStep,
             message,
             detail: Some(statement_detail(sql, None)),
+            evidence: None,
         },
         RunError::Decode(message) => StepError {
             kind: StepErrorKind::Database,
             cause: Cause::DatabaseError,
             message,
             detail: Some(statement_detail(sql, None)),
+            evidence: None,
         },
         RunError::Sql(sqlx::Error::Database(error)) => {
             let cause = database_cause(target.driver, error.as_ref());
@@ -199,6 +202,7 @@ pub(super) fn statement_error(target: &Target, sql: &str, error: RunError) -> St
                 cause,
                 message,
                 detail: Some(detail),
+                evidence: None,
             }
         }
         RunError::Sql(error) if connection_is_broken(&error) => StepError {
@@ -211,12 +215,14 @@ pub(super) fn statement_error(target: &Target, sql: &str, error: RunError) -> St
                 driver_message(&error)
             ),
             detail: Some(statement_detail(sql, None)),
+            evidence: None,
         },
         RunError::Sql(error) => StepError {
             kind: StepErrorKind::Database,
             cause: Cause::DatabaseError,
             message: format!("{}: {}", target.product, driver_message(&error)),
             detail: Some(statement_detail(sql, None)),
+            evidence: None,
         },
     }
 }

@@ -139,6 +139,7 @@ impl StepExecutor for SqlExecutor {
                             literal_duration(timeout)
                         ),
                         detail: Some(statement_detail(&sql, None)),
+                        evidence: None,
                     });
                 }
                 Ok(outcome) => outcome,
@@ -164,6 +165,7 @@ impl StepExecutor for SqlExecutor {
                     ("duration".to_string(), Ok(Value::Duration(duration))),
                 ],
                 exchange: Some(exchange),
+                evidence: None,
             })
         })
     }
