@@ -34,6 +34,50 @@ pub struct Evidence {
     /// lines around the failure are timed from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_unix_ms: Option<u64>,
+    /// How a service's readiness probe went, for a service that never became
+    /// ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<Readiness>,
+}
+
+/// The history of a readiness probe that never held.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Readiness {
+    /// The probe as written: `ready http "http://127.0.0.1:8080/health"`.
+    pub probe: String,
+    /// How many times it was tried.
+    pub attempts: u32,
+    /// What the last attempt saw ("connection refused", "answered 503 …");
+    /// none when the service exited before one was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_problem: Option<String>,
+    /// From the start of the service to the end of the wait.
+    pub elapsed_ms: f64,
+    /// Its `within`.
+    pub within_ms: f64,
+    /// The status the service exited with before it was ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<i32>,
+}
+
+impl Readiness {
+    pub fn new(
+        probe: String,
+        attempts: u32,
+        last_problem: Option<String>,
+        elapsed: Duration,
+        within: Duration,
+        exit: Option<i32>,
+    ) -> Readiness {
+        Readiness {
+            probe,
+            attempts,
+            last_problem,
+            elapsed_ms: millis(elapsed),
+            within_ms: millis(within),
+            exit,
+        }
+    }
 }
 
 impl Evidence {

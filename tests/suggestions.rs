@@ -193,3 +193,72 @@ fn a_failure_that_reads_no_step_cites_none() {
         "{report}"
     );
 }
+
+/// `ritc run` on a suite whose only service is `service`, and its JSON report.
+fn run_with_service(service: &str) -> Value {
+    let suite = Suite::new();
+    let port = free_port();
+    suite.file(
+        "main.rit",
+        &format!(
+            "param port = {port}\n\n{service}\n\ntest \"health\" {{\n  GET \"http://127.0.0.1:{{{{port}}}}/health\"\n  expect status == 200\n}}\n"
+        ),
+    );
+    let output = suite.run(&["main.rit", "--report", "json=report.json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        report["problems"][0]["cause"], "service_not_ready",
+        "{report}"
+    );
+    report
+}
+
+#[test]
+fn a_service_never_ready_is_told_by_its_probes_history_and_its_log() {
+    let report = run_with_service(
+        "service api = \"echo booting; echo ERROR cannot bind 127.0.0.1:{{port}} >&2; exec sleep 30\" {\n  ready http \"http://127.0.0.1:{{port}}/health\" within 1s\n}",
+    );
+    let text = report["problems"][0]["suggestion"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{report}"))
+        .to_string();
+    // Tried every 75 ms for a second: about a dozen attempts, all refused.
+    let attempts: u32 = text
+        .split_once("/health\"` was tried ")
+        .and_then(|(_, rest)| rest.split_once(" times in "))
+        .and_then(|(count, _)| count.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!((3..=20).contains(&attempts), "{text}");
+    assert!(
+        text.contains("(within 1s) and never held; the last attempt: ")
+            && text.contains("Connection refused"),
+        "{text}"
+    );
+    assert!(
+        text.contains("; it logged \"ERROR cannot bind 127.0.0.1:") && text.ends_with('"'),
+        "{text}"
+    );
+    // The same suggestion on the `(run)` entry of failed_tests.
+    assert_eq!(report["failed_tests"][0]["suggestion"], text.as_str());
+}
+
+#[test]
+fn a_service_that_exits_is_told_by_its_exit_and_a_quiet_one_by_nothing_more() {
+    let report = run_with_service(
+        "service api = \"echo starting; exit 2\" {\n  ready http \"http://127.0.0.1:{{port}}/health\" within 20s\n}",
+    );
+    let text = report["problems"][0]["suggestion"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(
+        text.starts_with("the service exited with status 2 ")
+            && text.contains(" after it started, "),
+        "{text}"
+    );
+    // Its log says nothing of an error: nothing is quoted.
+    assert!(!text.contains("logged"), "{text}");
+}

@@ -68,14 +68,11 @@ pub fn run(args: MergeArgs) -> u8 {
         let store = crate::history::HistoryStore::new(&settings.dir);
         match store.record(&entry, settings.keep) {
             Ok(earlier) => {
-                let findings: Vec<String> = crate::history::findings(&earlier, &entry)
-                    .into_iter()
-                    .map(|finding| finding.message)
-                    .collect();
+                let findings = crate::history::findings(&earlier, &entry);
                 for finding in &findings {
-                    eprintln!("history: {finding}");
+                    eprintln!("history: {}", finding.message);
                 }
-                crate::report::model::add_history_warnings(&mut merged, &findings);
+                crate::report::model::add_history(&mut merged, &findings);
             }
             Err(error) => eprintln!(
                 "warning: cannot record the merged run in its history ({}): {error}",

@@ -198,11 +198,12 @@ impl EventsReporter {
                 detail,
                 fails_run,
                 cause,
+                evidence,
             } => json!({
                 "type": "run_problem",
                 "message": mask(message),
                 "detail": detail.as_deref().map(mask),
-                "suggestion": super::suggest::for_problem(*cause).map(|text| mask(&text)),
+                "suggestion": super::suggest::for_problem(*cause, evidence, detail.as_deref()).map(|text| mask(&text)),
                 "fails_run": fails_run,
                 "cause": cause,
             }),

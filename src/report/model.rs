@@ -406,8 +406,9 @@ pub struct ReportBuilder {
     problems: Vec<Problem>,
     services: Vec<ServiceUsageRecord>,
     resources: Vec<ResourceWarning>,
-    /// What the run history said of the run: warnings that do not change its status.
-    history: Vec<String>,
+    /// What the run history said of the run: warnings that do not change its
+    /// status, and recommendations.
+    history: Vec<crate::history::Finding>,
     finished: Option<Summary>,
 }
 
@@ -483,23 +484,19 @@ impl ReportBuilder {
                 detail,
                 fails_run,
                 cause,
+                evidence,
             } => {
                 self.problems.push(Problem {
                     message: message.clone(),
                     detail: detail.clone(),
-                    suggestion: suggest::for_problem(*cause),
+                    suggestion: suggest::for_problem(*cause, evidence, detail.as_deref()),
                     fails_run: *fails_run,
                     cause: *cause,
                 });
             }
             Event::ServiceUsage(usage) => self.services.push(ServiceUsageRecord::from(usage)),
             Event::ResourceWarnings(warnings) => self.resources.extend(warnings.iter().cloned()),
-            Event::HistoryFindings(findings) => {
-                self.history = findings
-                    .iter()
-                    .map(|finding| finding.message.clone())
-                    .collect();
-            }
+            Event::HistoryFindings(findings) => self.history = findings.clone(),
             Event::RunFinished { summary } => self.finished = Some(summary.clone()),
             _ => {}
         }
@@ -551,7 +548,7 @@ impl ReportBuilder {
             checkpoints: Vec::new(),
         };
         finish(&mut report, &[]);
-        add_history_warnings(&mut report, &self.history);
+        add_history(&mut report, &self.history);
         mask_report(&report, masker)
     }
 }
@@ -684,7 +681,7 @@ pub fn finish(report: &mut RunReport, extra_warnings: &[String]) {
     report.warnings = extra_warnings.to_vec();
     report.warnings.extend(warnings(report));
     report.summary.warnings = report.warnings.len();
-    report.recommendations = suggest::recommendations(report, !extra_warnings.is_empty());
+    report.recommendations = suggest::recommendations(report, !extra_warnings.is_empty(), &[]);
     report.test_run.status = status(report, !extra_warnings.is_empty());
 }
 
@@ -715,10 +712,21 @@ pub fn history_entry(report: &RunReport) -> crate::history::RunEntry {
 }
 
 /// The run history's findings, after the run's own warnings: counted as
-/// warnings, but they never change the status (the gate is this run's tests).
-pub fn add_history_warnings(report: &mut RunReport, findings: &[String]) {
-    report.warnings.extend(findings.iter().cloned());
+/// warnings, but they never change the status (the gate is this run's tests);
+/// the recommendations are derived again with them.
+pub fn add_history(report: &mut RunReport, findings: &[crate::history::Finding]) {
+    if findings.is_empty() {
+        return;
+    }
+    report
+        .warnings
+        .extend(findings.iter().map(|finding| finding.message.clone()));
     report.summary.warnings = report.warnings.len();
+    let shards_missing = report
+        .recommendations
+        .iter()
+        .any(|text| text == suggest::MERGE_EVERY_SHARD);
+    report.recommendations = suggest::recommendations(report, shards_missing, findings);
 }
 
 /// The one-line verdict of the terminal, the TAP report's last line and `ritc

@@ -12,7 +12,9 @@
 
 use super::logged_error::logged_error;
 use super::model::{FailureRecord, RunReport, TestRecord, TestResult};
+use crate::evidence::{Evidence, Readiness};
 use crate::failure::{Cause, FailureKind, ProblemCause, StepErrorKind};
+use crate::history::{Finding, FindingKind};
 use crate::run::outcome::ServiceLogLine;
 use crate::watch::ResourceKind;
 use serde_json::Value as Json;
@@ -361,13 +363,32 @@ fn load_counts(loads: &[Json], field: &str) -> String {
     seen.join(", ")
 }
 
-/// A problem outside any test (a service, setup, teardown).
-pub fn for_problem(cause: ProblemCause) -> Option<String> {
+/// A problem outside any test (a service, setup, teardown), from what was
+/// seen: a readiness probe's history, the error in the service's log tail
+/// (`detail` holds it). Nothing when nothing was seen beyond the message.
+pub fn for_problem(
+    cause: ProblemCause,
+    evidence: &Evidence,
+    detail: Option<&str>,
+) -> Option<String> {
+    let log: Vec<ServiceLogLine> = detail
+        .unwrap_or_default()
+        .lines()
+        .map(ServiceLogLine::untimed)
+        .collect();
+    let logged = logged_error(&log, None, None).map(|quoted| format!("it logged {quoted}"));
     match cause {
-        ProblemCause::ServiceNotReady | ProblemCause::ServiceExited => Some("the service never became ready: read its log tail; check the readiness probe's URL, port or log line, and raise `within` if it starts slowly".to_string()),
-        ProblemCause::ServiceStartFailed => Some("the service could not be started: check its command, working directory and environment, and read its log tail".to_string()),
-        ProblemCause::TeardownFailed => Some("teardown failed: later runs may find this run's data — make teardown tolerate what is already gone".to_string()),
-        ProblemCause::ServicesKilled
+        ProblemCause::ServiceNotReady => {
+            let history = evidence.readiness.as_ref().map(readiness_history);
+            let seen: Vec<String> = history.into_iter().chain(logged).collect();
+            (!seen.is_empty()).then(|| seen.join("; "))
+        }
+        ProblemCause::ServiceExited => {
+            logged.map(|logged| format!("the service stopped on its own; {logged}"))
+        }
+        ProblemCause::ServiceStartFailed
+        | ProblemCause::TeardownFailed
+        | ProblemCause::ServicesKilled
         | ProblemCause::SetupFailed
         | ProblemCause::SecretNotMasked
         | ProblemCause::LeftoverProcesses
@@ -376,10 +397,75 @@ pub fn for_problem(cause: ProblemCause) -> Option<String> {
     }
 }
 
-/// What to do about the run as a whole, from the kinds of its failures and
-/// warnings; each recommendation names the tests it comes from.
-pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> {
-    let mut recommendations = Vec::new();
+/// "`ready http "…/health"` was tried 13 times in 1.0s (within 1s), the last
+/// attempt: connection refused" — or how soon it exited.
+fn readiness_history(readiness: &Readiness) -> String {
+    let elapsed = shown_ms(readiness.elapsed_ms);
+    let tries = match readiness.attempts {
+        1 => "once".to_string(),
+        attempts => format!("{attempts} times"),
+    };
+    match readiness.exit {
+        Some(exit) => {
+            let tried = match readiness.attempts {
+                0 => "before its probe was tried".to_string(),
+                _ => format!("after its probe `{}` was tried {tries}", readiness.probe),
+            };
+            let last = readiness
+                .last_problem
+                .as_ref()
+                .map(|problem| format!(" (the last attempt: {problem})"))
+                .unwrap_or_default();
+            format!(
+                "the service exited with status {exit} {elapsed} after it started, {tried}{last}"
+            )
+        }
+        None => format!(
+            "`{}` was tried {tries} in {elapsed} (within {}) and never held; the last attempt: {}",
+            readiness.probe,
+            crate::units::limit_duration(std::time::Duration::from_secs_f64(
+                readiness.within_ms.max(0.0) / 1000.0
+            )),
+            readiness.last_problem.as_deref().unwrap_or("nothing seen")
+        ),
+    }
+}
+
+/// The recommendation that a merge misses shards (`model::add_history` keeps
+/// it when it derives the recommendations again).
+pub const MERGE_EVERY_SHARD: &str = "Merge the reports of every shard to see the whole run";
+
+/// How important a recommendation is: the order of `recommendations`, most
+/// important first (docs/reports.md, "Warnings and recommendations").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Tier {
+    /// A service the tests need never became ready or stopped: every test
+    /// after it was skipped or failed for it.
+    ServiceStart,
+    /// Tests failed.
+    Failures,
+    /// The history says the run changed: new failures, flaky tests,
+    /// regressions.
+    History,
+    /// A server or service came near a limit.
+    Limits,
+    /// What held only partly: `warn` checkpoints, `warn expect`, latencies near
+    /// their limits.
+    Partial,
+    /// What did not run: skipped tests, a run stopped early, missing shards.
+    Coverage,
+}
+
+/// What to do about the run as a whole, derived from its failures, warnings
+/// and history findings, each naming the tests (or servers) it comes from;
+/// none twice. Ordered by `Tier`, then by how many tests each names (more
+/// first), then in the order written here.
+pub fn recommendations(
+    report: &RunReport,
+    shards_missing: bool,
+    history: &[Finding],
+) -> Vec<String> {
+    let mut found: Vec<(Tier, usize, String)> = Vec::new();
     let failed: Vec<&TestRecord> = report
         .tests
         .iter()
@@ -398,36 +484,41 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
             .map(|test| test.full_name())
             .collect()
     };
-    let mut add = |tests: Vec<String>, text: &str| {
+    let mut add = |tier: Tier, tests: Vec<String>, text: &str| {
         if !tests.is_empty() {
-            recommendations.push(format!("{text} ({})", tests.join(", ")));
+            found.push((tier, tests.len(), format!("{text} ({})", tests.join(", "))));
         }
     };
-    let unreachable = names(&|_, failure| {
-        matches!(
-            failure.kind,
-            FailureKind::Step(StepErrorKind::Connection) | FailureKind::Service
-        )
-    });
-    let service_problem = report.problems.iter().any(|problem| {
-        matches!(
-            problem.cause,
-            ProblemCause::ServiceNotReady
-                | ProblemCause::ServiceStartFailed
-                | ProblemCause::ServiceExited
-        )
-    });
-    if !unreachable.is_empty() || service_problem {
-        let mut tests = unreachable;
-        if service_problem && tests.is_empty() {
-            tests.push("service start".to_string());
-        }
-        add(
-            tests,
-            "Give every service a readiness probe (`ready http|tcp|log … within D`) so tests start only once it answers",
-        );
-    }
+    let not_ready: Vec<String> = report
+        .problems
+        .iter()
+        .filter(|problem| {
+            matches!(
+                problem.cause,
+                ProblemCause::ServiceNotReady
+                    | ProblemCause::ServiceStartFailed
+                    | ProblemCause::ServiceExited
+            )
+        })
+        .map(|problem| problem.message.clone())
+        .collect();
     add(
+        Tier::ServiceStart,
+        not_ready,
+        "Fix the service first: the tests after it could not run or lost it (its suggestion gives what its probe and log showed)",
+    );
+    add(
+        Tier::Failures,
+        names(&|_, failure| {
+            matches!(
+                failure.kind,
+                FailureKind::Step(StepErrorKind::Connection) | FailureKind::Service
+            )
+        }),
+        "Check that what these tests connect to is up and reachable where they look (host, port, credentials) before reading their other failures",
+    );
+    add(
+        Tier::Failures,
         names(&|_, failure| {
             matches!(
                 failure.kind,
@@ -440,30 +531,36 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
     // over its bound is no reason to look for a slow path (its suggestion
     // gives its timing).
     add(
+        Tier::Failures,
         names(&|test, failure| failure.cause == Cause::TooSlow && !test.loads.is_empty()),
         "Find the slow path behind these endpoints from what their suggestions name (queueing under load, or a path slow for every request) before adding capacity",
     );
     add(
+        Tier::Failures,
         names(&|_, failure| failure.cause == Cause::RequestsFailed),
         "Add connection pooling or capacity where requests failed under load",
     );
     add(
+        Tier::Failures,
         names(&|_, failure| status_of(failure).is_some_and(|status| status >= 500)),
         "Fix the server errors shown in the service logs and add a test for the input that caused them",
     );
     add(
+        Tier::Failures,
         names(&|_, failure| {
             status_of(failure).is_some_and(|status| status == 401 || status == 403)
         }),
         "Obtain credentials in one `fn` shared by the tests, from `secret`s read from the environment",
     );
     add(
+        Tier::Failures,
         names(&|_, failure| {
             status_of(failure) == Some(409) || failure.cause == Cause::SqlIntegrityConstraint
         }),
         "Make tests idempotent: unique data per run (uuid()) and clean-up in teardown",
     );
     add(
+        Tier::Failures,
         names(&|_, failure| {
             matches!(
                 failure.cause,
@@ -473,18 +570,64 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
         "Check the content type and error pages of the endpoints whose bodies were not the JSON expected",
     );
     add(
+        Tier::Failures,
         names(&|_, failure| failure.kind == FailureKind::Step(StepErrorKind::Tls)),
         "Use certificates the test machine trusts, or mark the steps `insecure` deliberately",
     );
     add(
+        Tier::Failures,
         names(&|_, failure| {
             failure.kind == FailureKind::Step(StepErrorKind::Database)
                 && failure.cause != Cause::SqlIntegrityConstraint
         }),
         "Check the database's migrations, URL and privileges for the tests that reached it",
     );
-    // Servers the steps used that came near a limit: after the failures, before
-    // what only held barely, one recommendation per kind naming the servers.
+    // The history, and retries, which say the same of a test as alternating
+    // results do: one recommendation per finding kind, a test named once.
+    let findings_of = |kinds: &[FindingKind]| -> Vec<String> {
+        let mut tests: Vec<String> = Vec::new();
+        for finding in history
+            .iter()
+            .filter(|finding| kinds.contains(&finding.kind))
+        {
+            if !tests.contains(&finding.test) {
+                tests.push(finding.test.clone());
+            }
+        }
+        tests
+    };
+    add(
+        Tier::History,
+        findings_of(&[FindingKind::NewFailure]),
+        "These tests passed the previous time they ran: look at what changed since (the service, the test, the data it reads)",
+    );
+    let mut flaky: Vec<String> = report
+        .tests
+        .iter()
+        .filter(|test| test.attempts > 1 && test.status == TestResult::Passed)
+        .map(TestRecord::full_name)
+        .collect();
+    for test in findings_of(&[FindingKind::FlakyAlternating]) {
+        if !flaky.contains(&test) {
+            flaky.push(test);
+        }
+    }
+    add(
+        Tier::History,
+        flaky,
+        "These tests are flaky (they passed only after a retry, or alternated between passing and failing in recent runs): find the race, the shared data or the readiness gap instead of relying on `retry`",
+    );
+    add(
+        Tier::History,
+        findings_of(&[
+            FindingKind::SlowerTest,
+            FindingKind::SlowerLoad,
+            FindingKind::LowerThroughput,
+        ]),
+        "Find what made these slower than their recent green runs (the history warnings give the figures) before a limit fails them",
+    );
+    // Servers the steps used that came near a limit, one recommendation per
+    // kind naming the servers.
     for kind in [
         ResourceKind::DatabaseConnections,
         ResourceKind::RedisMemory,
@@ -501,48 +644,8 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
                 None => resource.target.clone(),
             })
             .collect();
-        add(servers, resource_recommendation(kind));
+        add(Tier::Limits, servers, resource_recommendation(kind));
     }
-    let warned: Vec<String> = report
-        .tests
-        .iter()
-        .filter(|test| test.status == TestResult::Warned)
-        .map(TestRecord::full_name)
-        .collect();
-    add(
-        warned,
-        "Fix the failures of `on failure warn` checkpoints before they are made blocking",
-    );
-    let soft: Vec<String> = report
-        .tests
-        .iter()
-        .filter(|test| !test.warnings.is_empty())
-        .map(TestRecord::full_name)
-        .collect();
-    add(
-        soft,
-        "Review each `warn expect` that did not hold: improve the service or change the limit deliberately",
-    );
-    let close: Vec<String> = report
-        .tests
-        .iter()
-        .filter(|test| !test.close_to_limit.is_empty())
-        .map(TestRecord::full_name)
-        .collect();
-    add(
-        close,
-        "Latencies within 10% of their limits will fail on a slower day: find the slow path now, or raise the limit deliberately",
-    );
-    let flaky: Vec<String> = report
-        .tests
-        .iter()
-        .filter(|test| test.attempts > 1 && test.status == TestResult::Passed)
-        .map(TestRecord::full_name)
-        .collect();
-    add(
-        flaky,
-        "These tests passed only after retries: find the race or readiness gap instead of relying on `retry`",
-    );
     let busy: Vec<String> = report
         .services
         .iter()
@@ -550,6 +653,7 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
         .map(|service| format!("service `{}`", service.name))
         .collect();
     add(
+        Tier::Limits,
         busy,
         "A service kept a CPU core busy while the tests ran: profile it (busy loops, polling, missing indexes, work repeated per request) or give it more CPU, or latency and load results measure a saturated machine",
     );
@@ -560,8 +664,42 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
         .map(|service| format!("service `{}`", service.name))
         .collect();
     add(
+        Tier::Limits,
         heavy,
         "A service's memory peaked high while the tests ran: look for leaks and unbounded caches or buffers (does it grow with each run?), or set its memory limit deliberately",
+    );
+    let warned: Vec<String> = report
+        .tests
+        .iter()
+        .filter(|test| test.status == TestResult::Warned)
+        .map(TestRecord::full_name)
+        .collect();
+    add(
+        Tier::Partial,
+        warned,
+        "Fix the failures of `on failure warn` checkpoints before they are made blocking",
+    );
+    let soft: Vec<String> = report
+        .tests
+        .iter()
+        .filter(|test| !test.warnings.is_empty())
+        .map(TestRecord::full_name)
+        .collect();
+    add(
+        Tier::Partial,
+        soft,
+        "Review each `warn expect` that did not hold: improve the service or change the limit deliberately",
+    );
+    let close: Vec<String> = report
+        .tests
+        .iter()
+        .filter(|test| !test.close_to_limit.is_empty())
+        .map(TestRecord::full_name)
+        .collect();
+    add(
+        Tier::Partial,
+        close,
+        "Latencies within 10% of their limits will fail on a slower day: find the slow path now, or raise the limit deliberately",
     );
     // Tests skipped by their `skip` attribute; not those the run skipped
     // because it stopped (their reason is the stop's).
@@ -578,30 +716,45 @@ pub fn recommendations(report: &RunReport, shards_missing: bool) -> Vec<String> 
         })
         .count();
     if skipped > 0 {
-        recommendations.push(format!(
-            "{skipped} test{} skipped: re-enable or delete {}",
-            if skipped == 1 { " is" } else { "s are" },
-            if skipped == 1 { "it" } else { "them" }
+        found.push((
+            Tier::Coverage,
+            skipped,
+            format!(
+                "{skipped} test{} skipped: re-enable or delete {}",
+                if skipped == 1 { " is" } else { "s are" },
+                if skipped == 1 { "it" } else { "them" }
+            ),
         ));
     }
     if report.test_run.interrupted {
-        recommendations
-            .push("The run was interrupted: run it again to see every result".to_string());
+        found.push((
+            Tier::Coverage,
+            0,
+            "The run was interrupted: run it again to see every result".to_string(),
+        ));
     } else if report.test_run.stopped_early {
-        recommendations.push(match &report.test_run.stop_reason {
-            Some(reason) => format!(
-                "The run stopped before every test ran ({reason}): fix the first failure and run again"
-            ),
-            None => "The run stopped before every test ran (--fail-fast or an `on failure stop` checkpoint): fix the first failure and run again".to_string(),
-        });
+        found.push((
+            Tier::Coverage,
+            0,
+            match &report.test_run.stop_reason {
+                Some(reason) => format!(
+                    "The run stopped before every test ran ({reason}): fix the first failure and run again"
+                ),
+                None => "The run stopped before every test ran (--fail-fast or an `on failure stop` checkpoint): fix the first failure and run again".to_string(),
+            },
+        ));
     }
     if shards_missing {
-        recommendations.push("Merge the reports of every shard to see the whole run".to_string());
+        found.push((Tier::Coverage, 0, MERGE_EVERY_SHARD.to_string()));
     }
-    // Each once, at its first (most important) place.
+    // Stable: within a tier and a count, the order written above.
+    found.sort_by_key(|(tier, tests, _)| (*tier, std::cmp::Reverse(*tests)));
     let mut seen = std::collections::HashSet::new();
-    recommendations.retain(|recommendation| seen.insert(recommendation.clone()));
-    recommendations
+    found
+        .into_iter()
+        .map(|(_, _, text)| text)
+        .filter(|text| seen.insert(text.clone()))
+        .collect()
 }
 
 /// What to do about a server that came near a limit (the seed's "Add
@@ -1046,7 +1199,7 @@ mod tests {
             ]
         }))
         .unwrap();
-        let recommendations = recommendations(&report, false);
+        let recommendations = recommendations(&report, false, &[]);
         assert_eq!(recommendations.len(), 2, "{recommendations:?}");
         assert!(
             recommendations[0].starts_with("Give Redis memory room")
@@ -1060,23 +1213,147 @@ mod tests {
         // A run with no warning recommends nothing of the kind.
         let mut quiet = report.clone();
         quiet.resources.clear();
-        assert_eq!(super::recommendations(&quiet, false), Vec::<String>::new());
+        assert_eq!(
+            super::recommendations(&quiet, false, &[]),
+            Vec::<String>::new()
+        );
+    }
+
+    fn test_json(name: &str, status: &str, attempts: u32, failure: Json) -> Json {
+        serde_json::json!({
+            "suite": "S", "name": name, "file": "a.rit", "line": 1, "status": status,
+            "duration": "1ms", "duration_ms": 1.0, "attempts": attempts, "failure": failure,
+            "warnings": if name == "soft" { vec!["a.rit:3: latency < 1ms"] } else { vec![] },
+        })
     }
 
     #[test]
-    fn problems_by_cause() {
+    fn recommendations_come_most_important_first_with_history_once_per_test() {
+        let server_error = serde_json::json!({
+            "kind": "expectation", "cause": "status_mismatch", "message": "m", "file": "a.rit",
+            "line": 2, "column": 3, "source": "", "expected": null,
+            "actual": {"status": 500}, "detail": null, "suggestion": null,
+        });
+        let report: RunReport = serde_json::from_value(serde_json::json!({
+            "format": "ritc-report/1",
+            "test_run": {"timestamp": "2026-12-06T00:00:00Z", "duration": "1s", "status": "FAILED", "files": ["a.rit"]},
+            "summary": {"total_tests": 4, "passed": 3, "failed": 1, "skipped": 0, "warnings": 0},
+            "tests": [
+                test_json("soft", "passed", 1, Json::Null),
+                test_json("retried", "passed", 2, Json::Null),
+                test_json("orders", "failed", 1, server_error),
+                test_json("steady", "passed", 1, Json::Null),
+            ],
+            "resources": [
+                {"kind": "redis_memory", "target": "redis://a:6379", "percent": 86.2, "at_ms": 10.0, "message": "m1"}
+            ]
+        }))
+        .unwrap();
+        let finding = |kind: FindingKind, test: &str| Finding {
+            kind,
+            test: format!("S / {test}"),
+            message: String::new(),
+        };
+        let history = [
+            finding(FindingKind::NewFailure, "orders"),
+            // Flaky by its history and by its retry: named once.
+            finding(FindingKind::FlakyAlternating, "retried"),
+            finding(FindingKind::FlakyAlternating, "steady"),
+            finding(FindingKind::SlowerTest, "steady"),
+            finding(FindingKind::SlowerLoad, "steady"),
+        ];
+        let recommendations = recommendations(&report, false, &history);
+        let starts: Vec<&str> = recommendations
+            .iter()
+            .map(|text| text.split([':', '(']).next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                // A failure, then what the history says, then a limit, then
+                // what held only partly.
+                "Fix the server errors shown in the service logs and add a test for the input that caused them ",
+                "These tests are flaky ",
+                "These tests passed the previous time they ran",
+                "Find what made these slower than their recent green runs ",
+                "Give Redis memory room",
+                "Review each `warn expect` that did not hold",
+            ],
+            "{recommendations:#?}"
+        );
+        // Within a tier, the one that names more tests first.
         assert!(
-            for_problem(ProblemCause::ServiceNotReady)
-                .is_some_and(|text| text.contains("never became ready"))
+            recommendations[1].ends_with("(S / retried, S / steady)"),
+            "{recommendations:#?}"
         );
         assert!(
-            for_problem(ProblemCause::ServiceStartFailed)
-                .is_some_and(|text| text.contains("could not be started"))
+            recommendations[3].ends_with("(S / steady)"),
+            "{recommendations:#?}"
         );
-        assert!(
-            for_problem(ProblemCause::TeardownFailed).is_some_and(|text| text.contains("teardown"))
+        // Without the history, only what the run itself says.
+        let alone = super::recommendations(&report, false, &[]);
+        assert_eq!(alone.len(), 4, "{alone:#?}");
+        assert!(alone[1].ends_with("(S / retried)"), "{alone:#?}");
+    }
+
+    #[test]
+    fn problems_by_what_was_seen() {
+        let nothing = Evidence::default();
+        let probe = Evidence {
+            readiness: Some(Readiness::new(
+                "ready http \"http://127.0.0.1:9/health\"".to_string(),
+                13,
+                Some("connection refused".to_string()),
+                Duration::from_millis(1010),
+                Duration::from_secs(1),
+                None,
+            )),
+            ..Evidence::default()
+        };
+        let tail = Some("last lines of its log:\nbooting\nERROR cannot bind 0.0.0.0:9");
+        assert_eq!(
+            for_problem(ProblemCause::ServiceNotReady, &probe, tail).as_deref(),
+            Some(
+                "`ready http \"http://127.0.0.1:9/health\"` was tried 13 times in 1.0s (within 1s) and never held; the last attempt: connection refused; it logged \"ERROR cannot bind 0.0.0.0:9\""
+            )
         );
-        assert_eq!(for_problem(ProblemCause::LeftoverProcesses), None);
-        assert_eq!(for_problem(ProblemCause::ServicesKilled), None);
+        let exited = Evidence {
+            readiness: Some(Readiness::new(
+                "ready tcp \"127.0.0.1:9\"".to_string(),
+                0,
+                None,
+                Duration::from_millis(40),
+                Duration::from_secs(60),
+                Some(2),
+            )),
+            ..Evidence::default()
+        };
+        assert_eq!(
+            for_problem(ProblemCause::ServiceNotReady, &exited, None).as_deref(),
+            Some(
+                "the service exited with status 2 40ms after it started, before its probe was tried"
+            )
+        );
+        // Nothing seen: nothing said.
+        assert_eq!(
+            for_problem(ProblemCause::ServiceNotReady, &nothing, Some("booting")),
+            None
+        );
+        assert_eq!(
+            for_problem(ProblemCause::ServiceExited, &nothing, tail).as_deref(),
+            Some("the service stopped on its own; it logged \"ERROR cannot bind 0.0.0.0:9\"")
+        );
+        assert_eq!(
+            for_problem(ProblemCause::ServiceExited, &nothing, Some("bye")),
+            None
+        );
+        assert_eq!(
+            for_problem(ProblemCause::TeardownFailed, &nothing, tail),
+            None
+        );
+        assert_eq!(
+            for_problem(ProblemCause::LeftoverProcesses, &nothing, None),
+            None
+        );
     }
 }

@@ -354,7 +354,8 @@ impl Reporter for TerminalReporter {
                 message,
                 detail,
                 fails_run,
-                ..
+                cause,
+                evidence,
             } => {
                 let label = if *fails_run {
                     self.paint("31", "error:")
@@ -365,6 +366,11 @@ impl Reporter for TerminalReporter {
                 if let Some(detail) = detail {
                     text.push('\n');
                     text.push_str(&indent(detail, "  "));
+                }
+                if let Some(suggestion) =
+                    super::suggest::for_problem(*cause, evidence, detail.as_deref())
+                {
+                    text.push_str(&format!("\n  suggestion: {suggestion}"));
                 }
                 self.print(text.trim_end());
             }

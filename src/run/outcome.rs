@@ -232,6 +232,8 @@ pub enum Event {
         detail: Option<String>,
         fails_run: bool,
         cause: ProblemCause,
+        /// What was seen, for the suggestion (a readiness probe's history).
+        evidence: Box<Evidence>,
     },
     /// Every selected test of a checkpoint has its outcome: how the checkpoint
     /// ended, and for a failed `stop` checkpoint how many tests it skipped.

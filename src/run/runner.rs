@@ -451,6 +451,7 @@ async fn start_services(
                         format!("service `{}` {}", error.service, error.message),
                     )
                     .because(error.cause);
+                    failure.evidence.readiness = error.readiness.map(|readiness| *readiness);
                     if !error.log_tail.is_empty() {
                         failure.detail = Some(format!(
                             "last lines of its log:\n{}",
@@ -585,11 +586,12 @@ pub async fn run(
                 Cause::ServiceNotReady => ProblemCause::ServiceNotReady,
                 _ => ProblemCause::ServiceStartFailed,
             };
-            tally.problem(
+            tally.problem_with_evidence(
                 cause,
                 format!("{location}: {}", failure.message),
                 failure.detail.clone(),
                 true,
+                failure.evidence.clone(),
             );
             // Every selected test has its outcome, also when none could run.
             tally.halt(&format!("service `{service}` not ready"));

@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{OnceCell, watch};
 
+use crate::evidence::Readiness;
 use crate::failure::Cause;
 use crate::os::listeners::{all_local, holder_of, listeners_for, process_tree, socket_inodes};
 use crate::os::process::{
@@ -90,7 +91,7 @@ pub struct ServiceSpec {
 }
 
 /// A service that could not be started or did not become ready.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceError {
     pub service: String,
     /// A sentence without the service's name: "exited with status 3 before it was ready".
@@ -100,6 +101,9 @@ pub struct ServiceError {
     /// `service_not_ready` when it started and never became ready,
     /// `service_failed` when it could not be started.
     pub cause: Cause,
+    /// How its readiness probe went, when it started and was never ready
+    /// (boxed: most errors have none).
+    pub readiness: Option<Box<Readiness>>,
 }
 
 impl std::fmt::Display for ServiceError {
@@ -500,6 +504,7 @@ impl Services {
             message,
             log_tail: Vec::new(),
             cause: Cause::ServiceFailed,
+            readiness: None,
         };
         if !spec.cwd.is_dir() {
             return Err(failure(format!(
@@ -806,7 +811,24 @@ async fn await_readiness(
             .map(|process| process.log.tail(ERROR_LOG_TAIL_LINES))
             .unwrap_or_default(),
         cause: Cause::ServiceNotReady,
+        readiness: None,
     };
+    let started = tokio::time::Instant::now();
+    // What the probe saw, for the failure's evidence.
+    let history = |attempts: u32, last_problem: &Option<String>, exit: Option<i32>| {
+        spec.ready.as_ref().map(|probe| {
+            Box::new(Readiness::new(
+                probe.to_string(),
+                attempts,
+                last_problem.clone(),
+                started.elapsed(),
+                spec.ready_within,
+                exit,
+            ))
+        })
+    };
+    let mut attempts = 0_u32;
+    let mut last_seen: Option<String> = None;
     let probe = match (&spec.ready, process) {
         (None, _) => return Ok(()),
         // Without a process of ours there is no output to watch.
@@ -831,6 +853,7 @@ async fn await_readiness(
         if let Some(process) = process
             && let Some(exit) = process.exit()
         {
+            let readiness = history(attempts, &last_seen, Some(exit.code));
             process.log.wait_for_end(LOG_END_WAIT).await;
             // Its group may still hold processes it started in the background.
             process.stop().await;
@@ -839,12 +862,16 @@ async fn await_readiness(
                 .held_by_another()
                 .map(|held| format!("; {held}"))
                 .unwrap_or_default();
-            return Err(failure(format!(
-                "exited with status {} before it was ready{held}",
-                exit.code
-            )));
+            return Err(ServiceError {
+                readiness,
+                ..failure(format!(
+                    "exited with status {} before it was ready{held}",
+                    exit.code
+                ))
+            });
         }
         let attempt = attempt_probe(probe, http_client.as_ref(), process, &mut log_scanned);
+        attempts += 1;
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
         let limit = remaining
             .min(PROBE_ATTEMPT_LIMIT)
@@ -862,14 +889,20 @@ async fn await_readiness(
             Err(_) => format!("no answer within {}", crate::units::limit_duration(limit)),
         };
         if tokio::time::Instant::now() >= deadline {
+            let readiness = history(attempts, &Some(last_problem.clone()), None);
             if let Some(process) = process {
                 process.stop().await;
             }
-            return Err(failure(format!(
+            let message = format!(
                 "was not ready within {} ({probe}: {last_problem})",
                 crate::units::limit_duration(spec.ready_within)
-            )));
+            );
+            return Err(ServiceError {
+                readiness,
+                ..failure(message)
+            });
         }
+        last_seen = Some(last_problem);
         let pause = deadline
             .saturating_duration_since(tokio::time::Instant::now())
             .min(PROBE_INTERVAL);

@@ -7,7 +7,8 @@
 //! up to the selected tests. Must not import `syntax::ast` or `check`.
 
 use super::outcome::{
-    CheckpointOutcome, CheckpointStatus, Event, ProblemCause, Summary, TestOutcome, TestStatus,
+    CheckpointOutcome, CheckpointStatus, Event, Evidence, ProblemCause, Summary, TestOutcome,
+    TestStatus,
 };
 use crate::history::{LoadEntry, TestEntry};
 use crate::plan::{FailureAction, Plan};
@@ -180,12 +181,25 @@ impl Tally {
         detail: Option<String>,
         fails_run: bool,
     ) {
+        self.problem_with_evidence(cause, message, detail, fails_run, Evidence::default());
+    }
+
+    /// The same, with what was seen (a readiness probe's history).
+    pub fn problem_with_evidence(
+        &mut self,
+        cause: ProblemCause,
+        message: String,
+        detail: Option<String>,
+        fails_run: bool,
+        evidence: Evidence,
+    ) {
         self.summary.run_failed |= fails_run;
         let _ = self.events.send(Event::RunProblem {
             message,
             detail,
             fails_run,
             cause,
+            evidence: Box::new(evidence),
         });
     }
 
