@@ -320,6 +320,7 @@ fn input(parts: Vec<CommandPart>) -> StepInput {
         base_dir: std::env::temp_dir(),
         status_checked: false,
         max_body: ritc::steps::http::client::DEFAULT_MAX_BODY_BYTES,
+        verbose: true,
         secrets: ritc::mask::Masker::default(),
         environment: Default::default(),
     }
@@ -352,6 +353,11 @@ async fn the_backend_binds_each_value_as_one_argument() {
     assert_eq!(keys.get("k").as_deref(), Some(hostile.as_bytes()));
 
     let get = vec![CommandPart::Text(format!("GET {}:k", keys.prefix))];
+    // A run without -v gets no exchange text.
+    let mut quiet = input(get.clone());
+    quiet.verbose = false;
+    let output = backend.execute(quiet, &test).await.unwrap();
+    assert!(output.exchange.is_none());
     let output = backend.execute(input(get), &test).await.unwrap();
     assert!(
         matches!(field(&output, "value"), Value::Json(serde_json::Value::String(s)) if s == hostile)

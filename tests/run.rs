@@ -319,6 +319,60 @@ fn secrets_never_appear_in_verbose_output() {
     assert!(all.contains("***"), "{all}");
 }
 
+/// `-v` shows what each kind of step sent and received, under its test; without
+/// `-v` none of it is even written (the executors describe an exchange only for a
+/// verbose run), so a run without the flag must show none of it either.
+#[test]
+fn verbose_output_shows_every_kinds_exchange_and_a_quiet_run_none() {
+    let demo = DemoProcess::inventory();
+    let suite = Suite::new();
+    suite.file(
+        "kinds.rit",
+        &format!(
+            r#"let db = database("postgres://postgres@127.0.0.1:5432/test")
+let cache = redis("redis://127.0.0.1:6379")
+test "each kind" {{
+  GET "http://127.0.0.1:{}/health"
+  expect status == 200
+  run "echo from-the-command"
+  expect exit == 0
+  sql db "SELECT 41 + 1 AS answer"
+  expect rows[0].answer == 42
+  redis cache "PING"
+  expect ok
+}}
+"#,
+            demo.port
+        ),
+    );
+    let exchanges = [
+        format!("> GET http://127.0.0.1:{}/health", demo.port),
+        "< 200 (".to_string(),
+        "$ echo from-the-command\n    exit 0\n    stdout:\n    from-the-command".to_string(),
+        "sql postgres://postgres@127.0.0.1:5432/test\n    SELECT 41 + 1 AS answer".to_string(),
+        "{\"answer\":42}".to_string(),
+        "redis redis://127.0.0.1:6379\n    > PING\n    < \"PONG\"".to_string(),
+    ];
+    let verbose = suite.run(&["kinds.rit", "-v"]);
+    let all = text(&verbose);
+    assert_eq!(verbose.status.code(), Some(0), "{all}");
+    for exchange in &exchanges {
+        assert!(
+            all.contains(exchange.as_str()),
+            "-v lacks {exchange:?}:\n{all}"
+        );
+    }
+    let quiet = suite.run(&["kinds.rit"]);
+    let all = text(&quiet);
+    assert_eq!(quiet.status.code(), Some(0), "{all}");
+    for exchange in &exchanges {
+        assert!(
+            !all.contains(exchange.as_str()),
+            "no -v, yet {exchange:?}:\n{all}"
+        );
+    }
+}
+
 #[test]
 fn no_process_outlives_an_interrupted_run() {
     for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {

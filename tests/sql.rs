@@ -754,6 +754,7 @@ fn input(url: &str, parts: Vec<CommandPart>, timeout: Duration) -> StepInput {
         base_dir: PathBuf::from("."),
         status_checked: false,
         max_body: ritc::steps::http::client::DEFAULT_MAX_BODY_BYTES,
+        verbose: true,
         secrets: ritc::mask::Masker::default(),
         environment: Default::default(),
     }

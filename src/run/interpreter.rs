@@ -962,6 +962,7 @@ impl TestContext {
             base_dir: self.module_dir(),
             status_checked: step.part.status_checked(),
             max_body: shared.settings.max_body,
+            verbose: shared.settings.verbose,
             secrets: shared.secrets.clone(),
             environment: Arc::clone(&shared.settings.env),
         };

@@ -42,6 +42,10 @@ pub struct StepInput {
     pub status_checked: bool,
     /// The most of a response body an HTTP step reads (`--max-body`).
     pub max_body: usize,
+    /// The run shows exchanges (`-v`): only then does an executor describe its
+    /// request and response in `StepOutput::exchange` (text no one reads otherwise
+    /// costs a copy of every body).
+    pub verbose: bool,
     /// The run's secrets, for what the step describes (`-v`).
     pub secrets: Masker,
     /// The run's environment (ritc's own and `--env-file`), which a command sees.
@@ -77,8 +81,8 @@ impl std::fmt::Display for FieldError {
 
 pub struct StepOutput {
     pub fields: Vec<(String, FieldValue)>,
-    /// For `-v`: the request and response (masked again by each reporter, which
-    /// may know of secrets registered later).
+    /// For `-v` (`StepInput::verbose`), `None` otherwise: the request and response
+    /// (masked again by each reporter, which may know of secrets registered later).
     pub exchange: Option<String>,
     /// What the step saw, for the suggestion of an expectation that reads its
     /// fields (`report::suggest`).

@@ -31,13 +31,14 @@ impl StepExecutor for HttpExecutor {
                 input.default_timeout,
                 input.max_body,
             )?;
-            let described = request.clone();
+            let described = input.verbose.then(|| request.clone());
             let response = test.http.send(request).await.map_err(step_error)?;
-            let exchange =
-                super::client::describe_exchange(&described, Some(&response), &input.secrets);
+            let exchange = described.map(|described| {
+                super::client::describe_exchange(&described, Some(&response), &input.secrets)
+            });
             let evidence = Evidence {
                 response: Some(ResponseEvidence::new(
-                    &described.method,
+                    input.method.unwrap_or("GET"),
                     &response.url,
                     response.status,
                     response.header("content-type"),
@@ -48,7 +49,7 @@ impl StepExecutor for HttpExecutor {
             };
             Ok(StepOutput {
                 fields: response_fields(&response),
-                exchange: Some(exchange),
+                exchange,
                 evidence: Some(evidence),
             })
         })

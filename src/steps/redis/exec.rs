@@ -136,7 +136,9 @@ impl StepExecutor for RedisExecutor {
             }
             let ok = matches!(reply, redis::Value::Okay | redis::Value::SimpleString(_));
             let value = reply_json(reply);
-            let exchange = format!("redis {}\n> {shown}\n< {value}", hide_password(url));
+            let exchange = input
+                .verbose
+                .then(|| format!("redis {}\n> {shown}\n< {value}", hide_password(url)));
             let fields: Vec<(String, FieldValue)> = vec![
                 ("value".to_string(), Ok(Value::Json(value))),
                 ("ok".to_string(), Ok(Value::Bool(ok))),
@@ -144,7 +146,7 @@ impl StepExecutor for RedisExecutor {
             ];
             Ok(StepOutput {
                 fields,
-                exchange: Some(exchange),
+                exchange,
                 evidence: None,
             })
         })

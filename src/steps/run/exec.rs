@@ -98,11 +98,13 @@ impl StepExecutor for RunExecutor {
                     evidence: Some(Box::new(evidence)),
                 });
             }
-            let exchange = format!(
-                "$ {command}\nexit {}\n{}",
-                output.exit,
-                output_tail(&output.stdout, &output.stderr)
-            );
+            let exchange = input.verbose.then(|| {
+                format!(
+                    "$ {command}\nexit {}\n{}",
+                    output.exit,
+                    output_tail(&output.stdout, &output.stderr)
+                )
+            });
             Ok(StepOutput {
                 fields: vec![
                     ("exit".to_string(), Ok(Value::Int(i64::from(output.exit)))),
@@ -120,7 +122,7 @@ impl StepExecutor for RunExecutor {
                     ),
                     ("duration".to_string(), Ok(Value::Duration(output.duration))),
                 ],
-                exchange: Some(exchange),
+                exchange,
                 evidence: Some(evidence),
             })
         })

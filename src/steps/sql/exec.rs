@@ -154,7 +154,9 @@ impl StepExecutor for SqlExecutor {
             }
             drop(held);
             let result = outcome.map_err(|error| statement_error(&target, &sql, error))?;
-            let exchange = exchange_text(&target, &sql, &parameters, &result, duration);
+            let exchange = input
+                .verbose
+                .then(|| exchange_text(&target, &sql, &parameters, &result, duration));
             Ok(StepOutput {
                 fields: vec![
                     ("rows".to_string(), Ok(Value::List(result.rows))),
@@ -164,7 +166,7 @@ impl StepExecutor for SqlExecutor {
                     ),
                     ("duration".to_string(), Ok(Value::Duration(duration))),
                 ],
-                exchange: Some(exchange),
+                exchange,
                 evidence: None,
             })
         })
