@@ -4,7 +4,8 @@
 //! completion after a step, didChange introducing and fixing errors, and a clean
 //! shutdown and exit. Then the server agreeing with the checker (issue 17): answers
 //! inside a test with a syntax error, statement keywords by context, the last
-//! step's fields, expressions after `{{`, a schema's keys after `json.`, and a
+//! step's fields, expressions after `{{`, operators after an operand, the tests
+//! after `is`, after `json.` a schema's keys and those read above, and a
 //! half-typed `json.` an error at its own line.
 
 use serde_json::{Value, json};
@@ -370,6 +371,16 @@ fn exit_without_shutdown_is_an_error() {
 
 /// A started server, initialized, with one document open.
 fn open_document(folder: &std::path::Path, name: &str, text: &str) -> (Client, String) {
+    let (client, uri, _) = open_document_with_diagnostics(folder, name, text);
+    (client, uri)
+}
+
+/// `open_document`, with the diagnostics first published for the document.
+fn open_document_with_diagnostics(
+    folder: &std::path::Path,
+    name: &str,
+    text: &str,
+) -> (Client, String, Vec<Value>) {
     let path = folder.join(name);
     let uri = format!("file://{}", path.display());
     let mut client = Client::start();
@@ -382,8 +393,8 @@ fn open_document(folder: &std::path::Path, name: &str, text: &str) -> (Client, S
         "textDocument/didOpen",
         json!({ "textDocument": { "uri": uri, "languageId": "rit", "version": 1, "text": text } }),
     );
-    client.diagnostics(&uri);
-    (client, uri)
+    let diagnostics = client.diagnostics(&uri);
+    (client, uri, diagnostics)
 }
 
 /// The position (line, character) of the `nth` occurrence of `needle` in `text`,
@@ -651,19 +662,8 @@ test "t" {
 fn a_half_typed_member_is_an_error_at_its_line_and_still_completes() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(folder.path().join("user.json"), USER_SCHEMA).unwrap();
-    let path = folder.path().join("main.rit");
-    let uri = format!("file://{}", path.display());
-    let mut client = Client::start();
-    client.request(
-        "initialize",
-        json!({ "processId": null, "rootUri": null, "capabilities": {} }),
-    );
-    client.notify("initialized", json!({}));
-    client.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri, "languageId": "rit", "version": 1, "text": MEMBER_BEFORE_A_STATEMENT } }),
-    );
-    let diagnostics = client.diagnostics(&uri);
+    let (mut client, uri, diagnostics) =
+        open_document_with_diagnostics(folder.path(), "main.rit", MEMBER_BEFORE_A_STATEMENT);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert_eq!(diagnostics[0]["code"], "E0101", "{diagnostics:?}");
     let (line, character) = find(MEMBER_BEFORE_A_STATEMENT, "json.\n", 0, 5);
@@ -674,5 +674,119 @@ fn a_half_typed_member_is_an_error_at_its_line_and_still_completes() {
     );
     let keys = complete(&mut client, &uri, (line, character));
     assert_eq!(keys, ["id", "address"]);
+    shut_down(client);
+}
+
+const READ_ABOVE: &str = r#"let base = "http://127.0.0.1:3000"
+test "t" {
+  GET "{{base}}/users/1"
+  expect json == { id: 1, user: { name: "a" } }
+  expect json.user.email exists
+  let items = json.items
+  let data = json
+  expect json.
+  expect json.user.
+  expect data.
+  for item in json.items {
+    expect item.sku != ""
+  }
+  expect json.items[0].
+  GET "{{base}}/health"
+  expect json.
+  expect data.
+}
+test "u" {
+  GET "{{base}}/users/1"
+  expect json conforms schema("user.json")
+  expect json.nickname exists
+  expect json.
+}
+"#;
+
+/// After `json.`, the keys the test has read the same step's body with or
+/// compared it to above: nested (`json.user.`), through a name bound to the body
+/// (`data.`) or to its items, none for the next step's body while the name keeps
+/// the old one's; after a schema's properties, the keys read beyond them.
+#[test]
+fn completion_after_json_offers_the_keys_read_above() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("user.json"), USER_SCHEMA).unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", READ_ABOVE);
+    let at = |needle: &str, nth: usize| {
+        find(READ_ABOVE, needle, nth, needle.trim_end_matches('\n').len())
+    };
+    let root = complete(&mut client, &uri, at("json.\n", 0));
+    assert_eq!(root, ["id", "user", "items"]);
+    let user = complete(&mut client, &uri, at("json.user.\n", 0));
+    assert_eq!(user, ["name", "email"]);
+    let alias = complete(&mut client, &uri, at("data.\n", 0));
+    assert_eq!(alias, ["id", "user", "items"]);
+    let item = complete(&mut client, &uri, at("json.items[0].", 0));
+    assert_eq!(item, ["sku"]);
+    let next_step = complete(&mut client, &uri, at("json.\n", 1));
+    assert_eq!(next_step, Vec::<String>::new());
+    let alias_after = complete(&mut client, &uri, at("data.\n", 1));
+    assert_eq!(alias_after, ["id", "user", "items"]);
+    let with_schema = complete(&mut client, &uri, at("json.\n", 2));
+    assert_eq!(with_schema, ["id", "address", "nickname"]);
+    shut_down(client);
+}
+
+const AFTER_OPERANDS: &str = r#"let base = "http://127.0.0.1:3000"
+test "t" {
+  GET "{{base}}/users/1"
+  expect status 
+  expect status == 200 
+  let id = json.id 
+  expect id is 
+  expect id is i
+  
+}
+"#;
+
+/// After the operand that ends an `expect` or a `let` on its line, the operators
+/// (never a statement keyword, which could not begin a statement there); on a
+/// new line, statements again.
+#[test]
+fn completion_after_an_operand_offers_operators() {
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", AFTER_OPERANDS);
+    let has = |offered: &[String], word: &str| offered.iter().any(|label| label == word);
+    for needle in ["status ", "200 ", "json.id "] {
+        let offered = complete(
+            &mut client,
+            &uri,
+            find(AFTER_OPERANDS, needle, 0, needle.len()),
+        );
+        for operator in ["and", "in", "is", "contains"] {
+            assert!(
+                has(&offered, operator),
+                "no `{operator}` after {needle:?}: {offered:?}"
+            );
+        }
+        for word in ["expect", "let", "GET", "status", "len"] {
+            assert!(
+                !has(&offered, word),
+                "`{word}` after {needle:?}: {offered:?}"
+            );
+        }
+    }
+    let new_line = complete(&mut client, &uri, find(AFTER_OPERANDS, "i\n  \n", 0, 4));
+    assert!(has(&new_line, "expect"), "{new_line:?}");
+    shut_down(client);
+}
+
+/// After `is`, the tests it knows (never a value such as a name or `len`).
+#[test]
+fn completion_after_is_offers_the_tests_it_knows() {
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", AFTER_OPERANDS);
+    let tests = [
+        "string", "int", "float", "number", "bool", "null", "object", "array",
+    ];
+    let after_is = complete(&mut client, &uri, find(AFTER_OPERANDS, "is \n", 0, 3));
+    assert_eq!(after_is, tests);
+    let typed = complete(&mut client, &uri, find(AFTER_OPERANDS, "is i", 0, 4));
+    assert_eq!(typed, tests);
     shut_down(client);
 }

@@ -9,19 +9,20 @@
 //! until the item around the cursor parses; offsets stay the same in each copy.
 //! What is offered is what the checker accepts there: statement keywords by
 //! context (`scope`), the fields the checker had in scope (its index), after
-//! `{{` or an operator what begins an expression, after an operand the
-//! operators, and after `json.` the keys of a schema the body was held to
-//! (`json_shape`).
+//! `{{` or an operator what begins an expression, after an operand (also the
+//! one ending an `expect` on its line) the operators, after `is` the tests it
+//! knows, and after `json.` (or a name bound to a path of it) the keys of a
+//! schema the body was held to and those the test read it with (`json_shape`).
 
 use super::analysis::{self, Analysis};
 use super::cursor::{self, Place};
 use super::scope::{self, OptionBlock, Scope};
-use super::{describe, json_shape, keywords, recovery};
+use super::{describe, json_shape, keywords, recovery, walk};
 use crate::builtins::BUILTINS;
 use crate::check::index::NameKind;
 use crate::steps;
-use crate::syntax::ast::{Item, StepKind};
-use crate::types::Type;
+use crate::syntax::ast::{BindingValue, Item, StatementKind, StepKind};
+use crate::types::{IsTest, Type};
 use lsp_types::{
     CompletionItem, CompletionItemKind, Documentation, InsertTextFormat, MarkupContent, MarkupKind,
 };
@@ -98,9 +99,15 @@ pub fn completion(request: &Request<'_>) -> Vec<CompletionItem> {
         option_items(&mut out, block);
         return out.items;
     }
+    // `is` takes the name of a test, never an expression.
+    if cursor::previous_word(text, prefix_start) == Some("is") {
+        is_test_items(&mut out);
+        return out.items;
+    }
     let expression = surroundings.in_interpolation
         || scope.in_load_check
-        || in_expression(text, prefix_start, &scope);
+        || in_expression(text, prefix_start, &scope)
+        || after_a_statements_expression(analysis, text, prefix_start);
     if !expression {
         for keyword in keywords::KEYWORDS.iter().filter(|keyword| {
             keyword.role == keywords::Role::Statement && statement_allowed(keyword.word, &scope)
@@ -215,6 +222,42 @@ fn in_expression(text: &str, offset: usize, scope: &Scope) -> bool {
         })
 }
 
+/// Whether `offset` follows, on the same line, the expression that ends a
+/// statement taking one (`expect status |`, `let n = x |`): the expression may
+/// go on with an operator there, and a statement on the same line would not be
+/// read as one.
+fn after_a_statements_expression(analysis: &Analysis, text: &str, offset: usize) -> bool {
+    let Some((position, _)) = cursor::previous_non_blank(text, offset) else {
+        return false;
+    };
+    if text
+        .get(position..offset)
+        .is_none_or(|gap| gap.contains('\n'))
+    {
+        return false;
+    }
+    let end = position + 1;
+    let mut found = false;
+    walk::each_statement(analysis.entry_ast(), &mut |statement| {
+        if statement.span.end as usize != end {
+            return;
+        }
+        let expression = match &statement.kind {
+            StatementKind::Expect { condition, .. } => Some(condition),
+            StatementKind::Let {
+                value: BindingValue::Expr(value),
+                ..
+            }
+            | StatementKind::Assign { value, .. }
+            | StatementKind::Send(value) => Some(value),
+            StatementKind::Return(value) | StatementKind::Close(value) => value.as_ref(),
+            _ => None,
+        };
+        found |= expression.is_some_and(|expression| expression.span.end as usize == end);
+    });
+    found
+}
+
 /// Whether the checker accepts a statement beginning with `word` here: `return`
 /// only in a `fn`, `send`, `receive` and `close` only in a `ws` block.
 fn statement_allowed(word: &str, scope: &Scope) -> bool {
@@ -296,6 +339,18 @@ fn item_items(snippets: bool) -> Vec<CompletionItem> {
         }
     }
     out.items
+}
+
+/// The tests `is` knows (`x is int`), as the checker lists them.
+fn is_test_items(out: &mut Completions) {
+    for test in IsTest::ALL {
+        out.add(CompletionItem {
+            label: test.name().to_string(),
+            kind: Some(CompletionItemKind::TYPE_PARAMETER),
+            detail: Some("a type `is` tests".to_string()),
+            ..CompletionItem::default()
+        });
+    }
 }
 
 fn clause_items(out: &mut Completions, kind: StepKind) {
@@ -490,12 +545,16 @@ fn member_items(
         });
     if matches!(ty, Some(Type::Json)) {
         let keys = json_shape::keys_after(analysis, text, dot, request.path, request.buffers);
-        for (name, ty) in keys {
+        for key in keys {
+            let origin = match key.origin {
+                json_shape::Origin::Schema => "a property of the schema the body conforms to",
+                json_shape::Origin::Text => "a key this body is read with or compared to above",
+            };
             out.add(CompletionItem {
-                label: name,
+                label: key.name,
                 kind: Some(CompletionItemKind::FIELD),
-                detail: ty,
-                documentation: Some(markdown("a property of the schema the body conforms to")),
+                detail: key.ty,
+                documentation: Some(markdown(origin)),
                 ..CompletionItem::default()
             });
         }

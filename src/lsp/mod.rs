@@ -9,6 +9,7 @@ mod cursor;
 mod definition;
 mod describe;
 mod hover;
+mod json_paths;
 mod json_shape;
 mod keywords;
 mod position;
