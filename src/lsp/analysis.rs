@@ -90,6 +90,13 @@ impl Analysis {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread ran the checker, for the tests that hold the
+    /// server to checking a change once.
+    pub static CHECKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Checks `path` with the open buffers. `None` only when the checker itself
 /// failed (it is guarded: a panic is reported on stderr, never to the editor).
 pub fn analyze(
@@ -97,6 +104,8 @@ pub fn analyze(
     buffers: &HashMap<PathBuf, String>,
     replaced: Option<&str>,
 ) -> Option<Analysis> {
+    #[cfg(test)]
+    CHECKS.with(|checks| checks.set(checks.get() + 1));
     let job = || {
         let mut loader = BufferLoader {
             buffers,

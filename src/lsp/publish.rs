@@ -11,11 +11,70 @@ use lsp_types::{DiagnosticRelatedInformation, DiagnosticSeverity, Location, Numb
 use std::collections::HashMap;
 
 pub fn diagnostics(analysis: &Analysis) -> Vec<lsp_types::Diagnostic> {
+    let found: Vec<&Diagnostic> = analysis.diagnostics.iter().collect();
+    convert_all(analysis, &found, analysis.source(analysis.entry_file()))
+}
+
+/// The diagnostics of `text`, which has a syntax error, from the analysis of
+/// its recovered copy (`recovery`), so that the text is checked once: its
+/// syntax errors from one parse of it as written, and what the checker found in
+/// the copy outside the items those errors broke (inside them the copy's blanked
+/// lines would make up problems, such as a `let` whose use was blanked, never
+/// used). Ranges are counted in `text` (a blanked line has spaces for what may
+/// have been wider characters).
+pub fn diagnostics_as_written(analysis: &Analysis, text: &str) -> Vec<lsp_types::Diagnostic> {
     let entry = analysis.entry_file();
-    let mut lines: HashMap<FileId, LineIndex<'_>> = HashMap::new();
+    let written = crate::syntax::parse(entry, text);
+    let parsed_starts: Vec<u32> = written
+        .file
+        .items
+        .iter()
+        .filter_map(super::scope::item_span)
+        .map(|span| span.start)
+        .collect();
+    let broken: Vec<Span> = analysis
+        .entry_ast()
+        .items
+        .iter()
+        .filter_map(super::scope::item_span)
+        .filter(|span| !parsed_starts.contains(&span.start))
+        .collect();
+    let mut found: Vec<&Diagnostic> = written.diagnostics.iter().collect();
+    for diagnostic in &analysis.diagnostics {
+        let span = diagnostic.primary.span;
+        let repeated = found
+            .iter()
+            .any(|known| known.code.id == diagnostic.code.id && known.primary.span == span);
+        let in_broken_item = span.file == entry
+            && broken
+                .iter()
+                .any(|item| item.start <= span.start && span.start < item.end);
+        if !repeated && !in_broken_item {
+            found.push(diagnostic);
+        }
+    }
+    found.sort_by_key(|diagnostic| {
+        (
+            diagnostic.primary.span.file != entry,
+            diagnostic.primary.span.start,
+        )
+    });
+    convert_all(analysis, &found, text)
+}
+
+/// `found` as the protocol's diagnostics, ranges in the entry file counted in
+/// `entry_text`.
+fn convert_all<'a>(
+    analysis: &'a Analysis,
+    found: &[&Diagnostic],
+    entry_text: &'a str,
+) -> Vec<lsp_types::Diagnostic> {
+    let entry = analysis.entry_file();
+    let mut lines: HashMap<FileId, LineIndex<'a>> = HashMap::new();
+    lines.insert(entry, LineIndex::new(entry_text));
     let mut out = Vec::new();
     let mut elsewhere: HashMap<FileId, Vec<&Diagnostic>> = HashMap::new();
-    for diagnostic in &analysis.diagnostics {
+    for diagnostic in found.iter().copied() {
         if diagnostic.primary.span.file == entry {
             out.push(convert(analysis, &mut lines, diagnostic));
         } else {

@@ -8,7 +8,8 @@
 //! character in the text), parsing it again until it parses or nothing more can be
 //! blanked. Hover, definition and the outline answer from the copy's analysis;
 //! completion from a copy with the word being typed blanked and its line kept.
-//! Diagnostics always come from the text as it is.
+//! The server checks only the copy; what it publishes is what `ritc check` says
+//! of the text as it is (`publish::diagnostics_as_written`).
 
 use super::cursor;
 use crate::diagnostics::{Diagnostic, codes};

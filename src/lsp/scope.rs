@@ -99,7 +99,7 @@ pub fn scope_at(analysis: &Analysis, offset: usize) -> Scope {
     scope
 }
 
-fn item_span(item: &Item) -> Option<Span> {
+pub fn item_span(item: &Item) -> Option<Span> {
     Some(match item {
         Item::Suite(name) => name.span,
         Item::Import(import) => import.span,

@@ -35,18 +35,25 @@ use std::path::PathBuf;
 struct Document {
     path: PathBuf,
     version: Option<i32>,
-    /// The text as it is: its diagnostics are published, and completion starts
-    /// from it.
+    /// The analysis of the text, or, when the text has a syntax error that drops
+    /// an item, of its recovered copy (`recovery`): the text is checked once per
+    /// change. Hover, definition and the outline read it; its diagnostics (the
+    /// syntax errors as written) are published.
     analysis: Option<Analysis>,
-    /// When the text has a syntax error that drops an item, the analysis of its
-    /// recovered copy (`recovery`), which hover, definition and the outline read.
-    recovered: Option<Analysis>,
+    /// Whether `analysis` is of a recovered copy.
+    recovered: bool,
 }
 
 impl Document {
     /// The analysis that answers questions about the document's parts.
     fn answering(&self) -> Option<&Analysis> {
-        self.recovered.as_ref().or(self.analysis.as_ref())
+        self.analysis.as_ref()
+    }
+
+    /// The analysis of the text as it is, when it parsed: completion starts from
+    /// it, and repairs the text itself otherwise.
+    fn as_written(&self) -> Option<&Analysis> {
+        self.analysis.as_ref().filter(|_| !self.recovered)
     }
 }
 
@@ -307,7 +314,7 @@ impl Server<'_> {
                 path: path.clone(),
                 version,
                 analysis: None,
-                recovered: None,
+                recovered: false,
             },
         );
         self.reanalyze(&uri);
@@ -340,20 +347,20 @@ impl Server<'_> {
         let Some(document) = self.documents.get(uri) else {
             return;
         };
-        let analysis = analysis::analyze(&document.path, &self.buffers, None);
-        let diagnostics = analysis
-            .as_ref()
-            .map(publish::diagnostics)
-            .unwrap_or_default();
-        let recovered = self
-            .buffers
-            .get(&document.path)
-            .and_then(|text| recovery::recovered_text(text, None))
-            .and_then(|text| analysis::analyze(&document.path, &self.buffers, Some(&text)));
+        let text = self.buffers.get(&document.path);
+        let recovered = text.and_then(|text| recovery::recovered_text(text, None));
+        let analysis = analysis::analyze(&document.path, &self.buffers, recovered.as_deref());
+        let diagnostics = match (&analysis, text) {
+            (Some(analysis), Some(text)) if recovered.is_some() => {
+                publish::diagnostics_as_written(analysis, text)
+            }
+            (Some(analysis), _) => publish::diagnostics(analysis),
+            (None, _) => Vec::new(),
+        };
         let version = document.version;
         if let Some(document) = self.documents.get_mut(uri) {
             document.analysis = analysis;
-            document.recovered = recovered;
+            document.recovered = recovered.is_some();
         }
         self.publish(uri.clone(), diagnostics, version);
     }
@@ -419,7 +426,7 @@ impl Server<'_> {
             text,
             offset,
             buffers: &self.buffers,
-            current: document.analysis.as_ref(),
+            current: document.as_written(),
             snippets: self.snippets,
         };
         Some(CompletionResponse::Array(completion::completion(&request)))
@@ -464,4 +471,56 @@ fn apply_changes(mut text: String, changes: Vec<TextDocumentContentChangeEvent>)
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A change to a text with a syntax error is checked once (its recovered
+    /// copy), and publishes the syntax error as written, not what the copy's
+    /// blanked line makes up (`id` never used); the test still answers.
+    #[test]
+    fn a_text_with_a_syntax_error_is_checked_once_per_change() {
+        let folder = tempfile::tempdir().unwrap();
+        let uri = Url::from_file_path(folder.path().join("main.rit")).unwrap();
+        let (server_side, client_side) = Connection::memory();
+        let mut server = Server {
+            connection: &server_side,
+            documents: HashMap::new(),
+            buffers: HashMap::new(),
+            snippets: false,
+            shutdown_requested: false,
+        };
+        let text = "test \"t\" {\n  GET \"http://127.0.0.1:3000/users/1\"\n  let id = json.id\n  expect id >\n  expect status == 200\n}\n";
+        let before = analysis::CHECKS.with(std::cell::Cell::get);
+        server.set_text(uri.clone(), text.to_string(), Some(1));
+        assert_eq!(analysis::CHECKS.with(std::cell::Cell::get) - before, 1);
+
+        let Ok(Message::Notification(published)) = client_side.receiver.try_recv() else {
+            panic!("no diagnostics published");
+        };
+        let params: PublishDiagnosticsParams = serde_json::from_value(published.params).unwrap();
+        let codes: Vec<String> = params
+            .diagnostics
+            .iter()
+            .filter_map(|diagnostic| match &diagnostic.code {
+                Some(lsp_types::NumberOrString::String(code)) => Some(code.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(codes, ["E0101"], "{:?}", params.diagnostics);
+        // Reported at the line after the half-typed one, as `ritc check` does.
+        assert_eq!(params.diagnostics[0].range.start, Position::new(4, 2));
+        let document = server.documents.get(&uri).unwrap();
+        assert_eq!(document.answering().unwrap().entry_ast().items.len(), 1);
+        assert!(document.as_written().is_none());
+
+        // A text without one is checked once too, as it is.
+        let fixed = text.replace("expect id >", "expect id > 0");
+        let before = analysis::CHECKS.with(std::cell::Cell::get);
+        server.set_text(uri.clone(), fixed, Some(2));
+        assert_eq!(analysis::CHECKS.with(std::cell::Cell::get) - before, 1);
+        assert!(server.documents.get(&uri).unwrap().as_written().is_some());
+    }
 }
