@@ -6,7 +6,9 @@
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::source_map::SourceMap;
 use crate::source::span::{FileId, Span};
-use crate::syntax::ast::{Expr, ExprKind, Import, Item, SourceFile};
+use crate::syntax::ast::{
+    Binding, BindingKind, BindingValue, Expr, ExprKind, Import, Item, SourceFile,
+};
 use crate::syntax::{self};
 use crate::types::Type;
 use std::collections::HashMap;
@@ -99,6 +101,9 @@ pub fn read_data_file(path: &Path) -> Result<Vec<u8>, String> {
 pub enum DataFile {
     /// It cannot be read: why, in plain words.
     Unreadable(String),
+    /// It is outside the suite's root, which the run refuses to read unless
+    /// `--allow-read` (it was not looked at).
+    OutsideTheSuite,
     /// It can be read (`read()`, `file()`: its content is not kept).
     Readable,
     /// A schema file's content (`schema()`), for the checker to compile.
@@ -111,6 +116,15 @@ const DATA_FUNCTIONS: [&str; 3] = ["read", "file", "schema"];
 /// `read("x")`, `file("x")`, `schema("x")`: the function, the path as written and
 /// where it is written.
 pub fn constant_data_path(expr: &Expr) -> Option<(&'static str, String, Span)> {
+    let (function, argument) = data_call(expr)?;
+    let ExprKind::String(path) = &argument.kind else {
+        return None;
+    };
+    Some((function, path.as_plain_text()?, argument.span))
+}
+
+/// `read(x)`, `file(x)`, `schema(x)`: the function and its path argument.
+pub fn data_call(expr: &Expr) -> Option<(&'static str, &Expr)> {
     let ExprKind::Call { callee, arguments } = &expr.kind else {
         return None;
     };
@@ -130,10 +144,7 @@ pub fn constant_data_path(expr: &Expr) -> Option<(&'static str, String, Span)> {
             Some(name) => name.name == "path",
         })
         .map(|(_, argument)| &argument.value)?;
-    let ExprKind::String(path) = &argument.kind else {
-        return None;
-    };
-    Some((function, path.as_plain_text()?, argument.span))
+    Some((function, argument))
 }
 
 /// The nearest folder at or above `folder` that holds `.git` (a repository's
@@ -399,16 +410,43 @@ impl Builder<'_> {
     /// Asks the loader for each file a constant `read()`, `file()` or `schema()`
     /// of this module names, so that the checker can warn of one that is not
     /// there and compile a schema, without reading files itself.
+    /// A path held by a top-level `let` or `param` default (`read(p)` with `let p
+    /// = "x"`) counts as a constant one; an absolute path is read like the run
+    /// reads it, and one outside the root is not read but said to be refused.
     fn find_data_files(&mut self, file: &SourceFile, dir: &Path) {
+        let constants: HashMap<&str, String> = file
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Binding(Binding {
+                    kind: BindingKind::Let | BindingKind::Param,
+                    name,
+                    value: Some(BindingValue::Expr(value)),
+                    ..
+                }) => match &value.kind {
+                    ExprKind::String(path) => Some((name.name.as_str(), path.as_plain_text()?)),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
         let mut named = Vec::new();
         crate::syntax::visit::visit_file(file, &mut |expr| {
-            if let Some((function, path, _)) = constant_data_path(expr) {
+            let Some((function, argument)) = data_call(expr) else {
+                return;
+            };
+            let path = match &argument.kind {
+                ExprKind::String(path) => path.as_plain_text(),
+                ExprKind::Name(name) => constants.get(name.name.as_str()).cloned(),
+                _ => None,
+            };
+            if let Some(path) = path {
                 named.push((function, path));
             }
         });
         for (function, path) in named {
             let full = dir.join(&path);
-            if Path::new(&path).is_absolute() || self.program.data_files.contains_key(&full) {
+            if self.program.data_files.contains_key(&full) {
                 continue;
             }
             let key = self.loader.canonical(&full);
@@ -417,6 +455,9 @@ impl Builder<'_> {
                 .as_ref()
                 .is_some_and(|root| !key.starts_with(root))
             {
+                self.program
+                    .data_files
+                    .insert(full, DataFile::OutsideTheSuite);
                 continue;
             }
             let Some(read) = self.loader.read_data(&full) else {

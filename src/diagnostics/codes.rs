@@ -373,9 +373,11 @@ A function that performs a step (a request, a command) cannot run there. Check t
 response's fields directly, and perform other steps before or after the `load`.";
 
     DATA_FILE_MISSING = "W0007", "a constant path names a file that cannot be read",
-"`read(\"x\")`, `file(\"x\")` or `schema(\"x\")` with a constant path names a file, beside
-the `.rit` file, that cannot be read now (it does not exist, is a folder, or is not
-readable). A step may create it before it is read, so this is a warning; when no
+"`read(\"x\")`, `file(\"x\")` or `schema(\"x\")` with a constant path (written there, or
+held by a top-level `let p = \"x\"` or a `param`'s default) names a file, beside the
+`.rit` file, that cannot be read now (it does not exist, is a folder, or is not
+readable), or one outside the suite's folder, which the run reads only with
+--allow-read. A step may create it before it is read, so this is a warning; when no
 step does, the test fails there. Fix the path, or create the file first.";
 
     SECRET_IN_QUERY = "W0004", "secret in a URL query",

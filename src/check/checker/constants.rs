@@ -51,6 +51,13 @@ impl<'a> BodyChecker<'_, 'a> {
     /// A name of this module's top-level `let` or `param` whose value (default)
     /// is a constant, and that no `setup` assigns: a constant too, for the limits.
     fn constant_binding(&self, value: &Expr) -> Option<(Constant, &'a Binding)> {
+        let (given, binding) = self.binding_value(value)?;
+        Some((constant_of(given)?, binding))
+    }
+
+    /// A name of this module's top-level `let` or `param` that no `setup`
+    /// assigns: the expression it is given (its default), and the binding.
+    fn binding_value(&self, value: &Expr) -> Option<(&'a Expr, &'a Binding)> {
         let ExprKind::Name(name) = &value.kind else {
             return None;
         };
@@ -80,7 +87,7 @@ impl<'a> BodyChecker<'_, 'a> {
         if assigned {
             return None;
         }
-        Some((constant_of(given)?, binding))
+        Some((given, binding))
     }
 
     /// The same key twice in `{ … }`: the second would silently win.
@@ -105,8 +112,21 @@ impl<'a> BodyChecker<'_, 'a> {
     /// `int("abc")`, `float("x")` and `x / 0` on constants: errors the run would
     /// meet every time.
     pub(super) fn constant_operation(&mut self, expr: &Expr) {
-        if let Some((function, path, span)) = program::constant_data_path(expr) {
-            self.constant_data_file(function, &path, span);
+        if let Some((function, argument)) = program::data_call(expr) {
+            // The path as written, or held by a constant top-level `let`/`param`.
+            let (path, binding) = match &argument.kind {
+                ExprKind::String(path) => (path.as_plain_text(), None),
+                _ => match self.binding_value(argument) {
+                    Some((given, binding)) => match &given.kind {
+                        ExprKind::String(path) => (path.as_plain_text(), Some(binding)),
+                        _ => (None, None),
+                    },
+                    None => (None, None),
+                },
+            };
+            if let Some(path) = path {
+                self.constant_data_file(function, &path, argument.span, binding);
+            }
             return;
         }
         match &expr.kind {
@@ -158,17 +178,38 @@ impl<'a> BodyChecker<'_, 'a> {
 }
 
 impl BodyChecker<'_, '_> {
-    /// `read("x")`, `file("x")`, `schema("x")`: the file as the loader found it
-    /// (nothing when it could not tell, or the path leaves the suite's folder).
-    fn constant_data_file(&mut self, function: &str, path: &str, span: Span) {
+    /// `read("x")`, `file("x")`, `schema("x")`, or `read(p)` with a constant
+    /// `let p = "x"` (`binding`): the file as the loader found it (nothing when
+    /// it could not tell).
+    fn constant_data_file(
+        &mut self,
+        function: &str,
+        path: &str,
+        span: Span,
+        binding: Option<&Binding>,
+    ) {
         let found = self
             .checker
             .program
             .data_file(self.checker.id, path)
             .cloned();
+        let given_at = |diagnostic: Diagnostic| match binding {
+            Some(Binding {
+                kind,
+                value: Some(given),
+                ..
+            }) => diagnostic.with_label(
+                given.span(),
+                match kind {
+                    BindingKind::Param => "its default, used unless `--param` gives another",
+                    BindingKind::Let | BindingKind::Secret => "the path, given here",
+                },
+            ),
+            _ => diagnostic,
+        };
         match found {
             None | Some(DataFile::Readable) => {}
-            Some(DataFile::Unreadable(reason)) => self.report(
+            Some(DataFile::Unreadable(reason)) => self.report(given_at(
                 Diagnostic::warning(
                     codes::DATA_FILE_MISSING,
                     format!("`{function}` names `{path}`, which cannot be read: {reason}"),
@@ -178,7 +219,18 @@ impl BodyChecker<'_, '_> {
                 .with_help(
                     "fix the path (it is relative to this file), or make sure a step creates the file before this runs",
                 ),
-            ),
+            )),
+            Some(DataFile::OutsideTheSuite) => self.report(given_at(
+                Diagnostic::warning(
+                    codes::DATA_FILE_MISSING,
+                    format!("`{function}` names `{path}`, which is outside the suite's folder"),
+                    span,
+                    "refused at run time unless --allow-read",
+                )
+                .with_help(
+                    "keep the file inside the suite's folder (or the repository that holds it), or pass --allow-read",
+                ),
+            )),
             Some(DataFile::Schema(bytes)) => {
                 let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
                     Err(error) => Some(format!("`{path}` is not valid JSON: {error}")),
