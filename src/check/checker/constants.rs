@@ -113,18 +113,10 @@ impl<'a> BodyChecker<'_, 'a> {
     /// meet every time.
     pub(super) fn constant_operation(&mut self, expr: &Expr) {
         if let Some((function, argument)) = program::data_call(expr) {
-            // The path as written, or held by a constant top-level `let`/`param`.
-            let (path, binding) = match &argument.kind {
-                ExprKind::String(path) => (path.as_plain_text(), None),
-                _ => match self.binding_value(argument) {
-                    Some((given, binding)) => match &given.kind {
-                        ExprKind::String(path) => (path.as_plain_text(), Some(binding)),
-                        _ => (None, None),
-                    },
-                    None => (None, None),
-                },
-            };
-            if let Some(path) = path {
+            let (given, binding) = self.given(argument);
+            if let ExprKind::String(path) = &given.kind
+                && let Some(path) = path.as_plain_text()
+            {
                 self.constant_data_file(function, &path, argument.span, binding);
             }
             return;
@@ -134,15 +126,19 @@ impl<'a> BodyChecker<'_, 'a> {
                 operator: BinaryOperator::Divide,
                 right,
                 ..
-            } if is_zero(right) => self.report(
-                Diagnostic::error(
-                    codes::CONSTANT_FAILS,
-                    "division by zero",
-                    right.span,
-                    "this is zero",
-                )
-                .with_help("divide by a value that cannot be zero"),
-            ),
+            } => {
+                let (given, binding) = self.given(right);
+                if is_zero(given) {
+                    let diagnostic = Diagnostic::error(
+                        codes::CONSTANT_FAILS,
+                        "division by zero",
+                        right.span,
+                        "this is zero",
+                    )
+                    .with_help("divide by a value that cannot be zero");
+                    self.report(with_given_label(diagnostic, binding, "zero"));
+                }
+            }
             ExprKind::Call { callee, arguments } => {
                 let ExprKind::Name(function) = &callee.kind else {
                     return;
@@ -150,7 +146,8 @@ impl<'a> BodyChecker<'_, 'a> {
                 let [argument] = arguments.as_slice() else {
                     return;
                 };
-                let ExprKind::String(text) = &argument.value.kind else {
+                let (given, binding) = self.given(&argument.value);
+                let ExprKind::String(text) = &given.kind else {
                     return;
                 };
                 let Some(text) = text.as_plain_text() else {
@@ -161,19 +158,52 @@ impl<'a> BodyChecker<'_, 'a> {
                 }
                 let converted = builtins::number_of_text(&function.name, &text);
                 if let Err(message) = converted {
-                    self.report(
-                        Diagnostic::error(
-                            codes::CONSTANT_FAILS,
-                            format!("`{}` cannot succeed", self.source_text(expr)),
-                            argument.value.span,
-                            message,
-                        )
-                        .with_help("write the number itself"),
-                    );
+                    let diagnostic = Diagnostic::error(
+                        codes::CONSTANT_FAILS,
+                        format!("`{}` cannot succeed", self.source_text(expr)),
+                        argument.value.span,
+                        message,
+                    )
+                    .with_help("write the number itself");
+                    self.report(with_given_label(diagnostic, binding, "text"));
                 }
             }
             _ => {}
         }
+    }
+
+    /// What `expr` is known to hold before running: itself, or, for the name of
+    /// a constant top-level `let` or `param` (`binding_value`), the value it is
+    /// given, with the binding.
+    fn given<'e>(&self, expr: &'e Expr) -> (&'e Expr, Option<&'a Binding>)
+    where
+        'a: 'e,
+    {
+        match self.binding_value(expr) {
+            Some((given, binding)) => (given, Some(binding)),
+            None => (expr, None),
+        }
+    }
+}
+
+/// `diagnostic` with a label at the value a constant binding gives (`what`: the
+/// path, the zero, the text), when the value came through one.
+fn with_given_label(diagnostic: Diagnostic, binding: Option<&Binding>, what: &str) -> Diagnostic {
+    match binding {
+        Some(Binding {
+            kind,
+            value: Some(given),
+            ..
+        }) => diagnostic.with_label(
+            given.span(),
+            match kind {
+                BindingKind::Param => {
+                    "its default, used unless `--param` gives another".to_string()
+                }
+                BindingKind::Let | BindingKind::Secret => format!("the {what}, given here"),
+            },
+        ),
+        _ => diagnostic,
     }
 }
 
@@ -193,20 +223,7 @@ impl BodyChecker<'_, '_> {
             .program
             .data_file(self.checker.id, path)
             .cloned();
-        let given_at = |diagnostic: Diagnostic| match binding {
-            Some(Binding {
-                kind,
-                value: Some(given),
-                ..
-            }) => diagnostic.with_label(
-                given.span(),
-                match kind {
-                    BindingKind::Param => "its default, used unless `--param` gives another",
-                    BindingKind::Let | BindingKind::Secret => "the path, given here",
-                },
-            ),
-            _ => diagnostic,
-        };
+        let given_at = |diagnostic| with_given_label(diagnostic, binding, "path");
         match found {
             None | Some(DataFile::Readable) => {}
             Some(DataFile::Unreadable(reason)) => self.report(given_at(
