@@ -162,7 +162,11 @@ pub fn known_before(file: &SourceFile, offset: usize) -> Known {
         offset,
         top_level: &top_level,
     };
-    for block in walk::item_blocks(item) {
+    // One test of a checkpoint knows nothing of another's bodies or names.
+    for block in walk::item_blocks(item)
+        .into_iter()
+        .filter(|block| walk::contains(block.span, offset))
+    {
         walk::each_statement_in_block(block, &mut |statement| reader.statement(statement));
     }
     known
@@ -421,6 +425,13 @@ mod tests {
             keys_at(text, "data", vec![key("items"), Segment::Item]),
             ["sku", "price"]
         );
+    }
+
+    #[test]
+    fn a_test_of_a_checkpoint_knows_nothing_of_another_s_bodies() {
+        let text = "checkpoint \"c\" {\n  test \"a\" {\n    GET \"u\"\n    let data = json\n    expect data.id == 1\n  }\n  test \"b\" {\n    GET \"v\"\n    |\n  }\n}\n";
+        assert_eq!(keys_at(text, "data", vec![]), Vec::<String>::new());
+        assert_eq!(keys_at(text, "json", vec![]), Vec::<String>::new());
     }
 
     #[test]
