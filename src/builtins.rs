@@ -447,6 +447,13 @@ impl jsonschema::Retrieve for AnyReference {
     }
 }
 
+/// The value a JSON text holds, or why it holds none. The runtime's `json()`
+/// reads text with it, and the checker applies it to a constant argument, so
+/// that both refuse the same texts with the same words.
+pub fn json_of_text(text: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_str(text).map_err(|error| format!("json: not valid JSON: {error}"))
+}
+
 /// A number read from text: surrounding whitespace (a trailing newline of `stdout`)
 /// is ignored; `inf` and `NaN` are not numbers. The runtime's `int()` and
 /// `float()` read text with it, and the checker applies it to a constant argument,

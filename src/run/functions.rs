@@ -479,8 +479,10 @@ fn float(value: &Value) -> Result<Value, EvalError> {
 
 fn parse_json(value: &Value) -> Result<Value, EvalError> {
     let parsed = match value {
-        Value::String(text) | Value::Json(Json::String(text)) => serde_json::from_str(text),
-        Value::Bytes(bytes) => serde_json::from_slice(bytes),
+        Value::String(text) | Value::Json(Json::String(text)) => builtins::json_of_text(text),
+        Value::Bytes(bytes) => {
+            serde_json::from_slice(bytes).map_err(|error| format!("json: not valid JSON: {error}"))
+        }
         other => {
             return Err(EvalError(format!(
                 "json needs a string, found {}",
@@ -488,9 +490,7 @@ fn parse_json(value: &Value) -> Result<Value, EvalError> {
             )));
         }
     };
-    parsed
-        .map(Value::Json)
-        .map_err(|error| EvalError(format!("json: not valid JSON: {error}")))
+    parsed.map(Value::Json).map_err(EvalError)
 }
 
 fn hmac_bytes<M: Mac + KeyInit>(key: &[u8], data: &[u8]) -> Result<Vec<u8>, EvalError> {

@@ -109,8 +109,8 @@ impl<'a> BodyChecker<'_, 'a> {
         }
     }
 
-    /// `int("abc")`, `float("x")` and `x / 0` on constants: errors the run would
-    /// meet every time.
+    /// `int("abc")`, `float("x")`, `json("{")` and `x / 0` on constants: errors
+    /// the run would meet every time.
     pub(super) fn constant_operation(&mut self, expr: &Expr) {
         if let Some((function, argument)) = program::data_call(expr) {
             let (given, binding) = self.given(argument);
@@ -153,10 +153,17 @@ impl<'a> BodyChecker<'_, 'a> {
                 let Some(text) = text.as_plain_text() else {
                     return;
                 };
-                if !matches!(function.name.as_str(), "int" | "float") {
-                    return;
-                }
-                let converted = builtins::number_of_text(&function.name, &text);
+                let (converted, help) = match function.name.as_str() {
+                    "int" | "float" => (
+                        builtins::number_of_text(&function.name, &text).map(drop),
+                        "write the number itself",
+                    ),
+                    "json" => (
+                        builtins::json_of_text(&text).map(drop),
+                        "fix the JSON text, or write the value as a literal (`{ a: 1 }`)",
+                    ),
+                    _ => return,
+                };
                 if let Err(message) = converted {
                     let diagnostic = Diagnostic::error(
                         codes::CONSTANT_FAILS,
@@ -164,7 +171,7 @@ impl<'a> BodyChecker<'_, 'a> {
                         argument.value.span,
                         message,
                     )
-                    .with_help("write the number itself");
+                    .with_help(help);
                     self.report(with_given_label(diagnostic, binding, "text"));
                 }
             }
