@@ -292,10 +292,11 @@ of the values could be sent, so the other is a mistake: keep one.";
     CONSTANT_FAILS = "E0322", "an operation on constants that always fails",
 "The operands are constants, and the operation fails whatever happens when the test
 runs: `int(\"abc\")` or `float(\"x\")` (the text is not a number, by the same rule
-`int()` and `float()` apply at run time), a division by a literal zero, or
-`schema(\"file.json\")` of a file that is not JSON or not a valid JSON Schema (by the
-rule `schema()` applies at run time; the files its `$ref`s name are checked when the
-test runs).";
+`int()` and `float()` apply at run time), `json(\"{\")` (the text is not JSON, by the
+rule of `json()`), a division by zero, or `schema(\"file.json\")` of a file that is
+not JSON or not a valid JSON Schema (by the rule `schema()` applies at run time; the
+files its `$ref`s name are checked when the test runs). An operand held by a
+top-level `let` or a `param`'s default that no `setup` assigns counts as a constant.";
 
     UNKNOWN_CLAUSE = "E0401", "unknown clause",
 "This step kind does not take that clause. HTTP steps take `headers query json form
