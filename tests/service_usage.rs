@@ -112,6 +112,19 @@ fn each_services_peak_cpu_and_memory_is_in_every_report() {
             "{service}"
         );
     }
+    // When each peak was first reached, counted from the start of the run.
+    let run_ms = report["test_run"]["duration_ms"].as_f64().unwrap();
+    for service in [burner, hog] {
+        for field in ["peak_rss_at_ms", "peak_cpu_at_ms"] {
+            let at = service[field]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{field}: {service}"));
+            assert!(
+                at > 0.0 && at <= run_ms,
+                "{field} {at} of {run_ms}: {service}"
+            );
+        }
+    }
     // A warning exactly when a limit was reached: the hog's 200 MB is under 512 MiB.
     let warnings = report["warnings"].to_string();
     assert!(!warnings.contains("service `hog`"), "{warnings}");
@@ -185,7 +198,7 @@ fn high_usage_makes_warnings_and_recommendations() {
                      "duration": "2.0s", "duration_ms": 2000.0, "attempts": 1 } ],
         "services": [
             { "name": "burner", "peak_rss_bytes": 2 * MIB, "peak_rss": "2.0 MiB", "peak_cpu_percent": 97.5,
-              "cpu_seconds": 1.9, "processes": 1, "samples": 9, "sampled_ms": 2000.0 },
+              "cpu_seconds": 1.9, "processes": 1, "samples": 9, "sampled_ms": 2000.0, "peak_cpu_at_ms": 1400.0 },
             { "name": "hog", "peak_rss_bytes": 600 * MIB, "peak_rss": "600.0 MiB", "peak_cpu_percent": 3.0,
               "cpu_seconds": 0.1, "processes": 2, "samples": 9, "sampled_ms": 2000.0 },
             { "name": "calm", "peak_rss_bytes": 20 * MIB, "peak_rss": "20.0 MiB", "peak_cpu_percent": 1.0,
@@ -217,7 +230,8 @@ fn high_usage_makes_warnings_and_recommendations() {
     assert_eq!(
         warnings,
         [
-            "service `burner` used 97.5% of a CPU core (sustained for 1s) while the tests ran (warning from 80.0%)",
+            "service `burner` used 97.5% of a CPU core (sustained for 1s) while the tests ran, at 1.4s into the run (warning from 80.0%)",
+            // A report that does not say when (an older ritc's) says nothing of it.
             "service `hog` held 600.0 MiB of memory at its peak while the tests ran (warning from 512.0 MiB)",
         ]
     );

@@ -97,6 +97,34 @@ fn named_percent(message: &str) -> u64 {
         .unwrap_or_else(|| panic!("no percentage in {message:?}"))
 }
 
+/// In a run that ran a `load` step the warning is in the seed's words, "during
+/// load test"; without one (above) it says "during the run".
+#[test]
+fn a_warning_of_a_run_with_a_load_says_during_load_test() {
+    let suite = Suite::new();
+    let redis = PrivateRedis::start(suite.dir.path(), "8mb");
+    let port = free_port();
+    suite.file(
+        "load.rit",
+        &format!(
+            "{}param port = {port}\n\nservice web = \"python3 -m http.server {{{{port}}}} --bind 127.0.0.1\" {{\n  ready http \"http://127.0.0.1:{{{{port}}}}/\" within 20s\n}}\n\ntest \"fill the cache\" {{\n  redis cache \"SETRANGE big 6000000 x\"\n  expect value == 6000001\n}}\n\ntest \"browse\" {{\n  load GET \"http://127.0.0.1:{{{{port}}}}/\" {{\n    concurrency 2\n    requests 20\n  }}\n  expect succeeded == 20\n}}\n",
+            redis_preamble(redis.port)
+        ),
+    );
+    let output = run(&suite, &["load.rit", "--report", "json=report.json"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    let report = json_report(&suite);
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(
+        warning.starts_with("Redis memory usage at ")
+            && warning.contains(" during load test: used_memory "),
+        "{warning}"
+    );
+}
+
 #[test]
 fn redis_filled_past_80_percent_is_a_warning_in_every_report() {
     let suite = Suite::new();

@@ -45,6 +45,11 @@ pub struct ServiceUsage {
     pub samples: u32,
     /// From the first sample to the last.
     pub sampled: Duration,
+    /// When `peak_rss_bytes` was first reached, counted from `since` (the
+    /// start of the run).
+    pub peak_rss_at: Option<Duration>,
+    /// When the window of `peak_cpu_percent` ended, counted the same way.
+    pub peak_cpu_at: Option<Duration>,
 }
 
 /// A running sampler; `finish` stops it and gives what it measured.
@@ -59,7 +64,11 @@ impl Sampler {
     /// sample). `None` where there is no `/proc` or no thread could be started:
     /// then nothing is measured. A closure rather than the runner's services, so
     /// that this foundation never imports the runner.
-    pub fn start(services: impl Fn() -> Vec<(String, i32)> + Send + 'static) -> Option<Sampler> {
+    /// `since`: the start of the run, which the peaks' times count from.
+    pub fn start(
+        since: Instant,
+        services: impl Fn() -> Vec<(String, i32)> + Send + 'static,
+    ) -> Option<Sampler> {
         if !std::path::Path::new("/proc/self/stat").exists() {
             return None;
         }
@@ -85,7 +94,7 @@ impl Sampler {
                 if !groups.is_empty() {
                     usage.observe(Instant::now(), &groups, &read_processes());
                 }
-                usage.finish()
+                usage.finish(since)
             })
             .ok()?;
         Some(Sampler { stop, thread })
@@ -199,11 +208,11 @@ impl Usage {
         }
     }
 
-    fn finish(self) -> Vec<ServiceUsage> {
+    fn finish(self, since: Instant) -> Vec<ServiceUsage> {
         let clock = self.clock;
         self.services
             .into_iter()
-            .map(|tracker| tracker.finish(clock))
+            .map(|tracker| tracker.finish(clock, since))
             .collect()
     }
 }
@@ -219,8 +228,11 @@ struct ServiceTracker {
     first: Option<Instant>,
     last: Option<Instant>,
     peak_rss_bytes: u64,
-    /// The highest use over a full window, once there is one.
+    peak_rss_at: Option<Instant>,
+    /// The highest use over a full window, once there is one, and when that
+    /// window ended.
     peak_window_percent: Option<f64>,
+    peak_window_at: Option<Instant>,
     max_processes: usize,
     samples: u32,
 }
@@ -235,7 +247,9 @@ impl ServiceTracker {
             first: None,
             last: None,
             peak_rss_bytes: 0,
+            peak_rss_at: None,
             peak_window_percent: None,
+            peak_window_at: None,
             max_processes: 0,
             samples: 0,
         }
@@ -260,9 +274,11 @@ impl ServiceTracker {
             current.insert(process.pid, (process.start_time, process.cpu_ticks));
         }
         self.previous = current;
-        self.peak_rss_bytes = self
-            .peak_rss_bytes
-            .max(rss_pages.saturating_mul(clock.page_size));
+        let rss_bytes = rss_pages.saturating_mul(clock.page_size);
+        if rss_bytes > self.peak_rss_bytes {
+            self.peak_rss_bytes = rss_bytes;
+            self.peak_rss_at = Some(at);
+        }
         self.max_processes = self.max_processes.max(processes.len());
         self.samples += 1;
         self.first.get_or_insert(at);
@@ -280,10 +296,10 @@ impl ServiceTracker {
                     at.saturating_duration_since(when),
                     clock,
                 );
-                self.peak_window_percent = Some(
-                    self.peak_window_percent
-                        .map_or(percent, |peak| peak.max(percent)),
-                );
+                if self.peak_window_percent.is_none_or(|peak| percent > peak) {
+                    self.peak_window_percent = Some(percent);
+                    self.peak_window_at = Some(at);
+                }
             }
             // Older samples can no longer start the latest window.
             self.history.drain(..index);
@@ -291,16 +307,22 @@ impl ServiceTracker {
         self.history.push_back((at, self.ticks));
     }
 
-    fn finish(self, clock: Clock) -> ServiceUsage {
+    fn finish(self, clock: Clock, since: Instant) -> ServiceUsage {
         let sampled = match (self.first, self.last) {
             (Some(first), Some(last)) => last.saturating_duration_since(first),
             _ => Duration::ZERO,
         };
         let cpu_seconds = self.ticks as f64 / clock.ticks_per_second;
+        let peak_cpu_percent = self.peak_window_percent.or_else(|| {
+            (sampled >= SHORTEST_CPU_SPAN).then(|| percent(self.ticks, sampled, clock))
+        });
+        // Over the whole sampled time when no window was full: it ended last.
+        let peak_cpu_at = peak_cpu_percent.and(self.peak_window_at.or(self.last));
+        let after = |at: Option<Instant>| at.map(|at| at.saturating_duration_since(since));
         ServiceUsage {
-            peak_cpu_percent: self.peak_window_percent.or_else(|| {
-                (sampled >= SHORTEST_CPU_SPAN).then(|| percent(self.ticks, sampled, clock))
-            }),
+            peak_cpu_percent,
+            peak_cpu_at: after(peak_cpu_at),
+            peak_rss_at: after(self.peak_rss_at),
             name: self.name,
             peak_rss_bytes: self.peak_rss_bytes,
             cpu_seconds,
@@ -404,10 +426,13 @@ mod tests {
             }
             usage.observe(at, &groups, &processes);
         }
-        let result = usage.finish();
+        let result = usage.finish(start);
         let busy = &result[0];
         assert_eq!(busy.name, "busy");
         assert_eq!(busy.peak_rss_bytes, 1500 * 4096);
+        // Both peaks were first reached when the child was there, 1 s in.
+        assert_eq!(busy.peak_rss_at, Some(Duration::from_secs(1)));
+        assert_eq!(busy.peak_cpu_at, Some(Duration::from_secs(1)));
         assert_eq!(busy.max_processes, 2);
         assert_eq!(busy.samples, 17);
         assert_eq!(busy.sampled, Duration::from_secs(4));
@@ -436,7 +461,7 @@ mod tests {
             &groups,
             &[process(10, 1, 10, 25, 1)],
         );
-        let result = usage.finish();
+        let result = usage.finish(start);
         assert!(
             result[0]
                 .peak_cpu_percent
@@ -455,13 +480,13 @@ mod tests {
             &groups,
             &[process(10, 1, 10, 10, 1)],
         );
-        let result = usage.finish();
+        let result = usage.finish(start);
         assert_eq!(result[0].peak_cpu_percent, None);
         assert!((result[0].cpu_seconds - 0.1).abs() < 1e-9);
         // One sample only: no span at all.
         let mut usage = Usage::new(CLOCK);
         usage.observe(start, &groups, &[process(10, 1, 10, 0, 1)]);
-        assert_eq!(usage.finish()[0].peak_cpu_percent, None);
+        assert_eq!(usage.finish(start)[0].peak_cpu_percent, None);
     }
 
     #[test]
@@ -481,7 +506,7 @@ mod tests {
             &groups,
             &[process(10, 1, 10, 0, 1), reused],
         );
-        let result = usage.finish();
+        let result = usage.finish(start);
         assert!((result[0].cpu_seconds - 0.07).abs() < 1e-9);
     }
 }

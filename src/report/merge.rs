@@ -135,15 +135,19 @@ fn merge_services(reports: &[(String, RunReport)]) -> Vec<model::ServiceUsageRec
         for service in &report.services {
             match merged.iter_mut().find(|known| known.name == service.name) {
                 Some(known) => {
+                    // Each peak with its time (in the run of its shard).
                     if service.peak_rss_bytes > known.peak_rss_bytes {
                         known.peak_rss_bytes = service.peak_rss_bytes;
                         known.peak_rss = service.peak_rss.clone();
+                        known.peak_rss_at_ms = service.peak_rss_at_ms;
                     }
-                    known.peak_cpu_percent =
-                        match (known.peak_cpu_percent, service.peak_cpu_percent) {
-                            (Some(known), Some(other)) => Some(known.max(other)),
-                            (known, other) => known.or(other),
-                        };
+                    if service
+                        .peak_cpu_percent
+                        .is_some_and(|other| known.peak_cpu_percent.is_none_or(|peak| other > peak))
+                    {
+                        known.peak_cpu_percent = service.peak_cpu_percent;
+                        known.peak_cpu_at_ms = service.peak_cpu_at_ms;
+                    }
                     known.cpu_seconds += service.cpu_seconds;
                     known.processes = known.processes.max(service.processes);
                     known.samples += service.samples;

@@ -110,6 +110,13 @@ pub struct ServiceUsageRecord {
     pub samples: u32,
     /// How long it was sampled.
     pub sampled_ms: f64,
+    /// When its peak memory was first reached, in milliseconds since the run
+    /// started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_at_ms: Option<f64>,
+    /// When the 1-second window of its peak CPU ended, the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_cpu_at_ms: Option<f64>,
     /// The limits it reached: `cpu` (`SERVICE_CPU_WARNING_PERCENT`), `memory`
     /// (`SERVICE_RSS_WARNING_BYTES`). Derived by `finish`.
     #[serde(default)]
@@ -129,6 +136,8 @@ impl From<&ServiceUsage> for ServiceUsageRecord {
             processes: usage.max_processes,
             samples: usage.samples,
             sampled_ms: millis(usage.sampled),
+            peak_rss_at_ms: usage.peak_rss_at.map(millis),
+            peak_cpu_at_ms: usage.peak_cpu_at.map(millis),
             high: Vec::new(),
         }
     }
@@ -998,19 +1007,30 @@ pub fn cpu_figure(percent: Option<f64>) -> String {
 pub fn service_warnings(services: &[ServiceUsageRecord]) -> Vec<String> {
     let mut warnings = Vec::new();
     for service in services {
+        // "…, at 1.4s into the run", when the sampler said when.
+        let when = |at_ms: Option<f64>| {
+            at_ms.map_or_else(String::new, |at| {
+                format!(
+                    ", {}",
+                    crate::watch::when(Duration::from_secs_f64(at.max(0.0) / 1000.0))
+                )
+            })
+        };
         if service.high_cpu() {
             warnings.push(format!(
-                "service `{}` used {} of a CPU core (sustained for 1s) while the tests ran (warning from {})",
+                "service `{}` used {} of a CPU core (sustained for 1s) while the tests ran{} (warning from {})",
                 service.name,
                 cpu_figure(service.peak_cpu_percent),
+                when(service.peak_cpu_at_ms),
                 measured_percent(SERVICE_CPU_WARNING_PERCENT)
             ));
         }
         if service.high_memory() {
             warnings.push(format!(
-                "service `{}` held {} of memory at its peak while the tests ran (warning from {})",
+                "service `{}` held {} of memory at its peak while the tests ran{} (warning from {})",
                 service.name,
                 service.peak_rss,
+                when(service.peak_rss_at_ms),
                 binary_size(SERVICE_RSS_WARNING_BYTES)
             ));
         }

@@ -603,7 +603,9 @@ pub async fn run(
             let sampled = services.clone();
             let sampler = options
                 .watch
-                .then(|| crate::os::sampling::Sampler::start(move || sampled.process_groups()))
+                .then(|| {
+                    crate::os::sampling::Sampler::start(started, move || sampled.process_groups())
+                })
                 .flatten();
             let executors = shared.executors.clone();
             watcher = options.watch.then(|| {
@@ -624,6 +626,9 @@ pub async fn run(
             }
             // The last samples are taken while the services stop.
             if let Some(watcher) = &watcher {
+                if tally.ran_load() {
+                    watcher.ran_load();
+                }
                 watcher.stop();
             }
             // A service runs until ritc stops it: one that exited on its own while

@@ -186,7 +186,7 @@ impl DatabaseSampler {
         self.database_name = reading.database_name;
     }
 
-    fn connection_warning(&self, limit: Limit, peak: &Peak) -> ResourceWarning {
+    fn connection_warning(&self, limit: Limit, peak: &Peak, during: &str) -> ResourceWarning {
         let allowed = match (limit, self.flavor) {
             (Limit::Server, Flavor::Postgres) => {
                 "the server allows (max_connections less those reserved for superusers)".to_string()
@@ -209,7 +209,7 @@ impl DatabaseSampler {
             percent: Some(peak.percent()),
             at_ms: millis(peak.at),
             message: format!(
-                "Database connection pool near capacity during the run: {} of the {} connections {allowed} were in use ({}) on {}, {} (warning from {})",
+                "Database connection pool near capacity {during}: {} of the {} connections {allowed} were in use ({}) on {}, {} (warning from {})",
                 peak.used,
                 peak.limit,
                 whole_percent(peak.percent()),
@@ -234,7 +234,7 @@ impl Sampler for DatabaseSampler {
         }
     }
 
-    fn warnings(self) -> Vec<ResourceWarning> {
+    fn warnings(self, during: &str) -> Vec<ResourceWarning> {
         let mut warnings = Vec::new();
         for (limit, peak) in [
             (Limit::Role, &self.role),
@@ -245,7 +245,7 @@ impl Sampler for DatabaseSampler {
                 .as_ref()
                 .filter(|peak| peak.percent() >= WARNING_PERCENT)
             {
-                warnings.push(self.connection_warning(limit, peak));
+                warnings.push(self.connection_warning(limit, peak, during));
             }
         }
         if let Some((waiting, at)) = self.waiting {
@@ -255,7 +255,7 @@ impl Sampler for DatabaseSampler {
                 percent: None,
                 at_ms: millis(at),
                 message: format!(
-                    "Database lock waits during the run: {waiting} statement{} waiting for a lock on {}, {}: tests or the service hold locks others need",
+                    "Database lock waits {during}: {waiting} statement{} waiting for a lock on {}, {}: tests or the service hold locks others need",
                     if waiting == 1 { "" } else { "s" },
                     self.shown,
                     when(at)
@@ -385,7 +385,7 @@ mod tests {
         sampler.observe(reading((4, 5), 0), Duration::from_millis(1400));
         sampler.observe(reading((1, 5), 2), Duration::from_millis(2000));
         let messages: Vec<String> = sampler
-            .warnings()
+            .warnings(super::super::warning::during(false))
             .into_iter()
             .map(|warning| warning.message)
             .collect();
@@ -403,6 +403,6 @@ mod tests {
         let mut sampler = DatabaseSampler::new(Flavor::MySql, "mysql://root@127.0.0.1/test");
         sampler.observe(reading((3, 5), 0), Duration::from_millis(300));
         sampler.observe(reading((1, 0), 0), Duration::from_millis(600));
-        assert_eq!(sampler.warnings(), []);
+        assert_eq!(sampler.warnings(super::super::warning::during(true)), []);
     }
 }

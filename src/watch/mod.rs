@@ -13,5 +13,6 @@ mod redis;
 mod warning;
 mod watcher;
 
-pub use warning::{ResourceKind, ResourceWarning, WARNING_PERCENT};
+pub use peak::when;
+pub use warning::{ResourceKind, ResourceWarning, WARNING_PERCENT, during};
 pub use watcher::Watcher;

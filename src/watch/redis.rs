@@ -122,7 +122,7 @@ impl Sampler for RedisSampler {
         self.connection = None;
     }
 
-    fn warnings(self) -> Vec<ResourceWarning> {
+    fn warnings(self, during: &str) -> Vec<ResourceWarning> {
         let mut warnings = Vec::new();
         if let Some(peak) = self.memory.filter(|peak| peak.percent() >= WARNING_PERCENT) {
             warnings.push(ResourceWarning {
@@ -131,7 +131,7 @@ impl Sampler for RedisSampler {
                 percent: Some(peak.percent()),
                 at_ms: millis(peak.at),
                 message: format!(
-                    "Redis memory usage at {} during the run: used_memory {} of maxmemory {} on {}, {} (warning from {})",
+                    "Redis memory usage at {} {during}: used_memory {} of maxmemory {} on {}, {} (warning from {})",
                     whole_percent(peak.percent()),
                     binary_size(peak.used),
                     binary_size(peak.limit),
@@ -151,7 +151,7 @@ impl Sampler for RedisSampler {
                 percent: Some(peak.percent()),
                 at_ms: millis(peak.at),
                 message: format!(
-                    "Redis connected clients at {} of maxclients during the run: {} of {} on {}, {} (warning from {})",
+                    "Redis connected clients at {} of maxclients {during}: {} of {} on {}, {} (warning from {})",
                     whole_percent(peak.percent()),
                     peak.used,
                     peak.limit,
@@ -169,7 +169,7 @@ impl Sampler for RedisSampler {
                 percent: None,
                 at_ms: millis(since),
                 message: format!(
-                    "Redis evicted {evicted} key{} during the run on {} (evicted_keys {first} → {}), the first {}: its maxmemory was reached and data the tests wrote may be gone",
+                    "Redis evicted {evicted} key{} {during} on {} (evicted_keys {first} → {}), the first {}: its maxmemory was reached and data the tests wrote may be gone",
                     if evicted == 1 { "" } else { "s" },
                     self.shown,
                     self.evicted_last,
@@ -234,7 +234,8 @@ mod tests {
         more.used_memory = Some(1_000_000);
         more.evicted_keys = Some(12);
         sampler.observe(&more, Duration::from_millis(1500));
-        let warnings = sampler.warnings();
+        // A run that ran a `load` step: the seed's words.
+        let warnings = sampler.warnings(super::super::warning::during(true));
         let messages: Vec<&str> = warnings
             .iter()
             .map(|warning| warning.message.as_str())
@@ -242,8 +243,8 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "Redis memory usage at 87% during the run: used_memory 7.0 MiB of maxmemory 8.0 MiB on redis://:***@127.0.0.1:6390, at 1.2s into the run (warning from 80%)",
-                "Redis evicted 12 keys during the run on redis://:***@127.0.0.1:6390 (evicted_keys 0 → 12), the first at 1.5s into the run: its maxmemory was reached and data the tests wrote may be gone",
+                "Redis memory usage at 87% during load test: used_memory 7.0 MiB of maxmemory 8.0 MiB on redis://:***@127.0.0.1:6390, at 1.2s into the run (warning from 80%)",
+                "Redis evicted 12 keys during load test on redis://:***@127.0.0.1:6390 (evicted_keys 0 → 12), the first at 1.5s into the run: its maxmemory was reached and data the tests wrote may be gone",
             ]
         );
     }
@@ -257,6 +258,6 @@ mod tests {
         info.maxmemory = None;
         info.used_memory = Some(60_000_000);
         sampler.observe(&info, Duration::from_millis(200));
-        assert_eq!(sampler.warnings(), []);
+        assert_eq!(sampler.warnings(super::super::warning::during(false)), []);
     }
 }

@@ -5,6 +5,17 @@
 
 use serde::{Deserialize, Serialize};
 
+/// When a warning says its figure was reached, in the seed's words: "during
+/// load test" in a run that ran a `load` step, "during the run" in one that
+/// ran none (a run without a load is no load test).
+pub fn during(ran_load: bool) -> &'static str {
+    if ran_load {
+        "during load test"
+    } else {
+        "during the run"
+    }
+}
+
 /// A figure at or above this share of its limit is a warning (percent).
 pub const WARNING_PERCENT: f64 = 80.0;
 

@@ -11,6 +11,8 @@ use crate::types::ConnectionKind;
 use crate::value::Connection;
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -36,13 +38,17 @@ pub trait Sampler: Send + 'static {
     fn sample(&mut self, at: impl Fn() -> Duration + Send) -> impl Future<Output = ()> + Send;
     /// Closes what the sampler holds open (its connection), after its last sample.
     fn stop(&mut self) -> impl Future<Output = ()> + Send;
-    fn warnings(self) -> Vec<ResourceWarning>;
+    /// What came near a limit; `during` says when (`warning::during`).
+    fn warnings(self, during: &str) -> Vec<ResourceWarning>;
 }
 
 /// A running watcher; `finish` stops it.
 pub struct Watcher {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<Vec<ResourceWarning>>,
+    /// Whether the run ran a `load` step: its warnings are then "during load
+    /// test".
+    ran_load: Arc<AtomicBool>,
 }
 
 impl Watcher {
@@ -54,8 +60,23 @@ impl Watcher {
         started: Instant,
     ) -> Watcher {
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(watch_servers(connections, started, stopped));
-        Watcher { stop, task }
+        let ran_load = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(watch_servers(
+            connections,
+            started,
+            stopped,
+            Arc::clone(&ran_load),
+        ));
+        Watcher {
+            stop,
+            task,
+            ran_load,
+        }
+    }
+
+    /// Says that the run ran a `load` step (before `stop`).
+    pub fn ran_load(&self) {
+        self.ran_load.store(true, Ordering::SeqCst);
     }
 
     /// Asks every sampler to take its last sample and stop, without waiting.
@@ -82,27 +103,32 @@ async fn watch_servers(
     connections: impl Fn() -> Vec<Connection>,
     started: Instant,
     mut stopped: watch::Receiver<bool>,
+    ran_load: Arc<AtomicBool>,
 ) -> Vec<ResourceWarning> {
     let mut watched: HashSet<(ConnectionKind, String)> = HashSet::new();
     let mut samplers: JoinSet<Vec<ResourceWarning>> = JoinSet::new();
     loop {
-        for connection in connections() {
-            let key = (connection.kind, connection.url.to_string());
-            if watched.insert(key) {
-                spawn_sampler(&mut samplers, &connection, started, stopped.clone());
-            }
-        }
+        watch_new(
+            &connections(),
+            &mut watched,
+            &mut samplers,
+            started,
+            &stopped,
+            &ran_load,
+        );
         if wait_or_stop(&mut stopped, DISCOVERY_INTERVAL).await {
             break;
         }
     }
     // Servers first used since the last look still get their one sample.
-    for connection in connections() {
-        let key = (connection.kind, connection.url.to_string());
-        if watched.insert(key) {
-            spawn_sampler(&mut samplers, &connection, started, stopped.clone());
-        }
-    }
+    watch_new(
+        &connections(),
+        &mut watched,
+        &mut samplers,
+        started,
+        &stopped,
+        &ran_load,
+    );
     let mut warnings = Vec::new();
     let deadline = tokio::time::Instant::now() + FINISH_TIMEOUT;
     while let Ok(Some(done)) = tokio::time::timeout_at(deadline, samplers.join_next()).await {
@@ -116,11 +142,35 @@ async fn watch_servers(
     warnings
 }
 
+/// A sampler for each of `connections` that has none yet.
+fn watch_new(
+    connections: &[Connection],
+    watched: &mut HashSet<(ConnectionKind, String)>,
+    samplers: &mut JoinSet<Vec<ResourceWarning>>,
+    started: Instant,
+    stopped: &watch::Receiver<bool>,
+    ran_load: &Arc<AtomicBool>,
+) {
+    for connection in connections {
+        let key = (connection.kind, connection.url.to_string());
+        if watched.insert(key) {
+            spawn_sampler(
+                samplers,
+                connection,
+                started,
+                stopped.clone(),
+                Arc::clone(ran_load),
+            );
+        }
+    }
+}
+
 fn spawn_sampler(
     samplers: &mut JoinSet<Vec<ResourceWarning>>,
     connection: &Connection,
     started: Instant,
     stopped: watch::Receiver<bool>,
+    ran_load: Arc<AtomicBool>,
 ) {
     match connection.kind {
         ConnectionKind::Redis => {
@@ -128,6 +178,7 @@ fn spawn_sampler(
                 RedisSampler::new(&connection.url),
                 started,
                 stopped,
+                ran_load,
             ));
         }
         ConnectionKind::Database => {
@@ -136,6 +187,7 @@ fn spawn_sampler(
                     DatabaseSampler::new(flavor, &connection.url),
                     started,
                     stopped,
+                    ran_load,
                 ));
             }
         }
@@ -148,6 +200,7 @@ async fn run_sampler<S: Sampler>(
     mut sampler: S,
     started: Instant,
     mut stopped: watch::Receiver<bool>,
+    ran_load: Arc<AtomicBool>,
 ) -> Vec<ResourceWarning> {
     let at = move || started.elapsed();
     while !*stopped.borrow() {
@@ -158,7 +211,7 @@ async fn run_sampler<S: Sampler>(
     }
     sampler.sample(at).await;
     sampler.stop().await;
-    sampler.warnings()
+    sampler.warnings(super::warning::during(ran_load.load(Ordering::SeqCst)))
 }
 
 /// Waits `interval`; true when asked to stop first (or the watcher is gone).
