@@ -230,6 +230,19 @@ impl Names {
         }
     }
 
+    /// A name of the importer's own (`request_url`), the same at each call and
+    /// taken by no variable of the input, now or later: it is kept under a
+    /// spelling no input can write.
+    pub fn fresh(&mut self, wanted: &str) -> String {
+        let spelling = format!(" {wanted}");
+        if let Some(name) = self.known.get(&spelling) {
+            return name.clone();
+        }
+        let name = self.unique(wanted);
+        self.known.insert(spelling, name.clone());
+        name
+    }
+
     /// Declares a name under a spelling chosen by the importer (`base`, `db`).
     pub fn define_as(&mut self, spelling: &str, name: &str) {
         self.known.insert(spelling.to_string(), name.to_string());

@@ -65,10 +65,15 @@ impl Importer {
             "header" => {
                 let header = argument(tokens.get(*position))?;
                 *position += 1;
-                (
-                    format!("headers[{}]", quoted(&header.to_ascii_lowercase())),
-                    Kind::Text,
-                )
+                let name = quoted(&header.to_ascii_lowercase());
+                // Hurl's query gives every value of a repeated header: a filter
+                // that counts or picks reads them as a list, not joined by `, `.
+                match word(tokens.get(*position)).as_deref() {
+                    Some("count" | "nth" | "first" | "last") => {
+                        (format!("header_values[{name}]"), Kind::Json)
+                    }
+                    _ => (format!("headers[{name}]"), Kind::Text),
+                }
             }
             "cookie" => {
                 let cookie = argument(tokens.get(*position))?;
@@ -163,7 +168,13 @@ impl Importer {
             "==" | "!=" | ">" | ">=" | "<" | "<=" => {
                 format!("{subject} {predicate} {}", operand(self)?)
             }
-            "contains" | "includes" => format!("{subject} contains {}", operand(self)?),
+            "contains" => format!("{subject} contains {}", operand(self)?),
+            // `includes` asks whether a list holds a value: the values of a
+            // header, not a substring of them joined.
+            "includes" => {
+                let list = header_list(&subject).unwrap_or(subject);
+                format!("{list} contains {}", operand(self)?)
+            }
             "matches" => match value {
                 Some(Token::Quoted(pattern) | Token::Regex(pattern)) => {
                     format!("{subject} matches {}", quoted(pattern))
@@ -290,6 +301,12 @@ pub(super) fn number(text: &str) -> Result<String, Untranslatable> {
     Ok(format!("{sign}{digits}"))
 }
 
+/// `headers["name"]` as the list of the header's values, `header_values["name"]`.
+fn header_list(subject: &str) -> Option<String> {
+    let name = subject.strip_prefix("headers[")?.strip_suffix(']')?;
+    (!name.contains('[')).then(|| format!("header_values[{name}]"))
+}
+
 pub(super) fn is_filter(word: &str) -> bool {
     matches!(
         word,
@@ -322,13 +339,33 @@ pub(super) fn jsonpath(root: &str, path: &str) -> Result<String, Untranslatable>
         .trim()
         .strip_prefix('$')
         .ok_or_else(|| format!("the JSONPath `{path}` (it does not start at `$`)"))?;
-    if rest.starts_with("..") || rest.contains('*') || rest.contains('?') || rest.contains(':') {
+    // A quoted name (`$['na:me']`) may hold what would otherwise be a slice or a wildcard.
+    let unquoted = without_quoted_names(rest);
+    if rest.starts_with("..") || unquoted.contains(['*', '?', ':']) {
         return Err(format!(
             "the JSONPath `{path}` (wildcards, filters and slices have no `.rit` form)"
         ));
     }
     let suffix = path_suffix(rest).ok_or_else(|| format!("the JSONPath `{path}`"))?;
     Ok(format!("{root}{suffix}"))
+}
+
+/// A JSONPath with the text inside its `'…'` and `"…"` names left out.
+fn without_quoted_names(path: &str) -> String {
+    let mut kept = String::with_capacity(path.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in path.chars() {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None => kept.push(c),
+        }
+    }
+    kept
 }
 
 #[cfg(test)]
@@ -345,5 +382,10 @@ mod tests {
         assert!(jsonpath("json", "$..id").is_err());
         assert!(jsonpath("json", "$.items[*].id").is_err());
         assert!(jsonpath("json", "$.items[?(@.id > 1)]").is_err());
+        assert!(jsonpath("json", "$.items[1:3]").is_err());
+        assert_eq!(
+            jsonpath("json", "$.form['na:me']").as_deref(),
+            Ok("json.form[\"na:me\"]")
+        );
     }
 }
