@@ -158,23 +158,7 @@ fn app() -> Router {
 /// The server's base URL; one server for the whole test binary, on its own thread.
 fn base() -> &'static str {
     static BASE: OnceLock<String> = OnceLock::new();
-    BASE.get_or_init(|| {
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let address = listener.local_addr().unwrap();
-                sender.send(format!("http://{address}")).unwrap();
-                axum::serve(listener, app()).await.unwrap();
-            });
-        });
-        receiver.recv().unwrap()
-    })
+    BASE.get_or_init(|| common::http_server::serve_in_background(app()))
 }
 
 /// Runs `source` (a test file that declares `param base`) against the server.

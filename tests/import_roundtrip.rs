@@ -267,25 +267,6 @@ fn app() -> Router {
         .route("/flaky", get(flaky))
 }
 
-/// Starts the server on its own thread; returns its base URL.
-fn serve() -> String {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let address = listener.local_addr().unwrap();
-            sender.send(format!("http://{address}")).unwrap();
-            axum::serve(listener, app()).await.unwrap();
-        });
-    });
-    receiver.recv().unwrap()
-}
-
 // ---------------------------------------------------------------- verdicts
 
 #[derive(Clone, Debug, PartialEq)]
@@ -490,7 +471,7 @@ fn imported_hurl_files_give_the_verdicts_hurl_gives() {
             false
         }
     };
-    let base = serve();
+    let base = common::http_server::serve_in_background(app());
     let problems: Vec<String> = files
         .iter()
         .flat_map(|file| compare(file, &base, with_hurl))

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod demo;
+pub mod http_server;
 pub mod ports;
 pub mod process_tree;
 pub mod suite;
