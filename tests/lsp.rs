@@ -790,3 +790,34 @@ fn completion_after_is_offers_the_tests_it_knows() {
     assert_eq!(typed, tests);
     shut_down(client);
 }
+
+/// A step kind with no keyword of its own (`echo`, registered for the tests by the
+/// `test-kinds` feature: tests/echo_kind.rs) is known to the server through the
+/// registry alone: its word is offered where a statement begins, hover describes
+/// it from its schema, and its fields are offered after it.
+#[test]
+fn a_kind_known_only_to_the_registry_is_offered_and_described() {
+    let text = "test \"t\" {\n  echo \"hi\" timeout 1s\n  \n}\n";
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", text);
+    let (line, character) = find(text, "echo", 0, 1);
+    let hover = client.request("textDocument/hover", at(&uri, line, character));
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(shown.contains("**echo** step"), "{shown}");
+    assert!(
+        shown.contains("`delay`") && shown.contains("`timeout`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("text: string") && shown.contains("length: int"),
+        "{shown}"
+    );
+    let offered = complete(&mut client, &uri, (2, 2));
+    for word in ["echo", "expect", "text", "length"] {
+        assert!(
+            offered.iter().any(|label| label == word),
+            "no `{word}` in {offered:?}"
+        );
+    }
+    shut_down(client);
+}

@@ -191,7 +191,8 @@ fn the_step_words_agree_everywhere() {
     let places = Places::read();
     let mut findings = Vec::new();
 
-    // Every kind has a rule in the grammar's `step` rule, and every such rule a kind.
+    // A kind has a rule of its own in the grammar's `step` rule (`<name>_step`), or
+    // its steps are read by `named_step`; every `<name>_step` rule has a kind.
     let step_rules: BTreeSet<String> = words_of(
         grammar
             .lines()
@@ -200,35 +201,22 @@ fn the_step_words_agree_everywhere() {
     )
     .into_iter()
     .filter_map(|word| word.strip_suffix("_step").map(str::to_string))
+    .filter(|name| name != "named")
     .collect();
     let kinds = ritc::steps::registry();
     let names: BTreeSet<String> = kinds.iter().map(|kind| kind.name().to_string()).collect();
-    for name in names.difference(&step_rules) {
-        findings.push(format!(
-            "step kind `{name}`: no `{name}_step` in the `step` rule of grammar/rit.pest"
-        ));
-    }
     for name in step_rules.difference(&names) {
         findings.push(format!(
             "`{name}_step` of grammar/rit.pest: no step kind `{name}` in src/steps/registry.rs"
         ));
     }
 
-    // A step's words: keywords that begin a statement, so a clause never eats them.
+    // A step's words begin a statement, so a clause never eats them.
     let statement_words = trie_comment_words(&grammar, "statement_keyword");
     for kind in kinds {
+        let own_rule = step_rules.contains(kind.name());
         for word in kind.keywords() {
             let why = format!("begins a `{}` step", kind.name());
-            places.check_keyword(word, &why, &mut findings);
-            if places
-                .lsp
-                .get(*word)
-                .is_some_and(|role| role != "Statement")
-            {
-                findings.push(format!(
-                    "`{word}` ({why}): src/lsp/keywords.rs must give it Role::Statement"
-                ));
-            }
             if !statement_words.contains(*word) {
                 findings.push(format!(
                     "`{word}` ({why}): missing from the words of `statement_keyword` in grammar/rit.pest"
@@ -239,8 +227,49 @@ fn the_step_words_agree_everywhere() {
                     "`{word}` ({why}): not accepted by the `statement_keyword` trie of grammar/rit.pest"
                 ));
             }
+            if own_rule {
+                // A word of the grammar's own rules: a keyword, listed everywhere.
+                places.check_keyword(word, &why, &mut findings);
+                if places
+                    .lsp
+                    .get(*word)
+                    .is_some_and(|role| role != "Statement")
+                {
+                    findings.push(format!(
+                        "`{word}` ({why}): src/lsp/keywords.rs must give it Role::Statement"
+                    ));
+                }
+                continue;
+            }
+            // Read by `named_step`, which takes a name: never a keyword. The
+            // language server offers it from the registry; the editors colour it,
+            // unless the kind exists for tests only.
+            if accepts(Rule::keyword, word) || !accepts(Rule::ident, word) {
+                findings.push(format!(
+                    "`{word}` ({why}, with no `{}_step` rule): a keyword, which `named_step` of grammar/rit.pest cannot read; take it out of the `keyword` rule",
+                    kind.name()
+                ));
+            }
+            if !kind.for_tests_only() {
+                for (place, listed) in [
+                    (
+                        "editors/vscode/syntaxes/rit.tmLanguage.json",
+                        places.textmate.contains(*word),
+                    ),
+                    ("editors/vim/syntax/rit.vim", places.vim.contains(*word)),
+                ] {
+                    if !listed {
+                        findings.push(format!("`{word}` ({why}): missing from {place}"));
+                    }
+                }
+            }
         }
-        // The names of its clauses and block options are keywords too (the `keyword` rule of grammar/rit.pest).
+        // The names of its clauses and block options are keywords too (the
+        // `keyword` rule of grammar/rit.pest), except a test-only kind's, which
+        // users never see.
+        if kind.for_tests_only() {
+            continue;
+        }
         let schema = kind.schema();
         for option in schema.clauses.iter().chain(&schema.block_options) {
             for word in option.name.split_whitespace() {
@@ -315,6 +344,62 @@ fn the_step_words_agree_everywhere() {
         "the step words disagree:\n  {}",
         findings.join("\n  ")
     );
+}
+
+/// A step kind added as docs/ARCHITECTURE.md says ("Adding a step kind") is its
+/// folder, its `mod` line and its registry line: nothing else in src/ names it.
+/// Checked on the kinds that exist for tests (`echo`, the `test-kinds` feature),
+/// which no other code has a reason to know: no path into their module and no
+/// string that is their name (a `match` on `"echo"` would be such a special case).
+#[test]
+fn a_test_only_kind_is_named_only_in_its_folder_and_its_lines() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let test_kinds: Vec<&str> = ritc::steps::registry()
+        .iter()
+        .filter(|kind| kind.for_tests_only())
+        .map(|kind| kind.name())
+        .collect();
+    assert!(
+        test_kinds.contains(&"echo"),
+        "tests run with the `test-kinds` feature (the dev-dependency in Cargo.toml), which registers `echo`"
+    );
+    let mut findings = Vec::new();
+    for name in test_kinds {
+        let folder = src.join("steps").join(name);
+        let module_path = format!("{name}::");
+        let module_line = format!("mod {name};");
+        let quoted = format!("\"{name}\"");
+        let registry_line = format!("&super::{module_path}");
+        for file in files.iter().filter(|file| !file.starts_with(&folder)) {
+            let relative = file
+                .strip_prefix(&src)
+                .unwrap_or(file)
+                .display()
+                .to_string();
+            let text = std::fs::read_to_string(file).unwrap();
+            for (number, line) in text.lines().enumerate() {
+                let allowed = match relative.as_str() {
+                    "steps/registry.rs" => line.trim_start().starts_with(&registry_line),
+                    "steps/mod.rs" => line.trim() == module_line,
+                    _ => false,
+                };
+                if !allowed
+                    && (line.contains(&module_path)
+                        || line.contains(&module_line)
+                        || line.contains(&quoted))
+                {
+                    findings.push(format!(
+                        "src/{relative}:{}: names the test-only kind `{name}`: {}",
+                        number + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
 }
 
 // ---------------------------------------------------------------- layers

@@ -373,6 +373,19 @@ while the load runs; it reads that response's `status`, `headers`, `body` and `j
 A function that performs a step (a request, a command) cannot run there. Check the
 response's fields directly, and perform other steps before or after the `load`.";
 
+    UNKNOWN_STEP_KIND = "E0416", "unknown step kind",
+"A statement that begins with a name followed, on the same line, by a value is a
+step of a kind with no form of its own (docs/ARCHITECTURE.md, \"Adding a step
+kind\"), and no kind of step begins with that name.
+
+    test \"t\" {
+      fetch \"http://127.0.0.1:3000/health\"   # error: no step kind `fetch`
+    }
+
+A step begins with an HTTP method (`GET POST PUT PATCH DELETE HEAD OPTIONS`), `run`,
+`sql`, `redis`, `ws` or `load`. A misspelt statement word (`expcet x`) reads as such a
+step too: check its spelling. To call a function, write its parentheses: `f(x)`.";
+
     DATA_FILE_MISSING = "W0007", "a constant path names a file that cannot be read",
 "`read(\"x\")`, `file(\"x\")` or `schema(\"x\")` with a constant path (written there, or
 held by a top-level `let p = \"x\"` or a `param`'s default) names a file, beside the

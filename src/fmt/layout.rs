@@ -426,7 +426,7 @@ impl Layout<'_> {
     // ------------------------------------------------------------ steps
 
     fn step(&mut self, step: &Step) {
-        match step.kind {
+        match &step.kind {
             StepKind::Http(method) => {
                 self.write(method.as_str());
                 self.write(" ");
@@ -455,6 +455,12 @@ impl Layout<'_> {
             StepKind::Load(method) => {
                 self.write("load ");
                 self.write(method.as_str());
+                self.write(" ");
+                self.expr(&step.target);
+            }
+            // A kind with no grammar rule of its own: its word, its target, its clauses.
+            StepKind::Named(word) => {
+                self.write(word);
                 self.write(" ");
                 self.expr(&step.target);
             }

@@ -114,7 +114,8 @@ pub fn completion(request: &Request<'_>) -> Vec<CompletionItem> {
         }) {
             out.keyword(keyword, "0");
         }
-        if let Some(kind) = scope.clause_step {
+        kind_items(&mut out);
+        if let Some(kind) = &scope.clause_step {
             clause_items(&mut out, kind);
         }
     } else if !expression_starts(text, prefix_start, scope.in_load_check) {
@@ -214,6 +215,7 @@ fn in_expression(text: &str, offset: usize, scope: &Scope) -> bool {
     // A clause name of the step being written takes a value.
     scope
         .clause_step
+        .as_ref()
         .and_then(describe::schema_of)
         .is_some_and(|schema| {
             schema.clauses.iter().any(|clause| {
@@ -308,6 +310,17 @@ impl Completions {
             ..CompletionItem::default()
         });
     }
+
+    /// The word of a step kind that is no keyword, offered where a statement begins.
+    fn step_word(&mut self, word: &str, kind: &str) {
+        self.add(CompletionItem {
+            label: word.to_string(),
+            kind: Some(CompletionItemKind::KEYWORD),
+            detail: Some(format!("`{kind}` step")),
+            sort_text: Some(format!("0{word}")),
+            ..CompletionItem::default()
+        });
+    }
 }
 
 fn markdown(text: &str) -> Documentation {
@@ -353,7 +366,19 @@ fn is_test_items(out: &mut Completions) {
     }
 }
 
-fn clause_items(out: &mut Completions, kind: StepKind) {
+/// The words of the step kinds with no grammar rule of their own: they are no
+/// keywords (`KEYWORDS` lists the others), so the registry offers them.
+fn kind_items(out: &mut Completions) {
+    for kind in steps::registry() {
+        for word in kind.keywords() {
+            if keywords::lookup(word).is_none() {
+                out.step_word(word, kind.name());
+            }
+        }
+    }
+}
+
+fn clause_items(out: &mut Completions, kind: &StepKind) {
     let Some(schema) = describe::schema_of(kind) else {
         return;
     };

@@ -64,8 +64,8 @@ pub fn fn_signature(function: &FnDef) -> String {
     )
 }
 
-pub fn schema_of(kind: StepKind) -> Option<StepSchema> {
-    steps::schema_for(kind.backend_name())
+pub fn schema_of(kind: &StepKind) -> Option<StepSchema> {
+    steps::of_step(kind).map(|kind| kind.schema())
 }
 
 /// A type for a hover line; a record's fields one per line when long.
@@ -82,7 +82,7 @@ pub fn type_for_hover(ty: &Type) -> String {
     }
 }
 
-pub fn step_keyword(kind: StepKind) -> String {
+pub fn step_keyword(kind: &StepKind) -> String {
     match kind {
         StepKind::Http(method) => method.as_str().to_string(),
         StepKind::Load(method) => format!("load {}", method.as_str()),
@@ -90,11 +90,12 @@ pub fn step_keyword(kind: StepKind) -> String {
         StepKind::Sql => "sql".to_string(),
         StepKind::Redis => "redis".to_string(),
         StepKind::WebSocket => "ws".to_string(),
+        StepKind::Named(word) => word.clone(),
     }
 }
 
 /// The hover of a step's keyword: what it takes and what it yields.
-pub fn step_hover(kind: StepKind) -> Option<String> {
+pub fn step_hover(kind: &StepKind) -> Option<String> {
     let schema = schema_of(kind)?;
     let clauses: Vec<&str> = schema.clauses.iter().map(|clause| clause.name).collect();
     let mut text = format!("**{}** step (`{}`)\n\n", step_keyword(kind), schema.name);
@@ -112,8 +113,7 @@ pub fn step_hover(kind: StepKind) -> Option<String> {
             quote_each(&options)
         ));
     }
-    let yields = crate::steps::by_name(kind.backend_name())
-        .map_or("yields", |step_kind| step_kind.result_label());
+    let yields = crate::steps::of_step(kind).map_or("yields", |step_kind| step_kind.result_label());
     text.push_str(&format!(
         "{yields}:\n```rit\n{}\n```",
         fields_lines(&schema)

@@ -43,7 +43,7 @@ pub fn hover(analysis: &Analysis, offset: usize) -> Option<(Span, String)> {
             && walk::contains(step.keyword_span, offset)
             && offset < step.keyword_span.end as usize
         {
-            step_found = describe::step_hover(step.kind).map(|text| (step.keyword_span, text));
+            step_found = describe::step_hover(&step.kind).map(|text| (step.keyword_span, text));
         }
     });
     if step_found.is_some() {
@@ -87,7 +87,7 @@ fn reference_text(analysis: &Analysis, reference: &crate::check::index::Referenc
                     .map(|kind| {
                         format!(
                             "\n\nfield of the `{}` step above",
-                            describe::step_keyword(kind)
+                            describe::step_keyword(&kind)
                         )
                     })
                     .unwrap_or_default();
@@ -152,7 +152,7 @@ fn step_kind_at(analysis: &Analysis, span: Span) -> Option<StepKind> {
     let mut found = None;
     walk::each_step(analysis.entry_ast(), &mut |step| {
         if step.span == span {
-            found = Some(step.kind);
+            found = Some(step.kind.clone());
         }
     });
     walk::each_statement(analysis.entry_ast(), &mut |statement| {

@@ -162,10 +162,10 @@ fn add_globals(analysis: &Analysis, scope: &mut Scope) {
     }
 }
 
-fn backend_of(kind: StepKind) -> Option<&'static str> {
+fn backend_of(kind: &StepKind) -> Option<&'static str> {
     match kind {
         StepKind::WebSocket => None,
-        other => Some(other.backend_name()),
+        other => crate::steps::of_step(other).map(|kind| kind.name()),
     }
 }
 
@@ -202,10 +202,10 @@ fn after(statement: &Statement, scope: &mut Scope) {
         StatementKind::Let { name, value, .. } => {
             push(scope, name, NameKind::Let);
             if let BindingValue::Step(step) = value {
-                scope.clause_step = Some(step.kind);
+                scope.clause_step = Some(step.kind.clone());
             }
         }
-        StatementKind::Step(step) => scope.clause_step = Some(step.kind),
+        StatementKind::Step(step) => scope.clause_step = Some(step.kind.clone()),
         _ => {}
     }
 }
@@ -256,7 +256,7 @@ fn inside_step(step: &Step, offset: usize, text: &str, scope: &mut Scope) {
     }
     // Writing the step's clauses, or a statement after it that the parser took
     // for a clause: offer both, with this step's fields.
-    scope.clause_step = Some(step.kind);
-    scope.fields_from = backend_of(step.kind);
+    scope.clause_step = Some(step.kind.clone());
+    scope.fields_from = backend_of(&step.kind);
     scope.writing_clauses = true;
 }

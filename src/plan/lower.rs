@@ -534,8 +534,9 @@ impl<'a> Lowerer<'a> {
     fn step(&self, step: &ast::Step, following: &[ast::Statement]) -> StepPlan {
         // A block option that is also one of the kind's clauses (a `load`'s
         // `headers`) is one of its options; the others are the block's own.
-        let clause_names: Vec<&str> = crate::steps::schema_for(step.kind.backend_name())
-            .map(|schema| schema.clauses.iter().map(|spec| spec.name).collect())
+        let kind = crate::steps::of_step(&step.kind);
+        let clause_names: Vec<&str> = kind
+            .map(|kind| kind.schema().clauses.iter().map(|spec| spec.name).collect())
             .unwrap_or_default();
         let (block_clauses, block_options): (Vec<&ast::Clause>, Vec<&ast::Clause>) = step
             .options
@@ -553,7 +554,7 @@ impl<'a> Lowerer<'a> {
                 },
             })
             .collect();
-        let part = match step.kind {
+        let part = match &step.kind {
             ast::StepKind::Load(_) => KindPart::Load(Box::new({
                 let mut plan = LoadPlan {
                     block_options: Vec::new(),
@@ -595,11 +596,12 @@ impl<'a> Lowerer<'a> {
                 Some(block) => KindPart::Block(self.block(block)),
                 None => KindPart::Common,
             },
-            ast::StepKind::Http(_) => KindPart::Common,
+            ast::StepKind::Http(_) | ast::StepKind::Named(_) => KindPart::Common,
         };
         StepPlan {
-            backend: step.kind.backend_name(),
-            method: match step.kind {
+            // A step of no known kind never gets here: the checker refused it (E0416).
+            backend: kind.map_or("", |kind| kind.name()),
+            method: match &step.kind {
                 ast::StepKind::Http(method) | ast::StepKind::Load(method) => Some(method.as_str()),
                 _ => None,
             },

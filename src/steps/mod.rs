@@ -13,6 +13,8 @@
 mod check;
 pub mod config;
 pub mod context;
+#[cfg(feature = "test-kinds")]
+mod echo;
 pub mod exec;
 pub mod http;
 mod kind;
@@ -27,4 +29,4 @@ pub mod ws;
 
 pub use check::StepChecker;
 pub use kind::StepKind;
-pub use registry::{all_result_fields, by_name, registry, schema_for, statement_owner};
+pub use registry::{all_result_fields, by_name, of_step, registry, schema_for, statement_owner};

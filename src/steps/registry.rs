@@ -2,6 +2,7 @@
 
 use super::StepKind;
 use super::schema::{StatementSpec, StepSchema};
+use crate::syntax::ast;
 
 static KINDS: &[&dyn StepKind] = &[
     &super::http::Http,
@@ -10,9 +11,12 @@ static KINDS: &[&dyn StepKind] = &[
     &super::redis::Redis,
     &super::ws::WebSocket,
     &super::load::Load,
+    #[cfg(feature = "test-kinds")]
+    &super::echo::Echo,
 ];
 
-/// Every step kind, in the order the language documents them.
+/// Every step kind, in the order the language documents them (and, in a build
+/// with the `test-kinds` feature, the kinds that exist for tests, last).
 pub fn registry() -> &'static [&'static dyn StepKind] {
     KINDS
 }
@@ -31,6 +35,18 @@ pub fn statement_owner(word: &str) -> Option<(&'static dyn StepKind, StatementSp
             .find(|spec| spec.word == word)
             .map(|spec| (kind, *spec))
     })
+}
+
+/// The kind of a step of the syntax tree: by its name, or, for a step of a kind
+/// with no grammar rule of its own (`StepKind::Named`), by the word it begins with.
+pub fn of_step(step: &ast::StepKind) -> Option<&'static dyn StepKind> {
+    match step {
+        ast::StepKind::Named(word) => KINDS
+            .iter()
+            .copied()
+            .find(|kind| kind.keywords().contains(&word.as_str())),
+        other => by_name(other.backend_name()),
+    }
 }
 
 /// The schema of every step kind, by the name the AST uses (`StepKind::backend_name`).

@@ -902,6 +902,13 @@ impl Lowerer {
                 span,
                 rule,
             )?),
+            Rule::named_step => {
+                // The target and clauses are in the rule's tail, read with the
+                // whitespace that the word and its target's line do not allow.
+                let tail = self.expected(parts.next(), span, rule)?;
+                parts = tail.into_inner();
+                StepKind::Named(keyword.as_str().to_string())
+            }
             _ => {
                 self.unexpected_shape(span, rule);
                 return None;

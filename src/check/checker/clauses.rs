@@ -6,7 +6,11 @@ use super::*;
 
 impl<'c, 'a> BodyChecker<'c, 'a> {
     pub(super) fn step(&mut self, step: &Step) -> Type {
-        let Some(schema) = steps::schema_for(step.kind.backend_name()) else {
+        let kind = steps::of_step(&step.kind);
+        let Some(schema) = kind.map(|kind| kind.schema()) else {
+            if let StepKind::Named(word) = &step.kind {
+                self.unknown_step_kind(word, step.keyword_span);
+            }
             return Type::Unknown;
         };
         if self.top_level_initializer {
@@ -37,7 +41,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         );
         // The kind's own rules (a SQL or Redis command, the load model) live with
         // the kind, in `crate::steps`.
-        if let Some(kind) = steps::by_name(step.kind.backend_name()) {
+        if let Some(kind) = kind {
             kind.check(step, self);
         }
         if matches!(step.kind, StepKind::Http(_) | StepKind::Load(_)) {
@@ -59,6 +63,34 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 schema.result_type()
             }
         }
+    }
+
+    /// A step whose word (`StepKind::Named`) begins no kind of the registry.
+    fn unknown_step_kind(&mut self, word: &str, span: Span) {
+        let words: Vec<&str> = steps::registry()
+            .iter()
+            .flat_map(|kind| kind.keywords().iter().copied())
+            .collect();
+        let diagnostic = Diagnostic::error(
+            codes::UNKNOWN_STEP_KIND,
+            format!("unknown step kind `{word}`"),
+            span,
+            "no kind of step begins with this word",
+        );
+        let help = match did_you_mean(word, words.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => {
+                // The kinds users have: a test-only kind (`test-kinds`) is left out
+                // so that the message is the same in every build.
+                let listed: Vec<&str> = steps::registry()
+                    .iter()
+                    .filter(|kind| !kind.for_tests_only())
+                    .flat_map(|kind| kind.keywords().iter().copied())
+                    .collect();
+                format!("a step begins with one of: {}", listed.join(" "))
+            }
+        };
+        self.report(diagnostic.with_help(help));
     }
 
     /// Clauses and options, checked against what a backend (or form) declares.
