@@ -1162,6 +1162,13 @@ fn mask_evidence(evidence: &mut Evidence, masker: &Masker) {
             mask(content_type);
         }
     }
+    // A probe's URL or its last error may carry a secret (`ready http` with a token).
+    if let Some(readiness) = &mut evidence.readiness {
+        mask(&mut readiness.probe);
+        if let Some(problem) = &mut readiness.last_problem {
+            mask(problem);
+        }
+    }
 }
 
 fn mask_map(map: &mut Map<String, Json>, masker: &Masker) {
@@ -1217,9 +1224,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_read_like_the_spec() {}
-
-    #[test]
     fn timestamps_are_utc_to_the_second() {
         let time = UNIX_EPOCH + Duration::from_millis(1_768_473_000_500);
         assert_eq!(rfc3339(time), "2026-01-15T10:30:00Z");
@@ -1235,6 +1239,32 @@ mod tests {
         assert_eq!(actual.get("status"), Some(&Json::from(409)));
         assert_eq!(actual.get("json.name"), Some(&Json::from("bob")));
         assert_eq!(actual.get("latency.avg"), Some(&Json::from("250ms")));
+    }
+
+    #[test]
+    fn a_readiness_probe_and_its_last_problem_are_masked() {
+        let masker = Masker::new(vec!["s3cret".into()]);
+        let mut evidence = Evidence {
+            readiness: Some(crate::evidence::Readiness::new(
+                "ready http \"http://127.0.0.1:1/health?token=s3cret\"".into(),
+                3,
+                Some("answered 401 for token s3cret".into()),
+                Duration::from_secs(1),
+                Duration::from_secs(1),
+                None,
+            )),
+            ..Evidence::default()
+        };
+        mask_evidence(&mut evidence, &masker);
+        let readiness = evidence.readiness.expect("kept");
+        assert_eq!(
+            readiness.probe,
+            "ready http \"http://127.0.0.1:1/health?token=***\""
+        );
+        assert_eq!(
+            readiness.last_problem.as_deref(),
+            Some("answered 401 for token ***")
+        );
     }
 
     #[test]
