@@ -1,7 +1,8 @@
 //! What a step saw, kept with a failure so that its suggestion can name it
 //! (issue 24, "suggestions from evidence, or none"): the command a `run` step ran
 //! with its exit code and last stderr lines, the HTTP response an expectation
-//! read (status, an excerpt of the body), the step's timing, and when it
+//! read (status, an excerpt of the body), the step's timing (connecting apart
+//! where the client tells), and when it
 //! started (service-log lines are timed from it). Made by the step executors,
 //! carried by `run::outcome::Failure` into the JSON report's `failure.evidence`,
 //! read by `report::suggest`. Bounded here, once, so no report carries a whole
@@ -154,11 +155,28 @@ impl ResponseEvidence {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
     pub total_ms: f64,
-    /// From sending the request until the response's head arrived: the server's
-    /// time to answer, connecting included (the pooled client does not tell
-    /// connecting apart).
+    /// From sending the request until the response's head arrived: connecting
+    /// (`connect_ms`, when it is known) and then the server's time to answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_byte_ms: Option<f64>,
+    /// How long opening the request's connection took (TCP connect): 0 on a
+    /// kept-alive connection it reused (`reused_connection`). Left out where
+    /// the client does not tell (HTTPS, redirects, multipart bodies: reqwest's
+    /// pool), and `first_byte_ms` then includes connecting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_ms: Option<f64>,
+    /// The request went on a kept-alive connection: no connecting at all.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reused_connection: bool,
+}
+
+/// How a request got its connection, where the client tells.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Connecting {
+    /// It opened one, in this long.
+    Opened(Duration),
+    /// It reused a kept-alive one.
+    Reused,
 }
 
 impl Timing {
@@ -166,6 +184,24 @@ impl Timing {
         Timing {
             total_ms: millis(total),
             first_byte_ms: first_byte.map(millis),
+            connect_ms: None,
+            reused_connection: false,
+        }
+    }
+
+    /// The same, with how the connection was had.
+    pub fn connecting(self, connecting: Option<Connecting>) -> Timing {
+        match connecting {
+            Some(Connecting::Opened(took)) => Timing {
+                connect_ms: Some(millis(took)),
+                ..self
+            },
+            Some(Connecting::Reused) => Timing {
+                connect_ms: Some(0.0),
+                reused_connection: true,
+                ..self
+            },
+            None => self,
         }
     }
 }

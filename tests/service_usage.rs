@@ -182,6 +182,42 @@ fn each_services_peak_cpu_and_memory_is_in_every_report() {
     assert_eq!(kinds.last(), Some(&"run_finished"));
     assert_eq!(events[usage[1]]["service"], "hog");
     assert!(events[usage[1]]["peak_rss_bytes"].as_u64().unwrap() > 150 * MIB);
+    // The event says when each peak was reached, as the JSON report does.
+    for (index, name) in [(usage[0], "burner"), (usage[1], "hog")] {
+        let in_report = service(&report, name);
+        for field in ["peak_rss_at_ms", "peak_cpu_at_ms"] {
+            assert_eq!(
+                events[index][field], in_report[field],
+                "{field}: {}",
+                events[index]
+            );
+        }
+    }
+    // So do the YAML report and the HTML table.
+    for (index, name) in [(0, "burner"), (1, "hog")] {
+        let in_report = service(&report, name);
+        assert_eq!(
+            services[index]["peak_rss_at_ms"].as_f64(),
+            in_report["peak_rss_at_ms"].as_f64(),
+            "{name}"
+        );
+        assert_eq!(
+            services[index]["peak_cpu_at_ms"].as_f64(),
+            in_report["peak_cpu_at_ms"].as_f64(),
+            "{name}"
+        );
+    }
+    let hog_row = html
+        .split("<tr><th>hog</th>")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no row of hog in the services table:\n{html}"));
+    // Its peak memory and its peak CPU, each with when it was reached.
+    assert_eq!(
+        hog_row.matches("<span class=\"at\">at ").count(),
+        2,
+        "{hog_row}"
+    );
 }
 
 #[test]
@@ -261,7 +297,11 @@ fn high_usage_makes_warnings_and_recommendations() {
     assert!(!recommendations.contains("calm"));
     let html = std::fs::read_to_string(dir.path().join("merged.html")).unwrap();
     assert!(html.contains("<td class=\"high\">600.0 MiB</td>"), "{html}");
-    assert!(html.contains("<td class=\"high\">97.5%</td>"));
+    // Each peak with when it was reached, when the report says it.
+    assert!(
+        html.contains("<td class=\"high\">97.5% <span class=\"at\">at 1.4s</span></td>"),
+        "{html}"
+    );
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! that exited 0 is not called failed; a status expectation quotes the status
 //! and a bounded, masked excerpt of the body; a 500 quotes the Python traceback
 //! the service logged with its time after the request, a quiet log quotes
-//! nothing; a slow step gives its timing breakdown and no advice.
+//! nothing; a slow step gives its timing breakdown (connecting, then the
+//! service's waiting time) and no advice.
 
 use serde_json::Value;
 
@@ -170,12 +171,25 @@ fn a_slow_step_gives_its_timing_and_no_advice() {
         text.starts_with("too slow: GET http://127.0.0.1:") && text.contains("/slow took "),
         "{text}"
     );
-    assert!(
-        text.contains(": its response head came after ")
-            && text
-                .contains("(the service's time to answer, connecting included) and its body took "),
-        "{text}"
-    );
+    // The plain client tells connecting apart: this request opened its
+    // connection (the readiness probe's was another client's), locally, in far
+    // less than the service's 0.3 s.
+    let connect = timing["connect_ms"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no connect_ms in {timing}"));
+    assert!(connect < head && connect < 100.0, "{timing}");
+    assert!(timing.get("reused_connection").is_none(), "{timing}");
+    // The suggestion names the waiting time, not a generic line.
+    let waiting = text
+        .split_once(": connecting took ")
+        .and_then(|(_, rest)| rest.split_once(", then the service took "))
+        .and_then(|(_, rest)| {
+            rest.split_once(" to send its response head (waiting) and its body took ")
+        })
+        .and_then(|(waiting, _)| waiting.strip_suffix("ms"))
+        .and_then(|waiting| waiting.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no waiting time in {text}"));
+    assert!((300.0..=head).contains(&waiting), "{text}");
     let recommendations = report["recommendations"].to_string();
     assert!(!recommendations.contains("caching"), "{recommendations}");
     assert!(!recommendations.contains("slow path"), "{recommendations}");
@@ -194,33 +208,49 @@ fn a_failure_that_reads_no_step_cites_none() {
     );
 }
 
-/// `ritc run` on a suite whose only service is `service`, and its JSON report.
-fn run_with_service(service: &str) -> Value {
+/// `ritc run` on a suite whose only service is `service` (`{{port}}` its
+/// port, `{{token}}` a secret), its JSON report, its events and the port.
+fn run_with_service(service: &str) -> (Value, Vec<Value>, u16) {
     let suite = Suite::new();
     let port = free_port();
     suite.file(
         "main.rit",
         &format!(
-            "param port = {port}\n\n{service}\n\ntest \"health\" {{\n  GET \"http://127.0.0.1:{{{{port}}}}/health\"\n  expect status == 200\n}}\n"
+            "param port = {port}\nsecret token = env(\"SUGGEST_TOKEN\")\n\n{service}\n\ntest \"health\" {{\n  GET \"http://127.0.0.1:{{{{port}}}}/health\"\n  expect status == 200\n}}\n"
         ),
     );
-    let output = suite.run(&["main.rit", "--report", "json=report.json"]);
+    let output = suite
+        .command(&[
+            "main.rit",
+            "--report",
+            "json=report.json",
+            "--events",
+            "jsonl",
+        ])
+        .env("SUGGEST_TOKEN", TOKEN)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
-    let report: Value = serde_json::from_str(
-        &std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap(),
-    )
-    .unwrap();
+    let all = text(&output);
+    assert!(!all.contains(TOKEN), "{all}");
+    let written = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
+    assert!(!written.contains(TOKEN), "{written}");
+    let report: Value = serde_json::from_str(&written).unwrap();
     assert_eq!(
         report["problems"][0]["cause"], "service_not_ready",
         "{report}"
     );
-    report
+    let events = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (report, events, port)
 }
 
 #[test]
 fn a_service_never_ready_is_told_by_its_probes_history_and_its_log() {
-    let report = run_with_service(
-        "service api = \"echo booting; echo ERROR cannot bind 127.0.0.1:{{port}} >&2; exec sleep 30\" {\n  ready http \"http://127.0.0.1:{{port}}/health\" within 1s\n}",
+    let (report, events, port) = run_with_service(
+        "service api = \"echo booting; echo ERROR cannot bind 127.0.0.1:{{port}} >&2; exec sleep 30\" {\n  ready http \"http://127.0.0.1:{{port}}/health?token={{token}}\" within 1s\n}",
     );
     let text = report["problems"][0]["suggestion"]
         .as_str()
@@ -228,14 +258,18 @@ fn a_service_never_ready_is_told_by_its_probes_history_and_its_log() {
         .to_string();
     // Tried every 75 ms for a second: about a dozen attempts, all refused.
     let attempts: u32 = text
-        .split_once("/health\"` was tried ")
+        .split_once("/health?token=***\"` was tried ")
         .and_then(|(_, rest)| rest.split_once(" times in "))
         .and_then(|(count, _)| count.parse().ok())
         .unwrap_or_else(|| panic!("{text}"));
     assert!((3..=20).contains(&attempts), "{text}");
+    // The last attempt in one plain sentence, not the HTTP client's chain of
+    // errors ("error sending request for url (…): client error (Connect): …").
+    let refused = format!("connection refused (127.0.0.1:{port})");
     assert!(
-        text.contains("(within 1s) and never held; the last attempt: ")
-            && text.contains("Connection refused"),
+        text.contains(&format!(
+            "(within 1s) and never held; the last attempt: {refused}; "
+        )),
         "{text}"
     );
     assert!(
@@ -244,11 +278,50 @@ fn a_service_never_ready_is_told_by_its_probes_history_and_its_log() {
     );
     // The same suggestion on the `(run)` entry of failed_tests.
     assert_eq!(report["failed_tests"][0]["suggestion"], text.as_str());
+    // The problem carries what was seen as data, masked, as a step failure does:
+    // in the JSON report and in its `run_problem` event.
+    let evidence = &report["problems"][0]["evidence"]["readiness"];
+    assert_eq!(
+        evidence["probe"],
+        format!("ready http \"http://127.0.0.1:{port}/health?token=***\""),
+        "{report}"
+    );
+    assert_eq!(evidence["attempts"], attempts, "{evidence}");
+    assert_eq!(evidence["last_problem"], refused.as_str(), "{evidence}");
+    assert_eq!(evidence["within_ms"], 1000.0, "{evidence}");
+    assert!(evidence.get("exit").is_none(), "{evidence}");
+    let problem = events
+        .iter()
+        .find(|event| event["type"] == "run_problem")
+        .unwrap_or_else(|| panic!("no run_problem in {events:?}"));
+    assert_eq!(problem["evidence"]["readiness"], *evidence, "{problem}");
+}
+
+/// A `ready tcp` probe's last attempt reads as plainly.
+#[test]
+fn a_tcp_probe_that_was_refused_says_so_in_one_sentence() {
+    let (report, _, port) = run_with_service(
+        "service api = \"exec sleep 30\" {\n  ready tcp \"127.0.0.1:{{port}}\" within 500ms\n}",
+    );
+    let evidence = &report["problems"][0]["evidence"]["readiness"];
+    assert_eq!(
+        evidence["last_problem"],
+        format!("connection refused (127.0.0.1:{port})"),
+        "{report}"
+    );
+    assert!(
+        report["problems"][0]["message"]
+            .as_str()
+            .is_some_and(|message| message.ends_with(&format!(
+                "service `api` was not ready within 500ms (ready tcp \"127.0.0.1:{port}\": connection refused (127.0.0.1:{port}))"
+            ))),
+        "{report}"
+    );
 }
 
 #[test]
 fn a_service_that_exits_is_told_by_its_exit_and_a_quiet_one_by_nothing_more() {
-    let report = run_with_service(
+    let (report, _, _) = run_with_service(
         "service api = \"echo starting; exit 2\" {\n  ready http \"http://127.0.0.1:{{port}}/health\" within 20s\n}",
     );
     let text = report["problems"][0]["suggestion"]

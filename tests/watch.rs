@@ -1,14 +1,15 @@
 //! Resource warnings (issue 24 bullet 2) against real servers: a private
 //! `redis-server` started here with a small `maxmemory` that the suite fills past
 //! 80% (the warning names the percentage, in every report and the events, with
-//! the password masked); a PostgreSQL role with a low connection limit that
-//! parallel tests drive near it, and a MariaDB user with `MAX_USER_CONNECTIONS`
-//! likewise; and a run that leans on both lightly and must
-//! produce no warning at all. Watching never changes the status; `--no-watch`
-//! turns it off.
+//! the password masked); a PostgreSQL role with a low connection limit driven
+//! near it by a `load` against a real service that connects as that role (the
+//! warning names the load it came in), and by parallel tests; a MariaDB user
+//! with `MAX_USER_CONNECTIONS` likewise; and a passing run with a service, a
+//! load, both servers and a run history that must produce no warning at all.
+//! Watching never changes the status; `--no-watch` turns it off.
 //!
 //! PostgreSQL is the machine's (127.0.0.1:5432, database `test`, user
-//! `postgres`, no password); the role made here is dropped at the end.
+//! `postgres`, no password); the roles made here are dropped at the end.
 
 use serde_json::Value;
 use std::net::TcpStream;
@@ -97,17 +98,18 @@ fn named_percent(message: &str) -> u64 {
         .unwrap_or_else(|| panic!("no percentage in {message:?}"))
 }
 
-/// In a run that ran a `load` step the warning is in the seed's words, "during
-/// load test"; without one (above) it says "during the run".
+/// A warning says "during load test" only when its peak came while a `load`
+/// ran (below, with PostgreSQL): here the load runs first and the cache is
+/// filled after it, so the peak, in a run that ran a load, was the run's.
 #[test]
-fn a_warning_of_a_run_with_a_load_says_during_load_test() {
+fn a_peak_after_the_load_says_during_the_run_even_in_a_run_with_a_load() {
     let suite = Suite::new();
     let redis = PrivateRedis::start(suite.dir.path(), "8mb");
     let port = free_port();
     suite.file(
         "load.rit",
         &format!(
-            "{}param port = {port}\n\nservice web = \"python3 -m http.server {{{{port}}}} --bind 127.0.0.1\" {{\n  ready http \"http://127.0.0.1:{{{{port}}}}/\" within 20s\n}}\n\ntest \"fill the cache\" {{\n  redis cache \"SETRANGE big 6000000 x\"\n  expect value == 6000001\n}}\n\ntest \"browse\" {{\n  load GET \"http://127.0.0.1:{{{{port}}}}/\" {{\n    concurrency 2\n    requests 20\n  }}\n  expect succeeded == 20\n}}\n",
+            "{}param port = {port}\n\nservice web = \"python3 -m http.server {{{{port}}}} --bind 127.0.0.1\" {{\n  ready http \"http://127.0.0.1:{{{{port}}}}/\" within 20s\n}}\n\ntest \"browse\" {{\n  redis cache \"PING\"\n  expect ok\n  load GET \"http://127.0.0.1:{{{{port}}}}/\" {{\n    concurrency 2\n    requests 20\n  }}\n  expect succeeded == 20\n}}\n\ntest \"fill the cache\" {{\n  redis cache \"SETRANGE big 6000000 x\"\n  expect value == 6000001\n}}\n",
             redis_preamble(redis.port)
         ),
     );
@@ -120,9 +122,10 @@ fn a_warning_of_a_run_with_a_load_says_during_load_test() {
     let warning = warnings[0].as_str().unwrap();
     assert!(
         warning.starts_with("Redis memory usage at ")
-            && warning.contains(" during load test: used_memory "),
+            && warning.contains(" during the run: used_memory "),
         "{warning}"
     );
+    assert!(!warning.contains("load test"), "{warning}");
 }
 
 #[test]
@@ -362,36 +365,203 @@ fn a_role_driven_near_its_connection_limit_is_a_warning() {
     assert_eq!(json_report(&suite)["warnings"], serde_json::json!([]));
 }
 
+/// A suite whose service opens a PostgreSQL connection as `role` for each
+/// request to /orders and holds it 0.5 s (tests/watch/pg_per_request.py), a
+/// test that names the role's database through a `sql` step, and a `load` of
+/// 8 clients against /orders for 3 s: 8 of the role's connections at once, and
+/// the `sql` step's pooled one. Returns the source and the load's line.
+fn service_under_load(role: &LimitedRole, port: u16) -> (String, usize) {
+    let server = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/watch/pg_per_request.py");
+    let source = format!(
+        "param port = {port}\nlet db = database(\"{url}\")\n\nservice orders = \"python3 {server} {{{{port}}}} {name}\" {{\n  ready http \"http://127.0.0.1:{{{{port}}}}/health\" within 20s\n}}\n\ntest \"the role reaches its database\" {{\n  sql db \"SELECT 1 AS one\"\n  expect rows[0].one == 1\n}}\n\ntest \"orders under load\" {{\n  load GET \"http://127.0.0.1:{{{{port}}}}/orders\" {{\n    concurrency 8\n    duration 3s\n  }}\n  expect requests > 0\n}}\n",
+        url = role.url(),
+        name = role.name,
+    );
+    let line = source
+        .lines()
+        .position(|line| line.trim_start().starts_with("load GET"))
+        .unwrap()
+        + 1;
+    (source, line)
+}
+
+/// Issue 24 bullet 5: a PostgreSQL role with a low connection limit, driven near
+/// it by a `load` against a real service that connects as that role. The warning
+/// names the role, its figures, the percentage, when, and the load it came in;
+/// the same load with the limit far away says nothing.
 #[test]
-fn a_run_that_leans_lightly_on_redis_and_postgres_has_no_warning_at_all() {
+fn a_load_that_drives_a_services_role_near_its_connection_limit_is_a_warning() {
+    if !postgres_reachable() || Command::new("psql").arg("--version").output().is_err() {
+        eprintln!("psql and PostgreSQL are needed: skipped");
+        return;
+    }
+    let role = LimitedRole::create(10);
+    let suite = Suite::new();
+    let port = free_port();
+    let (source, load_line) = service_under_load(&role, port);
+    suite.file("db.rit", &source);
+    let output = run(&suite, &["db.rit", "--report", "json=report.json"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    let report = json_report(&suite);
+    let warnings: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let of_role = format!(
+        " of the 10 connections role `{}` may open (its CONNECTION LIMIT) were in use (",
+        role.name
+    );
+    let warning = warnings
+        .iter()
+        .find(|warning| warning.contains(&of_role))
+        .unwrap_or_else(|| panic!("no warning of the role in {warnings:?}\n{all}"));
+    // "Database connection pool near capacity during load test `load GET …`
+    // (db.rit:17): 9 of the 10 connections role `…` … were in use (90%) on URL,
+    // at 2.1s into the run (warning from 80%)"
+    let during = format!(
+        "Database connection pool near capacity during load test `load GET http://127.0.0.1:{port}/orders` (db.rit:{load_line}): "
+    );
+    let figures = warning
+        .strip_prefix(&during)
+        .unwrap_or_else(|| panic!("{warning}"));
+    let used: u64 = figures
+        .split(' ')
+        .next()
+        .and_then(|used| used.parse().ok())
+        .unwrap_or_else(|| panic!("{warning}"));
+    assert!((8..=10).contains(&used), "{warning}");
+    assert!(
+        figures.contains(&format!(
+            "{used}{of_role}{}%) on {}, at ",
+            used * 10,
+            role.url()
+        )) && figures.ends_with(" into the run (warning from 80%)"),
+        "{warning}"
+    );
+    // The resource record says when, inside the run; the status is the tests'.
+    let resource = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|resource| resource["message"] == *warning)
+        .unwrap_or_else(|| panic!("{}", report["resources"]));
+    assert_eq!(resource["kind"], "database_connections");
+    let at = resource["at_ms"].as_f64().unwrap();
+    assert!(
+        at > 0.0 && at <= report["test_run"]["duration_ms"].as_f64().unwrap(),
+        "{resource}"
+    );
+    assert_eq!(report["test_run"]["status"], "PASSED");
+    assert!(
+        report["recommendations"].to_string().contains(&format!(
+            "({} at {}%)",
+            role.url(),
+            used * 10
+        )),
+        "{}",
+        report["recommendations"]
+    );
+
+    // The same load with the role's limit far away: nothing to say about it.
+    drop(role);
+    let roomy = LimitedRole::create(100);
+    let (source, _) = service_under_load(&roomy, port);
+    suite.file("db.rit", &source);
+    let output = run(&suite, &["db.rit", "--report", "json=report.json"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    let report = json_report(&suite);
+    assert!(
+        !report["warnings"].to_string().contains(&roomy.name),
+        "{}\n{all}",
+        report["warnings"]
+    );
+    assert!(
+        report["tests"][1]["loads"][0]["succeeded"]
+            .as_u64()
+            .unwrap()
+            > 8,
+        "{}",
+        report["tests"][1]
+    );
+}
+
+/// Issue 24 bullet 5, "a passing run that must produce no warning at all": a
+/// service (sampled), a `load` against it, Redis and PostgreSQL leaned on lightly
+/// (watched), and a run history, recorded by each of three green runs. No format has a warning, a
+/// recommendation or a resource record, and the events have no
+/// `resource_warnings` or `history` finding.
+#[test]
+fn a_passing_run_with_a_service_a_load_watched_servers_and_history_has_no_warning_at_all() {
     if !postgres_reachable() {
         return;
     }
     let suite = Suite::new();
     let redis = PrivateRedis::start(suite.dir.path(), "64mb");
+    let port = free_port();
     suite.file(
         "light.rit",
         &format!(
-            "{}let db = database(\"{POSTGRES_ADMIN}\")\n\ntest \"a little of each\" {{\n  redis cache \"SET greeting hello\"\n  expect ok\n  redis cache \"GET greeting\"\n  expect value == \"hello\"\n  sql db \"SELECT 1 AS one FROM pg_sleep(0.6)\"\n  expect rows[0].one == 1\n}}\n",
+            "{}let db = database(\"{POSTGRES_ADMIN}\")\nparam port = {port}\n\nservice web = \"python3 -m http.server {{{{port}}}} --bind 127.0.0.1\" {{\n  ready http \"http://127.0.0.1:{{{{port}}}}/\" within 20s\n}}\n\ntest \"a little of each\" {{\n  redis cache \"SET greeting hello\"\n  expect ok\n  redis cache \"GET greeting\"\n  expect value == \"hello\"\n  sql db \"SELECT 1 AS one FROM pg_sleep(0.6)\"\n  expect rows[0].one == 1\n}}\n\ntest \"a light load\" {{\n  load GET \"http://127.0.0.1:{{{{port}}}}/\" {{\n    concurrency 2\n    requests 20\n  }}\n  expect succeeded == 20\n}}\n",
             redis_preamble(redis.port)
         ),
     );
-    let mut args = vec!["light.rit"];
-    args.extend_from_slice(EVERY_REPORT);
-    let output = run(&suite, &args);
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{all}");
-    assert!(!all.contains("warning:"), "{all}");
-    assert!(all.contains("; 0 warnings in"), "{all}");
-    let report = json_report(&suite);
-    assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
-    assert_eq!(report["resources"], serde_json::json!([]));
-    assert_eq!(report["recommendations"], serde_json::json!([]));
-    assert!(!read(&suite, "report.xml").contains("name=\"warning\""));
-    let events = run(&suite, &["light.rit", "--events", "jsonl"]);
+    let history = suite.dir.path().join("history");
+    let history_arg = history.to_string_lossy().into_owned();
+    // Two runs with every report, then a third with events: a history of fewer
+    // than three green runs cannot call anything a regression, so the machine's
+    // load cannot make one up.
+    for round in 1..=2 {
+        let mut args = vec!["light.rit", "--history", &history_arg];
+        args.extend_from_slice(EVERY_REPORT);
+        let output = run(&suite, &args);
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(0), "round {round}: {all}");
+        assert!(!all.contains("warning:"), "round {round}: {all}");
+        assert!(all.contains("; 0 warnings in"), "round {round}: {all}");
+        let report = json_report(&suite);
+        assert_eq!(report["test_run"]["status"], "PASSED", "{report}");
+        assert_eq!(report["summary"]["warnings"], 0, "{report}");
+        assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
+        assert_eq!(report["resources"], serde_json::json!([]));
+        assert_eq!(report["recommendations"], serde_json::json!([]));
+        // Watched and sampled all the same: the service is listed.
+        assert_eq!(report["services"][0]["name"], "web", "{report}");
+        assert!(!read(&suite, "report.xml").contains("name=\"warning\""));
+        assert!(!read(&suite, "report.tap").contains("# warning"));
+        let yaml = read(&suite, "report.yaml");
+        assert!(yaml.contains("warnings: []"), "{yaml}");
+        assert!(yaml.contains("recommendations: []"), "{yaml}");
+        let html = read(&suite, "report.html");
+        assert!(!html.contains("Redis memory"), "{html}");
+        assert!(!html.contains("history:"), "{html}");
+    }
+    let events = run(
+        &suite,
+        &["light.rit", "--history", &history_arg, "--events", "jsonl"],
+    );
     let stdout = String::from_utf8_lossy(&events.stdout);
     assert!(stdout.contains("\"type\":\"run_finished\""), "{stdout}");
     assert!(!stdout.contains("resource_warnings"), "{stdout}");
+    let finished: Value = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|event| event["type"] == "run_finished")
+        .unwrap();
+    assert_eq!(finished["warnings"], serde_json::json!([]), "{finished}");
+    for line in stdout
+        .lines()
+        .filter(|line| line.contains("\"type\":\"history\""))
+    {
+        let event: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(event["findings"], serde_json::json!([]), "{event}");
+    }
+    // Each run was recorded.
+    let recorded = std::fs::read_to_string(history.join("runs.jsonl")).unwrap();
+    assert_eq!(recorded.lines().count(), 3, "{recorded}");
 }
 
 // ---------------------------------------------------------------------------

@@ -206,6 +206,7 @@ impl EventsReporter {
                 "suggestion": super::suggest::for_problem(*cause, evidence, detail.as_deref()).map(|text| mask(&text)),
                 "fails_run": fails_run,
                 "cause": cause,
+                "evidence": model::masked_evidence(evidence, &self.masker),
             }),
             Event::CheckpointSettled(checkpoint) => json!({
                 "type": "checkpoint_settled",
@@ -230,6 +231,10 @@ impl EventsReporter {
                 "processes": usage.max_processes,
                 "samples": usage.samples,
                 "sampled_ms": model::millis(usage.sampled),
+                // When each peak was first reached, as the JSON report and the
+                // resource warnings say it (null: not measured).
+                "peak_rss_at_ms": usage.peak_rss_at.map(model::millis),
+                "peak_cpu_at_ms": usage.peak_cpu_at.map(model::millis),
             }),
             Event::HistoryFindings(findings) => json!({
                 "type": "history",

@@ -10,6 +10,7 @@ use crate::steps::load::histogram;
 use crate::units::chart_millis;
 use serde_json::Value as Json;
 use std::fmt::Write;
+use std::time::Duration;
 
 pub fn render(report: &RunReport) -> String {
     let run = &report.test_run;
@@ -179,14 +180,25 @@ fn services(out: &mut String, report: &RunReport) {
     out.push_str("<section id=\"services\">\n<h2>Services while the tests ran</h2>\n<table class=\"services\"><thead><tr><th>service</th><th>peak memory (RSS)</th><th>peak CPU (1 s, % of a core)</th><th>CPU time</th><th>processes</th><th>sampled</th></tr></thead><tbody>\n");
     for service in &report.services {
         let high = |is_high: bool| if is_high { " class=\"high\"" } else { "" };
+        // When the peak was reached, as the warnings say it: " at 1.4s".
+        let at = |at_ms: Option<f64>| {
+            at_ms.map_or_else(String::new, |at| {
+                format!(
+                    " <span class=\"at\">at {}</span>",
+                    crate::units::short_duration(Duration::from_secs_f64(at.max(0.0) / 1000.0))
+                )
+            })
+        };
         let _ = writeln!(
             out,
-            "<tr><th>{}</th><td{}>{}</td><td{}>{}</td><td>{:.2}s</td><td>{}</td><td>{} samples over {:.1}s</td></tr>",
+            "<tr><th>{}</th><td{}>{}{}</td><td{}>{}{}</td><td>{:.2}s</td><td>{}</td><td>{} samples over {:.1}s</td></tr>",
             escape(&service.name),
             high(service.high_memory()),
             escape(&service.peak_rss),
+            at(service.peak_rss_at_ms),
             high(service.high_cpu()),
             escape(&super::model::cpu_figure(service.peak_cpu_percent)),
+            at(service.peak_cpu_at_ms),
             service.cpu_seconds,
             service.processes,
             service.samples,
@@ -195,7 +207,7 @@ fn services(out: &mut String, report: &RunReport) {
     }
     let _ = writeln!(
         out,
-        "</tbody></table>\n<p class=\"note\">Sampled from each service's process tree every 250 ms; marked from {} of a core sustained for 1 s, or {} of memory.</p>\n</section>",
+        "</tbody></table>\n<p class=\"note\">Sampled from each service's process tree every 250 ms; each peak with when it was first reached, counted from the start of the run; marked from {} of a core sustained for 1 s, or {} of memory.</p>\n</section>",
         escape(&crate::units::measured_percent(
             super::model::SERVICE_CPU_WARNING_PERCENT
         )),
@@ -842,6 +854,7 @@ svg .label { font-size: 10px; fill: var(--soft); } svg .title { font-size: 12px;
 svg .series { fill: none; stroke-width: 1.8; } svg .s0 { stroke: #0969da; } svg .s1 { stroke: var(--failed); } svg .s2 { stroke: var(--warned); }
 svg .s0-label { fill: #0969da; } svg .s1-label { fill: var(--failed); } svg .s2-label { fill: var(--warned); }
 table.services td.high { color: var(--warned); font-weight: 600; }
+table.services .at { font-weight: normal; color: var(--skipped); font-size: 0.9em; }
 .problem { border: 1px solid var(--failed); border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
 footer { margin-top: 32px; font-size: 12px; }
 "#;

@@ -394,6 +394,10 @@ pub struct Problem {
     /// chosen by. `other` in reports of versions that did not write it.
     #[serde(default)]
     pub cause: ProblemCause,
+    /// What was seen (a readiness probe's history), as a failure's evidence:
+    /// what the suggestion cites, for tools to read without parsing it.
+    #[serde(default, skip_serializing_if = "Evidence::is_empty")]
+    pub evidence: Evidence,
 }
 
 /// Reports written before `fails_run` existed counted every problem as a failure.
@@ -501,6 +505,7 @@ impl ReportBuilder {
                     suggestion: suggest::for_problem(*cause, evidence, detail.as_deref()),
                     fails_run: *fails_run,
                     cause: *cause,
+                    evidence: (**evidence).clone(),
                 });
             }
             Event::ServiceUsage(usage) => self.services.push(ServiceUsageRecord::from(usage)),
@@ -1073,6 +1078,7 @@ pub fn mask_report(report: &RunReport, masker: &Masker) -> RunReport {
         mask(&mut problem.message);
         mask_option(&mut problem.detail);
         mask_option(&mut problem.suggestion);
+        mask_evidence(&mut problem.evidence, masker);
     }
     for service in &mut report.services {
         mask(&mut service.name);
@@ -1147,6 +1153,13 @@ pub fn mask_failure(failure: &mut FailureRecord, masker: &Masker) {
 }
 
 /// Every text of a failure's evidence, masked in place.
+/// A copy of `evidence` with every text masked (for the events).
+pub fn masked_evidence(evidence: &Evidence, masker: &Masker) -> Evidence {
+    let mut masked = evidence.clone();
+    mask_evidence(&mut masked, masker);
+    masked
+}
+
 fn mask_evidence(evidence: &mut Evidence, masker: &Masker) {
     let mask = |text: &mut String| *text = masker.mask(text);
     if let Some(command) = &mut evidence.command {

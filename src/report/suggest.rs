@@ -232,8 +232,10 @@ impl Seen<'_> {
         (!seen.is_empty()).then(|| format!("too slow: {}", seen.join("; ")))
     }
 
-    /// "GET http://… took 301ms: its response head came after 300ms (the
-    /// service's time to answer, connecting included) and its body in 1ms".
+    /// "GET http://… took 301ms: connecting took 0.2ms, then the service took
+    /// 299.8ms to send its response head (waiting) and its body took 1ms"; where
+    /// the client does not tell connecting apart, "its response head came after
+    /// 300ms (the service's time to answer, connecting included)".
     fn timing(&self) -> Option<String> {
         let timing = self.failure.evidence.timing.as_ref()?;
         let what = match (
@@ -245,13 +247,32 @@ impl Seen<'_> {
             (None, None) => "the step".to_string(),
         };
         let total = format!("{what} took {}", shown_ms(timing.total_ms));
-        Some(match timing.first_byte_ms {
-            Some(head) => format!(
-                "{total}: its response head came after {} (the service's time to answer, connecting included) and its body took {}",
-                shown_ms(head),
-                shown_ms((timing.total_ms - head).max(0.0))
+        let Some(head) = timing.first_byte_ms else {
+            return Some(total);
+        };
+        let body = shown_ms((timing.total_ms - head).max(0.0));
+        Some(match timing.connect_ms {
+            Some(_) if timing.reused_connection => format!(
+                "{total} on a kept-alive connection (no connecting): the service took {} to send its response head (waiting) and its body took {body}",
+                shown_ms(head)
             ),
-            None => total,
+            Some(connect) => {
+                let waiting = (head - connect).max(0.0);
+                let most = if connect > waiting {
+                    " — most of it connecting, before the service saw the request"
+                } else {
+                    ""
+                };
+                format!(
+                    "{total}: connecting took {}, then the service took {} to send its response head (waiting) and its body took {body}{most}",
+                    shown_ms(connect),
+                    shown_ms(waiting)
+                )
+            }
+            None => format!(
+                "{total}: its response head came after {} (the service's time to answer, connecting included) and its body took {body}",
+                shown_ms(head)
+            ),
         })
     }
 
@@ -782,7 +803,7 @@ fn resource_recommendation(kind: ResourceKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::{CommandEvidence, Evidence, ResponseEvidence, Timing};
+    use crate::evidence::{CommandEvidence, Connecting, Evidence, ResponseEvidence, Timing};
     use serde_json::Map;
     use std::time::Duration;
 
@@ -1149,6 +1170,44 @@ mod tests {
         assert_eq!(
             text,
             "too slow: GET http://127.0.0.1:8080/users/42 took 1.8ms: its response head came after 1.5ms (the service's time to answer, connecting included) and its body took 0.3ms"
+        );
+        // Where the client told connecting apart: the waiting time on its own.
+        slow.evidence.timing = Some(
+            Timing::new(
+                Duration::from_micros(301_500),
+                Some(Duration::from_micros(300_500)),
+            )
+            .connecting(Some(Connecting::Opened(Duration::from_micros(500)))),
+        );
+        assert_eq!(
+            for_failure(&slow, &[], &[]).as_deref(),
+            Some(
+                "too slow: GET http://127.0.0.1:8080/users/42 took 302ms: connecting took 0.5ms, then the service took 300ms to send its response head (waiting) and its body took 1.0ms"
+            )
+        );
+        slow.evidence.timing = Some(
+            Timing::new(
+                Duration::from_micros(1_300_000),
+                Some(Duration::from_micros(1_290_000)),
+            )
+            .connecting(Some(Connecting::Opened(Duration::from_micros(1_200_000)))),
+        );
+        assert!(
+            for_failure(&slow, &[], &[]).is_some_and(|text| text.ends_with(
+                "connecting took 1.2s, then the service took 90ms to send its response head (waiting) and its body took 10ms — most of it connecting, before the service saw the request"
+            )),
+            "{:?}",
+            for_failure(&slow, &[], &[])
+        );
+        slow.evidence.timing = Some(
+            Timing::new(Duration::from_millis(40), Some(Duration::from_millis(39)))
+                .connecting(Some(Connecting::Reused)),
+        );
+        assert_eq!(
+            for_failure(&slow, &[], &[]).as_deref(),
+            Some(
+                "too slow: GET http://127.0.0.1:8080/users/42 took 40ms on a kept-alive connection (no connecting): the service took 39ms to send its response head (waiting) and its body took 1.0ms"
+            )
         );
         // Nothing seen at all: nothing said.
         let bare = failure(FailureKind::Expectation, Cause::TooSlow, &[]);

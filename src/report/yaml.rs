@@ -59,6 +59,8 @@ pub fn view(report: &RunReport) -> Map<String, Json> {
                             "peak_cpu_percent": service.peak_cpu_percent,
                             "cpu_seconds": service.cpu_seconds,
                             "processes": service.processes,
+                            "peak_rss_at_ms": service.peak_rss_at_ms,
+                            "peak_cpu_at_ms": service.peak_cpu_at_ms,
                             "high": service.high,
                         })
                     })

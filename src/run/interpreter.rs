@@ -33,7 +33,7 @@ use driven_step::DrivenStep;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -51,6 +51,19 @@ pub struct RunShared {
     /// reported; the reporters hold clones of it.
     pub secrets: Masker,
     pub events: UnboundedSender<Event>,
+    /// When each step that kept its whole result (a `load`) ran: the resource
+    /// watcher says a peak was reached "during load test" only inside one.
+    pub kept_windows: Mutex<Vec<KeptWindow>>,
+}
+
+/// When a step that kept its whole result ran, and which step it was.
+#[derive(Clone, Debug)]
+pub struct KeptWindow {
+    /// As its `StepStarted` says it: `load GET http://…` (not masked).
+    pub description: String,
+    pub span: Span,
+    pub started: Instant,
+    pub ended: Instant,
 }
 
 pub struct Settings {
@@ -905,6 +918,7 @@ impl TestContext {
             test: self,
             kind,
             step,
+            started: None,
         }) {
             Some(driving) => Some(driving.await),
             None => None,

@@ -8,6 +8,7 @@ pub mod functions;
 pub mod interpreter;
 pub mod open_steps;
 pub mod outcome;
+mod probe_problem;
 pub mod runner;
 pub mod schema;
 pub mod selection;

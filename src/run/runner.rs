@@ -469,6 +469,26 @@ async fn start_services(
     Ok(())
 }
 
+/// When each `load` of the run ran, since the run started, each named as the
+/// resource warnings name it: "`load GET http://…/` (db.rit:14)", masked.
+fn load_windows(shared: &RunShared, started: Instant) -> Vec<crate::watch::LoadWindow> {
+    let kept = match shared.kept_windows.lock() {
+        Ok(windows) => windows.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    kept.iter()
+        .map(|window| crate::watch::LoadWindow {
+            from: window.started.saturating_duration_since(started),
+            to: window.ended.saturating_duration_since(started),
+            name: format!(
+                "`{}` ({})",
+                shared.secrets.mask(&window.description),
+                shared.sources.file_line(window.span)
+            ),
+        })
+        .collect()
+}
+
 /// Runs the plan. Returns a usage error before anything starts when a param or a
 /// top-level value cannot be computed.
 pub async fn run(
@@ -503,6 +523,7 @@ pub async fn run(
         },
         secrets: options.secrets.clone(),
         events: events.clone(),
+        kept_windows: Default::default(),
     });
     let files: Vec<String> = plan
         .suites
@@ -626,9 +647,7 @@ pub async fn run(
             }
             // The last samples are taken while the services stop.
             if let Some(watcher) = &watcher {
-                if tally.ran_load() {
-                    watcher.ran_load();
-                }
+                watcher.loads_ran(load_windows(&shared, started));
                 watcher.stop();
             }
             // A service runs until ritc stops it: one that exited on its own while

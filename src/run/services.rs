@@ -1106,11 +1106,9 @@ async fn attempt_probe(
             let Some(client) = http_client else {
                 return Err("no HTTP client".to_string());
             };
-            let response = client
-                .get(url)
-                .send()
-                .await
-                .map_err(|error| error_with_causes(&error))?;
+            let response = client.get(url).send().await.map_err(|error| {
+                super::probe_problem::http_problem(&error, url, PROBE_ATTEMPT_LIMIT)
+            })?;
             let status = response.status();
             if status.is_success() {
                 Ok(())
@@ -1121,27 +1119,12 @@ async fn attempt_probe(
         ReadyProbe::Tcp(address) => tokio::net::TcpStream::connect(address.as_str())
             .await
             .map(drop)
-            .map_err(|error| error.to_string()),
+            .map_err(|error| super::probe_problem::io_problem(&error, address)),
         ReadyProbe::Log(text) => match process {
             Some(process) if process.log.line_contains(text, log_scanned) => Ok(()),
             _ => Err("no such line yet".to_string()),
         },
     }
-}
-
-/// An error with its chain of causes, which is where "connection refused" hides.
-fn error_with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

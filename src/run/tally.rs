@@ -203,11 +203,6 @@ impl Tally {
         });
     }
 
-    /// Whether a test that finished ran a `load` step (its results were kept).
-    pub fn ran_load(&self) -> bool {
-        self.history.iter().any(|test| !test.loads.is_empty())
-    }
-
     /// What each test did so far, for the run history; taken once.
     pub fn take_history(&mut self) -> Vec<TestEntry> {
         std::mem::take(&mut self.history)

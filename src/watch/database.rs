@@ -119,11 +119,15 @@ impl DatabaseSampler {
         }
     }
 
-    async fn read(&mut self) -> Option<Reading> {
+    /// One reading, and when its query was sent (since the run started): the
+    /// moment its figures are of, whatever connecting or the answer's way back
+    /// took.
+    async fn read(&mut self, at: impl Fn() -> Duration) -> Option<(Reading, Duration)> {
         let mut held = match self.held.take() {
             Some(held) => held,
             None => self.connect().await?,
         };
+        let sent = at();
         let reading = match &mut held {
             Held::Postgres(connection) => read_postgres(connection).await,
             Held::MySql(connection) => read_mysql(connection).await,
@@ -133,7 +137,7 @@ impl DatabaseSampler {
             // Near a limit, or the connection failed: closed now, opened anew next time.
             _ => held.close().await,
         }
-        reading
+        reading.map(|reading| (reading, sent))
     }
 
     async fn connect(&self) -> Option<Held> {
@@ -223,8 +227,8 @@ impl DatabaseSampler {
 
 impl Sampler for DatabaseSampler {
     async fn sample(&mut self, at: impl Fn() -> Duration + Send) {
-        if let Some(reading) = self.read().await {
-            self.observe(reading, at());
+        if let Some((reading, sent)) = self.read(at).await {
+            self.observe(reading, sent);
         }
     }
 
@@ -234,7 +238,7 @@ impl Sampler for DatabaseSampler {
         }
     }
 
-    fn warnings(self, during: &str) -> Vec<ResourceWarning> {
+    fn warnings(self, during: &dyn Fn(Duration) -> String) -> Vec<ResourceWarning> {
         let mut warnings = Vec::new();
         for (limit, peak) in [
             (Limit::Role, &self.role),
@@ -245,7 +249,7 @@ impl Sampler for DatabaseSampler {
                 .as_ref()
                 .filter(|peak| peak.percent() >= WARNING_PERCENT)
             {
-                warnings.push(self.connection_warning(limit, peak, during));
+                warnings.push(self.connection_warning(limit, peak, &during(peak.at)));
             }
         }
         if let Some((waiting, at)) = self.waiting {
@@ -255,7 +259,8 @@ impl Sampler for DatabaseSampler {
                 percent: None,
                 at_ms: millis(at),
                 message: format!(
-                    "Database lock waits {during}: {waiting} statement{} waiting for a lock on {}, {}: tests or the service hold locks others need",
+                    "Database lock waits {}: {waiting} statement{} waiting for a lock on {}, {}: tests or the service hold locks others need",
+                    during(at),
                     if waiting == 1 { "" } else { "s" },
                     self.shown,
                     when(at)
@@ -385,7 +390,7 @@ mod tests {
         sampler.observe(reading((4, 5), 0), Duration::from_millis(1400));
         sampler.observe(reading((1, 5), 2), Duration::from_millis(2000));
         let messages: Vec<String> = sampler
-            .warnings(super::super::warning::during(false))
+            .warnings(&|at| super::super::warning::during(&[], at))
             .into_iter()
             .map(|warning| warning.message)
             .collect();
@@ -403,6 +408,9 @@ mod tests {
         let mut sampler = DatabaseSampler::new(Flavor::MySql, "mysql://root@127.0.0.1/test");
         sampler.observe(reading((3, 5), 0), Duration::from_millis(300));
         sampler.observe(reading((1, 0), 0), Duration::from_millis(600));
-        assert_eq!(sampler.warnings(super::super::warning::during(true)), []);
+        assert_eq!(
+            sampler.warnings(&|at| super::super::warning::during(&[], at)),
+            []
+        );
     }
 }

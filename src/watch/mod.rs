@@ -14,5 +14,5 @@ mod warning;
 mod watcher;
 
 pub use peak::when;
-pub use warning::{ResourceKind, ResourceWarning, WARNING_PERCENT, during};
+pub use warning::{LoadWindow, ResourceKind, ResourceWarning, WARNING_PERCENT};
 pub use watcher::Watcher;

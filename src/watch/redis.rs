@@ -58,8 +58,11 @@ impl RedisSampler {
         Some(connection)
     }
 
-    async fn read(&mut self) -> Option<Info> {
+    /// One `INFO`, and when it was sent (since the run started): the moment
+    /// its figures are of, whatever connecting or the answer's way back took.
+    async fn read(&mut self, at: impl Fn() -> Duration) -> Option<(Info, Duration)> {
         let mut connection = self.connect().await?;
+        let sent = at();
         let info = tokio::time::timeout(
             QUERY_TIMEOUT,
             redis::cmd("INFO").query_async::<String>(&mut connection),
@@ -82,7 +85,7 @@ impl RedisSampler {
                         info.maxclients = pair.get(1).and_then(|value| value.parse().ok());
                     }
                 }
-                Some(info)
+                Some((info, sent))
             }
             _ => {
                 // A broken or slow connection: the next sample opens another.
@@ -112,8 +115,8 @@ impl RedisSampler {
 
 impl Sampler for RedisSampler {
     async fn sample(&mut self, at: impl Fn() -> Duration + Send) {
-        if let Some(info) = self.read().await {
-            self.observe(&info, at());
+        if let Some((info, sent)) = self.read(at).await {
+            self.observe(&info, sent);
         }
     }
 
@@ -122,7 +125,7 @@ impl Sampler for RedisSampler {
         self.connection = None;
     }
 
-    fn warnings(self, during: &str) -> Vec<ResourceWarning> {
+    fn warnings(self, during: &dyn Fn(Duration) -> String) -> Vec<ResourceWarning> {
         let mut warnings = Vec::new();
         if let Some(peak) = self.memory.filter(|peak| peak.percent() >= WARNING_PERCENT) {
             warnings.push(ResourceWarning {
@@ -131,8 +134,9 @@ impl Sampler for RedisSampler {
                 percent: Some(peak.percent()),
                 at_ms: millis(peak.at),
                 message: format!(
-                    "Redis memory usage at {} {during}: used_memory {} of maxmemory {} on {}, {} (warning from {})",
+                    "Redis memory usage at {} {}: used_memory {} of maxmemory {} on {}, {} (warning from {})",
                     whole_percent(peak.percent()),
+                    during(peak.at),
                     binary_size(peak.used),
                     binary_size(peak.limit),
                     self.shown,
@@ -151,8 +155,9 @@ impl Sampler for RedisSampler {
                 percent: Some(peak.percent()),
                 at_ms: millis(peak.at),
                 message: format!(
-                    "Redis connected clients at {} of maxclients {during}: {} of {} on {}, {} (warning from {})",
+                    "Redis connected clients at {} of maxclients {}: {} of {} on {}, {} (warning from {})",
                     whole_percent(peak.percent()),
+                    during(peak.at),
                     peak.used,
                     peak.limit,
                     self.shown,
@@ -169,8 +174,9 @@ impl Sampler for RedisSampler {
                 percent: None,
                 at_ms: millis(since),
                 message: format!(
-                    "Redis evicted {evicted} key{} {during} on {} (evicted_keys {first} → {}), the first {}: its maxmemory was reached and data the tests wrote may be gone",
+                    "Redis evicted {evicted} key{} {} on {} (evicted_keys {first} → {}), the first {}: its maxmemory was reached and data the tests wrote may be gone",
                     if evicted == 1 { "" } else { "s" },
+                    during(since),
                     self.shown,
                     self.evicted_last,
                     when(since)
@@ -234,8 +240,14 @@ mod tests {
         more.used_memory = Some(1_000_000);
         more.evicted_keys = Some(12);
         sampler.observe(&more, Duration::from_millis(1500));
-        // A run that ran a `load` step: the seed's words.
-        let warnings = sampler.warnings(super::super::warning::during(true));
+        // The memory peak came while a load ran, the evictions after it: each
+        // says when it was reached in the seed's words.
+        let loads = [super::super::warning::LoadWindow {
+            from: Duration::from_millis(1000),
+            to: Duration::from_millis(1300),
+            name: "`load GET http://127.0.0.1:8080/` (cache.rit:9)".to_string(),
+        }];
+        let warnings = sampler.warnings(&|at| super::super::warning::during(&loads, at));
         let messages: Vec<&str> = warnings
             .iter()
             .map(|warning| warning.message.as_str())
@@ -243,8 +255,8 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "Redis memory usage at 87% during load test: used_memory 7.0 MiB of maxmemory 8.0 MiB on redis://:***@127.0.0.1:6390, at 1.2s into the run (warning from 80%)",
-                "Redis evicted 12 keys during load test on redis://:***@127.0.0.1:6390 (evicted_keys 0 → 12), the first at 1.5s into the run: its maxmemory was reached and data the tests wrote may be gone",
+                "Redis memory usage at 87% during load test `load GET http://127.0.0.1:8080/` (cache.rit:9): used_memory 7.0 MiB of maxmemory 8.0 MiB on redis://:***@127.0.0.1:6390, at 1.2s into the run (warning from 80%)",
+                "Redis evicted 12 keys during the run on redis://:***@127.0.0.1:6390 (evicted_keys 0 → 12), the first at 1.5s into the run: its maxmemory was reached and data the tests wrote may be gone",
             ]
         );
     }
@@ -258,6 +270,9 @@ mod tests {
         info.maxmemory = None;
         info.used_memory = Some(60_000_000);
         sampler.observe(&info, Duration::from_millis(200));
-        assert_eq!(sampler.warnings(super::super::warning::during(false)), []);
+        assert_eq!(
+            sampler.warnings(&|at| super::super::warning::during(&[], at)),
+            []
+        );
     }
 }

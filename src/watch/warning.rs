@@ -4,15 +4,27 @@
 //! peak load").
 
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
-/// When a warning says its figure was reached, in the seed's words: "during
-/// load test" in a run that ran a `load` step, "during the run" in one that
-/// ran none (a run without a load is no load test).
-pub fn during(ran_load: bool) -> &'static str {
-    if ran_load {
-        "during load test"
-    } else {
-        "during the run"
+/// A `load` step of the run: when it ran, since the run started, and its name
+/// as warnings give it ("`load GET http://…/` (db.rit:14)").
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadWindow {
+    pub from: Duration,
+    pub to: Duration,
+    pub name: String,
+}
+
+/// When a warning says its figure was reached, following the moment `at` (when
+/// the reading's query was sent, so a reading answered just after a load ended
+/// is not taken for the load's): in the seed's words "during load test" when a
+/// `load` was running then, naming it; "during the run" otherwise (a peak
+/// before, after or between the loads, or in a run without one, was no load
+/// test's).
+pub fn during(loads: &[LoadWindow], at: Duration) -> String {
+    match loads.iter().find(|load| load.from <= at && at <= load.to) {
+        Some(load) => format!("during load test {}", load.name),
+        None => "during the run".to_string(),
     }
 }
 
@@ -62,4 +74,43 @@ pub struct ResourceWarning {
     pub at_ms: f64,
     /// The warning in words, with its figures and time.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_peak_is_during_the_load_that_was_running_then() {
+        let loads = [
+            LoadWindow {
+                from: Duration::from_millis(1000),
+                to: Duration::from_millis(3000),
+                name: "`load GET http://127.0.0.1:8080/` (db.rit:14)".to_string(),
+            },
+            LoadWindow {
+                from: Duration::from_millis(5000),
+                to: Duration::from_millis(6000),
+                name: "`load GET http://127.0.0.1:8080/b` (db.rit:20)".to_string(),
+            },
+        ];
+        let at = |millis: u64| during(&loads, Duration::from_millis(millis));
+        assert_eq!(at(500), "during the run");
+        assert_eq!(
+            at(1000),
+            "during load test `load GET http://127.0.0.1:8080/` (db.rit:14)"
+        );
+        assert_eq!(
+            at(3000),
+            "during load test `load GET http://127.0.0.1:8080/` (db.rit:14)"
+        );
+        // Sent just after the load ended: the figures are no longer the load's.
+        assert_eq!(at(3001), "during the run");
+        assert_eq!(at(4000), "during the run");
+        assert_eq!(
+            at(5500),
+            "during load test `load GET http://127.0.0.1:8080/b` (db.rit:20)"
+        );
+        assert_eq!(during(&[], Duration::from_millis(1000)), "during the run");
+    }
 }

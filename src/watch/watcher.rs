@@ -6,13 +6,12 @@
 
 use super::database::{DatabaseSampler, Flavor};
 use super::redis::RedisSampler;
-use super::warning::ResourceWarning;
+use super::warning::{LoadWindow, ResourceWarning};
 use crate::types::ConnectionKind;
 use crate::value::Connection;
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -33,22 +32,24 @@ const FINISH_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// One sampler: a reading at each sample, its warnings at the end.
 pub trait Sampler: Send + 'static {
-    /// Reads the server once; `at` gives the time since the run started when
-    /// the reading arrived. A reading that fails is simply not kept.
+    /// Reads the server once; `at` gives the time since the run started, taken
+    /// when the reading's query is sent (the moment its figures are of). A
+    /// reading that fails is simply not kept.
     fn sample(&mut self, at: impl Fn() -> Duration + Send) -> impl Future<Output = ()> + Send;
     /// Closes what the sampler holds open (its connection), after its last sample.
     fn stop(&mut self) -> impl Future<Output = ()> + Send;
-    /// What came near a limit; `during` says when (`warning::during`).
-    fn warnings(self, during: &str) -> Vec<ResourceWarning>;
+    /// What came near a limit; `during` words when, from the time a peak was
+    /// reached (`warning::during`: inside a load or not).
+    fn warnings(self, during: &dyn Fn(Duration) -> String) -> Vec<ResourceWarning>;
 }
 
 /// A running watcher; `finish` stops it.
 pub struct Watcher {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<Vec<ResourceWarning>>,
-    /// Whether the run ran a `load` step: its warnings are then "during load
-    /// test".
-    ran_load: Arc<AtomicBool>,
+    /// The run's `load` steps, told before `stop`: a peak inside one is
+    /// "during load test" that load.
+    loads: Arc<Mutex<Vec<LoadWindow>>>,
 }
 
 impl Watcher {
@@ -60,23 +61,22 @@ impl Watcher {
         started: Instant,
     ) -> Watcher {
         let (stop, stopped) = watch::channel(false);
-        let ran_load = Arc::new(AtomicBool::new(false));
+        let loads: Arc<Mutex<Vec<LoadWindow>>> = Arc::default();
         let task = tokio::spawn(watch_servers(
             connections,
             started,
             stopped,
-            Arc::clone(&ran_load),
+            Arc::clone(&loads),
         ));
-        Watcher {
-            stop,
-            task,
-            ran_load,
-        }
+        Watcher { stop, task, loads }
     }
 
-    /// Says that the run ran a `load` step (before `stop`).
-    pub fn ran_load(&self) {
-        self.ran_load.store(true, Ordering::SeqCst);
+    /// Says when the run's `load` steps ran (before `stop`).
+    pub fn loads_ran(&self, windows: Vec<LoadWindow>) {
+        match self.loads.lock() {
+            Ok(mut loads) => *loads = windows,
+            Err(poisoned) => *poisoned.into_inner() = windows,
+        }
     }
 
     /// Asks every sampler to take its last sample and stop, without waiting.
@@ -103,7 +103,7 @@ async fn watch_servers(
     connections: impl Fn() -> Vec<Connection>,
     started: Instant,
     mut stopped: watch::Receiver<bool>,
-    ran_load: Arc<AtomicBool>,
+    loads: Arc<Mutex<Vec<LoadWindow>>>,
 ) -> Vec<ResourceWarning> {
     let mut watched: HashSet<(ConnectionKind, String)> = HashSet::new();
     let mut samplers: JoinSet<Vec<ResourceWarning>> = JoinSet::new();
@@ -114,7 +114,7 @@ async fn watch_servers(
             &mut samplers,
             started,
             &stopped,
-            &ran_load,
+            &loads,
         );
         if wait_or_stop(&mut stopped, DISCOVERY_INTERVAL).await {
             break;
@@ -127,7 +127,7 @@ async fn watch_servers(
         &mut samplers,
         started,
         &stopped,
-        &ran_load,
+        &loads,
     );
     let mut warnings = Vec::new();
     let deadline = tokio::time::Instant::now() + FINISH_TIMEOUT;
@@ -149,7 +149,7 @@ fn watch_new(
     samplers: &mut JoinSet<Vec<ResourceWarning>>,
     started: Instant,
     stopped: &watch::Receiver<bool>,
-    ran_load: &Arc<AtomicBool>,
+    loads: &Arc<Mutex<Vec<LoadWindow>>>,
 ) {
     for connection in connections {
         let key = (connection.kind, connection.url.to_string());
@@ -159,7 +159,7 @@ fn watch_new(
                 connection,
                 started,
                 stopped.clone(),
-                Arc::clone(ran_load),
+                Arc::clone(loads),
             );
         }
     }
@@ -170,7 +170,7 @@ fn spawn_sampler(
     connection: &Connection,
     started: Instant,
     stopped: watch::Receiver<bool>,
-    ran_load: Arc<AtomicBool>,
+    loads: Arc<Mutex<Vec<LoadWindow>>>,
 ) {
     match connection.kind {
         ConnectionKind::Redis => {
@@ -178,7 +178,7 @@ fn spawn_sampler(
                 RedisSampler::new(&connection.url),
                 started,
                 stopped,
-                ran_load,
+                loads,
             ));
         }
         ConnectionKind::Database => {
@@ -187,7 +187,7 @@ fn spawn_sampler(
                     DatabaseSampler::new(flavor, &connection.url),
                     started,
                     stopped,
-                    ran_load,
+                    loads,
                 ));
             }
         }
@@ -200,7 +200,7 @@ async fn run_sampler<S: Sampler>(
     mut sampler: S,
     started: Instant,
     mut stopped: watch::Receiver<bool>,
-    ran_load: Arc<AtomicBool>,
+    loads: Arc<Mutex<Vec<LoadWindow>>>,
 ) -> Vec<ResourceWarning> {
     let at = move || started.elapsed();
     while !*stopped.borrow() {
@@ -211,7 +211,11 @@ async fn run_sampler<S: Sampler>(
     }
     sampler.sample(at).await;
     sampler.stop().await;
-    sampler.warnings(super::warning::during(ran_load.load(Ordering::SeqCst)))
+    let loads = match loads.lock() {
+        Ok(loads) => loads.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    sampler.warnings(&|at| super::warning::during(&loads, at))
 }
 
 /// Waits `interval`; true when asked to stop first (or the watcher is gone).

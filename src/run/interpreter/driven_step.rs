@@ -3,7 +3,7 @@
 //! open steps and events. A failure of what it runs for the step (an expression,
 //! a statement of the block) is held here and reported as it is.
 
-use super::{KeptRecord, TestContext, TextContext};
+use super::{KeptRecord, KeptWindow, TestContext, TextContext};
 use crate::plan::{Expr, StepPlan};
 use crate::run::outcome::{Event, Failure, FailureKind, StepStatus};
 use crate::steps::StepKind;
@@ -15,11 +15,15 @@ use crate::steps::schema::TargetText;
 use crate::value::{self, Value};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
+use std::time::Instant;
 
 pub(super) struct DrivenStep<'a> {
     pub(super) test: &'a mut TestContext,
     pub(super) kind: &'static dyn StepKind,
     pub(super) step: &'a StepPlan,
+    /// The step's description and when it started (`step_started`), for the
+    /// window of a result it keeps.
+    pub(super) started: Option<(String, Instant)>,
 }
 
 impl DrivenStep<'_> {
@@ -133,7 +137,11 @@ impl StepContext for DrivenStep<'_> {
     }
 
     fn step_started(&mut self, description: String) {
-        self.test.open_steps.start(description, self.step.span);
+        let started = self
+            .test
+            .open_steps
+            .start(description.clone(), self.step.span);
+        self.started = Some((description, started));
     }
 
     fn step_finished(&mut self, result: Result<(), &StepError>) {
@@ -195,5 +203,17 @@ impl StepContext for DrivenStep<'_> {
             kind: self.kind,
             record: value::to_json(record),
         });
+        if let Some((description, started)) = self.started.clone() {
+            let window = KeptWindow {
+                description,
+                span: self.step.span,
+                started,
+                ended: Instant::now(),
+            };
+            match self.test.shared.kept_windows.lock() {
+                Ok(mut windows) => windows.push(window),
+                Err(poisoned) => poisoned.into_inner().push(window),
+            }
+        }
     }
 }

@@ -92,6 +92,10 @@ pub struct HttpResponse {
     /// From the moment the request is sent until the response's head arrived
     /// (`None` where it was not measured: a load's responses).
     pub head_after: Option<Duration>,
+    /// Whether the request opened its connection (and how long that took) or
+    /// reused a kept-alive one; `None` where the client does not tell (reqwest's
+    /// pool, a load's responses).
+    pub connecting: Option<crate::evidence::Connecting>,
     /// The URL that answered, after any redirect followed.
     pub url: String,
     /// The cookies the session's jar would send to `url` after this response.
@@ -576,6 +580,7 @@ async fn exchange(
         encoded: None,
         duration,
         head_after: Some(head_after),
+        connecting: None,
         url: final_url,
         cookies: Vec::new(),
     };

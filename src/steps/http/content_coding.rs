@@ -213,6 +213,7 @@ mod tests {
             encoded: None,
             duration: std::time::Duration::ZERO,
             head_after: None,
+            connecting: None,
             url: "http://x/".to_string(),
             cookies: Vec::new(),
         }

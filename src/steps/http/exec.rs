@@ -44,7 +44,10 @@ impl StepExecutor for HttpExecutor {
                     response.header("content-type"),
                     &response.body,
                 )),
-                timing: Some(Timing::new(response.duration, response.head_after)),
+                timing: Some(
+                    Timing::new(response.duration, response.head_after)
+                        .connecting(response.connecting),
+                ),
                 ..Evidence::default()
             };
             Ok(StepOutput {

@@ -1,6 +1,7 @@
 //! The `http` step kind: its declaration (`kind`), its typed config (`config`),
 //! its execution (`exec`), the result record (`response`), the HTTP client every
-//! HTTP path shares (`client`, with `plain` for plain-text HTTP/1.1,
+//! HTTP path shares (`client`, with `plain` for plain-text HTTP/1.1 and its
+//! `timed_connector`, which tells connecting apart from waiting,
 //! `content_coding` for compressed bodies and `url_credentials`); `load` and `ws`
 //! use these too.
 
@@ -11,6 +12,7 @@ pub mod exec;
 mod kind;
 mod plain;
 mod response;
+mod timed_connector;
 pub mod url_credentials;
 
 pub use config::HttpConfig;

@@ -11,6 +11,7 @@ use super::client::{
     closed_before_answer, header_pairs, incomplete_message, is_idempotent, request_url,
     script_headers,
 };
+use super::timed_connector::{Opened, TimedConnector};
 use crate::failure::Cause;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -22,14 +23,14 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE, USER_AGENT as USER_AGENT
 use std::sync::OnceLock;
 use std::time::Instant;
 
-type PlainClient = Client<HttpConnector, Full<Bytes>>;
+type PlainClient = Client<TimedConnector, Full<Bytes>>;
 
 fn client() -> &'static PlainClient {
     static CLIENT: OnceLock<PlainClient> = OnceLock::new();
     CLIENT.get_or_init(|| {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
-        Client::builder(TokioExecutor::new()).build(connector)
+        Client::builder(TokioExecutor::new()).build(TimedConnector(connector))
     })
 }
 
@@ -123,6 +124,10 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
         (Err(error), _) => return Err(connect_error(&error, url.as_str())),
     };
     let head_after = sent_at.elapsed();
+    let connecting = response
+        .extensions()
+        .get::<Opened>()
+        .map(|opened| opened.for_request(sent_at));
     let status = response.status().as_u16();
     let headers = header_pairs(response.headers());
     let mut set_cookies = response.headers().get_all(SET_COOKIE).iter();
@@ -164,6 +169,7 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
         encoded: None,
         duration: sent_at.elapsed(),
         head_after: Some(head_after),
+        connecting,
         url: url.to_string(),
         cookies: Vec::new(),
     };

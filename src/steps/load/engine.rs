@@ -213,6 +213,7 @@ impl Worker {
                 encoded: None,
                 duration: Duration::ZERO,
                 head_after: None,
+                connecting: None,
                 url: context.url.clone(),
                 cookies: Vec::new(),
             }),

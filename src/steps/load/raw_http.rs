@@ -679,6 +679,7 @@ mod tests {
             encoded: None,
             duration: std::time::Duration::ZERO,
             head_after: None,
+            connecting: None,
             url: String::new(),
             cookies: Vec::new(),
         };
