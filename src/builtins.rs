@@ -26,6 +26,60 @@ pub enum Accepts {
     /// `len`: string, bytes, list or object.
     Sized,
     Service,
+    /// A string written in a small language of its own (a regex, a JSONPath…),
+    /// checked by `ritc check` when it is a literal (`Syntax::check`).
+    Pattern(Syntax),
+}
+
+/// The small languages a core function's argument is written in. A literal
+/// argument is compiled by the checker with the same code the runtime uses, so
+/// both refuse the same texts with the same words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    /// Rust `regex` syntax, as `matches` reads it.
+    Regex,
+    /// RFC 9535 JSONPath (`$.items[?@.id == 'x'].name`).
+    JsonPath,
+    /// XPath 1.0 (`//title/text()`, `count(//li)`).
+    XPath,
+    /// A `time` format description (`[year]-[month]-[day]`).
+    DateFormat,
+    /// A WHATWG encoding label (`utf-8`, `latin1`, `shift_jis`).
+    Encoding,
+}
+
+impl Syntax {
+    /// What the text is, in a message: "a JSONPath".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Syntax::Regex => "a regular expression",
+            Syntax::JsonPath => "a JSONPath",
+            Syntax::XPath => "an XPath expression",
+            Syntax::DateFormat => "a date format",
+            Syntax::Encoding => "an encoding label",
+        }
+    }
+
+    /// Compiles `text` only to learn whether it is valid: the checker's side.
+    /// `Err` is the problem in plain words (one line), and the byte offset in
+    /// `text` where it was found when the parser says.
+    pub fn check(self, text: &str) -> Result<(), (String, Option<usize>)> {
+        match self {
+            Syntax::Regex => regex::Regex::new(text).map(drop).map_err(|error| {
+                let detail = error.to_string();
+                let last = detail.lines().last().unwrap_or("invalid pattern").trim();
+                (last.to_string(), None)
+            }),
+            Syntax::JsonPath => json_path_of_text(text).map(drop),
+            Syntax::XPath => xpath_of_text(text).map(drop).map_err(|error| (error, None)),
+            Syntax::DateFormat => date_format_of_text(text)
+                .map(drop)
+                .map_err(|error| (error, None)),
+            Syntax::Encoding => encoding_of_label(text)
+                .map(drop)
+                .map_err(|error| (error, None)),
+        }
+    }
 }
 
 impl Accepts {
@@ -45,6 +99,7 @@ impl Accepts {
                 matches!(ty, Type::String | Type::Bytes | Type::List(_)) || ty.is_object()
             }
             Accepts::Service => matches!(ty, Type::Service),
+            Accepts::Pattern(_) => ty == &Type::String,
         }
     }
 
@@ -59,6 +114,13 @@ impl Accepts {
             Accepts::Object => "an object",
             Accepts::Sized => "a string, bytes, a list or an object",
             Accepts::Service => "a service name",
+            Accepts::Pattern(syntax) => match syntax {
+                Syntax::Regex => "a regular expression (a string)",
+                Syntax::JsonPath => "a JSONPath (a string)",
+                Syntax::XPath => "an XPath expression (a string)",
+                Syntax::DateFormat => "a date format (a string)",
+                Syntax::Encoding => "an encoding label (a string)",
+            },
         }
     }
 }
@@ -106,6 +168,21 @@ pub enum BuiltinId {
     Database,
     Redis,
     Logs,
+    Capture,
+    Split,
+    Date,
+    FormatDate,
+    DaysAfterNow,
+    DaysBeforeNow,
+    Sha256,
+    Md5,
+    Bytes,
+    Decode,
+    UrlDecode,
+    HtmlUnescape,
+    Base64Decode,
+    JsonPath,
+    XPath,
 }
 
 pub struct Builtin {
@@ -373,6 +450,147 @@ pub const BUILTINS: &[Builtin] = &[
         summary: "what a service has written to its log so far",
         derives_secret: false,
     },
+    Builtin {
+        id: BuiltinId::Capture,
+        name: "capture",
+        parameters: &[
+            required("text", Accepts::String),
+            required("pattern", Accepts::Pattern(Syntax::Regex)),
+        ],
+        returns: fixed!(Type::String),
+        summary: "the first group the pattern captures in the text (the whole match when it has no group); an error when it does not match",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::Split,
+        name: "split",
+        parameters: &[
+            required("text", Accepts::String),
+            required("separator", Accepts::String),
+        ],
+        returns: fixed!(Type::list(Type::String)),
+        summary: "the parts of the text between the separators",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::Date,
+        name: "date",
+        parameters: &[
+            required("text", Accepts::String),
+            optional("format", Accepts::Pattern(Syntax::DateFormat)),
+        ],
+        returns: fixed!(Type::Int),
+        summary: "a date read as Unix seconds: RFC 3339 or an HTTP date (RFC 2822) without a format, else by the format (`[year]-[month]-[day]`; no offset means UTC)",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::FormatDate,
+        name: "format_date",
+        parameters: &[
+            required("seconds", Accepts::Int),
+            required("format", Accepts::Pattern(Syntax::DateFormat)),
+        ],
+        returns: fixed!(Type::String),
+        summary: "Unix seconds written in the format, in UTC (`[year]-[month]-[day]`)",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::DaysAfterNow,
+        name: "days_after_now",
+        parameters: &[required("seconds", Accepts::Int)],
+        returns: fixed!(Type::Int),
+        summary: "whole days from now until a date in Unix seconds (negative when it is past)",
+        derives_secret: false,
+    },
+    Builtin {
+        id: BuiltinId::DaysBeforeNow,
+        name: "days_before_now",
+        parameters: &[required("seconds", Accepts::Int)],
+        returns: fixed!(Type::Int),
+        summary: "whole days from a date in Unix seconds until now (negative when it is ahead)",
+        derives_secret: false,
+    },
+    Builtin {
+        id: BuiltinId::Sha256,
+        name: "sha256",
+        parameters: &[required("value", Accepts::StringOrBytes)],
+        returns: fixed!(Type::Bytes),
+        summary: "the SHA-256 digest of a string (its UTF-8) or bytes",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::Md5,
+        name: "md5",
+        parameters: &[required("value", Accepts::StringOrBytes)],
+        returns: fixed!(Type::Bytes),
+        summary: "the MD5 digest of a string (its UTF-8) or bytes",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::Bytes,
+        name: "bytes",
+        parameters: &[required("text", Accepts::StringOrBytes)],
+        returns: fixed!(Type::Bytes),
+        summary: "the UTF-8 bytes of a string (bytes as they are)",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::Decode,
+        name: "decode",
+        parameters: &[
+            required("bytes", Accepts::StringOrBytes),
+            required("encoding", Accepts::Pattern(Syntax::Encoding)),
+        ],
+        returns: fixed!(Type::String),
+        summary: "bytes read as text in an encoding (WHATWG labels: `utf-8`, `latin1`, `shift_jis`…); what it cannot read is an error",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::UrlDecode,
+        name: "url_decode",
+        parameters: &[required("text", Accepts::String)],
+        returns: fixed!(Type::String),
+        summary: "the text with its `%XX` escapes decoded (`+` stays `+`)",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::HtmlUnescape,
+        name: "html_unescape",
+        parameters: &[required("text", Accepts::String)],
+        returns: fixed!(Type::String),
+        summary: "the text with its HTML character references decoded (`&amp;`, `&#39;`, `&eacute;`)",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::Base64Decode,
+        name: "base64_decode",
+        parameters: &[required("text", Accepts::String)],
+        returns: fixed!(Type::Bytes),
+        summary: "the bytes standard base64 text encodes (padding optional)",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::JsonPath,
+        name: "jsonpath",
+        parameters: &[
+            required("value", Accepts::Any),
+            required("path", Accepts::Pattern(Syntax::JsonPath)),
+        ],
+        returns: fixed!(Type::list(Type::Json)),
+        summary: "every node an RFC 9535 JSONPath selects (`$.items[*].id`, `$..name`, `$.items[?@.id == 'x']`), as a list; a string is read as JSON first",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::XPath,
+        name: "xpath",
+        parameters: &[
+            required("document", Accepts::String),
+            required("expression", Accepts::Pattern(Syntax::XPath)),
+        ],
+        returns: fixed!(Type::Json),
+        summary: "an XPath 1.0 expression on an XML or HTML document: a node set as a list of its nodes' texts, or a string, number or bool",
+        derives_secret: true,
+    },
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Builtin> {
@@ -406,6 +624,58 @@ mod tests {
             assert_eq!(found, Some(builtin.id), "{}", builtin.name);
         }
         assert!(lookup("login").is_none());
+    }
+
+    /// What the checker refuses in a literal, and where.
+    #[test]
+    fn each_syntax_refuses_what_its_runtime_would() {
+        let refused = |syntax: Syntax, text: &str| syntax.check(text).unwrap_err();
+        assert!(Syntax::Regex.check(r"id=(\d+)").is_ok());
+        assert_eq!(refused(Syntax::Regex, "(").0, "error: unclosed group");
+
+        assert!(Syntax::JsonPath.check("$.items[?@.id == 'x'].name").is_ok());
+        assert!(Syntax::JsonPath.check("$..id").is_ok());
+        assert_eq!(
+            refused(Syntax::JsonPath, "items[*]"),
+            (
+                "not a JSONPath: a path starts with `$`, the whole document".to_string(),
+                Some(0)
+            )
+        );
+        assert_eq!(
+            refused(Syntax::JsonPath, "$.items[?@.id = 'x']").1,
+            Some(14)
+        );
+
+        assert!(Syntax::XPath.check("count(//li[@class='x'])").is_ok());
+        assert_eq!(
+            refused(Syntax::XPath, "//book[@id='1'").0,
+            "not an XPath expression: ran out of input"
+        );
+        assert_eq!(
+            refused(Syntax::XPath, "").0,
+            "not an XPath expression: it is empty"
+        );
+
+        assert!(Syntax::DateFormat.check("[year]-[month]-[day]").is_ok());
+        assert!(
+            refused(Syntax::DateFormat, "%Y-%m-%d")
+                .0
+                .starts_with("`%Y-%m-%d` is a strftime format")
+        );
+        assert!(Syntax::DateFormat.check("100%").is_ok());
+        assert!(
+            refused(Syntax::DateFormat, "[mnth]")
+                .0
+                .contains("invalid component name `mnth`")
+        );
+
+        assert!(Syntax::Encoding.check("latin1").is_ok());
+        assert!(Syntax::Encoding.check("Shift_JIS").is_ok());
+        assert_eq!(
+            refused(Syntax::Encoding, "latin-1x").0,
+            "`latin-1x` is not an encoding label ritc knows"
+        );
     }
 }
 
@@ -445,6 +715,84 @@ impl jsonschema::Retrieve for AnyReference {
     ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
         Ok(serde_json::Value::Bool(true))
     }
+}
+
+/// A JSONPath (RFC 9535) compiled, or why the text is not one and the byte
+/// offset where its parser stopped. `jsonpath()` compiles its path with it, and
+/// the checker a literal path (E0323).
+pub fn json_path_of_text(text: &str) -> Result<serde_json_path::JsonPath, (String, Option<usize>)> {
+    if !text.starts_with('$') {
+        return Err((
+            "not a JSONPath: a path starts with `$`, the whole document".to_string(),
+            Some(0),
+        ));
+    }
+    serde_json_path::JsonPath::parse(text).map_err(|error| {
+        let position = error.position();
+        (
+            format!("not a JSONPath: {}", error.message()),
+            Some(position),
+        )
+    })
+}
+
+/// An XPath 1.0 expression compiled, or why the text is not one. `xpath()`
+/// compiles its expression with it, and the checker a literal one (E0324).
+pub fn xpath_of_text(text: &str) -> Result<sxd_xpath::XPath, String> {
+    match sxd_xpath::Factory::new().build(text) {
+        Ok(Some(xpath)) => Ok(xpath),
+        Ok(None) => Err("not an XPath expression: it is empty".to_string()),
+        Err(error) => Err(format!(
+            "not an XPath expression: {}",
+            plain_words(&error.to_string())
+        )),
+    }
+}
+
+/// sxd-xpath names some errors by their variant (`RanOutOfInput`): those in
+/// plain words (`ran out of input`); any other message as it is.
+fn plain_words(message: &str) -> String {
+    if message.is_empty() || !message.chars().all(|c| c.is_ascii_alphabetic()) {
+        return message.to_string();
+    }
+    let mut words = String::new();
+    for (index, c) in message.chars().enumerate() {
+        if c.is_ascii_uppercase() && index > 0 {
+            words.push(' ');
+        }
+        words.push(c.to_ascii_lowercase());
+    }
+    words
+}
+
+/// A date format (the `time` crate's format description: `[year]-[month]-[day]
+/// [hour]:[minute]:[second]`) compiled, or why the text is not one. `date()` and
+/// `format_date()` read their format with it, and the checker a literal one
+/// (E0325).
+pub fn date_format_of_text(
+    text: &str,
+) -> Result<time::format_description::OwnedFormatItem, String> {
+    // A strftime format (`%Y-%m-%d`, Hurl's and C's) would be read as literal
+    // text and match only itself: refused, with the words to write instead.
+    let strftime = text
+        .as_bytes()
+        .windows(2)
+        .any(|pair| pair[0] == b'%' && pair[1].is_ascii_alphabetic());
+    if strftime && !text.contains('[') {
+        return Err(format!(
+            "`{text}` is a strftime format, which would be read as plain text"
+        ));
+    }
+    time::format_description::parse_owned::<2>(text)
+        .map_err(|error| format!("not a date format: {error}"))
+}
+
+/// The character encoding a WHATWG label names (`latin1` is windows-1252, as
+/// browsers and response bodies read it), or why there is none. `decode()`
+/// reads its label with it, and the checker a literal one (E0326).
+pub fn encoding_of_label(label: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    encoding_rs::Encoding::for_label(label.trim().as_bytes())
+        .ok_or_else(|| format!("`{label}` is not an encoding label ritc knows"))
 }
 
 /// The value a JSON text holds, or why it holds none. The runtime's `json()`

@@ -193,10 +193,17 @@ pub enum IsTest {
     Null,
     Object,
     Array,
+    /// A string (or json string) that is an RFC 3339 date and time
+    /// (`2024-05-01T10:00:00Z`, `2024-05-01T10:00:00.5+02:00`): Hurl's `isIsoDate`.
+    IsoDate,
+    /// An empty string, bytes, list or object (json too); false for anything else.
+    Empty,
+    /// A list or an object (json array or object too): Hurl's `isCollection`.
+    Collection,
 }
 
 impl IsTest {
-    pub const ALL: [IsTest; 8] = [
+    pub const ALL: [IsTest; 11] = [
         IsTest::String,
         IsTest::Int,
         IsTest::Float,
@@ -205,6 +212,9 @@ impl IsTest {
         IsTest::Null,
         IsTest::Object,
         IsTest::Array,
+        IsTest::IsoDate,
+        IsTest::Empty,
+        IsTest::Collection,
     ];
 
     /// The word after `is`.
@@ -218,6 +228,9 @@ impl IsTest {
             IsTest::Null => "null",
             IsTest::Object => "object",
             IsTest::Array => "array",
+            IsTest::IsoDate => "iso_date",
+            IsTest::Empty => "empty",
+            IsTest::Collection => "collection",
         }
     }
 

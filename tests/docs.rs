@@ -10,7 +10,7 @@
 //!    `import "./demo.rit"` resolves). A ```` ```rit-fragment ```` block holds
 //!    statements of a test body and is checked inside `FRAGMENT_WRAPPER`.
 
-use ritc::builtins::{Accepts, BUILTINS, Returns};
+use ritc::builtins::{Accepts, BUILTINS, Returns, Syntax};
 use ritc::check::{
     self,
     program::{DiskLoader, SourceLoader},
@@ -296,6 +296,64 @@ const FUNCTION_EXAMPLES: &[(&str, &str)] = &[
         "let cache = redis(\"redis://127.0.0.1:6379\")\nredis cache \"PING\"\nexpect ok",
     ),
     ("logs", "expect logs(demo) contains \"listening\""),
+    (
+        "capture",
+        r#"expect capture("order id=42", "id=(\\d+)") == "42""#,
+    ),
+    ("split", r#"expect split("a,b,c", ",") == ["a", "b", "c"]"#),
+    (
+        "date",
+        r#"expect date("2024-05-01T10:00:00Z") == 1714557600
+expect date("01/05/2024", "[day]/[month]/[year]") == 1714521600"#,
+    ),
+    (
+        "format_date",
+        r#"expect format_date(1714557600, "[year]-[month]-[day]") == "2024-05-01""#,
+    ),
+    (
+        "days_after_now",
+        r#"GET "{{base}}/health"
+expect days_after_now(date(headers["date"])) == 0"#,
+    ),
+    (
+        "days_before_now",
+        r#"expect days_before_now(date("2024-05-01T10:00:00Z")) > 0"#,
+    ),
+    (
+        "sha256",
+        r#"expect hex(sha256("")) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855""#,
+    ),
+    (
+        "md5",
+        r#"expect hex(md5("hello")) == "5d41402abc4b2a76b9719d911017c592""#,
+    ),
+    ("bytes", r#"expect bytes("hi") == base64_decode("aGk=")"#),
+    (
+        "decode",
+        r#"GET "{{base}}/health"
+expect decode(raw, "utf-8") == body"#,
+    ),
+    ("url_decode", r#"expect url_decode("a%20b%2Fc") == "a b/c""#),
+    (
+        "html_unescape",
+        r#"expect html_unescape("caf&eacute; &amp; &#39;tea&#39;") == "café & 'tea'""#,
+    ),
+    (
+        "base64_decode",
+        r#"expect hex(base64_decode("aGk")) == "6869""#,
+    ),
+    (
+        "jsonpath",
+        r#"GET "{{base}}/health"
+expect jsonpath(json, "$.status") == ["healthy"]
+expect jsonpath(json, "$..*") is collection"#,
+    ),
+    (
+        "xpath",
+        r#"let page = "<html><head><title>Home</title></head><body><li>a<li>b</body></html>"
+expect xpath(page, "string(//title)") == "Home"
+expect xpath(page, "count(//li)") == 2"#,
+    ),
 ];
 
 /// Every word of the JSON report's `kind` and `cause` fields has its row in the
@@ -350,6 +408,13 @@ fn accepts_text(accepts: Accepts) -> &'static str {
         Accepts::Object => "object",
         Accepts::Sized => "string | bytes | list | object",
         Accepts::Service => "service",
+        Accepts::Pattern(syntax) => match syntax {
+            Syntax::Regex => "string (regex)",
+            Syntax::JsonPath => "string (JSONPath)",
+            Syntax::XPath => "string (XPath)",
+            Syntax::DateFormat => "string (date format)",
+            Syntax::Encoding => "string (encoding label)",
+        },
     }
 }
 

@@ -217,7 +217,7 @@ form. Write `{{ hex(x) }}` or `{{ base64(x) }}`.";
     UNKNOWN_TYPE = "E0312", "unknown type name",
 "Types: string int float number bool null duration percent size bytes json list object
 map record database redis file schema (`list<T>` for a list of T). After `is`:
-string int float number bool null object array.";
+string int float number bool null object array iso_date empty collection.";
 
     ASSIGNMENT_TYPE = "E0313", "assigned value has a different type",
 "A name keeps the type it was declared with. Declare a new name with `let` to hold a
@@ -298,6 +298,35 @@ not JSON or not a valid JSON Schema (by the rule `schema()` applies at run time;
 files its `$ref`s name are checked when the test runs). An operand held by a
 top-level `let` or a `param`'s default that no `setup` assigns counts as a constant.";
 
+    INVALID_JSON_PATH = "E0323", "invalid JSONPath",
+"The path given to `jsonpath(value, path)` is not an RFC 9535 JSONPath. A path starts
+at `$`; `.name` or `['name']` selects a member, `[0]` and `[-1]` an item, `[*]` every
+item, `..name` every descendant named so, and `[?@.id == 'x']` the items a filter keeps
+(strings in a filter are quoted with `'`, so the path needs no escaping in a `\"…\"`
+string). The label points at where the path stops making sense.
+
+    expect jsonpath(json, \"$.items[?@.id == 'x'].name\") == [\"Apple\"]";
+
+    INVALID_XPATH = "E0324", "invalid XPath expression",
+"The expression given to `xpath(document, expression)` is not XPath 1.0: a path
+(`//book/title`, `//li[@class='x']/text()`) or a function of one (`count(//li)`,
+`string(//title)`, `normalize-space(//h1)`).
+
+    expect xpath(body, \"string(//title)\") == \"Home\"";
+
+    INVALID_DATE_FORMAT = "E0325", "invalid date format",
+"The format given to `date(text, format)` or `format_date(seconds, format)` is not a
+format description: components in brackets (`[year]`, `[month]`, `[day]`, `[hour]`,
+`[minute]`, `[second]`, `[subsecond]`, `[offset_hour]`, `[weekday]`,
+`[month repr:short]`…) and literal text between them. `[[` writes a `[`.
+
+    let issued = date(headers[\"x-issued\"], \"[day]/[month]/[year]\")";
+
+    UNKNOWN_ENCODING = "E0326", "unknown character encoding",
+"The label given to `decode(bytes, encoding)` names no encoding. Labels are the
+WHATWG Encoding Standard's, as browsers read a `charset`: `utf-8`, `latin1` (which is
+windows-1252), `iso-8859-15`, `utf-16le`, `shift_jis`, `gbk`, `euc-kr`…";
+
     UNKNOWN_CLAUSE = "E0401", "unknown clause",
 "This step kind does not take that clause. HTTP steps take `headers query json form
 multipart body timeout follow redirects insecure`; `run` takes `timeout env cwd
@@ -321,7 +350,8 @@ cwd ready`. Checkpoint failure actions: `stop warn continue`.";
 `log`.";
 
     INVALID_REGEX = "E0406", "invalid regular expression",
-"The pattern after `matches` is not a valid regular expression (Rust `regex` syntax).
+"The pattern after `matches`, or given to `capture(text, pattern)`, is not a valid
+regular expression (Rust `regex` syntax).
 Backslashes in a `\"…\"` string must be doubled: `\"\\\\d+\"`.";
 
     INVALID_URL = "E0407", "invalid URL",

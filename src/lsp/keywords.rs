@@ -319,7 +319,7 @@ pub const KEYWORDS: &[Keyword] = &[
     keyword(
         "is",
         Role::Expression,
-        "`x is type`: string int float number bool null object array.",
+        "`x is type`: string int float number bool null object array iso_date empty collection.",
     ),
     keyword(
         "exists",

@@ -814,6 +814,8 @@ fn binary(operator: ast::BinaryOperator) -> BinaryOperator {
         A::GreaterOrEqual => BinaryOperator::GreaterOrEqual,
         A::Contains => BinaryOperator::Contains,
         A::Matches => BinaryOperator::Matches,
+        A::StartsWith => BinaryOperator::StartsWith,
+        A::EndsWith => BinaryOperator::EndsWith,
         A::In => BinaryOperator::In,
         A::Conforms => BinaryOperator::Conforms,
         A::Add => BinaryOperator::Add,

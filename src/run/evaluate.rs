@@ -11,7 +11,7 @@ use crate::plan::{BinaryOperator, Callee, Expr, ExprKind, Literal, Slot, Templat
 use crate::source::source_map::SourceMap;
 use crate::steps::exec::{CommandPart, FieldError};
 use crate::value::Value;
-use crate::value::{self, ArithOp, EvalError, Read};
+use crate::value::{self, Affix, ArithOp, EvalError, Read};
 use std::collections::HashMap;
 
 /// Where the names of a plan are read, each already resolved by the planner
@@ -297,6 +297,8 @@ impl<'a> Evaluator<'a> {
                     Contains => Value::Bool(value::contains(&a, &b).map_err(error)?),
                     In => Value::Bool(value::contains(&b, &a).map_err(error)?),
                     Matches => Value::Bool(value::matches(&a, &b).map_err(error)?),
+                    StartsWith => Value::Bool(value::affix(Affix::Start, &a, &b).map_err(error)?),
+                    EndsWith => Value::Bool(value::affix(Affix::End, &a, &b).map_err(error)?),
                     Conforms => {
                         Value::Bool(super::schema::conforms(&a, &b).map_err(error)?.is_empty())
                     }

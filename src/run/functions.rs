@@ -15,6 +15,11 @@ use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value as Json;
 
+mod dates;
+mod json_path;
+mod text_functions;
+mod xpath;
+
 use crate::builtins::{self, BuiltinId, Parameter};
 use crate::mask::Masker;
 use crate::types::ConnectionKind;
@@ -190,6 +195,66 @@ fn call_function(
                 .map(Value::String)
                 .ok_or_else(|| EvalError(format!("logs: no service named {service}")))
         }
+        BuiltinId::Capture => {
+            let text = arguments.text("text")?;
+            let pattern = arguments.text("pattern")?;
+            text_functions::capture(&text, &pattern)
+        }
+        BuiltinId::Split => {
+            let text = arguments.text("text")?;
+            let separator = arguments.text("separator")?;
+            text_functions::split(&text, &separator)
+        }
+        BuiltinId::Date => {
+            let text = arguments.text("text")?;
+            let format = arguments.optional_text("format")?;
+            dates::date(&text, format.as_deref())
+        }
+        BuiltinId::FormatDate => {
+            let seconds = arguments.int("seconds")?;
+            let format = arguments.text("format")?;
+            dates::format_date(seconds, &format)
+        }
+        BuiltinId::DaysAfterNow => dates::days_after_now(arguments.int("seconds")?),
+        BuiltinId::DaysBeforeNow => {
+            dates::days_after_now(arguments.int("seconds")?).map(|days| match days {
+                Value::Int(days) => Value::Int(-days),
+                other => other,
+            })
+        }
+        BuiltinId::Sha256 => {
+            use sha2::Digest as _;
+            Ok(Value::Bytes(
+                sha2::Sha256::digest(arguments.bytes("value")?).to_vec(),
+            ))
+        }
+        BuiltinId::Md5 => {
+            use md5::Digest as _;
+            Ok(Value::Bytes(
+                md5::Md5::digest(arguments.bytes("value")?).to_vec(),
+            ))
+        }
+        BuiltinId::Bytes => Ok(Value::Bytes(arguments.bytes("text")?)),
+        BuiltinId::Decode => {
+            let bytes = arguments.bytes("bytes")?;
+            let label = arguments.text("encoding")?;
+            text_functions::decode(&bytes, &label)
+        }
+        BuiltinId::UrlDecode => text_functions::url_decode(&arguments.text("text")?),
+        BuiltinId::HtmlUnescape => Ok(Value::String(
+            html_escape::decode_html_entities(&arguments.text("text")?).into_owned(),
+        )),
+        BuiltinId::Base64Decode => text_functions::base64_decode(&arguments.text("text")?),
+        BuiltinId::JsonPath => {
+            let value = arguments.required("value")?;
+            let path = arguments.text("path")?;
+            json_path::select(value, &path)
+        }
+        BuiltinId::XPath => {
+            let document = arguments.text("document")?;
+            let expression = arguments.text("expression")?;
+            xpath::evaluate(&document, &expression)
+        }
     }
 }
 
@@ -285,6 +350,22 @@ impl Arguments {
                 type_name_with_article(&other)
             ))),
         }
+    }
+
+    fn int(&mut self, parameter: &str) -> Result<i64, EvalError> {
+        let value = self.required(parameter)?;
+        let int = match &value {
+            Value::Int(int) => Some(*int),
+            Value::Json(Json::Number(number)) => number.as_i64(),
+            _ => None,
+        };
+        int.ok_or_else(|| {
+            EvalError(format!(
+                "{}: `{parameter}` must be an int, found {}",
+                self.function,
+                type_name_with_article(&value)
+            ))
+        })
     }
 
     /// A string's UTF-8 bytes, or bytes as they are.

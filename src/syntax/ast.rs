@@ -432,6 +432,8 @@ pub enum BinaryOperator {
     GreaterOrEqual,
     Contains,
     Matches,
+    StartsWith,
+    EndsWith,
     In,
     Conforms,
     Add,
@@ -454,6 +456,8 @@ impl BinaryOperator {
             BinaryOperator::GreaterOrEqual => ">=",
             BinaryOperator::Contains => "contains",
             BinaryOperator::Matches => "matches",
+            BinaryOperator::StartsWith => "starts with",
+            BinaryOperator::EndsWith => "ends with",
             BinaryOperator::In => "in",
             BinaryOperator::Conforms => "conforms",
             BinaryOperator::Add => "+",
@@ -475,6 +479,8 @@ impl BinaryOperator {
                 | BinaryOperator::GreaterOrEqual
                 | BinaryOperator::Contains
                 | BinaryOperator::Matches
+                | BinaryOperator::StartsWith
+                | BinaryOperator::EndsWith
                 | BinaryOperator::In
                 | BinaryOperator::Conforms
         )

@@ -47,7 +47,8 @@ pub fn type_name_with_article(value: &Value) -> String {
 }
 
 /// `value is TYPE`. On json: `is int` holds for an integral number (`3`, `3.0`),
-/// `is number` and `is float` for any number.
+/// `is number` for any number, `is float` for a number written with a fraction or
+/// an exponent (`1.0`, `2.5`, `1e3`; not `1`), as Hurl's `isFloat` reads it.
 pub fn is_type(value: &Value, test: IsTest) -> bool {
     match test {
         IsTest::String => string_of(value).is_some(),
@@ -59,12 +60,33 @@ pub fn is_type(value: &Value, test: IsTest) -> bool {
             },
             _ => false,
         },
-        IsTest::Float => matches!(value, Value::Float(_) | Value::Json(Json::Number(_))),
+        IsTest::Float => match value {
+            Value::Float(_) => true,
+            Value::Json(Json::Number(number)) => number.is_f64(),
+            _ => false,
+        },
         IsTest::Number => number_of(value).is_some(),
         IsTest::Bool => matches!(value, Value::Bool(_) | Value::Json(Json::Bool(_))),
         IsTest::Null => matches!(value, Value::Null | Value::Json(Json::Null)),
         IsTest::Object => matches!(value, Value::Object(_) | Value::Json(Json::Object(_))),
         IsTest::Array => matches!(value, Value::List(_) | Value::Json(Json::Array(_))),
+        IsTest::IsoDate => string_of(value).is_some_and(|text| {
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .is_ok()
+        }),
+        IsTest::Empty => match value {
+            Value::String(text) | Value::Json(Json::String(text)) => text.is_empty(),
+            Value::Bytes(bytes) => bytes.is_empty(),
+            Value::List(items) => items.is_empty(),
+            Value::Json(Json::Array(items)) => items.is_empty(),
+            Value::Object(fields) => fields.is_empty(),
+            Value::Json(Json::Object(fields)) => fields.is_empty(),
+            _ => false,
+        },
+        IsTest::Collection => matches!(
+            value,
+            Value::List(_) | Value::Object(_) | Value::Json(Json::Array(_) | Json::Object(_))
+        ),
     }
 }
 
@@ -99,7 +121,10 @@ mod tests {
         assert!(is_type(&Value::Json(json!(3.0)), IsTest::Int));
         assert!(!is_type(&Value::Json(json!(3.5)), IsTest::Int));
         assert!(is_type(&Value::Json(json!(3.5)), IsTest::Float));
-        assert!(is_type(&Value::Json(json!(3)), IsTest::Float));
+        // Hurl's isFloat: a number written with a fraction, not `1`.
+        assert!(!is_type(&Value::Json(json!(3)), IsTest::Float));
+        assert!(is_type(&Value::Json(json!(3.0)), IsTest::Float));
+        assert!(!is_type(&Value::Json(json!("3.5")), IsTest::Float));
         assert!(is_type(&Value::Json(json!(3)), IsTest::Number));
         assert!(!is_type(&Value::Json(json!("3")), IsTest::Number));
         assert!(is_type(&Value::Json(json!(null)), IsTest::Null));
@@ -110,6 +135,50 @@ mod tests {
         assert!(is_type(&Value::Json(json!([])), IsTest::Array));
         assert!(is_type(&Value::List(vec![]), IsTest::Array));
         assert!(!is_type(&Value::List(vec![]), IsTest::Object));
+    }
+
+    #[test]
+    fn iso_dates_emptiness_and_collections() {
+        for date in ["2024-05-01T10:00:00Z", "2024-05-01T10:00:00.123+02:00"] {
+            assert!(is_type(&text(date), IsTest::IsoDate), "{date}");
+            assert!(
+                is_type(&Value::Json(json!(date)), IsTest::IsoDate),
+                "{date}"
+            );
+        }
+        for not_a_date in ["2024-05-01", "2024-13-01T10:00:00Z", "yesterday", ""] {
+            assert!(!is_type(&text(not_a_date), IsTest::IsoDate), "{not_a_date}");
+        }
+        assert!(!is_type(&Value::Int(20240501), IsTest::IsoDate));
+
+        for empty in [
+            text(""),
+            Value::Bytes(vec![]),
+            Value::List(vec![]),
+            object(&[]),
+            Value::Json(json!("")),
+            Value::Json(json!([])),
+            Value::Json(json!({})),
+        ] {
+            assert!(is_type(&empty, IsTest::Empty), "{empty:?}");
+        }
+        for not_empty in [
+            text(" "),
+            Value::Bytes(vec![0]),
+            Value::Json(json!([null])),
+            Value::Json(json!({"a": 1})),
+            Value::Json(json!(0)),
+            Value::Null,
+        ] {
+            assert!(!is_type(&not_empty, IsTest::Empty), "{not_empty:?}");
+        }
+
+        assert!(is_type(&Value::List(vec![]), IsTest::Collection));
+        assert!(is_type(&object(&[]), IsTest::Collection));
+        assert!(is_type(&Value::Json(json!([1])), IsTest::Collection));
+        assert!(is_type(&Value::Json(json!({})), IsTest::Collection));
+        assert!(!is_type(&text("[]"), IsTest::Collection));
+        assert!(!is_type(&Value::Json(json!("a")), IsTest::Collection));
     }
 
     #[test]

@@ -138,12 +138,82 @@ pub fn matches(text: &Value, pattern: &Value) -> Result<bool, EvalError> {
     Ok(compile_regex(pattern)?.is_match(text))
 }
 
+/// Which end `starts with` and `ends with` look at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Affix {
+    Start,
+    End,
+}
+
+impl Affix {
+    fn operator(self) -> &'static str {
+        match self {
+            Affix::Start => "starts with",
+            Affix::End => "ends with",
+        }
+    }
+}
+
+/// `text starts with prefix`, `text ends with suffix`: strings (json strings)
+/// or bytes, a string counting as its UTF-8 bytes (Hurl's `startsWith` and
+/// `endsWith` also read a body's bytes).
+pub fn affix(affix: Affix, whole: &Value, part: &Value) -> Result<bool, EvalError> {
+    let bytes_of = |side: &str, value: &'_ Value| -> Result<Vec<u8>, EvalError> {
+        match value {
+            Value::Bytes(bytes) => Ok(bytes.clone()),
+            other => string_of(other)
+                .map(|text| text.as_bytes().to_vec())
+                .ok_or_else(|| {
+                    EvalError(format!(
+                        "`{}` needs a string or bytes on its {side}, found {}",
+                        affix.operator(),
+                        type_name_with_article(other)
+                    ))
+                }),
+        }
+    };
+    let whole = bytes_of("left", whole)?;
+    let part = bytes_of("right", part)?;
+    Ok(match affix {
+        Affix::Start => whole.starts_with(&part),
+        Affix::End => whole.ends_with(&part),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::value::test_values::*;
     use crate::value::*;
     use serde_json::json;
+
+    #[test]
+    fn starts_and_ends_with() {
+        assert!(affix(Affix::Start, &text("hello"), &text("he")).unwrap());
+        assert!(!affix(Affix::Start, &text("hello"), &text("lo")).unwrap());
+        assert!(affix(Affix::End, &Value::Json(json!("hello")), &text("lo")).unwrap());
+        assert!(
+            affix(
+                Affix::Start,
+                &Value::Bytes(b"\x89PNG".to_vec()),
+                &Value::Bytes(vec![0x89])
+            )
+            .unwrap()
+        );
+        assert!(affix(Affix::End, &Value::Bytes(b"abc".to_vec()), &text("bc")).unwrap());
+        assert_eq!(
+            affix(Affix::Start, &Value::Int(12), &text("1"))
+                .unwrap_err()
+                .0,
+            "`starts with` needs a string or bytes on its left, found an int"
+        );
+        assert_eq!(
+            affix(Affix::End, &text("a"), &Value::Json(json!([1])))
+                .unwrap_err()
+                .0,
+            "`ends with` needs a string or bytes on its right, found a json array"
+        );
+    }
 
     #[test]
     fn contains_and_in() {

@@ -27,9 +27,11 @@ syn keyword ritClause ready tcp log http
 syn keyword ritContextual until from to over
 " Operators that are words.
 syn keyword ritOperatorWord is exists contains matches conforms and or not in
+" Two-word operators; neither word is reserved alone.
+syn match ritOperatorWord "\<\(starts\|ends\)[ \t]\+with\>"
 syn keyword ritBoolean true false
 syn keyword ritNull null
-syn match ritIsType "\(\<is\s\+\)\@<=\(string\|int\|float\|number\|bool\|null\|object\|array\)\>"
+syn match ritIsType "\(\<is\s\+\)\@<=\(string\|int\|float\|number\|bool\|null\|object\|array\|iso_date\|empty\|collection\)\>"
 
 " Functions.
 syn match ritFunctionName "\(\<fn\s\+\)\@<=[A-Za-z_][A-Za-z0-9_]*"

@@ -294,6 +294,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 ));
             }
             self.check_literal_argument(builtin.name, &arguments[index].value);
+            if let builtins::Accepts::Pattern(syntax) = parameter.accepts {
+                self.check_pattern(syntax, &arguments[index].value);
+            }
         }
         let missing: Vec<&str> = builtin
             .parameters

@@ -12,6 +12,7 @@ mod effects;
 mod expressions;
 mod module;
 mod operators;
+mod patterns;
 mod precedence;
 mod statements;
 

@@ -98,6 +98,19 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 }
                 Type::Bool
             }
+            StartsWith | EndsWith => {
+                for (side, ty) in [(left, &left_type), (right, &right_type)] {
+                    if !ty.fits(&Type::String) && !ty.fits(&Type::Bytes) {
+                        self.report(mismatch_plain(
+                            codes::MISMATCHED_TYPES,
+                            side.span,
+                            &format!("`{}` works on strings and bytes", operator.symbol()),
+                            ty,
+                        ));
+                    }
+                }
+                Type::Bool
+            }
             Matches => {
                 for (side, ty) in [(left, &left_type), (right, &right_type)] {
                     if !ty.fits(&Type::String) {
@@ -109,22 +122,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         ));
                     }
                 }
-                if let ExprKind::String(pattern) = &right.kind
-                    && let Some(text) = pattern.as_plain_text()
-                    && let Err(error) = regex::Regex::new(&text)
-                {
-                    let detail = error.to_string();
-                    let last_line = detail
-                        .lines()
-                        .last()
-                        .unwrap_or("invalid pattern")
-                        .trim()
-                        .to_string();
-                    self.report(
-                        Diagnostic::error(codes::INVALID_REGEX, "invalid regular expression", right.span, last_line)
-                            .with_help("patterns use Rust regex syntax; double each backslash in a string: `\"\\\\d+\"`"),
-                    );
-                }
+                self.check_pattern(builtins::Syntax::Regex, right);
                 Type::Bool
             }
             Conforms => {

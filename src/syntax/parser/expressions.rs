@@ -24,6 +24,8 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::infix(Rule::op_ge, Assoc::Left)
             | Op::infix(Rule::op_contains, Assoc::Left)
             | Op::infix(Rule::op_matches, Assoc::Left)
+            | Op::infix(Rule::op_starts_with, Assoc::Left)
+            | Op::infix(Rule::op_ends_with, Assoc::Left)
             | Op::infix(Rule::op_in, Assoc::Left)
             | Op::infix(Rule::op_conforms, Assoc::Left)
             | Op::postfix(Rule::op_exists)
@@ -120,6 +122,8 @@ impl Lowerer {
                     Rule::op_ge => BinaryOperator::GreaterOrEqual,
                     Rule::op_contains => BinaryOperator::Contains,
                     Rule::op_matches => BinaryOperator::Matches,
+                    Rule::op_starts_with => BinaryOperator::StartsWith,
+                    Rule::op_ends_with => BinaryOperator::EndsWith,
                     Rule::op_in => BinaryOperator::In,
                     Rule::op_conforms => BinaryOperator::Conforms,
                     Rule::op_add => BinaryOperator::Add,
