@@ -782,7 +782,17 @@ fn completion_after_is_offers_the_tests_it_knows() {
     let folder = tempfile::tempdir().unwrap();
     let (mut client, uri) = open_document(folder.path(), "main.rit", AFTER_OPERANDS);
     let tests = [
-        "string", "int", "float", "number", "bool", "null", "object", "array",
+        "string",
+        "int",
+        "float",
+        "number",
+        "bool",
+        "null",
+        "object",
+        "array",
+        "iso_date",
+        "empty",
+        "collection",
     ];
     let after_is = complete(&mut client, &uri, find(AFTER_OPERANDS, "is \n", 0, 3));
     assert_eq!(after_is, tests);
