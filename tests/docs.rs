@@ -167,7 +167,7 @@ fn options_table(page: &mut String, options: &[OptionSpec]) {
         let note = if option.sets_body {
             "sets the request body: excludes the other body options"
         } else {
-            ""
+            option.summary
         };
         writeln!(
             page,

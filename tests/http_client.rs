@@ -161,6 +161,7 @@ fn request(method: &str, url: String) -> HttpRequest {
         follow_redirects: false,
         insecure: false,
         max_body: ritc::steps::http::client::DEFAULT_MAX_BODY_BYTES,
+        transport: Default::default(),
     }
 }
 

@@ -831,3 +831,45 @@ fn a_kind_known_only_to_the_registry_is_offered_and_described() {
     }
     shut_down(client);
 }
+
+const HTTP_OPTIONS: &str = r#"test "t" {
+  GET "http://127.0.0.1:3000/me" proxy "http://127.0.0.1:3128" max redirects 2
+  expect version == "HTTP/1.1"
+}
+"#;
+
+/// An HTTP step's options come from its kind's schema: completion offers each
+/// with its line, and hover over one says what it does.
+#[test]
+fn http_options_are_completed_and_hovered_from_the_schema() {
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", HTTP_OPTIONS);
+    let hover = client.request("textDocument/hover", at(&uri, 1, 34));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("**proxy**"), "{hover}");
+    assert!(text.contains("through this proxy"), "{hover}");
+    let hover = client.request("textDocument/hover", at(&uri, 1, 65));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("**max redirects**"), "{hover}");
+    let items = client.request("textDocument/completion", at(&uri, 1, 80));
+    let offered = items
+        .as_array()
+        .or_else(|| items["items"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    let user = offered
+        .iter()
+        .find(|item| item["label"] == "user")
+        .unwrap_or_else(|| panic!("no `user` in {items}"));
+    assert!(
+        user["documentation"]["value"]
+            .as_str()
+            .is_some_and(|text| text.contains("basic auth")),
+        "{user}"
+    );
+    assert!(
+        offered.iter().any(|item| item["label"] == "max redirects"),
+        "{items}"
+    );
+    shut_down(client);
+}

@@ -329,7 +329,8 @@ windows-1252), `iso-8859-15`, `utf-16le`, `shift_jis`, `gbk`, `euc-kr`…";
 
     UNKNOWN_CLAUSE = "E0401", "unknown clause",
 "This step kind does not take that clause. HTTP steps take `headers query json form
-multipart body timeout follow redirects insecure`; `run` takes `timeout env cwd
+multipart body timeout follow redirects insecure user delay max redirects version proxy
+resolve cacert cert key` (a `load`'s request: those before `user`); `run` takes `timeout env cwd
 stdin`; `sql` and `redis` take `timeout`; `ws` takes `headers timeout`.";
 
     DUPLICATE_CLAUSE = "E0402", "clause given twice",
@@ -415,6 +416,14 @@ kind\"), and no kind of step begins with that name.
 A step begins with an HTTP method (`GET POST PUT PATCH DELETE HEAD OPTIONS`), `run`,
 `sql`, `redis`, `ws` or `load`. A misspelt statement word (`expcet x`) reads as such a
 step too: check its spelling. To call a function, write its parentheses: `f(x)`.";
+
+    INVALID_CLAUSE_VALUE = "E0417", "invalid clause value",
+"A constant given to a clause is not one it takes, and the step would fail when it
+runs: an HTTP step's `version` is \"HTTP/1.1\" or \"HTTP/2\"; a `resolve` entry is
+\"host:port:address\" (the host as the URL names it, the URL's port, an IP address),
+or a list of them; a `proxy` is the proxy's URL with its scheme (`http`, `https`,
+`socks5`); `key` is the key of the client certificate `cert` gives. A value computed
+when the test runs is held to the same rules there.";
 
     DATA_FILE_MISSING = "W0007", "a constant path names a file that cannot be read",
 "`read(\"x\")`, `file(\"x\")` or `schema(\"x\")` with a constant path (written there, or

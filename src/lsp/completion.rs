@@ -393,7 +393,11 @@ fn clause_items(out: &mut Completions, kind: &StepKind) {
             label,
             kind: Some(CompletionItemKind::PROPERTY),
             detail: Some(format!("clause of `{}`", describe::step_keyword(kind))),
-            documentation: keywords::lookup(clause.name).map(|keyword| markdown(keyword.summary)),
+            documentation: if clause.summary.is_empty() {
+                keywords::lookup(clause.name).map(|keyword| markdown(keyword.summary))
+            } else {
+                Some(markdown(clause.summary))
+            },
             sort_text: Some(format!("1{}", clause.name)),
             ..CompletionItem::default()
         });

@@ -49,6 +49,32 @@ pub fn hover(analysis: &Analysis, offset: usize) -> Option<(Span, String)> {
     if step_found.is_some() {
         return step_found;
     }
+    // A clause the kind's schema describes in a line of its own (`user`, `proxy`).
+    walk::each_step(analysis.entry_ast(), &mut |step| {
+        if step_found.is_some() {
+            return;
+        }
+        let Some(schema) = describe::schema_of(&step.kind) else {
+            return;
+        };
+        for clause in &step.clauses {
+            let spec = schema
+                .clauses
+                .iter()
+                .find(|spec| spec.name == clause.name.name && !spec.summary.is_empty());
+            if let Some(spec) = spec
+                && walk::contains(clause.name.span, offset)
+            {
+                step_found = Some((
+                    clause.name.span,
+                    format!("**{}** — {}", spec.name, spec.summary),
+                ));
+            }
+        }
+    });
+    if step_found.is_some() {
+        return step_found;
+    }
     if let Some((start, word)) = cursor::word_at(text, offset)
         && let Some(keyword) = keywords::lookup(word)
     {

@@ -31,6 +31,7 @@ pub const LIMITS: &[(&str, Limit)] = &[
     ("duration", Limit::PositiveDuration),
     ("ramp over", Limit::PositiveDuration),
     ("retry", Limit::AtLeast(0)),
+    ("max redirects", Limit::AtLeast(0)),
     ("timeout", Limit::PositiveDuration),
     ("within", Limit::PositiveDuration),
     ("close", Limit::CloseCode),

@@ -25,6 +25,9 @@ pub struct OptionSpec {
     pub value: ValueSpec,
     /// Options that set a request body exclude one another.
     pub sets_body: bool,
+    /// One line on what it does, for the language server and the reference
+    /// (empty: the keyword's own summary says it).
+    pub summary: &'static str,
 }
 
 impl OptionSpec {
@@ -33,6 +36,7 @@ impl OptionSpec {
             name,
             value: ValueSpec::OneOf(types),
             sets_body: false,
+            summary: "",
         }
     }
 
@@ -41,6 +45,7 @@ impl OptionSpec {
             name,
             value: ValueSpec::Flag,
             sets_body: false,
+            summary: "",
         }
     }
 
@@ -51,11 +56,17 @@ impl OptionSpec {
         }
     }
 
+    /// This option with its one-line summary.
+    pub fn about(self, summary: &'static str) -> OptionSpec {
+        OptionSpec { summary, ..self }
+    }
+
     pub fn special(name: &'static str, value: ValueSpec) -> OptionSpec {
         OptionSpec {
             name,
             value,
             sets_body: false,
+            summary: "",
         }
     }
 }

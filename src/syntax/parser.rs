@@ -959,6 +959,16 @@ impl Lowerer {
                 self.ident(&self.expected(parts.next(), span, rule)?),
                 ClauseArguments::None,
             ),
+            Rule::max_redirects => {
+                let max = self.expected(parts.next(), span, rule)?;
+                let redirects = self.expected(parts.next(), span, rule)?;
+                let name = Ident {
+                    name: "max redirects".to_string(),
+                    span: self.span(&max).to(self.span(&redirects)),
+                };
+                let value = self.expr(self.expected(parts.next(), span, rule)?);
+                (name, ClauseArguments::Value(value))
+            }
             Rule::named_clause | Rule::named_option => {
                 let name = self.ident(&self.expected(parts.next(), span, rule)?);
                 let arguments = parts.next().map_or(ClauseArguments::None, |value| {

@@ -258,6 +258,7 @@ impl Importer {
         let mut cookies: Vec<String> = Vec::new();
         let mut retry: Option<String> = None;
         let mut retry_interval = "1s".to_string();
+        let mut connection = ConnectionOptions::default();
         let mut sent_body = false;
         for section in &request.sections {
             match section.name.as_str() {
@@ -315,6 +316,17 @@ impl Importer {
                                 clauses.push("follow redirects".to_string())
                             }
                             ("insecure" | "location" | "follow-location", "false") => {}
+                            (name, _) if connection.takes(name) => {
+                                self.line = option.line;
+                                if let Err(why) = connection.read(name, value, self) {
+                                    self.untranslated(
+                                        &mut prefix,
+                                        option.line,
+                                        &why,
+                                        &format!("{name}: {value}"),
+                                    );
+                                }
+                            }
                             ("retry", count) if count.parse::<u32>().is_ok() => {
                                 retry = Some(count.to_string())
                             }
@@ -362,6 +374,8 @@ impl Importer {
                 }
             }
         }
+        let follows = clauses.iter().any(|clause| clause == "follow redirects");
+        clauses.extend(connection.clauses(follows));
         if !cookies.is_empty() {
             let value = self.string(&cookies.join("; "));
             headers.push(("Cookie".to_string(), value));
@@ -656,6 +670,105 @@ pub(super) fn retries(request: &Request) -> bool {
 }
 
 /// `500` (milliseconds), `500ms`, `2s`, `1m` → a `.rit` duration.
+/// The `[Options]` of an entry that become an `http` step's connection
+/// clauses (`user`, `delay`, `max redirects`, `version`, `proxy`, `resolve`,
+/// `cacert`, `cert`, `key`), gathered first because `max-redirs` means
+/// something only with `location`, and `resolve` may be given several times.
+#[derive(Default)]
+struct ConnectionOptions {
+    clauses: Vec<String>,
+    max_redirects: Option<String>,
+    resolve: Vec<String>,
+}
+
+impl ConnectionOptions {
+    const NAMES: &[&str] = &[
+        "user",
+        "delay",
+        "max-redirs",
+        "http1.0",
+        "http1.1",
+        "http2",
+        "http3",
+        "proxy",
+        "resolve",
+        "cacert",
+        "cert",
+        "key",
+        "compressed",
+    ];
+
+    fn takes(&self, name: &str) -> bool {
+        Self::NAMES.contains(&name)
+    }
+
+    /// Reads one option, or says why it has no `.rit` form.
+    fn read(
+        &mut self,
+        name: &str,
+        value: &str,
+        translator: &mut Importer,
+    ) -> Result<(), Untranslatable> {
+        match (name, value) {
+            ("user", user) => {
+                let user = translator.string(user);
+                self.clauses.push(format!("user {user}"));
+            }
+            ("delay", delay) => {
+                let delay = hurl_duration(delay).ok_or("this delay")?;
+                self.clauses.push(format!("delay {delay}"));
+            }
+            ("max-redirs", count) if count.parse::<u32>().is_ok() => {
+                self.max_redirects = Some(count.to_string());
+            }
+            ("max-redirs", _) => return Err("this redirect limit (unlimited has no form)".into()),
+            ("http1.1" | "http2", "false") | ("compressed", _) => {
+                // `compressed`: every ritc step asks for compression and decodes it.
+            }
+            ("http1.1", "true") => self.clauses.push("version \"HTTP/1.1\"".to_string()),
+            ("http2", "true") => self.clauses.push("version \"HTTP/2\"".to_string()),
+            ("http1.0" | "http3", _) => {
+                return Err(format!("`{name}` (ritc speaks HTTP/1.1 and HTTP/2)"));
+            }
+            ("proxy", proxy) => {
+                // Hurl, like curl, takes a proxy without a scheme as `http://`.
+                let proxy = if proxy.contains("://") {
+                    proxy.to_string()
+                } else {
+                    format!("http://{proxy}")
+                };
+                let proxy = translator.string(&proxy);
+                self.clauses.push(format!("proxy {proxy}"));
+            }
+            ("resolve", entry) => {
+                let entry = translator.string(entry);
+                self.resolve.push(entry);
+            }
+            ("cacert" | "cert" | "key", path) => {
+                let path = translator.string(path);
+                self.clauses.push(format!("{name} {path}"));
+            }
+            _ => return Err(format!("this `{name}` value")),
+        }
+        Ok(())
+    }
+
+    /// The clauses, once every option of the entry was read; `follows`: the
+    /// entry follows redirects (`location`).
+    fn clauses(self, follows: bool) -> Vec<String> {
+        let mut clauses = self.clauses;
+        if let (Some(count), true) = (self.max_redirects, follows) {
+            clauses.push(format!("max redirects {count}"));
+        }
+        match self.resolve.as_slice() {
+            [] => {}
+            [one] => clauses.push(format!("resolve {one}")),
+            several => clauses.push(format!("resolve [{}]", several.join(", "))),
+        }
+        clauses
+    }
+}
+
 pub(super) fn hurl_duration(text: &str) -> Option<String> {
     let text = text.trim();
     if let Ok(millis) = text.parse::<u64>() {

@@ -23,6 +23,7 @@ use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url, redirect};
 
+use super::transport::Transport;
 use crate::failure::Cause;
 use crate::mask::Masker;
 use crate::value::FilePart;
@@ -54,6 +55,8 @@ pub struct HttpRequest {
     pub insecure: bool,
     /// The most of the response body that is read: past it the step fails.
     pub max_body: usize,
+    /// Redirect limit, HTTP version, proxy, `resolve`, certificates.
+    pub transport: Transport,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -100,6 +103,8 @@ pub struct HttpResponse {
     pub url: String,
     /// The cookies the session's jar would send to `url` after this response.
     pub cookies: Vec<(String, String)>,
+    /// The HTTP version the response came in (`HTTP/1.1`, `HTTP/2`).
+    pub version: &'static str,
 }
 
 impl HttpResponse {
@@ -372,10 +377,11 @@ pub struct HttpSession {
     clients: Mutex<HashMap<ClientOptions, reqwest::Client>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct ClientOptions {
     follow_redirects: bool,
     insecure: bool,
+    transport: Transport,
 }
 
 impl Default for HttpSession {
@@ -403,9 +409,13 @@ impl HttpSession {
 
     /// Sends one request and reads the whole response.
     pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let port = request_url(&request)?
+            .port_or_known_default()
+            .unwrap_or_default();
         let options = ClientOptions {
             follow_redirects: request.follow_redirects,
             insecure: request.insecure,
+            transport: request.transport.for_port(port),
         };
         // Without redirects, a client shared by the whole process serves every
         // session (building one loads the system's certificates, which costs tens
@@ -429,7 +439,7 @@ impl HttpSession {
         // step outlives its timeout whatever happens inside.
         let exchange = exchange(&client, &request, manual_jar);
         let response = match tokio::time::timeout(timeout, exchange).await {
-            Ok(result) => result?,
+            Ok(result) => result.map_err(|error| redirect_limit(error, &request))?,
             Err(_elapsed) => return Err(HttpError::timed_out(timeout, &url_text)),
         };
         Ok(self.with_jar_cookies(response))
@@ -466,7 +476,7 @@ impl HttpSession {
         if let Some(client) = clients.get(&options) {
             return Ok(client.clone());
         }
-        let client = client_builder(options)
+        let client = client_builder(&options)?
             .cookie_provider(Arc::clone(&self.jar))
             .build()
             .map_err(|error| client_build_error(&error))?;
@@ -487,10 +497,11 @@ fn shared_client(options: ClientOptions, plain_http: bool) -> Result<reqwest::Cl
         .get_or_init(|| Mutex::new(HashMap::new()))
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    if let Some(client) = clients.get(&(options, plain_http)) {
+    let key = (options, plain_http);
+    if let Some(client) = clients.get(&key) {
         return Ok(client.clone());
     }
-    let builder = client_builder(options);
+    let builder = client_builder(&key.0)?;
     let builder = if plain_http {
         builder.tls_certs_only(std::iter::empty())
     } else {
@@ -499,7 +510,7 @@ fn shared_client(options: ClientOptions, plain_http: bool) -> Result<reqwest::Cl
     let client = builder
         .build()
         .map_err(|error| client_build_error(&error))?;
-    clients.insert((options, plain_http), client.clone());
+    clients.insert(key, client.clone());
     Ok(client)
 }
 
@@ -569,6 +580,7 @@ async fn exchange(
     }
     let head_after = sent_at.elapsed();
     let status = response.status().as_u16();
+    let version = super::transport::version_text(response.version());
     let headers = header_pairs(response.headers());
     let final_url = response.url().to_string();
     let body = read_bounded_body(response, &final_url, request).await?;
@@ -583,6 +595,7 @@ async fn exchange(
         connecting: None,
         url: final_url,
         cookies: Vec::new(),
+        version,
     };
     super::content_coding::decode_response(&mut response, request.max_body)
         .map_err(|error| error.into_http_error(&response.url))?;
@@ -790,9 +803,9 @@ fn parse_cookie_header(header: &HeaderValue) -> Vec<(String, String)> {
         .collect()
 }
 
-fn client_builder(options: ClientOptions) -> reqwest::ClientBuilder {
+fn client_builder(options: &ClientOptions) -> Result<reqwest::ClientBuilder, HttpError> {
     let policy = if options.follow_redirects {
-        redirect::Policy::limited(MAX_REDIRECTS)
+        redirect::Policy::limited(options.transport.max_redirects.unwrap_or(MAX_REDIRECTS))
     } else {
         redirect::Policy::none()
     };
@@ -802,12 +815,27 @@ fn client_builder(options: ClientOptions) -> reqwest::ClientBuilder {
         .no_proxy()
         .redirect(policy)
         .tcp_nodelay(true);
-    if options.insecure {
+    let builder = if options.insecure {
         builder
             .tls_danger_accept_invalid_certs(true)
             .tls_danger_accept_invalid_hostnames(true)
     } else {
         builder
+    };
+    options.transport.apply(builder)
+}
+
+/// A redirect chain past a `max redirects` limit says that limit, not the default.
+fn redirect_limit(error: HttpError, request: &HttpRequest) -> HttpError {
+    match request.transport.max_redirects {
+        Some(limit) if error.kind == HttpErrorKind::Redirect => HttpError {
+            message: error.message.replace(
+                &format!("more than {MAX_REDIRECTS} "),
+                &format!("more than {limit} (max redirects) "),
+            ),
+            ..error
+        },
+        _ => error,
     }
 }
 
@@ -832,10 +860,11 @@ pub fn load_client(
     follow_redirects: bool,
     max_connections: usize,
 ) -> Result<reqwest::Client, HttpError> {
-    client_builder(ClientOptions {
+    client_builder(&ClientOptions {
         follow_redirects,
         insecure,
-    })
+        transport: Transport::default(),
+    })?
     .pool_max_idle_per_host(max_connections)
     .build()
     .map_err(|error| client_build_error(&error))

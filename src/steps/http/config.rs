@@ -1,11 +1,15 @@
 //! The typed config of an HTTP request (`http` steps, and `load`'s request): the
 //! names of its clauses, which `request_clauses` declares and `HttpConfig::read`
-//! alone reads, so the two cannot drift (the test below).
+//! alone reads, so the two cannot drift (the test below); and the clauses only an
+//! `http` step takes (`user`, `delay`, `max redirects`, `version`, `proxy`,
+//! `resolve`, `cacert`, `cert`, `key`: `step_clauses`, read by
+//! `HttpStepConfig::read`).
 
 use super::client::{MultipartField, RequestBody};
+use super::transport::{HttpVersion, Resolve};
 use crate::steps::config::{ClauseReader, ConfigError, TIMEOUT, pairs_of, text_of};
 use crate::steps::context::StepPart;
-use crate::value::{Value, to_json};
+use crate::value::{Value, describe, to_json};
 use std::time::Duration;
 
 pub const HEADERS: &str = "headers";
@@ -16,6 +20,96 @@ pub const MULTIPART: &str = "multipart";
 pub const BODY: &str = "body";
 pub const FOLLOW_REDIRECTS: &str = "follow redirects";
 pub const INSECURE: &str = "insecure";
+pub const USER: &str = "user";
+pub const DELAY: &str = "delay";
+pub const MAX_REDIRECTS: &str = "max redirects";
+pub const VERSION: &str = "version";
+pub const PROXY: &str = "proxy";
+pub const RESOLVE: &str = "resolve";
+pub const CACERT: &str = "cacert";
+pub const CERT: &str = "cert";
+pub const KEY: &str = "key";
+
+/// An `http` step's clauses, evaluated: its request's, and those of the step
+/// alone (a `load` takes none of them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpStepConfig {
+    pub request: HttpConfig,
+    /// `user "name:password"`: sent as `Authorization: Basic …` unless the
+    /// step gives an `Authorization` header; masked in every output.
+    pub user: Option<String>,
+    /// Waited before the request is sent (outside the step's timeout).
+    pub delay: Option<Duration>,
+    /// Follow redirects, at most this many.
+    pub max_redirects: Option<usize>,
+    pub version: Option<HttpVersion>,
+    pub proxy: Option<String>,
+    pub resolve: Vec<Resolve>,
+    /// Paths of PEM files, relative to the step's file's folder.
+    pub cacert: Option<String>,
+    pub cert: Option<String>,
+    pub key: Option<String>,
+}
+
+impl HttpStepConfig {
+    /// The config of a step with these clauses.
+    pub fn from_clauses(
+        clauses: &[(String, Option<Value>)],
+    ) -> Result<HttpStepConfig, ConfigError> {
+        HttpStepConfig::read(&ClauseReader::new(clauses))
+    }
+
+    /// The one place that reads an `http` step's clauses by name.
+    pub fn read(clauses: &ClauseReader<'_>) -> Result<HttpStepConfig, ConfigError> {
+        let max_redirects = match clauses.value(MAX_REDIRECTS) {
+            None => None,
+            Some(Value::Int(count)) => Some(usize::try_from(*count).map_err(|_| ConfigError {
+                part: StepPart::Option(MAX_REDIRECTS),
+                message: format!("`max redirects` must be at least 0, not {count}"),
+            })?),
+            Some(other) => {
+                return Err(ConfigError {
+                    part: StepPart::Option(MAX_REDIRECTS),
+                    message: format!("`max redirects` takes an int, not {}", describe(other)),
+                });
+            }
+        };
+        let version = clauses
+            .text(VERSION)?
+            .map(|text| HttpVersion::named(&text))
+            .transpose()
+            .map_err(|message| ConfigError {
+                part: StepPart::Option(VERSION),
+                message,
+            })?;
+        let resolve = match clauses.value(RESOLVE) {
+            None => Vec::new(),
+            Some(Value::List(items)) => {
+                items.iter().map(resolve_entry).collect::<Result<_, _>>()?
+            }
+            Some(single) => vec![resolve_entry(single)?],
+        };
+        Ok(HttpStepConfig {
+            request: HttpConfig::read(clauses)?,
+            user: clauses.text(USER)?,
+            delay: clauses.duration(DELAY)?,
+            max_redirects,
+            version,
+            proxy: clauses.text(PROXY)?,
+            resolve,
+            cacert: clauses.text(CACERT)?,
+            cert: clauses.text(CERT)?,
+            key: clauses.text(KEY)?,
+        })
+    }
+}
+
+fn resolve_entry(value: &Value) -> Result<Resolve, ConfigError> {
+    Resolve::parse(&text_of(RESOLVE, value)?).map_err(|message| ConfigError {
+        part: StepPart::Option(RESOLVE),
+        message,
+    })
+}
 
 /// An HTTP request's clauses, evaluated.
 #[derive(Clone, Debug, PartialEq)]
@@ -127,8 +221,45 @@ mod tests {
     #[test]
     fn reads_exactly_the_clauses_the_schema_declares() {
         assert_reads_exactly("http", &super::super::kind::schema().clauses, |clauses| {
-            let _ = HttpConfig::read(clauses);
+            let _ = HttpStepConfig::read(clauses);
         });
+    }
+
+    #[test]
+    fn reads_the_step_clauses() {
+        let clauses = vec![
+            (
+                USER.to_string(),
+                Some(Value::String("ann:pw1234".to_string())),
+            ),
+            (
+                DELAY.to_string(),
+                Some(Value::Duration(Duration::from_millis(20))),
+            ),
+            (MAX_REDIRECTS.to_string(), Some(Value::Int(3))),
+            (
+                VERSION.to_string(),
+                Some(Value::String("HTTP/2".to_string())),
+            ),
+            (
+                RESOLVE.to_string(),
+                Some(Value::List(vec![Value::String(
+                    "a.test:80:127.0.0.1".to_string(),
+                )])),
+            ),
+        ];
+        let config = HttpStepConfig::from_clauses(&clauses).expect("a valid config");
+        assert_eq!(config.user.as_deref(), Some("ann:pw1234"));
+        assert_eq!(config.delay, Some(Duration::from_millis(20)));
+        assert_eq!(config.max_redirects, Some(3));
+        assert_eq!(config.version, Some(HttpVersion::Http2));
+        assert_eq!(config.resolve.len(), 1);
+        let wrong = vec![(
+            VERSION.to_string(),
+            Some(Value::String("HTTP/3".to_string())),
+        )];
+        let error = HttpStepConfig::from_clauses(&wrong).expect_err("HTTP/3 is not offered");
+        assert!(matches!(error.part, StepPart::Option(VERSION)));
     }
 
     #[test]

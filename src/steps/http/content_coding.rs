@@ -216,6 +216,7 @@ mod tests {
             connecting: None,
             url: "http://x/".to_string(),
             cookies: Vec::new(),
+            version: "HTTP/1.1",
         }
     }
 

@@ -1,7 +1,8 @@
 //! Running `http` steps: `GET url …` and the other methods.
 
-use super::HttpConfig;
 use super::client::{HttpError, HttpErrorKind, HttpRequest};
+use super::transport::{ClientIdentity, Transport};
+use super::{HttpConfig, HttpStepConfig};
 use crate::evidence::{Evidence, ResponseEvidence, Timing};
 use crate::steps::config::ConfigError;
 use crate::steps::exec::{
@@ -9,6 +10,7 @@ use crate::steps::exec::{
 };
 use crate::value::{Value, to_text};
 use futures_util::future::BoxFuture;
+use std::path::Path;
 use std::time::Duration;
 
 pub use super::response::response_fields;
@@ -22,15 +24,25 @@ impl StepExecutor for HttpExecutor {
         test: &'a TestResources,
     ) -> BoxFuture<'a, Result<StepOutput, StepError>> {
         Box::pin(async move {
-            let config =
-                HttpConfig::from_clauses(&input.options).map_err(ConfigError::into_step_error)?;
-            let request = build_request(
+            let config = HttpStepConfig::from_clauses(&input.options)
+                .map_err(ConfigError::into_step_error)?;
+            let transport = transport(&config, &input.base_dir)?;
+            let mut request = build_request(
                 input.method,
                 &input.target,
-                config,
+                config.request,
                 input.default_timeout,
                 input.max_body,
             )?;
+            // `max redirects N` is about following them: it turns `follow redirects` on.
+            request.follow_redirects |= transport.max_redirects.is_some();
+            request.transport = transport;
+            if let Some(user) = &config.user {
+                basic_auth(&mut request, user, &input.secrets);
+            }
+            if let Some(delay) = config.delay {
+                tokio::time::sleep(delay).await;
+            }
             let described = input.verbose.then(|| request.clone());
             let response = test.http.send(request).await.map_err(step_error)?;
             let exchange = described.map(|described| {
@@ -78,6 +90,70 @@ pub fn build_request(
         max_body,
         follow_redirects: config.follow_redirects,
         insecure: config.insecure,
+        transport: Transport::default(),
+    })
+}
+
+/// `user "name:password"`: masked in every output from now on (the pair, its
+/// base64 in the header, and the password alone), and sent as basic auth
+/// unless the step gives its own `Authorization` header.
+fn basic_auth(request: &mut HttpRequest, user: &str, secrets: &crate::mask::Masker) {
+    secrets.register(user);
+    if let Some((_, password)) = user.split_once(':') {
+        secrets.register(password);
+    }
+    if !super::url_credentials::has_authorization(&request.headers) {
+        request.headers.push((
+            "Authorization".to_string(),
+            super::url_credentials::basic_authorization(user),
+        ));
+    }
+}
+
+/// What the step asks of the connection; the certificate files are read here,
+/// relative to the folder of the step's file.
+fn transport(config: &HttpStepConfig, base_dir: &Path) -> Result<Transport, StepError> {
+    let read = |clause: &str, path: &str| {
+        let full = base_dir.join(path);
+        std::fs::read(&full).map_err(|error| {
+            StepError::new(
+                StepErrorKind::Usage,
+                format!("`{clause}`: cannot read {}: {error}", full.display()),
+            )
+        })
+    };
+    let identity = match (&config.cert, &config.key) {
+        (Some(cert), Some(key)) => Some(ClientIdentity {
+            certificate: read("cert", cert)?,
+            key: read("key", key)?,
+        }),
+        // One PEM file that holds the certificate and its key.
+        (Some(cert), None) => {
+            let both = read("cert", cert)?;
+            Some(ClientIdentity {
+                certificate: both.clone(),
+                key: both,
+            })
+        }
+        (None, Some(_)) => {
+            return Err(StepError::new(
+                StepErrorKind::Usage,
+                "`key` is the key of a client certificate: give the certificate with `cert`",
+            ));
+        }
+        (None, None) => None,
+    };
+    Ok(Transport {
+        max_redirects: config.max_redirects,
+        version: config.version,
+        proxy: config.proxy.clone(),
+        resolve: config.resolve.clone(),
+        certificate_authority: config
+            .cacert
+            .as_deref()
+            .map(|path| read("cacert", path))
+            .transpose()?,
+        identity,
     })
 }
 

@@ -1,10 +1,14 @@
 //! What the `http` step kind declares: its words, its schema and its executor.
 
-use super::config::{BODY, FOLLOW_REDIRECTS, FORM, HEADERS, INSECURE, JSON, MULTIPART, QUERY};
-use crate::steps::StepKind;
+use super::config::{
+    BODY, CACERT, CERT, DELAY, FOLLOW_REDIRECTS, FORM, HEADERS, INSECURE, JSON, KEY, MAX_REDIRECTS,
+    MULTIPART, PROXY, QUERY, RESOLVE, USER, VERSION,
+};
 use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
 use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
+use crate::steps::{StepChecker, StepKind};
+use crate::syntax::ast::Step;
 use crate::types::Type;
 use std::sync::Arc;
 
@@ -21,6 +25,10 @@ impl StepKind for Http {
 
     fn schema(&self) -> StepSchema {
         schema()
+    }
+
+    fn check(&self, step: &Step, checker: &mut dyn StepChecker) {
+        super::check::check(step, checker);
     }
 
     fn executor(&self) -> Option<Arc<dyn StepExecutor>> {
@@ -43,12 +51,41 @@ pub fn request_clauses() -> Vec<OptionSpec> {
     ]
 }
 
+/// The clauses of an `http` step that a `load`'s request does not take (read
+/// by `HttpStepConfig::read`).
+pub fn step_clauses() -> Vec<OptionSpec> {
+    vec![
+        OptionSpec::value(USER, vec![Type::String])
+            .about("`user \"name:password\"`: HTTP basic auth, masked in every output"),
+        OptionSpec::value(DELAY, vec![Type::Duration])
+            .about("`delay D`: wait this long before sending"),
+        OptionSpec::value(MAX_REDIRECTS, vec![Type::Int])
+            .about("`max redirects N`: follow redirects, at most N"),
+        OptionSpec::value(VERSION, vec![Type::String]).about(
+            "`version \"HTTP/2\"` or `\"HTTP/1.1\"`: speak only that version (h2c over plain HTTP)",
+        ),
+        OptionSpec::value(PROXY, vec![Type::String])
+            .about("`proxy URL`: send the request through this proxy"),
+        OptionSpec::value(RESOLVE, vec![Type::String, Type::list(Type::String)]).about(
+            "`resolve \"host:port:address\"`: connect to this address for that host and port",
+        ),
+        OptionSpec::value(CACERT, vec![Type::String])
+            .about("`cacert \"ca.pem\"`: trust this certificate authority too"),
+        OptionSpec::value(CERT, vec![Type::String])
+            .about("`cert \"client.pem\"`: present this client certificate"),
+        OptionSpec::value(KEY, vec![Type::String])
+            .about("`key \"client.key\"`: the client certificate's key (PKCS#8 PEM)"),
+    ]
+}
+
 pub fn schema() -> StepSchema {
+    let mut clauses = request_clauses();
+    clauses.extend(step_clauses());
     StepSchema {
         name: "http",
         target_text: TargetText::Url,
         target: Type::String,
-        clauses: request_clauses(),
+        clauses,
         block_options: Vec::new(),
         result: vec![
             ("status", Type::Int),
@@ -59,6 +96,7 @@ pub fn schema() -> StepSchema {
             ("json", Type::Json),
             ("duration", Type::Duration),
             ("url", Type::String),
+            ("version", Type::String),
             ("cookies", Type::map(Type::String)),
             ("set_cookies", Type::map(set_cookie_record())),
         ],

@@ -2,9 +2,11 @@
 //! its execution (`exec`), the result record (`response`), the HTTP client every
 //! HTTP path shares (`client`, with `plain` for plain-text HTTP/1.1 and its
 //! `timed_connector`, which tells connecting apart from waiting,
-//! `content_coding` for compressed bodies and `url_credentials`); `load` and `ws`
-//! use these too.
+//! `content_coding` for compressed bodies, `url_credentials`, and `transport`
+//! for what a step asks of the connection: proxy, `resolve`, version,
+//! certificates); `load` and `ws` use these too.
 
+mod check;
 pub mod client;
 pub mod config;
 pub mod content_coding;
@@ -13,7 +15,8 @@ mod kind;
 mod plain;
 mod response;
 mod timed_connector;
+pub mod transport;
 pub mod url_credentials;
 
-pub use config::HttpConfig;
+pub use config::{HttpConfig, HttpStepConfig};
 pub use kind::{Http, request_clauses};

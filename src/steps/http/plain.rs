@@ -37,6 +37,7 @@ fn client() -> &'static PlainClient {
 /// Whether `request` can take this path.
 pub fn handles(request: &HttpRequest) -> bool {
     !request.follow_redirects
+        && request.transport.is_default()
         && !matches!(request.body, RequestBody::Multipart(_))
         && request
             .url
@@ -129,6 +130,7 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
         .get::<Opened>()
         .map(|opened| opened.for_request(sent_at));
     let status = response.status().as_u16();
+    let version = super::transport::version_text(response.version());
     let headers = header_pairs(response.headers());
     let mut set_cookies = response.headers().get_all(SET_COOKIE).iter();
     jar.set_cookies(&mut set_cookies, &url);
@@ -172,6 +174,7 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
         connecting,
         url: url.to_string(),
         cookies: Vec::new(),
+        version,
     };
     super::content_coding::decode_response(&mut response, request.max_body)
         .map_err(|error| error.into_http_error(url.as_str()))?;

@@ -82,6 +82,10 @@ pub fn response_fields(response: &HttpResponse) -> Vec<(String, FieldValue)> {
         ),
         ("url".to_string(), Ok(Value::String(response.url.clone()))),
         (
+            "version".to_string(),
+            Ok(Value::String(response.version.to_string())),
+        ),
+        (
             "cookies".to_string(),
             Ok(text_map(response.cookies.clone())),
         ),

@@ -29,8 +29,17 @@ pub fn take_credentials(url: &str) -> (String, Option<String>) {
     // Both only fail for URLs that cannot have a userinfo, and this one has one.
     let _ = parsed.set_username("");
     let _ = parsed.set_password(None);
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-    (parsed.to_string(), Some(format!("Basic {token}")))
+    (
+        parsed.to_string(),
+        Some(basic_authorization(&format!("{user}:{password}"))),
+    )
+}
+
+/// The `Authorization` value of HTTP basic auth for `user:password` (a URL's
+/// userinfo, a step's `user` clause).
+pub fn basic_authorization(user_password: &str) -> String {
+    let token = base64::engine::general_purpose::STANDARD.encode(user_password);
+    format!("Basic {token}")
 }
 
 /// Whether `headers` already holds an `Authorization` header.

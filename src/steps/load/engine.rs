@@ -216,6 +216,7 @@ impl Worker {
                 connecting: None,
                 url: context.url.clone(),
                 cookies: Vec::new(),
+                version: "HTTP/1.1",
             }),
             stats: WorkerStats::new(),
             context: Arc::clone(context),
@@ -489,6 +490,7 @@ mod tests {
             follow_redirects: false,
             insecure: false,
             max_body: crate::steps::http::client::DEFAULT_MAX_BODY_BYTES,
+            transport: Default::default(),
         };
         let fields = run_load(spec, request, None).await.unwrap();
         let requests = fields

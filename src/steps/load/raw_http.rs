@@ -682,6 +682,7 @@ mod tests {
             connecting: None,
             url: String::new(),
             cookies: Vec::new(),
+            version: "HTTP/1.1",
         };
         parse_head(
             b"HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Type: text/plain\r\nx-a: 2\r\n\r\n",

@@ -1,0 +1,81 @@
+//! The `http` step's own check rules: a literal `version` names a version ritc
+//! speaks, a literal `resolve` entry is `host:port:address`, a literal `proxy`
+//! is a URL a proxy can have, and `key` comes with `cert`. Values computed when
+//! the test runs are held to the same rules by `HttpStepConfig::read` and the
+//! transport. Pure.
+
+use super::config::{CERT, KEY, PROXY, RESOLVE, VERSION};
+use super::transport::{HttpVersion, Resolve};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::steps::StepChecker;
+use crate::syntax::ast::{Clause, ClauseArguments, Expr, ExprKind, Step};
+
+pub fn check(step: &Step, checker: &mut dyn StepChecker) {
+    let named = |name: &str| step.clauses.iter().find(|clause| clause.name.name == name);
+    for (text, expr) in literals(named(VERSION)) {
+        if let Err(message) = HttpVersion::named(&text) {
+            checker.report(invalid(expr, message, "write \"HTTP/1.1\" or \"HTTP/2\""));
+        }
+    }
+    for (text, expr) in literals(named(RESOLVE)) {
+        if let Err(message) = Resolve::parse(&text) {
+            checker.report(invalid(
+                expr,
+                message,
+                "the host as the URL names it, the URL's port, and an IP address",
+            ));
+        }
+    }
+    for (text, expr) in literals(named(PROXY)) {
+        let scheme = url::Url::parse(&text).map(|url| url.scheme().to_string());
+        if !matches!(
+            scheme.as_deref(),
+            Ok("http" | "https" | "socks5" | "socks5h")
+        ) {
+            checker.report(invalid(
+                expr,
+                format!("`proxy` takes the proxy's URL, not {text:?}"),
+                "write it with its scheme: \"http://127.0.0.1:3128\"",
+            ));
+        }
+    }
+    if let (Some(key), None) = (named(KEY), named(CERT)) {
+        checker.report(
+            Diagnostic::error(
+                codes::INVALID_CLAUSE_VALUE,
+                "`key` without `cert`",
+                key.name.span,
+                "the key of which certificate?",
+            )
+            .with_help("give the client certificate too: `cert \"client.pem\" key \"client.key\"`"),
+        );
+    }
+}
+
+/// The string literals without `{{ }}` a clause's value is or lists.
+fn literals(clause: Option<&Clause>) -> Vec<(String, &Expr)> {
+    let Some(ClauseArguments::Value(value)) = clause.map(|clause| &clause.arguments) else {
+        return Vec::new();
+    };
+    let items: Vec<&Expr> = match &value.kind {
+        ExprKind::List(items) => items.iter().collect(),
+        _ => vec![value],
+    };
+    items
+        .into_iter()
+        .filter_map(|item| match &item.kind {
+            ExprKind::String(literal) => literal.as_plain_text().map(|text| (text, item)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn invalid(expr: &Expr, message: String, help: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::INVALID_CLAUSE_VALUE,
+        message,
+        expr.span,
+        "not a value this clause takes",
+    )
+    .with_help(help.to_string())
+}

@@ -1,0 +1,553 @@
+//! An HTTP step's options against real servers, through `ritc run`: `user`
+//! (basic auth, never shown), `delay`, `max redirects`, `version` (h2c with
+//! prior knowledge) and the `version` field, `proxy`, `resolve`, and TLS with
+//! `cacert`, `cert` and `key` against a server whose certificate authority the
+//! test makes. Each server records what arrived, and each option has its red
+//! case: the run fails, saying why.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::extract::{Path, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use common::suite::{Suite, text};
+
+// ---------------------------------------------------------------- the test servers
+
+const USER: &str = "ann:s3cret-pass";
+
+fn app() -> Router {
+    Router::new()
+        .route(
+            "/auth",
+            get(|headers: HeaderMap| async move {
+                let authorization = headers
+                    .get(header::AUTHORIZATION)
+                    .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                    .unwrap_or_default();
+                let expected = format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(USER)
+                );
+                let status = if authorization == expected {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNAUTHORIZED
+                };
+                (status, authorization).into_response()
+            }),
+        )
+        .route(
+            "/stamp",
+            get(|| async {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis()
+                    .to_string()
+            }),
+        )
+        .route(
+            "/redirect/{count}",
+            get(|Path(count): Path<u32>| async move {
+                if count == 0 {
+                    "arrived".into_response()
+                } else {
+                    Redirect::to(&format!("/redirect/{}", count - 1)).into_response()
+                }
+            }),
+        )
+        .route(
+            "/version",
+            get(|request: Request| async move { format!("{:?}", request.version()) }),
+        )
+        .route(
+            "/host",
+            get(|headers: HeaderMap| async move {
+                headers
+                    .get(header::HOST)
+                    .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                    .unwrap_or_default()
+            }),
+        )
+}
+
+/// A forward proxy that answers every request itself, naming the URL it was
+/// asked for (absolute, as a client writes it to a proxy).
+fn proxy_app() -> Router {
+    Router::new().fallback(|request: Request| async move {
+        let response: Response = format!("proxied {}", request.uri()).into_response();
+        response
+    })
+}
+
+/// The server's base URL; one server for the whole test binary, on its own thread.
+fn base() -> &'static str {
+    static BASE: OnceLock<String> = OnceLock::new();
+    BASE.get_or_init(|| common::http_server::serve_in_background(app()))
+}
+
+fn proxy() -> &'static str {
+    static PROXY: OnceLock<String> = OnceLock::new();
+    PROXY.get_or_init(|| common::http_server::serve_in_background(proxy_app()))
+}
+
+/// Runs `source` in `suite`, with the server's address when it declares `param base`.
+fn run_in(suite: &Suite, source: &str, extra: &[&str]) -> (i32, String) {
+    suite.file("t.rit", source);
+    let base_param = format!("base={}", base());
+    let mut args = vec!["t.rit"];
+    if source.contains("param base") {
+        args.extend(["--param", &base_param]);
+    }
+    args.extend_from_slice(extra);
+    let output = suite.run(&args);
+    (output.status.code().unwrap_or(-1), text(&output))
+}
+
+fn run(source: &str, extra: &[&str]) -> (i32, String) {
+    run_in(&Suite::new(), source, extra)
+}
+
+// ---------------------------------------------------------------- user
+
+#[test]
+fn user_sends_basic_auth_and_is_never_shown() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "auth" {
+  GET "{{base}}/auth" user "ann:s3cret-pass"
+  expect status == 200
+  expect body == "wrong on purpose"
+}
+"#;
+    let suite = Suite::new();
+    let (code, output) = run_in(&suite, source, &["-v", "--report", "json=report.json"]);
+    // The server accepted the credentials (status held), and the failure on
+    // `body` shows what it echoed: masked.
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("expect body =="), "{output}");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(USER);
+    let report = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
+    for shown in [&output, &report] {
+        assert!(!shown.contains("s3cret-pass"), "{shown}");
+        assert!(!shown.contains(&encoded), "{shown}");
+    }
+    assert!(output.contains("> authorization: Basic ***"), "{output}");
+}
+
+#[test]
+fn a_wrong_user_is_refused_by_the_server_and_the_run_fails() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "auth" {
+  GET "{{base}}/auth" user "ann:not-the-password"
+  expect status == 200
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("401"), "{output}");
+    assert!(output.contains("t.rit:4"), "{output}");
+}
+
+#[test]
+fn an_authorization_header_wins_over_user() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "auth" {
+  GET "{{base}}/auth" user "ann:s3cret-pass" headers { Authorization: "Bearer t" }
+  expect status == 401
+  expect body == "Bearer t"
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 0, "{output}");
+}
+
+// ---------------------------------------------------------------- delay
+
+#[test]
+fn delay_waits_before_sending() {
+    let source = |clause: &str| {
+        format!(
+            r#"param base = "http://127.0.0.1:1"
+test "delay" {{
+  GET "{{{{base}}}}/stamp"
+  let first = int(body)
+  GET "{{{{base}}}}/stamp"{clause}
+  expect int(body) - first >= 300
+}}
+"#
+        )
+    };
+    let (code, output) = run(&source(" delay 300ms"), &[]);
+    assert_eq!(code, 0, "{output}");
+    // Without the delay the second request follows at once.
+    let (code, output) = run(&source(""), &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("t.rit:6"), "{output}");
+}
+
+// ---------------------------------------------------------------- max redirects
+
+#[test]
+fn max_redirects_follows_that_many_and_no_more() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "three" {
+  GET "{{base}}/redirect/3" max redirects 3
+  expect status == 200
+  expect body == "arrived"
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 0, "{output}");
+    let source = r#"param base = "http://127.0.0.1:1"
+test "two" {
+  GET "{{base}}/redirect/3" max redirects 2
+  expect status == 200
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("too many redirects: more than 2 (max redirects)"),
+        "{output}"
+    );
+}
+
+// ---------------------------------------------------------------- version
+
+#[test]
+fn version_http2_speaks_h2c_and_the_field_says_so() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "h2" {
+  GET "{{base}}/version" version "HTTP/2"
+  expect version == "HTTP/2"
+  expect body == "HTTP/2.0"
+  GET "{{base}}/version"
+  expect version == "HTTP/1.1"
+  expect body == "HTTP/1.1"
+  GET "{{base}}/version" follow redirects
+  expect version == "HTTP/1.1"
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 0, "{output}");
+    // Asking HTTP/2 of a step that speaks HTTP/1.1 fails.
+    let source = r#"param base = "http://127.0.0.1:1"
+test "h1" {
+  GET "{{base}}/version"
+  expect version == "HTTP/2"
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("\"HTTP/1.1\""), "{output}");
+}
+
+// ---------------------------------------------------------------- proxy and resolve
+
+#[test]
+fn proxy_carries_the_request_to_the_proxy() {
+    let source = format!(
+        r#"test "proxy" {{
+  GET "http://upstream.invalid/path?q=1" proxy "{}"
+  expect body == "proxied http://upstream.invalid/path?q=1"
+}}
+"#,
+        proxy()
+    );
+    let (code, output) = run(&source, &[]);
+    assert_eq!(code, 0, "{output}");
+    // Without it, the name does not resolve.
+    let source = r#"test "direct" {
+  GET "http://upstream.invalid/path"
+  expect status == 200
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("could not resolve"), "{output}");
+}
+
+#[test]
+fn resolve_connects_a_name_to_an_address_and_keeps_the_name() {
+    let port = base().rsplit(':').next().unwrap();
+    let source = format!(
+        r#"test "resolve" {{
+  GET "http://service.invalid:{port}/host" resolve "service.invalid:{port}:127.0.0.1"
+  expect body == "service.invalid:{port}"
+}}
+"#
+    );
+    let (code, output) = run(&source, &[]);
+    assert_eq!(code, 0, "{output}");
+    // An entry for another port does not apply: the name is looked up, and fails.
+    let source = format!(
+        r#"test "other port" {{
+  GET "http://service.invalid:{port}/host" resolve "service.invalid:1:127.0.0.1"
+  expect status == 200
+}}
+"#
+    );
+    let (code, output) = run(&source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("could not resolve"), "{output}");
+}
+
+// ---------------------------------------------------------------- checked before running
+
+#[test]
+fn wrong_option_values_are_compile_errors() {
+    let source = r#"test "wrong" {
+  GET "http://127.0.0.1:1/" version "HTTP/3" resolve "nohost" proxy "127.0.0.1:3128" key "k.pem"
+  GET "http://127.0.0.1:1/" delay 5 max redirects "two" user 3
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 2, "{output}");
+    for expected in [
+        "`version` takes \"HTTP/1.1\" or \"HTTP/2\", not \"HTTP/3\"",
+        "`resolve` takes \"host:port:address\"",
+        "`proxy` takes the proxy's URL",
+        "`key` without `cert`",
+        "`delay` takes a duration",
+        "`max redirects` takes an int",
+        "`user` takes a string",
+    ] {
+        assert!(output.contains(expected), "{expected}:\n{output}");
+    }
+}
+
+// ---------------------------------------------------------------- TLS
+
+mod tls {
+    use super::*;
+    use openssl::asn1::Asn1Time;
+    use openssl::bn::{BigNum, MsbOption};
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::{PKey, Private};
+    use openssl::rsa::Rsa;
+    use openssl::ssl::{SslAcceptor, SslMethod, SslVerifyMode};
+    use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
+    use openssl::x509::{X509, X509NameBuilder};
+    use std::io::{Read, Write};
+
+    fn key() -> PKey<Private> {
+        PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap()
+    }
+
+    /// A certificate for `common_name`, signed by `issuer` (itself when `None`:
+    /// a certificate authority).
+    fn certificate(
+        common_name: &str,
+        key: &PKey<Private>,
+        issuer: Option<(&X509, &PKey<Private>)>,
+    ) -> X509 {
+        let mut name = X509NameBuilder::new().unwrap();
+        name.append_entry_by_text("CN", common_name).unwrap();
+        let name = name.build();
+        let mut builder = X509::builder().unwrap();
+        builder.set_version(2).unwrap();
+        let mut serial = BigNum::new().unwrap();
+        serial.rand(64, MsbOption::MAYBE_ZERO, false).unwrap();
+        builder
+            .set_serial_number(&serial.to_asn1_integer().unwrap())
+            .unwrap();
+        builder.set_subject_name(&name).unwrap();
+        builder
+            .set_issuer_name(issuer.map_or(&name, |(ca, _)| ca.subject_name()))
+            .unwrap();
+        builder.set_pubkey(key).unwrap();
+        builder
+            .set_not_before(&Asn1Time::days_from_now(0).unwrap())
+            .unwrap();
+        builder
+            .set_not_after(&Asn1Time::days_from_now(2).unwrap())
+            .unwrap();
+        if issuer.is_none() {
+            builder
+                .append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+                .unwrap();
+        } else {
+            let san = SubjectAlternativeName::new()
+                .dns(common_name)
+                .build(&builder.x509v3_context(issuer.map(|(ca, _)| ca.as_ref()), None))
+                .unwrap();
+            builder.append_extension(san).unwrap();
+        }
+        builder
+            .sign(
+                issuer.map_or(key, |(_, ca_key)| ca_key),
+                MessageDigest::sha256(),
+            )
+            .unwrap();
+        builder.build()
+    }
+
+    /// PEM files of a certificate authority, a server certificate for
+    /// `localhost` and a client certificate, both signed by it.
+    struct Authority {
+        ca: X509,
+        server: (X509, PKey<Private>),
+        client: (X509, PKey<Private>),
+    }
+
+    fn authority() -> &'static Authority {
+        static AUTHORITY: OnceLock<Authority> = OnceLock::new();
+        AUTHORITY.get_or_init(|| {
+            let ca_key = key();
+            let ca = certificate("ritc test authority", &ca_key, None);
+            let server_key = key();
+            let server = certificate("localhost", &server_key, Some((&ca, &ca_key)));
+            let client_key = key();
+            let client = certificate("ritc-client", &client_key, Some((&ca, &ca_key)));
+            Authority {
+                ca,
+                server: (server, server_key),
+                client: (client, client_key),
+            }
+        })
+    }
+
+    /// An HTTPS server on a thread of its own; each answer names the client
+    /// certificate's common name, or `anonymous`. With `require_client`, a
+    /// client without a certificate signed by the authority is refused in the
+    /// handshake.
+    fn tls_server(require_client: bool) -> u16 {
+        let authority = authority();
+        let mut acceptor = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).unwrap();
+        acceptor.set_certificate(&authority.server.0).unwrap();
+        acceptor.set_private_key(&authority.server.1).unwrap();
+        acceptor
+            .cert_store_mut()
+            .add_cert(authority.ca.clone())
+            .unwrap();
+        let mode = if require_client {
+            SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT
+        } else {
+            SslVerifyMode::PEER
+        };
+        acceptor.set_verify(mode);
+        let acceptor = acceptor.build();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let Ok(mut stream) = acceptor.accept(stream) else {
+                    continue;
+                };
+                let client = stream
+                    .ssl()
+                    .peer_certificate()
+                    .and_then(|certificate| {
+                        certificate.subject_name().entries().next().map(|entry| {
+                            String::from_utf8_lossy(entry.data().as_slice()).into_owned()
+                        })
+                    })
+                    .unwrap_or_else(|| "anonymous".to_string());
+                let mut received = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !received.windows(4).any(|window| window == b"\r\n\r\n") {
+                    match stream.read(&mut buffer) {
+                        Ok(0) | Err(_) => break,
+                        Ok(read) => received.extend_from_slice(&buffer[..read]),
+                    }
+                }
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{client}",
+                    client.len()
+                );
+                let _ = stream.write_all(answer.as_bytes());
+                let _ = stream.shutdown();
+            }
+        });
+        port
+    }
+
+    /// A suite folder holding `ca.pem`, `client.pem` and `client.key`.
+    fn suite_with_certificates() -> Suite {
+        let authority = authority();
+        let suite = Suite::new();
+        let write = |name: &str, bytes: Vec<u8>| {
+            std::fs::write(suite.dir.path().join(name), bytes).unwrap();
+        };
+        write("ca.pem", authority.ca.to_pem().unwrap());
+        write("client.pem", authority.client.0.to_pem().unwrap());
+        write(
+            "client.key",
+            authority.client.1.private_key_to_pem_pkcs8().unwrap(),
+        );
+        suite
+    }
+
+    #[test]
+    fn cacert_trusts_the_authority_and_without_it_the_certificate_is_refused() {
+        let port = tls_server(false);
+        let suite = suite_with_certificates();
+        let source = format!(
+            r#"test "trusted" {{
+  GET "https://localhost:{port}/" cacert "ca.pem"
+  expect status == 200
+  expect body == "anonymous"
+}}
+"#
+        );
+        let (code, output) = run_in(&suite, &source, &[]);
+        assert_eq!(code, 0, "{output}");
+        let source = format!(
+            r#"test "untrusted" {{
+  GET "https://localhost:{port}/"
+  expect status == 200
+}}
+"#
+        );
+        let (code, output) = run_in(&suite, &source, &[]);
+        assert_eq!(code, 1, "{output}");
+        assert!(output.contains("TLS handshake failed"), "{output}");
+        assert!(output.contains("t.rit:2"), "{output}");
+    }
+
+    #[test]
+    fn cert_and_key_present_a_client_certificate() {
+        let port = tls_server(true);
+        let suite = suite_with_certificates();
+        let source = format!(
+            r#"test "client certificate" {{
+  GET "https://localhost:{port}/" cacert "ca.pem" cert "client.pem" key "client.key"
+  expect body == "ritc-client"
+}}
+"#
+        );
+        let (code, output) = run_in(&suite, &source, &[]);
+        assert_eq!(code, 0, "{output}");
+        // Without the certificate, the server ends the handshake.
+        let source = format!(
+            r#"test "no client certificate" {{
+  GET "https://localhost:{port}/" cacert "ca.pem"
+  expect status == 200
+}}
+"#
+        );
+        let (code, output) = run_in(&suite, &source, &[]);
+        assert_eq!(code, 1, "{output}");
+        assert!(output.contains("t.rit:2"), "{output}");
+    }
+
+    #[test]
+    fn a_missing_certificate_file_names_the_clause_and_the_path() {
+        let suite = Suite::new();
+        let source = r#"test "missing" {
+  GET "https://localhost:1/" cacert "nowhere.pem"
+  expect status == 200
+}
+"#;
+        let (code, output) = run_in(&suite, source, &[]);
+        assert_eq!(code, 1, "{output}");
+        assert!(output.contains("`cacert`: cannot read"), "{output}");
+        assert!(output.contains("nowhere.pem"), "{output}");
+    }
+}
