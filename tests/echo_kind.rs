@@ -189,3 +189,134 @@ fn fmt_keeps_its_steps() {
     let check = ritc(folder.path(), &["fmt", "--check", "green.rit"]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 }
+
+/// The shapes a kind declares in its schema (`StepSchema::operations`, `Shape`),
+/// with nothing outside its folder knowing them: operation words (`upper`,
+/// `lower`), and `join`, which takes a string after the target and a block whose
+/// statements run through the interpreter, ordinary steps and expectations among
+/// the kind's own `say`. A name after the kind's word that does not read as an
+/// operation (`echo word + "!"`) is the start of the target.
+const SHAPES: &str = r#"test "shapes" {
+  echo upper "hello"
+  expect text == "HELLO"
+  echo lower "HeLLo" timeout 1s
+  expect text == "hello"
+  let joined = echo join "a" ", " {
+    say "b"
+    echo "c"
+    expect text == "c"
+    say "{{text}}!"
+  }
+  expect text == "a, b, c!"
+  expect joined.length == 8
+  let word = "hi"
+  echo word + "!"
+  expect text == "hi!"
+}
+"#;
+
+#[test]
+fn its_operations_string_and_block_check_clean_and_run_green() {
+    let folder = folder_with("shapes.rit", SHAPES);
+    let checked = ritc(folder.path(), &["check", "shapes.rit"]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+    assert!(
+        text(&checked).contains("0 errors, 0 warnings"),
+        "{}",
+        text(&checked)
+    );
+    let run = ritc(folder.path(), &["run", "shapes.rit", "--report", "json=-"]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let report: Value = serde_json::from_slice(&run.stdout).expect("a JSON report on stdout");
+    let test = &report["tests"][0];
+    assert_eq!(test["status"], json!("passed"));
+    let steps: Vec<&str> = test["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|step| step["description"].as_str())
+        .collect();
+    // A step is listed when it ends: the block's before the `join` around it.
+    assert_eq!(
+        steps,
+        [
+            "echo upper hello",
+            "echo lower HeLLo",
+            "echo c",
+            "echo join a",
+            "echo hi!",
+        ],
+        "{test}"
+    );
+    let listed = ritc(folder.path(), &["list", "shapes.rit"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed));
+    assert!(text(&listed).contains("shapes"), "{}", text(&listed));
+}
+
+#[test]
+fn a_failing_expectation_inside_its_block_fails_the_test_at_its_line() {
+    let source = "test \"red\" {\n  echo join \"a\" \"-\" {\n    echo \"b\"\n    expect length == 2\n    say \"b\"\n  }\n  expect text == \"a-b\"\n}\n";
+    let folder = folder_with("red.rit", source);
+    let run = ritc(folder.path(), &["run", "red.rit"]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let output = text(&run);
+    assert!(output.contains("length == 2: length was 1"), "{output}");
+    assert!(output.contains("red.rit:4:5"), "{output}");
+    assert!(output.contains("0 passed, 1 failed"), "{output}");
+}
+
+#[test]
+fn its_shapes_are_checked_from_its_schema() {
+    let source = "test \"bad\" {\n  echo uppr \"a\"\n  echo join \"a\" {\n    say \"x\"\n  }\n  echo upper \"a\" {\n    say \"y\"\n  }\n  echo \"a\" \", \"\n  say \"alone\"\n}\n";
+    let folder = folder_with("bad.rit", source);
+    let checked = ritc(folder.path(), &["check", "bad.rit"]);
+    assert_eq!(checked.status.code(), Some(1), "{}", text(&checked));
+    let output = text(&checked);
+    // An operation the kind does not declare, with the nearest one.
+    assert!(
+        output.contains("error[E0418]: `echo` steps have no operation `uppr`"),
+        "{output}"
+    );
+    assert!(output.contains("bad.rit:2:8"), "{output}");
+    assert!(output.contains("did you mean `upper`?"), "{output}");
+    // `join` needs its string; `upper` takes no block; a step without an
+    // operation takes no string.
+    assert!(
+        output.contains("error[E0419]: `echo join` steps take a string after the target"),
+        "{output}"
+    );
+    assert!(output.contains("bad.rit:3:13"), "{output}");
+    assert!(
+        output.contains("error[E0419]: `echo upper` steps take no block"),
+        "{output}"
+    );
+    assert!(output.contains("bad.rit:6:18"), "{output}");
+    assert!(
+        output.contains("error[E0419]: `echo` steps take no string after the target"),
+        "{output}"
+    );
+    assert!(output.contains("bad.rit:9:12"), "{output}");
+    // Its own statement outside a block of its kind.
+    assert!(
+        output.contains("error[E0209]: `say` is used outside a `echo` block"),
+        "{output}"
+    );
+    assert!(output.contains("bad.rit:10:3"), "{output}");
+    assert!(output.contains("5 errors"), "{output}");
+}
+
+#[test]
+fn fmt_keeps_its_shapes() {
+    let messy = "test \"t\" {\n  echo   upper   \"a\"\n  echo join   \"a\"   \"-\"   timeout 1s   {\n      say   \"b\"\n  }\n}\n";
+    let tidy = "test \"t\" {\n  echo upper \"a\"\n  echo join \"a\" \"-\" timeout 1s {\n    say \"b\"\n  }\n}\n";
+    let folder = folder_with("fmt.rit", messy);
+    let formatted = ritc(folder.path(), &["fmt", "fmt.rit"]);
+    assert_eq!(formatted.status.code(), Some(0), "{}", text(&formatted));
+    let after = std::fs::read_to_string(folder.path().join("fmt.rit")).unwrap();
+    assert_eq!(after, tidy);
+    let checked = ritc(folder.path(), &["check", "fmt.rit"]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+    std::fs::write(folder.path().join("shapes.rit"), SHAPES).unwrap();
+    let check = ritc(folder.path(), &["fmt", "--check", "shapes.rit"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}

@@ -873,3 +873,32 @@ fn http_options_are_completed_and_hovered_from_the_schema() {
     );
     shut_down(client);
 }
+
+/// The shapes a kind declares reach the server from its schema alone: the hover
+/// of an operation word says what it does and how its steps read, the kind's
+/// hover lists its operations, and a kind's own statement (`say`, echo's) is
+/// offered inside a block of its kind and nowhere else.
+#[test]
+fn a_kinds_operations_and_its_own_statement_are_described_and_offered() {
+    let text = "test \"t\" {\n  echo join \"a\" \", \" {\n    \n  }\n  \n}\n";
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", text);
+    let (line, character) = find(text, "join", 0, 1);
+    let hover = client.request("textDocument/hover", at(&uri, line, character));
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(shown.contains("**echo join**"), "{shown}");
+    assert!(shown.contains("echo join TARGET \"…\" { … }"), "{shown}");
+    let (line, character) = find(text, "echo", 0, 1);
+    let hover = client.request("textDocument/hover", at(&uri, line, character));
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains("operations: `upper`, `lower`, `join`"),
+        "{shown}"
+    );
+    let inside = complete(&mut client, &uri, (2, 4));
+    assert!(inside.iter().any(|label| label == "say"), "{inside:?}");
+    let outside = complete(&mut client, &uri, (4, 2));
+    assert!(!outside.iter().any(|label| label == "say"), "{outside:?}");
+    assert!(outside.iter().any(|label| label == "echo"), "{outside:?}");
+    shut_down(client);
+}

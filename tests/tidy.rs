@@ -304,6 +304,64 @@ fn the_step_words_agree_everywhere() {
         }
     }
 
+    // A kind that declares operation words is in `operation_kind` (so the word
+    // after its own reads as the operation), and no other kind is.
+    let operation_words = trie_comment_words(&grammar, "operation_kind");
+    for kind in kinds {
+        let takes_operations = !kind.schema().operations.is_empty();
+        for word in kind.keywords() {
+            let listed = operation_words.contains(*word);
+            let accepted = accepts(Rule::operation_kind, word);
+            if takes_operations && !(listed && accepted) {
+                findings.push(format!(
+                    "`{word}` (begins a `{}` step, which declares operation words): missing from `operation_kind` in grammar/rit.pest (its trie and its comment)",
+                    kind.name()
+                ));
+            }
+            if !takes_operations && (listed || accepted) {
+                findings.push(format!(
+                    "`{word}` (begins a `{}` step, which declares no operation word): in `operation_kind` of grammar/rit.pest; take it out",
+                    kind.name()
+                ));
+            }
+        }
+        // A statement of the kind's own that `named_step` reads (`WORD OPERAND`)
+        // begins a statement, so that a step's clauses never eat it, and is a
+        // name, which `named_step` reads.
+        for statement in kind.statements() {
+            if statement.operand.is_none() {
+                continue;
+            }
+            let word = statement.word;
+            let why = format!("a statement of `{}` blocks", kind.name());
+            if !statement_words.contains(word) || !accepts(Rule::statement_keyword, word) {
+                findings.push(format!(
+                    "`{word}` ({why}): missing from `statement_keyword` in grammar/rit.pest (its trie and its comment)"
+                ));
+            }
+            if accepts(Rule::keyword, word) || !accepts(Rule::ident, word) {
+                findings.push(format!(
+                    "`{word}` ({why}, read by `named_step`): a keyword; take it out of the `keyword` rule"
+                ));
+            }
+        }
+    }
+    for word in &operation_words {
+        if !kinds
+            .iter()
+            .any(|kind| kind.keywords().contains(&word.as_str()))
+        {
+            findings.push(format!(
+                "`{word}`: listed for `operation_kind` in grammar/rit.pest but no step kind begins with it"
+            ));
+        }
+        if !accepts(Rule::operation_kind, word) {
+            findings.push(format!(
+                "`{word}`: listed for `operation_kind` but its trie in grammar/rit.pest does not accept it"
+            ));
+        }
+    }
+
     // The hand-written tries accept exactly the words their comments list.
     let keywords = quoted_words(
         &grammar,

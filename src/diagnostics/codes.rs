@@ -139,9 +139,17 @@ be assigned: declare a new name with `let`.";
 "`return` ends a `fn` and gives its value. In a test, the test simply ends at its last
 statement.";
 
-    WEBSOCKET_STATEMENT_OUTSIDE_WS = "E0209", "WebSocket statement outside a `ws` block",
-"`send`, `receive` and `close` talk to an open WebSocket; they appear only inside a
-`ws URL { … }` block.";
+    STATEMENT_OUTSIDE_ITS_BLOCK = "E0209", "statement outside its kind's block",
+"Some statements belong to one kind of step and stand only inside the `{ … }` of
+one of its steps: `send`, `receive` and `close` talk to the WebSocket a
+`ws URL { … }` step opened.
+
+    test \"t\" {
+      send \"hello\"                  # error: no WebSocket is open here
+      ws \"ws://127.0.0.1:3000/chat\" {
+        send \"hello\"                # fine
+      }
+    }";
 
     UNKNOWN_FUNCTION = "E0210", "unknown function",
 "The called name is not a core function, a `fn` of this file, or a `fn` of an imported
@@ -424,6 +432,20 @@ runs: an HTTP step's `version` is \"HTTP/1.1\" or \"HTTP/2\"; a `resolve` entry 
 or a list of them; a `proxy` is the proxy's URL with its scheme (`http`, `https`,
 `socks5`); `key` is the key of the client certificate `cert` gives. A value computed
 when the test runs is held to the same rules there.";
+
+    UNKNOWN_OPERATION = "E0418", "unknown operation",
+"Some kinds of step take a word right after their own that says what the step does
+(its operation, as a message broker's `publish` or `subscribe`). The word must be
+one the kind declares, and a kind whose every step names one refuses a step
+without it. The help lists the kind's operations or the nearest one.";
+
+    STEP_SHAPE = "E0419", "a part the step does not take, or lacks",
+"Besides its target and clauses, a step may take a string right after the target
+(a subject, a topic, a command) and a `{ … }` block of statements that the step
+runs, as its kind declares for each of its operations. A string or a block the
+kind does not take there is refused, and so is a step without one it requires;
+the help shows how the kind's steps read. A statement of a kind's own takes one
+value and nothing else.";
 
     DATA_FILE_MISSING = "W0007", "a constant path names a file that cannot be read",
 "`read(\"x\")`, `file(\"x\")` or `schema(\"x\")` with a constant path (written there, or

@@ -443,10 +443,6 @@ impl Layout<'_> {
                     "redis "
                 });
                 self.expr(&step.target);
-                if let Some(command) = &step.command {
-                    self.write(" ");
-                    self.string(command);
-                }
             }
             StepKind::WebSocket => {
                 self.write("ws ");
@@ -458,12 +454,21 @@ impl Layout<'_> {
                 self.write(" ");
                 self.expr(&step.target);
             }
-            // A kind with no grammar rule of its own: its word, its target, its clauses.
+            // A kind with no grammar rule of its own: its word, its operation,
+            // its target, then the string, clauses and block every step may have.
             StepKind::Named(word) => {
                 self.write(word);
+                if let Some(operation) = &step.operation {
+                    self.write(" ");
+                    self.write(&operation.name);
+                }
                 self.write(" ");
                 self.expr(&step.target);
             }
+        }
+        if let Some(command) = &step.command {
+            self.write(" ");
+            self.string(command);
         }
         let head_end = step
             .command

@@ -114,7 +114,7 @@ pub fn completion(request: &Request<'_>) -> Vec<CompletionItem> {
         }) {
             out.keyword(keyword, "0");
         }
-        kind_items(&mut out);
+        kind_items(&mut out, &scope);
         if let Some(kind) = &scope.clause_step {
             clause_items(&mut out, kind);
         }
@@ -261,12 +261,14 @@ fn after_a_statements_expression(analysis: &Analysis, text: &str, offset: usize)
 }
 
 /// Whether the checker accepts a statement beginning with `word` here: `return`
-/// only in a `fn`, `send`, `receive` and `close` only in a `ws` block.
+/// only in a `fn`, a kind's own statement (`send` of `ws`) only in its block.
 fn statement_allowed(word: &str, scope: &Scope) -> bool {
-    match word {
-        "return" => scope.in_fn,
-        "send" | "receive" | "close" => scope.in_ws,
-        _ => true,
+    if word == "return" {
+        return scope.in_fn;
+    }
+    match steps::statement_owner(word) {
+        Some((owner, _)) => scope.in_blocks_of.contains(&owner.name()),
+        None => true,
     }
 }
 
@@ -366,13 +368,27 @@ fn is_test_items(out: &mut Completions) {
     }
 }
 
-/// The words of the step kinds with no grammar rule of their own: they are no
-/// keywords (`KEYWORDS` lists the others), so the registry offers them.
-fn kind_items(out: &mut Completions) {
+/// The words of the step kinds with no grammar rule of their own, and of the
+/// statements the grammar reads as such steps (inside their kind's block): they
+/// are no keywords (`KEYWORDS` lists the others), so the registry offers them.
+fn kind_items(out: &mut Completions, scope: &Scope) {
     for kind in steps::registry() {
         for word in kind.keywords() {
             if keywords::lookup(word).is_none() {
                 out.step_word(word, kind.name());
+            }
+        }
+        for statement in kind.statements() {
+            if keywords::lookup(statement.word).is_none()
+                && statement_allowed(statement.word, scope)
+            {
+                out.add(CompletionItem {
+                    label: statement.word.to_string(),
+                    kind: Some(CompletionItemKind::KEYWORD),
+                    detail: Some(format!("statement of `{}` blocks", kind.name())),
+                    sort_text: Some(format!("0{}", statement.word)),
+                    ..CompletionItem::default()
+                });
             }
         }
     }

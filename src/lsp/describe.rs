@@ -3,7 +3,7 @@
 
 use crate::builtins::{Builtin, Returns};
 use crate::steps::{self, schema::StepSchema};
-use crate::syntax::ast::{FnDef, StepKind, TypeExpr};
+use crate::syntax::ast::{FnDef, Step, StepKind, TypeExpr};
 use crate::types::Type;
 
 /// `env(name, default?) -> string`
@@ -94,11 +94,28 @@ pub fn step_keyword(kind: &StepKind) -> String {
     }
 }
 
-/// The hover of a step's keyword: what it takes and what it yields.
-pub fn step_hover(kind: &StepKind) -> Option<String> {
+/// The hover of a step's keyword: what it takes and what it yields; for a kind's
+/// own statement the grammar read as a step (`WORD OPERAND`), whose it is.
+pub fn step_hover(step: &Step) -> Option<String> {
+    if let Some((owner, spec)) = steps::own_statement(step) {
+        return Some(format!(
+            "**{}** — a statement of `{}` steps' blocks",
+            spec.word,
+            owner.name()
+        ));
+    }
+    let kind = &step.kind;
     let schema = schema_of(kind)?;
     let clauses: Vec<&str> = schema.clauses.iter().map(|clause| clause.name).collect();
     let mut text = format!("**{}** step (`{}`)\n\n", step_keyword(kind), schema.name);
+    if !schema.operations.is_empty() {
+        let words: Vec<&str> = schema
+            .operations
+            .iter()
+            .map(|operation| operation.word)
+            .collect();
+        text.push_str(&format!("operations: {}\n\n", quote_each(&words)));
+    }
     if !clauses.is_empty() {
         text.push_str(&format!("clauses: {}\n\n", quote_each(&clauses)));
     }
@@ -119,6 +136,18 @@ pub fn step_hover(kind: &StepKind) -> Option<String> {
         fields_lines(&schema)
     ));
     Some(text)
+}
+
+/// The hover of a step's operation word (`publish`): what it does and how its
+/// steps read, from its kind's schema.
+pub fn operation_hover(step: &Step) -> Option<String> {
+    let schema = schema_of(&step.kind)?;
+    let operation = schema.operation(&step.operation.as_ref()?.name)?;
+    let form = operation.shape.form(schema.name, Some(operation.word));
+    Some(format!(
+        "**{} {}** — {}\n\n```rit\n{form}\n```",
+        schema.name, operation.word, operation.summary
+    ))
 }
 
 fn fields_lines(schema: &StepSchema) -> String {

@@ -43,7 +43,14 @@ pub fn hover(analysis: &Analysis, offset: usize) -> Option<(Span, String)> {
             && walk::contains(step.keyword_span, offset)
             && offset < step.keyword_span.end as usize
         {
-            step_found = describe::step_hover(&step.kind).map(|text| (step.keyword_span, text));
+            step_found = describe::step_hover(step).map(|text| (step.keyword_span, text));
+        }
+        if step_found.is_none()
+            && let Some(operation) = &step.operation
+            && walk::contains(operation.span, offset)
+            && offset < operation.span.end as usize
+        {
+            step_found = describe::operation_hover(step).map(|text| (operation.span, text));
         }
     });
     if step_found.is_some() {

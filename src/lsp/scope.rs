@@ -38,8 +38,9 @@ pub struct Scope {
     pub in_item: bool,
     /// Inside a `fn`'s body, where `return` may stand.
     pub in_fn: bool,
-    /// Inside a `ws` step's block, where `send`, `receive` and `close` may stand.
-    pub in_ws: bool,
+    /// The kinds of the steps whose blocks hold the point (`ws`), innermost
+    /// last: where their own statements (`send`, `receive`, `close`) may stand.
+    pub in_blocks_of: Vec<&'static str>,
     /// Inside a `load`'s `check { }`: conditions only, never a statement.
     pub in_load_check: bool,
     /// Writing the clauses of the step around the point (its fields, not the
@@ -225,10 +226,10 @@ fn inside(statement: &Statement, offset: usize, text: &str, scope: &mut Scope, d
     };
     match &statement.kind {
         StatementKind::For { variable, .. } => push(scope, variable, NameKind::LoopVariable),
-        _ if walk::statement_step(statement)
-            .is_some_and(|step| matches!(step.kind, StepKind::WebSocket)) =>
+        _ if let Some(kind) =
+            walk::statement_step(statement).and_then(|step| crate::steps::of_step(&step.kind)) =>
         {
-            scope.in_ws = true;
+            scope.in_blocks_of.push(kind.name());
         }
         _ => {}
     }

@@ -441,9 +441,16 @@ impl<'a> Lowerer<'a> {
                 },
                 value: self.expr(value),
             },
-            ast::StatementKind::Step(step) => StatementKind::Step {
-                step: Box::new(self.step(step, following)),
-                bind: None,
+            ast::StatementKind::Step(step) => match crate::steps::own_statement(step) {
+                // A kind's own statement the grammar read as a step (`WORD OPERAND`).
+                Some((_, spec)) => self.kind_statement(
+                    spec.word,
+                    &[(spec.operand.unwrap_or_default(), Some(&step.target))],
+                ),
+                None => StatementKind::Step {
+                    step: Box::new(self.step(step, following)),
+                    bind: None,
+                },
             },
             ast::StatementKind::For {
                 variable,
@@ -588,24 +595,26 @@ impl<'a> Lowerer<'a> {
             ast::StepKind::Run => KindPart::Run {
                 exit_checked: reads_exit(following),
             },
-            ast::StepKind::Sql | ast::StepKind::Redis => match &step.command {
-                Some(command) => KindPart::Command(self.template(command)),
-                None => KindPart::Common,
-            },
-            ast::StepKind::WebSocket => match &step.block {
-                Some(block) => KindPart::Block(self.block(block)),
-                None => KindPart::Common,
-            },
-            ast::StepKind::Http(_) | ast::StepKind::Named(_) => KindPart::Common,
+            ast::StepKind::Sql
+            | ast::StepKind::Redis
+            | ast::StepKind::WebSocket
+            | ast::StepKind::Http(_)
+            | ast::StepKind::Named(_) => KindPart::Common,
         };
         StepPlan {
             // A step of no known kind never gets here: the checker refused it (E0416).
             backend: kind.map_or("", |kind| kind.name()),
             method: match &step.kind {
                 ast::StepKind::Http(method) | ast::StepKind::Load(method) => Some(method.as_str()),
-                _ => None,
+                // The checker refused an operation its kind does not declare.
+                _ => step.operation.as_ref().and_then(|operation| {
+                    let schema = kind?.schema();
+                    Some(schema.operation(&operation.name)?.word)
+                }),
             },
             target: self.expr(&step.target),
+            command: step.command.as_ref().map(|command| self.template(command)),
+            block: step.block.as_ref().map(|block| self.block(block)),
             options,
             part,
             span: step.span,

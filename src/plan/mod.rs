@@ -225,8 +225,15 @@ pub enum Place {
 pub struct StepPlan {
     /// The step kind's name (`http`, `run`, `sql`, `redis`, `ws`, `load`).
     pub backend: &'static str,
+    /// The HTTP method of `http` and `load`, or the operation word of a kind
+    /// that declares them (`StepSchema::operations`).
     pub method: Option<&'static str>,
     pub target: Expr,
+    /// The string after the target (`sql`'s and `redis`'s command; a kind's
+    /// `Shape::string`).
+    pub command: Option<Template>,
+    /// The statements of its block (`ws`; a kind's `Shape::block`).
+    pub block: Option<Block>,
     pub options: Vec<StepOption>,
     /// What only some kinds of step carry.
     pub part: KindPart,
@@ -240,29 +247,11 @@ pub enum KindPart {
     /// `run`: whether an expectation right after the step reads `exit`, which
     /// lifts the rule that a non-zero exit fails the step.
     Run { exit_checked: bool },
-    /// `sql` and `redis`: the command.
-    Command(Template),
-    /// `ws`: the statements of its block.
-    Block(Block),
     /// `load`: its block options and its `check` conditions (boxed: the largest part).
     Load(Box<LoadPlan>),
 }
 
 impl KindPart {
-    pub fn command(&self) -> Option<&Template> {
-        match self {
-            KindPart::Command(template) => Some(template),
-            _ => None,
-        }
-    }
-
-    pub fn block(&self) -> Option<&Block> {
-        match self {
-            KindPart::Block(block) => Some(block),
-            _ => None,
-        }
-    }
-
     pub fn load(&self) -> Option<&LoadPlan> {
         match self {
             KindPart::Load(load) => Some(load.as_ref()),

@@ -462,7 +462,7 @@ impl Walk<'_, '_> {
                     expectations,
                     context: context.map(str::to_string),
                 });
-                if let Some(block) = step.part.block() {
+                if let Some(block) = &step.block {
                     let inner = format!("in `{}` (line {line})", self.first_line(step.span));
                     self.block(block, Some(&inner));
                 }

@@ -15,14 +15,15 @@ use super::services::Services;
 use crate::mask::Masker;
 use crate::plan::{
     BinaryOperator, Block, Callee, Expr, ExprKind, KindStatement, Place, Plan, Slot, Statement,
-    StatementKind, StepPlan, TemplatePart,
+    StatementKind, StepPlan, Template, TemplatePart,
 };
 use crate::source::source_map::SourceMap;
 use crate::source::span::Span;
 use crate::steps::StepKind;
 use crate::steps::context::{FieldsCheck, Halt, Sessions};
 use crate::steps::exec::{
-    Executors, FieldError, FieldValue, StepError, StepErrorKind, StepInput, TestResources,
+    CommandPart, Executors, FieldError, FieldValue, StepError, StepErrorKind, StepInput,
+    TestResources,
 };
 use crate::steps::schema::TargetText;
 use crate::units::literal_duration;
@@ -937,16 +938,8 @@ impl TestContext {
             TargetText::Url => Value::String(self.text(&step.target, TextContext::Url).await?),
             TargetText::Plain => self.evaluate(&step.target).await?,
         };
-        let command = match step.part.command() {
-            Some(template) => {
-                let mut results = HashMap::new();
-                for part in &template.parts {
-                    if let TemplatePart::Value(expr) = part {
-                        results.extend(self.run_calls(expr).await?);
-                    }
-                }
-                Some(self.with_evaluator(&results, |evaluator| evaluator.command_parts(template))?)
-            }
+        let command = match &step.command {
+            Some(template) => Some(self.command_parts(template).await?),
             None => None,
         };
         let mut options = Vec::new();
@@ -961,11 +954,7 @@ impl TestContext {
             };
             options.push((option.name.clone(), value));
         }
-        let description = match (&step.method, &target) {
-            (Some(method), Value::String(url)) => format!("{method} {url}"),
-            (_, Value::String(text)) => format!("{} {text}", step.backend),
-            _ => step.backend.to_string(),
-        };
+        let description = step_description(kind, step.method, &target);
         self.open_steps.start(description, step.span);
         let input = StepInput {
             method: step.method,
@@ -1012,6 +1001,17 @@ impl TestContext {
         self.set_fields(output.fields);
         self.frame_mut().evidence = evidence;
         Ok(record)
+    }
+
+    /// The string after a step's target, its `{{ }}` evaluated (user calls first).
+    pub(super) async fn command_parts(&mut self, template: &Template) -> Outcome<Vec<CommandPart>> {
+        let mut results = HashMap::new();
+        for part in &template.parts {
+            if let TemplatePart::Value(expr) = part {
+                results.extend(self.run_calls(expr).await?);
+            }
+        }
+        self.with_evaluator(&results, |evaluator| evaluator.command_parts(template))
     }
 
     /// What the last step saw, when `condition` reads its fields (`status`,
@@ -1148,6 +1148,22 @@ fn unsupported_statement(own: &KindStatement, statement: &Statement) -> Box<Fail
             own.word
         ),
     ))
+}
+
+/// How a step is named while it runs and in the reports: its HTTP method and URL
+/// (`GET http://…`), or its kind, operation word and target's text (`sql …`,
+/// `echo upper hello`).
+fn step_description(kind: &dyn StepKind, method: Option<&str>, target: &Value) -> String {
+    let mut description = match method {
+        Some(method) if kind.keywords().contains(&method) => method.to_string(),
+        Some(operation) => format!("{} {operation}", kind.name()),
+        None => kind.name().to_string(),
+    };
+    if let Value::String(text) = target {
+        description.push(' ');
+        description.push_str(text);
+    }
+    description
 }
 
 /// A step of a kind this build has no executor for.

@@ -8,7 +8,7 @@
 //! the interpreter (`Halt::Failed`). Nothing here names a kind: what a kind keeps
 //! for a test (`ws`: its open connections) is its own, in `Sessions`.
 
-use super::exec::{FieldValue, StepError};
+use super::exec::{CommandPart, FieldValue, StepError};
 use crate::mask::Masker;
 use crate::value::Value;
 use futures_util::future::BoxFuture;
@@ -93,6 +93,11 @@ pub trait StepContext: Send {
     fn settings(&self) -> StepSettings;
     /// The step's target, inserted as its kind's schema says (`TargetText`).
     fn target(&mut self) -> BoxFuture<'_, Result<Value, Halt>>;
+    /// The step's operation word (`StepSchema::operations`), or its HTTP method.
+    fn operation(&self) -> Option<&'static str>;
+    /// The string after the step's target (`Shape::string`), its `{{ }}`
+    /// evaluated; `None` when the step has none.
+    fn string(&mut self) -> BoxFuture<'_, Result<Option<Vec<CommandPart>>, Halt>>;
     /// The step's clauses, evaluated in order; `None` for a flag.
     fn options(&mut self) -> BoxFuture<'_, Result<Clauses, Halt>>;
     /// The values of the block option called `name` (one, or `rate`'s two and

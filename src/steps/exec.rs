@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// A piece of a `sql` or `redis` command: literal text, or a value to bind.
+/// A piece of the string after a step's target (a `sql` or `redis` command, a
+/// kind's `Shape::string`): literal text, or a value to bind or insert.
 #[derive(Clone, Debug)]
 pub enum CommandPart {
     Text(String),
@@ -21,13 +22,14 @@ pub enum CommandPart {
 
 /// One step, its expressions evaluated.
 pub struct StepInput {
-    /// `GET`, `POST`, … for HTTP steps.
+    /// `GET`, `POST`, … for HTTP steps; the operation word of a kind that
+    /// declares them (`StepSchema::operations`).
     pub method: Option<&'static str>,
     /// The URL, the shell command (interpolations already quoted), the database or
     /// the Redis connection.
     pub target: Value,
-    /// The command of `sql` and `redis`, in parts, so the executor binds values its
-    /// own way.
+    /// The string after the target (the command of `sql` and `redis`), in parts,
+    /// so the executor binds values its own way.
     pub command: Option<Vec<CommandPart>>,
     /// Clauses by name; `None` for flags. Each kind reads them once, into its
     /// typed config (`HttpConfig::read`, …), and never by name elsewhere.

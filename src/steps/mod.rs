@@ -29,4 +29,6 @@ pub mod ws;
 
 pub use check::StepChecker;
 pub use kind::StepKind;
-pub use registry::{all_result_fields, by_name, of_step, registry, schema_for, statement_owner};
+pub use registry::{
+    all_result_fields, by_name, of_step, own_statement, registry, schema_for, statement_owner,
+};

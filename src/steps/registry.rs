@@ -49,6 +49,19 @@ pub fn of_step(step: &ast::StepKind) -> Option<&'static dyn StepKind> {
     }
 }
 
+/// The kind and declaration of a step of the syntax tree that is one of a kind's
+/// own statements (`StatementSpec::operand`): the grammar reads `WORD OPERAND`
+/// as a step of no rule of its own, and no kind's steps begin with that word.
+pub fn own_statement(step: &ast::Step) -> Option<(&'static dyn StepKind, StatementSpec)> {
+    let ast::StepKind::Named(word) = &step.kind else {
+        return None;
+    };
+    if of_step(&step.kind).is_some() {
+        return None;
+    }
+    statement_owner(word).filter(|(_, spec)| spec.operand.is_some())
+}
+
 /// The schema of every step kind, by the name the AST uses (`StepKind::backend_name`).
 pub fn schema_for(kind: &str) -> Option<StepSchema> {
     by_name(kind).map(|kind| kind.schema())

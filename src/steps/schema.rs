@@ -82,6 +82,73 @@ pub enum TargetText {
     Shell,
 }
 
+/// Whether a step takes one part of its shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// Never written: the checker refuses it.
+    Never,
+    /// Written or not.
+    Optional,
+    /// Always written: the checker refuses a step without it.
+    Required,
+}
+
+impl Presence {
+    pub fn allowed(self) -> bool {
+        self != Presence::Never
+    }
+}
+
+/// The parts a step has besides its word, target and clauses, which every step
+/// has: a string right after the target (a subject, a routing key, a command)
+/// and a `{ … }` block of statements after the clauses, which the kind runs
+/// through `StepContext::run_block` (its steps and the kind's own `statements()`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub string: Presence,
+    pub block: Presence,
+}
+
+impl Shape {
+    /// `WORD TARGET [clause …]`.
+    pub const PLAIN: Shape = Shape {
+        string: Presence::Never,
+        block: Presence::Never,
+    };
+
+    /// How a step of this shape reads, for messages and hovers:
+    /// `echo join TARGET "…" { … }`.
+    pub fn form(self, kind: &str, operation: Option<&str>) -> String {
+        let mut text = kind.to_string();
+        if let Some(operation) = operation {
+            text.push(' ');
+            text.push_str(operation);
+        }
+        text.push_str(" TARGET");
+        text.push_str(match self.string {
+            Presence::Never => "",
+            Presence::Optional => " [\"…\"]",
+            Presence::Required => " \"…\"",
+        });
+        text.push_str(match self.block {
+            Presence::Never => "",
+            Presence::Optional => " [{ … }]",
+            Presence::Required => " { … }",
+        });
+        text
+    }
+}
+
+/// A word that follows the kind's word and says what the step does (`echo upper
+/// "text"`; a broker's `publish`, `subscribe`), with the shape of its steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OperationSpec {
+    pub word: &'static str,
+    pub shape: Shape,
+    /// One line for the hover of the word.
+    pub summary: &'static str,
+}
+
 #[derive(Clone, Debug)]
 pub struct StepSchema {
     /// The kind's name, as the user sees it in messages (`http`, `run`, `sql`).
@@ -96,6 +163,13 @@ pub struct StepSchema {
     pub block_options: Vec<OptionSpec>,
     /// The fields it yields (in a `ws` block: what each `receive` yields).
     pub result: Vec<(&'static str, Type)>,
+    /// The operation words one of which may follow the kind's word, each with its
+    /// shape; empty for a kind that takes none. A kind with a rule of its own in
+    /// the grammar (`http`, `load`) reads its own words there instead.
+    pub operations: &'static [OperationSpec],
+    /// The shape of a step written without an operation word; `None` when every
+    /// step of the kind names one.
+    pub without_operation: Option<Shape>,
 }
 
 impl StepSchema {
@@ -111,6 +185,23 @@ impl StepSchema {
     pub fn field_names(&self) -> Vec<&'static str> {
         self.result.iter().map(|(name, _)| *name).collect()
     }
+
+    /// The operation called `word`.
+    pub fn operation(&self, word: &str) -> Option<&'static OperationSpec> {
+        self.operations
+            .iter()
+            .find(|operation| operation.word == word)
+    }
+
+    /// The shape of a step with the operation `word` (none: written without one);
+    /// `None` when that is no shape of the kind (an unknown word, or a missing one
+    /// the kind requires).
+    pub fn shape(&self, word: Option<&str>) -> Option<Shape> {
+        match word {
+            Some(word) => self.operation(word).map(|operation| operation.shape),
+            None => self.without_operation,
+        }
+    }
 }
 
 /// A statement only the blocks of a kind's steps hold (`send`, `receive` and
@@ -122,4 +213,8 @@ pub struct StatementSpec {
     /// Whether a description of the test (`ritc publish`) lists it among what the
     /// test does (`send`, `receive`), or leaves it out (`close`).
     pub listed: bool,
+    /// The name of the part its operand is, for a statement the grammar reads
+    /// generically (`WORD OPERAND`, as a step of no kind); `None` for a statement
+    /// with a rule of its own in the grammar (`send`, `receive`, `close`).
+    pub operand: Option<&'static str>,
 }

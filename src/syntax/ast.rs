@@ -279,12 +279,16 @@ impl StepKind {
 pub struct Step {
     pub kind: StepKind,
     pub keyword_span: Span,
+    /// The operation word after the kind's word (`echo upper "a"`), for a kind
+    /// that declares operations (`steps::schema::StepSchema::operations`).
+    pub operation: Option<Ident>,
     /// The URL, the command, or the connection (`sql DB`, `redis CONN`).
     pub target: Expr,
-    /// The command text of `sql` and `redis`.
+    /// The string after the target: the command text of `sql` and `redis`, the
+    /// string a kind's shape takes (`steps::schema::Shape::string`).
     pub command: Option<StringLit>,
     pub clauses: Vec<Clause>,
-    /// The statements of a `ws` block.
+    /// The statements of its block (`ws`; a kind whose shape takes one).
     pub block: Option<Block>,
     /// The options of a `load` block.
     pub options: Vec<Clause>,

@@ -889,6 +889,7 @@ impl Lowerer {
         let mut parts = inner.into_inner();
         let keyword = self.expected(parts.next(), span, rule)?;
         let keyword_span = self.span(&keyword);
+        let mut operation = None;
         let kind = match rule {
             Rule::http_step => {
                 StepKind::Http(self.expected(HttpMethod::parse(keyword.as_str()), span, rule)?)
@@ -903,9 +904,14 @@ impl Lowerer {
                 rule,
             )?),
             Rule::named_step => {
-                // The target and clauses are in the rule's tail, read with the
-                // whitespace that the word and its target's line do not allow.
-                let tail = self.expected(parts.next(), span, rule)?;
+                // An operation word, then the target, string, clauses and block
+                // in the rule's tail, read with the whitespace that the word and
+                // its target's line do not allow.
+                let mut tail = self.expected(parts.next(), span, rule)?;
+                if tail.as_rule() == Rule::step_operation {
+                    operation = Some(self.ident(&tail));
+                    tail = self.expected(parts.next(), span, rule)?;
+                }
                 parts = tail.into_inner();
                 StepKind::Named(keyword.as_str().to_string())
             }
@@ -918,6 +924,7 @@ impl Lowerer {
         let mut step = Step {
             kind,
             keyword_span,
+            operation,
             target,
             command: None,
             clauses: Vec::new(),

@@ -88,7 +88,9 @@ pub(super) struct BodyChecker<'c, 'a> {
     pub(super) scopes: Vec<Vec<Local>>,
     /// `Some(return type)` inside a `fn`.
     pub(super) function_returns: Option<Option<Type>>,
-    pub(super) ws_depth: usize,
+    /// The kinds whose steps' blocks hold the point, innermost last: where a
+    /// kind's own statements may stand (`send` in a `ws` block).
+    pub(super) block_kinds: Vec<&'static str>,
     /// The backend whose fields are in scope.
     pub(super) fields_from: Option<&'static str>,
     pub(super) no_fields_reason: NoFieldsReason,
@@ -108,7 +110,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             checker,
             scopes: Vec::new(),
             function_returns,
-            ws_depth: 0,
+            block_kinds: Vec::new(),
             fields_from: None,
             no_fields_reason: NoFieldsReason::NoStep,
             item_order,

@@ -6,6 +6,11 @@ use super::*;
 
 impl<'c, 'a> BodyChecker<'c, 'a> {
     pub(super) fn step(&mut self, step: &Step) -> Type {
+        // A kind's own statement the grammar read as a step (`WORD OPERAND`).
+        if let Some((owner, spec)) = steps::own_statement(step) {
+            self.own_statement(step, owner, spec);
+            return Type::Unknown;
+        }
         let kind = steps::of_step(&step.kind);
         let Some(schema) = kind.map(|kind| kind.schema()) else {
             if let StepKind::Named(word) = &step.kind {
@@ -47,22 +52,26 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         if matches!(step.kind, StepKind::Http(_) | StepKind::Load(_)) {
             self.raw_body(&step.clauses);
         }
-        match step.kind {
-            StepKind::WebSocket => {
-                self.clear_fields(NoFieldsReason::NoStep);
-                self.ws_depth += 1;
-                if let Some(block) = &step.block {
-                    self.block_in_new_scope(block);
-                }
-                self.ws_depth -= 1;
-                self.clear_fields(NoFieldsReason::AfterWs);
-                Type::Unknown
-            }
-            _ => {
-                self.set_fields(&schema, step.span);
-                schema.result_type()
-            }
+        if let Some(kind) = kind {
+            self.shape(step, kind, &schema);
         }
+        let Some(block) = &step.block else {
+            self.set_fields(&schema, step.span);
+            return schema.result_type();
+        };
+        // The block's statements, its kind's own among them, see no step's
+        // fields at first; a `ws` step yields none after its block (each
+        // `receive` does, inside it), another kind its result.
+        self.clear_fields(NoFieldsReason::NoStep);
+        self.block_kinds.push(schema.name);
+        self.block_in_new_scope(block);
+        self.block_kinds.pop();
+        if matches!(step.kind, StepKind::WebSocket) {
+            self.clear_fields(NoFieldsReason::AfterWs);
+            return Type::Unknown;
+        }
+        self.set_fields(&schema, step.span);
+        schema.result_type()
     }
 
     /// A step whose word (`StepKind::Named`) begins no kind of the registry.

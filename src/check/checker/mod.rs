@@ -14,6 +14,7 @@ mod module;
 mod operators;
 mod patterns;
 mod precedence;
+mod shapes;
 mod statements;
 
 use super::index::{Index, NameKind, Target};

@@ -21,7 +21,20 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         self.after_calls(expr);
                         ty
                     }
-                    BindingValue::Step(step) => self.step(step),
+                    BindingValue::Step(step) => {
+                        if let Some((_, spec)) = steps::own_statement(step) {
+                            self.report(
+                                Diagnostic::error(
+                                    codes::STATEMENT_NOT_ALLOWED,
+                                    format!("`{}` gives no value to keep", spec.word),
+                                    step.span,
+                                    "a statement, not a step",
+                                )
+                                .with_help(format!("write `{}` on its own", spec.word)),
+                            );
+                        }
+                        self.step(step)
+                    }
                 };
                 let ty = match declared {
                     Some(declared) => {
@@ -111,12 +124,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             }
             StatementKind::Return(value) => self.return_statement(statement.span, value.as_ref()),
             StatementKind::Send(value) => {
-                self.require_ws(statement.span, "send");
+                self.require_block(statement.span, "send");
                 self.expr(value);
                 self.raw_text_body(value, None);
             }
             StatementKind::Receive { until, timeout } => {
-                self.require_ws(statement.span, "receive");
+                self.require_block(statement.span, "receive");
                 if let Some(timeout) = timeout {
                     self.expect_type(timeout, &Type::Duration, "`timeout`");
                     self.constant_limit("timeout", timeout);
@@ -129,7 +142,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 }
             }
             StatementKind::Close(code) => {
-                self.require_ws(statement.span, "close");
+                self.require_block(statement.span, "close");
                 if let Some(code) = code {
                     self.expect_type(code, &Type::Int, "a close code");
                     self.constant_limit("close", code);
@@ -160,18 +173,27 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         }
     }
 
-    pub(super) fn require_ws(&mut self, span: Span, keyword: &str) {
-        if self.ws_depth == 0 {
-            self.report(
-                Diagnostic::error(
-                    codes::WEBSOCKET_STATEMENT_OUTSIDE_WS,
-                    format!("`{keyword}` is used outside a `ws` block"),
-                    span,
-                    "no WebSocket is open here",
-                )
-                .with_help("open a WebSocket first: `ws \"ws://host/path\" { … }`"),
-            );
+    /// A kind's own statement (`send`, a statement `StepKind::statements()`
+    /// declares) stands only inside the block of a step of its kind.
+    pub(super) fn require_block(&mut self, span: Span, word: &str) {
+        let Some((owner, _)) = steps::statement_owner(word) else {
+            return;
+        };
+        let kind = owner.name();
+        if self.block_kinds.contains(&kind) {
+            return;
         }
+        self.report(
+            Diagnostic::error(
+                codes::STATEMENT_OUTSIDE_ITS_BLOCK,
+                format!("`{word}` is used outside a `{kind}` block"),
+                span,
+                format!("not inside the block of a `{kind}` step"),
+            )
+            .with_help(format!(
+                "`{word}` belongs to `{kind}` steps: write it inside the `{{ … }}` of one"
+            )),
+        );
     }
 
     pub(super) fn return_statement(&mut self, span: Span, value: Option<&Expr>) {

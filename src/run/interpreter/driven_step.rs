@@ -10,7 +10,7 @@ use crate::steps::StepKind;
 use crate::steps::context::{
     Clauses, Failed, FieldsCheck, Halt, ProgressLine, Sessions, StepContext, StepPart, StepSettings,
 };
-use crate::steps::exec::{FieldValue, StepError};
+use crate::steps::exec::{CommandPart, FieldValue, StepError};
 use crate::steps::schema::TargetText;
 use crate::value::{self, Value};
 use futures_util::future::BoxFuture;
@@ -82,6 +82,22 @@ impl StepContext for DrivenStep<'_> {
                 TargetText::Plain => self.test.evaluate(target).await,
             };
             result.map_err(|failure| self.hold(failure))
+        })
+    }
+
+    fn operation(&self) -> Option<&'static str> {
+        self.step.method
+    }
+
+    fn string(&mut self) -> BoxFuture<'_, Result<Option<Vec<CommandPart>>, Halt>> {
+        Box::pin(async move {
+            let Some(template) = &self.step.command else {
+                return Ok(None);
+            };
+            match self.test.command_parts(template).await {
+                Ok(parts) => Ok(Some(parts)),
+                Err(failure) => Err(self.hold(failure)),
+            }
         })
     }
 
@@ -164,7 +180,7 @@ impl StepContext for DrivenStep<'_> {
 
     fn run_block(&mut self) -> BoxFuture<'_, Result<(), Halt>> {
         Box::pin(async move {
-            let Some(block) = self.step.part.block() else {
+            let Some(block) = &self.step.block else {
                 return Ok(());
             };
             match self.test.run_block(block).await {

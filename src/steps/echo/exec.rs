@@ -1,5 +1,6 @@
-//! Running `echo` steps: the target's text back, after the step's `delay`, bounded
-//! by its timeout like any step that waits.
+//! Running `echo` steps: the target's text back (in capitals for `upper`, small
+//! letters for `lower`), after the step's `delay`, bounded by its timeout like any
+//! step that waits. A `join` runs its block instead (`join.rs`).
 
 use super::config::EchoConfig;
 use crate::steps::config::ConfigError;
@@ -22,6 +23,11 @@ impl StepExecutor for EchoExecutor {
                 EchoConfig::from_clauses(&input.options).map_err(ConfigError::into_step_error)?;
             let text = to_text(&input.target)
                 .map_err(|error| StepError::new(StepErrorKind::Usage, error.0))?;
+            let text = match input.method {
+                Some(super::kind::UPPER) => text.to_uppercase(),
+                Some(super::kind::LOWER) => text.to_lowercase(),
+                _ => text,
+            };
             let timeout = config.timeout.unwrap_or(input.default_timeout);
             if let Some(delay) = config.delay {
                 if delay > timeout {
@@ -36,11 +42,7 @@ impl StepExecutor for EchoExecutor {
                 }
                 tokio::time::sleep(delay).await;
             }
-            let length = i64::try_from(text.chars().count()).unwrap_or(i64::MAX);
-            let fields: Vec<(String, FieldValue)> = vec![
-                ("text".to_string(), Ok(Value::String(text.clone()))),
-                ("length".to_string(), Ok(Value::Int(length))),
-            ];
+            let fields = fields(&text);
             Ok(StepOutput {
                 fields,
                 exchange: input.verbose.then(|| format!("echo\n< {text}")),
@@ -48,4 +50,13 @@ impl StepExecutor for EchoExecutor {
             })
         })
     }
+}
+
+/// What an `echo` step yields: its text and the text's length in characters.
+pub fn fields(text: &str) -> Vec<(String, FieldValue)> {
+    let length = i64::try_from(text.chars().count()).unwrap_or(i64::MAX);
+    vec![
+        ("text".to_string(), Ok(Value::String(text.to_string()))),
+        ("length".to_string(), Ok(Value::Int(length))),
+    ]
 }

@@ -1,22 +1,66 @@
-//! What the `echo` step kind declares: its word, its schema and its executor.
+//! What the `echo` step kind declares: its word, its operations and their shapes,
+//! its own statement, its schema, its executor and the step it drives.
 
 use super::config::DELAY;
 use crate::steps::StepKind;
 use crate::steps::config::TIMEOUT;
+use crate::steps::context::{Halt, StatementContext, StepContext};
 use crate::steps::exec::StepExecutor;
-use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
+use crate::steps::schema::{
+    OperationSpec, OptionSpec, Presence, Shape, StatementSpec, StepSchema, TargetText,
+};
 use crate::types::Type;
+use crate::value::Value;
+use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
 pub struct Echo;
 
+/// The kind's name, also the key of its session (`join::Joins`).
+pub(super) const NAME: &str = "echo";
+
+/// `echo upper TEXT`: the text in capitals.
+pub const UPPER: &str = "upper";
+/// `echo lower TEXT`: the text in small letters.
+pub const LOWER: &str = "lower";
+/// `echo join TEXT "SEPARATOR" { … }`: the text and what each `say` of the
+/// block said, joined by the separator.
+pub const JOIN: &str = "join";
+
+static OPERATIONS: [OperationSpec; 3] = [
+    OperationSpec {
+        word: UPPER,
+        shape: Shape::PLAIN,
+        summary: "the text in capitals",
+    },
+    OperationSpec {
+        word: LOWER,
+        shape: Shape::PLAIN,
+        summary: "the text in small letters",
+    },
+    OperationSpec {
+        word: JOIN,
+        shape: Shape {
+            string: Presence::Required,
+            block: Presence::Required,
+        },
+        summary: "the text and what each `say` of its block says, joined by the string",
+    },
+];
+
+static STATEMENTS: [StatementSpec; 1] = [StatementSpec {
+    word: super::join::SAY,
+    listed: true,
+    operand: Some(super::join::TEXT),
+}];
+
 impl StepKind for Echo {
     fn name(&self) -> &'static str {
-        "echo"
+        NAME
     }
 
     fn keywords(&self) -> &'static [&'static str] {
-        &["echo"]
+        &[NAME]
     }
 
     fn schema(&self) -> StepSchema {
@@ -27,6 +71,27 @@ impl StepKind for Echo {
         Some(Arc::new(super::exec::EchoExecutor))
     }
 
+    /// A `join` runs its block; the other steps go through the executor.
+    fn drive<'a>(
+        &'a self,
+        context: &'a mut dyn StepContext,
+    ) -> Option<BoxFuture<'a, Result<Value, Halt>>> {
+        (context.operation() == Some(JOIN))
+            .then(|| Box::pin(super::join::drive(context)) as BoxFuture<'a, Result<Value, Halt>>)
+    }
+
+    fn statements(&self) -> &'static [StatementSpec] {
+        &STATEMENTS
+    }
+
+    fn run_statement<'a>(
+        &'a self,
+        word: &'a str,
+        context: &'a mut dyn StatementContext,
+    ) -> Option<BoxFuture<'a, Result<(), Halt>>> {
+        super::join::run(word, context)
+    }
+
     fn for_tests_only(&self) -> bool {
         true
     }
@@ -34,7 +99,7 @@ impl StepKind for Echo {
 
 pub fn schema() -> StepSchema {
     StepSchema {
-        name: "echo",
+        name: NAME,
         target: Type::String,
         target_text: TargetText::Plain,
         clauses: vec![
@@ -43,5 +108,7 @@ pub fn schema() -> StepSchema {
         ],
         block_options: Vec::new(),
         result: vec![("text", Type::String), ("length", Type::Int)],
+        operations: &OPERATIONS,
+        without_operation: Some(Shape::PLAIN),
     }
 }

@@ -5,9 +5,14 @@
 //!
 //! `echo "text" [delay D] [timeout D]` yields `text` and its `length`, after
 //! waiting `delay`; a delay longer than the timeout is a timeout of the step.
+//! `echo upper "text"` and `echo lower "text"` are its operation words, and
+//! `echo join "text" ", " { … }` its step with a string and a block, whose
+//! statements may `say "more"` (its own statement), as issue 22's brokers
+//! will `subscribe … { … }`.
 
 mod config;
 mod exec;
+mod join;
 mod kind;
 
 pub use kind::Echo;

@@ -6,7 +6,7 @@ use super::config::{
 };
 use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
-use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
+use crate::steps::schema::{OptionSpec, Shape, StepSchema, TargetText};
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
 use crate::types::Type;
@@ -100,6 +100,8 @@ pub fn schema() -> StepSchema {
             ("cookies", Type::map(Type::String)),
             ("set_cookies", Type::map(set_cookie_record())),
         ],
+        operations: &[],
+        without_operation: Some(Shape::PLAIN),
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::config::{CHECK, CONCURRENCY, DURATION, RAMP, RATE, REQUESTS, WARMUP};
 use crate::steps::http::client::HttpResponse;
-use crate::steps::schema::{OptionSpec, StepSchema, TargetText, ValueSpec};
+use crate::steps::schema::{OptionSpec, Shape, StepSchema, TargetText, ValueSpec};
 use crate::types::Type;
 
 pub fn schema() -> StepSchema {
@@ -52,6 +52,9 @@ pub fn schema() -> StepSchema {
             ("errors", Type::map(Type::Int)),
             ("duration", Type::Duration),
         ],
+        operations: &[],
+        // Its `{ … }` holds options, not statements (`block_options`).
+        without_operation: Some(Shape::PLAIN),
     }
 }
 

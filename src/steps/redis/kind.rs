@@ -2,7 +2,7 @@
 
 use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
-use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
+use crate::steps::schema::{OptionSpec, Presence, Shape, StepSchema, TargetText};
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
 use crate::types::{ConnectionKind, Type};
@@ -44,6 +44,11 @@ pub fn schema() -> StepSchema {
             ("ok", Type::Bool),
             ("duration", Type::Duration),
         ],
+        operations: &[],
+        without_operation: Some(Shape {
+            string: Presence::Required,
+            block: Presence::Never,
+        }),
     }
 }
 

@@ -4,7 +4,7 @@ use super::config::{CWD, ENV, STDIN};
 use crate::steps::StepKind;
 use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
-use crate::steps::schema::{OptionSpec, StepSchema, TargetText};
+use crate::steps::schema::{OptionSpec, Shape, StepSchema, TargetText};
 use crate::types::Type;
 use std::sync::Arc;
 
@@ -46,5 +46,7 @@ pub fn schema() -> StepSchema {
             ("stderr", Type::String),
             ("duration", Type::Duration),
         ],
+        operations: &[],
+        without_operation: Some(Shape::PLAIN),
     }
 }

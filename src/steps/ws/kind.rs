@@ -4,7 +4,7 @@ use crate::steps::StepKind;
 use crate::steps::config::TIMEOUT;
 use crate::steps::context::{Halt, StatementContext, StepContext};
 use crate::steps::http::config::{HEADERS, INSECURE};
-use crate::steps::schema::{OptionSpec, StatementSpec, StepSchema, TargetText};
+use crate::steps::schema::{OptionSpec, Presence, Shape, StatementSpec, StepSchema, TargetText};
 use crate::types::Type;
 use crate::value::Value;
 use futures_util::future::BoxFuture;
@@ -70,5 +70,10 @@ pub fn schema() -> StepSchema {
             ("closed", Type::Bool),
             ("close_code", Type::Int),
         ],
+        operations: &[],
+        without_operation: Some(Shape {
+            string: Presence::Never,
+            block: Presence::Required,
+        }),
     }
 }

@@ -34,14 +34,17 @@ pub static STATEMENTS: [StatementSpec; 3] = [
     StatementSpec {
         word: SEND,
         listed: true,
+        operand: None,
     },
     StatementSpec {
         word: RECEIVE,
         listed: true,
+        operand: None,
     },
     StatementSpec {
         word: CLOSE,
         listed: false,
+        operand: None,
     },
 ];
 
