@@ -181,6 +181,7 @@ pub enum BuiltinId {
     UrlDecode,
     HtmlUnescape,
     Base64Decode,
+    HexDecode,
     JsonPath,
     XPath,
 }
@@ -567,6 +568,14 @@ pub const BUILTINS: &[Builtin] = &[
         parameters: &[required("text", Accepts::String)],
         returns: fixed!(Type::Bytes),
         summary: "the bytes standard base64 text encodes (padding optional)",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::HexDecode,
+        name: "hex_decode",
+        parameters: &[required("text", Accepts::String)],
+        returns: fixed!(Type::Bytes),
+        summary: "the bytes hex text encodes (either case; spaces and line breaks ignored)",
         derives_secret: true,
     },
     Builtin {

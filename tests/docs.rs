@@ -342,6 +342,7 @@ expect decode(raw, "utf-8") == body"#,
         "base64_decode",
         r#"expect hex(base64_decode("aGk")) == "6869""#,
     ),
+    ("hex_decode", r#"expect hex_decode("68 69") == bytes("hi")"#),
     (
         "jsonpath",
         r#"GET "{{base}}/health"

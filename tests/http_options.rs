@@ -1,9 +1,9 @@
 //! An HTTP step's options against real servers, through `ritc run`: `user`
 //! (basic auth, never shown), `delay`, `max redirects`, `version` (h2c with
-//! prior knowledge) and the `version` field, `proxy`, `resolve`, and TLS with
+//! prior knowledge) and the `version` field, `proxy`, `resolve`, TLS with
 //! `cacert`, `cert` and `key` against a server whose certificate authority the
-//! test makes. Each server records what arrived, and each option has its red
-//! case: the run fails, saying why.
+//! test makes, byte bodies and GraphQL bodies. Each server records what
+//! arrived, and each option has its red case: the run fails, saying why.
 
 mod common;
 
@@ -65,6 +65,16 @@ fn app() -> Router {
         .route(
             "/version",
             get(|request: Request| async move { format!("{:?}", request.version()) }),
+        )
+        .route(
+            "/echo-bytes",
+            axum::routing::post(|headers: HeaderMap, body: axum::body::Bytes| async move {
+                let content_type = headers
+                    .get(header::CONTENT_TYPE)
+                    .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                    .unwrap_or_else(|| "none".to_string());
+                format!("{content_type} {}", hex::encode(&body))
+            }),
         )
         .route(
             "/host",
@@ -296,6 +306,86 @@ fn resolve_connects_a_name_to_an_address_and_keeps_the_name() {
     let (code, output) = run(&source, &[]);
     assert_eq!(code, 1, "{output}");
     assert!(output.contains("could not resolve"), "{output}");
+}
+
+// ---------------------------------------------------------------- bodies
+
+/// Bytes that are not UTF-8 (a PNG's signature and a zero), sent byte for byte.
+const BINARY: &[u8] = b"\x89PNG\r\n\x1a\n\x00\xff";
+
+#[test]
+fn byte_bodies_are_sent_byte_for_byte() {
+    let suite = Suite::new();
+    std::fs::write(suite.dir.path().join("data.bin"), BINARY).unwrap();
+    let expected = format!("none {}", hex::encode(BINARY));
+    let source = format!(
+        r#"param base = "http://127.0.0.1:1"
+test "bytes" {{
+  POST "{{{{base}}}}/echo-bytes" body file("data.bin")
+  expect body == "{expected}"
+  POST "{{{{base}}}}/echo-bytes" body base64_decode("{base64}")
+  expect body == "{expected}"
+  POST "{{{{base}}}}/echo-bytes" body hex_decode("{hex}")
+  expect body == "{expected}"
+  POST "{{{{base}}}}/echo-bytes" body hex_decode("{hex}") headers {{ "Content-Type": "image/png" }}
+  expect body == "image/png {hex}"
+}}
+"#,
+        base64 = base64::engine::general_purpose::STANDARD.encode(BINARY),
+        hex = hex::encode(BINARY),
+    );
+    let (code, output) = run_in(&suite, &source, &[]);
+    assert_eq!(code, 0, "{output}");
+    // One byte more is seen.
+    let source = format!(
+        r#"param base = "http://127.0.0.1:1"
+test "bytes" {{
+  POST "{{{{base}}}}/echo-bytes" body hex_decode("{hex}00")
+  expect body == "{expected}"
+}}
+"#,
+        hex = hex::encode(BINARY),
+    );
+    let (code, output) = run_in(&suite, &source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("t.rit:4"), "{output}");
+}
+
+#[test]
+fn graphql_posts_the_query_and_its_variables_as_json() {
+    let query = "query Hero($id: ID!) { hero(id: $id) { name } }";
+    let with_variables = serde_json::json!({
+        "query": query,
+        "variables": { "id": 1000, "episode": "JEDI" }
+    });
+    let source = format!(
+        r#"param base = "http://127.0.0.1:1"
+test "graphql" {{
+  let id = 1000
+  POST "{{{{base}}}}/echo-bytes" graphql "{query}" variables {{ id: id, episode: "JEDI" }}
+  expect body == "application/json {sent}"
+  POST "{{{{base}}}}/echo-bytes" graphql "{{ hero {{ name }} }}"
+  expect body == "application/json {plain}"
+}}
+"#,
+        sent = hex::encode(with_variables.to_string()),
+        plain = hex::encode(r#"{"query":"{ hero { name } }"}"#),
+    );
+    let (code, output) = run(&source, &[]);
+    assert_eq!(code, 0, "{output}");
+    // Variables the server did not expect are seen.
+    let source = format!(
+        r#"param base = "http://127.0.0.1:1"
+test "graphql" {{
+  POST "{{{{base}}}}/echo-bytes" graphql "{{ hero {{ name }} }}" variables {{ id: 1 }}
+  expect body == "application/json {plain}"
+}}
+"#,
+        plain = hex::encode(r#"{"query":"{ hero { name } }"}"#),
+    );
+    let (code, output) = run(&source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("t.rit:4"), "{output}");
 }
 
 // ---------------------------------------------------------------- checked before running

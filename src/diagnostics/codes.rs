@@ -337,16 +337,17 @@ windows-1252), `iso-8859-15`, `utf-16le`, `shift_jis`, `gbk`, `euc-kr`…";
 
     UNKNOWN_CLAUSE = "E0401", "unknown clause",
 "This step kind does not take that clause. HTTP steps take `headers query json form
-multipart body timeout follow redirects insecure user delay max redirects version proxy
-resolve cacert cert key` (a `load`'s request: those before `user`); `run` takes `timeout env cwd
+multipart body graphql variables timeout follow redirects insecure user delay max
+redirects version proxy resolve cacert cert key` (a `load`'s request: those before
+`user`); `run` takes `timeout env cwd
 stdin`; `sql` and `redis` take `timeout`; `ws` takes `headers timeout`.";
 
     DUPLICATE_CLAUSE = "E0402", "clause given twice",
 "Each clause, option or attribute may appear once.";
 
     EXCLUSIVE_BODY = "E0403", "more than one request body",
-"`json`, `form`, `multipart` and `body` each set the request body; a step takes one of
-them.";
+"`json`, `form`, `multipart`, `body` and `graphql` each set the request body; a step
+takes one of them.";
 
     UNKNOWN_OPTION = "E0404", "unknown option or attribute",
 "Test attributes: `timeout retry tags skip`. `load` options: `concurrency requests
@@ -430,7 +431,8 @@ step too: check its spelling. To call a function, write its parentheses: `f(x)`.
 runs: an HTTP step's `version` is \"HTTP/1.1\" or \"HTTP/2\"; a `resolve` entry is
 \"host:port:address\" (the host as the URL names it, the URL's port, an IP address),
 or a list of them; a `proxy` is the proxy's URL with its scheme (`http`, `https`,
-`socks5`); `key` is the key of the client certificate `cert` gives. A value computed
+`socks5`); `key` is the key of the client certificate `cert` gives; `variables` are
+those of the query `graphql` gives. A value computed
 when the test runs is held to the same rules there.";
 
     UNKNOWN_OPERATION = "E0418", "unknown operation",

@@ -245,6 +245,7 @@ fn call_function(
             html_escape::decode_html_entities(&arguments.text("text")?).into_owned(),
         )),
         BuiltinId::Base64Decode => text_functions::base64_decode(&arguments.text("text")?),
+        BuiltinId::HexDecode => text_functions::hex_decode(&arguments.text("text")?),
         BuiltinId::JsonPath => {
             let value = arguments.required("value")?;
             let path = arguments.text("path")?;

@@ -21,7 +21,7 @@ syn keyword ritRepeat for eventually retry within every
 syn keyword ritStep run sql ws send receive close redis load
 syn keyword ritMethod GET POST PUT PATCH DELETE HEAD OPTIONS
 " HTTP step clauses that are no keywords (names elsewhere: `let key = …`).
-syn keyword ritContextual user delay max version proxy resolve cacert cert key
+syn keyword ritContextual user delay max version proxy resolve cacert cert key graphql variables
 syn keyword ritClause headers query json form multipart body follow redirects insecure env cwd stdin
 syn keyword ritClause timeout tags skip concurrency requests duration rate per ramp warmup check
 syn keyword ritClause ready tcp log http

@@ -148,7 +148,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                             "a second body",
                         )
                         .with_label(first.name.span, "the first body")
-                        .with_help("keep one of `json`, `form`, `multipart` and `body`"),
+                        .with_help("keep one of `json`, `form`, `multipart`, `body` and `graphql`"),
                     );
                 } else {
                     body = Some(clause);

@@ -512,16 +512,25 @@ impl Importer {
                 Ok((format!("body {text}"), Some("application/json")))
             }
             (BodyKind::Text, Some("graphql")) => {
-                if body
-                    .text
-                    .lines()
-                    .any(|line| line.trim_start().starts_with("variables"))
-                {
-                    return Err("a GraphQL body with variables".to_string());
-                }
+                // The query, then `variables { … }` (JSON) when it has them.
+                let lines: Vec<&str> = body.text.lines().collect();
+                let split = lines
+                    .iter()
+                    .position(|line| line.trim_start().starts_with("variables"))
+                    .unwrap_or(lines.len());
                 // Hurl sends the query with the blank space around it trimmed.
-                let query = self.string(body.text.trim());
-                Ok((format!("json {{ query: {query} }}"), None))
+                let query = self.string(lines[..split].join("\n").trim());
+                if split == lines.len() {
+                    return Ok((format!("graphql {query}"), None));
+                }
+                let variables = lines[split..].join("\n");
+                let variables = variables.trim_start().trim_start_matches("variables");
+                let value = parse_json_with_variables(variables)
+                    .filter(serde_json::Value::is_object)
+                    .ok_or_else(|| "GraphQL variables that are not a JSON object".to_string())?;
+                let expression = json_expression(&value, &mut self.names)
+                    .ok_or_else(|| "a JSON value with no `.rit` form".to_string())?;
+                Ok((format!("graphql {query} variables {expression}"), None))
             }
             (BodyKind::Text, Some("xml")) if has_variables => {
                 Err("an XML body with `{{ }}` and an XML content type".to_string())
@@ -530,7 +539,10 @@ impl Importer {
                 let text = self.text_body(&body.text);
                 Ok((format!("body {text}"), Some("application/xml")))
             }
-            (BodyKind::Text, Some(hint @ ("base64" | "hex"))) => Err(format!("a ```{hint} body")),
+            (BodyKind::Text, Some(hint @ ("base64" | "hex"))) => {
+                let encoded: String = body.text.split_whitespace().collect();
+                self.encoded_body(hint, &encoded)
+            }
             (BodyKind::Text, Some(hint)) if hint != "raw" && hint != "text" => {
                 Err(format!("a ```{hint} body (an unknown language hint)"))
             }
@@ -544,11 +556,32 @@ impl Importer {
                     .trim_start_matches("file,")
                     .trim_end_matches(';')
                     .trim();
+                // The file's bytes as they are: `read()` would take text only.
                 let path = self.string(path);
-                Ok((format!("body read({path})"), None))
+                Ok((format!("body file({path})"), None))
             }
-            (BodyKind::Bytes, _) => Err("a base64 or hex body".to_string()),
+            (BodyKind::Bytes, _) => {
+                let text = body.text.trim().trim_end_matches(';');
+                match text.split_once(',') {
+                    Some((encoding @ ("base64" | "hex"), encoded)) => {
+                        let encoded: String = encoded.split_whitespace().collect();
+                        self.encoded_body(encoding, &encoded)
+                    }
+                    _ => Err("this body".to_string()),
+                }
+            }
         }
+    }
+
+    /// `base64,…;` and `hex,…;` bodies (and their ```` ``` ```` forms): the bytes
+    /// they encode, decoded when the step runs, so the file keeps them as written.
+    fn encoded_body(
+        &mut self,
+        encoding: &str,
+        encoded: &str,
+    ) -> Result<(String, Option<&'static str>), Untranslatable> {
+        let text = self.string(encoded);
+        Ok((format!("body {encoding}_decode({text})"), None))
     }
 
     /// A body's text as a string literal: a block for several lines.

@@ -1,6 +1,6 @@
 //! The core functions that take text apart or read bytes as text: `capture`
 //! (a regex's first group), `split`, `decode` (bytes in a named encoding),
-//! `url_decode` and `base64_decode`. Values in, a value or an `EvalError` out;
+//! `url_decode`, `base64_decode` and `hex_decode`. Values in, a value or an `EvalError` out;
 //! a failure quotes the text it was given, cut as `describe` cuts it.
 
 use base64::Engine as _;
@@ -99,6 +99,18 @@ pub(super) fn base64_decode(text: &str) -> Result<Value, EvalError> {
         })
 }
 
+/// The bytes hex text encodes (`hex`'s inverse; a `hex,…;` body of Hurl),
+/// in either case; whitespace between the digits is ignored.
+pub(super) fn hex_decode(text: &str) -> Result<Value, EvalError> {
+    let digits: String = text.split_whitespace().collect();
+    hex::decode(&digits).map(Value::Bytes).map_err(|error| {
+        EvalError(format!(
+            "hex_decode: {} is not hex: {error}",
+            describe(&Value::String(text.to_string()))
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +183,23 @@ mod tests {
         }
         assert!(
             message(base64_decode("a*b")).starts_with(r#"base64_decode: "a*b" is not base64: "#)
+        );
+    }
+
+    #[test]
+    fn hex_decoding_takes_either_case_and_spaces() {
+        assert_eq!(
+            format!("{:?}", hex_decode("89 50\n4E47")),
+            format!(
+                "{:?}",
+                Ok::<Value, EvalError>(Value::Bytes(vec![0x89, 0x50, 0x4e, 0x47]))
+            )
+        );
+        let error = hex_decode("8g").map(|_| ()).unwrap_err();
+        assert!(
+            error.0.starts_with(r#"hex_decode: "8g" is not hex: "#),
+            "{}",
+            error.0
         );
     }
 }

@@ -1,10 +1,11 @@
 //! The `http` step's own check rules: a literal `version` names a version ritc
 //! speaks, a literal `resolve` entry is `host:port:address`, a literal `proxy`
-//! is a URL a proxy can have, and `key` comes with `cert`. Values computed when
+//! is a URL a proxy can have, `key` comes with `cert` and `variables` with
+//! `graphql`. Values computed when
 //! the test runs are held to the same rules by `HttpStepConfig::read` and the
 //! transport. Pure.
 
-use super::config::{CERT, KEY, PROXY, RESOLVE, VERSION};
+use super::config::{CERT, GRAPHQL, KEY, PROXY, RESOLVE, VARIABLES, VERSION};
 use super::transport::{HttpVersion, Resolve};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::steps::StepChecker;
@@ -38,6 +39,19 @@ pub fn check(step: &Step, checker: &mut dyn StepChecker) {
                 "write it with its scheme: \"http://127.0.0.1:3128\"",
             ));
         }
+    }
+    if let (Some(variables), None) = (named(VARIABLES), named(GRAPHQL)) {
+        checker.report(
+            Diagnostic::error(
+                codes::INVALID_CLAUSE_VALUE,
+                "`variables` without `graphql`",
+                variables.name.span,
+                "the variables of which query?",
+            )
+            .with_help(
+                "give the query too: `graphql \"query($id: ID!) { … }\" variables { id: 1 }`",
+            ),
+        );
     }
     if let (Some(key), None) = (named(KEY), named(CERT)) {
         checker.report(

@@ -18,6 +18,8 @@ pub const JSON: &str = "json";
 pub const FORM: &str = "form";
 pub const MULTIPART: &str = "multipart";
 pub const BODY: &str = "body";
+pub const GRAPHQL: &str = "graphql";
+pub const VARIABLES: &str = "variables";
 pub const FOLLOW_REDIRECTS: &str = "follow redirects";
 pub const INSECURE: &str = "insecure";
 pub const USER: &str = "user";
@@ -134,14 +136,20 @@ impl HttpConfig {
     /// The one place that reads an HTTP request's clauses by name.
     pub fn read(clauses: &ClauseReader<'_>) -> Result<HttpConfig, ConfigError> {
         // The body first: the order the request is described in.
+        let variables = clauses.value(VARIABLES);
         let body = if let Some(value) = clauses.value(JSON) {
             RequestBody::Json(to_json(value))
         } else if let Some(value) = clauses.value(FORM) {
             RequestBody::Form(pairs_of(FORM, value)?)
         } else if let Some(value) = clauses.value(MULTIPART) {
             RequestBody::Multipart(multipart(value)?)
+        } else if let Some(Value::File(part)) = clauses.value(BODY) {
+            // `body file("x.bin")`: the file's bytes, as they are.
+            RequestBody::Raw(part.content.clone())
         } else if let Some(bytes) = clauses.bytes(BODY)? {
             RequestBody::Raw(bytes)
+        } else if let Some(query) = clauses.text(GRAPHQL)? {
+            RequestBody::Json(graphql(query, variables))
         } else {
             RequestBody::None
         };
@@ -157,6 +165,17 @@ impl HttpConfig {
             insecure: clauses.flag(INSECURE),
         })
     }
+}
+
+/// A GraphQL request as it goes over HTTP POST: `{"query": …}`, with
+/// `"variables"` when the step gives them.
+fn graphql(query: String, variables: Option<&Value>) -> serde_json::Value {
+    let mut request = serde_json::Map::new();
+    request.insert("query".to_string(), serde_json::Value::String(query));
+    if let Some(variables) = variables {
+        request.insert("variables".to_string(), to_json(variables));
+    }
+    serde_json::Value::Object(request)
 }
 
 /// `query { … }` as pairs: a list is its key repeated, once per item (`ids: [1, 2]`
@@ -289,6 +308,18 @@ mod tests {
             vec![("q".to_string(), "two words".to_string())]
         );
         assert_eq!(config.body, RequestBody::Raw(b"raw".to_vec()));
+        let graphql = vec![
+            (
+                GRAPHQL.to_string(),
+                Some(Value::String("{ hero }".to_string())),
+            ),
+            (VARIABLES.to_string(), object(&[("id", "7")])),
+        ];
+        let graphql_config = HttpConfig::from_clauses(&graphql).expect("a valid config");
+        assert_eq!(
+            graphql_config.body,
+            RequestBody::Json(serde_json::json!({"query": "{ hero }", "variables": {"id": "7"}}))
+        );
         assert_eq!(config.timeout, Some(Duration::from_secs(3)));
         assert!(config.follow_redirects);
         assert!(!config.insecure);

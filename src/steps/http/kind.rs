@@ -1,8 +1,8 @@
 //! What the `http` step kind declares: its words, its schema and its executor.
 
 use super::config::{
-    BODY, CACERT, CERT, DELAY, FOLLOW_REDIRECTS, FORM, HEADERS, INSECURE, JSON, KEY, MAX_REDIRECTS,
-    MULTIPART, PROXY, QUERY, RESOLVE, USER, VERSION,
+    BODY, CACERT, CERT, DELAY, FOLLOW_REDIRECTS, FORM, GRAPHQL, HEADERS, INSECURE, JSON, KEY,
+    MAX_REDIRECTS, MULTIPART, PROXY, QUERY, RESOLVE, USER, VARIABLES, VERSION,
 };
 use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
@@ -44,7 +44,13 @@ pub fn request_clauses() -> Vec<OptionSpec> {
         OptionSpec::body(JSON, vec![Type::Json]),
         OptionSpec::body(FORM, vec![Type::map(Type::Json)]),
         OptionSpec::body(MULTIPART, vec![Type::map(Type::Json)]),
-        OptionSpec::body(BODY, vec![Type::String, Type::Bytes]),
+        OptionSpec::body(BODY, vec![Type::String, Type::Bytes, Type::File]).about(
+            "`body text`, `body bytes` or `body file(\"x.bin\")`: sent byte for byte; the `body` field of an HTTP result",
+        ),
+        OptionSpec::body(GRAPHQL, vec![Type::String])
+            .about("`graphql \"query { … }\" [variables {…}]`: a GraphQL request, POSTed as JSON"),
+        OptionSpec::value(VARIABLES, vec![Type::map(Type::Json), Type::Json])
+            .about("`variables {…}`: the variables of a `graphql` request"),
         OptionSpec::value(TIMEOUT, vec![Type::Duration]),
         OptionSpec::flag(FOLLOW_REDIRECTS),
         OptionSpec::flag(INSECURE),
