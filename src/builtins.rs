@@ -792,7 +792,7 @@ pub fn date_format_of_text(
             "`{text}` is a strftime format, which would be read as plain text"
         ));
     }
-    time::format_description::parse_owned::<2>(text)
+    time::format_description::parse_owned::<1>(text)
         .map_err(|error| format!("not a date format: {error}"))
 }
 

@@ -18,7 +18,8 @@
 //! The server answers what the corpus asks: JSON, redirects, cookies, gzip,
 //! repeated headers, echoes of the query, the form, the headers and the body
 //! (so a file can assert what was sent), multipart, status codes, and an
-//! endpoint that is ready on its third call (for `retry`).
+//! endpoint that is ready on its third call (for `retry`), XML, HTML and latin1
+//! (for the queries: `xpath`, `decode`, digests).
 
 mod common;
 
@@ -265,6 +266,33 @@ fn app() -> Router {
             }),
         )
         .route("/flaky", get(flaky))
+        .route(
+            "/catalog",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/xml")],
+                    "<?xml version=\"1.0\"?><catalog><book id=\"1\"><title>Dune</title></book><book id=\"2\"><title>Emma</title></book></catalog>",
+                )
+            }),
+        )
+        .route(
+            "/page",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    "<!DOCTYPE html><html><head><title>Home</title></head><body><ul><li>a<li>b<li>c</ul><p>Tom &amp; Jerry</p></body></html>",
+                )
+            }),
+        )
+        .route(
+            "/latin1",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/plain; charset=latin1")],
+                    b"caf\xe9".to_vec(),
+                )
+            }),
+        )
 }
 
 // ---------------------------------------------------------------- verdicts

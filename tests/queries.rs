@@ -47,6 +47,18 @@ fn app() -> Router {
             }),
         )
         .route(
+            "/gzip",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_ENCODING, "gzip"),
+                        (header::CONTENT_TYPE, "text/plain; charset=latin1"),
+                    ],
+                    gzip(b"caf\xe9"),
+                )
+            }),
+        )
+        .route(
             "/cookie",
             get(|| async {
                 (
@@ -58,6 +70,13 @@ fn app() -> Router {
                 )
             }),
         )
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
 }
 
 fn base() -> &'static str {
@@ -188,6 +207,26 @@ fn captures_splits_and_decodings() {
         .replace("{SHA}", &sha256_hex(b"caf\xe9 cr\xe8me"))
         .as_str(),
     );
+}
+
+/// Hurl's `sha256`, `md5` and `bytes` read the body once its content coding is
+/// undone and before its charset: `body_bytes`, not the wire's `raw`.
+#[test]
+fn digests_read_the_decoded_bytes() {
+    let body = r#"  GET "{{base}}/gzip"
+  expect body == "café"
+  expect hex(body_bytes) == "636166e9"
+  expect decode(body_bytes, "latin1") == "café"
+  expect hex(sha256(body_bytes)) == "{SHA}"
+  expect raw != body_bytes
+"#
+    .replace("{SHA}", &sha256_hex(b"caf\xe9"));
+    passes(&body);
+    let wrong = r#"  GET "{{base}}/gzip"
+  expect hex(sha256(raw)) == "{SHA}"
+"#
+    .replace("{SHA}", &sha256_hex(b"caf\xe9"));
+    fails_at(&wrong, 5, &["hex(sha256(raw)) was"]);
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

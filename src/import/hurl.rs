@@ -1,11 +1,13 @@
 //! Importing a Hurl file: its entries become one test (captures flow from one
 //! entry to the next as in Hurl), with method, URL, headers, query, form,
-//! multipart and JSON or text bodies, `[Captures]` (jsonpath, header, cookie,
-//! status, body, duration, with the common filters) and `[Asserts]` (the common
-//! predicates), and `{{variables}}`. A Hurl variable nothing captures becomes a
+//! multipart and JSON or text bodies, `[Captures]` and `[Asserts]` (queries:
+//! jsonpath with wildcards and filters, xpath, regex, header, cookie and its
+//! attributes, digests, bytes…; filters; predicates: `queries`; strftime date
+//! formats: `dates`), and `{{variables}}`. A Hurl variable nothing captures becomes a
 //! `param`. What has no translation is kept as a `#` comment with its line and
 //! noted. Pure: no IO.
 
+mod dates;
 mod parse;
 mod queries;
 mod translate;

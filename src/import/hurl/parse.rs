@@ -582,9 +582,9 @@ pub(super) fn tokens(text: &str) -> Option<Vec<Token>> {
                 tokens.push(Token::Quoted(unescape(&raw)));
             }
         } else if c == '/'
-            && tokens
-                .last()
-                .is_some_and(|last| matches!(last, Token::Word(word) if word == "matches"))
+            && tokens.last().is_some_and(
+                |last| matches!(last, Token::Word(word) if word == "matches" || word == "regex"),
+            )
         {
             chars.next();
             let mut value = String::new();

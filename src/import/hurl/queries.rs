@@ -1,6 +1,7 @@
 //! Hurl's queries, filters and predicates (`[Captures]`, `[Asserts]`) as `.rit`
 //! expressions and conditions.
 
+use super::dates::time_format;
 use super::parse::{Token, split_key, tokens};
 use super::translate::{Importer, Untranslatable};
 use crate::import::rit::{Lines, path_suffix, quoted, whole_variable};
@@ -78,16 +79,34 @@ impl Importer {
             "cookie" => {
                 let cookie = argument(tokens.get(*position))?;
                 *position += 1;
-                if cookie.contains('[') {
-                    return Err("a cookie attribute query".to_string());
+                match cookie.split_once('[') {
+                    Some((name, attribute)) => cookie_attribute(name, attribute)?,
+                    None => (format!("cookies[{}]", quoted(&cookie)), Kind::Text),
                 }
-                (format!("cookies[{}]", quoted(&cookie)), Kind::Text)
             }
             "jsonpath" => {
                 let path = argument(tokens.get(*position))?;
                 *position += 1;
-                (jsonpath("json", &path)?, Kind::Json)
+                self.jsonpath("json", &path)?
             }
+            "xpath" => {
+                let expression = argument(tokens.get(*position))?;
+                *position += 1;
+                (
+                    format!("xpath(body, {})", self.string(&expression)),
+                    Kind::XPath,
+                )
+            }
+            "regex" => {
+                let pattern = pattern(tokens.get(*position))?;
+                *position += 1;
+                (format!("capture(body, {})", quoted(&pattern)), Kind::Text)
+            }
+            // Hurl's `bytes`, `sha256` and `md5` read the body once its content
+            // coding is undone: `body_bytes`, not the wire's `raw`.
+            "bytes" => ("body_bytes".to_string(), Kind::Bytes),
+            "sha256" => ("sha256(body_bytes)".to_string(), Kind::Bytes),
+            "md5" => ("md5(body_bytes)".to_string(), Kind::Bytes),
             "variable" => {
                 let variable = argument(tokens.get(*position))?;
                 *position += 1;
@@ -121,8 +140,74 @@ impl Importer {
                 "jsonpath" => {
                     let path = argument(next)?;
                     *position += 1;
-                    (jsonpath(&format!("json({expression})"), &path)?, Kind::Json)
+                    self.jsonpath(&format!("json({expression})"), &path)?
                 }
+                "xpath" => {
+                    let xpath = argument(next)?;
+                    *position += 1;
+                    (
+                        format!("xpath({expression}, {})", self.string(&xpath)),
+                        Kind::XPath,
+                    )
+                }
+                "regex" => {
+                    let pattern = pattern(next)?;
+                    *position += 1;
+                    (
+                        format!("capture({expression}, {})", quoted(&pattern)),
+                        Kind::Text,
+                    )
+                }
+                "split" => {
+                    let separator = argument(next)?;
+                    *position += 1;
+                    (
+                        format!("split({expression}, {})", self.string(&separator)),
+                        Kind::Json,
+                    )
+                }
+                "toDate" => {
+                    let format = time_format(&argument(next)?)?;
+                    *position += 1;
+                    (
+                        format!("date({expression}, {})", quoted(&format)),
+                        Kind::Date,
+                    )
+                }
+                "format" | "dateFormat" => {
+                    let format = time_format(&argument(next)?)?;
+                    *position += 1;
+                    let date = as_date(&expression, kind);
+                    (
+                        format!("format_date({date}, {})", quoted(&format)),
+                        Kind::Text,
+                    )
+                }
+                "daysAfterNow" | "daysBeforeNow" => {
+                    let function = if filter == "daysAfterNow" {
+                        "days_after_now"
+                    } else {
+                        "days_before_now"
+                    };
+                    (
+                        format!("{function}({})", as_date(&expression, kind)),
+                        Kind::Int,
+                    )
+                }
+                "decode" => {
+                    let encoding = argument(next)?;
+                    *position += 1;
+                    (
+                        format!("decode({expression}, {})", quoted(&encoding)),
+                        Kind::Text,
+                    )
+                }
+                "utf8Decode" => (format!("decode({expression}, \"utf-8\")"), Kind::Text),
+                "utf8Encode" => (format!("bytes({expression})"), Kind::Bytes),
+                "urlDecode" => (format!("url_decode({expression})"), Kind::Text),
+                "htmlUnescape" => (format!("html_unescape({expression})"), Kind::Text),
+                "base64Decode" => (format!("base64_decode({expression})"), Kind::Bytes),
+                "toHex" => (format!("hex({expression})"), Kind::Text),
                 "replace" => match (next, tokens.get(*position + 2)) {
                     (Some(Token::Quoted(old)), Some(Token::Quoted(new))) => {
                         *position += 2;
@@ -164,55 +249,68 @@ impl Importer {
             let value = value.ok_or_else(|| format!("a `{predicate}` without its value"))?;
             importer.value(value, kind)
         };
-        let condition = match predicate.as_str() {
-            "==" | "!=" | ">" | ">=" | "<" | "<=" => {
-                format!("{subject} {predicate} {}", operand(self)?)
-            }
-            "contains" => format!("{subject} contains {}", operand(self)?),
-            // `includes` asks whether a list holds a value: the values of a
-            // header, not a substring of them joined.
-            "includes" => {
-                let list = header_list(&subject).unwrap_or(subject);
-                format!("{list} contains {}", operand(self)?)
-            }
-            "matches" => match value {
-                Some(Token::Quoted(pattern) | Token::Regex(pattern)) => {
-                    format!("{subject} matches {}", quoted(pattern))
+        let bytes_operator = match predicate.as_str() {
+            "==" | "!=" => Some(predicate.as_str()),
+            "startsWith" => Some("starts with"),
+            "endsWith" => Some("ends with"),
+            _ => None,
+        };
+        let bytes_condition =
+            bytes_operator
+                .zip(value.and_then(bytes_literal))
+                .map(|(operator, literal)| match literal {
+                    BytesLiteral::Hex(hex) => format!("hex({subject}) {operator} {}", quoted(&hex)),
+                    BytesLiteral::Base64(text) => {
+                        format!("{subject} {operator} base64_decode({})", quoted(&text))
+                    }
+                });
+        let condition = if let Some(condition) = bytes_condition {
+            condition
+        } else {
+            match predicate.as_str() {
+                "==" | "!=" | ">" | ">=" | "<" | "<=" => {
+                    format!("{subject} {predicate} {}", operand(self)?)
                 }
-                _ => return Err("a `matches` whose pattern is not a literal".to_string()),
-            },
-            "startsWith" | "endsWith" => match value {
-                Some(Token::Quoted(prefix)) => {
-                    let escaped = regex::escape(prefix);
-                    let pattern = if predicate == "startsWith" {
-                        format!("^{escaped}")
+                "contains" => format!("{subject} contains {}", operand(self)?),
+                // `includes` asks whether a list holds a value: the values of a
+                // header, not a substring of them joined.
+                "includes" => {
+                    let list = header_list(&subject).unwrap_or(subject);
+                    format!("{list} contains {}", operand(self)?)
+                }
+                "matches" => match value {
+                    Some(Token::Quoted(pattern) | Token::Regex(pattern)) => {
+                        format!("{subject} matches {}", quoted(pattern))
+                    }
+                    _ => return Err("a `matches` whose pattern is not a literal".to_string()),
+                },
+                "startsWith" | "endsWith" => {
+                    let operator = if predicate == "startsWith" {
+                        "starts with"
                     } else {
-                        format!("{escaped}$")
+                        "ends with"
                     };
-                    format!("{subject} matches {}", quoted(&pattern))
+                    format!("{subject} {operator} {}", operand(self)?)
                 }
-                _ => {
-                    return Err(format!(
-                        "a `{predicate}` whose value is not a literal string"
-                    ));
-                }
-            },
-            "exists" => format!("{subject} exists"),
-            "isString" => format!("{subject} is string"),
-            "isInteger" => format!("{subject} is int"),
-            "isFloat" => {
-                return Err(
-                    "the `isFloat` predicate (`.rit`'s `is float` holds for any number, 1 too)"
-                        .to_string(),
-                );
+                "exists" => match kind {
+                    // `Secure` and `HttpOnly` are there or not: `.rit` gives them as bools.
+                    Kind::Flag => subject,
+                    // A node set exists when it holds a node (Hurl counts it).
+                    Kind::XPath => format!("not ({subject} is empty)"),
+                    _ => format!("{subject} exists"),
+                },
+                "isString" => format!("{subject} is string"),
+                "isInteger" => format!("{subject} is int"),
+                "isFloat" => format!("{subject} is float"),
+                "isNumber" => format!("{subject} is number"),
+                "isBoolean" => format!("{subject} is bool"),
+                "isList" => format!("{subject} is array"),
+                "isObject" => format!("{subject} is object"),
+                "isCollection" => format!("{subject} is collection"),
+                "isEmpty" => format!("{subject} is empty"),
+                "isIsoDate" => format!("{subject} is iso_date"),
+                other => return Err(format!("the `{other}` predicate")),
             }
-            "isNumber" => format!("{subject} is number"),
-            "isBoolean" => format!("{subject} is bool"),
-            "isList" => format!("{subject} is array"),
-            "isObject" => format!("{subject} is object"),
-            "isCollection" => format!("({subject} is array or {subject} is object)"),
-            "isEmpty" => format!("len({subject}) == 0"),
-            other => return Err(format!("the `{other}` predicate")),
         };
         Ok(if negated {
             format!("not ({condition})")
@@ -232,6 +330,9 @@ impl Importer {
         match token {
             Token::Quoted(text) if matches!(kind, Kind::Int | Kind::Float) && numeric(text) => {
                 number(text)
+            }
+            Token::Quoted(text) if kind == Kind::Bytes => {
+                Ok(format!("bytes({})", self.string(text)))
             }
             Token::Quoted(text) => Ok(self.string(text)),
             Token::Regex(pattern) => Ok(quoted(pattern)),
@@ -253,6 +354,7 @@ impl Importer {
                 }
                 match kind {
                     Kind::Text => Ok(quoted(word)),
+                    Kind::Bytes => Err(format!("bytes compared with the number `{word}`")),
                     Kind::Duration => match word.parse::<u64>() {
                         Ok(millis) => Ok(literal_duration_from_millis(millis as f64)),
                         Err(_) => Err(format!("the duration `{word}`")),
@@ -273,6 +375,73 @@ pub(super) enum Kind {
     Duration,
     /// JSON: compares with anything; checked when the test runs.
     Json,
+    /// Bytes (`raw`, a digest): compared with `hex,…;` or `base64,…;`.
+    Bytes,
+    /// A date as `.rit` holds one: Unix seconds (`date(…)`).
+    Date,
+    /// `xpath(…)`: a node set is a list of texts.
+    XPath,
+    /// A cookie's `secure` or `httponly`: a bool that Hurl asks `exists` of.
+    Flag,
+}
+
+/// `expression` as Unix seconds: a date already, or text read as one (an
+/// RFC 3339 or HTTP date, as a cookie's `Expires` is).
+fn as_date(expression: &str, kind: Kind) -> String {
+    if kind == Kind::Date {
+        expression.to_string()
+    } else {
+        format!("date({expression})")
+    }
+}
+
+/// `cookie "name[Attribute]"`: the attribute of the `Set-Cookie` the response
+/// gave, from `set_cookies[name]`.
+fn cookie_attribute(name: &str, attribute: &str) -> Result<(String, Kind), Untranslatable> {
+    let attribute = attribute
+        .strip_suffix(']')
+        .ok_or_else(|| format!("the cookie query `{name}[{attribute}`"))?;
+    let (field, kind) = match attribute.to_ascii_lowercase().as_str() {
+        "value" => ("value", Kind::Text),
+        "expires" => ("expires", Kind::Text),
+        "max-age" => ("max_age", Kind::Int),
+        "domain" => ("domain", Kind::Text),
+        "path" => ("path", Kind::Text),
+        "secure" => ("secure", Kind::Flag),
+        "httponly" => ("httponly", Kind::Flag),
+        "samesite" => ("samesite", Kind::Text),
+        _ => return Err(format!("the cookie attribute `{attribute}`")),
+    };
+    Ok((format!("set_cookies[{}].{field}", quoted(name)), kind))
+}
+
+/// A regex given as `"…"` or `/…/`.
+fn pattern(token: Option<&Token>) -> Result<String, Untranslatable> {
+    match token {
+        Some(Token::Quoted(text) | Token::Regex(text)) => Ok(text.clone()),
+        _ => Err("a `regex` without its pattern".to_string()),
+    }
+}
+
+/// Hurl's bytes values: `hex,…;` (lower-cased) and `base64,…;`.
+enum BytesLiteral {
+    Hex(String),
+    Base64(String),
+}
+
+fn bytes_literal(token: &Token) -> Option<BytesLiteral> {
+    let Token::Word(word) = token else {
+        return None;
+    };
+    let inner = word.strip_suffix(';')?;
+    if let Some(hex) = inner.strip_prefix("hex,") {
+        let hex = hex.trim();
+        return (hex.len() % 2 == 0 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+            .then(|| BytesLiteral::Hex(hex.to_ascii_lowercase()));
+    }
+    inner
+        .strip_prefix("base64,")
+        .map(|text| BytesLiteral::Base64(text.trim().to_string()))
 }
 
 /// A number as `.rit` writes it (`+1` → `1`, `.5` → `0.5`, `-3` → `-3`).
@@ -331,6 +500,29 @@ pub(super) fn is_filter(word: &str) -> bool {
             | "utf8Encode"
             | "dateFormat"
     )
+}
+
+impl Importer {
+    /// A JSONPath on `root`: a path of the simple kind (`$.a.b[0]['c']`) as
+    /// `.rit`'s own path (one value), any other (wildcards, `..`, filters,
+    /// slices) as `jsonpath(root, "…")`, the list of what it selects, as Hurl
+    /// gives a collection for such a path.
+    fn jsonpath(&mut self, root: &str, path: &str) -> Result<(String, Kind), Untranslatable> {
+        match jsonpath(root, path) {
+            Ok(expression) => Ok((expression, Kind::Json)),
+            Err(_) if path.trim().starts_with('$') => {
+                let root = root
+                    .strip_prefix("json(")
+                    .and_then(|inner| inner.strip_suffix(')'))
+                    .unwrap_or(root);
+                Ok((
+                    format!("jsonpath({root}, {})", self.string(path.trim())),
+                    Kind::Json,
+                ))
+            }
+            Err(why) => Err(why),
+        }
+    }
 }
 
 /// A JSONPath of the simple kind (`$.a.b[0]['c']`) on `root`.

@@ -99,6 +99,7 @@ pub fn schema() -> StepSchema {
             ("header_values", Type::map(Type::list(Type::String))),
             ("body", Type::String),
             ("raw", Type::Bytes),
+            ("body_bytes", Type::Bytes),
             ("json", Type::Json),
             ("duration", Type::Duration),
             ("url", Type::String),

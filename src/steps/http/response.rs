@@ -75,6 +75,12 @@ pub fn response_fields(response: &HttpResponse) -> Vec<(String, FieldValue)> {
                     .unwrap_or_else(|| response.body.clone()),
             )),
         ),
+        // What `body` is read from: the bytes once a content coding is undone,
+        // before any charset (Hurl's `bytes`, `sha256` and `md5` read these).
+        (
+            "body_bytes".to_string(),
+            Ok(Value::Bytes(response.body.clone())),
+        ),
         ("json".to_string(), json),
         (
             "duration".to_string(),
