@@ -6,7 +6,9 @@
 //! and a bounded, masked excerpt of the body; a 500 quotes the Python traceback
 //! the service logged with its time after the request, a quiet log quotes
 //! nothing; a slow step gives its timing breakdown (connecting, then the
-//! service's waiting time) and no advice.
+//! service's waiting time) and no advice; a load's failed requests, slow
+//! latencies and low throughput are told by what the load and the service saw
+//! during it, and a load that saw no failure is not called failed.
 
 use serde_json::Value;
 
@@ -193,6 +195,84 @@ fn a_slow_step_gives_its_timing_and_no_advice() {
     let recommendations = report["recommendations"].to_string();
     assert!(!recommendations.contains("caching"), "{recommendations}");
     assert!(!recommendations.contains("slow path"), "{recommendations}");
+}
+
+/// The rules of a `load`'s expectations, each against a real load: requests
+/// that failed are named with the load's errors and the traceback the service
+/// logged during the load; a load whose answers were all fine is not called
+/// failed (nor recommended pooling) when it got fewer than counted; a slow load
+/// is told by its latency shape, never by the error an earlier test caused;
+/// a load that did not keep pace, by its shape too.
+#[test]
+fn a_loads_failures_are_told_by_what_the_load_and_the_service_saw() {
+    let load = |name: &str, path: &str, expectation: &str| {
+        format!(
+            "test \"{name}\" {{\n  load GET \"http://127.0.0.1:{{{{port}}}}{path}\" {{\n    concurrency 2\n    requests 6\n  }}\n  expect {expectation}\n}}\n\n"
+        )
+    };
+    let (_suite, report) = suite_with(
+        &[
+            load("fewer than counted", "/health", "succeeded >= 30"),
+            load("orders", "/orders", "failed == 0"),
+            load("slow", "/slow", "latency.p99 < 100ms"),
+            load("pace", "/slow", "throughput > 1000"),
+        ]
+        .concat(),
+    );
+    let failure = |index: usize| &report["tests"][index]["failure"];
+    let suggestion = |index: usize| failure(index)["suggestion"].as_str().map(str::to_string);
+
+    // Every answer was a 200: no request failed, and nothing is made up.
+    assert_eq!(failure(0)["cause"], "requests_failed", "{report}");
+    assert_eq!(suggestion(0), None, "{report}");
+
+    assert_eq!(failure(1)["cause"], "requests_failed", "{report}");
+    let orders = suggestion(1).unwrap_or_else(|| panic!("{report}"));
+    assert!(
+        orders.starts_with("requests failed under load (errors status 500: 6; statuses 500: 6): ")
+            && orders
+                .contains("; the service logged \"[api] Traceback (most recent call last): | … | ")
+            && orders.contains("RuntimeError: connection pool exhausted (10 of 10 in use)\" (")
+            && orders.ends_with(" after the request)"),
+        "{orders}"
+    );
+
+    // The earlier test's traceback is in this test's log tail, not its load's.
+    assert!(
+        report["tests"][2]["service_log"]
+            .to_string()
+            .contains("connection pool exhausted"),
+        "{report}"
+    );
+    assert_eq!(failure(2)["cause"], "too_slow", "{report}");
+    let slow = suggestion(2).unwrap_or_else(|| panic!("{report}"));
+    assert!(
+        slow.starts_with("too slow: the load's p50 (")
+            && slow.contains("every request takes the slow path"),
+        "{slow}"
+    );
+    assert!(!slow.contains("logged"), "{slow}");
+
+    assert_eq!(failure(3)["cause"], "throughput_low", "{report}");
+    let pace = suggestion(3).unwrap_or_else(|| panic!("{report}"));
+    assert!(
+        pace.starts_with("the load did not keep pace: the load's p50 (")
+            && pace.contains("every request takes the slow path"),
+        "{pace}"
+    );
+
+    // Pooling is recommended for the load whose requests failed, only.
+    let recommendations = report["recommendations"].to_string();
+    assert!(
+        recommendations.contains(
+            "Add connection pooling or capacity where requests failed under load (main / orders)"
+        ),
+        "{recommendations}"
+    );
+    assert!(
+        !recommendations.contains("fewer than counted"),
+        "{recommendations}"
+    );
 }
 
 #[test]

@@ -16,9 +16,13 @@ const FOLLOWING_STACK_LINES: usize = 3;
 /// quoted after the `Traceback` line.
 const INNERMOST_TRACEBACK_LINES: usize = 2;
 
-/// A line logged this long before the request is still "around" it: the
-/// service's clock is ritc's, but a line is timed when ritc read it.
-const BEFORE_REQUEST_SLACK_MS: u64 = 50;
+/// A line read this long before the request is still taken for one of the
+/// request's: only the rounding of both times to whole milliseconds. A line is
+/// timed when ritc read it, after it was written, so a line read before the
+/// request was written before it too — with more slack, the error an earlier
+/// test caused, read a few milliseconds before the next test's step started,
+/// was quoted as that step's.
+const BEFORE_REQUEST_SLACK_MS: u64 = 1;
 
 /// The error quoted, with its time relative to the request when both are known:
 /// `"[api] RuntimeError: pool exhausted" (0.2 s after the request)`.

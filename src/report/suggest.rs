@@ -306,17 +306,24 @@ impl Seen<'_> {
 
     /// The errors and statuses of the loads' requests, or nothing.
     fn requests_failed(&self) -> Option<String> {
-        let errors = load_counts(self.loads, "errors");
-        let statuses = load_counts(self.loads, "statuses");
-        if errors.is_empty() && statuses.is_empty() {
+        // Every request a load counts as failed has its `errors` entry; a load
+        // whose answers were all fine (`statuses 200: 20` and no error) saw no
+        // failure, whatever count the expectation wanted.
+        if !loads_saw_failures(self.loads) {
             return None;
         }
+        let errors = load_counts(self.loads, "errors");
+        let statuses = load_counts(self.loads, "statuses");
+        let dropped = load_dropped(self.loads);
         let mut seen = Vec::new();
         if !errors.is_empty() {
             seen.push(format!("errors {errors}"));
         }
         if !statuses.is_empty() {
             seen.push(format!("statuses {statuses}"));
+        }
+        if dropped > 0 {
+            seen.push(format!("{dropped} dropped: not sent on time"));
         }
         Some(self.with_logged_error(
             format!(
@@ -372,6 +379,24 @@ const QUEUEING_RATIO: f64 = 5.0;
 
 /// "connect: 3, timeout: 1" from the `errors` (or `statuses`) maps of load
 /// results.
+/// Whether a load saw a request fail (an `errors` entry) or dropped one.
+fn loads_saw_failures(loads: &[Json]) -> bool {
+    load_dropped(loads) > 0
+        || loads.iter().any(|load| {
+            load.get("errors")
+                .and_then(Json::as_object)
+                .is_some_and(|errors| !errors.is_empty())
+        })
+}
+
+/// The requests the loads dropped (an open model's, not sent on time).
+fn load_dropped(loads: &[Json]) -> u64 {
+    loads
+        .iter()
+        .filter_map(|load| load.get("dropped").and_then(Json::as_u64))
+        .sum()
+}
+
 fn load_counts(loads: &[Json], field: &str) -> String {
     let mut seen: Vec<String> = Vec::new();
     for load in loads {
@@ -558,7 +583,11 @@ pub fn recommendations(
     );
     add(
         Tier::Failures,
-        names(&|_, failure| failure.cause == Cause::RequestsFailed),
+        // Only where requests did fail: a load that got fewer answers than its
+        // expectation counted, all of them fine, is no case for pooling.
+        names(&|test, failure| {
+            failure.cause == Cause::RequestsFailed && loads_saw_failures(&test.loads)
+        }),
         "Add connection pooling or capacity where requests failed under load",
     );
     add(
@@ -1243,6 +1272,17 @@ mod tests {
         );
         let clean = [serde_json::json!({"errors": {}, "statuses": {}})];
         assert_eq!(for_failure(&rate, &[], &clean), None);
+        // All answered fine: no request failed, whatever the count expected.
+        let fine = [serde_json::json!({"errors": {}, "statuses": {"200": 20}, "dropped": 0})];
+        assert_eq!(for_failure(&rate, &[], &fine), None);
+        let dropped = [serde_json::json!({"errors": {}, "statuses": {"200": 90}, "dropped": 10})];
+        assert!(
+            for_failure(&rate, &[], &dropped).is_some_and(|text| text.starts_with(
+                "requests failed under load (statuses 200: 90; 10 dropped: not sent on time)"
+            )),
+            "{:?}",
+            for_failure(&rate, &[], &dropped)
+        );
     }
 
     #[test]

@@ -15,15 +15,15 @@ use crate::steps::schema::TargetText;
 use crate::value::{self, Value};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 pub(super) struct DrivenStep<'a> {
     pub(super) test: &'a mut TestContext,
     pub(super) kind: &'static dyn StepKind,
     pub(super) step: &'a StepPlan,
     /// The step's description and when it started (`step_started`), for the
-    /// window of a result it keeps.
-    pub(super) started: Option<(String, Instant)>,
+    /// window of a result it keeps and the evidence of its fields.
+    pub(super) started: Option<(String, Instant, SystemTime)>,
 }
 
 impl DrivenStep<'_> {
@@ -157,7 +157,7 @@ impl StepContext for DrivenStep<'_> {
             .test
             .open_steps
             .start(description.clone(), self.step.span);
-        self.started = Some((description, started));
+        self.started = Some((description, started, SystemTime::now()));
     }
 
     fn step_finished(&mut self, result: Result<(), &StepError>) {
@@ -176,6 +176,13 @@ impl StepContext for DrivenStep<'_> {
 
     fn set_fields(&mut self, fields: Vec<(String, FieldValue)>) {
         self.test.set_fields(fields);
+        // What an expectation on these fields saw: when the step started, so a
+        // suggestion quotes only what a service logged from then on (an error
+        // of an earlier test is not this load's).
+        if let Some((_, _, started)) = &self.started {
+            self.test.frame_mut().evidence.started_unix_ms =
+                Some(crate::evidence::unix_ms(*started));
+        }
     }
 
     fn run_block(&mut self) -> BoxFuture<'_, Result<(), Halt>> {
@@ -219,7 +226,7 @@ impl StepContext for DrivenStep<'_> {
             kind: self.kind,
             record: value::to_json(record),
         });
-        if let Some((description, started)) = self.started.clone() {
+        if let Some((description, started, _)) = self.started.clone() {
             let window = KeptWindow {
                 description,
                 span: self.step.span,
