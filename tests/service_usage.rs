@@ -125,6 +125,11 @@ fn each_services_peak_cpu_and_memory_is_in_every_report() {
             );
         }
     }
+    // No load ran: no peak is a load's.
+    for service in [burner, hog] {
+        assert!(service.get("peak_cpu_during").is_none(), "{service}");
+        assert!(service.get("peak_rss_during").is_none(), "{service}");
+    }
     // A warning exactly when a limit was reached: the hog's 200 MB is under 512 MiB.
     let warnings = report["warnings"].to_string();
     assert!(!warnings.contains("service `hog`"), "{warnings}");
@@ -220,6 +225,74 @@ fn each_services_peak_cpu_and_memory_is_in_every_report() {
     );
 }
 
+/// A service busy only while a `load` runs against it: its peak CPU is that
+/// load's, and the record, the event and a warning (when the machine let it
+/// reach the limit) say so, naming the load and its line.
+#[test]
+fn a_peak_that_came_during_a_load_names_the_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/service_usage/busy_server.py"
+    );
+    let source = format!(
+        "suite \"Busy\"\n\nparam port = {port}\n\nservice busy = \"python3 {server} {{{{port}}}}\" {{\n  ready http \"http://127.0.0.1:{{{{port}}}}/health\" within 20s\n}}\n\ntest \"waits first\" {{\n  run \"sleep 1.5\"\n  expect exit == 0\n}}\n\ntest \"busy under load\" {{\n  load GET \"http://127.0.0.1:{{{{port}}}}/busy\" {{\n    concurrency 4\n    duration 2500ms\n  }}\n  expect requests > 0\n}}\n"
+    );
+    let load_line = source
+        .lines()
+        .position(|line| line.trim_start().starts_with("load GET"))
+        .unwrap()
+        + 1;
+    std::fs::write(dir.path().join("main.rit"), &source).unwrap();
+    let output = ritc(
+        dir.path(),
+        &[
+            "run",
+            "main.rit",
+            "--report",
+            "json=report.json",
+            "--report",
+            "html=report.html",
+            "--events",
+            "jsonl",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report: Json =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let busy = service(&report, "busy");
+    let load = format!("`load GET http://127.0.0.1:{port}/busy` (main.rit:{load_line})");
+    // Busy at all (a loaded machine gives it little of a core): its peak is
+    // the load's, not the idle wait's before it.
+    assert!(busy["peak_cpu_percent"].as_f64().unwrap() > 0.0, "{busy}");
+    assert_eq!(busy["peak_cpu_during"], load.as_str(), "{busy}");
+    let event: Json = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Json>(line).ok())
+        .find(|event| event["type"] == "service_usage")
+        .unwrap();
+    assert_eq!(event["peak_cpu_during"], load.as_str(), "{event}");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains(&format!(", during {load}</span>")), "{html}");
+    // Whether it reached 80% of a core depends on the machine; when it did,
+    // the warning says which load.
+    for warning in report["warnings"].as_array().unwrap() {
+        let warning = warning.as_str().unwrap();
+        if warning.starts_with("service `busy` used ") {
+            assert!(
+                warning.contains(&format!(" (sustained for 1s) during load test {load}, at ")),
+                "{warning}"
+            );
+        }
+    }
+}
+
 #[test]
 fn high_usage_makes_warnings_and_recommendations() {
     // A report as `ritc run` writes it, with numbers over both limits; `ritc
@@ -234,7 +307,8 @@ fn high_usage_makes_warnings_and_recommendations() {
                      "duration": "2.0s", "duration_ms": 2000.0, "attempts": 1 } ],
         "services": [
             { "name": "burner", "peak_rss_bytes": 2 * MIB, "peak_rss": "2.0 MiB", "peak_cpu_percent": 97.5,
-              "cpu_seconds": 1.9, "processes": 1, "samples": 9, "sampled_ms": 2000.0, "peak_cpu_at_ms": 1400.0 },
+              "cpu_seconds": 1.9, "processes": 1, "samples": 9, "sampled_ms": 2000.0, "peak_cpu_at_ms": 1400.0,
+              "peak_cpu_during": "`load GET http://127.0.0.1:8080/` (main.rit:12)" },
             { "name": "hog", "peak_rss_bytes": 600 * MIB, "peak_rss": "600.0 MiB", "peak_cpu_percent": 3.0,
               "cpu_seconds": 0.1, "processes": 2, "samples": 9, "sampled_ms": 2000.0 },
             { "name": "calm", "peak_rss_bytes": 20 * MIB, "peak_rss": "20.0 MiB", "peak_cpu_percent": 1.0,
@@ -266,7 +340,8 @@ fn high_usage_makes_warnings_and_recommendations() {
     assert_eq!(
         warnings,
         [
-            "service `burner` used 97.5% of a CPU core (sustained for 1s) while the tests ran, at 1.4s into the run (warning from 80.0%)",
+            // Its peak came during a load: the warning names it.
+            "service `burner` used 97.5% of a CPU core (sustained for 1s) during load test `load GET http://127.0.0.1:8080/` (main.rit:12), at 1.4s into the run (warning from 80.0%)",
             // A report that does not say when (an older ritc's) says nothing of it.
             "service `hog` held 600.0 MiB of memory at its peak while the tests ran (warning from 512.0 MiB)",
         ]
@@ -299,7 +374,7 @@ fn high_usage_makes_warnings_and_recommendations() {
     assert!(html.contains("<td class=\"high\">600.0 MiB</td>"), "{html}");
     // Each peak with when it was reached, when the report says it.
     assert!(
-        html.contains("<td class=\"high\">97.5% <span class=\"at\">at 1.4s</span></td>"),
+        html.contains("<td class=\"high\">97.5% <span class=\"at\">at 1.4s, during `load GET http://127.0.0.1:8080/` (main.rit:12)</span></td>"),
         "{html}"
     );
 }

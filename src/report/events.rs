@@ -220,7 +220,7 @@ impl EventsReporter {
                 "skipped_after": checkpoint.skipped_after,
                 "not_reached": checkpoint.not_reached,
             }),
-            Event::ServiceUsage(usage) => json!({
+            Event::ServiceUsage(usage, loads) => json!({
                 "type": "service_usage",
                 "service": mask(&usage.name),
                 "peak_rss_bytes": usage.peak_rss_bytes,
@@ -235,6 +235,9 @@ impl EventsReporter {
                 // resource warnings say it (null: not measured).
                 "peak_rss_at_ms": usage.peak_rss_at.map(model::millis),
                 "peak_cpu_at_ms": usage.peak_cpu_at.map(model::millis),
+                // The load each peak came in (null: outside every load).
+                "peak_rss_during": loads.rss.as_deref().map(mask),
+                "peak_cpu_during": loads.cpu.as_deref().map(mask),
             }),
             Event::HistoryFindings(findings) => json!({
                 "type": "history",

@@ -180,12 +180,18 @@ fn services(out: &mut String, report: &RunReport) {
     out.push_str("<section id=\"services\">\n<h2>Services while the tests ran</h2>\n<table class=\"services\"><thead><tr><th>service</th><th>peak memory (RSS)</th><th>peak CPU (1 s, % of a core)</th><th>CPU time</th><th>processes</th><th>sampled</th></tr></thead><tbody>\n");
     for service in &report.services {
         let high = |is_high: bool| if is_high { " class=\"high\"" } else { "" };
-        // When the peak was reached, as the warnings say it: " at 1.4s".
-        let at = |at_ms: Option<f64>| {
+        // When the peak was reached, as the warnings say it: " at 1.4s", and
+        // the load it came in.
+        let at = |at_ms: Option<f64>, during: &Option<String>| {
             at_ms.map_or_else(String::new, |at| {
+                let load = during
+                    .as_ref()
+                    .map(|load| format!(", during {load}"))
+                    .unwrap_or_default();
                 format!(
-                    " <span class=\"at\">at {}</span>",
-                    crate::units::short_duration(Duration::from_secs_f64(at.max(0.0) / 1000.0))
+                    " <span class=\"at\">at {}{}</span>",
+                    crate::units::short_duration(Duration::from_secs_f64(at.max(0.0) / 1000.0)),
+                    escape(&load)
                 )
             })
         };
@@ -195,10 +201,10 @@ fn services(out: &mut String, report: &RunReport) {
             escape(&service.name),
             high(service.high_memory()),
             escape(&service.peak_rss),
-            at(service.peak_rss_at_ms),
+            at(service.peak_rss_at_ms, &service.peak_rss_during),
             high(service.high_cpu()),
             escape(&super::model::cpu_figure(service.peak_cpu_percent)),
-            at(service.peak_cpu_at_ms),
+            at(service.peak_cpu_at_ms, &service.peak_cpu_during),
             service.cpu_seconds,
             service.processes,
             service.samples,

@@ -140,6 +140,7 @@ fn merge_services(reports: &[(String, RunReport)]) -> Vec<model::ServiceUsageRec
                         known.peak_rss_bytes = service.peak_rss_bytes;
                         known.peak_rss = service.peak_rss.clone();
                         known.peak_rss_at_ms = service.peak_rss_at_ms;
+                        known.peak_rss_during = service.peak_rss_during.clone();
                     }
                     if service
                         .peak_cpu_percent
@@ -147,6 +148,7 @@ fn merge_services(reports: &[(String, RunReport)]) -> Vec<model::ServiceUsageRec
                     {
                         known.peak_cpu_percent = service.peak_cpu_percent;
                         known.peak_cpu_at_ms = service.peak_cpu_at_ms;
+                        known.peak_cpu_during = service.peak_cpu_during.clone();
                     }
                     known.cpu_seconds += service.cpu_seconds;
                     known.processes = known.processes.max(service.processes);

@@ -10,8 +10,8 @@ use crate::mask::Masker;
 use crate::os::sampling::ServiceUsage;
 pub use crate::run::outcome::CheckpointStatus;
 use crate::run::outcome::{
-    Cause, Event, Failure, FailureKind, ProblemCause, ServiceLogLine, Summary, TestOutcome,
-    TestStatus,
+    Cause, Event, Failure, FailureKind, PeakLoads, ProblemCause, ServiceLogLine, Summary,
+    TestOutcome, TestStatus,
 };
 use crate::source::source_map::SourceMap;
 use crate::units::{binary_size, measured_percent, summary_duration};
@@ -117,14 +117,22 @@ pub struct ServiceUsageRecord {
     /// When the 1-second window of its peak CPU ended, the same way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_cpu_at_ms: Option<f64>,
+    /// The `load` its peak memory came in ("`load GET …` (main.rit:14)"); none
+    /// outside every load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_during: Option<String>,
+    /// The `load` its peak CPU came in, the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_cpu_during: Option<String>,
     /// The limits it reached: `cpu` (`SERVICE_CPU_WARNING_PERCENT`), `memory`
     /// (`SERVICE_RSS_WARNING_BYTES`). Derived by `finish`.
     #[serde(default)]
     pub high: Vec<String>,
 }
 
-impl From<&ServiceUsage> for ServiceUsageRecord {
-    fn from(usage: &ServiceUsage) -> ServiceUsageRecord {
+impl ServiceUsageRecord {
+    /// The record of `usage`, with the load each peak came in.
+    pub fn new(usage: &ServiceUsage, loads: &PeakLoads) -> ServiceUsageRecord {
         ServiceUsageRecord {
             name: usage.name.clone(),
             peak_rss_bytes: usage.peak_rss_bytes,
@@ -138,12 +146,12 @@ impl From<&ServiceUsage> for ServiceUsageRecord {
             sampled_ms: millis(usage.sampled),
             peak_rss_at_ms: usage.peak_rss_at.map(millis),
             peak_cpu_at_ms: usage.peak_cpu_at.map(millis),
+            peak_rss_during: loads.rss.clone(),
+            peak_cpu_during: loads.cpu.clone(),
             high: Vec::new(),
         }
     }
-}
 
-impl ServiceUsageRecord {
     pub fn high_cpu(&self) -> bool {
         self.peak_cpu_percent
             .is_some_and(|percent| percent >= SERVICE_CPU_WARNING_PERCENT)
@@ -508,7 +516,9 @@ impl ReportBuilder {
                     evidence: (**evidence).clone(),
                 });
             }
-            Event::ServiceUsage(usage) => self.services.push(ServiceUsageRecord::from(usage)),
+            Event::ServiceUsage(usage, loads) => {
+                self.services.push(ServiceUsageRecord::new(usage, loads));
+            }
             Event::ResourceWarnings(warnings) => self.resources.extend(warnings.iter().cloned()),
             Event::HistoryFindings(findings) => self.history = findings.clone(),
             Event::RunFinished { summary } => self.finished = Some(summary.clone()),
@@ -1021,20 +1031,28 @@ pub fn service_warnings(services: &[ServiceUsageRecord]) -> Vec<String> {
                 )
             })
         };
+        // "during load test `load GET …` (main.rit:14)" when the peak came in
+        // one, as the resource warnings say it.
+        let during = |load: &Option<String>| match load {
+            Some(load) => format!("during load test {load}"),
+            None => "while the tests ran".to_string(),
+        };
         if service.high_cpu() {
             warnings.push(format!(
-                "service `{}` used {} of a CPU core (sustained for 1s) while the tests ran{} (warning from {})",
+                "service `{}` used {} of a CPU core (sustained for 1s) {}{} (warning from {})",
                 service.name,
                 cpu_figure(service.peak_cpu_percent),
+                during(&service.peak_cpu_during),
                 when(service.peak_cpu_at_ms),
                 measured_percent(SERVICE_CPU_WARNING_PERCENT)
             ));
         }
         if service.high_memory() {
             warnings.push(format!(
-                "service `{}` held {} of memory at its peak while the tests ran{} (warning from {})",
+                "service `{}` held {} of memory at its peak {}{} (warning from {})",
                 service.name,
                 service.peak_rss,
+                during(&service.peak_rss_during),
                 when(service.peak_rss_at_ms),
                 binary_size(SERVICE_RSS_WARNING_BYTES)
             ));
@@ -1082,6 +1100,8 @@ pub fn mask_report(report: &RunReport, masker: &Masker) -> RunReport {
     }
     for service in &mut report.services {
         mask(&mut service.name);
+        mask_option(&mut service.peak_rss_during);
+        mask_option(&mut service.peak_cpu_during);
     }
     for resource in &mut report.resources {
         mask(&mut resource.target);

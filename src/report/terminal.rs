@@ -329,9 +329,9 @@ impl Reporter for TerminalReporter {
             Event::StepFinished { .. }
             | Event::ExpectationFailed { .. }
             | Event::CloseToLimit { .. } => {}
-            Event::ServiceUsage(usage) => {
+            Event::ServiceUsage(usage, loads) => {
                 // Only what reached a warning limit; every number is in the reports.
-                let record = crate::report::model::ServiceUsageRecord::from(usage);
+                let record = crate::report::model::ServiceUsageRecord::new(usage, loads);
                 for warning in crate::report::model::service_warnings(&[record]) {
                     let text = format!("{} {warning}", self.paint("33", "warning:"));
                     self.print(&self.masker.mask(&text));

@@ -61,6 +61,8 @@ pub fn view(report: &RunReport) -> Map<String, Json> {
                             "processes": service.processes,
                             "peak_rss_at_ms": service.peak_rss_at_ms,
                             "peak_cpu_at_ms": service.peak_cpu_at_ms,
+                            "peak_rss_during": service.peak_rss_during,
+                            "peak_cpu_during": service.peak_cpu_during,
                             "high": service.high,
                         })
                     })

@@ -222,8 +222,9 @@ pub enum Event {
     },
     TestFinished(Box<TestOutcome>),
     /// What a started service used while the tests ran (peak memory and CPU),
-    /// one per service, after the tests and before `RunFinished`.
-    ServiceUsage(crate::os::sampling::ServiceUsage),
+    /// one per service, after the tests and before `RunFinished`, with the
+    /// `load` each peak came in.
+    ServiceUsage(crate::os::sampling::ServiceUsage, PeakLoads),
     /// A problem outside any test (setup, teardown, a service). `fails_run`:
     /// it makes the run FAILED (a setup, a teardown, a service); otherwise it
     /// is a warning (processes that outlived the run and were ended).
@@ -247,6 +248,15 @@ pub enum Event {
     RunFinished {
         summary: Summary,
     },
+}
+
+/// The `load` step that was running when a service's peak was reached, named
+/// as warnings name it ("`load GET http://…/` (main.rit:14)", masked); none
+/// for a peak outside every load.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PeakLoads {
+    pub rss: Option<String>,
+    pub cpu: Option<String>,
 }
 
 /// How a checkpoint ended, from the outcomes of its selected tests.

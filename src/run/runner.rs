@@ -6,8 +6,8 @@ use super::evaluate::{Evaluator, Names, TextContext};
 use super::functions::FunctionContext;
 use super::interpreter::{RunShared, Settings, TestContext};
 use super::outcome::{
-    Cause, Event, Failure, FailureKind, ProblemCause, ServiceLogLine, Summary, TestOutcome,
-    TestStatus,
+    Cause, Event, Failure, FailureKind, PeakLoads, ProblemCause, ServiceLogLine, Summary,
+    TestOutcome, TestStatus,
 };
 use super::selection::Selection;
 use super::services::{ReadyProbe, ServiceSpec, Services};
@@ -469,6 +469,27 @@ async fn start_services(
     Ok(())
 }
 
+/// The load each of a service's peaks came in. A CPU peak is a 1-second
+/// window that ends at its time: it is the load's when the window's middle is.
+fn peak_loads(
+    usage: &crate::os::sampling::ServiceUsage,
+    loads: &[crate::watch::LoadWindow],
+) -> PeakLoads {
+    let named = |at: Option<Duration>| {
+        at.and_then(|at| crate::watch::load_at(loads, at))
+            .map(|load| load.name.clone())
+    };
+    let half_window = crate::os::sampling::CPU_WINDOW / 2;
+    PeakLoads {
+        rss: named(usage.peak_rss_at),
+        cpu: named(
+            usage
+                .peak_cpu_at
+                .map(|at| at.saturating_sub(half_window.min(usage.sampled / 2))),
+        ),
+    }
+}
+
 /// When each `load` of the run ran, since the run started, each named as the
 /// resource warnings name it: "`load GET http://…/` (db.rit:14)", masked.
 fn load_windows(shared: &RunShared, started: Instant) -> Vec<crate::watch::LoadWindow> {
@@ -599,6 +620,8 @@ pub async fn run(
     };
     let mut interrupted = service_start.is_none();
     let mut usage = Vec::new();
+    // When each `load` ran: a peak inside one is "during load test" that load.
+    let mut loads: Vec<crate::watch::LoadWindow> = Vec::new();
     let mut watcher: Option<crate::watch::Watcher> = None;
     match service_start {
         Some(Err((service, failure))) => {
@@ -646,8 +669,9 @@ pub async fn run(
                 usage = sampler.finish().await;
             }
             // The last samples are taken while the services stop.
+            loads = load_windows(&shared, started);
             if let Some(watcher) = &watcher {
-                watcher.loads_ran(load_windows(&shared, started));
+                watcher.loads_ran(loads.clone());
                 watcher.stop();
             }
             // A service runs until ritc stops it: one that exited on its own while
@@ -724,7 +748,8 @@ pub async fn run(
     }
     summary.duration = started.elapsed();
     for service in usage {
-        let _ = events.send(Event::ServiceUsage(service));
+        let peaks = peak_loads(&service, &loads);
+        let _ = events.send(Event::ServiceUsage(service, peaks));
     }
     if let Some(watcher) = watcher {
         let resource_warnings = watcher.finish().await;

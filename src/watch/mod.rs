@@ -14,5 +14,5 @@ mod warning;
 mod watcher;
 
 pub use peak::when;
-pub use warning::{LoadWindow, ResourceKind, ResourceWarning, WARNING_PERCENT};
+pub use warning::{LoadWindow, ResourceKind, ResourceWarning, WARNING_PERCENT, load_at};
 pub use watcher::Watcher;

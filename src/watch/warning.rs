@@ -22,10 +22,15 @@ pub struct LoadWindow {
 /// before, after or between the loads, or in a run without one, was no load
 /// test's).
 pub fn during(loads: &[LoadWindow], at: Duration) -> String {
-    match loads.iter().find(|load| load.from <= at && at <= load.to) {
+    match load_at(loads, at) {
         Some(load) => format!("during load test {}", load.name),
         None => "during the run".to_string(),
     }
+}
+
+/// The load that was running at `at`, if any.
+pub fn load_at(loads: &[LoadWindow], at: Duration) -> Option<&LoadWindow> {
+    loads.iter().find(|load| load.from <= at && at <= load.to)
 }
 
 /// A figure at or above this share of its limit is a warning (percent).

@@ -1,6 +1,7 @@
 # A service for tests/watch.rs: each request to /orders opens a PostgreSQL
 # connection as the role it is given (a `psql` of its own), holds it for
-# 0.5 s (`pg_sleep`) and answers 200 — or 503 with an ERROR line when the
+# 3 s (`pg_sleep`: far longer than starting psql takes on a busy machine, so
+# the connections of concurrent requests overlap) and answers 200 — or 503 with an ERROR line when the
 # role's connection limit refused it. /health answers without touching the
 # database. Usage: python3 pg_per_request.py PORT ROLE
 import subprocess, sys
@@ -26,7 +27,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         held = subprocess.run(
             ["psql", "-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", "5432",
-             "-U", ROLE, "-d", "test", "-c", "SELECT pg_sleep(0.5)"],
+             "-U", ROLE, "-d", "test", "-c", "SELECT pg_sleep(3)"],
             capture_output=True, text=True,
         )
         if held.returncode == 0:
