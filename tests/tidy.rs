@@ -516,9 +516,11 @@ const LAYERS: &[(&str, &str)] = &[
         "check",
         "units mask types builtins source diagnostics syntax steps",
     ),
+    // `plan` reaches step kinds only through the registry and their schemas
+    // (`the_runtime_names_no_step_kind`).
     (
         "plan",
-        "units types source syntax steps check::program check::resolved",
+        "units types source syntax steps::StepKind steps::of_step steps::own_statement steps::statement_owner steps::schema check::program check::resolved",
     ),
     // `run` reaches step kinds only through the registry and the generic parts
     // of `steps` (`the_runtime_names_no_step_kind`).
@@ -713,7 +715,8 @@ fn the_import_scanner_reads_paths_and_groups() {
 
 /// The interpreter runs every step kind, and the statements only a kind's block
 /// holds, through `steps::registry()` and the context traits (`StepContext`,
-/// `StatementContext`): `run` may import no kind's folder of `src/steps/`, nor all
+/// `StatementContext`), and the planner lowers them from the registry and their
+/// schemas: `run` and `plan` may import no kind's folder of `src/steps/`, nor all
 /// of `steps`, so a new kind never needs an edit there.
 #[test]
 fn the_runtime_names_no_step_kind() {
@@ -729,12 +732,17 @@ fn the_runtime_names_no_step_kind() {
         kinds.iter().any(|kind| kind == "ws") && kinds.iter().any(|kind| kind == "load"),
         "src/steps has a folder per kind: {kinds:?}"
     );
-    assert!(!allowed("run", "steps"), "`run` may import all of `steps`");
-    for kind in &kinds {
+    for layer in ["run", "plan"] {
         assert!(
-            !allowed("run", &format!("steps::{kind}")),
-            "`run` may import `steps::{kind}`, one step kind's folder"
+            !allowed(layer, "steps"),
+            "`{layer}` may import all of `steps`"
         );
+        for kind in &kinds {
+            assert!(
+                !allowed(layer, &format!("steps::{kind}")),
+                "`{layer}` may import `steps::{kind}`, one step kind's folder"
+            );
+        }
     }
 }
 

@@ -4,7 +4,6 @@
 use super::*;
 use crate::check::program::Program;
 use crate::check::resolved::{Resolved, ResolvedNames};
-use crate::steps::ws::session as ws;
 use crate::syntax::ast;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -443,10 +442,7 @@ impl<'a> Lowerer<'a> {
             },
             ast::StatementKind::Step(step) => match crate::steps::own_statement(step) {
                 // A kind's own statement the grammar read as a step (`WORD OPERAND`).
-                Some((_, spec)) => self.kind_statement(
-                    spec.word,
-                    &[(spec.operand.unwrap_or_default(), Some(&step.target))],
-                ),
+                Some((_, spec)) => self.kind_statement(spec.word, &[Some(&step.target)]),
                 None => StatementKind::Step {
                     step: Box::new(self.step(step, following)),
                     bind: None,
@@ -501,16 +497,13 @@ impl<'a> Lowerer<'a> {
                 value: value.as_ref().map(|v| self.expr(v)),
                 declared: self.returns.clone(),
             },
-            ast::StatementKind::Send(value) => {
-                self.kind_statement(ws::SEND, &[(ws::MESSAGE, Some(value))])
+            // The statements with rules of their own in the grammar, by its words;
+            // their parts are named by the kind that holds them (`StatementSpec::parts`).
+            ast::StatementKind::Send(value) => self.kind_statement("send", &[Some(value)]),
+            ast::StatementKind::Receive { until, timeout } => {
+                self.kind_statement("receive", &[until.as_ref(), timeout.as_ref()])
             }
-            ast::StatementKind::Receive { until, timeout } => self.kind_statement(
-                ws::RECEIVE,
-                &[(ws::UNTIL, until.as_ref()), (ws::TIMEOUT, timeout.as_ref())],
-            ),
-            ast::StatementKind::Close(code) => {
-                self.kind_statement(ws::CLOSE, &[(ws::CODE, code.as_ref())])
-            }
+            ast::StatementKind::Close(code) => self.kind_statement("close", &[code.as_ref()]),
             ast::StatementKind::Call(expr) => StatementKind::Evaluate(self.expr(expr)),
         };
         Statement {
@@ -520,18 +513,17 @@ impl<'a> Lowerer<'a> {
     }
 
     /// A statement of a kind's own, handed at run time to the kind the registry
-    /// says holds `word` (none: the interpreter says this build cannot run it).
-    fn kind_statement(
-        &self,
-        word: &'static str,
-        parts: &[(&'static str, Option<&ast::Expr>)],
-    ) -> StatementKind {
+    /// says holds `word` (none: the interpreter says this build cannot run it);
+    /// `values` in the order of the parts its kind names (`StatementSpec::parts`).
+    fn kind_statement(&self, word: &'static str, values: &[Option<&ast::Expr>]) -> StatementKind {
         let owner = crate::steps::statement_owner(word);
+        let parts = owner.map_or(&[][..], |(_, spec)| spec.parts);
         StatementKind::Kind(KindStatement {
             kind: owner.map_or("", |(kind, _)| kind.name()),
             word,
             parts: parts
                 .iter()
+                .zip(values)
                 .filter_map(|(name, expr)| Some((*name, self.expr((*expr)?))))
                 .collect(),
             listed: owner.is_some_and(|(_, spec)| spec.listed),
@@ -561,49 +553,31 @@ impl<'a> Lowerer<'a> {
                 },
             })
             .collect();
-        let part = match &step.kind {
-            ast::StepKind::Load(_) => KindPart::Load(Box::new({
-                let mut plan = LoadPlan {
-                    block_options: Vec::new(),
-                    checks: Vec::new(),
-                };
-                for option in block_options {
-                    let values = match &option.arguments {
-                        ast::ClauseArguments::Value(value) => vec![self.expr(value)],
-                        ast::ClauseArguments::Rate { count, period } => {
-                            vec![self.expr(count), self.expr(period)]
-                        }
-                        ast::ClauseArguments::Ramp { from, to, over } => {
-                            vec![self.expr(from), self.expr(to), self.expr(over)]
-                        }
-                        ast::ClauseArguments::Check(conditions) => {
-                            plan.checks
-                                .extend(conditions.iter().map(|condition| self.expr(condition)));
-                            continue;
-                        }
-                        ast::ClauseArguments::None | ast::ClauseArguments::Ready { .. } => {
-                            continue;
-                        }
-                    };
-                    plan.block_options.push(BlockOption {
-                        name: option.name.name.clone(),
-                        values,
-                    });
+        let mut plan_options = Vec::new();
+        let mut checks = Vec::new();
+        for option in block_options {
+            let values = match &option.arguments {
+                ast::ClauseArguments::Value(value) => vec![self.expr(value)],
+                ast::ClauseArguments::Rate { count, period } => {
+                    vec![self.expr(count), self.expr(period)]
                 }
-                plan
-            })),
-            ast::StepKind::Run => KindPart::Run {
-                exit_checked: reads_exit(following),
-            },
-            ast::StepKind::Sql
-            | ast::StepKind::Redis
-            | ast::StepKind::WebSocket
-            | ast::StepKind::Http(_)
-            | ast::StepKind::Named(_) => KindPart::Common,
-        };
+                ast::ClauseArguments::Ramp { from, to, over } => {
+                    vec![self.expr(from), self.expr(to), self.expr(over)]
+                }
+                ast::ClauseArguments::Check(conditions) => {
+                    checks.extend(conditions.iter().map(|condition| self.expr(condition)));
+                    continue;
+                }
+                ast::ClauseArguments::None | ast::ClauseArguments::Ready { .. } => continue,
+            };
+            plan_options.push(BlockOption {
+                name: option.name.name.clone(),
+                values,
+            });
+        }
         StepPlan {
             // A step of no known kind never gets here: the checker refused it (E0416).
-            backend: kind.map_or("", |kind| kind.name()),
+            kind,
             method: match &step.kind {
                 ast::StepKind::Http(method) | ast::StepKind::Load(method) => Some(method.as_str()),
                 // The checker refused an operation its kind does not declare.
@@ -616,7 +590,11 @@ impl<'a> Lowerer<'a> {
             command: step.command.as_ref().map(|command| self.template(command)),
             block: step.block.as_ref().map(|block| self.block(block)),
             options,
-            part,
+            block_options: plan_options,
+            checks,
+            status_checked: kind
+                .and_then(|kind| kind.status_field())
+                .is_some_and(|field| reads_after(following, field)),
             span: step.span,
         }
     }
@@ -839,12 +817,14 @@ fn plain(string: &ast::StringLit) -> String {
 }
 
 /// Whether an expectation right after a `run` step reads its `exit`.
-fn reads_exit(following: &[ast::Statement]) -> bool {
+/// Whether an expectation right after a step (before any other statement) reads
+/// the field called `field`.
+fn reads_after(following: &[ast::Statement], field: &str) -> bool {
     following
         .iter()
         .take_while(|statement| matches!(statement.kind, ast::StatementKind::Expect { .. }))
         .any(|statement| match &statement.kind {
-            ast::StatementKind::Expect { condition, .. } => reads_name(condition, "exit"),
+            ast::StatementKind::Expect { condition, .. } => reads_name(condition, field),
             _ => false,
         })
 }

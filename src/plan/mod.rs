@@ -8,6 +8,7 @@ mod lower;
 pub use lower::lower;
 
 use crate::source::span::Span;
+use crate::steps::StepKind;
 use crate::types::{IsTest, ProbeKind, Type};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -223,8 +224,9 @@ pub enum Place {
 }
 
 pub struct StepPlan {
-    /// The step kind's name (`http`, `run`, `sql`, `redis`, `ws`, `load`).
-    pub backend: &'static str,
+    /// The step's kind, from the registry (`steps::of_step`); `None` only for a
+    /// step the checker refused (E0416), which a checked plan never holds.
+    pub kind: Option<&'static dyn StepKind>,
     /// The HTTP method of `http` and `load`, or the operation word of a kind
     /// that declares them (`StepSchema::operations`).
     pub method: Option<&'static str>,
@@ -235,33 +237,31 @@ pub struct StepPlan {
     /// The statements of its block (`ws`; a kind's `Shape::block`).
     pub block: Option<Block>,
     pub options: Vec<StepOption>,
-    /// What only some kinds of step carry.
-    pub part: KindPart,
+    /// The options of its `{ … }` of options that are not clauses of its kind
+    /// (`load`'s `concurrency`, `rate`, …), in order, each with its values (one;
+    /// `rate`'s two, `ramp`'s three).
+    pub block_options: Vec<BlockOption>,
+    /// The conditions of the `check { }` among its block options.
+    pub checks: Vec<Expr>,
+    /// An expectation right after the step reads the field whose reading lifts
+    /// the rule that a failing status fails the step (`StepKind::status_field`:
+    /// `run`'s `exit`).
+    pub status_checked: bool,
     pub span: Span,
 }
 
-/// The part of a step that only its kind has.
-pub enum KindPart {
-    /// Nothing beyond the common fields (`http`; a step the checker refused a part of).
-    Common,
-    /// `run`: whether an expectation right after the step reads `exit`, which
-    /// lifts the rule that a non-zero exit fails the step.
-    Run { exit_checked: bool },
-    /// `load`: its block options and its `check` conditions (boxed: the largest part).
-    Load(Box<LoadPlan>),
-}
-
-impl KindPart {
-    pub fn load(&self) -> Option<&LoadPlan> {
-        match self {
-            KindPart::Load(load) => Some(load.as_ref()),
-            _ => None,
-        }
+impl StepPlan {
+    /// The kind's name, for messages (`""` for a step of no kind).
+    pub fn kind_name(&self) -> &'static str {
+        self.kind.map_or("", |kind| kind.name())
     }
 
-    /// An expectation right after the step reads its status (`exit`).
-    pub fn status_checked(&self) -> bool {
-        matches!(self, KindPart::Run { exit_checked: true })
+    /// The values of the block option called `name`, when the step has it.
+    pub fn block_option(&self, name: &str) -> Option<&[Expr]> {
+        self.block_options
+            .iter()
+            .find(|option| option.name == name)
+            .map(|option| option.values.as_slice())
     }
 }
 
@@ -271,26 +271,9 @@ pub struct StepOption {
     pub value: Option<Expr>,
 }
 
-pub struct LoadPlan {
-    /// The block options that are not clauses of the kind (`concurrency`, `rate`,
-    /// …), in order, each with its values (one; `rate`'s two, `ramp`'s three).
-    pub block_options: Vec<BlockOption>,
-    pub checks: Vec<Expr>,
-}
-
 pub struct BlockOption {
     pub name: String,
     pub values: Vec<Expr>,
-}
-
-impl LoadPlan {
-    /// The values of the block option called `name`, when the step has it.
-    pub fn block_option(&self, name: &str) -> Option<&[Expr]> {
-        self.block_options
-            .iter()
-            .find(|option| option.name == name)
-            .map(|option| option.values.as_slice())
-    }
 }
 
 /// A string with `{{ }}` parts, inserted by context when the plan is run.

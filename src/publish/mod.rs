@@ -441,10 +441,8 @@ impl Walk<'_, '_> {
             StatementKind::Step { step, .. } => {
                 let description = self.first_line(step.span);
                 let mut expectations = Vec::new();
-                if let Some(load) = step.part.load() {
-                    for check in &load.checks {
-                        expectations.push(format!("check {}", self.written(check.span)));
-                    }
+                for check in &step.checks {
+                    expectations.push(format!("check {}", self.written(check.span)));
                 }
                 for option in &step.options {
                     if option.name == "timeout"

@@ -911,7 +911,7 @@ impl TestContext {
     /// Runs a step through its backend and puts its fields in scope; returns
     /// the result as a record when `keep` (for `let r = <step>`).
     async fn run_step(&mut self, step: &StepPlan, keep: bool) -> Outcome<Option<Value>> {
-        let Some(kind) = crate::steps::by_name(step.backend) else {
+        let Some(kind) = step.kind else {
             return Err(unsupported_step(step));
         };
         // A kind whose steps run statements or checks drives its step itself.
@@ -930,7 +930,7 @@ impl TestContext {
                 .map_err(|halt| self.failure_of(halt, step.span));
         }
         let shared = Arc::clone(&self.shared);
-        let Some(executor) = shared.executors.get(step.backend) else {
+        let Some(executor) = shared.executors.get(kind.name()) else {
             return Err(unsupported_step(step));
         };
         let target = match kind.schema().target_text {
@@ -963,7 +963,7 @@ impl TestContext {
             options,
             default_timeout: shared.settings.default_timeout,
             base_dir: self.module_dir(),
-            status_checked: step.part.status_checked(),
+            status_checked: step.status_checked,
             max_body: shared.settings.max_body,
             verbose: shared.settings.verbose,
             secrets: shared.secrets.clone(),
@@ -1173,7 +1173,7 @@ fn unsupported_step(step: &StepPlan) -> Box<Failure> {
         step.span,
         format!(
             "`{}` steps are not supported by this build of ritc yet",
-            step.backend
+            step.kind_name()
         ),
     ))
 }

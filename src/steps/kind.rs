@@ -79,6 +79,12 @@ pub trait StepKind: Send + Sync {
     fn for_tests_only(&self) -> bool {
         false
     }
+    /// The field whose reading in an expectation right after the step lifts the
+    /// rule that a failing status fails the step (`run`: `exit`), which the
+    /// planner looks for (`StepInput::status_checked`).
+    fn status_field(&self) -> Option<&'static str> {
+        None
+    }
     /// How the hover of its keyword introduces the result record.
     fn result_label(&self) -> &'static str {
         "yields"

@@ -213,6 +213,10 @@ pub struct StatementSpec {
     /// Whether a description of the test (`ritc publish`) lists it among what the
     /// test does (`send`, `receive`), or leaves it out (`close`).
     pub listed: bool,
+    /// The names of its parts, in the order the grammar reads them (`receive`:
+    /// `until`, `timeout`), by which the kind asks for them
+    /// (`StatementContext::part`).
+    pub parts: &'static [&'static str],
     /// The name of the part its operand is, for a statement the grammar reads
     /// generically (`WORD OPERAND`, as a step of no kind); `None` for a statement
     /// with a rule of its own in the grammar (`send`, `receive`, `close`).

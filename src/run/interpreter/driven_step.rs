@@ -33,11 +33,6 @@ impl DrivenStep<'_> {
         Halt::Failed(Failed { message })
     }
 
-    /// The expressions of the block option called `name`, in order.
-    fn block_exprs<'p>(step: &'p StepPlan, name: &str) -> Option<&'p [Expr]> {
-        step.part.load()?.block_option(name)
-    }
-
     fn part_expr(&self, part: StepPart) -> Option<&Expr> {
         match part {
             StepPart::Option(name) => self
@@ -46,7 +41,7 @@ impl DrivenStep<'_> {
                 .iter()
                 .find(|option| option.name == name)
                 .and_then(|option| option.value.as_ref()),
-            StepPart::BlockOption(name, index) => Self::block_exprs(self.step, name)?.get(index),
+            StepPart::BlockOption(name, index) => self.step.block_option(name)?.get(index),
         }
     }
 }
@@ -123,7 +118,7 @@ impl StepContext for DrivenStep<'_> {
         name: &'static str,
     ) -> BoxFuture<'_, Result<Option<Vec<Value>>, Halt>> {
         Box::pin(async move {
-            let Some(exprs) = Self::block_exprs(self.step, name) else {
+            let Some(exprs) = self.step.block_option(name) else {
                 return Ok(None);
             };
             let mut values = Vec::new();
@@ -202,8 +197,8 @@ impl StepContext for DrivenStep<'_> {
     }
 
     fn check_function(&self) -> Option<FieldsCheck> {
-        let load = self.step.part.load()?;
-        (!load.checks.is_empty()).then(|| self.test.check_function(&load.checks))
+        let checks = &self.step.checks;
+        (!checks.is_empty()).then(|| self.test.check_function(checks))
     }
 
     fn progress(&self) -> ProgressLine {

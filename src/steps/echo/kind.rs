@@ -51,6 +51,7 @@ static OPERATIONS: [OperationSpec; 3] = [
 static STATEMENTS: [StatementSpec; 1] = [StatementSpec {
     word: super::join::SAY,
     listed: true,
+    parts: &[super::join::TEXT],
     operand: Some(super::join::TEXT),
 }];
 

@@ -26,6 +26,11 @@ impl StepKind for Run {
     fn executor(&self) -> Option<Arc<dyn StepExecutor>> {
         Some(Arc::new(super::exec::RunExecutor))
     }
+
+    /// A non-zero `exit` fails the step unless the next expectations read it.
+    fn status_field(&self) -> Option<&'static str> {
+        Some("exit")
+    }
 }
 
 pub fn schema() -> StepSchema {

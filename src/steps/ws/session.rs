@@ -34,16 +34,19 @@ pub static STATEMENTS: [StatementSpec; 3] = [
     StatementSpec {
         word: SEND,
         listed: true,
+        parts: &[MESSAGE],
         operand: None,
     },
     StatementSpec {
         word: RECEIVE,
         listed: true,
+        parts: &[UNTIL, TIMEOUT],
         operand: None,
     },
     StatementSpec {
         word: CLOSE,
         listed: false,
+        parts: &[CODE],
         operand: None,
     },
 ];
