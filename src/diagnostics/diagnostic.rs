@@ -107,7 +107,15 @@ pub fn did_you_mean<'a>(
             )
         })
         .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, candidate)| (*distance, candidate.len()))
+        // At the same distance, a name that begins with what was typed (`base` →
+        // `base64`, not `date`), then the shorter.
+        .min_by_key(|(distance, candidate)| {
+            (
+                *distance,
+                !candidate.to_lowercase().starts_with(&wanted.to_lowercase()),
+                candidate.len(),
+            )
+        })
         .map(|(_, candidate)| candidate)
 }
 
@@ -139,6 +147,8 @@ mod tests {
             Some("headers")
         );
         assert_eq!(did_you_mean("zzzzzz", ["email"]), None);
+        // At the same distance, the name that begins with what was typed.
+        assert_eq!(did_you_mean("base", ["date", "base64"]), Some("base64"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
