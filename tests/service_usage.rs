@@ -81,12 +81,13 @@ fn each_services_peak_cpu_and_memory_is_in_every_report() {
     let burner = service(&report, "burner");
     let hog = service(&report, "hog");
     // A busy loop keeps one core busy; on a loaded machine it gets less of it
-    // (34.6 % seen on a 2-core machine with a load average of 20), so the bounds
-    // only tell a busy service from an idle one (0 %) or a sum over cores gone wrong.
+    // (34.6 % seen on a 2-core machine with a load average of 20, 11 % and
+    // 0.2 s of CPU in 2.4 s with a load average of 10), so the bounds only tell
+    // a busy service from an idle one (0 %) or a sum over cores gone wrong.
     let cpu = burner["peak_cpu_percent"].as_f64().unwrap();
-    assert!((10.0..=130.0).contains(&cpu), "burner: {burner}");
+    assert!((2.0..=130.0).contains(&cpu), "burner: {burner}");
     assert!(
-        burner["cpu_seconds"].as_f64().unwrap() > 0.2,
+        burner["cpu_seconds"].as_f64().unwrap() > 0.04,
         "burner: {burner}"
     );
     assert!(
