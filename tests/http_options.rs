@@ -2,7 +2,8 @@
 //! (basic auth, never shown), `delay`, `max redirects`, `version` (h2c with
 //! prior knowledge) and the `version` field, `proxy`, `resolve`, TLS with
 //! `cacert`, `cert` and `key` against a server whose certificate authority the
-//! test makes, byte bodies and GraphQL bodies. Each server records what
+//! test makes, byte bodies and GraphQL bodies, a file's `defaults { … }` and
+//! `ritc run`'s `--header`, `--user`, `--location`. Each server records what
 //! arrived, and each option has its red case: the run fails, saying why.
 
 mod common;
@@ -74,6 +75,17 @@ fn app() -> Router {
                     .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
                     .unwrap_or_else(|| "none".to_string());
                 format!("{content_type} {}", hex::encode(&body))
+            }),
+        )
+        .route(
+            "/header/{name}",
+            get(|Path(name): Path<String>, headers: HeaderMap| async move {
+                headers
+                    .get_all(name.as_str())
+                    .iter()
+                    .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(",")
             }),
         )
         .route(
@@ -386,6 +398,104 @@ test "graphql" {{
     let (code, output) = run(&source, &[]);
     assert_eq!(code, 1, "{output}");
     assert!(output.contains("t.rit:4"), "{output}");
+}
+
+// ---------------------------------------------------------------- defaults and the command line
+
+const DEFAULTS: &str = r#"param base = "http://127.0.0.1:1"
+let token = "t-1"
+
+defaults {
+  headers { "X-Team": "core", "X-Token": token }
+  follow redirects
+}
+
+test "defaults" {
+  GET "{{base}}/header/x-team"
+  expect body == "core"
+  GET "{{base}}/header/x-team" headers { "X-Team": "edge" }
+  expect body == "edge"
+  GET "{{base}}/header/x-token"
+  expect body == "t-1"
+  GET "{{base}}/redirect/2"
+  expect body == "arrived"
+}
+"#;
+
+#[test]
+fn defaults_apply_to_every_http_step_and_a_step_overrides_them() {
+    let (code, output) = run(DEFAULTS, &[]);
+    assert_eq!(code, 0, "{output}");
+    // Without the `defaults`, the header is not sent and the redirect not followed.
+    let without = DEFAULTS.replace(
+        "defaults {\n  headers { \"X-Team\": \"core\", \"X-Token\": token }\n  follow redirects\n}\n",
+        "",
+    );
+    assert_ne!(without, DEFAULTS);
+    let (code, output) = run(&without, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("t.rit:7"), "{output}");
+}
+
+#[test]
+fn command_line_flags_apply_to_every_http_step_after_the_files_defaults() {
+    let source = r#"param base = "http://127.0.0.1:1"
+test "flags" {
+  GET "{{base}}/header/x-team"
+  expect body == "cli"
+  GET "{{base}}/header/x-team" headers { "X-Team": "step" }
+  expect body == "step"
+  GET "{{base}}/auth"
+  expect status == 200
+  GET "{{base}}/redirect/1"
+  expect body == "arrived"
+}
+"#;
+    let flags = [
+        "--header",
+        "X-Team: cli",
+        "--user",
+        USER,
+        "--location",
+        "-v",
+    ];
+    let (code, output) = run(source, &flags);
+    assert_eq!(code, 0, "{output}");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(USER);
+    assert!(!output.contains("s3cret-pass"), "{output}");
+    assert!(!output.contains(&encoded), "{output}");
+    // The file's `defaults` win over the command line.
+    let (code, output) = run(DEFAULTS, &["--header", "X-Team: cli"]);
+    assert_eq!(code, 0, "{output}");
+    // Without the flags, nothing of it is sent.
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("t.rit:4"), "{output}");
+}
+
+#[test]
+fn defaults_are_checked_as_http_clauses() {
+    let source = r#"defaults {
+  body "x"
+  timeout "5s"
+}
+defaults {
+  insecure
+}
+test "t" {
+  GET "http://127.0.0.1:1/"
+  expect status == 200
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 2, "{output}");
+    for expected in [
+        "`defaults` take no `body`",
+        "`timeout` takes a duration",
+        "`defaults` is given twice",
+    ] {
+        assert!(output.contains(expected), "{expected}:\n{output}");
+    }
 }
 
 // ---------------------------------------------------------------- checked before running

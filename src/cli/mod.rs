@@ -7,6 +7,7 @@ mod explain;
 mod files;
 mod fmt;
 mod history;
+mod http_flags;
 mod import;
 mod init;
 mod list;
@@ -42,7 +43,7 @@ enum Command {
     /// Parse and type-check files or folders (*.rit, recursively) and print diagnostics.
     Check(check::CheckArgs),
     /// Check, then run the tests against the real services.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Combine the JSON reports of `--shard` runs into the report of the whole.
     Merge(merge::MergeArgs),
     /// Print the long explanation of a diagnostic code (e.g. `ritc explain E0201`).
@@ -92,7 +93,7 @@ pub fn main() -> ExitCode {
         Command::Lsp => crate::lsp::run(),
         Command::Import(args) => import::run(args),
         Command::List(args) => run_with_big_stack(move || list::run(args)),
-        Command::Run(args) => run_with_big_stack(move || run::run(args)),
+        Command::Run(args) => run_with_big_stack(move || run::run(*args)),
         Command::Merge(args) => merge::run(args),
         Command::Publish(args) => run_with_big_stack(move || publish::run(args)),
         Command::Init(args) => init::run(args),

@@ -78,6 +78,8 @@ pub struct RunArgs {
     events: Option<EventsFormat>,
     #[command(flatten)]
     history: super::history::HistoryFlags,
+    #[command(flatten)]
+    http: super::http_flags::HttpFlags,
 }
 
 /// The formats of `--events`.
@@ -262,8 +264,12 @@ pub fn run(args: RunArgs) -> u8 {
     let suite_root = program.root.clone();
     let plan = Arc::new(crate::plan::lower(&program));
     let sources = Arc::new(program.sources);
+    let secrets = Masker::default();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let step_defaults = args.http.step_defaults(&cwd, &secrets);
     let options = RunOptions {
         params: args.params,
+        step_defaults,
         env,
         jobs: args.jobs,
         default_timeout: args.timeout,
@@ -281,7 +287,7 @@ pub fn run(args: RunArgs) -> u8 {
             shard: args.shard,
         },
         suite_root,
-        secrets: Masker::default(),
+        secrets,
         // A shard is a part of a run: `ritc merge` records the whole.
         history: if args.shard.is_some() {
             None

@@ -117,6 +117,7 @@ impl Layout<'_> {
             Item::Service(service) => start(service.span),
             Item::Test(test) => start(test.span),
             Item::Checkpoint(checkpoint) => start(checkpoint.span),
+            Item::Defaults(defaults) => start(defaults.span),
         }
     }
 
@@ -149,6 +150,15 @@ impl Layout<'_> {
             }
             Item::Fn(function) => self.function(function),
             Item::Service(service) => self.service(service),
+            Item::Defaults(defaults) => {
+                self.write("defaults ");
+                let open = self.brace_at_or_after(start(defaults.span));
+                self.option_block(
+                    &defaults.options,
+                    open,
+                    end(defaults.span).saturating_sub(1),
+                );
+            }
             Item::Setup(block) => {
                 self.write("setup ");
                 self.block(block);

@@ -29,6 +29,7 @@ const KEYWORDS: &[&str] = &[
     "teardown",
     "test",
     "checkpoint",
+    "defaults",
     "stage",
     "on",
     "failure",

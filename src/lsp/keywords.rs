@@ -96,6 +96,11 @@ pub const KEYWORDS: &[Keyword] = &[
         "`checkpoint \"name\" [stage \"S\"] [on failure stop|warn|continue] { test … }`: a group of tests.",
     ),
     keyword(
+        "defaults",
+        Role::Item,
+        "`defaults { headers {…} user \"a:b\" insecure … }`: clauses every HTTP step of the file takes unless it gives its own.",
+    ),
+    keyword(
         "stage",
         Role::Other,
         "`checkpoint \"N\" stage \"S\"`: the stage `--stage S` selects.",

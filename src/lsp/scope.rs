@@ -110,6 +110,7 @@ pub fn item_span(item: &Item) -> Option<Span> {
         Item::Setup(block) | Item::Teardown(block) => block.span,
         Item::Test(test) => test.span,
         Item::Checkpoint(checkpoint) => checkpoint.span,
+        Item::Defaults(defaults) => defaults.span,
     })
 }
 

@@ -71,6 +71,13 @@ fn item_symbol(item: &Item, lines: &LineIndex<'_>) -> Option<DocumentSymbol> {
             block.span,
             lines,
         ),
+        Item::Defaults(defaults) => symbol(
+            "defaults".to_string(),
+            SymbolKind::PROPERTY,
+            defaults.span,
+            defaults.span,
+            lines,
+        ),
         Item::Suite(_) | Item::Import(_) => return None,
     })
 }

@@ -84,6 +84,7 @@ pub fn lower(program: &Program) -> Plan {
                 module: module.id.0,
                 open_imports: &open_imports,
                 top_level: &top_level,
+                defaults: module_defaults(&module.ast),
                 slots: Rc::default(),
             };
             lowerer.module(module, open_imports.clone(), aliased_imports.clone())
@@ -126,6 +127,7 @@ pub fn lower(program: &Program) -> Plan {
                 module: id.0,
                 open_imports: &open_imports,
                 top_level: &top_level,
+                defaults: module_defaults(&module.ast),
                 slots: Rc::default(),
             };
             lowerer.suite(id.0, module)
@@ -151,8 +153,22 @@ struct Lowerer<'a> {
     open_imports: &'a [ModuleIndex],
     /// Each module's top-level bindings and services, by name.
     top_level: &'a [HashMap<String, TopLevel>],
+    /// The module's `defaults { … }`: clauses each of its HTTP steps takes after
+    /// its own (a clause read once takes the step's; `headers` add up).
+    defaults: &'a [ast::Clause],
     /// The slots of the body being lowered (a test, `setup`, `teardown`, a `fn`).
     slots: Rc<RefCell<Slots>>,
+}
+
+/// The options of a module's `defaults { … }` items, in file order.
+fn module_defaults(file: &ast::SourceFile) -> &[ast::Clause] {
+    file.items
+        .iter()
+        .find_map(|item| match item {
+            ast::Item::Defaults(defaults) => Some(defaults.options.as_slice()),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -541,10 +557,15 @@ impl<'a> Lowerer<'a> {
             .options
             .iter()
             .partition(|option| clause_names.contains(&option.name.name.as_str()));
+        let defaults: &[ast::Clause] = match kind {
+            Some(kind) if kind.takes_defaults() => self.defaults,
+            _ => &[],
+        };
         let options = step
             .clauses
             .iter()
             .chain(block_clauses)
+            .chain(defaults)
             .map(|clause| StepOption {
                 name: clause.name.name.clone(),
                 value: match &clause.arguments {

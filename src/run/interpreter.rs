@@ -79,6 +79,20 @@ pub struct Settings {
     /// and services see it (ritc's own environment is never changed).
     pub env: Arc<HashMap<String, String>>,
     pub verbose: bool,
+    /// Clauses the command line gives every step of a kind, read after the
+    /// step's own and its file's `defaults` (its config takes the first value
+    /// of a clause; `headers` add up).
+    pub step_defaults: Arc<Vec<StepDefault>>,
+}
+
+/// A clause the command line gives every step of one kind (`ritc run --header`,
+/// `--insecure`, …: the kind's name, the clause as a step writes it, its value).
+#[derive(Clone, Debug)]
+pub struct StepDefault {
+    pub kind: String,
+    pub clause: String,
+    /// `None` for a flag.
+    pub value: Option<Value>,
 }
 
 impl RunShared {
@@ -953,6 +967,14 @@ impl TestContext {
                 None => None,
             };
             options.push((option.name.clone(), value));
+        }
+        for default in shared
+            .settings
+            .step_defaults
+            .iter()
+            .filter(|default| kind.takes_defaults() && default.kind == kind.name())
+        {
+            options.push((default.clause.clone(), default.value.clone()));
         }
         let description = step_description(kind, step.method, &target);
         self.open_steps.start(description, step.span);

@@ -15,3 +15,5 @@ pub mod selection;
 pub mod services;
 pub mod tally;
 pub mod url_text;
+
+pub use interpreter::StepDefault;

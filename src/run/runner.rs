@@ -4,7 +4,7 @@
 
 use super::evaluate::{Evaluator, Names, TextContext};
 use super::functions::FunctionContext;
-use super::interpreter::{RunShared, Settings, TestContext};
+use super::interpreter::{RunShared, Settings, StepDefault, TestContext};
 use super::outcome::{
     Cause, Event, Failure, FailureKind, PeakLoads, ProblemCause, ServiceLogLine, Summary,
     TestOutcome, TestStatus,
@@ -29,6 +29,8 @@ use tokio::sync::watch;
 
 pub struct RunOptions {
     pub params: Vec<(String, String)>,
+    /// Clauses the command line gives every step of a kind (`--header`, …).
+    pub step_defaults: Vec<StepDefault>,
     /// The process environment plus `--env-file`.
     pub env: HashMap<String, String>,
     pub jobs: usize,
@@ -541,6 +543,7 @@ pub async fn run(
             temp_dir: temp.path().to_path_buf(),
             env: Arc::new(options.env.clone()),
             verbose: options.verbose,
+            step_defaults: Arc::new(options.step_defaults.clone()),
         },
         secrets: options.secrets.clone(),
         events: events.clone(),

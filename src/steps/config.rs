@@ -105,6 +105,18 @@ impl<'a> ClauseReader<'a> {
             .and_then(|(_, value)| value.as_ref())
     }
 
+    /// Every value given to the clause called `name`, in order: the step's own
+    /// first, then its file's `defaults`, then the command line's (a clause
+    /// given by several of them).
+    pub fn values(&self, name: &'static str) -> Vec<&'a Value> {
+        self.ask(name);
+        self.clauses
+            .iter()
+            .filter(|(option, _)| option == name)
+            .filter_map(|(_, value)| value.as_ref())
+            .collect()
+    }
+
     /// Whether the step has the flag called `name`.
     pub fn flag(&self, name: &'static str) -> bool {
         self.ask(name);

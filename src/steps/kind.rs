@@ -85,6 +85,12 @@ pub trait StepKind: Send + Sync {
     fn status_field(&self) -> Option<&'static str> {
         None
     }
+    /// Whether its steps take a file's `defaults { … }` (after their own
+    /// clauses, which the planner appends) and the clauses `ritc run`'s HTTP
+    /// flags give (`http`).
+    fn takes_defaults(&self) -> bool {
+        false
+    }
     /// How the hover of its keyword introduces the result record.
     fn result_label(&self) -> &'static str {
         "yields"

@@ -35,6 +35,8 @@ pub enum Item {
     Teardown(Block),
     Test(TestDef),
     Checkpoint(CheckpointDef),
+    /// `defaults { … }`: clauses for every HTTP step of the file.
+    Defaults(DefaultsDef),
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +115,12 @@ pub struct FnParam {
 pub struct ServiceDef {
     pub name: Ident,
     pub command: Expr,
+    pub options: Vec<Clause>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct DefaultsDef {
     pub options: Vec<Clause>,
     pub span: Span,
 }

@@ -299,7 +299,7 @@ fn skip_trivia(source: &str, mut offset: usize) -> usize {
     offset.min(source.len())
 }
 
-const ITEM_KEYWORDS: [&str; 11] = [
+const ITEM_KEYWORDS: [&str; 12] = [
     "suite",
     "import",
     "param",
@@ -311,6 +311,7 @@ const ITEM_KEYWORDS: [&str; 11] = [
     "teardown",
     "test",
     "checkpoint",
+    "defaults",
 ];
 
 /// True when `offset` is at column 0 and a top-level item keyword starts there.
@@ -615,6 +616,10 @@ impl Lowerer {
                     span,
                 })
             }
+            Rule::defaults_item => Item::Defaults(DefaultsDef {
+                options: self.options(self.expected(parts.nth(1), span, rule)?),
+                span,
+            }),
             Rule::setup_item => Item::Setup(self.block(self.expected(parts.nth(1), span, rule)?)),
             Rule::teardown_item => {
                 Item::Teardown(self.block(self.expected(parts.nth(1), span, rule)?))

@@ -52,6 +52,7 @@ pub fn visit_file(file: &SourceFile, f: &mut dyn FnMut(&Expr)) {
                 visit_clauses(&service.options, f);
             }
             Item::Setup(block) | Item::Teardown(block) => visit_block(block, f),
+            Item::Defaults(defaults) => visit_clauses(&defaults.options, f),
             Item::Test(test) => visit_test(test, f),
             Item::Checkpoint(checkpoint) => {
                 if let Some(stage) = &checkpoint.stage {

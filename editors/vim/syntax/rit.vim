@@ -12,7 +12,7 @@ set cpo&vim
 
 " Declarations and items.
 syn keyword ritDeclaration let param secret fn service import as suite
-syn keyword ritStructure setup teardown test checkpoint stage on failure stop continue warn start
+syn keyword ritStructure setup teardown test checkpoint stage on failure stop continue warn start defaults
 " Statements and control.
 syn keyword ritStatement expect return
 syn keyword ritConditional if else

@@ -423,11 +423,28 @@ impl<'a> ModuleChecker<'a> {
     }
 
     pub(super) fn check_items(&mut self) {
+        let mut defaults_seen: Option<Span> = None;
         for (order, item) in self.items().iter().enumerate() {
             match item {
                 Item::Binding(binding) => self.check_binding(binding, order),
                 Item::Fn(function) => self.check_function(function),
                 Item::Service(service) => self.check_service(service),
+                Item::Defaults(defaults) => {
+                    if let Some(first) = defaults_seen {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                codes::DUPLICATE_CLAUSE,
+                                "`defaults` is given twice",
+                                defaults.span,
+                                "given again here",
+                            )
+                            .with_label(first, "first given here")
+                            .with_help("a file has one `defaults { … }`: put every clause in it"),
+                        );
+                    }
+                    defaults_seen.get_or_insert(defaults.span);
+                    self.check_defaults(defaults);
+                }
                 Item::Setup(block) | Item::Teardown(block) => {
                     let mut body = BodyChecker::new(self, None, order);
                     body.block_in_new_scope(block);
@@ -637,6 +654,23 @@ impl<'a> ModuleChecker<'a> {
             OptionSpec::special("ready", ValueSpec::Ready),
         ];
         body.options(&service.options, &specs, "a service");
+        body.finish();
+    }
+
+    /// `defaults { … }`: each option is a clause an HTTP step takes, checked as
+    /// one (a top-level value may stand in it, never a field of a step); a body
+    /// is no default.
+    pub(super) fn check_defaults(&mut self, defaults: &DefaultsDef) {
+        let Some(http) = crate::steps::schema_for("http") else {
+            return;
+        };
+        let specs: Vec<OptionSpec> = http
+            .clauses
+            .into_iter()
+            .filter(|spec| !spec.sets_body && spec.name != "variables")
+            .collect();
+        let mut body = BodyChecker::new(self, None, usize::MAX);
+        body.options(&defaults.options, &specs, "`defaults`");
         body.finish();
     }
 

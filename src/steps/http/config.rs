@@ -155,7 +155,7 @@ impl HttpConfig {
         };
         Ok(HttpConfig {
             body,
-            headers: clauses.pairs(HEADERS)?,
+            headers: headers(clauses)?,
             query: match clauses.value(QUERY) {
                 Some(value) => query_pairs(value)?,
                 None => Vec::new(),
@@ -165,6 +165,27 @@ impl HttpConfig {
             insecure: clauses.flag(INSECURE),
         })
     }
+}
+
+/// The step's `headers`, then those its file's `defaults` and the command line
+/// (`--header`) add: a name given earlier is not given again (case ignored).
+fn headers(clauses: &ClauseReader<'_>) -> Result<Vec<(String, String)>, ConfigError> {
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for (layer, value) in clauses.values(HEADERS).into_iter().enumerate() {
+        let given = headers.len();
+        for (name, text) in pairs_of(HEADERS, value)? {
+            // A layer's own repeated names stay; a later layer adds only new ones.
+            let earlier = headers
+                .get(..given)
+                .unwrap_or_default()
+                .iter()
+                .any(|(known, _)| known.eq_ignore_ascii_case(&name));
+            if layer == 0 || !earlier {
+                headers.push((name, text));
+            }
+        }
+    }
+    Ok(headers)
 }
 
 /// A GraphQL request as it goes over HTTP POST: `{"query": …}`, with

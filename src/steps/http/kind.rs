@@ -31,6 +31,10 @@ impl StepKind for Http {
         super::check::check(step, checker);
     }
 
+    fn takes_defaults(&self) -> bool {
+        true
+    }
+
     fn executor(&self) -> Option<Arc<dyn StepExecutor>> {
         Some(Arc::new(super::exec::HttpExecutor))
     }
