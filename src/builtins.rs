@@ -167,6 +167,7 @@ pub enum BuiltinId {
     Schema,
     Database,
     Redis,
+    Nats,
     Logs,
     Capture,
     Split,
@@ -441,6 +442,14 @@ pub const BUILTINS: &[Builtin] = &[
         parameters: &[required("url", Accepts::String)],
         returns: fixed!(Type::Connection(ConnectionKind::Redis)),
         summary: "a Redis connection: redis:// or rediss:// URL",
+        derives_secret: false,
+    },
+    Builtin {
+        id: BuiltinId::Nats,
+        name: "nats",
+        parameters: &[required("url", Accepts::String)],
+        returns: fixed!(Type::Connection(ConnectionKind::Nats)),
+        summary: "a NATS connection: nats:// or tls:// URL",
         derives_secret: false,
     },
     Builtin {

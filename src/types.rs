@@ -249,10 +249,16 @@ pub enum ConnectionKind {
     Database,
     /// `redis(url)`, for `redis` steps.
     Redis,
+    /// `nats(url)`, for `nats` steps.
+    Nats,
 }
 
 impl ConnectionKind {
-    pub const ALL: [ConnectionKind; 2] = [ConnectionKind::Database, ConnectionKind::Redis];
+    pub const ALL: [ConnectionKind; 3] = [
+        ConnectionKind::Database,
+        ConnectionKind::Redis,
+        ConnectionKind::Nats,
+    ];
 
     /// The name of its type in `.rit` (`let db: database`) and in diagnostics;
     /// also the core function that makes one.
@@ -260,6 +266,7 @@ impl ConnectionKind {
         match self {
             ConnectionKind::Database => "database",
             ConnectionKind::Redis => "redis",
+            ConnectionKind::Nats => "nats",
         }
     }
 
@@ -268,6 +275,7 @@ impl ConnectionKind {
         match self {
             ConnectionKind::Database => "database",
             ConnectionKind::Redis => "redis connection",
+            ConnectionKind::Nats => "NATS connection",
         }
     }
 

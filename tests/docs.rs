@@ -158,6 +158,9 @@ fn value_text(option: &OptionSpec) -> String {
         ValueSpec::Ready => {
             "`http URL`, `tcp \"host:port\"` or `log \"text\"`, then `[within D]`".to_string()
         }
+        ValueSpec::Condition(kind) => {
+            format!("a condition on each candidate, with the `{kind}` result's fields in scope")
+        }
     }
 }
 
@@ -294,6 +297,10 @@ const FUNCTION_EXAMPLES: &[(&str, &str)] = &[
     (
         "redis",
         "let cache = redis(\"redis://127.0.0.1:6379\")\nredis cache \"PING\"\nexpect ok",
+    ),
+    (
+        "nats",
+        "let bus = nats(\"nats://127.0.0.1:4222\")\nnats subscribe bus \"docs.ping\" within 2s {\n  nats publish bus \"docs.ping\" body \"hi\"\n}\nexpect body == \"hi\"",
     ),
     ("logs", "expect logs(demo) contains \"listening\""),
     (

@@ -902,3 +902,40 @@ fn a_kinds_operations_and_its_own_statement_are_described_and_offered() {
     assert!(outside.iter().any(|label| label == "echo"), "{outside:?}");
     shut_down(client);
 }
+
+/// `nats` is described and offered from its schema: the hover of the word lists
+/// its operations, that of `subscribe` says what it does and how its steps read,
+/// and after a `nats` step its message fields are offered.
+#[test]
+fn nats_steps_are_described_and_their_fields_offered() {
+    let text = "let bus = nats(\"nats://127.0.0.1:4222\")\ntest \"t\" {\n  nats subscribe bus \"orders.*\" within 1s {\n  }\n  \n}\n";
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", text);
+    let (line, character) = find(text, "nats subscribe", 0, 1);
+    let hover = client.request("textDocument/hover", at(&uri, line, character));
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains("operations: `publish`, `request`, `subscribe`, `silent`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("`until`") && shown.contains("`within`"),
+        "{shown}"
+    );
+    let (line, character) = find(text, "subscribe", 0, 1);
+    let hover = client.request("textDocument/hover", at(&uri, line, character));
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(shown.contains("**nats subscribe**"), "{shown}");
+    assert!(
+        shown.contains("nats subscribe TARGET \"…\" [{ … }]"),
+        "{shown}"
+    );
+    let offered = complete(&mut client, &uri, (4, 2));
+    for word in ["nats", "json", "subject", "received"] {
+        assert!(
+            offered.iter().any(|label| label == word),
+            "no `{word}` in {offered:?}"
+        );
+    }
+    shut_down(client);
+}

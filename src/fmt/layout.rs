@@ -533,13 +533,28 @@ impl Layout<'_> {
         self.printer.dedent();
     }
 
-    /// A named clause without a value (the checker rejects it, but it parses) would
-    /// take whatever follows it, the next clause or the next line, as its value: it
-    /// keeps the `;` that ended it, so the tree stays the same.
+    /// A named clause without a value (a kind's flag, as `nats`'s `jetstream`, or
+    /// a clause missing its value, which the checker rejects) would take a name
+    /// that follows it on the next line as its value: it keeps the `;` that ended
+    /// it in the source, so the tree stays the same. Without one there, what
+    /// followed was not read as its value (the next clause, a keyword, a `}`),
+    /// and is not after formatting either: the words keep their order.
     fn end_valueless(&mut self, clause: &Clause) {
-        if is_valueless_named(clause) {
+        if is_valueless_named(clause) && self.ends_with_semicolon(clause.span) {
             self.write(";");
         }
+    }
+
+    /// Whether the source has a `;` at the end of `span` or right after it.
+    fn ends_with_semicolon(&self, span: Span) -> bool {
+        let source = self.source();
+        let written = source.get(start(span)..end(span)).unwrap_or_default();
+        written.trim_end().ends_with(';')
+            || source
+                .get(end(span)..)
+                .unwrap_or_default()
+                .trim_start_matches([' ', '\t'])
+                .starts_with(';')
     }
 
     fn clause(&mut self, clause: &Clause) {

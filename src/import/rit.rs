@@ -76,6 +76,8 @@ const KEYWORDS: &[&str] = &[
     "env",
     "cwd",
     "stdin",
+    "jetstream",
+    "until",
     "tcp",
     "log",
     "http",

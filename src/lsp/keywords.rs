@@ -307,6 +307,16 @@ pub const KEYWORDS: &[Keyword] = &[
         "`stdin value`: standard input of a `run`.",
     ),
     keyword(
+        "jetstream",
+        Role::Other,
+        "`jetstream`: a `nats publish` stored by the JetStream stream that takes its subject, whose ack yields `stream` and `sequence`.",
+    ),
+    keyword(
+        "until",
+        Role::Other,
+        "`until condition`: the message a `nats subscribe` waits for (or `silent` refuses), with the message's fields in scope; in a `ws` block, the frame `receive` waits for.",
+    ),
+    keyword(
         "tcp",
         Role::Other,
         "`ready tcp \"host:port\"`: ready once a connection is accepted.",

@@ -178,6 +178,14 @@ fn call_function(
                 ))),
             }
         }
+        BuiltinId::Nats => {
+            let url = arguments.text("url")?;
+            crate::value::check_nats_url(&url).map_err(EvalError)?;
+            Ok(Value::Connection(Connection::new(
+                ConnectionKind::Nats,
+                url,
+            )))
+        }
         BuiltinId::Logs => {
             let service = match arguments.required("service")? {
                 Value::Service(name) => name.to_string(),

@@ -958,6 +958,9 @@ impl TestContext {
         };
         let mut options = Vec::new();
         for option in &step.options {
+            if is_condition(kind, &option.name) {
+                continue;
+            }
             let value = match &option.value {
                 Some(expr) => {
                     let value = self.evaluate(expr).await?;
@@ -1186,6 +1189,14 @@ fn step_description(kind: &dyn StepKind, method: Option<&str>, target: &Value) -
         description.push_str(text);
     }
     description
+}
+
+/// Whether the clause called `name` is a condition the kind evaluates per
+/// candidate (`ValueSpec::Condition`), which is never evaluated with the others.
+fn is_condition(kind: &dyn crate::steps::StepKind, name: &str) -> bool {
+    kind.schema().clauses.iter().any(|spec| {
+        spec.name == name && matches!(spec.value, crate::steps::schema::ValueSpec::Condition(_))
+    })
 }
 
 /// A step of a kind this build has no executor for.

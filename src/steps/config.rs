@@ -195,7 +195,8 @@ pub fn pairs_of(name: &'static str, value: &Value) -> Result<Vec<(String, String
 
 /// For each kind's unit test: `read` builds the kind's config from no clauses at
 /// all, so it asks for every option it knows; those must be exactly the options
-/// `declared` (a `check { }` block is conditions, not a value: no config reads it).
+/// `declared` (a `check { }` block and an `until` condition are conditions, not
+/// values: no config reads them).
 #[cfg(test)]
 pub fn assert_reads_exactly(
     kind: &str,
@@ -209,7 +210,12 @@ pub fn assert_reads_exactly(
     asked.dedup();
     let mut declared: Vec<&str> = declared
         .iter()
-        .filter(|spec| !matches!(spec.value, super::schema::ValueSpec::Check))
+        .filter(|spec| {
+            !matches!(
+                spec.value,
+                super::schema::ValueSpec::Check | super::schema::ValueSpec::Condition(_)
+            )
+        })
         .map(|spec| spec.name)
         .collect();
     declared.sort_unstable();

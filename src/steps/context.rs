@@ -123,6 +123,11 @@ pub trait StepContext: Send {
     /// The step's `check { }` conditions as a function of a set of fields; `None`
     /// when it has none.
     fn check_function(&self) -> Option<FieldsCheck>;
+    /// The condition of the clause called `name` (`ValueSpec::Condition`: `until
+    /// json.id == 3`) as a function of a candidate's fields; `None` when the step
+    /// has no such clause. Its names are evaluated with the candidate's fields and
+    /// the names visible at the step; `Err` carries the condition's source text.
+    fn condition(&self, name: &'static str) -> Option<FieldsCheck>;
     /// Shows the step's progress while it runs (the terminal's live line).
     fn progress(&self) -> ProgressLine;
     /// Keeps the step's whole result for the test's report (`loads`) and for the

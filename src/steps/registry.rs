@@ -11,6 +11,7 @@ static KINDS: &[&dyn StepKind] = &[
     &super::redis::Redis,
     &super::ws::WebSocket,
     &super::load::Load,
+    &super::nats::Nats,
     #[cfg(feature = "test-kinds")]
     &super::echo::Echo,
 ];

@@ -17,6 +17,11 @@ pub enum ValueSpec {
     Check,
     /// `ready http|tcp|log TARGET [within D]`
     Ready,
+    /// `until CONDITION`: a condition on each candidate result of the kind
+    /// called so (a message a `nats subscribe` receives), checked with that
+    /// kind's result fields in scope and evaluated by the kind, once per
+    /// candidate, through `StepContext::condition`; never read into its config.
+    Condition(&'static str),
 }
 
 #[derive(Clone, Debug)]

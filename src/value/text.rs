@@ -130,7 +130,39 @@ pub fn hide_password(url: &str) -> String {
                 url.to_string()
             }
         }
-        _ => url.to_string(),
+        Ok(_) => url.to_string(),
+        // A URL that does not parse may still hold `user:password@`: all of the
+        // authority before its last `@` is hidden.
+        Err(_) => {
+            let Some((scheme, rest)) = url.split_once("://") else {
+                return url.to_string();
+            };
+            let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+    }
+}
+
+/// The schemes `nats(url)` takes: plain and TLS.
+pub const NATS_SCHEMES: &[&str] = &["nats", "tls"];
+
+/// Whether `url` is a NATS URL the client can read: `Err` says why, with the
+/// URL's password hidden (`nats(url)` at run time; the checker, for a literal).
+pub fn check_nats_url(url: &str) -> Result<(), String> {
+    let shown = hide_password(url);
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+    if !scheme.is_some_and(|scheme| NATS_SCHEMES.contains(&scheme)) {
+        return Err(format!(
+            "nats: {shown} is not a NATS URL: write nats://host:4222 or tls://…"
+        ));
+    }
+    match url::Url::parse(url) {
+        Ok(parsed) if parsed.host_str().is_some_and(|host| !host.is_empty()) => Ok(()),
+        Ok(_) => Err(format!("nats: {shown} names no host")),
+        Err(error) => Err(format!("nats: {shown} is not a valid URL: {error}")),
     }
 }
 

@@ -181,6 +181,8 @@ fn spawn_sampler(
                 loads,
             ));
         }
+        // No sampler reads a broker's load yet.
+        ConnectionKind::Nats => {}
         ConnectionKind::Database => {
             if let Some(flavor) = Flavor::of(&connection.url) {
                 samplers.spawn(run_sampler(

@@ -354,6 +354,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         let schemes: &[&str] = match function {
             "database" => steps::sql::SCHEMES,
             "redis" => steps::redis::SCHEMES,
+            "nats" => steps::nats::SCHEMES,
             _ => return,
         };
         let ExprKind::String(string) = &value.kind else {
@@ -376,8 +377,22 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 )
                 .with_help(match function {
                     "database" => "for example `postgres://user@127.0.0.1:5432/db` or `sqlite://file.db?mode=rwc`",
+                    "nats" => "for example `nats://127.0.0.1:4222`",
                     _ => "for example `redis://127.0.0.1:6379`",
                 }),
+            );
+            return;
+        }
+        // A whole literal broker URL is read now, as the run would read it.
+        if function == "nats"
+            && string.parts.len() == 1
+            && let Err(problem) = steps::nats::check_url(leading)
+        {
+            self.report(
+                Diagnostic::error(codes::INVALID_URL, problem, value.span, "not a usable URL")
+                    .with_help(
+                        "for example `nats://127.0.0.1:4222` or `nats://user:pass@host:4222`",
+                    ),
             );
         }
     }

@@ -247,6 +247,34 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.restore_fields(&before);
                 self.record_fields_from(clause.span.file, clause.span.end);
             }
+            (ValueSpec::Condition(kind), ClauseArguments::Value(condition)) => {
+                // A condition on each candidate result (a message): that kind's
+                // fields are in scope and earlier fields hidden, as in `check`.
+                let before = self.snapshot_fields();
+                self.clear_fields(NoFieldsReason::NoStep);
+                self.push_scope();
+                if let Some(schema) = steps::schema_for(kind) {
+                    self.set_fields(&schema, clause.span);
+                }
+                self.record_fields_from(clause.span.file, clause.span.start);
+                self.condition(condition, &format!("`{name}`"));
+                if Effects::new(self.checker).expr_calls(condition, Effect::Step) {
+                    self.report(
+                        Diagnostic::error(
+                            codes::STEP_IN_LOAD_CHECK,
+                            format!("an `{name}` condition cannot perform a step"),
+                            condition.span,
+                            "this calls a function that performs a step",
+                        )
+                        .with_help(
+                            "read the candidate's fields here (`json.id == 3`); perform other steps in the block",
+                        ),
+                    );
+                }
+                self.scopes.pop();
+                self.restore_fields(&before);
+                self.record_fields_from(clause.span.file, clause.span.end);
+            }
             (
                 ValueSpec::Ready,
                 ClauseArguments::Ready {
@@ -287,6 +315,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         ValueSpec::Ramp => "expected `ramp from A to B over D`",
                         ValueSpec::Check => "expected `check { condition }`",
                         ValueSpec::Ready => "expected `ready http|tcp|log TARGET [within D]`",
+                        ValueSpec::Condition(_) => "expected a condition after it",
                         _ => "unexpected form",
                     },
                 ));

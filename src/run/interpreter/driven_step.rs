@@ -100,6 +100,9 @@ impl StepContext for DrivenStep<'_> {
         Box::pin(async move {
             let mut options = Vec::new();
             for option in &self.step.options {
+                if super::is_condition(self.kind, &option.name) {
+                    continue;
+                }
                 let value = match &option.value {
                     Some(expr) => match self.test.evaluate(expr).await {
                         Ok(value) => Some(value),
@@ -199,6 +202,11 @@ impl StepContext for DrivenStep<'_> {
     fn check_function(&self) -> Option<FieldsCheck> {
         let checks = &self.step.checks;
         (!checks.is_empty()).then(|| self.test.check_function(checks))
+    }
+
+    fn condition(&self, name: &'static str) -> Option<FieldsCheck> {
+        let expr = self.part_expr(StepPart::Option(name))?;
+        Some(self.test.check_function(std::slice::from_ref(expr)))
     }
 
     fn progress(&self) -> ProgressLine {

@@ -1,0 +1,401 @@
+//! Running a `nats` step: connect, then publish, request, or subscribe around
+//! the block and wait for the message (`subscribe`) or for none (`silent`).
+//! The subscription is in place on the server (flushed) before the block runs,
+//! so a fast service cannot publish before anyone listens; it is removed (and
+//! the server has read that) before the step ends, whatever the outcome.
+
+use super::client::{Bus, shown};
+use super::config::{NatsConfig, UNTIL};
+use super::kind::{NAME, PUBLISH, REQUEST, SILENT};
+use super::message;
+use crate::steps::context::{FieldsCheck, Halt, StepContext};
+use crate::steps::exec::{Cause, CommandPart, FieldValue, StepError, StepErrorKind};
+use crate::units::literal_duration;
+use crate::value::{Value, to_text};
+use futures_util::StreamExt;
+use std::time::{Duration, Instant};
+
+pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
+    let operation = context.operation().unwrap_or(PUBLISH);
+    let target = context.target().await?;
+    let subject: String = context
+        .string()
+        .await?
+        .unwrap_or_default()
+        .iter()
+        .map(|part| match part {
+            CommandPart::Text(text) => text.clone(),
+            CommandPart::Value(value) => to_text(value).unwrap_or_default(),
+        })
+        .collect();
+    let clauses = context.options().await?;
+    let config = NatsConfig::from_clauses(&clauses)
+        .map_err(|error| context.fail_at(error.part, error.message))?;
+    let timeout = config.timeout.unwrap_or(context.settings().default_timeout);
+    let url = match &target {
+        Value::Connection(connection) => shown(&connection.url),
+        other => to_text(other).unwrap_or_default(),
+    };
+    context.step_started(format!("{NAME} {operation} {url} {subject}"));
+    let started = Instant::now();
+    let bus = match Bus::connect(&target, timeout).await {
+        Ok(bus) => bus,
+        Err(error) => return Err(failed(context, error)),
+    };
+    let outcome = match operation {
+        PUBLISH => publish(&bus, &subject, &config, started).await,
+        REQUEST => request(&bus, &subject, &config, started).await,
+        _ => {
+            return listen(
+                context,
+                &bus,
+                &subject,
+                &config,
+                operation == SILENT,
+                started,
+            )
+            .await;
+        }
+    };
+    match outcome {
+        Ok(fields) => Ok(finished(context, fields)),
+        Err(error) => Err(failed(context, error)),
+    }
+}
+
+fn failed(context: &mut dyn StepContext, error: StepError) -> Halt {
+    context.step_finished(Err(&error));
+    Halt::Step(error)
+}
+
+fn finished(context: &mut dyn StepContext, fields: Vec<(String, FieldValue)>) -> Value {
+    context.step_finished(Ok(()));
+    let record = message::record(&fields);
+    context.set_fields(fields);
+    record
+}
+
+fn headers(config: &NatsConfig) -> Result<async_nats::HeaderMap, StepError> {
+    let mut map = async_nats::HeaderMap::new();
+    for (name, value) in &config.headers {
+        let value: async_nats::HeaderValue = value.parse().map_err(|_| {
+            StepError::new(
+                StepErrorKind::Usage,
+                format!("the header `{name}` holds a line break; ritc does not send it"),
+            )
+        })?;
+        let name: async_nats::HeaderName = name.parse().map_err(|_| {
+            StepError::new(
+                StepErrorKind::Usage,
+                format!("`{name}` is not a header name NATS takes"),
+            )
+        })?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+async fn publish(
+    bus: &Bus,
+    subject: &str,
+    config: &NatsConfig,
+    started: Instant,
+) -> Result<Vec<(String, FieldValue)>, StepError> {
+    bus.fits(subject, config.payload.len())?;
+    let payload = bytes::Bytes::from(config.payload.clone());
+    let headers = headers(config)?;
+    if config.jetstream {
+        let stream = async_nats::jetstream::new(bus.client.clone());
+        let sent = match config.headers.is_empty() {
+            true => stream.publish(subject.to_string(), payload).await,
+            false => {
+                stream
+                    .publish_with_headers(subject.to_string(), headers, payload)
+                    .await
+            }
+        };
+        let ack = match sent {
+            Ok(pending) => tokio::time::timeout(bus.timeout, pending.into_future()).await,
+            Err(error) => return Err(jetstream_error(bus, subject, &error)),
+        };
+        let ack = match ack {
+            Ok(Ok(ack)) => ack,
+            Ok(Err(error)) => return Err(jetstream_error(bus, subject, &error)),
+            Err(_) => {
+                return Err(StepError::new(
+                    StepErrorKind::Timeout,
+                    format!(
+                        "JetStream at {} did not ack the message to `{subject}` within {}",
+                        bus.shown,
+                        literal_duration(bus.timeout)
+                    ),
+                ));
+            }
+        };
+        return Ok(message::without_message(
+            subject,
+            0,
+            started.elapsed(),
+            Some((ack.stream, ack.sequence)),
+        ));
+    }
+    let sent = match config.headers.is_empty() {
+        true => bus.client.publish(subject.to_string(), payload).await,
+        false => {
+            bus.client
+                .publish_with_headers(subject.to_string(), headers, payload)
+                .await
+        }
+    };
+    sent.map_err(|error| publish_error(bus, subject, &error.to_string()))?;
+    bus.flush("to send the message").await?;
+    Ok(message::without_message(
+        subject,
+        0,
+        started.elapsed(),
+        None,
+    ))
+}
+
+/// The server refused or could not route a message: the words say why, and no
+/// general suggestion (a URL's scheme and port) would help.
+fn publish_error(bus: &Bus, subject: &str, why: &str) -> StepError {
+    StepError::new(
+        StepErrorKind::Protocol,
+        format!(
+            "cannot publish to `{subject}` on NATS at {}: {}",
+            bus.shown,
+            bus.hide(why)
+        ),
+    )
+    .because(Cause::Other)
+}
+
+fn jetstream_error(
+    bus: &Bus,
+    subject: &str,
+    error: &async_nats::jetstream::context::PublishError,
+) -> StepError {
+    use async_nats::jetstream::context::PublishErrorKind;
+    match error.kind() {
+        PublishErrorKind::StreamNotFound => StepError::new(
+            StepErrorKind::Protocol,
+            format!(
+                "no JetStream stream at {} takes `{subject}`: create one whose subjects include it, or publish without `jetstream`",
+                bus.shown
+            ),
+        )
+        .because(Cause::Other),
+        PublishErrorKind::TimedOut => StepError::new(
+            StepErrorKind::Timeout,
+            format!(
+                "JetStream at {} did not ack the message to `{subject}` in time",
+                bus.shown
+            ),
+        ),
+        _ => publish_error(bus, subject, &error.to_string()),
+    }
+}
+
+async fn request(
+    bus: &Bus,
+    subject: &str,
+    config: &NatsConfig,
+    started: Instant,
+) -> Result<Vec<(String, FieldValue)>, StepError> {
+    use async_nats::RequestErrorKind;
+    bus.fits(subject, config.payload.len())?;
+    let within = config.within.unwrap_or(bus.timeout);
+    let mut request = async_nats::Request::new()
+        .payload(bytes::Bytes::from(config.payload.clone()))
+        .timeout(Some(within));
+    if !config.headers.is_empty() {
+        request = request.headers(headers(config)?);
+    }
+    match bus.client.send_request(subject.to_string(), request).await {
+        Ok(reply) => Ok(message::fields(&reply, 1, started.elapsed())),
+        Err(error) => Err(match error.kind() {
+            RequestErrorKind::NoResponders => StepError::new(
+                StepErrorKind::Protocol,
+                format!(
+                    "no one answers on `{subject}` at {}: the server has no subscriber for it (no responders)",
+                    bus.shown
+                ),
+            )
+            .because(Cause::Other),
+            RequestErrorKind::TimedOut => StepError::new(
+                StepErrorKind::Timeout,
+                format!(
+                    "no reply on `{subject}` within {} (NATS at {})",
+                    literal_duration(within),
+                    bus.shown
+                ),
+            ),
+            _ => publish_error(bus, subject, &error.to_string()),
+        }),
+    }
+}
+
+/// `subscribe` and `silent`: the subscription around the block, then the wait.
+async fn listen(
+    context: &mut dyn StepContext,
+    bus: &Bus,
+    subject: &str,
+    config: &NatsConfig,
+    silent: bool,
+    started: Instant,
+) -> Result<Value, Halt> {
+    let mut subscriber = match bus.client.subscribe(subject.to_string()).await {
+        Ok(subscriber) => subscriber,
+        Err(error) => {
+            let error = bus.lost(&format!("to subscribe to `{subject}`"), &error.to_string());
+            return Err(failed(context, error));
+        }
+    };
+    if let Err(error) = bus.flush(&format!("the subscription to `{subject}`")).await {
+        return Err(failed(context, error));
+    }
+    let condition = context.condition(UNTIL);
+    context.set_fields(Vec::new());
+    let block = context.run_block().await;
+    if let Err(halt) = block {
+        close(bus, &mut subscriber).await;
+        match &halt {
+            Halt::Failed(failed) => context.block_finished(Some(failed)),
+            Halt::Step(error) => context.step_finished(Err(error)),
+        }
+        return Err(halt);
+    }
+    let within = config.within.unwrap_or(bus.timeout);
+    let waited = wait(&mut subscriber, condition.as_ref(), within).await;
+    close(bus, &mut subscriber).await;
+    let outcome = match (silent, waited) {
+        (false, Waited::Matched { message, received }) => {
+            Ok(message::fields(&message, received, started.elapsed()))
+        }
+        (false, Waited::Deadline(seen)) => Err(deadline(bus, subject, within, &seen)),
+        (true, Waited::Matched { message, received }) => Err(StepError::new(
+            StepErrorKind::Other,
+            format!(
+                "a message arrived within {} where none should: {} ({})",
+                literal_duration(within),
+                message::describe(&message),
+                ordinal(received),
+            ),
+        )
+        .because(Cause::Other)),
+        (true, Waited::Deadline(seen)) => Ok(message::without_message(
+            subject,
+            seen.received,
+            started.elapsed(),
+            None,
+        )),
+        (_, Waited::Closed(seen)) => Err(bus.lost(
+            &format!("while waiting on `{subject}`"),
+            &format!("the subscription ended after {}", count(seen.received)),
+        )),
+    };
+    match outcome {
+        Ok(fields) => {
+            context.block_finished(None);
+            let record = message::record(&fields);
+            context.set_fields(fields);
+            Ok(record)
+        }
+        Err(error) => Err(failed(context, error)),
+    }
+}
+
+/// What arrived before the wait ended.
+#[derive(Default)]
+struct Seen {
+    received: usize,
+    last: Option<async_nats::Message>,
+    /// The condition's text, when a message did not satisfy it.
+    unmet: Option<String>,
+}
+
+enum Waited {
+    Matched {
+        message: async_nats::Message,
+        received: usize,
+    },
+    Deadline(Seen),
+    Closed(Seen),
+}
+
+/// The first message (since the subscription opened) that satisfies
+/// `condition`, until `within` from now.
+async fn wait(
+    subscriber: &mut async_nats::Subscriber,
+    condition: Option<&FieldsCheck>,
+    within: Duration,
+) -> Waited {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut seen = Seen::default();
+    loop {
+        let message = match tokio::time::timeout_at(deadline, subscriber.next()).await {
+            Err(_) => return Waited::Deadline(seen),
+            Ok(None) => return Waited::Closed(seen),
+            Ok(Some(message)) => message,
+        };
+        seen.received += 1;
+        let verdict = match condition {
+            None => Ok(()),
+            Some(condition) => condition(&message::fields(&message, seen.received, Duration::ZERO)),
+        };
+        match verdict {
+            Ok(()) => {
+                return Waited::Matched {
+                    message,
+                    received: seen.received,
+                };
+            }
+            Err(unmet) => {
+                seen.unmet = Some(unmet);
+                seen.last = Some(message);
+            }
+        }
+    }
+}
+
+/// The subscription removed, and the server told before the step ends (so a
+/// step after it sees no subscriber); an error here changes no verdict.
+async fn close(bus: &Bus, subscriber: &mut async_nats::Subscriber) {
+    let _ = subscriber.unsubscribe().await;
+    let _ = tokio::time::timeout(bus.timeout, bus.client.flush()).await;
+}
+
+fn deadline(bus: &Bus, subject: &str, within: Duration, seen: &Seen) -> StepError {
+    let within = literal_duration(within);
+    let message = match (&seen.last, &seen.unmet) {
+        (Some(last), Some(unmet)) => format!(
+            "no message on `{subject}` satisfied `until {unmet}` within {within}: {} arrived, the last {}",
+            count(seen.received),
+            message::describe(last)
+        ),
+        _ => format!(
+            "no message on `{subject}` within {within} (NATS at {})",
+            bus.shown
+        ),
+    };
+    StepError::new(StepErrorKind::Timeout, message)
+}
+
+fn count(received: usize) -> String {
+    match received {
+        1 => "1 message".to_string(),
+        n => format!("{n} messages"),
+    }
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("the {n}{suffix} that arrived")
+}
