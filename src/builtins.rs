@@ -168,6 +168,7 @@ pub enum BuiltinId {
     Database,
     Redis,
     Nats,
+    Mqtt,
     Logs,
     Capture,
     Split,
@@ -450,6 +451,14 @@ pub const BUILTINS: &[Builtin] = &[
         parameters: &[required("url", Accepts::String)],
         returns: fixed!(Type::Connection(ConnectionKind::Nats)),
         summary: "a NATS connection: nats:// or tls:// URL",
+        derives_secret: false,
+    },
+    Builtin {
+        id: BuiltinId::Mqtt,
+        name: "mqtt",
+        parameters: &[required("url", Accepts::String)],
+        returns: fixed!(Type::Connection(ConnectionKind::Mqtt)),
+        summary: "an MQTT connection: mqtt:// URL",
         derives_secret: false,
     },
     Builtin {

@@ -251,13 +251,16 @@ pub enum ConnectionKind {
     Redis,
     /// `nats(url)`, for `nats` steps.
     Nats,
+    /// `mqtt(url)`, for `mqtt` steps.
+    Mqtt,
 }
 
 impl ConnectionKind {
-    pub const ALL: [ConnectionKind; 3] = [
+    pub const ALL: [ConnectionKind; 4] = [
         ConnectionKind::Database,
         ConnectionKind::Redis,
         ConnectionKind::Nats,
+        ConnectionKind::Mqtt,
     ];
 
     /// The name of its type in `.rit` (`let db: database`) and in diagnostics;
@@ -267,6 +270,7 @@ impl ConnectionKind {
             ConnectionKind::Database => "database",
             ConnectionKind::Redis => "redis",
             ConnectionKind::Nats => "nats",
+            ConnectionKind::Mqtt => "mqtt",
         }
     }
 
@@ -276,6 +280,7 @@ impl ConnectionKind {
             ConnectionKind::Database => "database",
             ConnectionKind::Redis => "redis connection",
             ConnectionKind::Nats => "NATS connection",
+            ConnectionKind::Mqtt => "MQTT connection",
         }
     }
 

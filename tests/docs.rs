@@ -299,6 +299,10 @@ const FUNCTION_EXAMPLES: &[(&str, &str)] = &[
         "let cache = redis(\"redis://127.0.0.1:6379\")\nredis cache \"PING\"\nexpect ok",
     ),
     (
+        "mqtt",
+        "let broker = mqtt(\"mqtt://127.0.0.1:1883\")\nmqtt subscribe broker \"docs/ping\" within 2s {\n  mqtt publish broker \"docs/ping\" body \"hi\"\n}\nexpect body == \"hi\"",
+    ),
+    (
         "nats",
         "let bus = nats(\"nats://127.0.0.1:4222\")\nnats subscribe bus \"docs.ping\" within 2s {\n  nats publish bus \"docs.ping\" body \"hi\"\n}\nexpect body == \"hi\"",
     ),

@@ -78,6 +78,8 @@ const KEYWORDS: &[&str] = &[
     "stdin",
     "jetstream",
     "until",
+    "qos",
+    "retain",
     "tcp",
     "log",
     "http",

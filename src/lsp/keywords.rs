@@ -312,6 +312,16 @@ pub const KEYWORDS: &[Keyword] = &[
         "`jetstream`: a `nats publish` stored by the JetStream stream that takes its subject, whose ack yields `stream` and `sequence`.",
     ),
     keyword(
+        "qos",
+        Role::Other,
+        "`qos 0|1|2`: an `mqtt` message's quality of service (at most, at least, exactly once); the `qos` field of a received one.",
+    ),
+    keyword(
+        "retain",
+        Role::Other,
+        "`retain`: the MQTT broker keeps the message for later subscribers; the `retain` field says a received one was kept.",
+    ),
+    keyword(
         "until",
         Role::Other,
         "`until condition`: the message a `nats subscribe` waits for (or `silent` refuses), with the message's fields in scope; in a `ws` block, the frame `receive` waits for.",

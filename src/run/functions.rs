@@ -186,6 +186,14 @@ fn call_function(
                 url,
             )))
         }
+        BuiltinId::Mqtt => {
+            let url = arguments.text("url")?;
+            crate::value::check_mqtt_url(&url).map_err(EvalError)?;
+            Ok(Value::Connection(Connection::new(
+                ConnectionKind::Mqtt,
+                url,
+            )))
+        }
         BuiltinId::Logs => {
             let service = match arguments.required("service")? {
                 Value::Service(name) => name.to_string(),

@@ -1,4 +1,4 @@
-//! Step kinds: one folder per kind (`http`, `run`, `sql`, `redis`, `ws`, `load`, `nats`),
+//! Step kinds: one folder per kind (`http`, `run`, `sql`, `redis`, `ws`, `load`, `nats`, `mqtt`),
 //! each implementing the `StepKind` trait (its words, schema, check rules and
 //! executor) and reading its clauses into its typed config (`config`), and the
 //! one registry that lists them. Everything that needs to know which step kinds
@@ -20,6 +20,8 @@ pub mod http;
 mod kind;
 pub mod limits;
 pub mod load;
+pub mod messages;
+pub mod mqtt;
 pub mod nats;
 pub mod redis;
 mod registry;

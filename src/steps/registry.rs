@@ -12,6 +12,7 @@ static KINDS: &[&dyn StepKind] = &[
     &super::ws::WebSocket,
     &super::load::Load,
     &super::nats::Nats,
+    &super::mqtt::Mqtt,
     #[cfg(feature = "test-kinds")]
     &super::echo::Echo,
 ];

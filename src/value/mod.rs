@@ -33,6 +33,6 @@ pub(crate) use number::{Number, number_of, string_of};
 pub use runtime::{Connection, FilePart, Value};
 pub use search::{Affix, affix, compile_regex, contains, matches};
 pub use text::{
-    DESCRIBE_LIMIT, NATS_SCHEMES, check_nats_url, describe, float_text, hide_password, to_json,
-    to_text,
+    DESCRIBE_LIMIT, MQTT_SCHEMES, NATS_SCHEMES, check_mqtt_url, check_nats_url, describe,
+    float_text, hide_password, to_json, to_text,
 };

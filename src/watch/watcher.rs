@@ -182,7 +182,7 @@ fn spawn_sampler(
             ));
         }
         // No sampler reads a broker's load yet.
-        ConnectionKind::Nats => {}
+        ConnectionKind::Nats | ConnectionKind::Mqtt => {}
         ConnectionKind::Database => {
             if let Some(flavor) = Flavor::of(&connection.url) {
                 samplers.spawn(run_sampler(

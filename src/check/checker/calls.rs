@@ -355,6 +355,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             "database" => steps::sql::SCHEMES,
             "redis" => steps::redis::SCHEMES,
             "nats" => steps::nats::SCHEMES,
+            "mqtt" => steps::mqtt::SCHEMES,
             _ => return,
         };
         let ExprKind::String(string) = &value.kind else {
@@ -378,22 +379,30 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 .with_help(match function {
                     "database" => "for example `postgres://user@127.0.0.1:5432/db` or `sqlite://file.db?mode=rwc`",
                     "nats" => "for example `nats://127.0.0.1:4222`",
+                    "mqtt" => "for example `mqtt://127.0.0.1:1883`",
                     _ => "for example `redis://127.0.0.1:6379`",
                 }),
             );
             return;
         }
         // A whole literal broker URL is read now, as the run would read it.
-        if function == "nats"
-            && string.parts.len() == 1
-            && let Err(problem) = steps::nats::check_url(leading)
+        let (read, port): (UrlCheck, u16) = match function {
+            "nats" => (steps::nats::check_url, 4222),
+            "mqtt" => (steps::mqtt::check_url, 1883),
+            _ => return,
+        };
+        if string.parts.len() == 1
+            && let Err(problem) = read(leading)
         {
             self.report(
                 Diagnostic::error(codes::INVALID_URL, problem, value.span, "not a usable URL")
-                    .with_help(
-                        "for example `nats://127.0.0.1:4222` or `nats://user:pass@host:4222`",
-                    ),
+                    .with_help(format!(
+                        "for example `{function}://127.0.0.1:{port}` or `{function}://user:pass@host:{port}`"
+                    )),
             );
         }
     }
 }
+
+/// How a broker's URL is read (`steps::nats::check_url`): why it is not usable.
+type UrlCheck = fn(&str) -> Result<(), String>;

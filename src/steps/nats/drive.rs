@@ -8,12 +8,12 @@ use super::client::{Bus, shown};
 use super::config::{NatsConfig, UNTIL};
 use super::kind::{NAME, PUBLISH, REQUEST, SILENT};
 use super::message;
-use crate::steps::context::{FieldsCheck, Halt, StepContext};
+use crate::steps::context::{Halt, StepContext};
 use crate::steps::exec::{Cause, CommandPart, FieldValue, StepError, StepErrorKind};
+use crate::steps::messages::{Waited, count, deadline_error, record, unwanted_error, wait};
 use crate::units::literal_duration;
 use crate::value::{Value, to_text};
-use futures_util::StreamExt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     let operation = context.operation().unwrap_or(PUBLISH);
@@ -70,9 +70,9 @@ fn failed(context: &mut dyn StepContext, error: StepError) -> Halt {
 
 fn finished(context: &mut dyn StepContext, fields: Vec<(String, FieldValue)>) -> Value {
     context.step_finished(Ok(()));
-    let record = message::record(&fields);
+    let kept = record(&fields);
     context.set_fields(fields);
-    record
+    kept
 }
 
 fn headers(config: &NatsConfig) -> Result<async_nats::HeaderMap, StepError> {
@@ -267,23 +267,30 @@ async fn listen(
         return Err(halt);
     }
     let within = config.within.unwrap_or(bus.timeout);
-    let waited = wait(&mut subscriber, condition.as_ref(), within).await;
+    let waited = wait(
+        &mut subscriber,
+        |message, received| message::fields(message, received, started.elapsed()),
+        condition.as_ref(),
+        within,
+    )
+    .await;
     close(bus, &mut subscriber).await;
     let outcome = match (silent, waited) {
         (false, Waited::Matched { message, received }) => {
             Ok(message::fields(&message, received, started.elapsed()))
         }
-        (false, Waited::Deadline(seen)) => Err(deadline(bus, subject, within, &seen)),
-        (true, Waited::Matched { message, received }) => Err(StepError::new(
-            StepErrorKind::Other,
-            format!(
-                "a message arrived within {} where none should: {} ({})",
-                literal_duration(within),
-                message::describe(&message),
-                ordinal(received),
-            ),
-        )
-        .because(Cause::Other)),
+        (false, Waited::Deadline(seen)) => Err(deadline_error(
+            subject,
+            within,
+            &seen,
+            message::describe,
+            &format!("NATS at {}", bus.shown),
+        )),
+        (true, Waited::Matched { message, received }) => Err(unwanted_error(
+            within,
+            &message::describe(&message),
+            received,
+        )),
         (true, Waited::Deadline(seen)) => Ok(message::without_message(
             subject,
             seen.received,
@@ -298,64 +305,11 @@ async fn listen(
     match outcome {
         Ok(fields) => {
             context.block_finished(None);
-            let record = message::record(&fields);
+            let kept = record(&fields);
             context.set_fields(fields);
-            Ok(record)
+            Ok(kept)
         }
         Err(error) => Err(failed(context, error)),
-    }
-}
-
-/// What arrived before the wait ended.
-#[derive(Default)]
-struct Seen {
-    received: usize,
-    last: Option<async_nats::Message>,
-    /// The condition's text, when a message did not satisfy it.
-    unmet: Option<String>,
-}
-
-enum Waited {
-    Matched {
-        message: async_nats::Message,
-        received: usize,
-    },
-    Deadline(Seen),
-    Closed(Seen),
-}
-
-/// The first message (since the subscription opened) that satisfies
-/// `condition`, until `within` from now.
-async fn wait(
-    subscriber: &mut async_nats::Subscriber,
-    condition: Option<&FieldsCheck>,
-    within: Duration,
-) -> Waited {
-    let deadline = tokio::time::Instant::now() + within;
-    let mut seen = Seen::default();
-    loop {
-        let message = match tokio::time::timeout_at(deadline, subscriber.next()).await {
-            Err(_) => return Waited::Deadline(seen),
-            Ok(None) => return Waited::Closed(seen),
-            Ok(Some(message)) => message,
-        };
-        seen.received += 1;
-        let verdict = match condition {
-            None => Ok(()),
-            Some(condition) => condition(&message::fields(&message, seen.received, Duration::ZERO)),
-        };
-        match verdict {
-            Ok(()) => {
-                return Waited::Matched {
-                    message,
-                    received: seen.received,
-                };
-            }
-            Err(unmet) => {
-                seen.unmet = Some(unmet);
-                seen.last = Some(message);
-            }
-        }
     }
 }
 
@@ -364,38 +318,4 @@ async fn wait(
 async fn close(bus: &Bus, subscriber: &mut async_nats::Subscriber) {
     let _ = subscriber.unsubscribe().await;
     let _ = tokio::time::timeout(bus.timeout, bus.client.flush()).await;
-}
-
-fn deadline(bus: &Bus, subject: &str, within: Duration, seen: &Seen) -> StepError {
-    let within = literal_duration(within);
-    let message = match (&seen.last, &seen.unmet) {
-        (Some(last), Some(unmet)) => format!(
-            "no message on `{subject}` satisfied `until {unmet}` within {within}: {} arrived, the last {}",
-            count(seen.received),
-            message::describe(last)
-        ),
-        _ => format!(
-            "no message on `{subject}` within {within} (NATS at {})",
-            bus.shown
-        ),
-    };
-    StepError::new(StepErrorKind::Timeout, message)
-}
-
-fn count(received: usize) -> String {
-    match received {
-        1 => "1 message".to_string(),
-        n => format!("{n} messages"),
-    }
-}
-
-fn ordinal(n: usize) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("the {n}{suffix} that arrived")
 }

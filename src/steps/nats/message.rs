@@ -1,12 +1,10 @@
 //! What a `nats` step yields (its result record) and how a message is named in
 //! a failure: its subject and the start of its body.
 
-use crate::steps::exec::{Cause, FieldError, FieldValue};
+use crate::steps::exec::FieldValue;
+use crate::steps::messages::{body_fields, not_yielded, preview};
 use crate::value::Value;
 use std::time::Duration;
-
-/// How much of a body a failure shows.
-const SHOWN_BODY: usize = 200;
 
 /// The fields of a received message (`request`'s reply, `subscribe`'s match).
 pub fn fields(
@@ -14,16 +12,6 @@ pub fn fields(
     received: usize,
     duration: Duration,
 ) -> Vec<(String, FieldValue)> {
-    let body = String::from_utf8_lossy(&message.payload).into_owned();
-    let json = serde_json::from_slice::<serde_json::Value>(&message.payload)
-        .map(Value::Json)
-        .map_err(|error| {
-            FieldError::not_json(format!(
-                "the message on `{}` is not JSON ({error}); it starts with {:?}",
-                message.subject,
-                preview(&body)
-            ))
-        });
     let headers = message
         .headers
         .iter()
@@ -34,13 +22,8 @@ pub fn fields(
         })
         .collect();
     let mut fields = common(&message.subject, received, duration);
+    fields.extend(body_fields(&message.subject, &message.payload));
     fields.extend([
-        ("body".to_string(), Ok(Value::String(body))),
-        ("json".to_string(), json),
-        (
-            "bytes".to_string(),
-            Ok(Value::Bytes(message.payload.to_vec())),
-        ),
         ("headers".to_string(), Ok(Value::Object(headers))),
         (
             "stream".to_string(),
@@ -106,37 +89,8 @@ fn common(subject: &str, received: usize, duration: Duration) -> Vec<(String, Fi
     ]
 }
 
-fn not_yielded(field: &str, by: &str) -> FieldError {
-    FieldError {
-        cause: Cause::Other,
-        message: format!("this step yields no `{field}`: {by} does"),
-    }
-}
-
 /// A message as a failure names it: `on `orders.7`: {"id":7}`.
 pub fn describe(message: &async_nats::Message) -> String {
     let body = String::from_utf8_lossy(&message.payload);
     format!("on `{}`: {}", message.subject, preview(&body))
-}
-
-fn preview(body: &str) -> String {
-    if body.is_empty() {
-        return "(an empty body)".to_string();
-    }
-    let mut shown: String = body.chars().take(SHOWN_BODY).collect();
-    if shown.len() < body.len() {
-        shown.push('…');
-    }
-    shown
-}
-
-/// The record a step returns (`let m = nats subscribe …`): its fields, those
-/// that fail when read left out.
-pub fn record(fields: &[(String, FieldValue)]) -> Value {
-    Value::Object(
-        fields
-            .iter()
-            .filter_map(|(name, value)| value.clone().ok().map(|value| (name.clone(), value)))
-            .collect(),
-    )
 }

@@ -1,0 +1,232 @@
+//! Running an `mqtt` step: connect, then publish, or subscribe around the block
+//! and wait for the message (`subscribe`) or for none (`silent`). The broker has
+//! acknowledged the subscription (SUBACK) before the block runs, so a fast
+//! service cannot publish before anyone listens; the connection (a clean
+//! session) is closed before the step ends, whatever the outcome.
+
+use super::client::Broker;
+use super::config::{MqttConfig, UNTIL};
+use super::kind::{NAME, PUBLISH, SILENT};
+use super::message;
+use crate::steps::context::{Halt, StepContext};
+use crate::steps::exec::{CommandPart, FieldValue, StepError, StepErrorKind};
+use crate::steps::messages::{Waited, deadline_error, record, unwanted_error, wait};
+use crate::value::{Value, hide_password, to_text};
+use futures_util::StreamExt;
+use rumqttc::{Event, Outgoing, Packet, QoS, SubscribeReasonCode};
+use std::time::Instant;
+
+pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
+    let operation = context.operation().unwrap_or(PUBLISH);
+    let target = context.target().await?;
+    let topic: String = context
+        .string()
+        .await?
+        .unwrap_or_default()
+        .iter()
+        .map(|part| match part {
+            CommandPart::Text(text) => text.clone(),
+            CommandPart::Value(value) => to_text(value).unwrap_or_default(),
+        })
+        .collect();
+    let clauses = context.options().await?;
+    let config = MqttConfig::from_clauses(&clauses)
+        .map_err(|error| context.fail_at(error.part, error.message))?;
+    let timeout = config.timeout.unwrap_or(context.settings().default_timeout);
+    let url = match &target {
+        Value::Connection(connection) => hide_password(&connection.url),
+        other => to_text(other).unwrap_or_default(),
+    };
+    context.step_started(format!("{NAME} {operation} {url} {topic}"));
+    let started = Instant::now();
+    let broker = match Broker::connect(&target, timeout).await {
+        Ok(broker) => broker,
+        Err(error) => return Err(failed(context, error)),
+    };
+    if operation != PUBLISH {
+        return listen(
+            context,
+            broker,
+            &topic,
+            &config,
+            operation == SILENT,
+            started,
+        )
+        .await;
+    }
+    match publish(broker, &topic, &config, started).await {
+        Ok(fields) => {
+            context.step_finished(Ok(()));
+            let kept = record(&fields);
+            context.set_fields(fields);
+            Ok(kept)
+        }
+        Err(error) => Err(failed(context, error)),
+    }
+}
+
+fn failed(context: &mut dyn StepContext, error: StepError) -> Halt {
+    context.step_finished(Err(&error));
+    Halt::Step(error)
+}
+
+fn qos(level: u8) -> QoS {
+    match level {
+        2 => QoS::ExactlyOnce,
+        1 => QoS::AtLeastOnce,
+        _ => QoS::AtMostOnce,
+    }
+}
+
+async fn publish(
+    mut broker: Broker,
+    topic: &str,
+    config: &MqttConfig,
+    started: Instant,
+) -> Result<Vec<(String, FieldValue)>, StepError> {
+    if topic.is_empty() || topic.contains(['+', '#']) {
+        return Err(StepError::new(
+            StepErrorKind::Usage,
+            format!(
+                "`{topic}` is no topic to publish to: a topic is not empty and has no `+` or `#`"
+            ),
+        ));
+    }
+    let level = qos(config.qos);
+    broker
+        .client
+        .publish(topic, level, config.retain, config.payload.clone())
+        .await
+        .map_err(|error| broker.lost("to publish", &error.to_string()))?;
+    // The broker's part of the QoS: QoS 0 is done once the message is written.
+    let (done, what): (fn(&Event) -> bool, &str) = match level {
+        QoS::AtMostOnce => (
+            |event| matches!(event, Event::Outgoing(Outgoing::Publish(_))),
+            "to send the message",
+        ),
+        QoS::AtLeastOnce => (
+            |event| matches!(event, Event::Incoming(Packet::PubAck(_))),
+            "the message with PUBACK (QoS 1)",
+        ),
+        QoS::ExactlyOnce => (
+            |event| matches!(event, Event::Incoming(Packet::PubComp(_))),
+            "the message with PUBCOMP (QoS 2)",
+        ),
+    };
+    broker.until(done, what).await?;
+    broker.close().await;
+    Ok(message::without_message(topic, 0, started.elapsed()))
+}
+
+/// `subscribe` and `silent`: the subscription around the block, then the wait.
+async fn listen(
+    context: &mut dyn StepContext,
+    mut broker: Broker,
+    topic: &str,
+    config: &MqttConfig,
+    silent: bool,
+    started: Instant,
+) -> Result<Value, Halt> {
+    let subscribed = match broker.client.subscribe(topic, qos(config.qos)).await {
+        Ok(()) => {
+            broker
+                .until(
+                    |event| matches!(event, Event::Incoming(Packet::SubAck(_))),
+                    &format!("the subscription to `{topic}`"),
+                )
+                .await
+        }
+        Err(error) => Err(broker.lost("to subscribe", &error.to_string())),
+    };
+    let refused = match &subscribed {
+        Ok(Event::Incoming(Packet::SubAck(ack))) => ack
+            .return_codes
+            .iter()
+            .any(|code| matches!(code, SubscribeReasonCode::Failure)),
+        _ => false,
+    };
+    if refused {
+        let error = StepError::new(
+            StepErrorKind::Protocol,
+            format!(
+                "the MQTT broker at {} refused the subscription to `{topic}`",
+                broker.shown
+            ),
+        );
+        return Err(failed(context, error));
+    }
+    if let Err(error) = subscribed {
+        return Err(failed(context, error));
+    }
+    let condition = context.condition(UNTIL);
+    context.set_fields(Vec::new());
+    if let Err(halt) = context.run_block().await {
+        broker.close().await;
+        match &halt {
+            Halt::Failed(failed) => context.block_finished(Some(failed)),
+            Halt::Step(error) => context.step_finished(Err(error)),
+        }
+        return Err(halt);
+    }
+    let within = config.within.unwrap_or(broker.timeout);
+    let waited = {
+        let events = &mut broker.events;
+        let mut messages = Box::pin(
+            futures_util::stream::poll_fn(|cx| events.poll_recv(cx))
+                .take_while(|event| std::future::ready(event.is_ok()))
+                .filter_map(|event| {
+                    std::future::ready(match event {
+                        Ok(Event::Incoming(Packet::Publish(message))) => Some(message),
+                        _ => None,
+                    })
+                }),
+        );
+        wait(
+            &mut messages,
+            |message, received| message::fields(message, received, started.elapsed()),
+            condition.as_ref(),
+            within,
+        )
+        .await
+    };
+    let shown = broker.shown.clone();
+    broker.close().await;
+    let outcome = match (silent, waited) {
+        (false, Waited::Matched { message, received }) => {
+            Ok(message::fields(&message, received, started.elapsed()))
+        }
+        (false, Waited::Deadline(seen)) => Err(deadline_error(
+            topic,
+            within,
+            &seen,
+            message::describe,
+            &format!("MQTT broker at {shown}"),
+        )),
+        (true, Waited::Matched { message, received }) => Err(unwanted_error(
+            within,
+            &message::describe(&message),
+            received,
+        )),
+        (true, Waited::Deadline(seen)) => Ok(message::without_message(
+            topic,
+            seen.received,
+            started.elapsed(),
+        )),
+        (_, Waited::Closed(seen)) => Err(StepError::new(
+            StepErrorKind::Connection,
+            format!(
+                "MQTT broker at {shown} closed the connection while the step waited on `{topic}`, after {}",
+                crate::steps::messages::count(seen.received)
+            ),
+        )),
+    };
+    match outcome {
+        Ok(fields) => {
+            context.block_finished(None);
+            let kept = record(&fields);
+            context.set_fields(fields);
+            Ok(kept)
+        }
+        Err(error) => Err(failed(context, error)),
+    }
+}

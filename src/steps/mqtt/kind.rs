@@ -1,0 +1,107 @@
+//! What the `mqtt` step kind declares: its word, its operations and their
+//! shapes, its schema and the step it drives (every operation: `drive.rs`).
+
+use super::config::{BODY, JSON, QOS, RETAIN, UNTIL, WITHIN};
+use crate::steps::config::TIMEOUT;
+use crate::steps::context::{Halt, StepContext};
+use crate::steps::schema::{
+    OperationSpec, OptionSpec, Presence, Shape, StepSchema, TargetText, ValueSpec,
+};
+use crate::steps::{StepChecker, StepKind};
+use crate::syntax::ast::Step;
+use crate::types::{ConnectionKind, Type};
+use crate::value::Value;
+use futures_util::future::BoxFuture;
+
+pub struct Mqtt;
+
+/// The kind's name and word.
+pub(super) const NAME: &str = "mqtt";
+
+pub const PUBLISH: &str = "publish";
+pub const SUBSCRIBE: &str = "subscribe";
+pub const SILENT: &str = "silent";
+
+/// A topic (filter), and a block the subscription is open around.
+const LISTENS: Shape = Shape {
+    string: Presence::Required,
+    block: Presence::Optional,
+};
+
+static OPERATIONS: [OperationSpec; 3] = [
+    OperationSpec {
+        word: PUBLISH,
+        shape: Shape {
+            string: Presence::Required,
+            block: Presence::Never,
+        },
+        summary: "sends one message to the topic with its `qos` (acknowledged as that QoS asks) and `retain`",
+    },
+    OperationSpec {
+        word: SUBSCRIBE,
+        shape: LISTENS,
+        summary: "subscribes to the topic filter, runs the block, then yields the first message that satisfies `until` `within` the deadline",
+    },
+    OperationSpec {
+        word: SILENT,
+        shape: LISTENS,
+        summary: "subscribes to the topic filter, runs the block, then fails if a message that satisfies `until` arrives `within` the deadline",
+    },
+];
+
+impl StepKind for Mqtt {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn keywords(&self) -> &'static [&'static str] {
+        &[NAME]
+    }
+
+    fn schema(&self) -> StepSchema {
+        schema()
+    }
+
+    fn check(&self, step: &Step, checker: &mut dyn StepChecker) {
+        super::check::check(step, checker);
+    }
+
+    /// Every operation is driven: each opens and closes its own connection, and
+    /// a `subscribe` or `silent` runs its block.
+    fn drive<'a>(
+        &'a self,
+        context: &'a mut dyn StepContext,
+    ) -> Option<BoxFuture<'a, Result<Value, Halt>>> {
+        Some(Box::pin(super::drive::drive(context)))
+    }
+}
+
+pub fn schema() -> StepSchema {
+    StepSchema {
+        name: NAME,
+        target: Type::Connection(ConnectionKind::Mqtt),
+        target_text: TargetText::Plain,
+        clauses: vec![
+            OptionSpec::body(BODY, vec![Type::String, Type::Bytes]),
+            OptionSpec::body(JSON, vec![Type::Json]),
+            OptionSpec::value(QOS, vec![Type::Int]),
+            OptionSpec::flag(RETAIN),
+            OptionSpec::special(UNTIL, ValueSpec::Condition(NAME)),
+            OptionSpec::value(WITHIN, vec![Type::Duration]),
+            OptionSpec::value(TIMEOUT, vec![Type::Duration]),
+        ],
+        block_options: Vec::new(),
+        result: vec![
+            ("topic", Type::String),
+            ("body", Type::String),
+            ("json", Type::Json),
+            ("bytes", Type::Bytes),
+            ("qos", Type::Int),
+            ("retain", Type::Bool),
+            ("received", Type::Int),
+            ("duration", Type::Duration),
+        ],
+        operations: &OPERATIONS,
+        without_operation: None,
+    }
+}

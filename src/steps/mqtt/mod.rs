@@ -1,0 +1,25 @@
+//! The `mqtt` step kind (issue 22): an MQTT 3.1.1 broker reached through a
+//! connection value, `mqtt(url)`, and three operations:
+//!
+//! - `mqtt publish BUS "topic" [body …|json …] [qos N] [retain]`: one message,
+//!   and the broker's part of its QoS done (QoS 1: PUBACK, QoS 2: PUBCOMP).
+//! - `mqtt subscribe BUS "topic/#" [qos N] [until COND] [within D] [{ … }]`: the
+//!   subscription is acknowledged by the broker (SUBACK) before the block runs,
+//!   then the step waits for the first message that satisfies `until` until D
+//!   after the block, and yields it.
+//! - `mqtt silent BUS "topic" [qos N] [until COND] within D [{ … }]`: the same
+//!   subscription, and the step fails when such a message arrives within D.
+//!
+//! Each step has a connection of its own with a clean session, closed when the
+//! step ends (or when its future is dropped: a test timeout, Ctrl-C), so the
+//! broker forgets its subscription with it.
+
+mod check;
+mod client;
+mod config;
+mod drive;
+mod kind;
+mod message;
+
+pub use client::{SCHEMES, check_url};
+pub use kind::Mqtt;

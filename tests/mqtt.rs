@@ -1,0 +1,284 @@
+//! `mqtt` steps end to end: the real `ritc` binary on `.rit` files against the
+//! Mosquitto broker of this machine (mqtt://127.0.0.1:1883). Each test uses
+//! topics under its own random prefix, so tests running at once never see each
+//! other's messages.
+
+use std::process::Command;
+
+mod common;
+use common::suite::{ritc, text};
+
+const MQTT_URL: &str = "mqtt://127.0.0.1:1883";
+
+/// A random topic prefix (`ritc/<uuid>`).
+fn prefix() -> String {
+    format!("ritc/{}", uuid::Uuid::new_v4().simple())
+}
+
+const HEADER: &str = r#"param mqtt_url = "mqtt://127.0.0.1:1883"
+param t = "ritc/test"
+let broker = mqtt(mqtt_url)
+"#;
+
+/// Writes `HEADER` + `body` as `mqtt.rit` in a fresh folder (with `files`
+/// beside it) and runs `ritc ARGS mqtt.rit` (with the topic prefix `t` for `run`).
+fn run_in(args: &[&str], t: &str, body: &str, files: &[(&str, Vec<u8>)]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mqtt.rit"), format!("{HEADER}{body}")).unwrap();
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).unwrap();
+    }
+    let mut command = Command::new(ritc());
+    command.args(args).arg("mqtt.rit");
+    if args == ["run"] {
+        command.args(["--param", &format!("t={t}")]);
+    }
+    let output = command
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (output.status.code(), text(&output))
+}
+
+fn run(t: &str, body: &str) -> (Option<i32>, String) {
+    run_in(&["run"], t, body, &[])
+}
+
+/// The line of `mqtt.rit` (header included) that holds `needle`.
+fn line_of(body: &str, needle: &str) -> usize {
+    format!("{HEADER}{body}")
+        .lines()
+        .position(|line| line.contains(needle))
+        .map(|index| index + 1)
+        .unwrap_or_else(|| panic!("no line holds {needle:?}"))
+}
+
+#[test]
+fn messages_arrive_at_each_qos_with_their_topic_and_json() {
+    let t = prefix();
+    let body = r#"
+test "qos 0, 1 and 2" {
+  mqtt subscribe broker "{{t}}/orders/+" qos 2 until json.id == 3 within 3s {
+    mqtt publish broker "{{t}}/orders/a" json { id: 1 } qos 0
+    mqtt publish broker "{{t}}/orders/b" json { id: 2 } qos 1
+    mqtt publish broker "{{t}}/orders/c" json { id: 3 } qos 2
+  }
+  expect topic == "{{t}}/orders/c"
+  expect json.id == 3
+  expect body == "{\"id\":3}"
+  expect qos == 2
+  expect not retain
+  expect received == 3
+}
+"#;
+    let (code, output) = run(&t, body);
+    assert_eq!(code, Some(0), "{output}");
+    assert!(output.contains("1 passed"), "{output}");
+}
+
+#[test]
+fn a_retained_message_reaches_a_later_subscriber_flagged_retained() {
+    let t = prefix();
+    let body = r#"
+test "retained" {
+  mqtt publish broker "{{t}}/state" body "on" qos 1 retain
+  mqtt subscribe broker "{{t}}/state" within 2s
+  expect body == "on"
+  expect retain
+  mqtt publish broker "{{t}}/state" body "" qos 1 retain
+}
+"#;
+    let (code, output) = run(&t, body);
+    assert_eq!(code, Some(0), "{output}");
+}
+
+#[test]
+fn the_deadline_names_how_many_messages_arrived_and_the_last_one_at_the_step() {
+    let t = prefix();
+    let body = r#"
+test "never the ninth" {
+  mqtt subscribe broker "{{t}}/n" qos 1 until json.n == 9 within 300ms {
+    mqtt publish broker "{{t}}/n" json { n: 1 } qos 1
+    mqtt publish broker "{{t}}/n" json { n: 2 } qos 1
+  }
+  expect json.n == 9
+}
+test "nothing at all" {
+  mqtt subscribe broker "{{t}}/quiet" within 200ms
+}
+"#;
+    let (code, output) = run(&t, body);
+    assert_eq!(code, Some(1), "{output}");
+    let expected = format!(
+        "no message on `{t}/n` satisfied `until json.n == 9` within 300ms: 2 messages arrived, the last on `{t}/n`: {{\"n\":2}}"
+    );
+    assert!(output.contains(&expected), "{expected}\n---\n{output}");
+    let at = format!("mqtt.rit:{}", line_of(body, "until json.n == 9"));
+    assert!(output.contains(&at), "{at}\n---\n{output}");
+    let quiet = format!("no message on `{t}/quiet` within 200ms (MQTT broker at {MQTT_URL})");
+    assert!(output.contains(&quiet), "{quiet}\n---\n{output}");
+    assert!(output.contains("0 passed, 2 failed"), "{output}");
+}
+
+#[test]
+fn silent_passes_when_nothing_matching_arrives_and_fails_naming_what_did() {
+    let t = prefix();
+    let body = r#"
+test "nothing cancelled" {
+  mqtt silent broker "{{t}}/cancelled" within 300ms {
+    mqtt publish broker "{{t}}/created" body "x" qos 1
+  }
+  expect received == 0
+}
+test "the second was cancelled" {
+  mqtt silent broker "{{t}}/cancel/#" qos 1 until json.id == 2 within 2s {
+    mqtt publish broker "{{t}}/cancel/a" json { id: 1 } qos 1
+    mqtt publish broker "{{t}}/cancel/b" json { id: 2 } qos 1
+  }
+}
+"#;
+    let (code, output) = run(&t, body);
+    assert_eq!(code, Some(1), "{output}");
+    assert!(output.contains("1 passed, 1 failed"), "{output}");
+    let expected = format!(
+        "a message arrived within 2s where none should: on `{t}/cancel/b`: {{\"id\":2}} (the 2nd that arrived)"
+    );
+    assert!(output.contains(&expected), "{expected}\n---\n{output}");
+}
+
+#[test]
+fn a_ten_megabyte_message_makes_the_round_trip() {
+    let t = prefix();
+    let big = vec![b'a'; 10 * 1024 * 1024];
+    let body = r#"
+test "ten megabytes" {
+  let payload = read("big.txt")
+  mqtt subscribe broker "{{t}}/big" qos 1 within 10s {
+    mqtt publish broker "{{t}}/big" body payload qos 1
+  }
+  expect len(body) == 10485760
+}
+"#;
+    let (code, output) = run_in(&["run"], &t, body, &[("big.txt", big)]);
+    assert_eq!(code, Some(0), "{output}");
+}
+
+#[test]
+fn a_broker_that_is_down_is_named_without_the_password() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let body = format!(
+        r#"
+test "down" {{
+  let down = mqtt("mqtt://app:sekrit@127.0.0.1:{port}")
+  mqtt publish down "{{{{t}}}}/x" body "x"
+}}
+"#
+    );
+    let (code, output) = run(&prefix(), &body);
+    assert_eq!(code, Some(1), "{output}");
+    let expected = format!(
+        "cannot connect to MQTT at mqtt://app:***@127.0.0.1:{port}: connection refused (is the broker running, on this port?)"
+    );
+    assert!(output.contains(&expected), "{expected}\n---\n{output}");
+    let at = format!("mqtt.rit:{}", line_of(&body, "mqtt publish down"));
+    assert!(output.contains(&at), "{at}\n---\n{output}");
+    assert!(!output.contains("sekrit"), "{output}");
+}
+
+#[test]
+fn a_malformed_url_is_refused_by_check_when_literal_and_at_run_time_otherwise() {
+    let literal = "\nlet broken = mqtt(\"mqtt://127.0.0.1:99999\")\n";
+    let (code, output) = run_in(&["check"], &prefix(), literal, &[]);
+    assert_eq!(code, Some(1), "{output}");
+    assert!(
+        output.contains("mqtt: mqtt://127.0.0.1:99999 is not a valid URL: invalid port number"),
+        "{output}"
+    );
+    let computed = r#"
+param port = "99999"
+test "t" {
+  let broken = mqtt("mqtt://127.0.0.1:{{port}}")
+  mqtt publish broken "x" body "x"
+}
+"#;
+    let (code, output) = run(&prefix(), computed);
+    assert_eq!(code, Some(1), "{output}");
+    assert!(
+        output.contains("mqtt: mqtt://127.0.0.1:99999 is not a valid URL: invalid port number"),
+        "{output}"
+    );
+}
+
+#[test]
+fn check_refuses_what_mqtt_steps_do_not_take() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r#"mqtt publish broker "a" qos 3"#,
+            "E0314",
+            "MQTT has no QoS 3",
+        ),
+        (
+            r#"mqtt publish broker "a" until json.id == 1"#,
+            "E0401",
+            "`mqtt publish` steps take no `until`",
+        ),
+        (
+            r#"mqtt subscribe broker "a" retain within 1s"#,
+            "E0401",
+            "`mqtt subscribe` steps take no `retain`",
+        ),
+        (
+            r#"mqtt silent broker "a""#,
+            "E0419",
+            "`mqtt silent` needs `within D`",
+        ),
+        (
+            r#"mqtt request broker "a""#,
+            "E0418",
+            "`mqtt` steps have no operation `request`",
+        ),
+        (
+            r#"mqtt publish broker "a" qos "1""#,
+            "E0314",
+            "`qos` takes an int",
+        ),
+    ];
+    for (step, code, words) in cases {
+        let body = format!("\ntest \"t\" {{\n  {step}\n}}\n");
+        let (exit, output) = run_in(&["check"], &prefix(), &body, &[]);
+        assert_eq!(exit, Some(1), "{step}\n---\n{output}");
+        assert!(output.contains(code), "{step}: {code}\n---\n{output}");
+        assert!(output.contains(words), "{step}: {words}\n---\n{output}");
+    }
+    let fields =
+        "\ntest \"t\" {\n  mqtt subscribe broker \"a\" within 1s\n  expect subject == \"a\"\n}\n";
+    let (exit, output) = run_in(&["check"], &prefix(), fields, &[]);
+    assert_eq!(exit, Some(1), "{output}");
+    assert!(output.contains("E0303"), "{output}");
+}
+
+#[test]
+fn fmt_keeps_mqtt_steps_as_written() {
+    let source = r#"let broker = mqtt("mqtt://127.0.0.1:1883")
+
+test "t" {
+  mqtt subscribe broker "orders/+" qos 1 until json.id == 3 within 2s {
+    mqtt publish broker "orders/created" json { id: 3 } qos 1 retain
+  }
+  mqtt silent broker "orders/cancelled" within 1s
+}
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.rit");
+    std::fs::write(&path, source).unwrap();
+    let output = Command::new(ritc())
+        .args(["fmt", "--check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+}
