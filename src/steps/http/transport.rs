@@ -103,7 +103,9 @@ impl Transport {
         }
         if let Some(proxy) = &self.proxy {
             let proxy = Proxy::all(proxy.as_str()).map_err(|error| {
-                setup_error(format!("the proxy {proxy:?} cannot be used: {error}"))
+                // A proxy URL may carry its user's password; a refused one is shown without it.
+                let shown = crate::value::hide_password(proxy);
+                setup_error(format!("the proxy {shown:?} cannot be used: {error}"))
             })?;
             builder = builder.proxy(proxy);
         }
@@ -191,6 +193,23 @@ mod tests {
         for wrong in ["h", "h:80", "h:x:127.0.0.1", "h:80:not-an-ip"] {
             assert!(Resolve::parse(wrong).is_err(), "{wrong}");
         }
+    }
+
+    #[test]
+    fn a_refused_proxy_is_named_without_its_password() {
+        let transport = Transport {
+            proxy: Some("http://ops:s3cret@proxy host:8080".to_string()),
+            ..Transport::default()
+        };
+        let Err(error) = transport.apply(reqwest::Client::builder()) else {
+            panic!("a proxy URL with a space in its host was accepted");
+        };
+        assert!(
+            error.message.contains("cannot be used"),
+            "{}",
+            error.message
+        );
+        assert!(!error.message.contains("s3cret"), "{}", error.message);
     }
 
     #[test]
