@@ -20,6 +20,19 @@ pub enum CommandPart {
     Value(Value),
 }
 
+impl CommandPart {
+    /// The string as text: its values written in (a subject, a topic, a separator).
+    pub fn joined(parts: &[CommandPart]) -> String {
+        parts
+            .iter()
+            .map(|part| match part {
+                CommandPart::Text(text) => text.clone(),
+                CommandPart::Value(value) => crate::value::to_text(value).unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
 /// One step, its expressions evaluated.
 pub struct StepInput {
     /// `GET`, `POST`, … for HTTP steps; the operation word of a kind that

@@ -29,16 +29,7 @@ impl Joins {
 
 pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     let text = to_text(&context.target().await?).unwrap_or_default();
-    let separator: String = context
-        .string()
-        .await?
-        .unwrap_or_default()
-        .iter()
-        .map(|part| match part {
-            CommandPart::Text(text) => text.clone(),
-            CommandPart::Value(value) => to_text(value).unwrap_or_default(),
-        })
-        .collect();
+    let separator = CommandPart::joined(&context.string().await?.unwrap_or_default());
     context.step_started(format!(
         "{} {} {text}",
         super::kind::NAME,

@@ -18,16 +18,7 @@ use std::time::Instant;
 pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     let operation = context.operation().unwrap_or(PUBLISH);
     let target = context.target().await?;
-    let subject: String = context
-        .string()
-        .await?
-        .unwrap_or_default()
-        .iter()
-        .map(|part| match part {
-            CommandPart::Text(text) => text.clone(),
-            CommandPart::Value(value) => to_text(value).unwrap_or_default(),
-        })
-        .collect();
+    let subject = CommandPart::joined(&context.string().await?.unwrap_or_default());
     let clauses = context.options().await?;
     let config = NatsConfig::from_clauses(&clauses)
         .map_err(|error| context.fail_at(error.part, error.message))?;
