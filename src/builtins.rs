@@ -185,6 +185,7 @@ pub enum BuiltinId {
     Base64Decode,
     HexDecode,
     JsonPath,
+    Collapse,
     XPath,
 }
 
@@ -605,6 +606,14 @@ pub const BUILTINS: &[Builtin] = &[
         ],
         returns: fixed!(Type::list(Type::Json)),
         summary: "every node an RFC 9535 JSONPath selects (`$.items[*].id`, `$..name`, `$.items[?@.id == 'x']`), as a list; a string is read as JSON first",
+        derives_secret: true,
+    },
+    Builtin {
+        id: BuiltinId::Collapse,
+        name: "collapse",
+        parameters: &[required("list", Accepts::List)],
+        returns: fixed!(Type::Json),
+        summary: "the item of a one-item list, the list itself when it has more, and missing when it is empty (`exists` is false, `??` gives its default): a JSONPath's nodes as Hurl reads them, `collapse(jsonpath(json, \"$..id\"))`",
         derives_secret: true,
     },
     Builtin {

@@ -361,6 +361,12 @@ expect jsonpath(json, "$.status") == ["healthy"]
 expect jsonpath(json, "$..*") is collection"#,
     ),
     (
+        "collapse",
+        r#"expect collapse(["a"]) == "a"
+expect collapse(["a", "b"]) == ["a", "b"]
+expect not (collapse([]) exists)"#,
+    ),
+    (
         "xpath",
         r#"let page = "<html><head><title>Home</title></head><body><li>a<li>b</body></html>"
 expect xpath(page, "string(//title)") == "Home"

@@ -143,6 +143,39 @@ fn a_jsonpath_that_selects_other_values_fails_with_them() {
     );
 }
 
+#[test]
+fn collapse_reads_the_nodes_as_hurl_does() {
+    passes(
+        r#"  GET "{{base}}/items"
+  expect collapse(jsonpath(json, "$.items[?@.id == 'b'].name")) == "Pear"
+  expect collapse(jsonpath(json, "$.items[*].id")) == ["a", "b"]
+  expect not (collapse(jsonpath(json, "$.items[?@.id == 'z']")) exists)
+  expect collapse(jsonpath(json, "$.items[?@.id == 'z']")) ?? "none" == "none"
+  expect collapse(jsonpath(json, "$.owner..name")) == "Ann"
+"#,
+    );
+}
+
+#[test]
+fn collapse_of_no_node_is_missing_and_of_one_node_no_list() {
+    // No node: the expectation fails as a missing path does, naming the call.
+    fails_at(
+        r#"  GET "{{base}}/items"
+  expect collapse(jsonpath(json, "$.items[?@.id == 'z'].name")) == "Pear"
+"#,
+        5,
+        &["is missing"],
+    );
+    // One node is its value, not a one-item list.
+    fails_at(
+        r#"  GET "{{base}}/items"
+  expect collapse(jsonpath(json, "$.items[?@.id == 'b'].name")) == ["Pear"]
+"#,
+        5,
+        &[r#""Pear""#],
+    );
+}
+
 // ---------------------------------------------------------------- XPath
 
 #[test]

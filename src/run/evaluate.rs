@@ -158,16 +158,20 @@ impl<'a> Evaluator<'a> {
                         .iter()
                         .map(|(name, argument)| Ok((name.clone(), self.value(argument)?)))
                         .collect::<Result<Vec<_>, Box<Failure>>>()?;
-                    functions::call(name, positional, named, self.functions).map_err(|error| {
-                        let mut failure = self.eval_error(expr, error);
-                        // `json(text)` of text that is not JSON.
-                        if crate::builtins::lookup(name).map(|builtin| builtin.id)
-                            == Some(crate::builtins::BuiltinId::Json)
-                        {
-                            failure.cause = Cause::NotJson;
-                        }
-                        failure
-                    })?
+                    let result = functions::call(name, positional, named, self.functions).map_err(
+                        |error| {
+                            let mut failure = self.eval_error(expr, error);
+                            // `json(text)` of text that is not JSON.
+                            if crate::builtins::lookup(name).map(|builtin| builtin.id)
+                                == Some(crate::builtins::BuiltinId::Json)
+                            {
+                                failure.cause = Cause::NotJson;
+                            }
+                            failure
+                        },
+                    )?;
+                    // `collapse([])` is missing, as a path that does not resolve.
+                    return Ok(result);
                 }
             },
             ExprKind::Not(operand) => {

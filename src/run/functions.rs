@@ -15,18 +15,20 @@ use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value as Json;
 
+mod arguments;
 mod dates;
 mod json_path;
 mod text_functions;
 mod xpath;
 
-use crate::builtins::{self, BuiltinId, Parameter};
+use crate::builtins::{self, BuiltinId};
 use crate::mask::Masker;
 use crate::types::ConnectionKind;
 use crate::value::{Connection, FilePart, Value};
 use crate::value::{
     EvalError, Number, number_of, string_of, to_json, to_text, type_name_with_article,
 };
+use arguments::Arguments;
 
 /// What a call may reach outside its arguments.
 pub struct FunctionContext<'a> {
@@ -53,13 +55,14 @@ pub fn is_core_function(name: &str) -> bool {
     builtins::lookup(name).is_some()
 }
 
-/// Calls core function `name`.
+/// Calls core function `name`. `None` is a missing value, as a path that does
+/// not resolve: only `collapse` of an empty list gives one.
 pub fn call(
     name: &str,
     positional: Vec<Value>,
     named: Vec<(String, Value)>,
     context: &FunctionContext,
-) -> Result<Value, EvalError> {
+) -> Result<Option<Value>, EvalError> {
     let Some(builtin) = builtins::lookup(name) else {
         return Err(EvalError(format!("unknown function `{name}`")));
     };
@@ -70,8 +73,11 @@ pub fn call(
             .chain(named.iter().map(|(_, value)| value))
             .any(|value| value.holds_secret(context.secrets));
     let mut arguments = Arguments::bind(builtin.name, builtin.parameters, positional, named)?;
-    let result = call_function(builtin.id, &mut arguments, context)?;
-    if derives_secret {
+    let result = match builtin.id {
+        BuiltinId::Collapse => json_path::collapse(arguments.required("list")?)?,
+        id => Some(call_function(id, &mut arguments, context)?),
+    };
+    if derives_secret && let Some(result) = &result {
         result.register_as_secret(context.secrets);
     }
     Ok(result)
@@ -267,134 +273,12 @@ fn call_function(
             let path = arguments.text("path")?;
             json_path::select(value, &path)
         }
+        // The one function whose result may be missing, so `call` runs it.
+        BuiltinId::Collapse => Err(EvalError::new("collapse: called here (internal error)")),
         BuiltinId::XPath => {
             let document = arguments.text("document")?;
             let expression = arguments.text("expression")?;
             xpath::evaluate(&document, &expression)
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Arguments
-
-/// A call's arguments matched to the function's parameters.
-struct Arguments {
-    function: &'static str,
-    slots: Vec<(&'static str, Option<Value>)>,
-}
-
-impl Arguments {
-    fn bind(
-        function: &'static str,
-        parameters: &'static [Parameter],
-        positional: Vec<Value>,
-        named: Vec<(String, Value)>,
-    ) -> Result<Arguments, EvalError> {
-        if positional.len() > parameters.len() {
-            let takes = match parameters.len() {
-                0 => "no arguments".to_string(),
-                1 => "1 argument".to_string(),
-                count => format!("at most {count} arguments"),
-            };
-            return Err(EvalError(format!(
-                "{function} takes {takes}, found {}",
-                positional.len()
-            )));
-        }
-        let mut slots: Vec<(&'static str, Option<Value>)> = parameters
-            .iter()
-            .map(|parameter| (parameter.name, None))
-            .collect();
-        for (slot, value) in slots.iter_mut().zip(positional) {
-            slot.1 = Some(value);
-        }
-        for (name, value) in named {
-            let Some(slot) = slots.iter_mut().find(|(parameter, _)| *parameter == name) else {
-                let accepted = if parameters.is_empty() {
-                    "it takes none".to_string()
-                } else {
-                    let names: Vec<&str> =
-                        parameters.iter().map(|parameter| parameter.name).collect();
-                    format!("it takes {}", names.join(", "))
-                };
-                return Err(EvalError(format!(
-                    "{function} has no argument named `{name}`: {accepted}"
-                )));
-            };
-            if slot.1.is_some() {
-                return Err(EvalError(format!("{function}: `{name}` is given twice")));
-            }
-            slot.1 = Some(value);
-        }
-        Ok(Arguments { function, slots })
-    }
-
-    fn take(&mut self, parameter: &str) -> Option<Value> {
-        self.slots
-            .iter_mut()
-            .find(|(name, _)| *name == parameter)
-            .and_then(|(_, value)| value.take())
-    }
-
-    fn required(&mut self, parameter: &str) -> Result<Value, EvalError> {
-        self.take(parameter).ok_or_else(|| {
-            EvalError(format!(
-                "{} needs its `{parameter}` argument",
-                self.function
-            ))
-        })
-    }
-
-    fn text(&mut self, parameter: &str) -> Result<String, EvalError> {
-        let value = self.required(parameter)?;
-        self.text_of(parameter, value)
-    }
-
-    fn optional_text(&mut self, parameter: &str) -> Result<Option<String>, EvalError> {
-        match self.take(parameter) {
-            Some(value) => self.text_of(parameter, value).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    fn text_of(&self, parameter: &str, value: Value) -> Result<String, EvalError> {
-        match value {
-            Value::String(text) | Value::Json(Json::String(text)) => Ok(text),
-            other => Err(EvalError(format!(
-                "{}: `{parameter}` must be a string, found {}",
-                self.function,
-                type_name_with_article(&other)
-            ))),
-        }
-    }
-
-    fn int(&mut self, parameter: &str) -> Result<i64, EvalError> {
-        let value = self.required(parameter)?;
-        let int = match &value {
-            Value::Int(int) => Some(*int),
-            Value::Json(Json::Number(number)) => number.as_i64(),
-            _ => None,
-        };
-        int.ok_or_else(|| {
-            EvalError(format!(
-                "{}: `{parameter}` must be an int, found {}",
-                self.function,
-                type_name_with_article(&value)
-            ))
-        })
-    }
-
-    /// A string's UTF-8 bytes, or bytes as they are.
-    fn bytes(&mut self, parameter: &str) -> Result<Vec<u8>, EvalError> {
-        match self.required(parameter)? {
-            Value::Bytes(bytes) => Ok(bytes),
-            Value::String(text) | Value::Json(Json::String(text)) => Ok(text.into_bytes()),
-            other => Err(EvalError(format!(
-                "{}: `{parameter}` must be a string or bytes, found {}",
-                self.function,
-                type_name_with_article(&other)
-            ))),
         }
     }
 }
@@ -899,6 +783,17 @@ mod tests {
         body(&fixture, &context)
     }
 
+    /// `super::call` of a function that always gives a value (all but `collapse`).
+    fn call(
+        name: &str,
+        positional: Vec<Value>,
+        named: Vec<(String, Value)>,
+        context: &FunctionContext,
+    ) -> Result<Value, EvalError> {
+        super::call(name, positional, named, context)
+            .map(|value| value.unwrap_or_else(|| panic!("{name} gave a missing value")))
+    }
+
     fn run(name: &str, positional: Vec<Value>) -> Result<Value, EvalError> {
         with_context(false, |_, context| call(name, positional, vec![], context))
     }
@@ -1161,7 +1056,9 @@ mod tests {
         with_context(false, |_, context| {
             context.secrets.register("s3cret-key");
             let call = |name: &str, positional: Vec<Value>| {
-                super::call(name, positional, Vec::new(), context).unwrap()
+                super::call(name, positional, Vec::new(), context)
+                    .unwrap()
+                    .unwrap()
             };
             let basic = call("base64", vec![text("admin:s3cret-key")]);
             let shouted = call("upper", vec![text("s3cret-key")]);

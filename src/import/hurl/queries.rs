@@ -13,11 +13,12 @@ impl Importer {
             self.untranslated(out, line, "a capture that is not `name: query`", text);
             return;
         };
+        let mut guards = Vec::new();
         let translated = tokens(&query)
             .ok_or_else(|| "an unterminated string".to_string())
             .and_then(|tokens| {
                 let mut position = 0;
-                let (expression, _) = self.query(&tokens, &mut position)?;
+                let (expression, _) = self.query(&tokens, &mut position, &mut guards)?;
                 match tokens.get(position) {
                     None => Ok(expression),
                     Some(_) => Err("a capture with more than a query and filters".to_string()),
@@ -25,6 +26,9 @@ impl Importer {
             });
         match translated {
             Ok(expression) => {
+                for guard in guards {
+                    out.line(format!("expect {guard}"));
+                }
                 let variable = self.names.define(&name);
                 self.captures.push(variable.clone());
                 out.line(format!("let {variable} = {expression}"));
@@ -41,11 +45,16 @@ impl Importer {
     }
 
     /// `QUERY [FILTER…]` from `tokens[position..]`, advancing `position`: the
-    /// expression and the kind of value it gives.
+    /// expression and the kind of value it gives. `guards` gets the conditions
+    /// Hurl holds its filters to that `.rit`'s would not: `count`, `nth`, `first`
+    /// and `last` read a list only (Hurl fails on a string or an object, where
+    /// `len` and `[i]` would count characters or keys), so a json value they
+    /// read must be an array.
     pub(super) fn query(
         &mut self,
         tokens: &[Token],
         position: &mut usize,
+        guards: &mut Vec<String>,
     ) -> Result<(String, Kind), Untranslatable> {
         let word = |token: Option<&Token>| match token {
             Some(Token::Word(word)) => Some(word.clone()),
@@ -71,7 +80,7 @@ impl Importer {
                 // that counts or picks reads them as a list, not joined by `, `.
                 match word(tokens.get(*position)).as_deref() {
                     Some("count" | "nth" | "first" | "last") => {
-                        (format!("header_values[{name}]"), Kind::Json)
+                        (format!("header_values[{name}]"), Kind::List)
                     }
                     _ => (format!("headers[{name}]"), Kind::Text),
                 }
@@ -122,6 +131,9 @@ impl Importer {
         };
         while let Some(filter) = word(tokens.get(*position)) {
             let next = tokens.get(*position + 1);
+            if kind == Kind::Json && matches!(filter.as_str(), "count" | "nth" | "first" | "last") {
+                guards.push(format!("{expression} is array"));
+            }
             let (filtered, filtered_kind) = match filter.as_str() {
                 "count" => (format!("len({expression})"), Kind::Int),
                 "toInt" => (format!("int({expression})"), Kind::Int),
@@ -163,7 +175,7 @@ impl Importer {
                     *position += 1;
                     (
                         format!("split({expression}, {})", self.string(&separator)),
-                        Kind::Json,
+                        Kind::List,
                     )
                 }
                 "toDate" => {
@@ -231,7 +243,8 @@ impl Importer {
     pub(super) fn assertion(&mut self, text: &str) -> Result<String, Untranslatable> {
         let tokens = tokens(text).ok_or_else(|| "an unterminated string".to_string())?;
         let mut position = 0;
-        let (subject, kind) = self.query(&tokens, &mut position)?;
+        let mut guards = Vec::new();
+        let (subject, kind) = self.query(&tokens, &mut position, &mut guards)?;
         let mut negated = false;
         if tokens.get(position) == Some(&Token::Word("not".to_string())) {
             negated = true;
@@ -312,11 +325,18 @@ impl Importer {
                 other => return Err(format!("the `{other}` predicate")),
             }
         };
-        Ok(if negated {
+        let condition = if negated {
             format!("not ({condition})")
         } else {
             condition
-        })
+        };
+        // A guard holds outside `not`: Hurl fails a filter on the wrong input
+        // whatever the predicate says.
+        Ok(guards
+            .into_iter()
+            .chain(std::iter::once(condition))
+            .collect::<Vec<_>>()
+            .join(" and "))
     }
 
     /// A value compared with a query of `kind`, written so that the comparison
@@ -375,6 +395,9 @@ pub(super) enum Kind {
     Duration,
     /// JSON: compares with anything; checked when the test runs.
     Json,
+    /// A list for certain (a header's values, `split`): Hurl's list filters
+    /// need no guard on it.
+    List,
     /// Bytes (`raw`, a digest): compared with `hex,…;` or `base64,…;`.
     Bytes,
     /// A date as `.rit` holds one: Unix seconds (`date(…)`).
@@ -505,8 +528,10 @@ pub(super) fn is_filter(word: &str) -> bool {
 impl Importer {
     /// A JSONPath on `root`: a path of the simple kind (`$.a.b[0]['c']`) as
     /// `.rit`'s own path (one value), any other (wildcards, `..`, filters,
-    /// slices) as `jsonpath(root, "…")`, the list of what it selects, as Hurl
-    /// gives a collection for such a path.
+    /// slices) as `collapse(jsonpath(root, "…"))`: Hurl gives such a path's one
+    /// node as its value, several as a list and none as a missing value, and
+    /// `jsonpath()` alone would always give a list (`$..id == 7` would compare
+    /// `[7]` with 7).
     fn jsonpath(&mut self, root: &str, path: &str) -> Result<(String, Kind), Untranslatable> {
         match jsonpath(root, path) {
             Ok(expression) => Ok((expression, Kind::Json)),
@@ -516,7 +541,7 @@ impl Importer {
                     .and_then(|inner| inner.strip_suffix(')'))
                     .unwrap_or(root);
                 Ok((
-                    format!("jsonpath({root}, {})", self.string(path.trim())),
+                    format!("collapse(jsonpath({root}, {}))", self.string(path.trim())),
                     Kind::Json,
                 ))
             }

@@ -2,6 +2,8 @@
 //! serde_json_path (compiled by `builtins::json_path_of_text`, the code the
 //! checker runs on a literal path). The nodes come back as a list of json
 //! values, so `len`, `[i]`, `contains` and `==` read them as they read any list.
+//! `collapse(list)` reads such a list as Hurl reads a JSONPath's nodes: one node
+//! is its value, several are the list, none is a missing value.
 
 use serde_json::Value as Json;
 
@@ -33,6 +35,29 @@ pub(super) fn select(value: Value, path: &str) -> Result<Value, EvalError> {
             .map(|node| Value::Json(node.clone()))
             .collect(),
     ))
+}
+
+/// `collapse(list)`: the item of a one-item list, the list when it holds more,
+/// `None` (missing, as a path that does not resolve) when it is empty. Hurl
+/// gives a JSONPath's result this way, so an imported `jsonpath "$..id" == 7`
+/// compares the id when one node matches and fails with "missing" when none
+/// does, as under Hurl.
+pub(super) fn collapse(list: Value) -> Result<Option<Value>, EvalError> {
+    let mut items = match list {
+        Value::List(items) => items,
+        Value::Json(Json::Array(items)) => items.into_iter().map(Value::Json).collect(),
+        other => {
+            return Err(EvalError(format!(
+                "collapse needs a list, found {}",
+                type_name_with_article(&other)
+            )));
+        }
+    };
+    Ok(match items.len() {
+        0 => None,
+        1 => items.pop(),
+        _ => Some(Value::List(items)),
+    })
 }
 
 #[cfg(test)]
@@ -102,5 +127,31 @@ mod tests {
             error.0.starts_with("jsonpath: not a JSONPath: "),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn collapse_gives_one_node_as_its_value_several_as_a_list_none_as_missing() {
+        let document =
+            Value::Json(json!({"one": ["x"], "two": [1, 2], "none": [], "nested": [[3, 4]]}));
+        let collapsed = |path: &str| collapse(select(document.clone(), path).unwrap()).unwrap();
+        assert!(
+            matches!(collapsed("$.one[*]"), Some(Value::Json(Json::String(text))) if text == "x")
+        );
+        match collapsed("$.two[*]") {
+            Some(Value::List(items)) => assert_eq!(items.len(), 2),
+            other => panic!("expected the list of both, found {other:?}"),
+        }
+        assert!(collapsed("$.none[*]").is_none());
+        assert!(collapsed("$.absent").is_none());
+        // One node that is an array is that array, not its first item.
+        assert!(
+            matches!(collapsed("$.nested[*]"), Some(Value::Json(Json::Array(items))) if items.len() == 2)
+        );
+        // A json array collapses like a list.
+        assert!(
+            matches!(collapse(Value::Json(json!([5]))).unwrap(), Some(Value::Json(value)) if value == json!(5))
+        );
+        let error = collapse(Value::String("x".into())).unwrap_err();
+        assert_eq!(error.0, "collapse needs a list, found a string");
     }
 }
