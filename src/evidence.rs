@@ -159,10 +159,11 @@ pub struct Timing {
     /// (`connect_ms`, when it is known) and then the server's time to answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_byte_ms: Option<f64>,
-    /// How long opening the request's connection took (TCP connect): 0 on a
-    /// kept-alive connection it reused (`reused_connection`). Left out where
-    /// the client does not tell (HTTPS, redirects, multipart bodies: reqwest's
-    /// pool), and `first_byte_ms` then includes connecting.
+    /// How long opening the request's connection took (resolving the name,
+    /// TCP connect, and on HTTPS the TLS handshake; every hop of a redirect
+    /// that opened one, added up): 0 on a kept-alive connection it reused
+    /// (`reused_connection`). Left out where it is not measured (a `load`'s
+    /// requests), and `first_byte_ms` then includes connecting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect_ms: Option<f64>,
     /// The request went on a kept-alive connection: no connecting at all.

@@ -574,6 +574,13 @@ test "never starts" {
         // The test that never started is skipped, not lost.
         assert_eq!(report["summary"]["skipped"], 1, "{report}");
         assert_eq!(report["tests"][0]["skip_reason"], "interrupted", "{report}");
+        // What to do is run it again; the test it kept from starting is no
+        // test to re-enable.
+        assert_eq!(
+            report["recommendations"],
+            serde_json::json!(["The run was interrupted: run it again to see every result"]),
+            "{report}"
+        );
     }
 }
 

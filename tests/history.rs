@@ -132,6 +132,20 @@ impl Project {
         (output.status.code(), warnings, status, text(&output))
     }
 
+    /// The recommendations of the last run's report.
+    fn recommendations(&self) -> Vec<String> {
+        let report: Value = serde_json::from_str(
+            &std::fs::read_to_string(self.folder.path().join("report.json")).unwrap(),
+        )
+        .unwrap();
+        report["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|text| text.as_str().unwrap().to_string())
+            .collect()
+    }
+
     fn history_lines(&self) -> usize {
         std::fs::read_to_string(self.folder.path().join(".ritc/history/runs.jsonl"))
             .map_or(0, |text| text.lines().count())
@@ -156,6 +170,8 @@ fn history_finds_flaky_tests_new_failures_and_regressions() {
         assert_eq!(status, "PASSED");
         assert!(warnings.is_empty(), "run {run}: {warnings:?}\n{printed}");
         assert_eq!(project.history_lines(), run);
+        // Nothing found: nothing recommended.
+        assert!(project.recommendations().is_empty(), "run {run}");
     }
 
     // Seven times slower than its median, and far over the noise floor.
@@ -169,6 +185,12 @@ fn history_finds_flaky_tests_new_failures_and_regressions() {
         "{warnings:?}"
     );
     assert!(printed.contains("history: regression:"), "{printed}");
+    assert_eq!(
+        project.recommendations(),
+        [
+            "Find what made these slower than their recent green runs (the history warnings give the figures) before a limit fails them (History / changing)"
+        ]
+    );
 
     // Passes only on its second attempt: the run's own warning says so, and
     // its time (with the failed attempt) is not compared.
@@ -181,6 +203,12 @@ fn history_finds_flaky_tests_new_failures_and_regressions() {
         ["History / changing passed only after 2 attempts"],
         "{printed}"
     );
+    assert_eq!(
+        project.recommendations(),
+        [
+            "These tests are flaky (they passed only after a retry, or alternated between passing and failing in recent runs): find the race, the shared data or the readiness gap instead of relying on `retry` (History / changing)"
+        ]
+    );
 
     // Fails after passing: a new failure; then again: a known one.
     project.answers(&[500], BASE_DELAY_MS);
@@ -192,12 +220,30 @@ fn history_finds_flaky_tests_new_failures_and_regressions() {
         ),
         "{warnings:?}"
     );
+    let new_failure = "These tests passed the previous time they ran: look at what changed since (the service, the test, the data it reads) (History / changing)";
+    assert!(
+        project
+            .recommendations()
+            .iter()
+            .any(|text| text == new_failure),
+        "{:?}",
+        project.recommendations()
+    );
     let (_, warnings, _, _) = project.run(&[]);
     assert!(
         warnings.contains(
             &"known failure: `History / changing` failed in its previous run too".to_string()
         ),
         "{warnings:?}"
+    );
+    // A known failure is no news.
+    assert!(
+        !project
+            .recommendations()
+            .iter()
+            .any(|text| text == new_failure),
+        "{:?}",
+        project.recommendations()
     );
 
     // Passes again after failing twice, having passed before: it alternates.
@@ -212,6 +258,15 @@ fn history_finds_flaky_tests_new_failures_and_regressions() {
     assert!(
         !warnings.iter().any(|warning| warning.contains("steady")),
         "{warnings:?}"
+    );
+    assert!(
+        project
+            .recommendations()
+            .iter()
+            .any(|text| text.starts_with("These tests are flaky ")
+                && text.ends_with("(History / changing)")),
+        "{:?}",
+        project.recommendations()
     );
 
     // --no-history neither records nor compares.

@@ -19,6 +19,8 @@ use ritc::steps::http::client::{
 use ritc::value::FilePart;
 use serde_json::{Value, json};
 
+mod common;
+
 // ---------------------------------------------------------------- the test server
 
 /// Echoes the request as JSON: method, path, raw query, headers (each name with all
@@ -595,50 +597,9 @@ async fn the_load_client_sends_without_cookies() {
 
 mod tls {
     use super::*;
-    use openssl::asn1::Asn1Time;
-    use openssl::bn::{BigNum, MsbOption};
-    use openssl::hash::MessageDigest;
-    use openssl::pkey::PKey;
-    use openssl::rsa::Rsa;
-    use openssl::x509::extension::SubjectAlternativeName;
-    use openssl::x509::{X509, X509NameBuilder};
+    use crate::common::tls::self_signed_certificate;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio_native_tls::native_tls;
-
-    /// A self-signed certificate for `localhost` and its key, both PEM.
-    fn self_signed_certificate() -> (Vec<u8>, Vec<u8>) {
-        let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
-        let mut name = X509NameBuilder::new().unwrap();
-        name.append_entry_by_text("CN", "localhost").unwrap();
-        let name = name.build();
-        let mut builder = X509::builder().unwrap();
-        builder.set_version(2).unwrap();
-        let mut serial = BigNum::new().unwrap();
-        serial.rand(64, MsbOption::MAYBE_ZERO, false).unwrap();
-        builder
-            .set_serial_number(&serial.to_asn1_integer().unwrap())
-            .unwrap();
-        builder.set_subject_name(&name).unwrap();
-        builder.set_issuer_name(&name).unwrap();
-        builder.set_pubkey(&key).unwrap();
-        builder
-            .set_not_before(&Asn1Time::days_from_now(0).unwrap())
-            .unwrap();
-        builder
-            .set_not_after(&Asn1Time::days_from_now(2).unwrap())
-            .unwrap();
-        let san = SubjectAlternativeName::new()
-            .dns("localhost")
-            .build(&builder.x509v3_context(None, None))
-            .unwrap();
-        builder.append_extension(san).unwrap();
-        builder.sign(&key, MessageDigest::sha256()).unwrap();
-        let certificate = builder.build();
-        (
-            certificate.to_pem().unwrap(),
-            key.private_key_to_pem_pkcs8().unwrap(),
-        )
-    }
 
     /// An HTTPS server that answers every request with `200 secure`; returns its base URL.
     async fn start_tls_server() -> String {

@@ -526,67 +526,11 @@ fn wrong_option_values_are_compile_errors() {
 
 mod tls {
     use super::*;
-    use openssl::asn1::Asn1Time;
-    use openssl::bn::{BigNum, MsbOption};
-    use openssl::hash::MessageDigest;
+    use crate::common::tls::{certificate, key};
     use openssl::pkey::{PKey, Private};
-    use openssl::rsa::Rsa;
     use openssl::ssl::{SslAcceptor, SslMethod, SslVerifyMode};
-    use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
-    use openssl::x509::{X509, X509NameBuilder};
+    use openssl::x509::X509;
     use std::io::{Read, Write};
-
-    fn key() -> PKey<Private> {
-        PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap()
-    }
-
-    /// A certificate for `common_name`, signed by `issuer` (itself when `None`:
-    /// a certificate authority).
-    fn certificate(
-        common_name: &str,
-        key: &PKey<Private>,
-        issuer: Option<(&X509, &PKey<Private>)>,
-    ) -> X509 {
-        let mut name = X509NameBuilder::new().unwrap();
-        name.append_entry_by_text("CN", common_name).unwrap();
-        let name = name.build();
-        let mut builder = X509::builder().unwrap();
-        builder.set_version(2).unwrap();
-        let mut serial = BigNum::new().unwrap();
-        serial.rand(64, MsbOption::MAYBE_ZERO, false).unwrap();
-        builder
-            .set_serial_number(&serial.to_asn1_integer().unwrap())
-            .unwrap();
-        builder.set_subject_name(&name).unwrap();
-        builder
-            .set_issuer_name(issuer.map_or(&name, |(ca, _)| ca.subject_name()))
-            .unwrap();
-        builder.set_pubkey(key).unwrap();
-        builder
-            .set_not_before(&Asn1Time::days_from_now(0).unwrap())
-            .unwrap();
-        builder
-            .set_not_after(&Asn1Time::days_from_now(2).unwrap())
-            .unwrap();
-        if issuer.is_none() {
-            builder
-                .append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-                .unwrap();
-        } else {
-            let san = SubjectAlternativeName::new()
-                .dns(common_name)
-                .build(&builder.x509v3_context(issuer.map(|(ca, _)| ca.as_ref()), None))
-                .unwrap();
-            builder.append_extension(san).unwrap();
-        }
-        builder
-            .sign(
-                issuer.map_or(key, |(_, ca_key)| ca_key),
-                MessageDigest::sha256(),
-            )
-            .unwrap();
-        builder.build()
-    }
 
     /// PEM files of a certificate authority, a server certificate for
     /// `localhost` and a client certificate, both signed by it.

@@ -229,6 +229,31 @@ fn two_shards_merged_report_what_one_run_reports() {
             .unwrap_or_else(|| panic!("{name} is in no shard"));
         assert_eq!(recorded, sharded, "{name}");
     }
+    // Every shard merged: nothing to add. One of two: merge them all.
+    let every_shard = "Merge the reports of every shard to see the whole run";
+    assert!(
+        !merged["recommendations"].to_string().contains(every_shard),
+        "{merged}"
+    );
+    let half_path = dir.path().join("half.json");
+    let half_target = format!("json={}", half_path.display());
+    let output = ritc(
+        dir.path(),
+        &[
+            "merge",
+            &shard_0.to_string_lossy(),
+            "--report",
+            &half_target,
+        ],
+    );
+    let half = read_json(&half_path);
+    assert!(
+        half["recommendations"]
+            .as_array()
+            .is_some_and(|all| all.iter().any(|text| text == every_shard)),
+        "{}\n{half}",
+        describe(&output)
+    );
 }
 
 /// `histogram` of a record replaced by `part`, its counts by `requests`.

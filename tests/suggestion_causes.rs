@@ -26,7 +26,9 @@ use std::sync::{Arc, Mutex};
 
 mod common;
 use common::http_server::serve_in_background;
+use common::ports::free_port;
 use common::suite::{Suite, text};
+use common::tls::self_signed_certificate;
 
 // ------------------------------------------------------------------ harness
 
@@ -424,6 +426,20 @@ test "created, not ok" {{
 
 // ------------------------------------------------------ connection failures
 
+/// Reads a request's head, up to its blank line; false at the end of the
+/// stream before one.
+fn read_head(stream: &mut impl Read) -> bool {
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return false,
+            Ok(read) => head.extend_from_slice(&buffer[..read]),
+        }
+    }
+    true
+}
+
 /// Accepts connections on a thread of its own and hands each to `answer`
 /// after reading the request head; returns the port.
 fn raw_server(answer: fn(&mut TcpStream)) -> u16 {
@@ -431,27 +447,11 @@ fn raw_server(answer: fn(&mut TcpStream)) -> u16 {
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
-            let mut head = Vec::new();
-            let mut buffer = [0u8; 1024];
-            while !head.windows(4).any(|window| window == b"\r\n\r\n") {
-                match stream.read(&mut buffer) {
-                    Ok(0) | Err(_) => break,
-                    Ok(read) => head.extend_from_slice(&buffer[..read]),
-                }
-            }
+            read_head(&mut stream);
             answer(&mut stream);
         }
     });
     port
-}
-
-/// A port where nothing listens (bound, then freed).
-fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn sized_app() -> Router {
@@ -470,7 +470,8 @@ fn sized_app() -> Router {
 #[test]
 fn each_failure_before_a_response_is_told_by_its_cause_on_both_clients() {
     let base = serve_in_background(sized_app());
-    let refused = closed_port();
+    // Reserved for this test and listened on by nobody.
+    let refused = free_port();
     let hangs_up = raw_server(|stream| {
         let _ = stream.shutdown(std::net::Shutdown::Both);
     });
@@ -588,56 +589,40 @@ test "at the limit" {{
 // ----------------------------------------------------------------------- TLS
 
 /// An HTTPS server with a self-signed certificate for `localhost`, on a thread
-/// of its own; every answer is `hello`.
-fn self_signed_server() -> u16 {
-    use openssl::asn1::Asn1Time;
-    use openssl::hash::MessageDigest;
+/// of its own, that waits `handshake_delay` before each handshake and answers
+/// `hello` to every request on a kept-alive connection.
+fn self_signed_server(handshake_delay: std::time::Duration) -> u16 {
     use openssl::pkey::PKey;
-    use openssl::rsa::Rsa;
     use openssl::ssl::{SslAcceptor, SslMethod};
-    use openssl::x509::{X509, X509NameBuilder};
+    use openssl::x509::X509;
 
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "localhost").unwrap();
-    let name = name.build();
-    let mut certificate = X509::builder().unwrap();
-    certificate.set_version(2).unwrap();
-    certificate.set_subject_name(&name).unwrap();
-    certificate.set_issuer_name(&name).unwrap();
-    certificate.set_pubkey(&key).unwrap();
-    certificate
-        .set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    certificate
-        .set_not_after(&Asn1Time::days_from_now(2).unwrap())
-        .unwrap();
-    certificate.sign(&key, MessageDigest::sha256()).unwrap();
-    let certificate = certificate.build();
+    let (certificate, key) = self_signed_certificate();
     let mut acceptor = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).unwrap();
-    acceptor.set_certificate(&certificate).unwrap();
-    acceptor.set_private_key(&key).unwrap();
+    acceptor
+        .set_certificate(&X509::from_pem(&certificate).unwrap())
+        .unwrap();
+    acceptor
+        .set_private_key(&PKey::private_key_from_pem(&key).unwrap())
+        .unwrap();
     let acceptor = acceptor.build();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            // A client that refuses the certificate ends the handshake here.
-            let Ok(mut stream) = acceptor.accept(stream) else {
-                continue;
-            };
-            let mut head = Vec::new();
-            let mut buffer = [0u8; 1024];
-            while !head.windows(4).any(|window| window == b"\r\n\r\n") {
-                match stream.read(&mut buffer) {
-                    Ok(0) | Err(_) => break,
-                    Ok(read) => head.extend_from_slice(&buffer[..read]),
+            let acceptor = acceptor.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(handshake_delay);
+                // A client that refuses the certificate ends the handshake here.
+                let Ok(mut stream) = acceptor.accept(stream) else {
+                    return;
+                };
+                while read_head(&mut stream) {
+                    let answer = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\n\r\nhello";
+                    if stream.write_all(answer).is_err() {
+                        return;
+                    }
                 }
-            }
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello",
-            );
-            let _ = stream.shutdown();
+            });
         }
     });
     port
@@ -650,7 +635,7 @@ fn self_signed_server() -> u16 {
 /// recommended other certificates.
 #[test]
 fn an_untrusted_certificate_is_told_as_a_tls_failure_and_only_then() {
-    let port = self_signed_server();
+    let port = self_signed_server(std::time::Duration::ZERO);
     let source = format!(
         r#"test "untrusted" {{
   GET "https://localhost:{port}/"
@@ -684,5 +669,488 @@ test "insecure" {{
         ),
         "{}",
         report["recommendations"]
+    );
+}
+
+// ---------------------------------------------------------- SQLSTATE classes
+
+/// Whether PostgreSQL answers at 127.0.0.1:5432; in CI it must.
+fn postgres_reachable() -> bool {
+    let address = "127.0.0.1:5432".parse().unwrap();
+    match TcpStream::connect_timeout(&address, std::time::Duration::from_secs(3)) {
+        Ok(_) => true,
+        Err(error) => {
+            let message = format!("PostgreSQL is not reachable at 127.0.0.1:5432 ({error})");
+            if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+                panic!("{message}");
+            }
+            eprintln!("\n**********\nSKIPPED: {message}\n**********\n");
+            false
+        }
+    }
+}
+
+/// A PL/pgSQL block that takes advisory lock `first`, waits until some
+/// session holds `second`, then takes it: two such blocks with the keys
+/// swapped, run at once, deadlock for real, whatever the machine's speed.
+fn lock_in_order(first: u32, second: u32) -> String {
+    format!(
+        "DO $$ BEGIN PERFORM pg_advisory_xact_lock({first}); WHILE NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = {second} AND granted) LOOP PERFORM pg_sleep(0.01); END LOOP; PERFORM pg_advisory_xact_lock({second}); END $$"
+    )
+}
+
+/// Each SQLSTATE class the suggestions know, from the real PostgreSQL: a
+/// deadlock between two tests run at once (40), a cancelled statement (57), a
+/// role whose connection limit is 0 (53), a division by zero (22), a role that
+/// does not exist (28), a duplicate key (23), a missing table (42). Class 08 is
+/// what the server says of a broken link, which a client sees as a closed
+/// socket first; it is raised here with its code by the server itself. Each
+/// suggestion names its class, and no other class's words; the
+/// recommendations part the tests into database, connection and idempotency.
+#[test]
+fn each_sqlstate_class_is_told_by_its_class() {
+    if !postgres_reachable() {
+        return;
+    }
+    // Keys of this run only, so that no other run's locks meet them.
+    let key = 1_000_000 + (std::process::id() % 1_000_000) * 2;
+    let table = format!("ritc_suggest_{}", std::process::id());
+    let source = format!(
+        r#"let db = database("postgres://postgres@127.0.0.1:5432/test")
+
+setup {{
+  sql db "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ritc_no_room') THEN CREATE ROLE ritc_no_room LOGIN CONNECTION LIMIT 0; END IF; END $$"
+}}
+
+test "deadlock a" {{
+  sql db "{a}"
+}}
+
+test "deadlock b" {{
+  sql db "{b}"
+}}
+
+test "cancelled" {{
+  sql db "SELECT pg_cancel_backend(pg_backend_pid())"
+}}
+
+test "no room" {{
+  sql database("postgres://ritc_no_room@127.0.0.1:5432/test") "SELECT 1 AS one"
+}}
+
+test "division" {{
+  sql db "SELECT 1 / 0 AS x"
+}}
+
+test "stranger" {{
+  sql database("postgres://ritc_no_such_role@127.0.0.1:5432/test") "SELECT 1 AS one"
+}}
+
+test "duplicate" {{
+  sql db "CREATE TEMPORARY TABLE once (x INT PRIMARY KEY)"
+  sql db "INSERT INTO once VALUES (1), (1)"
+}}
+
+test "missing table" {{
+  sql db "SELECT * FROM {table}"
+}}
+
+test "link" {{
+  sql db "DO $$ BEGIN RAISE EXCEPTION 'connection failure' USING ERRCODE = '08006'; END $$"
+}}
+"#,
+        a = lock_in_order(key, key + 1),
+        b = lock_in_order(key + 1, key),
+    );
+    // Two jobs: the two halves of the deadlock run at once.
+    let report = failed_report(&source, &["--jobs", "2"]);
+    // PostgreSQL breaks the deadlock by failing one of the two; the other
+    // then gets its lock and passes.
+    let deadlocked: Vec<&str> = ["deadlock a", "deadlock b"]
+        .into_iter()
+        .filter(|test| failure(&report, test).is_object())
+        .collect();
+    assert_eq!(deadlocked.len(), 1, "{report}");
+    // (test, kind, cause, words its suggestion starts with)
+    let rules = [
+        (
+            deadlocked[0],
+            "database",
+            "sql_transaction_rollback",
+            "a deadlock or serialization failure (SQLSTATE class 40)",
+        ),
+        (
+            "cancelled",
+            "database",
+            "sql_operator_intervention",
+            "the statement was cancelled or the server is shutting down (SQLSTATE class 57)",
+        ),
+        (
+            "no room",
+            "connection",
+            "sql_insufficient_resources",
+            "the database server is out of resources (SQLSTATE class 53",
+        ),
+        (
+            "division",
+            "database",
+            "sql_data_exception",
+            "a value does not fit its column (type, length or range)",
+        ),
+        (
+            "stranger",
+            "connection",
+            "sql_invalid_authorization",
+            "the database refused the credentials (SQLSTATE class 28)",
+        ),
+        (
+            "duplicate",
+            "database",
+            "sql_integrity_constraint",
+            "a constraint was violated (unique, foreign key, not null)",
+        ),
+        (
+            "missing table",
+            "database",
+            "sql_syntax_or_access",
+            "the statement is wrong, names a missing table or column, or the user lacks the privilege (SQLSTATE class 42)",
+        ),
+        (
+            "link",
+            "database",
+            "sql_connection_exception",
+            "the database connection failed (SQLSTATE class 08)",
+        ),
+    ];
+    for (test, kind, cause, words) in rules {
+        let failure = failure(&report, test);
+        assert_eq!(failure["kind"], kind, "{test}: {failure}");
+        assert_eq!(failure["cause"], cause, "{test}: {failure}");
+        let text = suggestion(&report, test);
+        assert!(text.starts_with(words), "{test}: {text}");
+        for (other, _, _, other_words) in rules {
+            if other != test {
+                assert!(
+                    !text.contains(other_words),
+                    "{test} says what {other} means: {text}"
+                );
+            }
+        }
+    }
+    // The server's own words say which: the statement cancelled, the role's
+    // limit, the deadlock.
+    assert!(
+        failure(&report, "no room")["message"].as_str().is_some_and(
+            |message| message.contains("too many connections for role \"ritc_no_room\"")
+        ),
+        "{report}"
+    );
+    assert!(
+        failure(&report, deadlocked[0])["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("40P01")),
+        "{report}"
+    );
+    let recommendations = &report["recommendations"];
+    let database = recommendation(&report, "Check the database's migrations")
+        .unwrap_or_else(|| panic!("{recommendations}"));
+    for test in [
+        deadlocked[0],
+        "cancelled",
+        "division",
+        "missing table",
+        "link",
+    ] {
+        assert!(
+            database.contains(&format!("main / {test}")),
+            "{test}: {database}"
+        );
+    }
+    // A duplicate is told to make the test idempotent, not to check migrations.
+    assert!(!database.contains("main / duplicate"), "{database}");
+    assert_eq!(
+        recommendation(&report, "Make tests idempotent").as_deref(),
+        Some(
+            "Make tests idempotent: unique data per run (uuid()) and clean-up in teardown (main / duplicate)"
+        ),
+        "{recommendations}"
+    );
+    assert_eq!(
+        recommendation(&report, "Check that what these tests connect to").as_deref(),
+        Some(
+            "Check that what these tests connect to is up and reachable where they look (host, port, credentials) before reading their other failures (main / no room, main / stranger)"
+        ),
+        "{recommendations}"
+    );
+    // For the second PostgreSQL takes to see the deadlock, both halves wait
+    // for a lock: the watcher sees them, and the run is told to find the locks
+    // (a run without a wait, tests/watch.rs, is told nothing of the kind).
+    assert_eq!(
+        recommendation(&report, "Find the locks").as_deref(),
+        Some(
+            "Find the locks statements waited on (long transactions, tests touching the same rows at once); a run with --jobs 1 tells tests from the service (postgres://postgres@127.0.0.1:5432/test)"
+        ),
+        "{recommendations}"
+    );
+}
+
+// ------------------------------------------------- commands and what held partly
+
+fn body_app() -> Router {
+    Router::new().route(
+        "/order",
+        get(|| async { json_answer(StatusCode::OK, json!({"id": 7})) }),
+    )
+}
+
+/// A command's rules: a step ended at its timeout is told by its command and
+/// last stderr line; a command that writes past what ritc reads is told to
+/// write to a file, and the same output sent to a file is not (its exit is
+/// what failed). A value missing from a response quotes the response; missing
+/// from a command's output, it quotes nothing and names no endpoint. What held
+/// only partly (a `warn` checkpoint, a `warn expect`, a duration within 10% of
+/// its limit) and what did not run (a skipped test) are each recommended
+/// once, naming their tests; a duration far from its limit is not.
+#[test]
+fn commands_missing_values_and_what_held_partly_are_told_from_what_was_seen() {
+    let base = serve_in_background(body_app());
+    let source = format!(
+        r#"checkpoint "Soft" on failure warn {{
+  test "warned" {{
+    run "echo y"
+    expect stdout == "x"
+  }}
+}}
+
+test "soft" {{
+  let n = 2
+  warn expect n == 3
+}}
+
+test "close" {{
+  let took = 95ms
+  expect took < 100ms
+}}
+
+test "far" {{
+  let took = 50ms
+  expect took < 100ms
+}}
+
+test "hangs" {{
+  run "echo waiting for a lock >&2; sleep 5" timeout 300ms
+}}
+
+test "later" skip "waiting for v2" {{
+  run "true"
+}}
+
+test "hungry" {{
+  run "head -c 70000000 /dev/zero"
+}}
+
+test "to a file" {{
+  run "head -c 70000000 /dev/zero > big.bin; exit 4"
+}}
+
+test "missing field" {{
+  GET "{base}/order"
+  expect json.total == 12
+}}
+
+test "missing in stdout" {{
+  run "echo '{{\"a\": 1}}'"
+  expect json(stdout).b == 1
+}}
+"#
+    );
+    let report = failed_report(&source, &[]);
+    let missing_field = format!(
+        "GET {base}/order answered 200 (application/json, 8 bytes): \"{{\"id\":7}}\": the value read is not in it"
+    );
+    // (test, cause, suggestion)
+    let told = [
+        (
+            "hangs",
+            "step_timeout",
+            "`echo waiting for a lock >&2; sleep 5` did not exit and was ended; stderr ended with \"waiting for a lock\"",
+        ),
+        (
+            "hungry",
+            "output_too_large",
+            "the command writes more than ritc reads: send its output to a file (`> out.log`) and read what is needed from there",
+        ),
+        (
+            "to a file",
+            "process_exit",
+            "`head -c 70000000 /dev/zero > big.bin; exit 4` exited with status 4; it wrote nothing — if that exit is intended, say so with `expect exit == 4` after it",
+        ),
+        ("missing field", "missing_value", &missing_field),
+    ];
+    for (test, cause, said) in told {
+        assert_eq!(failure(&report, test)["cause"], cause, "{test}");
+        assert_eq!(suggestion(&report, test), said, "{test}");
+    }
+    let stdout = failure(&report, "missing in stdout");
+    assert_eq!(stdout["cause"], "missing_value", "{stdout}");
+    assert_eq!(stdout["suggestion"], Value::Null, "{stdout}");
+
+    let recommendations = &report["recommendations"];
+    let expected = [
+        (
+            "Find why these steps hang",
+            "Find why these steps hang (service health, locks, slow queries) before raising timeouts (main / hangs)",
+        ),
+        (
+            "Check the content type",
+            "Check the content type and error pages of the endpoints whose bodies were not the JSON expected (main / missing field)",
+        ),
+        (
+            "Fix the failures of `on failure warn`",
+            "Fix the failures of `on failure warn` checkpoints before they are made blocking (main / warned)",
+        ),
+        (
+            "Review each `warn expect`",
+            "Review each `warn expect` that did not hold: improve the service or change the limit deliberately (main / soft)",
+        ),
+        (
+            "Latencies within 10%",
+            "Latencies within 10% of their limits will fail on a slower day: find the slow path now, or raise the limit deliberately (main / close)",
+        ),
+        (
+            "1 test is skipped",
+            "1 test is skipped: re-enable or delete it",
+        ),
+    ];
+    for (start, whole) in expected {
+        assert_eq!(
+            recommendation(&report, start).as_deref(),
+            Some(whole),
+            "{recommendations}"
+        );
+    }
+}
+
+// ------------------------------------------------------- the run as a whole
+
+/// A service that stops on its own while the tests run is a problem of the
+/// run: its suggestion quotes the error its log shows, and says nothing when
+/// the log shows none; either way the first recommendation is to fix it.
+#[test]
+fn a_service_that_stops_is_told_by_the_error_it_logged_and_only_then() {
+    for (last_words, quoted) in [
+        ("ERROR: out of memory", Some("ERROR: out of memory")),
+        ("bye", None),
+    ] {
+        // Files order the two: the service exits once the step has started,
+        // and the step outlasts it.
+        let source = format!(
+            r#"service quitter = "while [ ! -e step-started ]; do sleep 0.01; done; echo '{last_words}' >&2; exit 7"
+
+test "outlives it" {{
+  run "touch step-started; sleep 1"
+  expect exit == 0
+}}
+"#
+        );
+        let report = failed_report(&source, &[]);
+        let problem = &report["problems"][0];
+        assert_eq!(problem["cause"], "service_exited", "{report}");
+        match quoted {
+            Some(error) => assert_eq!(
+                problem["suggestion"],
+                format!("the service stopped on its own; it logged \"{error}\""),
+                "{report}"
+            ),
+            None => assert_eq!(problem["suggestion"], Value::Null, "{report}"),
+        }
+        assert_eq!(
+            report["recommendations"],
+            json!([
+                "Fix the service first: the tests after it could not run or lost it (its suggestion gives what its probe and log showed) (service `quitter` exited on its own (exit status 7) while the tests ran)"
+            ]),
+            "{report}"
+        );
+    }
+}
+
+/// A run stopped by `--fail-fast` recommends running again once the first
+/// failure is fixed, and does not call the test it kept from starting one to
+/// re-enable; the same suite run whole recommends neither.
+#[test]
+fn a_run_that_stopped_early_says_so_and_a_whole_run_does_not() {
+    let source = r#"test "first" {
+  let n = 1
+  expect n == 2
+}
+
+test "second" {
+  let n = 1
+  expect n == 1
+}
+"#;
+    let stopped = failed_report(source, &["--fail-fast", "--jobs", "1"]);
+    assert_eq!(stopped["test_run"]["stopped_early"], true, "{stopped}");
+    let recommendations = stopped["recommendations"].to_string();
+    assert!(
+        recommendations.contains("The run stopped before every test ran (")
+            && recommendations.contains("): fix the first failure and run again"),
+        "{recommendations}"
+    );
+    assert!(!recommendations.contains("re-enable"), "{recommendations}");
+    let whole = failed_report(source, &["--jobs", "1"]);
+    assert_eq!(whole["recommendations"], json!([]), "{whole}");
+}
+
+/// On the full client (HTTPS here) the step's timing tells connecting apart:
+/// a server that waits 300 ms before each handshake makes a step over its
+/// bound whose suggestion says most of it was connecting, before the service
+/// saw the request; the next request of the test, on the kept-alive
+/// connection, is told it did not connect at all.
+#[test]
+fn the_full_clients_timing_tells_connecting_from_waiting() {
+    let port = self_signed_server(std::time::Duration::from_millis(300));
+    let source = format!(
+        r#"test "slow handshake" {{
+  GET "https://localhost:{port}/" insecure
+  expect duration < 100ms
+}}
+
+test "kept alive" {{
+  GET "https://localhost:{port}/" insecure
+  expect status == 200
+  GET "https://localhost:{port}/" insecure
+  expect duration < 0.001ms
+}}
+"#
+    );
+    let report = failed_report(&source, &[]);
+    let slow = failure(&report, "slow handshake");
+    assert_eq!(slow["cause"], "too_slow", "{slow}");
+    let timing = &slow["evidence"]["timing"];
+    let connect = timing["connect_ms"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no connect_ms in {timing}"));
+    let head = timing["first_byte_ms"].as_f64().unwrap();
+    assert!(connect >= 300.0 && connect <= head, "{timing}");
+    assert!(timing.get("reused_connection").is_none(), "{timing}");
+    let text = suggestion(&report, "slow handshake");
+    assert!(
+        text.starts_with(&format!("too slow: GET https://localhost:{port}/ took "))
+            && text.contains(": connecting took ")
+            && text.ends_with(" — most of it connecting, before the service saw the request"),
+        "{text}"
+    );
+
+    let kept = failure(&report, "kept alive");
+    assert_eq!(kept["cause"], "too_slow", "{kept}");
+    assert_eq!(
+        kept["evidence"]["timing"]["reused_connection"], true,
+        "{kept}"
+    );
+    let text = suggestion(&report, "kept alive");
+    assert!(
+        text.contains(" on a kept-alive connection (no connecting): the service took "),
+        "{text}"
     );
 }

@@ -32,11 +32,19 @@ struct PrivateRedis {
 impl PrivateRedis {
     /// A server without persistence, with `maxmemory` and a password.
     fn start(dir: &Path, maxmemory: &str) -> PrivateRedis {
+        PrivateRedis::start_with(
+            dir,
+            &["--maxmemory", maxmemory, "--maxmemory-policy", "noeviction"],
+        )
+    }
+
+    /// A server without persistence, with a password and `settings`.
+    fn start_with(dir: &Path, settings: &[&str]) -> PrivateRedis {
         let port = free_port();
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
-            .args(["--maxmemory", maxmemory, "--maxmemory-policy", "noeviction"])
+            .args(settings)
             .args(["--requirepass", REDIS_PASSWORD])
             .arg("--dir")
             .arg(dir)
@@ -229,6 +237,102 @@ fn redis_filled_past_80_percent_is_a_warning_in_every_report() {
     let report = json_report(&suite);
     assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
     assert_eq!(report["resources"], serde_json::json!([]));
+}
+
+/// What a suite that crowds a Redis with `clients` blocked connections for
+/// 1.5 s, then writes four 1.5 MB values into it, is warned of and
+/// recommended. The watcher reads the server once before anything is
+/// written, so the evictions it sees are the suite's.
+fn crowded_and_filled(settings: &[&str], clients: usize) -> Value {
+    let suite = Suite::new();
+    let redis = PrivateRedis::start_with(suite.dir.path(), settings);
+    let blocked = format!(
+        "redis-cli -p {} --no-auth-warning BLPOP ritc:nothing 1.5 >/dev/null &",
+        redis.port
+    )
+    .repeat(clients);
+    suite.file(
+        "crowd.rit",
+        &format!(
+            "{}\ntest \"crowd and fill\" {{\n  redis cache \"PING\"\n  expect ok\n  run \"sleep 0.6\"\n  run \"{blocked} wait\" env {{ REDISCLI_AUTH: pw }}\n  redis cache \"SETRANGE a 1500000 x\"\n  redis cache \"SETRANGE b 1500000 x\"\n  redis cache \"SETRANGE c 1500000 x\"\n  redis cache \"SETRANGE d 1500000 x\"\n  expect value == 1500001\n}}\n",
+            redis_preamble(redis.port)
+        ),
+    );
+    let output = run(&suite, &["crowd.rit", "--report", "json=report.json"]);
+    let all = text(&output);
+    // Watching never fails a run.
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(!all.contains(REDIS_PASSWORD), "{all}");
+    json_report(&suite)
+}
+
+/// Evictions (`allkeys-lru`, 4 MB) and clients near `maxclients` (10 blocked
+/// of 12) are each a warning with their figures and a recommendation naming
+/// the server; the same suite with room (64 MB, 5 of 100 clients) is warned of
+/// nothing and recommended nothing.
+#[test]
+fn evictions_and_clients_near_maxclients_are_warnings_and_a_roomy_twin_is_not() {
+    let report = crowded_and_filled(
+        &[
+            "--maxmemory",
+            "4mb",
+            "--maxmemory-policy",
+            "allkeys-lru",
+            "--maxclients",
+            "12",
+        ],
+        10,
+    );
+    let kinds: Vec<&str> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|resource| resource["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"redis_evictions"), "{report}");
+    assert!(kinds.contains(&"redis_clients"), "{report}");
+    let warning = |start: &str| {
+        report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|warning| warning.starts_with(start))
+            .unwrap_or_else(|| panic!("no warning starting {start:?}: {report}"))
+            .to_string()
+    };
+    let clients = warning("Redis connected clients at ");
+    // 10 blocked clients and the suite's own of the 12 allowed (the watcher's
+    // left out): 83% to 92%.
+    assert!((80..100).contains(&named_percent(&clients)), "{clients}");
+    assert!(clients.contains("redis://:***@127.0.0.1:"), "{clients}");
+    let evicted = warning("Redis evicted ");
+    assert!(evicted.contains("redis://:***@127.0.0.1:"), "{evicted}");
+    let recommendations = report["recommendations"].to_string();
+    for start in [
+        "Redis evicted keys while the tests ran: tests may read data that is gone",
+        "Share Redis connections (a pool or one multiplexed connection per process): clients came near maxclients (redis://:***@127.0.0.1:",
+    ] {
+        assert!(
+            recommendations.contains(start),
+            "{start}: {recommendations}"
+        );
+    }
+
+    let roomy = crowded_and_filled(
+        &[
+            "--maxmemory",
+            "64mb",
+            "--maxmemory-policy",
+            "allkeys-lru",
+            "--maxclients",
+            "100",
+        ],
+        5,
+    );
+    assert_eq!(roomy["warnings"], serde_json::json!([]), "{roomy}");
+    assert_eq!(roomy["resources"], serde_json::json!([]), "{roomy}");
+    assert_eq!(roomy["recommendations"], serde_json::json!([]), "{roomy}");
 }
 
 // ---------------------------------------------------------------------------

@@ -83,9 +83,11 @@ pub fn for_failure(
         Cause::OutputTooLarge => explained(
             "the command writes more than ritc reads: send its output to a file (`> out.log`) and read what is needed from there",
         ),
-        Cause::ServiceFailed => explained("the service stopped while the test ran"),
-        // Catch-all causes and waits: only what was seen says anything.
-        Cause::ConnectionFailed
+        // Catch-all causes and waits: only what was seen says anything. A
+        // service that could not start (`ServiceFailed`) is a problem of the
+        // run, told by `for_problem`; no test's failure has that cause.
+        Cause::ServiceFailed
+        | Cause::ConnectionFailed
         | Cause::ConnectionLost
         | Cause::DatabaseError
         | Cause::ServiceNotReady
@@ -611,11 +613,13 @@ pub fn recommendations(
     );
     add(
         Tier::Failures,
+        // Only where a response was read: a value missing from a command's
+        // stdout is no endpoint's error page.
         names(&|_, failure| {
             matches!(
                 failure.cause,
                 Cause::NotJson | Cause::NoBody | Cause::MissingValue
-            )
+            ) && failure.evidence.response.is_some()
         }),
         "Check the content type and error pages of the endpoints whose bodies were not the JSON expected",
     );
@@ -1003,12 +1007,7 @@ mod tests {
         (Cause::EvaluationError, FailureKind::Evaluation, None, None),
         (Cause::TestTimeout, FailureKind::TestTimeout, LOGGED, None),
         (Cause::ServiceNotReady, FailureKind::Service, LOGGED, None),
-        (
-            Cause::ServiceFailed,
-            FailureKind::Service,
-            Some("stopped while the test ran; the service logged"),
-            Some("stopped while the test ran"),
-        ),
+        (Cause::ServiceFailed, FailureKind::Service, LOGGED, None),
         (Cause::Interrupted, FailureKind::Interrupted, None, None),
         (
             Cause::Other,

@@ -8,3 +8,4 @@ pub mod http_server;
 pub mod ports;
 pub mod process_tree;
 pub mod suite;
+pub mod tls;

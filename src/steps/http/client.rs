@@ -96,8 +96,8 @@ pub struct HttpResponse {
     /// (`None` where it was not measured: a load's responses).
     pub head_after: Option<Duration>,
     /// Whether the request opened its connection (and how long that took) or
-    /// reused a kept-alive one; `None` where the client does not tell (reqwest's
-    /// pool, a load's responses).
+    /// reused a kept-alive one (both clients: `timed_connector`); `None` where
+    /// it is not measured (a load's responses).
     pub connecting: Option<crate::evidence::Connecting>,
     /// The URL that answered, after any redirect followed.
     pub url: String,
@@ -553,24 +553,27 @@ async fn exchange(
     } else {
         None
     };
-    let response =
+    // How the request got its connection (both tries, all hops of a redirect),
+    // for the timing of the step's evidence.
+    let (response, connecting) = super::timed_connector::timed_request(async {
         match (prepared.send().await, second_try) {
-            (Ok(response), _) => response,
-            // If the second try fails too, the first error is the one that says
-            // what happened (the second is often only "connection refused" after
-            // a crash).
+            (Ok(response), _) => Ok(response),
+            // If the second try fails too, the first error is the one that
+            // says what happened (the second is often only "connection
+            // refused" after a crash).
             (Err(error), Some(second_try)) if closed_before_answer(&error) => second_try
                 .send()
                 .await
-                .map_err(|_| HttpError::from_reqwest(&error, &request.url, request.timeout))?,
-            (Err(error), _) => {
-                return Err(HttpError::from_reqwest(
-                    &error,
-                    &request.url,
-                    request.timeout,
-                ));
-            }
-        };
+                .map_err(|_| HttpError::from_reqwest(&error, &request.url, request.timeout)),
+            (Err(error), _) => Err(HttpError::from_reqwest(
+                &error,
+                &request.url,
+                request.timeout,
+            )),
+        }
+    })
+    .await;
+    let response = response?;
     if let Some(jar) = manual_jar {
         let mut set_cookies = response
             .headers()
@@ -592,7 +595,7 @@ async fn exchange(
         encoded: None,
         duration,
         head_after: Some(head_after),
-        connecting: None,
+        connecting: Some(connecting),
         url: final_url,
         cookies: Vec::new(),
         version,
@@ -814,7 +817,8 @@ fn client_builder(options: &ClientOptions) -> Result<reqwest::ClientBuilder, Htt
         .user_agent(USER_AGENT)
         .no_proxy()
         .redirect(policy)
-        .tcp_nodelay(true);
+        .tcp_nodelay(true)
+        .connector_layer(super::timed_connector::TimedLayer);
     let builder = if options.insecure {
         builder
             .tls_danger_accept_invalid_certs(true)
