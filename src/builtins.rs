@@ -4,7 +4,8 @@
 //! the runtime's implementation is an exhaustive match on `BuiltinId`
 //! (`run::functions`), so a function in the table cannot lack one. A test below
 //! checks that docs/language.md names every function. Pure data: imports only
-//! `types`.
+//! `types`, and the registry of step kinds for the functions that make
+//! connection values (each kind's `ConnectionSpec`).
 
 // A vocabulary (an enum the phases share) is matched arm by arm, so a new
 // variant is a compile error wherever it needs a decision; a wildcard that is
@@ -12,6 +13,7 @@
 #![deny(clippy::wildcard_enum_match_arm)]
 
 use crate::types::{ConnectionKind, Type};
+use std::sync::LazyLock;
 
 /// What a parameter accepts.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -137,6 +139,8 @@ pub enum Returns {
     Fixed(fn() -> Type),
     /// The type of the first argument (`sort`).
     FirstArgument,
+    /// A connection value of this kind (`database(url)`).
+    Connection(ConnectionKind),
 }
 
 /// Which core function: what the runtime matches on to run it.
@@ -165,10 +169,9 @@ pub enum BuiltinId {
     File,
     Read,
     Schema,
-    Database,
-    Redis,
-    Nats,
-    Mqtt,
+    /// A connection value's function (`database(url)`, `nats(url)`): one
+    /// implementation for all, reading the kind's `ConnectionSpec`.
+    Connection(ConnectionKind),
     Logs,
     Capture,
     Split,
@@ -431,38 +434,6 @@ pub const BUILTINS: &[Builtin] = &[
         derives_secret: false,
     },
     Builtin {
-        id: BuiltinId::Database,
-        name: "database",
-        parameters: &[required("url", Accepts::String)],
-        returns: fixed!(Type::Connection(ConnectionKind::Database)),
-        summary: "a database: postgres://, mysql://, mariadb:// or sqlite: URL",
-        derives_secret: false,
-    },
-    Builtin {
-        id: BuiltinId::Redis,
-        name: "redis",
-        parameters: &[required("url", Accepts::String)],
-        returns: fixed!(Type::Connection(ConnectionKind::Redis)),
-        summary: "a Redis connection: redis:// or rediss:// URL",
-        derives_secret: false,
-    },
-    Builtin {
-        id: BuiltinId::Nats,
-        name: "nats",
-        parameters: &[required("url", Accepts::String)],
-        returns: fixed!(Type::Connection(ConnectionKind::Nats)),
-        summary: "a NATS connection: nats:// or tls:// URL",
-        derives_secret: false,
-    },
-    Builtin {
-        id: BuiltinId::Mqtt,
-        name: "mqtt",
-        parameters: &[required("url", Accepts::String)],
-        returns: fixed!(Type::Connection(ConnectionKind::Mqtt)),
-        summary: "an MQTT connection: mqtt:// URL",
-        derives_secret: false,
-    },
-    Builtin {
         id: BuiltinId::Logs,
         name: "logs",
         parameters: &[required("service", Accepts::Service)],
@@ -629,8 +600,32 @@ pub const BUILTINS: &[Builtin] = &[
     },
 ];
 
+/// The one parameter of a connection's function.
+static URL: [Parameter; 1] = [required("url", Accepts::String)];
+
+/// The functions that make connection values: one row per connection a step
+/// kind declares (`StepSchema::connection`, from the registry), made once.
+static CONNECTIONS: LazyLock<Vec<Builtin>> = LazyLock::new(|| {
+    crate::steps::connections()
+        .iter()
+        .map(|(spec, _)| Builtin {
+            id: BuiltinId::Connection(spec.kind),
+            name: spec.function(),
+            parameters: &URL,
+            returns: Returns::Connection(spec.kind),
+            summary: spec.summary,
+            derives_secret: false,
+        })
+        .collect()
+});
+
+/// Every core function: the table above, then each connection's function.
+pub fn all() -> impl Iterator<Item = &'static Builtin> {
+    BUILTINS.iter().chain(CONNECTIONS.iter())
+}
+
 pub fn lookup(name: &str) -> Option<&'static Builtin> {
-    BUILTINS.iter().find(|builtin| builtin.name == name)
+    all().find(|builtin| builtin.name == name)
 }
 
 #[cfg(test)]
@@ -642,9 +637,14 @@ mod tests {
     #[test]
     fn the_language_guide_names_every_core_function() {
         let guide = include_str!("../docs/language.md");
-        let missing: Vec<&str> = BUILTINS
+        let for_tests: Vec<&str> = crate::steps::connections()
             .iter()
+            .filter(|(_, kind)| kind.for_tests_only())
+            .map(|(spec, _)| spec.function())
+            .collect();
+        let missing: Vec<&str> = all()
             .map(|builtin| builtin.name)
+            .filter(|name| !for_tests.contains(name))
             .filter(|name| !guide.contains(&format!("`{name}(")))
             .collect();
         assert!(
@@ -655,11 +655,18 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_found() {
-        for builtin in BUILTINS {
+        for builtin in all() {
             let found = lookup(builtin.name).map(|found| found.id);
             assert_eq!(found, Some(builtin.id), "{}", builtin.name);
         }
         assert!(lookup("login").is_none());
+        for name in ["database", "redis", "nats", "mqtt"] {
+            let found = lookup(name).map(|builtin| builtin.returns);
+            assert!(
+                matches!(found, Some(Returns::Connection(kind)) if kind.type_name() == name),
+                "{name}"
+            );
+        }
     }
 
     /// What the checker refuses in a literal, and where.

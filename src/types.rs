@@ -29,7 +29,7 @@ pub enum Type {
     /// An object with known fields (a step's result, `latency`, an object literal).
     Record(Vec<(String, Type)>),
     /// A handle made by `database(url)`, `redis(url)`, …: one type per kind of
-    /// server, named as its kind (`database`, `redis`).
+    /// server, named as its kind (`database`, `redis`), declared by a step kind.
     Connection(ConnectionKind),
     File,
     Schema,
@@ -110,13 +110,10 @@ impl Type {
         }
     }
 
-    /// A type named in a signature or `let x: T` (`list<string>`).
+    /// A type of the language named in a signature or `let x: T`
+    /// (`list<string>`); a connection's type (`database`) is its kind's, found
+    /// through the registry (`steps::type_named`, which asks here for the rest).
     pub fn from_name(name: &str, arguments: &[Type]) -> Option<Type> {
-        if arguments.is_empty()
-            && let Some(kind) = ConnectionKind::named(name)
-        {
-            return Some(Type::Connection(kind));
-        }
         Some(match (name, arguments) {
             ("string", []) => Type::String,
             ("int", []) => Type::Int,
@@ -240,55 +237,74 @@ impl IsTest {
 }
 
 /// What a connection value (`Type::Connection`, `value::Connection`) connects
-/// to: one variant per kind of server a step talks to through a handle made by a
-/// core function. A new broker (AMQP, MQTT, NATS) is a variant here, not a type
-/// or a value of its own.
+/// to. Each is declared by the step kind whose steps take it
+/// (`steps::schema::ConnectionSpec`, read from the registry): a new broker is
+/// one more declaration in its kind's folder, not a type, a value or a variant
+/// here. Two are the same kind when they have the same name.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionKind {
+    name: &'static str,
+    value_name: &'static str,
+    watch: ServerWatch,
+}
+
+/// Which of the watcher's samplers reads the load of the server a connection
+/// value names (`watch`), if any: the samplers are the watcher's code, a
+/// connection kind only says which one fits its server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ConnectionKind {
-    /// `database(url)`: PostgreSQL, MySQL/MariaDB or SQLite, for `sql` steps.
-    Database,
-    /// `redis(url)`, for `redis` steps.
-    Redis,
-    /// `nats(url)`, for `nats` steps.
-    Nats,
-    /// `mqtt(url)`, for `mqtt` steps.
-    Mqtt,
+pub enum ServerWatch {
+    /// No sampler reads this server's load (the brokers, so far).
+    Nothing,
+    /// Redis `INFO`: clients and memory against their limits.
+    RedisInfo,
+    /// PostgreSQL or MySQL: connections against the limit, lock waits.
+    DatabaseConnections,
 }
 
 impl ConnectionKind {
-    pub const ALL: [ConnectionKind; 4] = [
-        ConnectionKind::Database,
-        ConnectionKind::Redis,
-        ConnectionKind::Nats,
-        ConnectionKind::Mqtt,
-    ];
+    /// `name`: its type in `.rit` (`let bus: nats`) and in diagnostics, also the
+    /// core function that makes one (`nats(url)`); `value_name`: how a runtime
+    /// message names such a value ("a NATS connection").
+    pub const fn new(
+        name: &'static str,
+        value_name: &'static str,
+        watch: ServerWatch,
+    ) -> ConnectionKind {
+        ConnectionKind {
+            name,
+            value_name,
+            watch,
+        }
+    }
 
     /// The name of its type in `.rit` (`let db: database`) and in diagnostics;
     /// also the core function that makes one.
     pub fn type_name(self) -> &'static str {
-        match self {
-            ConnectionKind::Database => "database",
-            ConnectionKind::Redis => "redis",
-            ConnectionKind::Nats => "nats",
-            ConnectionKind::Mqtt => "mqtt",
-        }
+        self.name
     }
 
     /// How a runtime message names such a value ("a redis connection").
     pub fn value_name(self) -> &'static str {
-        match self {
-            ConnectionKind::Database => "database",
-            ConnectionKind::Redis => "redis connection",
-            ConnectionKind::Nats => "NATS connection",
-            ConnectionKind::Mqtt => "MQTT connection",
-        }
+        self.value_name
     }
 
-    /// The kind whose type is called `name`.
-    pub fn named(name: &str) -> Option<ConnectionKind> {
-        ConnectionKind::ALL
-            .into_iter()
-            .find(|kind| kind.type_name() == name)
+    /// Which sampler of the watcher reads its server's load.
+    pub fn watch(self) -> ServerWatch {
+        self.watch
+    }
+}
+
+impl PartialEq for ConnectionKind {
+    fn eq(&self, other: &ConnectionKind) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for ConnectionKind {}
+
+impl std::hash::Hash for ConnectionKind {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
     }
 }
 
@@ -368,29 +384,22 @@ mod tests {
     fn which_types_come_from_text() {
         assert!(Type::list(Type::map(Type::Duration)).comes_from_text());
         assert!(Type::record(&[("a", Type::Int), ("b", Type::Json)]).comes_from_text());
-        assert!(!Type::list(Type::Connection(ConnectionKind::Database)).comes_from_text());
+        let database = ConnectionKind::new("database", "database", ServerWatch::Nothing);
+        assert!(!Type::list(Type::Connection(database)).comes_from_text());
         assert!(!Type::map(Type::File).comes_from_text());
         assert!(!Type::Schema.comes_from_text());
     }
 
-    /// A connection's type is written, displayed and found by one name per kind,
-    /// the same as before there was one `Connection` type.
+    /// A connection's type is displayed by its kind's name, and two kinds are
+    /// the same type only when they have the same name.
     #[test]
-    fn each_connection_kind_is_a_type_by_its_name() {
-        for kind in ConnectionKind::ALL {
-            let ty = Type::from_name(kind.type_name(), &[]);
-            assert_eq!(ty, Some(Type::Connection(kind)));
-            assert_eq!(Type::Connection(kind).to_string(), kind.type_name());
-        }
-        assert_eq!(
-            ConnectionKind::named("database"),
-            Some(ConnectionKind::Database)
-        );
-        assert_eq!(ConnectionKind::named("redis"), Some(ConnectionKind::Redis));
-        assert_ne!(
-            Type::Connection(ConnectionKind::Database),
-            Type::Connection(ConnectionKind::Redis)
-        );
+    fn a_connection_kind_is_a_type_by_its_name() {
+        let database = ConnectionKind::new("database", "database", ServerWatch::Nothing);
+        let redis = ConnectionKind::new("redis", "redis connection", ServerWatch::Nothing);
+        assert_eq!(Type::Connection(database).to_string(), "database");
+        assert_ne!(Type::Connection(database), Type::Connection(redis));
+        let again = ConnectionKind::new("database", "a database", ServerWatch::RedisInfo);
+        assert_eq!(Type::Connection(database), Type::Connection(again));
     }
 
     #[test]

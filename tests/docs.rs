@@ -10,7 +10,7 @@
 //!    `import "./demo.rit"` resolves). A ```` ```rit-fragment ```` block holds
 //!    statements of a test body and is checked inside `FRAGMENT_WRAPPER`.
 
-use ritc::builtins::{Accepts, BUILTINS, Returns, Syntax};
+use ritc::builtins::{Accepts, Returns, Syntax};
 use ritc::check::{
     self,
     program::{DiskLoader, SourceLoader},
@@ -448,7 +448,14 @@ fn functions_page_is_generated_from_the_signatures() {
     );
     page.push_str("| function | returns | what it gives |\n|---|---|---|\n");
     let mut sections = String::new();
-    for builtin in BUILTINS {
+    // A kind for tests only (`echo`) is left out of the reference, its
+    // connection's function too.
+    let for_tests: Vec<&str> = ritc::steps::connections()
+        .iter()
+        .filter(|(_, kind)| kind.for_tests_only())
+        .map(|(spec, _)| spec.function())
+        .collect();
+    for builtin in ritc::builtins::all().filter(|builtin| !for_tests.contains(&builtin.name)) {
         let parameters: Vec<String> = builtin
             .parameters
             .iter()
@@ -464,6 +471,7 @@ fn functions_page_is_generated_from_the_signatures() {
         let returns = match builtin.returns {
             Returns::Fixed(ty) => format!("`{}`", ty()),
             Returns::FirstArgument => "the type of its argument".to_string(),
+            Returns::Connection(kind) => format!("`{}`", kind.type_name()),
         };
         let name = builtin.name;
         writeln!(

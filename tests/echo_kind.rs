@@ -320,3 +320,86 @@ fn fmt_keeps_its_shapes() {
     let check = ritc(folder.path(), &["fmt", "--check", "shapes.rit"]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 }
+
+/// A kind's connection value (`echo_server(url)`, declared in src/steps/echo/
+/// alone, `StepSchema::connection`) is a core function and a type: a literal
+/// URL of a scheme it does not take is refused with the code `database(url)`
+/// gets for one (E0409), at the URL, with the schemes and an example; a whole
+/// literal URL that would not be read at run time is refused (E0407) without
+/// its password.
+#[test]
+fn its_connection_function_is_checked_as_the_kind_declares_it() {
+    let source = "let db = database(\"http://127.0.0.1/x\")\nlet wrong = echo_server(\"http://app:sekrit@127.0.0.1:7\")\nlet port = echo_server(\"echo://app:sekrit@127.0.0.1:99999\")\ntest \"t\" {\n  echo \"a\"\n}\n";
+    let folder = folder_with("conn.rit", source);
+    let checked = ritc(folder.path(), &["check", "conn.rit"]);
+    assert_eq!(checked.status.code(), Some(1), "{}", text(&checked));
+    let output = text(&checked);
+    assert!(
+        output.contains("error[E0409]: `database` does not support `http:` URLs"),
+        "{output}"
+    );
+    assert!(
+        output.contains("error[E0409]: `echo_server` does not support `http:` URLs"),
+        "{output}"
+    );
+    assert!(output.contains("conn.rit:2:25"), "{output}");
+    assert!(output.contains("supported: echo"), "{output}");
+    assert!(
+        output.contains("help: for example `echo://127.0.0.1:7`"),
+        "{output}"
+    );
+    assert!(
+        output.contains(
+            "error[E0407]: echo_server: echo://***@127.0.0.1:99999 is not a valid URL: invalid port number"
+        ),
+        "{output}"
+    );
+    assert!(output.contains("conn.rit:3:24"), "{output}");
+    // The source lines are the author's own; no message shows the password.
+    for line in output.lines().filter(|line| line.starts_with("error[")) {
+        assert!(!line.contains("sekrit"), "{line}");
+    }
+    assert!(output.contains("3 errors"), "{output}");
+}
+
+/// At run time `echo_server(url)` makes a connection value of its type (`let
+/// other: echo_server`), compared and shown as any connection, its password as
+/// `***`; a computed URL it cannot read fails at its line.
+#[test]
+fn its_connection_value_is_made_at_run_time_with_its_password_hidden() {
+    let source = r#"param port = "99999"
+let srv = echo_server("echo://app:sekrit@127.0.0.1:7")
+let other: echo_server = echo_server("echo://127.0.0.1:8")
+test "made" {
+  expect srv == other
+}
+test "computed" {
+  let broken = echo_server("echo://127.0.0.1:{{port}}")
+  echo "never"
+}
+"#;
+    let folder = folder_with("conn.rit", source);
+    let checked = ritc(folder.path(), &["check", "conn.rit"]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+    let run = ritc(folder.path(), &["run", "conn.rit"]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let output = text(&run);
+    assert!(
+        output.contains(r#"echo_server "echo://app:***@127.0.0.1:7""#),
+        "{output}"
+    );
+    assert!(
+        output.contains(r#"echo_server "echo://127.0.0.1:8""#),
+        "{output}"
+    );
+    assert!(!output.contains("sekrit"), "{output}");
+    assert!(output.contains("conn.rit:5:"), "{output}");
+    assert!(
+        output.contains(
+            "echo_server: echo://127.0.0.1:99999 is not a valid URL: invalid port number"
+        ),
+        "{output}"
+    );
+    assert!(output.contains("conn.rit:8:"), "{output}");
+    assert!(!output.contains("echo never"), "{output}");
+}

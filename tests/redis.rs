@@ -5,7 +5,6 @@
 
 use ritc::steps::exec::{CommandPart, StepErrorKind, StepExecutor, StepInput, TestResources};
 use ritc::steps::redis::RedisExecutor;
-use ritc::types::ConnectionKind;
 use ritc::value::{Connection, Value};
 use std::process::Command;
 use std::time::Duration;
@@ -313,7 +312,7 @@ test "after it" {
 fn input(parts: Vec<CommandPart>) -> StepInput {
     StepInput {
         method: None,
-        target: Value::Connection(Connection::new(ConnectionKind::Redis, REDIS_URL)),
+        target: Value::Connection(Connection::new(ritc::steps::redis::REDIS, REDIS_URL)),
         command: Some(parts),
         options: Vec::new(),
         default_timeout: Duration::from_secs(5),

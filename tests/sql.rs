@@ -18,7 +18,6 @@ use ritc::steps::exec::{
     CommandPart, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
 };
 use ritc::steps::sql::SqlExecutor;
-use ritc::types::ConnectionKind;
 use ritc::value::{Connection, Value};
 
 mod common;
@@ -747,7 +746,7 @@ fn database_and_checkpoints_examples_run_green_on_postgres() {
 fn input(url: &str, parts: Vec<CommandPart>, timeout: Duration) -> StepInput {
     StepInput {
         method: None,
-        target: Value::Connection(Connection::new(ConnectionKind::Database, url)),
+        target: Value::Connection(Connection::new(ritc::steps::sql::DATABASE, url)),
         command: Some(parts),
         options: Vec::new(),
         default_timeout: timeout,

@@ -498,7 +498,6 @@ const LAYERS: &[(&str, &str)] = &[
     ("types", ""),
     ("failure", ""),
     ("evidence", ""),
-    ("builtins", "types"),
     ("source", ""),
     ("os", "units"),
     ("history", "units"),
@@ -512,6 +511,8 @@ const LAYERS: &[(&str, &str)] = &[
         "steps",
         "units mask types failure evidence source os value diagnostics syntax",
     ),
+    // The functions that make connection values come from the kinds' schemas.
+    ("builtins", "types steps::connections"),
     (
         "check",
         "units mask types builtins source diagnostics syntax steps",
@@ -520,13 +521,13 @@ const LAYERS: &[(&str, &str)] = &[
     // (`the_runtime_names_no_step_kind`).
     (
         "plan",
-        "units types source syntax steps::StepKind steps::of_step steps::own_statement steps::statement_owner steps::schema check::program check::resolved",
+        "units types source syntax steps::StepKind steps::of_step steps::own_statement steps::statement_owner steps::schema steps::type_named check::program check::resolved",
     ),
     // `run` reaches step kinds only through the registry and the generic parts
     // of `steps` (`the_runtime_names_no_step_kind`).
     (
         "run",
-        "units mask types failure evidence builtins source os value diagnostics steps::StepKind steps::by_name steps::context steps::exec steps::schema steps::limits plan history watch",
+        "units mask types failure evidence builtins source os value diagnostics steps::StepKind steps::by_name steps::connection_of steps::context steps::exec steps::schema steps::limits plan history watch",
     ),
     (
         "report",

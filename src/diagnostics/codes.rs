@@ -367,15 +367,18 @@ Backslashes in a `\"…\"` string must be doubled: `\"\\\\d+\"`.";
 
     INVALID_URL = "E0407", "invalid URL",
 "A literal URL must be absolute, with a scheme and a host: `http://127.0.0.1:3000/x`.
-WebSocket URLs use `ws://` or `wss://`.";
+WebSocket URLs use `ws://` or `wss://`. A literal URL given to a function that makes
+a connection value (`nats(url)`) is read as the run would read it.";
 
     INVALID_HEADER_NAME = "E0408", "invalid header name",
 "HTTP header names are tokens: letters, digits and ``!#$%&'*+-.^_`|~``, no spaces or
 colons.";
 
-    UNSUPPORTED_DATABASE = "E0409", "unsupported database URL",
-"`database(url)` takes `postgres://`, `postgresql://`, `mysql://`, `mariadb://` or
-`sqlite:` URLs. `redis(url)` takes `redis://` or `rediss://`.";
+    UNSUPPORTED_DATABASE = "E0409", "unsupported connection URL",
+"A function that makes a connection value takes the URL schemes its step kind
+declares, which the message lists: `database(url)` takes `postgres://`,
+`postgresql://`, `mysql://`, `mariadb://` or `sqlite:` URLs, `redis(url)` takes
+`redis://` or `rediss://`, `nats(url)` `nats://` or `tls://`, `mqtt(url)` `mqtt://`.";
 
     STEP_IN_INITIALIZER = "E0410", "step in a top-level value",
 "Top-level `param`, `let` and `secret` are computed before any test, once per run;

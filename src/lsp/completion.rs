@@ -18,7 +18,6 @@ use super::analysis::{self, Analysis};
 use super::cursor::{self, Place};
 use super::scope::{self, OptionBlock, Scope};
 use super::{describe, json_shape, keywords, recovery, walk};
-use crate::builtins::BUILTINS;
 use crate::check::index::NameKind;
 use crate::steps;
 use crate::syntax::ast::{BindingValue, Item, StatementKind, StepKind};
@@ -526,7 +525,7 @@ fn function_signature(analysis: &Analysis, name: &scope::ScopeName) -> Option<St
 }
 
 fn builtin_items(out: &mut Completions, snippets: bool) {
-    for builtin in BUILTINS {
+    for builtin in crate::builtins::all() {
         let (insert_text, format) = if snippets {
             let body = if builtin.parameters.is_empty() {
                 format!("{}()", builtin.name)

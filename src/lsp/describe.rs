@@ -22,6 +22,7 @@ pub fn builtin_signature(builtin: &Builtin) -> String {
     let returns = match builtin.returns {
         Returns::Fixed(ty) => ty().to_string(),
         Returns::FirstArgument => "the same list".to_string(),
+        Returns::Connection(kind) => kind.type_name().to_string(),
     };
     format!("{}({}) -> {returns}", builtin.name, parameters.join(", "))
 }

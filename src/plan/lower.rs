@@ -196,7 +196,7 @@ impl Slots {
 /// `json`, which a lowered plan never meets.
 fn declared_type(ty: &ast::TypeExpr) -> Type {
     let arguments: Vec<Type> = ty.arguments.iter().map(declared_type).collect();
-    Type::from_name(&ty.name.name, &arguments).unwrap_or(Type::Json)
+    crate::steps::type_named(&ty.name.name, &arguments).unwrap_or(Type::Json)
 }
 
 impl<'a> Lowerer<'a> {

@@ -23,7 +23,6 @@ mod xpath;
 
 use crate::builtins::{self, BuiltinId};
 use crate::mask::Masker;
-use crate::types::ConnectionKind;
 use crate::value::{Connection, FilePart, Value};
 use crate::value::{
     EvalError, Number, number_of, string_of, to_json, to_text, type_name_with_article,
@@ -47,9 +46,6 @@ pub struct FunctionContext<'a> {
     /// The run's secrets: what a function makes from one is registered as one.
     pub secrets: &'a Masker,
 }
-
-/// The database URL schemes `database(url)` accepts.
-pub const DATABASE_SCHEMES: &[&str] = &["postgres", "postgresql", "mysql", "mariadb", "sqlite"];
 
 pub fn is_core_function(name: &str) -> bool {
     builtins::lookup(name).is_some()
@@ -166,39 +162,13 @@ fn call_function(
             let path = arguments.text("path")?;
             load_schema(&path, context)
         }
-        BuiltinId::Database => database(&arguments.text("url")?, context.base_dir),
-        BuiltinId::Redis => {
+        BuiltinId::Connection(kind) => {
             let url = arguments.text("url")?;
-            match scheme_of(&url).as_deref() {
-                Some("redis" | "rediss") => match url::Url::parse(&url) {
-                    Ok(_) => Ok(Value::Connection(Connection::new(
-                        ConnectionKind::Redis,
-                        url,
-                    ))),
-                    Err(error) => Err(EvalError(format!(
-                        "redis: {url} is not a valid URL: {error}"
-                    ))),
-                },
-                _ => Err(EvalError(format!(
-                    "redis: {url} is not a Redis URL: write redis://host:6379 or rediss://…"
-                ))),
-            }
-        }
-        BuiltinId::Nats => {
-            let url = arguments.text("url")?;
-            crate::value::check_nats_url(&url).map_err(EvalError)?;
-            Ok(Value::Connection(Connection::new(
-                ConnectionKind::Nats,
-                url,
-            )))
-        }
-        BuiltinId::Mqtt => {
-            let url = arguments.text("url")?;
-            crate::value::check_mqtt_url(&url).map_err(EvalError)?;
-            Ok(Value::Connection(Connection::new(
-                ConnectionKind::Mqtt,
-                url,
-            )))
+            let spec = crate::steps::connection_of(kind).ok_or_else(|| {
+                EvalError(format!("{}: no step kind declares it", kind.type_name()))
+            })?;
+            let kept = spec.open(&url, context.base_dir).map_err(EvalError)?;
+            Ok(Value::Connection(Connection::new(kind, kept)))
         }
         BuiltinId::Logs => {
             let service = match arguments.required("service")? {
@@ -649,73 +619,6 @@ fn load_schema_in_place(path: &str, context: &FunctionContext) -> Result<Value, 
 // ---------------------------------------------------------------------------
 // Connections
 
-/// The lowercased scheme of a URL: the part before the first `:`.
-fn scheme_of(url: &str) -> Option<String> {
-    let (scheme, _) = url.split_once(':')?;
-    let valid = !scheme.is_empty()
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    valid.then(|| scheme.to_ascii_lowercase())
-}
-
-/// `database(url)`: the URL checked, and a relative SQLite path made absolute
-/// against the calling file's folder (as every relative path in a `.rit` file is),
-/// so the SQL backend opens the same file whatever the working directory.
-fn database(url: &str, base_dir: &Path) -> Result<Value, EvalError> {
-    let Some(scheme) = scheme_of(url).filter(|scheme| DATABASE_SCHEMES.contains(&scheme.as_str()))
-    else {
-        return Err(EvalError(format!(
-            "database: {url} is not a database URL: write postgres://…, mysql://…, mariadb://… or sqlite://…"
-        )));
-    };
-    if scheme == "sqlite" {
-        return Ok(Value::Connection(Connection::new(
-            ConnectionKind::Database,
-            absolute_sqlite_url(url, base_dir),
-        )));
-    }
-    url::Url::parse(url)
-        .map_err(|error| EvalError(format!("database: {url} is not a valid URL: {error}")))?;
-    Ok(Value::Connection(Connection::new(
-        ConnectionKind::Database,
-        url,
-    )))
-}
-
-/// `sqlite://demo.db?mode=rwc` → `sqlite:///suite/demo.db?mode=rwc`. In-memory
-/// databases and absolute paths are left as they are.
-fn absolute_sqlite_url(url: &str, base_dir: &Path) -> String {
-    use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
-    // What would end or change the path when sqlx reads it back.
-    const PATH: &AsciiSet = &CONTROLS.add(b'%').add(b'?').add(b'#');
-    let Some(rest) = url.get("sqlite:".len()..) else {
-        return url.to_string();
-    };
-    let rest = rest.strip_prefix("//").unwrap_or(rest);
-    let (database, parameters) = match rest.split_once('?') {
-        Some((database, parameters)) => (database, Some(parameters)),
-        None => (rest, None),
-    };
-    if database.is_empty() || database == ":memory:" || database.starts_with('/') {
-        return url.to_string();
-    }
-    let Ok(decoded) = percent_decode_str(database).decode_utf8() else {
-        return url.to_string();
-    };
-    let base = std::path::absolute(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
-    let joined = base.join(decoded.as_ref());
-    let Some(joined) = joined.to_str() else {
-        return url.to_string();
-    };
-    let mut absolute = format!("sqlite://{}", utf8_percent_encode(joined, PATH));
-    if let Some(parameters) = parameters {
-        absolute.push('?');
-        absolute.push_str(parameters);
-    }
-    absolute
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -828,7 +731,7 @@ mod tests {
     /// with no arguments it runs or names a missing argument, never "unknown".
     #[test]
     fn every_function_of_the_table_is_known() {
-        for builtin in builtins::BUILTINS {
+        for builtin in builtins::all() {
             assert!(is_core_function(builtin.name), "{}", builtin.name);
             if let Err(EvalError(message)) = run(builtin.name, vec![]) {
                 assert!(
@@ -1266,98 +1169,64 @@ mod tests {
         });
     }
 
+    /// The kind and URL of a connection value.
+    fn connection(value: Value) -> (&'static str, String) {
+        match value {
+            Value::Connection(Connection { kind, url }) => (kind.type_name(), url.to_string()),
+            other => panic!("expected a connection, got {other:?}"),
+        }
+    }
+
     #[test]
     fn connections() {
-        let Value::Connection(Connection {
-            kind: ConnectionKind::Database,
-            url,
-        }) = ok("database", vec![text("postgres://u:p@localhost:5432/app")])
-        else {
-            panic!("database")
-        };
-        assert_eq!(&*url, "postgres://u:p@localhost:5432/app");
-        assert!(matches!(
-            ok("database", vec![text("mysql://localhost/app")]),
-            Value::Connection(Connection {
-                kind: ConnectionKind::Database,
-                ..
-            })
-        ));
-        assert!(matches!(
-            ok("database", vec![text("mariadb://localhost/app")]),
-            Value::Connection(Connection {
-                kind: ConnectionKind::Database,
-                ..
-            })
-        ));
-        assert!(matches!(
-            ok("database", vec![text("postgresql://localhost/app")]),
-            Value::Connection(Connection {
-                kind: ConnectionKind::Database,
-                ..
-            })
-        ));
+        assert_eq!(
+            connection(ok(
+                "database",
+                vec![text("postgres://u:p@localhost:5432/app")]
+            )),
+            ("database", "postgres://u:p@localhost:5432/app".to_string())
+        );
+        for url in [
+            "mysql://localhost/app",
+            "mariadb://localhost/app",
+            "postgresql://localhost/app",
+        ] {
+            assert_eq!(connection(ok("database", vec![text(url)])).0, "database");
+        }
         assert!(
             message(run("database", vec![text("http://localhost")])).contains("not a database URL")
         );
         assert!(run("database", vec![text("demo.db")]).is_err());
         with_context(false, |fixture, context| {
-            let Value::Connection(Connection {
-                kind: ConnectionKind::Database,
-                url,
-            }) = call(
-                "database",
-                vec![text("sqlite://demo.db?mode=rwc")],
-                vec![],
-                context,
-            )
-            .unwrap()
-            else {
-                panic!("database")
-            };
+            let made =
+                |url: &str| connection(call("database", vec![text(url)], vec![], context).unwrap());
             let expected = format!(
                 "sqlite://{}/demo.db?mode=rwc",
                 fixture.suite().to_str().unwrap()
             );
-            assert_eq!(&*url, expected);
-            let Value::Connection(Connection {
-                kind: ConnectionKind::Database,
-                url,
-            }) = call("database", vec![text("sqlite::memory:")], vec![], context).unwrap()
-            else {
-                panic!("database")
-            };
-            assert_eq!(&*url, "sqlite::memory:");
-            let Value::Connection(Connection {
-                kind: ConnectionKind::Database,
-                url,
-            }) = call(
-                "database",
-                vec![text("sqlite:///abs/x.db")],
-                vec![],
-                context,
-            )
-            .unwrap()
-            else {
-                panic!("database")
-            };
-            assert_eq!(&*url, "sqlite:///abs/x.db");
+            assert_eq!(made("sqlite://demo.db?mode=rwc").1, expected);
+            assert_eq!(made("sqlite::memory:").1, "sqlite::memory:");
+            assert_eq!(made("sqlite:///abs/x.db").1, "sqlite:///abs/x.db");
         });
-        assert!(matches!(
-            ok("redis", vec![text("redis://localhost:6379")]),
-            Value::Connection(Connection {
-                kind: ConnectionKind::Redis,
-                ..
-            })
-        ));
-        assert!(matches!(
-            ok("redis", vec![text("rediss://localhost:6380/0")]),
-            Value::Connection(Connection {
-                kind: ConnectionKind::Redis,
-                ..
-            })
-        ));
+        assert_eq!(
+            connection(ok("redis", vec![text("redis://localhost:6379")])).0,
+            "redis"
+        );
+        assert_eq!(
+            connection(ok("redis", vec![text("rediss://localhost:6380/0")])).0,
+            "redis"
+        );
         assert!(message(run("redis", vec![text("http://localhost")])).contains("not a Redis URL"));
+        assert_eq!(
+            connection(ok("nats", vec![text("nats://127.0.0.1:4222")])),
+            ("nats", "nats://127.0.0.1:4222".to_string())
+        );
+        // The password of a refused URL is not in the message.
+        let refused = message(run("mqtt", vec![text("mqtt://u:hunter2@h:99999")]));
+        assert_eq!(
+            refused,
+            "mqtt: mqtt://***@h:99999 is not a valid URL: invalid port number"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 mod check;
 pub mod config;
+pub mod connection;
 pub mod context;
 #[cfg(feature = "test-kinds")]
 mod echo;
@@ -33,5 +34,6 @@ pub mod ws;
 pub use check::StepChecker;
 pub use kind::StepKind;
 pub use registry::{
-    all_result_fields, by_name, of_step, own_statement, registry, schema_for, statement_owner,
+    all_result_fields, by_name, connection_named, connection_of, connections, of_step,
+    own_statement, registry, schema_for, statement_owner, type_named,
 };

@@ -1,8 +1,10 @@
 //! The one list of step kinds. Adding a kind is its folder and one line here.
 
 use super::StepKind;
-use super::schema::{StatementSpec, StepSchema};
+use super::schema::{ConnectionSpec, StatementSpec, StepSchema};
 use crate::syntax::ast;
+use crate::types::{ConnectionKind, Type};
+use std::sync::LazyLock;
 
 static KINDS: &[&dyn StepKind] = &[
     &super::http::Http,
@@ -69,6 +71,50 @@ pub fn schema_for(kind: &str) -> Option<StepSchema> {
     by_name(kind).map(|kind| kind.schema())
 }
 
+/// The connection values the kinds declare (`StepSchema::connection`), each
+/// with the kind that declares it: read once, as every lookup of a core
+/// function by name asks here.
+static CONNECTIONS: LazyLock<Vec<(&'static ConnectionSpec, &'static dyn StepKind)>> =
+    LazyLock::new(|| {
+        KINDS
+            .iter()
+            .filter_map(|kind| kind.schema().connection.map(|spec| (spec, *kind)))
+            .collect()
+    });
+
+/// Every connection value a kind declares, with its kind, in the registry's
+/// order.
+pub fn connections() -> &'static [(&'static ConnectionSpec, &'static dyn StepKind)] {
+    &CONNECTIONS
+}
+
+/// The connection whose type and function are called `name` (`nats`).
+pub fn connection_named(name: &str) -> Option<&'static ConnectionSpec> {
+    CONNECTIONS
+        .iter()
+        .map(|(spec, _)| *spec)
+        .find(|spec| spec.function() == name)
+}
+
+/// The declaration of a connection kind that a value or a type holds: every
+/// `ConnectionKind` comes from one (a kind's schema is where it is made).
+pub fn connection_of(kind: ConnectionKind) -> Option<&'static ConnectionSpec> {
+    CONNECTIONS
+        .iter()
+        .map(|(spec, _)| *spec)
+        .find(|spec| spec.kind == kind)
+}
+
+/// A type named in a signature or `let x: T`: a connection's type by its
+/// kind's name (`database`, `nats`), or a type of the language
+/// (`Type::from_name`).
+pub fn type_named(name: &str, arguments: &[Type]) -> Option<Type> {
+    match connection_named(name) {
+        Some(spec) if arguments.is_empty() => Some(Type::Connection(spec.kind)),
+        _ => Type::from_name(name, arguments),
+    }
+}
+
 /// Every field any step kind yields, for "the last step does not yield `x`".
 pub fn all_result_fields() -> Vec<(&'static str, &'static str)> {
     KINDS
@@ -118,5 +164,44 @@ mod tests {
             }
         }
         assert!(statement_owner("expect").is_none());
+    }
+
+    /// A connection is found by its name and its kind, a kind whose target is a
+    /// connection declares it, and no two kinds declare one name.
+    #[test]
+    fn each_connection_is_found_by_its_name_and_is_its_kinds_target() {
+        let mut names = Vec::new();
+        for (spec, _) in connections() {
+            let name = spec.function();
+            assert!(connection_named(name).is_some_and(|found| std::ptr::eq(found, *spec)));
+            assert!(connection_of(spec.kind).is_some_and(|found| std::ptr::eq(found, *spec)));
+            assert_eq!(type_named(name, &[]), Some(Type::Connection(spec.kind)));
+            assert!(
+                !spec.schemes.is_empty() && !spec.examples.is_empty(),
+                "{name}"
+            );
+            for example in spec.examples {
+                assert!(
+                    spec.open(example, std::path::Path::new("/suite")).is_ok(),
+                    "{name}: its example {example} is refused"
+                );
+            }
+            names.push(name);
+        }
+        for kind in registry() {
+            if let Type::Connection(target) = kind.schema().target {
+                let declared = kind.schema().connection.map(|spec| spec.kind);
+                assert_eq!(declared, Some(target), "`{}`", kind.name());
+            }
+        }
+        for name in ["database", "redis", "nats", "mqtt"] {
+            assert!(names.contains(&name), "no `{name}` connection");
+        }
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count, "two kinds declare one connection name");
+        assert_eq!(type_named("string", &[]), Some(Type::String));
+        assert_eq!(type_named("database", &[Type::Int]), None);
     }
 }

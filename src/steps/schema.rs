@@ -1,6 +1,7 @@
 //! What a step kind declares about its steps, for the checker: the clauses it takes,
 //! the options of its block, and the fields of its result record. Pure data.
 
+pub use super::connection::ConnectionSpec;
 use crate::types::Type;
 
 #[derive(Clone, Debug)]
@@ -175,6 +176,9 @@ pub struct StepSchema {
     /// The shape of a step written without an operation word; `None` when every
     /// step of the kind names one.
     pub without_operation: Option<Shape>,
+    /// The connection value its steps take as their target, and the core
+    /// function that makes one (`nats(url)`), when the kind has one.
+    pub connection: Option<&'static ConnectionSpec>,
 }
 
 impl StepSchema {

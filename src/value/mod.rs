@@ -32,7 +32,4 @@ pub use kind::{is_type, truthy, type_name, type_name_with_article};
 pub(crate) use number::{Number, number_of, string_of};
 pub use runtime::{Connection, FilePart, Value};
 pub use search::{Affix, affix, compile_regex, contains, matches};
-pub use text::{
-    DESCRIBE_LIMIT, MQTT_SCHEMES, NATS_SCHEMES, check_mqtt_url, check_nats_url, describe,
-    float_text, hide_password, to_json, to_text,
-};
+pub use text::{DESCRIBE_LIMIT, describe, float_text, hide_password, to_json, to_text};

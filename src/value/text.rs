@@ -146,55 +146,10 @@ pub fn hide_password(url: &str) -> String {
     }
 }
 
-/// The schemes `nats(url)` takes: plain and TLS.
-pub const NATS_SCHEMES: &[&str] = &["nats", "tls"];
-
-/// The schemes `mqtt(url)` takes: plain MQTT (no TLS yet).
-pub const MQTT_SCHEMES: &[&str] = &["mqtt"];
-
-/// Whether `url` is a NATS URL the client can read: `Err` says why, with the
-/// URL's password hidden (`nats(url)` at run time; the checker, for a literal).
-pub fn check_nats_url(url: &str) -> Result<(), String> {
-    check_server_url(
-        "nats",
-        "NATS",
-        NATS_SCHEMES,
-        "nats://host:4222 or tls://…",
-        url,
-    )
-}
-
-/// Whether `url` is an MQTT URL the client can read, as `check_nats_url`.
-pub fn check_mqtt_url(url: &str) -> Result<(), String> {
-    check_server_url("mqtt", "MQTT", MQTT_SCHEMES, "mqtt://host:1883", url)
-}
-
-/// A server URL for `function(url)`: one of its `schemes`, and a host.
-fn check_server_url(
-    function: &str,
-    server: &str,
-    schemes: &[&str],
-    example: &str,
-    url: &str,
-) -> Result<(), String> {
-    let shown = hide_password(url);
-    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
-    if !scheme.is_some_and(|scheme| schemes.contains(&scheme)) {
-        return Err(format!(
-            "{function}: {shown} is not a {server} URL: write {example}"
-        ));
-    }
-    match url::Url::parse(url) {
-        Ok(parsed) if parsed.host_str().is_some_and(|host| !host.is_empty()) => Ok(()),
-        Ok(_) => Err(format!("{function}: {shown} names no host")),
-        Err(error) => Err(format!("{function}: {shown} is not a valid URL: {error}")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::ConnectionKind;
+    use crate::types::{ConnectionKind, ServerWatch};
     use crate::value::test_values::*;
     use crate::value::*;
     use serde_json::json;
@@ -261,7 +216,7 @@ mod tests {
         assert_eq!(long.chars().count(), DESCRIBE_LIMIT + 1);
         assert!(long.ends_with('…'));
         let database = describe(&Value::Connection(Connection::new(
-            ConnectionKind::Database,
+            ConnectionKind::new("database", "database", ServerWatch::Nothing),
             "postgres://app:hunter2@db/app",
         )));
         assert!(!database.contains("hunter2"), "{database}");

@@ -7,7 +7,7 @@
 use super::database::{DatabaseSampler, Flavor};
 use super::redis::RedisSampler;
 use super::warning::{LoadWindow, ResourceWarning};
-use crate::types::ConnectionKind;
+use crate::types::{ConnectionKind, ServerWatch};
 use crate::value::Connection;
 use std::collections::HashSet;
 use std::future::Future;
@@ -172,8 +172,8 @@ fn spawn_sampler(
     stopped: watch::Receiver<bool>,
     loads: Arc<Mutex<Vec<LoadWindow>>>,
 ) {
-    match connection.kind {
-        ConnectionKind::Redis => {
+    match connection.kind.watch() {
+        ServerWatch::RedisInfo => {
             samplers.spawn(run_sampler(
                 RedisSampler::new(&connection.url),
                 started,
@@ -181,9 +181,9 @@ fn spawn_sampler(
                 loads,
             ));
         }
-        // No sampler reads a broker's load yet.
-        ConnectionKind::Nats | ConnectionKind::Mqtt => {}
-        ConnectionKind::Database => {
+        // The kind's server has no sampler (the brokers, so far).
+        ServerWatch::Nothing => {}
+        ServerWatch::DatabaseConnections => {
             if let Some(flavor) = Flavor::of(&connection.url) {
                 samplers.spawn(run_sampler(
                     DatabaseSampler::new(flavor, &connection.url),

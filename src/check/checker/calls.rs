@@ -87,6 +87,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         let ty = match builtin.returns {
                             Returns::Fixed(ty) => ty(),
                             Returns::FirstArgument => Type::Unknown,
+                            Returns::Connection(kind) => Type::Connection(kind),
                         };
                         self.checker.record(|index| {
                             index.reference(
@@ -293,7 +294,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     &types[index],
                 ));
             }
-            self.check_literal_argument(builtin.name, &arguments[index].value);
+            if let builtins::BuiltinId::Connection(kind) = builtin.id
+                && let Some(spec) = steps::connection_of(kind)
+            {
+                self.check_literal_url(spec, &arguments[index].value);
+            }
             if let builtins::Accepts::Pattern(syntax) = parameter.accepts {
                 self.check_pattern(syntax, &arguments[index].value);
             }
@@ -346,18 +351,17 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         match builtin.returns {
             Returns::Fixed(ty) => ty(),
             Returns::FirstArgument => types.first().cloned().unwrap_or(Type::Unknown),
+            Returns::Connection(kind) => Type::Connection(kind),
         }
     }
 
-    /// `database("ftp://…")`, `redis("http://…")`: schemes checked when literal.
-    pub(super) fn check_literal_argument(&mut self, function: &str, value: &Expr) {
-        let schemes: &[&str] = match function {
-            "database" => steps::sql::SCHEMES,
-            "redis" => steps::redis::SCHEMES,
-            "nats" => steps::nats::SCHEMES,
-            "mqtt" => steps::mqtt::SCHEMES,
-            _ => return,
-        };
+    /// `database("ftp://…")`, `nats("nats://h:99999")`: the URL given to a
+    /// connection's function, as its kind declares it (`ConnectionSpec`): a
+    /// scheme it does not take (E0409) when the literal's text shows the
+    /// scheme, and a whole literal URL read now as the run would read it
+    /// (E0407), with its password hidden.
+    fn check_literal_url(&mut self, spec: &ConnectionSpec, value: &Expr) {
+        let function = spec.function();
         let ExprKind::String(string) = &value.kind else {
             return;
         };
@@ -367,42 +371,26 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         let scheme = leading.split_once(':').map(|(scheme, _)| scheme);
         let complete = string.parts.len() > 1 || leading.contains(':');
         if let Some(scheme) = scheme.filter(|_| complete)
-            && !schemes.contains(&scheme)
+            && !spec.takes(&scheme.to_ascii_lowercase())
         {
             self.report(
                 Diagnostic::error(
                     codes::UNSUPPORTED_DATABASE,
                     format!("`{function}` does not support `{scheme}:` URLs"),
                     value.span,
-                    format!("supported: {}", schemes.join(", ")),
+                    format!("supported: {}", spec.schemes.join(", ")),
                 )
-                .with_help(match function {
-                    "database" => "for example `postgres://user@127.0.0.1:5432/db` or `sqlite://file.db?mode=rwc`",
-                    "nats" => "for example `nats://127.0.0.1:4222`",
-                    "mqtt" => "for example `mqtt://127.0.0.1:1883`",
-                    _ => "for example `redis://127.0.0.1:6379`",
-                }),
+                .with_help(spec.example_help()),
             );
             return;
         }
-        // A whole literal broker URL is read now, as the run would read it.
-        let (read, port): (UrlCheck, u16) = match function {
-            "nats" => (steps::nats::check_url, 4222),
-            "mqtt" => (steps::mqtt::check_url, 1883),
-            _ => return,
-        };
         if string.parts.len() == 1
-            && let Err(problem) = read(leading)
+            && let Err(problem) = spec.open(leading, std::path::Path::new("."))
         {
             self.report(
                 Diagnostic::error(codes::INVALID_URL, problem, value.span, "not a usable URL")
-                    .with_help(format!(
-                        "for example `{function}://127.0.0.1:{port}` or `{function}://user:pass@host:{port}`"
-                    )),
+                    .with_help(spec.example_help()),
             );
         }
     }
 }
-
-/// How a broker's URL is read (`steps::nats::check_url`): why it is not usable.
-type UrlCheck = fn(&str) -> Result<(), String>;

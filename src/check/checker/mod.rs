@@ -23,7 +23,7 @@ use super::resolved::{Resolved, ResolvedNames};
 use crate::builtins::{self, Returns};
 use crate::diagnostics::{Diagnostic, codes, did_you_mean};
 use crate::source::span::Span;
-use crate::steps::schema::{OptionSpec, StepSchema, TargetText, ValueSpec};
+use crate::steps::schema::{ConnectionSpec, OptionSpec, StepSchema, TargetText, ValueSpec};
 use crate::steps::{self, StepChecker};
 use crate::syntax::ast::*;
 use crate::syntax::visit::visit_expr;

@@ -329,14 +329,15 @@ impl<'a> ModuleChecker<'a> {
             .iter()
             .map(|argument| self.resolve_type(argument))
             .collect();
-        match Type::from_name(&ty.name.name, &arguments) {
+        match steps::type_named(&ty.name.name, &arguments) {
             Some(resolved) => resolved,
             None => {
-                let names = [
+                let mut names = vec![
                     "string", "int", "float", "number", "bool", "null", "duration", "percent",
-                    "size", "bytes", "json", "list", "object", "map", "record", "database",
-                    "redis", "file", "schema", "service",
+                    "size", "bytes", "json", "list", "object", "map", "record", "file", "schema",
+                    "service",
                 ];
+                names.extend(steps::connections().iter().map(|(spec, _)| spec.function()));
                 let mut diagnostic = Diagnostic::error(
                     codes::UNKNOWN_TYPE,
                     format!("unknown type `{}`", ty.name.name),

@@ -4,12 +4,13 @@
 use super::config::DELAY;
 use crate::steps::StepKind;
 use crate::steps::config::TIMEOUT;
+use crate::steps::connection::{ConnectionSpec, with_host};
 use crate::steps::context::{Halt, StatementContext, StepContext};
 use crate::steps::exec::StepExecutor;
 use crate::steps::schema::{
     OperationSpec, OptionSpec, Presence, Shape, StatementSpec, StepSchema, TargetText,
 };
-use crate::types::Type;
+use crate::types::{ConnectionKind, ServerWatch, Type};
 use crate::value::Value;
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
@@ -110,6 +111,25 @@ pub fn schema() -> StepSchema {
         block_options: Vec::new(),
         result: vec![("text", Type::String), ("length", Type::Int)],
         operations: &OPERATIONS,
+        connection: Some(&CONNECTION),
         without_operation: Some(Shape::PLAIN),
     }
 }
+
+/// What `echo_server(url)` makes: a connection value declared here alone, to
+/// prove that a kind's connection needs nothing outside its folder
+/// (tests/echo_kind.rs). No step takes it; a value of it is compared and
+/// described as any connection is.
+const ECHO_SERVER: ConnectionKind =
+    ConnectionKind::new("echo_server", "echo server", ServerWatch::Nothing);
+
+/// `echo_server(url)`: an `echo://` URL with a host.
+static CONNECTION: ConnectionSpec = ConnectionSpec {
+    kind: ECHO_SERVER,
+    server: "echo",
+    schemes: &["echo"],
+    write: "echo://host:7",
+    examples: &["echo://127.0.0.1:7"],
+    summary: "an echo server, a connection for tests: echo:// URL",
+    read: with_host,
+};

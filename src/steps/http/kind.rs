@@ -112,6 +112,7 @@ pub fn schema() -> StepSchema {
             ("set_cookies", Type::map(set_cookie_record())),
         ],
         operations: &[],
+        connection: None,
         without_operation: Some(Shape::PLAIN),
     }
 }

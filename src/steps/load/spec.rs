@@ -54,6 +54,7 @@ pub fn schema() -> StepSchema {
         ],
         operations: &[],
         // Its `{ … }` holds options, not statements (`block_options`).
+        connection: None,
         without_operation: Some(Shape::PLAIN),
     }
 }

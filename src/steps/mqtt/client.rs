@@ -9,7 +9,13 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Packet};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-pub use crate::value::{MQTT_SCHEMES as SCHEMES, check_mqtt_url as check_url};
+/// Why `url` is not a URL the client can read (`mqtt(url)` checked it already;
+/// a value that crossed a `json` boundary was not).
+pub fn check_url(url: &str) -> Result<(), String> {
+    super::kind::CONNECTION
+        .open(url, std::path::Path::new("."))
+        .map(drop)
+}
 
 /// The largest packet either side may send: MQTT's own limit (256MB), so that
 /// the broker's configuration, not the client, decides.
@@ -38,9 +44,7 @@ impl Broker {
     /// session and a client id of its own.
     pub async fn connect(target: &Value, timeout: Duration) -> Result<Broker, StepError> {
         let url = match target {
-            Value::Connection(connection)
-                if connection.kind == crate::types::ConnectionKind::Mqtt =>
-            {
+            Value::Connection(connection) if connection.kind == super::kind::MQTT => {
                 connection.url.to_string()
             }
             other => {

@@ -3,13 +3,14 @@
 
 use super::config::{BODY, JSON, QOS, RETAIN, UNTIL, WITHIN};
 use crate::steps::config::TIMEOUT;
+use crate::steps::connection::with_host;
 use crate::steps::context::{Halt, StepContext};
 use crate::steps::schema::{
-    OperationSpec, OptionSpec, Presence, Shape, StepSchema, TargetText, ValueSpec,
+    ConnectionSpec, OperationSpec, OptionSpec, Presence, Shape, StepSchema, TargetText, ValueSpec,
 };
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
-use crate::types::{ConnectionKind, Type};
+use crate::types::{ConnectionKind, ServerWatch, Type};
 use crate::value::Value;
 use futures_util::future::BoxFuture;
 
@@ -79,7 +80,7 @@ impl StepKind for Mqtt {
 pub fn schema() -> StepSchema {
     StepSchema {
         name: NAME,
-        target: Type::Connection(ConnectionKind::Mqtt),
+        target: Type::Connection(MQTT),
         target_text: TargetText::Plain,
         clauses: vec![
             OptionSpec::body(BODY, vec![Type::String, Type::Bytes]),
@@ -102,6 +103,23 @@ pub fn schema() -> StepSchema {
             ("duration", Type::Duration),
         ],
         operations: &OPERATIONS,
+        connection: Some(&CONNECTION),
         without_operation: None,
     }
 }
+
+/// What `mqtt(url)` makes (no sampler reads a broker's load yet).
+pub const MQTT: ConnectionKind =
+    ConnectionKind::new("mqtt", "MQTT connection", ServerWatch::Nothing);
+
+/// `mqtt(url)`, the target of `mqtt` steps: a URL with a host, read now as the
+/// client will read it.
+pub static CONNECTION: ConnectionSpec = ConnectionSpec {
+    kind: MQTT,
+    server: "MQTT",
+    schemes: &["mqtt"],
+    write: "mqtt://host:1883",
+    examples: &["mqtt://127.0.0.1:1883", "mqtt://user:pass@host:1883"],
+    summary: "an MQTT connection: mqtt:// URL",
+    read: with_host,
+};

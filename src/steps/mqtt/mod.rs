@@ -21,5 +21,4 @@ mod drive;
 mod kind;
 mod message;
 
-pub use client::{SCHEMES, check_url};
 pub use kind::Mqtt;

@@ -7,7 +7,13 @@ use crate::units::literal_size;
 use crate::value::{Value, hide_password};
 use std::time::Duration;
 
-pub use crate::value::{NATS_SCHEMES as SCHEMES, check_nats_url as check_url};
+/// Why `url` is not a URL the client can read (`nats(url)` checked it already;
+/// a value that crossed a `json` boundary was not).
+pub fn check_url(url: &str) -> Result<(), String> {
+    super::kind::CONNECTION
+        .open(url, std::path::Path::new("."))
+        .map(drop)
+}
 
 /// The URL as messages show it: its password as `***`.
 pub fn shown(url: &str) -> String {
@@ -27,9 +33,7 @@ impl Bus {
     /// Connects to the server of the connection value `target`.
     pub async fn connect(target: &Value, timeout: Duration) -> Result<Bus, StepError> {
         let url = match target {
-            Value::Connection(connection)
-                if connection.kind == crate::types::ConnectionKind::Nats =>
-            {
+            Value::Connection(connection) if connection.kind == super::kind::NATS => {
                 connection.url.to_string()
             }
             other => {

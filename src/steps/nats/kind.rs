@@ -3,13 +3,14 @@
 
 use super::config::{BODY, HEADERS, JETSTREAM, JSON, UNTIL, WITHIN};
 use crate::steps::config::TIMEOUT;
+use crate::steps::connection::with_host;
 use crate::steps::context::{Halt, StepContext};
 use crate::steps::schema::{
-    OperationSpec, OptionSpec, Presence, Shape, StepSchema, TargetText, ValueSpec,
+    ConnectionSpec, OperationSpec, OptionSpec, Presence, Shape, StepSchema, TargetText, ValueSpec,
 };
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
-use crate::types::{ConnectionKind, Type};
+use crate::types::{ConnectionKind, ServerWatch, Type};
 use crate::value::Value;
 use futures_util::future::BoxFuture;
 
@@ -88,7 +89,7 @@ impl StepKind for Nats {
 pub fn schema() -> StepSchema {
     StepSchema {
         name: NAME,
-        target: Type::Connection(ConnectionKind::Nats),
+        target: Type::Connection(NATS),
         target_text: TargetText::Plain,
         clauses: vec![
             OptionSpec::body(BODY, vec![Type::String, Type::Bytes]),
@@ -112,6 +113,23 @@ pub fn schema() -> StepSchema {
             ("duration", Type::Duration),
         ],
         operations: &OPERATIONS,
+        connection: Some(&CONNECTION),
         without_operation: None,
     }
 }
+
+/// What `nats(url)` makes (no sampler reads a broker's load yet).
+pub const NATS: ConnectionKind =
+    ConnectionKind::new("nats", "NATS connection", ServerWatch::Nothing);
+
+/// `nats(url)`, the target of `nats` steps: a URL with a host, read now as the
+/// client will read it.
+pub static CONNECTION: ConnectionSpec = ConnectionSpec {
+    kind: NATS,
+    server: "NATS",
+    schemes: &["nats", "tls"],
+    write: "nats://host:4222 or tls://…",
+    examples: &["nats://127.0.0.1:4222", "nats://user:pass@host:4222"],
+    summary: "a NATS connection: nats:// or tls:// URL",
+    read: with_host,
+};

@@ -24,5 +24,4 @@ mod drive;
 mod kind;
 mod message;
 
-pub use client::{SCHEMES, check_url};
 pub use kind::Nats;

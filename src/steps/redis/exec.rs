@@ -4,12 +4,12 @@
 //! It must not import the interpreter.
 
 use super::RedisConfig;
+use super::kind::REDIS;
 use crate::steps::config::ConfigError;
 use crate::steps::exec::{
     Cause, CommandPart, FieldValue, StepError, StepErrorKind, StepExecutor, StepInput, StepOutput,
     TestResources,
 };
-use crate::types::ConnectionKind;
 use crate::value::{Connection, Value};
 use crate::value::{hide_password, to_text};
 use futures_util::future::BoxFuture;
@@ -69,11 +69,10 @@ impl StepExecutor for RedisExecutor {
         _test: &'a TestResources,
     ) -> BoxFuture<'a, Result<StepOutput, StepError>> {
         Box::pin(async move {
-            let Value::Connection(Connection {
-                kind: ConnectionKind::Redis,
-                url,
-            }) = &input.target
-            else {
+            let Some(url) = (match &input.target {
+                Value::Connection(Connection { kind, url }) if *kind == REDIS => Some(url),
+                _ => None,
+            }) else {
                 return Err(StepError::new(
                     StepErrorKind::Usage,
                     "a `redis` step takes a connection made by redis(url)",

@@ -1,11 +1,12 @@
 //! What the `redis` step kind declares: its words, its schema and its executor.
 
 use crate::steps::config::TIMEOUT;
+use crate::steps::connection::any_url;
 use crate::steps::exec::StepExecutor;
-use crate::steps::schema::{OptionSpec, Presence, Shape, StepSchema, TargetText};
+use crate::steps::schema::{ConnectionSpec, OptionSpec, Presence, Shape, StepSchema, TargetText};
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
-use crate::types::{ConnectionKind, Type};
+use crate::types::{ConnectionKind, ServerWatch, Type};
 use std::sync::Arc;
 
 pub struct Redis;
@@ -36,7 +37,7 @@ pub fn schema() -> StepSchema {
     StepSchema {
         name: "redis",
         target_text: TargetText::Plain,
-        target: Type::Connection(ConnectionKind::Redis),
+        target: Type::Connection(REDIS),
         clauses: vec![OptionSpec::value(TIMEOUT, vec![Type::Duration])],
         block_options: Vec::new(),
         result: vec![
@@ -45,6 +46,7 @@ pub fn schema() -> StepSchema {
             ("duration", Type::Duration),
         ],
         operations: &[],
+        connection: Some(&CONNECTION),
         without_operation: Some(Shape {
             string: Presence::Required,
             block: Presence::Never,
@@ -52,4 +54,17 @@ pub fn schema() -> StepSchema {
     }
 }
 
-pub const SCHEMES: &[&str] = &["redis", "rediss"];
+/// What `redis(url)` makes.
+pub const REDIS: ConnectionKind =
+    ConnectionKind::new("redis", "redis connection", ServerWatch::RedisInfo);
+
+/// `redis(url)`, the target of `redis` steps.
+pub static CONNECTION: ConnectionSpec = ConnectionSpec {
+    kind: REDIS,
+    server: "Redis",
+    schemes: &["redis", "rediss"],
+    write: "redis://host:6379 or rediss://…",
+    examples: &["redis://127.0.0.1:6379"],
+    summary: "a Redis connection: redis:// or rediss:// URL",
+    read: any_url,
+};

@@ -8,4 +8,4 @@ mod kind;
 
 pub use config::RedisConfig;
 pub use exec::RedisExecutor;
-pub use kind::{Redis, SCHEMES};
+pub use kind::{REDIS, Redis};

@@ -52,6 +52,7 @@ pub fn schema() -> StepSchema {
             ("duration", Type::Duration),
         ],
         operations: &[],
+        connection: None,
         without_operation: Some(Shape::PLAIN),
     }
 }

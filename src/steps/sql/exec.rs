@@ -26,12 +26,12 @@ use super::connection::{ConnectionOptions, InFlight, Pool, Target, TestConnectio
 use super::errors::{
     connection_error, connection_is_broken, exchange_text, statement_detail, statement_error,
 };
+use super::kind::DATABASE;
 use super::statement::{RunError, run_statement, statement_text};
 use crate::steps::config::ConfigError;
 use crate::steps::exec::{
     StepError, StepErrorKind, StepExecutor, StepInput, StepOutput, TestResources,
 };
-use crate::types::ConnectionKind;
 use crate::units::literal_duration;
 use crate::value::{Connection, Value};
 use futures_util::future::BoxFuture;
@@ -73,10 +73,7 @@ impl StepExecutor for SqlExecutor {
     ) -> BoxFuture<'a, Result<StepOutput, StepError>> {
         Box::pin(async move {
             let url = match &input.target {
-                Value::Connection(Connection {
-                    kind: ConnectionKind::Database,
-                    url,
-                }) => url.to_string(),
+                Value::Connection(Connection { kind, url }) if *kind == DATABASE => url.to_string(),
                 other => {
                     return Err(StepError::new(
                         StepErrorKind::Usage,

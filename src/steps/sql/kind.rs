@@ -2,10 +2,10 @@
 
 use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
-use crate::steps::schema::{OptionSpec, Presence, Shape, StepSchema, TargetText};
+use crate::steps::schema::{ConnectionSpec, OptionSpec, Presence, Shape, StepSchema, TargetText};
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::Step;
-use crate::types::{ConnectionKind, Type};
+use crate::types::{ConnectionKind, ServerWatch, Type};
 use std::sync::Arc;
 
 pub struct Sql;
@@ -36,7 +36,7 @@ pub fn schema() -> StepSchema {
     StepSchema {
         name: "sql",
         target_text: TargetText::Plain,
-        target: Type::Connection(ConnectionKind::Database),
+        target: Type::Connection(DATABASE),
         clauses: vec![OptionSpec::value(TIMEOUT, vec![Type::Duration])],
         block_options: Vec::new(),
         result: vec![
@@ -45,6 +45,7 @@ pub fn schema() -> StepSchema {
             ("duration", Type::Duration),
         ],
         operations: &[],
+        connection: Some(&CONNECTION),
         without_operation: Some(Shape {
             string: Presence::Required,
             block: Presence::Never,
@@ -52,5 +53,20 @@ pub fn schema() -> StepSchema {
     }
 }
 
-/// The URL schemes `database(url)` accepts.
-pub const SCHEMES: &[&str] = &["postgres", "postgresql", "mysql", "mariadb", "sqlite"];
+/// What `database(url)` makes: a PostgreSQL, MySQL/MariaDB or SQLite database.
+pub const DATABASE: ConnectionKind =
+    ConnectionKind::new("database", "database", ServerWatch::DatabaseConnections);
+
+/// `database(url)`, the target of `sql` steps.
+pub static CONNECTION: ConnectionSpec = ConnectionSpec {
+    kind: DATABASE,
+    server: "database",
+    schemes: &["postgres", "postgresql", "mysql", "mariadb", "sqlite"],
+    write: "postgres://…, mysql://…, mariadb://… or sqlite://…",
+    examples: &[
+        "postgres://user@127.0.0.1:5432/db",
+        "sqlite://file.db?mode=rwc",
+    ],
+    summary: "a database: postgres://, mysql://, mariadb:// or sqlite: URL",
+    read: super::url::read,
+};

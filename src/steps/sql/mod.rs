@@ -18,7 +18,8 @@ mod kind;
 mod statement;
 #[cfg(test)]
 mod tests;
+mod url;
 
 pub use config::SqlConfig;
 pub use exec::SqlExecutor;
-pub use kind::{SCHEMES, Sql};
+pub use kind::{DATABASE, Sql};

@@ -71,6 +71,7 @@ pub fn schema() -> StepSchema {
             ("close_code", Type::Int),
         ],
         operations: &[],
+        connection: None,
         without_operation: Some(Shape {
             string: Presence::Never,
             block: Presence::Required,
