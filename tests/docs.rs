@@ -299,6 +299,10 @@ const FUNCTION_EXAMPLES: &[(&str, &str)] = &[
         "let cache = redis(\"redis://127.0.0.1:6379\")\nredis cache \"PING\"\nexpect ok",
     ),
     (
+        "amqp",
+        "let mq = amqp(\"amqp://guest:guest@127.0.0.1:5672/%2f\")\namqp subscribe mq \"docs.ping\" exchange \"amq.topic\" within 2s {\n  amqp publish mq \"docs.ping\" exchange \"amq.topic\" body \"hi\"\n}\nexpect body == \"hi\"",
+    ),
+    (
         "mqtt",
         "let broker = mqtt(\"mqtt://127.0.0.1:1883\")\nmqtt subscribe broker \"docs/ping\" within 2s {\n  mqtt publish broker \"docs/ping\" body \"hi\"\n}\nexpect body == \"hi\"",
     ),

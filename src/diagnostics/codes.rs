@@ -167,11 +167,11 @@ The keywords (grammar/rit.pest's `keyword` rule; a test keeps this list equal to
 
 and as body check checkpoint close concurrency conforms contains continue cwd
 defaults duration else env eventually every exists expect failure false fn follow for
-form headers http if import in insecure is jetstream json let load log matches
-multipart not null on or param per qos query ramp rate ready receive redirects redis
-requests retain retry return run secret send service setup skip sql stage start stdin
-stop suite tags tcp teardown test timeout true until warmup warn within ws
-suite tags tcp teardown test timeout true until warmup warn within ws
+form headers http if import in insecure is jetstream json let load log mandatory
+matches multipart not null on or param per persistent qos query ramp rate ready receive
+redirects redis requests retain retry return run secret send service setup skip sql
+stage start stdin stop suite tags tcp teardown test timeout true until warmup warn
+within ws
 DELETE GET HEAD OPTIONS PATCH POST PUT";
 
     SECOND_SUITE_LINE = "E0212", "a second `suite` line",

@@ -77,6 +77,8 @@ const KEYWORDS: &[&str] = &[
     "cwd",
     "stdin",
     "jetstream",
+    "persistent",
+    "mandatory",
     "until",
     "qos",
     "retain",

@@ -312,6 +312,16 @@ pub const KEYWORDS: &[Keyword] = &[
         "`jetstream`: a `nats publish` stored by the JetStream stream that takes its subject, whose ack yields `stream` and `sequence`.",
     ),
     keyword(
+        "persistent",
+        Role::Other,
+        "`persistent`: an `amqp` message the broker writes to disk (delivery mode 2), kept across its restart in a durable queue.",
+    ),
+    keyword(
+        "mandatory",
+        Role::Other,
+        "`mandatory`: an `amqp publish` fails when no queue takes the message (the broker returns it).",
+    ),
+    keyword(
         "qos",
         Role::Other,
         "`qos 0|1|2`: an `mqtt` message's quality of service (at most, at least, exactly once); the `qos` field of a received one.",

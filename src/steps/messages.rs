@@ -1,13 +1,159 @@
-//! What the broker kinds (`nats`, `mqtt`) share: waiting on a subscription for
-//! the first message that satisfies the step's `until` before its deadline, and
-//! how a failure names what arrived (how many, and the last one). Each kind
-//! gives its messages' fields and how one is named; nothing here names a kind.
+//! What the broker kinds (`nats`, `mqtt`, `amqp`) share: how a step begins
+//! (its operation, target, address and clauses read, the step announced with its
+//! URL's password hidden) and ends (its fields kept, a block's failure passed
+//! on), waiting on a subscription for the first message that satisfies the
+//! step's `until` before its deadline, and how a failure names what arrived (how
+//! many, and the last one). Each kind gives its config, its messages' fields and
+//! how one is named; nothing here names a kind.
 
-use super::context::FieldsCheck;
-use super::exec::{Cause, FieldValue, StepError, StepErrorKind};
+use super::config::ConfigError;
+use super::context::{FieldsCheck, Halt, StepContext};
+use super::exec::{Cause, CommandPart, FieldValue, StepError, StepErrorKind};
 use crate::units::literal_duration;
+use crate::value::{Value, hide_password, to_text};
 use futures_util::{Stream, StreamExt};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// A broker step's fields, as `StepContext::set_fields` takes them.
+pub type Fields = Vec<(String, FieldValue)>;
+
+/// A broker step as it begins: its parts evaluated, its config read.
+pub struct Opened<C> {
+    /// The operation word (`publish` when the step names none).
+    pub operation: &'static str,
+    /// The connection value the step's target evaluated to.
+    pub target: Value,
+    /// The string after the target as text: a subject, a topic, a routing key.
+    pub address: String,
+    pub config: C,
+    /// When the step began, for its `duration`.
+    pub started: Instant,
+}
+
+/// Evaluates the step's parts, reads its clauses with `read` (a wrong value fails
+/// at its clause) and announces the step as `KIND OPERATION URL ADDRESS`, the
+/// URL's password hidden.
+pub async fn open<C>(
+    context: &mut dyn StepContext,
+    kind: &str,
+    read: impl FnOnce(&[(String, Option<Value>)]) -> Result<C, ConfigError>,
+) -> Result<Opened<C>, Halt> {
+    let operation = context.operation().unwrap_or("publish");
+    let target = context.target().await?;
+    let address = CommandPart::joined(&context.string().await?.unwrap_or_default());
+    let clauses = context.options().await?;
+    let config = read(&clauses).map_err(|error| context.fail_at(error.part, error.message))?;
+    let url = match &target {
+        Value::Connection(connection) => hide_password(&connection.url),
+        other => to_text(other).unwrap_or_default(),
+    };
+    context.step_started(format!("{kind} {operation} {url} {address}"));
+    Ok(Opened {
+        operation,
+        target,
+        address,
+        config,
+        started: Instant::now(),
+    })
+}
+
+/// The step failed with its own error.
+pub fn failed(context: &mut dyn StepContext, error: StepError) -> Halt {
+    context.step_finished(Err(&error));
+    Halt::Step(error)
+}
+
+/// A step without a block ended: its outcome, its fields kept.
+pub fn finished(
+    context: &mut dyn StepContext,
+    outcome: Result<Fields, StepError>,
+) -> Result<Value, Halt> {
+    match outcome {
+        Ok(fields) => {
+            context.step_finished(Ok(()));
+            let kept = record(&fields);
+            context.set_fields(fields);
+            Ok(kept)
+        }
+        Err(error) => Err(failed(context, error)),
+    }
+}
+
+/// The block of a listening step stopped (its consumer already closed): the
+/// step ends with it.
+pub fn block_halted(context: &mut dyn StepContext, halt: Halt) -> Halt {
+    match &halt {
+        Halt::Failed(failed) => context.block_finished(Some(failed)),
+        Halt::Step(error) => context.step_finished(Err(error)),
+    }
+    halt
+}
+
+/// A listening step ended after its block and its wait: its outcome, its
+/// fields kept.
+pub fn listened(
+    context: &mut dyn StepContext,
+    outcome: Result<Fields, StepError>,
+) -> Result<Value, Halt> {
+    match outcome {
+        Ok(fields) => {
+            context.block_finished(None);
+            let kept = record(&fields);
+            context.set_fields(fields);
+            Ok(kept)
+        }
+        Err(error) => Err(failed(context, error)),
+    }
+}
+
+/// What a listening step waited on, for the words of its verdict.
+pub struct Listening<'a, M> {
+    /// The subject, topic or routing key.
+    pub address: &'a str,
+    pub within: Duration,
+    /// The server as a failure names it: `NATS at nats://…`.
+    pub server: String,
+    /// A message as a failure names it.
+    pub describe: fn(&M) -> String,
+}
+
+/// The verdict of a `subscribe` (`silent: false`: the first matching message,
+/// read with `fields`) or a `silent` (no matching message: the fields `quiet`
+/// makes of how many arrived) on what the wait saw.
+pub fn verdict<M>(
+    silent: bool,
+    waited: Waited<M>,
+    listening: &Listening<'_, M>,
+    fields: impl Fn(&M, usize) -> Fields,
+    quiet: impl FnOnce(usize) -> Fields,
+) -> Result<Fields, StepError> {
+    match (silent, waited) {
+        (false, Waited::Matched { message, received }) => Ok(fields(&message, received)),
+        (false, Waited::Deadline(seen)) => Err(deadline_error(
+            listening.address,
+            listening.within,
+            &seen,
+            listening.describe,
+            &listening.server,
+        )),
+        (true, Waited::Matched { message, received }) => Err(unwanted_error(
+            listening.within,
+            &(listening.describe)(&message),
+            received,
+        )),
+        (true, Waited::Deadline(seen)) => Ok(quiet(seen.received)),
+        (_, Waited::Closed(seen)) => Err(StepError::new(
+            StepErrorKind::Connection,
+            format!(
+                "{} closed the connection while the step waited on `{}`, after {}",
+                listening.server,
+                listening.address,
+                count(seen.received)
+            ),
+        )
+        .because(Cause::ConnectionLost)),
+    }
+}
 
 /// How much of a body a failure shows.
 const SHOWN_BODY: usize = 200;

@@ -1,4 +1,4 @@
-//! Step kinds: one folder per kind (`http`, `run`, `sql`, `redis`, `ws`, `load`, `nats`, `mqtt`),
+//! Step kinds: one folder per kind (`http`, `run`, `sql`, `redis`, `ws`, `load`, `nats`, `mqtt`, `amqp`),
 //! each implementing the `StepKind` trait (its words, schema, check rules and
 //! executor) and reading its clauses into its typed config (`config`), and the
 //! one registry that lists them. Everything that needs to know which step kinds
@@ -10,6 +10,7 @@
 //! use the runtime's values, operators and processes, and the secret masker; it must
 //! never import `run::interpreter`, `check` or the AST.
 
+pub mod amqp;
 mod check;
 pub mod config;
 pub mod connection;

@@ -15,6 +15,7 @@ static KINDS: &[&dyn StepKind] = &[
     &super::load::Load,
     &super::nats::Nats,
     &super::mqtt::Mqtt,
+    &super::amqp::Amqp,
     #[cfg(feature = "test-kinds")]
     &super::echo::Echo,
 ];

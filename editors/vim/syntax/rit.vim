@@ -18,11 +18,13 @@ syn keyword ritStatement expect return
 syn keyword ritConditional if else
 syn keyword ritRepeat for eventually retry within every
 " Steps and their parts.
-syn keyword ritStep run sql ws send receive close redis load nats mqtt
+syn keyword ritStep run sql ws send receive close redis load nats mqtt amqp
 syn keyword ritMethod GET POST PUT PATCH DELETE HEAD OPTIONS
 " HTTP step clauses that are no keywords (names elsewhere: `let key = …`).
 syn keyword ritContextual user delay max version proxy resolve cacert cert key graphql variables
-syn keyword ritClause headers query json form multipart body follow redirects insecure env cwd stdin jetstream until qos retain
+" `amqp` step clauses, no keywords either.
+syn keyword ritContextual exchange properties
+syn keyword ritClause headers query json form multipart body follow redirects insecure env cwd stdin jetstream until qos retain persistent mandatory
 syn keyword ritClause timeout tags skip concurrency requests duration rate per ramp warmup check
 syn keyword ritClause ready tcp log http
 " Keywords only in their forms: `receive until`, `ramp from … to … over`.
@@ -37,7 +39,7 @@ syn match ritIsType "\(\<is\s\+\)\@<=\(string\|int\|float\|number\|bool\|null\|o
 
 " Functions.
 syn match ritFunctionName "\(\<fn\s\+\)\@<=[A-Za-z_][A-Za-z0-9_]*"
-syn match ritBuiltin "\<\(len\|lower\|upper\|trim\|replace\|keys\|sort\|join\|int\|float\|string\|json\|env\|uuid\|now\|temp_dir\|base64\|hex\|hmac_sha256\|hmac_sha1\|file\|read\|schema\|database\|redis\|nats\|mqtt\|logs\)\ze\s*("
+syn match ritBuiltin "\<\(len\|lower\|upper\|trim\|replace\|keys\|sort\|join\|int\|float\|string\|json\|env\|uuid\|now\|temp_dir\|base64\|hex\|hmac_sha256\|hmac_sha1\|file\|read\|schema\|database\|redis\|nats\|mqtt\|amqp\|logs\)\ze\s*("
 
 " Numbers: plain, and with a unit directly after (durations, sizes, percentages).
 syn match ritNumber "\<\d\+\(\.\d\+\)\=\>"

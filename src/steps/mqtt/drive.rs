@@ -9,27 +9,24 @@ use super::config::{MqttConfig, UNTIL};
 use super::kind::{NAME, PUBLISH, SILENT};
 use super::message;
 use crate::steps::context::{Halt, StepContext};
-use crate::steps::exec::{CommandPart, FieldValue, StepError, StepErrorKind};
-use crate::steps::messages::{Waited, deadline_error, record, unwanted_error, wait};
-use crate::value::{Value, hide_password, to_text};
+use crate::steps::exec::{FieldValue, StepError, StepErrorKind};
+use crate::steps::messages::{
+    Listening, Opened, block_halted, failed, finished, listened, open, verdict, wait,
+};
+use crate::value::Value;
 use futures_util::StreamExt;
 use rumqttc::{Event, Outgoing, Packet, QoS, SubscribeReasonCode};
 use std::time::Instant;
 
 pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
-    let operation = context.operation().unwrap_or(PUBLISH);
-    let target = context.target().await?;
-    let topic = CommandPart::joined(&context.string().await?.unwrap_or_default());
-    let clauses = context.options().await?;
-    let config = MqttConfig::from_clauses(&clauses)
-        .map_err(|error| context.fail_at(error.part, error.message))?;
+    let Opened {
+        operation,
+        target,
+        address: topic,
+        config,
+        started,
+    } = open(context, NAME, MqttConfig::from_clauses).await?;
     let timeout = config.timeout.unwrap_or(context.settings().default_timeout);
-    let url = match &target {
-        Value::Connection(connection) => hide_password(&connection.url),
-        other => to_text(other).unwrap_or_default(),
-    };
-    context.step_started(format!("{NAME} {operation} {url} {topic}"));
-    let started = Instant::now();
     let broker = match Broker::connect(&target, timeout).await {
         Ok(broker) => broker,
         Err(error) => return Err(failed(context, error)),
@@ -45,20 +42,8 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
         )
         .await;
     }
-    match publish(broker, &topic, &config, started).await {
-        Ok(fields) => {
-            context.step_finished(Ok(()));
-            let kept = record(&fields);
-            context.set_fields(fields);
-            Ok(kept)
-        }
-        Err(error) => Err(failed(context, error)),
-    }
-}
-
-fn failed(context: &mut dyn StepContext, error: StepError) -> Halt {
-    context.step_finished(Err(&error));
-    Halt::Step(error)
+    let outcome = publish(broker, &topic, &config, started).await;
+    finished(context, outcome)
 }
 
 fn qos(level: u8) -> QoS {
@@ -153,11 +138,7 @@ async fn listen(
     context.set_fields(Vec::new());
     if let Err(halt) = context.run_block().await {
         broker.close().await;
-        match &halt {
-            Halt::Failed(failed) => context.block_finished(Some(failed)),
-            Halt::Step(error) => context.step_finished(Err(error)),
-        }
-        return Err(halt);
+        return Err(block_halted(context, halt));
     }
     let within = config.within.unwrap_or(broker.timeout);
     let waited = {
@@ -180,44 +161,19 @@ async fn listen(
         )
         .await
     };
-    let shown = broker.shown.clone();
-    broker.close().await;
-    let outcome = match (silent, waited) {
-        (false, Waited::Matched { message, received }) => {
-            Ok(message::fields(&message, received, started.elapsed()))
-        }
-        (false, Waited::Deadline(seen)) => Err(deadline_error(
-            topic,
-            within,
-            &seen,
-            message::describe,
-            &format!("MQTT broker at {shown}"),
-        )),
-        (true, Waited::Matched { message, received }) => Err(unwanted_error(
-            within,
-            &message::describe(&message),
-            received,
-        )),
-        (true, Waited::Deadline(seen)) => Ok(message::without_message(
-            topic,
-            seen.received,
-            started.elapsed(),
-        )),
-        (_, Waited::Closed(seen)) => Err(StepError::new(
-            StepErrorKind::Connection,
-            format!(
-                "MQTT broker at {shown} closed the connection while the step waited on `{topic}`, after {}",
-                crate::steps::messages::count(seen.received)
-            ),
-        )),
+    let listening = Listening {
+        address: topic,
+        within,
+        server: format!("MQTT broker at {}", broker.shown),
+        describe: message::describe,
     };
-    match outcome {
-        Ok(fields) => {
-            context.block_finished(None);
-            let kept = record(&fields);
-            context.set_fields(fields);
-            Ok(kept)
-        }
-        Err(error) => Err(failed(context, error)),
-    }
+    broker.close().await;
+    let outcome = verdict(
+        silent,
+        waited,
+        &listening,
+        |message, received| message::fields(message, received, started.elapsed()),
+        |received| message::without_message(topic, received, started.elapsed()),
+    );
+    listened(context, outcome)
 }

@@ -4,31 +4,28 @@
 //! so a fast service cannot publish before anyone listens; it is removed (and
 //! the server has read that) before the step ends, whatever the outcome.
 
-use super::client::{Bus, shown};
+use super::client::Bus;
 use super::config::{NatsConfig, UNTIL};
 use super::kind::{NAME, PUBLISH, REQUEST, SILENT};
 use super::message;
 use crate::steps::context::{Halt, StepContext};
-use crate::steps::exec::{Cause, CommandPart, FieldValue, StepError, StepErrorKind};
-use crate::steps::messages::{Waited, count, deadline_error, record, unwanted_error, wait};
+use crate::steps::exec::{Cause, FieldValue, StepError, StepErrorKind};
+use crate::steps::messages::{
+    Listening, Opened, block_halted, failed, finished, listened, open, verdict, wait,
+};
 use crate::units::literal_duration;
-use crate::value::{Value, to_text};
+use crate::value::Value;
 use std::time::Instant;
 
 pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
-    let operation = context.operation().unwrap_or(PUBLISH);
-    let target = context.target().await?;
-    let subject = CommandPart::joined(&context.string().await?.unwrap_or_default());
-    let clauses = context.options().await?;
-    let config = NatsConfig::from_clauses(&clauses)
-        .map_err(|error| context.fail_at(error.part, error.message))?;
+    let Opened {
+        operation,
+        target,
+        address: subject,
+        config,
+        started,
+    } = open(context, NAME, NatsConfig::from_clauses).await?;
     let timeout = config.timeout.unwrap_or(context.settings().default_timeout);
-    let url = match &target {
-        Value::Connection(connection) => shown(&connection.url),
-        other => to_text(other).unwrap_or_default(),
-    };
-    context.step_started(format!("{NAME} {operation} {url} {subject}"));
-    let started = Instant::now();
     let bus = match Bus::connect(&target, timeout).await {
         Ok(bus) => bus,
         Err(error) => return Err(failed(context, error)),
@@ -48,22 +45,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
             .await;
         }
     };
-    match outcome {
-        Ok(fields) => Ok(finished(context, fields)),
-        Err(error) => Err(failed(context, error)),
-    }
-}
-
-fn failed(context: &mut dyn StepContext, error: StepError) -> Halt {
-    context.step_finished(Err(&error));
-    Halt::Step(error)
-}
-
-fn finished(context: &mut dyn StepContext, fields: Vec<(String, FieldValue)>) -> Value {
-    context.step_finished(Ok(()));
-    let kept = record(&fields);
-    context.set_fields(fields);
-    kept
+    finished(context, outcome)
 }
 
 fn headers(config: &NatsConfig) -> Result<async_nats::HeaderMap, StepError> {
@@ -248,14 +230,9 @@ async fn listen(
     }
     let condition = context.condition(UNTIL);
     context.set_fields(Vec::new());
-    let block = context.run_block().await;
-    if let Err(halt) = block {
+    if let Err(halt) = context.run_block().await {
         close(bus, &mut subscriber).await;
-        match &halt {
-            Halt::Failed(failed) => context.block_finished(Some(failed)),
-            Halt::Step(error) => context.step_finished(Err(error)),
-        }
-        return Err(halt);
+        return Err(block_halted(context, halt));
     }
     let within = config.within.unwrap_or(bus.timeout);
     let waited = wait(
@@ -266,42 +243,20 @@ async fn listen(
     )
     .await;
     close(bus, &mut subscriber).await;
-    let outcome = match (silent, waited) {
-        (false, Waited::Matched { message, received }) => {
-            Ok(message::fields(&message, received, started.elapsed()))
-        }
-        (false, Waited::Deadline(seen)) => Err(deadline_error(
-            subject,
-            within,
-            &seen,
-            message::describe,
-            &format!("NATS at {}", bus.shown),
-        )),
-        (true, Waited::Matched { message, received }) => Err(unwanted_error(
-            within,
-            &message::describe(&message),
-            received,
-        )),
-        (true, Waited::Deadline(seen)) => Ok(message::without_message(
-            subject,
-            seen.received,
-            started.elapsed(),
-            None,
-        )),
-        (_, Waited::Closed(seen)) => Err(bus.lost(
-            &format!("while waiting on `{subject}`"),
-            &format!("the subscription ended after {}", count(seen.received)),
-        )),
+    let listening = Listening {
+        address: subject,
+        within,
+        server: format!("NATS at {}", bus.shown),
+        describe: message::describe,
     };
-    match outcome {
-        Ok(fields) => {
-            context.block_finished(None);
-            let kept = record(&fields);
-            context.set_fields(fields);
-            Ok(kept)
-        }
-        Err(error) => Err(failed(context, error)),
-    }
+    let outcome = verdict(
+        silent,
+        waited,
+        &listening,
+        |message, received| message::fields(message, received, started.elapsed()),
+        |received| message::without_message(subject, received, started.elapsed(), None),
+    );
+    listened(context, outcome)
 }
 
 /// The subscription removed, and the server told before the step ends (so a
