@@ -527,7 +527,7 @@ const LAYERS: &[(&str, &str)] = &[
     // of `steps` (`the_runtime_names_no_step_kind`).
     (
         "run",
-        "units mask types failure evidence builtins source os value diagnostics steps::StepKind steps::by_name steps::connection_of steps::context steps::exec steps::schema steps::limits plan history watch",
+        "units mask types failure evidence builtins source os value diagnostics steps::StepKind steps::connection_of steps::context steps::exec steps::schema steps::limits plan history watch",
     ),
     (
         "report",

@@ -535,7 +535,7 @@ impl<'a> Lowerer<'a> {
         let owner = crate::steps::statement_owner(word);
         let parts = owner.map_or(&[][..], |(_, spec)| spec.parts);
         StatementKind::Kind(KindStatement {
-            kind: owner.map_or("", |(kind, _)| kind.name()),
+            kind: owner.map(|(kind, _)| kind),
             word,
             parts: parts
                 .iter()

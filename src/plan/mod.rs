@@ -185,8 +185,9 @@ pub enum StatementKind {
 /// interpreter hands it to its kind (`StepKind::run_statement`), which asks for
 /// its parts by name, evaluated when it needs them.
 pub struct KindStatement {
-    /// The kind whose blocks hold it (`ws`; `StepKind::name`).
-    pub kind: &'static str,
+    /// The kind whose blocks hold it (`ws`), from the registry; `None` when no
+    /// kind of this build holds its word (the interpreter says it cannot run it).
+    pub kind: Option<&'static dyn StepKind>,
     /// The word that begins it (`receive`).
     pub word: &'static str,
     /// Its parts as written, by the names its kind gives them (`until`,

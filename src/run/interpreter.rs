@@ -788,7 +788,7 @@ impl TestContext {
         own: &KindStatement,
         statement: &Statement,
     ) -> Outcome<()> {
-        let Some(kind) = crate::steps::by_name(own.kind) else {
+        let Some(kind) = own.kind else {
             return Err(unsupported_statement(own, statement));
         };
         let mut driven = DrivenStatement {
