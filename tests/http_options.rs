@@ -270,6 +270,30 @@ test "h1" {
     assert!(output.contains("\"HTTP/1.1\""), "{output}");
 }
 
+#[test]
+fn version_http1_0_sends_an_http_1_0_request() {
+    // The server echoes the version of the request it received.
+    let source = r#"param base = "http://127.0.0.1:1"
+test "h10" {
+  GET "{{base}}/version" version "HTTP/1.0"
+  expect body == "HTTP/1.0"
+  expect status == 200
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 0, "{output}");
+    // Without the clause the request is HTTP/1.1, and the same expectation fails.
+    let source = r#"param base = "http://127.0.0.1:1"
+test "h11" {
+  GET "{{base}}/version"
+  expect body == "HTTP/1.0"
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("\"HTTP/1.1\""), "{output}");
+}
+
 // ---------------------------------------------------------------- proxy and resolve
 
 #[test]
@@ -478,6 +502,8 @@ fn defaults_are_checked_as_http_clauses() {
     let source = r#"defaults {
   body "x"
   timeout "5s"
+  version "HTTP/3"
+  proxy "127.0.0.1:3128"
 }
 defaults {
   insecure
@@ -493,6 +519,9 @@ test "t" {
         "`defaults` take no `body`",
         "`timeout` takes a duration",
         "`defaults` is given twice",
+        // The step's own value rules hold in `defaults` too (E0417).
+        "`version` takes \"HTTP/1.0\", \"HTTP/1.1\" or \"HTTP/2\", not \"HTTP/3\"",
+        "`proxy` takes the proxy's URL",
     ] {
         assert!(output.contains(expected), "{expected}:\n{output}");
     }
@@ -510,7 +539,7 @@ fn wrong_option_values_are_compile_errors() {
     let (code, output) = run(source, &[]);
     assert_eq!(code, 2, "{output}");
     for expected in [
-        "`version` takes \"HTTP/1.1\" or \"HTTP/2\", not \"HTTP/3\"",
+        "`version` takes \"HTTP/1.0\", \"HTTP/1.1\" or \"HTTP/2\", not \"HTTP/3\"",
         "`resolve` takes \"host:port:address\"",
         "`proxy` takes the proxy's URL",
         "`key` without `cert`",
@@ -679,6 +708,38 @@ mod tls {
         let (code, output) = run_in(&suite, &source, &[]);
         assert_eq!(code, 1, "{output}");
         assert!(output.contains("t.rit:2"), "{output}");
+    }
+
+    #[test]
+    fn cert_without_key_reads_the_certificate_and_its_key_from_one_file() {
+        let port = tls_server(true);
+        let suite = suite_with_certificates();
+        let authority = authority();
+        let mut both = authority.client.0.to_pem().unwrap();
+        both.extend(authority.client.1.private_key_to_pem_pkcs8().unwrap());
+        std::fs::write(suite.dir.path().join("client-and-key.pem"), both).unwrap();
+        let source = format!(
+            r#"test "one file" {{
+  GET "https://localhost:{port}/" cacert "ca.pem" cert "client-and-key.pem"
+  expect body == "ritc-client"
+}}
+"#
+        );
+        let (code, output) = run_in(&suite, &source, &[]);
+        assert_eq!(code, 0, "{output}");
+        // A file with the certificate alone has no key: the step fails at its
+        // line and says what the file lacks, before any request.
+        let source = format!(
+            r#"test "no key" {{
+  GET "https://localhost:{port}/" cacert "ca.pem" cert "client.pem"
+  expect status == 200
+}}
+"#
+        );
+        let (code, output) = run_in(&suite, &source, &[]);
+        assert_eq!(code, 1, "{output}");
+        assert!(output.contains("t.rit:2"), "{output}");
+        assert!(output.contains("`cert` holds no private key"), "{output}");
     }
 
     #[test]

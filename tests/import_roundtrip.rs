@@ -9,6 +9,9 @@
 //! - `# roundtrip: not translated` (the importer must report a part on stderr;
 //!   such a file is not run under `ritc`, only under Hurl)
 //!
+//! Lines `# variable: name=value` give a variable besides `host` to both tools
+//! (`--variable`, `--param`).
+//!
 //! The declared verdict keeps the comparison honest: a server that answers
 //! nothing useful would make both tools fail alike, and a file that must fail
 //! (a wrong status, JSON value, header, body) shows that the translation keeps
@@ -19,7 +22,8 @@
 //! repeated headers, echoes of the query, the form, the headers and the body
 //! (so a file can assert what was sent), multipart, status codes, and an
 //! endpoint that is ready on its third call (for `retry`), XML, HTML and latin1
-//! (for the queries: `xpath`, `decode`, digests).
+//! (for the queries: `xpath`, `decode`, digests), and the HTTP version of the
+//! request it read (`http1.0`).
 
 mod common;
 
@@ -238,6 +242,12 @@ fn app() -> Router {
         )
         .route("/text", get(|| async { "Hello, world!\nsecond line\n" }))
         .route(
+            "/version",
+            get(|request: axum::extract::Request| async move {
+                format!("{:?}", request.version())
+            }),
+        )
+        .route(
             "/gzip",
             get(|| async {
                 let wire = gzip(product().to_string().as_bytes());
@@ -326,6 +336,15 @@ fn declared(path: &Path, text: &str) -> Verdict {
     }
 }
 
+/// The variables a file declares on lines `# variable: name=value`, given to
+/// Hurl as `--variable` and to `ritc run` as `--param` (besides `host`).
+fn declared_variables(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix("# variable: "))
+        .map(|pair| pair.trim().to_string())
+        .collect()
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -355,10 +374,19 @@ fn hurl() -> Option<String> {
 
 /// `hurl --test --json`: exit 0 is a pass; otherwise the last entry its JSON
 /// lists is the one that failed (Hurl stops a file at its first failing entry).
-fn hurl_verdict(file: &Path, base: &str) -> Result<(Verdict, String), String> {
-    let output = Command::new("hurl")
+fn hurl_verdict(
+    file: &Path,
+    base: &str,
+    variables: &[String],
+) -> Result<(Verdict, String), String> {
+    let mut command = Command::new("hurl");
+    command
         .args(["--test", "--json", "--no-color", "--variable"])
-        .arg(format!("host={base}"))
+        .arg(format!("host={base}"));
+    for variable in variables {
+        command.arg("--variable").arg(variable);
+    }
+    let output = command
         .arg(file)
         .current_dir(file.parent().unwrap())
         .output()
@@ -400,7 +428,12 @@ fn import(file: &Path) -> Result<(String, bool), String> {
 /// fixtures (a Hurl `file,` path is relative to the Hurl file; `read()` and
 /// `file()` to the `.rit` file). A failure is at the step its JSON report
 /// reached last: each Hurl entry is one HTTP step.
-fn ritc_verdict(name: &str, rit: &str, base: &str) -> Result<(Verdict, String), String> {
+fn ritc_verdict(
+    name: &str,
+    rit: &str,
+    base: &str,
+    variables: &[String],
+) -> Result<(Verdict, String), String> {
     let suite = common::suite::Suite::new();
     let fixtures = root().join("tests/import/roundtrip/fixtures");
     let copy = suite.dir.path().join("fixtures");
@@ -409,13 +442,14 @@ fn ritc_verdict(name: &str, rit: &str, base: &str) -> Result<(Verdict, String), 
         std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
     }
     suite.file(&format!("{name}.rit"), rit);
-    let output = suite.run(&[
-        &format!("{name}.rit"),
-        "--param",
-        &format!("host={base}"),
-        "--report",
-        "json=report.json",
-    ]);
+    let file = format!("{name}.rit");
+    let host = format!("host={base}");
+    let mut arguments = vec![file.as_str(), "--param", host.as_str()];
+    for variable in variables {
+        arguments.extend(["--param", variable.as_str()]);
+    }
+    arguments.extend(["--report", "json=report.json"]);
+    let output = suite.run(&arguments);
     let text = common::suite::text(&output);
     match output.status.code() {
         Some(0) => return Ok((Verdict::Pass, text)),
@@ -437,13 +471,14 @@ fn compare(file: &Path, base: &str, with_hurl: bool) -> Vec<String> {
     let name = file.file_stem().unwrap().to_str().unwrap().to_string();
     let text = std::fs::read_to_string(file).unwrap();
     let expected = declared(file, &text);
+    let variables = declared_variables(&text);
     let mut problems = Vec::new();
     if with_hurl {
         let expected_under_hurl = match &expected {
             Verdict::NotTranslated => Verdict::Pass,
             other => other.clone(),
         };
-        match hurl_verdict(file, base) {
+        match hurl_verdict(file, base, &variables) {
             Ok((verdict, _)) if verdict == expected_under_hurl => {}
             Ok((verdict, output)) => problems.push(format!(
                 "{name}: hurl says {verdict:?}, the file declares {expected_under_hurl:?}:\n{output}"
@@ -468,7 +503,7 @@ fn compare(file: &Path, base: &str, with_hurl: bool) -> Vec<String> {
         )),
         (_, false) => {}
     }
-    match ritc_verdict(&name, &rit, base) {
+    match ritc_verdict(&name, &rit, base, &variables) {
         Ok((verdict, _)) if verdict == expected => {}
         Ok((verdict, output)) => problems.push(format!(
             "{name}: ritc says {verdict:?}, the file (and hurl) {expected:?}; the import:\n{rit}\n\

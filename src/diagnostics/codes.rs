@@ -432,12 +432,13 @@ step too: check its spelling. To call a function, write its parentheses: `f(x)`.
 
     INVALID_CLAUSE_VALUE = "E0417", "invalid clause value",
 "A constant given to a clause is not one it takes, and the step would fail when it
-runs: an HTTP step's `version` is \"HTTP/1.1\" or \"HTTP/2\"; a `resolve` entry is
+runs: an HTTP step's `version` is \"HTTP/1.0\", \"HTTP/1.1\" or \"HTTP/2\"; a `resolve` entry is
 \"host:port:address\" (the host as the URL names it, the URL's port, an IP address),
 or a list of them; a `proxy` is the proxy's URL with its scheme (`http`, `https`,
 `socks5`); `key` is the key of the client certificate `cert` gives; `variables` are
-those of the query `graphql` gives. A value computed
-when the test runs is held to the same rules there.";
+those of the query `graphql` gives. The same rules hold for the clauses of a
+`defaults { … }` block. A value computed when the test runs is held to the same
+rules there.";
 
     UNKNOWN_OPERATION = "E0418", "unknown operation",
 "Some kinds of step take a word right after their own that says what the step does

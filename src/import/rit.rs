@@ -205,6 +205,10 @@ pub struct Names {
     captured_in_other_tests: std::collections::BTreeSet<String>,
     /// Spellings read in a test but captured in another one (each once).
     pub shared_between_tests: Vec<String>,
+    /// Spellings that stand unquoted for a whole JSON value (`{"id": {{id}}}`):
+    /// a param of one is `json`, so `--param id=7` sends the number 7, as
+    /// Hurl's `--variable id=7` does, not the text "7".
+    pub json_values: std::collections::BTreeSet<String>,
 }
 
 impl Names {
@@ -533,7 +537,10 @@ pub fn json_expression(value: &serde_json::Value, names: &mut Names) -> Option<S
             number_literal(number.as_f64()?, integral)?
         }
         serde_json::Value::String(text) => match text.strip_prefix(JSON_VARIABLE_SENTINEL) {
-            Some(variable) => names.reference(variable),
+            Some(variable) => {
+                names.json_values.insert(variable.to_string());
+                names.reference(variable)
+            }
             None => string_literal(text, names),
         },
         serde_json::Value::Array(items) => {

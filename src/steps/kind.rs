@@ -5,7 +5,7 @@ use super::StepChecker;
 use super::context::{Halt, StatementContext, StepContext};
 use super::exec::StepExecutor;
 use super::schema::{StatementSpec, StepSchema};
-use crate::syntax::ast::Step;
+use crate::syntax::ast::{Clause, Step};
 use crate::value::Value;
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
@@ -91,6 +91,10 @@ pub trait StepKind: Send + Sync {
     fn takes_defaults(&self) -> bool {
         false
     }
+    /// Its own check rules on the clauses of a `defaults { … }` block (a kind
+    /// that `takes_defaults`): the same rules `check` holds a step's clauses
+    /// to, so that a bad literal value is refused there too (E0417).
+    fn check_defaults(&self, _clauses: &[Clause], _checker: &mut dyn StepChecker) {}
     /// How the hover of its keyword introduces the result record.
     fn result_label(&self) -> &'static str {
         "yields"

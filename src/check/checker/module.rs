@@ -662,16 +662,19 @@ impl<'a> ModuleChecker<'a> {
     /// one (a top-level value may stand in it, never a field of a step); a body
     /// is no default.
     pub(super) fn check_defaults(&mut self, defaults: &DefaultsDef) {
-        let Some(http) = crate::steps::schema_for("http") else {
+        let Some(http) = crate::steps::by_name("http") else {
             return;
         };
         let specs: Vec<OptionSpec> = http
+            .schema()
             .clauses
             .into_iter()
             .filter(|spec| !spec.sets_body && spec.name != "variables")
             .collect();
         let mut body = BodyChecker::new(self, None, usize::MAX);
         body.options(&defaults.options, &specs, "`defaults`");
+        // The kind's own rules on literal values (`version "HTTP/3"`: E0417).
+        http.check_defaults(&defaults.options, &mut body);
         body.finish();
     }
 

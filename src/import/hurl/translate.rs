@@ -125,11 +125,19 @@ impl Importer {
                 "# Hurl variables (`--variable name=value`) are params here: --param name=value.",
             );
             for (spelling, name) in undefined {
+                // Hurl reads `--variable id=7` as the number 7: where the value
+                // stands unquoted in a JSON body, the param is json (`7` → 7,
+                // `true` → true, text that is not JSON → a string).
+                let ty = if self.names.json_values.contains(&spelling) {
+                    "json"
+                } else {
+                    "string"
+                };
                 if spelling == *name {
-                    out.line(format!("param {name}: string"));
+                    out.line(format!("param {name}: {ty}"));
                 } else {
                     out.line(format!(
-                        "param {name}: string  # `{{{{{spelling}}}}}` in the Hurl file"
+                        "param {name}: {ty}  # `{{{{{spelling}}}}}` in the Hurl file"
                     ));
                 }
             }
@@ -179,7 +187,29 @@ impl Importer {
             self.untranslated(out, request.line, &what, &original);
             return;
         }
-        self.depth = if retries(request) { 2 } else { 1 };
+        let skipped = skips(request);
+        self.depth = 1 + usize::from(retries(request)) + usize::from(skipped);
+        // A skipped entry's captures never get a value under Hurl: a later
+        // entry that reads one fails there. They are declared as null before
+        // the `if`, so such a read fails at its use here too (and checks).
+        let mut response = entry.response.clone();
+        if skipped {
+            out.line("# Hurl `skip: true`: this entry is not sent and its asserts do not run.");
+            if let Some(response) = response.as_mut() {
+                for section in response.sections.iter().filter(|s| s.name == "Captures") {
+                    for (_, text) in &section.lines {
+                        if let Some((name, _)) = super::parse::split_key(text) {
+                            let variable = self.names.define(&name);
+                            self.captures.push(variable.clone());
+                            out.line(format!("let {variable} = json(\"null\")"));
+                        }
+                    }
+                }
+                response
+                    .sections
+                    .retain(|section| section.name != "Captures");
+            }
+        }
         let mut step = Lines::default();
         let retry = self.request(&mut step, request);
         for (_, comment) in entry
@@ -189,7 +219,7 @@ impl Importer {
         {
             step.trail(comment);
         }
-        if let Some(response) = &entry.response {
+        if let Some(response) = &response {
             self.response(&mut step, response);
         }
         for (_, comment) in entry
@@ -199,13 +229,22 @@ impl Importer {
         {
             step.line(comment);
         }
-        match retry {
+        let step = match retry {
             Some(retry) => {
-                out.open(format!("{retry} {{"));
-                out.append(step);
-                out.close();
+                let mut wrapped = Lines::default();
+                wrapped.open(format!("{retry} {{"));
+                wrapped.append(step);
+                wrapped.close();
+                wrapped
             }
-            None => out.append(step),
+            None => step,
+        };
+        if skipped {
+            out.open("if false {");
+            out.append(step);
+            out.close();
+        } else {
+            out.append(step);
         }
     }
 
@@ -351,6 +390,14 @@ impl Importer {
                             },
                             // Defined before the request, above.
                             ("variable", _) => {}
+                            // The whole entry is wrapped by `entry` (`skips`).
+                            ("skip", "true" | "false") => {}
+                            ("skip", _) => self.untranslated(
+                                &mut prefix,
+                                option.line,
+                                "`skip` other than `true` or `false`",
+                                &format!("skip: {value}"),
+                            ),
                             (name, _) => self.untranslated(
                                 &mut prefix,
                                 option.line,
@@ -702,7 +749,19 @@ pub(super) fn retries(request: &Request) -> bool {
         })
 }
 
-/// `500` (milliseconds), `500ms`, `2s`, `1m` → a `.rit` duration.
+/// True when the request's `[Options]` say `skip: true` (the last one given).
+/// `skip: {{flag}}` is not read here: it stays a `not translated` option.
+pub(super) fn skips(request: &Request) -> bool {
+    request
+        .sections
+        .iter()
+        .filter(|section| section.name == "Options")
+        .flat_map(|section| &section.pairs)
+        .filter(|pair| pair.key == "skip")
+        .next_back()
+        .is_some_and(|pair| pair.value.trim() == "true")
+}
+
 /// The `[Options]` of an entry that become an `http` step's connection
 /// clauses (`user`, `delay`, `max redirects`, `version`, `proxy`, `resolve`,
 /// `cacert`, `cert`, `key`), gathered first because `max-redirs` means
@@ -755,13 +814,14 @@ impl ConnectionOptions {
                 self.max_redirects = Some(count.to_string());
             }
             ("max-redirs", _) => return Err("this redirect limit (unlimited has no form)".into()),
-            ("http1.1" | "http2", "false") | ("compressed", _) => {
+            ("http1.0" | "http1.1" | "http2", "false") | ("compressed", _) => {
                 // `compressed`: every ritc step asks for compression and decodes it.
             }
+            ("http1.0", "true") => self.clauses.push("version \"HTTP/1.0\"".to_string()),
             ("http1.1", "true") => self.clauses.push("version \"HTTP/1.1\"".to_string()),
             ("http2", "true") => self.clauses.push("version \"HTTP/2\"".to_string()),
-            ("http1.0" | "http3", _) => {
-                return Err(format!("`{name}` (ritc speaks HTTP/1.1 and HTTP/2)"));
+            ("http3", _) => {
+                return Err("`http3` (ritc speaks HTTP/1.0, HTTP/1.1 and HTTP/2: reqwest's HTTP/3 is unstable)".to_string());
             }
             ("proxy", proxy) => {
                 // Hurl, like curl, takes a proxy without a scheme as `http://`.
@@ -802,6 +862,7 @@ impl ConnectionOptions {
     }
 }
 
+/// `500` (milliseconds), `500ms`, `2s`, `1m` → a `.rit` duration.
 pub(super) fn hurl_duration(text: &str) -> Option<String> {
     let text = text.trim();
     if let Ok(millis) = text.parse::<u64>() {

@@ -1,21 +1,25 @@
 //! The `http` step's own check rules: a literal `version` names a version ritc
 //! speaks, a literal `resolve` entry is `host:port:address`, a literal `proxy`
 //! is a URL a proxy can have, `key` comes with `cert` and `variables` with
-//! `graphql`. Values computed when
-//! the test runs are held to the same rules by `HttpStepConfig::read` and the
-//! transport. Pure.
+//! `graphql`; for a step's clauses and for those of a `defaults { … }` block
+//! alike. Values computed when the test runs are held to the same rules by
+//! `HttpStepConfig::read` and the transport. Pure.
 
 use super::config::{CERT, GRAPHQL, KEY, PROXY, RESOLVE, VARIABLES, VERSION};
 use super::transport::{HttpVersion, Resolve};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::steps::StepChecker;
-use crate::syntax::ast::{Clause, ClauseArguments, Expr, ExprKind, Step};
+use crate::syntax::ast::{Clause, ClauseArguments, Expr, ExprKind};
 
-pub fn check(step: &Step, checker: &mut dyn StepChecker) {
-    let named = |name: &str| step.clauses.iter().find(|clause| clause.name.name == name);
+pub fn check(clauses: &[Clause], checker: &mut dyn StepChecker) {
+    let named = |name: &str| clauses.iter().find(|clause| clause.name.name == name);
     for (text, expr) in literals(named(VERSION)) {
         if let Err(message) = HttpVersion::named(&text) {
-            checker.report(invalid(expr, message, "write \"HTTP/1.1\" or \"HTTP/2\""));
+            checker.report(invalid(
+                expr,
+                message,
+                "write \"HTTP/1.0\", \"HTTP/1.1\" or \"HTTP/2\" (HTTP/3 is not spoken)",
+            ));
         }
     }
     for (text, expr) in literals(named(RESOLVE)) {

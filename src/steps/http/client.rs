@@ -653,10 +653,13 @@ pub fn prepare_request(
         headers.append(header_name, header_value);
     }
     // Headers go first so that `json` and `form` keep a content type the script gave.
-    let builder = client
+    let mut builder = client
         .request(method, url)
         .headers(headers)
         .timeout(request.timeout);
+    if request.transport.version == Some(super::transport::HttpVersion::Http10) {
+        builder = builder.version(reqwest::Version::HTTP_10);
+    }
     let builder = match &request.body {
         RequestBody::None => builder,
         RequestBody::Json(value) => builder.json(value),

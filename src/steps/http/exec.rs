@@ -128,13 +128,10 @@ fn transport(config: &HttpStepConfig, base_dir: &Path) -> Result<Transport, Step
             key: read("key", key)?,
         }),
         // One PEM file that holds the certificate and its key.
-        (Some(cert), None) => {
-            let both = read("cert", cert)?;
-            Some(ClientIdentity {
-                certificate: both.clone(),
-                key: both,
-            })
-        }
+        (Some(cert), None) => Some(
+            ClientIdentity::from_one_file(&read("cert", cert)?)
+                .map_err(|message| StepError::new(StepErrorKind::Usage, message))?,
+        ),
         (None, Some(_)) => {
             return Err(StepError::new(
                 StepErrorKind::Usage,

@@ -8,7 +8,7 @@ use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
 use crate::steps::schema::{OptionSpec, Shape, StepSchema, TargetText};
 use crate::steps::{StepChecker, StepKind};
-use crate::syntax::ast::Step;
+use crate::syntax::ast::{Clause, Step};
 use crate::types::Type;
 use std::sync::Arc;
 
@@ -28,11 +28,15 @@ impl StepKind for Http {
     }
 
     fn check(&self, step: &Step, checker: &mut dyn StepChecker) {
-        super::check::check(step, checker);
+        super::check::check(&step.clauses, checker);
     }
 
     fn takes_defaults(&self) -> bool {
         true
+    }
+
+    fn check_defaults(&self, clauses: &[Clause], checker: &mut dyn StepChecker) {
+        super::check::check(clauses, checker);
     }
 
     fn executor(&self) -> Option<Arc<dyn StepExecutor>> {
@@ -72,7 +76,7 @@ pub fn step_clauses() -> Vec<OptionSpec> {
         OptionSpec::value(MAX_REDIRECTS, vec![Type::Int])
             .about("`max redirects N`: follow redirects, at most N"),
         OptionSpec::value(VERSION, vec![Type::String]).about(
-            "`version \"HTTP/2\"` or `\"HTTP/1.1\"`: speak only that version (h2c over plain HTTP)",
+            "`version \"HTTP/2\"`, `\"HTTP/1.1\"` or `\"HTTP/1.0\"`: speak only that version (h2c over plain HTTP)",
         ),
         OptionSpec::value(PROXY, vec![Type::String])
             .about("`proxy URL`: send the request through this proxy"),

@@ -16,7 +16,10 @@ use crate::failure::Cause;
 /// The HTTP version a step asks for (`version "HTTP/2"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HttpVersion {
-    /// HTTP/1.1 only (`"HTTP/1.1"`; `"HTTP/1.0"` is read as it: reqwest speaks 1.1).
+    /// HTTP/1.0: the request line says `HTTP/1.0` (no keep-alive unless the
+    /// server offers it), as curl's and Hurl's `--http1.0`.
+    Http10,
+    /// HTTP/1.1 only.
     Http1,
     /// HTTP/2 only: over TLS as negotiated, over plain `http://` with prior
     /// knowledge (h2c, no `Upgrade`).
@@ -27,10 +30,11 @@ impl HttpVersion {
     /// The version a `version` clause names; the words it takes otherwise.
     pub fn named(text: &str) -> Result<HttpVersion, String> {
         match text.trim().to_ascii_uppercase().as_str() {
-            "HTTP/1.1" | "HTTP/1.0" | "HTTP/1" => Ok(HttpVersion::Http1),
+            "HTTP/1.0" => Ok(HttpVersion::Http10),
+            "HTTP/1.1" | "HTTP/1" => Ok(HttpVersion::Http1),
             "HTTP/2" | "HTTP/2.0" => Ok(HttpVersion::Http2),
             _ => Err(format!(
-                "`version` takes \"HTTP/1.1\" or \"HTTP/2\", not {text:?}"
+                "`version` takes \"HTTP/1.0\", \"HTTP/1.1\" or \"HTTP/2\", not {text:?}"
             )),
         }
     }
@@ -71,6 +75,51 @@ pub struct ClientIdentity {
     pub key: Vec<u8>,
 }
 
+impl ClientIdentity {
+    /// A certificate and its key from one PEM file (`cert` without `key`, as
+    /// curl's `--cert` takes one): the `PRIVATE KEY` block is the key, the other
+    /// blocks the certificate and its chain. TLS wants them apart.
+    pub fn from_one_file(pem: &[u8]) -> Result<ClientIdentity, String> {
+        let text = String::from_utf8_lossy(pem);
+        let mut certificate = String::new();
+        let mut key = String::new();
+        let mut rest = text.as_ref();
+        while let Some(start) = rest.find("-----BEGIN ") {
+            let block = &rest[start..];
+            let label_end = block["-----BEGIN ".len()..]
+                .find("-----")
+                .map_or(block.len(), |end| end + "-----BEGIN ".len());
+            let label = &block["-----BEGIN ".len()..label_end];
+            let end_marker = format!("-----END {label}-----");
+            let Some(end) = block.find(&end_marker) else {
+                break;
+            };
+            let whole = &block[..end + end_marker.len()];
+            let into = if label.contains("PRIVATE KEY") {
+                &mut key
+            } else {
+                &mut certificate
+            };
+            into.push_str(whole);
+            into.push('\n');
+            rest = &block[end + end_marker.len()..];
+        }
+        if certificate.is_empty() {
+            return Err("`cert` holds no PEM certificate".to_string());
+        }
+        if key.is_empty() {
+            return Err(
+                "`cert` holds no private key: give it in the same file or with `key \"client.key\"`"
+                    .to_string(),
+            );
+        }
+        Ok(ClientIdentity {
+            certificate: certificate.into_bytes(),
+            key: key.into_bytes(),
+        })
+    }
+}
+
 /// What a step asks of the connection beyond its URL; `Default`: nothing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Transport {
@@ -97,7 +146,7 @@ impl Transport {
         mut builder: reqwest::ClientBuilder,
     ) -> Result<reqwest::ClientBuilder, HttpError> {
         match self.version {
-            Some(HttpVersion::Http1) => builder = builder.http1_only(),
+            Some(HttpVersion::Http10 | HttpVersion::Http1) => builder = builder.http1_only(),
             Some(HttpVersion::Http2) => builder = builder.http2_prior_knowledge(),
             None => {}
         }
@@ -213,9 +262,29 @@ mod tests {
     }
 
     #[test]
+    fn one_file_splits_into_the_certificate_and_its_key() {
+        let pem = "junk\n-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n\
+                   -----BEGIN PRIVATE KEY-----\nBBB\n-----END PRIVATE KEY-----\n";
+        let identity = ClientIdentity::from_one_file(pem.as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(identity.certificate).unwrap(),
+            "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n"
+        );
+        assert_eq!(
+            String::from_utf8(identity.key).unwrap(),
+            "-----BEGIN PRIVATE KEY-----\nBBB\n-----END PRIVATE KEY-----\n"
+        );
+        let certificate_only = "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n";
+        let error = ClientIdentity::from_one_file(certificate_only.as_bytes()).unwrap_err();
+        assert!(error.contains("holds no private key"), "{error}");
+        assert!(ClientIdentity::from_one_file(b"nothing").is_err());
+    }
+
+    #[test]
     fn reads_version_names() {
         assert_eq!(HttpVersion::named("HTTP/2"), Ok(HttpVersion::Http2));
         assert_eq!(HttpVersion::named("http/1.1"), Ok(HttpVersion::Http1));
+        assert_eq!(HttpVersion::named("HTTP/1.0"), Ok(HttpVersion::Http10));
         assert!(HttpVersion::named("HTTP/3").is_err());
     }
 }
