@@ -757,8 +757,7 @@ pub(super) fn skips(request: &Request) -> bool {
         .iter()
         .filter(|section| section.name == "Options")
         .flat_map(|section| &section.pairs)
-        .filter(|pair| pair.key == "skip")
-        .next_back()
+        .rfind(|pair| pair.key == "skip")
         .is_some_and(|pair| pair.value.trim() == "true")
 }
 
