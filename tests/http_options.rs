@@ -177,6 +177,69 @@ test "auth" {
 }
 
 #[test]
+fn netrc_sends_the_hosts_entry_as_basic_auth_and_never_shows_it() {
+    let suite = Suite::new();
+    suite.file(
+        "creds.netrc",
+        "machine other.test login eve password not-this-one\n\
+         machine 127.0.0.1\n  login ann\n  password s3cret-pass\n",
+    );
+    let source = r#"param base = "http://127.0.0.1:1"
+test "netrc" {
+  GET "{{base}}/auth" netrc "creds.netrc"
+  expect status == 200
+  expect body == "wrong on purpose"
+}
+"#;
+    let (code, output) = run_in(&suite, source, &["-v"]);
+    // The server accepted the entry of its host (status held), and the echo is masked.
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("expect body =="), "{output}");
+    assert!(!output.contains("s3cret-pass"), "{output}");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(USER);
+    assert!(!output.contains(&encoded), "{output}");
+    assert!(output.contains("> authorization: Basic ***"), "{output}");
+}
+
+#[test]
+fn a_netrc_without_the_hosts_entry_or_with_a_wrong_one_is_refused() {
+    let suite = Suite::new();
+    suite.file(
+        "other.netrc",
+        "machine other.test login ann password s3cret-pass\n",
+    );
+    suite.file(
+        "wrong.netrc",
+        "machine 127.0.0.1 login ann password not-the-password\n",
+    );
+    for file in ["other.netrc", "wrong.netrc"] {
+        let source = format!(
+            r#"param base = "http://127.0.0.1:1"
+test "netrc" {{
+  GET "{{{{base}}}}/auth" netrc "{file}"
+  expect status == 200
+}}
+"#
+        );
+        let (code, output) = run_in(&suite, &source, &[]);
+        assert_eq!(code, 1, "{file}: {output}");
+        assert!(output.contains("401"), "{file}: {output}");
+        assert!(output.contains("t.rit:4"), "{file}: {output}");
+    }
+    // A file that cannot be read fails the step at its line, naming it.
+    let source = r#"param base = "http://127.0.0.1:1"
+test "netrc" {
+  GET "{{base}}/auth" netrc "missing.netrc"
+  expect status == 200
+}
+"#;
+    let (code, output) = run_in(&suite, source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("`netrc`: cannot read"), "{output}");
+    assert!(output.contains("t.rit:3"), "{output}");
+}
+
+#[test]
 fn an_authorization_header_wins_over_user() {
     let source = r#"param base = "http://127.0.0.1:1"
 test "auth" {

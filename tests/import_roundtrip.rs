@@ -172,6 +172,15 @@ async fn me(headers: HeaderMap) -> Response {
     Json(json!({ "id": 42, "name": "ada" })).into_response()
 }
 
+/// 200 for basic auth as `ada:lovelace` (what fixtures/creds.netrc gives), else 401.
+async fn basic(headers: HeaderMap) -> StatusCode {
+    let expected = "Basic YWRhOmxvdmVsYWNl";
+    match headers.get(header::AUTHORIZATION) {
+        Some(value) if value.as_bytes() == expected.as_bytes() => StatusCode::OK,
+        _ => StatusCode::UNAUTHORIZED,
+    }
+}
+
 /// 200 when the jar sent back the cookie `/login` set, else 401.
 async fn session(headers: HeaderMap) -> Response {
     let cookie = headers
@@ -267,6 +276,7 @@ fn app() -> Router {
         .route("/echo/multipart", post(echo_multipart))
         .route("/login", post(login))
         .route("/me", get(me))
+        .route("/basic", get(basic))
         .route("/session", get(session))
         .route(
             "/flaky/reset",

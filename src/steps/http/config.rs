@@ -2,7 +2,7 @@
 //! names of its clauses, which `request_clauses` declares and `HttpConfig::read`
 //! alone reads, so the two cannot drift (the test below); and the clauses only an
 //! `http` step takes (`user`, `delay`, `max redirects`, `version`, `proxy`,
-//! `resolve`, `cacert`, `cert`, `key`: `step_clauses`, read by
+//! `resolve`, `cacert`, `cert`, `key`, `netrc`: `step_clauses`, read by
 //! `HttpStepConfig::read`).
 
 use super::client::{MultipartField, RequestBody};
@@ -31,6 +31,7 @@ pub const RESOLVE: &str = "resolve";
 pub const CACERT: &str = "cacert";
 pub const CERT: &str = "cert";
 pub const KEY: &str = "key";
+pub const NETRC: &str = "netrc";
 
 /// An `http` step's clauses, evaluated: its request's, and those of the step
 /// alone (a `load` takes none of them).
@@ -51,6 +52,9 @@ pub struct HttpStepConfig {
     pub cacert: Option<String>,
     pub cert: Option<String>,
     pub key: Option<String>,
+    /// `netrc "path"`: basic auth from the file's entry for the URL's host
+    /// (`~/` is the home folder), unless `user` is given.
+    pub netrc: Option<String>,
 }
 
 impl HttpStepConfig {
@@ -102,6 +106,7 @@ impl HttpStepConfig {
             cacert: clauses.text(CACERT)?,
             cert: clauses.text(CERT)?,
             key: clauses.text(KEY)?,
+            netrc: clauses.text(NETRC)?,
         })
     }
 }

@@ -39,6 +39,10 @@ impl StepExecutor for HttpExecutor {
             request.transport = transport;
             if let Some(user) = &config.user {
                 basic_auth(&mut request, user, &input.secrets);
+            } else if let Some(path) = &config.netrc
+                && let Some(user) = netrc_user(path, &request.url, &input.base_dir)?
+            {
+                basic_auth(&mut request, &user, &input.secrets);
             }
             if let Some(delay) = config.delay {
                 tokio::time::sleep(delay).await;
@@ -108,6 +112,29 @@ fn basic_auth(request: &mut HttpRequest, user: &str, secrets: &crate::mask::Mask
             super::url_credentials::basic_authorization(user),
         ));
     }
+}
+
+/// `netrc "path"`: the `login:password` the file gives the URL's host (or its
+/// `default` entry); `None` when it gives none, as curl sends nothing then. The
+/// path is relative to the step's file's folder; `~/` is the home folder.
+fn netrc_user(path: &str, url: &str, base_dir: &Path) -> Result<Option<String>, StepError> {
+    let full = match path.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(|home| Path::new(&home).join(rest))
+            .unwrap_or_else(|| base_dir.join(path)),
+        None => base_dir.join(path),
+    };
+    let text = std::fs::read_to_string(&full).map_err(|error| {
+        StepError::new(
+            StepErrorKind::Usage,
+            format!("`netrc`: cannot read {}: {error}", full.display()),
+        )
+    })?;
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_string))
+        .unwrap_or_default();
+    Ok(super::netrc::credentials_for(&text, &host))
 }
 
 /// What the step asks of the connection; the certificate files are read here,

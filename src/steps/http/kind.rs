@@ -2,7 +2,7 @@
 
 use super::config::{
     BODY, CACERT, CERT, DELAY, FOLLOW_REDIRECTS, FORM, GRAPHQL, HEADERS, INSECURE, JSON, KEY,
-    MAX_REDIRECTS, MULTIPART, PROXY, QUERY, RESOLVE, USER, VARIABLES, VERSION,
+    MAX_REDIRECTS, MULTIPART, NETRC, PROXY, QUERY, RESOLVE, USER, VARIABLES, VERSION,
 };
 use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
@@ -89,6 +89,9 @@ pub fn step_clauses() -> Vec<OptionSpec> {
             .about("`cert \"client.pem\"`: present this client certificate"),
         OptionSpec::value(KEY, vec![Type::String])
             .about("`key \"client.key\"`: the client certificate's key (PKCS#8 PEM)"),
+        OptionSpec::value(NETRC, vec![Type::String]).about(
+            "`netrc \"~/.netrc\"`: HTTP basic auth from the netrc file's entry for the URL's host, masked in every output",
+        ),
     ]
 }
 

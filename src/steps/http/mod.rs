@@ -4,7 +4,8 @@
 //! `timed_connector`, which tells connecting apart from waiting,
 //! `content_coding` for compressed bodies, `url_credentials`, and `transport`
 //! for what a step asks of the connection: proxy, `resolve`, version,
-//! certificates); `load` and `ws` use these too.
+//! certificates; `netrc`, the credentials a netrc file gives a host); `load` and
+//! `ws` use these too.
 
 mod check;
 pub mod client;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod content_coding;
 pub mod exec;
 mod kind;
+mod netrc;
 mod plain;
 mod response;
 mod timed_connector;
