@@ -613,3 +613,48 @@ test "t" {
         .unwrap();
     assert!(output.status.success(), "{}", text(&output));
 }
+
+/// The seed's pattern end to end: the demo service publishes `order.created` to
+/// RabbitMQ (`EVENTS_URL`) when an order is placed over HTTP, and a `.rit` test
+/// sees it, its queue bound before the order is placed.
+#[test]
+fn an_order_placed_over_http_is_seen_on_rabbitmq() {
+    let s = prefix();
+    let body = format!(
+        r#"
+param demo = "{demo}"
+param port = {port}
+param inventory_port = {inventory_port}
+param base = "http://127.0.0.1:{{{{port}}}}"
+param inventory = "http://127.0.0.1:{{{{inventory_port}}}}"
+param db_url = "sqlite://{{{{temp_dir()}}}}/demo.db?mode=rwc"
+
+service inventory_api = "{{{{demo}}}} inventory --port {{{{inventory_port}}}}" {{
+  ready http "{{{{inventory}}}}/health" within 60s
+}}
+
+service api = "{{{{demo}}}} serve --port {{{{port}}}} --inventory-url {{{{inventory}}}}" {{
+  env {{ DATABASE_URL: db_url, EVENTS_URL: amqp_url }}
+  ready http "{{{{base}}}}/health" within 60s
+}}
+
+test "an order is announced" {{
+  let product = "gadget-{{{{s}}}}"
+  amqp subscribe mq "order.created" exchange "amq.topic" until json.product == product within 5s {{
+    POST "{{{{base}}}}/api/orders" json {{ product: product, quantity: 3 }}
+    expect status == 201
+  }}
+  expect json.quantity == 3
+  expect json.orderId exists
+  expect properties.content_type == "application/json"
+  expect properties.delivery_mode == 2
+}}
+"#,
+        demo = common::demo::demo_binary().display(),
+        port = common::ports::free_port(),
+        inventory_port = common::ports::free_port(),
+    );
+    let (code, output) = run(&s, &body);
+    assert_eq!(code, Some(0), "{output}");
+    assert!(output.contains("1 passed"), "{output}");
+}

@@ -4,6 +4,7 @@
 mod api;
 mod auth;
 mod db;
+mod events;
 mod http_error;
 mod inventory;
 mod json_body;
@@ -26,7 +27,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the API (reads DATABASE_URL and TWILIO_AUTH_TOKEN from the environment).
+    /// Run the API (reads DATABASE_URL, TWILIO_AUTH_TOKEN and EVENTS_URL from the
+    /// environment).
     Serve {
         /// Port to listen on, on 127.0.0.1; 0 picks a free one.
         #[arg(long, default_value_t = 3000)]
@@ -74,10 +76,15 @@ async fn serve(port: u16, inventory_url: String) -> Result<(), String> {
     let twilio_auth_token = std::env::var("TWILIO_AUTH_TOKEN")
         .ok()
         .filter(|token| !token.is_empty());
+    // Where `order.created` goes: amqp://, nats:// or mqtt://; unset or empty, nowhere.
+    let events = match std::env::var("EVENTS_URL") {
+        Ok(url) if !url.is_empty() => Some(events::Publisher::from_url(&url)?),
+        _ => None,
+    };
     let database = db::Database::connect(&database_url)
         .await
         // The URL is left out of the message: it may hold a password.
         .map_err(|error| format!("cannot open the database: {error}"))?;
-    let state = api::AppState::new(database, inventory_url, twilio_auth_token)?;
+    let state = api::AppState::new(database, inventory_url, twilio_auth_token, events)?;
     server::run(port, api::router(state)).await
 }

@@ -1,5 +1,7 @@
-//! Orders: stored at once, then passed on to the inventory service in the
-//! background, so that a test has to wait for the effect ("eventually").
+//! Orders: stored at once, then announced as `order.created` to the broker
+//! `EVENTS_URL` names (if any) and passed on to the inventory service, both in
+//! the background, so that a test has to wait for the effect ("eventually" or a
+//! broker subscription opened before the order).
 
 use std::io::Write;
 use std::time::Duration;
@@ -11,6 +13,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::AppState;
+use crate::events::{ORDER_CREATED, Publisher};
 use crate::http_error::HttpError;
 use crate::json_body::JsonObject;
 
@@ -27,8 +30,30 @@ pub async fn create(
     let product = fields.required_string("product")?.to_string();
     let quantity = fields.required_positive_integer("quantity")?;
     let order_id = state.database.insert_order(&product, quantity).await?;
+    if let Some(events) = state.events.clone() {
+        let event = json!({ "orderId": order_id, "product": product, "quantity": quantity });
+        tokio::spawn(announce(events, order_id, event));
+    }
     tokio::spawn(take_from_inventory(state, order_id, product, quantity));
     Ok((StatusCode::CREATED, Json(json!({ "orderId": order_id }))))
+}
+
+/// Publishes the order's `order.created` event, and logs how that went (as the
+/// inventory call does: no client waits for it).
+async fn announce(events: Publisher, order_id: i64, event: Value) {
+    let outcome = match events
+        .publish(ORDER_CREATED, event.to_string().into_bytes())
+        .await
+    {
+        Ok(()) => format!("published {ORDER_CREATED} to {}", events.shown()),
+        Err(why) => format!(
+            "could not publish {ORDER_CREATED} to {}: {why}",
+            events.shown()
+        ),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "order {order_id}: {outcome}");
+    let _ = stdout.flush();
 }
 
 /// Tells the inventory to take `quantity` off `product`, and logs how that went: the

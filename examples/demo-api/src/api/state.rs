@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::auth::TokenSigner;
 use crate::db::Database;
+use crate::events::Publisher;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,6 +17,8 @@ pub struct AppState {
     pub inventory_url: Arc<str>,
     /// One client for all calls to the inventory, so connections are reused.
     pub http: reqwest::Client,
+    /// Where an order's `order.created` event goes (`EVENTS_URL`), if anywhere.
+    pub events: Option<Publisher>,
 }
 
 impl AppState {
@@ -23,6 +26,7 @@ impl AppState {
         database: Database,
         inventory_url: String,
         twilio_auth_token: Option<String>,
+        events: Option<Publisher>,
     ) -> Result<AppState, String> {
         Ok(AppState {
             database,
@@ -30,6 +34,7 @@ impl AppState {
             twilio_auth_token: twilio_auth_token.map(Arc::from),
             inventory_url: Arc::from(inventory_url.trim_end_matches('/')),
             http: reqwest::Client::new(),
+            events,
         })
     }
 }

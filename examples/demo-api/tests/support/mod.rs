@@ -52,11 +52,22 @@ impl Drop for Service {
 }
 
 /// `rit-demo serve` on a free port, with a fresh SQLite file unless `database_url`
-/// is given.
+/// is given, publishing no events.
 pub fn start_api(
     database_url: Option<&str>,
     inventory_url: &str,
     twilio_auth_token: Option<&str>,
+) -> Service {
+    start_api_publishing(database_url, inventory_url, twilio_auth_token, None)
+}
+
+/// `rit-demo serve` as [`start_api`] starts it, publishing its events to the
+/// broker of `events_url` (`EVENTS_URL`) when given.
+pub fn start_api_publishing(
+    database_url: Option<&str>,
+    inventory_url: &str,
+    twilio_auth_token: Option<&str>,
+    events_url: Option<&str>,
 ) -> Service {
     let (database_url, data) = match database_url {
         Some(url) => (url.to_string(), None),
@@ -70,9 +81,13 @@ pub fn start_api(
     command
         .args(["serve", "--port", "0", "--inventory-url", inventory_url])
         .env("DATABASE_URL", &database_url)
-        .env_remove("TWILIO_AUTH_TOKEN");
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env_remove("EVENTS_URL");
     if let Some(token) = twilio_auth_token {
         command.env("TWILIO_AUTH_TOKEN", token);
+    }
+    if let Some(url) = events_url {
+        command.env("EVENTS_URL", url);
     }
     let mut service = start(command);
     service._data = data;
