@@ -551,7 +551,13 @@ impl<'a> Lowerer<'a> {
         // `headers`) is one of its options; the others are the block's own.
         let kind = crate::steps::of_step(&step.kind);
         let clause_names: Vec<&str> = kind
-            .map(|kind| kind.schema().clauses.iter().map(|spec| spec.name).collect())
+            .map(|kind| {
+                crate::steps::schema::of(kind)
+                    .clauses
+                    .iter()
+                    .map(|spec| spec.name)
+                    .collect()
+            })
             .unwrap_or_default();
         let (block_clauses, block_options): (Vec<&ast::Clause>, Vec<&ast::Clause>) = step
             .options
@@ -603,7 +609,7 @@ impl<'a> Lowerer<'a> {
                 ast::StepKind::Http(method) | ast::StepKind::Load(method) => Some(method.as_str()),
                 // The checker refused an operation its kind does not declare.
                 _ => step.operation.as_ref().and_then(|operation| {
-                    let schema = kind?.schema();
+                    let schema = crate::steps::schema::of(kind?);
                     Some(schema.operation(&operation.name)?.word)
                 }),
             },

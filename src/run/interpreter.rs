@@ -947,7 +947,7 @@ impl TestContext {
         let Some(executor) = shared.executors.get(kind.name()) else {
             return Err(unsupported_step(step));
         };
-        let target = match kind.schema().target_text {
+        let target = match crate::steps::schema::of(kind).target_text {
             TargetText::Shell => Value::String(self.text(&step.target, TextContext::Shell).await?),
             TargetText::Url => Value::String(self.text(&step.target, TextContext::Url).await?),
             TargetText::Plain => self.evaluate(&step.target).await?,
@@ -1194,7 +1194,7 @@ fn step_description(kind: &dyn StepKind, method: Option<&str>, target: &Value) -
 /// Whether the clause called `name` is a condition the kind evaluates per
 /// candidate (`ValueSpec::Condition`), which is never evaluated with the others.
 fn is_condition(kind: &dyn crate::steps::StepKind, name: &str) -> bool {
-    kind.schema().clauses.iter().any(|spec| {
+    crate::steps::schema::of(kind).clauses.iter().any(|spec| {
         spec.name == name && matches!(spec.value, crate::steps::schema::ValueSpec::Condition(_))
     })
 }

@@ -68,8 +68,8 @@ pub fn own_statement(step: &ast::Step) -> Option<(&'static dyn StepKind, Stateme
 }
 
 /// The schema of every step kind, by the name the AST uses (`StepKind::backend_name`).
-pub fn schema_for(kind: &str) -> Option<StepSchema> {
-    by_name(kind).map(|kind| kind.schema())
+pub fn schema_for(kind: &str) -> Option<&'static StepSchema> {
+    by_name(kind).map(super::schema::of)
 }
 
 /// The connection values the kinds declare (`StepSchema::connection`), each
@@ -121,7 +121,7 @@ pub fn all_result_fields() -> Vec<(&'static str, &'static str)> {
     KINDS
         .iter()
         .flat_map(|kind| {
-            let schema = kind.schema();
+            let schema = super::schema::of(*kind);
             schema
                 .result
                 .iter()

@@ -1,8 +1,31 @@
 //! What a step kind declares about its steps, for the checker: the clauses it takes,
 //! the options of its block, and the fields of its result record. Pure data.
 
+use super::StepKind;
 pub use super::connection::ConnectionSpec;
 use crate::types::Type;
+use std::sync::OnceLock;
+
+/// A kind's schema, made once per process. A kind builds its `StepSchema` anew at
+/// each `StepKind::schema` call (vectors of clauses and fields), and the checker,
+/// the planner and the interpreter each read it for every step: building and
+/// dropping them was 9% of the instructions of a 1,000-step run
+/// (docs/performance.md). Everything but a kind's own tests reads it here.
+pub fn of(kind: &dyn StepKind) -> &'static StepSchema {
+    static SCHEMAS: OnceLock<Vec<StepSchema>> = OnceLock::new();
+    let kinds = super::registry();
+    let schemas = SCHEMAS.get_or_init(|| kinds.iter().map(|kind| kind.schema()).collect());
+    match kinds
+        .iter()
+        .position(|known| known.name() == kind.name())
+        .and_then(|at| schemas.get(at))
+    {
+        Some(schema) => schema,
+        // Every kind is in the registry, so this is not reached; a kind outside
+        // it would get a schema of its own, kept for the process.
+        None => Box::leak(Box::new(kind.schema())),
+    }
+}
 
 #[derive(Clone, Debug)]
 pub enum ValueSpec {

@@ -12,7 +12,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             return Type::Unknown;
         }
         let kind = steps::of_step(&step.kind);
-        let Some(schema) = kind.map(|kind| kind.schema()) else {
+        let Some(schema) = kind.map(steps::schema::of) else {
             if let StepKind::Named(word) = &step.kind {
                 self.unknown_step_kind(word, step.keyword_span);
             }
@@ -53,10 +53,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             self.raw_body(&step.clauses);
         }
         if let Some(kind) = kind {
-            self.shape(step, kind, &schema);
+            self.shape(step, kind, schema);
         }
         let Some(block) = &step.block else {
-            self.set_fields(&schema, step.span);
+            self.set_fields(schema, step.span);
             return schema.result_type();
         };
         // The block's statements, its kind's own among them, see no step's
@@ -70,7 +70,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             self.clear_fields(NoFieldsReason::AfterWs);
             return Type::Unknown;
         }
-        self.set_fields(&schema, step.span);
+        self.set_fields(schema, step.span);
         schema.result_type()
     }
 
@@ -224,7 +224,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.clear_fields(NoFieldsReason::NoStep);
                 self.push_scope();
                 if let Some(http) = steps::schema_for("http") {
-                    self.set_fields(&http, clause.span);
+                    self.set_fields(http, clause.span);
                 }
                 self.record_fields_from(clause.span.file, clause.span.start);
                 for condition in conditions {
@@ -254,7 +254,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.clear_fields(NoFieldsReason::NoStep);
                 self.push_scope();
                 if let Some(schema) = steps::schema_for(kind) {
-                    self.set_fields(&schema, clause.span);
+                    self.set_fields(schema, clause.span);
                 }
                 self.record_fields_from(clause.span.file, clause.span.start);
                 self.condition(condition, &format!("`{name}`"));

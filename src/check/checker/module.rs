@@ -668,8 +668,9 @@ impl<'a> ModuleChecker<'a> {
         let specs: Vec<OptionSpec> = http
             .schema()
             .clauses
-            .into_iter()
+            .iter()
             .filter(|spec| !spec.sets_body && spec.name != "variables")
+            .cloned()
             .collect();
         let mut body = BodyChecker::new(self, None, usize::MAX);
         body.options(&defaults.options, &specs, "`defaults`");
