@@ -1,10 +1,12 @@
 //! Run history (issue 24 bullet 3) against a real server whose answers the test
 //! changes between runs: a steady history gives no warning at all; a retried
-//! test's time is not compared; a failure after passes is new, and a second one known; an
-//! answer three times slower than usual is a regression; passed/failed/passed is
-//! flaky; every finding is a warning of the reports but never changes the
-//! status. `--no-history` and shard runs record nothing, `ritc merge` records
-//! the merged run, `ritc history` lists and prunes.
+//! test's time is not compared; a failure after passes is new, and a second one
+//! known; an answer three times slower than usual is a regression;
+//! passed/failed/passed is flaky; a load seven times slower than its recent runs
+//! is a regression of its p99 and throughput; every finding is a warning of the
+//! reports (and recommended once per test) but never changes the status.
+//! `--no-history` and shard runs record nothing, `ritc merge` records the merged
+//! run, `ritc history` lists and prunes.
 
 use axum::Router;
 use axum::extract::State;
@@ -329,4 +331,48 @@ fn shards_record_nothing_and_their_merge_records_one_run() {
     .unwrap();
     assert_eq!(entry["format"], "ritc-history/1");
     assert_eq!(entry["tests"].as_array().unwrap().len(), 2, "{entry}");
+}
+
+/// A load's p99 and throughput against the median of its recent green runs:
+/// three steady runs find nothing; a run whose every answer takes seven times
+/// as long is a regression of the load's p99 and of its throughput, with the
+/// figures, and one recommendation names the test once.
+#[test]
+fn a_loads_p99_and_throughput_against_its_recent_runs() {
+    let project = Project::new();
+    std::fs::write(
+        project.folder.path().join("suite.rit"),
+        "suite \"History\"\nparam base = \"http://127.0.0.1:1\"\n\ntest \"pressure\" {\n  load GET \"{{base}}/changing\" {\n    concurrency 2\n    requests 6\n  }\n  expect succeeded == 6\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(project.folder.path().join(".ritc/history")).unwrap();
+    project.answers(&[200], BASE_DELAY_MS);
+    for run in 1..=3 {
+        let (code, warnings, _, printed) = project.run(&[]);
+        assert_eq!(code, Some(0), "{printed}");
+        assert!(warnings.is_empty(), "run {run}: {warnings:?}\n{printed}");
+        assert!(project.recommendations().is_empty(), "run {run}");
+    }
+    project.answers(&[200], 7 * BASE_DELAY_MS);
+    let (code, warnings, status, printed) = project.run(&[]);
+    assert_eq!(code, Some(0), "{printed}");
+    assert_eq!(status, "PASSED", "a finding never changes the status");
+    assert!(
+        warnings.iter().any(|warning| warning
+            .starts_with("regression: the load of `History / pressure` had a p99 of ")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|warning| warning
+                .starts_with("regression: the load of `History / pressure` reached ")),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        project.recommendations(),
+        [
+            "Find what made these slower than their recent green runs (the history warnings give the figures) before a limit fails them (History / pressure)"
+        ]
+    );
 }
