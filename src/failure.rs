@@ -163,7 +163,8 @@ pub enum Cause {
     SqlInvalidAuthorization,
     /// SQLSTATE class 23: unique, foreign key, not null, check.
     SqlIntegrityConstraint,
-    /// SQLSTATE class 22: a value does not fit its column.
+    /// SQLSTATE class 22: a value of the wrong form, too long, out of range, or a
+    /// division by zero.
     SqlDataException,
     /// SQLSTATE class 42: a wrong statement, a missing table or column, no privilege.
     SqlSyntaxOrAccess,

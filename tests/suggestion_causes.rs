@@ -795,7 +795,7 @@ test "link" {{
             "division",
             "database",
             "sql_data_exception",
-            "a value does not fit its column (type, length or range)",
+            "a value was refused (SQLSTATE class 22: of the wrong form for its type, too long, out of range, or a division by zero)",
         ),
         (
             "stranger",

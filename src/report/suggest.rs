@@ -66,7 +66,7 @@ pub fn for_failure(
             "a constraint was violated (unique, foreign key, not null): data from an earlier run may still be there — use unique values (uuid()) and clean up in teardown",
         ),
         Cause::SqlDataException => explained(
-            "a value does not fit its column (type, length or range): check the values bound into the statement",
+            "a value was refused (SQLSTATE class 22: of the wrong form for its type, too long, out of range, or a division by zero): check the values bound into the statement and what it computes from them",
         ),
         Cause::SqlSyntaxOrAccess => explained(
             "the statement is wrong, names a missing table or column, or the user lacks the privilege (SQLSTATE class 42): check that the migrations ran and the statement",
@@ -944,8 +944,8 @@ mod tests {
         (
             Cause::SqlDataException,
             DATABASE,
-            Some("does not fit its column"),
-            Some("does not fit its column"),
+            Some("SQLSTATE class 22"),
+            Some("SQLSTATE class 22"),
         ),
         (
             Cause::SqlSyntaxOrAccess,

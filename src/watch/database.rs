@@ -279,7 +279,8 @@ const POSTGRES_READING: &str = "SELECT \
     (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user)::bigint, \
     (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid())::bigint, \
     (SELECT datconnlimit FROM pg_database WHERE datname = current_database())::bigint, \
-    (SELECT count(*) FROM pg_locks WHERE NOT granted)::bigint, \
+    (SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+     WHERE NOT l.granted AND a.datname = current_database())::bigint, \
     current_user::text, current_database()::text";
 
 async fn read_postgres(connection: &mut PgConnection) -> Option<Reading> {
