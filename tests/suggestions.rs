@@ -263,6 +263,18 @@ fn a_loads_failures_are_told_by_what_the_load_and_the_service_saw() {
         "{pace}"
     );
 
+    // The slow path is looked for where a load over its latency bound measured
+    // the latency's shape: `slow` (a single slow step gets its timing and no
+    // such recommendation: `a_slow_step_gives_its_timing_and_no_advice`).
+    let slow_path = report["recommendations"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .filter_map(Value::as_str)
+                .find(|text| text.starts_with("Find the slow path behind these endpoints"))
+        })
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(slow_path.ends_with("(main / slow)"), "{slow_path}");
     // Pooling is recommended for the load whose requests failed, only.
     let recommendations = report["recommendations"].to_string();
     assert!(
