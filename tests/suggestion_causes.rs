@@ -722,6 +722,10 @@ setup {{
   sql db "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ritc_no_room') THEN CREATE ROLE ritc_no_room LOGIN CONNECTION LIMIT 0; END IF; END $$"
 }}
 
+teardown {{
+  sql db "DROP ROLE IF EXISTS ritc_no_room"
+}}
+
 test "deadlock a" {{
   sql db "{a}"
 }}
