@@ -9,7 +9,7 @@ use super::functions::{self, FunctionContext};
 use super::outcome::{Cause, Failure, FailureKind};
 use crate::plan::{BinaryOperator, Callee, Expr, ExprKind, Literal, Slot, Template, TemplatePart};
 use crate::source::source_map::SourceMap;
-use crate::steps::exec::{CommandPart, FieldError};
+use crate::steps::exec::{CommandPart, FieldError, JsonKey};
 use crate::value::Value;
 use crate::value::{self, Affix, ArithOp, EvalError, Read};
 use std::collections::HashMap;
@@ -25,6 +25,12 @@ pub trait Names {
     fn field(&self, name: &str) -> Option<Result<&Value, &FieldError>>;
     /// A top-level value of `module`.
     fn global(&self, module: usize, name: &str) -> Option<&Value>;
+    /// The value at `path` inside the field `name` (a body's `json`), when it can
+    /// be read without building the field whole and is there (`JsonBody::at`);
+    /// `None` sends the reader to [`Names::field`], whose answer it always is.
+    fn field_at(&self, _name: &str, _path: &[JsonKey]) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// A path read: lent by the names, made (by a call, an operator), or missing.
@@ -214,6 +220,45 @@ impl<'a> Evaluator<'a> {
     /// the body. `lenient`: a field that cannot be read is missing, not a failure
     /// (see [`Evaluator::absent_or_path`]). Anything else is evaluated.
     fn read(&self, expr: &Expr, lenient: bool) -> Result<Found<'a>, Box<Failure>> {
+        if let Some(found) = self.field_path(expr) {
+            return Ok(Found::Made(Value::Json(found)));
+        }
+        self.read_in_place(expr, lenient)
+    }
+
+    /// A path into a field of only names and constant indexes (`json[0].sku`),
+    /// read where the field can answer it without being made whole
+    /// ([`Names::field_at`]); `None` (the path has another form, or the field does
+    /// not answer) leaves it to [`Evaluator::read_in_place`].
+    fn field_path(&self, expr: &Expr) -> Option<serde_json::Value> {
+        if !matches!(expr.kind, ExprKind::Member(..) | ExprKind::Index(..)) {
+            return None;
+        }
+        let mut path = Vec::new();
+        let mut at = expr;
+        let field = loop {
+            at = match &at.kind {
+                ExprKind::Member(target, name) => {
+                    path.push(JsonKey::Member(name));
+                    target
+                }
+                ExprKind::Index(target, index) => match index.kind {
+                    ExprKind::Literal(Literal::Int(position)) => {
+                        path.push(JsonKey::Index(usize::try_from(position).ok()?));
+                        target
+                    }
+                    _ => return None,
+                },
+                ExprKind::Field(name) => break name,
+                _ => return None,
+            };
+        };
+        path.reverse();
+        self.names.field_at(field, &path)
+    }
+
+    /// [`Evaluator::read`], each part of the path borrowed from the one before.
+    fn read_in_place(&self, expr: &Expr, lenient: bool) -> Result<Found<'a>, Box<Failure>> {
         let no_value = |name: &str| self.fail(expr, format!("`{name}` has no value here"));
         Ok(match &expr.kind {
             ExprKind::Local { slot, name } => match self.names.local(*slot) {
@@ -236,7 +281,7 @@ impl<'a> Evaluator<'a> {
                 Some(value) => Found::Lent(Read::Value(value)),
                 None => return Err(no_value(&self.source(expr))),
             },
-            ExprKind::Member(target, name) => match self.read(target, lenient)? {
+            ExprKind::Member(target, name) => match self.read_in_place(target, lenient)? {
                 Found::Lent(read) => read.member(name).map_or(Found::Missing, Found::Lent),
                 Found::Made(value) => {
                     value::member(&value, name).map_or(Found::Missing, Found::Made)
@@ -244,7 +289,7 @@ impl<'a> Evaluator<'a> {
                 Found::Missing => Found::Missing,
             },
             ExprKind::Index(target, index) => {
-                let target = self.read(target, lenient)?;
+                let target = self.read_in_place(target, lenient)?;
                 if let Found::Missing = target {
                     return Ok(Found::Missing);
                 }

@@ -22,8 +22,8 @@ use crate::source::span::Span;
 use crate::steps::StepKind;
 use crate::steps::context::{FieldsCheck, Halt, Sessions};
 use crate::steps::exec::{
-    CommandPart, Executors, FieldError, FieldValue, StepError, StepErrorKind, StepInput,
-    TestResources,
+    CommandPart, Executors, FieldError, FieldValue, JsonField, JsonKey, StepError, StepErrorKind,
+    StepInput, TestResources,
 };
 use crate::steps::schema::TargetText;
 use crate::units::literal_duration;
@@ -115,6 +115,8 @@ struct CallFrame {
     module: usize,
     slots: Vec<Option<Value>>,
     fields: Vec<(String, FieldValue)>,
+    /// The last step's `json`, when it is parsed only if read (`JsonBody`).
+    json_field: Option<JsonField>,
     /// What the step that made `fields` saw, for the suggestion of an
     /// expectation that reads them.
     evidence: Evidence,
@@ -126,6 +128,7 @@ impl CallFrame {
             module,
             slots: Vec::new(),
             fields: Vec::new(),
+            json_field: None,
             evidence: Evidence::default(),
         }
     }
@@ -240,6 +243,7 @@ impl TestContext {
     fn set_fields(&mut self, fields: Vec<(String, FieldValue)>) {
         let frame = self.frame_mut();
         frame.fields = fields;
+        frame.json_field = None;
         frame.evidence = Evidence::default();
     }
 
@@ -1013,18 +1017,25 @@ impl TestContext {
                 text,
             });
         }
-        // Only a step whose result is kept pays for a copy of its fields.
+        // Only a step whose result is kept pays for a copy of its fields (and
+        // for its `json`'s tree).
         let record = keep.then(|| {
-            Value::Object(
-                output
-                    .fields
-                    .iter()
-                    .map(|(name, value)| (name.clone(), value.clone().unwrap_or(Value::Null)))
-                    .collect(),
-            )
+            let mut entries: Vec<(String, Value)> = output
+                .fields
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone().unwrap_or(Value::Null)))
+                .collect();
+            if let Some(json) = &output.json_field {
+                let value = json.body.field().clone().unwrap_or(Value::Null);
+                let position = json.position.min(entries.len());
+                entries.insert(position, (json.name.to_string(), value));
+            }
+            Value::Object(entries)
         });
         self.set_fields(output.fields);
-        self.frame_mut().evidence = evidence;
+        let frame = self.frame_mut();
+        frame.json_field = output.json_field;
+        frame.evidence = evidence;
         Ok(record)
     }
 
@@ -1221,11 +1232,23 @@ impl Names for TestContext {
     }
 
     fn field(&self, name: &str) -> Option<Result<&Value, &FieldError>> {
+        let frame = self.frame();
+        match frame.fields.iter().find(|(field, _)| field == name) {
+            Some((_, value)) => Some(value.as_ref()),
+            None => frame
+                .json_field
+                .as_ref()
+                .filter(|json| json.name == name)
+                .map(|json| json.body.field().as_ref()),
+        }
+    }
+
+    fn field_at(&self, name: &str, path: &[JsonKey]) -> Option<serde_json::Value> {
         self.frame()
-            .fields
-            .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, value)| value.as_ref())
+            .json_field
+            .as_ref()
+            .filter(|json| json.name == name)
+            .and_then(|json| json.body.at(path))
     }
 
     fn global(&self, module: usize, name: &str) -> Option<&Value> {

@@ -19,6 +19,7 @@ pub mod context;
 mod echo;
 pub mod exec;
 pub mod http;
+mod json_body;
 mod kind;
 pub mod limits;
 pub mod load;

@@ -44,6 +44,7 @@ impl StepExecutor for EchoExecutor {
             }
             let fields = fields(&text);
             Ok(StepOutput {
+                json_field: None,
                 fields,
                 exchange: input.verbose.then(|| format!("echo\n< {text}")),
                 evidence: None,

@@ -66,8 +66,10 @@ impl StepExecutor for HttpExecutor {
                 ),
                 ..Evidence::default()
             };
+            let (fields, json_field) = super::response::response_fields_json_unread(&response);
             Ok(StepOutput {
-                fields: response_fields(&response),
+                fields,
+                json_field,
                 exchange,
                 evidence: Some(evidence),
             })

@@ -6,11 +6,27 @@
 //! `cookies` what the test's jar holds for the URL. It must not import `run`.
 
 use super::client::HttpResponse;
-use crate::steps::exec::{Cause, FieldError, FieldValue};
+use crate::steps::exec::{Cause, FieldError, FieldValue, JsonBody, JsonField};
 use crate::value::Value;
 
-/// The result record of an HTTP step (the fields its schema declares).
+/// The result record of an HTTP step (the fields its schema declares), every
+/// field made (a `load` check reads each response's this way).
 pub fn response_fields(response: &HttpResponse) -> Vec<(String, FieldValue)> {
+    let (mut fields, json) = response_fields_json_unread(response);
+    if let Some(json) = json {
+        let position = json.position.min(fields.len());
+        fields.insert(position, (json.name.to_string(), json.body.into_field()));
+    }
+    fields
+}
+
+/// The same record with its `json` left as the body's text, parsed when first
+/// read (`JsonBody`): most tests read a path or two of a body, and a step whose
+/// `json` is never read does not build its tree at all. `None` when the field is
+/// made already (a response without a body has no `json`, which needs no parse).
+pub fn response_fields_json_unread(
+    response: &HttpResponse,
+) -> (Vec<(String, FieldValue)>, Option<JsonField>) {
     let body = body_text(response);
     let json = if response.body.is_empty() {
         Err(FieldError {
@@ -18,20 +34,18 @@ pub fn response_fields(response: &HttpResponse) -> Vec<(String, FieldValue)> {
             message: "the response has no body, so it has no `json`".to_string(),
         })
     } else {
-        serde_json::from_str::<serde_json::Value>(&body)
-            .map(Value::Json)
-            .map_err(|error| {
-                // What the server said it sent, and the start of what it sent:
-                // an HTML error page or plain text shows for what it is.
-                let preview: String = body.chars().take(80).collect();
-                let content_type = match response.header("content-type") {
-                    Some(content_type) => format!("`content-type: {content_type}`"),
-                    None => "no `content-type`".to_string(),
-                };
-                FieldError::not_json(format!(
-                    "the response body is not JSON ({content_type}; {error}); it starts with {preview:?}"
-                ))
-            })
+        let content_type = match response.header("content-type") {
+            Some(content_type) => format!("`content-type: {content_type}`"),
+            None => "no `content-type`".to_string(),
+        };
+        Ok(JsonBody::new(body.clone(), move |body, error| {
+            // What the server said it sent, and the start of what it sent:
+            // an HTML error page or plain text shows for what it is.
+            let preview: String = body.chars().take(80).collect();
+            FieldError::not_json(format!(
+                "the response body is not JSON ({content_type}; {error}); it starts with {preview:?}"
+            ))
+        }))
     };
     let text_map = |pairs: Vec<(String, String)>| {
         Value::Object(
@@ -41,7 +55,7 @@ pub fn response_fields(response: &HttpResponse) -> Vec<(String, FieldValue)> {
                 .collect(),
         )
     };
-    vec![
+    let mut fields = vec![
         (
             "status".to_string(),
             Ok(Value::Int(i64::from(response.status))),
@@ -81,7 +95,6 @@ pub fn response_fields(response: &HttpResponse) -> Vec<(String, FieldValue)> {
             "body_bytes".to_string(),
             Ok(Value::Bytes(response.body.clone())),
         ),
-        ("json".to_string(), json),
         (
             "duration".to_string(),
             Ok(Value::Duration(response.duration)),
@@ -96,7 +109,26 @@ pub fn response_fields(response: &HttpResponse) -> Vec<(String, FieldValue)> {
             Ok(text_map(response.cookies.clone())),
         ),
         ("set_cookies".to_string(), Ok(set_cookies(response))),
-    ]
+    ];
+    // `json` stands after `body_bytes`, as the schema declares it.
+    let position = fields
+        .iter()
+        .position(|(name, _)| name == "body_bytes")
+        .map_or(fields.len(), |at| at + 1);
+    match json {
+        Ok(body) => (
+            fields,
+            Some(JsonField {
+                name: "json",
+                position,
+                body,
+            }),
+        ),
+        Err(error) => {
+            fields.insert(position, ("json".to_string(), Err(error)));
+            (fields, None)
+        }
+    }
 }
 
 /// The body as text: in the charset the `content-type` names (`latin1`,

@@ -144,6 +144,7 @@ impl StepExecutor for RedisExecutor {
                 ("duration".to_string(), Ok(Value::Duration(duration))),
             ];
             Ok(StepOutput {
+                json_field: None,
                 fields,
                 exchange,
                 evidence: None,

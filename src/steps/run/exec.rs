@@ -106,6 +106,7 @@ impl StepExecutor for RunExecutor {
                 )
             });
             Ok(StepOutput {
+                json_field: None,
                 fields: vec![
                     ("exit".to_string(), Ok(Value::Int(i64::from(output.exit)))),
                     (

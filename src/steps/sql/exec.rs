@@ -155,6 +155,7 @@ impl StepExecutor for SqlExecutor {
                 .verbose
                 .then(|| exchange_text(&target, &sql, &parameters, &result, duration));
             Ok(StepOutput {
+                json_field: None,
                 fields: vec![
                     ("rows".to_string(), Ok(Value::List(result.rows))),
                     (
