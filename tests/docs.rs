@@ -168,7 +168,7 @@ fn options_table(page: &mut String, options: &[OptionSpec]) {
     page.push_str("| name | value | note |\n|---|---|---|\n");
     for option in options {
         let note = if option.sets_body {
-            "sets the request body: excludes the other body options"
+            "sets the body (of the request or message): excludes the other body options"
         } else {
             option.summary
         };
@@ -193,7 +193,7 @@ fn step_section(page: &mut String, name: &str, keywords: &[&str], schema: &StepS
     };
     writeln!(
         page,
-        "Target: a `{}`; each `{{{{ }}}}` in it is inserted {interpolation}.\n",
+        "Target: a value of type `{}`; each `{{{{ }}}}` in it is inserted {interpolation}.\n",
         type_text(&schema.target)
     )
     .unwrap();

@@ -19,7 +19,8 @@ pub struct ConnectionSpec {
     /// Its type and the name of the function (`nats`), how a runtime message
     /// names a value ("NATS connection"), which sampler watches its server.
     pub kind: ConnectionKind,
-    /// How a refused URL names the server: "is not a NATS URL".
+    /// How a refused URL names the server, with its article ("a NATS", "an
+    /// AMQP"): "is not a NATS URL".
     pub server: &'static str,
     /// The URL schemes the function takes, in lower case, without `:`.
     pub schemes: &'static [&'static str],
@@ -56,7 +57,7 @@ impl ConnectionSpec {
         let function = self.function();
         if !scheme(url).is_some_and(|scheme| self.takes(&scheme)) {
             return Err(format!(
-                "{function}: {} is not a {} URL: write {}",
+                "{function}: {} is not {} URL: write {}",
                 hide_password(url),
                 self.server,
                 self.write
@@ -111,7 +112,7 @@ mod tests {
 
     static BUS: ConnectionSpec = ConnectionSpec {
         kind: ConnectionKind::new("bus", "bus connection", ServerWatch::Nothing),
-        server: "bus",
+        server: "a bus",
         schemes: &["bus", "tls"],
         write: "bus://host:1 or tls://…",
         examples: &["bus://127.0.0.1:1", "bus://user:pass@host:1"],

@@ -137,7 +137,7 @@ pub const AMQP: ConnectionKind =
 /// path is the virtual host, `%2f` for `/`), read now as the client will read it.
 pub static CONNECTION: ConnectionSpec = ConnectionSpec {
     kind: AMQP,
-    server: "AMQP",
+    server: "an AMQP",
     schemes: &["amqp", "amqps"],
     write: "amqp://user:pass@host:5672/vhost or amqps://…",
     examples: &[

@@ -126,7 +126,7 @@ const ECHO_SERVER: ConnectionKind =
 /// `echo_server(url)`: an `echo://` URL with a host.
 static CONNECTION: ConnectionSpec = ConnectionSpec {
     kind: ECHO_SERVER,
-    server: "echo",
+    server: "an echo",
     schemes: &["echo"],
     write: "echo://host:7",
     examples: &["echo://127.0.0.1:7"],

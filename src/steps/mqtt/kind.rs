@@ -116,7 +116,7 @@ pub const MQTT: ConnectionKind =
 /// client will read it.
 pub static CONNECTION: ConnectionSpec = ConnectionSpec {
     kind: MQTT,
-    server: "MQTT",
+    server: "an MQTT",
     schemes: &["mqtt"],
     write: "mqtt://host:1883",
     examples: &["mqtt://127.0.0.1:1883", "mqtt://user:pass@host:1883"],

@@ -126,7 +126,7 @@ pub const NATS: ConnectionKind =
 /// client will read it.
 pub static CONNECTION: ConnectionSpec = ConnectionSpec {
     kind: NATS,
-    server: "NATS",
+    server: "a NATS",
     schemes: &["nats", "tls"],
     write: "nats://host:4222 or tls://…",
     examples: &["nats://127.0.0.1:4222", "nats://user:pass@host:4222"],

@@ -61,7 +61,7 @@ pub const REDIS: ConnectionKind =
 /// `redis(url)`, the target of `redis` steps.
 pub static CONNECTION: ConnectionSpec = ConnectionSpec {
     kind: REDIS,
-    server: "Redis",
+    server: "a Redis",
     schemes: &["redis", "rediss"],
     write: "redis://host:6379 or rediss://…",
     examples: &["redis://127.0.0.1:6379"],

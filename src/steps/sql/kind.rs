@@ -60,7 +60,7 @@ pub const DATABASE: ConnectionKind =
 /// `database(url)`, the target of `sql` steps.
 pub static CONNECTION: ConnectionSpec = ConnectionSpec {
     kind: DATABASE,
-    server: "database",
+    server: "a database",
     schemes: &["postgres", "postgresql", "mysql", "mariadb", "sqlite"],
     write: "postgres://…, mysql://…, mariadb://… or sqlite://…",
     examples: &[
