@@ -257,6 +257,16 @@ fn a_hash_on_the_last_line_of_a_block_string_is_kept() {
     assert_eq!(formatted, source);
 }
 
+/// Found by the fmt fuzz target: `echo upper", "` read `upper` as the target
+/// (no space before the string), and fmt's `echo upper ", "` read it as the
+/// operation `upper`. The operation reading no longer needs the space.
+#[test]
+fn an_operation_word_right_before_its_string_reads_as_fmt_writes_it() {
+    let source = "test \"a\" {\n  echo upper\", \"\n  expect text == \"a\"\n}\n";
+    let formatted = assert_formats_faithfully("operation before a string", source);
+    assert_eq!(formatted, source.replace("upper\"", "upper \""));
+}
+
 #[test]
 fn literals_keep_their_spelling() {
     let source = "let a = 1.50s\nlet b = 0.5\nlet c = 99.5%\nlet d = 64KB\nlet e = \"\\{{not}} \\t {{ a }}\"\nlet f = \"\"\"\n    kept\n      as is   \n    \"\"\"\n";
