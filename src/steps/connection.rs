@@ -9,7 +9,7 @@
 //! never connected to.
 
 use crate::types::ConnectionKind;
-use crate::value::hide_password;
+use crate::value::{Value, hide_password, type_name_with_article};
 use std::path::Path;
 
 /// A connection value and the core function that makes it, as a kind declares
@@ -48,6 +48,26 @@ impl ConnectionSpec {
     /// Whether `scheme` (as `scheme` gives it) is one the function takes.
     pub fn takes(&self, scheme: &str) -> bool {
         self.schemes.contains(&scheme)
+    }
+
+    /// The URL of a step's target when it is a connection of this kind, else
+    /// what the step needed: "a `nats` step needs a NATS connection
+    /// (`nats(url)`), found a string" (the step word takes the server's article).
+    pub fn url_in(&self, target: &Value) -> Result<String, String> {
+        match target {
+            Value::Connection(connection) if connection.kind == self.kind => {
+                Ok(connection.url.to_string())
+            }
+            other => {
+                let function = self.function();
+                let article = self.server.split_whitespace().next().unwrap_or("a");
+                Err(format!(
+                    "{article} `{function}` step needs {} connection (`{function}(url)`), found {}",
+                    self.server,
+                    type_name_with_article(other)
+                ))
+            }
+        }
     }
 
     /// `function(url)` at run time, and the checker's reading of a literal URL:
@@ -145,5 +165,18 @@ mod tests {
         assert_eq!(scheme("demo.db"), None);
         assert_eq!(scheme("1a:b"), None);
         assert_eq!(any_url("redis://", here), Ok("redis://".to_string()));
+    }
+
+    #[test]
+    fn a_step_reads_the_url_of_its_own_kind_of_connection_only() {
+        let own = Value::Connection(crate::value::Connection::new(BUS.kind, "bus://h:1"));
+        assert_eq!(BUS.url_in(&own), Ok("bus://h:1".to_string()));
+        let other = ConnectionKind::new("car", "car connection", ServerWatch::Nothing);
+        let foreign = Value::Connection(crate::value::Connection::new(other, "car://h:1"));
+        assert!(BUS.url_in(&foreign).is_err());
+        assert_eq!(
+            BUS.url_in(&Value::String("bus://h:1".into())),
+            Err("a `bus` step needs a bus connection (`bus(url)`), found a string".into())
+        );
     }
 }

@@ -33,20 +33,9 @@ impl Broker {
     /// Connects to the broker of the connection value `target` and opens a
     /// channel with publisher confirms on.
     pub async fn connect(target: &Value, timeout: Duration) -> Result<Broker, StepError> {
-        let url = match target {
-            Value::Connection(connection) if connection.kind == super::kind::AMQP => {
-                connection.url.to_string()
-            }
-            other => {
-                return Err(StepError::new(
-                    StepErrorKind::Usage,
-                    format!(
-                        "an `amqp` step needs an AMQP connection (`amqp(url)`), found {}",
-                        crate::value::type_name_with_article(other)
-                    ),
-                ));
-            }
-        };
+        let url = super::kind::CONNECTION
+            .url_in(target)
+            .map_err(|needed| StepError::new(StepErrorKind::Usage, needed))?;
         let shown = hide_password(&url);
         check_url(&url).map_err(|problem| StepError::new(StepErrorKind::Usage, problem))?;
         let password = password_of(&url);

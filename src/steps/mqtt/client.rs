@@ -43,20 +43,9 @@ impl Broker {
     /// Connects to the broker of the connection value `target`, with a clean
     /// session and a client id of its own.
     pub async fn connect(target: &Value, timeout: Duration) -> Result<Broker, StepError> {
-        let url = match target {
-            Value::Connection(connection) if connection.kind == super::kind::MQTT => {
-                connection.url.to_string()
-            }
-            other => {
-                return Err(StepError::new(
-                    StepErrorKind::Usage,
-                    format!(
-                        "an `mqtt` step needs an MQTT connection (`mqtt(url)`), found {}",
-                        crate::value::type_name_with_article(other)
-                    ),
-                ));
-            }
-        };
+        let url = super::kind::CONNECTION
+            .url_in(target)
+            .map_err(|needed| StepError::new(StepErrorKind::Usage, needed))?;
         let shown = hide_password(&url);
         check_url(&url).map_err(|problem| StepError::new(StepErrorKind::Usage, problem))?;
         let parsed = url::Url::parse(&url)

@@ -32,20 +32,9 @@ pub struct Bus {
 impl Bus {
     /// Connects to the server of the connection value `target`.
     pub async fn connect(target: &Value, timeout: Duration) -> Result<Bus, StepError> {
-        let url = match target {
-            Value::Connection(connection) if connection.kind == super::kind::NATS => {
-                connection.url.to_string()
-            }
-            other => {
-                return Err(StepError::new(
-                    StepErrorKind::Usage,
-                    format!(
-                        "a `nats` step needs a NATS connection (`nats(url)`), found {}",
-                        crate::value::type_name_with_article(other)
-                    ),
-                ));
-            }
-        };
+        let url = super::kind::CONNECTION
+            .url_in(target)
+            .map_err(|needed| StepError::new(StepErrorKind::Usage, needed))?;
         let shown = shown(&url);
         check_url(&url).map_err(|problem| StepError::new(StepErrorKind::Usage, problem))?;
         let options = async_nats::ConnectOptions::new()
