@@ -14,6 +14,7 @@ use lapin::{BasicProperties, Connection, ConnectionProperties};
 use std::process::Command;
 
 mod common;
+use common::broker_file::BrokerFile;
 use common::suite::{ritc, text};
 
 const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -29,39 +30,22 @@ param s = "ritc.test"
 let mq = amqp(amqp_url)
 "#;
 
-/// Writes `HEADER` + `body` as `amqp.rit` in a fresh folder (with `files`
-/// beside it) and runs `ritc ARGS amqp.rit` with the key prefix `s`.
+const FILE: BrokerFile = BrokerFile {
+    name: "amqp.rit",
+    header: HEADER,
+    prefix_param: "s",
+};
+
 fn run_in(args: &[&str], s: &str, body: &str, files: &[(&str, Vec<u8>)]) -> (Option<i32>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("amqp.rit"), format!("{HEADER}{body}")).unwrap();
-    for (name, content) in files {
-        std::fs::write(dir.path().join(name), content).unwrap();
-    }
-    let mut command = Command::new(ritc());
-    command.args(args).arg("amqp.rit");
-    if args == ["run"] {
-        command.args(["--param", &format!("s={s}")]);
-    }
-    let output = command
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (output.status.code(), text(&output))
+    FILE.run_in(args, s, body, files)
 }
 
 fn run(s: &str, body: &str) -> (Option<i32>, String) {
-    run_in(&["run"], s, body, &[])
+    FILE.run(s, body)
 }
 
-/// The line of `amqp.rit` (header included) that holds `needle`.
 fn line_of(body: &str, needle: &str) -> usize {
-    let source = format!("{HEADER}{body}");
-    source
-        .lines()
-        .position(|line| line.contains(needle))
-        .map(|index| index + 1)
-        .unwrap_or_else(|| panic!("no line holds {needle:?}"))
+    FILE.line_of(body, needle)
 }
 
 fn runtime() -> tokio::runtime::Runtime {

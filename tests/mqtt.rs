@@ -6,6 +6,7 @@
 use std::process::Command;
 
 mod common;
+use common::broker_file::BrokerFile;
 use common::suite::{ritc, text};
 
 const MQTT_URL: &str = "mqtt://127.0.0.1:1883";
@@ -20,38 +21,22 @@ param t = "ritc/test"
 let broker = mqtt(mqtt_url)
 "#;
 
-/// Writes `HEADER` + `body` as `mqtt.rit` in a fresh folder (with `files`
-/// beside it) and runs `ritc ARGS mqtt.rit` (with the topic prefix `t` for `run`).
+const FILE: BrokerFile = BrokerFile {
+    name: "mqtt.rit",
+    header: HEADER,
+    prefix_param: "t",
+};
+
 fn run_in(args: &[&str], t: &str, body: &str, files: &[(&str, Vec<u8>)]) -> (Option<i32>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("mqtt.rit"), format!("{HEADER}{body}")).unwrap();
-    for (name, content) in files {
-        std::fs::write(dir.path().join(name), content).unwrap();
-    }
-    let mut command = Command::new(ritc());
-    command.args(args).arg("mqtt.rit");
-    if args == ["run"] {
-        command.args(["--param", &format!("t={t}")]);
-    }
-    let output = command
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (output.status.code(), text(&output))
+    FILE.run_in(args, t, body, files)
 }
 
 fn run(t: &str, body: &str) -> (Option<i32>, String) {
-    run_in(&["run"], t, body, &[])
+    FILE.run(t, body)
 }
 
-/// The line of `mqtt.rit` (header included) that holds `needle`.
 fn line_of(body: &str, needle: &str) -> usize {
-    format!("{HEADER}{body}")
-        .lines()
-        .position(|line| line.contains(needle))
-        .map(|index| index + 1)
-        .unwrap_or_else(|| panic!("no line holds {needle:?}"))
+    FILE.line_of(body, needle)
 }
 
 #[test]

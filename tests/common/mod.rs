@@ -3,6 +3,7 @@
 //! on its own and uses a different part of it, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod broker_file;
 pub mod demo;
 pub mod http_server;
 pub mod ports;
