@@ -86,7 +86,10 @@ fn properties_of(config: &AmqpConfig) -> Result<BasicProperties, StepError> {
             "message_id" => properties.with_message_id(text),
             "type" => properties.with_type(text),
             "user_id" => properties.with_user_id(text),
-            _ => properties.with_app_id(text),
+            "app_id" => properties.with_app_id(text),
+            // config.rs refuses any other name; a property added there and not
+            // here must not be sent as another one.
+            other => return Err(usage(format!("`{other}` is not an AMQP property"))),
         };
     }
     Ok(properties)
