@@ -8,7 +8,11 @@
 //! nothing; a slow step gives its timing breakdown (connecting, then the
 //! service's waiting time) and no advice; a load's failed requests, slow
 //! latencies and low throughput are told by what the load and the service saw
-//! during it, and a load that saw no failure is not called failed.
+//! during it, and a load that saw no failure is not called failed. The causes
+//! only the service's log can explain (a test's timeout, a connection lost
+//! mid-command or failed while opening, a database error of no known class)
+//! quote the traceback tests/suggestions/failing.py logged, timed from the
+//! step, and nothing when it logged nothing.
 
 use serde_json::Value;
 
@@ -428,4 +432,231 @@ fn a_service_that_exits_is_told_by_its_exit_and_a_quiet_one_by_nothing_more() {
     );
     // Its log says nothing of an error: nothing is quoted.
     assert!(!text.contains("logged"), "{text}");
+}
+
+/// Whether PostgreSQL answers at 127.0.0.1:5432; in CI it must.
+fn postgres_reachable() -> bool {
+    let address = "127.0.0.1:5432".parse().unwrap();
+    match std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_secs(3)) {
+        Ok(_) => true,
+        Err(error) => {
+            let message = format!("PostgreSQL is not reachable at 127.0.0.1:5432 ({error})");
+            if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+                panic!("{message}");
+            }
+            eprintln!("\n**********\nSKIPPED: {message}\n**********\n");
+            false
+        }
+    }
+}
+
+/// `ritc run` of one failing `test` against tests/suggestions/failing.py,
+/// started as the suite's service (`{{port}}` its HTTP port, `{{redis_port}}`
+/// the port where it speaks Redis), with the machine's PostgreSQL as `db`:
+/// the failed test's record in the JSON report. A run of its own, so that no
+/// other test's lines are in its service's log.
+fn failing_service_run(test: &str) -> Value {
+    let suite = Suite::new();
+    let service = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/suggestions/failing.py");
+    let (port, redis_port) = (free_port(), free_port());
+    suite.file(
+        "main.rit",
+        &format!(
+            "param port = {port}\nparam redis_port = {redis_port}\nlet db = database(\"postgres://postgres@127.0.0.1:5432/test\")\n\nservice api = \"python3 {service} {{{{port}}}} {{{{redis_port}}}}\" {{\n  ready http \"http://127.0.0.1:{{{{port}}}}/health\" within 20s\n}}\n\n{test}"
+        ),
+    );
+    let output = suite
+        .command(&["main.rit", "--report", "json=report.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let written = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
+    let report: Value = serde_json::from_str(&written).unwrap();
+    report["tests"][0].clone()
+}
+
+/// The failed test's cause and suggestion.
+fn cause_and_suggestion(test: &Value) -> (String, Option<String>) {
+    (
+        test["failure"]["cause"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no cause: {test}"))
+            .to_string(),
+        test["failure"]["suggestion"].as_str().map(str::to_string),
+    )
+}
+
+/// The quoted log of a suggestion "the service logged "…" (N ms after the
+/// request)", split into the quote and its time ("N ms after the request").
+fn logged_and_when(suggestion: &str) -> (&str, &str) {
+    suggestion
+        .strip_prefix("the service logged ")
+        .and_then(|rest| rest.rsplit_once(" ("))
+        .and_then(|(quoted, when)| Some((quoted, when.strip_suffix(')')?)))
+        .unwrap_or_else(|| panic!("not a quoted log: {suggestion}"))
+}
+
+/// A milliseconds figure of "35 ms after the request" or "1.2 s after …".
+fn millis_in(when: &str) -> f64 {
+    let (figure, unit) = when
+        .split_once(' ')
+        .unwrap_or_else(|| panic!("no figure in {when}"));
+    let figure: f64 = figure
+        .parse()
+        .unwrap_or_else(|_| panic!("no figure in {when}"));
+    match unit.split_once(' ').map(|(unit, _)| unit) {
+        Some("ms") => figure,
+        Some("s") => figure * 1000.0,
+        _ => panic!("no unit in {when}"),
+    }
+}
+
+/// A path of failing.py's own file, as a traceback names it.
+fn failing_py() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/suggestions/failing.py")
+}
+
+/// A test cut short by its timeout has no cause of its own to explain: its
+/// suggestion is the traceback the service logged when the request came in,
+/// timed from the step that was running; a service that hangs without a word
+/// gets no suggestion at all.
+#[test]
+fn a_test_timeout_quotes_the_error_the_service_logged_after_the_request_and_only_that() {
+    let hanging = |path: &str| {
+        failing_service_run(&format!(
+            "test \"hangs\" timeout 1s {{\n  GET \"http://127.0.0.1:{{{{port}}}}{path}\"\n  expect status == 200\n}}\n"
+        ))
+    };
+    let test = hanging("/hang");
+    let (cause, suggestion) = cause_and_suggestion(&test);
+    assert_eq!(cause, "test_timeout", "{test}");
+    let suggestion = suggestion.unwrap_or_else(|| panic!("no suggestion: {test}"));
+    let (quoted, when) = logged_and_when(&suggestion);
+    assert_eq!(
+        quoted,
+        format!(
+            "\"[api] Traceback (most recent call last): | File \"{}\", line 21, in logged | raise error | TimeoutError: lock on orders_pk held by worker 1\"",
+            failing_py()
+        ),
+        "{suggestion}"
+    );
+    // The service logged as the request came in, well within the second the
+    // test had (more on a busy machine, never before the request).
+    assert!(when.ends_with(" after the request"), "{suggestion}");
+    assert!(millis_in(when) < 1000.0, "{suggestion}");
+    assert!(
+        test["failure"]["evidence"]["started_unix_ms"].is_u64(),
+        "{test}"
+    );
+
+    let quiet = hanging("/hang-quietly");
+    assert_eq!(
+        cause_and_suggestion(&quiet),
+        ("test_timeout".to_string(), None),
+        "{quiet}"
+    );
+}
+
+/// A connection dropped in the middle of a command (a server that crashed as
+/// it answered) is told by what the server logged as it went; dropped
+/// without a word, it gets no suggestion.
+#[test]
+fn a_connection_lost_mid_command_quotes_the_servers_last_words_and_only_those() {
+    let lost = |key: &str| {
+        failing_service_run(&format!(
+            "let cache = redis(\"redis://127.0.0.1:{{{{redis_port}}}}\")\n\ntest \"read the order\" {{\n  redis cache \"SET greeting hello\"\n  expect ok\n  redis cache \"GET {key}\"\n  expect ok\n}}\n"
+        ))
+    };
+    let test = lost("order:7");
+    let (cause, suggestion) = cause_and_suggestion(&test);
+    assert_eq!(cause, "connection_lost", "{test}");
+    let suggestion = suggestion.unwrap_or_else(|| panic!("no suggestion: {test}"));
+    let (quoted, when) = logged_and_when(&suggestion);
+    assert_eq!(
+        quoted,
+        format!(
+            "\"[api] Traceback (most recent call last): | File \"{}\", line 21, in logged | raise error | MemoryError: cannot allocate the reply for order:7\"",
+            failing_py()
+        ),
+        "{suggestion}"
+    );
+    assert!(when.ends_with(" after the request"), "{suggestion}");
+
+    let quiet = lost("order:quiet");
+    assert_eq!(
+        cause_and_suggestion(&quiet),
+        ("connection_lost".to_string(), None),
+        "{quiet}"
+    );
+}
+
+/// A connection that fails while it is being set up (here the server drops
+/// it at the `SELECT` of the URL's database) with no more precise cause is
+/// told by what the server logged; dropped quietly, by nothing.
+#[test]
+fn a_connection_that_fails_while_opening_quotes_the_servers_log_and_only_that() {
+    let opening = |database: u32| {
+        failing_service_run(&format!(
+            "let cache = redis(\"redis://127.0.0.1:{{{{redis_port}}}}/{database}\")\n\ntest \"read the order\" {{\n  redis cache \"GET order:1\"\n  expect ok\n}}\n"
+        ))
+    };
+    let test = opening(3);
+    let (cause, suggestion) = cause_and_suggestion(&test);
+    assert_eq!(cause, "connection_failed", "{test}");
+    let suggestion = suggestion.unwrap_or_else(|| panic!("no suggestion: {test}"));
+    let (quoted, when) = logged_and_when(&suggestion);
+    assert_eq!(
+        quoted,
+        format!(
+            "\"[api] Traceback (most recent call last): | File \"{}\", line 21, in logged | raise error | PermissionError: database 3 is being restored\"",
+            failing_py()
+        ),
+        "{suggestion}"
+    );
+    assert!(when.ends_with(" after the request"), "{suggestion}");
+
+    let quiet = opening(4);
+    assert_eq!(
+        cause_and_suggestion(&quiet),
+        ("connection_failed".to_string(), None),
+        "{quiet}"
+    );
+}
+
+/// A database error of no SQLSTATE class ritc explains (a PL/pgSQL `RAISE`,
+/// P0001) is told by the error the service logged while the test ran, with
+/// how long before the statement it was logged; after a request the service
+/// accepted quietly, by nothing.
+#[test]
+fn a_database_error_quotes_what_the_service_logged_during_the_test_and_only_that() {
+    if !postgres_reachable() {
+        return;
+    }
+    let saved = |path: &str| {
+        failing_service_run(&format!(
+            "test \"order saved\" {{\n  POST \"http://127.0.0.1:{{{{port}}}}{path}\" json {{ id: 7 }}\n  expect status == 202\n  sql db \"DO $$ BEGIN RAISE EXCEPTION 'order 7 was not saved'; END $$\"\n  expect count == 0\n}}\n"
+        ))
+    };
+    let test = saved("/orders");
+    let (cause, suggestion) = cause_and_suggestion(&test);
+    assert_eq!(cause, "database_error", "{test}");
+    let suggestion = suggestion.unwrap_or_else(|| panic!("no suggestion: {test}"));
+    let (quoted, when) = logged_and_when(&suggestion);
+    assert_eq!(
+        quoted,
+        format!(
+            "\"[api] Traceback (most recent call last): | File \"{}\", line 21, in logged | raise error | ConnectionResetError: order 7 not saved: database went away\"",
+            failing_py()
+        ),
+        "{suggestion}"
+    );
+    // Logged as the POST was answered, before the statement went out.
+    assert!(when.ends_with(" before the request"), "{suggestion}");
+
+    let quiet = saved("/orders-quietly");
+    assert_eq!(
+        cause_and_suggestion(&quiet),
+        ("database_error".to_string(), None),
+        "{quiet}"
+    );
 }

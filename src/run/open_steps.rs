@@ -23,6 +23,10 @@ struct OpenStep {
     description: String,
     span: Span,
     started: Instant,
+    /// The same moment on the wall clock: a timed-out test's failure is timed
+    /// from it, so that the service-log lines its suggestion quotes are said
+    /// to come so long after the request.
+    started_unix_ms: u64,
 }
 
 /// The open steps of one test context, and where their events go.
@@ -55,6 +59,7 @@ impl OpenSteps {
             description,
             span,
             started,
+            started_unix_ms: crate::evidence::unix_ms(std::time::SystemTime::now()),
         });
         started
     }
@@ -101,16 +106,20 @@ impl OpenSteps {
         let reason = format!("the test's timeout of {limit_text} ended it");
         let headline = format!("the test did not finish within its timeout of {limit_text}");
         match self.cut_short(StepStatus::Timeout, &reason) {
-            Some((step, ran)) => Failure::new(
-                FailureKind::TestTimeout,
-                step.span,
-                format!(
-                    "{headline}: `{}` ({}) had run for {}",
-                    quoted_step(sources.text(step.span)),
-                    sources.file_line(step.span),
-                    literal_duration(Duration::from_millis(ran.as_millis() as u64))
-                ),
-            ),
+            Some((step, ran)) => {
+                let mut failure = Failure::new(
+                    FailureKind::TestTimeout,
+                    step.span,
+                    format!(
+                        "{headline}: `{}` ({}) had run for {}",
+                        quoted_step(sources.text(step.span)),
+                        sources.file_line(step.span),
+                        literal_duration(Duration::from_millis(ran.as_millis() as u64))
+                    ),
+                );
+                failure.evidence.started_unix_ms = Some(step.started_unix_ms);
+                failure
+            }
             None => Failure::new(FailureKind::TestTimeout, test_span, headline),
         }
     }
