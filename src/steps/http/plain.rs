@@ -11,7 +11,7 @@ use super::client::{
     closed_before_answer, header_pairs, incomplete_message, is_idempotent, request_url,
     script_headers,
 };
-use super::timed_connector::{Opened, TimedConnector};
+use super::timed_connector::{Timed, timed_request};
 use crate::failure::Cause;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -23,14 +23,14 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE, USER_AGENT as USER_AGENT
 use std::sync::OnceLock;
 use std::time::Instant;
 
-type PlainClient = Client<TimedConnector, Full<Bytes>>;
+type PlainClient = Client<Timed<HttpConnector>, Full<Bytes>>;
 
 fn client() -> &'static PlainClient {
     static CLIENT: OnceLock<PlainClient> = OnceLock::new();
     CLIENT.get_or_init(|| {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
-        Client::builder(TokioExecutor::new()).build(TimedConnector(connector))
+        Client::builder(TokioExecutor::new()).build(Timed(connector))
     })
 }
 
@@ -114,21 +114,24 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
     // A copy to send again if a reused connection was closed under the request.
     let second_try = is_idempotent(&request.method).then(|| duplicate(&outgoing));
     let sent_at = Instant::now();
-    let response = match (client().request(outgoing).await, second_try) {
-        (Ok(response), _) => response,
-        // If the second try fails too, the first error is the one that says what
-        // happened (the second is often only "connection refused" after a crash).
-        (Err(error), Some(second_try)) if closed_before_answer(&error) => client()
-            .request(second_try)
-            .await
-            .map_err(|_| connect_error(&error, url.as_str()))?,
-        (Err(error), _) => return Err(connect_error(&error, url.as_str())),
-    };
+    // How the request got its connection (both tries), for the timing of the
+    // step's evidence.
+    let (response, connecting) = timed_request(async {
+        match (client().request(outgoing).await, second_try) {
+            (Ok(response), _) => Ok(response),
+            // If the second try fails too, the first error is the one that
+            // says what happened (the second is often only "connection
+            // refused" after a crash).
+            (Err(error), Some(second_try)) if closed_before_answer(&error) => client()
+                .request(second_try)
+                .await
+                .map_err(|_| connect_error(&error, url.as_str())),
+            (Err(error), _) => Err(connect_error(&error, url.as_str())),
+        }
+    })
+    .await;
+    let response = response?;
     let head_after = sent_at.elapsed();
-    let connecting = response
-        .extensions()
-        .get::<Opened>()
-        .map(|opened| opened.for_request(sent_at));
     let status = response.status().as_u16();
     let version = super::transport::version_text(response.version());
     let headers = header_pairs(response.headers());
@@ -171,7 +174,7 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
         encoded: None,
         duration: sent_at.elapsed(),
         head_after: Some(head_after),
-        connecting,
+        connecting: Some(connecting),
         url: url.to_string(),
         cookies: Vec::new(),
         version,
