@@ -4,7 +4,9 @@
 //! the password masked); a PostgreSQL role with a low connection limit driven
 //! near it by a `load` against a real service that connects as that role (the
 //! warning names the load it came in), and by parallel tests; a MariaDB user
-//! with `MAX_USER_CONNECTIONS` likewise; and a passing run with a service, a
+//! with `MAX_USER_CONNECTIONS` likewise; a private PostgreSQL server started
+//! here with a small `max_connections`, driven near the server's own limit;
+//! and a passing run with a service, a
 //! load, both servers and a run history that must produce no warning at all.
 //! Watching never changes the status; `--no-watch` turns it off.
 //!
@@ -360,10 +362,15 @@ fn postgres_reachable() -> bool {
 /// their only variable part is a role name this test made (`ritc_watch_` and
 /// hex digits).
 fn postgres_admin(statements: &[String]) {
+    postgres_statements(POSTGRES_ADMIN, statements);
+}
+
+/// Statements run on a connection of the test's own to `url`.
+fn postgres_statements(url: &str, statements: &[String]) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         use sqlx::Connection;
-        let mut connection = sqlx::PgConnection::connect(POSTGRES_ADMIN).await.unwrap();
+        let mut connection = sqlx::PgConnection::connect(url).await.unwrap();
         for statement in statements {
             sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
                 .execute(&mut connection)
@@ -461,6 +468,146 @@ fn a_role_driven_near_its_connection_limit_is_a_warning() {
 
     // Two at once: 40% of the limit, nothing to say.
     suite.file("db.rit", &parallel_sleepers(&role.url(), 2, 0.6));
+    let output = run(
+        &suite,
+        &["db.rit", "--jobs", "2", "--report", "json=report.json"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(json_report(&suite)["warnings"], serde_json::json!([]));
+}
+
+/// A PostgreSQL server of this test's own (the machine's `initdb` and
+/// `postgres`, run as the `postgres` user when the test runs as root, which
+/// PostgreSQL refuses), in a temporary folder, on a free port, with a small
+/// `max_connections`: the server's own limit can be driven near without
+/// touching the machine's server. Stopped when dropped.
+struct PrivatePostgres {
+    dir: tempfile::TempDir,
+    child: Child,
+    port: u16,
+}
+
+impl PrivatePostgres {
+    /// None (with a message) when PostgreSQL's programs are not installed.
+    fn start(max_connections: u32) -> Option<PrivatePostgres> {
+        if Command::new("initdb").arg("--version").output().is_err() {
+            let message = "initdb is not on PATH: the test of the server's own max_connections needs PostgreSQL's programs";
+            if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+                panic!("{message}");
+            }
+            eprintln!("\n**********\nSKIPPED: {message}\n**********\n");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::metadata("/proc/self")
+            .is_ok_and(|meta| std::os::unix::fs::MetadataExt::uid(&meta) == 0);
+        let as_postgres = |program: &str| {
+            if root {
+                let mut command = Command::new("runuser");
+                command.args(["-u", "postgres", "--", program]);
+                command
+            } else {
+                Command::new(program)
+            }
+        };
+        if root {
+            let postgres_uid = Command::new("id")
+                .args(["-u", "postgres"])
+                .output()
+                .ok()
+                .and_then(|output| String::from_utf8(output.stdout).ok())
+                .and_then(|uid| uid.trim().parse().ok())
+                .expect("a `postgres` user to run the private server as");
+            std::os::unix::fs::chown(dir.path(), Some(postgres_uid), None).unwrap();
+        }
+        let data = dir.path().join("data");
+        let initdb = as_postgres("initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-A", "trust", "-U", "postgres", "--no-sync"])
+            .output()
+            .unwrap();
+        assert!(initdb.status.success(), "initdb: {}", text(&initdb));
+        let port = free_port();
+        let child = as_postgres("postgres")
+            .arg("-D")
+            .arg(&data)
+            .args(["-p", &port.to_string(), "-k"])
+            .arg(dir.path())
+            .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
+            .args(["-c", &format!("max_connections={max_connections}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = PrivatePostgres { dir, child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Command::new("pg_isready")
+            .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string()])
+            .status()
+            .map_or(true, |status| !status.success())
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the private PostgreSQL did not accept connections on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(server)
+    }
+
+    fn url(&self, user: &str) -> String {
+        format!("postgres://{user}@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for PrivatePostgres {
+    /// A fast shutdown (SIGINT to the postmaster, whose pid is the first line
+    /// of postmaster.pid: `runuser` between may not pass signals on).
+    fn drop(&mut self) {
+        let postmaster = std::fs::read_to_string(self.dir.path().join("data/postmaster.pid"))
+            .ok()
+            .and_then(|text| text.lines().next().map(str::to_string));
+        if let Some(pid) = postmaster {
+            let _ = Command::new("kill").args(["-INT", &pid]).status();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// The server's own limit, not a role's: `max_connections` 8, 3 of them kept
+/// for superusers, leaves 5 to an ordinary role with no limit of its own, and
+/// four tests at once holding a connection each are 80% of it. Two are not.
+#[test]
+fn a_server_driven_near_its_own_max_connections_is_a_warning() {
+    let Some(server) = PrivatePostgres::start(8) else {
+        return;
+    };
+    postgres_statements(
+        &server.url("postgres"),
+        &["CREATE ROLE app LOGIN".to_string()],
+    );
+    let url = server.url("app");
+    let suite = Suite::new();
+    suite.file("db.rit", &parallel_sleepers(&url, 4, 1.5));
+    let output = run(
+        &suite,
+        &["db.rit", "--jobs", "4", "--report", "json=report.json"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report = json_report(&suite);
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(
+        warning.starts_with(&format!(
+            "Database connection pool near capacity during the run: 4 of the 5 connections the server allows (max_connections less those reserved for superusers) were in use (80%) on {url}, at "
+        )),
+        "{warning}"
+    );
+    assert_eq!(report["resources"][0]["percent"], 80.0, "{report}");
+
+    suite.file("db.rit", &parallel_sleepers(&url, 2, 0.6));
     let output = run(
         &suite,
         &["db.rit", "--jobs", "2", "--report", "json=report.json"],
