@@ -454,6 +454,13 @@ kind does not take there is refused, and so is a step without one it requires;
 the help shows how the kind's steps read. A statement of a kind's own takes one
 value and nothing else.";
 
+    CANNOT_LOAD = "E0420", "a step a load cannot repeat",
+"A `load` sends HTTP requests (`load GET url { … }`) or the messages of a kind that
+offers a load of one of its operations: `load nats publish BUS \"subject\" { … }`,
+`load nats request`, `load mqtt publish`, `load amqp publish`. A kind whose steps
+do not send (`sql`, `redis`), or an operation that waits for messages instead of
+sending them (`subscribe`, `silent`), cannot be loaded; the help lists what can.";
+
     DATA_FILE_MISSING = "W0007", "a constant path names a file that cannot be read",
 "`read(\"x\")`, `file(\"x\")` or `schema(\"x\")` with a constant path (written there, or
 held by a top-level `let p = \"x\"` or a `param`'s default) names a file, beside the

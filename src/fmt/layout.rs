@@ -458,9 +458,19 @@ impl Layout<'_> {
                 self.write("ws ");
                 self.expr(&step.target);
             }
-            StepKind::Load(method) => {
+            StepKind::Load(LoadOf::Http(method)) => {
                 self.write("load ");
                 self.write(method.as_str());
+                self.write(" ");
+                self.expr(&step.target);
+            }
+            StepKind::Load(LoadOf::Messages { kind, .. }) => {
+                self.write("load ");
+                self.write(kind);
+                if let Some(operation) = &step.operation {
+                    self.write(" ");
+                    self.write(&operation.name);
+                }
                 self.write(" ");
                 self.expr(&step.target);
             }

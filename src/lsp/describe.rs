@@ -3,7 +3,7 @@
 
 use crate::builtins::{Builtin, Returns};
 use crate::steps::{self, schema::StepSchema};
-use crate::syntax::ast::{FnDef, Step, StepKind, TypeExpr};
+use crate::syntax::ast::{FnDef, LoadOf, Step, StepKind, TypeExpr};
 use crate::types::Type;
 
 /// `env(name, default?) -> string`
@@ -86,7 +86,8 @@ pub fn type_for_hover(ty: &Type) -> String {
 pub fn step_keyword(kind: &StepKind) -> String {
     match kind {
         StepKind::Http(method) => method.as_str().to_string(),
-        StepKind::Load(method) => format!("load {}", method.as_str()),
+        StepKind::Load(LoadOf::Http(method)) => format!("load {}", method.as_str()),
+        StepKind::Load(LoadOf::Messages { kind, .. }) => format!("load {kind}"),
         StepKind::Run => "run".to_string(),
         StepKind::Sql => "sql".to_string(),
         StepKind::Redis => "redis".to_string(),

@@ -606,7 +606,21 @@ impl<'a> Lowerer<'a> {
             // A step of no known kind never gets here: the checker refused it (E0416).
             kind,
             method: match &step.kind {
-                ast::StepKind::Http(method) | ast::StepKind::Load(method) => Some(method.as_str()),
+                ast::StepKind::Http(method) | ast::StepKind::Load(ast::LoadOf::Http(method)) => {
+                    Some(method.as_str())
+                }
+                // The operation of the kind whose messages a load sends
+                // (`load nats publish …`): the checker refused one it does not offer.
+                ast::StepKind::Load(ast::LoadOf::Messages { kind: word, .. }) => {
+                    step.operation.as_ref().and_then(|operation| {
+                        let sender = crate::steps::of_step(&ast::StepKind::Named(word.clone()))?;
+                        Some(
+                            crate::steps::schema::of(sender)
+                                .operation(&operation.name)?
+                                .word,
+                        )
+                    })
+                }
                 // The checker refused an operation its kind does not declare.
                 _ => step.operation.as_ref().and_then(|operation| {
                     let schema = crate::steps::schema::of(kind?);
@@ -614,6 +628,12 @@ impl<'a> Lowerer<'a> {
                 }),
             },
             target: self.expr(&step.target),
+            target_text: kind.map_or(TargetText::Plain, |kind| {
+                kind.schema_of_step(step)
+                    .map_or(crate::steps::schema::of(kind).target_text, |schema| {
+                        schema.target_text
+                    })
+            }),
             command: step.command.as_ref().map(|command| self.template(command)),
             block: step.block.as_ref().map(|block| self.block(block)),
             options,

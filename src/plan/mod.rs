@@ -9,6 +9,7 @@ pub use lower::lower;
 
 use crate::source::span::Span;
 use crate::steps::StepKind;
+use crate::steps::schema::TargetText;
 use crate::types::{IsTest, ProbeKind, Type};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -232,6 +233,9 @@ pub struct StepPlan {
     /// that declares them (`StepSchema::operations`).
     pub method: Option<&'static str>,
     pub target: Expr,
+    /// How its target is read: its kind's schema's, or the step's own
+    /// (`StepKind::schema_of_step`: `load nats publish BUS …` takes a connection).
+    pub target_text: TargetText,
     /// The string after the target (`sql`'s and `redis`'s command; a kind's
     /// `Shape::string`).
     pub command: Option<Template>,

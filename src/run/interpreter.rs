@@ -951,7 +951,7 @@ impl TestContext {
         let Some(executor) = shared.executors.get(kind.name()) else {
             return Err(unsupported_step(step));
         };
-        let target = match crate::steps::schema::of(kind).target_text {
+        let target = match step.target_text {
             TargetText::Shell => Value::String(self.text(&step.target, TextContext::Shell).await?),
             TargetText::Url => Value::String(self.text(&step.target, TextContext::Url).await?),
             TargetText::Plain => self.evaluate(&step.target).await?,

@@ -4,6 +4,7 @@
 use super::StepChecker;
 use super::context::{Halt, StatementContext, StepContext};
 use super::exec::StepExecutor;
+use super::message_load::MessageLoad;
 use super::schema::{StatementSpec, StepSchema};
 use crate::syntax::ast::{Clause, Step};
 use crate::value::Value;
@@ -95,6 +96,17 @@ pub trait StepKind: Send + Sync {
     /// that `takes_defaults`): the same rules `check` holds a step's clauses
     /// to, so that a bad literal value is refused there too (E0417).
     fn check_defaults(&self, _clauses: &[Clause], _checker: &mut dyn StepChecker) {}
+    /// What a `load` of its steps sends (`load nats publish BUS "subject" { … }`):
+    /// `None` for a kind whose steps a load cannot repeat (E0420).
+    fn message_load(&self) -> Option<&'static dyn MessageLoad> {
+        None
+    }
+    /// The schema of one of its steps when it is not the kind's own for every
+    /// step (`load nats publish …` takes the broker's target and clauses, and
+    /// yields a load's record); `None`: `schema()`.
+    fn schema_of_step(&self, _step: &Step) -> Option<StepSchema> {
+        None
+    }
     /// How the hover of its keyword introduces the result record.
     fn result_label(&self) -> &'static str {
         "yields"

@@ -23,6 +23,7 @@ mod json_body;
 mod kind;
 pub mod limits;
 pub mod load;
+pub mod message_load;
 pub mod messages;
 pub mod mqtt;
 pub mod nats;

@@ -254,6 +254,17 @@ impl HttpMethod {
     }
 }
 
+/// What a `load` step sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadOf {
+    /// `load GET url { … }`: HTTP requests.
+    Http(HttpMethod),
+    /// `load nats publish BUS "subject" { … }`: the messages of another kind's
+    /// operation (`Step::operation`), its word and where it stands; the kind
+    /// offers the operation through `steps::StepKind::message_load`.
+    Messages { kind: String, span: Span },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepKind {
     Http(HttpMethod),
@@ -261,7 +272,7 @@ pub enum StepKind {
     Sql,
     Redis,
     WebSocket,
-    Load(HttpMethod),
+    Load(LoadOf),
     /// A step of a kind with no grammar rule of its own (`named_step`): the word
     /// that begins it, which the checker looks up in the step registry
     /// (`steps::by_name`) and refuses when no kind is called so (E0416).

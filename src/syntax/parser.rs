@@ -903,11 +903,23 @@ impl Lowerer {
             Rule::sql_step => StepKind::Sql,
             Rule::redis_step => StepKind::Redis,
             Rule::ws_step => StepKind::WebSocket,
-            Rule::load_step => StepKind::Load(self.expected(
-                HttpMethod::parse(self.expected(parts.next(), span, rule)?.as_str()),
-                span,
-                rule,
-            )?),
+            Rule::load_step => {
+                let sends = self.expected(parts.next(), span, rule)?;
+                if sends.as_rule() == Rule::operation_kind {
+                    let word = self.expected(parts.next(), span, rule)?;
+                    operation = Some(self.ident(&word));
+                    StepKind::Load(LoadOf::Messages {
+                        kind: sends.as_str().to_string(),
+                        span: self.span(&sends),
+                    })
+                } else {
+                    StepKind::Load(LoadOf::Http(self.expected(
+                        HttpMethod::parse(sends.as_str()),
+                        span,
+                        rule,
+                    )?))
+                }
+            }
             Rule::named_step => {
                 // An operation word, then the target, string, clauses and block
                 // in the rule's tail, read with the whitespace that the word and

@@ -18,6 +18,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             }
             return Type::Unknown;
         };
+        // A step whose schema is not its kind's for every step (`load nats
+        // publish …`: the broker's target and clauses, a load's record).
+        let own_schema = kind.and_then(|kind| kind.schema_of_step(step));
+        let schema = own_schema.as_ref().unwrap_or(schema);
         if self.top_level_initializer {
             return Type::Unknown;
         }
@@ -32,7 +36,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             self.shell_command(&step.target);
         }
         match step.kind {
-            StepKind::Http(_) | StepKind::Load(_) => {
+            StepKind::Http(_) | StepKind::Load(LoadOf::Http(_)) => {
                 self.check_url_literal(&step.target, &["http", "https"]);
                 self.check_secret_in_query(&step.target);
             }
@@ -49,7 +53,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         if let Some(kind) = kind {
             kind.check(step, self);
         }
-        if matches!(step.kind, StepKind::Http(_) | StepKind::Load(_)) {
+        if matches!(
+            step.kind,
+            StepKind::Http(_) | StepKind::Load(LoadOf::Http(_))
+        ) {
             self.raw_body(&step.clauses);
         }
         if let Some(kind) = kind {

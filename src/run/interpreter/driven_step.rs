@@ -61,7 +61,7 @@ impl StepContext for DrivenStep<'_> {
 
     fn target(&mut self) -> BoxFuture<'_, Result<Value, Halt>> {
         Box::pin(async move {
-            let target_text = crate::steps::schema::of(self.kind).target_text;
+            let target_text = self.step.target_text;
             let target = &self.step.target;
             let result = match target_text {
                 TargetText::Shell => self

@@ -57,7 +57,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
 
 /// The message's properties: the step's `properties`, `json`'s content type,
 /// `persistent`'s delivery mode, and the headers.
-fn properties_of(config: &AmqpConfig) -> Result<BasicProperties, StepError> {
+pub(super) fn properties_of(config: &AmqpConfig) -> Result<BasicProperties, StepError> {
     let usage = |message: String| StepError::new(StepErrorKind::Usage, message);
     let mut properties = BasicProperties::default();
     if config.is_json && config.property("content_type").is_none() {

@@ -7,6 +7,7 @@ use super::config::{
 use crate::steps::config::TIMEOUT;
 use crate::steps::connection::with_host;
 use crate::steps::context::{Halt, StepContext};
+use crate::steps::message_load::MessageLoad;
 use crate::steps::schema::{
     ConnectionSpec, OperationSpec, OptionSpec, Presence, Shape, StepSchema, TargetText, ValueSpec,
 };
@@ -76,6 +77,10 @@ impl StepKind for Amqp {
 
     fn check(&self, step: &Step, checker: &mut dyn StepChecker) {
         super::check::check(step, checker);
+    }
+
+    fn message_load(&self) -> Option<&'static dyn MessageLoad> {
+        Some(&super::load::AmqpLoad)
     }
 
     /// Every operation is driven: a `subscribe` or `silent` runs its block, and

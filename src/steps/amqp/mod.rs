@@ -15,6 +15,8 @@
 //!   waits for the first message that satisfies `until` until D after the block.
 //! - `amqp silent MQ "key" exchange "x" [until COND] within D [{ … }]`: the same
 //!   queue, and the step fails when such a message arrives within D.
+//! - `load amqp publish MQ "key" … { rate … }` (`load.rs`): the load kind
+//!   sends, through `steps::message_load`.
 //!
 //! Each step has a connection of its own: its queue is deleted and the
 //! connection closed before the step ends (passed, failed or timed out); when
@@ -26,6 +28,7 @@ mod client;
 mod config;
 mod drive;
 mod kind;
+mod load;
 mod message;
 mod table;
 

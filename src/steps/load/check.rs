@@ -23,8 +23,10 @@ pub fn check(step: &Step, checker: &mut dyn StepChecker) {
             ));
         }
     }
-    let schema = super::spec::schema();
+    // A load of messages takes the model's options alone (`messages.rs`).
+    let schema = super::messages::schema_of_step(step).unwrap_or_else(super::spec::schema);
     checker.options(&step.options, &schema.block_options, "`load`");
+    super::messages::check(step, checker);
     let has = |name: &str| step.options.iter().any(|option| option.name.name == name);
     let problem = if has(RATE) {
         (!has(DURATION)).then_some("an open-model `load` (`rate N per D`) needs `duration D`")

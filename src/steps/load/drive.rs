@@ -1,14 +1,19 @@
 //! A `load` step: its block options and clauses evaluated by the interpreter
 //! and read into a `LoadConfig` (a `LoadSpec` and a request), its `check { }`
 //! made a function of each response's fields, its progress shown as a line, then
-//! run (`run_load`).
+//! run (`run_load`). A load of messages (its target a connection value) hands
+//! the step's clauses to the kind that declares the connection.
 
-use super::{CheckFn, LoadConfig, LoadProgress, ProgressHook, run_load, schema, text};
-use crate::steps::config::ClauseReader;
+use super::{CheckFn, LoadConfig, LoadProgress, ProgressHook, Sends, run_load, schema, text};
+use crate::steps::config::{ClauseReader, TIMEOUT};
 use crate::steps::context::{FieldsCheck, Halt, ProgressLine, StepContext, StepPart};
+use crate::steps::exec::{CommandPart, FieldValue, StepError, StepErrorKind};
 use crate::steps::http::client::HttpResponse;
 use crate::steps::http::exec::{build_request, response_fields};
+use crate::steps::message_load::LoadTarget;
+use crate::types::ConnectionKind;
 use crate::value::Value;
+use crate::value::hide_password;
 use std::sync::Arc;
 
 pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
@@ -23,6 +28,12 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
         }
     }
     let target = context.target().await?;
+    // `load nats publish BUS …`: the target is a connection value (the checker
+    // let none but a kind's that offers a load through).
+    if let Value::Connection(connection) = &target {
+        let kind = connection.kind;
+        return drive_messages(context, &block, kind, target).await;
+    }
     let clauses = context.options().await?;
     let reader = ClauseReader::with_block(&clauses, &block);
     let LoadConfig { mut spec, request } = LoadConfig::read(&reader, settings.default_timeout)
@@ -43,7 +54,69 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     let check = context.check_function().map(of_each_response);
     context.step_started(format!("load {} {}", request.method, request.url));
     spec.progress = Some(progress_hook(context.progress()));
-    let fields = run_load(spec, request, check).await;
+    let fields = run_load(spec, Sends::Http(request), check).await;
+    finished(context, fields)
+}
+
+/// A load of the messages of the kind that declares the connection `kind`
+/// (`steps::message_load`): the load model from the block, the kind's clauses
+/// handed to it unread (the kind reads them into its own config).
+async fn drive_messages(
+    context: &mut dyn StepContext,
+    block: &[(&'static str, Vec<Value>)],
+    kind: ConnectionKind,
+    connection: Value,
+) -> Result<Value, Halt> {
+    let default_timeout = context.settings().default_timeout;
+    let sender = crate::steps::connections()
+        .iter()
+        .find(|(spec, _)| spec.kind == kind)
+        .map(|(_, sender)| *sender);
+    let (Some(sender), Some(load), Some(operation)) = (
+        sender,
+        sender.and_then(|sender| sender.message_load()),
+        context.operation(),
+    ) else {
+        return Err(Halt::Step(StepError::new(
+            StepErrorKind::Usage,
+            format!("a load cannot send to a {}", kind.value_name()),
+        )));
+    };
+    let address = CommandPart::joined(&context.string().await?.unwrap_or_default());
+    let clauses = context.options().await?;
+    let LoadConfig { mut spec, .. } =
+        LoadConfig::read(&ClauseReader::with_block(&[], block), default_timeout)
+            .map_err(|error| context.fail_at(error.part, error.message))?;
+    spec.timeout = ClauseReader::new(&clauses)
+        .duration(TIMEOUT)
+        .map_err(|error| context.fail_at(error.part, error.message))?
+        .unwrap_or(default_timeout);
+    let url = match &connection {
+        Value::Connection(connection) => hide_password(&connection.url),
+        _ => String::new(),
+    };
+    context.step_started(format!(
+        "load {} {operation} {url} {address}",
+        sender.name()
+    ));
+    spec.progress = Some(progress_hook(context.progress()));
+    let target = LoadTarget {
+        operation,
+        connection,
+        address,
+        clauses,
+        timeout: spec.timeout,
+    };
+    let fields = run_load(spec, Sends::Messages { load, target }, None).await;
+    finished(context, fields)
+}
+
+/// The load's record kept for reports, and its declared fields set.
+fn finished(
+    context: &mut dyn StepContext,
+    fields: Result<Vec<(String, FieldValue)>, StepError>,
+) -> Result<Value, Halt> {
+    let schema = schema();
     context.step_finished(fields.as_ref().map(drop));
     let fields = fields.map_err(Halt::Step)?;
     let record = Value::Object(

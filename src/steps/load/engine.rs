@@ -19,6 +19,16 @@ use super::timer::PreciseTimer;
 use super::transport::{Failure, Transport, WorkerClient};
 use crate::steps::exec::{FieldValue, StepError, StepErrorKind};
 use crate::steps::http::client::{HttpRequest, HttpResponse};
+use crate::steps::message_load::{LoadTarget, MessageLoad};
+
+/// What a load sends: HTTP requests, or the messages of a kind that offers them.
+pub enum Sends {
+    Http(HttpRequest),
+    Messages {
+        load: &'static dyn MessageLoad,
+        target: LoadTarget,
+    },
+}
 
 /// What every worker of one load reads.
 struct Context {
@@ -47,7 +57,7 @@ const MIN_LOAD_THREADS: usize = 2;
 /// (a test timeout, Ctrl-C) shuts that runtime down and every worker with it.
 pub async fn run_isolated(
     plan: Plan,
-    request: HttpRequest,
+    sends: Sends,
     check: Option<CheckFn>,
     progress: Option<ProgressHook>,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
@@ -69,7 +79,7 @@ pub async fn run_isolated(
     let Some(handle) = runtime
         .0
         .as_ref()
-        .map(|runtime| runtime.spawn(run(plan, request, check, progress)))
+        .map(|runtime| runtime.spawn(run(plan, sends, check, progress)))
     else {
         return Err(StepError::new(
             StepErrorKind::Other,
@@ -97,7 +107,7 @@ impl Drop for RuntimeGuard {
 
 async fn run(
     plan: Plan,
-    request: HttpRequest,
+    sends: Sends,
     check: Option<CheckFn>,
     progress: Option<ProgressHook>,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
@@ -105,8 +115,24 @@ async fn run(
         Model::Closed { .. } => plan.closed_workers(),
         Model::Open { in_flight, .. } => in_flight,
     };
-    let transport =
-        Transport::prepare(&request, usize::try_from(connections).unwrap_or(usize::MAX)).await?;
+    let (transport, timeout, url) = match sends {
+        Sends::Http(request) => (
+            Transport::prepare(&request, usize::try_from(connections).unwrap_or(usize::MAX))
+                .await?,
+            request.timeout,
+            request.url,
+        ),
+        // Connected here, on the load's runtime, so that the connection's tasks
+        // run beside the workers and end with them.
+        Sends::Messages { load, target } => {
+            let timeout = target.timeout;
+            (
+                Transport::Messages(load.open(target).await?),
+                timeout,
+                String::new(),
+            )
+        }
+    };
     let recorder =
         Recorder::new().map_err(|message| StepError::new(StepErrorKind::Other, message))?;
     let started = Instant::now();
@@ -123,8 +149,8 @@ async fn run(
         transport,
         check,
         recorder: Mutex::new(recorder),
-        timeout: request.timeout,
-        url: request.url,
+        timeout,
+        url,
         started,
         measured_start,
     });
@@ -135,6 +161,9 @@ async fn run(
         Model::Closed { .. } => (run_closed(&context).await?, 0),
         Model::Open { in_flight, .. } => run_open(&context, in_flight).await?,
     };
+    if let Transport::Messages(sender) = &context.transport {
+        sender.close().await;
+    }
     // The measured part lasts until its last answer, and at least its `duration`.
     let last = totals
         .last_done
@@ -252,13 +281,12 @@ impl Worker {
                 };
                 (Some(answer), error, Some(latency))
             }
-            // A timeout is the stall the percentiles must show; a connection that
-            // could not be made or broke has no latency to speak of.
-            Err(Failure::Timeout) => (
-                None,
-                Some(ErrorKey::Failure(Failure::Timeout)),
-                Some(latency),
-            ),
+            // A timeout is the stall the percentiles must show, and a broker's
+            // refusal is an answer; a connection that could not be made or
+            // broke has no latency to speak of.
+            Err(failure @ (Failure::Timeout | Failure::Refused)) => {
+                (None, Some(ErrorKey::Failure(failure)), Some(latency))
+            }
             Err(failure) => (None, Some(ErrorKey::Failure(failure)), None),
         };
         let offset = origin.saturating_duration_since(context.measured_start);
@@ -492,7 +520,7 @@ mod tests {
             max_body: crate::steps::http::client::DEFAULT_MAX_BODY_BYTES,
             transport: Default::default(),
         };
-        let fields = run_load(spec, request, None).await.unwrap();
+        let fields = run_load(spec, Sends::Http(request), None).await.unwrap();
         let requests = fields
             .iter()
             .find_map(|(name, value)| match (name.as_str(), value) {

@@ -1,23 +1,34 @@
-//! Runs a `load` step's requests and gives its result record.
+//! Runs a `load` step's requests (or messages) and gives its result record.
 
 use super::spec::{CheckFn, LoadSpec};
 
-use super::engine;
+use super::engine::{self, Sends};
 use super::model;
 use crate::steps::exec::{FieldValue, StepError, StepErrorKind};
 use crate::steps::http::client::HttpRequest;
+use crate::steps::message_load::LoadTarget;
 
 /// Runs the load and gives the result record of docs/load.md.
 pub async fn run_load(
     spec: LoadSpec,
-    request: HttpRequest,
+    sends: Sends,
     check: Option<CheckFn>,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
     let plan = model::Plan::from_spec(&spec)
         .map_err(|message| StepError::new(StepErrorKind::Usage, message))?;
-    let request = HttpRequest {
-        timeout: spec.timeout,
-        ..request
+    // Each request, or message, is bounded by the step's timeout.
+    let sends = match sends {
+        Sends::Http(request) => Sends::Http(HttpRequest {
+            timeout: spec.timeout,
+            ..request
+        }),
+        Sends::Messages { load, target } => Sends::Messages {
+            load,
+            target: LoadTarget {
+                timeout: spec.timeout,
+                ..target
+            },
+        },
     };
-    engine::run_isolated(plan, request, check, spec.progress).await
+    engine::run_isolated(plan, sends, check, spec.progress).await
 }

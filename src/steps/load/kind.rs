@@ -34,6 +34,11 @@ impl StepKind for Load {
         super::check::check(step, checker);
     }
 
+    /// `load nats publish …`: the broker's target and clauses, a load's record.
+    fn schema_of_step(&self, step: &Step) -> Option<StepSchema> {
+        super::messages::schema_of_step(step)
+    }
+
     fn explained_fields(&self) -> &'static [&'static str] {
         &super::text::LOAD_FIELDS
     }

@@ -5,6 +5,8 @@
 //! reqwest) and `stats` turns what it measured into the result record; `exec`
 //! ties them together; `drive` runs the step through the interpreter's context
 //! (its block options, its `check { }`, its progress).
+//! `messages` is a load of another kind's messages (`load nats publish …`), which
+//! that kind sends through `steps::message_load`.
 //! `histogram` (the HDR histograms of load records: decoded, merged, binned) and
 //! `text` (the live line, the table, the summary of a failed expectation) are read
 //! by the reports, which this kind never imports; the interpreter gets the live
@@ -17,6 +19,7 @@ mod engine;
 mod exec;
 pub mod histogram;
 mod kind;
+mod messages;
 mod model;
 mod raw_http;
 mod spec;
@@ -26,6 +29,7 @@ mod timer;
 mod transport;
 
 pub use config::LoadConfig;
+pub use engine::Sends;
 pub use exec::run_load;
 pub use kind::Load;
 pub use model::DEFAULT_OPEN_IN_FLIGHT;

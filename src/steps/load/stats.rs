@@ -13,7 +13,7 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
 
 use super::raw_http::Answer;
-use super::transport::Failure;
+use super::transport::{Failure, NO_STATUS};
 use crate::steps::exec::FieldValue;
 use crate::value::Value;
 
@@ -155,7 +155,9 @@ impl WorkerStats {
         if let Some(answer) = answer {
             totals.responses += 1;
             totals.bytes += answer.body_bytes;
-            add_count(&mut totals.statuses, answer.status, 1);
+            if answer.status != NO_STATUS {
+                add_count(&mut totals.statuses, answer.status, 1);
+            }
         }
         let failed = error.is_some();
         match error {

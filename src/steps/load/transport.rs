@@ -1,6 +1,7 @@
 //! How a load's requests reach the server: the lean HTTP/1.1 client of `raw_http.rs`
 //! for plain `http://` (the common case, and the one measured against wrk), reqwest
-//! for the rest (`https://`, `follow redirects`, multipart bodies). Also the kinds of
+//! for the rest (`https://`, `follow redirects`, multipart bodies), or the sender of
+//! another kind's messages (`steps::message_load`, shared by every worker). Also the kinds of
 //! failure a request can meet, named as the `errors` map names them. It must not
 //! import the stats or the engine.
 
@@ -11,6 +12,7 @@ use super::raw_http::{Answer, RawClient, RawRequest};
 use crate::steps::exec::{StepError, StepErrorKind};
 use crate::steps::http::client::{self, HttpErrorKind, HttpRequest, HttpResponse, RequestBody};
 use crate::steps::http::content_coding::{DecodeError, decode_response};
+use crate::steps::message_load::{MessageFailure, MessageSender};
 
 /// Why a request got no answer; `label` is its key in the `errors` map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -33,6 +35,9 @@ pub enum Failure {
     Undecodable,
     /// The request could not be built (a bad header, say): every request fails so.
     InvalidRequest,
+    /// A broker refused a message (a negative acknowledgement, no stream or no
+    /// responder for its subject).
+    Refused,
     Other,
 }
 
@@ -48,6 +53,7 @@ impl Failure {
             Failure::BodyTooLarge => "body too large",
             Failure::Undecodable => "undecodable body",
             Failure::InvalidRequest => "invalid request",
+            Failure::Refused => "refused",
             Failure::Other => "other",
         }
     }
@@ -61,6 +67,17 @@ impl Failure {
             io::ErrorKind::TimedOut => Failure::Timeout,
             io::ErrorKind::ConnectionRefused | io::ErrorKind::NotConnected => Failure::Connect,
             _ => Failure::Other,
+        }
+    }
+
+    /// A message that was not confirmed: a connection that broke under it counts
+    /// as `reset`, as an HTTP connection that broke before its answer does.
+    fn from_message(failure: MessageFailure) -> Failure {
+        match failure {
+            MessageFailure::Connection => Failure::Reset,
+            MessageFailure::Refused => Failure::Refused,
+            MessageFailure::Timeout => Failure::Timeout,
+            MessageFailure::Other => Failure::Other,
         }
     }
 
@@ -81,7 +98,11 @@ impl Failure {
 pub enum Transport {
     Raw(Arc<RawRequest>),
     Reqwest(Arc<ReqwestRequest>),
+    Messages(Arc<dyn MessageSender>),
 }
+
+/// A message has no status: its answer's, kept out of `statuses`.
+pub const NO_STATUS: u16 = 0;
 
 pub struct ReqwestRequest {
     client: reqwest::Client,
@@ -129,6 +150,7 @@ impl Transport {
         match self {
             Transport::Raw(request) => WorkerClient::Raw(RawClient::new(Arc::clone(request))),
             Transport::Reqwest(request) => WorkerClient::Reqwest(Arc::clone(request)),
+            Transport::Messages(sender) => WorkerClient::Messages(Arc::clone(sender)),
         }
     }
 }
@@ -136,6 +158,7 @@ impl Transport {
 pub enum WorkerClient {
     Raw(RawClient),
     Reqwest(Arc<ReqwestRequest>),
+    Messages(Arc<dyn MessageSender>),
 }
 
 impl WorkerClient {
@@ -154,6 +177,14 @@ impl WorkerClient {
                 send_with_reqwest(request, capture.as_deref_mut()).await?,
                 request.request.max_body,
             ),
+            // A message has no response for a `check` to read (the checker refuses one).
+            WorkerClient::Messages(sender) => {
+                let body_bytes = sender.send().await.map_err(Failure::from_message)?;
+                return Ok(Answer {
+                    status: NO_STATUS,
+                    body_bytes,
+                });
+            }
         };
         // A check reads the body as an `http` step would: its coding undone.
         if let Some(response) = capture {

@@ -5,6 +5,7 @@ use super::config::{BODY, JSON, QOS, RETAIN, UNTIL, WITHIN};
 use crate::steps::config::TIMEOUT;
 use crate::steps::connection::with_host;
 use crate::steps::context::{Halt, StepContext};
+use crate::steps::message_load::MessageLoad;
 use crate::steps::schema::{
     ConnectionSpec, OperationSpec, OptionSpec, Presence, Shape, StepSchema, TargetText, ValueSpec,
 };
@@ -65,6 +66,10 @@ impl StepKind for Mqtt {
 
     fn check(&self, step: &Step, checker: &mut dyn StepChecker) {
         super::check::check(step, checker);
+    }
+
+    fn message_load(&self) -> Option<&'static dyn MessageLoad> {
+        Some(&super::load::MqttLoad)
     }
 
     /// Every operation is driven: each opens and closes its own connection, and

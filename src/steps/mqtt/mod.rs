@@ -9,6 +9,8 @@
 //!   after the block, and yields it.
 //! - `mqtt silent BUS "topic" [qos N] [until COND] within D [{ … }]`: the same
 //!   subscription, and the step fails when such a message arrives within D.
+//! - `load mqtt publish BUS "topic" … { rate … }` (`load.rs`): the load kind
+//!   sends, through `steps::message_load`.
 //!
 //! Each step has a connection of its own with a clean session, closed when the
 //! step ends (or when its future is dropped: a test timeout, Ctrl-C), so the
@@ -19,6 +21,7 @@ mod client;
 mod config;
 mod drive;
 mod kind;
+mod load;
 mod message;
 
 pub use kind::Mqtt;

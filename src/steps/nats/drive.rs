@@ -48,7 +48,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     finished(context, outcome)
 }
 
-fn headers(config: &NatsConfig) -> Result<async_nats::HeaderMap, StepError> {
+pub(super) fn headers(config: &NatsConfig) -> Result<async_nats::HeaderMap, StepError> {
     let mut map = async_nats::HeaderMap::new();
     for (name, value) in &config.headers {
         let value: async_nats::HeaderValue = value.parse().map_err(|_| {

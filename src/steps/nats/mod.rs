@@ -13,6 +13,9 @@
 //! - `nats silent BUS "subject" [until COND] within D [{ … }]`: the same
 //!   subscription, and the step fails when such a message arrives within D.
 //!
+//! - `load nats publish|request BUS "subject" { rate … }` (`load.rs`): the
+//!   load kind sends, through `steps::message_load`.
+//!
 //! Each step has a connection of its own, closed when the step ends (passed,
 //! failed or timed out, or cut short by a test timeout or Ctrl-C, when the
 //! step's future is dropped): a subscription never outlives its step.
@@ -22,6 +25,7 @@ mod client;
 mod config;
 mod drive;
 mod kind;
+mod load;
 mod message;
 
 pub use kind::Nats;
