@@ -28,6 +28,9 @@ pub enum Accepts {
     /// `len`: string, bytes, list or object.
     Sized,
     Service,
+    /// Where a server listens: a connection value (`nats(url)`), a URL or
+    /// `host:port` (`reachable`).
+    Address,
     /// A string written in a small language of its own (a regex, a JSONPath…),
     /// checked by `ritc check` when it is a literal (`Syntax::check`).
     Pattern(Syntax),
@@ -101,6 +104,7 @@ impl Accepts {
                 matches!(ty, Type::String | Type::Bytes | Type::List(_)) || ty.is_object()
             }
             Accepts::Service => matches!(ty, Type::Service),
+            Accepts::Address => matches!(ty, Type::String | Type::Connection(_)),
             Accepts::Pattern(_) => ty == &Type::String,
         }
     }
@@ -116,6 +120,7 @@ impl Accepts {
             Accepts::Object => "an object",
             Accepts::Sized => "a string, bytes, a list or an object",
             Accepts::Service => "a service name",
+            Accepts::Address => "a connection value, a URL or `host:port`",
             Accepts::Pattern(syntax) => match syntax {
                 Syntax::Regex => "a regular expression (a string)",
                 Syntax::JsonPath => "a JSONPath (a string)",
@@ -173,6 +178,7 @@ pub enum BuiltinId {
     /// implementation for all, reading the kind's `ConnectionSpec`.
     Connection(ConnectionKind),
     Logs,
+    Reachable,
     Capture,
     Split,
     Date,
@@ -439,6 +445,17 @@ pub const BUILTINS: &[Builtin] = &[
         parameters: &[required("service", Accepts::Service)],
         returns: fixed!(Type::String),
         summary: "what a service has written to its log so far",
+        derives_secret: false,
+    },
+    Builtin {
+        id: BuiltinId::Reachable,
+        name: "reachable",
+        parameters: &[
+            required("address", Accepts::Address),
+            optional("within", Accepts::Duration),
+        ],
+        returns: fixed!(Type::Bool),
+        summary: "whether a TCP connection to the server opens within the time (2s unless given): for `if not reachable(bus) { skip \"…\" }`",
         derives_secret: false,
     },
     Builtin {

@@ -87,6 +87,10 @@ rules! {
     a_param_cannot_be_assigned: "param base = \"http://127.0.0.1:3000\"\ntest \"a\" {\n  base = \"x\"\n  run \"true\"\n  expect exit == 0\n}\n";
     a_response_field_cannot_be_assigned: "test \"a\" {\n  run \"true\"\n  exit = 1\n  expect exit == 0\n}\n";
     return_only_inside_a_function: "test \"a\" {\n  run \"true\"\n  expect exit == 0\n  return 1\n}\n";
+    skip_stands_only_in_a_test: "fn guard() {\n  skip \"no\"\n}\nsetup {\n  skip \"not here\"\n}\ntest \"a\" {\n  ws \"ws://127.0.0.1:1/chat\" {\n    skip \"nor here\"\n  }\n  expect true\n}\n";
+    skip_takes_a_text_reason: "test \"a\" {\n  if true { skip 3 }\n  run \"true\"\n  expect exit == 0\n}\n";
+    skip_under_if_with_reachable_checks_clean: "let bus = nats(\"nats://127.0.0.1:4222\")\ntest \"a\" {\n  if not reachable(bus, within: 1s) {\n    skip \"NATS is not running\"\n  }\n  for x in [1] {\n    if not reachable(\"127.0.0.1:4222\") { skip \"{{x}}\" }\n  }\n  run \"true\"\n  expect exit == 0\n}\n";
+    reachable_takes_an_address: "test \"a\" {\n  if not reachable(4222) { skip \"x\" }\n  run \"true\"\n  expect exit == 0\n}\n";
     websocket_statements_only_inside_ws: "test \"a\" {\n  send \"hello\"\n  receive timeout 1s\n  expect message == \"hello\"\n}\n";
     an_unknown_function_is_refused_at_its_name: "test \"a\" {\n  run \"echo hi\"\n  expect lenght(stdout) > 0\n}\n";
     a_keyword_is_not_a_name: "test \"a\" {\n  let json = 3\n  expect json == 3\n}\n";

@@ -312,6 +312,10 @@ const FUNCTION_EXAMPLES: &[(&str, &str)] = &[
     ),
     ("logs", "expect logs(demo) contains \"listening\""),
     (
+        "reachable",
+        "let bus = nats(\"nats://127.0.0.1:4222\")\nif not reachable(bus, within: 1s) {\n  skip \"no NATS server at 127.0.0.1:4222\"\n}\nexpect reachable(\"{{base}}\")",
+    ),
+    (
         "capture",
         r#"expect capture("order id=42", "id=(\\d+)") == "42""#,
     ),
@@ -430,6 +434,7 @@ fn accepts_text(accepts: Accepts) -> &'static str {
         Accepts::Object => "object",
         Accepts::Sized => "string | bytes | list | object",
         Accepts::Service => "service",
+        Accepts::Address => "connection | string",
         Accepts::Pattern(syntax) => match syntax {
             Syntax::Regex => "string (regex)",
             Syntax::JsonPath => "string (JSONPath)",

@@ -564,6 +564,118 @@ test "behind" {
     assert_eq!(json["checkpoints"][0]["status"], "passed");
 }
 
+/// `skip "why"` reached at run time counts as skipped (a run of passed and
+/// skipped tests is PASSED, as with the attribute), in every format, with its
+/// reason; `reachable` is its guard against a port where nothing listens.
+#[test]
+fn a_skip_reached_at_run_time_is_skipped_in_every_format() {
+    let closed = common::ports::free_port();
+    let suite = Suite::new();
+    suite.file(
+        "guarded.rit",
+        &format!(
+            r#"test "needs a broker" {{
+  if not reachable("127.0.0.1:{closed}", within: 1s) {{
+    skip "no broker listens on 127.0.0.1:{closed}"
+  }}
+  run "exit 1"
+  expect exit == 0
+}}
+test "runs" {{
+  run "true"
+  expect exit == 0
+}}
+test "skips from a loop" retry 2 {{
+  for attempt in [1, 2] {{
+    if attempt == 2 {{ skip "the second round is not written yet" }}
+  }}
+  run "exit 1"
+  expect exit == 0
+}}
+"#
+        ),
+    );
+    let json = case(
+        "runtime skip",
+        &suite,
+        "guarded.rit",
+        &[],
+        Expected {
+            status: "PASSED",
+            exit: 0,
+            buckets: [1, 0, 2, 0, 0],
+            problems: 0,
+        },
+    );
+    assert_eq!(
+        skip_reasons(&json),
+        [
+            (
+                "needs a broker".to_string(),
+                format!("no broker listens on 127.0.0.1:{closed}")
+            ),
+            (
+                "skips from a loop".to_string(),
+                "the second round is not written yet".to_string()
+            ),
+        ]
+    );
+    // Skipped by its own statement, not by the run stopping before it; once,
+    // not retried.
+    let skipped = &json["tests"][0];
+    assert_ne!(skipped["not_reached"], true, "{json:#}");
+    assert_eq!(json["tests"][2]["attempts"], 1, "{json:#}");
+}
+
+/// The red side: a `skip` that does not run changes nothing, and a test that
+/// failed before reaching its `skip` stays failed.
+#[test]
+fn a_skip_that_is_not_reached_does_not_hide_a_failure() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let open = listener.local_addr().unwrap().port();
+    let suite = Suite::new();
+    suite.file(
+        "unreached.rit",
+        &format!(
+            r#"test "guard not taken" {{
+  if not reachable("127.0.0.1:{open}") {{
+    skip "the server is down"
+  }}
+  run "exit 1"
+  expect exit == 0
+}}
+test "failed before the skip" {{
+  run "exit 1"
+  expect exit == 0
+  skip "too late to skip"
+}}
+test "else branch" {{
+  let r = run "exit 3"
+  if r.exit != 0 {{
+    expect r.exit == 0
+  }} else {{
+    skip "not taken"
+  }}
+}}
+"#
+        ),
+    );
+    let json = case(
+        "unreached skip",
+        &suite,
+        "unreached.rit",
+        &[],
+        Expected {
+            status: "FAILED",
+            exit: 1,
+            buckets: [0, 3, 0, 0, 0],
+            problems: 0,
+        },
+    );
+    assert!(skip_reasons(&json).is_empty(), "{json:#}");
+    drop(listener);
+}
+
 #[test]
 fn warn_and_continue_checkpoints_and_skip_keep_the_run_going() {
     let suite = Suite::new();

@@ -178,6 +178,20 @@ DELETE GET HEAD OPTIONS PATCH POST PUT";
 "A file is one suite, named by its `suite \"name\"` line (or by the file's stem). A
 second `suite` line would silently rename it: keep one.";
 
+    SKIP_OUTSIDE_TEST = "E0213", "`skip` outside a test's body",
+"`skip \"why\"` ends the test it stands in, which is reported as skipped with the
+reason (as with the test attribute `skip \"why\"`). It stands in a test's own
+statements, usually under an `if`:
+
+    test \"orders reach NATS\" {
+      if not reachable(bus) { skip \"NATS is not running\" }
+      …
+    }
+
+It is refused in a `fn`, `setup` and `teardown` (there is no test to skip: return a
+value the test can check) and inside the `{ … }` of a step, whose kind runs the
+block and could not tell a skip from a failure: write it before the step.";
+
     MISMATCHED_TYPES = "E0301", "mismatched types",
 "The two sides of a comparison or an operator have types that do not meet: `status` is
 an int, so `status == \"200\"` can never hold. Write `status == 200`. Values read from

@@ -377,6 +377,10 @@ impl Layout<'_> {
                     self.expr(value);
                 }
             }
+            StatementKind::Skip(reason) => {
+                self.write("skip ");
+                self.expr(reason);
+            }
             StatementKind::Close(code) => {
                 self.write("close");
                 if let Some(code) = code {

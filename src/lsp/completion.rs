@@ -40,9 +40,9 @@ pub struct Request<'a> {
 
 /// Words after which an expression follows.
 const EXPRESSION_WORDS: &[&str] = &[
-    "expect", "and", "or", "not", "in", "contains", "matches", "conforms", "return", "if", "send",
-    "until", "within", "every", "timeout", "retry", "stage", "ready", "http", "tcp", "log", "per",
-    "from", "to", "over",
+    "expect", "and", "or", "not", "in", "contains", "matches", "conforms", "return", "skip", "if",
+    "send", "until", "within", "every", "timeout", "retry", "stage", "ready", "http", "tcp", "log",
+    "per", "from", "to", "over",
 ];
 
 /// Expression keywords that follow an operand (`x in list`, `x is int`), never
@@ -250,7 +250,8 @@ fn after_a_statements_expression(analysis: &Analysis, text: &str, offset: usize)
                 ..
             }
             | StatementKind::Assign { value, .. }
-            | StatementKind::Send(value) => Some(value),
+            | StatementKind::Send(value)
+            | StatementKind::Skip(value) => Some(value),
             StatementKind::Return(value) | StatementKind::Close(value) => value.as_ref(),
             _ => None,
         };
@@ -260,10 +261,13 @@ fn after_a_statements_expression(analysis: &Analysis, text: &str, offset: usize)
 }
 
 /// Whether the checker accepts a statement beginning with `word` here: `return`
-/// only in a `fn`, a kind's own statement (`send` of `ws`) only in its block.
+/// only in a `fn`, `skip` only in a test's own statements, a kind's own statement (`send` of `ws`) only in its block.
 fn statement_allowed(word: &str, scope: &Scope) -> bool {
     if word == "return" {
         return scope.in_fn;
+    }
+    if word == "skip" {
+        return scope.in_test && scope.in_blocks_of.is_empty();
     }
     match steps::statement_owner(word) {
         Some((owner, _)) => scope.in_blocks_of.contains(&owner.name()),

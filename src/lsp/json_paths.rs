@@ -215,7 +215,9 @@ impl Reader<'_, '_> {
                 self.bind(variable, path.filter(|_| self.before(iterable.span)));
             }
             StatementKind::If { condition, .. } => self.expression(condition),
-            StatementKind::Send(value) | StatementKind::Call(value) => self.expression(value),
+            StatementKind::Send(value)
+            | StatementKind::Call(value)
+            | StatementKind::Skip(value) => self.expression(value),
             StatementKind::Return(value) | StatementKind::Close(value) => {
                 value.iter().for_each(|value| self.expression(value));
             }

@@ -393,8 +393,8 @@ pub const KEYWORDS: &[Keyword] = &[
     ),
     keyword(
         "skip",
-        Role::Other,
-        "`test \"x\" skip \"why\"`: the test is reported as skipped.",
+        Role::Statement,
+        "`skip \"why\"` in a test's body (usually under `if not reachable(…)`), or the attribute `test \"x\" skip \"why\"`: the test ends and is reported as skipped with the reason.",
     ),
     keyword(
         "GET",

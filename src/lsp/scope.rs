@@ -38,6 +38,8 @@ pub struct Scope {
     pub in_item: bool,
     /// Inside a `fn`'s body, where `return` may stand.
     pub in_fn: bool,
+    /// Inside a test's body, where `skip "why"` may stand.
+    pub in_test: bool,
     /// The kinds of the steps whose blocks hold the point (`ws`), innermost
     /// last: where their own statements (`send`, `receive`, `close`) may stand.
     pub in_blocks_of: Vec<&'static str>,
@@ -72,13 +74,17 @@ pub fn scope_at(analysis: &Analysis, offset: usize) -> Scope {
             Item::Setup(block) | Item::Teardown(block) => {
                 walk_block(block, offset, text, &mut scope, 0)
             }
-            Item::Test(test) => walk_block(&test.body, offset, text, &mut scope, 0),
+            Item::Test(test) => {
+                scope.in_test = true;
+                walk_block(&test.body, offset, text, &mut scope, 0)
+            }
             Item::Checkpoint(checkpoint) => {
                 if let Some(test) = checkpoint
                     .tests
                     .iter()
                     .find(|test| walk::contains(test.span, offset))
                 {
+                    scope.in_test = true;
                     walk_block(&test.body, offset, text, &mut scope, 0);
                 }
             }

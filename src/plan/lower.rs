@@ -513,6 +513,9 @@ impl<'a> Lowerer<'a> {
                 value: value.as_ref().map(|v| self.expr(v)),
                 declared: self.returns.clone(),
             },
+            ast::StatementKind::Skip(reason) => StatementKind::Skip {
+                reason: self.expr(reason),
+            },
             // The statements with rules of their own in the grammar, by its words;
             // their parts are named by the kind that holds them (`StatementSpec::parts`).
             ast::StatementKind::Send(value) => self.kind_statement("send", &[Some(value)]),

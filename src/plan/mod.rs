@@ -176,6 +176,10 @@ pub enum StatementKind {
         /// value is checked when it is returned.
         declared: Option<(String, Type)>,
     },
+    /// `skip "why"`: the test ends here, skipped with the reason.
+    Skip {
+        reason: Expr,
+    },
     /// A statement only a kind's blocks hold (`send` in `ws`), run by that kind.
     Kind(KindStatement),
     /// A call made for its effect.

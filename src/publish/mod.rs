@@ -537,6 +537,7 @@ impl Walk<'_, '_> {
             StatementKind::Let { .. }
             | StatementKind::Assign { .. }
             | StatementKind::Return { .. }
+            | StatementKind::Skip { .. }
             | StatementKind::Evaluate(_) => {}
         }
     }

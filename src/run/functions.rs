@@ -18,6 +18,7 @@ use serde_json::Value as Json;
 mod arguments;
 mod dates;
 mod json_path;
+mod reachable;
 mod text_functions;
 mod xpath;
 
@@ -169,6 +170,21 @@ fn call_function(
             })?;
             let kept = spec.open(&url, context.base_dir).map_err(EvalError)?;
             Ok(Value::Connection(Connection::new(kind, kept)))
+        }
+        BuiltinId::Reachable => {
+            let address = arguments.required("address")?;
+            let within = match arguments.take("within") {
+                Some(Value::Duration(within)) => within,
+                Some(other) => {
+                    return Err(EvalError(format!(
+                        "reachable: `within` needs a duration, found {}",
+                        type_name_with_article(&other)
+                    )));
+                }
+                None => reachable::DEFAULT_WITHIN,
+            };
+            // A connection attempt blocks, as a file read does.
+            blocking_file_io(|| reachable::reachable(&address, within)).map(Value::Bool)
         }
         BuiltinId::Logs => {
             let service = match arguments.required("service")? {

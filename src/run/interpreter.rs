@@ -104,6 +104,10 @@ impl RunShared {
 pub enum Flow {
     Next,
     Return(Value),
+    /// `skip "why"` was reached: the test ends, skipped with this reason.
+    /// Every enclosing block passes it on, as a `return`; the checker keeps it
+    /// out of `fn`s, `setup`, `teardown` and the blocks of steps.
+    Skip(String),
 }
 
 pub type Outcome<T> = Result<T, Box<Failure>>;
@@ -492,6 +496,12 @@ impl TestContext {
         match result? {
             Flow::Return(value) => Ok(value),
             Flow::Next => Ok(Value::Null),
+            // The checker refuses `skip` in a `fn` (E0213): a skip cannot reach here.
+            Flow::Skip(reason) => Err(Box::new(Failure::new(
+                FailureKind::Evaluation,
+                call.span,
+                format!("`skip \"{reason}\"` ran inside a function (a bug in ritc)"),
+            ))),
         }
     }
 
@@ -514,10 +524,10 @@ impl TestContext {
                 index = end;
                 continue;
             }
-            if let Flow::Return(value) = self.run_statement(&statements[index]).await? {
-                return Ok(Flow::Return(value));
+            match self.run_statement(&statements[index]).await? {
+                Flow::Next => index += 1,
+                ended => return Ok(ended),
             }
-            index += 1;
         }
         Ok(Flow::Next)
     }
@@ -656,8 +666,9 @@ impl TestContext {
                     };
                     for item in items {
                         self.declare(*slot, item);
-                        if let Flow::Return(value) = self.run_statements(&body.statements).await? {
-                            return Ok(Flow::Return(value));
+                        match self.run_statements(&body.statements).await? {
+                            Flow::Next => {}
+                            ended => return Ok(ended),
                         }
                     }
                 }
@@ -693,8 +704,8 @@ impl TestContext {
                     let started = Instant::now();
                     loop {
                         match self.run_block(body).await {
-                            Ok(Flow::Return(value)) => return Ok(Flow::Return(value)),
                             Ok(Flow::Next) => break,
+                            Ok(ended) => return Ok(ended),
                             Err(mut failure) => {
                                 if started.elapsed() + every > within {
                                     failure.message = format!(
@@ -763,6 +774,17 @@ impl TestContext {
                         (None, _) => Value::Null,
                     };
                     return Ok(Flow::Return(value));
+                }
+                StatementKind::Skip { reason } => {
+                    let reason = self.evaluate(reason).await?;
+                    let reason = value::to_text(&reason).map_err(|error| {
+                        Box::new(Failure::new(
+                            FailureKind::Evaluation,
+                            statement.span,
+                            error.0,
+                        ))
+                    })?;
+                    return Ok(Flow::Skip(reason));
                 }
                 StatementKind::Kind(own) => self.run_kind_statement(own, statement).await?,
                 StatementKind::Evaluate(expr) => {

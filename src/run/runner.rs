@@ -4,7 +4,7 @@
 
 use super::evaluate::{Evaluator, Names, TextContext};
 use super::functions::FunctionContext;
-use super::interpreter::{RunShared, Settings, StepDefault, TestContext};
+use super::interpreter::{Flow, RunShared, Settings, StepDefault, TestContext};
 use super::outcome::{
     Cause, Event, Failure, FailureKind, PeakLoads, ProblemCause, ServiceLogLine, Summary,
     TestOutcome, TestStatus,
@@ -1239,6 +1239,8 @@ async fn run_test(
         _ => Duration::ZERO,
     };
     let mut attempt = 0;
+    // The reason of a `skip "why"` the body reached.
+    let mut skipped_by = None;
     loop {
         attempt += 1;
         let mut context = TestContext::new(
@@ -1253,18 +1255,21 @@ async fn run_test(
             Some(limit) => {
                 let finished = tokio::time::timeout(limit, body).await;
                 match finished {
-                    Ok(result) => result.map(|_| ()),
+                    Ok(result) => result,
                     // At the step that was running, named.
                     Err(_) => Err(Box::new(context.timed_out(limit, test.span))),
                 }
             }
-            None => body.await.map(|_| ()),
+            None => body.await,
         };
         outcome.warnings = std::mem::take(&mut context.warnings);
         outcome.loads = context.take_records();
         match result {
-            Ok(()) => {
+            Ok(flow) => {
                 outcome.failure = None;
+                if let Flow::Skip(reason) = flow {
+                    skipped_by = Some(reason);
+                }
                 break;
             }
             Err(failure) => {
@@ -1278,6 +1283,11 @@ async fn run_test(
     }
     outcome.attempts = attempt;
     outcome.duration = started.elapsed();
+    if let Some(reason) = skipped_by {
+        // Skipped by its own statement, as by the attribute: not "not reached".
+        outcome.status = TestStatus::Skipped;
+        outcome.skip_reason = Some(reason);
+    }
     if outcome.failure.is_some() {
         outcome.status = match outcome.checkpoint.as_ref().map(|(_, _, action)| *action) {
             Some(FailureAction::Warn) => TestStatus::Warned,

@@ -200,6 +200,8 @@ pub enum StatementKind {
         body: Block,
     },
     Return(Option<Expr>),
+    /// `skip "why"`: the test ends here and is reported as skipped with the reason.
+    Skip(Expr),
     Send(Expr),
     Receive {
         until: Option<Expr>,

@@ -822,6 +822,9 @@ impl Lowerer {
             }
             Rule::return_stmt => StatementKind::Return(self.same_line_operand(parts)),
             Rule::close_stmt => StatementKind::Close(self.same_line_operand(parts)),
+            Rule::skip_stmt => {
+                StatementKind::Skip(self.expr(self.expected(parts.nth(1), span, rule)?))
+            }
             Rule::send_stmt => {
                 StatementKind::Send(self.expr(self.expected(parts.nth(1), span, rule)?))
             }

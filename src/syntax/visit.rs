@@ -179,6 +179,7 @@ fn visit_statement(statement: &Statement, f: &mut dyn FnMut(&Expr)) {
         StatementKind::Return(value) | StatementKind::Close(value) => {
             value.iter().for_each(|value| visit_expr(value, f));
         }
+        StatementKind::Skip(reason) => visit_expr(reason, f),
         StatementKind::Receive { until, timeout } => {
             until.iter().for_each(|until| visit_expr(until, f));
             timeout.iter().for_each(|timeout| visit_expr(timeout, f));

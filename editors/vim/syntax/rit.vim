@@ -14,7 +14,7 @@ set cpo&vim
 syn keyword ritDeclaration let param secret fn service import as suite
 syn keyword ritStructure setup teardown test checkpoint stage on failure stop continue warn start defaults
 " Statements and control.
-syn keyword ritStatement expect return
+syn keyword ritStatement expect return skip
 syn keyword ritConditional if else
 syn keyword ritRepeat for eventually retry within every
 " Steps and their parts.
@@ -25,7 +25,7 @@ syn keyword ritContextual user delay max version proxy resolve cacert cert key n
 " `amqp` step clauses, no keywords either.
 syn keyword ritContextual exchange properties
 syn keyword ritClause headers query json form multipart body follow redirects insecure env cwd stdin jetstream until qos retain persistent mandatory
-syn keyword ritClause timeout tags skip concurrency requests duration rate per ramp warmup check
+syn keyword ritClause timeout tags concurrency requests duration rate per ramp warmup check
 syn keyword ritClause ready tcp log http
 " Keywords only in their forms: `receive until`, `ramp from … to … over`.
 syn keyword ritContextual until from to over

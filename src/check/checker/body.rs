@@ -88,6 +88,9 @@ pub(super) struct BodyChecker<'c, 'a> {
     pub(super) scopes: Vec<Vec<Local>>,
     /// `Some(return type)` inside a `fn`.
     pub(super) function_returns: Option<Option<Type>>,
+    /// Inside a test's body, where `skip "why"` may stand (not in `setup`,
+    /// `teardown` or a `fn`, whose callers could not tell a skip apart).
+    pub(super) in_test: bool,
     /// The kinds whose steps' blocks hold the point, innermost last: where a
     /// kind's own statements may stand (`send` in a `ws` block).
     pub(super) block_kinds: Vec<&'static str>,
@@ -110,6 +113,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             checker,
             scopes: Vec::new(),
             function_returns,
+            in_test: false,
             block_kinds: Vec::new(),
             fields_from: None,
             no_fields_reason: NoFieldsReason::NoStep,

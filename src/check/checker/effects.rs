@@ -61,7 +61,9 @@ impl<'c, 'a> Effects<'c, 'a> {
             StatementKind::Return(value) | StatementKind::Close(value) => {
                 value.as_ref().is_some_and(calls)
             }
-            StatementKind::Send(value) | StatementKind::Call(value) => calls(value),
+            StatementKind::Send(value)
+            | StatementKind::Call(value)
+            | StatementKind::Skip(value) => calls(value),
             StatementKind::Receive { until, .. } => {
                 effect == Effect::Step || until.as_ref().is_some_and(calls)
             }

@@ -744,6 +744,7 @@ impl<'a> ModuleChecker<'a> {
             }
         }
         let mut body = BodyChecker::new(self, None, order);
+        body.in_test = true;
         body.block_in_new_scope(&test.body);
         body.finish();
         let skipped = test

@@ -123,6 +123,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.repeated_block(body);
             }
             StatementKind::Return(value) => self.return_statement(statement.span, value.as_ref()),
+            StatementKind::Skip(reason) => self.skip_statement(statement.span, reason),
             StatementKind::Send(value) => {
                 self.require_block(statement.span, "send");
                 self.expr(value);
@@ -193,6 +194,35 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             .with_help(format!(
                 "`{word}` belongs to `{kind}` steps: write it inside the `{{ … }}` of one"
             )),
+        );
+    }
+
+    /// `skip "why"`: a text reason, in a test's body outside the blocks of
+    /// steps (a kind runs its block and would have to tell a skip from a
+    /// failure; a `fn`, `setup` or `teardown` has no test to skip).
+    pub(super) fn skip_statement(&mut self, span: Span, reason: &Expr) {
+        self.expect_type(reason, &Type::String, "`skip`'s reason");
+        let (label, help) = if !self.in_test {
+            (
+                "not in a test's body".to_string(),
+                "`skip` ends a test; in a `fn`, return a value the test can check with `if`",
+            )
+        } else if let Some(kind) = self.block_kinds.last() {
+            (
+                format!("inside the block of a `{kind}` step"),
+                "write the `skip` before the step, in the test's own statements",
+            )
+        } else {
+            return;
+        };
+        self.report(
+            Diagnostic::error(
+                codes::SKIP_OUTSIDE_TEST,
+                "`skip` outside a test's body",
+                span,
+                label,
+            )
+            .with_help(help),
         );
     }
 
@@ -427,7 +457,8 @@ pub(super) fn always_returns(block: &Block) -> bool {
 
 fn statement_returns(statement: &Statement) -> bool {
     match &statement.kind {
-        StatementKind::Return(_) => true,
+        // A `skip` in a `fn` is refused (E0213); it is not also a missing return.
+        StatementKind::Return(_) | StatementKind::Skip(_) => true,
         StatementKind::If {
             then_block,
             else_branch,
