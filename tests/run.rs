@@ -45,6 +45,72 @@ fn normative_examples_run_green_against_the_demo_service() {
     );
 }
 
+/// `ritc run examples/messaging.rit` with its own demo per broker on free ports,
+/// and any other `--param`s.
+fn run_messaging_example(params: &[String]) -> std::process::Output {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut command = Command::new(ritc());
+    command.args(["run", "messaging.rit"]);
+    let ports = [
+        "port",
+        "inventory_port",
+        "nats_api_port",
+        "mqtt_api_port",
+        "amqp_api_port",
+    ];
+    for name in ports {
+        command
+            .arg("--param")
+            .arg(format!("{name}={}", free_port()));
+    }
+    for param in params {
+        command.arg("--param").arg(param);
+    }
+    command
+        .arg("--param")
+        .arg(format!("demo={}", demo_binary().display()))
+        .current_dir(&examples)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// The seed's pattern through each of the machine's brokers (RabbitMQ, Mosquitto,
+/// NATS): an order placed over HTTP arrives as `order.created`.
+#[test]
+fn the_messaging_example_runs_green_through_each_broker() {
+    let output = run_messaging_example(&[]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("3 passed, 0 failed, 0 skipped"), "{all}");
+    for broker in ["NATS", "MQTT", "RabbitMQ"] {
+        assert!(
+            all.contains(&format!(
+                "✓ Orders announced on the brokers / An order is announced on {broker}"
+            )),
+            "{all}"
+        );
+    }
+}
+
+/// A broker that is not running (a port where nothing listens) skips its test
+/// with the reason; the others still run, and the run is PASSED, not FAILED.
+#[test]
+fn the_messaging_example_skips_a_broker_that_is_not_running() {
+    let closed = free_port();
+    let output = run_messaging_example(&[format!("nats_address=127.0.0.1:{closed}")]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("PASSED: 2 passed, 0 failed, 1 skipped"),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!("no NATS server at 127.0.0.1:{closed}")),
+        "{all}"
+    );
+}
+
 #[test]
 fn a_server_that_never_answers_times_out() {
     // Accepts connections and never writes a byte.
