@@ -379,6 +379,33 @@ test "then d" {
     }
 }
 
+/// Ctrl-C while a subscription waits: the run is interrupted, and its queue is
+/// gone from the broker. The probe is the one above: a `mandatory` publish with
+/// the step's key is routed while the step waits (so the queue was bound; the
+/// message does not satisfy `until`, so the step goes on waiting) and comes back
+/// unroutable once the run has ended.
+#[test]
+fn a_temporary_queue_is_removed_from_the_broker_after_ctrl_c() {
+    let s = prefix();
+    let waiting = FILE.start(
+        &s,
+        r#"
+test "waits" {
+  amqp subscribe mq "{{s}}.held" exchange "amq.topic" until json.id == 0 within 60s
+}
+"#,
+    );
+    let probe = r#"
+test "probe" {
+  amqp publish mq "{{s}}.held" exchange "amq.topic" json { id: 1 } mandatory
+}
+"#;
+    let (code, output) = FILE.interrupt_when_seen(waiting, &s, probe, |code, _| code == Some(0));
+    assert_eq!(code, Some(1), "{output}");
+    let gone = format!("no queue takes the message to `amq.topic` with key `{s}.held`");
+    assert!(output.contains(&gone), "{gone}\n---\n{output}");
+}
+
 #[test]
 fn a_broker_that_is_down_is_named_without_the_password() {
     let port = {

@@ -255,6 +255,34 @@ test "open" {
     assert!(output.contains(&open), "{open}\n---\n{output}");
 }
 
+/// Ctrl-C while a subscription waits: the run is interrupted, and the server
+/// has no subscriber left. The probe is the one above: a request on the
+/// subject times out while the step waits (someone is subscribed, and does not
+/// answer) and finds no responder once the run has ended.
+#[test]
+fn a_subscription_is_removed_from_the_server_after_ctrl_c() {
+    let s = prefix();
+    let waiting = FILE.start(
+        &s,
+        r#"
+test "waits" {
+  nats subscribe bus "{{s}}.held" until json.id == 0 within 60s
+}
+"#,
+    );
+    let probe = r#"
+test "probe" {
+  nats request bus "{{s}}.held" json { id: 1 } within 300ms
+}
+"#;
+    let held = format!("no reply on `{s}.held` within 300ms");
+    let (code, output) =
+        FILE.interrupt_when_seen(waiting, &s, probe, |_, output| output.contains(&held));
+    assert_eq!(code, Some(1), "{output}");
+    let gone = format!("no one answers on `{s}.held` at {NATS_URL}");
+    assert!(output.contains(&gone), "{gone}\n---\n{output}");
+}
+
 #[test]
 fn jetstream_publish_is_acked_with_the_stream_and_sequence() {
     let s = prefix();
