@@ -164,6 +164,8 @@ fn request(method: &str, url: String) -> HttpRequest {
         insecure: false,
         max_body: ritc::steps::http::client::DEFAULT_MAX_BODY_BYTES,
         transport: Default::default(),
+        path_as_is: false,
+        limit_rate: None,
     }
 }
 

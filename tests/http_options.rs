@@ -2,7 +2,8 @@
 //! (basic auth, never shown), `delay`, `max redirects`, `version` (h2c with
 //! prior knowledge) and the `version` field, `proxy`, `resolve`, TLS with
 //! `cacert`, `cert` and `key` against a server whose certificate authority the
-//! test makes, byte bodies and GraphQL bodies, a file's `defaults { … }` and
+//! test makes, `connect to` (another host and port, the name kept for `Host`
+//! and TLS), `path as is`, byte bodies and GraphQL bodies, a file's `defaults { … }` and
 //! `ritc run`'s `--header`, `--user`, `--location`. Each server records what
 //! arrived, and each option has its red case: the run fails, saying why.
 
@@ -407,6 +408,95 @@ fn resolve_connects_a_name_to_an_address_and_keeps_the_name() {
     assert!(output.contains("could not resolve"), "{output}");
 }
 
+// ---------------------------------------------------------------- connect to
+
+#[test]
+fn connect_to_moves_the_connection_to_another_host_and_port_and_keeps_the_name() {
+    let port = base().rsplit(':').next().unwrap();
+    // Nothing listens on port 1 of `service.invalid`, a name that never resolves.
+    let source = format!(
+        r#"test "connect to" {{
+  GET "http://service.invalid:1/host" connect to "service.invalid:1:127.0.0.1:{port}"
+  expect body == "service.invalid:1"
+  expect url == "http://service.invalid:1/host"
+  GET "http://service.invalid/host" connect to ["other.invalid:1:127.0.0.1:1", "service.invalid:80:localhost:{port}"]
+  expect body == "service.invalid"
+}}
+"#
+    );
+    let (code, output) = run(&source, &[]);
+    assert_eq!(code, 0, "{output}");
+    // An entry for another port, or another host, does not apply.
+    for entry in [
+        format!("service.invalid:2:127.0.0.1:{port}"),
+        format!("elsewhere.invalid:1:127.0.0.1:{port}"),
+    ] {
+        let source = format!(
+            r#"test "not this one" {{
+  GET "http://service.invalid:1/host" connect to "{entry}"
+  expect status == 200
+}}
+"#
+        );
+        let (code, output) = run(&source, &[]);
+        assert_eq!(code, 1, "{output}");
+        assert!(output.contains("could not resolve"), "{output}");
+    }
+}
+
+#[test]
+fn connect_to_comes_from_defaults_and_the_command_line() {
+    let port = base().rsplit(':').next().unwrap();
+    let step = r#"test "t" {
+  GET "http://service.invalid:1/host"
+  expect body == "service.invalid:1"
+}
+"#;
+    let with_defaults =
+        format!("defaults {{\n  connect to \"service.invalid:1:127.0.0.1:{port}\"\n}}\n{step}");
+    let (code, output) = run(&with_defaults, &[]);
+    assert_eq!(code, 0, "{output}");
+    let flag = format!("service.invalid:1:127.0.0.1:{port}");
+    let (code, output) = run(step, &["--connect-to", &flag]);
+    assert_eq!(code, 0, "{output}");
+    let (code, output) = run(step, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("could not resolve"), "{output}");
+}
+
+// ---------------------------------------------------------------- path as is
+
+#[test]
+fn path_as_is_sends_dot_segments_as_written() {
+    // The proxy's server answers every path with the request-target it received.
+    let source = r#"param proxy = "http://127.0.0.1:1"
+test "path as is" {
+  GET "{{proxy}}/a/./b/../c?x=1" path as is query { y: "2" }
+  expect body == "proxied /a/./b/../c?x=1&y=2"
+}
+"#;
+    let proxy_param = format!("proxy={}", proxy());
+    let (code, output) = run(source, &["--param", &proxy_param]);
+    assert_eq!(code, 0, "{output}");
+    // Without the clause, the URL's path is normalised before it is sent.
+    let without = source.replace(" path as is", "");
+    let (code, output) = run(&without, &["--param", &proxy_param]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("proxied /a/c?x=1&y=2"), "{output}");
+    // The HTTPS client cannot keep them: the step says so instead of sending another path.
+    let source = r#"test "https" {
+  GET "https://localhost:1/a/../b" path as is
+  expect status == 200
+}
+"#;
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("`path as is` keeps `.` and `..` only on a plain http://"),
+        "{output}"
+    );
+}
+
 // ---------------------------------------------------------------- bodies
 
 /// Bytes that are not UTF-8 (a PNG's signature and a zero), sent byte for byte.
@@ -595,7 +685,7 @@ test "t" {
 #[test]
 fn wrong_option_values_are_compile_errors() {
     let source = r#"test "wrong" {
-  GET "http://127.0.0.1:1/" version "HTTP/3" resolve "nohost" proxy "127.0.0.1:3128" key "k.pem"
+  GET "http://127.0.0.1:1/" version "HTTP/3" resolve "nohost" proxy "127.0.0.1:3128" key "k.pem" connect to "a:1:b"
   GET "http://127.0.0.1:1/" delay 5 max redirects "two" user 3
 }
 "#;
@@ -609,6 +699,7 @@ fn wrong_option_values_are_compile_errors() {
         "`delay` takes a duration",
         "`max redirects` takes an int",
         "`user` takes a string",
+        "`connect to` takes \"host:port:other-host:other-port\"",
     ] {
         assert!(output.contains(expected), "{expected}:\n{output}");
     }
@@ -817,5 +908,21 @@ mod tls {
         assert_eq!(code, 1, "{output}");
         assert!(output.contains("`cacert`: cannot read"), "{output}");
         assert!(output.contains("nowhere.pem"), "{output}");
+    }
+
+    #[test]
+    fn connect_to_keeps_the_urls_name_for_tls() {
+        let port = tls_server(false);
+        let suite = suite_with_certificates();
+        // The certificate is for `localhost`; nothing listens on its port 1.
+        let source = format!(
+            r#"test "connect to over TLS" {{
+  GET "https://localhost:1/" cacert "ca.pem" connect to "localhost:1:127.0.0.1:{port}"
+  expect body == "anonymous"
+}}
+"#
+        );
+        let (code, output) = run_in(&suite, &source, &[]);
+        assert_eq!(code, 0, "{output}");
     }
 }

@@ -1,8 +1,9 @@
 //! HTTP as real servers speak it, through `ritc run`: a local axum server that
 //! compresses its bodies (gzip, deflate, br, zstd), sends a gzip bomb and a
 //! corrupt body, repeats headers, sets cookies with attributes and answers in
-//! latin1. Each feature has a case where the server is wrong and the run
-//! must fail (a 500 behind a gzip body, a bomb past `--max-body`).
+//! latin1, and a body read through `limit rate`. Each feature has a case where
+//! the server is wrong and the run must fail (a 500 behind a gzip body, a bomb
+//! past `--max-body`, a corrupted byte behind `limit rate`).
 
 mod common;
 
@@ -67,9 +68,35 @@ fn latin1(content_type: &'static str, bytes: &'static [u8]) -> Response {
     ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
 }
 
+/// `count` bytes that are not all alike (so a lost or moved chunk shows),
+/// with the byte at `wrong` changed when given: a server that corrupts its body.
+fn pattern(count: usize, wrong: Option<usize>) -> Vec<u8> {
+    let mut bytes: Vec<u8> = (0..count).map(|index| (index * 7 % 251) as u8).collect();
+    if let Some(byte) = wrong.and_then(|at| bytes.get_mut(at)) {
+        *byte ^= 0xff;
+    }
+    bytes
+}
+
 fn app() -> Router {
     Router::new()
         .route("/repeated", get(repeated))
+        .route(
+            "/pattern/{count}",
+            get(
+                |axum::extract::Path(count): axum::extract::Path<usize>| async move {
+                    pattern(count, None)
+                },
+            ),
+        )
+        .route(
+            "/pattern-corrupt/{count}",
+            get(
+                |axum::extract::Path(count): axum::extract::Path<usize>| async move {
+                    pattern(count, Some(count / 2))
+                },
+            ),
+        )
         .route(
             "/echo-cookie",
             get(|headers: HeaderMap| async move {
@@ -402,4 +429,44 @@ test "no charset" {
     // Without a charset the bytes are not UTF-8: the second test must fail.
     assert_eq!(code, 1, "{output}");
     assert!(output.contains("1 passed, 1 failed"), "{output}");
+}
+
+// ---------------------------------------------------------------- limit rate
+
+/// `limit rate` paces the reads of the body; what it must not do is change
+/// it. How long the read took is a benchmark's business, not a test's (the
+/// pacing itself is `due_after`, tested in the library).
+#[test]
+fn a_body_read_through_limit_rate_is_byte_exact() {
+    const COUNT: usize = 300_000;
+    use sha2::Digest as _;
+    let digest = hex::encode(sha2::Sha256::digest(pattern(COUNT, None)));
+    let source = format!(
+        r#"param base = "http://127.0.0.1:1"
+test "limited" {{
+  GET "{{{{base}}}}/pattern/{COUNT}" limit rate 4MB
+  expect len(raw) == {COUNT}
+  expect hex(sha256(raw)) == "{digest}"
+  GET "{{{{base}}}}/gzip" limit rate 1KB
+  expect json.coding == "gzip"
+}}
+"#
+    );
+    let (code, output) = run(&source, &[]);
+    assert_eq!(code, 0, "{output}");
+    // The same expectations against a server that corrupts one byte fail.
+    let corrupt = source.replace("/pattern/", "/pattern-corrupt/");
+    let (code, output) = run(&corrupt, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("t.rit:5"), "{output}");
+    // A rate of nothing is refused before anything runs.
+    let (code, output) = run(
+        "param base = \"http://127.0.0.1:1\"\ntest \"t\" {\n  GET \"{{base}}/gzip\" limit rate 0\n}\n",
+        &[],
+    );
+    assert_eq!(code, 2, "{output}");
+    assert!(
+        output.contains("`limit rate` must be at least 1"),
+        "{output}"
+    );
 }

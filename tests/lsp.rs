@@ -835,6 +835,7 @@ fn a_kind_known_only_to_the_registry_is_offered_and_described() {
 const HTTP_OPTIONS: &str = r#"test "t" {
   GET "http://127.0.0.1:3000/me" proxy "http://127.0.0.1:3128" max redirects 2
   expect version == "HTTP/1.1"
+  GET "http://127.0.0.1:3000/me" connect to "a.test:1:127.0.0.1:2" path as is limit rate 4KB
 }
 "#;
 
@@ -867,10 +868,30 @@ fn http_options_are_completed_and_hovered_from_the_schema() {
             .is_some_and(|text| text.contains("basic auth")),
         "{user}"
     );
-    assert!(
-        offered.iter().any(|item| item["label"] == "max redirects"),
-        "{items}"
-    );
+    for clause in [
+        "max redirects",
+        "connect to",
+        "path as is",
+        "limit rate",
+        "sigv4",
+    ] {
+        assert!(
+            offered.iter().any(|item| item["label"] == clause),
+            "no `{clause}` in {items}"
+        );
+    }
+    // A clause of several words is hovered from any of them.
+    for (column, name) in [
+        (34, "**connect to**"),
+        (42, "**connect to**"),
+        (68, "**path as is**"),
+        (76, "**path as is**"),
+        (86, "**limit rate**"),
+    ] {
+        let hover = client.request("textDocument/hover", at(&uri, 3, column));
+        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        assert!(text.contains(name), "{column}: {hover}");
+    }
     shut_down(client);
 }
 

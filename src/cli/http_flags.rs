@@ -1,7 +1,7 @@
 //! The flags of `ritc run` that give every HTTP step a clause, as Hurl's command
 //! line does (`--header`, `--user`, `--location`, `--insecure`, `--resolve`,
-//! `--proxy`, `--cacert`, `--cert`, `--key`): each becomes the clause of the same
-//! meaning (docs/language.md, "HTTP step options"), read after the step's own
+//! `--connect-to`, `--proxy`, `--cacert`, `--cert`, `--key`): each becomes the
+//! clause of the same meaning (docs/language.md, "HTTP step options"), read after the step's own
 //! clauses and its file's `defaults { … }`, which win.
 
 use std::path::{Path, PathBuf};
@@ -28,6 +28,10 @@ pub struct HttpFlags {
     /// Connect HOST on PORT to ADDRESS in every HTTP step (repeatable).
     #[arg(long = "resolve", value_name = "HOST:PORT:ADDRESS")]
     resolve: Vec<String>,
+    /// Connect to HOST2 on PORT2 for HOST1 on PORT1 in every HTTP step, keeping the
+    /// URL's name for `Host` and TLS (repeatable; `connect to`).
+    #[arg(long = "connect-to", value_name = "HOST1:PORT1:HOST2:PORT2")]
+    connect_to: Vec<String>,
     /// Send every HTTP step through this proxy.
     #[arg(long, value_name = "URL")]
     proxy: Option<String>,
@@ -88,6 +92,10 @@ impl HttpFlags {
         if !self.resolve.is_empty() {
             let entries = self.resolve.iter().cloned().map(Value::String).collect();
             add("resolve", Some(Value::List(entries)));
+        }
+        if !self.connect_to.is_empty() {
+            let entries = self.connect_to.iter().cloned().map(Value::String).collect();
+            add("connect to", Some(Value::List(entries)));
         }
         if let Some(proxy) = &self.proxy {
             add("proxy", Some(Value::String(proxy.clone())));

@@ -353,8 +353,8 @@ windows-1252), `iso-8859-15`, `utf-16le`, `shift_jis`, `gbk`, `euc-kr`…";
     UNKNOWN_CLAUSE = "E0401", "unknown clause",
 "This step kind does not take that clause. HTTP steps take `headers query json form
 multipart body graphql variables timeout follow redirects insecure user delay max
-redirects version proxy resolve cacert cert key` (a `load`'s request: those before
-`user`); `run` takes `timeout env cwd
+redirects version proxy resolve connect to path as is cacert cert key netrc` (a
+`load`'s request: those before `user`); `run` takes `timeout env cwd
 stdin`; `sql` and `redis` take `timeout`; `ws` takes `headers timeout`.";
 
     DUPLICATE_CLAUSE = "E0402", "clause given twice",
@@ -410,7 +410,8 @@ spaces: `redis conn \"SET session:{{id}} {{value}}\"`.";
 accepts, and the run would refuse it (or, worse, do nothing and pass). The limits are
 one table that the checker and the runtime share:
 
-    concurrency, requests, rate N     at least 1
+    concurrency, requests, rate N,
+    limit rate                        at least 1
     retry                             at least 0
     timeout, within, duration,
     rate … per D, ramp … over D       longer than zero
@@ -448,7 +449,8 @@ step too: check its spelling. To call a function, write its parentheses: `f(x)`.
 "A constant given to a clause is not one it takes, and the step would fail when it
 runs: an HTTP step's `version` is \"HTTP/1.0\", \"HTTP/1.1\" or \"HTTP/2\"; a `resolve` entry is
 \"host:port:address\" (the host as the URL names it, the URL's port, an IP address),
-or a list of them; a `proxy` is the proxy's URL with its scheme (`http`, `https`,
+or a list of them; a `connect to` entry is \"host:port:other-host:other-port\"; a
+`proxy` is the proxy's URL with its scheme (`http`, `https`,
 `socks5`); `key` is the key of the client certificate `cert` gives; `variables` are
 those of the query `graphql` gives. The same rules hold for the clauses of a
 `defaults { … }` block. A value computed when the test runs is held to the same

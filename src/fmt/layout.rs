@@ -33,11 +33,14 @@ struct Layout<'a> {
     printer: Printer<'a>,
 }
 
-/// A clause named by a word with no value after it (`insecure` and `follow
-/// redirects` are keywords and take none).
+/// A clause named by a word with no value after it (`insecure`, `follow
+/// redirects` and `path as is` end in keywords and take none).
 fn is_valueless_named(clause: &Clause) -> bool {
     matches!(clause.arguments, ClauseArguments::None)
-        && !matches!(clause.name.name.as_str(), "insecure" | "follow redirects")
+        && !matches!(
+            clause.name.name.as_str(),
+            "insecure" | "follow redirects" | "path as is"
+        )
 }
 
 fn start(span: Span) -> usize {

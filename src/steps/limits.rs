@@ -32,6 +32,7 @@ pub const LIMITS: &[(&str, Limit)] = &[
     ("ramp over", Limit::PositiveDuration),
     ("retry", Limit::AtLeast(0)),
     ("max redirects", Limit::AtLeast(0)),
+    ("limit rate", Limit::AtLeast(1)),
     ("timeout", Limit::PositiveDuration),
     ("within", Limit::PositiveDuration),
     ("close", Limit::CloseCode),

@@ -986,16 +986,23 @@ impl Lowerer {
                 self.ident(&self.expected(parts.next(), span, rule)?),
                 ClauseArguments::None,
             ),
-            Rule::max_redirects => {
-                let max = self.expected(parts.next(), span, rule)?;
-                let redirects = self.expected(parts.next(), span, rule)?;
+            Rule::max_redirects | Rule::connect_to | Rule::limit_rate => {
+                let first = self.expected(parts.next(), span, rule)?;
+                let second = self.expected(parts.next(), span, rule)?;
                 let name = Ident {
-                    name: "max redirects".to_string(),
-                    span: self.span(&max).to(self.span(&redirects)),
+                    name: format!("{} {}", first.as_str(), second.as_str()),
+                    span: self.span(&first).to(self.span(&second)),
                 };
                 let value = self.expr(self.expected(parts.next(), span, rule)?);
                 (name, ClauseArguments::Value(value))
             }
+            Rule::path_as_is => (
+                Ident {
+                    name: "path as is".to_string(),
+                    span,
+                },
+                ClauseArguments::None,
+            ),
             Rule::named_clause | Rule::named_option => {
                 let name = self.ident(&self.expected(parts.next(), span, rule)?);
                 let arguments = parts.next().map_or(ClauseArguments::None, |value| {

@@ -21,7 +21,7 @@ syn keyword ritRepeat for eventually retry within every
 syn keyword ritStep run sql ws send receive close redis load nats mqtt amqp
 syn keyword ritMethod GET POST PUT PATCH DELETE HEAD OPTIONS
 " HTTP step clauses that are no keywords (names elsewhere: `let key = …`).
-syn keyword ritContextual user delay max version proxy resolve cacert cert key netrc graphql variables
+syn keyword ritContextual user delay max version proxy resolve connect path limit sigv4 cacert cert key netrc graphql variables
 " `amqp` step clauses, no keywords either.
 syn keyword ritContextual exchange properties
 syn keyword ritClause headers query json form multipart body follow redirects insecure env cwd stdin jetstream until qos retain persistent mandatory

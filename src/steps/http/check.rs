@@ -1,11 +1,14 @@
 //! The `http` step's own check rules: a literal `version` names a version ritc
-//! speaks, a literal `resolve` entry is `host:port:address`, a literal `proxy`
-//! is a URL a proxy can have, `key` comes with `cert` and `variables` with
+//! speaks, a literal `resolve` entry is `host:port:address`, a literal
+//! `connect to` entry `host:port:other-host:other-port`, a literal `sigv4` a
+//! signing scope, a literal `proxy` is a URL a proxy can have, `key` comes with `cert` and `variables` with
 //! `graphql`; for a step's clauses and for those of a `defaults { … }` block
 //! alike. Values computed when the test runs are held to the same rules by
 //! `HttpStepConfig::read` and the transport. Pure.
 
-use super::config::{CERT, GRAPHQL, KEY, PROXY, RESOLVE, VARIABLES, VERSION};
+use super::config::{CERT, CONNECT_TO, GRAPHQL, KEY, PROXY, RESOLVE, SIGV4, VARIABLES, VERSION};
+use super::connect_to::ConnectTo;
+use super::sigv4::SigningScope;
 use super::transport::{HttpVersion, Resolve};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::steps::StepChecker;
@@ -13,22 +16,34 @@ use crate::syntax::ast::{Clause, ClauseArguments, Expr, ExprKind};
 
 pub fn check(clauses: &[Clause], checker: &mut dyn StepChecker) {
     let named = |name: &str| clauses.iter().find(|clause| clause.name.name == name);
-    for (text, expr) in literals(named(VERSION)) {
-        if let Err(message) = HttpVersion::named(&text) {
-            checker.report(invalid(
-                expr,
-                message,
-                "write \"HTTP/1.0\", \"HTTP/1.1\" or \"HTTP/2\" (HTTP/3 is not spoken)",
-            ));
-        }
-    }
-    for (text, expr) in literals(named(RESOLVE)) {
-        if let Err(message) = Resolve::parse(&text) {
-            checker.report(invalid(
-                expr,
-                message,
-                "the host as the URL names it, the URL's port, and an IP address",
-            ));
+    // The clauses whose text one parser reads, as the runtime reads it.
+    let parsed: [(&str, fn(&str) -> Result<(), String>, &str); 4] = [
+        (
+            VERSION,
+            |text| HttpVersion::named(text).map(drop),
+            "write \"HTTP/1.0\", \"HTTP/1.1\" or \"HTTP/2\" (HTTP/3 is not spoken)",
+        ),
+        (
+            RESOLVE,
+            |text| Resolve::parse(text).map(drop),
+            "the host as the URL names it, the URL's port, and an IP address",
+        ),
+        (
+            CONNECT_TO,
+            |text| ConnectTo::parse(text).map(drop),
+            "the URL's host and port, then the host and port to connect to instead",
+        ),
+        (
+            SIGV4,
+            |text| SigningScope::parse(text).map(drop),
+            "the provider and its header name, then the region and the service: \"aws:amz:eu-central-1:s3\"",
+        ),
+    ];
+    for (clause, parse, help) in parsed {
+        for (text, expr) in literals(named(clause)) {
+            if let Err(message) = parse(&text) {
+                checker.report(invalid(expr, message, help));
+            }
         }
     }
     for (text, expr) in literals(named(PROXY)) {

@@ -57,6 +57,12 @@ pub struct HttpRequest {
     pub max_body: usize,
     /// Redirect limit, HTTP version, proxy, `resolve`, certificates.
     pub transport: Transport,
+    /// `path as is`: the URL's path goes out as written, its `.` and `..`
+    /// segments kept (only the plain path can: reqwest normalises it).
+    pub path_as_is: bool,
+    /// `limit rate`: the body is read at most this many bytes a second
+    /// (only the full client paces its reads).
+    pub limit_rate: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -409,6 +415,19 @@ impl HttpSession {
 
     /// Sends one request and reads the whole response.
     pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let rerouted = super::connect_to::reroute(request).await?;
+        let response = self.send_rerouted(rerouted.request).await?;
+        // The answer is the URL's the script asked for, not the port it went to.
+        Ok(match rerouted.urls {
+            Some((sent, shown)) if response.url == sent => HttpResponse {
+                url: shown,
+                ..response
+            },
+            _ => response,
+        })
+    }
+
+    async fn send_rerouted(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let port = request_url(&request)?
             .port_or_known_default()
             .unwrap_or_default();
@@ -423,6 +442,12 @@ impl HttpSession {
         // chain needs the jar inside the client to see cookies set on the way.
         if super::plain::handles(&request) {
             return self.send_plain(request).await;
+        }
+        if request.path_as_is && super::raw_path::has_dot_segments(&request.url) {
+            return Err(HttpError::invalid_request(format!(
+                "`path as is` keeps `.` and `..` only on a plain http:// request without `follow redirects` or connection clauses (the HTTPS client normalises the path) ({})",
+                request.url
+            )));
         }
         let (client, manual_jar) = if options.follow_redirects {
             (self.client(options)?, None)
@@ -621,6 +646,7 @@ async fn read_bounded_body(
         return Err(body_too_large(url, limit));
     }
     let mut body = Vec::new();
+    let started = Instant::now();
     while let Some(chunk) = response
         .chunk()
         .await
@@ -630,8 +656,22 @@ async fn read_bounded_body(
             return Err(body_too_large(url, limit));
         }
         body.extend_from_slice(&chunk);
+        // `limit rate`: a read that came early waits until the bytes so far are
+        // due; what the server sends meanwhile waits in the socket's buffers,
+        // so it is slowed down too (TCP's flow control).
+        if let Some(rate) = request.limit_rate {
+            let due = due_after(body.len(), rate);
+            if let Some(early) = due.checked_sub(started.elapsed()) {
+                tokio::time::sleep(early).await;
+            }
+        }
     }
     Ok(body)
+}
+
+/// How long reading `bytes` at `rate` bytes a second takes.
+pub(crate) fn due_after(bytes: usize, rate: u64) -> Duration {
+    Duration::from_secs_f64(bytes as f64 / rate.max(1) as f64)
 }
 
 /// Builds the request on `client`: method, URL with the query, headers, body and
@@ -1002,5 +1042,19 @@ fn describe_bytes(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_owned(),
         Err(_) => format!("[{} bytes of binary data]", bytes.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_rate_makes_bytes_due_at_their_share_of_a_second() {
+        assert_eq!(due_after(0, 1000), Duration::ZERO);
+        assert_eq!(due_after(500, 1000), Duration::from_millis(500));
+        assert_eq!(due_after(3000, 1000), Duration::from_secs(3));
+        // A rate of zero never reaches here (`limit rate` is at least 1).
+        assert_eq!(due_after(2, 0), Duration::from_secs(2));
     }
 }

@@ -2,10 +2,13 @@
 //! names of its clauses, which `request_clauses` declares and `HttpConfig::read`
 //! alone reads, so the two cannot drift (the test below); and the clauses only an
 //! `http` step takes (`user`, `delay`, `max redirects`, `version`, `proxy`,
-//! `resolve`, `cacert`, `cert`, `key`, `netrc`: `step_clauses`, read by
+//! `resolve`, `connect to`, `path as is`, `sigv4`, `limit rate`, `cacert`, `cert`, `key`, `netrc`:
+//! `step_clauses`, read by
 //! `HttpStepConfig::read`).
 
 use super::client::{MultipartField, RequestBody};
+use super::connect_to::ConnectTo;
+use super::sigv4::SigningScope;
 use super::transport::{HttpVersion, Resolve};
 use crate::steps::config::{ClauseReader, ConfigError, TIMEOUT, pairs_of, text_of};
 use crate::steps::context::StepPart;
@@ -28,6 +31,10 @@ pub const MAX_REDIRECTS: &str = "max redirects";
 pub const VERSION: &str = "version";
 pub const PROXY: &str = "proxy";
 pub const RESOLVE: &str = "resolve";
+pub const CONNECT_TO: &str = "connect to";
+pub const PATH_AS_IS: &str = "path as is";
+pub const SIGV4: &str = "sigv4";
+pub const LIMIT_RATE: &str = "limit rate";
 pub const CACERT: &str = "cacert";
 pub const CERT: &str = "cert";
 pub const KEY: &str = "key";
@@ -48,6 +55,14 @@ pub struct HttpStepConfig {
     pub version: Option<HttpVersion>,
     pub proxy: Option<String>,
     pub resolve: Vec<Resolve>,
+    /// `connect to "host:port:other-host:other-port"` entries.
+    pub connect_to: Vec<ConnectTo>,
+    /// `path as is`: send the URL's path with its `.` and `..` segments.
+    pub path_as_is: bool,
+    /// `sigv4 "aws:amz:REGION:SERVICE"`: sign with `user`'s key and secret.
+    pub sigv4: Option<SigningScope>,
+    /// `limit rate N`: read the response at most N bytes a second.
+    pub limit_rate: Option<u64>,
     /// Paths of PEM files, relative to the step's file's folder.
     pub cacert: Option<String>,
     pub cert: Option<String>,
@@ -80,21 +95,9 @@ impl HttpStepConfig {
                 });
             }
         };
-        let version = clauses
-            .text(VERSION)?
-            .map(|text| HttpVersion::named(&text))
-            .transpose()
-            .map_err(|message| ConfigError {
-                part: StepPart::Option(VERSION),
-                message,
-            })?;
-        let resolve = match clauses.value(RESOLVE) {
-            None => Vec::new(),
-            Some(Value::List(items)) => {
-                items.iter().map(resolve_entry).collect::<Result<_, _>>()?
-            }
-            Some(single) => vec![resolve_entry(single)?],
-        };
+        let version = parsed(clauses, VERSION, HttpVersion::named)?;
+        let resolve = entries(clauses, RESOLVE, Resolve::parse)?;
+        let connect_to = entries(clauses, CONNECT_TO, ConnectTo::parse)?;
         Ok(HttpStepConfig {
             request: HttpConfig::read(clauses)?,
             user: clauses.text(USER)?,
@@ -103,6 +106,10 @@ impl HttpStepConfig {
             version,
             proxy: clauses.text(PROXY)?,
             resolve,
+            connect_to,
+            path_as_is: clauses.flag(PATH_AS_IS),
+            limit_rate: limit_rate(clauses)?,
+            sigv4: parsed(clauses, SIGV4, SigningScope::parse)?,
             cacert: clauses.text(CACERT)?,
             cert: clauses.text(CERT)?,
             key: clauses.text(KEY)?,
@@ -111,11 +118,65 @@ impl HttpStepConfig {
     }
 }
 
-fn resolve_entry(value: &Value) -> Result<Resolve, ConfigError> {
-    Resolve::parse(&text_of(RESOLVE, value)?).map_err(|message| ConfigError {
-        part: StepPart::Option(RESOLVE),
-        message,
-    })
+/// `limit rate`: a size (`64KB`) or an int of bytes, a second; at least 1.
+fn limit_rate(clauses: &ClauseReader<'_>) -> Result<Option<u64>, ConfigError> {
+    let bytes = match clauses.value(LIMIT_RATE) {
+        None => return Ok(None),
+        Some(Value::Size(bytes)) => Some(*bytes),
+        Some(Value::Int(bytes)) => u64::try_from(*bytes).ok(),
+        Some(other) => {
+            return Err(ConfigError {
+                part: StepPart::Option(LIMIT_RATE),
+                message: format!(
+                    "`limit rate` takes a size a second (`64KB`), not {}",
+                    describe(other)
+                ),
+            });
+        }
+    };
+    match bytes {
+        Some(bytes) if bytes > 0 => Ok(Some(bytes)),
+        _ => Err(ConfigError {
+            part: StepPart::Option(LIMIT_RATE),
+            message: "`limit rate` must be at least 1 byte a second".to_string(),
+        }),
+    }
+}
+
+/// A clause of one text that `parse` reads (`version`, `sigv4`).
+fn parsed<T>(
+    clauses: &ClauseReader<'_>,
+    clause: &'static str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, ConfigError> {
+    clauses
+        .text(clause)?
+        .map(|text| parse(&text))
+        .transpose()
+        .map_err(|message| ConfigError {
+            part: StepPart::Option(clause),
+            message,
+        })
+}
+
+/// A clause of one text entry or a list of them (`resolve`, `connect to`),
+/// each read by `parse`.
+fn entries<T>(
+    clauses: &ClauseReader<'_>,
+    clause: &'static str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, ConfigError> {
+    let one = |value: &Value| {
+        parse(&text_of(clause, value)?).map_err(|message| ConfigError {
+            part: StepPart::Option(clause),
+            message,
+        })
+    };
+    match clauses.value(clause) {
+        None => Ok(Vec::new()),
+        Some(Value::List(items)) => items.iter().map(one).collect(),
+        Some(single) => Ok(vec![one(single)?]),
+    }
 }
 
 /// An HTTP request's clauses, evaluated.

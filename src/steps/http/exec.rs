@@ -1,6 +1,6 @@
 //! Running `http` steps: `GET url …` and the other methods.
 
-use super::client::{HttpError, HttpErrorKind, HttpRequest};
+use super::client::{HttpError, HttpErrorKind, HttpRequest, RequestBody};
 use super::transport::{ClientIdentity, Transport};
 use super::{HttpConfig, HttpStepConfig};
 use crate::evidence::{Evidence, ResponseEvidence, Timing};
@@ -37,7 +37,11 @@ impl StepExecutor for HttpExecutor {
             // `max redirects N` is about following them: it turns `follow redirects` on.
             request.follow_redirects |= transport.max_redirects.is_some();
             request.transport = transport;
-            if let Some(user) = &config.user {
+            request.path_as_is = config.path_as_is;
+            request.limit_rate = config.limit_rate;
+            if let Some(scope) = &config.sigv4 {
+                sign(&mut request, scope, config.user.as_deref(), &input.secrets)?;
+            } else if let Some(user) = &config.user {
                 basic_auth(&mut request, user, &input.secrets);
             } else if let Some(path) = &config.netrc
                 && let Some(user) = netrc_user(path, &request.url, &input.base_dir)?
@@ -97,6 +101,8 @@ pub fn build_request(
         follow_redirects: config.follow_redirects,
         insecure: config.insecure,
         transport: Transport::default(),
+        path_as_is: false,
+        limit_rate: None,
     })
 }
 
@@ -114,6 +120,50 @@ fn basic_auth(request: &mut HttpRequest, user: &str, secrets: &crate::mask::Mask
             super::url_credentials::basic_authorization(user),
         ));
     }
+}
+
+/// `sigv4`: the request signed with `user`'s key and secret (masked in
+/// every output, as `user`'s pair is), at the current time.
+fn sign(
+    request: &mut HttpRequest,
+    scope: &super::sigv4::SigningScope,
+    user: Option<&str>,
+    secrets: &crate::mask::Masker,
+) -> Result<(), StepError> {
+    let usage = |message: String| StepError::new(StepErrorKind::Usage, message);
+    let Some((access_key, secret)) = user.and_then(|user| user.split_once(':')) else {
+        return Err(usage(
+            "`sigv4` signs with the key and secret of `user \"KEY:SECRET\"`: give `user`"
+                .to_string(),
+        ));
+    };
+    secrets.register(secret);
+    let body = match &request.body {
+        RequestBody::None => Vec::new(),
+        RequestBody::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
+        RequestBody::Form(pairs) => url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+            .into_bytes(),
+        RequestBody::Raw(bytes) => bytes.clone(),
+        RequestBody::Multipart(_) => {
+            return Err(usage(
+                "`sigv4` cannot sign a `multipart` body (its boundary is chosen when it is sent)"
+                    .to_string(),
+            ));
+        }
+    };
+    let url = super::client::request_url(request).map_err(step_error)?;
+    let now = super::sigv4::amz_date(time::OffsetDateTime::now_utc());
+    let signable = super::sigv4::Signable {
+        method: &request.method,
+        url: &url,
+        headers: &request.headers,
+        body: &body,
+    };
+    let added = super::sigv4::sign(&signable, scope, access_key, secret, &now).map_err(usage)?;
+    request.headers.extend(added);
+    Ok(())
 }
 
 /// `netrc "path"`: the `login:password` the file gives the URL's host (or its
@@ -174,6 +224,7 @@ fn transport(config: &HttpStepConfig, base_dir: &Path) -> Result<Transport, Step
         version: config.version,
         proxy: config.proxy.clone(),
         resolve: config.resolve.clone(),
+        connect_to: config.connect_to.clone(),
         certificate_authority: config
             .cacert
             .as_deref()

@@ -1,8 +1,9 @@
 //! What the `http` step kind declares: its words, its schema and its executor.
 
 use super::config::{
-    BODY, CACERT, CERT, DELAY, FOLLOW_REDIRECTS, FORM, GRAPHQL, HEADERS, INSECURE, JSON, KEY,
-    MAX_REDIRECTS, MULTIPART, NETRC, PROXY, QUERY, RESOLVE, USER, VARIABLES, VERSION,
+    BODY, CACERT, CERT, CONNECT_TO, DELAY, FOLLOW_REDIRECTS, FORM, GRAPHQL, HEADERS, INSECURE,
+    JSON, KEY, LIMIT_RATE, MAX_REDIRECTS, MULTIPART, NETRC, PATH_AS_IS, PROXY, QUERY, RESOLVE,
+    SIGV4, USER, VARIABLES, VERSION,
 };
 use crate::steps::config::TIMEOUT;
 use crate::steps::exec::StepExecutor;
@@ -82,6 +83,18 @@ pub fn step_clauses() -> Vec<OptionSpec> {
             .about("`proxy URL`: send the request through this proxy"),
         OptionSpec::value(RESOLVE, vec![Type::String, Type::list(Type::String)]).about(
             "`resolve \"host:port:address\"`: connect to this address for that host and port",
+        ),
+        OptionSpec::value(CONNECT_TO, vec![Type::String, Type::list(Type::String)]).about(
+            "`connect to \"host:port:other-host:other-port\"`: connect to another host and port for that host and port, keeping the URL's name for `Host` and TLS",
+        ),
+        OptionSpec::flag(PATH_AS_IS).about(
+            "`path as is`: send the URL's path as written, its `.` and `..` segments kept (plain http:// only)",
+        ),
+        OptionSpec::value(SIGV4, vec![Type::String]).about(
+            "`sigv4 \"aws:amz:REGION:SERVICE\"`: sign the request with AWS Signature Version 4, with the key and secret of `user \"KEY:SECRET\"`",
+        ),
+        OptionSpec::value(LIMIT_RATE, vec![Type::Size, Type::Int]).about(
+            "`limit rate 64KB`: read the response at most that much a second (an int: bytes)",
         ),
         OptionSpec::value(CACERT, vec![Type::String])
             .about("`cacert \"ca.pem\"`: trust this certificate authority too"),

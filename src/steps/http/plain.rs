@@ -38,6 +38,7 @@ fn client() -> &'static PlainClient {
 pub fn handles(request: &HttpRequest) -> bool {
     !request.follow_redirects
         && request.transport.is_default()
+        && request.limit_rate.is_none()
         && !matches!(request.body, RequestBody::Multipart(_))
         && request
             .url
@@ -76,7 +77,15 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
             ));
         }
     };
-    let mut builder = hyper::Request::builder().method(method).uri(url.as_str());
+    // `path as is`: the path as written, which `Url` would have normalised.
+    let target = if request.path_as_is {
+        super::raw_path::with_written_path(&request.url, &url)
+    } else {
+        url.to_string()
+    };
+    let mut builder = hyper::Request::builder()
+        .method(method)
+        .uri(target.as_str());
     let given = |name: &str| {
         request
             .headers
@@ -175,7 +184,7 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
         duration: sent_at.elapsed(),
         head_after: Some(head_after),
         connecting: Some(connecting),
-        url: url.to_string(),
+        url: target,
         cookies: Vec::new(),
         version,
     };

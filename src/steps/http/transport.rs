@@ -1,6 +1,7 @@
 //! How an HTTP step reaches its server when the script says more than the URL:
 //! at most how many redirects, which HTTP version, through which proxy, at which
-//! address for a host (`resolve`), trusting which certificate authority and
+//! address for a host (`resolve`), to which other host and port (`connect to`,
+//! applied before the client is chosen), trusting which certificate authority and
 //! showing which client certificate. A [`Transport`] is part of the client's
 //! identity (a client is built once per distinct one and reused); the default
 //! one asks for nothing, and only then may a plain `http://` request take the
@@ -11,6 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use reqwest::{Certificate, Identity, Proxy};
 
 use super::client::{HttpError, HttpErrorKind};
+use super::connect_to::ConnectTo;
 use crate::failure::Cause;
 
 /// The HTTP version a step asks for (`version "HTTP/2"`).
@@ -129,6 +131,9 @@ pub struct Transport {
     /// Every request goes through this proxy (`http://`, `https://` or `socks5://`).
     pub proxy: Option<String>,
     pub resolve: Vec<Resolve>,
+    /// `connect to` entries: applied (and emptied) before the client is
+    /// chosen (`connect_to::reroute`), so no client is built for them.
+    pub connect_to: Vec<ConnectTo>,
     /// A certificate authority (PEM) trusted besides the system's.
     pub certificate_authority: Option<Vec<u8>>,
     pub identity: Option<ClientIdentity>,

@@ -519,6 +519,8 @@ mod tests {
             insecure: false,
             max_body: crate::steps::http::client::DEFAULT_MAX_BODY_BYTES,
             transport: Default::default(),
+            path_as_is: false,
+            limit_rate: None,
         };
         let fields = run_load(spec, Sends::Http(request), None).await.unwrap();
         let requests = fields
