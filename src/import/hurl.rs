@@ -30,6 +30,7 @@ pub fn translate(stem: &str, text: &str) -> Result<Translation, String> {
         depth: 1,
         captures: Vec::new(),
         line: 0,
+        skip_by_variable: false,
     };
     Ok(importer.file(stem, &entries))
 }

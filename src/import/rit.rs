@@ -209,6 +209,9 @@ pub struct Names {
     /// a param of one is `json`, so `--param id=7` sends the number 7, as
     /// Hurl's `--variable id=7` does, not the text "7".
     pub json_values: std::collections::BTreeSet<String>,
+    /// Spellings that say whether an entry is skipped (`skip: {{flag}}`): a
+    /// param of one is `bool`.
+    pub bool_values: std::collections::BTreeSet<String>,
 }
 
 impl Names {
@@ -226,6 +229,12 @@ impl Names {
             scope.push(spelling.to_string());
         }
         name
+    }
+
+    /// Whether a capture or a param defined this spelling (not a builtin,
+    /// not a variable only used so far).
+    pub fn is_defined(&self, spelling: &str) -> bool {
+        self.known.contains_key(spelling)
     }
 
     /// From here to `end_test`, what is defined is the test's own: `.rit` tests

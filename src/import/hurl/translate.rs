@@ -18,6 +18,9 @@ pub(super) struct Importer {
     pub(super) captures: Vec<String>,
     /// The Hurl line being translated, for notes about its values.
     pub(super) line: usize,
+    /// The current entry's `skip: {{name}}` is its `if` (so the option is
+    /// not reported as untranslated).
+    pub(super) skip_by_variable: bool,
 }
 
 /// Why a piece has no translation (the note's message).
@@ -78,6 +81,21 @@ impl Importer {
         self.string(text.trim())
     }
 
+    /// The condition under which an entry with `skip: {{spelling}}` runs: a
+    /// variable nothing defines is a `bool` param (`--param name=true`, as
+    /// Hurl's `--variable name=true`); a capture or `[Options]` variable is
+    /// JSON, and skips only when it is `true`.
+    fn unless(&mut self, spelling: &str) -> String {
+        let defined = self.names.is_defined(spelling);
+        let name = self.names.reference(spelling);
+        if defined {
+            format!("{name} != true")
+        } else {
+            self.names.bool_values.insert(spelling.to_string());
+            format!("not {name}")
+        }
+    }
+
     /// The value of `variable: name=value` as Hurl types it: `true`, `false`,
     /// `null`, a number, a `"quoted"` string, else the text.
     fn variable_value(&mut self, value: &str) -> String {
@@ -130,6 +148,9 @@ impl Importer {
                 // `true` → true, text that is not JSON → a string).
                 let ty = if self.names.json_values.contains(&spelling) {
                     "json"
+                } else if self.names.bool_values.contains(&spelling) {
+                    // `skip: {{flag}}`.
+                    "bool"
                 } else {
                     "string"
                 };
@@ -187,13 +208,15 @@ impl Importer {
             self.untranslated(out, request.line, &what, &original);
             return;
         }
-        let skipped = skips(request);
+        let skip = skip_of(request, entry.response.as_ref());
+        let skipped = skip != Skip::Never;
+        self.skip_by_variable = matches!(skip, Skip::When(_));
         self.depth = 1 + usize::from(retries(request)) + usize::from(skipped);
         // A skipped entry's captures never get a value under Hurl: a later
         // entry that reads one fails there. They are declared as null before
         // the `if`, so such a read fails at its use here too (and checks).
         let mut response = entry.response.clone();
-        if skipped {
+        if skip == Skip::Always {
             out.line("# Hurl `skip: true`: this entry is not sent and its asserts do not run.");
             if let Some(response) = response.as_mut() {
                 for section in response.sections.iter().filter(|s| s.name == "Captures") {
@@ -239,12 +262,19 @@ impl Importer {
             }
             None => step,
         };
-        if skipped {
-            out.open("if false {");
-            out.append(step);
-            out.close();
-        } else {
-            out.append(step);
+        match skip {
+            Skip::Never => out.append(step),
+            Skip::Always => {
+                out.open("if false {");
+                out.append(step);
+                out.close();
+            }
+            Skip::When(variable) => {
+                let condition = self.unless(&variable);
+                out.open(format!("if {condition} {{"));
+                out.append(step);
+                out.close();
+            }
         }
     }
 
@@ -390,12 +420,13 @@ impl Importer {
                             },
                             // Defined before the request, above.
                             ("variable", _) => {}
-                            // The whole entry is wrapped by `entry` (`skips`).
+                            // The whole entry is wrapped by `entry` (`skip_of`).
                             ("skip", "true" | "false") => {}
+                            ("skip", _) if self.skip_by_variable => {}
                             ("skip", _) => self.untranslated(
                                 &mut prefix,
                                 option.line,
-                                "`skip` other than `true` or `false`",
+                                skip_untranslated(value),
                                 &format!("skip: {value}"),
                             ),
                             (name, _) => {
@@ -758,38 +789,74 @@ pub(super) fn retries(request: &Request) -> bool {
 /// Why an option Hurl files use has no `.rit` form yet, for its note.
 fn no_form_reason(name: &str) -> Option<&'static str> {
     Some(match name {
-        "connect-to" => {
-            "no form yet (reqwest maps a host to an address for the URL's own port only; `resolve` covers that case)"
-        }
-        "path-as-is" => "no form yet (the URL is sent with its `.` and `..` segments resolved)",
-        "limit-rate" => "no form yet (ritc does not throttle a transfer)",
         "netrc-optional" => "no form yet (`netrc` fails on a file it cannot read)",
-        "aws-sigv4" => "no form yet (ritc does not compute AWS signatures)",
         _ => return None,
     })
 }
 
-/// True when the request's `[Options]` say `skip: true` (the last one given).
-/// `skip: {{flag}}` is not read here: it stays a `not translated` option.
-pub(super) fn skips(request: &Request) -> bool {
-    request
+/// Whether an entry is skipped, as its `[Options]` say (the last `skip` given).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Skip {
+    Never,
+    /// `skip: true`: `if false { … }`.
+    Always,
+    /// `skip: {{name}}`: `if not name { … }` (the Hurl variable's spelling).
+    When(String),
+}
+
+/// The entry's `skip`. `skip: {{name}}` on an entry with captures stays a
+/// `not translated` option (`skip_untranslated`): a capture made inside the
+/// `if` would not be seen after it.
+pub(super) fn skip_of(request: &Request, response: Option<&Response>) -> Skip {
+    let Some(pair) = request
         .sections
         .iter()
         .filter(|section| section.name == "Options")
         .flat_map(|section| &section.pairs)
         .rfind(|pair| pair.key == "skip")
-        .is_some_and(|pair| pair.value.trim() == "true")
+    else {
+        return Skip::Never;
+    };
+    let captures = response.is_some_and(|response| {
+        response
+            .sections
+            .iter()
+            .any(|section| section.name == "Captures" && !section.lines.is_empty())
+    });
+    match (pair.value.trim(), one_variable(&pair.value)) {
+        ("true", _) => Skip::Always,
+        (_, Some(variable)) if !captures => Skip::When(variable.to_string()),
+        _ => Skip::Never,
+    }
+}
+
+/// The name of a value that is one `{{name}}` and nothing else.
+fn one_variable(value: &str) -> Option<&str> {
+    let name = value.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    is_variable(name).then_some(name)
+}
+
+/// Why a `skip` was not translated.
+fn skip_untranslated(value: &str) -> &'static str {
+    if one_variable(value).is_some() {
+        "`skip` by a variable on an entry with captures (a capture made inside the `if` would not be seen after it)"
+    } else {
+        "`skip` other than `true`, `false` or one `{{variable}}`"
+    }
 }
 
 /// The `[Options]` of an entry that become an `http` step's connection
 /// clauses (`user`, `delay`, `max redirects`, `version`, `proxy`, `resolve`,
-/// `cacert`, `cert`, `key`, `netrc`), gathered first because `max-redirs` means
-/// something only with `location`, and `resolve` may be given several times.
+/// `connect to`, `path as is`, `limit rate`, `sigv4`, `cacert`, `cert`, `key`,
+/// `netrc`), gathered
+/// first because `max-redirs` means something only with `location`, and
+/// `resolve` and `connect-to` may be given several times.
 #[derive(Default)]
 struct ConnectionOptions {
     clauses: Vec<String>,
     max_redirects: Option<String>,
     resolve: Vec<String>,
+    connect_to: Vec<String>,
 }
 
 impl ConnectionOptions {
@@ -803,6 +870,10 @@ impl ConnectionOptions {
         "http3",
         "proxy",
         "resolve",
+        "connect-to",
+        "path-as-is",
+        "limit-rate",
+        "aws-sigv4",
         "cacert",
         "cert",
         "key",
@@ -858,6 +929,19 @@ impl ConnectionOptions {
                 let entry = translator.string(entry);
                 self.resolve.push(entry);
             }
+            ("connect-to", entry) => {
+                let entry = translator.string(entry);
+                self.connect_to.push(entry);
+            }
+            ("path-as-is", "true") => self.clauses.push("path as is".to_string()),
+            ("path-as-is", "false") => {}
+            ("limit-rate", rate) if rate.parse::<u64>().is_ok_and(|rate| rate > 0) => {
+                self.clauses.push(format!("limit rate {rate}"));
+            }
+            ("aws-sigv4", scope) => {
+                let scope = translator.string(scope);
+                self.clauses.push(format!("sigv4 {scope}"));
+            }
             ("netrc", "true") => self.clauses.push("netrc \"~/.netrc\"".to_string()),
             ("netrc", "false") => {}
             ("netrc-file", path) => {
@@ -880,10 +964,12 @@ impl ConnectionOptions {
         if let (Some(count), true) = (self.max_redirects, follows) {
             clauses.push(format!("max redirects {count}"));
         }
-        match self.resolve.as_slice() {
-            [] => {}
-            [one] => clauses.push(format!("resolve {one}")),
-            several => clauses.push(format!("resolve [{}]", several.join(", "))),
+        for (clause, entries) in [("resolve", &self.resolve), ("connect to", &self.connect_to)] {
+            match entries.as_slice() {
+                [] => {}
+                [one] => clauses.push(format!("{clause} {one}")),
+                several => clauses.push(format!("{clause} [{}]", several.join(", "))),
+            }
         }
         clauses
     }
