@@ -14,10 +14,13 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::steps::StepChecker;
 use crate::syntax::ast::{Clause, ClauseArguments, Expr, ExprKind};
 
+/// A clause, the parser its constant text must pass, and the help line.
+type TextRule = (&'static str, fn(&str) -> Result<(), String>, &'static str);
+
 pub fn check(clauses: &[Clause], checker: &mut dyn StepChecker) {
     let named = |name: &str| clauses.iter().find(|clause| clause.name.name == name);
     // The clauses whose text one parser reads, as the runtime reads it.
-    let parsed: [(&str, fn(&str) -> Result<(), String>, &str); 4] = [
+    let parsed: [TextRule; 4] = [
         (
             VERSION,
             |text| HttpVersion::named(text).map(drop),

@@ -54,7 +54,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     let check = context.check_function().map(of_each_response);
     context.step_started(format!("load {} {}", request.method, request.url));
     spec.progress = Some(progress_hook(context.progress()));
-    let fields = run_load(spec, Sends::Http(request), check).await;
+    let fields = run_load(spec, Sends::Http(Box::new(request)), check).await;
     finished(context, fields)
 }
 

@@ -23,7 +23,9 @@ use crate::steps::message_load::{LoadTarget, MessageLoad};
 
 /// What a load sends: HTTP requests, or the messages of a kind that offers them.
 pub enum Sends {
-    Http(HttpRequest),
+    /// Boxed: a request (headers, body, transport) is far larger than a
+    /// message target.
+    Http(Box<HttpRequest>),
     Messages {
         load: &'static dyn MessageLoad,
         target: LoadTarget,
@@ -522,7 +524,9 @@ mod tests {
             path_as_is: false,
             limit_rate: None,
         };
-        let fields = run_load(spec, Sends::Http(request), None).await.unwrap();
+        let fields = run_load(spec, Sends::Http(Box::new(request)), None)
+            .await
+            .unwrap();
         let requests = fields
             .iter()
             .find_map(|(name, value)| match (name.as_str(), value) {

@@ -18,10 +18,10 @@ pub async fn run_load(
         .map_err(|message| StepError::new(StepErrorKind::Usage, message))?;
     // Each request, or message, is bounded by the step's timeout.
     let sends = match sends {
-        Sends::Http(request) => Sends::Http(HttpRequest {
+        Sends::Http(request) => Sends::Http(Box::new(HttpRequest {
             timeout: spec.timeout,
-            ..request
-        }),
+            ..*request
+        })),
         Sends::Messages { load, target } => Sends::Messages {
             load,
             target: LoadTarget {
