@@ -6,8 +6,9 @@
 #
 # - installs what it needs when missing: Hurl 8.0.1 (`cargo install hurl --version
 #   8.0.1 --locked`, which needs Debian's libcurl4-openssl-dev, libxml2-dev and libclang-dev),
-#   hyperfine and nginx (Debian's packages). These are bench tools, not test
-#   dependencies: nothing else installs them;
+#   hurlfmt 8.0.1 (a crate of its own: `cargo install hurlfmt --version 8.0.1 --locked`;
+#   `cargo install hurl` does not bring it), hyperfine and nginx (Debian's packages).
+#   These are bench tools, not test dependencies: nothing else installs them;
 # - builds ritc in release and writes the workload to target/flows-bench;
 # - serves its JSON files with nginx on 127.0.0.1:18080 (the port the workload names),
 #   one worker process pinned to CPU 0; every client is pinned to CPU 1 (taskset),
@@ -36,13 +37,19 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
 }
 
-if ! command -v hurl >/dev/null || ! hurl --version | grep -q '^hurl 8.0.1'; then
+# `cargo install CRATE --version 8.0.1 --locked` when BINARY is missing or not 8.0.1.
+install_hurl_tool() {
+    local crate=$1 binary=$2
+    command -v "$binary" >/dev/null && "$binary" --version 2>/dev/null | grep -q "^$binary 8.0.1" && return
     apt_install libcurl4-openssl-dev libxml2-dev libclang-dev
-    note "installing Hurl 8.0.1 (cargo install, ~10 minutes)…"
-    HURL_TARGET=$(mktemp -d)
-    CARGO_TARGET_DIR="$HURL_TARGET" cargo install hurl --version 8.0.1 --locked >&2
-    rm -rf "$HURL_TARGET"
-fi
+    note "installing $crate 8.0.1 (cargo install, ~10 minutes)…"
+    local target
+    target=$(mktemp -d)
+    CARGO_TARGET_DIR="$target" cargo install "$crate" --version 8.0.1 --locked >&2
+    rm -rf "$target"
+}
+install_hurl_tool hurl hurl
+install_hurl_tool hurlfmt hurlfmt
 command -v hyperfine >/dev/null || apt_install hyperfine || cargo install hyperfine --locked >&2
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { apt_install nginx-light; NGINX=/usr/sbin/nginx; }
@@ -89,6 +96,10 @@ for name in get_1 get_assert_1000 capture_chain_1000; do
     hurl --test "$name.hurl" >/dev/null 2>&1 || { note "hurl fails $name.hurl"; exit 1; }
     "$RITC" run "$name.rit" >/dev/null 2>&1 || { note "ritc fails $name.rit"; exit 1; }
 done
+# hyperfine stops at a command that exits non-zero: `--check` fails a file its
+# formatter would write otherwise, so both checks are tried first too.
+hurlfmt --check get_assert_10000.hurl >/dev/null 2>&1 || { note "hurlfmt --check fails get_assert_10000.hurl"; exit 1; }
+"$RITC" check get_assert_10000.rit >/dev/null 2>&1 || { note "ritc check fails get_assert_10000.rit"; exit 1; }
 
 pair() {
     local name=$1 hurl_command=$2 ritc_command=$3

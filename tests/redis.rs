@@ -327,10 +327,9 @@ fn input(parts: Vec<CommandPart>) -> StepInput {
 
 fn field<'a>(output: &'a ritc::steps::exec::StepOutput, name: &str) -> &'a Value {
     output
-        .fields
-        .iter()
-        .find(|(field, _)| field == name)
-        .and_then(|(_, value)| value.as_ref().ok())
+        .record
+        .field(name)
+        .and_then(|value| value.as_ref().ok())
         .unwrap()
 }
 

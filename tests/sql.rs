@@ -776,10 +776,9 @@ fn sql(text: &str) -> CommandPart {
 
 fn field<'a>(output: &'a StepOutput, name: &str) -> &'a Value {
     output
-        .fields
-        .iter()
-        .find(|(field, _)| field == name)
-        .and_then(|(_, value)| value.as_ref().ok())
+        .record
+        .field(name)
+        .and_then(|value| value.as_ref().ok())
         .unwrap()
 }
 

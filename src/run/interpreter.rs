@@ -22,7 +22,7 @@ use crate::source::span::Span;
 use crate::steps::StepKind;
 use crate::steps::context::{FieldsCheck, Halt, Sessions};
 use crate::steps::exec::{
-    CommandPart, Executors, FieldError, FieldValue, JsonField, JsonKey, StepError, StepErrorKind,
+    CommandPart, Executors, FieldError, FieldValue, JsonKey, Record, StepError, StepErrorKind,
     StepInput, TestResources,
 };
 use crate::steps::schema::TargetText;
@@ -33,7 +33,7 @@ use driven_statement::DrivenStatement;
 use driven_step::DrivenStep;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
@@ -118,9 +118,9 @@ pub type Outcome<T> = Result<T, Box<Failure>>;
 struct CallFrame {
     module: usize,
     slots: Vec<Option<Value>>,
-    fields: Vec<(String, FieldValue)>,
-    /// The last step's `json`, when it is parsed only if read (`JsonBody`).
-    json_field: Option<JsonField>,
+    /// The last step's result (`Record`: an HTTP response's makes each field
+    /// when first read).
+    fields: Box<dyn Record>,
     /// What the step that made `fields` saw, for the suggestion of an
     /// expectation that reads them.
     evidence: Evidence,
@@ -131,8 +131,7 @@ impl CallFrame {
         CallFrame {
             module,
             slots: Vec::new(),
-            fields: Vec::new(),
-            json_field: None,
+            fields: Box::new(Vec::new()),
             evidence: Evidence::default(),
         }
     }
@@ -221,14 +220,16 @@ impl TestContext {
             .unwrap_or_else(|| unreachable!("a test context always has a frame"))
     }
 
-    fn module_dir(&self) -> PathBuf {
+    /// The folder of the running body's module, which relative paths start from
+    /// (borrowed: every evaluation asks for it).
+    fn module_dir(&self) -> &Path {
         let module = self.frame().module;
         self.shared
             .plan
             .modules
             .get(module)
-            .and_then(|m| m.dir.clone())
-            .unwrap_or_else(|| self.suite_dir.clone())
+            .and_then(|m| m.dir.as_deref())
+            .unwrap_or(&self.suite_dir)
     }
 
     // ------------------------------------------------------------ locals
@@ -245,9 +246,12 @@ impl TestContext {
     /// readable after the block they were made in (what `eventually` and `retry`
     /// need; elsewhere the checker makes sure they are not read).
     fn set_fields(&mut self, fields: Vec<(String, FieldValue)>) {
+        self.set_record(Box::new(fields));
+    }
+
+    fn set_record(&mut self, record: Box<dyn Record>) {
         let frame = self.frame_mut();
-        frame.fields = fields;
-        frame.json_field = None;
+        frame.fields = record;
         frame.evidence = Evidence::default();
     }
 
@@ -307,12 +311,11 @@ impl TestContext {
         results: &HashMap<usize, Value>,
         job: impl FnOnce(&Evaluator) -> T,
     ) -> T {
-        let shared = Arc::clone(&self.shared);
+        let shared = &self.shared;
         let env = |name: &str| shared.env_var(name);
         let logs = |name: &str| shared.services.logs(name);
-        let base_dir = self.module_dir();
         let context = FunctionContext {
-            base_dir: &base_dir,
+            base_dir: self.module_dir(),
             suite_root: &shared.settings.suite_root,
             allow_read: shared.settings.allow_read,
             temp_dir: &shared.settings.temp_dir,
@@ -902,7 +905,7 @@ impl TestContext {
         let locals = self.frame().slots.clone();
         let checks: Vec<Expr> = checks.to_vec();
         let shared = Arc::clone(&self.shared);
-        let base_dir = self.module_dir();
+        let base_dir = self.module_dir().to_path_buf();
         let globals = self.globals.clone();
         let no_secrets = Masker::default();
         Arc::new(move |fields| {
@@ -1013,7 +1016,7 @@ impl TestContext {
             command,
             options,
             default_timeout: shared.settings.default_timeout,
-            base_dir: self.module_dir(),
+            base_dir: self.module_dir().to_path_buf(),
             status_checked: step.status_checked,
             max_body: shared.settings.max_body,
             verbose: shared.settings.verbose,
@@ -1042,22 +1045,17 @@ impl TestContext {
         // Only a step whose result is kept pays for a copy of its fields (and
         // for its `json`'s tree).
         let record = keep.then(|| {
-            let mut entries: Vec<(String, Value)> = output
-                .fields
-                .iter()
-                .map(|(name, value)| (name.clone(), value.clone().unwrap_or(Value::Null)))
-                .collect();
-            if let Some(json) = &output.json_field {
-                let value = json.body.field().clone().unwrap_or(Value::Null);
-                let position = json.position.min(entries.len());
-                entries.insert(position, (json.name.to_string(), value));
-            }
-            Value::Object(entries)
+            Value::Object(
+                output
+                    .record
+                    .all_fields()
+                    .into_iter()
+                    .map(|(name, value)| (name, value.unwrap_or(Value::Null)))
+                    .collect(),
+            )
         });
-        self.set_fields(output.fields);
-        let frame = self.frame_mut();
-        frame.json_field = output.json_field;
-        frame.evidence = evidence;
+        self.set_record(output.record);
+        self.frame_mut().evidence = evidence;
         Ok(record)
     }
 
@@ -1156,7 +1154,7 @@ impl TestContext {
 /// `load`), and a copy of the locals and globals at the step.
 struct CheckNames<'a> {
     locals: &'a [Option<Value>],
-    fields: &'a [(String, FieldValue)],
+    fields: &'a dyn Record,
     globals: &'a [HashMap<String, Value>],
 }
 
@@ -1166,10 +1164,11 @@ impl Names for CheckNames<'_> {
     }
 
     fn field(&self, name: &str) -> Option<Result<&Value, &FieldError>> {
-        self.fields
-            .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, value)| value.as_ref())
+        self.fields.field(name).map(Result::as_ref)
+    }
+
+    fn field_at(&self, name: &str, path: &[JsonKey]) -> Option<serde_json::Value> {
+        self.fields.field_at(name, path)
     }
 
     fn global(&self, module: usize, name: &str) -> Option<&Value> {
@@ -1254,23 +1253,11 @@ impl Names for TestContext {
     }
 
     fn field(&self, name: &str) -> Option<Result<&Value, &FieldError>> {
-        let frame = self.frame();
-        match frame.fields.iter().find(|(field, _)| field == name) {
-            Some((_, value)) => Some(value.as_ref()),
-            None => frame
-                .json_field
-                .as_ref()
-                .filter(|json| json.name == name)
-                .map(|json| json.body.field().as_ref()),
-        }
+        self.frame().fields.field(name).map(Result::as_ref)
     }
 
     fn field_at(&self, name: &str, path: &[JsonKey]) -> Option<serde_json::Value> {
-        self.frame()
-            .json_field
-            .as_ref()
-            .filter(|json| json.name == name)
-            .and_then(|json| json.body.at(path))
+        self.frame().fields.field_at(name, path)
     }
 
     fn global(&self, module: usize, name: &str) -> Option<&Value> {

@@ -8,7 +8,7 @@
 //! the interpreter (`Halt::Failed`). Nothing here names a kind: what a kind keeps
 //! for a test (`ws`: its open connections) is its own, in `Sessions`.
 
-use super::exec::{CommandPart, FieldValue, StepError};
+use super::exec::{CommandPart, FieldValue, Record, StepError};
 use crate::mask::Masker;
 use crate::value::Value;
 use futures_util::future::BoxFuture;
@@ -47,7 +47,7 @@ pub type Clauses = Vec<(String, Option<Value>)>;
 /// The step's `check { }` conditions as a function of a set of fields (a
 /// response's, for `load`), evaluated with the names visible at the step: `Err`
 /// carries the source text of the first condition that does not hold.
-pub type FieldsCheck = Arc<dyn Fn(&[(String, FieldValue)]) -> Result<(), String> + Send + Sync>;
+pub type FieldsCheck = Arc<dyn Fn(&dyn Record) -> Result<(), String> + Send + Sync>;
 
 /// Shows a running step's progress: one line, as the kind words it (`load  3.2s /
 /// 10s  1204 requests …`). Called from any thread: it returns at once.

@@ -95,10 +95,9 @@ impl std::fmt::Display for FieldError {
 }
 
 pub struct StepOutput {
-    pub fields: Vec<(String, FieldValue)>,
-    /// A `json` field parsed only when read (an HTTP body's), which belongs among
-    /// `fields` at its `position`; `None` for a kind whose fields are all made.
-    pub json_field: Option<JsonField>,
+    /// The step's result: a list of fields made already (`Box::new(fields)`), or a
+    /// record that makes each when first read (an HTTP response's).
+    pub record: Box<dyn Record>,
     /// For `-v` (`StepInput::verbose`), `None` otherwise: the request and response
     /// (masked again by each reporter, which may know of secrets registered later).
     pub exchange: Option<String>,
@@ -108,15 +107,8 @@ pub struct StepOutput {
 }
 
 pub use super::json_body::{JsonBody, JsonKey};
+pub use super::record::Record;
 pub use crate::evidence::Evidence;
-
-/// A result's `json` field, read when asked (`JsonBody`), and where it stands
-/// among the result's other fields.
-pub struct JsonField {
-    pub name: &'static str,
-    pub position: usize,
-    pub body: JsonBody,
-}
 pub use crate::failure::{Cause, StepErrorKind};
 
 /// Why a step could not be carried out: its kind, its cause (decided here, where

@@ -58,6 +58,11 @@ impl JsonBody {
         }
     }
 
+    /// The text the field is read from.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// The field: the whole tree, parsed at the first read.
     pub fn field(&self) -> &FieldValue {
         self.tree.get_or_init(|| parse(&self.text, &self.not_json))

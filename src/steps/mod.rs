@@ -27,6 +27,7 @@ pub mod message_load;
 pub mod messages;
 pub mod mqtt;
 pub mod nats;
+mod record;
 pub mod redis;
 mod registry;
 pub mod run;

@@ -52,7 +52,7 @@ impl StepContext for DrivenStep<'_> {
         StepSettings {
             method: self.step.method,
             default_timeout: shared.settings.default_timeout,
-            base_dir: self.test.module_dir(),
+            base_dir: self.test.module_dir().to_path_buf(),
             max_body: shared.settings.max_body,
             secrets: shared.secrets.clone(),
             environment: Arc::clone(&shared.settings.env),

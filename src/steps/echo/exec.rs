@@ -44,8 +44,7 @@ impl StepExecutor for EchoExecutor {
             }
             let fields = fields(&text);
             Ok(StepOutput {
-                json_field: None,
-                fields,
+                record: Box::new(fields),
                 exchange: input.verbose.then(|| format!("echo\n< {text}")),
                 evidence: None,
             })

@@ -13,7 +13,7 @@ use futures_util::future::BoxFuture;
 use std::path::Path;
 use std::time::Duration;
 
-pub use super::response::response_fields;
+pub use super::response::ResponseRecord;
 
 pub struct HttpExecutor;
 
@@ -70,10 +70,8 @@ impl StepExecutor for HttpExecutor {
                 ),
                 ..Evidence::default()
             };
-            let (fields, json_field) = super::response::response_fields_json_unread(&response);
             Ok(StepOutput {
-                fields,
-                json_field,
+                record: Box::new(ResponseRecord::new(response)),
                 exchange,
                 evidence: Some(evidence),
             })

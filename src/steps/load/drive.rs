@@ -9,7 +9,7 @@ use crate::steps::config::{ClauseReader, TIMEOUT};
 use crate::steps::context::{FieldsCheck, Halt, ProgressLine, StepContext, StepPart};
 use crate::steps::exec::{CommandPart, FieldValue, StepError, StepErrorKind};
 use crate::steps::http::client::HttpResponse;
-use crate::steps::http::exec::{build_request, response_fields};
+use crate::steps::http::exec::{ResponseRecord, build_request};
 use crate::steps::message_load::LoadTarget;
 use crate::types::ConnectionKind;
 use crate::value::Value;
@@ -140,7 +140,7 @@ fn finished(
 
 /// The step's `check { }` as a function of each response: its HTTP fields.
 fn of_each_response(check: FieldsCheck) -> CheckFn {
-    Arc::new(move |response: &HttpResponse| check(&response_fields(response)))
+    Arc::new(move |response: &HttpResponse| check(&ResponseRecord::new(response)))
 }
 
 /// The load's figures so far as the live line shows them.

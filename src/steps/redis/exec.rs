@@ -144,8 +144,7 @@ impl StepExecutor for RedisExecutor {
                 ("duration".to_string(), Ok(Value::Duration(duration))),
             ];
             Ok(StepOutput {
-                json_field: None,
-                fields,
+                record: Box::new(fields),
                 exchange,
                 evidence: None,
             })

@@ -106,8 +106,7 @@ impl StepExecutor for RunExecutor {
                 )
             });
             Ok(StepOutput {
-                json_field: None,
-                fields: vec![
+                record: Box::new(vec![
                     ("exit".to_string(), Ok(Value::Int(i64::from(output.exit)))),
                     (
                         "stdout".to_string(),
@@ -122,7 +121,7 @@ impl StepExecutor for RunExecutor {
                         )),
                     ),
                     ("duration".to_string(), Ok(Value::Duration(output.duration))),
-                ],
+                ]),
                 exchange,
                 evidence: Some(evidence),
             })

@@ -155,15 +155,14 @@ impl StepExecutor for SqlExecutor {
                 .verbose
                 .then(|| exchange_text(&target, &sql, &parameters, &result, duration));
             Ok(StepOutput {
-                json_field: None,
-                fields: vec![
+                record: Box::new(vec![
                     ("rows".to_string(), Ok(Value::List(result.rows))),
                     (
                         "count".to_string(),
                         Ok(Value::Int(i64::try_from(result.count).unwrap_or(i64::MAX))),
                     ),
                     ("duration".to_string(), Ok(Value::Duration(duration))),
-                ],
+                ]),
                 exchange,
                 evidence: None,
             })
