@@ -35,6 +35,14 @@ pub struct Evidence {
     /// lines around the failure are timed from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_unix_ms: Option<u64>,
+    /// When the failed test started (before its first attempt), in milliseconds
+    /// since the Unix epoch: a suggestion that only the service's log can give
+    /// quotes no line read before it, as an error an earlier test caused is not
+    /// this test's evidence (the report's service log still shows every line).
+    /// Not in the report: a report read back has untimed log lines, which it
+    /// could not narrow.
+    #[serde(skip)]
+    pub test_started_unix_ms: Option<u64>,
     /// How a service's readiness probe went, for a service that never became
     /// ready.
     #[serde(default, skip_serializing_if = "Option::is_none")]

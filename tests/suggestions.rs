@@ -456,23 +456,33 @@ fn postgres_reachable() -> bool {
 /// the failed test's record in the JSON report. A run of its own, so that no
 /// other test's lines are in its service's log.
 fn failing_service_run(test: &str) -> Value {
+    failing_service_tests(test)[0].clone()
+}
+
+/// `ritc run --jobs 1` of `tests` (at least one failing) against
+/// tests/suggestions/failing.py, as `failing_service_run` starts it: the
+/// records of the JSON report's tests, in the order they ran.
+fn failing_service_tests(tests: &str) -> Vec<Value> {
     let suite = Suite::new();
     let service = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/suggestions/failing.py");
     let (port, redis_port) = (free_port(), free_port());
     suite.file(
         "main.rit",
         &format!(
-            "param port = {port}\nparam redis_port = {redis_port}\nlet db = database(\"postgres://postgres@127.0.0.1:5432/test\")\n\nservice api = \"python3 {service} {{{{port}}}} {{{{redis_port}}}}\" {{\n  ready http \"http://127.0.0.1:{{{{port}}}}/health\" within 20s\n}}\n\n{test}"
+            "param port = {port}\nparam redis_port = {redis_port}\nlet db = database(\"postgres://postgres@127.0.0.1:5432/test\")\n\nservice api = \"python3 {service} {{{{port}}}} {{{{redis_port}}}}\" {{\n  ready http \"http://127.0.0.1:{{{{port}}}}/health\" within 20s\n}}\n\n{tests}"
         ),
     );
     let output = suite
-        .command(&["main.rit", "--report", "json=report.json"])
+        .command(&["main.rit", "--jobs", "1", "--report", "json=report.json"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let written = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
     let report: Value = serde_json::from_str(&written).unwrap();
-    report["tests"][0].clone()
+    report["tests"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tests: {report}"))
+        .clone()
 }
 
 /// The failed test's cause and suggestion.
@@ -659,4 +669,59 @@ fn a_database_error_quotes_what_the_service_logged_during_the_test_and_only_that
         ("database_error".to_string(), None),
         "{quiet}"
     );
+}
+
+/// A suggestion only the service's log can give quotes what the service
+/// logged while the failed test ran: the traceback an earlier test of the same
+/// run made it log (for an order it accepted, that test passing) is not quoted
+/// for a connection lost later without a word, though the failed test's
+/// service log still shows it; lost with the server's own last words, those
+/// are quoted, not the earlier test's.
+#[test]
+fn a_log_only_suggestion_quotes_nothing_an_earlier_test_made_the_service_log() {
+    // The earlier test asks for /health after the order, so that the
+    // traceback, logged before the order was answered, has been read before
+    // the failing test starts (lines are timed when ritc reads them).
+    let after_an_accepted_order = |key: &str| {
+        failing_service_tests(&format!(
+            "let cache = redis(\"redis://127.0.0.1:{{{{redis_port}}}}\")\n\ntest \"accept the order\" {{\n  POST \"http://127.0.0.1:{{{{port}}}}/orders\" json {{ id: 7 }}\n  expect status == 202\n  GET \"http://127.0.0.1:{{{{port}}}}/health\"\n  expect status == 200\n}}\n\ntest \"read the order\" {{\n  redis cache \"SET greeting hello\"\n  expect ok\n  redis cache \"GET {key}\"\n  expect ok\n}}\n"
+        ))
+    };
+    let earlier = "ConnectionResetError: order 7 not saved: database went away";
+
+    let tests = after_an_accepted_order("order:quiet");
+    assert_eq!(tests.len(), 2, "{tests:?}");
+    assert_eq!(tests[0]["name"], "accept the order", "{tests:?}");
+    assert_eq!(tests[0]["status"], "passed", "{tests:?}");
+    let failed = &tests[1];
+    assert_eq!(
+        cause_and_suggestion(failed),
+        ("connection_lost".to_string(), None),
+        "{failed}"
+    );
+    let service_log = failed["service_log"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no service log: {failed}"));
+    assert!(
+        service_log
+            .iter()
+            .any(|line| line.as_str().is_some_and(|line| line.contains(earlier))),
+        "{failed}"
+    );
+
+    let tests = after_an_accepted_order("order:7");
+    assert_eq!(tests[0]["status"], "passed", "{tests:?}");
+    let (cause, suggestion) = cause_and_suggestion(&tests[1]);
+    assert_eq!(cause, "connection_lost", "{}", tests[1]);
+    let suggestion = suggestion.unwrap_or_else(|| panic!("no suggestion: {}", tests[1]));
+    let (quoted, when) = logged_and_when(&suggestion);
+    assert_eq!(
+        quoted,
+        format!(
+            "\"[api] Traceback (most recent call last): | File \"{}\", line 21, in logged | raise error | MemoryError: cannot allocate the reply for order:7\"",
+            failing_py()
+        ),
+        "{suggestion}"
+    );
+    assert!(when.ends_with(" after the request"), "{suggestion}");
 }

@@ -141,9 +141,17 @@ impl Seen<'_> {
         )
     }
 
+    /// The error the service logged since the test started, as the whole
+    /// suggestion: for a cause that says nothing by itself, a line an earlier
+    /// test caused would be taken for this failure's explanation.
     fn logged_error_only(&self) -> Option<String> {
-        self.logged_error(false)
-            .map(|quoted| format!("the service logged {quoted}"))
+        let evidence = &self.failure.evidence;
+        logged_error(
+            self.service_log,
+            evidence.started_unix_ms,
+            evidence.test_started_unix_ms,
+        )
+        .map(|quoted| format!("the service logged {quoted}"))
     }
 
     /// A command that failed: as run, its exit, its last stderr lines; nothing

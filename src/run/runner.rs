@@ -1195,6 +1195,16 @@ fn crashed_outcome(
     outcome
 }
 
+/// Marks a failure and the failures of its group with when their test
+/// started, so that a suggestion quotes only what the service logged since
+/// (`Evidence::test_started_unix_ms`).
+fn mark_test_start(failure: &mut Failure, started_unix_ms: u64) {
+    failure.evidence.test_started_unix_ms = Some(started_unix_ms);
+    for other in &mut failure.also {
+        mark_test_start(other, started_unix_ms);
+    }
+}
+
 async fn run_test(
     shared: &Arc<RunShared>,
     globals: &[HashMap<String, Value>],
@@ -1214,6 +1224,7 @@ async fn run_test(
         name: test.name.clone(),
     });
     let started = Instant::now();
+    let started_unix_ms = crate::evidence::unix_ms(std::time::SystemTime::now());
     // Attributes are computed from the top-level values.
     let mut attributes = TestContext::new(
         Arc::clone(shared),
@@ -1311,6 +1322,7 @@ async fn run_test(
             })
             .collect();
         if let Some(failure) = outcome.failure.as_mut() {
+            mark_test_start(failure, started_unix_ms);
             // Why it may have failed: a service it needs is gone, and since when.
             let before = shared.services.exited_before(started);
             let during = shared.services.exited_since(started);
