@@ -143,6 +143,7 @@ test "ten megabytes" {
     mqtt publish broker "{{t}}/big" body payload qos 1
   }
   expect len(body) == 10485760
+  expect body == payload
 }
 "#;
     let (code, output) = run_in(&["run"], &t, body, &[("big.txt", big)]);
@@ -176,31 +177,229 @@ test "down" {{
 
 #[test]
 fn a_malformed_url_is_refused_by_check_when_literal_and_at_run_time_otherwise() {
-    let literal = "\nlet broken = mqtt(\"mqtt://127.0.0.1:99999\")\n";
+    let literal = "\nlet broken = mqtt(\"mqtt://app:sekrit@127.0.0.1:99999\")\n";
     let (code, output) = run_in(&["check"], &prefix(), literal, &[]);
     assert_eq!(code, Some(1), "{output}");
+    assert!(output.contains("E0407"), "{output}");
     assert!(
-        output.contains("mqtt: mqtt://127.0.0.1:99999 is not a valid URL: invalid port number"),
+        output.contains("mqtt: mqtt://***@127.0.0.1:99999 is not a valid URL: invalid port number"),
+        "{output}"
+    );
+    // The source line is the author's own; the message shows no password.
+    let message = output.lines().find(|line| line.starts_with("error[E0407]"));
+    assert!(
+        message.is_some_and(|line| !line.contains("sekrit")),
         "{output}"
     );
     let computed = r#"
 param port = "99999"
 test "t" {
-  let broken = mqtt("mqtt://127.0.0.1:{{port}}")
+  let broken = mqtt("mqtt://app:sekrit@127.0.0.1:{{port}}")
   mqtt publish broken "x" body "x"
 }
 "#;
     let (code, output) = run(&prefix(), computed);
     assert_eq!(code, Some(1), "{output}");
     assert!(
-        output.contains("mqtt: mqtt://127.0.0.1:99999 is not a valid URL: invalid port number"),
+        output.contains("mqtt: mqtt://***@127.0.0.1:99999 is not a valid URL: invalid port number"),
         "{output}"
     );
+    let at = format!("mqtt.rit:{}", line_of(computed, "let broken"));
+    assert!(output.contains(&at), "{at}\n---\n{output}");
+    let message = output
+        .lines()
+        .find(|line| line.contains("is not a valid URL"));
+    assert!(
+        message.is_some_and(|line| !line.contains("sekrit")),
+        "{output}"
+    );
+}
+
+/// The broker's own word on whether some session is subscribed to a topic,
+/// asked from inside a run. Mosquitto answers an MQTT 5 QoS 1 publish with the
+/// PUBACK reason "no matching subscribers" (16) when no session has a
+/// subscription that matches its topic, and with success when one has. The
+/// responder asked by a message on `PREFIX/probe/NAME` publishes once to
+/// `PREFIX/NAME` and answers on `PREFIX/verdict/NAME` with "no subscriber" or
+/// "subscribed". (`$SYS/broker/subscriptions/count` would say it too, but for
+/// the whole broker, which other tests share, and only every `sys_interval`.)
+struct SubscriberProbe {
+    _runtime: tokio::runtime::Runtime,
+}
+
+const ASK: &str = r#"
+fn subscribed(name: string) -> string {
+  mqtt subscribe broker "{{t}}/verdict/{{name}}" qos 1 within 5s {
+    mqtt publish broker "{{t}}/probe/{{name}}" body "?" qos 1
+  }
+  return body
+}
+"#;
+
+impl SubscriberProbe {
+    fn start(t: &str) -> SubscriberProbe {
+        use rumqttc::Outgoing;
+        use rumqttc::v5::mqttbytes::QoS;
+        use rumqttc::v5::mqttbytes::v5::{Packet, PubAckReason};
+        use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let t = t.to_string();
+        runtime.block_on(async move {
+            let id = format!("probe-{}", uuid::Uuid::new_v4().simple());
+            let (client, mut events) =
+                AsyncClient::new(MqttOptions::new(id, "127.0.0.1", 1883), 16);
+            client
+                .subscribe(format!("{t}/probe/+"), QoS::AtLeastOnce)
+                .await
+                .unwrap();
+            loop {
+                if let Event::Incoming(Packet::SubAck(_)) = events.poll().await.unwrap() {
+                    break;
+                }
+            }
+            tokio::spawn(async move {
+                // The names asked, in the order their publishes go out, then by
+                // packet id until the broker acknowledges each.
+                let mut unsent = std::collections::VecDeque::new();
+                let mut by_packet = std::collections::HashMap::new();
+                while let Ok(event) = events.poll().await {
+                    match event {
+                        Event::Incoming(Packet::Publish(asked)) => {
+                            let topic = String::from_utf8_lossy(&asked.topic).into_owned();
+                            let Some(name) = topic.strip_prefix(&format!("{t}/probe/")) else {
+                                continue;
+                            };
+                            unsent.push_back(name.to_string());
+                            let probed = format!("{t}/{name}");
+                            client
+                                .publish(probed, QoS::AtLeastOnce, false, "probe")
+                                .await
+                                .unwrap();
+                        }
+                        // Verdicts go at QoS 0, with no packet id.
+                        Event::Outgoing(Outgoing::Publish(packet)) if packet != 0 => {
+                            if let Some(name) = unsent.pop_front() {
+                                by_packet.insert(packet, name);
+                            }
+                        }
+                        Event::Incoming(Packet::PubAck(ack)) => {
+                            let Some(name) = by_packet.remove(&ack.pkid) else {
+                                continue;
+                            };
+                            let verdict = match ack.reason {
+                                PubAckReason::NoMatchingSubscribers => "no subscriber",
+                                PubAckReason::Success => "subscribed",
+                                _ => "the broker refused the probe",
+                            };
+                            client
+                                .publish(
+                                    format!("{t}/verdict/{name}"),
+                                    QoS::AtMostOnce,
+                                    false,
+                                    verdict,
+                                )
+                                .await
+                                .unwrap();
+                        }
+                        _ => {}
+                    }
+                }
+            });
+        });
+        SubscriberProbe { _runtime: runtime }
+    }
+}
+
+/// A step's subscription is gone from the broker when the step ends, however
+/// it ends (the broker says so: `SubscriberProbe`); inside the block, where it
+/// is open, the same question finds it.
+#[test]
+fn a_subscription_is_removed_from_the_broker_on_every_exit_path() {
+    let t = prefix();
+    let _probe = SubscriberProbe::start(&t);
+    let body = format!(
+        r#"{ASK}
+test "timed out" {{
+  mqtt subscribe broker "{{{{t}}}}/a" qos 1 within 200ms
+}}
+test "then a" {{
+  expect subscribed("a") == "no subscriber"
+}}
+test "its block failed" {{
+  mqtt subscribe broker "{{{{t}}}}/b" qos 1 within 2s {{
+    expect 1 == 2
+  }}
+}}
+test "then b" {{
+  expect subscribed("b") == "no subscriber"
+}}
+test "passed" {{
+  mqtt subscribe broker "{{{{t}}}}/c" qos 1 within 2s {{
+    mqtt publish broker "{{{{t}}}}/c" body "x" qos 1
+  }}
+}}
+test "then c" {{
+  expect subscribed("c") == "no subscriber"
+}}
+test "silent" {{
+  mqtt silent broker "{{{{t}}}}/d" qos 1 within 200ms
+}}
+test "then d" {{
+  expect subscribed("d") == "no subscriber"
+}}
+test "open" {{
+  mqtt subscribe broker "{{{{t}}}}/e" within 2s {{
+    expect subscribed("e") == "subscribed"
+  }}
+}}
+"#
+    );
+    let (code, output) = run(&t, &body);
+    assert_eq!(code, Some(1), "{output}");
+    assert!(output.contains("7 passed, 2 failed"), "{output}");
+    assert!(output.contains("no message on"), "{output}");
+    assert!(!output.contains("subscribed(\""), "{output}");
+}
+
+/// Ctrl-C while a subscription waits: the run is interrupted, and the broker
+/// has no subscription left (asked as above).
+#[test]
+fn a_subscription_is_removed_from_the_broker_after_ctrl_c() {
+    let t = prefix();
+    let _probe = SubscriberProbe::start(&t);
+    let waiting = FILE.start(
+        &t,
+        r#"
+test "waits" {
+  mqtt subscribe broker "{{t}}/held" qos 1 until json.id == 0 within 60s
+}
+"#,
+    );
+    let probe = format!(
+        r#"{ASK}
+test "probe" {{
+  expect subscribed("held") == "no subscriber"
+}}
+"#
+    );
+    let (code, output) = FILE.interrupt_when_seen(waiting, &t, &probe, |code, output| {
+        code == Some(1) && output.contains(r#""subscribed""#)
+    });
+    assert_eq!(code, Some(0), "{output}");
 }
 
 #[test]
 fn check_refuses_what_mqtt_steps_do_not_take() {
     let cases: &[(&str, &str, &str)] = &[
+        (
+            r#"mqtt publish broker "a" retian"#,
+            "E0401",
+            "did you mean `retain`?",
+        ),
         (
             r#"mqtt publish broker "a" qos 3"#,
             "E0314",

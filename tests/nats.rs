@@ -208,79 +208,169 @@ test "nobody" {
     assert!(output.contains(&expected), "{expected}\n---\n{output}");
 }
 
+/// A NATS server of the test's own, whose monitoring port lists its
+/// connections and their subscriptions (`/connz?subs=1`). The machine's server
+/// (4222) has no monitoring port (nothing answers on 8222), and its `$SYS`
+/// account, which could list them too, takes credentials it was not given; so
+/// the listing is asked of a server started here from the same `nats-server`
+/// binary. Killed when dropped.
+struct MonitoredServer {
+    child: std::process::Child,
+    port: u16,
+    monitor: u16,
+}
+
+impl MonitoredServer {
+    fn start() -> MonitoredServer {
+        let binary = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .find(|path| std::path::Path::new(path).exists())
+            .unwrap_or("nats-server");
+        let port = common::ports::free_port();
+        let monitor = common::ports::free_port();
+        let child = Command::new(binary)
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-m",
+                &monitor.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {binary} (the NATS server): {error}"));
+        let server = MonitoredServer {
+            child,
+            port,
+            monitor,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while [port, monitor]
+            .iter()
+            .any(|port| std::net::TcpStream::connect(("127.0.0.1", *port)).is_err())
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{binary} never listened on {port} and {monitor}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// What a test file adds to the header: the server (`watched`) and a
+    /// function that asks its monitoring port whether a connection is subscribed
+    /// to a subject.
+    fn header(&self) -> String {
+        format!(
+            r#"
+let watched = nats("nats://127.0.0.1:{port}")
+param monitor = "http://127.0.0.1:{monitor}"
+fn subscribed(subject: string) -> bool {{
+  GET "{{{{monitor}}}}/connz?subs=1"
+  return jsonpath(json, "$.connections[*].subscriptions_list[*]") contains subject
+}}
+"#,
+            port = self.port,
+            monitor = self.monitor
+        )
+    }
+}
+
+impl Drop for MonitoredServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A subscription is gone from the server when its step ends, however it ends:
-/// a request on its subject then gets "no responders", which the server says
-/// only when no one is subscribed. The probe tells the two apart: inside the
-/// block, where the subscription is open, the same request times out.
+/// the server's own list of its connections' subscriptions no longer holds it
+/// (`MonitoredServer`). Inside the block, where it is open, the list holds it.
+/// (A step's connection closes in the client's own task, with nothing to await,
+/// so the list is read for the subscription, which the step removes and the
+/// server confirms before the step ends, not for the connection.)
 #[test]
 fn a_subscription_is_removed_from_the_server_on_every_exit_path() {
     let s = prefix();
-    let body = r#"
-test "timed out" {
-  nats subscribe bus "{{s}}.a" within 200ms
-}
-test "then a" {
-  nats request bus "{{s}}.a" body "x" within 1s
-}
-test "its block failed" {
-  nats subscribe bus "{{s}}.b" within 2s {
+    let server = MonitoredServer::start();
+    let body = format!(
+        r#"{header}
+test "timed out" {{
+  nats subscribe watched "{{{{s}}}}.a" within 200ms
+}}
+test "then a" {{
+  expect not subscribed("{{{{s}}}}.a")
+}}
+test "its block failed" {{
+  nats subscribe watched "{{{{s}}}}.b" within 2s {{
     expect 1 == 2
-  }
-}
-test "then b" {
-  nats request bus "{{s}}.b" body "x" within 1s
-}
-test "passed" {
-  nats subscribe bus "{{s}}.c" within 2s {
-    nats publish bus "{{s}}.c" body "x"
-  }
-}
-test "then c" {
-  nats request bus "{{s}}.c" body "x" within 1s
-}
-test "open" {
-  nats subscribe bus "{{s}}.d" within 2s {
-    nats request bus "{{s}}.d" body "x" within 300ms
-  }
-}
-"#;
-    let (code, output) = run(&s, body);
+  }}
+}}
+test "then b" {{
+  expect not subscribed("{{{{s}}}}.b")
+}}
+test "passed" {{
+  nats subscribe watched "{{{{s}}}}.c" within 2s {{
+    nats publish watched "{{{{s}}}}.c" body "x"
+  }}
+}}
+test "then c" {{
+  expect not subscribed("{{{{s}}}}.c")
+}}
+test "silent" {{
+  nats silent watched "{{{{s}}}}.d" within 200ms
+}}
+test "then d" {{
+  expect not subscribed("{{{{s}}}}.d")
+}}
+test "open" {{
+  nats subscribe watched "{{{{s}}}}.e" within 2s {{
+    expect subscribed("{{{{s}}}}.e")
+    nats publish watched "{{{{s}}}}.e" body "x"
+  }}
+}}
+"#,
+        header = server.header()
+    );
+    let (code, output) = run(&s, &body);
     assert_eq!(code, Some(1), "{output}");
-    assert!(output.contains("1 passed, 6 failed"), "{output}");
-    for gone in ["a", "b", "c"] {
-        let expected = format!("no one answers on `{s}.{gone}` at {NATS_URL}");
-        assert!(output.contains(&expected), "{expected}\n---\n{output}");
-    }
-    let open = format!("no reply on `{s}.d` within 300ms (NATS at {NATS_URL})");
-    assert!(output.contains(&open), "{open}\n---\n{output}");
+    assert!(output.contains("7 passed, 2 failed"), "{output}");
+    let timed_out = format!("no message on `{s}.a` within 200ms");
+    assert!(output.contains(&timed_out), "{timed_out}\n---\n{output}");
+    assert!(!output.contains("subscribed("), "{output}");
 }
 
 /// Ctrl-C while a subscription waits: the run is interrupted, and the server
-/// has no subscriber left. The probe is the one above: a request on the
-/// subject times out while the step waits (someone is subscribed, and does not
-/// answer) and finds no responder once the run has ended.
+/// lists no subscription to its subject any more; while the step waits, it does.
 #[test]
 fn a_subscription_is_removed_from_the_server_after_ctrl_c() {
     let s = prefix();
+    let server = MonitoredServer::start();
+    let header = server.header();
     let waiting = FILE.start(
         &s,
-        r#"
-test "waits" {
-  nats subscribe bus "{{s}}.held" until json.id == 0 within 60s
-}
-"#,
+        &format!(
+            r#"{header}
+test "waits" {{
+  nats subscribe watched "{{{{s}}}}.held" within 60s
+}}
+"#
+        ),
     );
-    let probe = r#"
-test "probe" {
-  nats request bus "{{s}}.held" json { id: 1 } within 300ms
-}
-"#;
-    let held = format!("no reply on `{s}.held` within 300ms");
-    let (code, output) =
-        FILE.interrupt_when_seen(waiting, &s, probe, |_, output| output.contains(&held));
-    assert_eq!(code, Some(1), "{output}");
-    let gone = format!("no one answers on `{s}.held` at {NATS_URL}");
-    assert!(output.contains(&gone), "{gone}\n---\n{output}");
+    let probe = format!(
+        r#"{header}
+test "probe" {{
+  expect not subscribed("{{{{s}}}}.held")
+}}
+"#
+    );
+    let (code, output) = FILE.interrupt_when_seen(waiting, &s, &probe, |code, output| {
+        code == Some(1) && output.contains("subscribed(")
+    });
+    assert_eq!(code, Some(0), "{output}");
 }
 
 #[test]
