@@ -438,6 +438,106 @@ test "probe" {{
     assert_eq!(code, Some(0), "{output}");
 }
 
+/// Redelivery, as the broker does it: a plain consumer takes a message from a
+/// named queue and gives it back (a nack with requeue); `amqp consume` of that
+/// queue then gets it flagged `redelivered`, and a message delivered the first
+/// time not. The step acknowledges what it reads, so the queue is empty after
+/// it; a queue the broker does not have is said plainly.
+#[test]
+fn a_message_given_back_to_a_named_queue_is_consumed_flagged_redelivered() {
+    use lapin::options::{BasicGetOptions, BasicNackOptions};
+    let s = prefix();
+    let queue = format!("{s}.work");
+    let rt = runtime();
+    let (connection, channel) = rt.block_on(async {
+        let connection = Connection::connect(AMQP_URL, ConnectionProperties::default())
+            .await
+            .unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        channel
+            .queue_declare(
+                queue.as_str().into(),
+                QueueDeclareOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        channel
+            .basic_publish(
+                "".into(),
+                queue.as_str().into(),
+                BasicPublishOptions::default(),
+                br#"{"id":1}"#,
+                BasicProperties::default(),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        let taken = loop {
+            let got = channel
+                .basic_get(queue.as_str().into(), BasicGetOptions::default())
+                .await
+                .unwrap();
+            if let Some(message) = got {
+                break message;
+            }
+        };
+        assert!(!taken.delivery.redelivered);
+        channel
+            .basic_nack(
+                taken.delivery.delivery_tag,
+                BasicNackOptions {
+                    requeue: true,
+                    ..BasicNackOptions::default()
+                },
+            )
+            .await
+            .unwrap();
+        (connection, channel)
+    });
+    let body = r#"
+test "the broker delivers it again" {
+  amqp consume mq "{{s}}.work" within 5s
+  expect json.id == 1
+  expect redelivered
+  expect queue == "{{s}}.work"
+}
+test "a message delivered the first time" {
+  amqp consume mq "{{s}}.work" within 5s {
+    amqp publish mq "{{s}}.work" json { id: 2 }
+  }
+  expect json.id == 2
+  expect redelivered == true
+}
+test "no such queue" {
+  amqp consume mq "{{s}}.nowhere" within 1s
+}
+"#;
+    let (code, output) = run(&s, body);
+    let left = rt.block_on(async {
+        let left = channel
+            .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+            .await
+            .unwrap();
+        connection.close(200, "done".into()).await.unwrap();
+        left
+    });
+    assert_eq!(code, Some(1), "{output}");
+    assert!(output.contains("1 passed, 2 failed"), "{output}");
+    assert_eq!(left, 0, "ritc acknowledged both messages");
+    let first = format!("amqp.rit:{}", line_of(body, "expect redelivered == true"));
+    assert!(output.contains(&first), "{first}\n---\n{output}");
+    assert!(
+        output.contains("error: redelivered == true: redelivered was false"),
+        "{output}"
+    );
+    let missing = format!(
+        "AMQP at {SHOWN_URL} refused to consume the queue `{s}.nowhere`: NOT_FOUND - no queue '{s}.nowhere' in vhost '/'"
+    );
+    assert!(output.contains(&missing), "{missing}\n---\n{output}");
+}
+
 #[test]
 fn a_broker_that_is_down_is_named_without_the_password() {
     let port = {
@@ -574,6 +674,11 @@ fn check_refuses_unknown_clauses_wrong_types_and_fields_amqp_does_not_yield() {
             "`amqp request` steps take no `mandatory`",
         ),
         (
+            r#"amqp consume mq "a" exchange "x" within 1s"#,
+            "E0401",
+            "`amqp consume` steps take no `exchange`",
+        ),
+        (
             r#"amqp subscribe mq "a" within 1s"#,
             "E0419",
             "`amqp subscribe` needs `exchange \"name\"`",
@@ -644,6 +749,7 @@ test "t" {
   amqp silent mq "order.cancelled" exchange "orders" within 1s
   amqp request mq "rpc.echo" body "hi" properties { correlation_id: "c-1" } within 1s
   amqp publish mq "order.stored" exchange "orders" body "x" mandatory
+  amqp consume mq "inventory.orders" until json.id == 3 within 1s
 }
 "#;
     let dir = tempfile::tempdir().unwrap();

@@ -54,6 +54,7 @@ test "qos 0, 1 and 2" {
   expect body == "{\"id\":3}"
   expect qos == 2
   expect not retain
+  expect not dup
   expect received == 3
 }
 "#;
@@ -148,6 +149,86 @@ test "ten megabytes" {
 "#;
     let (code, output) = run_in(&["run"], &t, body, &[("big.txt", big)]);
     assert_eq!(code, Some(0), "{output}");
+}
+
+/// QoS 1 redelivery, as the broker does it: a plain client with a persistent
+/// session receives a QoS 1 message and leaves without acknowledging it; the
+/// broker keeps it for the session and, when ritc resumes the session
+/// (`session`), delivers it again flagged `dup`. ritc acknowledges it, so the
+/// session holds nothing more: a second resume sees no message.
+#[test]
+fn a_qos_1_message_never_acknowledged_is_delivered_again_flagged_dup() {
+    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+    let t = prefix();
+    let session = format!("ritc-test-{}", uuid::Uuid::new_v4().simple());
+    let topic = format!("{t}/orders");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let connect = |clean: bool| {
+        let mut options = MqttOptions::new(session.clone(), "127.0.0.1", 1883);
+        options.set_clean_session(clean).set_manual_acks(true);
+        AsyncClient::new(options, 16)
+    };
+    runtime.block_on(async {
+        let (client, mut events) = connect(false);
+        client.subscribe(&topic, QoS::AtLeastOnce).await.unwrap();
+        client
+            .publish(&topic, QoS::AtLeastOnce, false, r#"{"id":1}"#)
+            .await
+            .unwrap();
+        // Delivered once, not acknowledged (manual acks, none sent).
+        loop {
+            if let Event::Incoming(Packet::Publish(message)) = events.poll().await.unwrap() {
+                assert!(!message.dup, "{message:?}");
+                break;
+            }
+        }
+        client.disconnect().await.unwrap();
+        while events.poll().await.is_ok() {}
+    });
+    let body = format!(
+        r#"
+test "the broker delivers it again" {{
+  mqtt subscribe broker "{{{{t}}}}/orders" qos 1 session "{session}" within 5s
+  expect json.id == 1
+  expect dup
+  expect qos == 1
+}}
+test "and not after ritc acknowledged it" {{
+  mqtt silent broker "{{{{t}}}}/orders" qos 1 session "{session}" within 300ms
+  expect received == 0
+}}
+test "a message seen the first time" {{
+  mqtt subscribe broker "{{{{t}}}}/orders" qos 1 session "{session}" within 5s {{
+    mqtt publish broker "{{{{t}}}}/orders" json {{ id: 2 }} qos 1
+  }}
+  expect json.id == 2
+  expect dup == true
+}}
+"#
+    );
+    let (code, output) = run(&t, &body);
+    // The session ends: a clean connection with its id discards it.
+    runtime.block_on(async {
+        let (client, mut events) = connect(true);
+        loop {
+            if let Event::Incoming(Packet::ConnAck(_)) = events.poll().await.unwrap() {
+                break;
+            }
+        }
+        client.disconnect().await.unwrap();
+        while events.poll().await.is_ok() {}
+    });
+    assert_eq!(code, Some(1), "{output}");
+    assert!(output.contains("2 passed, 1 failed"), "{output}");
+    let first = format!("mqtt.rit:{}", line_of(&body, "expect dup == true"));
+    assert!(output.contains(&first), "{first}\n---\n{output}");
+    assert!(
+        output.contains("error: dup == true: dup was false"),
+        "{output}"
+    );
 }
 
 #[test]
@@ -414,6 +495,11 @@ fn check_refuses_what_mqtt_steps_do_not_take() {
             r#"mqtt subscribe broker "a" retain within 1s"#,
             "E0401",
             "`mqtt subscribe` steps take no `retain`",
+        ),
+        (
+            r#"mqtt publish broker "a" session "inventory""#,
+            "E0401",
+            "`mqtt publish` steps take no `session`",
         ),
         (
             r#"mqtt silent broker "a""#,

@@ -594,6 +594,27 @@ test "t" {
     assert_eq!(exit, Some(0), "{output}");
 }
 
+/// A message's fields after a step that received none: `ritc check` lets them
+/// through (the kind's result record is one for all its operations), and the
+/// run fails at the expectation that reads one, saying which steps yield it.
+#[test]
+fn a_message_field_after_a_publish_fails_at_its_line_naming_the_steps_that_yield_it() {
+    let s = prefix();
+    let body = r#"
+test "the body of a publish" {
+  nats publish bus "{{s}}.x" body "x"
+  expect subject == "{{s}}.x"
+  expect body == "x"
+}
+"#;
+    let (code, output) = run(&s, body);
+    assert_eq!(code, Some(1), "{output}");
+    let expected = "this step yields no `body`: a `nats subscribe` or `nats request` does";
+    assert!(output.contains(expected), "{expected}\n---\n{output}");
+    let at = format!("nats.rit:{}", line_of(body, "expect body"));
+    assert!(output.contains(&at), "{at}\n---\n{output}");
+}
+
 #[test]
 fn fmt_keeps_nats_steps_as_written() {
     let source = r#"param nats_url = "nats://127.0.0.1:4222"

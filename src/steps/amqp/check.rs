@@ -1,7 +1,7 @@
 //! The `amqp` rules the schema cannot say: which clauses each operation takes
 //! (a body and its properties are sent by `publish` and `request`, `until` and a
 //! deadline belong to the steps that wait, `mandatory` and `persistent` to the
-//! steps that send), the exchange a listening step binds its queue to (the
+//! steps that send, `consume` takes a queue, not an exchange), the exchange a listening step binds its queue to (the
 //! default exchange takes no bindings), `silent`'s deadline (no default: waiting
 //! the step's 30 s for nothing is never meant), and the names written in a
 //! literal `properties { … }`.
@@ -9,7 +9,7 @@
 use super::config::{
     BODY, EXCHANGE, HEADERS, JSON, MANDATORY, PERSISTENT, PROPERTIES, PROPERTY_NAMES, UNTIL, WITHIN,
 };
-use super::kind::{PUBLISH, REQUEST, SILENT, SUBSCRIBE};
+use super::kind::{CONSUME, PUBLISH, REQUEST, SILENT, SUBSCRIBE};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::steps::StepChecker;
 use crate::syntax::ast::{ClauseArguments, ExprKind, Step};
@@ -28,6 +28,8 @@ fn taken_by(operation: &str) -> &'static [&'static str] {
             EXCHANGE, BODY, JSON, HEADERS, PROPERTIES, PERSISTENT, WITHIN,
         ],
         SUBSCRIBE | SILENT => &[EXCHANGE, UNTIL, WITHIN],
+        // The queue is the string: it is bound already, or not this step's to bind.
+        CONSUME => &[UNTIL, WITHIN],
         _ => &[],
     }
 }
@@ -37,7 +39,7 @@ pub fn check(step: &Step, checker: &mut dyn StepChecker) {
         return;
     };
     let operation = operation.name.as_str();
-    if ![PUBLISH, REQUEST, SUBSCRIBE, SILENT].contains(&operation) {
+    if ![PUBLISH, REQUEST, SUBSCRIBE, SILENT, CONSUME].contains(&operation) {
         // Refused by the shape check (E0418).
         return;
     }

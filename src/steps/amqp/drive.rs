@@ -1,13 +1,14 @@
 //! Running an `amqp` step: connect, then publish (confirmed), request (RPC over
 //! direct reply-to), or consume a temporary queue around the block and wait for
-//! the message (`subscribe`) or for none (`silent`). The queue is declared,
-//! bound and consumed (the broker has answered each) before the block runs, so a
-//! fast service cannot publish before anyone listens; it is deleted and the
-//! connection closed before the step ends, whatever the outcome.
+//! the message (`subscribe`) or for none (`silent`), or a named queue the
+//! broker has (`consume`). The queue is declared, bound and consumed (the broker
+//! has answered each) before the block runs, so a fast service cannot publish
+//! before anyone listens; a temporary one is deleted and the connection closed
+//! before the step ends, whatever the outcome.
 
 use super::client::{Broker, short};
 use super::config::{AmqpConfig, Property, UNTIL};
-use super::kind::{NAME, PUBLISH, REQUEST, SILENT};
+use super::kind::{CONSUME, NAME, PUBLISH, REQUEST, SILENT};
 use super::message::{self, exchange_name};
 use super::table::table_of;
 use crate::steps::context::{Halt, StepContext};
@@ -19,8 +20,8 @@ use crate::units::literal_duration;
 use crate::value::Value;
 use futures_util::StreamExt;
 use lapin::options::{
-    BasicCancelOptions, BasicConsumeOptions, BasicPublishOptions, QueueBindOptions,
-    QueueDeclareOptions, QueueDeleteOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+    QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Confirmation, Consumer};
@@ -46,10 +47,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     let outcome = match operation {
         PUBLISH => publish(&broker, &key, &config, started).await,
         REQUEST => request(&broker, &key, &config, started).await,
-        _ => {
-            let silent = operation == SILENT;
-            return listen(context, broker, &key, &config, silent, started).await;
-        }
+        _ => return listen(context, broker, &key, &config, operation, started).await,
     };
     broker.close().await;
     finished(context, outcome)
@@ -237,10 +235,14 @@ async fn request(
     }
 }
 
-/// A temporary queue bound to the exchange with the key, consumed.
+/// A queue consumed: a temporary one bound to the exchange with the key
+/// (`subscribe`, `silent`), or a named one (`consume`).
 struct Listener {
     queue: String,
     consumer: Consumer,
+    /// A named queue's messages are acknowledged as the step reads them (a
+    /// temporary queue's are taken without: nobody else reads it).
+    acknowledged: bool,
 }
 
 async fn bind(broker: &Broker, exchange: &str, key: &str) -> Result<Listener, StepError> {
@@ -292,12 +294,43 @@ async fn bind(broker: &Broker, exchange: &str, key: &str) -> Result<Listener, St
     Ok(Listener {
         queue: queue.to_string(),
         consumer,
+        acknowledged: false,
     })
 }
 
-/// The consumer cancelled, the queue deleted and the connection closed; an
-/// error here changes no verdict (the broker deletes an exclusive queue with
-/// its connection in any case).
+/// The queue called `queue`, which the broker has already, consumed one
+/// message at a time (prefetch 1), each acknowledged as the step reads it: a
+/// message the step never read stays on the queue, and one the broker
+/// delivered before without an acknowledgement comes flagged `redelivered`.
+async fn consume(broker: &Broker, queue: &str) -> Result<Listener, StepError> {
+    broker
+        .within(
+            "to deliver one message at a time",
+            broker.channel.basic_qos(1, BasicQosOptions::default()),
+        )
+        .await?;
+    let consumer = broker
+        .within(
+            &format!("to consume the queue `{queue}`"),
+            broker.channel.basic_consume(
+                short("queue name", queue)?,
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            ),
+        )
+        .await?;
+    Ok(Listener {
+        queue: queue.to_string(),
+        consumer,
+        acknowledged: true,
+    })
+}
+
+/// The consumer cancelled, a temporary queue deleted and the connection closed
+/// (what a named queue delivered and the step did not read goes back on it);
+/// an error here changes no verdict (the broker deletes an exclusive queue
+/// with its connection in any case).
 async fn unbind(broker: Broker, listener: &Listener) {
     let _ = broker
         .within(
@@ -307,36 +340,42 @@ async fn unbind(broker: Broker, listener: &Listener) {
                 .basic_cancel(listener.consumer.tag(), BasicCancelOptions::default()),
         )
         .await;
-    let _ = broker
-        .within(
-            "",
-            broker.channel.queue_delete(
-                listener.queue.as_str().into(),
-                QueueDeleteOptions::default(),
-            ),
-        )
-        .await;
+    if !listener.acknowledged {
+        let _ = broker
+            .within(
+                "",
+                broker.channel.queue_delete(
+                    listener.queue.as_str().into(),
+                    QueueDeleteOptions::default(),
+                ),
+            )
+            .await;
+    }
     broker.close().await;
 }
 
-/// `subscribe` and `silent`: the queue around the block, then the wait.
+/// `subscribe`, `silent` and `consume`: the queue around the block, then the
+/// wait.
 async fn listen(
     context: &mut dyn StepContext,
     broker: Broker,
     key: &str,
     config: &AmqpConfig,
-    silent: bool,
+    operation: &str,
     started: Instant,
 ) -> Result<Value, Halt> {
-    let Some(exchange) = config.exchange.clone() else {
-        broker.close().await;
-        let error = StepError::new(
+    let exchange = config.exchange.clone().unwrap_or_default();
+    let opened = if operation == CONSUME {
+        consume(&broker, key).await
+    } else if config.exchange.is_none() {
+        Err(StepError::new(
             StepErrorKind::Usage,
             "a listening `amqp` step needs `exchange \"name\"`: the default exchange takes no queue bindings".to_string(),
-        );
-        return Err(failed(context, error));
+        ))
+    } else {
+        bind(&broker, &exchange, key).await
     };
-    let mut listener = match bind(&broker, &exchange, key).await {
+    let mut listener = match opened {
         Ok(listener) => listener,
         Err(error) => {
             broker.close().await;
@@ -354,10 +393,22 @@ async fn listen(
     let fields = |message: &lapin::message::Delivery, received: usize| {
         message::fields(message, received, started.elapsed(), Some(&queue))
     };
+    let acknowledged = listener.acknowledged;
     let waited = {
-        let mut deliveries = (&mut listener.consumer)
-            .take_while(|delivery| std::future::ready(delivery.is_ok()))
-            .filter_map(|delivery| std::future::ready(delivery.ok()));
+        let mut deliveries = Box::pin(
+            (&mut listener.consumer)
+                .take_while(|delivery| std::future::ready(delivery.is_ok()))
+                .filter_map(|delivery| std::future::ready(delivery.ok()))
+                .then(|delivery| async move {
+                    if acknowledged {
+                        // Not acknowledged, it would come again to the next
+                        // consumer; an error here is the connection's, which
+                        // the wait sees next.
+                        let _ = delivery.acker.ack(BasicAckOptions::default()).await;
+                    }
+                    delivery
+                }),
+        );
         wait(&mut deliveries, fields, condition.as_ref(), within).await
     };
     let listening = Listening {
@@ -367,6 +418,7 @@ async fn listen(
         describe: message::describe,
     };
     unbind(broker, &listener).await;
+    let silent = operation == SILENT;
     let outcome = verdict(silent, waited, &listening, fields, |received| {
         message::without_message(&exchange, key, received, started.elapsed())
     });

@@ -26,6 +26,7 @@ pub const PUBLISH: &str = "publish";
 pub const REQUEST: &str = "request";
 pub const SUBSCRIBE: &str = "subscribe";
 pub const SILENT: &str = "silent";
+pub const CONSUME: &str = "consume";
 
 /// A routing key, and a block the queue is consumed around.
 const LISTENS: Shape = Shape {
@@ -39,7 +40,7 @@ const SENDS: Shape = Shape {
     block: Presence::Never,
 };
 
-static OPERATIONS: [OperationSpec; 4] = [
+static OPERATIONS: [OperationSpec; 5] = [
     OperationSpec {
         word: PUBLISH,
         shape: SENDS,
@@ -59,6 +60,11 @@ static OPERATIONS: [OperationSpec; 4] = [
         word: SILENT,
         shape: LISTENS,
         summary: "binds a temporary queue to the exchange with the routing key, runs the block, then fails if a message that satisfies `until` arrives `within` the deadline",
+    },
+    OperationSpec {
+        word: CONSUME,
+        shape: LISTENS,
+        summary: "consumes the queue of that name, which the broker has already, runs the block, then yields the first message that satisfies `until` `within` the deadline; the messages it reads are acknowledged one at a time, and one it never read stays on the queue",
     },
 ];
 
@@ -83,8 +89,8 @@ impl StepKind for Amqp {
         Some(&super::load::AmqpLoad)
     }
 
-    /// Every operation is driven: a `subscribe` or `silent` runs its block, and
-    /// all four open and close their own connection around the step.
+    /// Every operation is driven: a `subscribe`, `silent` or `consume` runs its
+    /// block, and all open and close their own connection around the step.
     fn drive<'a>(
         &'a self,
         context: &'a mut dyn StepContext,

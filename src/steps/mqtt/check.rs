@@ -3,7 +3,7 @@
 //! steps that wait), a literal `qos` other than 0, 1 or 2, and `silent`'s
 //! deadline, which has no default.
 
-use super::config::{BODY, JSON, QOS, RETAIN, UNTIL, WITHIN};
+use super::config::{BODY, JSON, QOS, RETAIN, SESSION, UNTIL, WITHIN};
 use super::kind::{PUBLISH, SILENT, SUBSCRIBE};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::steps::StepChecker;
@@ -13,7 +13,7 @@ use crate::syntax::ast::{ClauseArguments, ExprKind, Step};
 fn taken_by(operation: &str) -> &'static [&'static str] {
     match operation {
         PUBLISH => &[BODY, JSON, QOS, RETAIN],
-        SUBSCRIBE | SILENT => &[QOS, UNTIL, WITHIN],
+        SUBSCRIBE | SILENT => &[QOS, SESSION, UNTIL, WITHIN],
         _ => &[],
     }
 }
@@ -30,7 +30,7 @@ pub fn check(step: &Step, checker: &mut dyn StepChecker) {
     let taken = taken_by(operation);
     for clause in &step.clauses {
         let name = clause.name.name.as_str();
-        let known = [BODY, JSON, QOS, RETAIN, UNTIL, WITHIN].contains(&name);
+        let known = [BODY, JSON, QOS, RETAIN, SESSION, UNTIL, WITHIN].contains(&name);
         if known && !taken.contains(&name) {
             let mut all = taken.to_vec();
             all.push(crate::steps::config::TIMEOUT);

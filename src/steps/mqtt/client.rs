@@ -26,6 +26,10 @@ const MOST: usize = 268_435_455;
 pub struct Broker {
     pub client: AsyncClient,
     pub events: mpsc::UnboundedReceiver<Result<Event, String>>,
+    /// The messages that arrived while `until` waited for another event: a
+    /// resumed session's messages come as soon as the broker has accepted the
+    /// connection, before the SUBACK the step waits for.
+    pub early: Vec<rumqttc::Publish>,
     poller: tokio::task::JoinHandle<()>,
     pub shown: String,
     /// Bounds each exchange with the broker (the step's timeout).
@@ -40,9 +44,14 @@ impl Drop for Broker {
 }
 
 impl Broker {
-    /// Connects to the broker of the connection value `target`, with a clean
-    /// session and a client id of its own.
-    pub async fn connect(target: &Value, timeout: Duration) -> Result<Broker, StepError> {
+    /// Connects to the broker of the connection value `target`: with a clean
+    /// session and a client id of its own, or as the client `session` with the
+    /// persistent session the broker keeps for it.
+    pub async fn connect(
+        target: &Value,
+        session: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Broker, StepError> {
         let url = super::kind::CONNECTION
             .url_in(target)
             .map_err(|needed| StepError::new(StepErrorKind::Usage, needed))?;
@@ -51,10 +60,20 @@ impl Broker {
         let parsed = url::Url::parse(&url)
             .map_err(|error| StepError::new(StepErrorKind::Usage, error.to_string()))?;
         let host = parsed.host_str().unwrap_or("127.0.0.1").to_string();
-        let id = format!("ritc-{}", uuid::Uuid::new_v4().simple());
+        let id = match session {
+            Some("") => {
+                return Err(StepError::new(
+                    StepErrorKind::Usage,
+                    "`session` names the client whose session to resume: it cannot be empty"
+                        .to_string(),
+                ));
+            }
+            Some(id) => id.to_string(),
+            None => format!("ritc-{}", uuid::Uuid::new_v4().simple()),
+        };
         let mut options = MqttOptions::new(id, host, parsed.port().unwrap_or(1883));
         options
-            .set_clean_session(true)
+            .set_clean_session(session.is_none())
             .set_keep_alive(Duration::from_secs(30))
             .set_max_packet_size(MOST, MOST);
         if !parsed.username().is_empty() {
@@ -82,6 +101,7 @@ impl Broker {
         let mut broker = Broker {
             client,
             events,
+            early: Vec::new(),
             poller,
             shown,
             timeout,
@@ -98,7 +118,8 @@ impl Broker {
         }
     }
 
-    /// Reads events until one `wanted` comes, within the step's timeout.
+    /// Reads events until one `wanted` comes, within the step's timeout; the
+    /// messages among the others are kept in `early`.
     pub async fn until(
         &mut self,
         wanted: impl Fn(&Event) -> bool,
@@ -120,6 +141,9 @@ impl Broker {
                 Ok(None) => return Err(self.lost(what, "the connection closed")),
                 Ok(Some(Err(why))) => return Err(self.lost(what, &why)),
                 Ok(Some(Ok(event))) if wanted(&event) => return Ok(event),
+                Ok(Some(Ok(Event::Incoming(Packet::Publish(message))))) => {
+                    self.early.push(message);
+                }
                 Ok(Some(Ok(_))) => {}
             }
         }
@@ -134,8 +158,8 @@ impl Broker {
         .because(Cause::ConnectionLost)
     }
 
-    /// Leaves cleanly: the broker drops the clean session's subscriptions; an
-    /// error here changes no verdict.
+    /// Leaves cleanly: the broker drops a clean session's subscriptions (and
+    /// keeps a resumed one's); an error here changes no verdict.
     pub async fn close(mut self) {
         let _ = self.client.disconnect().await;
         let _ = tokio::time::timeout(self.timeout.min(Duration::from_secs(1)), async {

@@ -11,6 +11,7 @@ pub const BODY: &str = "body";
 pub const JSON: &str = "json";
 pub const QOS: &str = "qos";
 pub const RETAIN: &str = "retain";
+pub const SESSION: &str = "session";
 pub const UNTIL: &str = "until";
 pub const WITHIN: &str = "within";
 
@@ -22,6 +23,9 @@ pub struct MqttConfig {
     /// 0, 1 or 2 (`qos`; 0 when not given).
     pub qos: u8,
     pub retain: bool,
+    /// `session "ID"`: the client id whose persistent session a `subscribe` or
+    /// `silent` resumes (clean session off); `None`: a clean session of its own.
+    pub session: Option<String>,
     /// How long a `subscribe` or `silent` waits after its block; `None`: the
     /// step's timeout.
     pub within: Option<Duration>,
@@ -54,6 +58,7 @@ impl MqttConfig {
             payload: body.or(json).unwrap_or_default(),
             qos,
             retain: clauses.flag(RETAIN),
+            session: clauses.text(SESSION)?,
             within: clauses.duration(WITHIN)?,
             timeout: clauses.duration(TIMEOUT)?,
         })

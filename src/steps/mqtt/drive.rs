@@ -27,7 +27,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
         started,
     } = open(context, NAME, MqttConfig::from_clauses).await?;
     let timeout = config.timeout.unwrap_or(context.settings().default_timeout);
-    let broker = match Broker::connect(&target, timeout).await {
+    let broker = match Broker::connect(&target, config.session.as_deref(), timeout).await {
         Ok(broker) => broker,
         Err(error) => return Err(failed(context, error)),
     };
@@ -142,17 +142,17 @@ async fn listen(
     }
     let within = config.within.unwrap_or(broker.timeout);
     let waited = {
+        let early = std::mem::take(&mut broker.early);
         let events = &mut broker.events;
-        let mut messages = Box::pin(
-            futures_util::stream::poll_fn(|cx| events.poll_recv(cx))
-                .take_while(|event| std::future::ready(event.is_ok()))
-                .filter_map(|event| {
-                    std::future::ready(match event {
-                        Ok(Event::Incoming(Packet::Publish(message))) => Some(message),
-                        _ => None,
-                    })
-                }),
-        );
+        let later = futures_util::stream::poll_fn(|cx| events.poll_recv(cx))
+            .take_while(|event| std::future::ready(event.is_ok()))
+            .filter_map(|event| {
+                std::future::ready(match event {
+                    Ok(Event::Incoming(Packet::Publish(message))) => Some(message),
+                    _ => None,
+                })
+            });
+        let mut messages = Box::pin(futures_util::stream::iter(early).chain(later));
         wait(
             &mut messages,
             |message, received| message::fields(message, received, started.elapsed()),

@@ -1,7 +1,7 @@
 //! What the `mqtt` step kind declares: its word, its operations and their
 //! shapes, its schema and the step it drives (every operation: `drive.rs`).
 
-use super::config::{BODY, JSON, QOS, RETAIN, UNTIL, WITHIN};
+use super::config::{BODY, JSON, QOS, RETAIN, SESSION, UNTIL, WITHIN};
 use crate::steps::config::TIMEOUT;
 use crate::steps::connection::with_host;
 use crate::steps::context::{Halt, StepContext};
@@ -92,6 +92,9 @@ pub fn schema() -> StepSchema {
             OptionSpec::body(JSON, vec![Type::Json]),
             OptionSpec::value(QOS, vec![Type::Int]),
             OptionSpec::flag(RETAIN),
+            OptionSpec::value(SESSION, vec![Type::String]).about(
+                "`session \"ID\"`: an `mqtt subscribe` or `silent` connects as the client ID with its persistent session (clean session off), so the messages the broker kept for that session arrive, and a QoS 1 or 2 one it delivered before and never saw acknowledged comes again with `dup`; the broker keeps the session after the step.",
+            ),
             OptionSpec::special(UNTIL, ValueSpec::Condition(NAME)),
             OptionSpec::value(WITHIN, vec![Type::Duration]),
             OptionSpec::value(TIMEOUT, vec![Type::Duration]),
@@ -104,6 +107,7 @@ pub fn schema() -> StepSchema {
             ("bytes", Type::Bytes),
             ("qos", Type::Int),
             ("retain", Type::Bool),
+            ("dup", Type::Bool),
             ("received", Type::Int),
             ("duration", Type::Duration),
         ],

@@ -53,7 +53,7 @@ impl MessageLoad for MqttLoad {
                     ),
                 ));
             }
-            let mut broker = Broker::connect(&target.connection, target.timeout).await?;
+            let mut broker = Broker::connect(&target.connection, None, target.timeout).await?;
             let events = std::mem::replace(&mut broker.events, mpsc::unbounded_channel().1);
             let waiting = Arc::new(Mutex::new(Waiting::default()));
             let dispatcher = tokio::spawn(dispatch(events, Arc::clone(&waiting)));

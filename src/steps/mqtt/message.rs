@@ -17,6 +17,7 @@ pub fn fields(
     fields.extend([
         ("qos".to_string(), Ok(Value::Int(message.qos as i64))),
         ("retain".to_string(), Ok(Value::Bool(message.retain))),
+        ("dup".to_string(), Ok(Value::Bool(message.dup))),
     ]);
     fields
 }
@@ -30,7 +31,7 @@ pub fn without_message(
 ) -> Vec<(String, FieldValue)> {
     let by = "an `mqtt subscribe`";
     let mut fields = common(topic, received, duration);
-    for field in ["body", "json", "bytes", "qos", "retain"] {
+    for field in ["body", "json", "bytes", "qos", "retain", "dup"] {
         fields.push((field.to_string(), Err(not_yielded(field, by))));
     }
     fields
