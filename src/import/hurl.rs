@@ -25,7 +25,16 @@ pub fn translate(stem: &str, text: &str) -> Result<Translation, String> {
         );
     }
     let mut importer = translate::Importer {
-        names: Names::default().with_builtin("newUuid", "uuid()"),
+        // Hurl's functions: `newDate` is an RFC 3339 date of now in UTC (Hurl's
+        // has microseconds, `now()` whole seconds), `getEnv "NAME"` an
+        // environment variable.
+        names: Names::default()
+            .with_builtin("newUuid", "uuid()")
+            .with_builtin(
+                "newDate",
+                "format_date(now(), \"[year]-[month]-[day]T[hour]:[minute]:[second]Z\")",
+            )
+            .with_call("getEnv", "env"),
         notes: Vec::new(),
         depth: 1,
         captures: Vec::new(),

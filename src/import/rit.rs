@@ -197,6 +197,12 @@ pub struct Names {
     pub undefined: BTreeMap<String, String>,
     /// Expressions that a variable name stands for (Hurl's `newUuid` → `uuid()`).
     builtins: BTreeMap<String, String>,
+    /// Functions of one quoted argument and the `.rit` function each is
+    /// (Hurl's `{{getEnv "HOME"}}` → `env("HOME")`).
+    calls: BTreeMap<String, String>,
+    /// The `{{ }}` read so far that are neither a variable nor a known call:
+    /// written as literal text, for the importer to report (`take_unreadable`).
+    unreadable_templates: Vec<String>,
     /// `.rit` names read somewhere (to spot captures that nothing reads).
     used: std::collections::BTreeSet<String>,
     /// While in a test: the spellings it defined, forgotten when it ends.
@@ -219,6 +225,24 @@ impl Names {
         self.builtins
             .insert(name.to_string(), expression.to_string());
         self
+    }
+
+    pub fn with_call(mut self, name: &str, function: &str) -> Names {
+        self.calls.insert(name.to_string(), function.to_string());
+        self
+    }
+
+    /// `name "argument"` as the call of the `.rit` function it maps to.
+    fn call(&self, template: &str) -> Option<String> {
+        let (name, argument) = template.split_once(char::is_whitespace)?;
+        let function = self.calls.get(name)?;
+        let argument = argument.trim().strip_prefix('"')?.strip_suffix('"')?;
+        (!argument.contains(['"', '\\'])).then(|| format!("{function}({})", quoted(argument)))
+    }
+
+    /// The `{{ }}` written as literal text since the last call, each as written.
+    pub fn take_unreadable(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.unreadable_templates)
     }
 
     /// Declares a name (a capture, a param) and returns its `.rit` spelling.
@@ -383,13 +407,19 @@ fn string_content(text: &str, names: &mut Names, block: bool) -> String {
             && let Some(end) = after.find("}}")
         {
             let variable = after[..end].trim();
-            if is_variable(variable) {
+            let expression = if is_variable(variable) {
+                Some(names.reference(variable))
+            } else {
+                names.call(variable)
+            };
+            if let Some(expression) = expression {
                 out.push_str("{{");
-                out.push_str(&names.reference(variable));
+                out.push_str(&expression);
                 out.push_str("}}");
                 rest = &after[end + 2..];
                 continue;
             }
+            names.unreadable_templates.push(format!("{{{{{}}}}}", &after[..end]));
         }
         if block && rest.starts_with("\"\"\"") {
             out.push_str("\\\"");

@@ -53,6 +53,9 @@ pub(super) struct Response {
     pub(super) line: usize,
     /// `None` for `HTTP *`.
     pub(super) status: Option<String>,
+    /// The version the status line asks for (`HTTP/2 200`: `HTTP/2`); `None`
+    /// for plain `HTTP`, which takes any.
+    pub(super) version: Option<String>,
     pub(super) headers: Vec<Pair>,
     pub(super) sections: Vec<Section>,
     pub(super) body: Option<Body>,
@@ -82,19 +85,33 @@ pub(super) fn request_line(line: &str) -> Option<(String, String)> {
         .then(|| (method.to_string(), rest.trim().to_string()))
 }
 
-pub(super) fn response_line(line: &str) -> Option<Option<String>> {
+/// A status line, `HTTP[/VERSION] STATUS`: the version it asks for (`None` for
+/// plain `HTTP`) and the status (`None` for `*`).
+pub(super) struct StatusLine {
+    pub(super) version: Option<String>,
+    pub(super) status: Option<String>,
+}
+
+pub(super) fn response_line(line: &str) -> Option<StatusLine> {
     let rest = line.strip_prefix("HTTP")?;
-    let rest = rest
-        .strip_prefix("/1.0")
-        .or_else(|| rest.strip_prefix("/1.1"))
-        .or_else(|| rest.strip_prefix("/2"))
-        .or_else(|| rest.strip_prefix("/3"))
-        .unwrap_or(rest);
+    let (version, rest) = match ["/1.0", "/1.1", "/2", "/3"]
+        .into_iter()
+        .find_map(|version| Some((version, rest.strip_prefix(version)?)))
+    {
+        Some((version, rest)) => (Some(format!("HTTP{version}")), rest),
+        None => (None, rest),
+    };
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
     let status = rest.trim();
     if status.is_empty() {
         return None;
     }
-    Some((status != "*").then(|| status.to_string()))
+    Some(StatusLine {
+        version,
+        status: (status != "*").then(|| status.to_string()),
+    })
 }
 
 pub(super) fn section_name(line: &str) -> Option<String> {
@@ -335,10 +352,11 @@ pub(super) fn parse(text: &str) -> Vec<Entry> {
             continue;
         }
         current.last_content_line = number;
-        if let Some(status) = response_line(line) {
+        if let Some(StatusLine { version, status }) = response_line(line) {
             current.response = Some(Response {
                 line: number,
                 status,
+                version,
                 ..Response::default()
             });
             part = Part::Response;

@@ -18,8 +18,9 @@ impl Importer {
             .ok_or_else(|| "an unterminated string".to_string())
             .and_then(|tokens| {
                 let mut position = 0;
-                let (expression, _) = self.query(&tokens, &mut position, &mut guards)?;
+                let (expression, kind) = self.query(&tokens, &mut position, &mut guards)?;
                 match tokens.get(position) {
+                    None if kind == Kind::Version => Ok(HURL_VERSION.to_string()),
                     None => Ok(expression),
                     Some(_) => Err("a capture with more than a query and filters".to_string()),
                 }
@@ -72,6 +73,7 @@ impl Importer {
             "url" => ("url".to_string(), Kind::Text),
             "body" => ("body".to_string(), Kind::Text),
             "duration" => ("duration".to_string(), Kind::Duration),
+            "version" => ("version".to_string(), Kind::Version),
             "header" => {
                 let header = argument(tokens.get(*position))?;
                 *position += 1;
@@ -88,9 +90,10 @@ impl Importer {
             "cookie" => {
                 let cookie = argument(tokens.get(*position))?;
                 *position += 1;
+                // Hurl reads the cookie this response set, not the jar.
                 match cookie.split_once('[') {
                     Some((name, attribute)) => cookie_attribute(name, attribute)?,
-                    None => (format!("cookies[{}]", quoted(&cookie)), Kind::Text),
+                    None => cookie_attribute(&cookie, "Value]")?,
                 }
             }
             "jsonpath" => {
@@ -130,6 +133,9 @@ impl Importer {
             other => return Err(format!("the `{other}` query")),
         };
         while let Some(filter) = word(tokens.get(*position)) {
+            if kind == Kind::Version && (is_filter(&filter) || TRANSLATED_FILTERS.contains(&filter.as_str())) {
+                (expression, kind) = (HURL_VERSION.to_string(), Kind::Text);
+            }
             let next = tokens.get(*position + 1);
             if kind == Kind::Json && matches!(filter.as_str(), "count" | "nth" | "first" | "last") {
                 guards.push(format!("{expression} is array"));
@@ -254,6 +260,13 @@ impl Importer {
             return Err("an assert without a predicate".to_string());
         };
         position += 1;
+        // Hurl's `version` is `2` where the field says `HTTP/2`: `==` and `!=`
+        // compare with the field's spelling, any other predicate reads Hurl's.
+        let (subject, kind) = match (kind, predicate.as_str()) {
+            (Kind::Version, "==" | "!=") => (subject, Kind::Version),
+            (Kind::Version, _) => (HURL_VERSION.to_string(), Kind::Text),
+            _ => (subject, kind),
+        };
         let value = tokens.get(position);
         if value.is_some() && tokens.len() > position + 1 {
             return Err("an assert with more than one value".to_string());
@@ -351,6 +364,7 @@ impl Importer {
             Token::Quoted(text) if matches!(kind, Kind::Int | Kind::Float) && numeric(text) => {
                 number(text)
             }
+            Token::Quoted(text) if kind == Kind::Version => Ok(quoted(&format!("HTTP/{text}"))),
             Token::Quoted(text) if kind == Kind::Bytes => {
                 Ok(format!("bytes({})", self.string(text)))
             }
@@ -359,6 +373,9 @@ impl Importer {
             Token::Word(word) => {
                 if let Some(variable) = whole_variable(word) {
                     let name = self.names.reference(variable);
+                    if kind == Kind::Version {
+                        return Ok(format!("\"HTTP/{{{{{name}}}}}\""));
+                    }
                     let is_param = self.names.undefined.values().any(|param| *param == name);
                     return Ok(match kind {
                         Kind::Int if is_param => format!("int({name})"),
@@ -374,6 +391,9 @@ impl Importer {
                 }
                 match kind {
                     Kind::Text => Ok(quoted(word)),
+                    Kind::Version => Err(format!(
+                        "the version compared with the number `{word}` (Hurl's version is text)"
+                    )),
                     Kind::Bytes => Err(format!("bytes compared with the number `{word}`")),
                     Kind::Duration => match word.parse::<u64>() {
                         Ok(millis) => Ok(literal_duration_from_millis(millis as f64)),
@@ -406,7 +426,12 @@ pub(super) enum Kind {
     XPath,
     /// A cookie's `secure` or `httponly`: a bool that Hurl asks `exists` of.
     Flag,
+    /// The `version` field (`"HTTP/2"`), which Hurl's `version` query gives as `2`.
+    Version,
 }
+
+/// The `version` field as Hurl's `version` query gives it: `1.0`, `1.1`, `2`.
+const HURL_VERSION: &str = "replace(version, \"HTTP/\", \"\")";
 
 /// `expression` as Unix seconds: a date already, or text read as one (an
 /// RFC 3339 or HTTP date, as a cookie's `Expires` is).
@@ -498,6 +523,20 @@ fn header_list(subject: &str) -> Option<String> {
     let name = subject.strip_prefix("headers[")?.strip_suffix(']')?;
     (!name.contains('[')).then(|| format!("header_values[{name}]"))
 }
+
+/// The filters `query` translates that `is_filter` does not list.
+const TRANSLATED_FILTERS: &[&str] = &[
+    "count",
+    "toInt",
+    "toFloat",
+    "toString",
+    "first",
+    "last",
+    "base64Encode",
+    "nth",
+    "jsonpath",
+    "replace",
+];
 
 pub(super) fn is_filter(word: &str) -> bool {
     matches!(

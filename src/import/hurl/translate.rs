@@ -49,9 +49,36 @@ impl Importer {
         });
     }
 
+    /// A part translated to the nearest `.rit` form, whose meaning differs from
+    /// Hurl's: kept, with a comment and a note that say how.
+    pub(super) fn inexact(&mut self, out: &mut Lines, line: usize, how: &str, original: &str) {
+        out.line(format!("# not translated exactly ({how}): {original}"));
+        self.notes.push(Note {
+            location: format!("line {line}"),
+            message: how.to_string(),
+        });
+    }
+
     pub(super) fn string(&mut self, text: &str) -> String {
         let text = self.writable(text);
-        string_literal(&text, &mut self.names)
+        let literal = string_literal(&text, &mut self.names);
+        self.report_unreadable_templates();
+        literal
+    }
+
+    /// Each `{{ }}` the last string held that is neither a variable nor a
+    /// function `.rit` has (Hurl fails on it: an undefined variable), reported
+    /// at the current line: it went into the string as literal text.
+    fn report_unreadable_templates(&mut self) {
+        for template in self.names.take_unreadable() {
+            self.notes.push(Note {
+                location: format!("line {}", self.line),
+                message: format!(
+                    "the template `{template}` (neither a variable nor a function `.rit` has): \
+                     written as literal text"
+                ),
+            });
+        }
     }
 
     /// `text` without the control characters a `.rit` string cannot hold (a
@@ -163,6 +190,12 @@ impl Importer {
                 }
             }
         }
+        out.blank();
+        out.line("# Hurl sends no `Accept-Encoding` unless an entry says `compressed`; ritc");
+        out.line("# would ask for gzip, deflate, br and zstd.");
+        out.open("defaults {");
+        out.line("headers { \"Accept-Encoding\": \"identity\" }");
+        out.close();
         out.blank();
         out.open(format!("test {} {{", quoted(stem)));
         out.append(body);
@@ -399,7 +432,19 @@ impl Importer {
                             ("retry", count) if count.parse::<u32>().is_ok() => {
                                 retry = Some(count.to_string())
                             }
-                            ("retry", "-1") => retry = Some("100".to_string()),
+                            ("retry", "-1") => {
+                                retry = Some(UNLIMITED_RETRIES.to_string());
+                                self.inexact(
+                                    &mut prefix,
+                                    option.line,
+                                    &format!(
+                                        "`retry: -1` as `retry {UNLIMITED_RETRIES}`: Hurl retries \
+                                         without end, `.rit` has no unlimited retry and stops \
+                                         after that many (or at the test's timeout)"
+                                    ),
+                                    "retry: -1",
+                                );
+                            }
                             ("retry-interval", interval) => match hurl_duration(interval) {
                                 Some(duration) => retry_interval = duration,
                                 None => self.untranslated(
@@ -420,6 +465,20 @@ impl Importer {
                             },
                             // Defined before the request, above.
                             ("variable", _) => {}
+                            // `header: Name: value` adds a header to this request.
+                            ("header", header) => match super::parse::split_key(header) {
+                                Some((name, value)) => {
+                                    self.line = option.line;
+                                    let value = self.text_value(&super::parse::unescape(&value));
+                                    headers.push((super::parse::unescape(&name), value));
+                                }
+                                None => self.untranslated(
+                                    &mut prefix,
+                                    option.line,
+                                    "a `header` option that is not `Name: value`",
+                                    &format!("header: {value}"),
+                                ),
+                            },
                             // The whole entry is wrapped by `entry` (`skip_of`).
                             ("skip", "true" | "false") => {}
                             ("skip", _) if self.skip_by_variable => {}
@@ -459,7 +518,31 @@ impl Importer {
             }
         }
         let follows = clauses.iter().any(|clause| clause == "follow redirects");
+        for (line, how, original) in std::mem::take(&mut connection.inexact) {
+            self.inexact(&mut prefix, line, &how, &original);
+        }
+        if let Some(line) = connection.path_as_is {
+            let refused_by = path_as_is_refused_by(&request.url, follows, &connection, &clauses);
+            if let Some(what) = refused_by {
+                self.inexact(
+                    &mut prefix,
+                    line,
+                    &format!(
+                        "`path-as-is` with {what}: ritc keeps `.` and `..` only on a plain \
+                         http:// request without `location` or connection options, and \
+                         elsewhere fails the step on such a path"
+                    ),
+                    "path-as-is: true",
+                );
+            }
+        }
+        let compressed = connection.compressed;
         clauses.extend(connection.clauses(follows));
+        // Hurl asks for compression only with `compressed` (the file's
+        // `defaults` ask for none, as Hurl does without it), and then for these.
+        if compressed && !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("accept-encoding")) {
+            headers.push(("Accept-Encoding".to_string(), quoted("gzip, deflate, br")));
+        }
         if !cookies.is_empty() {
             let value = self.string(&cookies.join("; "));
             headers.push(("Cookie".to_string(), value));
@@ -589,6 +672,7 @@ impl Importer {
                     .ok_or_else(|| "a JSON body with `{{ }}` that is not JSON".to_string())?;
                 let expression = json_expression(&value, &mut self.names)
                     .ok_or_else(|| "a JSON value with no `.rit` form".to_string())?;
+                self.report_unreadable_templates();
                 Ok((format!("json {expression}"), None))
             }
             (BodyKind::Json, _) | (BodyKind::Text, Some("json")) => {
@@ -614,6 +698,7 @@ impl Importer {
                     .ok_or_else(|| "GraphQL variables that are not a JSON object".to_string())?;
                 let expression = json_expression(&value, &mut self.names)
                     .ok_or_else(|| "a JSON value with no `.rit` form".to_string())?;
+                self.report_unreadable_templates();
                 Ok((format!("graphql {query} variables {expression}"), None))
             }
             (BodyKind::Text, Some("xml")) if has_variables => {
@@ -679,7 +764,9 @@ impl Importer {
 
     pub(super) fn block_string(&mut self, text: &str) -> String {
         let text = self.writable(text);
-        block_literal(&text, &mut self.names, self.depth)
+        let literal = block_literal(&text, &mut self.names, self.depth);
+        self.report_unreadable_templates();
+        literal
     }
 
     pub(super) fn response(&mut self, out: &mut Lines, response: &Response) {
@@ -689,6 +776,10 @@ impl Importer {
             } else {
                 self.untranslated(out, response.line, "this status", status);
             }
+        }
+        // `HTTP/2 200` holds only for an answer in HTTP/2 (plain `HTTP` takes any).
+        if let Some(version) = &response.version {
+            out.line(format!("expect version == {}", quoted(version)));
         }
         // Hurl's `Name: value` under the status holds when any of the answer's
         // `Name` headers has that value: `X-Multi: two` passes beside `one`, `three`.
@@ -735,6 +826,12 @@ impl Importer {
             match body.kind {
                 // Hurl compares a JSON body as text, once its `{{ }}` are filled in:
                 // `{"a": 1}` fails against `{"a":1}`. So does the translation.
+                BodyKind::Text if matches!(body.hint.as_deref(), Some("base64" | "hex")) => {
+                    let encoded: String = body.text.split_whitespace().collect();
+                    let encoded = self.string(&encoded);
+                    let encoding = body.hint.as_deref().unwrap_or_default();
+                    out.line(format!("expect body_bytes == {encoding}_decode({encoded})"));
+                }
                 BodyKind::Json | BodyKind::Text => {
                     let expected = self.text_body(&body.text);
                     out.line(format!("expect body == {expected}"));
@@ -748,8 +845,18 @@ impl Importer {
                     let path = self.string(path);
                     out.line(format!("expect body == read({path})"));
                 }
+                // The bytes of the body once its content coding is undone, as
+                // Hurl compares them.
                 BodyKind::Bytes => {
-                    self.untranslated(out, body.line, "a base64 or hex response body", &body.text)
+                    let text = body.text.trim().trim_end_matches(';');
+                    match text.split_once(',') {
+                        Some((encoding @ ("base64" | "hex"), encoded)) => {
+                            let encoded: String = encoded.split_whitespace().collect();
+                            let encoded = self.string(&encoded);
+                            out.line(format!("expect body_bytes == {encoding}_decode({encoded})"));
+                        }
+                        _ => self.untranslated(out, body.line, "this response body", &body.text),
+                    }
                 }
             }
         }
@@ -854,6 +961,12 @@ fn skip_untranslated(value: &str) -> &'static str {
 #[derive(Default)]
 struct ConnectionOptions {
     clauses: Vec<String>,
+    /// The line of `path-as-is: true`, checked against the rest of the entry.
+    path_as_is: Option<usize>,
+    /// Options translated with a difference: the line, how, the option.
+    inexact: Vec<(usize, String, String)>,
+    /// `compressed: true`: the entry asks for a compressed answer.
+    compressed: bool,
     max_redirects: Option<String>,
     resolve: Vec<String>,
     connect_to: Vec<String>,
@@ -906,12 +1019,21 @@ impl ConnectionOptions {
                 self.max_redirects = Some(count.to_string());
             }
             ("max-redirs", _) => return Err("this redirect limit (unlimited has no form)".into()),
-            ("http1.0" | "http1.1" | "http2", "false") | ("compressed", _) => {
-                // `compressed`: every ritc step asks for compression and decodes it.
-            }
+            ("http1.0" | "http1.1" | "http2", "false") | ("compressed", "false") => {}
+            ("compressed", "true") => self.compressed = true,
             ("http1.0", "true") => self.clauses.push("version \"HTTP/1.0\"".to_string()),
             ("http1.1", "true") => self.clauses.push("version \"HTTP/1.1\"".to_string()),
-            ("http2", "true") => self.clauses.push("version \"HTTP/2\"".to_string()),
+            ("http2", "true") => {
+                self.clauses.push("version \"HTTP/2\"".to_string());
+                self.inexact.push((
+                    translator.line,
+                    "`http2: true` as `version \"HTTP/2\"`, which speaks only HTTP/2 (with \
+                     prior knowledge on http://), where Hurl asks for it and takes HTTP/1.1 \
+                     from a server that does not upgrade"
+                        .to_string(),
+                    "http2: true".to_string(),
+                ));
+            }
             ("http3", _) => {
                 return Err("`http3` (ritc speaks HTTP/1.0, HTTP/1.1 and HTTP/2: reqwest's HTTP/3 is unstable)".to_string());
             }
@@ -933,7 +1055,10 @@ impl ConnectionOptions {
                 let entry = translator.string(entry);
                 self.connect_to.push(entry);
             }
-            ("path-as-is", "true") => self.clauses.push("path as is".to_string()),
+            ("path-as-is", "true") => {
+                self.clauses.push("path as is".to_string());
+                self.path_as_is = Some(translator.line);
+            }
             ("path-as-is", "false") => {}
             ("limit-rate", rate) if rate.parse::<u64>().is_ok_and(|rate| rate > 0) => {
                 self.clauses.push(format!("limit rate {rate}"));
@@ -958,10 +1083,12 @@ impl ConnectionOptions {
     }
 
     /// The clauses, once every option of the entry was read; `follows`: the
-    /// entry follows redirects (`location`).
+    /// entry follows redirects (`location`), at most 50 unless `max-redirs`
+    /// says otherwise (Hurl's limit; `follow redirects` alone is 10).
     fn clauses(self, follows: bool) -> Vec<String> {
         let mut clauses = self.clauses;
-        if let (Some(count), true) = (self.max_redirects, follows) {
+        if follows {
+            let count = self.max_redirects.as_deref().unwrap_or(HURL_MAX_REDIRECTS);
             clauses.push(format!("max redirects {count}"));
         }
         for (clause, entries) in [("resolve", &self.resolve), ("connect to", &self.connect_to)] {
@@ -972,6 +1099,43 @@ impl ConnectionOptions {
             }
         }
         clauses
+    }
+}
+
+/// How many redirects Hurl follows with `location` when `max-redirs` does not say.
+const HURL_MAX_REDIRECTS: &str = "50";
+
+/// The count that stands for Hurl's `retry: -1` (no end).
+const UNLIMITED_RETRIES: u32 = 1_000_000;
+
+/// What makes ritc refuse an entry's `path-as-is` (a path with `.` or `..`
+/// goes out as written only on its plain path): HTTPS, redirects, a rate
+/// limit or a connection option. A URL whose scheme a variable gives is not
+/// judged here.
+fn path_as_is_refused_by(
+    url: &str,
+    follows: bool,
+    connection: &ConnectionOptions,
+    clauses: &[String],
+) -> Option<&'static str> {
+    let connection_clause = |clause: &str| {
+        ["version ", "proxy ", "cacert ", "cert ", "key ", "limit rate "]
+            .iter()
+            .any(|prefix| clause.starts_with(prefix))
+    };
+    if url.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://")) {
+        Some("HTTPS")
+    } else if follows {
+        Some("`location`")
+    } else if clauses.iter().any(|clause| clause.starts_with("multipart ")) {
+        Some("a multipart body")
+    } else if !connection.resolve.is_empty()
+        || !connection.connect_to.is_empty()
+        || connection.clauses.iter().any(|clause| connection_clause(clause))
+    {
+        Some("`limit-rate` or a connection option")
+    } else {
+        None
     }
 }
 
@@ -1004,6 +1168,19 @@ pub(super) fn parse_json_with_variables(text: &str) -> Option<serde_json::Value>
             let name = after[..end].trim();
             replaced
                 .push_str(&serde_json::to_string(&format!("{JSON_VARIABLE_SENTINEL}{name}")).ok()?);
+            rest = &after[end + 2..];
+            continue;
+        }
+        // A `{{ }}` inside a string may hold quotes (`"{{getEnv "USER"}}"`):
+        // they are the template's, not the string's end.
+        if in_string
+            && !escaped
+            && let Some(after) = rest.strip_prefix("{{")
+            && let Some(end) = after.find("}}")
+        {
+            replaced.push_str("{{");
+            replaced.push_str(&after[..end].replace('"', "\\\""));
+            replaced.push_str("}}");
             rest = &after[end + 2..];
             continue;
         }
