@@ -22,8 +22,9 @@
 //! repeated headers, echoes of the query, the form, the headers and the body
 //! (so a file can assert what was sent), multipart, status codes, and an
 //! endpoint that is ready on its third call (for `retry`), XML, HTML and latin1
-//! (for the queries: `xpath`, `decode`, digests), and the HTTP version of the
-//! request it read (`http1.0`).
+//! (for the queries: `xpath`, `decode`, digests), the HTTP version of the
+//! request it read (`http1.0`), and a chain of redirects longer than ritc's
+//! default limit (`/hops/12`, for Hurl's limit of 50).
 
 mod common;
 
@@ -240,6 +241,16 @@ fn app() -> Router {
             .options(answer_with_status),
         )
         .route("/redirect", get(|| async { Redirect::to("/json") }))
+        // A chain of N redirects that ends at `/json`.
+        .route(
+            "/hops/{count}",
+            get(|UrlPath(count): UrlPath<u32>| async move {
+                match count {
+                    0 => Redirect::to("/json"),
+                    more => Redirect::to(&format!("/hops/{}", more - 1)),
+                }
+            }),
+        )
         .route(
             "/pretty",
             get(|| async {
