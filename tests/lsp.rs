@@ -895,6 +895,75 @@ fn http_options_are_completed_and_hovered_from_the_schema() {
     shut_down(client);
 }
 
+const DEFAULTS: &str = r#"let token = "t0k3n"
+defaults {
+  proxy "http://127.0.0.1:3128"
+  max redirects 3
+  
+  timeout 
+}
+test "t" {
+  GET "http://127.0.0.1:3000/me"
+  expect body starts with "{" and body ends with "}"
+  expect status 
+}
+"#;
+
+/// `defaults { … }` is completed and hovered from the `http` schema: its
+/// clauses (never a body, never a statement), a value after a clause name,
+/// and the line on each clause.
+#[test]
+fn defaults_are_completed_and_hovered_from_the_http_schema() {
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", DEFAULTS);
+    let offered = complete(&mut client, &uri, (4, 2));
+    for clause in ["proxy", "headers", "timeout", "follow redirects", "limit rate", "user"] {
+        assert!(
+            offered.iter().any(|label| label == clause),
+            "no `{clause}` in {offered:?}"
+        );
+    }
+    for refused in ["json", "body", "form", "variables", "expect", "GET", "let"] {
+        assert!(
+            !offered.iter().any(|label| label == refused),
+            "`{refused}` in {offered:?}"
+        );
+    }
+    let value = complete(&mut client, &uri, (5, 10));
+    assert!(value.iter().any(|label| label == "token"), "{value:?}");
+    assert!(!value.iter().any(|label| label == "proxy"), "{value:?}");
+    for (line, column, name, words) in [
+        (2, 3, "**proxy**", "through this proxy"),
+        (3, 7, "**max redirects**", "redirect"),
+    ] {
+        let hover = client.request("textDocument/hover", at(&uri, line, column));
+        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        assert!(text.contains(name), "{hover}");
+        assert!(text.contains(words), "{hover}");
+    }
+    shut_down(client);
+}
+
+/// `starts with` and `ends with` are offered after an operand and described on hover.
+#[test]
+fn starts_with_and_ends_with_are_offered_and_described() {
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", DEFAULTS);
+    let offered = complete(&mut client, &uri, (10, 16));
+    for operator in ["starts with", "ends with", "contains"] {
+        assert!(
+            offered.iter().any(|label| label == operator),
+            "no `{operator}` in {offered:?}"
+        );
+    }
+    for (column, words) in [(16, "starts with"), (23, "starts with"), (40, "ends with")] {
+        let hover = client.request("textDocument/hover", at(&uri, 9, column));
+        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        assert!(text.contains(words), "{column}: {hover}");
+    }
+    shut_down(client);
+}
+
 /// The shapes a kind declares reach the server from its schema alone: the hover
 /// of an operation word says what it does and how its steps read, the kind's
 /// hover lists its operations, and a kind's own statement (`say`, echo's) is

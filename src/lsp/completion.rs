@@ -98,6 +98,11 @@ pub fn completion(request: &Request<'_>) -> Vec<CompletionItem> {
         option_items(&mut out, block);
         return out.items;
     }
+    // `defaults { … }` holds the clauses of `http` steps, each with its value.
+    if scope.in_defaults && !in_expression(text, prefix_start, &scope) {
+        defaults_items(&mut out);
+        return out.items;
+    }
     // `is` takes the name of a test, never an expression.
     if cursor::previous_word(text, prefix_start) == Some("is") {
         is_test_items(&mut out);
@@ -124,6 +129,17 @@ pub fn completion(request: &Request<'_>) -> Vec<CompletionItem> {
             .filter(|keyword| OPERATOR_WORDS.contains(&keyword.word))
         {
             out.keyword(keyword, "0");
+        }
+        for (label, word) in keywords::TWO_WORD_OPERATORS {
+            if let Some(keyword) = keywords::lookup(word) {
+                out.add(CompletionItem {
+                    label: label.to_string(),
+                    kind: Some(CompletionItemKind::KEYWORD),
+                    documentation: Some(markdown(keyword.summary)),
+                    sort_text: Some(format!("0{label}")),
+                    ..CompletionItem::default()
+                });
+            }
         }
         return out.items;
     } else {
@@ -211,16 +227,19 @@ fn in_expression(text: &str, offset: usize, scope: &Scope) -> bool {
     if EXPRESSION_WORDS.contains(&word) {
         return true;
     }
-    // A clause name of the step being written takes a value.
-    scope
-        .clause_step
-        .as_ref()
-        .and_then(describe::schema_of)
-        .is_some_and(|schema| {
-            schema.clauses.iter().any(|clause| {
-                clause.name == word && !matches!(clause.value, steps::schema::ValueSpec::Flag)
-            })
+    // A clause name of the step being written (or of `defaults`) takes a value.
+    let takes_value = |schema: &steps::schema::StepSchema| {
+        schema.clauses.iter().any(|clause| {
+            clause.name == word && !matches!(clause.value, steps::schema::ValueSpec::Flag)
         })
+    };
+    let in_defaults = scope.in_defaults && steps::schema_for("http").is_some_and(takes_value);
+    in_defaults
+        || scope
+            .clause_step
+            .as_ref()
+            .and_then(describe::schema_of)
+            .is_some_and(|schema| takes_value(&schema))
 }
 
 /// Whether `offset` follows, on the same line, the expression that ends a
@@ -401,7 +420,24 @@ fn clause_items(out: &mut Completions, kind: &StepKind) {
     let Some(schema) = describe::schema_of(kind) else {
         return;
     };
-    for clause in &schema.clauses {
+    let detail = format!("clause of `{}`", describe::step_keyword(kind));
+    clause_items_of(out, schema.clauses.iter(), &detail);
+}
+
+/// The clauses `defaults { … }` takes: an `http` step's, but a body.
+fn defaults_items(out: &mut Completions) {
+    let Some(schema) = steps::schema_for("http") else {
+        return;
+    };
+    clause_items_of(out, schema.default_clauses(), "clause of every `http` step (`defaults`)");
+}
+
+fn clause_items_of<'a>(
+    out: &mut Completions,
+    clauses: impl Iterator<Item = &'a steps::schema::OptionSpec>,
+    detail: &str,
+) {
+    for clause in clauses {
         // `follow redirects` is one clause of two words.
         let label = if clause.name == "follow" {
             "follow redirects".to_string()
@@ -411,7 +447,7 @@ fn clause_items(out: &mut Completions, kind: &StepKind) {
         out.add(CompletionItem {
             label,
             kind: Some(CompletionItemKind::PROPERTY),
-            detail: Some(format!("clause of `{}`", describe::step_keyword(kind))),
+            detail: Some(detail.to_string()),
             documentation: if clause.summary.is_empty() {
                 keywords::lookup(clause.name).map(|keyword| markdown(keyword.summary))
             } else {

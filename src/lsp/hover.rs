@@ -8,7 +8,7 @@ use super::{describe, keywords, walk};
 use crate::builtins;
 use crate::check::index::{NameKind, Target};
 use crate::source::span::Span;
-use crate::syntax::ast::{Item, StatementKind, StepKind};
+use crate::syntax::ast::{Clause, Item, StatementKind, StepKind};
 use crate::types::Type;
 
 /// Markdown for the thing at `offset` of the analysed document, and its span.
@@ -56,31 +56,25 @@ pub fn hover(analysis: &Analysis, offset: usize) -> Option<(Span, String)> {
     if step_found.is_some() {
         return step_found;
     }
-    // A clause the kind's schema describes in a line of its own (`user`, `proxy`).
+    // A clause the kind's schema describes in a line of its own (`user`,
+    // `proxy`), in a step or in `defaults { … }` (an `http` step's).
     walk::each_step(analysis.entry_ast(), &mut |step| {
-        if step_found.is_some() {
-            return;
-        }
-        let Some(schema) = describe::schema_of(&step.kind) else {
-            return;
-        };
-        for clause in &step.clauses {
-            let spec = schema
-                .clauses
-                .iter()
-                .find(|spec| spec.name == clause.name.name && !spec.summary.is_empty());
-            if let Some(spec) = spec
-                && walk::contains(clause.name.span, offset)
-            {
-                step_found = Some((
-                    clause.name.span,
-                    format!("**{}** — {}", spec.name, spec.summary),
-                ));
-            }
+        if step_found.is_none()
+            && let Some(schema) = describe::schema_of(&step.kind)
+        {
+            step_found = clause_hover(&step.clauses, &schema, offset);
         }
     });
     if step_found.is_some() {
         return step_found;
+    }
+    for item in &analysis.entry_ast().items {
+        if let Item::Defaults(defaults) = item
+            && let Some(schema) = crate::steps::schema_for("http")
+            && let Some(found) = clause_hover(&defaults.options, schema, offset)
+        {
+            return Some(found);
+        }
     }
     if let Some((start, word)) = cursor::word_at(text, offset)
         && let Some(keyword) = keywords::lookup(word)
@@ -96,6 +90,26 @@ pub fn hover(analysis: &Analysis, offset: usize) -> Option<(Span, String)> {
         span,
         format!("```rit\n{}\n```", describe::type_for_hover(ty)),
     ))
+}
+
+/// The line on the clause whose name is at `offset`, as `schema` describes it.
+fn clause_hover(
+    clauses: &[Clause],
+    schema: &crate::steps::schema::StepSchema,
+    offset: usize,
+) -> Option<(Span, String)> {
+    clauses.iter().find_map(|clause| {
+        let spec = schema
+            .clauses
+            .iter()
+            .find(|spec| spec.name == clause.name.name && !spec.summary.is_empty())?;
+        walk::contains(clause.name.span, offset).then(|| {
+            (
+                clause.name.span,
+                format!("**{}** — {}", spec.name, spec.summary),
+            )
+        })
+    })
 }
 
 fn reference_text(analysis: &Analysis, reference: &crate::check::index::Reference) -> String {

@@ -443,7 +443,26 @@ pub const CONTEXTUAL: &[Keyword] = &[
     keyword("from", Role::Other, "`ramp from A to B over D`."),
     keyword("to", Role::Other, "`ramp from A to B over D`."),
     keyword("over", Role::Other, "`ramp from A to B over D`."),
+    keyword(
+        "starts",
+        Role::Expression,
+        "`text starts with \"ab\"`: strings (json strings) or bytes, a string counting as its UTF-8 bytes.",
+    ),
+    keyword(
+        "ends",
+        Role::Expression,
+        "`text ends with \"yz\"`: strings (json strings) or bytes, a string counting as its UTF-8 bytes.",
+    ),
+    keyword(
+        "with",
+        Role::Other,
+        "`a starts with b`, `a ends with b`: the operators of a prefix and a suffix.",
+    ),
 ];
+
+/// The operators of two words (`starts with`), which are no keywords: `starts`
+/// and `ends` stay names, and the pair is read only after an operand.
+pub const TWO_WORD_OPERATORS: &[(&str, &str)] = &[("starts with", "starts"), ("ends with", "ends")];
 
 pub fn lookup(word: &str) -> Option<&'static Keyword> {
     KEYWORDS

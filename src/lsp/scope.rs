@@ -45,6 +45,8 @@ pub struct Scope {
     pub in_blocks_of: Vec<&'static str>,
     /// Inside a `load`'s `check { }`: conditions only, never a statement.
     pub in_load_check: bool,
+    /// Inside `defaults { … }`: the clauses of every `http` step, and values.
+    pub in_defaults: bool,
     /// Writing the clauses of the step around the point (its fields, not the
     /// checker's account of the point, which is before the step).
     writing_clauses: bool,
@@ -88,6 +90,7 @@ pub fn scope_at(analysis: &Analysis, offset: usize) -> Scope {
                     walk_block(&test.body, offset, text, &mut scope, 0);
                 }
             }
+            Item::Defaults(_) => scope.in_defaults = true,
             Item::Service(service)
                 if opened_brace_between(text, service.command.span.end as usize, offset) =>
             {

@@ -214,6 +214,15 @@ impl StepSchema {
         )
     }
 
+    /// The clauses a file's `defaults { … }` may give every step of the kind:
+    /// all but the body and what goes with one (`variables`). The checker holds
+    /// `defaults` to them and the language server offers them.
+    pub fn default_clauses(&self) -> impl Iterator<Item = &OptionSpec> {
+        self.clauses
+            .iter()
+            .filter(|spec| !spec.sets_body && spec.name != "variables")
+    }
+
     pub fn field_names(&self) -> Vec<&'static str> {
         self.result.iter().map(|(name, _)| *name).collect()
     }

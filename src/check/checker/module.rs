@@ -665,13 +665,7 @@ impl<'a> ModuleChecker<'a> {
         let Some(http) = crate::steps::by_name("http") else {
             return;
         };
-        let specs: Vec<OptionSpec> = http
-            .schema()
-            .clauses
-            .iter()
-            .filter(|spec| !spec.sets_body && spec.name != "variables")
-            .cloned()
-            .collect();
+        let specs: Vec<OptionSpec> = http.schema().default_clauses().cloned().collect();
         let mut body = BodyChecker::new(self, None, usize::MAX);
         body.options(&defaults.options, &specs, "`defaults`");
         // The kind's own rules on literal values (`version "HTTP/3"`: E0417).
