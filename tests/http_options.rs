@@ -384,6 +384,39 @@ fn proxy_carries_the_request_to_the_proxy() {
 }
 
 #[test]
+fn proxy_comes_from_the_command_line() {
+    let source = r#"test "proxy" {
+  GET "http://upstream.invalid/path?q=1"
+  expect body == "proxied http://upstream.invalid/path?q=1"
+}
+"#;
+    let (code, output) = run(source, &["--proxy", proxy()]);
+    assert_eq!(code, 0, "{output}");
+    // Without the flag, the name does not resolve.
+    let (code, output) = run(source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("could not resolve"), "{output}");
+}
+
+#[test]
+fn resolve_comes_from_the_command_line() {
+    let port = base().rsplit(':').next().unwrap();
+    let source = format!(
+        r#"test "resolve" {{
+  GET "http://service.invalid:{port}/host"
+  expect body == "service.invalid:{port}"
+}}
+"#
+    );
+    let flag = format!("service.invalid:{port}:127.0.0.1");
+    let (code, output) = run(&source, &["--resolve", &flag]);
+    assert_eq!(code, 0, "{output}");
+    let (code, output) = run(&source, &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("could not resolve"), "{output}");
+}
+
+#[test]
 fn resolve_connects_a_name_to_an_address_and_keeps_the_name() {
     let port = base().rsplit(':').next().unwrap();
     let source = format!(
@@ -908,6 +941,50 @@ mod tls {
         assert_eq!(code, 1, "{output}");
         assert!(output.contains("`cacert`: cannot read"), "{output}");
         assert!(output.contains("nowhere.pem"), "{output}");
+    }
+
+    /// `--insecure`, `--cacert`, `--cert` and `--key` give every step what the
+    /// clauses give one; without them the same file fails.
+    #[test]
+    fn insecure_cacert_cert_and_key_come_from_the_command_line() {
+        let suite = suite_with_certificates();
+        let port = tls_server(false);
+        let source = format!(
+            r#"test "tls" {{
+  GET "https://localhost:{port}/"
+  expect body == "anonymous"
+}}
+"#
+        );
+        let (code, output) = run_in(&suite, &source, &["--insecure"]);
+        assert_eq!(code, 0, "{output}");
+        let (code, output) = run_in(&suite, &source, &["--cacert", "ca.pem"]);
+        assert_eq!(code, 0, "{output}");
+        let (code, output) = run_in(&suite, &source, &[]);
+        assert_eq!(code, 1, "{output}");
+        assert!(output.contains("TLS handshake failed"), "{output}");
+        let port = tls_server(true);
+        let source = format!(
+            r#"test "client certificate" {{
+  GET "https://localhost:{port}/"
+  expect body == "ritc-client"
+}}
+"#
+        );
+        let flags = [
+            "--cacert",
+            "ca.pem",
+            "--cert",
+            "client.pem",
+            "--key",
+            "client.key",
+        ];
+        let (code, output) = run_in(&suite, &source, &flags);
+        assert_eq!(code, 0, "{output}");
+        // Without `--cert`/`--key`, the server ends the handshake.
+        let (code, output) = run_in(&suite, &source, &flags[..2]);
+        assert_eq!(code, 1, "{output}");
+        assert!(output.contains("t.rit:2"), "{output}");
     }
 
     #[test]

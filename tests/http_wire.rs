@@ -433,6 +433,28 @@ test "no charset" {
 
 // ---------------------------------------------------------------- limit rate
 
+/// `limit rate` slows the read down: N bytes at R bytes a second take at least
+/// N/R (here with a fifth off, as a margin). A lower bound only: a loaded
+/// machine makes the read slower, never faster, so it cannot fail this; a step
+/// whose rate were dropped on the way to the client would.
+#[test]
+fn limit_rate_takes_at_least_the_time_the_rate_allows() {
+    const COUNT: usize = 30_000;
+    const RATE: usize = 20_000;
+    let at_least = COUNT * 1000 / RATE * 8 / 10;
+    let source = format!(
+        r#"param base = "http://127.0.0.1:1"
+test "paced" {{
+  GET "{{{{base}}}}/pattern/{COUNT}" limit rate {RATE}
+  expect len(raw) == {COUNT}
+  expect duration >= {at_least}ms
+}}
+"#
+    );
+    let (code, output) = run(&source, &[]);
+    assert_eq!(code, 0, "{output}");
+}
+
 /// `limit rate` paces the reads of the body; what it must not do is change
 /// it. How long the read took is a benchmark's business, not a test's (the
 /// pacing itself is `due_after`, tested in the library).
