@@ -166,6 +166,7 @@ pub enum BuiltinId {
     Env,
     Uuid,
     Now,
+    AsSecret,
     TempDir,
     Base64,
     Hex,
@@ -363,6 +364,14 @@ pub const BUILTINS: &[Builtin] = &[
         returns: fixed!(Type::Int),
         summary: "the current Unix time in seconds",
         derives_secret: false,
+    },
+    Builtin {
+        id: BuiltinId::AsSecret,
+        name: "as_secret",
+        parameters: &[required("value", Accepts::Any)],
+        returns: Returns::FirstArgument,
+        summary: "the value, from then on masked in every output like a `secret` (a token a step returned)",
+        derives_secret: true,
     },
     Builtin {
         id: BuiltinId::TempDir,

@@ -238,6 +238,10 @@ fn step_kinds_page_is_generated_from_the_schemas() {
 /// other fragment of the docs (the page is in docs/). A function without one fails.
 const FUNCTION_EXAMPLES: &[(&str, &str)] = &[
     (
+        "as_secret",
+        "let token = as_secret(\"tok-from-a-response\")\nexpect token starts with \"tok\"",
+    ),
+    (
         "len",
         "expect len(\"héllo\") == 5\nexpect len([1, 2, 3]) == 3",
     ),

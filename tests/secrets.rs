@@ -407,3 +407,26 @@ test "a field of a secret object" {
     assert!(all.contains("password was \"***\""), "{all}");
     assert!(all.contains("login.password was \"***\""), "{all}");
 }
+
+/// `as_secret` makes a value a step returned a secret (Hurl's `redact`): a
+/// failure that shows it shows `***`; the same file without it shows the value.
+#[test]
+fn a_value_made_secret_by_as_secret_is_masked() {
+    let source = r#"test "token" {
+  run "echo tok-7f3a9c-from-a-step"
+  let token = as_secret(trim(stdout))
+  expect token == "nothing"
+}
+"#;
+    let suite = Suite::new();
+    suite.file("main.rit", source);
+    let run = ritc_in(&suite, &["run", "main.rit", "--report", "json=report.json"]);
+    let report = std::fs::read_to_string(suite.dir.path().join("report.json")).unwrap();
+    let all = format!("{}{report}", text(&run));
+    assert_eq!(run.status.code(), Some(1), "{all}");
+    assert!(!all.contains("7f3a9c"), "{all}");
+    assert!(all.contains("token was \"***\""), "{all}");
+    suite.file("main.rit", &source.replace("as_secret(trim(stdout))", "trim(stdout)"));
+    let run = ritc_in(&suite, &["run", "main.rit"]);
+    assert!(text(&run).contains("tok-7f3a9c-from-a-step"), "{}", text(&run));
+}

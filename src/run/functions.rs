@@ -125,6 +125,11 @@ fn call_function(
             }
         }
         BuiltinId::Uuid => Ok(Value::String(uuid::Uuid::new_v4().to_string())),
+        BuiltinId::AsSecret => {
+            let value = arguments.required("value")?;
+            value.register_as_secret(context.secrets);
+            Ok(value)
+        }
         BuiltinId::Now => {
             let seconds = SystemTime::now()
                 .duration_since(UNIX_EPOCH)

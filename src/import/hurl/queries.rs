@@ -14,9 +14,15 @@ impl Importer {
             return;
         };
         let mut guards = Vec::new();
+        // `redact` keeps the value out of Hurl's logs: a secret from then on.
+        let mut redacted = false;
         let translated = tokens(&query)
             .ok_or_else(|| "an unterminated string".to_string())
-            .and_then(|tokens| {
+            .and_then(|mut tokens| {
+                if tokens.last() == Some(&Token::Word("redact".to_string())) {
+                    tokens.pop();
+                    redacted = true;
+                }
                 let mut position = 0;
                 let (expression, kind) = self.query(&tokens, &mut position, &mut guards)?;
                 match tokens.get(position) {
@@ -30,6 +36,11 @@ impl Importer {
                 for guard in guards {
                     out.line(format!("expect {guard}"));
                 }
+                let expression = if redacted {
+                    format!("as_secret({expression})")
+                } else {
+                    expression
+                };
                 let variable = self.names.define(&name);
                 self.captures.push(variable.clone());
                 out.line(format!("let {variable} = {expression}"));
