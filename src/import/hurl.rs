@@ -3,9 +3,10 @@
 //! multipart and JSON or text bodies, `[Captures]` and `[Asserts]` (queries:
 //! jsonpath with wildcards and filters, xpath, regex, header, cookie and its
 //! attributes, digests, bytes…; filters; predicates: `queries`; strftime date
-//! formats: `dates`), and `{{variables}}`. A Hurl variable nothing captures becomes a
-//! `param`. What has no translation is kept as a `#` comment with its line and
-//! noted. Pure: no IO.
+//! formats: `dates`), and `{{variables}}` (`newUuid`, `newDate`, `getEnv`). A Hurl
+//! variable nothing captures becomes a `param`. What has no translation, or only
+//! one whose meaning differs, is kept as a `#` comment with its line and noted.
+//! Pure: no IO.
 
 mod dates;
 mod parse;
