@@ -917,7 +917,14 @@ fn defaults_are_completed_and_hovered_from_the_http_schema() {
     let folder = tempfile::tempdir().unwrap();
     let (mut client, uri) = open_document(folder.path(), "main.rit", DEFAULTS);
     let offered = complete(&mut client, &uri, (4, 2));
-    for clause in ["proxy", "headers", "timeout", "follow redirects", "limit rate", "user"] {
+    for clause in [
+        "proxy",
+        "headers",
+        "timeout",
+        "follow redirects",
+        "limit rate",
+        "user",
+    ] {
         assert!(
             offered.iter().any(|label| label == clause),
             "no `{clause}` in {offered:?}"

@@ -426,7 +426,14 @@ fn a_value_made_secret_by_as_secret_is_masked() {
     assert_eq!(run.status.code(), Some(1), "{all}");
     assert!(!all.contains("7f3a9c"), "{all}");
     assert!(all.contains("token was \"***\""), "{all}");
-    suite.file("main.rit", &source.replace("as_secret(trim(stdout))", "trim(stdout)"));
+    suite.file(
+        "main.rit",
+        &source.replace("as_secret(trim(stdout))", "trim(stdout)"),
+    );
     let run = ritc_in(&suite, &["run", "main.rit"]);
-    assert!(text(&run).contains("tok-7f3a9c-from-a-step"), "{}", text(&run));
+    assert!(
+        text(&run).contains("tok-7f3a9c-from-a-step"),
+        "{}",
+        text(&run)
+    );
 }

@@ -419,7 +419,9 @@ fn string_content(text: &str, names: &mut Names, block: bool) -> String {
                 rest = &after[end + 2..];
                 continue;
             }
-            names.unreadable_templates.push(format!("{{{{{}}}}}", &after[..end]));
+            names
+                .unreadable_templates
+                .push(format!("{{{{{}}}}}", &after[..end]));
         }
         if block && rest.starts_with("\"\"\"") {
             out.push_str("\\\"");

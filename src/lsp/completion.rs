@@ -429,7 +429,11 @@ fn defaults_items(out: &mut Completions) {
     let Some(schema) = steps::schema_for("http") else {
         return;
     };
-    clause_items_of(out, schema.default_clauses(), "clause of every `http` step (`defaults`)");
+    clause_items_of(
+        out,
+        schema.default_clauses(),
+        "clause of every `http` step (`defaults`)",
+    );
 }
 
 fn clause_items_of<'a>(

@@ -144,7 +144,9 @@ impl Importer {
             other => return Err(format!("the `{other}` query")),
         };
         while let Some(filter) = word(tokens.get(*position)) {
-            if kind == Kind::Version && (is_filter(&filter) || TRANSLATED_FILTERS.contains(&filter.as_str())) {
+            if kind == Kind::Version
+                && (is_filter(&filter) || TRANSLATED_FILTERS.contains(&filter.as_str()))
+            {
                 (expression, kind) = (HURL_VERSION.to_string(), Kind::Text);
             }
             let next = tokens.get(*position + 1);

@@ -540,7 +540,11 @@ impl Importer {
         clauses.extend(connection.clauses(follows));
         // Hurl asks for compression only with `compressed` (the file's
         // `defaults` ask for none, as Hurl does without it), and then for these.
-        if compressed && !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("accept-encoding")) {
+        if compressed
+            && !headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("accept-encoding"))
+        {
             headers.push(("Accept-Encoding".to_string(), quoted("gzip, deflate, br")));
         }
         if !cookies.is_empty() {
@@ -1119,19 +1123,35 @@ fn path_as_is_refused_by(
     clauses: &[String],
 ) -> Option<&'static str> {
     let connection_clause = |clause: &str| {
-        ["version ", "proxy ", "cacert ", "cert ", "key ", "limit rate "]
-            .iter()
-            .any(|prefix| clause.starts_with(prefix))
+        [
+            "version ",
+            "proxy ",
+            "cacert ",
+            "cert ",
+            "key ",
+            "limit rate ",
+        ]
+        .iter()
+        .any(|prefix| clause.starts_with(prefix))
     };
-    if url.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://")) {
+    if url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    {
         Some("HTTPS")
     } else if follows {
         Some("`location`")
-    } else if clauses.iter().any(|clause| clause.starts_with("multipart ")) {
+    } else if clauses
+        .iter()
+        .any(|clause| clause.starts_with("multipart "))
+    {
         Some("a multipart body")
     } else if !connection.resolve.is_empty()
         || !connection.connect_to.is_empty()
-        || connection.clauses.iter().any(|clause| connection_clause(clause))
+        || connection
+            .clauses
+            .iter()
+            .any(|clause| connection_clause(clause))
     {
         Some("`limit-rate` or a connection option")
     } else {
