@@ -102,6 +102,7 @@ rules! {
     comparison_needs_one_type: "test \"a\" {\n  run \"true\"\n  expect exit == \"0\"\n}\n";
     durations_do_not_mix_with_plain_numbers: "test \"a\" {\n  GET \"http://127.0.0.1:3000/health\"\n  expect duration < 200\n}\n";
     response_fields_need_a_step_first: "test \"a\" {\n  expect status == 200\n  GET \"http://127.0.0.1:3000/health\"\n}\n";
+    a_publish_yields_no_message_fields: "let bus = nats(\"nats://127.0.0.1:4222\")\ntest \"a\" {\n  nats publish bus \"orders.created\" body \"x\"\n  expect subject == \"orders.created\"\n  expect body == \"x\"\n  let sent = nats publish bus \"orders.created\" body \"y\"\n  expect sent.json.id == 1\n}\n";
     a_function_takes_its_arguments_count: "fn twice(n: int) -> int {\n  return n * 2\n}\ntest \"a\" {\n  run \"true\"\n  expect twice(1, 2) == 2\n}\n";
     a_function_takes_its_arguments_types: "fn twice(n: int) -> int {\n  return n * 2\n}\ntest \"a\" {\n  run \"true\"\n  expect twice(\"2\") == 4\n}\n";
     a_function_returns_its_declared_type: "fn token() -> string {\n  return 1\n}\ntest \"a\" {\n  run \"true\"\n  expect token() == \"x\"\n}\n";

@@ -594,25 +594,44 @@ test "t" {
     assert_eq!(exit, Some(0), "{output}");
 }
 
-/// A message's fields after a step that received none: `ritc check` lets them
-/// through (the kind's result record is one for all its operations), and the
-/// run fails at the expectation that reads one, saying which steps yield it.
+/// A message's fields after a step that received none: `ritc check` refuses
+/// them, naming the step and the steps that yield them.
 #[test]
-fn a_message_field_after_a_publish_fails_at_its_line_naming_the_steps_that_yield_it() {
-    let s = prefix();
+fn a_message_field_after_a_publish_is_refused_by_check_naming_the_steps_that_yield_it() {
     let body = r#"
 test "the body of a publish" {
   nats publish bus "{{s}}.x" body "x"
   expect subject == "{{s}}.x"
+  expect sequence > 0
   expect body == "x"
 }
+test "after silent" {
+  nats silent bus "{{s}}.y" within 100ms
+  expect received == 0
+  expect json.id == 1
+}
 "#;
-    let (code, output) = run(&s, body);
+    let (code, output) = run_in(&["check"], &prefix(), body, &[]);
     assert_eq!(code, Some(1), "{output}");
-    let expected = "this step yields no `body`: a `nats subscribe` or `nats request` does";
-    assert!(output.contains(expected), "{expected}\n---\n{output}");
-    let at = format!("nats.rit:{}", line_of(body, "expect body"));
-    assert!(output.contains(&at), "{at}\n---\n{output}");
+    for (words, needle) in [
+        (
+            "error[E0303]: the last step (`nats publish`) does not yield `body`",
+            "expect body",
+        ),
+        (
+            "error[E0303]: the last step (`nats silent`) does not yield `json`",
+            "expect json",
+        ),
+    ] {
+        assert!(output.contains(words), "{words}\n---\n{output}");
+        let at = format!("nats.rit:{}", line_of(body, needle));
+        assert!(output.contains(&at), "{at}\n---\n{output}");
+    }
+    assert!(
+        output.contains("`body` is a field of `nats request` and `nats subscribe` steps"),
+        "{output}"
+    );
+    assert!(output.contains("2 errors"), "{output}");
 }
 
 #[test]

@@ -155,6 +155,25 @@ mod tests {
         assert_eq!(names.len(), registry().len(), "two kinds share a name");
     }
 
+    /// The fields an operation says its steps yield are fields of its kind's
+    /// record (a name misspelt there would otherwise leave every field in scope).
+    #[test]
+    fn every_operation_yields_fields_of_its_record() {
+        for kind in registry() {
+            let schema = kind.schema();
+            for operation in schema.operations {
+                for field in operation.yields.unwrap_or_default() {
+                    assert!(
+                        schema.result.iter().any(|(name, _)| name == field),
+                        "`{} {}` yields `{field}`, which is no field of its record",
+                        kind.name(),
+                        operation.word
+                    );
+                }
+            }
+        }
+    }
+
     /// A kind's statement is found by its word, and no word is two kinds'.
     #[test]
     fn each_statement_word_belongs_to_one_kind() {

@@ -176,6 +176,10 @@ pub struct OperationSpec {
     pub shape: Shape,
     /// One line for the hover of the word.
     pub summary: &'static str,
+    /// The fields of the kind's `result` its steps yield, when not all of them
+    /// (a broker's `publish` receives no message, so it yields no `body`);
+    /// `None`: every one.
+    pub yields: Option<&'static [&'static str]>,
 }
 
 #[derive(Clone, Debug)]
@@ -225,6 +229,60 @@ impl StepSchema {
 
     pub fn field_names(&self) -> Vec<&'static str> {
         self.result.iter().map(|(name, _)| *name).collect()
+    }
+
+    /// The fields a step with the operation `word` yields (none: written
+    /// without one): those its operation names, else every field of `result`.
+    /// An operation's list describes its own kind's record: a `load` of a
+    /// broker's steps takes the broker's operations with the load's record,
+    /// which the list does not name, and keeps all of it (each kind's lists are
+    /// held to its record by `every_operation_yields_fields_of_its_record`).
+    pub fn result_of(&self, word: Option<&str>) -> Vec<(&'static str, Type)> {
+        let describes_this_record = |yielded: &&[&str]| {
+            yielded
+                .iter()
+                .all(|name| self.result.iter().any(|(field, _)| field == name))
+        };
+        match word
+            .and_then(|word| self.operation(word))
+            .and_then(|operation| operation.yields)
+            .filter(describes_this_record)
+        {
+            Some(yielded) => self
+                .result
+                .iter()
+                .filter(|(name, _)| yielded.contains(name))
+                .cloned()
+                .collect(),
+            None => self.result.clone(),
+        }
+    }
+
+    /// The record a step with the operation `word` yields (`let m = …`).
+    pub fn result_type_of(&self, word: Option<&str>) -> Type {
+        Type::Record(
+            self.result_of(word)
+                .into_iter()
+                .map(|(name, ty)| (name.to_string(), ty))
+                .collect(),
+        )
+    }
+
+    /// The operations whose steps yield `field`, for a message that says which do
+    /// (none when no step of the kind does).
+    pub fn operations_yielding(&self, field: &str) -> Vec<&'static str> {
+        if !self.result.iter().any(|(name, _)| *name == field) {
+            return Vec::new();
+        }
+        self.operations
+            .iter()
+            .filter(|operation| {
+                operation
+                    .yields
+                    .is_none_or(|yielded| yielded.contains(&field))
+            })
+            .map(|operation| operation.word)
+            .collect()
     }
 
     /// The operation called `word`.

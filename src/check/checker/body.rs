@@ -41,12 +41,13 @@ pub(super) enum InterpolationContext {
 }
 
 /// The step fields in scope at one point (scope depth, name, type, span), whose
-/// step they came from, and why there are none: saved around `if` branches and
-/// `check` blocks.
+/// step they came from (its kind and operation), and why there are none: saved
+/// around `if` branches and `check` blocks.
 pub(super) type FieldSnapshot = (
     Vec<(usize, String, Type, Span)>,
     Option<&'static str>,
     NoFieldsReason,
+    Option<&'static str>,
 );
 
 /// Why no step fields are in scope, for the wording of E0303.
@@ -96,6 +97,9 @@ pub(super) struct BodyChecker<'c, 'a> {
     pub(super) block_kinds: Vec<&'static str>,
     /// The backend whose fields are in scope.
     pub(super) fields_from: Option<&'static str>,
+    /// The operation of the step whose fields are in scope (`publish`), when
+    /// it has one.
+    pub(super) fields_operation: Option<&'static str>,
     pub(super) no_fields_reason: NoFieldsReason,
     /// Items after this index are not yet computed (for top-level initializers).
     pub(super) item_order: usize,
@@ -116,6 +120,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             in_test: false,
             block_kinds: Vec::new(),
             fields_from: None,
+            fields_operation: None,
             no_fields_reason: NoFieldsReason::NoStep,
             item_order,
             top_level_initializer: false,
@@ -179,15 +184,21 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             scope.retain(|local| local.kind != LocalKind::Field);
         }
         self.fields_from = None;
+        self.fields_operation = None;
         self.no_fields_reason = reason;
     }
 
-    pub(super) fn set_fields(&mut self, schema: &StepSchema, span: Span) {
+    /// The fields of a step of `schema` with the operation `operation` (those
+    /// it yields) are in scope.
+    pub(super) fn set_fields(&mut self, schema: &StepSchema, operation: Option<&str>, span: Span) {
         self.clear_fields(NoFieldsReason::NoStep);
-        for (name, ty) in &schema.result {
-            self.declare(name, ty.clone(), LocalKind::Field, span);
+        for (name, ty) in schema.result_of(operation) {
+            self.declare(name, ty, LocalKind::Field, span);
         }
         self.fields_from = Some(schema.name);
+        self.fields_operation = operation
+            .and_then(|word| schema.operation(word))
+            .map(|spec| spec.word);
     }
 
     pub(super) fn snapshot_fields(&self) -> FieldSnapshot {
@@ -197,7 +208,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 fields.push((depth, local.name.clone(), local.ty.clone(), local.span));
             }
         }
-        (fields, self.fields_from, self.no_fields_reason)
+        (
+            fields,
+            self.fields_from,
+            self.no_fields_reason,
+            self.fields_operation,
+        )
     }
 
     pub(super) fn restore_fields(&mut self, snapshot: &FieldSnapshot) {
@@ -214,6 +230,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             }
         }
         self.fields_from = snapshot.1;
+        self.fields_operation = snapshot.3;
     }
 
     pub(super) fn lookup_local(&mut self, name: &str) -> Option<&mut Local> {

@@ -62,9 +62,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         if let Some(kind) = kind {
             self.shape(step, kind, schema);
         }
+        let operation = step.operation.as_ref().map(|word| word.name.as_str());
         let Some(block) = &step.block else {
-            self.set_fields(schema, step.span);
-            return schema.result_type();
+            self.set_fields(schema, operation, step.span);
+            return schema.result_type_of(operation);
         };
         // The block's statements, its kind's own among them, see no step's
         // fields at first; a `ws` step yields none after its block (each
@@ -77,8 +78,8 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             self.clear_fields(NoFieldsReason::AfterWs);
             return Type::Unknown;
         }
-        self.set_fields(schema, step.span);
-        schema.result_type()
+        self.set_fields(schema, operation, step.span);
+        schema.result_type_of(operation)
     }
 
     /// A step whose word (`StepKind::Named`) begins no kind of the registry.
@@ -231,7 +232,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.clear_fields(NoFieldsReason::NoStep);
                 self.push_scope();
                 if let Some(http) = steps::schema_for("http") {
-                    self.set_fields(http, clause.span);
+                    self.set_fields(http, None, clause.span);
                 }
                 self.record_fields_from(clause.span.file, clause.span.start);
                 for condition in conditions {
@@ -261,7 +262,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.clear_fields(NoFieldsReason::NoStep);
                 self.push_scope();
                 if let Some(schema) = steps::schema_for(kind) {
-                    self.set_fields(schema, clause.span);
+                    self.set_fields(schema, None, clause.span);
                 }
                 self.record_fields_from(clause.span.file, clause.span.start);
                 self.condition(condition, &format!("`{name}`"));

@@ -244,14 +244,22 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         // A field of some step, but not of the last one.
         let fields = steps::all_result_fields();
         if let Some((_, owner)) = fields.iter().find(|(field, _)| *field == name.name) {
+            let mut help = format!(
+                "`{}` is a field of `{owner}` steps; keep a result with `let r = …` and read `r.{}`",
+                name.name, name.name
+            );
             let (message, label) = match self.fields_from {
                 Some(last) => {
-                    let yielded = steps::schema_for(last)
-                        .map(|schema| schema.field_names().join(", "))
-                        .unwrap_or_default();
+                    let (step, yielded, by) = self.yielded_by_last(last, &name.name);
+                    if let Some(by) = by {
+                        help = format!(
+                            "`{}` is a field of {by} steps: read it after one of them",
+                            name.name
+                        );
+                    }
                     (
-                        format!("the last step (`{last}`) does not yield `{}`", name.name),
-                        format!("`{last}` steps yield {yielded}"),
+                        format!("the last step (`{step}`) does not yield `{}`", name.name),
+                        format!("`{step}` steps yield {yielded}"),
                     )
                 }
                 None => {
@@ -269,10 +277,8 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 }
             };
             self.report(
-                Diagnostic::error(codes::FIELD_NOT_IN_SCOPE, message, name.span, label).with_help(format!(
-                    "`{}` is a field of `{owner}` steps; keep a result with `let r = …` and read `r.{}`",
-                    name.name, name.name
-                )),
+                Diagnostic::error(codes::FIELD_NOT_IN_SCOPE, message, name.span, label)
+                    .with_help(help),
             );
             return Type::Unknown;
         }
@@ -451,4 +457,31 @@ pub(super) fn mismatch_plain(
         span,
         format!("this is {}", found.with_article()),
     )
+}
+
+impl BodyChecker<'_, '_> {
+    /// What E0303 says of the last step, of kind `last`, which does not yield
+    /// `field`: the step as written (with its operation when that decides its
+    /// fields: `nats publish`), the fields it yields, and, when other operations
+    /// of its kind yield `field` (`nats subscribe`), those steps.
+    fn yielded_by_last(&self, last: &str, field: &str) -> (String, String, Option<String>) {
+        let Some(schema) = steps::schema_for(last) else {
+            return (last.to_string(), String::new(), None);
+        };
+        let yielded: Vec<&str> = schema
+            .result_of(self.fields_operation)
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        let Some(operation) = self.fields_operation else {
+            return (last.to_string(), yielded.join(", "), None);
+        };
+        let by: Vec<String> = schema
+            .operations_yielding(field)
+            .iter()
+            .map(|other| format!("`{last} {other}`"))
+            .collect();
+        let by = (!by.is_empty()).then(|| by.join(" and "));
+        (format!("{last} {operation}"), yielded.join(", "), by)
+    }
 }

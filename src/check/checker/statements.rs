@@ -136,7 +136,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     self.constant_limit("timeout", timeout);
                 }
                 if let Some(schema) = steps::schema_for("ws") {
-                    self.set_fields(schema, statement.span);
+                    self.set_fields(schema, None, statement.span);
                 }
                 if let Some(until) = until {
                     self.condition(until, "`until`");

@@ -40,31 +40,53 @@ const SENDS: Shape = Shape {
     block: Presence::Never,
 };
 
+/// What a step that yields no message (`publish`, a `silent` that passed) yields.
+const NO_MESSAGE: [&str; 4] = ["exchange", "routing_key", "received", "duration"];
+
+/// What a reply yields: a message that came through no queue of the step's.
+const REPLY: [&str; 10] = [
+    "exchange",
+    "routing_key",
+    "body",
+    "json",
+    "bytes",
+    "headers",
+    "properties",
+    "redelivered",
+    "received",
+    "duration",
+];
+
 static OPERATIONS: [OperationSpec; 5] = [
     OperationSpec {
         word: PUBLISH,
         shape: SENDS,
         summary: "sends one message to the exchange with the routing key; the broker confirms it (a nack, a missing exchange or, with `mandatory`, no queue fails the step)",
+        yields: Some(&NO_MESSAGE),
     },
     OperationSpec {
         word: REQUEST,
         shape: SENDS,
         summary: "sends one message with `reply_to` and a `correlation_id` and yields the first reply that carries it `within` the deadline (RPC)",
+        yields: Some(&REPLY),
     },
     OperationSpec {
         word: SUBSCRIBE,
         shape: LISTENS,
         summary: "binds a temporary queue to the exchange with the routing key, runs the block, then yields the first message that satisfies `until` `within` the deadline",
+        yields: None,
     },
     OperationSpec {
         word: SILENT,
         shape: LISTENS,
         summary: "binds a temporary queue to the exchange with the routing key, runs the block, then fails if a message that satisfies `until` arrives `within` the deadline",
+        yields: Some(&NO_MESSAGE),
     },
     OperationSpec {
         word: CONSUME,
         shape: LISTENS,
         summary: "consumes the queue of that name, which the broker has already, runs the block, then yields the first message that satisfies `until` `within` the deadline; the messages it reads are acknowledged one at a time, and one it never read stays on the queue",
+        yields: None,
     },
 ];
 

@@ -33,11 +33,13 @@ static OPERATIONS: [OperationSpec; 3] = [
         word: UPPER,
         shape: Shape::PLAIN,
         summary: "the text in capitals",
+        yields: None,
     },
     OperationSpec {
         word: LOWER,
         shape: Shape::PLAIN,
         summary: "the text in small letters",
+        yields: None,
     },
     OperationSpec {
         word: JOIN,
@@ -46,6 +48,7 @@ static OPERATIONS: [OperationSpec; 3] = [
             block: Presence::Required,
         },
         summary: "the text and what each `say` of its block says, joined by the string",
+        yields: None,
     },
 ];
 

@@ -30,6 +30,9 @@ const LISTENS: Shape = Shape {
     block: Presence::Optional,
 };
 
+/// What a step that yields no message (`publish`, a `silent` that passed) yields.
+const NO_MESSAGE: [&str; 3] = ["topic", "received", "duration"];
+
 static OPERATIONS: [OperationSpec; 3] = [
     OperationSpec {
         word: PUBLISH,
@@ -38,16 +41,19 @@ static OPERATIONS: [OperationSpec; 3] = [
             block: Presence::Never,
         },
         summary: "sends one message to the topic with its `qos` (acknowledged as that QoS asks) and `retain`",
+        yields: Some(&NO_MESSAGE),
     },
     OperationSpec {
         word: SUBSCRIBE,
         shape: LISTENS,
         summary: "subscribes to the topic filter, runs the block, then yields the first message that satisfies `until` `within` the deadline",
+        yields: None,
     },
     OperationSpec {
         word: SILENT,
         shape: LISTENS,
         summary: "subscribes to the topic filter, runs the block, then fails if a message that satisfies `until` arrives `within` the deadline",
+        yields: Some(&NO_MESSAGE),
     },
 ];
 

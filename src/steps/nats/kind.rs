@@ -31,6 +31,12 @@ const LISTENS: Shape = Shape {
     block: Presence::Optional,
 };
 
+/// What a received message yields (a JetStream ack's `stream` and `sequence`
+/// are `publish`'s).
+const MESSAGE: [&str; 7] = [
+    "subject", "body", "json", "bytes", "headers", "received", "duration",
+];
+
 static OPERATIONS: [OperationSpec; 4] = [
     OperationSpec {
         word: PUBLISH,
@@ -39,6 +45,7 @@ static OPERATIONS: [OperationSpec; 4] = [
             block: Presence::Never,
         },
         summary: "sends one message to the subject (with `jetstream`: stored, and acked by its stream)",
+        yields: Some(&["subject", "received", "duration", "stream", "sequence"]),
     },
     OperationSpec {
         word: REQUEST,
@@ -47,16 +54,19 @@ static OPERATIONS: [OperationSpec; 4] = [
             block: Presence::Never,
         },
         summary: "sends one message to the subject and yields the first reply `within` the deadline",
+        yields: Some(&MESSAGE),
     },
     OperationSpec {
         word: SUBSCRIBE,
         shape: LISTENS,
         summary: "subscribes to the subject, runs the block, then yields the first message that satisfies `until` `within` the deadline",
+        yields: Some(&MESSAGE),
     },
     OperationSpec {
         word: SILENT,
         shape: LISTENS,
         summary: "subscribes to the subject, runs the block, then fails if a message that satisfies `until` arrives `within` the deadline",
+        yields: Some(&["subject", "received", "duration"]),
     },
 ];
 
