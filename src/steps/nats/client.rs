@@ -100,6 +100,34 @@ impl Bus {
         }
     }
 
+    /// Waits until the server has processed everything this connection sent
+    /// before (a subscription is in place, or gone), within the step's timeout.
+    /// `flush` only writes to the socket, which the server reads when it reads
+    /// it; a request on a subject of no one's is answered ("no responders") by
+    /// the server once it has read the request, and so all that came before it.
+    pub async fn confirm(&self, what: &str) -> Result<(), StepError> {
+        let nobody = format!("_ritc.confirm.{}", uuid::Uuid::new_v4().simple());
+        let asked = self.client.request(nobody, bytes::Bytes::new());
+        match tokio::time::timeout(self.timeout, asked).await {
+            // The server answered: it read everything before the request.
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error))
+                if error.kind() == async_nats::client::RequestErrorKind::NoResponders =>
+            {
+                Ok(())
+            }
+            Ok(Err(error)) => Err(self.lost(what, &error.to_string())),
+            Err(_) => Err(StepError::new(
+                StepErrorKind::Timeout,
+                format!(
+                    "NATS at {} did not confirm {what} within {}",
+                    self.shown,
+                    crate::units::literal_duration(self.timeout)
+                ),
+            )),
+        }
+    }
+
     /// The connection broke while the step used it.
     pub fn lost(&self, what: &str, why: &str) -> StepError {
         StepError::new(

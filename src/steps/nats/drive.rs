@@ -1,8 +1,9 @@
 //! Running a `nats` step: connect, then publish, request, or subscribe around
 //! the block and wait for the message (`subscribe`) or for none (`silent`).
-//! The subscription is in place on the server (flushed) before the block runs,
-//! so a fast service cannot publish before anyone listens; it is removed (and
-//! the server has read that) before the step ends, whatever the outcome.
+//! The subscription is in place on the server (confirmed by a round trip:
+//! `Bus::confirm`) before the block runs, so a fast service cannot publish
+//! before anyone listens; it is removed (and the server has read that) before
+//! the step ends, whatever the outcome.
 
 use super::client::Bus;
 use super::config::{NatsConfig, UNTIL};
@@ -225,7 +226,10 @@ async fn listen(
             return Err(failed(context, error));
         }
     };
-    if let Err(error) = bus.flush(&format!("the subscription to `{subject}`")).await {
+    if let Err(error) = bus
+        .confirm(&format!("the subscription to `{subject}`"))
+        .await
+    {
         return Err(failed(context, error));
     }
     let condition = context.condition(UNTIL);
@@ -263,5 +267,5 @@ async fn listen(
 /// step after it sees no subscriber); an error here changes no verdict.
 async fn close(bus: &Bus, subscriber: &mut async_nats::Subscriber) {
     let _ = subscriber.unsubscribe().await;
-    let _ = tokio::time::timeout(bus.timeout, bus.client.flush()).await;
+    let _ = bus.confirm("the end of the subscription").await;
 }
