@@ -439,6 +439,89 @@ test "each kind" {{
     }
 }
 
+/// `-v` shows what a broker step published (where, its headers or QoS, its
+/// body) and the message a subscription received, for each broker; the password
+/// of a connection's URL and a secret sent in a message read `***`, and a run
+/// without `-v` shows none of it.
+#[test]
+fn verbose_output_shows_each_brokers_published_and_received_message_without_secrets() {
+    let p = format!("ritc-v-{}", uuid::Uuid::new_v4().simple());
+    let suite = Suite::new();
+    suite.file(
+        "brokers.rit",
+        &format!(
+            r#"secret token = "tok-not-for-output-7"
+let bus = nats("nats://ritc:nats-url-pw-1@127.0.0.1:4222")
+let broker = mqtt("mqtt://ritc:mqtt-url-pw-2@127.0.0.1:1883")
+let mq = amqp("amqp://guest:guest@127.0.0.1:5672/%2f")
+test "nats" {{
+  nats subscribe bus "{p}.orders.*" within 5s {{
+    nats publish bus "{p}.orders.created" json {{ id: 7 }} headers {{ "x-token": token }}
+  }}
+  expect json.id == 7
+}}
+test "mqtt" {{
+  mqtt subscribe broker "{p}/orders/+" qos 1 within 5s {{
+    mqtt publish broker "{p}/orders/created" body "order {{{{token}}}}" qos 1
+  }}
+  expect received == 1
+}}
+test "amqp" {{
+  amqp subscribe mq "{p}.order.*" exchange "amq.topic" within 5s {{
+    amqp publish mq "{p}.order.created" exchange "amq.topic" json {{ id: 9 }} properties {{ message_id: "m-9" }} persistent
+  }}
+  expect json.id == 9
+}}
+"#
+        ),
+    );
+    let exchanges = [
+        format!(
+            "nats publish nats://ritc:***@127.0.0.1:4222 {p}.orders.created\n    > header x-token: ***\n    >\n    {{\"id\":7}}"
+        ),
+        format!(
+            "nats subscribe nats://ritc:***@127.0.0.1:4222 {p}.orders.*\n    < subject: {p}.orders.created\n    < received: 1\n    < headers: {{\"x-token\":\"***\"}}\n    <\n    {{\"id\":7}}"
+        ),
+        format!(
+            "mqtt publish mqtt://ritc:***@127.0.0.1:1883 {p}/orders/created\n    > qos: 1\n    >\n    order ***"
+        ),
+        format!(
+            "mqtt subscribe mqtt://ritc:***@127.0.0.1:1883 {p}/orders/+\n    < topic: {p}/orders/created\n    < received: 1\n    < qos: 1\n    < retain: false\n    < dup: false\n    <\n    order ***"
+        ),
+        format!(
+            "amqp publish amqp://guest:***@127.0.0.1:5672/%2f {p}.order.created\n    > exchange: amq.topic\n    > property message_id: m-9\n    > persistent: true\n    >\n    {{\"id\":9}}"
+        ),
+        format!(
+            "amqp subscribe amqp://guest:***@127.0.0.1:5672/%2f {p}.order.*\n    < exchange: amq.topic\n    < routing_key: {p}.order.created\n    < received: 1"
+        ),
+        "< properties: {\"content_type\":\"application/json\",\"message_id\":\"m-9\",\"delivery_mode\":2}".to_string(),
+    ];
+    let verbose = suite.run(&["brokers.rit", "-v"]);
+    let all = text(&verbose);
+    assert_eq!(verbose.status.code(), Some(0), "{all}");
+    for exchange in &exchanges {
+        assert!(
+            all.contains(exchange.as_str()),
+            "-v lacks {exchange:?}:\n{all}"
+        );
+    }
+    for hidden in [
+        "nats-url-pw-1",
+        "mqtt-url-pw-2",
+        "guest:guest",
+        "tok-not-for-output-7",
+    ] {
+        assert!(!all.contains(hidden), "-v shows {hidden:?}:\n{all}");
+    }
+    let quiet = suite.run(&["brokers.rit"]);
+    let all = text(&quiet);
+    assert_eq!(quiet.status.code(), Some(0), "{all}");
+    assert!(
+        !all.contains("< received: 1"),
+        "no -v, yet an exchange:\n{all}"
+    );
+}
+
 #[test]
 fn no_process_outlives_an_interrupted_run() {
     for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {

@@ -59,6 +59,9 @@ pub struct StepSettings {
     pub default_timeout: Duration,
     pub base_dir: PathBuf,
     pub max_body: usize,
+    /// The run shows exchanges (`-v`): only then does a kind describe what its
+    /// step sent and received (`StepContext::exchange`).
+    pub verbose: bool,
     pub secrets: Masker,
     pub environment: Arc<HashMap<String, String>>,
 }
@@ -128,6 +131,10 @@ pub trait StepContext: Send {
     /// has no such clause. Its names are evaluated with the candidate's fields and
     /// the names visible at the step; `Err` carries the condition's source text.
     fn condition(&self, name: &'static str) -> Option<FieldsCheck>;
+    /// Shows what the step sent and received (`-v`, as an HTTP step's request and
+    /// response): the interpreter masks every secret again and sends it only when
+    /// the run is verbose.
+    fn exchange(&mut self, text: String);
     /// Shows the step's progress while it runs (the terminal's live line).
     fn progress(&self) -> ProgressLine;
     /// Keeps the step's whole result for the test's report (`loads`) and for the

@@ -26,6 +26,8 @@ pub struct Opened<C> {
     /// The string after the target as text: a subject, a topic, a routing key.
     pub address: String,
     pub config: C,
+    /// The step as announced (`nats publish nats://… orders.created`), for `-v`.
+    pub title: String,
     /// When the step began, for its `duration`.
     pub started: Instant,
 }
@@ -47,12 +49,14 @@ pub async fn open<C>(
         Value::Connection(connection) => hide_password(&connection.url),
         other => to_text(other).unwrap_or_default(),
     };
-    context.step_started(format!("{kind} {operation} {url} {address}"));
+    let title = format!("{kind} {operation} {url} {address}");
+    context.step_started(title.clone());
     Ok(Opened {
         operation,
         target,
         address,
         config,
+        title,
         started: Instant::now(),
     })
 }

@@ -23,6 +23,7 @@ mod json_body;
 mod kind;
 pub mod limits;
 pub mod load;
+pub mod message_exchange;
 pub mod message_load;
 pub mod messages;
 pub mod mqtt;
@@ -32,6 +33,7 @@ pub mod redis;
 mod registry;
 pub mod run;
 pub mod schema;
+pub mod shown_body;
 pub mod sql;
 pub mod ws;
 

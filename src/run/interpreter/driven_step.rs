@@ -54,6 +54,7 @@ impl StepContext for DrivenStep<'_> {
             default_timeout: shared.settings.default_timeout,
             base_dir: self.test.module_dir().to_path_buf(),
             max_body: shared.settings.max_body,
+            verbose: shared.settings.verbose,
             secrets: shared.secrets.clone(),
             environment: Arc::clone(&shared.settings.env),
         }
@@ -207,6 +208,17 @@ impl StepContext for DrivenStep<'_> {
     fn condition(&self, name: &'static str) -> Option<FieldsCheck> {
         let expr = self.part_expr(StepPart::Option(name))?;
         Some(self.test.check_function(std::slice::from_ref(expr)))
+    }
+
+    fn exchange(&mut self, text: String) {
+        let shared = &self.test.shared;
+        if shared.settings.verbose {
+            let _ = shared.events.send(Event::Exchange {
+                suite: self.test.suite.clone(),
+                test: self.test.test.clone(),
+                text: shared.secrets.mask(&text),
+            });
+        }
     }
 
     fn progress(&self) -> ProgressLine {

@@ -13,6 +13,7 @@ use super::message::{self, exchange_name};
 use super::table::table_of;
 use crate::steps::context::{Halt, StepContext};
 use crate::steps::exec::{Cause, StepError, StepErrorKind};
+use crate::steps::message_exchange;
 use crate::steps::messages::{
     Fields, Listening, Opened, block_halted, failed, finished, listened, open, verdict, wait,
 };
@@ -37,6 +38,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
         target,
         address: key,
         config,
+        title,
         started,
     } = open(context, NAME, AmqpConfig::from_clauses).await?;
     let timeout = config.timeout.unwrap_or(context.settings().default_timeout);
@@ -47,9 +49,10 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     let outcome = match operation {
         PUBLISH => publish(&broker, &key, &config, started).await,
         REQUEST => request(&broker, &key, &config, started).await,
-        _ => return listen(context, broker, &key, &config, operation, started).await,
+        _ => return listen(context, broker, &key, &config, operation, (&title, started)).await,
     };
     broker.close().await;
+    message_exchange::show(context, &title, Some(&message::sent(&config)), &outcome);
     finished(context, outcome)
 }
 
@@ -362,7 +365,7 @@ async fn listen(
     key: &str,
     config: &AmqpConfig,
     operation: &str,
-    started: Instant,
+    (title, started): (&str, Instant),
 ) -> Result<Value, Halt> {
     let exchange = config.exchange.clone().unwrap_or_default();
     let opened = if operation == CONSUME {
@@ -422,5 +425,6 @@ async fn listen(
     let outcome = verdict(silent, waited, &listening, fields, |received| {
         message::without_message(&exchange, key, received, started.elapsed())
     });
+    message_exchange::show(context, title, None, &outcome);
     listened(context, outcome)
 }

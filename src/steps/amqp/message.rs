@@ -1,7 +1,9 @@
 //! What an `amqp` step yields (its result record) and how a message is named in
 //! a failure: its exchange, routing key and the start of its body.
 
+use super::config::{AmqpConfig, Property};
 use super::table::json_of_table;
+use crate::steps::message_exchange::Sent;
 use crate::steps::messages::{Fields, body_fields, not_yielded, preview};
 use crate::value::Value;
 use lapin::BasicProperties;
@@ -137,6 +139,39 @@ fn properties(properties: &BasicProperties) -> Json {
         map.insert("timestamp".to_string(), Json::from(*timestamp));
     }
     Json::Object(map)
+}
+
+/// What a `publish` or `request` sent, for `-v`: its exchange, headers,
+/// properties, delivery mode, and its body.
+pub fn sent(config: &AmqpConfig) -> Sent<'_> {
+    let exchange = exchange_name(config.exchange.as_deref().unwrap_or_default());
+    let mut lines = vec![("exchange".to_string(), exchange.to_string())];
+    for (name, value) in &config.headers {
+        let value = match value {
+            Json::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        lines.push((format!("header {name}"), value));
+    }
+    for (name, value) in &config.properties {
+        let value = match value {
+            Property::Text(text) => text.clone(),
+            Property::Priority(level) => level.to_string(),
+        };
+        lines.push((format!("property {name}"), value));
+    }
+    for (flag, set) in [
+        ("persistent", config.persistent),
+        ("mandatory", config.mandatory),
+    ] {
+        if set {
+            lines.push((flag.to_string(), "true".to_string()));
+        }
+    }
+    Sent {
+        lines,
+        body: &config.payload,
+    }
 }
 
 /// A message as a failure names it: ``on `orders`/`order.created`: {"id":7}``.

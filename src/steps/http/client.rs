@@ -26,6 +26,7 @@ use reqwest::{Method, Url, redirect};
 use super::transport::Transport;
 use crate::failure::Cause;
 use crate::mask::Masker;
+use crate::steps::shown_body::{describe_bytes, push_body};
 use crate::value::FilePart;
 
 /// The `user-agent` sent unless the script gives its own.
@@ -33,9 +34,6 @@ pub const USER_AGENT: &str = concat!("ritc/", env!("CARGO_PKG_VERSION"));
 
 /// How many redirects `follow redirects` follows before it gives up.
 pub const MAX_REDIRECTS: usize = 10;
-
-/// Bodies longer than this are cut in `-v` output.
-const DESCRIBED_BODY_LIMIT: usize = 8 * 1024;
 
 /// One HTTP request as the interpreter has evaluated it.
 #[derive(Clone, Debug, PartialEq)]
@@ -920,7 +918,7 @@ pub fn load_client(
 /// Renders a request and its response for `-v`, in the style of `curl -v`: `>` lines
 /// for what was sent, `<` lines for what came back, each body after a bare `>` or `<`
 /// line. Every spelling of each secret reads `***` (`crate::mask`). Bodies longer
-/// than 8 KiB are cut after masking, so that a cut never leaves half a secret.
+/// than 8 KiB are cut after masking (`steps::shown_body`).
 pub fn describe_exchange(
     request: &HttpRequest,
     response: Option<&HttpResponse>,
@@ -980,30 +978,6 @@ pub fn describe_exchange(
     described
 }
 
-/// Appends a body after a bare `marker` line, masked and then cut to the limit, so
-/// that a cut never leaves the first half of a secret in view.
-fn push_body(described: &mut String, marker: &str, body: &str, mask: &Masker) {
-    if body.is_empty() {
-        return;
-    }
-    let masked = mask.mask(body);
-    described.push_str(marker);
-    described.push('\n');
-    if masked.len() > DESCRIBED_BODY_LIMIT {
-        let mut cut = DESCRIBED_BODY_LIMIT;
-        while !masked.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        described.push_str(masked.get(..cut).unwrap_or_default());
-        let _ = writeln!(described, "\n[… {} more bytes]", masked.len() - cut);
-    } else {
-        described.push_str(&masked);
-        if !masked.ends_with('\n') {
-            described.push('\n');
-        }
-    }
-}
-
 fn describe_request_body(body: &RequestBody) -> String {
     match body {
         RequestBody::None => String::new(),
@@ -1035,13 +1009,6 @@ fn describe_request_body(body: &RequestBody) -> String {
             }
             text
         }
-    }
-}
-
-fn describe_bytes(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(_) => format!("[{} bytes of binary data]", bytes.len()),
     }
 }
 

@@ -10,6 +10,7 @@ use super::kind::{NAME, PUBLISH, SILENT};
 use super::message;
 use crate::steps::context::{Halt, StepContext};
 use crate::steps::exec::{FieldValue, StepError, StepErrorKind};
+use crate::steps::message_exchange;
 use crate::steps::messages::{
     Listening, Opened, block_halted, failed, finished, listened, open, verdict, wait,
 };
@@ -24,6 +25,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
         target,
         address: topic,
         config,
+        title,
         started,
     } = open(context, NAME, MqttConfig::from_clauses).await?;
     let timeout = config.timeout.unwrap_or(context.settings().default_timeout);
@@ -38,11 +40,12 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
             &topic,
             &config,
             operation == SILENT,
-            started,
+            (&title, started),
         )
         .await;
     }
     let outcome = publish(broker, &topic, &config, started).await;
+    message_exchange::show(context, &title, Some(&message::sent(&config)), &outcome);
     finished(context, outcome)
 }
 
@@ -101,7 +104,7 @@ async fn listen(
     topic: &str,
     config: &MqttConfig,
     silent: bool,
-    started: Instant,
+    (title, started): (&str, Instant),
 ) -> Result<Value, Halt> {
     let subscribed = match broker.client.subscribe(topic, qos(config.qos)).await {
         Ok(()) => {
@@ -175,5 +178,6 @@ async fn listen(
         |message, received| message::fields(message, received, started.elapsed()),
         |received| message::without_message(topic, received, started.elapsed()),
     );
+    message_exchange::show(context, title, None, &outcome);
     listened(context, outcome)
 }

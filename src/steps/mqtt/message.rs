@@ -1,7 +1,9 @@
 //! What an `mqtt` step yields (its result record) and how a message is named in
 //! a failure: its topic and the start of its body.
 
+use super::config::MqttConfig;
 use crate::steps::exec::FieldValue;
+use crate::steps::message_exchange::Sent;
 use crate::steps::messages::{body_fields, not_yielded, preview};
 use crate::value::Value;
 use std::time::Duration;
@@ -46,6 +48,18 @@ fn common(topic: &str, received: usize, duration: Duration) -> Vec<(String, Fiel
         ),
         ("duration".to_string(), Ok(Value::Duration(duration))),
     ]
+}
+
+/// What a `publish` sent, for `-v`: its QoS, whether retained, and its body.
+pub fn sent(config: &MqttConfig) -> Sent<'_> {
+    let mut lines = vec![("qos".to_string(), config.qos.to_string())];
+    if config.retain {
+        lines.push(("retain".to_string(), "true".to_string()));
+    }
+    Sent {
+        lines,
+        body: &config.payload,
+    }
 }
 
 /// A message as a failure names it: `on `orders/7`: {"id":7}`.

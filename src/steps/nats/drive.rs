@@ -11,6 +11,7 @@ use super::kind::{NAME, PUBLISH, REQUEST, SILENT};
 use super::message;
 use crate::steps::context::{Halt, StepContext};
 use crate::steps::exec::{Cause, FieldValue, StepError, StepErrorKind};
+use crate::steps::message_exchange;
 use crate::steps::messages::{
     Listening, Opened, block_halted, failed, finished, listened, open, verdict, wait,
 };
@@ -24,6 +25,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
         target,
         address: subject,
         config,
+        title,
         started,
     } = open(context, NAME, NatsConfig::from_clauses).await?;
     let timeout = config.timeout.unwrap_or(context.settings().default_timeout);
@@ -41,11 +43,12 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
                 &subject,
                 &config,
                 operation == SILENT,
-                started,
+                (&title, started),
             )
             .await;
         }
     };
+    message_exchange::show(context, &title, Some(&message::sent(&config)), &outcome);
     finished(context, outcome)
 }
 
@@ -217,7 +220,7 @@ async fn listen(
     subject: &str,
     config: &NatsConfig,
     silent: bool,
-    started: Instant,
+    (title, started): (&str, Instant),
 ) -> Result<Value, Halt> {
     let mut subscriber = match bus.client.subscribe(subject.to_string()).await {
         Ok(subscriber) => subscriber,
@@ -260,6 +263,7 @@ async fn listen(
         |message, received| message::fields(message, received, started.elapsed()),
         |received| message::without_message(subject, received, started.elapsed(), None),
     );
+    message_exchange::show(context, title, None, &outcome);
     listened(context, outcome)
 }
 

@@ -1,7 +1,9 @@
 //! What a `nats` step yields (its result record) and how a message is named in
 //! a failure: its subject and the start of its body.
 
+use super::config::NatsConfig;
 use crate::steps::exec::FieldValue;
+use crate::steps::message_exchange::Sent;
 use crate::steps::messages::{body_fields, not_yielded, preview};
 use crate::value::Value;
 use std::time::Duration;
@@ -87,6 +89,23 @@ fn common(subject: &str, received: usize, duration: Duration) -> Vec<(String, Fi
         ),
         ("duration".to_string(), Ok(Value::Duration(duration))),
     ]
+}
+
+/// What a `publish` or `request` sent, for `-v`: its headers, whether through
+/// JetStream, and its body.
+pub fn sent(config: &NatsConfig) -> Sent<'_> {
+    let mut lines: Vec<(String, String)> = config
+        .headers
+        .iter()
+        .map(|(name, value)| (format!("header {name}"), value.clone()))
+        .collect();
+    if config.jetstream {
+        lines.push(("jetstream".to_string(), "true".to_string()));
+    }
+    Sent {
+        lines,
+        body: &config.payload,
+    }
 }
 
 /// A message as a failure names it: `on `orders.7`: {"id":7}`.
