@@ -57,6 +57,9 @@ fn run_messaging_example(params: &[String]) -> std::process::Output {
         "nats_api_port",
         "mqtt_api_port",
         "amqp_api_port",
+        "nats_inventory_port",
+        "mqtt_inventory_port",
+        "amqp_inventory_port",
     ];
     for name in ports {
         command
@@ -76,7 +79,8 @@ fn run_messaging_example(params: &[String]) -> std::process::Output {
 }
 
 /// The seed's pattern through each of the machine's brokers (RabbitMQ, Mosquitto,
-/// NATS): an order placed over HTTP arrives as `order.created`.
+/// NATS): an order placed over HTTP arrives as `order.created`, and the inventory
+/// that hears the broker records it.
 #[test]
 fn the_messaging_example_runs_green_through_each_broker() {
     let output = run_messaging_example(&[]);

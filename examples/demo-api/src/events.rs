@@ -1,5 +1,6 @@
 //! Order events for the services that listen: `order.created`, published to the
-//! broker that `EVENTS_URL` names — `amqp://` (RabbitMQ: the `amq.topic` exchange,
+//! broker that `EVENTS_URL` names (the inventory's side, which hears them, is
+//! `order_events.rs`) — `amqp://` (RabbitMQ: the `amq.topic` exchange,
 //! routing key `order.created`, persistent, confirmed), `nats://` (subject
 //! `order.created`, flushed) or `mqtt://` (topic `order.created`, QoS 1, acked).
 //! Unset or empty: nothing is published, as before there were events. Each event
@@ -22,27 +23,33 @@ pub struct Publisher {
     url: Arc<str>,
 }
 
+/// The broker an `EVENTS_URL` names, by its scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Broker {
+pub enum Broker {
     Amqp,
     Nats,
     Mqtt,
 }
 
+impl Broker {
+    /// The broker of `url`; `Err` for a scheme no broker here has.
+    pub fn of(url: &str) -> Result<Broker, String> {
+        match url.split_once("://").map(|(scheme, _)| scheme) {
+            Some("amqp" | "amqps") => Ok(Broker::Amqp),
+            Some("nats" | "tls") => Ok(Broker::Nats),
+            Some("mqtt") => Ok(Broker::Mqtt),
+            _ => Err(format!(
+                "EVENTS_URL {} names no broker: write amqp://, nats:// or mqtt://",
+                shown(url)
+            )),
+        }
+    }
+}
+
 impl Publisher {
     /// The publisher `EVENTS_URL` names; `Err` for a scheme no broker here has.
     pub fn from_url(url: &str) -> Result<Publisher, String> {
-        let broker = match url.split_once("://").map(|(scheme, _)| scheme) {
-            Some("amqp" | "amqps") => Broker::Amqp,
-            Some("nats" | "tls") => Broker::Nats,
-            Some("mqtt") => Broker::Mqtt,
-            _ => {
-                return Err(format!(
-                    "EVENTS_URL {} names no broker: write amqp://, nats:// or mqtt://",
-                    shown(url)
-                ));
-            }
-        };
+        let broker = Broker::of(url)?;
         Ok(Publisher {
             broker,
             url: Arc::from(url),
@@ -64,22 +71,26 @@ impl Publisher {
             }
         })
         .await;
-        let hidden = |why: String| match reqwest::Url::parse(&self.url)
-            .ok()
-            .and_then(|url| url.password().map(str::to_string))
-        {
-            Some(password) if !password.is_empty() => why.replace(&password, "***"),
-            _ => why,
-        };
         match sent {
-            Ok(outcome) => outcome.map_err(hidden),
+            Ok(outcome) => outcome.map_err(|why| hide_password(&self.url, why)),
             Err(_) => Err(format!("no answer within {}s", PUBLISH_WITHIN.as_secs())),
         }
     }
 }
 
+/// `why` (an error a client gave about `url`) with the URL's password as `***`.
+pub fn hide_password(url: &str, why: String) -> String {
+    match reqwest::Url::parse(url)
+        .ok()
+        .and_then(|url| url.password().map(str::to_string))
+    {
+        Some(password) if !password.is_empty() => why.replace(&password, "***"),
+        _ => why,
+    }
+}
+
 /// `url` with the password of its user as `***`.
-fn shown(url: &str) -> String {
+pub fn shown(url: &str) -> String {
     match reqwest::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("***"));
@@ -137,11 +148,12 @@ async fn nats(url: &str, subject: &str, payload: Vec<u8>) -> Result<(), String> 
     client.flush().await.map_err(|error| error.to_string())
 }
 
-async fn mqtt(url: &str, topic: &str, payload: Vec<u8>) -> Result<(), String> {
-    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+/// The options of an MQTT connection to `url`, as the client `role` (each
+/// connection of a process needs an id of its own).
+pub fn mqtt_options(url: &str, role: &str) -> Result<rumqttc::MqttOptions, String> {
     let parsed = reqwest::Url::parse(url).map_err(|error| error.to_string())?;
-    let id = format!("rit-demo-{}", std::process::id());
-    let mut options = MqttOptions::new(
+    let id = format!("rit-demo-{role}-{}", std::process::id());
+    let mut options = rumqttc::MqttOptions::new(
         id,
         parsed.host_str().unwrap_or("127.0.0.1"),
         parsed.port().unwrap_or(1883),
@@ -149,7 +161,12 @@ async fn mqtt(url: &str, topic: &str, payload: Vec<u8>) -> Result<(), String> {
     if !parsed.username().is_empty() {
         options.set_credentials(parsed.username(), parsed.password().unwrap_or_default());
     }
-    let (client, mut events) = AsyncClient::new(options, 4);
+    Ok(options)
+}
+
+async fn mqtt(url: &str, topic: &str, payload: Vec<u8>) -> Result<(), String> {
+    use rumqttc::{AsyncClient, Event, Packet, QoS};
+    let (client, mut events) = AsyncClient::new(mqtt_options(url, "publisher")?, 4);
     client
         .publish(topic, QoS::AtLeastOnce, false, payload)
         .await

@@ -1,5 +1,8 @@
 //! The inventory service (`rit-demo inventory`): stock per product, in memory. Every
-//! product name is known and starts at 1000, so that tests need no setup.
+//! product name is known and starts at 1000, so that tests need no setup. With
+//! `EVENTS_URL` it also hears `order.created` (`order_events.rs`) and records
+//! each order by product, so a test can see that an order placed with the API
+//! reached the inventory through the broker (`GET /api/inventory/{product}/orders`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -51,31 +54,88 @@ impl Stock {
     }
 }
 
-/// The inventory service's routes.
-pub fn router() -> Router {
+/// The orders heard of through `order.created`, by product: each one's
+/// `{orderId, quantity}`, in the order they arrived.
+#[derive(Debug, Clone, Default)]
+pub struct HeardOrders {
+    by_product: Arc<Mutex<HashMap<String, Vec<Value>>>>,
+}
+
+impl HeardOrders {
+    /// Records the order an `order.created` payload describes: its product and
+    /// id, or why the payload describes no order.
+    pub fn record(&self, payload: &[u8]) -> Result<(String, i64), String> {
+        let event: Value = serde_json::from_slice(payload)
+            .map_err(|error| format!("the event is not JSON: {error}"))?;
+        let (Some(product), Some(order_id), Some(quantity)) = (
+            event["product"].as_str(),
+            event["orderId"].as_i64(),
+            event["quantity"].as_i64(),
+        ) else {
+            return Err(format!("the event is no order: {event}"));
+        };
+        self.lock()
+            .entry(product.to_string())
+            .or_default()
+            .push(json!({ "orderId": order_id, "quantity": quantity }));
+        Ok((product.to_string(), order_id))
+    }
+
+    fn of(&self, product: &str) -> Vec<Value> {
+        self.lock().get(product).cloned().unwrap_or_default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Vec<Value>>> {
+        // As for the stock: a list of orders stays consistent whatever panicked.
+        self.by_product
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// What the routes share: the stock, and the orders heard of.
+#[derive(Debug, Clone, Default)]
+struct Inventory {
+    stock: Stock,
+    heard: HeardOrders,
+}
+
+/// The inventory service's routes; `heard` fills as `order.created` events come.
+pub fn router(heard: HeardOrders) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/api/inventory/{product}", get(show))
         .route("/api/inventory/{product}/take", post(take))
-        .with_state(Stock::default())
+        .route("/api/inventory/{product}/orders", get(orders))
+        .with_state(Inventory {
+            stock: Stock::default(),
+            heard,
+        })
 }
 
 async fn health() -> Json<Value> {
     Json(json!({ "status": "healthy" }))
 }
 
-async fn show(State(stock): State<Stock>, Path(product): Path<String>) -> Json<Value> {
-    let available = stock.available(&product);
+async fn show(State(inventory): State<Inventory>, Path(product): Path<String>) -> Json<Value> {
+    let available = inventory.stock.available(&product);
     Json(json!({ "product": product, "available": available }))
 }
 
+/// The orders for `product` that `order.created` announced (none without
+/// `EVENTS_URL`).
+async fn orders(State(inventory): State<Inventory>, Path(product): Path<String>) -> Json<Value> {
+    let orders = inventory.heard.of(&product);
+    Json(json!({ "product": product, "orders": orders }))
+}
+
 async fn take(
-    State(stock): State<Stock>,
+    State(inventory): State<Inventory>,
     Path(product): Path<String>,
     body: Bytes,
 ) -> Result<Response, HttpError> {
     let quantity = JsonObject::parse(&body)?.required_positive_integer("quantity")?;
-    let answer = match stock.take(&product, quantity) {
+    let answer = match inventory.stock.take(&product, quantity) {
         Ok(available) => {
             Json(json!({ "product": product, "available": available })).into_response()
         }

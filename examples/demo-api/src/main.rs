@@ -8,10 +8,12 @@ mod events;
 mod http_error;
 mod inventory;
 mod json_body;
+mod order_events;
 mod request_log;
 mod server;
 mod twilio;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -37,7 +39,8 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:3001")]
         inventory_url: String,
     },
-    /// Run the in-memory inventory service.
+    /// Run the in-memory inventory service (reads EVENTS_URL from the
+    /// environment: the broker whose `order.created` events it records).
     Inventory {
         /// Port to listen on, on 127.0.0.1; 0 picks a free one.
         #[arg(long, default_value_t = 3001)]
@@ -57,7 +60,7 @@ async fn main() -> ExitCode {
             port,
             inventory_url,
         } => serve(port, inventory_url).await,
-        Command::Inventory { port } => server::run(port, inventory::router()).await,
+        Command::Inventory { port } => serve_inventory(port).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -66,6 +69,28 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn serve_inventory(port: u16) -> Result<(), String> {
+    let heard = inventory::HeardOrders::default();
+    // Where `order.created` comes from; unset or empty, nowhere. Subscribed
+    // before the service listens, so that ready means subscribed.
+    if let Ok(url) = std::env::var("EVENTS_URL")
+        && !url.is_empty()
+    {
+        let recorded = heard.clone();
+        order_events::consume(url, move |payload| {
+            let line = match recorded.record(payload) {
+                Ok((product, order_id)) => format!("heard order {order_id} of {product}"),
+                Err(why) => format!("ignored an {}: {why}", events::ORDER_CREATED),
+            };
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{line}");
+            let _ = stdout.flush();
+        })
+        .await?;
+    }
+    server::run(port, inventory::router(heard)).await
 }
 
 async fn serve(port: u16, inventory_url: String) -> Result<(), String> {

@@ -2,7 +2,9 @@
 //! real RabbitMQ, NATS and Mosquitto: each test listens first (a queue bound to
 //! `amq.topic`, a subscription), places an order, and reads the event back with
 //! the same client crate the demo publishes with. Without `EVENTS_URL` nothing is
-//! published.
+//! published. The inventory hears the event through each broker (its
+//! `EVENTS_URL`) and records the order, so the order placed with the API shows up
+//! in the inventory's answer; an inventory without `EVENTS_URL` records none.
 
 mod support;
 
@@ -13,7 +15,9 @@ use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions}
 use lapin::types::FieldTable;
 use lapin::{Connection, ConnectionProperties};
 use serde_json::{Value, json};
-use support::{client, start_api_publishing, start_inventory, unique};
+use support::{
+    Service, client, start_api_publishing, start_inventory, start_inventory_hearing, unique,
+};
 
 const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 const NATS_URL: &str = "nats://127.0.0.1:4222";
@@ -228,4 +232,129 @@ async fn an_order_is_published_to_mqtt() {
     .await;
     poller.abort();
     assert_eq!(event.expect("order.created within 5 s"), order);
+}
+
+/// The orders the inventory recorded for `product`, once there is one (waiting
+/// up to 10 s, asking every 50 ms): an empty list when none came.
+async fn orders_heard(inventory: &Service, product: &str) -> Value {
+    let url = format!("{}/api/inventory/{product}/orders", inventory.base());
+    let mut orders = json!([]);
+    for _ in 0..200 {
+        let answer: Value = client()
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        orders = answer["orders"].clone();
+        if orders.as_array().is_some_and(|orders| !orders.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    orders
+}
+
+/// The seed's pattern through the broker of `url`: an order placed with the API
+/// (publishing there) is recorded by the inventory (hearing there).
+async fn an_order_reaches_the_inventory_through(url: &str) {
+    let inventory = start_inventory_hearing(Some(url));
+    let api = start_api_publishing(None, &inventory.base(), None, Some(url));
+    let product = unique("heard-");
+    let placed: Value = client()
+        .post(api.base() + "/api/orders")
+        .json(&json!({ "product": product, "quantity": 3 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let orders = orders_heard(&inventory, &product).await;
+    assert_eq!(
+        orders,
+        json!([{ "orderId": placed["orderId"], "quantity": 3 }]),
+        "{:?}",
+        inventory.log()
+    );
+    let heard = format!("heard order {} of {product}", placed["orderId"]);
+    assert!(inventory.log().contains(&heard), "{:?}", inventory.log());
+}
+
+#[tokio::test]
+async fn an_order_reaches_the_inventory_through_rabbitmq() {
+    an_order_reaches_the_inventory_through(AMQP_URL).await;
+}
+
+#[tokio::test]
+async fn an_order_reaches_the_inventory_through_nats() {
+    an_order_reaches_the_inventory_through(NATS_URL).await;
+}
+
+#[tokio::test]
+async fn an_order_reaches_the_inventory_through_mqtt() {
+    an_order_reaches_the_inventory_through(MQTT_URL).await;
+}
+
+/// Two inventories, one hearing NATS and one without `EVENTS_URL`: once the
+/// first has recorded the order, the second has none (it consumes nothing).
+#[tokio::test]
+async fn an_inventory_without_events_url_records_no_order() {
+    let hearing = start_inventory_hearing(Some(NATS_URL));
+    let deaf = start_inventory_hearing(None);
+    let api = start_api_publishing(None, &deaf.base(), None, Some(NATS_URL));
+    let product = unique("unheard-");
+    let placed = client()
+        .post(api.base() + "/api/orders")
+        .json(&json!({ "product": product, "quantity": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(placed.status(), reqwest::StatusCode::CREATED);
+    let heard = orders_heard(&hearing, &product).await;
+    assert_eq!(heard.as_array().map(Vec::len), Some(1), "{heard}");
+    let url = format!("{}/api/inventory/{product}/orders", deaf.base());
+    let answer: Value = client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["orders"], json!([]));
+    assert!(
+        !deaf.log().iter().any(|line| line.contains("order.created")),
+        "{:?}",
+        deaf.log()
+    );
+}
+
+/// A broker that is down when the inventory starts: it still serves (with no
+/// orders) and its log says which broker, the URL's password hidden.
+#[tokio::test]
+async fn an_inventory_whose_broker_is_down_serves_and_says_so_without_the_password() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("nats://ritc:inventory-pw-5@127.0.0.1:{port}");
+    let inventory = start_inventory_hearing(Some(&url));
+    let answer: Value = client()
+        .get(format!("{}/api/inventory/any/orders", inventory.base()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["orders"], json!([]));
+    let said = format!("cannot subscribe to order.created at nats://ritc:***@127.0.0.1:{port}");
+    let log = inventory.log();
+    assert!(log.iter().any(|line| line.starts_with(&said)), "{log:?}");
+    assert!(
+        !log.iter().any(|line| line.contains("inventory-pw-5")),
+        "{log:?}"
+    );
 }

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use tempfile::TempDir;
@@ -19,11 +19,21 @@ pub struct Service {
     pub port: u16,
     /// The SQLite file's folder, removed with the service.
     _data: Option<TempDir>,
+    /// Every line the service wrote to stdout so far.
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Service {
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The lines the service wrote to stdout so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     pub fn pid(&self) -> u32 {
@@ -96,8 +106,19 @@ pub fn start_api_publishing(
 
 /// `rit-demo inventory` on a free port.
 pub fn start_inventory() -> Service {
+    start_inventory_hearing(None)
+}
+
+/// `rit-demo inventory` on a free port, recording the orders `order.created`
+/// announces on the broker of `events_url` (`EVENTS_URL`) when given.
+pub fn start_inventory_hearing(events_url: Option<&str>) -> Service {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rit-demo"));
-    command.args(["inventory", "--port", "0"]);
+    command
+        .args(["inventory", "--port", "0"])
+        .env_remove("EVENTS_URL");
+    if let Some(url) = events_url {
+        command.env("EVENTS_URL", url);
+    }
     start(command)
 }
 
@@ -116,10 +137,15 @@ fn start(mut command: Command) -> Service {
     let mut child = command.spawn().expect("rit-demo starts");
     let stdout = child.stdout.take().expect("piped stdout");
     let (sender, receiver) = mpsc::channel();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&log);
     std::thread::spawn(move || {
         let mut sender = Some(sender);
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
+            kept.lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(line.clone());
             if let Some(port) = line.strip_prefix("listening on 127.0.0.1:")
                 && let Some(sender) = sender.take()
             {
@@ -131,6 +157,7 @@ fn start(mut command: Command) -> Service {
         child,
         port: 0,
         _data: None,
+        log,
     };
     match receiver.recv_timeout(START_TIMEOUT) {
         Ok(Ok(port)) => {
