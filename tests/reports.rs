@@ -576,6 +576,137 @@ fn the_secret_appears_in_no_report_no_event_and_no_verbose_output() {
     );
 }
 
+/// Broker steps in every report: the JSON report lists a `subscribe … { … }`
+/// step after the steps of its block (the HTTP request, the publish), each
+/// finished inside it; a subscription whose deadline passed is the test's
+/// failure, in JSON and JUnit, with its message; and no report, event or `-v`
+/// line shows the password of a connection's URL.
+#[test]
+fn broker_steps_are_in_the_json_and_junit_reports_without_the_password() {
+    let p = format!("ritc-report-{}", uuid::Uuid::new_v4().simple());
+    let port = server();
+    let suite = Suite::new();
+    suite.file(
+        "brokers.rit",
+        &format!(
+            r#"suite "Brokers"
+let bus = nats("nats://ritc:report-nats-pw@127.0.0.1:4222")
+let broker = mqtt("mqtt://ritc:report-mqtt-pw@127.0.0.1:1883")
+let mq = amqp("amqp://guest:guest@127.0.0.1:5672/%2f")
+test "nats" {{
+  nats subscribe bus "{p}.orders.*" within 5s {{
+    GET "http://127.0.0.1:{port}/health"
+    nats publish bus "{p}.orders.created" json {{ id: 1 }}
+  }}
+  expect json.id == 1
+}}
+test "mqtt" {{
+  mqtt subscribe broker "{p}/orders/+" qos 1 within 5s {{
+    mqtt publish broker "{p}/orders/created" json {{ id: 2 }} qos 1
+  }}
+  expect json.id == 2
+}}
+test "amqp" {{
+  amqp subscribe mq "{p}.order.*" exchange "amq.topic" within 5s {{
+    amqp publish mq "{p}.order.created" exchange "amq.topic" json {{ id: 3 }}
+  }}
+  expect json.id == 3
+}}
+test "quiet" {{
+  mqtt subscribe broker "{p}/quiet" within 200ms
+}}
+"#
+        ),
+    );
+    let output = all_formats(&suite, "brokers.rit", &["--events", "jsonl", "-v"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let mut everything = vec![
+        ("events".to_string(), stdout(&output)),
+        ("stderr".to_string(), stderr(&output)),
+    ];
+    for name in [
+        "report.yaml",
+        "report.json",
+        "report.xml",
+        "report.tap",
+        "report.html",
+    ] {
+        everything.push((name.to_string(), suite.read(name)));
+    }
+    for (name, text) in &everything {
+        for password in ["report-nats-pw", "report-mqtt-pw", "guest:guest"] {
+            assert!(!text.contains(password), "{password} is in {name}:\n{text}");
+        }
+    }
+    let report: Json = serde_json::from_str(&suite.read("report.json")).unwrap();
+    let tests = report["tests"].as_array().unwrap();
+    let by_name = |name: &str| tests.iter().find(|test| test["name"] == name).unwrap();
+    let described = |name: &str| -> Vec<String> {
+        by_name(name)["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|step| step["description"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let nats = "nats://ritc:***@127.0.0.1:4222";
+    assert_eq!(
+        described("nats"),
+        [
+            format!("GET http://127.0.0.1:{port}/health"),
+            format!("nats publish {nats} {p}.orders.created"),
+            format!("nats subscribe {nats} {p}.orders.*"),
+        ]
+    );
+    let mqtt = "mqtt://ritc:***@127.0.0.1:1883";
+    assert_eq!(
+        described("mqtt"),
+        [
+            format!("mqtt publish {mqtt} {p}/orders/created"),
+            format!("mqtt subscribe {mqtt} {p}/orders/+"),
+        ]
+    );
+    let amqp = "amqp://guest:***@127.0.0.1:5672/%2f";
+    assert_eq!(
+        described("amqp"),
+        [
+            format!("amqp publish {amqp} {p}.order.created"),
+            format!("amqp subscribe {amqp} {p}.order.*"),
+        ]
+    );
+    // The subscription's own line: its block's steps are on the lines below it.
+    assert_eq!(by_name("nats")["steps"][2]["line"], 6);
+    assert_eq!(by_name("nats")["steps"][0]["line"], 7);
+    let said = format!("no message on `{p}/quiet` within 200ms (MQTT broker at {mqtt})");
+    let quiet = by_name("quiet");
+    assert_eq!(quiet["status"], "failed");
+    assert_eq!(quiet["failure"]["kind"], "timeout", "{quiet}");
+    assert_eq!(quiet["failure"]["message"], said.as_str(), "{quiet}");
+    assert_eq!(quiet["steps"][0]["error"], said.as_str(), "{quiet}");
+    for passed in ["nats", "mqtt", "amqp"] {
+        assert_eq!(by_name(passed)["status"], "passed", "{report}");
+    }
+    let xml = suite.read("report.xml");
+    let elements = well_formed(&xml).unwrap_or_else(|error| panic!("{error}\n{xml}"));
+    let count = |wanted: &str| elements.iter().filter(|(name, _)| name == wanted).count();
+    assert_eq!((count("testcase"), count("failure")), (4, 1), "{xml}");
+    let failure = elements
+        .iter()
+        .find(|(name, _)| name == "failure")
+        .map(|(_, attributes)| attributes)
+        .unwrap();
+    let message = failure
+        .iter()
+        .find(|(name, _)| name == "message")
+        .map(|(_, value)| value.clone())
+        .unwrap();
+    assert!(message.starts_with("brokers.rit:25: "), "{message}");
+    assert!(
+        message.contains(&format!("no message on `{p}/quiet`")),
+        "{message}"
+    );
+}
+
 #[test]
 fn events_are_json_lines_tagged_with_their_type() {
     let suite = Suite::new();

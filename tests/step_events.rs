@@ -318,3 +318,108 @@ fn an_interrupt_finishes_the_running_steps_as_interrupted() {
         }
     }
 }
+
+/// Broker steps are events like any other: a `subscribe … { … }` step starts,
+/// the steps of its block (an HTTP request, a publish) start and finish inside
+/// it, in order, and it finishes last; a subscription whose deadline passes
+/// finishes `timeout`, and its test's failure says why. No line shows the
+/// password of a connection's URL.
+#[test]
+fn broker_steps_nest_their_blocks_steps_and_hide_the_password() {
+    let demo = common::demo::DemoProcess::inventory();
+    let p = format!("ritc-ev-{}", uuid::Uuid::new_v4().simple());
+    let health = format!("http://127.0.0.1:{}/health", demo.port);
+    let suite = Suite::new();
+    suite.file(
+        "brokers.rit",
+        &format!(
+            r#"let bus = nats("nats://ritc:events-nats-pw@127.0.0.1:4222")
+let broker = mqtt("mqtt://ritc:events-mqtt-pw@127.0.0.1:1883")
+let mq = amqp("amqp://guest:guest@127.0.0.1:5672/%2f")
+test "nats" {{
+  nats subscribe bus "{p}.orders.*" within 5s {{
+    GET "{health}"
+    expect status == 200
+    nats publish bus "{p}.orders.created" json {{ id: 1 }}
+  }}
+}}
+test "mqtt" {{
+  mqtt subscribe broker "{p}/orders/+" qos 1 within 5s {{
+    GET "{health}"
+    mqtt publish broker "{p}/orders/created" json {{ id: 2 }} qos 1
+  }}
+}}
+test "amqp" {{
+  amqp subscribe mq "{p}.order.*" exchange "amq.topic" within 5s {{
+    GET "{health}"
+    amqp publish mq "{p}.order.created" exchange "amq.topic" json {{ id: 3 }}
+  }}
+}}
+test "quiet" {{
+  nats subscribe bus "{p}.quiet" within 200ms
+}}
+"#
+        ),
+    );
+    let output = suite.run(&["brokers.rit", "--events", "jsonl", "--jobs", "1"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    for password in ["events-nats-pw", "events-mqtt-pw", "guest:guest"] {
+        assert!(!all.contains(password), "{password} shown:\n{all}");
+    }
+    let events = events_of(&output);
+    assert_eq!(assert_whole(&events, true).len(), 4, "{all}");
+    let started = |test: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|event| field(event, "type") == "step_started" && field(event, "test") == test)
+            .map(|event| field(event, "description").to_string())
+            .collect()
+    };
+    let get = format!("GET {health}");
+    let nats = "nats://ritc:***@127.0.0.1:4222";
+    assert_eq!(
+        started("nats"),
+        [
+            format!("nats subscribe {nats} {p}.orders.*"),
+            get.clone(),
+            format!("nats publish {nats} {p}.orders.created"),
+        ]
+    );
+    assert_eq!(
+        steps_of(&events, "nats"),
+        [
+            format!("{get} ok"),
+            format!("nats publish {nats} {p}.orders.created ok"),
+            format!("nats subscribe {nats} {p}.orders.* ok"),
+        ]
+    );
+    let mqtt = "mqtt://ritc:***@127.0.0.1:1883";
+    assert_eq!(
+        steps_of(&events, "mqtt"),
+        [
+            format!("{get} ok"),
+            format!("mqtt publish {mqtt} {p}/orders/created ok"),
+            format!("mqtt subscribe {mqtt} {p}/orders/+ ok"),
+        ]
+    );
+    let amqp = "amqp://guest:***@127.0.0.1:5672/%2f";
+    assert_eq!(
+        steps_of(&events, "amqp"),
+        [
+            format!("{get} ok"),
+            format!("amqp publish {amqp} {p}.order.created ok"),
+            format!("amqp subscribe {amqp} {p}.order.* ok"),
+        ]
+    );
+    assert_eq!(
+        steps_of(&events, "quiet"),
+        [format!("nats subscribe {nats} {p}.quiet timeout")]
+    );
+    let quiet = events
+        .iter()
+        .find(|event| field(event, "type") == "test_finished" && field(event, "test") == "quiet")
+        .unwrap();
+    let said = format!("no message on `{p}.quiet` within 200ms (NATS at {nats})");
+    assert_eq!(quiet["failure"]["message"], said.as_str(), "{quiet}");
+}
