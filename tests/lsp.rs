@@ -1036,3 +1036,79 @@ fn nats_steps_are_described_and_their_fields_offered() {
     }
     shut_down(client);
 }
+
+/// `mqtt` and `amqp` are described and offered from their schemas as `nats` is:
+/// the hover of the kind's word lists its operations and clauses, the hover of a
+/// clause says what it does, completion on the step's line offers the kind's
+/// clauses (QoS and retain; exchange, properties and persistent), and after
+/// the step its message fields are offered.
+#[test]
+fn mqtt_and_amqp_steps_are_described_and_their_clauses_and_fields_offered() {
+    let text = "let broker = mqtt(\"mqtt://127.0.0.1:1883\")\nlet mq = amqp(\"amqp://127.0.0.1:5672/%2f\")\ntest \"mqtt\" {\n  mqtt publish broker \"orders/1\" body \"x\" qos 1 retain \n  \n}\ntest \"amqp\" {\n  amqp publish mq \"order.created\" exchange \"orders\" persistent \n  \n}\n";
+    let folder = tempfile::tempdir().unwrap();
+    let (mut client, uri) = open_document(folder.path(), "main.rit", text);
+    let hover_at = |client: &mut Client, needle: &str| -> String {
+        let (line, character) = find(text, needle, 0, 1);
+        let hover = client.request("textDocument/hover", at(&uri, line, character));
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mqtt = hover_at(&mut client, "mqtt publish");
+    assert!(
+        mqtt.contains("operations: `publish`, `subscribe`, `silent`"),
+        "{mqtt}"
+    );
+    assert!(
+        mqtt.contains("`qos`") && mqtt.contains("`retain`"),
+        "{mqtt}"
+    );
+    let qos = hover_at(&mut client, "qos 1");
+    assert!(qos.contains("**qos**"), "{qos}");
+    let amqp = hover_at(&mut client, "amqp publish");
+    assert!(
+        amqp.contains("operations: `publish`, `request`, `subscribe`, `silent`"),
+        "{amqp}"
+    );
+    for clause in ["`exchange`", "`properties`", "`persistent`"] {
+        assert!(amqp.contains(clause), "no {clause} in {amqp}");
+    }
+    let exchange = hover_at(&mut client, "exchange \"orders\"");
+    assert!(exchange.contains("**exchange**"), "{exchange}");
+    let (line, end) = find(text, "retain \n", 0, 7);
+    let offered = complete(&mut client, &uri, (line, end));
+    for clause in ["qos", "within", "until", "json"] {
+        assert!(
+            offered.iter().any(|label| label == clause),
+            "no `{clause}` after an mqtt step's clauses: {offered:?}"
+        );
+    }
+    let (line, end) = find(text, "persistent \n", 0, 11);
+    let offered = complete(&mut client, &uri, (line, end));
+    for clause in ["properties", "headers", "mandatory", "exchange"] {
+        assert!(
+            offered.iter().any(|label| label == clause),
+            "no `{clause}` after an amqp step's clauses: {offered:?}"
+        );
+    }
+    let after_mqtt = complete(&mut client, &uri, (4, 2));
+    for field in ["topic", "qos", "retain", "received"] {
+        assert!(
+            after_mqtt.iter().any(|label| label == field),
+            "no `{field}` after an mqtt step: {after_mqtt:?}"
+        );
+    }
+    let after_amqp = complete(&mut client, &uri, (8, 2));
+    for field in ["routing_key", "properties", "redelivered", "headers"] {
+        assert!(
+            after_amqp.iter().any(|label| label == field),
+            "no `{field}` after an amqp step: {after_amqp:?}"
+        );
+    }
+    assert!(
+        !after_amqp.iter().any(|label| label == "topic"),
+        "an mqtt field after an amqp step: {after_amqp:?}"
+    );
+    shut_down(client);
+}
