@@ -151,6 +151,7 @@ const VIM_SAMPLE: &str = r#"fn login(email: string) -> string {
   let s = """
     {{ len("a") }} # no
   """ # yes
+  amqp subscribe mq "k" exchange "x" within 1s
 }
 "#;
 
@@ -176,6 +177,9 @@ const VIM_EXPECTED: &[(u32, u32, &str)] = &[
     (5, 8, "ritBuiltin"),
     (5, 20, "ritBlockString"),
     (6, 9, "ritComment"),
+    (7, 3, "ritStep"),
+    (7, 8, "ritContextual"),
+    (7, 25, "ritContextual"),
 ];
 
 fn vim() -> Option<PathBuf> {

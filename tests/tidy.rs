@@ -302,6 +302,12 @@ fn the_step_words_agree_everywhere() {
                 }
             }
         }
+        // Its operation words (`nats publish`) are names elsewhere (`let
+        // publish = …`): the editors colour them as contextual words.
+        for operation in schema.operations {
+            let why = format!("an operation word of `{}`", kind.name());
+            places.check_contextual(operation.word, &why, &mut findings);
+        }
     }
 
     // A kind that declares operation words is in `operation_kind` (so the word

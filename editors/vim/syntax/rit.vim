@@ -24,6 +24,8 @@ syn keyword ritMethod GET POST PUT PATCH DELETE HEAD OPTIONS
 syn keyword ritContextual user delay max version proxy resolve connect path limit sigv4 cacert cert key netrc graphql variables
 " `amqp` step clauses, no keywords either.
 syn keyword ritContextual exchange properties session
+" The operation words of the broker steps (`nats publish …`), no keywords either.
+syn keyword ritContextual publish request subscribe silent consume
 syn keyword ritClause headers query json form multipart body follow redirects insecure env cwd stdin jetstream until qos retain persistent mandatory
 syn keyword ritClause timeout tags concurrency requests duration rate per ramp warmup check
 syn keyword ritClause ready tcp log http
