@@ -59,14 +59,23 @@ pub fn parse(file: FileId, source: &str) -> ParseOutput {
             diagnostics: controls,
         };
     }
-    if let Some(offset) = too_deep_at(source) {
+    if let Some((offset, nesting)) = too_deep_at(source) {
         let span = Span::new(file, offset, offset + 1);
-        let diagnostic = Diagnostic::error(
-            codes::NESTING_TOO_DEEP,
-            "brackets nest too deeply",
-            span,
-            format!("more than {MAX_NESTING} levels deep here"),
-        );
+        let (message, label) = match nesting {
+            Nesting::Brackets => (
+                "brackets nest too deeply",
+                format!("more than {MAX_NESTING} levels deep here"),
+            ),
+            Nesting::ElseIf => (
+                "this `if` chain is too long",
+                format!("more than {MAX_NESTING} `else if` in one chain"),
+            ),
+            Nesting::TypeArguments => (
+                "this type nests too deeply",
+                format!("more than {MAX_NESTING} levels of `<` here"),
+            ),
+        };
+        let diagnostic = Diagnostic::error(codes::NESTING_TOO_DEEP, message, span, label);
         return ParseOutput {
             file: SourceFile {
                 items: Vec::new(),
@@ -359,9 +368,23 @@ fn trim_trailing_trivia(text: &str) -> &str {
     text
 }
 
-/// The offset where nesting (brackets, and `{{ }}` inside strings) first exceeds
-/// the limit, if it does. Brackets inside string text do not count.
-fn too_deep_at(source: &str) -> Option<usize> {
+/// What nests too deeply (E0107).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Nesting {
+    /// Brackets, blocks, and `{{ }}` inside strings.
+    Brackets,
+    /// `else if` after `else if`: each one is a level of the tree.
+    ElseIf,
+    /// The `<` of a type's arguments (`list<list<…>>`).
+    TypeArguments,
+}
+
+/// The offset where nesting first exceeds the limit, if it does, and what nests.
+/// Brackets inside string text do not count. Every way the tree can nest is
+/// bounded here, before pest and every pass after it recurse over the tree:
+/// pest recurses once a level without a guard of its own, so input nested
+/// without bound would overflow the stack instead of being refused.
+fn too_deep_at(source: &str) -> Option<(usize, Nesting)> {
     #[derive(Clone, Copy, PartialEq)]
     enum Context {
         Code,
@@ -372,11 +395,83 @@ fn too_deep_at(source: &str) -> Option<usize> {
     // Each open bracket or interpolation, with the context to return to.
     let mut stack: Vec<(u8, Context)> = Vec::new();
     let mut context = Context::Code;
+    // `else if` chains: how many `else if` the current chain of each bracket
+    // level has had (a plain `if` starts a new chain), and whether the last word
+    // was `else`.
+    let mut chains: Vec<usize> = Vec::new();
+    let mut after_else = false;
+    // After a `:` or `->`, where a type may follow: how deep its `<` nest, until
+    // a character no type holds (a line break ends it at depth 0).
+    let mut type_depth: Option<usize> = None;
     let mut index = 0;
     while index < bytes.len() {
         let rest = &bytes[index..];
+        if context == Context::Code
+            && let Some(depth) = type_depth.as_mut()
+        {
+            match bytes[index] {
+                b'<' => {
+                    *depth += 1;
+                    if *depth > MAX_NESTING {
+                        return Some((index, Nesting::TypeArguments));
+                    }
+                    index += 1;
+                    continue;
+                }
+                b'>' => {
+                    *depth = depth.saturating_sub(1);
+                    index += 1;
+                    continue;
+                }
+                b'\n' if *depth == 0 => type_depth = None,
+                byte if byte.is_ascii_alphanumeric()
+                    || matches!(byte, b'_' | b',' | b' ' | b'\t' | b'\r' | b'\n') =>
+                {
+                    index += 1;
+                    continue;
+                }
+                _ => type_depth = None,
+            }
+        }
         match context {
             Context::Code => match bytes[index] {
+                byte if (byte.is_ascii_alphabetic() || byte == b'_')
+                    && (index == 0 || !is_word_byte(bytes[index - 1])) =>
+                {
+                    let end = rest
+                        .iter()
+                        .position(|byte| !is_word_byte(*byte))
+                        .map_or(bytes.len(), |length| index + length);
+                    let word = &bytes[index..end];
+                    if word == b"if" {
+                        let level = stack.len();
+                        if chains.len() <= level {
+                            chains.resize(level + 1, 0);
+                        }
+                        if after_else {
+                            chains[level] += 1;
+                            if chains[level] > MAX_NESTING {
+                                return Some((index, Nesting::ElseIf));
+                            }
+                        } else {
+                            chains[level] = 0;
+                        }
+                    }
+                    after_else = word == b"else";
+                    index = end;
+                    continue;
+                }
+                b' ' | b'\t' | b'\r' | b'\n' => {}
+                b':' => {
+                    after_else = false;
+                    type_depth = Some(0);
+                }
+                b'-' if rest.starts_with(b"->") => {
+                    after_else = false;
+                    type_depth = Some(0);
+                    index += 2;
+                    continue;
+                }
                 b'#' => {
                     index = source[index..]
                         .find('\n')
@@ -399,15 +494,17 @@ fn too_deep_at(source: &str) -> Option<usize> {
                     continue;
                 }
                 b'(' | b'[' | b'{' => {
+                    after_else = false;
                     stack.push((bytes[index], Context::Code));
                     if stack.len() > MAX_NESTING {
-                        return Some(index);
+                        return Some((index, Nesting::Brackets));
                     }
                 }
                 b')' | b']' | b'}' if stack.last().is_some_and(|(open, _)| *open != b'i') => {
+                    after_else = false;
                     stack.pop();
                 }
-                _ => {}
+                _ => after_else = false,
             },
             Context::Line | Context::Block => {
                 if rest.starts_with(b"\\") {
@@ -417,7 +514,7 @@ fn too_deep_at(source: &str) -> Option<usize> {
                 if rest.starts_with(b"{{") {
                     stack.push((b'i', context));
                     if stack.len() > MAX_NESTING {
-                        return Some(index);
+                        return Some((index, Nesting::Brackets));
                     }
                     context = Context::Code;
                     index += 2;
@@ -439,6 +536,10 @@ fn too_deep_at(source: &str) -> Option<usize> {
     None
 }
 
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
 struct Lowerer {
     file: FileId,
     /// Offset of the parsed text in the file, when recovering item by item.
@@ -451,11 +552,25 @@ impl Lowerer {
     /// trivia leaves at its end.
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let span = pair.as_span();
-        let text = trim_trailing_trivia(pair.as_str());
+        let text = pair.as_str();
+        // Trivia at a pair's end ends in whitespace, or in a comment only at the end
+        // of the input (skipping goes on through the line break after a comment), so
+        // a pair that ends on anything else before the end ends on code: the scan
+        // for a trailing comment is spared (it was a tenth of `ritc check`).
+        let ends_on_code = text
+            .as_bytes()
+            .last()
+            .is_some_and(|byte| !byte.is_ascii_whitespace())
+            && span.end() < span.get_input().len();
+        let length = if ends_on_code {
+            text.len()
+        } else {
+            trim_trailing_trivia(text).len()
+        };
         Span::new(
             self.file,
             self.base + span.start(),
-            self.base + span.start() + text.len(),
+            self.base + span.start() + length,
         )
     }
 
@@ -1161,6 +1276,84 @@ mod tests {
         let call = test("  t.\n  close()");
         let dot = call.find('.').unwrap_or_default() as u32;
         assert_eq!(errors(&call), [dot + 1]);
+    }
+
+    /// The E0107 messages of `source`, or none.
+    fn too_deep(source: &str) -> Vec<String> {
+        parse(FileId(0), source)
+            .diagnostics
+            .into_iter()
+            .filter(|diagnostic| diagnostic.code == codes::NESTING_TOO_DEEP)
+            .map(|diagnostic| diagnostic.message)
+            .collect()
+    }
+
+    fn if_chain(else_ifs: usize) -> String {
+        let branches: String = (1..=else_ifs)
+            .map(|n| format!(" else if x == {n} {{ expect true }}"))
+            .collect();
+        format!("test \"t\" {{\n  let x = 1\n  if x == 0 {{ expect true }}{branches}\n}}\n")
+    }
+
+    /// pest recurses once an `else if`, and so does every pass over the tree: a chain
+    /// without bound overflowed the stack (300,000 did) instead of being refused.
+    #[test]
+    fn an_if_chain_longer_than_the_limit_is_refused_before_anything_recurses() {
+        assert_eq!(too_deep(&if_chain(MAX_NESTING)), Vec::<String>::new());
+        assert_eq!(
+            too_deep(&if_chain(MAX_NESTING + 1)),
+            ["this `if` chain is too long"]
+        );
+        assert_eq!(
+            too_deep(&if_chain(300_000)),
+            ["this `if` chain is too long"]
+        );
+        // Chains one after the other, and `else` then a block, are no longer chain.
+        let many_chains = if_chain(100).repeat(2)
+            + &"test \"u\" {\n  if true { expect true } else { expect false }\n}\n".repeat(200);
+        assert_eq!(too_deep(&many_chains), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_type_nested_beyond_the_limit_is_refused_and_a_comparison_is_no_type() {
+        let nested = |depth: usize| {
+            format!(
+                "let x: {}int{} = 1\n",
+                "list<".repeat(depth),
+                ">".repeat(depth)
+            )
+        };
+        assert_eq!(too_deep(&nested(MAX_NESTING)), Vec::<String>::new());
+        assert_eq!(
+            too_deep(&nested(MAX_NESTING + 1)),
+            ["this type nests too deeply"]
+        );
+        assert_eq!(too_deep(&nested(300_000)), ["this type nests too deeply"]);
+        let spaced = format!(
+            "fn f() -> {}int {{ return 1 }}\n",
+            "list <\n".repeat(MAX_NESTING + 1)
+        );
+        assert_eq!(too_deep(&spaced), ["this type nests too deeply"]);
+        // After a `:` (an object key, a named argument) or a typed `let`, a `<` that
+        // compares is not a type's: many of them are no nesting.
+        let entries: String = (0..300).map(|n| format!("k{n}: x < {n}, ")).collect();
+        let comparisons = format!(
+            "let x: int = 1\n{}let o = {{ {entries} }}\nlet c = f(a: x < 1, b: x < 2)\n",
+            "let y = x < 1\n".repeat(300)
+        );
+        assert_eq!(too_deep(&comparisons), Vec::<String>::new());
+    }
+
+    /// The chain is read by a loop, but the tree it makes is as deep as it is long.
+    #[test]
+    fn a_chain_of_members_longer_than_the_limit_is_refused() {
+        let chain = |length: usize| format!("let a = {{}}\nlet b = a{}\n", ".b".repeat(length));
+        assert_eq!(too_deep(&chain(MAX_OPERATORS)), Vec::<String>::new());
+        assert_eq!(
+            too_deep(&chain(MAX_OPERATORS + 1)),
+            ["this expression is too long"]
+        );
+        assert_eq!(too_deep(&chain(300_000)), ["this expression is too long"]);
     }
 
     fn big_source(middle: &str) -> String {

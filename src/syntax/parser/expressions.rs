@@ -178,8 +178,28 @@ impl Lowerer {
         };
         let mut expr = self.primary(primary);
         let span = expr.span;
-        for postfix in parts {
+        for (count, postfix) in parts.enumerate() {
             let postfix_span = self.span(&postfix);
+            // Each member, index and call nests the tree one level, and every pass
+            // after this one recurses over it: a chain of them is bounded as the
+            // operators are.
+            if count == MAX_OPERATORS {
+                self.report(
+                    Diagnostic::error(
+                        codes::NESTING_TOO_DEEP,
+                        "this expression is too long",
+                        span.to(postfix_span),
+                        format!(
+                            "more than {MAX_OPERATORS} members, indexes and calls in one chain"
+                        ),
+                    )
+                    .with_help("split it with `let` into smaller expressions"),
+                );
+                return Expr {
+                    kind: ExprKind::Invalid,
+                    span,
+                };
+            }
             let rule = postfix.as_rule();
             let mut inner = postfix.into_inner();
             let kind = match (rule, inner.next()) {
