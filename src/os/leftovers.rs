@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use super::proc_table::{ProcessStat, command_line, descendants_of, read_processes};
+use super::proc_table::{ProcessStat, command_line, descendants_of, has_children, read_processes};
 use super::process::{is_spawned_leader, live_process_groups};
 
 /// How long a leftover has between SIGTERM and SIGKILL.
@@ -171,6 +171,12 @@ fn has_zombie_child() -> bool {
 /// The descendants of this process that still run and belong to no registered
 /// process group.
 fn running_leftovers() -> Vec<ProcessStat> {
+    // No child, no descendant: most runs start no process that outlives its step,
+    // and the whole table costs a file per process of the machine (start-up time,
+    // docs/performance.md).
+    if has_children() == Some(false) {
+        return Vec::new();
+    }
     let own = std::process::id() as i32;
     let registered: HashSet<i32> = live_process_groups().into_iter().collect();
     descendants_of(own, &read_processes())

@@ -76,6 +76,32 @@ pub(crate) fn read_processes() -> Vec<ProcessStat> {
         .collect()
 }
 
+/// Whether this process has a child now, as the kernel lists each of its threads'
+/// children (`/proc/self/task/TID/children`): a few small files, where the whole
+/// table is a file per process of the machine. `None` when a list cannot be read
+/// (a kernel built without it, a thread that ended meanwhile), or the threads
+/// changed while they were read (an ending thread hands its children to another,
+/// perhaps one already read): the caller then reads the whole table.
+pub(crate) fn has_children() -> Option<bool> {
+    let threads = || -> Option<Vec<String>> {
+        let mut names: Vec<String> = std::fs::read_dir("/proc/self/task")
+            .ok()?
+            .map(|entry| entry.ok()?.file_name().into_string().ok())
+            .collect::<Option<_>>()?;
+        names.sort();
+        Some(names)
+    };
+    let before = threads()?;
+    for thread in &before {
+        let children =
+            std::fs::read_to_string(format!("/proc/self/task/{thread}/children")).ok()?;
+        if !children.trim().is_empty() {
+            return Some(true);
+        }
+    }
+    (threads()? == before).then_some(false)
+}
+
 /// The processes of `processes` that descend from `root` (children, their
 /// children, …), not `root` itself, in no particular order.
 pub(crate) fn descendants_of(root: i32, processes: &[ProcessStat]) -> Vec<ProcessStat> {
@@ -151,6 +177,22 @@ mod tests {
         );
         assert_eq!(parse_stat("garbage"), None);
         assert_eq!(parse_stat("12 (x) R 1"), None);
+    }
+
+    /// The fast answer of `leftovers` must never say "no child" while one runs.
+    /// (Other tests of this process start children too, so only a running child's
+    /// "yes" is certain here; tests/faults.rs ends real leftovers through it.)
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_running_child_is_seen_in_the_threads_lists() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep starts");
+        let seen = has_children();
+        child.kill().ok();
+        child.wait().ok();
+        assert_eq!(seen, Some(true));
     }
 
     #[test]
