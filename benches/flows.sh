@@ -20,7 +20,8 @@ set -euo pipefail
 
 RUNS=${1:-10}
 WARMUP=${2:-3}
-PORT=18080
+# PORT=N serves the workload on another port (when 18080 is taken, say by benches/load.sh).
+PORT=${PORT:-18080}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT="$ROOT/target/flows-bench"
 rm -rf "$OUT"
@@ -57,7 +58,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 note "building ritc (release)…"
 cargo build --release --quiet --bin ritc
 RITC="$ROOT/target/release/ritc"
-python3 "$ROOT/benches/flows/workload.py" "$OUT"
+python3 "$ROOT/benches/flows/workload.py" "$OUT" "$PORT"
 
 PRIORITY=()
 [ "$(id -u)" = 0 ] && PRIORITY=(nice -n -15)
