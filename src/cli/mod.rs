@@ -17,7 +17,6 @@ mod publish;
 mod run;
 
 use clap::{CommandFactory, Parser, Subcommand};
-use std::process::ExitCode;
 
 /// Exit codes (docs/language.md, "Command line").
 pub mod exit {
@@ -74,16 +73,17 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
-pub fn main() -> ExitCode {
+/// The CLI's work, and the process's exit code.
+pub fn main_code() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() {
+            return if error.use_stderr() {
                 exit::USAGE
             } else {
                 exit::PASSED
-            });
+            };
         }
     };
     let code = match cli.command {
@@ -101,7 +101,7 @@ pub fn main() -> ExitCode {
         Command::Man(args) => man::run(args),
         Command::History(args) => history::run(args),
     };
-    ExitCode::from(code)
+    code
 }
 
 /// Deeply nested input recurses deeply in the parser and the checker; a large
