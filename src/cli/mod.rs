@@ -86,7 +86,7 @@ pub fn main_code() -> u8 {
             };
         }
     };
-    let code = match cli.command {
+    match cli.command {
         Command::Check(args) => run_with_big_stack(move || check::run(args)),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => run_with_big_stack(move || fmt::run(args)),
@@ -100,8 +100,7 @@ pub fn main_code() -> u8 {
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
         Command::History(args) => history::run(args),
-    };
-    code
+    }
 }
 
 /// Deeply nested input recurses deeply in the parser and the checker; a large
