@@ -35,6 +35,8 @@ struct Counters {
     most_in_flight: AtomicU64,
     stall: AtomicU64,
     uploads: AtomicU64,
+    paced: AtomicU64,
+    paced_answered: AtomicU64,
     /// While set and in the future, `/stall` answers nothing before this moment.
     paused_until: Mutex<Option<Instant>>,
     /// When `/slow-second` was first asked for.
@@ -143,6 +145,17 @@ async fn slow_second(State(counters): State<Shared>) -> &'static str {
     "ok"
 }
 
+/// The first two requests take 250 ms each, every later one 10 s: with a 400 ms
+/// timeout, the first request's deadline passes while the second is answered in
+/// time, and the third is given up at its own deadline, long before its answer.
+async fn paced(State(counters): State<Shared>) -> &'static str {
+    let count = counters.paced.fetch_add(1, Ordering::SeqCst) + 1;
+    let pause = if count <= 2 { 250 } else { 10_000 };
+    tokio::time::sleep(Duration::from_millis(pause)).await;
+    counters.paced_answered.fetch_add(1, Ordering::SeqCst);
+    "ok"
+}
+
 /// Counts multipart uploads whose `file` part holds `hi`.
 async fn upload(
     State(counters): State<Shared>,
@@ -171,6 +184,7 @@ impl Server {
             .route("/fast", any(fast))
             .route("/slow", get(slow))
             .route("/very-slow", get(very_slow))
+            .route("/paced", get(paced))
             .route("/flaky", get(flaky))
             .route("/echo", post(echo))
             .route("/chunked", get(chunked))
@@ -545,6 +559,34 @@ test "timeouts" {
 "#,
     );
     assert_green(&output);
+}
+
+/// A worker's timer is armed once and moved on lazily (engine.rs): when the
+/// deadline of an earlier request passes during a later one, the later one goes on
+/// to its own deadline, and then it does time out.
+#[test]
+fn each_request_times_out_at_its_own_deadline_not_an_earlier_ones() {
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "deadlines" {
+  load GET "{{base}}/paced" {
+    concurrency 1
+    requests 3
+    timeout 400ms
+  }
+  expect succeeded == 2
+  expect errors["timeout"] == 1
+  expect latency.max >= 400ms
+}
+"#,
+    );
+    assert_green(&output);
+    assert_eq!(server.count(|c| &c.paced), 3);
+    // The load ended without waiting for the third answer (a timer that was not
+    // armed again would have let the worker wait for it, then call it a timeout).
+    assert_eq!(server.count(|c| &c.paced_answered), 2);
 }
 
 #[test]

@@ -5,8 +5,10 @@
 //! the recorder. When the step is dropped (a test timeout, Ctrl-C), the `JoinSet`
 //! aborts every worker.
 
+use std::pin::Pin;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -225,12 +227,22 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// One worker: its client, the response it fills when a `check` reads it, its counts.
+/// One worker: its client, the response it fills when a `check` reads it, its counts,
+/// and the timer that bounds each request by the step's timeout.
 struct Worker {
     context: Arc<Context>,
     client: WorkerClient,
     capture: Option<HttpResponse>,
     stats: WorkerStats,
+    /// Armed lazily, for speed: a request that ends in time leaves it as it is (a
+    /// `tokio::time::timeout` per request put an entry in the runtime's timer wheel
+    /// and took it out again: 2–4% of the client's CPU at 1000 connections, perf,
+    /// docs/performance.md). When it fires for the deadline of an earlier request,
+    /// it is moved to the current request's deadline, so a request still fails
+    /// exactly when its own deadline has passed.
+    deadline_timer: Pin<Box<tokio::time::Sleep>>,
+    /// The waker `deadline_timer` was last polled with.
+    timer_waker: Option<Waker>,
 }
 
 impl Worker {
@@ -250,22 +262,64 @@ impl Worker {
                 version: "HTTP/1.1",
             }),
             stats: WorkerStats::new(),
+            deadline_timer: Box::pin(tokio::time::sleep_until(
+                deadline(Instant::now(), context.timeout).into(),
+            )),
+            timer_waker: None,
             context: Arc::clone(context),
         }
     }
 
     /// Sends one request whose latency counts from `origin` (when it was due in the
     /// open model, when it is sent in the closed one) and counts it if `measured`.
-    async fn send(&mut self, origin: Instant, measured: bool) {
-        let context = &self.context;
-        let exchange = self.client.send(self.capture.as_mut());
-        let result = match tokio::time::timeout(context.timeout, exchange).await {
-            Ok(result) => result,
-            Err(_elapsed) => {
-                self.client.discard_connection();
-                Err(Failure::Timeout)
-            }
+    /// `sent` is now: the step's timeout counts from it.
+    async fn send(&mut self, origin: Instant, sent: Instant, measured: bool) {
+        let request_deadline = deadline(sent, self.context.timeout);
+        let result = {
+            let Worker {
+                client,
+                capture,
+                deadline_timer,
+                timer_waker,
+                ..
+            } = self;
+            let mut exchange = std::pin::pin!(client.send(capture.as_mut()));
+            // `None` when the step's timeout ran out first.
+            std::future::poll_fn(|cx| {
+                if let Poll::Ready(result) = exchange.as_mut().poll(cx) {
+                    return Poll::Ready(Some(result));
+                }
+                // Looking at the timer costs less than polling it: it is polled
+                // only when it fired or does not hold this task's waker yet.
+                // Polled outside the task's budget, so a `Pending` always means
+                // it holds the waker (a budget spent by the exchange would make
+                // it return `Pending` without).
+                let holds_waker = timer_waker
+                    .as_ref()
+                    .is_some_and(|waker| waker.will_wake(cx.waker()));
+                if holds_waker && !deadline_timer.is_elapsed() {
+                    return Poll::Pending;
+                }
+                *timer_waker = Some(cx.waker().clone());
+                while Pin::new(&mut tokio::task::unconstrained(deadline_timer.as_mut()))
+                    .poll(cx)
+                    .is_ready()
+                {
+                    if Instant::now() >= request_deadline {
+                        return Poll::Ready(None);
+                    }
+                    // It was armed for an earlier request.
+                    deadline_timer.as_mut().reset(request_deadline.into());
+                }
+                Poll::Pending
+            })
+            .await
         };
+        let result = result.unwrap_or_else(|| {
+            self.client.discard_connection();
+            Err(Failure::Timeout)
+        });
+        let context = &self.context;
         let done = Instant::now();
         if !measured {
             return;
@@ -299,6 +353,15 @@ impl Worker {
     fn finish(self) -> Totals {
         self.stats.finish(&self.context.recorder)
     }
+}
+
+/// When a request sent at `sent` times out. A timeout too long for the clock
+/// (`timeout` of centuries) is taken as thirty years: never, for a load.
+fn deadline(sent: Instant, timeout: Duration) -> Instant {
+    const NEVER: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+    sent.checked_add(timeout)
+        .or_else(|| sent.checked_add(NEVER))
+        .unwrap_or(sent)
 }
 
 async fn run_closed(context: &Arc<Context>) -> Result<Totals, StepError> {
@@ -339,7 +402,7 @@ async fn closed_worker(mut worker: Worker, index: u64) -> Totals {
         {
             break;
         }
-        worker.send(now, measured).await;
+        worker.send(now, now, measured).await;
     }
     worker.finish()
 }
@@ -432,7 +495,7 @@ async fn open_worker(
     idle: Arc<Mutex<Vec<usize>>>,
 ) -> Totals {
     while let Some(job) = jobs.recv().await {
-        worker.send(job.due, job.measured).await;
+        worker.send(job.due, Instant::now(), job.measured).await;
         idle.lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(index);

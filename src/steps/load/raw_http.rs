@@ -326,7 +326,7 @@ async fn read_head(
     let mut searched = 0;
     loop {
         let unread = buffer.unread();
-        if let Some(position) = find(unread, b"\r\n\r\n", searched) {
+        if let Some(position) = find_head_end(unread, searched) {
             return Ok(position + 4);
         }
         searched = unread.len().saturating_sub(3);
@@ -362,11 +362,12 @@ struct Head {
 
 /// Parses a status line and headers; with `capture`, keeps the headers as the
 /// `http` step's clients do (lowercase names, one entry per value).
+///
+/// This runs once per answer of a load, so it is written for speed (profiled with
+/// callgrind, docs/performance.md): lines are found with `memchr`, and a header's
+/// value is looked at only when its name has the length of one the framing needs.
 fn parse_head(head: &[u8], mut capture: Option<&mut HttpResponse>) -> Result<Head, ExchangeError> {
-    let mut lines = head
-        .split(|byte| *byte == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
-    let status_line = lines.next().ok_or(ExchangeError::Protocol)?;
+    let (status_line, mut rest) = next_line(head);
     let (minor, status) = match status_line {
         [
             b'H',
@@ -395,38 +396,46 @@ fn parse_head(head: &[u8], mut capture: Option<&mut HttpResponse>) -> Result<Hea
         // HTTP/1.1 keeps the connection unless told otherwise; 1.0 closes it.
         keep_alive: minor != b'0',
     };
-    for line in lines {
+    while !rest.is_empty() {
+        let (line, after) = next_line(rest);
+        rest = after;
         if line.is_empty() {
             continue;
         }
-        let colon = line
-            .iter()
-            .position(|byte| *byte == b':')
-            .ok_or(ExchangeError::Protocol)?;
+        let colon = memchr::memchr(b':', line).ok_or(ExchangeError::Protocol)?;
         let (name, value) = line.split_at(colon);
         let name = name.trim_ascii();
-        let value = value.get(1..).unwrap_or_default().trim_ascii();
-        if name.eq_ignore_ascii_case(b"content-length") {
-            let length = std::str::from_utf8(value)
-                .ok()
-                .and_then(|text| text.parse::<u64>().ok())
-                .ok_or(ExchangeError::Protocol)?;
-            parsed.content_length = Some(length);
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            parsed.chunked = value
-                .rsplit(|byte| *byte == b',')
-                .next()
-                .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
-        } else if name.eq_ignore_ascii_case(b"connection") {
-            if has_token(value, b"close") {
-                parsed.keep_alive = false;
-            } else if has_token(value, b"keep-alive") {
-                parsed.keep_alive = true;
+        let value = value.get(1..).unwrap_or_default();
+        // The length first: most headers are none of these three.
+        match name.len() {
+            14 if name.eq_ignore_ascii_case(b"content-length") => {
+                let length = std::str::from_utf8(value.trim_ascii())
+                    .ok()
+                    .and_then(|text| text.parse::<u64>().ok())
+                    .ok_or(ExchangeError::Protocol)?;
+                parsed.content_length = Some(length);
             }
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                parsed.chunked = value
+                    .rsplit(|byte| *byte == b',')
+                    .next()
+                    .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+            }
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                let value = value.trim_ascii();
+                if value.eq_ignore_ascii_case(b"keep-alive") {
+                    parsed.keep_alive = true;
+                } else if has_token(value, b"close") {
+                    parsed.keep_alive = false;
+                } else if has_token(value, b"keep-alive") {
+                    parsed.keep_alive = true;
+                }
+            }
+            _ => {}
         }
         if let Some(response) = capture.as_deref_mut() {
             let name = String::from_utf8_lossy(name).to_ascii_lowercase();
-            let value = String::from_utf8_lossy(value).into_owned();
+            let value = String::from_utf8_lossy(value.trim_ascii()).into_owned();
             // Grouped by name, as the `http` step's clients give them.
             match response
                 .headers
@@ -441,11 +450,27 @@ fn parse_head(head: &[u8], mut capture: Option<&mut HttpResponse>) -> Result<Hea
     Ok(parsed)
 }
 
+/// The first line of `text` (without its `\r\n` or `\n`) and what follows it.
+fn next_line(text: &[u8]) -> (&[u8], &[u8]) {
+    let (line, rest) = match memchr::memchr(b'\n', text) {
+        Some(end) => (
+            text.get(..end).unwrap_or_default(),
+            text.get(end + 1..).unwrap_or_default(),
+        ),
+        None => (text, &[][..]),
+    };
+    (line.strip_suffix(b"\r").unwrap_or(line), rest)
+}
+
 /// Whether a comma-separated header value holds `token` (case-insensitive).
 fn has_token(value: &[u8], token: &[u8]) -> bool {
-    value
-        .split(|byte| *byte == b',')
-        .any(|part| part.trim_ascii().eq_ignore_ascii_case(token))
+    // Most values are the one token (`keep-alive`): no need to split them.
+    let value = value.trim_ascii();
+    value.eq_ignore_ascii_case(token)
+        || (memchr::memchr(b',', value).is_some()
+            && value
+                .split(|byte| *byte == b',')
+                .any(|part| part.trim_ascii().eq_ignore_ascii_case(token)))
 }
 
 async fn read_exact_body(
@@ -570,12 +595,18 @@ fn chunk_size(line: &[u8]) -> Result<u64, ExchangeError> {
     Ok(size)
 }
 
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|window| window == needle)
+/// Where the blank line that ends a head starts (`\r\n\r\n`), looking from `from`.
+fn find_head_end(haystack: &[u8], from: usize) -> Option<usize> {
+    static HEAD_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n\r\n"));
+    HEAD_END
+        .find(haystack.get(from..)?)
         .map(|position| position + from)
+}
+
+/// Where `needle` first occurs in `haystack` at or after `from`.
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    memchr::memmem::find(haystack.get(from..)?, needle).map(|position| position + from)
 }
 
 /// Bytes read from a connection and not yet parsed: `data[start..end]`.
@@ -668,6 +699,15 @@ mod tests {
         )
         .unwrap();
         assert!(chunked.chunked && !chunked.keep_alive);
+        // One token or a list, any case and spacing; lines may end in a bare `\n`.
+        let listed =
+            parse_head(b"HTTP/1.1 200 OK\nConnection: Upgrade ,CLOSE\r\n\r\n", None).unwrap();
+        assert!(!listed.keep_alive);
+        let spaced =
+            parse_head(b"HTTP/1.0 200 OK\r\nconnection:  Keep-Alive \r\n\r\n", None).unwrap();
+        assert!(spaced.keep_alive);
+        let other = parse_head(b"HTTP/1.0 200 OK\r\nConnection: upgrade\r\n\r\n", None).unwrap();
+        assert!(!other.keep_alive);
     }
 
     #[test]
@@ -720,5 +760,8 @@ mod tests {
         assert_eq!(find(b"ab\r\n\r\ncd", b"\r\n\r\n", 0), Some(2));
         assert_eq!(find(b"ab\r\n\r\ncd", b"\r\n", 3), Some(4));
         assert_eq!(find(b"ab", b"\r\n", 5), None);
+        assert_eq!(find_head_end(b"ab\r\n\r\ncd", 0), Some(2));
+        assert_eq!(find_head_end(b"ab\r\n\r\ncd\r\n\r\n", 3), Some(8));
+        assert_eq!(find_head_end(b"ab\r\n\r", 0), None);
     }
 }
