@@ -50,24 +50,21 @@ struct Context {
     remaining: Option<AtomicI64>,
 }
 
-/// The fewest threads the load's runtime gets, even on one core: while one sleeps
-/// in `epoll_wait`, the other handles the answers that came meanwhile. On one
-/// pinned core this takes ritc from about wrk's rate to about 1.4× it (and level with
-/// oha, which also runs two threads there); see docs/performance.md.
-const MIN_LOAD_THREADS: usize = 2;
-
 /// Runs the load on a runtime of its own, so that its workers never wait behind
 /// the tasks of other tests (`--jobs N`) or of the reporters. Dropping the future
 /// (a test timeout, Ctrl-C) shuts that runtime down and every worker with it.
+///
+/// One thread per core the process may run on, so one on a pinned core: a second
+/// thread there only takes turns with the first, and each turn is a context
+/// switch (at 1000 connections on one core, two threads made 2–4× the context
+/// switches and cost 0.5–1 µs more CPU per request; docs/performance.md).
 pub async fn run_isolated(
     plan: Plan,
     sends: Sends,
     check: Option<CheckFn>,
     progress: Option<ProgressHook>,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(MIN_LOAD_THREADS, std::num::NonZeroUsize::get)
-        .max(MIN_LOAD_THREADS);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .thread_name("ritc-load")
