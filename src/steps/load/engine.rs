@@ -57,7 +57,7 @@ struct Context {
 /// One thread per core the process may run on, so one on a pinned core: a second
 /// thread there only takes turns with the first, and each turn is a context
 /// switch (at 1000 connections on one core, two threads made 2–4× the context
-/// switches and cost 0.5–1 µs more CPU per request; docs/performance.md).
+/// switches and cost 0.3–1.2 µs more CPU per request; docs/performance.md).
 pub async fn run_isolated(
     plan: Plan,
     sends: Sends,
