@@ -540,6 +540,11 @@ test "unchecked" {
     assert_green(&output);
 }
 
+/// A request that outlives the step's timeout is a `timeout` error, given up at its
+/// own deadline. A worker's timer is armed once and moved on lazily (engine.rs):
+/// in "deadlines" the first request's deadline passes while the second is being
+/// answered; the second goes on to its own deadline and is answered in time, and
+/// the third is given up at its own.
 #[test]
 fn a_request_that_outlives_its_timeout_is_a_timeout_error() {
     let server = Server::start();
@@ -556,20 +561,7 @@ test "timeouts" {
   expect errors["timeout"] == 3
   expect latency.min >= 200ms
 }
-"#,
-    );
-    assert_green(&output);
-}
 
-/// A worker's timer is armed once and moved on lazily (engine.rs): when the
-/// deadline of an earlier request passes during a later one, the later one goes on
-/// to its own deadline, and then it does time out.
-#[test]
-fn each_request_times_out_at_its_own_deadline_not_an_earlier_ones() {
-    let server = Server::start();
-    let output = run_suite(
-        &server.base(),
-        r#"
 test "deadlines" {
   load GET "{{base}}/paced" {
     concurrency 1
