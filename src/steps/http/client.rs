@@ -708,6 +708,63 @@ pub fn prepare_request(
     Ok(builder)
 }
 
+/// A body's bytes and the content type it implies (sent when the script gives
+/// none), as reqwest's `json` and `form` make them; `None` for a multipart body,
+/// which only reqwest's builder makes.
+pub(crate) fn encoded_body(body: &RequestBody) -> Option<(Vec<u8>, Option<&'static str>)> {
+    Some(match body {
+        RequestBody::None => (Vec::new(), None),
+        RequestBody::Json(value) => (
+            serde_json::to_vec(value).unwrap_or_default(),
+            Some("application/json"),
+        ),
+        RequestBody::Form(pairs) => (
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish()
+                .into_bytes(),
+            Some("application/x-www-form-urlencoded"),
+        ),
+        RequestBody::Raw(bytes) => (bytes.clone(), None),
+        RequestBody::Multipart(_) => return None,
+    })
+}
+
+/// The request `prepare_request` builds, made without a client, for a body that
+/// is not multipart (`None` then). A load's lean client only reads it; making any
+/// reqwest client loads the system's certificates (about 40 ms of CPU and most of
+/// a load's memory), which a load that never speaks TLS should not pay.
+pub(crate) fn request_without_client(
+    request: &HttpRequest,
+) -> Result<Option<reqwest::Request>, HttpError> {
+    let Some((body, implied_type)) = encoded_body(&request.body) else {
+        return Ok(None);
+    };
+    let method = Method::from_bytes(request.method.as_bytes()).map_err(|_| {
+        HttpError::invalid_request(format!("invalid HTTP method \"{}\"", request.method))
+    })?;
+    let url = request_url(request)?;
+    let mut headers = HeaderMap::new();
+    for (header_name, header_value) in script_headers(request, &url)? {
+        headers.append(header_name, header_value);
+    }
+    if let Some(content_type) = implied_type
+        && !headers.contains_key(CONTENT_TYPE)
+    {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    let mut prepared = reqwest::Request::new(method, url);
+    *prepared.headers_mut() = headers;
+    *prepared.timeout_mut() = Some(request.timeout);
+    if request.transport.version == Some(super::transport::HttpVersion::Http10) {
+        *prepared.version_mut() = reqwest::Version::HTTP_10;
+    }
+    if !matches!(request.body, RequestBody::None) {
+        *prepared.body_mut() = Some(body.into());
+    }
+    Ok(Some(prepared))
+}
+
 fn multipart_form(fields: &[MultipartField]) -> Result<reqwest::multipart::Form, HttpError> {
     let mut form = reqwest::multipart::Form::new();
     for field in fields {

@@ -8,8 +8,8 @@
 
 use super::client::{
     HttpError, HttpErrorKind, HttpRequest, HttpResponse, RequestBody, USER_AGENT, body_too_large,
-    closed_before_answer, header_pairs, incomplete_message, is_idempotent, request_url,
-    script_headers,
+    closed_before_answer, encoded_body, header_pairs, incomplete_message, is_idempotent,
+    request_url, script_headers,
 };
 use super::timed_connector::{Timed, timed_request};
 use crate::failure::Cause;
@@ -57,25 +57,10 @@ pub async fn send(request: &HttpRequest, jar: &Jar) -> Result<HttpResponse, Http
     };
     let method = hyper::Method::from_bytes(request.method.as_bytes())
         .map_err(|_| invalid(format!("invalid HTTP method \"{}\"", request.method)))?;
-    let (body, implied_type): (Vec<u8>, Option<&str>) = match &request.body {
-        RequestBody::None => (Vec::new(), None),
-        RequestBody::Json(value) => (
-            serde_json::to_vec(value).unwrap_or_default(),
-            Some("application/json"),
-        ),
-        RequestBody::Form(pairs) => (
-            url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(pairs)
-                .finish()
-                .into_bytes(),
-            Some("application/x-www-form-urlencoded"),
-        ),
-        RequestBody::Raw(bytes) => (bytes.clone(), None),
-        RequestBody::Multipart(_) => {
-            return Err(invalid(
-                "multipart bodies go through the full client".to_string(),
-            ));
-        }
+    let Some((body, implied_type)) = encoded_body(&request.body) else {
+        return Err(invalid(
+            "multipart bodies go through the full client".to_string(),
+        ));
     };
     // `path as is`: the path as written, which `Url` would have normalised.
     let target = if request.path_as_is {

@@ -6,11 +6,11 @@
 //! import the stats or the engine.
 
 use std::io;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use super::raw_http::{Answer, RawClient, RawRequest};
 use crate::steps::exec::{StepError, StepErrorKind};
-use crate::steps::http::client::{self, HttpErrorKind, HttpRequest, HttpResponse, RequestBody};
+use crate::steps::http::client::{self, HttpErrorKind, HttpRequest, HttpResponse};
 use crate::steps::http::content_coding::{DecodeError, decode_response};
 use crate::steps::message_load::{MessageFailure, MessageSender};
 
@@ -118,26 +118,25 @@ impl Transport {
         request: &HttpRequest,
         connections: usize,
     ) -> Result<Transport, StepError> {
-        // A built request does not depend on the client that built it, so the
-        // process-wide builder serves here, and a client of the load's own (whose
-        // setup loads the system's certificates: tens of milliseconds) is made only
-        // when reqwest sends.
-        let prepared = client::prepare_request(builder_client()?, request)
-            .and_then(|builder| {
-                builder.build().map_err(|error| {
-                    client::HttpError::from_reqwest(&error, &request.url, request.timeout)
-                })
-            })
-            .map_err(|error| StepError::new(StepErrorKind::Usage, error.message))?;
-        let streamed = matches!(request.body, RequestBody::Multipart(_));
+        // The lean client's request is made without a reqwest client: making one
+        // loads the system's certificates (tens of milliseconds, and most of a
+        // load's memory), which only a load that reqwest sends needs.
+        let usage = |error: client::HttpError| StepError::new(StepErrorKind::Usage, error.message);
         if !request.follow_redirects
-            && !streamed
+            && let Some(prepared) = client::request_without_client(request).map_err(usage)?
             && let Some(raw) = RawRequest::from_reqwest(&prepared, request.max_body).await
         {
             return Ok(Transport::Raw(Arc::new(raw)));
         }
         let client = client::load_client(request.insecure, request.follow_redirects, connections)
             .map_err(|error| StepError::new(StepErrorKind::Other, error.message))?;
+        let prepared = client::prepare_request(&client, request)
+            .and_then(|builder| {
+                builder.build().map_err(|error| {
+                    client::HttpError::from_reqwest(&error, &request.url, request.timeout)
+                })
+            })
+            .map_err(usage)?;
         Ok(Transport::Reqwest(Arc::new(ReqwestRequest {
             client,
             prepared: prepared.try_clone(),
@@ -203,23 +202,6 @@ impl WorkerClient {
             client.discard_connection();
         }
     }
-}
-
-/// The client every load builds its request with (never sends with), made once.
-fn builder_client() -> Result<&'static reqwest::Client, StepError> {
-    static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            // It never connects, so it needs no certificates (loading them is the
-            // slow part of making a client).
-            reqwest::Client::builder()
-                .no_proxy()
-                .tls_certs_only([])
-                .build()
-                .map_err(|error| format!("could not set up the HTTP client: {error}"))
-        })
-        .as_ref()
-        .map_err(|message| StepError::new(StepErrorKind::Other, message.clone()))
 }
 
 async fn send_with_reqwest(
