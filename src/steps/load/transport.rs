@@ -119,7 +119,7 @@ impl Transport {
         connections: usize,
     ) -> Result<Transport, StepError> {
         // The lean client's request is made without a reqwest client: making one
-        // loads the system's certificates (tens of milliseconds, and most of a
+        // loads the system's certificates (tens of milliseconds, and a few megabytes of a
         // load's memory), which only a load that reqwest sends needs.
         let usage = |error: client::HttpError| StepError::new(StepErrorKind::Usage, error.message);
         if !request.follow_redirects
