@@ -424,8 +424,8 @@ fn too_deep_at(source: &str) -> Option<(usize, Nesting)> {
                     continue;
                 }
                 b'\n' if *depth == 0 => type_depth = None,
-                byte if byte.is_ascii_alphanumeric()
-                    || matches!(byte, b'_' | b',' | b' ' | b'\t' | b'\r' | b'\n') =>
+                byte if is_word_byte(byte)
+                    || matches!(byte, b',' | b' ' | b'\t' | b'\r' | b'\n') =>
                 {
                     index += 1;
                     continue;

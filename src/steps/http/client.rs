@@ -678,18 +678,7 @@ pub fn prepare_request(
     client: &reqwest::Client,
     request: &HttpRequest,
 ) -> Result<reqwest::RequestBuilder, HttpError> {
-    let method = Method::from_bytes(request.method.as_bytes()).map_err(|_| {
-        HttpError::invalid_request(format!("invalid HTTP method \"{}\"", request.method))
-    })?;
-    let url = request_url(request)?;
-    let is_multipart = matches!(request.body, RequestBody::Multipart(_));
-    let mut headers = HeaderMap::new();
-    for (header_name, header_value) in script_headers(request, &url)? {
-        if is_multipart && header_name == CONTENT_TYPE {
-            continue;
-        }
-        headers.append(header_name, header_value);
-    }
+    let (method, url, headers) = request_head(request)?;
     // Headers go first so that `json` and `form` keep a content type the script gave.
     let mut builder = client
         .request(method, url)
@@ -706,6 +695,24 @@ pub fn prepare_request(
         RequestBody::Multipart(fields) => builder.multipart(multipart_form(fields)?),
     };
     Ok(builder)
+}
+
+/// The method, URL and script headers of a request, as both ways of preparing
+/// it send them (a multipart body brings its own content type, with its boundary).
+fn request_head(request: &HttpRequest) -> Result<(Method, Url, HeaderMap), HttpError> {
+    let method = Method::from_bytes(request.method.as_bytes()).map_err(|_| {
+        HttpError::invalid_request(format!("invalid HTTP method \"{}\"", request.method))
+    })?;
+    let url = request_url(request)?;
+    let is_multipart = matches!(request.body, RequestBody::Multipart(_));
+    let mut headers = HeaderMap::new();
+    for (header_name, header_value) in script_headers(request, &url)? {
+        if is_multipart && header_name == CONTENT_TYPE {
+            continue;
+        }
+        headers.append(header_name, header_value);
+    }
+    Ok((method, url, headers))
 }
 
 /// A body's bytes and the content type it implies (sent when the script gives
@@ -740,14 +747,7 @@ pub(crate) fn request_without_client(
     let Some((body, implied_type)) = encoded_body(&request.body) else {
         return Ok(None);
     };
-    let method = Method::from_bytes(request.method.as_bytes()).map_err(|_| {
-        HttpError::invalid_request(format!("invalid HTTP method \"{}\"", request.method))
-    })?;
-    let url = request_url(request)?;
-    let mut headers = HeaderMap::new();
-    for (header_name, header_value) in script_headers(request, &url)? {
-        headers.append(header_name, header_value);
-    }
+    let (method, url, mut headers) = request_head(request)?;
     if let Some(content_type) = implied_type
         && !headers.contains_key(CONTENT_TYPE)
     {

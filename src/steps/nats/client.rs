@@ -83,20 +83,13 @@ impl Bus {
         ))
     }
 
-    /// Waits until the server has read all this connection sent (a subscription
-    /// is in place, a message is out), within the step's timeout.
+    /// Waits until all this connection sent is written to the socket, within the
+    /// step's timeout. The server may not have read it yet: `confirm` waits for that.
     pub async fn flush(&self, what: &str) -> Result<(), StepError> {
         match tokio::time::timeout(self.timeout, self.client.flush()).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(self.lost(what, &error.to_string())),
-            Err(_) => Err(StepError::new(
-                StepErrorKind::Timeout,
-                format!(
-                    "NATS at {} did not confirm {what} within {}",
-                    self.shown,
-                    crate::units::literal_duration(self.timeout)
-                ),
-            )),
+            Err(_) => Err(self.not_confirmed(what)),
         }
     }
 
@@ -117,15 +110,20 @@ impl Bus {
                 Ok(())
             }
             Ok(Err(error)) => Err(self.lost(what, &error.to_string())),
-            Err(_) => Err(StepError::new(
-                StepErrorKind::Timeout,
-                format!(
-                    "NATS at {} did not confirm {what} within {}",
-                    self.shown,
-                    crate::units::literal_duration(self.timeout)
-                ),
-            )),
+            Err(_) => Err(self.not_confirmed(what)),
         }
+    }
+
+    /// The step's timeout passed before the server confirmed `what`.
+    fn not_confirmed(&self, what: &str) -> StepError {
+        StepError::new(
+            StepErrorKind::Timeout,
+            format!(
+                "NATS at {} did not confirm {what} within {}",
+                self.shown,
+                crate::units::literal_duration(self.timeout)
+            ),
+        )
     }
 
     /// The connection broke while the step used it.
