@@ -247,6 +247,48 @@ fn a_clause_without_a_value_keeps_its_semicolon() {
     }
 }
 
+/// Found by the fmt fuzz target: `bE Te ;xpect 0` is two statements (`;` ends the
+/// first), but fmt wrote them on two lines without the `;`, and the second line
+/// became a clause of the first step. A statement a clause could take (a step of
+/// a word the grammar does not know) now keeps a `;` before it.
+#[test]
+fn a_step_a_clause_could_take_keeps_the_semicolon_before_it() {
+    let cases = [
+        ("bE Te ;xpect 0", "bE Te;\n  xpect 0"),
+        ("bE Te\n  ;xpect status == 0", "bE Te;\n  xpect status == 0"),
+        ("let r = bE Te; xp 0", "let r = bE Te;\n  xp 0"),
+        // After a clause, the clause's `;` and the statement's.
+        (
+            "GET \"http://x\" timeout 5s;; bE Te",
+            "GET \"http://x\" timeout 5s;;\n  bE Te",
+        ),
+        (
+            "GET \"http://x\" a; ; bE Te",
+            "GET \"http://x\" a;;\n  bE Te",
+        ),
+        // One `;` after a clause is the clause's: `bE Te` is a clause here too.
+        (
+            "GET \"http://x\" timeout 5s; bE Te",
+            "GET \"http://x\" timeout 5s bE Te",
+        ),
+        // A block ends the step; a statement, or a word the grammar reads as the
+        // start of one, is never a clause: no `;`.
+        ("bE Te {}\n  xp 0", "bE Te {}\n  xp 0"),
+        ("expect 1 == 1; bE Te", "expect 1 == 1\n  bE Te"),
+        ("bE Te; expect 1 == 1", "bE Te\n  expect 1 == 1"),
+        ("bE Te; echo say \"x\"", "bE Te\n  echo say \"x\""),
+    ];
+    for (body, expected) in cases {
+        let source = format!("test \"a\" {{\n  {body}\n}}\n");
+        let formatted = assert_formats_faithfully("step before a clause-like step", &source);
+        assert_eq!(
+            formatted,
+            format!("test \"a\" {{\n  {expected}\n}}\n"),
+            "from:\n{source}"
+        );
+    }
+}
+
 /// Found by tests/fuzz_corpus.rs once the corpus changed: a block string whose last
 /// line has a `#` and the closing quotes (`a # b """`) lost its end in the tree, so
 /// `fmt` printed it cut at the `#`, without its closing quotes.

@@ -43,6 +43,19 @@ fn is_valueless_named(clause: &Clause) -> bool {
         )
 }
 
+/// A statement that, on the line after a step, a clause of that step would take:
+/// a step of a kind with no word of the grammar's own (the checker rejects the
+/// kind; the formatter still keeps the tree). See `Layout::end_before_clause_like`.
+fn could_be_a_clause(statement: &Statement) -> bool {
+    match &statement.kind {
+        StatementKind::Step(step) => match &step.kind {
+            StepKind::Named(word) => !crate::syntax::parser::begins_statement(word),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 fn start(span: Span) -> usize {
     span.start as usize
 }
@@ -287,9 +300,16 @@ impl Layout<'_> {
         self.write("{");
         self.printer.indent();
         self.printer.open_block();
-        for statement in &block.statements {
+        for (index, statement) in block.statements.iter().enumerate() {
             self.printer.start_line_at(start(statement.span));
             self.statement(statement);
+            if block
+                .statements
+                .get(index + 1)
+                .is_some_and(could_be_a_clause)
+            {
+                self.end_before_clause_like(statement);
+            }
         }
         self.printer.close_block_at(close);
         self.write("}");
@@ -548,6 +568,30 @@ impl Layout<'_> {
             self.end_valueless(clause);
         }
         self.printer.dedent();
+    }
+
+    /// Ends `statement` so that the statement after it, which a clause could take
+    /// (`could_be_a_clause`), stays a statement of its own. Something kept the two
+    /// apart in the source (a `;` on either line); on two lines they would become
+    /// one step, unless the first is a step that a block ends. A step's last clause
+    /// takes a `;` of its own (`clause_body ~ ";"?`) and goes on to the next clause,
+    /// so after a clause it takes two: the clause's and the statement's.
+    fn end_before_clause_like(&mut self, statement: &Statement) {
+        let step = match &statement.kind {
+            StatementKind::Step(step) => step,
+            StatementKind::Let {
+                value: BindingValue::Step(step),
+                ..
+            } => step,
+            _ => return,
+        };
+        if step.block.is_some() || matches!(step.kind, StepKind::Load(_)) {
+            return;
+        }
+        if !step.clauses.is_empty() && !self.printer.line_ends_with(';') {
+            self.write(";");
+        }
+        self.write(";");
     }
 
     /// A named clause without a value (a kind's flag, as `nats`'s `jetstream`, or

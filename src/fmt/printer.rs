@@ -68,6 +68,11 @@ impl<'a> Printer<'a> {
         self.line.push_str(text);
     }
 
+    /// Whether the line being written ends with `character` (spaces aside).
+    pub fn line_ends_with(&self, character: char) -> bool {
+        self.line.trim_end().ends_with(character)
+    }
+
     /// Copies source text as it is (a literal: number, string, block string), and
     /// counts the `#` inside it as written, since they are part of the literal.
     pub fn copy(&mut self, range: std::ops::Range<usize>) {

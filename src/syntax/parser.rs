@@ -103,6 +103,15 @@ pub fn parse(file: FileId, source: &str) -> ParseOutput {
     }
 }
 
+/// Whether the grammar reads `word` as the start of a statement or an item, so that
+/// a step's clause never takes it (`statement_keyword`, `item_keyword`). Asked of
+/// the grammar itself, so the formatter cannot disagree with the parser.
+pub fn begins_statement(word: &str) -> bool {
+    [Rule::statement_keyword, Rule::item_keyword]
+        .into_iter()
+        .any(|rule| RitGrammar::parse(rule, word).is_ok_and(|pairs| pairs.as_str() == word))
+}
+
 /// At most this many hidden characters are reported in one file.
 const MAX_CONTROL_DIAGNOSTICS: usize = 10;
 
