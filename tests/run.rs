@@ -258,39 +258,6 @@ test "env" {
     assert!(text(&output).contains("1 passed"), "{}", text(&output));
 }
 
-/// `ritc run` turns transparent huge pages off for its own memory (a load's RSS;
-/// src/os/huge_pages.rs), and the flag survives fork and exec: every command and
-/// service must get them back, or the system under test runs unlike itself. The
-/// kernel shows the flag in /proc/PID/status as `THP_enabled`.
-#[test]
-fn ritc_runs_without_huge_pages_and_its_commands_and_services_have_theirs() {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return;
-    };
-    if !status.contains("THP_enabled:\t1") {
-        // A kernel before 5.0 (no such line), or one where this test process
-        // itself has them off: nothing here can tell the difference.
-        eprintln!("skipped: /proc/self/status shows no THP_enabled: 1");
-        return;
-    }
-    let suite = Suite::new();
-    suite.file(
-        "thp.rit",
-        r#"service keeper = "grep THP_enabled /proc/self/status > service.txt; echo ready; exec sleep 30" { ready log "ready" within 10s }
-test "huge pages" {
-  expect read("service.txt") == "THP_enabled:\t1\n"
-  run "grep THP_enabled /proc/self/status"
-  expect stdout == "THP_enabled:\t1\n"
-  run "grep THP_enabled /proc/$PPID/status"
-  expect stdout == "THP_enabled:\t0\n"
-}
-"#,
-    );
-    let output = suite.run(&["thp.rit"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    assert!(text(&output).contains("1 passed"), "{}", text(&output));
-}
-
 #[test]
 fn selection_by_name_tag_checkpoint_and_stage() {
     let suite = Suite::new();

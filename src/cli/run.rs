@@ -299,9 +299,6 @@ pub fn run(args: RunArgs) -> u8 {
     // (`setsid`, a daemon) is then adopted by ritc, not init, and is ended at the
     // end of the run like the rest (src/os/leftovers.rs).
     crate::os::leftovers::adopt_orphans();
-    // The files are checked: ritc's memory from here on is the run's, and it needs
-    // no huge pages (its children get theirs back: src/os/huge_pages.rs).
-    crate::os::huge_pages::disable_for_this_process();
     // `--jobs 1` (the default) runs one test at a time: a runtime on this thread
     // spares starting a worker per core and every wake-up that crosses threads
     // (docs/performance.md, "Sequential flows"). A `load` runs on threads of its

@@ -171,7 +171,6 @@ pub async fn run_command(spec: &CommandSpec) -> Result<CommandOutput, CommandErr
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(false);
-    super::huge_pages::give_back_to(&mut command);
     let started = Instant::now();
     let spawning = spawn_guard();
     let mut child = command

@@ -550,7 +550,6 @@ impl Services {
             .stderr(writer_for_stderr)
             .process_group(0)
             .kill_on_drop(false);
-        crate::os::huge_pages::give_back_to(&mut command);
         let spawning = crate::os::process::spawn_guard();
         let spawned = command.spawn();
         // Our copies of the pipe's write end must close, or its end of file never comes.
