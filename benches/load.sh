@@ -19,6 +19,11 @@
 # MEMORY=1 also runs ritc with 1000 connections for 30 s and prints its peak RSS.
 # REQWEST=1 also runs the same load through ritc's reqwest transport in each round
 # (benches/load/bench-reqwest.rit), to compare it with the lean HTTP/1.1 one.
+# CLIENT_CPU=PERCENT gives each client at most PERCENT of one core (a CPU cgroup's
+# quota; needs root and the cgroup's cpu controller, v1 or v2). On one pinned nginx
+# core the server is the limit, so the rate shows which client nginx served faster
+# in a round more than it shows the clients; with the client held below what the
+# server can take, the client is the limit and req/s compares the clients.
 # Needs: bash, python3, GNU time (/usr/bin/time), taskset; wrk (`apt-get install wrk`).
 set -euo pipefail
 
@@ -57,6 +62,29 @@ else
     CLIENT_PIN=("${PRIORITY[@]}" env)
 fi
 
+# CLIENT_CPU: a cgroup whose quota is that share of one core; each client joins it
+# through `sh`, which writes its own pid to the cgroup and then execs the client.
+CGROUP=""
+if [ -n "${CLIENT_CPU:-}" ]; then
+    quota=$((CLIENT_CPU * 1000))
+    if [ -d /sys/fs/cgroup/cpu ] && [ -f /sys/fs/cgroup/cpu/cgroup.procs ]; then
+        CGROUP=/sys/fs/cgroup/cpu/ritc-load-bench
+        mkdir -p "$CGROUP"
+        echo 100000 >"$CGROUP/cpu.cfs_period_us"
+        echo "$quota" >"$CGROUP/cpu.cfs_quota_us"
+    elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+        echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+        CGROUP=/sys/fs/cgroup/ritc-load-bench
+        mkdir -p "$CGROUP"
+        echo "$quota 100000" >"$CGROUP/cpu.max"
+    else
+        note "CLIENT_CPU needs a CPU cgroup (cgroup v1's cpu or v2's cpu controller)"
+        exit 1
+    fi
+    CLIENT_PIN+=(sh -c 'echo $$ >"$0" && exec "$@"' "$CGROUP/cgroup.procs")
+    note "each client gets at most ${CLIENT_CPU}% of one core ($CGROUP)"
+fi
+
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 SERVER_PID=""
 cleanup() {
@@ -64,6 +92,7 @@ cleanup() {
         kill "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
     fi
+    if [ -n "$CGROUP" ]; then rmdir "$CGROUP" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
