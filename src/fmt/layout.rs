@@ -47,13 +47,10 @@ fn is_valueless_named(clause: &Clause) -> bool {
 /// a step of a kind with no word of the grammar's own (the checker rejects the
 /// kind; the formatter still keeps the tree). See `Layout::end_before_clause_like`.
 fn could_be_a_clause(statement: &Statement) -> bool {
-    match &statement.kind {
-        StatementKind::Step(step) => match &step.kind {
-            StepKind::Named(word) => !crate::syntax::parser::begins_statement(word),
-            _ => false,
-        },
-        _ => false,
-    }
+    let StatementKind::Step(step) = &statement.kind else {
+        return false;
+    };
+    matches!(&step.kind, StepKind::Named(word) if !crate::syntax::parser::begins_statement(word))
 }
 
 fn start(span: Span) -> usize {
@@ -577,13 +574,8 @@ impl Layout<'_> {
     /// takes a `;` of its own (`clause_body ~ ";"?`) and goes on to the next clause,
     /// so after a clause it takes two: the clause's and the statement's.
     fn end_before_clause_like(&mut self, statement: &Statement) {
-        let step = match &statement.kind {
-            StatementKind::Step(step) => step,
-            StatementKind::Let {
-                value: BindingValue::Step(step),
-                ..
-            } => step,
-            _ => return,
+        let Some(step) = statement.step() else {
+            return;
         };
         if step.block.is_some() || matches!(step.kind, StepKind::Load(_)) {
             return;

@@ -226,7 +226,7 @@ impl Reader<'_, '_> {
             }
             _ => {}
         }
-        if let Some(step) = walk::statement_step(statement) {
+        if let Some(step) = statement.step() {
             // A step's own target and clauses read the body before it.
             self.expression(&step.target);
             for clause in &step.clauses {

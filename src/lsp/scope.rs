@@ -229,15 +229,16 @@ fn inside(statement: &Statement, offset: usize, text: &str, scope: &mut Scope, d
         .into_iter()
         .find(|block| walk::contains(block.span, offset))
     else {
-        if let Some(step) = walk::statement_step(statement) {
+        if let Some(step) = statement.step() {
             inside_step(step, offset, text, scope);
         }
         return;
     };
     match &statement.kind {
         StatementKind::For { variable, .. } => push(scope, variable, NameKind::LoopVariable),
-        _ if let Some(kind) =
-            walk::statement_step(statement).and_then(|step| crate::steps::of_step(&step.kind)) =>
+        _ if let Some(kind) = statement
+            .step()
+            .and_then(|step| crate::steps::of_step(&step.kind)) =>
         {
             scope.in_blocks_of.push(kind.name());
         }

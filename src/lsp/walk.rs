@@ -14,18 +14,6 @@ pub fn item_blocks(item: &Item) -> Vec<&Block> {
     }
 }
 
-/// The step a statement performs, if it is one (`GET …`, `let r = GET …`).
-pub fn statement_step(statement: &Statement) -> Option<&Step> {
-    match &statement.kind {
-        StatementKind::Step(step) => Some(step),
-        StatementKind::Let {
-            value: BindingValue::Step(step),
-            ..
-        } => Some(step),
-        _ => None,
-    }
-}
-
 /// The blocks nested directly in a statement.
 pub fn statement_blocks(statement: &Statement) -> Vec<&Block> {
     match &statement.kind {
@@ -62,7 +50,8 @@ pub fn statement_blocks(statement: &Statement) -> Vec<&Block> {
             }
             blocks
         }
-        _ => statement_step(statement)
+        _ => statement
+            .step()
             .and_then(|step| step.block.as_ref())
             .into_iter()
             .collect(),
@@ -108,7 +97,7 @@ pub fn each_step<'a>(file: &'a SourceFile, visit: &mut dyn FnMut(&'a Step)) {
         }
     }
     each_statement(file, &mut |statement| {
-        if let Some(step) = statement_step(statement) {
+        if let Some(step) = statement.step() {
             visit(step);
         }
     });

@@ -163,6 +163,20 @@ pub struct Statement {
     pub span: Span,
 }
 
+impl Statement {
+    /// The step the statement performs, if it is one (`GET …`, `let r = GET …`).
+    pub fn step(&self) -> Option<&Step> {
+        match &self.kind {
+            StatementKind::Step(step) => Some(step),
+            StatementKind::Let {
+                value: BindingValue::Step(step),
+                ..
+            } => Some(step),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum StatementKind {
     Expect {
