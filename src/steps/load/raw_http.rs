@@ -139,6 +139,7 @@ pub struct RawClient {
     request: Arc<RawRequest>,
     connection: Option<TcpStream>,
     buffer: ReadBuffer,
+    heads: HeadCache,
 }
 
 impl RawClient {
@@ -147,6 +148,7 @@ impl RawClient {
             request,
             connection: None,
             buffer: ReadBuffer::new(),
+            heads: HeadCache::default(),
         }
     }
 
@@ -187,6 +189,7 @@ impl RawClient {
             match exchange(
                 stream,
                 &mut self.buffer,
+                &mut self.heads,
                 &self.request,
                 capture.as_deref_mut(),
             )
@@ -266,6 +269,7 @@ impl From<io::Error> for ExchangeError {
 async fn exchange(
     stream: &mut TcpStream,
     buffer: &mut ReadBuffer,
+    heads: &mut HeadCache,
     request: &RawRequest,
     mut capture: Option<&mut HttpResponse>,
 ) -> Result<(Answer, bool), ExchangeError> {
@@ -277,11 +281,15 @@ async fn exchange(
     }
     let mut received_any = false;
     let head = loop {
-        let head_length = read_head(stream, buffer, &mut received_any).await?;
-        let head = parse_head(
-            buffer.unread().get(..head_length).unwrap_or_default(),
-            capture.as_deref_mut(),
-        )?;
+        let known = heads.known(capture.is_some());
+        let (head_length, is_known) = read_head(stream, buffer, known, &mut received_any).await?;
+        let head = match heads.head {
+            Some(head) if is_known => head,
+            _ => heads.parse(
+                buffer.unread().get(..head_length).unwrap_or_default(),
+                capture.as_deref_mut(),
+            )?,
+        };
         buffer.consume(head_length);
         // 1xx answers are interim (101 switches protocols: nothing more to read).
         if (100..200).contains(&head.status) && head.status != 101 {
@@ -317,17 +325,26 @@ async fn exchange(
 }
 
 /// Reads until the buffer holds a whole head; returns its length (with the blank
-/// line).
+/// line), and whether it is the `known` head (the head cache's). Where the buffer
+/// starts with that head, its end is known without looking for it.
 async fn read_head(
     stream: &mut TcpStream,
     buffer: &mut ReadBuffer,
+    known: Option<&[u8]>,
     received_any: &mut bool,
-) -> Result<usize, ExchangeError> {
+) -> Result<(usize, bool), ExchangeError> {
     let mut searched = 0;
     loop {
         let unread = buffer.unread();
+        // The known head ends with its first blank line: so does a buffer that
+        // starts with it.
+        if let Some(known) = known
+            && unread.starts_with(known)
+        {
+            return Ok((known.len(), true));
+        }
         if let Some(position) = find_head_end(unread, searched) {
-            return Ok(position + 4);
+            return Ok((position + 4, false));
         }
         searched = unread.len().saturating_sub(3);
         if unread.len() > MAX_HEAD {
@@ -352,12 +369,57 @@ fn is_reset(error: &io::Error) -> bool {
     )
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Head {
     status: u16,
     content_length: Option<u64>,
     chunked: bool,
     keep_alive: bool,
+}
+
+/// The last head a connection's client parsed, and what it said. A load's answers
+/// are alike to the byte (nginx's change once a second, with their `date`), and a
+/// head's framing depends on its bytes alone, so a head equal to the last one is not
+/// parsed again: comparing nginx's 240 bytes costs a few dozen instructions, where
+/// parsing its nine lines cost about 2,100, a third of a request's (callgrind,
+/// docs/performance.md); and a buffer that starts with the last head needs no search
+/// for its end either ([`read_head`]). Not used when a `check` needs the headers
+/// themselves.
+#[derive(Default)]
+struct HeadCache {
+    bytes: Vec<u8>,
+    head: Option<Head>,
+}
+
+/// Heads longer than this are parsed every time, so that 1,000 connections keep at
+/// most 1 MB of them.
+const MAX_CACHED_HEAD: usize = 1024;
+
+impl HeadCache {
+    /// The last head, unless the answer's headers are wanted (`capture`).
+    fn known(&self, capture: bool) -> Option<&[u8]> {
+        (!capture && self.head.is_some()).then_some(self.bytes.as_slice())
+    }
+
+    fn parse(
+        &mut self,
+        head: &[u8],
+        capture: Option<&mut HttpResponse>,
+    ) -> Result<Head, ExchangeError> {
+        if capture.is_none()
+            && let Some(known) = self.head
+            && self.bytes == head
+        {
+            return Ok(known);
+        }
+        let parsed = parse_head(head, capture)?;
+        if head.len() <= MAX_CACHED_HEAD {
+            self.bytes.clear();
+            self.bytes.extend_from_slice(head);
+            self.head = Some(parsed);
+        }
+        Ok(parsed)
+    }
 }
 
 /// Parses a status line and headers; with `capture`, keeps the headers as the
@@ -740,9 +802,9 @@ mod tests {
         assert!(!other.keep_alive);
     }
 
-    #[test]
-    fn captured_headers_are_lowercase_one_per_value_grouped_by_name() {
-        let mut response = HttpResponse {
+    /// A response for `parse_head` to write captured headers into.
+    fn unfilled_response() -> HttpResponse {
+        HttpResponse {
             status: 0,
             headers: Vec::new(),
             body: Vec::new(),
@@ -753,7 +815,12 @@ mod tests {
             url: String::new(),
             cookies: Vec::new(),
             version: "HTTP/1.1",
-        };
+        }
+    }
+
+    #[test]
+    fn captured_headers_are_lowercase_one_per_value_grouped_by_name() {
+        let mut response = unfilled_response();
         parse_head(
             b"HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Type: text/plain\r\nx-a: 2\r\n\r\n",
             Some(&mut response),
@@ -767,6 +834,32 @@ mod tests {
                 ("content-type".to_string(), "text/plain".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn the_head_cache_answers_as_parsing_does_whatever_byte_changes() {
+        let original: &[u8] = b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 21\r\nConnection: keep-alive\r\n\r\n";
+        let mut heads = HeadCache::default();
+        for at in 0..original.len() {
+            for byte in [b'0', b'9', b'x', b' ', b':', b'\n', b'c'] {
+                let mut changed = original.to_vec();
+                changed[at] = byte;
+                // The original first, so that the cache holds it when the changed
+                // head comes, and again after, when it holds the changed one.
+                for head in [original, &changed[..], &changed[..], original] {
+                    let cached = heads
+                        .parse(head, None)
+                        .map_err(|error| format!("{error:?}"));
+                    let parsed = parse_head(head, None).map_err(|error| format!("{error:?}"));
+                    assert_eq!(cached, parsed, "{:?}", String::from_utf8_lossy(head));
+                }
+            }
+        }
+        // A `check` gets the headers even of a head the cache knows.
+        heads.parse(original, None).unwrap();
+        let mut response = unfilled_response();
+        heads.parse(original, Some(&mut response)).unwrap();
+        assert_eq!(response.headers.len(), 3);
     }
 
     #[test]
