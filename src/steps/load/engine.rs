@@ -1,12 +1,14 @@
 //! Runs a load: the closed model's workers, the open model's scheduler and the
 //! workers it hands requests to, the warmup, the ramp, the `check`, and the clock.
-//! Each worker is a tokio task that owns its connection and its counts; they meet
-//! only on the `requests` counter (one atomic) and, once per batch of latencies, at
-//! the recorder. When the step is dropped (a test timeout, Ctrl-C), the `JoinSet`
+//! Each worker is a tokio task that owns its connection; the workers of one runtime
+//! thread count into that thread's set of counts, and meet the other threads' only
+//! on the `requests` counter (one atomic) and, once per batch of latencies, at the
+//! recorder. When the step is dropped (a test timeout, Ctrl-C), the `JoinSet`
 //! aborts every worker.
 
+use std::cell::Cell;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
@@ -16,7 +18,7 @@ use tokio::task::JoinSet;
 
 use super::model::{Activation, Model, Plan};
 use super::spec::{CheckFn, LoadProgress, ProgressHook};
-use super::stats::{self, ErrorKey, Recorder, Totals, WorkerStats};
+use super::stats::{self, ErrorKey, Recorder, ThreadStats, Totals};
 use super::timer::PreciseTimer;
 use super::transport::{Failure, Transport, WorkerClient};
 use crate::steps::exec::{FieldValue, StepError, StepErrorKind};
@@ -40,6 +42,11 @@ struct Context {
     transport: Transport,
     check: Option<CheckFn>,
     recorder: Mutex<Recorder>,
+    /// The counts, one set per runtime thread ([`THREAD_INDEX`]): the workers that
+    /// run on a thread record into its set, which stays in that processor's cache,
+    /// where a set per worker (1,000 of them) was read from memory at every request.
+    /// A lock each, taken by one thread but for a rare worker moved between threads.
+    thread_stats: Vec<Mutex<ThreadStats>>,
     timeout: Duration,
     url: String,
     /// When the load (its warmup first) started.
@@ -65,9 +72,13 @@ pub async fn run_isolated(
     progress: Option<ProgressHook>,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let started_threads = Arc::new(AtomicUsize::new(0));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .thread_name("ritc-load")
+        .on_thread_start(move || {
+            THREAD_INDEX.set(started_threads.fetch_add(1, Ordering::Relaxed));
+        })
         .enable_all()
         .build()
         .map_err(|error| {
@@ -80,7 +91,7 @@ pub async fn run_isolated(
     let Some(handle) = runtime
         .0
         .as_ref()
-        .map(|runtime| runtime.spawn(run(plan, sends, check, progress)))
+        .map(|runtime| runtime.spawn(run(plan, sends, check, progress, threads)))
     else {
         return Err(StepError::new(
             StepErrorKind::Other,
@@ -92,6 +103,12 @@ pub async fn run_isolated(
         .map_err(|error| StepError::new(StepErrorKind::Other, format!("the load failed: {error}")));
     drop(runtime);
     result?
+}
+
+thread_local! {
+    /// Which thread of its load's runtime this is (0, 1, …), as the runtime started
+    /// them; it picks the thread's set of counts.
+    static THREAD_INDEX: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Shuts the load's runtime down without blocking (it is dropped inside another
@@ -111,6 +128,7 @@ async fn run(
     sends: Sends,
     check: Option<CheckFn>,
     progress: Option<ProgressHook>,
+    threads: usize,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
     let connections = match plan.model {
         Model::Closed { .. } => plan.closed_workers(),
@@ -150,6 +168,9 @@ async fn run(
         transport,
         check,
         recorder: Mutex::new(recorder),
+        thread_stats: (0..threads.max(1))
+            .map(|_| Mutex::new(ThreadStats::new()))
+            .collect(),
         timeout,
         url,
         started,
@@ -158,10 +179,16 @@ async fn run(
     // Aborted when dropped, at the end of this function.
     let _ticker =
         progress.map(|hook| AbortOnDrop(tokio::spawn(report_progress(Arc::clone(&context), hook))));
-    let (totals, dropped) = match context.plan.model {
-        Model::Closed { .. } => (run_closed(&context).await?, 0),
+    let dropped = match context.plan.model {
+        Model::Closed { .. } => run_closed(&context).await.map(|()| 0)?,
         Model::Open { in_flight, .. } => run_open(&context, in_flight).await?,
     };
+    // Every worker has ended: what each thread counted is all there is.
+    let mut totals = Totals::default();
+    for stats in &context.thread_stats {
+        let stats = std::mem::take(&mut *stats.lock().unwrap_or_else(PoisonError::into_inner));
+        totals.merge(stats.finish(&context.recorder));
+    }
     if let Transport::Messages(sender) = &context.transport {
         sender.close().await;
     }
@@ -224,13 +251,13 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// One worker: its client, the response it fills when a `check` reads it, its counts,
-/// and the timer that bounds each request by the step's timeout.
+/// One worker: its client, the response it fills when a `check` reads it, and the
+/// timer that bounds each request by the step's timeout. It counts into its
+/// thread's set (`Context::thread_stats`).
 struct Worker {
     context: Arc<Context>,
     client: WorkerClient,
     capture: Option<HttpResponse>,
-    stats: WorkerStats,
     /// Armed lazily, for speed: a request that ends in time leaves it as it is (a
     /// `tokio::time::timeout` per request put an entry in the runtime's timer wheel
     /// and took it out again: 2–4% of the client's CPU at 1000 connections, perf,
@@ -258,7 +285,6 @@ impl Worker {
                 cookies: Vec::new(),
                 version: "HTTP/1.1",
             }),
-            stats: WorkerStats::new(),
             deadline_timer: Box::pin(tokio::time::sleep_until(
                 deadline(Instant::now(), context.timeout).into(),
             )),
@@ -343,12 +369,17 @@ impl Worker {
             Err(failure) => (None, Some(ErrorKey::Failure(failure)), None),
         };
         let offset = origin.saturating_duration_since(context.measured_start);
-        self.stats
-            .record(offset, done, latency, answer, error, &context.recorder);
-    }
-
-    fn finish(self) -> Totals {
-        self.stats.finish(&self.context.recorder)
+        let thread_stats = &context.thread_stats;
+        if let Some(stats) = thread_stats.get(THREAD_INDEX.get() % thread_stats.len().max(1)) {
+            stats.lock().unwrap_or_else(PoisonError::into_inner).record(
+                offset,
+                done,
+                latency,
+                answer,
+                error,
+                &context.recorder,
+            );
+        }
     }
 }
 
@@ -361,7 +392,7 @@ fn deadline(sent: Instant, timeout: Duration) -> Instant {
         .unwrap_or(sent)
 }
 
-async fn run_closed(context: &Arc<Context>) -> Result<Totals, StepError> {
+async fn run_closed(context: &Arc<Context>) -> Result<(), StepError> {
     let mut workers = JoinSet::new();
     for index in 0..context.plan.closed_workers() {
         workers.spawn(closed_worker(Worker::new(context), index));
@@ -369,7 +400,7 @@ async fn run_closed(context: &Arc<Context>) -> Result<Totals, StepError> {
     collect(workers).await
 }
 
-async fn closed_worker(mut worker: Worker, index: u64) -> Totals {
+async fn closed_worker(mut worker: Worker, index: u64) {
     let context = Arc::clone(&worker.context);
     let ramped = context.plan.ramp.is_some();
     loop {
@@ -401,7 +432,6 @@ async fn closed_worker(mut worker: Worker, index: u64) -> Totals {
         }
         worker.send(now, now, measured).await;
     }
-    worker.finish()
 }
 
 /// A request handed to an open-model worker: when it was due, and whether it counts.
@@ -416,7 +446,7 @@ struct Job {
 /// worker while fewer than `in_flight` exist, or else counts the request as
 /// dropped. It waits with a [`PreciseTimer`]: in the open model lateness would be
 /// charged to the server.
-async fn run_open(context: &Arc<Context>, in_flight: u64) -> Result<(Totals, u64), StepError> {
+async fn run_open(context: &Arc<Context>, in_flight: u64) -> Result<u64, StepError> {
     let timer = PreciseTimer::new();
     let idle: Arc<Mutex<Vec<usize>>> = Arc::new(Mutex::new(Vec::new()));
     let mut senders: Vec<mpsc::Sender<Job>> = Vec::new();
@@ -478,7 +508,8 @@ async fn run_open(context: &Arc<Context>, in_flight: u64) -> Result<(Totals, u64
         }
     }
     drop(senders);
-    Ok((collect(workers).await?, dropped))
+    collect(workers).await?;
+    Ok(dropped)
 }
 
 /// The open-model scheduler's shortest sleep: the most a request can be handed
@@ -490,28 +521,25 @@ async fn open_worker(
     index: usize,
     mut jobs: mpsc::Receiver<Job>,
     idle: Arc<Mutex<Vec<usize>>>,
-) -> Totals {
+) {
     while let Some(job) = jobs.recv().await {
         worker.send(job.due, Instant::now(), job.measured).await;
         idle.lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(index);
     }
-    worker.finish()
 }
 
-async fn collect(mut workers: JoinSet<Totals>) -> Result<Totals, StepError> {
-    let mut totals = Totals::default();
+async fn collect(mut workers: JoinSet<()>) -> Result<(), StepError> {
     while let Some(joined) = workers.join_next().await {
-        let worker = joined.map_err(|error| {
+        joined.map_err(|error| {
             StepError::new(
                 StepErrorKind::Other,
                 format!("a load worker failed: {error}"),
             )
         })?;
-        totals.merge(worker);
     }
-    Ok(totals)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
-//! What a load measured and how it becomes the result record. Each worker counts
-//! on its own (no sharing on the hot path) and keeps its latencies in a small batch
-//! that it hands, a batch at a time, to the load's one [`Recorder`]: an HDR
-//! histogram (microseconds, 1 µs to 1 h, 3 significant digits) and a timeline of
-//! windows. So memory does not grow with the number of requests, nor much with the
-//! number of workers. It must not import the transports or the engine.
+//! What a load measured and how it becomes the result record. The workers that run
+//! on one runtime thread count into that thread's [`ThreadStats`] (its own lock, so
+//! no sharing between threads on the hot path), which keeps their latencies in a
+//! small batch that it hands, a batch at a time, to the load's one [`Recorder`]: an
+//! HDR histogram (microseconds, 1 µs to 1 h, 3 significant digits) and a timeline of
+//! windows. So memory does not grow with the number of requests, nor with the number
+//! of workers. It must not import the transports or the engine.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -115,23 +116,24 @@ fn add_count<K: PartialEq>(counts: &mut Vec<(K, u64)>, key: K, count: u64) {
     }
 }
 
-/// One worker's counts and its batch of latencies not yet recorded.
-pub struct WorkerStats {
+/// The counts of the workers of one runtime thread (or of all of them, in tests) and
+/// their batch of latencies not yet recorded.
+pub struct ThreadStats {
     totals: Totals,
     batch: Vec<Sample>,
     /// When the first sample of the batch was recorded.
     batch_started: Option<Instant>,
 }
 
-impl Default for WorkerStats {
-    fn default() -> WorkerStats {
-        WorkerStats::new()
+impl Default for ThreadStats {
+    fn default() -> ThreadStats {
+        ThreadStats::new()
     }
 }
 
-impl WorkerStats {
-    pub fn new() -> WorkerStats {
-        WorkerStats {
+impl ThreadStats {
+    pub fn new() -> ThreadStats {
+        ThreadStats {
             totals: Totals::default(),
             batch: Vec::with_capacity(BATCH),
             batch_started: None,
@@ -491,8 +493,8 @@ mod tests {
     fn counts_statuses_errors_and_latencies() {
         let recorder = Mutex::new(Recorder::new().unwrap());
         let now = Instant::now();
-        let mut first = WorkerStats::new();
-        let mut second = WorkerStats::new();
+        let mut first = ThreadStats::new();
+        let mut second = ThreadStats::new();
         let ms = Duration::from_millis;
         first.record(ms(0), now, Some(ms(10)), answer(200), None, &recorder);
         first.record(
@@ -585,7 +587,7 @@ mod tests {
     #[test]
     fn the_timeline_coarsens_instead_of_growing() {
         let recorder = Mutex::new(Recorder::new().unwrap());
-        let mut stats = WorkerStats::new();
+        let mut stats = ThreadStats::new();
         let now = Instant::now();
         for second in 0..1000u64 {
             stats.record(
