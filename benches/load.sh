@@ -19,6 +19,7 @@
 # MEMORY=1 also runs ritc with 1000 connections for 30 s and prints its peak RSS.
 # REQWEST=1 also runs the same load through ritc's reqwest transport in each round
 # (benches/load/bench-reqwest.rit), to compare it with the lean HTTP/1.1 one.
+# SAME_REQUEST=0 lets wrk and oha send their own, shorter request (below).
 # CLIENT_CPU=PERCENT gives each client at most PERCENT of one core (a CPU cgroup's
 # quota; needs root and the cgroup's cpu controller, v1 or v2). On one pinned nginx
 # core the server is the limit, so the rate shows which client nginx served faster
@@ -129,11 +130,20 @@ timed() {
     "${CLIENT_PIN[@]}" /usr/bin/time -o "$OUT/$name.time" -f "%U %S %M" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
 }
 
+# Every tool sends the same request: ritc's load adds `user-agent` and `accept`
+# (what reqwest adds, so both of its transports send one request), which wrk does
+# not. nginx parses two more header lines per request, and on its one core that
+# alone costs it about 6% of its rate (docs/performance.md); SAME_REQUEST=0 leaves
+# wrk and oha to their own headers.
+SAME_HEADERS=()
+if [ "${SAME_REQUEST:-1}" = 1 ]; then
+    SAME_HEADERS=(-H "user-agent: ritc/$("$RITC" --version | awk '{print $2}')" -H "accept: */*")
+fi
 run_wrk() {
-    timed "wrk-$1" wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$URL"
+    timed "wrk-$1" wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "${SAME_HEADERS[@]}" "$URL"
 }
 run_oha() {
-    timed "oha-$1" oha --no-tui --output-format json -z "${SECONDS_PER_RUN}s" -c "$CONNECTIONS" "$URL"
+    timed "oha-$1" oha --no-tui --output-format json -z "${SECONDS_PER_RUN}s" -c "$CONNECTIONS" "${SAME_HEADERS[@]}" "$URL"
 }
 run_ritc() {
     timed "ritc-$1" "$RITC" run "$BENCH_RIT" --param "url=$URL" --param "connections=$CONNECTIONS" \
