@@ -198,6 +198,8 @@ pub enum Cause {
     RequestsFailed,
     /// An expectation on a load's throughput did not hold.
     ThroughputLow,
+    /// A load's `abort when` condition held while it ran: it was stopped early.
+    LoadAborted,
     /// A `conforms` expectation did not hold.
     SchemaMismatch,
     /// Any other expectation (expected and actual are in the failure).
@@ -232,7 +234,7 @@ pub enum Cause {
 impl Cause {
     /// Every cause, in declaration order (for tests and docs; a unit test keeps it
     /// whole).
-    pub const ALL: [Cause; 38] = [
+    pub const ALL: [Cause; 39] = [
         Cause::ConnectionRefused,
         Cause::HostNotFound,
         Cause::ConnectionFailed,
@@ -260,6 +262,7 @@ impl Cause {
         Cause::TooSlow,
         Cause::RequestsFailed,
         Cause::ThroughputLow,
+        Cause::LoadAborted,
         Cause::SchemaMismatch,
         Cause::ExpectationFailed,
         Cause::NotJson,

@@ -714,6 +714,137 @@ test "stall" {
     assert_green(&output);
 }
 
+// ---------------------------------------------------------------- abort when
+
+/// Runs `body` as `run_suite` does, with a JSON report: the output and the
+/// report's tests.
+fn run_suite_reported(base: &str, body: &str) -> (Output, Vec<serde_json::Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("load_check.rit");
+    let report = dir.path().join("report.json");
+    let text = format!("suite \"Load\"\nparam base = \"{base}\"\n\n{body}");
+    std::fs::write(&path, text).unwrap();
+    let output = run_ritc(
+        dir.path(),
+        &[
+            &path.to_string_lossy(),
+            "--report",
+            &format!("json={}", report.display()),
+        ],
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let tests = report["tests"].as_array().cloned().unwrap_or_default();
+    (output, tests)
+}
+
+/// A load whose `abort when` holds stops long before its `duration` (the server
+/// counts what it got), fails its test with the condition and what it read, and
+/// keeps the figures until then; in the open model too. Stopping the server's
+/// slow answers is the point of the threshold, so the in-flight ones are dropped.
+#[test]
+fn an_abort_when_that_holds_stops_the_load_and_fails_the_test() {
+    let server = Server::start();
+    let (output, tests) = run_suite_reported(
+        &server.base(),
+        r#"
+test "closed" {
+  let limit = 20ms
+  load GET "{{base}}/slow" {
+    concurrency 2
+    duration 60s
+    abort when failed > 0
+    abort when latency.p99 > limit
+  }
+  expect failed == 0
+}
+
+test "open" {
+  load GET "{{base}}/fast" {
+    rate 100 per 1s
+    duration 60s
+    abort when requests >= 50 after 2s
+  }
+  expect failed == 0
+}
+"#,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`abort when latency.p99 > limit` held (latency.p99 = "),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(tests.len(), 2, "{tests:?}");
+    for test in &tests {
+        assert_eq!(test["status"], "failed", "{test}");
+        assert_eq!(test["failure"]["cause"], "load_aborted", "{test}");
+        // The expectation after the load never ran: the step failed first.
+        let load_line = if test["name"] == "open" { 17 } else { 7 };
+        assert_eq!(test["failure"]["line"], load_line, "{test}");
+    }
+    let aborted = |index: usize| tests[index]["loads"][0]["aborted"].clone();
+    assert_eq!(aborted(0)["condition"], "latency.p99 > limit", "{tests:?}");
+    assert!(
+        aborted(0)["values"]["latency.p99"]
+            .as_str()
+            .and_then(millis_of)
+            .is_some_and(|millis| millis >= 50.0),
+        "{tests:?}"
+    );
+    assert_eq!(aborted(1)["condition"], "requests >= 50", "{tests:?}");
+    // Read every second, and not before its `after`.
+    let at = |index: usize| aborted(index)["at"].as_str().and_then(millis_of);
+    assert!(at(0).is_some_and(|millis| millis >= 1000.0), "{tests:?}");
+    assert!(at(1).is_some_and(|millis| millis >= 2000.0), "{tests:?}");
+    // Sixty seconds of either load would have sent 2,400 and 6,000 requests.
+    let slow = server.count(|c| &c.slow);
+    let fast = server.count(|c| &c.fast);
+    assert!(
+        slow < 1_200,
+        "the closed load was not stopped: {slow} requests"
+    );
+    assert!(
+        fast < 3_000,
+        "the open load was not stopped: {fast} requests"
+    );
+    // The record holds what was measured until the stop.
+    let counted = tests[0]["loads"][0]["requests"].as_u64().unwrap_or(0);
+    assert!(counted > 0 && counted <= slow, "{counted} of {slow}");
+}
+
+/// An `abort when` that never holds changes nothing: the load runs whole, its
+/// test passes, and its record says nothing of an abort.
+#[test]
+fn an_abort_when_that_never_holds_lets_the_load_run_whole() {
+    let server = Server::start();
+    let (output, tests) = run_suite_reported(
+        &server.base(),
+        r#"
+test "healthy" {
+  load GET "{{base}}/fast" {
+    concurrency 2
+    duration 3s
+    abort when failed > 0
+    abort when success_rate < 100% after 1s
+  }
+  expect requests > 0
+  expect failed == 0
+}
+"#,
+    );
+    assert_green(&output);
+    // Read three times, held none: every request sent until the end is counted.
+    assert_eq!(
+        tests[0]["loads"][0]["requests"].as_u64(),
+        Some(server.count(|c| &c.fast)),
+        "{tests:?}"
+    );
+    assert_eq!(tests[0]["status"], "passed", "{tests:?}");
+    assert!(tests[0]["loads"][0].get("aborted").is_none(), "{tests:?}");
+}
+
 // ---------------------------------------------------------------- progress and tables
 
 #[test]

@@ -633,6 +633,14 @@ impl Layout<'_> {
                 self.expr(over);
             }
             ClauseArguments::Check(conditions) => self.check_block(clause, conditions),
+            ClauseArguments::Abort { condition, after } => {
+                self.write(" when ");
+                self.expr(condition);
+                if let Some(after) = after {
+                    self.write(" after ");
+                    self.expr(after);
+                }
+            }
             ClauseArguments::Ready {
                 probe,
                 target,

@@ -444,6 +444,13 @@ pub const CONTEXTUAL: &[Keyword] = &[
     keyword("to", Role::Other, "`ramp from A to B over D`."),
     keyword("over", Role::Other, "`ramp from A to B over D`."),
     keyword(
+        "abort",
+        Role::Other,
+        "`abort when CONDITION [after D]`: stops a `load` early once the condition holds on its figures so far (read every second).",
+    ),
+    keyword("when", Role::Other, "`abort when CONDITION [after D]`."),
+    keyword("after", Role::Other, "`abort when CONDITION [after D]`."),
+    keyword(
         "starts",
         Role::Expression,
         "`text starts with \"ab\"`: strings (json strings) or bytes, a string counting as its UTF-8 bytes.",

@@ -585,6 +585,7 @@ impl<'a> Lowerer<'a> {
             .collect();
         let mut plan_options = Vec::new();
         let mut checks = Vec::new();
+        let mut thresholds = Vec::new();
         for option in block_options {
             let values = match &option.arguments {
                 ast::ClauseArguments::Value(value) => vec![self.expr(value)],
@@ -596,6 +597,13 @@ impl<'a> Lowerer<'a> {
                 }
                 ast::ClauseArguments::Check(conditions) => {
                     checks.extend(conditions.iter().map(|condition| self.expr(condition)));
+                    continue;
+                }
+                ast::ClauseArguments::Abort { condition, after } => {
+                    thresholds.push(ThresholdPlan {
+                        condition: self.expr(condition),
+                        after: after.as_ref().map(|after| self.expr(after)),
+                    });
                     continue;
                 }
                 ast::ClauseArguments::None | ast::ClauseArguments::Ready { .. } => continue,
@@ -642,6 +650,7 @@ impl<'a> Lowerer<'a> {
             options,
             block_options: plan_options,
             checks,
+            thresholds,
             status_checked: kind
                 .and_then(|kind| kind.status_field())
                 .is_some_and(|field| reads_after(following, field)),

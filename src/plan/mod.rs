@@ -252,11 +252,22 @@ pub struct StepPlan {
     pub block_options: Vec<BlockOption>,
     /// The conditions of the `check { }` among its block options.
     pub checks: Vec<Expr>,
+    /// Its `abort when CONDITION [after D]` block options (a `load`'s live
+    /// thresholds), in order.
+    pub thresholds: Vec<ThresholdPlan>,
     /// An expectation right after the step reads the field whose reading lifts
     /// the rule that a failing status fails the step (`StepKind::status_field`:
     /// `run`'s `exit`).
     pub status_checked: bool,
     pub span: Span,
+}
+
+/// `abort when CONDITION [after D]`: the condition, read on the step's result so
+/// far, and the time before it is first read.
+#[derive(Clone)]
+pub struct ThresholdPlan {
+    pub condition: Expr,
+    pub after: Option<Expr>,
 }
 
 impl StepPlan {

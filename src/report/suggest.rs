@@ -91,7 +91,10 @@ pub fn for_failure(
         | Cause::ConnectionLost
         | Cause::DatabaseError
         | Cause::ServiceNotReady
-        | Cause::TestTimeout => seen.logged_error_only(),
+        | Cause::TestTimeout
+        // What the service logged while the load ran; the condition and its
+        // values are in the message already.
+        | Cause::LoadAborted => seen.logged_error_only(),
         Cause::StepTimeout => seen.command().or_else(|| seen.logged_error_only()),
         Cause::ProcessExit => seen.command(),
         Cause::StatusMismatch => seen.status(),
@@ -1002,6 +1005,12 @@ mod tests {
         (Cause::TooSlow, FailureKind::Expectation, LOGGED, None),
         (Cause::RequestsFailed, FailureKind::Expectation, None, None),
         (Cause::ThroughputLow, FailureKind::Expectation, None, None),
+        (
+            Cause::LoadAborted,
+            FailureKind::Step(StepErrorKind::Other),
+            LOGGED,
+            None,
+        ),
         (Cause::SchemaMismatch, FailureKind::Expectation, None, None),
         (
             Cause::ExpectationFailed,

@@ -453,6 +453,21 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Evaluates an expectation and explains it: each operand with its value.
+    /// Whether `condition` holds and, when it does, what its operands read
+    /// (`[("latency.p99", "812ms")]`): an `abort when` says why it stopped a load.
+    /// `None` when it does not hold or cannot be evaluated.
+    pub fn held_with_operands(&self, condition: &Expr) -> Option<Vec<(String, String)>> {
+        let held = self
+            .value(condition)
+            .ok()
+            .and_then(|value| value::truthy(&value).ok())?;
+        held.then(|| {
+            let mut actual = Vec::new();
+            self.collect_operands(condition, &mut actual);
+            actual
+        })
+    }
+
     pub fn expectation(&self, condition: &Expr) -> Result<Verdict, Box<Failure>> {
         // The operands are read and described only for an expectation that does
         // not hold: one that holds shows nothing (and is most of a flow's work).

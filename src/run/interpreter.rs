@@ -20,7 +20,7 @@ use crate::plan::{
 use crate::source::source_map::SourceMap;
 use crate::source::span::Span;
 use crate::steps::StepKind;
-use crate::steps::context::{FieldsCheck, Halt, Sessions};
+use crate::steps::context::{FieldsCheck, Halt, Sessions, ThresholdFn};
 use crate::steps::exec::{
     CommandPart, Executors, FieldError, FieldValue, JsonKey, Record, StepError, StepErrorKind,
     StepInput, TestResources,
@@ -902,51 +902,45 @@ impl TestContext {
     /// response's, for `load`): the names visible here are copied once, and the
     /// fields are laid over them.
     fn check_function(&self, checks: &[Expr]) -> FieldsCheck {
-        let locals = self.frame().slots.clone();
+        let evaluation = self.fields_evaluation();
         let checks: Vec<Expr> = checks.to_vec();
-        let shared = Arc::clone(&self.shared);
-        let base_dir = self.module_dir().to_path_buf();
-        let globals = self.globals.clone();
-        let no_secrets = Masker::default();
         Arc::new(move |fields| {
-            let names = CheckNames {
-                locals: &locals,
-                fields,
-                globals: &globals,
-            };
-            let env = |name: &str| shared.env_var(name);
-            let logs = |name: &str| shared.services.logs(name);
-            let context = FunctionContext {
-                base_dir: &base_dir,
-                suite_root: &shared.settings.suite_root,
-                allow_read: shared.settings.allow_read,
-                temp_dir: &shared.settings.temp_dir,
-                env: &env,
-                logs: &logs,
-                // A check's values are never shown (a failed check is named by its
-                // source text): nothing made there is registered, which would
-                // otherwise grow the register with every response.
-                secrets: &no_secrets,
-            };
-            let no_calls = HashMap::new();
-            let evaluator = Evaluator {
-                names: &names,
-                sources: &shared.sources,
-                functions: &context,
-                call_results: &no_calls,
-            };
-            for check in &checks {
-                let holds = evaluator
-                    .value(check)
-                    .ok()
-                    .and_then(|value| value::truthy(&value).ok())
-                    .unwrap_or(false);
-                if !holds {
-                    return Err(shared.sources.text(check.span).to_string());
+            evaluation.with(fields, |evaluator| {
+                for check in &checks {
+                    let holds = evaluator
+                        .value(check)
+                        .ok()
+                        .and_then(|value| value::truthy(&value).ok())
+                        .unwrap_or(false);
+                    if !holds {
+                        return Err(evaluation.shared.sources.text(check.span).to_string());
+                    }
                 }
-            }
-            Ok(())
+                Ok(())
+            })
         })
+    }
+
+    /// An `abort when` condition as a plain function of a step's result so far:
+    /// what its operands read when it holds (a condition that cannot be
+    /// evaluated yet does not hold).
+    fn threshold_function(&self, condition: &Expr) -> ThresholdFn {
+        let evaluation = self.fields_evaluation();
+        let condition = condition.clone();
+        Arc::new(move |fields| {
+            evaluation.with(fields, |evaluator| evaluator.held_with_operands(&condition))
+        })
+    }
+
+    /// The names visible here, copied once, for a function of a set of fields
+    /// that runs on another thread while the step runs.
+    fn fields_evaluation(&self) -> FieldsEvaluation {
+        FieldsEvaluation {
+            locals: self.frame().slots.clone(),
+            shared: Arc::clone(&self.shared),
+            base_dir: self.module_dir().to_path_buf(),
+            globals: self.globals.clone(),
+        }
     }
 
     // ------------------------------------------------------------ steps
@@ -1152,6 +1146,49 @@ impl TestContext {
 
 /// Names inside a step's `check`: the fields it is given (each response's, for
 /// `load`), and a copy of the locals and globals at the step.
+/// What a function of a set of fields (`check`, `abort when`) evaluates with.
+struct FieldsEvaluation {
+    locals: Vec<Option<Value>>,
+    shared: Arc<RunShared>,
+    base_dir: PathBuf,
+    globals: Vec<HashMap<String, Value>>,
+}
+
+impl FieldsEvaluation {
+    /// Runs `job` with an evaluator that sees `fields` over the names copied.
+    fn with<T>(&self, fields: &dyn Record, job: impl FnOnce(&Evaluator) -> T) -> T {
+        let names = CheckNames {
+            locals: &self.locals,
+            fields,
+            globals: &self.globals,
+        };
+        let shared = &self.shared;
+        let env = |name: &str| shared.env_var(name);
+        let logs = |name: &str| shared.services.logs(name);
+        // A check's values are never shown (a failed check is named by its
+        // source text): nothing made there is registered, which would
+        // otherwise grow the register with every response.
+        let no_secrets = Masker::default();
+        let context = FunctionContext {
+            base_dir: &self.base_dir,
+            suite_root: &shared.settings.suite_root,
+            allow_read: shared.settings.allow_read,
+            temp_dir: &shared.settings.temp_dir,
+            env: &env,
+            logs: &logs,
+            secrets: &no_secrets,
+        };
+        let no_calls = HashMap::new();
+        let evaluator = Evaluator {
+            names: &names,
+            sources: &shared.sources,
+            functions: &context,
+            call_results: &no_calls,
+        };
+        job(&evaluator)
+    }
+}
+
 struct CheckNames<'a> {
     locals: &'a [Option<Value>],
     fields: &'a dyn Record,

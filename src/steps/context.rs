@@ -49,6 +49,33 @@ pub type Clauses = Vec<(String, Option<Value>)>;
 /// carries the source text of the first condition that does not hold.
 pub type FieldsCheck = Arc<dyn Fn(&dyn Record) -> Result<(), String> + Send + Sync>;
 
+/// An `abort when` condition as a function of the step's result so far: `Some`
+/// with what the condition read, each operand's source text and value
+/// (`[("latency.p99", "812ms")]`), when it holds; `None` when it does not (or
+/// cannot be read yet).
+pub type ThresholdFn = Arc<dyn Fn(&dyn Record) -> Option<Vec<(String, String)>> + Send + Sync>;
+
+/// A step's `abort when CONDITION [after D]`, for the kind to read while the
+/// step runs.
+#[derive(Clone)]
+pub struct Threshold {
+    /// Its source text (`latency.p99 > 500ms`).
+    pub condition: String,
+    /// How long after the measured part began it is first read (`after D`).
+    pub after: Duration,
+    pub holds: ThresholdFn,
+}
+
+impl std::fmt::Debug for Threshold {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Threshold")
+            .field("condition", &self.condition)
+            .field("after", &self.after)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Shows a running step's progress: one line, as the kind words it (`load  3.2s /
 /// 10s  1204 requests …`). Called from any thread: it returns at once.
 pub type ProgressLine = Arc<dyn Fn(String) + Send + Sync>;
@@ -131,6 +158,9 @@ pub trait StepContext: Send {
     /// has no such clause. Its names are evaluated with the candidate's fields and
     /// the names visible at the step; `Err` carries the condition's source text.
     fn condition(&self, name: &'static str) -> Option<FieldsCheck>;
+    /// The step's `abort when` conditions (`ValueSpec::Threshold`), in order, their
+    /// `after` evaluated; empty when it has none.
+    fn thresholds(&mut self) -> BoxFuture<'_, Result<Vec<Threshold>, Halt>>;
     /// Shows what the step sent and received (`-v`, as an HTTP step's request and
     /// response): the interpreter masks every secret again and sends it only when
     /// the run is verbose.

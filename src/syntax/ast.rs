@@ -356,6 +356,11 @@ pub enum ClauseArguments {
     },
     /// `check { expr … }`
     Check(Vec<Expr>),
+    /// `abort when CONDITION [after D]`: a `load`'s live threshold.
+    Abort {
+        condition: Expr,
+        after: Option<Expr>,
+    },
     /// `ready http|tcp|log TARGET [within D]`
     Ready {
         probe: Ident,

@@ -1128,6 +1128,13 @@ impl Lowerer {
                 let over = self.expr(self.expected(parts.next(), span, rule)?);
                 (name, ClauseArguments::Ramp { from, to, over })
             }
+            Rule::abort_option => {
+                let name = self.ident(&self.expected(parts.next(), span, rule)?);
+                parts.next();
+                let condition = self.expr(self.expected(parts.next(), span, rule)?);
+                let after = parts.nth(1).map(|after| self.expr(after));
+                (name, ClauseArguments::Abort { condition, after })
+            }
             Rule::ready_option => {
                 let name = self.ident(&self.expected(parts.next(), span, rule)?);
                 let probe = self.ident(&self.expected(parts.next(), span, rule)?);

@@ -118,6 +118,10 @@ fn visit_clauses(clauses: &[Clause], f: &mut dyn FnMut(&Expr)) {
                     .iter()
                     .for_each(|condition| visit_expr(condition, f));
             }
+            ClauseArguments::Abort { condition, after } => {
+                visit_expr(condition, f);
+                after.iter().for_each(|after| visit_expr(after, f));
+            }
             ClauseArguments::Ready { target, within, .. } => {
                 visit_expr(target, f);
                 within.iter().for_each(|within| visit_expr(within, f));

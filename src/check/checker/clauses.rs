@@ -132,7 +132,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.clause_values(clause);
                 continue;
             };
-            if let Some(first) = seen.insert(name, clause.name.span) {
+            // A load may have several `abort when`, each its own threshold.
+            let repeats = matches!(spec.value, ValueSpec::Threshold);
+            if let Some(first) = seen.insert(name, clause.name.span)
+                && !repeats
+            {
                 self.report(
                     Diagnostic::error(
                         codes::DUPLICATE_CLAUSE,
@@ -226,62 +230,42 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.constant_limit("ramp over", over);
             }
             (ValueSpec::Check, ClauseArguments::Check(conditions)) => {
-                // Inside `check`, each response's HTTP fields are in scope and
-                // earlier fields are hidden.
-                let before = self.snapshot_fields();
-                self.clear_fields(NoFieldsReason::NoStep);
-                self.push_scope();
-                if let Some(http) = steps::schema_for("http") {
-                    self.set_fields(http, None, clause.span);
-                }
-                self.record_fields_from(clause.span.file, clause.span.start);
-                for condition in conditions {
-                    self.condition(condition, "`check`");
-                    if Effects::new(self.checker).expr_calls(condition, Effect::Step) {
-                        self.report(
-                            Diagnostic::error(
-                                codes::STEP_IN_LOAD_CHECK,
-                                "a `load` check cannot perform a step",
-                                condition.span,
-                                "this calls a function that performs a step",
-                            )
-                            .with_help(
-                                "check each response's fields here (`status == 200`); perform other steps before or after the `load`",
-                            ),
-                        );
-                    }
-                }
-                self.scopes.pop();
-                self.restore_fields(&before);
-                self.record_fields_from(clause.span.file, clause.span.end);
+                // Inside `check`, each response's HTTP fields are in scope.
+                self.conditions_on_fields(
+                    clause,
+                    "http",
+                    conditions,
+                    "`check`",
+                    ("a `load` check cannot perform a step".to_string(),
+                    "check each response's fields here (`status == 200`); perform other steps before or after the `load`"),
+                );
             }
             (ValueSpec::Condition(kind), ClauseArguments::Value(condition)) => {
                 // A condition on each candidate result (a message): that kind's
-                // fields are in scope and earlier fields hidden, as in `check`.
-                let before = self.snapshot_fields();
-                self.clear_fields(NoFieldsReason::NoStep);
-                self.push_scope();
-                if let Some(schema) = steps::schema_for(kind) {
-                    self.set_fields(schema, None, clause.span);
+                // fields are in scope.
+                self.conditions_on_fields(
+                    clause,
+                    kind,
+                    std::slice::from_ref(condition),
+                    &format!("`{name}`"),
+                    (format!("an `{name}` condition cannot perform a step"),
+                    "read the candidate's fields here (`json.id == 3`); perform other steps in the block"),
+                );
+            }
+            (ValueSpec::Threshold, ClauseArguments::Abort { condition, after }) => {
+                // The step's own fields so far are in scope (`latency.p99`,
+                // `success_rate`).
+                self.conditions_on_fields(
+                    clause,
+                    "load",
+                    std::slice::from_ref(condition),
+                    "`abort when`",
+                    ("an `abort when` condition cannot perform a step".to_string(),
+                    "read the load's figures so far here (`latency.p99 > 500ms`); perform other steps before or after the `load`"),
+                );
+                if let Some(after) = after {
+                    self.expect_type(after, &Type::Duration, "`after`");
                 }
-                self.record_fields_from(clause.span.file, clause.span.start);
-                self.condition(condition, &format!("`{name}`"));
-                if Effects::new(self.checker).expr_calls(condition, Effect::Step) {
-                    self.report(
-                        Diagnostic::error(
-                            codes::STEP_IN_LOAD_CHECK,
-                            format!("an `{name}` condition cannot perform a step"),
-                            condition.span,
-                            "this calls a function that performs a step",
-                        )
-                        .with_help(
-                            "read the candidate's fields here (`json.id == 3`); perform other steps in the block",
-                        ),
-                    );
-                }
-                self.scopes.pop();
-                self.restore_fields(&before);
-                self.record_fields_from(clause.span.file, clause.span.end);
             }
             (
                 ValueSpec::Ready,
@@ -324,6 +308,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         ValueSpec::Check => "expected `check { condition }`",
                         ValueSpec::Ready => "expected `ready http|tcp|log TARGET [within D]`",
                         ValueSpec::Condition(_) => "expected a condition after it",
+                        ValueSpec::Threshold => "expected `abort when CONDITION [after D]`",
                         _ => "unexpected form",
                     },
                 ));
@@ -331,6 +316,45 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.clause_values(clause);
             }
         }
+    }
+
+    /// Conditions read on other fields than the last step's (each response's in
+    /// `check`, a candidate message's in `until`, the load's figures so far in
+    /// `abort when`): the result fields of `kind` in scope, earlier fields
+    /// hidden, and no step performed in them (E0415, with `refusal`'s message
+    /// and help).
+    fn conditions_on_fields(
+        &mut self,
+        clause: &Clause,
+        kind: &str,
+        conditions: &[Expr],
+        what: &str,
+        refusal: (String, &str),
+    ) {
+        let before = self.snapshot_fields();
+        self.clear_fields(NoFieldsReason::NoStep);
+        self.push_scope();
+        if let Some(schema) = steps::schema_for(kind) {
+            self.set_fields(schema, None, clause.span);
+        }
+        self.record_fields_from(clause.span.file, clause.span.start);
+        for condition in conditions {
+            self.condition(condition, what);
+            if Effects::new(self.checker).expr_calls(condition, Effect::Step) {
+                self.report(
+                    Diagnostic::error(
+                        codes::STEP_IN_LOAD_CHECK,
+                        refusal.0.clone(),
+                        condition.span,
+                        "this calls a function that performs a step",
+                    )
+                    .with_help(refusal.1),
+                );
+            }
+        }
+        self.scopes.pop();
+        self.restore_fields(&before);
+        self.record_fields_from(clause.span.file, clause.span.end);
     }
 
     /// Checks the expressions inside a clause that was rejected, so that names in
@@ -353,6 +377,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             ClauseArguments::Check(conditions) => {
                 for condition in conditions {
                     self.expr(condition);
+                }
+            }
+            ClauseArguments::Abort { condition, after } => {
+                self.expr(condition);
+                if let Some(after) = after {
+                    self.expr(after);
                 }
             }
             ClauseArguments::Ready { target, within, .. } => {

@@ -8,7 +8,8 @@ use crate::plan::{Expr, StepPlan};
 use crate::run::outcome::{Event, Failure, FailureKind, StepStatus};
 use crate::steps::StepKind;
 use crate::steps::context::{
-    Clauses, Failed, FieldsCheck, Halt, ProgressLine, Sessions, StepContext, StepPart, StepSettings,
+    Clauses, Failed, FieldsCheck, Halt, ProgressLine, Sessions, StepContext, StepPart,
+    StepSettings, Threshold,
 };
 use crate::steps::exec::{CommandPart, FieldValue, StepError};
 use crate::steps::schema::TargetText;
@@ -208,6 +209,43 @@ impl StepContext for DrivenStep<'_> {
     fn condition(&self, name: &'static str) -> Option<FieldsCheck> {
         let expr = self.part_expr(StepPart::Option(name))?;
         Some(self.test.check_function(std::slice::from_ref(expr)))
+    }
+
+    fn thresholds(&mut self) -> BoxFuture<'_, Result<Vec<Threshold>, Halt>> {
+        Box::pin(async move {
+            let mut thresholds = Vec::new();
+            for planned in &self.step.thresholds {
+                let after = match &planned.after {
+                    None => std::time::Duration::ZERO,
+                    Some(expr) => match self.test.evaluate(expr).await {
+                        Ok(Value::Duration(after)) => after,
+                        Ok(other) => {
+                            let message = format!(
+                                "`after` takes a duration, not {}",
+                                value::describe(&other)
+                            );
+                            return Err(self.hold(Box::new(Failure::new(
+                                FailureKind::Evaluation,
+                                expr.span,
+                                message,
+                            ))));
+                        }
+                        Err(failure) => return Err(self.hold(failure)),
+                    },
+                };
+                thresholds.push(Threshold {
+                    condition: self
+                        .test
+                        .shared
+                        .sources
+                        .text(planned.condition.span)
+                        .to_string(),
+                    after,
+                    holds: self.test.threshold_function(&planned.condition),
+                });
+            }
+            Ok(thresholds)
+        })
     }
 
     fn exchange(&mut self, text: String) {

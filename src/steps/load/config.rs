@@ -18,6 +18,9 @@ pub const WARMUP: &str = "warmup";
 /// `check { … }`: conditions on each response, which the interpreter evaluates
 /// (`StepContext::check_function`); no config holds them.
 pub const CHECK: &str = "check";
+/// `abort when CONDITION [after D]`: a live threshold, which the interpreter
+/// makes a function of the load's figures so far (`StepContext::thresholds`).
+pub const ABORT: &str = "abort";
 
 /// A `load` step's block options and clauses, evaluated.
 #[derive(Clone, Debug)]
@@ -57,6 +60,8 @@ impl LoadConfig {
             warmup: one(options, WARMUP, duration)?,
             timeout: default_timeout,
             progress: None,
+            // Conditions, made functions by the interpreter (`drive`).
+            thresholds: Vec::new(),
         };
         let request = HttpConfig::read(options)?;
         Ok(LoadConfig {

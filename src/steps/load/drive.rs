@@ -4,6 +4,7 @@
 //! run (`run_load`). A load of messages (its target a connection value) hands
 //! the step's clauses to the kind that declares the connection.
 
+use super::stats::ABORTED;
 use super::{CheckFn, LoadConfig, LoadProgress, ProgressHook, Sends, run_load, schema, text};
 use crate::steps::config::{ClauseReader, TIMEOUT};
 use crate::steps::context::{FieldsCheck, Halt, ProgressLine, StepContext, StepPart};
@@ -52,6 +53,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     )
     .map_err(Halt::Step)?;
     let check = context.check_function().map(of_each_response);
+    spec.thresholds = context.thresholds().await?;
     context.step_started(format!("load {} {}", request.method, request.url));
     spec.progress = Some(progress_hook(context.progress()));
     let fields = run_load(spec, Sends::Http(Box::new(request)), check).await;
@@ -91,6 +93,7 @@ async fn drive_messages(
         .duration(TIMEOUT)
         .map_err(|error| context.fail_at(error.part, error.message))?
         .unwrap_or(default_timeout);
+    spec.thresholds = context.thresholds().await?;
     let url = match &connection {
         Value::Connection(connection) => hide_password(&connection.url),
         _ => String::new(),
@@ -117,7 +120,14 @@ fn finished(
     fields: Result<Vec<(String, FieldValue)>, StepError>,
 ) -> Result<Value, Halt> {
     let schema = schema();
-    context.step_finished(fields.as_ref().map(drop));
+    let aborted = fields
+        .as_ref()
+        .ok()
+        .and_then(|fields| aborted_error(fields));
+    context.step_finished(match (&fields, &aborted) {
+        (Err(error), _) | (Ok(_), Some(error)) => Err(error),
+        (Ok(_), None) => Ok(()),
+    });
     let fields = fields.map_err(Halt::Step)?;
     let record = Value::Object(
         fields
@@ -126,6 +136,10 @@ fn finished(
             .collect(),
     );
     context.keep_record(&record);
+    // Stopped by its `abort when`: the step fails, its record kept for the reports.
+    if let Some(error) = aborted {
+        return Err(Halt::Step(error));
+    }
     // Reports also get `histogram` and `timeline`; as bare names, only the declared
     // fields, so that those two never shadow a script's own names.
     let declared = schema.result;
@@ -136,6 +150,50 @@ fn finished(
             .collect(),
     );
     Ok(record)
+}
+
+/// The failure of a load its `abort when` stopped (its record's `aborted`:
+/// `{condition, at, values}`), naming the condition, when it held and what it read.
+fn aborted_error(fields: &[(String, FieldValue)]) -> Option<StepError> {
+    let (_, Ok(Value::Object(aborted))) = fields.iter().find(|(name, _)| name == ABORTED)? else {
+        return None;
+    };
+    let part = |name: &str| {
+        aborted
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value)
+    };
+    let condition = match part("condition") {
+        Some(Value::String(condition)) => condition.as_str(),
+        _ => "",
+    };
+    let at = match part("at") {
+        Some(Value::Duration(at)) => crate::units::short_duration(*at),
+        _ => String::new(),
+    };
+    let read: Vec<String> = match part("values") {
+        Some(Value::Object(values)) => values
+            .iter()
+            .map(|(operand, value)| match value {
+                Value::String(text) => format!("{operand} = {text}"),
+                other => format!("{operand} = {}", crate::value::describe(other)),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let read = if read.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", read.join(", "))
+    };
+    Some(
+        StepError::new(
+            StepErrorKind::Other,
+            format!("the load was stopped {at} into its measured part: `abort when {condition}` held{read}"),
+        )
+        .because(crate::failure::Cause::LoadAborted),
+    )
 }
 
 /// The step's `check { }` as a function of each response: its HTTP fields.

@@ -8,22 +8,24 @@
 
 use std::cell::Cell;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::model::{Activation, Model, Plan};
 use super::spec::{CheckFn, LoadProgress, ProgressHook};
-use super::stats::{self, ErrorKey, Recorder, ThreadStats, Totals};
+use super::stats::{self, ABORTED, ErrorKey, Recorder, ThreadStats, Totals};
 use super::timer::PreciseTimer;
 use super::transport::{Failure, Transport, WorkerClient};
+use crate::steps::context::Threshold;
 use crate::steps::exec::{FieldValue, StepError, StepErrorKind};
 use crate::steps::http::client::{HttpRequest, HttpResponse};
 use crate::steps::message_load::{LoadTarget, MessageLoad};
+use crate::value::Value;
 
 /// What a load sends: HTTP requests, or the messages of a kind that offers them.
 pub enum Sends {
@@ -55,6 +57,54 @@ struct Context {
     measured_end: Option<Instant>,
     /// Requests of the measured part not yet sent (`requests N`, closed model).
     remaining: Option<AtomicI64>,
+    /// Requests the open model could not send on time, so far.
+    dropped: AtomicU64,
+    /// Set once an `abort when` held: workers read it before each request
+    /// (a load that stays in every processor's cache until it is set).
+    stopped: AtomicBool,
+    /// The same, for what waits: the workers' collector and the open model's
+    /// scheduler end at once when it turns true.
+    stop: watch::Sender<bool>,
+    /// Which `abort when` held, when, and what it read.
+    aborted: Mutex<Option<Aborted>>,
+}
+
+/// An `abort when` that held while the load ran.
+struct Aborted {
+    /// The record's `aborted`: `{condition, at, values}`.
+    record: Value,
+    at: Instant,
+}
+
+impl Context {
+    /// Resolves once an `abort when` has stopped the load (never otherwise).
+    async fn stopped(&self) {
+        let mut receiver = self.stop.subscribe();
+        if receiver.wait_for(|stopped| *stopped).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// The declared fields of what was measured so far: each thread's counts
+    /// (their batches handed to the recorder first) and the recorder's latencies.
+    fn fields_so_far(&self) -> Vec<(String, FieldValue)> {
+        let mut totals = Totals::default();
+        for stats in &self.thread_stats {
+            let so_far = stats
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .so_far(&self.recorder);
+            totals.merge(so_far);
+        }
+        let measured = Instant::now().saturating_duration_since(self.measured_start);
+        let recorder = self.recorder.lock().unwrap_or_else(PoisonError::into_inner);
+        stats::declared_fields(
+            &totals,
+            &recorder,
+            self.dropped.load(Ordering::Relaxed),
+            measured,
+        )
+    }
 }
 
 /// Runs the load on a runtime of its own, so that its workers never wait behind
@@ -70,6 +120,7 @@ pub async fn run_isolated(
     sends: Sends,
     check: Option<CheckFn>,
     progress: Option<ProgressHook>,
+    thresholds: Vec<Threshold>,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let started_threads = Arc::new(AtomicUsize::new(0));
@@ -91,7 +142,7 @@ pub async fn run_isolated(
     let Some(handle) = runtime
         .0
         .as_ref()
-        .map(|runtime| runtime.spawn(run(plan, sends, check, progress, threads)))
+        .map(|runtime| runtime.spawn(run(plan, sends, check, progress, thresholds, threads)))
     else {
         return Err(StepError::new(
             StepErrorKind::Other,
@@ -128,6 +179,7 @@ async fn run(
     sends: Sends,
     check: Option<CheckFn>,
     progress: Option<ProgressHook>,
+    thresholds: Vec<Threshold>,
     threads: usize,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
     let connections = match plan.model {
@@ -175,10 +227,20 @@ async fn run(
         url,
         started,
         measured_start,
+        dropped: AtomicU64::new(0),
+        stopped: AtomicBool::new(false),
+        stop: watch::Sender::new(false),
+        aborted: Mutex::new(None),
     });
     // Aborted when dropped, at the end of this function.
     let _ticker =
         progress.map(|hook| AbortOnDrop(tokio::spawn(report_progress(Arc::clone(&context), hook))));
+    let _watcher = (!thresholds.is_empty()).then(|| {
+        AbortOnDrop(tokio::spawn(watch_thresholds(
+            Arc::clone(&context),
+            thresholds,
+        )))
+    });
     let dropped = match context.plan.model {
         Model::Closed { .. } => run_closed(&context).await.map(|()| 0)?,
         Model::Open { in_flight, .. } => run_open(&context, in_flight).await?,
@@ -192,12 +254,18 @@ async fn run(
     if let Transport::Messages(sender) = &context.transport {
         sender.close().await;
     }
-    // The measured part lasts until its last answer, and at least its `duration`.
-    let last = totals
-        .last_done
-        .into_iter()
-        .chain(context.measured_end)
-        .max();
+    let aborted = context
+        .aborted
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    // The measured part lasts until its last answer, and at least its `duration`
+    // (until it was stopped, when an `abort when` stopped it).
+    let planned_end = match &aborted {
+        Some(aborted) => Some(aborted.at),
+        None => context.measured_end,
+    };
+    let last = totals.last_done.into_iter().chain(planned_end).max();
     let measured = last.map_or(Duration::ZERO, |last| {
         last.saturating_duration_since(measured_start)
     });
@@ -205,7 +273,63 @@ async fn run(
         .recorder
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    Ok(stats::fields(&totals, &recorder, dropped, measured))
+    let mut fields = stats::fields(&totals, &recorder, dropped, measured);
+    if let Some(aborted) = aborted {
+        fields.push((ABORTED.to_string(), Ok(aborted.record)));
+    }
+    Ok(fields)
+}
+
+/// How often the `abort when` conditions are read.
+const THRESHOLDS_EVERY: Duration = Duration::from_secs(1);
+
+/// Reads the `abort when` conditions every [`THRESHOLDS_EVERY`] of the measured
+/// part (each once its `after` has passed) on the figures so far; the first that
+/// holds stops the load, and is kept with when it held and what it read.
+async fn watch_thresholds(context: Arc<Context>, thresholds: Vec<Threshold>) {
+    let first = context.measured_start + THRESHOLDS_EVERY;
+    let mut ticks = tokio::time::interval_at(first.into(), THRESHOLDS_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        let now = Instant::now();
+        let measured = now.saturating_duration_since(context.measured_start);
+        let due: Vec<&Threshold> = thresholds
+            .iter()
+            .filter(|threshold| measured >= threshold.after)
+            .collect();
+        if due.is_empty() {
+            continue;
+        }
+        let fields = context.fields_so_far();
+        for threshold in due {
+            let Some(read) = (threshold.holds)(&fields) else {
+                continue;
+            };
+            let record = Value::Object(vec![
+                (
+                    "condition".to_string(),
+                    Value::String(threshold.condition.clone()),
+                ),
+                ("at".to_string(), Value::Duration(measured)),
+                (
+                    "values".to_string(),
+                    Value::Object(
+                        read.into_iter()
+                            .map(|(operand, value)| (operand, Value::String(value)))
+                            .collect(),
+                    ),
+                ),
+            ]);
+            *context
+                .aborted
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(Aborted { record, at: now });
+            context.stopped.store(true, Ordering::Relaxed);
+            context.stop.send_replace(true);
+            return;
+        }
+    }
 }
 
 /// How often the progress hook is called.
@@ -397,7 +521,7 @@ async fn run_closed(context: &Arc<Context>) -> Result<(), StepError> {
     for index in 0..context.plan.closed_workers() {
         workers.spawn(closed_worker(Worker::new(context), index));
     }
-    collect(workers).await
+    collect(workers, context).await
 }
 
 async fn closed_worker(mut worker: Worker, index: u64) {
@@ -405,7 +529,9 @@ async fn closed_worker(mut worker: Worker, index: u64) {
     let ramped = context.plan.ramp.is_some();
     loop {
         let now = Instant::now();
-        if context.measured_end.is_some_and(|end| now >= end) {
+        if context.measured_end.is_some_and(|end| now >= end)
+            || context.stopped.load(Ordering::Relaxed)
+        {
             break;
         }
         if ramped {
@@ -476,8 +602,14 @@ async fn run_open(context: &Arc<Context>, in_flight: u64) -> Result<u64, StepErr
         // At high rates, one wake-up per BATCH_WINDOW hands over every request due
         // by then: a wake-up per request would cost more than the request.
         if due > Instant::now() {
-            timer.sleep_until(due.max(last_wake + BATCH_WINDOW)).await;
+            tokio::select! {
+                () = timer.sleep_until(due.max(last_wake + BATCH_WINDOW)) => {}
+                () = context.stopped() => break,
+            }
             last_wake = Instant::now();
+        }
+        if context.stopped.load(Ordering::Relaxed) {
+            break;
         }
         let job = Job { due, measured };
         let mut free = idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
@@ -505,10 +637,11 @@ async fn run_open(context: &Arc<Context>, in_flight: u64) -> Result<u64, StepErr
         };
         if !handed && measured {
             dropped += 1;
+            context.dropped.store(dropped, Ordering::Relaxed);
         }
     }
     drop(senders);
-    collect(workers).await?;
+    collect(workers, context).await?;
     Ok(dropped)
 }
 
@@ -530,14 +663,32 @@ async fn open_worker(
     }
 }
 
-async fn collect(mut workers: JoinSet<()>) -> Result<(), StepError> {
+/// Waits for every worker to end; when an `abort when` stops the load, ends the
+/// workers at once (a request in flight is dropped, not counted: a stalled
+/// server must not hold the load for the rest of the step's timeout).
+async fn collect(mut workers: JoinSet<()>, context: &Context) -> Result<(), StepError> {
+    let failed = |error: tokio::task::JoinError| {
+        StepError::new(
+            StepErrorKind::Other,
+            format!("a load worker failed: {error}"),
+        )
+    };
+    loop {
+        tokio::select! {
+            joined = workers.join_next() => match joined {
+                None => return Ok(()),
+                Some(joined) => joined.map_err(failed)?,
+            },
+            () = context.stopped() => break,
+        }
+    }
+    workers.abort_all();
     while let Some(joined) = workers.join_next().await {
-        joined.map_err(|error| {
-            StepError::new(
-                StepErrorKind::Other,
-                format!("a load worker failed: {error}"),
-            )
-        })?;
+        if let Err(error) = joined
+            && !error.is_cancelled()
+        {
+            return Err(failed(error));
+        }
     }
     Ok(())
 }

@@ -30,5 +30,5 @@ pub async fn run_load(
             },
         },
     };
-    engine::run_isolated(plan, sends, check, spec.progress).await
+    engine::run_isolated(plan, sends, check, spec.progress, spec.thresholds).await
 }

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::config::{CHECK, CONCURRENCY, DURATION, RAMP, RATE, REQUESTS, WARMUP};
+use super::config::{ABORT, CHECK, CONCURRENCY, DURATION, RAMP, RATE, REQUESTS, WARMUP};
+use crate::steps::context::Threshold;
 use crate::steps::http::client::HttpResponse;
 use crate::steps::schema::{OptionSpec, Shape, StepSchema, TargetText, ValueSpec};
 use crate::types::Type;
@@ -19,6 +20,7 @@ pub fn schema() -> StepSchema {
         OptionSpec::special(RAMP, ValueSpec::Ramp),
         OptionSpec::value(WARMUP, vec![Type::Duration]),
         OptionSpec::special(CHECK, ValueSpec::Check),
+        OptionSpec::special(ABORT, ValueSpec::Threshold),
     ];
     block_options.extend(crate::steps::http::request_clauses());
     StepSchema {
@@ -78,6 +80,9 @@ pub struct LoadSpec {
     pub timeout: Duration,
     /// Called a few times a second while the load runs, for a live progress line.
     pub progress: Option<ProgressHook>,
+    /// `abort when …`: read every second on the figures so far; the first that
+    /// holds stops the load.
+    pub thresholds: Vec<Threshold>,
 }
 
 /// A running load as a progress line shows it.

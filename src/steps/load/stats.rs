@@ -201,6 +201,13 @@ impl ThreadStats {
         }
     }
 
+    /// The counts so far, the batch handed to the recorder first (for an
+    /// `abort when` read while the load runs).
+    pub fn so_far(&mut self, recorder: &Mutex<Recorder>) -> Totals {
+        self.flush(recorder);
+        self.totals.clone()
+    }
+
     /// The counts, once the last batch is flushed.
     pub fn finish(mut self, recorder: &Mutex<Recorder>) -> Totals {
         self.flush(recorder);
@@ -335,6 +342,30 @@ pub fn fields(
     dropped: u64,
     measured: Duration,
 ) -> Vec<(String, FieldValue)> {
+    let mut fields = declared_fields(totals, recorder, dropped, measured);
+    fields.push((
+        "histogram".to_string(),
+        Ok(serialized_histogram(&recorder.histogram)),
+    ));
+    fields.push((
+        "timeline".to_string(),
+        Ok(timeline_value(&recorder.timeline)),
+    ));
+    fields
+}
+
+/// The field of a load's record, beside `histogram` and `timeline`, that says
+/// which `abort when` stopped it: `{condition, at, values}`.
+pub const ABORTED: &str = "aborted";
+
+/// The fields of the result record that the schema declares (what a script and
+/// an `abort when` read), without the two for reports.
+pub fn declared_fields(
+    totals: &Totals,
+    recorder: &Recorder,
+    dropped: u64,
+    measured: Duration,
+) -> Vec<(String, FieldValue)> {
     let failed = totals.requests - totals.succeeded;
     let success_rate = if totals.requests == 0 {
         0.0
@@ -419,11 +450,6 @@ pub fn fields(
             )),
         ),
         ("duration".to_string(), Ok(Value::Duration(measured))),
-        ("histogram".to_string(), Ok(serialized_histogram(histogram))),
-        (
-            "timeline".to_string(),
-            Ok(timeline_value(&recorder.timeline)),
-        ),
     ]
 }
 
