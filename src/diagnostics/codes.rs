@@ -167,7 +167,7 @@ is refused, `as web` is fine.
 
 The keywords (grammar/rit.pest's `keyword` rule; a test keeps this list equal to it):
 
-and as body check checkpoint close concurrency conforms contains continue cwd
+abort and as body check checkpoint close concurrency conforms contains continue cwd
 defaults duration else env eventually every exists expect failure false fn follow for
 form headers http if import in insecure is jetstream json let load log mandatory
 matches multipart not null on or param per persistent qos query ramp rate ready receive
@@ -368,7 +368,7 @@ takes one of them.";
 
     UNKNOWN_OPTION = "E0404", "unknown option or attribute",
 "Test attributes: `timeout retry tags skip`. `load` options: `concurrency requests
-duration rate ramp warmup check timeout` and any HTTP clause. `service` options: `env
+duration rate ramp warmup check abort timeout` and any HTTP clause. `service` options: `env
 cwd ready`. Checkpoint failure actions: `stop warn continue`.";
 
     MISSING_OPTION = "E0405", "missing option",

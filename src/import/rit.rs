@@ -62,6 +62,7 @@ const KEYWORDS: &[&str] = &[
     "rate",
     "per",
     "ramp",
+    "abort",
     "warmup",
     "check",
     "headers",

@@ -241,6 +241,11 @@ pub const KEYWORDS: &[Keyword] = &[
         "`ramp from A to B over D`: moves a `load`'s level linearly.",
     ),
     keyword(
+        "abort",
+        Role::Other,
+        "`abort when CONDITION [after D]`: stops a `load` early once the condition holds on its figures so far (read every second).",
+    ),
+    keyword(
         "warmup",
         Role::Other,
         "`warmup D`: runs a `load` for D first and records nothing of it.",
@@ -443,11 +448,6 @@ pub const CONTEXTUAL: &[Keyword] = &[
     keyword("from", Role::Other, "`ramp from A to B over D`."),
     keyword("to", Role::Other, "`ramp from A to B over D`."),
     keyword("over", Role::Other, "`ramp from A to B over D`."),
-    keyword(
-        "abort",
-        Role::Other,
-        "`abort when CONDITION [after D]`: stops a `load` early once the condition holds on its figures so far (read every second).",
-    ),
     keyword("when", Role::Other, "`abort when CONDITION [after D]`."),
     keyword("after", Role::Other, "`abort when CONDITION [after D]`."),
     keyword(

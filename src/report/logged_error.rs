@@ -41,7 +41,7 @@ pub fn logged_error(
             .any(|(header, exception)| (*header..*exception).contains(&index))
     };
     let recent = |line: &ServiceLogLine| match (since_unix_ms, line.unix_ms) {
-        (Some(since), Some(at)) => at + BEFORE_REQUEST_SLACK_MS >= since,
+        (Some(since), Some(at)) => !line.before_test && at + BEFORE_REQUEST_SLACK_MS >= since,
         _ => true,
     };
     let error = service_log.iter().enumerate().rposition(|(index, line)| {
@@ -218,16 +218,40 @@ mod tests {
         assert_eq!(logged_error(&quiet, None, None), None);
     }
 
+    /// The failed test started at 10 s, in the same millisecond as the line was
+    /// read: whether the line came before the test is known to the clock's
+    /// precision, not from the rounded milliseconds.
+    #[test]
+    fn a_line_read_before_the_test_started_is_never_its_own_however_close() {
+        let line = |before_test| ServiceLogLine {
+            text: "[api] ERROR order 7 not saved".to_string(),
+            unix_ms: Some(10_000),
+            before_test,
+        };
+        assert_eq!(
+            logged_error(&[line(true)], Some(10_001), Some(10_000)),
+            None
+        );
+        assert_eq!(
+            logged_error(&[line(false)], Some(10_001), Some(10_000)).as_deref(),
+            Some("\"[api] ERROR order 7 not saved\" (1 ms before the request)")
+        );
+        // Asked for any line (no `since`), an earlier test's is still quoted.
+        assert!(logged_error(&[line(true)], Some(10_001), None).is_some());
+    }
+
     #[test]
     fn lines_are_timed_from_the_request_and_older_ones_left_out_when_asked() {
         let log = vec![
             ServiceLogLine {
                 text: "[api] ERROR cache warm-up failed".to_string(),
                 unix_ms: Some(1_000),
+                before_test: false,
             },
             ServiceLogLine {
                 text: "[api] GET /orders".to_string(),
                 unix_ms: Some(9_990),
+                before_test: false,
             },
         ];
         // The request went out at 10 s: the warm-up error is 9 s older.
@@ -239,6 +263,7 @@ mod tests {
         let after = vec![ServiceLogLine {
             text: "[api] ERROR pool exhausted".to_string(),
             unix_ms: Some(10_210),
+            before_test: false,
         }];
         assert_eq!(
             logged_error(&after, Some(10_000), Some(10_000)).as_deref(),

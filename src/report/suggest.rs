@@ -1171,10 +1171,12 @@ mod tests {
         let before = ServiceLogLine {
             text: "[api] ERROR warm-up failed".to_string(),
             unix_ms: Some(2_000),
+            before_test: false,
         };
         let after = ServiceLogLine {
             text: "[api] ERROR pool exhausted".to_string(),
             unix_ms: Some(10_200),
+            before_test: false,
         };
         let text = for_failure(&server, &[before.clone(), after], &[]).unwrap_or_default();
         assert!(

@@ -142,6 +142,10 @@ pub struct TestOutcome {
 pub struct ServiceLogLine {
     pub text: String,
     pub unix_ms: Option<u64>,
+    /// Read before the failed test started, to the precision of the clock
+    /// (`unix_ms` is rounded to the millisecond): written before it, so never a
+    /// line that test caused, however close the two milliseconds are.
+    pub before_test: bool,
 }
 
 impl ServiceLogLine {
@@ -150,6 +154,7 @@ impl ServiceLogLine {
         ServiceLogLine {
             text: text.into(),
             unix_ms: None,
+            before_test: false,
         }
     }
 }

@@ -1224,7 +1224,8 @@ async fn run_test(
         name: test.name.clone(),
     });
     let started = Instant::now();
-    let started_unix_ms = crate::evidence::unix_ms(std::time::SystemTime::now());
+    let started_at = std::time::SystemTime::now();
+    let started_unix_ms = crate::evidence::unix_ms(started_at);
     // Attributes are computed from the top-level values.
     let mut attributes = TestContext::new(
         Arc::clone(shared),
@@ -1318,6 +1319,7 @@ async fn run_test(
                     .map(move |(line, read_at)| ServiceLogLine {
                         text: format!("[{name}] {line}"),
                         unix_ms: read_at.map(crate::evidence::unix_ms),
+                        before_test: read_at.is_some_and(|read| read < started_at),
                     })
             })
             .collect();

@@ -213,7 +213,9 @@ pub fn assert_reads_exactly(
         .filter(|spec| {
             !matches!(
                 spec.value,
-                super::schema::ValueSpec::Check | super::schema::ValueSpec::Condition(_)
+                super::schema::ValueSpec::Check
+                    | super::schema::ValueSpec::Condition(_)
+                    | super::schema::ValueSpec::Threshold
             )
         })
         .map(|spec| spec.name)
