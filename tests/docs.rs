@@ -161,6 +161,7 @@ fn value_text(option: &OptionSpec) -> String {
         ValueSpec::Condition(kind) => {
             format!("a condition on each candidate, with the `{kind}` result's fields in scope")
         }
+        ValueSpec::Stages => "`{ D to N … }` or `{ D at N … }` (duration, int), a stage a line".to_string(),
         ValueSpec::Threshold => {
             "`when CONDITION [after D]` (a condition on the load's figures so far, read every second)"
                 .to_string()

@@ -638,6 +638,60 @@ test "ramp" {
 
 // ---------------------------------------------------------------- open model
 
+/// Stages from 0: up to 4 workers, held, down to 0. The server sees 4 requests in
+/// flight at once and never more (counts, not times), and the measured part lasts
+/// the stages' total.
+#[test]
+fn closed_stages_reach_their_level_and_no_more() {
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "stages" {
+  load GET "{{base}}/slow" {
+    stages {
+      1s to 4
+      1s at 4
+      1s to 0
+    }
+  }
+  expect failed == 0
+  expect requests > 0
+  expect duration >= 3s
+}
+"#,
+    );
+    assert_green(&output);
+    assert_eq!(server.count(|c| &c.most_in_flight), 4);
+    assert_eq!(server.count(|c| &c.in_flight), 0);
+}
+
+/// Open-model stages, per the rate's period: 0 → 100/s over 1s (50 due), then
+/// 50/s for 1s (50 more). Exactly 100 requests, all answered.
+#[test]
+fn open_stages_send_the_integral_of_their_rates() {
+    let server = Server::start();
+    let output = run_suite(
+        &server.base(),
+        r#"
+test "open stages" {
+  load GET "{{base}}/fast" {
+    rate 100 per 1s
+    stages {
+      1s to 100
+      1s at 50
+    }
+  }
+  expect requests + dropped == 100
+  expect dropped == 0
+  expect succeeded == 100
+}
+"#,
+    );
+    assert_green(&output);
+    assert_eq!(server.count(|c| &c.fast), 100);
+}
+
 #[test]
 fn the_open_model_drops_what_the_in_flight_bound_cannot_start() {
     let server = Server::start();

@@ -172,7 +172,7 @@ defaults duration else env eventually every exists expect failure false fn follo
 form headers http if import in insecure is jetstream json let load log mandatory
 matches multipart not null on or param per persistent qos query ramp rate ready receive
 redirects redis requests retain retry return run secret send service setup skip sql
-stage start stdin stop suite tags tcp teardown test timeout true until warmup warn
+stage stages start stdin stop suite tags tcp teardown test timeout true until warmup warn
 within ws
 DELETE GET HEAD OPTIONS PATCH POST PUT";
 
@@ -368,7 +368,7 @@ takes one of them.";
 
     UNKNOWN_OPTION = "E0404", "unknown option or attribute",
 "Test attributes: `timeout retry tags skip`. `load` options: `concurrency requests
-duration rate ramp warmup check abort timeout` and any HTTP clause. `service` options: `env
+duration rate ramp stages warmup check abort timeout` and any HTTP clause. `service` options: `env
 cwd ready`. Checkpoint failure actions: `stop warn continue`.";
 
     MISSING_OPTION = "E0405", "missing option",

@@ -633,6 +633,7 @@ impl Layout<'_> {
                 self.expr(over);
             }
             ClauseArguments::Check(conditions) => self.check_block(clause, conditions),
+            ClauseArguments::Stages(stages) => self.stages_block(clause, stages),
             ClauseArguments::Abort { condition, after } => {
                 self.write(" when ");
                 self.expr(condition);
@@ -743,6 +744,41 @@ impl Layout<'_> {
         }
         self.printer.close_block_at(close);
         self.write("}");
+    }
+
+    /// `stages { … }`: on one line when it holds one stage and was written on one
+    /// line, else a stage a line.
+    fn stages_block(&mut self, clause: &Clause, stages: &[LoadStage]) {
+        let close = end(clause.span).saturating_sub(1);
+        let open = self.brace_at_or_after(end(clause.name.span));
+        if stages.is_empty() && !self.printer.has_comment_before(close) {
+            self.write(" {}");
+            return;
+        }
+        let one_line = stages.len() == 1
+            && !self.breaks_between(open, close)
+            && !self.semicolon_between(open + 1, close);
+        if one_line {
+            self.write(" { ");
+            self.stage(&stages[0]);
+            self.write(" }");
+            return;
+        }
+        self.write(" {");
+        self.printer.indent();
+        self.printer.open_block();
+        for stage in stages {
+            self.printer.start_line_at(start(stage.span));
+            self.stage(stage);
+        }
+        self.printer.close_block_at(close);
+        self.write("}");
+    }
+
+    fn stage(&mut self, stage: &LoadStage) {
+        self.expr(&stage.over);
+        self.write(if stage.hold { " at " } else { " to " });
+        self.expr(&stage.level);
     }
 
     fn check_condition(&mut self, condition: &Expr) {

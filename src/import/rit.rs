@@ -63,6 +63,7 @@ const KEYWORDS: &[&str] = &[
     "per",
     "ramp",
     "abort",
+    "stages",
     "warmup",
     "check",
     "headers",

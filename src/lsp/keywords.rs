@@ -241,6 +241,11 @@ pub const KEYWORDS: &[Keyword] = &[
         "`ramp from A to B over D`: moves a `load`'s level linearly.",
     ),
     keyword(
+        "stages",
+        Role::Other,
+        "`stages { D to N  D at N … }`: a `load`'s levels in time, from 0: `to` moves the level linearly, `at` sets it and holds it.",
+    ),
+    keyword(
         "abort",
         Role::Other,
         "`abort when CONDITION [after D]`: stops a `load` early once the condition holds on its figures so far (read every second).",
@@ -449,6 +454,11 @@ pub const CONTEXTUAL: &[Keyword] = &[
     keyword("to", Role::Other, "`ramp from A to B over D`."),
     keyword("over", Role::Other, "`ramp from A to B over D`."),
     keyword("when", Role::Other, "`abort when CONDITION [after D]`."),
+    keyword(
+        "at",
+        Role::Other,
+        "`D at N`: a stage that holds the level N for D.",
+    ),
     keyword("after", Role::Other, "`abort when CONDITION [after D]`."),
     keyword(
         "starts",

@@ -599,6 +599,21 @@ impl<'a> Lowerer<'a> {
                     checks.extend(conditions.iter().map(|condition| self.expr(condition)));
                     continue;
                 }
+                // Three values a stage: its length, its level, whether it holds
+                // (`at`, a literal made here).
+                ast::ClauseArguments::Stages(stages) => stages
+                    .iter()
+                    .flat_map(|stage| {
+                        [
+                            self.expr(&stage.over),
+                            self.expr(&stage.level),
+                            Expr {
+                                kind: ExprKind::Literal(Literal::Bool(stage.hold)),
+                                span: stage.span,
+                            },
+                        ]
+                    })
+                    .collect(),
                 ast::ClauseArguments::Abort { condition, after } => {
                     thresholds.push(ThresholdPlan {
                         condition: self.expr(condition),

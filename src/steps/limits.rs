@@ -30,6 +30,8 @@ pub const LIMITS: &[(&str, Limit)] = &[
     ("rate per", Limit::PositiveDuration),
     ("duration", Limit::PositiveDuration),
     ("ramp over", Limit::PositiveDuration),
+    // `stages { D to N }`: each D.
+    ("stage", Limit::PositiveDuration),
     ("retry", Limit::AtLeast(0)),
     ("max redirects", Limit::AtLeast(0)),
     ("limit rate", Limit::AtLeast(1)),
@@ -45,6 +47,8 @@ pub fn part_name(option: &str, index: usize) -> &str {
         ("rate", 1) => "rate per",
         ("ramp", 2) => "ramp over",
         ("ramp", _) => "ramp",
+        // Three values a stage: its length, its level, whether it holds.
+        ("stages", index) if index % 3 == 0 => "stage",
         _ => option,
     }
 }

@@ -46,6 +46,8 @@ pub enum ValueSpec {
     /// kind's result fields in scope and evaluated by the kind, once per
     /// candidate, through `StepContext::condition`; never read into its config.
     Condition(&'static str),
+    /// `stages { D to N  D at N … }`
+    Stages,
     /// `abort when CONDITION [after D]`: a condition on the step's own result
     /// so far (a `load`'s fields), checked with those fields in scope and
     /// evaluated by the kind while the step runs (`StepContext::thresholds`).

@@ -330,6 +330,17 @@ pub struct Step {
     pub span: Span,
 }
 
+/// One stage of a `load`'s `stages { … }`: `over to level` moves the level
+/// linearly to `level` over `over`; `over at level` (`hold`) sets it at once and
+/// holds it for `over`.
+#[derive(Clone, Debug)]
+pub struct LoadStage {
+    pub over: Expr,
+    pub hold: bool,
+    pub level: Expr,
+    pub span: Span,
+}
+
 /// A step clause, a `load` or `service` option. The grammar accepts any name; the
 /// checker knows which names each step kind takes.
 #[derive(Clone, Debug)]
@@ -356,6 +367,8 @@ pub enum ClauseArguments {
     },
     /// `check { expr … }`
     Check(Vec<Expr>),
+    /// `stages { D to N  D at N … }`: a `load`'s levels in time.
+    Stages(Vec<LoadStage>),
     /// `abort when CONDITION [after D]`: a `load`'s live threshold.
     Abort {
         condition: Expr,

@@ -1128,6 +1128,27 @@ impl Lowerer {
                 let over = self.expr(self.expected(parts.next(), span, rule)?);
                 (name, ClauseArguments::Ramp { from, to, over })
             }
+            Rule::stages_option => {
+                let name = self.ident(&self.expected(parts.next(), span, rule)?);
+                let stages = parts
+                    .filter_map(|stage| {
+                        let stage_span = self.span(&stage);
+                        let mut inner = stage.into_inner();
+                        let over =
+                            self.expr(self.expected(inner.next(), stage_span, Rule::stage)?);
+                        let word = self.expected(inner.next(), stage_span, Rule::stage)?;
+                        let level =
+                            self.expr(self.expected(inner.next(), stage_span, Rule::stage)?);
+                        Some(LoadStage {
+                            over,
+                            hold: word.as_rule() == Rule::kw_at,
+                            level,
+                            span: stage_span,
+                        })
+                    })
+                    .collect();
+                (name, ClauseArguments::Stages(stages))
+            }
             Rule::abort_option => {
                 let name = self.ident(&self.expected(parts.next(), span, rule)?);
                 parts.next();

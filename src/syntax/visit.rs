@@ -118,6 +118,12 @@ fn visit_clauses(clauses: &[Clause], f: &mut dyn FnMut(&Expr)) {
                     .iter()
                     .for_each(|condition| visit_expr(condition, f));
             }
+            ClauseArguments::Stages(stages) => {
+                for stage in stages {
+                    visit_expr(&stage.over, f);
+                    visit_expr(&stage.level, f);
+                }
+            }
             ClauseArguments::Abort { condition, after } => {
                 visit_expr(condition, f);
                 after.iter().for_each(|after| visit_expr(after, f));

@@ -27,10 +27,10 @@ syn keyword ritContextual exchange properties session
 " The operation words of the broker steps (`nats publish …`), no keywords either.
 syn keyword ritContextual publish request subscribe silent consume
 syn keyword ritClause headers query json form multipart body follow redirects insecure env cwd stdin jetstream until qos retain persistent mandatory
-syn keyword ritClause timeout tags concurrency requests duration rate per ramp warmup check abort
+syn keyword ritClause timeout tags concurrency requests duration rate per ramp warmup check abort stages
 syn keyword ritClause ready tcp log http
-" Keywords only in their forms: `receive until`, `ramp from … to … over`, `abort when … after`.
-syn keyword ritContextual until from to over when after
+" Keywords only in their forms: `receive until`, `ramp from … to … over`, `abort when … after`, `D at N`.
+syn keyword ritContextual until from to over when after at
 " Operators that are words.
 syn keyword ritOperatorWord is exists contains matches conforms and or not in
 " Two-word operators; neither word is reserved alone.

@@ -252,6 +252,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     "read the candidate's fields here (`json.id == 3`); perform other steps in the block"),
                 );
             }
+            (ValueSpec::Stages, ClauseArguments::Stages(stages)) => {
+                for stage in stages {
+                    self.expect_type(&stage.over, &Type::Duration, "a stage");
+                    self.expect_type(&stage.level, &Type::Int, "a stage's level");
+                    self.constant_limit("stage", &stage.over);
+                }
+            }
             (ValueSpec::Threshold, ClauseArguments::Abort { condition, after }) => {
                 // The step's own fields so far are in scope (`latency.p99`,
                 // `success_rate`).
@@ -309,6 +316,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         ValueSpec::Ready => "expected `ready http|tcp|log TARGET [within D]`",
                         ValueSpec::Condition(_) => "expected a condition after it",
                         ValueSpec::Threshold => "expected `abort when CONDITION [after D]`",
+                        ValueSpec::Stages => "expected `stages { D to N … }`",
                         _ => "unexpected form",
                     },
                 ));
@@ -377,6 +385,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             ClauseArguments::Check(conditions) => {
                 for condition in conditions {
                     self.expr(condition);
+                }
+            }
+            ClauseArguments::Stages(stages) => {
+                for stage in stages {
+                    self.expr(&stage.over);
+                    self.expr(&stage.level);
                 }
             }
             ClauseArguments::Abort { condition, after } => {

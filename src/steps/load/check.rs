@@ -1,7 +1,7 @@
 //! The `load` step's own check rules: its block options (none given twice, also
 //! after the URL), and a complete load model.
 
-use super::config::{CONCURRENCY, DURATION, RATE, REQUESTS};
+use super::config::{CONCURRENCY, DURATION, RAMP, RATE, REQUESTS, STAGES, WARMUP};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::steps::StepChecker;
 use crate::syntax::ast::Step;
@@ -28,25 +28,43 @@ pub fn check(step: &Step, checker: &mut dyn StepChecker) {
     checker.options(&step.options, &schema.block_options, "`load`");
     super::messages::check(step, checker);
     let has = |name: &str| step.options.iter().any(|option| option.name.name == name);
-    let problem = if has(RATE) {
-        (!has(DURATION)).then_some("an open-model `load` (`rate N per D`) needs `duration D`")
-    } else if has(CONCURRENCY) {
-        (!has(REQUESTS) && !has(DURATION))
-            .then_some("a `load` with `concurrency` needs `requests N` or `duration D`")
-    } else {
-        Some(
-            "a `load` needs `concurrency N` (with `requests` or `duration`) or `rate N per D` (with `duration`)",
+    let incomplete = |problem: &'static str| {
+        (
+            problem,
+            "incomplete load model",
+            "for example: `load GET url { concurrency 10 requests 100 }`",
         )
     };
-    if let Some(problem) = problem {
+    let problem = if has(RAMP) && has(STAGES) {
+        Some((
+            "a `load` takes `ramp` or `stages`, not both",
+            "two ways to move the level",
+            "a ramp is one stage: `stages { D to N }`",
+        ))
+    } else if has(STAGES) && has(WARMUP) {
+        Some((
+            "a `load` with `stages` takes no `warmup`",
+            "its first stage starts from 0",
+            "make the warmup a first stage (`30s to 10`)",
+        ))
+    } else if has(RATE) {
+        (!has(DURATION) && !has(STAGES)).then(|| {
+            incomplete("an open-model `load` (`rate N per D`) needs `duration D` or `stages { … }`")
+        })
+    } else if has(CONCURRENCY) {
+        (!has(REQUESTS) && !has(DURATION) && !has(STAGES))
+            .then(|| incomplete("a `load` with `concurrency` needs `requests N` or `duration D`"))
+    } else if has(STAGES) {
+        None
+    } else {
+        Some(incomplete(
+            "a `load` needs `concurrency N` (with `requests` or `duration`), `stages { … }`, or `rate N per D` (with `duration`)",
+        ))
+    };
+    if let Some((problem, label, help)) = problem {
         checker.report(
-            Diagnostic::error(
-                codes::MISSING_OPTION,
-                problem,
-                step.keyword_span,
-                "incomplete load model",
-            )
-            .with_help("for example: `load GET url { concurrency 10 requests 100 }`"),
+            Diagnostic::error(codes::MISSING_OPTION, problem, step.keyword_span, label)
+                .with_help(help),
         );
     }
 }

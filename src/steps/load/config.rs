@@ -3,6 +3,7 @@
 //! request's clauses read by `HttpConfig::read` (the test below).
 
 use super::LoadSpec;
+use super::spec::Stage;
 use crate::steps::config::{ClauseReader, ConfigError};
 use crate::steps::context::StepPart;
 use crate::steps::http::HttpConfig;
@@ -15,6 +16,9 @@ pub const DURATION: &str = "duration";
 pub const RATE: &str = "rate";
 pub const RAMP: &str = "ramp";
 pub const WARMUP: &str = "warmup";
+/// `stages { D to N  D at N … }`: three values a stage (its length, its level,
+/// whether it holds).
+pub const STAGES: &str = "stages";
 /// `check { … }`: conditions on each response, which the interpreter evaluates
 /// (`StepContext::check_function`); no config holds them.
 pub const CHECK: &str = "check";
@@ -57,6 +61,18 @@ impl LoadConfig {
                 )),
                 None => None,
             },
+            stages: match options.block_values(STAGES) {
+                Some(values) => (0..values.len() / 3)
+                    .map(|stage| {
+                        Ok(Stage {
+                            over: nth(values, (STAGES, stage * 3), duration)?,
+                            level: nth(values, (STAGES, stage * 3 + 1), count)?,
+                            hold: nth(values, (STAGES, stage * 3 + 2), flag)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, ConfigError>>()?,
+                None => Vec::new(),
+            },
             warmup: one(options, WARMUP, duration)?,
             timeout: default_timeout,
             progress: None,
@@ -81,6 +97,13 @@ fn count(value: &Value) -> Result<u64, String> {
     match value {
         Value::Int(count) if *count >= 0 => Ok(*count as u64),
         other => Err(format!("expected a count, found {}", describe(other))),
+    }
+}
+
+fn flag(value: &Value) -> Result<bool, String> {
+    match value {
+        Value::Bool(flag) => Ok(*flag),
+        other => Err(format!("expected true or false, found {}", describe(other))),
     }
 }
 

@@ -526,7 +526,7 @@ async fn run_closed(context: &Arc<Context>) -> Result<(), StepError> {
 
 async fn closed_worker(mut worker: Worker, index: u64) {
     let context = Arc::clone(&worker.context);
-    let ramped = context.plan.ramp.is_some();
+    let ramped = context.plan.staged();
     loop {
         let now = Instant::now();
         if context.measured_end.is_some_and(|end| now >= end)

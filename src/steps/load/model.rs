@@ -18,33 +18,73 @@ pub struct Plan {
     /// Sent first and not recorded.
     pub warmup: Duration,
     pub model: Model,
-    /// `ramp from A to B over D`, which starts when the warmup ends.
-    pub ramp: Option<Ramp>,
-    /// The length of the measured part (`duration D`), ramp included.
+    /// The levels after the warmup, in order: `stages { … }`, or `ramp from A to B
+    /// over D` as one segment. After the last, the model's level holds
+    /// (`concurrency`, `rate`).
+    pub stages: Vec<Segment>,
+    /// The length of the measured part (`duration D`, else the stages' total),
+    /// stages included.
     pub duration: Option<Duration>,
-    /// The number of requests of the measured part (`requests N`), ramp included.
+    /// The number of requests of the measured part (`requests N`), stages included.
     pub requests: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Model {
-    /// `concurrency N` workers, each sending when its last request has been answered.
+    /// Workers, each sending when its last request has been answered;
+    /// `concurrency` of them after the stages.
     Closed { concurrency: u64 },
     /// Requests due at fixed intervals; `in_flight` bounds those not yet answered.
     Open {
-        /// Requests per second when the ramp (if any) is over.
+        /// Requests per second after the stages.
         rate: f64,
-        /// The length of the `rate`'s period: a ramp's levels are per this period.
+        /// The length of the `rate`'s period: a stage's levels are per this period.
         period: Duration,
         in_flight: u64,
     },
 }
 
+/// A stretch of time over which the level moves linearly from `from` to `to`
+/// (a hold when they are equal).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Ramp {
+pub struct Segment {
     pub from: u64,
     pub to: u64,
     pub over: Duration,
+}
+
+impl Segment {
+    /// The level `into` the segment: rounded down while it rises, up while it
+    /// falls, so that a worker joins once the level has passed it and leaves
+    /// as soon as it drops below.
+    fn level_at(&self, into: Duration) -> u64 {
+        let (elapsed, over) = (into.as_nanos(), self.over.as_nanos().max(1));
+        if self.to >= self.from {
+            let gained = u128::from(self.to - self.from) * elapsed / over;
+            self.from + u64::try_from(gained).unwrap_or(u64::MAX)
+        } else {
+            let lost = (u128::from(self.from - self.to) * elapsed).div_ceil(over);
+            self.from
+                .saturating_sub(u64::try_from(lost).unwrap_or(u64::MAX))
+        }
+    }
+
+    /// How far into the segment its level first passes `worker` (is at least
+    /// `worker + 1`), if it does.
+    fn first_above(&self, worker: u64) -> Option<Duration> {
+        let wanted = worker + 1;
+        if self.from >= wanted {
+            return Some(Duration::ZERO);
+        }
+        if self.to < wanted {
+            return None;
+        }
+        let needed = u128::from(wanted - self.from);
+        let nanos = (needed * self.over.as_nanos()).div_ceil(u128::from(self.to - self.from));
+        Some(Duration::from_nanos(
+            u64::try_from(nanos).unwrap_or(u64::MAX),
+        ))
+    }
 }
 
 /// Whether a closed-model worker may send now.
@@ -59,11 +99,37 @@ pub enum Activation {
 impl Plan {
     /// Checks the spec; the error is a sentence for the user.
     pub fn from_spec(spec: &LoadSpec) -> Result<Plan, String> {
+        let staged = !spec.stages.is_empty();
+        if staged && spec.ramp.is_some() {
+            return Err("a `load` takes `ramp` or `stages`, not both".to_string());
+        }
+        if staged && spec.warmup.is_some() {
+            return Err(
+                "a `load` with `stages` takes no `warmup`: its first stage starts from 0 (make the first stage the warmup's level)"
+                    .to_string(),
+            );
+        }
+        let mut stages = Vec::with_capacity(spec.stages.len());
+        let mut level = 0;
+        for stage in &spec.stages {
+            let from = if stage.hold { stage.level } else { level };
+            stages.push(Segment {
+                from,
+                to: stage.level,
+                over: stage.over,
+            });
+            level = stage.level;
+        }
+        if let Some((from, to, over)) = spec.ramp {
+            stages.push(Segment { from, to, over });
+        }
+        let staged_length: Duration = spec.stages.iter().map(|stage| stage.over).sum();
+        let duration = spec.duration.or(staged.then_some(staged_length));
         let model = if let Some((count, period)) = spec.rate {
             if period.is_zero() {
                 return Err("the `rate` period must be longer than 0s".to_string());
             }
-            if spec.duration.is_none() {
+            if duration.is_none() {
                 return Err("an open-model `load` (`rate N per D`) needs `duration D`".to_string());
             }
             let in_flight = spec.concurrency.unwrap_or(DEFAULT_OPEN_IN_FLIGHT);
@@ -75,28 +141,27 @@ impl Plan {
                 period,
                 in_flight,
             }
-        } else if let Some(concurrency) = spec.concurrency {
-            if spec.requests.is_none() && spec.duration.is_none() {
+        } else if let Some(concurrency) = spec.concurrency.or(staged.then_some(level)) {
+            if spec.requests.is_none() && duration.is_none() {
                 return Err(
                     "a `load` with `concurrency` needs `requests N` or `duration D`".to_string(),
                 );
             }
-            if concurrency == 0 && spec.ramp.is_none() {
+            if concurrency == 0 && stages.is_empty() {
                 return Err("`concurrency` must be at least 1".to_string());
             }
             Model::Closed { concurrency }
         } else {
             return Err(
-                "a `load` needs `concurrency N` (with `requests` or `duration`) or `rate N per D` (with `duration`)"
+                "a `load` needs `concurrency N` (with `requests` or `duration`), `stages { … }`, or `rate N per D` (with `duration`)"
                     .to_string(),
             );
         };
-        let ramp = spec.ramp.map(|(from, to, over)| Ramp { from, to, over });
         Ok(Plan {
             warmup: spec.warmup.unwrap_or_default(),
             model,
-            ramp,
-            duration: spec.duration,
+            stages,
+            duration,
             requests: spec.requests,
         })
     }
@@ -106,43 +171,43 @@ impl Plan {
         self.duration.map(|duration| self.warmup + duration)
     }
 
+    /// Whether the level changes in time (a `ramp` or `stages`).
+    pub fn staged(&self) -> bool {
+        !self.stages.is_empty()
+    }
+
     /// How many closed-model workers there are: the most that are ever active.
     pub fn closed_workers(&self) -> u64 {
         let Model::Closed { concurrency } = self.model else {
             return 0;
         };
-        match self.ramp {
-            Some(ramp) => concurrency.max(ramp.from).max(ramp.to),
-            None => concurrency,
-        }
+        self.stages
+            .iter()
+            .map(|segment| segment.from.max(segment.to))
+            .fold(concurrency, u64::max)
     }
 
     /// How many closed-model workers are active at `at`: during the warmup the
-    /// ramp's first level (or the full level when there is no ramp), then the ramp's
-    /// level rounded down, then `concurrency`.
+    /// first stage's starting level (or the full level when there is none), then
+    /// each stage's level, then `concurrency`.
     pub fn closed_level(&self, at: Duration) -> u64 {
         let Model::Closed { concurrency } = self.model else {
             return 0;
         };
-        let Some(ramp) = self.ramp else {
+        let Some(first) = self.stages.first() else {
             return concurrency;
         };
         if at < self.warmup {
-            return ramp.from;
+            return first.from;
         }
-        let into_ramp = at - self.warmup;
-        if into_ramp >= ramp.over {
-            return concurrency;
+        let mut into = at - self.warmup;
+        for segment in &self.stages {
+            if into < segment.over {
+                return segment.level_at(into);
+            }
+            into -= segment.over;
         }
-        let (elapsed, over) = (into_ramp.as_nanos(), ramp.over.as_nanos());
-        if ramp.to >= ramp.from {
-            let gained = u128::from(ramp.to - ramp.from) * elapsed / over;
-            ramp.from + u64::try_from(gained).unwrap_or(u64::MAX)
-        } else {
-            let lost = (u128::from(ramp.from - ramp.to) * elapsed).div_ceil(over);
-            ramp.from
-                .saturating_sub(u64::try_from(lost).unwrap_or(u64::MAX))
-        }
+        concurrency
     }
 
     /// When worker `worker` (counted from 0) may send next, seen at `at`.
@@ -153,22 +218,29 @@ impl Plan {
         if worker < self.closed_level(at) {
             return Activation::Now;
         }
-        let Some(ramp) = self.ramp else {
+        if self.stages.is_empty() {
             return Activation::Never;
-        };
-        let ramp_end = self.warmup + ramp.over;
-        if at < ramp_end && ramp.to > ramp.from && worker < ramp.to {
-            // The ramp's level passes `worker` once (to - from) * elapsed / over
-            // reaches worker + 1 - from.
-            let needed = u128::from(worker + 1 - ramp.from.min(worker + 1));
-            let over = ramp.over.as_nanos();
-            let nanos = (needed * over).div_ceil(u128::from(ramp.to - ramp.from));
-            let offset =
-                self.warmup + Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX));
-            return Activation::At(offset.max(at).min(ramp_end));
         }
-        if at < ramp_end && worker < concurrency {
-            return Activation::At(ramp_end);
+        // The first moment from `at` on at which a stage's level passes the worker.
+        // The stage under way has its level at or below the worker now: if it
+        // falls, it never passes the worker again.
+        let mut start = self.warmup;
+        for segment in &self.stages {
+            let end = start + segment.over;
+            let falling_now = start <= at && segment.to < segment.from;
+            if end > at
+                && !falling_now
+                && let Some(into) = segment.first_above(worker)
+            {
+                let when = (start + into).max(at);
+                if when < end {
+                    return Activation::At(when);
+                }
+            }
+            start = end;
+        }
+        if worker < concurrency {
+            return Activation::At(start.max(at));
         }
         Activation::Never
     }
@@ -181,20 +253,19 @@ impl Plan {
             return None;
         };
         let per_second = |level: u64| level as f64 / period.as_secs_f64();
-        let (warmup_rate, ramp_segment) = match self.ramp {
-            Some(ramp) => (
-                per_second(ramp.from),
-                Some((
-                    ramp.over.as_secs_f64(),
-                    per_second(ramp.from),
-                    per_second(ramp.to),
-                )),
-            ),
-            None => (rate, None),
-        };
-        let mut segments: Vec<(f64, f64, f64)> = Vec::with_capacity(3);
+        let warmup_rate = self
+            .stages
+            .first()
+            .map_or(rate, |first| per_second(first.from));
+        let mut segments: Vec<(f64, f64, f64)> = Vec::with_capacity(self.stages.len() + 2);
         segments.push((self.warmup.as_secs_f64(), warmup_rate, warmup_rate));
-        segments.extend(ramp_segment);
+        segments.extend(self.stages.iter().map(|segment| {
+            (
+                segment.over.as_secs_f64(),
+                per_second(segment.from),
+                per_second(segment.to),
+            )
+        }));
         segments.push((f64::INFINITY, rate, rate));
         let mut wanted = ticket as f64;
         let mut start = 0.0;
@@ -369,6 +440,110 @@ mod tests {
         assert!((end_of_ramp - 3.0).abs() < 1e-6, "{end_of_ramp}");
         let after = plan.open_due(15).unwrap().as_secs_f64();
         assert!((after - 3.5).abs() < 1e-6, "{after}");
+    }
+
+    /// A spec of `stages`, each `(seconds, level, hold)`.
+    fn stages(stages: &[(u64, u64, bool)]) -> Vec<crate::steps::load::spec::Stage> {
+        stages
+            .iter()
+            .map(|&(over, level, hold)| crate::steps::load::spec::Stage {
+                over: Duration::from_secs(over),
+                level,
+                hold,
+            })
+            .collect()
+    }
+
+    fn closed_stages(spec: &[(u64, u64, bool)]) -> Plan {
+        Plan::from_spec(&LoadSpec {
+            stages: stages(spec),
+            ..LoadSpec::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn closed_stages_rise_from_zero_hold_and_fall_and_last_their_total() {
+        // 4s to 8, 2s at 8, 4s to 0.
+        let plan = closed_stages(&[(4, 8, false), (2, 8, true), (4, 0, false)]);
+        assert_eq!(plan.duration, Some(secs(10.0)));
+        assert_eq!(plan.closed_workers(), 8);
+        let levels: Vec<u64> = [0.0, 1.0, 3.9, 4.0, 5.0, 6.0, 8.0, 8.5, 10.0]
+            .into_iter()
+            .map(|at| plan.closed_level(secs(at)))
+            .collect();
+        assert_eq!(levels, [0, 2, 7, 8, 8, 8, 4, 3, 0]);
+        assert_eq!(
+            plan.closed_activation(0, secs(0.0)),
+            Activation::At(secs(0.5))
+        );
+        assert_eq!(
+            plan.closed_activation(7, secs(0.0)),
+            Activation::At(secs(4.0))
+        );
+        assert_eq!(plan.closed_activation(7, secs(5.0)), Activation::Now);
+        // Falling, and nothing after to raise it again: the worker is done.
+        assert_eq!(plan.closed_activation(3, secs(8.5)), Activation::Never);
+    }
+
+    #[test]
+    fn a_hold_sets_its_level_at_once_and_a_later_stage_raises_it_again() {
+        // 2s at 4, 2s to 0, 2s to 4: the level falls, then rises.
+        let plan = closed_stages(&[(2, 4, true), (2, 0, false), (2, 4, false)]);
+        let levels: Vec<u64> = [0.0, 1.9, 2.0, 3.0, 4.0, 5.0, 6.0]
+            .into_iter()
+            .map(|at| plan.closed_level(secs(at)))
+            .collect();
+        assert_eq!(levels, [4, 4, 4, 2, 0, 2, 4]);
+        // Worker 3 leaves as the level falls and is back once the rise passes it.
+        assert_eq!(
+            plan.closed_activation(3, secs(3.0)),
+            Activation::At(secs(6.0))
+        );
+        assert_eq!(plan.closed_activation(0, secs(3.4)), Activation::Now);
+        assert_eq!(
+            plan.closed_activation(0, secs(3.9)),
+            Activation::At(secs(4.5))
+        );
+        assert_eq!(
+            plan.closed_activation(1, secs(4.0)),
+            Activation::At(secs(5.0))
+        );
+    }
+
+    #[test]
+    fn open_stages_integrate_each_stages_rate() {
+        // rate 100 per 1s; 1s to 100 (50 due), then 1s at 50 (50 more): 2s in all.
+        let plan = Plan::from_spec(&LoadSpec {
+            rate: Some((100, Duration::from_secs(1))),
+            stages: stages(&[(1, 100, false), (1, 50, true)]),
+            ..LoadSpec::default()
+        })
+        .unwrap();
+        assert_eq!(plan.duration, Some(secs(2.0)));
+        let due = |ticket| plan.open_due(ticket).unwrap().as_secs_f64();
+        assert!((due(50) - 1.0).abs() < 1e-6, "{}", due(50));
+        assert!((due(51) - 1.02).abs() < 1e-6, "{}", due(51));
+        assert!((due(99) - 1.98).abs() < 1e-6, "{}", due(99));
+        assert!((due(100) - 2.0).abs() < 1e-6, "{}", due(100));
+    }
+
+    #[test]
+    fn stages_with_a_ramp_or_a_warmup_are_refused_with_a_sentence() {
+        let both = Plan::from_spec(&LoadSpec {
+            stages: stages(&[(1, 2, false)]),
+            ramp: Some((0, 2, Duration::from_secs(1))),
+            ..LoadSpec::default()
+        })
+        .unwrap_err();
+        assert!(both.contains("`ramp` or `stages`"), "{both}");
+        let warmed = Plan::from_spec(&LoadSpec {
+            stages: stages(&[(1, 2, false)]),
+            warmup: Some(Duration::from_secs(1)),
+            ..LoadSpec::default()
+        })
+        .unwrap_err();
+        assert!(warmed.contains("no `warmup`"), "{warmed}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::config::{ABORT, CHECK, CONCURRENCY, DURATION, RAMP, RATE, REQUESTS, WARMUP};
+use super::config::{ABORT, CHECK, CONCURRENCY, DURATION, RAMP, RATE, REQUESTS, STAGES, WARMUP};
 use crate::steps::context::Threshold;
 use crate::steps::http::client::HttpResponse;
 use crate::steps::schema::{OptionSpec, Shape, StepSchema, TargetText, ValueSpec};
@@ -18,6 +18,7 @@ pub fn schema() -> StepSchema {
         OptionSpec::value(DURATION, vec![Type::Duration]),
         OptionSpec::special(RATE, ValueSpec::Rate),
         OptionSpec::special(RAMP, ValueSpec::Ramp),
+        OptionSpec::special(STAGES, ValueSpec::Stages),
         OptionSpec::value(WARMUP, vec![Type::Duration]),
         OptionSpec::special(CHECK, ValueSpec::Check),
         OptionSpec::special(ABORT, ValueSpec::Threshold),
@@ -65,6 +66,14 @@ pub fn schema() -> StepSchema {
 /// failed condition's text, counted under `check failed: EXPR`.
 pub type CheckFn = Arc<dyn Fn(&HttpResponse) -> Result<(), String> + Send + Sync>;
 
+/// One stage of `stages { … }`: `over to level`, or `over at level` (`hold`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stage {
+    pub over: Duration,
+    pub level: u64,
+    pub hold: bool,
+}
+
 /// The load model of one `load` step, evaluated.
 #[derive(Clone, Debug, Default)]
 pub struct LoadSpec {
@@ -75,6 +84,8 @@ pub struct LoadSpec {
     pub rate: Option<(u64, Duration)>,
     /// `ramp from A to B over D`
     pub ramp: Option<(u64, u64, Duration)>,
+    /// `stages { … }`, in order.
+    pub stages: Vec<Stage>,
     pub warmup: Option<Duration>,
     /// Bounds each request.
     pub timeout: Duration,
