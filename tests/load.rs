@@ -899,6 +899,111 @@ test "healthy" {
     assert!(tests[0]["loads"][0].get("aborted").is_none(), "{tests:?}");
 }
 
+/// A load that its test's `timeout` cuts short: the test fails at the load, and
+/// its report keeps what the load measured until then, marked `test timeout`.
+#[test]
+fn a_load_cut_short_by_its_tests_timeout_reports_what_it_measured() {
+    let server = Server::start();
+    let (output, tests) = run_suite_reported(
+        &server.base(),
+        r#"
+test "short" timeout 2500ms {
+  load GET "{{base}}/slow" {
+    concurrency 2
+    duration 60s
+  }
+  expect failed == 0
+}
+"#,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let test = &tests[0];
+    assert_eq!(test["failure"]["cause"], "test_timeout", "{test}");
+    let load = &test["loads"][0];
+    assert_eq!(load["partial"], "test timeout", "{test}");
+    let counted = load["requests"].as_u64().unwrap_or(0);
+    assert!(
+        counted >= 20 && counted <= server.count(|c| &c.slow),
+        "{test}"
+    );
+}
+
+/// Ctrl-C during a load: the run ends at once (interrupted, exit 3), nothing
+/// sends any more, and the report still has what the load measured until then
+/// (its record so far, kept every second), marked `interrupted`.
+#[test]
+fn an_interrupted_load_reports_what_it_measured_and_stops_sending() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("load_check.rit");
+    let report = dir.path().join("report.json");
+    std::fs::write(
+        &path,
+        format!(
+            "param base = \"{}\"\n\ntest \"long\" {{\n  load GET \"{{{{base}}}}/slow\" {{\n    concurrency 2\n    duration 60s\n  }}\n  expect failed == 0\n}}\n",
+            server.base()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(ritc())
+        .args(["run", &path.to_string_lossy(), "--report"])
+        .arg(format!("json={}", report.display()))
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Two seconds of load at least: two records so far were kept.
+    let started = Instant::now();
+    while server.count(|c| &c.slow) == 0 || started.elapsed() < Duration::from_millis(2_500) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the load never began"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: `kill` with a child's own pid and a standard signal.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "ritc did not end after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(3), "{status:?}");
+    let sent = server.count(|c| &c.slow);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        server.count(|c| &c.slow),
+        sent,
+        "requests after the run ended"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let test = &report["tests"][0];
+    assert_eq!(test["status"], "interrupted", "{test}");
+    let load = &test["loads"][0];
+    assert_eq!(load["partial"], "interrupted", "{test}");
+    let counted = load["requests"].as_u64().unwrap_or(0);
+    // 2 workers at 50 ms a request for at least a second before the last record.
+    assert!(
+        counted >= 20 && counted <= sent,
+        "{counted} of {sent}: {test}"
+    );
+    assert!(
+        load["latency"]["p50"]
+            .as_str()
+            .and_then(millis_of)
+            .is_some_and(|p50| p50 >= 50.0),
+        "{test}"
+    );
+    assert!(load["histogram"].is_string(), "{test}");
+}
+
 // ---------------------------------------------------------------- progress and tables
 
 #[test]

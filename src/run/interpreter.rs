@@ -55,6 +55,10 @@ pub struct RunShared {
     /// When each step that kept its whole result (a `load`) ran: the resource
     /// watcher says a peak was reached "during load test" only inside one.
     pub kept_windows: Mutex<Vec<KeptWindow>>,
+    /// The result so far of the step each test is running, by suite and test
+    /// name, for steps that keep one (`StepContext::partial_record`): an
+    /// interrupted test reports it (`runner::interrupted_outcome`).
+    pub partial_records: Mutex<HashMap<(String, String), serde_json::Value>>,
 }
 
 /// When a step that kept its whole result ran, and which step it was.

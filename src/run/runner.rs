@@ -548,6 +548,7 @@ pub async fn run(
         secrets: options.secrets.clone(),
         events: events.clone(),
         kept_windows: Default::default(),
+        partial_records: Default::default(),
     });
     let files: Vec<String> = plan
         .suites
@@ -1047,12 +1048,19 @@ async fn run_tests(
             let handle = running.spawn(async move {
                 let started = Instant::now();
                 let test_future = run_test(&shared, &globals, suite_index, test_index);
-                tokio::select! {
+                let outcome = tokio::select! {
                     outcome = test_future => outcome,
                     _ = interrupted.wait_for(|stopped| *stopped) => {
                         interrupted_outcome(&shared, suite_index, test_index, started.elapsed())
                     }
+                };
+                // A step cut short by the test's own timeout leaves its record
+                // so far behind: nothing reads it once the test is over.
+                let suite = &shared.plan.suites[suite_index];
+                if let Some(test) = suite.tests.get(test_index) {
+                    take_partial_record(&shared, &suite.name, &test.name, "");
                 }
+                outcome
             });
             running_tests.insert(handle.id(), test_index);
         }
@@ -1141,6 +1149,26 @@ fn signal_is_ignored(signal: i32) -> bool {
     read == 0 && unsafe { current.assume_init() }.sa_sigaction == libc::SIG_IGN
 }
 
+/// The result so far of the step the test was running, if that step keeps one
+/// (`StepContext::partial_record`), marked `partial` with why it is (`interrupted`,
+/// `test timeout`); taken, so none outlives its test.
+fn take_partial_record(
+    shared: &RunShared,
+    suite: &str,
+    test: &str,
+    why: &str,
+) -> Option<serde_json::Value> {
+    let mut record = shared
+        .partial_records
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .remove(&(suite.to_string(), test.to_string()))?;
+    if let Some(fields) = record.as_object_mut() {
+        fields.insert("partial".to_string(), serde_json::Value::from(why));
+    }
+    Some(record)
+}
+
 /// The test that was running when the run was interrupted, with how long it ran.
 fn interrupted_outcome(
     shared: &RunShared,
@@ -1148,9 +1176,14 @@ fn interrupted_outcome(
     test_index: usize,
     ran: Duration,
 ) -> TestOutcome {
-    let test = &shared.plan.suites[suite_index].tests[test_index];
+    let suite = &shared.plan.suites[suite_index];
+    let test = &suite.tests[test_index];
     let mut outcome = base_outcome(shared, suite_index, test);
     outcome.status = TestStatus::Interrupted;
+    // What the step it was running (a `load`) measured until the interrupt.
+    outcome.loads = take_partial_record(shared, &suite.name, &test.name, "interrupted")
+        .into_iter()
+        .collect();
     outcome.duration = ran;
     outcome.attempts = 1;
     outcome.failure = Some(Failure::new(
@@ -1276,6 +1309,13 @@ async fn run_test(
         };
         outcome.warnings = std::mem::take(&mut context.warnings);
         outcome.loads = context.take_records();
+        // A load the test's timeout cut short: what it measured until then.
+        outcome.loads.extend(take_partial_record(
+            shared,
+            &suite.name,
+            &test.name,
+            "test timeout",
+        ));
         match result {
             Ok(flow) => {
                 outcome.failure = None;

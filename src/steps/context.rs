@@ -76,6 +76,11 @@ impl std::fmt::Debug for Threshold {
     }
 }
 
+/// Keeps a running step's result so far (`Some`), or forgets it (`None`): what
+/// the test's report shows of the step if the run is interrupted before the
+/// step ends (a `load` cut short by Ctrl-C still reports what it measured).
+pub type PartialRecord = Arc<dyn Fn(Option<&Value>) + Send + Sync>;
+
 /// Shows a running step's progress: one line, as the kind words it (`load  3.2s /
 /// 10s  1204 requests …`). Called from any thread: it returns at once.
 pub type ProgressLine = Arc<dyn Fn(String) + Send + Sync>;
@@ -170,6 +175,8 @@ pub trait StepContext: Send {
     /// Keeps the step's whole result for the test's report (`loads`) and for the
     /// detail of a failed expectation that reads it (`StepKind::result_detail`).
     fn keep_record(&mut self, record: &Value);
+    /// Where the step keeps its result so far while it runs ([`PartialRecord`]).
+    fn partial_record(&self) -> PartialRecord;
 }
 
 /// One statement of a kind's own (`receive until json.id == 3 timeout 2s`), run

@@ -8,8 +8,8 @@ use crate::plan::{Expr, StepPlan};
 use crate::run::outcome::{Event, Failure, FailureKind, StepStatus};
 use crate::steps::StepKind;
 use crate::steps::context::{
-    Clauses, Failed, FieldsCheck, Halt, ProgressLine, Sessions, StepContext, StepPart,
-    StepSettings, Threshold,
+    Clauses, Failed, FieldsCheck, Halt, PartialRecord, ProgressLine, Sessions, StepContext,
+    StepPart, StepSettings, Threshold,
 };
 use crate::steps::exec::{CommandPart, FieldValue, StepError};
 use crate::steps::schema::TargetText;
@@ -271,6 +271,25 @@ impl StepContext for DrivenStep<'_> {
                 test: test.clone(),
                 line,
             });
+        })
+    }
+
+    fn partial_record(&self) -> PartialRecord {
+        let shared = Arc::clone(&self.test.shared);
+        let key = (self.test.suite.clone(), self.test.test.clone());
+        Arc::new(move |record: Option<&Value>| {
+            let mut records = shared
+                .partial_records
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match record {
+                Some(record) => {
+                    records.insert(key.clone(), value::to_json(record));
+                }
+                None => {
+                    records.remove(&key);
+                }
+            }
         })
     }
 

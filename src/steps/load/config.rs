@@ -78,6 +78,7 @@ impl LoadConfig {
             progress: None,
             // Conditions, made functions by the interpreter (`drive`).
             thresholds: Vec::new(),
+            partial: None,
         };
         let request = HttpConfig::read(options)?;
         Ok(LoadConfig {

@@ -5,9 +5,13 @@
 //! the step's clauses to the kind that declares the connection.
 
 use super::stats::ABORTED;
-use super::{CheckFn, LoadConfig, LoadProgress, ProgressHook, Sends, run_load, schema, text};
+use super::{
+    CheckFn, LoadConfig, LoadProgress, PartialHook, ProgressHook, Sends, run_load, schema, text,
+};
 use crate::steps::config::{ClauseReader, TIMEOUT};
-use crate::steps::context::{FieldsCheck, Halt, ProgressLine, StepContext, StepPart};
+use crate::steps::context::{
+    FieldsCheck, Halt, PartialRecord, ProgressLine, StepContext, StepPart,
+};
 use crate::steps::exec::{CommandPart, FieldValue, StepError, StepErrorKind};
 use crate::steps::http::client::HttpResponse;
 use crate::steps::http::exec::{ResponseRecord, build_request};
@@ -56,6 +60,7 @@ pub async fn drive(context: &mut dyn StepContext) -> Result<Value, Halt> {
     spec.thresholds = context.thresholds().await?;
     context.step_started(format!("load {} {}", request.method, request.url));
     spec.progress = Some(progress_hook(context.progress()));
+    spec.partial = Some(partial_hook(context.partial_record()));
     let fields = run_load(spec, Sends::Http(Box::new(request)), check).await;
     finished(context, fields)
 }
@@ -103,6 +108,7 @@ async fn drive_messages(
         sender.name()
     ));
     spec.progress = Some(progress_hook(context.progress()));
+    spec.partial = Some(partial_hook(context.partial_record()));
     let target = LoadTarget {
         operation,
         connection,
@@ -120,6 +126,8 @@ fn finished(
     fields: Result<Vec<(String, FieldValue)>, StepError>,
 ) -> Result<Value, Halt> {
     let schema = schema();
+    // The whole record follows (or the step failed): the one so far is done with.
+    (context.partial_record())(None);
     let aborted = fields
         .as_ref()
         .ok()
@@ -129,12 +137,7 @@ fn finished(
         (Ok(_), None) => Ok(()),
     });
     let fields = fields.map_err(Halt::Step)?;
-    let record = Value::Object(
-        fields
-            .iter()
-            .map(|(name, value)| (name.clone(), value.clone().unwrap_or(Value::Null)))
-            .collect(),
-    );
+    let record = record_of(&fields);
     context.keep_record(&record);
     // Stopped by its `abort when`: the step fails, its record kept for the reports.
     if let Some(error) = aborted {
@@ -201,6 +204,21 @@ fn of_each_response(check: FieldsCheck) -> CheckFn {
     Arc::new(move |response: &HttpResponse| check(&ResponseRecord::new(response)))
 }
 
+/// The load's record as reports keep it: its fields, one that failed as null.
+fn record_of(fields: &[(String, FieldValue)]) -> Value {
+    Value::Object(
+        fields
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone().unwrap_or(Value::Null)))
+            .collect(),
+    )
+}
+
+/// The load's record so far, kept where an interrupted test finds it.
+fn partial_hook(keep: PartialRecord) -> PartialHook {
+    PartialHook(Arc::new(move |fields| keep(Some(&record_of(&fields)))))
+}
+
 /// The load's figures so far as the live line shows them.
 fn progress_hook(line: ProgressLine) -> ProgressHook {
     ProgressHook(Arc::new(move |progress: &LoadProgress| {
@@ -232,6 +250,21 @@ mod tests {
         assert_eq!(
             progress_text(&progress),
             "load  1.5s / 5s  600 requests  400 req/s  p99 2.5ms  0 errors"
+        );
+        // A load whose level moves (`stages`) says where it stands.
+        let staged = |level| {
+            progress_text(&LoadProgress {
+                level: Some(level),
+                ..progress.clone()
+            })
+        };
+        assert_eq!(
+            staged(crate::steps::load::Level::Workers(12)),
+            "load  1.5s / 5s  12 workers  600 requests  400 req/s  p99 2.5ms  0 errors"
+        );
+        assert_eq!(
+            staged(crate::steps::load::Level::Rate(80.0)),
+            "load  1.5s / 5s  80.0 req/s due  600 requests  400 req/s  p99 2.5ms  0 errors"
         );
     }
 }

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::model::{Activation, Model, Plan};
-use super::spec::{CheckFn, LoadProgress, ProgressHook};
+use super::spec::{CheckFn, Level, LoadProgress, PartialHook, ProgressHook};
 use super::stats::{self, ABORTED, ErrorKey, Recorder, ThreadStats, Totals};
 use super::timer::PreciseTimer;
 use super::transport::{Failure, Transport, WorkerClient};
@@ -85,9 +85,10 @@ impl Context {
         }
     }
 
-    /// The declared fields of what was measured so far: each thread's counts
-    /// (their batches handed to the recorder first) and the recorder's latencies.
-    fn fields_so_far(&self) -> Vec<(String, FieldValue)> {
+    /// The fields of what was measured so far: each thread's counts (their
+    /// batches handed to the recorder first) and the recorder's latencies; the
+    /// declared ones only, or the whole record (`histogram` and `timeline` too).
+    fn fields_so_far(&self, whole: bool) -> Vec<(String, FieldValue)> {
         let mut totals = Totals::default();
         for stats in &self.thread_stats {
             let so_far = stats
@@ -98,13 +99,21 @@ impl Context {
         }
         let measured = Instant::now().saturating_duration_since(self.measured_start);
         let recorder = self.recorder.lock().unwrap_or_else(PoisonError::into_inner);
-        stats::declared_fields(
-            &totals,
-            &recorder,
-            self.dropped.load(Ordering::Relaxed),
-            measured,
-        )
+        let dropped = self.dropped.load(Ordering::Relaxed);
+        if whole {
+            stats::fields(&totals, &recorder, dropped, measured)
+        } else {
+            stats::declared_fields(&totals, &recorder, dropped, measured)
+        }
     }
+}
+
+/// What a running load calls besides its workers: the live line, the `abort
+/// when` conditions, and the keeper of its record so far.
+pub struct Hooks {
+    pub progress: Option<ProgressHook>,
+    pub thresholds: Vec<Threshold>,
+    pub partial: Option<PartialHook>,
 }
 
 /// Runs the load on a runtime of its own, so that its workers never wait behind
@@ -119,8 +128,7 @@ pub async fn run_isolated(
     plan: Plan,
     sends: Sends,
     check: Option<CheckFn>,
-    progress: Option<ProgressHook>,
-    thresholds: Vec<Threshold>,
+    hooks: Hooks,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let started_threads = Arc::new(AtomicUsize::new(0));
@@ -142,7 +150,7 @@ pub async fn run_isolated(
     let Some(handle) = runtime
         .0
         .as_ref()
-        .map(|runtime| runtime.spawn(run(plan, sends, check, progress, thresholds, threads)))
+        .map(|runtime| runtime.spawn(run(plan, sends, check, hooks, threads)))
     else {
         return Err(StepError::new(
             StepErrorKind::Other,
@@ -178,10 +186,14 @@ async fn run(
     plan: Plan,
     sends: Sends,
     check: Option<CheckFn>,
-    progress: Option<ProgressHook>,
-    thresholds: Vec<Threshold>,
+    hooks: Hooks,
     threads: usize,
 ) -> Result<Vec<(String, FieldValue)>, StepError> {
+    let Hooks {
+        progress,
+        thresholds,
+        partial,
+    } = hooks;
     let connections = match plan.model {
         Model::Closed { .. } => plan.closed_workers(),
         Model::Open { in_flight, .. } => in_flight,
@@ -235,6 +247,8 @@ async fn run(
     // Aborted when dropped, at the end of this function.
     let _ticker =
         progress.map(|hook| AbortOnDrop(tokio::spawn(report_progress(Arc::clone(&context), hook))));
+    let _partial =
+        partial.map(|hook| AbortOnDrop(tokio::spawn(keep_partial(Arc::clone(&context), hook))));
     let _watcher = (!thresholds.is_empty()).then(|| {
         AbortOnDrop(tokio::spawn(watch_thresholds(
             Arc::clone(&context),
@@ -280,6 +294,21 @@ async fn run(
     Ok(fields)
 }
 
+/// How often the record so far is handed to the [`PartialHook`].
+const PARTIAL_EVERY: Duration = Duration::from_secs(1);
+
+/// Hands the record so far to `hook` every [`PARTIAL_EVERY`] (the first a second
+/// in): what an interrupted run reports of the load.
+async fn keep_partial(context: Arc<Context>, hook: PartialHook) {
+    let first = Instant::now() + PARTIAL_EVERY;
+    let mut ticks = tokio::time::interval_at(first.into(), PARTIAL_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        (hook.0)(context.fields_so_far(true));
+    }
+}
+
 /// How often the `abort when` conditions are read.
 const THRESHOLDS_EVERY: Duration = Duration::from_secs(1);
 
@@ -301,7 +330,7 @@ async fn watch_thresholds(context: Arc<Context>, thresholds: Vec<Threshold>) {
         if due.is_empty() {
             continue;
         }
-        let fields = context.fields_so_far();
+        let fields = context.fields_so_far(false);
         for threshold in due {
             let Some(read) = (threshold.holds)(&fields) else {
                 continue;
@@ -362,6 +391,13 @@ async fn report_progress(context: Arc<Context>, hook: ProgressHook) {
                 snapshot.requests as f64 / measured.as_secs_f64()
             },
             p99: snapshot.p99,
+            level: context.plan.staged().then(|| {
+                let at = now.saturating_duration_since(context.started);
+                match context.plan.model {
+                    Model::Closed { .. } => Level::Workers(context.plan.closed_level(at)),
+                    Model::Open { .. } => Level::Rate(context.plan.open_rate(at)),
+                }
+            }),
         };
         (hook.0)(&progress);
     }

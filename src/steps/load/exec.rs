@@ -30,5 +30,10 @@ pub async fn run_load(
             },
         },
     };
-    engine::run_isolated(plan, sends, check, spec.progress, spec.thresholds).await
+    let hooks = engine::Hooks {
+        progress: spec.progress,
+        thresholds: spec.thresholds,
+        partial: spec.partial,
+    };
+    engine::run_isolated(plan, sends, check, hooks).await
 }

@@ -33,4 +33,4 @@ pub use engine::Sends;
 pub use exec::run_load;
 pub use kind::Load;
 pub use model::DEFAULT_OPEN_IN_FLIGHT;
-pub use spec::{CheckFn, LoadProgress, LoadSpec, ProgressHook, schema};
+pub use spec::{CheckFn, Level, LoadProgress, LoadSpec, PartialHook, ProgressHook, schema};

@@ -245,6 +245,31 @@ impl Plan {
         Activation::Never
     }
 
+    /// Open model: requests due per second at `at` (the warmup at the first
+    /// stage's starting level, each stage's level, then the `rate`).
+    pub fn open_rate(&self, at: Duration) -> f64 {
+        let Model::Open { rate, period, .. } = self.model else {
+            return 0.0;
+        };
+        let per_second = |level: f64| level / period.as_secs_f64();
+        let Some(first) = self.stages.first() else {
+            return rate;
+        };
+        if at < self.warmup {
+            return per_second(first.from as f64);
+        }
+        let mut into = at - self.warmup;
+        for segment in &self.stages {
+            if into < segment.over {
+                let share = into.as_secs_f64() / segment.over.as_secs_f64();
+                let level = segment.from as f64 + (segment.to as f64 - segment.from as f64) * share;
+                return per_second(level);
+            }
+            into -= segment.over;
+        }
+        rate
+    }
+
     /// The offset at which the `ticket`-th open-model request (counted from 0, the
     /// warmup's included) is due, or `None` if the rate never gets there. Requests are
     /// spread evenly: the k-th is due when the rate's running total reaches k.
@@ -526,6 +551,22 @@ mod tests {
         assert!((due(51) - 1.02).abs() < 1e-6, "{}", due(51));
         assert!((due(99) - 1.98).abs() < 1e-6, "{}", due(99));
         assert!((due(100) - 2.0).abs() < 1e-6, "{}", due(100));
+    }
+
+    #[test]
+    fn the_open_rate_follows_the_stages_then_holds_the_rate() {
+        let plan = Plan::from_spec(&LoadSpec {
+            rate: Some((30, Duration::from_secs(1))),
+            duration: Some(Duration::from_secs(5)),
+            stages: stages(&[(2, 100, false), (1, 40, true)]),
+            ..LoadSpec::default()
+        })
+        .unwrap();
+        let rates: Vec<f64> = [0.0, 1.0, 2.5, 4.0]
+            .into_iter()
+            .map(|at| plan.open_rate(secs(at)))
+            .collect();
+        assert_eq!(rates, [0.0, 50.0, 40.0, 30.0]);
     }
 
     #[test]

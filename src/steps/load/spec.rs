@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::config::{ABORT, CHECK, CONCURRENCY, DURATION, RAMP, RATE, REQUESTS, STAGES, WARMUP};
 use crate::steps::context::Threshold;
+use crate::steps::exec::FieldValue;
 use crate::steps::http::client::HttpResponse;
 use crate::steps::schema::{OptionSpec, Shape, StepSchema, TargetText, ValueSpec};
 use crate::types::Type;
@@ -94,6 +95,22 @@ pub struct LoadSpec {
     /// `abort when …`: read every second on the figures so far; the first that
     /// holds stops the load.
     pub thresholds: Vec<Threshold>,
+    /// Called every second with the record so far (as `run_load` gives it), so
+    /// that an interrupted run still reports what the load measured.
+    pub partial: Option<PartialHook>,
+}
+
+/// Receives the load's record so far, every second, on one of the load's threads.
+#[derive(Clone)]
+pub struct PartialHook(pub Arc<dyn Fn(Fields) + Send + Sync>);
+
+/// A load's record as `run_load` gives it: its fields by name.
+pub type Fields = Vec<(String, FieldValue)>;
+
+impl std::fmt::Debug for PartialHook {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("PartialHook")
+    }
 }
 
 /// A running load as a progress line shows it.
@@ -112,6 +129,17 @@ pub struct LoadProgress {
     /// Finished requests per second over the measured part so far.
     pub throughput: f64,
     pub p99: Duration,
+    /// Where a load whose level changes (`ramp`, `stages`) stands now.
+    pub level: Option<Level>,
+}
+
+/// The level of a load at a moment.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Level {
+    /// Closed model: workers sending.
+    Workers(u64),
+    /// Open model: requests due per second.
+    Rate(f64),
 }
 
 /// Receives [`LoadProgress`] snapshots (about four a second, the first at once) on one

@@ -5,8 +5,8 @@
 //! Pure functions of a `LoadProgress` or of the load record (`loads` of a test's
 //! outcome: the result record plus `histogram` and `timeline`, docs/load.md).
 
-use super::LoadProgress;
 use super::histogram::{self, Latencies};
+use super::{Level, LoadProgress};
 use crate::units::short_duration;
 use serde_json::Value as Json;
 use std::time::Duration;
@@ -43,6 +43,14 @@ pub fn progress_line(progress: &LoadProgress) -> String {
         Some(total) => format!("{elapsed} / {}", short_duration(total)),
         None => elapsed,
     });
+    match progress.level {
+        Some(Level::Workers(workers)) => parts.push(format!(
+            "{workers} worker{}",
+            if workers == 1 { "" } else { "s" }
+        )),
+        Some(Level::Rate(per_second)) => parts.push(format!("{} due", rate(per_second))),
+        None => {}
+    }
     if progress.warming_up {
         parts.push("warming up".to_string());
     } else {
@@ -440,6 +448,7 @@ mod tests {
             failed: 2,
             throughput: 376.4,
             p99: Duration::from_micros(12_345),
+            level: None,
         };
         assert_eq!(
             progress_line(&progress),
