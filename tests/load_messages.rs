@@ -105,6 +105,52 @@ test "publish at a rate" {{
     assert_eq!(rt.block_on(counted).unwrap(), 400, "{output}");
 }
 
+/// Stages and `abort when` work for a load of messages as for HTTP: 0 → 100/s
+/// over 1s, then 50/s for 1s, sends exactly 100 messages (every one arrives);
+/// a threshold that holds stops a 60 s load long before its end.
+#[test]
+fn a_nats_load_follows_its_stages_and_stops_when_its_threshold_holds() {
+    let staged = unique(".");
+    let stopped = unique(".");
+    let rt = runtime();
+    let counted = count_nats(&rt, &staged);
+    let stopped_count = count_nats(&rt, &stopped);
+    let suite = Suite::new();
+    let (code, output, report) = run(
+        &suite,
+        &format!(
+            r#"let bus = nats("{NATS_URL}")
+test "staged" {{
+  load nats publish bus "{staged}" json {{ id: 7 }} {{
+    rate 100 per 1s
+    stages {{
+      1s to 100
+      1s at 50
+    }}
+  }}
+  expect requests + dropped == 100
+  expect failed == 0
+}}
+test "stopped" {{
+  load nats publish bus "{stopped}" json {{ id: 8 }} {{
+    rate 100 per 1s
+    duration 60s
+    abort when requests >= 50 after 1s
+  }}
+  expect failed == 0
+}}
+"#
+        ),
+    );
+    assert_eq!(code, Some(1), "{output}");
+    let tests = report["tests"].as_array().cloned().unwrap_or_default();
+    assert_eq!(tests[0]["status"], "passed", "{output}");
+    assert_eq!(tests[1]["failure"]["cause"], "load_aborted", "{output}");
+    assert_eq!(rt.block_on(counted).unwrap(), 100, "{output}");
+    let sent = rt.block_on(stopped_count).unwrap();
+    assert!((50..3_000).contains(&sent), "{sent} messages: {output}");
+}
+
 #[test]
 fn a_nats_request_load_measures_round_trips_and_no_responder_fails_each_request() {
     let subject = unique(".");

@@ -6,16 +6,26 @@
 //! rules (a kind or an operation that cannot be loaded: E0420), and the step run
 //! through the kind's `MessageLoad`.
 
-use super::config::{CONCURRENCY, DURATION, RAMP, RATE, REQUESTS, WARMUP};
+use super::config::{ABORT, CONCURRENCY, DURATION, RAMP, RATE, REQUESTS, STAGES, WARMUP};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::steps::message_load::LoadOperation;
 use crate::steps::schema::StepSchema;
 use crate::steps::{StepChecker, StepKind};
 use crate::syntax::ast::{self, LoadOf, Step};
 
-/// The block options of a load of messages: the load model's, none of HTTP's
-/// request clauses and no `check` (a confirmation has no fields to check).
-pub const MODEL_OPTIONS: [&str; 6] = [CONCURRENCY, REQUESTS, DURATION, RATE, RAMP, WARMUP];
+/// The block options of a load of messages: the load model's (its stages and
+/// `abort when` too), none of HTTP's request clauses and no `check` (a
+/// confirmation has no fields to check).
+pub const MODEL_OPTIONS: [&str; 8] = [
+    CONCURRENCY,
+    REQUESTS,
+    DURATION,
+    RATE,
+    RAMP,
+    STAGES,
+    WARMUP,
+    ABORT,
+];
 
 /// The kind whose messages a `load` step sends, by the word after `load`.
 pub fn sender_kind(step: &Step) -> Option<(&'static str, &'static dyn StepKind)> {
