@@ -373,8 +373,9 @@ cwd ready`. Checkpoint failure actions: `stop warn continue`.";
 
     MISSING_OPTION = "E0405", "missing option",
 "A `load` step needs a model: `concurrency N` with `requests N` or `duration D`
-(closed), or `rate N per D` with `duration D` (open). `ready` needs `http`, `tcp` or
-`log`.";
+(closed), `stages { … }` (closed, or open with `rate N per D`), or `rate N per D`
+with `duration D` (open). `stages` takes neither `ramp` nor `warmup`. `ready` needs
+`http`, `tcp` or `log`.";
 
     INVALID_REGEX = "E0406", "invalid regular expression",
 "The pattern after `matches`, or given to `capture(text, pattern)`, is not a valid

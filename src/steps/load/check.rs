@@ -35,19 +35,40 @@ pub fn check(step: &Step, checker: &mut dyn StepChecker) {
             "for example: `load GET url { concurrency 10 requests 100 }`",
         )
     };
-    let problem = if has(RAMP) && has(STAGES) {
-        Some((
-            "a `load` takes `ramp` or `stages`, not both",
-            "two ways to move the level",
-            "a ramp is one stage: `stages { D to N }`",
-        ))
-    } else if has(STAGES) && has(WARMUP) {
-        Some((
-            "a `load` with `stages` takes no `warmup`",
-            "its first stage starts from 0",
-            "make the warmup a first stage (`30s to 10`)",
-        ))
-    } else if has(RATE) {
+    // `stages` with `ramp` or `warmup`: said at that option, the stages named.
+    let name_span = |name: &str| {
+        step.options
+            .iter()
+            .find(|option| option.name.name == name)
+            .map(|option| option.name.span)
+    };
+    let conflict = name_span(STAGES).and_then(|stages| {
+        let (other, problem, label, help) = match (name_span(RAMP), name_span(WARMUP)) {
+            (Some(ramp), _) => (
+                ramp,
+                "a `load` takes `ramp` or `stages`, not both",
+                "a second way to move the level",
+                "a ramp is one stage: `stages { D to N }`",
+            ),
+            (None, Some(warmup)) => (
+                warmup,
+                "a `load` with `stages` takes no `warmup`",
+                "not with stages",
+                "make the warmup a first stage (`30s to 10`): the stages start from 0",
+            ),
+            (None, None) => return None,
+        };
+        Some(
+            Diagnostic::error(codes::MISSING_OPTION, problem, other, label)
+                .with_label(stages, "the stages")
+                .with_help(help),
+        )
+    });
+    if let Some(conflict) = conflict {
+        checker.report(conflict);
+        return;
+    }
+    let problem = if has(RATE) {
         (!has(DURATION) && !has(STAGES)).then(|| {
             incomplete("an open-model `load` (`rate N per D`) needs `duration D` or `stages { … }`")
         })
