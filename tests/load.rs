@@ -868,6 +868,39 @@ test "open" {
     assert!(counted > 0 && counted <= slow, "{counted} of {slow}");
 }
 
+/// A load that ends before its first reading (a second in) still has its
+/// conditions read, on the whole record: one that holds fails the test rather
+/// than go unread.
+#[test]
+fn an_abort_when_that_holds_on_a_load_too_short_to_be_read_still_fails_it() {
+    let server = Server::start();
+    let (output, tests) = run_suite_reported(
+        &server.base(),
+        r#"
+test "short" {
+  load GET "{{base}}/slow" {
+    concurrency 2
+    requests 10
+    abort when latency.p99 > 20ms
+  }
+}
+"#,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert_eq!(tests[0]["failure"]["cause"], "load_aborted", "{tests:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`abort when latency.p99 > 20ms` held on the whole load"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(server.count(|c| &c.slow), 10);
+    assert_eq!(
+        tests[0]["loads"][0]["aborted"]["stopped"], false,
+        "{tests:?}"
+    );
+}
+
 /// An `abort when` that never holds changes nothing: the load runs whole, its
 /// test passes, and its record says nothing of an abort.
 #[test]

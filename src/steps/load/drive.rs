@@ -190,13 +190,16 @@ fn aborted_error(fields: &[(String, FieldValue)]) -> Option<StepError> {
     } else {
         format!(" ({})", read.join(", "))
     };
-    Some(
-        StepError::new(
-            StepErrorKind::Other,
-            format!("the load was stopped {at} into its measured part: `abort when {condition}` held{read}"),
+    let message = if matches!(part("stopped"), Some(Value::Bool(false))) {
+        format!(
+            "`abort when {condition}` held on the whole load, read as it ended {at} into its measured part{read}"
         )
-        .because(crate::failure::Cause::LoadAborted),
-    )
+    } else {
+        format!(
+            "the load was stopped {at} into its measured part: `abort when {condition}` held{read}"
+        )
+    };
+    Some(StepError::new(StepErrorKind::Other, message).because(crate::failure::Cause::LoadAborted))
 }
 
 /// The step's `check { }` as a function of each response: its HTTP fields.

@@ -252,7 +252,7 @@ async fn run(
     let _watcher = (!thresholds.is_empty()).then(|| {
         AbortOnDrop(tokio::spawn(watch_thresholds(
             Arc::clone(&context),
-            thresholds,
+            thresholds.clone(),
         )))
     });
     let dropped = match context.plan.model {
@@ -288,10 +288,49 @@ async fn run(
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
     let mut fields = stats::fields(&totals, &recorder, dropped, measured);
+    // A load that ended between two readings (one shorter than a second, or
+    // the last part of any) has its conditions read once more on the whole
+    // record: one that holds there is never left unsaid.
+    let aborted = aborted.map(|aborted| aborted.record).or_else(|| {
+        thresholds
+            .iter()
+            .filter(|threshold| measured >= threshold.after)
+            .find_map(|threshold| {
+                let read = (threshold.holds)(&fields)?;
+                Some(aborted_record(threshold, measured, read, false))
+            })
+    });
     if let Some(aborted) = aborted {
-        fields.push((ABORTED.to_string(), Ok(aborted.record)));
+        fields.push((ABORTED.to_string(), Ok(aborted)));
     }
     Ok(fields)
+}
+
+/// The record's `aborted`: the condition, how far into the measured part it
+/// held, what its operands read, and whether it stopped the load (`false`: it
+/// held on the whole record, once the load had ended).
+fn aborted_record(
+    threshold: &Threshold,
+    at: Duration,
+    read: Vec<(String, String)>,
+    stopped: bool,
+) -> Value {
+    Value::Object(vec![
+        (
+            "condition".to_string(),
+            Value::String(threshold.condition.clone()),
+        ),
+        ("at".to_string(), Value::Duration(at)),
+        (
+            "values".to_string(),
+            Value::Object(
+                read.into_iter()
+                    .map(|(operand, value)| (operand, Value::String(value)))
+                    .collect(),
+            ),
+        ),
+        ("stopped".to_string(), Value::Bool(stopped)),
+    ])
 }
 
 /// How often the record so far is handed to the [`PartialHook`].
@@ -335,21 +374,7 @@ async fn watch_thresholds(context: Arc<Context>, thresholds: Vec<Threshold>) {
             let Some(read) = (threshold.holds)(&fields) else {
                 continue;
             };
-            let record = Value::Object(vec![
-                (
-                    "condition".to_string(),
-                    Value::String(threshold.condition.clone()),
-                ),
-                ("at".to_string(), Value::Duration(measured)),
-                (
-                    "values".to_string(),
-                    Value::Object(
-                        read.into_iter()
-                            .map(|(operand, value)| (operand, Value::String(value)))
-                            .collect(),
-                    ),
-                ),
-            ]);
+            let record = aborted_record(threshold, measured, read, true);
             *context
                 .aborted
                 .lock()

@@ -87,6 +87,16 @@ impl Segment {
     }
 }
 
+/// Where a moment falls in a plan's stages (`Plan::stage_at`).
+enum StageAt<'a> {
+    /// In the warmup, before this first stage.
+    Warmup(&'a Segment),
+    /// This far into this stage.
+    In(&'a Segment, Duration),
+    /// After the stages, or a plan without any.
+    After,
+}
+
 /// Whether a closed-model worker may send now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Activation {
@@ -194,20 +204,30 @@ impl Plan {
         let Model::Closed { concurrency } = self.model else {
             return 0;
         };
+        match self.stage_at(at) {
+            StageAt::Warmup(first) => first.from,
+            StageAt::In(segment, into) => segment.level_at(into),
+            StageAt::After => concurrency,
+        }
+    }
+
+    /// Where `at` falls: in the warmup before the first stage, `into` a stage, or
+    /// after the stages (also when there are none).
+    fn stage_at(&self, at: Duration) -> StageAt<'_> {
         let Some(first) = self.stages.first() else {
-            return concurrency;
+            return StageAt::After;
         };
         if at < self.warmup {
-            return first.from;
+            return StageAt::Warmup(first);
         }
         let mut into = at - self.warmup;
         for segment in &self.stages {
             if into < segment.over {
-                return segment.level_at(into);
+                return StageAt::In(segment, into);
             }
             into -= segment.over;
         }
-        concurrency
+        StageAt::After
     }
 
     /// When worker `worker` (counted from 0) may send next, seen at `at`.
@@ -252,22 +272,14 @@ impl Plan {
             return 0.0;
         };
         let per_second = |level: f64| level / period.as_secs_f64();
-        let Some(first) = self.stages.first() else {
-            return rate;
-        };
-        if at < self.warmup {
-            return per_second(first.from as f64);
-        }
-        let mut into = at - self.warmup;
-        for segment in &self.stages {
-            if into < segment.over {
+        match self.stage_at(at) {
+            StageAt::Warmup(first) => per_second(first.from as f64),
+            StageAt::In(segment, into) => {
                 let share = into.as_secs_f64() / segment.over.as_secs_f64();
-                let level = segment.from as f64 + (segment.to as f64 - segment.from as f64) * share;
-                return per_second(level);
+                per_second(segment.from as f64 + (segment.to as f64 - segment.from as f64) * share)
             }
-            into -= segment.over;
+            StageAt::After => rate,
         }
-        rate
     }
 
     /// The offset at which the `ticket`-th open-model request (counted from 0, the
